@@ -1,0 +1,157 @@
+package io.switchboard.api;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one backend instance announces on {@link Addresses#REGISTRY}: who it is, what it serves, where data goes,
+ * what it costs, how much it takes at once, and its health. Every instance of a backend shares the id; each has
+ * its own instance id.
+ *
+ * @param id          backend id, unique in the mesh; its bus address is {@code switchboard.backend.<id>}
+ * @param instanceId  this instance (process + deployment)
+ * @param type        adapter type, e.g. {@code openai-compatible}, {@code jlama}, {@code local-whisper}
+ * @param capabilities what it serves
+ * @param models      model names it serves, as the upstream knows them
+ * @param aliases     alias (e.g. {@code heavy}) to one of its models
+ * @param privacy     where the data goes when this backend serves
+ * @param priority    lower is tried first under the fallback strategy
+ * @param prices      list prices per model; key {@code *} applies to models without their own entry
+ * @param concurrency requests one instance serves at once
+ * @param health      the instance's own health
+ * @param leaving     true on the last announcement of an instance that is stopping
+ */
+public record BackendDescriptor(
+  String id,
+  String instanceId,
+  String type,
+  Set<Capability> capabilities,
+  List<String> models,
+  Map<String, String> aliases,
+  Privacy privacy,
+  int priority,
+  Map<String, Prices> prices,
+  int concurrency,
+  Health health,
+  boolean leaving) {
+
+  public BackendDescriptor {
+    capabilities = capabilities.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(capabilities));
+    models = List.copyOf(models);
+    aliases = Map.copyOf(aliases);
+    prices = Map.copyOf(prices);
+  }
+
+  /** List prices of {@code model} on this backend; free when none are configured. */
+  public Prices pricesFor(String model) {
+    Prices p = model == null ? null : prices.get(model);
+    if (p == null) {
+      p = prices.get("*");
+    }
+    return p == null ? Prices.FREE : p;
+  }
+
+  public boolean serves(Capability capability) {
+    return capabilities.contains(capability);
+  }
+
+  /**
+   * The model this backend would run for a requested model name or alias, or null when it serves neither.
+   * A backend with no model list serves whatever model it is asked for (a pass-through server).
+   */
+  public String resolveModel(String requested) {
+    if (requested == null) {
+      return models.isEmpty() ? null : models.get(0);
+    }
+    String aliased = aliases.get(requested);
+    if (aliased != null) {
+      return aliased;
+    }
+    if (models.contains(requested) || models.isEmpty()) {
+      return requested;
+    }
+    return null;
+  }
+
+  public BackendDescriptor withHealth(Health h) {
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, h, leaving);
+  }
+
+  public BackendDescriptor withPriority(int p) {
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, p, prices, concurrency, health, leaving);
+  }
+
+  public BackendDescriptor asLeaving() {
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, true);
+  }
+
+  public JsonObject toJson() {
+    JsonArray caps = new JsonArray();
+    capabilities.stream().sorted().forEach(c -> caps.add(c.wireName()));
+    return new JsonObject()
+      .put("id", id)
+      .put("instance_id", instanceId)
+      .put("type", type)
+      .put("capabilities", caps)
+      .put("models", new JsonArray(new ArrayList<>(models)))
+      .put("aliases", new JsonObject(new LinkedHashMap<>(aliases)))
+      .put("privacy", privacy.wireName())
+      .put("priority", priority)
+      .put("prices", pricesJson())
+      .put("concurrency", concurrency)
+      .put("health", health.toJson())
+      .put("leaving", leaving);
+  }
+
+  private JsonObject pricesJson() {
+    JsonObject json = new JsonObject();
+    prices.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> json.put(e.getKey(), e.getValue().toJson()));
+    return json;
+  }
+
+  /** Reads {@code prices}: an object of model to price table ({@code *} for the rest). */
+  public static Map<String, Prices> pricesFromJson(JsonObject json) {
+    Map<String, Prices> out = new LinkedHashMap<>();
+    if (json != null) {
+      json.forEach(e -> {
+        if (e.getValue() instanceof JsonObject p) {
+          out.put(e.getKey(), Prices.fromJson(p));
+        }
+      });
+    }
+    return out;
+  }
+
+  public static BackendDescriptor fromJson(JsonObject json) {
+    Set<Capability> caps = EnumSet.noneOf(Capability.class);
+    for (Object c : json.getJsonArray("capabilities", new JsonArray())) {
+      caps.add(Capability.parse(String.valueOf(c)));
+    }
+    List<String> models = new ArrayList<>();
+    for (Object m : json.getJsonArray("models", new JsonArray())) {
+      models.add(String.valueOf(m));
+    }
+    Map<String, String> aliases = new LinkedHashMap<>();
+    json.getJsonObject("aliases", new JsonObject()).forEach(e -> aliases.put(e.getKey(), String.valueOf(e.getValue())));
+    return new BackendDescriptor(
+      json.getString("id"),
+      json.getString("instance_id", json.getString("id")),
+      json.getString("type", "unknown"),
+      caps,
+      models,
+      aliases,
+      Privacy.parse(json.getString("privacy", "cloud")),
+      json.getInteger("priority", 100),
+      pricesFromJson(json.getJsonObject("prices")),
+      json.getInteger("concurrency", 16),
+      Health.fromJson(json.getJsonObject("health")),
+      json.getBoolean("leaving", false));
+  }
+}

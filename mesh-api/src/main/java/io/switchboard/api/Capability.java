@@ -1,0 +1,22 @@
+package io.switchboard.api;
+
+import java.util.Locale;
+
+/** What a backend can do. Wire form: the lowercase name. */
+public enum Capability {
+  CHAT, TRANSCRIBE, SPEECH, EMBED;
+
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */
+  public static Capability parse(String value) {
+    for (Capability c : values()) {
+      if (c.wireName().equals(value)) {
+        return c;
+      }
+    }
+    throw new IllegalArgumentException("unknown capability '" + value + "' (chat, transcribe, speech, embed)");
+  }
+}

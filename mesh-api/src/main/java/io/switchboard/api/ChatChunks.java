@@ -1,0 +1,52 @@
+package io.switchboard.api;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** Builders for OpenAI's {@code chat.completion} and {@code chat.completion.chunk} objects, for backends that generate text themselves. */
+public final class ChatChunks {
+
+  private ChatChunks() {
+  }
+
+  /** A chunk carrying a piece of the answer for choice 0 (the first chunk of a stream also carries the role). */
+  public static JsonObject delta(String id, long created, String model, String content, boolean first) {
+    JsonObject delta = new JsonObject();
+    if (first) {
+      delta.put("role", "assistant");
+    }
+    delta.put("content", content);
+    return chunk(id, created, model, delta, null);
+  }
+
+  /** The chunk that ends choice 0 with a finish reason ({@code stop}, {@code length}). */
+  public static JsonObject finish(String id, long created, String model, String finishReason) {
+    return chunk(id, created, model, new JsonObject(), finishReason);
+  }
+
+  private static JsonObject chunk(String id, long created, String model, JsonObject delta, String finishReason) {
+    return new JsonObject()
+      .put("id", id)
+      .put("object", "chat.completion.chunk")
+      .put("created", created)
+      .put("model", model)
+      .put("choices", new JsonArray().add(new JsonObject()
+        .put("index", 0)
+        .put("delta", delta)
+        .put("finish_reason", finishReason)));
+  }
+
+  /** A whole non-streamed answer. */
+  public static JsonObject completion(String id, long created, String model, String content, String finishReason, Usage usage) {
+    return new JsonObject()
+      .put("id", id)
+      .put("object", "chat.completion")
+      .put("created", created)
+      .put("model", model)
+      .put("choices", new JsonArray().add(new JsonObject()
+        .put("index", 0)
+        .put("message", new JsonObject().put("role", "assistant").put("content", content))
+        .put("finish_reason", finishReason)))
+      .put("usage", usage.toJson());
+  }
+}

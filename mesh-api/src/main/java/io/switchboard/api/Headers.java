@@ -1,0 +1,26 @@
+package io.switchboard.api;
+
+/**
+ * Message headers of the bus contract. Headers carry what is not part of the OpenAI-shaped body:
+ * which operation a backend should run, the request's identity, and stream control.
+ */
+public final class Headers {
+
+  /** On messages to {@code switchboard.backend.<id>}: the operation, one of the {@code OP_*} values. */
+  public static final String OP = "x-switchboard-op";
+  public static final String OP_CHAT = "chat";
+  public static final String OP_EMBED = "embed";
+  public static final String OP_TRANSCRIBE = "transcribe";
+  public static final String OP_SPEECH = "speech";
+  public static final String OP_HEALTH = "health";
+
+  /** Request id; the router makes one when the caller sends none. */
+  public static final String REQUEST_ID = "x-request-id";
+  /** Id (never the secret) of the API key the request came with. */
+  public static final String KEY_ID = "x-switchboard-key-id";
+  /** Absolute deadline, epoch milliseconds; backends give up after it. */
+  public static final String DEADLINE = "x-switchboard-deadline";
+
+  private Headers() {
+  }
+}

@@ -1,0 +1,42 @@
+package io.switchboard.api;
+
+import java.util.Locale;
+
+/**
+ * Where a request's data may go, ordered from most to least private: {@code local} (this host's CPU) &lt;
+ * {@code private} (infrastructure the operator runs) &lt; {@code zdr} (cloud under zero data retention) &lt;
+ * {@code cloud}. A request states the most it allows; a backend declares its class.
+ */
+public enum Privacy {
+  LOCAL, PRIVATE, ZDR, CLOUD;
+
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** True when a request whose ceiling is {@code this} may be served by a backend of class {@code backendClass}. */
+  public boolean allows(Privacy backendClass) {
+    return backendClass.ordinal() <= ordinal();
+  }
+
+  /** The stricter of two ceilings. */
+  public Privacy min(Privacy other) {
+    return other == null || ordinal() <= other.ordinal() ? this : other;
+  }
+
+  /** Parses a wire name; {@code any} means {@code cloud}. Throws {@link IllegalArgumentException} naming the allowed values. */
+  public static Privacy parse(String value) {
+    if (value != null) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      if (v.equals("any")) {
+        return CLOUD;
+      }
+      for (Privacy p : values()) {
+        if (p.wireName().equals(v)) {
+          return p;
+        }
+      }
+    }
+    throw new IllegalArgumentException("unknown privacy class '" + value + "' (local, private, zdr, cloud, any)");
+  }
+}

@@ -1,0 +1,73 @@
+package io.switchboard.core.config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Loads the mesh configuration with vertx-config, lowest precedence first: {@code conf/switchboard.yaml} (the
+ * defaults), an operator file ({@code SWITCHBOARD_CONFIG} or {@code -Dswitchboard.config}), then the few
+ * settings that environment variables and {@code -Dswitchboard.*} system properties override. Secrets are never
+ * read into the config: conf names the variable, the backend reads it.
+ */
+public final class MeshConfig {
+
+  private MeshConfig() {
+  }
+
+  /** The retriever over the layered stores; {@code scanPeriodMs} &gt; 0 re-reads files for hot reload. */
+  public static ConfigRetriever retriever(Vertx vertx, Path defaults, Path operatorFile, Map<String, String> env, long scanPeriodMs) {
+    ConfigRetrieverOptions options = new ConfigRetrieverOptions().setScanPeriod(scanPeriodMs <= 0 ? -1 : scanPeriodMs);
+    if (defaults != null && Files.exists(defaults)) {
+      options.addStore(yaml(defaults));
+    }
+    if (operatorFile != null) {
+      options.addStore(yaml(operatorFile).setOptional(false));
+    }
+    options.addStore(new ConfigStoreOptions().setType("json").setConfig(overrides(env)));
+    return ConfigRetriever.create(vertx, options);
+  }
+
+  /** Loads once. */
+  public static Future<JsonObject> load(Vertx vertx, Path defaults, Path operatorFile, Map<String, String> env) {
+    ConfigRetriever r = retriever(vertx, defaults, operatorFile, env, -1);
+    return r.getConfig().eventually(() -> {
+      r.close();
+      return Future.succeededFuture();
+    });
+  }
+
+  private static ConfigStoreOptions yaml(Path path) {
+    return new ConfigStoreOptions().setType("file").setFormat("yaml")
+      .setConfig(new JsonObject().put("path", path.toAbsolutePath().toString()));
+  }
+
+  /** Environment and system-property overrides, as a nested JSON object merged over the files. */
+  static JsonObject overrides(Map<String, String> env) {
+    JsonObject out = new JsonObject();
+    String port = System.getProperty("switchboard.http.port", env.get("SWITCHBOARD_HTTP_PORT"));
+    if (port != null && !port.isBlank()) {
+      try {
+        out.put("http", new JsonObject().put("port", Integer.parseInt(port.trim())));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("SWITCHBOARD_HTTP_PORT must be a port number, got '" + port + "'");
+      }
+    }
+    String host = System.getProperty("switchboard.http.host", env.get("SWITCHBOARD_HTTP_HOST"));
+    if (host != null && !host.isBlank()) {
+      out.put("http", out.getJsonObject("http", new JsonObject()).put("host", host.trim()));
+    }
+    String models = System.getProperty("switchboard.models.dir", env.get("SWITCHBOARD_MODELS_DIR"));
+    if (models != null && !models.isBlank()) {
+      out.put("models", new JsonObject().put("dir", models.trim()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,131 @@
+package io.switchboard.app;
+
+import io.switchboard.core.backend.BackendDeployer;
+import io.vertx.core.Vertx;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The command line: {@code run} starts a node; {@code models} installs and lists local models. The {@code mesh}
+ * script at the repository root builds the project and calls this with the right JVM flags.
+ */
+public final class Main {
+
+  private static final String USAGE = """
+    usage: mesh run [--role all|router|backend] [--backends id,id] [--cluster] [--conf FILE]
+           mesh models list
+           mesh models pull NAME        (whisper-tiny.en, or a Hugging Face id for Jlama)
+    """;
+
+  private Main() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Deque<String> a = new ArrayDeque<>(Arrays.asList(args));
+    String command = a.isEmpty() ? "run" : a.poll();
+    int code = switch (command) {
+      case "run" -> run(a);
+      case "models" -> ModelsCommand.run(a, confDir(), System.out);
+      case "help", "--help", "-h" -> {
+        System.out.print(USAGE);
+        yield 0;
+      }
+      default -> {
+        System.err.print("unknown command '" + command + "'\n" + USAGE);
+        yield 2;
+      }
+    };
+    if (code != 0 || !command.equals("run")) {
+      System.exit(code);
+    }
+  }
+
+  static Path confDir() {
+    return Path.of(System.getProperty("switchboard.conf.dir", "conf"));
+  }
+
+  private static int run(Deque<String> a) throws InterruptedException {
+    String role = "all";
+    Set<String> backends = new LinkedHashSet<>();
+    boolean cluster = false;
+    Path operator = envPath("SWITCHBOARD_CONFIG", "switchboard.config");
+    while (!a.isEmpty()) {
+      String arg = a.poll();
+      switch (arg) {
+        case "--role" -> role = required(a, arg);
+        case "--backends" -> backends.addAll(Arrays.asList(required(a, arg).split(",")));
+        case "--cluster" -> cluster = true;
+        case "--conf" -> operator = Path.of(required(a, arg));
+        default -> {
+          System.err.print("unknown option '" + arg + "'\n" + USAGE);
+          return 2;
+        }
+      }
+    }
+    if (operator != null && !Files.isReadable(operator)) {
+      System.err.println("configuration file not readable: " + operator);
+      return 2;
+    }
+    NodeOptions options = new NodeOptions(role, backends, cluster, confDir(), operator, System.getenv(), true);
+    ModelsCommand.pullMissingDefaults(confDir(), System.out);
+    MeshNode.Started started;
+    try {
+      started = MeshNode.start(options).await(10, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      System.err.println("Switchboard failed to start: " + e.getMessage());
+      return 1;
+    }
+    report(started, options, System.out);
+    Vertx vertx = started.vertx();
+    CountDownLatch closed = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // SIGTERM: undeploying drains in-flight work (each backend verticle waits up to its drain timeout).
+      vertx.close().onComplete(ar -> closed.countDown());
+      try {
+        closed.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "switchboard-shutdown"));
+    return 0;
+  }
+
+  static void report(MeshNode.Started started, NodeOptions options, PrintStream out) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Switchboard node up (role ").append(options.role()).append(options.cluster() ? ", clustered" : "").append(")\n");
+    if (started.httpPort() > 0) {
+      sb.append("  HTTP API: http://127.0.0.1:").append(started.httpPort()).append("/v1  (health: /health/ready, metrics: /metrics)\n");
+    }
+    sb.append("  backends:\n");
+    for (BackendDeployer.Outcome o : started.backends()) {
+      sb.append(String.format("    %s %-16s %-20s %s%n", o.started() ? "up  " : "off ", o.id(), o.type(), o.started() ? "" : o.reason()));
+    }
+    if (started.backends().isEmpty()) {
+      sb.append("    (none in this node)\n");
+    }
+    out.print(sb);
+    out.flush();
+  }
+
+  private static String required(Deque<String> a, String option) {
+    String v = a.poll();
+    if (v == null) {
+      throw new IllegalArgumentException(option + " needs a value");
+    }
+    return v;
+  }
+
+  private static Path envPath(String env, String prop) {
+    String v = System.getProperty(prop, System.getenv(env));
+    return v == null || v.isBlank() ? null : Path.of(v);
+  }
+}

@@ -1,0 +1,23 @@
+package io.switchboard.router;
+
+import io.switchboard.api.Capability;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Privacy;
+import io.switchboard.api.RouteInfo;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What the router knows of a request when it is over, for the usage ledger and metrics.
+ *
+ * @param backend   the backend that served (or last tried), null when none was tried
+ * @param usage     the upstream usage object (tokens), empty when none was reported
+ * @param ttfbMs    milliseconds to the first reply or stream message, -1 when none came
+ * @param error     null on success
+ */
+public record Finished(String requestId, String keyId, Capability capability, String backend, String model, Privacy privacy,
+                       JsonObject usage, long startedAtMs, long latencyMs, long ttfbMs, ErrorCode error, RouteInfo route) {
+
+  public boolean succeeded() {
+    return error == null;
+  }
+}

@@ -1,0 +1,136 @@
+package io.switchboard.router.registry;
+
+import io.switchboard.api.BackendDescriptor;
+import io.switchboard.api.Health;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The router's live view of the mesh, fed by the heartbeats on {@code switchboard.registry}. A backend is live
+ * while at least one of its instances has announced itself within the heartbeat timeout; an instance that says
+ * it is leaving is dropped at once. Not thread-safe: owned by the router verticle's event loop.
+ */
+public final class BackendRegistry {
+
+  /** A live backend: the newest descriptor any of its instances sent, and how many instances there are. */
+  public record LiveBackend(BackendDescriptor descriptor, int instances, Health health) {
+    public String id() {
+      return descriptor.id();
+    }
+  }
+
+  private record Instance(BackendDescriptor descriptor, long lastSeenMs) {
+  }
+
+  private final Map<String, Map<String, Instance>> backends = new HashMap<>();
+  private final long timeoutMs;
+  private final LongSupplier clock;
+  private List<LiveBackend> snapshot = List.of();
+
+  public BackendRegistry(long timeoutMs, LongSupplier clock) {
+    this.timeoutMs = timeoutMs;
+    this.clock = clock;
+  }
+
+  /**
+   * Applies one announcement.
+   *
+   * @return true when the set of live backends or their health changed
+   */
+  public boolean announce(BackendDescriptor d) {
+    Map<String, Instance> instances = backends.computeIfAbsent(d.id(), k -> new LinkedHashMap<>());
+    Instance previous;
+    if (d.leaving()) {
+      previous = instances.remove(d.instanceId());
+      if (instances.isEmpty()) {
+        backends.remove(d.id());
+      }
+    } else {
+      previous = instances.put(d.instanceId(), new Instance(d, clock.getAsLong()));
+    }
+    boolean changed = d.leaving() ? previous != null : previous == null || !previous.descriptor.equals(d);
+    if (changed) {
+      rebuild();
+    }
+    return changed;
+  }
+
+  /**
+   * Drops instances whose heartbeats stopped.
+   *
+   * @return the ids of instances dropped
+   */
+  public List<String> sweep() {
+    long now = clock.getAsLong();
+    List<String> dropped = new ArrayList<>();
+    backends.values().forEach(instances -> instances.values().removeIf(i -> {
+      boolean stale = now - i.lastSeenMs > timeoutMs;
+      if (stale) {
+        dropped.add(i.descriptor.instanceId());
+      }
+      return stale;
+    }));
+    backends.values().removeIf(Map::isEmpty);
+    if (!dropped.isEmpty()) {
+      rebuild();
+    }
+    return dropped;
+  }
+
+  /** Live backends, by priority then id. The list is immutable and replaced on change, so it is cheap to read per request. */
+  public List<LiveBackend> live() {
+    return snapshot;
+  }
+
+  public LiveBackend get(String id) {
+    for (LiveBackend b : snapshot) {
+      if (b.id().equals(id)) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  private void rebuild() {
+    List<LiveBackend> out = new ArrayList<>();
+    backends.forEach((id, instances) -> {
+      Instance newest = null;
+      Health best = null;
+      for (Instance i : instances.values()) {
+        if (newest == null || i.lastSeenMs >= newest.lastSeenMs) {
+          newest = i;
+        }
+        Health h = i.descriptor.health();
+        if (best == null || h.status().ordinal() < best.status().ordinal()) {
+          best = h;
+        }
+      }
+      if (newest != null) {
+        out.add(new LiveBackend(newest.descriptor, instances.size(), best));
+      }
+    });
+    out.sort(Comparator.comparingInt((LiveBackend b) -> b.descriptor().priority()).thenComparing(LiveBackend::id));
+    snapshot = List.copyOf(out);
+  }
+
+  /** The view as JSON, for {@code switchboard.registry.view} and the status endpoints. */
+  public JsonObject toJson() {
+    JsonArray list = new JsonArray();
+    for (LiveBackend b : snapshot) {
+      JsonObject json = b.descriptor().toJson();
+      json.remove("instance_id");
+      json.remove("leaving");
+      json.put("instances", b.instances()).put("health", b.health().toJson());
+      list.add(json);
+    }
+    return new JsonObject().put("backends", list);
+  }
+}

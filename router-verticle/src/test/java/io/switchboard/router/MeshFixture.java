@@ -1,0 +1,59 @@
+package io.switchboard.router;
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.Privacy;
+import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.router.web.WebVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A router, a web verticle on a random port, and scripted backends on one Vert.x, for tests. */
+public final class MeshFixture {
+
+  public final Vertx vertx;
+  public final List<ScriptedChatBackend> backends = new ArrayList<>();
+  public int port;
+
+  public MeshFixture(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  public MeshFixture router(JsonObject conf) throws Exception {
+    vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
+    return this;
+  }
+
+  public ScriptedChatBackend backend(String id, int priority, Privacy privacy, String... models) throws Exception {
+    ScriptedChatBackend b = new ScriptedChatBackend(vertx, id, priority, privacy, List.of(models));
+    vertx.deployVerticle(new BackendVerticle(b), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 200)))
+      .await(10, TimeUnit.SECONDS);
+    backends.add(b);
+    return b;
+  }
+
+  public MeshFixture web(JsonObject conf) throws Exception {
+    WebVerticle web = new WebVerticle();
+    vertx.deployVerticle(web, new DeploymentOptions().setConfig(conf.copy().put("port", 0).put("host", "127.0.0.1")))
+      .await(10, TimeUnit.SECONDS);
+    port = web.actualPort();
+    return this;
+  }
+
+  /** Waits until the router sees {@code count} live backends. */
+  public void awaitLive(int count) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < deadline) {
+      JsonObject view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
+      if (view.getJsonArray("backends").size() >= count) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("router never saw " + count + " live backends");
+  }
+}

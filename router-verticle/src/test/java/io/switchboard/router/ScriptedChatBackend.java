@@ -1,0 +1,125 @@
+package io.switchboard.router;
+
+import io.switchboard.api.BackendDescriptor;
+import io.switchboard.api.Capability;
+import io.switchboard.api.ChatChunks;
+import io.switchboard.api.ChatRequest;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Health;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.Prices;
+import io.switchboard.api.Privacy;
+import io.switchboard.api.Usage;
+import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.ChatBackend;
+import io.switchboard.core.stream.ChunkPipe;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real chat backend whose behaviour the test sets: answers with its id and the words it is given, fails before
+ * any content, or cuts its stream after some chunks. It counts the requests it served.
+ */
+public final class ScriptedChatBackend implements ChatBackend {
+
+  public enum Mode { OK, FAIL_BEFORE, CUT_AFTER }
+
+  private final Vertx vertx;
+  private final String id;
+  private final int priority;
+  private final Privacy privacy;
+  private final List<String> models;
+  private volatile Mode mode = Mode.OK;
+  private volatile ErrorCode failure = ErrorCode.UPSTREAM;
+  private volatile int cutAfter = 2;
+  private volatile List<String> words = List.of("Hello", " from", " the", " mesh", ".");
+  public final AtomicInteger served = new AtomicInteger();
+  public final AtomicInteger cancelled = new AtomicInteger();
+
+  public ScriptedChatBackend(Vertx vertx, String id, int priority, Privacy privacy, List<String> models) {
+    this.vertx = vertx;
+    this.id = id;
+    this.priority = priority;
+    this.privacy = privacy;
+    this.models = models;
+  }
+
+  public ScriptedChatBackend mode(Mode m, ErrorCode code) {
+    this.mode = m;
+    this.failure = code;
+    return this;
+  }
+
+  public ScriptedChatBackend cutAfter(int chunks) {
+    this.mode = Mode.CUT_AFTER;
+    this.cutAfter = chunks;
+    return this;
+  }
+
+  public ScriptedChatBackend words(List<String> w) {
+    this.words = w;
+    return this;
+  }
+
+  @Override
+  public BackendDescriptor descriptor() {
+    return new BackendDescriptor(id, id, "scripted", Set.of(Capability.CHAT), models, Map.of("light", models.get(0)), privacy,
+      priority, Map.of("*", Prices.FREE), 64, Health.UP, false);
+  }
+
+  @Override
+  public Future<JsonObject> chat(ChatRequest request, CallContext context) {
+    served.incrementAndGet();
+    if (mode == Mode.FAIL_BEFORE) {
+      return Future.failedFuture(new MeshException(failure, id + " failed on purpose"));
+    }
+    String text = String.join("", limit(request));
+    return Future.succeededFuture(ChatChunks.completion("cmpl-" + id, 1, request.model(), text, "stop",
+      new Usage(request.estimatePromptTokens(), limit(request).size())));
+  }
+
+  private List<String> limit(ChatRequest request) {
+    int n = request.maxTokens() == null ? words.size() : Math.min(words.size(), request.maxTokens());
+    return words.subList(0, n);
+  }
+
+  @Override
+  public ChunkPipe<JsonObject> chatStream(ChatRequest request, CallContext context) {
+    served.incrementAndGet();
+    ChunkPipe<JsonObject> pipe = new ChunkPipe<>(4);
+    pipe.cancelHandler(cancelled::incrementAndGet);
+    if (mode == Mode.FAIL_BEFORE) {
+      vertx.runOnContext(v -> pipe.fail(new MeshException(failure, id + " failed on purpose")));
+      return pipe;
+    }
+    List<String> out = limit(request);
+    emit(pipe, request.model(), out, 0);
+    return pipe;
+  }
+
+  /** One chunk per timer tick, so the stream really is a sequence of bus messages. */
+  private void emit(ChunkPipe<JsonObject> pipe, String model, List<String> out, int i) {
+    vertx.setTimer(1, t -> {
+      if (pipe.isCancelled()) {
+        return;
+      }
+      if (mode == Mode.CUT_AFTER && i == cutAfter) {
+        pipe.fail(new MeshException(ErrorCode.UPSTREAM, id + ": upstream stream ended before [DONE]"));
+        return;
+      }
+      if (i == out.size()) {
+        pipe.write(ChatChunks.finish("chunk-" + id, 1, model, "stop"));
+        pipe.end(new JsonObject().put("usage", new Usage(3, out.size()).toJson()));
+        return;
+      }
+      pipe.write(ChatChunks.delta("chunk-" + id, 1, model, out.get(i), i == 0));
+      emit(pipe, model, out, i + 1);
+    });
+  }
+}

@@ -26,6 +26,7 @@ public final class Addresses {
   public static final String USAGE = "switchboard.usage";
 
   private static final String BACKEND_PREFIX = "switchboard.backend.";
+  private static final String INSTANCE_PREFIX = "switchboard.instance.";
 
   private Addresses() {
   }
@@ -33,5 +34,13 @@ public final class Addresses {
   /** The address every instance of backend {@code backendId} consumes; the bus spreads load across them. */
   public static String backend(String backendId) {
     return BACKEND_PREFIX + backendId;
+  }
+
+  /**
+   * The address of one backend instance. The router sends here, choosing the instance itself, so that it knows
+   * which requests were in flight on an instance that dies and can move them to another at once.
+   */
+  public static String instance(String instanceId) {
+    return INSTANCE_PREFIX + instanceId;
   }
 }

@@ -25,8 +25,11 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -150,6 +153,7 @@ public final class RequestRouter {
     final List<RouteInfo.Skip> skipped = new ArrayList<>();
     Candidate current;
     long ttfb = -1;
+    boolean finished;
 
     Attempt(Message<Object> caller, Capability capability, String op, String model, RouteHints hints, Forward forward) {
       this.caller = caller;
@@ -168,6 +172,10 @@ public final class RequestRouter {
     }
 
     void finish(JsonObject usage, ErrorCode error) {
+      if (finished) {
+        return;
+      }
+      finished = true;
       if (listener == null) {
         return;
       }
@@ -181,6 +189,80 @@ public final class RequestRouter {
       caller.reply(e);
       finish(null, e.errorCode());
     }
+  }
+
+  /**
+   * One message in flight to one backend instance: the first request, or a pull of the next stream message. If
+   * the instance is declared dead while it is in flight, {@link #lost()} settles it at once instead of waiting
+   * for the deadline.
+   */
+  private final class InFlight {
+    final String instanceId;
+    final Runnable onLost;
+    boolean settled;
+
+    InFlight(String instanceId, Runnable onLost) {
+      this.instanceId = instanceId;
+      this.onLost = onLost;
+      inflight.computeIfAbsent(instanceId, k -> new HashSet<>()).add(this);
+    }
+
+    /** Marks the reply as handled; false when the instance was already declared lost (the late reply is ignored). */
+    boolean settle() {
+      if (settled) {
+        return false;
+      }
+      settled = true;
+      Set<InFlight> set = inflight.get(instanceId);
+      if (set != null) {
+        set.remove(this);
+        if (set.isEmpty()) {
+          inflight.remove(instanceId);
+        }
+      }
+      return true;
+    }
+
+    void lost() {
+      if (settle()) {
+        onLost.run();
+      }
+    }
+  }
+
+  private final Map<String, Set<InFlight>> inflight = new HashMap<>();
+  private int roundRobin;
+
+  /** Called when the registry drops instances whose heartbeats stopped: their in-flight work moves elsewhere now. */
+  public void instancesLost(List<String> instanceIds) {
+    for (String id : instanceIds) {
+      Set<InFlight> set = inflight.remove(id);
+      if (set != null) {
+        new ArrayList<>(set).forEach(InFlight::lost);
+      }
+    }
+  }
+
+  /** The live instance of a backend with the fewest requests in flight from this router (round-robin among equals). */
+  private String pickInstance(String backendId) {
+    BackendRegistry.LiveBackend live = registry.get(backendId);
+    if (live == null || live.instanceIds().isEmpty()) {
+      return null;
+    }
+    List<String> ids = live.instanceIds();
+    int start = Math.floorMod(roundRobin++, ids.size());
+    String best = null;
+    int bestLoad = Integer.MAX_VALUE;
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get((start + i) % ids.size());
+      Set<InFlight> set = inflight.get(id);
+      int load = set == null ? 0 : set.size();
+      if (load < bestLoad) {
+        best = id;
+        bestLoad = load;
+      }
+    }
+    return best;
   }
 
   private void route(Message<Object> msg, Capability capability, String op, String model, RouteHints hints, Forward forward) {
@@ -211,52 +293,69 @@ public final class RequestRouter {
     }
     Candidate c = candidates.get(index);
     a.current = c;
+    String instance = pickInstance(c.id());
+    if (instance == null) {
+      a.skipped.add(new RouteInfo.Skip(c.id(), "no live instance"));
+      safeAttempt(a, index + 1);
+      return;
+    }
     DeliveryOptions options = BackendVerticle.requestOptions(a.op, a.requestId, a.keyId, a.deadline);
     a.forward.headers().apply(c.model()).forEach(options::addHeader);
-    vertx.eventBus().<Object>request(Addresses.backend(c.id()), a.forward.body().apply(c.model()), options).onComplete(ar -> {
-      if (ar.failed()) {
-        MeshException e = MeshException.from(ar.cause());
-        boolean timeLeft = System.currentTimeMillis() < a.deadline;
-        if (a.plan.failover() && RoutingPolicy.mayTryNext(e) && timeLeft && index + 1 < candidates.size()) {
-          a.skipped.add(new RouteInfo.Skip(c.id(), e.errorCode().openAiCode() + ": " + e.getMessage()));
-          safeAttempt(a, index + 1);
-        } else {
-          a.fail(e);
+    InFlight f = new InFlight(instance, () -> failed(a, index, c,
+      new MeshException(ErrorCode.UNAVAILABLE, c.id() + ": instance " + instance + " stopped answering"), true));
+    vertx.eventBus().<Object>request(Addresses.instance(instance), a.forward.body().apply(c.model()), options).onComplete(ar -> {
+      if (!f.settle()) {
+        if (ar.succeeded() && BusStreams.isStream(ar.result()) && !BusStreams.isEnd(ar.result())) {
+          BusStreams.cancel(ar.result());
         }
         return;
       }
-      a.ttfb = System.currentTimeMillis() - a.startedAt;
-      Message<Object> reply = ar.result();
-      RouteInfo route = a.route();
-      DeliveryOptions headers = new DeliveryOptions()
-        .addHeader(BACKEND_HEADER, c.id())
-        .addHeader(ROUTE_HEADER, route.toJson().encode());
-      copyHeader(reply, headers, SpeechRequest.CONTENT_TYPE_HEADER);
-      Object body = reply.body();
-      if (body instanceof JsonObject json) {
-        body = json.put(StreamProtocol.ROUTE, route.toJson());
-      }
-      if (BusStreams.isStream(reply)) {
-        relay(a, a.caller, reply, body, headers);
+      if (ar.failed()) {
+        failed(a, index, c, MeshException.from(ar.cause()), false);
       } else {
-        a.caller.reply(body, headers);
-        a.finish(body instanceof JsonObject json ? json.getJsonObject("usage") : null, null);
+        answered(a, c, instance, ar.result());
       }
     });
   }
 
-  private static void copyHeader(Message<Object> from, DeliveryOptions to, String name) {
-    String v = from.headers().get(name);
-    if (v != null) {
-      to.addHeader(name, v);
+  /** A candidate failed before anything reached the caller: try the next one (or another instance) when policy allows. */
+  private void failed(Attempt a, int index, Candidate c, MeshException e, boolean instanceLost) {
+    boolean timeLeft = System.currentTimeMillis() < a.deadline;
+    boolean more = instanceLost || index + 1 < a.plan.candidates().size();
+    if (a.plan.failover() && RoutingPolicy.mayTryNext(e) && timeLeft && more) {
+      a.skipped.add(new RouteInfo.Skip(c.id(), e.errorCode().openAiCode() + ": " + e.getMessage()));
+      // A lost instance is retried on the same backend's other instances first (the registry no longer lists it).
+      safeAttempt(a, instanceLost ? index : index + 1);
+    } else {
+      a.fail(e);
+    }
+  }
+
+  private void answered(Attempt a, Candidate c, String instance, Message<Object> reply) {
+    a.ttfb = System.currentTimeMillis() - a.startedAt;
+    RouteInfo route = a.route();
+    DeliveryOptions headers = new DeliveryOptions()
+      .addHeader(BACKEND_HEADER, c.id())
+      .addHeader(ROUTE_HEADER, route.toJson().encode());
+    Object body = reply.body();
+    if (body instanceof JsonObject json) {
+      body = json.put(StreamProtocol.ROUTE, route.toJson());
+    }
+    if (BusStreams.isStream(reply)) {
+      relay(a, instance, a.caller, reply, body, headers);
+    } else {
+      a.caller.reply(body, headers);
+      a.finish(body instanceof JsonObject json ? json.getJsonObject("usage") : null, null);
     }
   }
 
   /**
    * Forwards one stream message to the caller and, on the caller's credit, pulls the next from the backend. Each
-   * hop is a reply, so nothing is registered in the cluster and the slowest side sets the pace.
+   * hop is a reply, so nothing is registered in the cluster and the slowest side sets the pace. After the first
+   * message, any failure (the backend's, or its instance dying) ends the caller's stream with an error.
    */
-  private void relay(Attempt a, Message<Object> caller, Message<Object> fromBackend, Object body, DeliveryOptions options) {
+  private void relay(Attempt a, String instance, Message<Object> caller, Message<Object> fromBackend, Object body,
+                     DeliveryOptions options) {
     if (BusStreams.isEnd(fromBackend)) {
       options.addHeader(StreamProtocol.HEADER, StreamProtocol.END);
       caller.reply(body, options);
@@ -270,13 +369,22 @@ public final class RequestRouter {
         a.finish(null, ErrorCode.CANCELLED);
         return;
       }
+      Message<Object> nextCaller = credit.result();
+      InFlight f = new InFlight(instance, () -> {
+        MeshException e = new MeshException(ErrorCode.UPSTREAM, a.current.id() + ": instance " + instance + " lost mid-stream");
+        nextCaller.reply(e);
+        a.finish(null, e.errorCode());
+      });
       BusStreams.next(fromBackend, streamIdleTimeoutMs).onComplete(next -> {
+        if (!f.settle()) {
+          return;
+        }
         if (next.failed()) {
           MeshException e = MeshException.from(next.cause());
-          credit.result().reply(e);
+          nextCaller.reply(e);
           a.finish(null, e.errorCode());
         } else {
-          relay(a, credit.result(), next.result(), next.result().body(), new DeliveryOptions());
+          relay(a, instance, nextCaller, next.result(), next.result().body(), new DeliveryOptions());
         }
       });
     });

@@ -55,8 +55,11 @@ public final class RouterVerticle extends VerticleBase {
       vertx.eventBus().consumer(Addresses.EMBED, router::embed),
       vertx.eventBus().consumer(Addresses.TRANSCRIBE, router::transcribe),
       vertx.eventBus().consumer(Addresses.SPEECH, router::speech));
-    vertx.setPeriodic(Math.max(100, heartbeatTimeout / 4), t -> registry.sweep()
-      .forEach(id -> LOG.log(System.Logger.Level.WARNING, "backend instance {0} dropped: no heartbeat for {1} ms", id, heartbeatTimeout)));
+    vertx.setPeriodic(Math.max(100, heartbeatTimeout / 4), t -> {
+      List<String> dropped = registry.sweep();
+      dropped.forEach(id -> LOG.log(System.Logger.Level.WARNING, "backend instance {0} dropped: no heartbeat for {1} ms", id, heartbeatTimeout));
+      router.instancesLost(dropped);
+    });
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
       .onSuccess(v -> vertx.eventBus().publish(Addresses.REGISTRY_SYNC, new JsonObject()));
   }

@@ -170,4 +170,32 @@ class RouterBusTest {
     assertTrue(gone, "a backend whose heartbeats stop is dropped");
     assertEquals(2, view.getJsonArray("backends").size(), "live backends that keep beating stay");
   }
+
+  @Test
+  void requestsOnAnInstanceThatDiesMoveToAnotherInstance(Vertx vertx) throws Exception {
+    // A second instance of "alpha" that takes requests and never answers, and stops heartbeating: a SIGKILLed process.
+    java.util.concurrent.atomic.AtomicInteger hungGot = new java.util.concurrent.atomic.AtomicInteger();
+    vertx.eventBus().consumer(Addresses.instance("alpha@hung"), m -> hungGot.incrementAndGet());
+    JsonObject hung = first.descriptor().toJson().put("instance_id", "alpha@hung");
+    vertx.eventBus().publish(Addresses.REGISTRY, hung);
+    long deadline = System.currentTimeMillis() + 5000;
+    while (System.currentTimeMillis() < deadline) {
+      JsonObject view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
+      if (view.getJsonArray("backends").getJsonObject(0).getInteger("instances") == 2) {
+        break;
+      }
+      Thread.sleep(10);
+    }
+    List<io.vertx.core.Future<Message<JsonObject>>> replies = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      replies.add(vertx.eventBus().request(Addresses.CHAT, chat("m1", false),
+        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(8000)));
+    }
+    for (var r : replies) {
+      JsonObject body = r.await(10, TimeUnit.SECONDS).body();
+      assertEquals("alpha", body.getJsonObject(StreamProtocol.ROUTE).getString("backend"));
+    }
+    assertTrue(hungGot.get() > 0, "some requests went to the instance that died");
+    assertEquals(6, first.served.get(), "every request was served by the live instance, some after their first instance died");
+  }
 }

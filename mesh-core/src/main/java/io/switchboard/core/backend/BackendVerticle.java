@@ -29,7 +29,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Wires one {@link Backend} to the bus: consumes {@code switchboard.backend.<id>}, dispatches by the
+ * Wires one {@link Backend} to the bus: consumes {@code switchboard.backend.<id>} and its own
+ * {@code switchboard.instance.<instance-id>}, dispatches by the
  * {@link Headers#OP} header, bounds concurrency with a queue, announces the descriptor on the registry at start,
  * on every heartbeat and when leaving, and drains in-flight work on stop.
  *
@@ -44,6 +45,7 @@ public final class BackendVerticle extends VerticleBase {
   private final Backend backend;
   private BackendDescriptor descriptor;
   private MessageConsumer<Object> consumer;
+  private MessageConsumer<Object> instanceConsumer;
   private MessageConsumer<Object> syncConsumer;
   private long heartbeatTimer = -1;
   private int inflight;
@@ -69,9 +71,10 @@ public final class BackendVerticle extends VerticleBase {
     long heartbeatMs = config().getLong("heartbeat_ms", 2_000L);
     return backend.start().compose(v -> {
       consumer = vertx.eventBus().consumer(Addresses.backend(d.id()), this::handle);
+      instanceConsumer = vertx.eventBus().consumer(Addresses.instance(instanceId), this::handle);
       syncConsumer = vertx.eventBus().consumer(Addresses.REGISTRY_SYNC, m -> announce());
       heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> heartbeat());
-      return Future.all(consumer.completion(), syncConsumer.completion());
+      return Future.all(consumer.completion(), instanceConsumer.completion(), syncConsumer.completion());
     }).onSuccess(v -> heartbeat());
   }
 
@@ -79,7 +82,7 @@ public final class BackendVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(heartbeatTimer);
     publish(descriptor.withHealth(health).asLeaving());
-    Future<Void> unregister = Future.all(consumer.unregister(), syncConsumer.unregister()).mapEmpty();
+    Future<Void> unregister = Future.all(consumer.unregister(), instanceConsumer.unregister(), syncConsumer.unregister()).mapEmpty();
     return unregister.compose(v -> drain()).eventually(backend::stop);
   }
 

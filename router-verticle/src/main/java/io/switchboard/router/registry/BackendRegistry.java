@@ -20,10 +20,18 @@ import java.util.function.LongSupplier;
  */
 public final class BackendRegistry {
 
-  /** A live backend: the newest descriptor any of its instances sent, and how many instances there are. */
-  public record LiveBackend(BackendDescriptor descriptor, int instances, Health health) {
+  /** A live backend: the newest descriptor any of its instances sent, its live instances, and the best health among them. */
+  public record LiveBackend(BackendDescriptor descriptor, List<String> instanceIds, Health health) {
+    public LiveBackend {
+      instanceIds = List.copyOf(instanceIds);
+    }
+
     public String id() {
       return descriptor.id();
+    }
+
+    public int instances() {
+      return instanceIds.size();
     }
   }
 
@@ -64,7 +72,8 @@ public final class BackendRegistry {
   }
 
   /**
-   * Drops instances whose heartbeats stopped.
+   * Drops instances whose heartbeats stopped (a dead process). An instance that announced it is leaving is not
+   * among them: it finishes what it has in flight.
    *
    * @return the ids of instances dropped
    */
@@ -104,7 +113,11 @@ public final class BackendRegistry {
     backends.forEach((id, instances) -> {
       Instance newest = null;
       Health best = null;
+      List<String> ids = new ArrayList<>();
       for (Instance i : instances.values()) {
+        if (i.descriptor.health().status() != Health.Status.DOWN) {
+          ids.add(i.descriptor.instanceId());
+        }
         if (newest == null || i.lastSeenMs >= newest.lastSeenMs) {
           newest = i;
         }
@@ -114,7 +127,7 @@ public final class BackendRegistry {
         }
       }
       if (newest != null) {
-        out.add(new LiveBackend(newest.descriptor, instances.size(), best));
+        out.add(new LiveBackend(newest.descriptor, ids, best));
       }
     });
     out.sort(Comparator.comparingInt((LiveBackend b) -> b.descriptor().priority()).thenComparing(LiveBackend::id));

@@ -34,7 +34,7 @@ public final class Main {
     String command = a.isEmpty() ? "run" : a.poll();
     int code = switch (command) {
       case "run" -> run(a);
-      case "models" -> ModelsCommand.run(a, confDir(), System.out);
+      case "models" -> ModelsCommand.run(a, System.out);
       case "help", "--help", "-h" -> {
         System.out.print(USAGE);
         yield 0;
@@ -76,10 +76,9 @@ public final class Main {
       return 2;
     }
     NodeOptions options = new NodeOptions(role, backends, cluster, confDir(), operator, System.getenv(), true);
-    ModelsCommand.pullMissingDefaults(confDir(), System.out);
     MeshNode.Started started;
     try {
-      started = MeshNode.start(options).await(10, TimeUnit.MINUTES);
+      started = MeshNode.start(options, config -> ModelsCommand.pullMissingDefaults(config, System.out)).await(10, TimeUnit.MINUTES);
     } catch (Exception e) {
       System.err.println("Switchboard failed to start: " + e.getMessage());
       return 1;

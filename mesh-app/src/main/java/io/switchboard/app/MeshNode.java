@@ -32,6 +32,11 @@ public final class MeshNode {
   }
 
   public static Future<Started> start(NodeOptions options) {
+    return start(options, config -> { });
+  }
+
+  /** Starts a node; {@code beforeDeploy} sees the loaded configuration first (on a worker: it may block, e.g. to install models). */
+  public static Future<Started> start(NodeOptions options, java.util.function.Consumer<JsonObject> beforeDeploy) {
     VertxOptions vertxOptions = new VertxOptions();
     Future<Vertx> vertx;
     if (options.cluster()) {
@@ -41,7 +46,13 @@ public final class MeshNode {
         ? Vertx.builder().with(vertxOptions).withMetrics(metricsFactory()).build()
         : Vertx.vertx(vertxOptions));
     }
-    return vertx.compose(v -> deploy(v, options).onFailure(err -> v.close()));
+    return vertx.compose(v -> MeshConfig.load(v, options.confDir().resolve("switchboard.yaml"), options.operatorConf(), options.env())
+      .compose(config -> v.executeBlocking(() -> {
+        beforeDeploy.accept(config);
+        return config;
+      }))
+      .compose(config -> deploy(v, options, config))
+      .onFailure(err -> v.close()));
   }
 
   static MicrometerMetricsFactory metricsFactory() {

@@ -64,10 +64,6 @@ public final class MeshConfig {
     if (host != null && !host.isBlank()) {
       out.put("http", out.getJsonObject("http", new JsonObject()).put("host", host.trim()));
     }
-    String models = System.getProperty("switchboard.models.dir", env.get("SWITCHBOARD_MODELS_DIR"));
-    if (models != null && !models.isBlank()) {
-      out.put("models", new JsonObject().put("dir", models.trim()));
-    }
     return out;
   }
 }

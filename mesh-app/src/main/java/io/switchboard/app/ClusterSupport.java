@@ -31,7 +31,7 @@ final class ClusterSupport {
     vertxOptions.getEventBusOptions().setHost(host).setClusterPublicHost(host);
     var builder = Vertx.builder().with(vertxOptions).withClusterManager(new HazelcastClusterManager(config));
     if (options.metrics()) {
-      builder.withMetrics(MeshNode.metricsFactory());
+      builder.withMetrics(new io.vertx.micrometer.MicrometerMetricsFactory());
     }
     return builder.buildClustered();
   }

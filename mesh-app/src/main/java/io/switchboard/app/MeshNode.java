@@ -38,12 +38,15 @@ public final class MeshNode {
   /** Starts a node; {@code beforeDeploy} sees the loaded configuration first (on a worker: it may block, e.g. to install models). */
   public static Future<Started> start(NodeOptions options, java.util.function.Consumer<JsonObject> beforeDeploy) {
     VertxOptions vertxOptions = new VertxOptions();
+    if (options.metrics()) {
+      vertxOptions.setMetricsOptions(metricsOptions());
+    }
     Future<Vertx> vertx;
     if (options.cluster()) {
       vertx = ClusterSupport.clusteredVertx(vertxOptions, options);
     } else {
       vertx = Future.succeededFuture(options.metrics()
-        ? Vertx.builder().with(vertxOptions).withMetrics(metricsFactory()).build()
+        ? Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory()).build()
         : Vertx.vertx(vertxOptions));
     }
     return vertx.compose(v -> MeshConfig.load(v, options.confDir().resolve("switchboard.yaml"), options.operatorConf(), options.env())
@@ -55,11 +58,11 @@ public final class MeshNode {
       .onFailure(err -> v.close()));
   }
 
-  static MicrometerMetricsFactory metricsFactory() {
-    return new MicrometerMetricsFactory(new MicrometerMetricsOptions()
+  static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions()
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
       .setJvmMetricsEnabled(true)
-      .setEnabled(true));
+      .setEnabled(true);
   }
 
   /** Deploys the role's verticles on an existing Vert.x (tests use this with their own instance). */

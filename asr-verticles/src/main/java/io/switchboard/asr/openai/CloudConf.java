@@ -1,0 +1,51 @@
+package io.switchboard.asr.openai;
+
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendUnavailableException;
+
+/**
+ * Conf readings every cloud speech adapter shares: the key and the base URL, each named by an environment
+ * variable whose name conf may change ({@code api_key_env}, {@code base_url_env}) with the provider's usual name
+ * as default. A missing key makes the backend unavailable with the variable's name as the reason, never a value.
+ */
+public final class CloudConf {
+
+  private CloudConf() {
+  }
+
+  /** The secret from the variable named by {@code api_key_env} (default {@code defaultEnv}). */
+  public static String apiKey(BackendConfig conf, String defaultEnv) {
+    return required(conf, "api_key_env", defaultEnv);
+  }
+
+  /** The value of the variable named by conf key {@code confKey} (default {@code defaultEnv}); unavailable when unset. */
+  public static String required(BackendConfig conf, String confKey, String defaultEnv) {
+    String name = conf.json().getString(confKey, defaultEnv);
+    String value = conf.env(name);
+    if (value == null) {
+      throw new BackendUnavailableException(name + " not set");
+    }
+    return value;
+  }
+
+  /**
+   * The API base without a trailing slash: the variable named by {@code base_url_env} (default {@code defaultEnv})
+   * when set, else conf {@code base_url}, else {@code fallback}.
+   */
+  public static String baseUrl(BackendConfig conf, String defaultEnv, String fallback) {
+    String fromEnv = conf.env(conf.json().getString("base_url_env", defaultEnv));
+    String url = fromEnv != null ? fromEnv : conf.json().getString("base_url", fallback);
+    return stripSlash(url);
+  }
+
+  public static String stripSlash(String url) {
+    String u = url.trim();
+    while (u.endsWith("/")) {
+      u = u.substring(0, u.length() - 1);
+    }
+    if (!u.startsWith("http://") && !u.startsWith("https://")) {
+      throw new IllegalArgumentException("base URL must start with http:// or https://, got '" + u + "'");
+    }
+    return u;
+  }
+}

@@ -1,0 +1,39 @@
+package io.switchboard.asr.openai;
+
+import io.switchboard.api.Capability;
+import io.switchboard.api.Privacy;
+import io.switchboard.core.backend.Backend;
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendProvider;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Builds {@code openai-transcription} backends. Conf: {@code base_url} (default {@code https://api.openai.com/v1},
+ * overridden by the variable named in {@code base_url_env}, default {@code OPENAI_BASE_URL}), {@code api_key_env}
+ * (default {@code OPENAI_API_KEY}), {@code models}, {@code aliases}, {@code json_only_models} (models asked for
+ * {@code json} rather than {@code verbose_json}; every {@code gpt-4o*} model is), {@code max_upload_bytes}
+ * (OpenAI's 25 MB), {@code max_response_bytes}, {@code timeouts}, privacy (default cloud), prices, concurrency.
+ */
+public final class OpenAiTranscriptionProvider implements BackendProvider {
+
+  @Override
+  public String type() {
+    return OpenAiTranscriptionBackend.TYPE;
+  }
+
+  @Override
+  public Backend create(Vertx vertx, BackendConfig conf) {
+    String key = CloudConf.apiKey(conf, "OPENAI_API_KEY");
+    String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
+    Set<String> jsonOnly = new HashSet<>();
+    conf.json().getJsonArray("json_only_models", new JsonArray()).forEach(m -> jsonOnly.add(String.valueOf(m)));
+    UpstreamHttp http = new UpstreamHttp(vertx, conf.id(), CloudTimeouts.fromConf(conf.json(), CloudTimeouts.TRANSCRIPTION),
+      conf.json().getLong("max_response_bytes", 8L << 20), conf.json().getInteger("max_connections", 32));
+    return new OpenAiTranscriptionBackend(conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.CLOUD, 16),
+      http, base, key, jsonOnly, conf.json().getLong("max_upload_bytes", 25L * 1024 * 1024));
+  }
+}

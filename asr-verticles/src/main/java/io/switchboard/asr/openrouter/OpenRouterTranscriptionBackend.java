@@ -1,0 +1,179 @@
+package io.switchboard.asr.openrouter;
+
+import io.switchboard.api.BackendDescriptor;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.TranscriptionRequest;
+import io.switchboard.api.Usage;
+import io.switchboard.asr.openai.AudioProbe;
+import io.switchboard.asr.openai.Base64Audio;
+import io.switchboard.asr.openai.CloudErrors;
+import io.switchboard.asr.openai.Transcripts;
+import io.switchboard.asr.openai.UpstreamHttp;
+import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.TranscriptionBackend;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Transcription by an audio-capable chat model on OpenRouter: {@code POST {base}/chat/completions} with one user
+ * message holding an instruction and an {@code input_audio} part ({@code {"data": <base64>, "format": "wav"}}, the
+ * only way OpenRouter takes audio: no URLs). The transcript is {@code choices[0].message.content}; the token usage
+ * is kept. A chat model gives no timestamps, so segments are empty and the duration is read from a WAV header
+ * when there is one.
+ */
+public final class OpenRouterTranscriptionBackend implements TranscriptionBackend {
+
+  public static final String TYPE = "openrouter-transcription";
+
+  /** What the backend needs besides its HTTP client. */
+  public record Settings(String baseUrl, String apiKey, String referer, String title, String instruction,
+                         Set<String> formats, long maxUploadBytes) {
+  }
+
+  private final BackendDescriptor descriptor;
+  private final UpstreamHttp http;
+  private final Settings settings;
+
+  public OpenRouterTranscriptionBackend(BackendDescriptor descriptor, UpstreamHttp http, Settings settings) {
+    this.descriptor = descriptor;
+    this.http = http;
+    this.settings = settings;
+  }
+
+  @Override
+  public BackendDescriptor descriptor() {
+    return descriptor;
+  }
+
+  @Override
+  public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
+    String id = descriptor.id();
+    String model = descriptor.resolveModel(request.model());
+    if (model == null) {
+      return Future.failedFuture(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
+    }
+    if (audio.length() == 0) {
+      return Future.failedFuture(MeshException.invalid("file", "the audio file is empty"));
+    }
+    if (audio.length() > settings.maxUploadBytes()) {
+      return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
+        id + " accepts audio up to " + settings.maxUploadBytes() + " bytes, got " + audio.length(), "file"));
+    }
+    String format = AudioProbe.detect(audio, request.filename(), request.contentType()).extension();
+    if (!settings.formats().contains(format)) {
+      return Future.failedFuture(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
+        id + " sends audio as " + String.join("/", settings.formats().stream().sorted().toList()) + "; this file is not one of them", "file"));
+    }
+    String placeholder = Base64Audio.placeholder();
+    JsonObject body = new JsonObject()
+      .put("model", model)
+      .put("stream", false)
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", new JsonArray()
+        .add(new JsonObject().put("type", "text").put("text", instruction(request)))
+        .add(new JsonObject().put("type", "input_audio").put("input_audio", new JsonObject().put("data", placeholder).put("format", format))))));
+    if (request.temperature() != null) {
+      body.put("temperature", request.temperature());
+    }
+    return http.send(HttpMethod.POST, settings.baseUrl() + "/chat/completions", headers(), Base64Audio.jsonBody(body, placeholder, audio), context)
+      .map(reply -> {
+        if (!reply.ok()) {
+          throw CloudErrors.fromResponse(id, reply.status(), reply.headers(), reply.body(), settings.apiKey());
+        }
+        return toVerbose(reply.json(id), request, audio);
+      });
+  }
+
+  private MultiMap headers() {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap()
+      .add("authorization", "Bearer " + settings.apiKey())
+      .add("content-type", "application/json")
+      .add("accept", "application/json");
+    if (settings.referer() != null) {
+      h.add("HTTP-Referer", settings.referer());
+    }
+    if (settings.title() != null) {
+      h.add("X-Title", settings.title());
+    }
+    return h;
+  }
+
+  private String instruction(TranscriptionRequest request) {
+    StringBuilder text = new StringBuilder(settings.instruction());
+    if (request.language() != null) {
+      text.append(" The speech is in language '").append(request.language()).append("'.");
+    }
+    if (request.prompt() != null) {
+      text.append(" Context that may help with spelling: ").append(request.prompt());
+    }
+    return text.toString();
+  }
+
+  private JsonObject toVerbose(JsonObject json, TranscriptionRequest request, Buffer audio) {
+    String id = descriptor.id();
+    // OpenRouter reports an error met after the model started as a 200 whose body holds the error.
+    if (json.getValue("error") instanceof JsonObject error) {
+      int code = error.getValue("code") instanceof Number n ? n.intValue() : 502;
+      throw CloudErrors.fromStatus(id, code, null, error.getString("message"), 0, settings.apiKey());
+    }
+    JsonArray choices = json.getJsonArray("choices");
+    JsonObject choice = choices == null || choices.isEmpty() ? null : choices.getJsonObject(0);
+    if (choice == null) {
+      throw new MeshException(ErrorCode.UPSTREAM, id + ": upstream answer has no choices");
+    }
+    if (choice.getValue("error") instanceof JsonObject || "error".equals(choice.getString("finish_reason"))) {
+      String message = choice.getValue("error") instanceof JsonObject e ? e.getString("message") : "generation failed";
+      throw CloudErrors.fromStatus(id, 502, null, message, 0, settings.apiKey());
+    }
+    String text = content(choice.getJsonObject("message", new JsonObject()).getValue("content"));
+    if (text == null) {
+      throw new MeshException(ErrorCode.UPSTREAM, id + ": upstream answer has no text content");
+    }
+    JsonObject out = Transcripts.verbose(text, request.language(), Math.max(0, AudioProbe.wavSeconds(audio)), null);
+    JsonObject usage = json.getJsonObject("usage");
+    if (usage != null) {
+      JsonObject kept = Usage.fromJson(usage).toJson();
+      if (usage.getValue("cost") instanceof Number cost) {
+        kept.put("cost", cost.doubleValue());
+      }
+      out.put("usage", kept);
+    }
+    return out;
+  }
+
+  /** Message content is a string, or (some providers) an array of parts whose text parts are joined. */
+  private static String content(Object content) {
+    if (content instanceof String s) {
+      return s;
+    }
+    if (content instanceof JsonArray parts) {
+      StringBuilder sb = new StringBuilder();
+      for (Object p : parts) {
+        if (p instanceof JsonObject part && "text".equals(part.getString("type"))) {
+          sb.append(part.getString("text", ""));
+        }
+      }
+      return sb.toString();
+    }
+    return null;
+  }
+
+  static Set<String> formats(JsonArray conf) {
+    if (conf == null || conf.isEmpty()) {
+      return Set.of("wav", "mp3");
+    }
+    return Set.copyOf(conf.stream().map(f -> String.valueOf(f).toLowerCase(Locale.ROOT)).toList());
+  }
+
+  @Override
+  public Future<Void> stop() {
+    return http.close();
+  }
+}

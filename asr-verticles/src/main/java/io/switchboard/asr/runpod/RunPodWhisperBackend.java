@@ -1,0 +1,113 @@
+package io.switchboard.asr.runpod;
+
+import io.switchboard.api.BackendDescriptor;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.TranscriptionRequest;
+import io.switchboard.asr.openai.AudioProbe;
+import io.switchboard.asr.openai.Base64Audio;
+import io.switchboard.asr.openai.Transcripts;
+import io.switchboard.asr.openai.UpstreamHttp;
+import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.TranscriptionBackend;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * RunPod's faster-whisper worker ({@code runpod-workers/worker-faster_whisper}) on a serverless endpoint the
+ * operator runs. The job input is {@code {"audio_base64", "model", "transcription": "plain_text", "language",
+ * "initial_prompt", "temperature", "word_timestamps": false, "enable_vad"}}; the output's {@code segments},
+ * {@code transcription} and {@code detected_language} become the verbose transcript. Short audio goes through
+ * {@code /runsync}; audio longer than {@code async_above_seconds} (or larger than {@code async_above_bytes}) through
+ * {@code /run} and status polling, unless its payload is over {@code /run}'s 10 MB limit (then {@code /runsync},
+ * whose limit is 20 MB; above that the request is refused here).
+ */
+public final class RunPodWhisperBackend implements TranscriptionBackend {
+
+  public static final String TYPE = "runpod-whisper";
+
+  /** RunPod's documented request size limits. */
+  static final long RUN_LIMIT = 10L * 1000 * 1000;
+  static final long RUNSYNC_LIMIT = 20L * 1000 * 1000;
+
+  /** When to use the asynchronous path, and worker options. */
+  public record Settings(double asyncAboveSeconds, long asyncAboveBytes, boolean enableVad) {
+  }
+
+  private final BackendDescriptor descriptor;
+  private final UpstreamHttp http;
+  private final RunPodJobs jobs;
+  private final Settings settings;
+
+  public RunPodWhisperBackend(Vertx vertx, BackendDescriptor descriptor, UpstreamHttp http, String endpointUrl, String apiKey,
+                              long pollInitialMs, long pollMaxMs, Settings settings) {
+    this.descriptor = descriptor;
+    this.http = http;
+    this.settings = settings;
+    this.jobs = new RunPodJobs(vertx, descriptor.id(), http, new RunPodJobs.Settings(endpointUrl, apiKey, pollInitialMs, pollMaxMs));
+  }
+
+  @Override
+  public BackendDescriptor descriptor() {
+    return descriptor;
+  }
+
+  @Override
+  public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
+    String id = descriptor.id();
+    String model = descriptor.resolveModel(request.model());
+    if (model == null) {
+      return Future.failedFuture(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
+    }
+    if (audio.length() == 0) {
+      return Future.failedFuture(MeshException.invalid("file", "the audio file is empty"));
+    }
+    long payload = 4L * ((audio.length() + 2) / 3) + 1024;
+    if (payload > RUNSYNC_LIMIT) {
+      return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
+        id + ": the audio is " + audio.length() + " bytes; RunPod takes requests up to 20 MB (about 15 MB of audio)", "file"));
+    }
+    double seconds = AudioProbe.wavSeconds(audio);
+    boolean long_ = seconds > settings.asyncAboveSeconds() || audio.length() > settings.asyncAboveBytes();
+    boolean async = long_ && payload <= RUN_LIMIT;
+    String placeholder = Base64Audio.placeholder();
+    JsonObject input = new JsonObject()
+      .put("audio_base64", placeholder)
+      .put("model", model)
+      .put("transcription", "plain_text")
+      .put("translate", false)
+      .put("word_timestamps", false)
+      .put("enable_vad", settings.enableVad());
+    if (request.language() != null) {
+      input.put("language", request.language());
+    }
+    if (request.prompt() != null) {
+      input.put("initial_prompt", request.prompt());
+    }
+    if (request.temperature() != null) {
+      input.put("temperature", request.temperature());
+    }
+    JsonObject body = new JsonObject().put("input", input);
+    return jobs.run(Base64Audio.jsonBody(body, placeholder, audio), async, context)
+      .map(output -> toVerbose(output, request, seconds));
+  }
+
+  private JsonObject toVerbose(JsonObject output, TranscriptionRequest request, double wavSeconds) {
+    JsonArray segments = Transcripts.segments(output.getJsonArray("segments"));
+    Object text = output.getValue("transcription");
+    if (!(text instanceof String)) {
+      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": runpod output has no 'transcription' text");
+    }
+    double duration = wavSeconds > 0 ? wavSeconds : Math.max(0, Transcripts.lastEnd(segments));
+    String language = output.getString("detected_language", request.language());
+    return Transcripts.verbose((String) text, language, duration, segments);
+  }
+
+  @Override
+  public Future<Void> stop() {
+    return http.close();
+  }
+}

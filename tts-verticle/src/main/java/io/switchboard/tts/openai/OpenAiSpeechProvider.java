@@ -1,0 +1,35 @@
+package io.switchboard.tts.openai;
+
+import io.switchboard.api.Capability;
+import io.switchboard.api.Privacy;
+import io.switchboard.core.backend.Backend;
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendProvider;
+import io.vertx.core.Vertx;
+
+import java.util.Set;
+
+/**
+ * Builds {@code openai-speech} backends. Conf: {@code base_url} (default {@code https://api.openai.com/v1}, or the
+ * variable named by {@code base_url_env}, default {@code OPENAI_BASE_URL}), {@code api_key_env} (default
+ * {@code OPENAI_API_KEY}), {@code models} (tts-1, tts-1-hd, gpt-4o-mini-tts), {@code aliases}, {@code default_voice}
+ * (alloy), {@code stream_high_water} (audio reads buffered before the upstream is paused, 16), {@code timeouts},
+ * privacy (default cloud), prices, concurrency.
+ */
+public final class OpenAiSpeechProvider implements BackendProvider {
+
+  @Override
+  public String type() {
+    return OpenAiSpeechBackend.TYPE;
+  }
+
+  @Override
+  public Backend create(Vertx vertx, BackendConfig conf) {
+    String key = CloudConf.apiKey(conf, "OPENAI_API_KEY");
+    String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
+    SpeechStream stream = new SpeechStream(vertx, conf.id(), CloudTimeouts.fromConf(conf.json(), CloudTimeouts.SPEECH), key,
+      conf.json().getInteger("stream_high_water", 16), conf.json().getInteger("max_connections", 32));
+    return new OpenAiSpeechBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 16), stream, base, key,
+      conf.json().getString("default_voice", "alloy"));
+  }
+}

@@ -1,0 +1,23 @@
+package io.switchboard.llm.openai;
+
+import io.switchboard.core.backend.Backend;
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendProvider;
+import io.vertx.core.Vertx;
+
+/**
+ * Builds {@link OpenAiCompatibleBackend}s from conf entries of type {@code openai-compatible}: one adapter, many
+ * configured instances (OpenAI, OpenRouter, RunPod, Hugging Face, Gemini, a workstation).
+ */
+public final class OpenAiCompatibleProvider implements BackendProvider {
+
+  @Override
+  public String type() {
+    return OpenAiSettings.TYPE;
+  }
+
+  @Override
+  public Backend create(Vertx vertx, BackendConfig config) {
+    return new OpenAiCompatibleBackend(vertx, OpenAiSettings.from(config));
+  }
+}

@@ -1,0 +1,179 @@
+package io.switchboard.usage.journal;
+
+import io.switchboard.api.UsageRecord;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the journal in order from where the store left off, one batch at a time. The journal is the queue of
+ * records waiting for the store, so nothing waits in memory and a restart simply starts over from the oldest
+ * segment (the store skips what it has). Used from one thread at a time.
+ */
+public final class JournalCursor {
+
+  private static final Logger LOG = System.getLogger(JournalCursor.class.getName());
+
+  /** Records read and the position just after them; {@link #advance} to it once they are stored. */
+  public record Batch(List<UsageRecord> records, long segmentId, long offset) {
+    public boolean isEmpty() {
+      return records.isEmpty();
+    }
+  }
+
+  private final UsageJournal journal;
+  private final int maxBytes;
+  private volatile long segmentId;
+  private volatile long offset;
+  private long openId = -1;
+  private FileChannel open;
+
+  /** {@code maxBytes}: at most this much is read per batch (a line longer than it is read whole anyway). */
+  public JournalCursor(UsageJournal journal, int maxBytes) {
+    this.journal = journal;
+    this.maxBytes = maxBytes;
+  }
+
+  /** The next records after the cursor, at most {@code maxRecords}; empty when the store has caught up. */
+  public Batch read(int maxRecords) throws IOException {
+    long segId = segmentId;
+    long off = offset;
+    while (true) {
+      UsageJournal.Segment seg = journal.segmentAtOrAfter(segId);
+      if (seg == null) {
+        return new Batch(List.of(), segId, off);
+      }
+      if (seg.id() != segId) {
+        segId = seg.id();
+        off = 0;
+      }
+      if (off >= seg.durableBytes()) {
+        if (!seg.closed()) {
+          return new Batch(List.of(), segId, off);
+        }
+        segId++;
+        off = 0;
+        continue;
+      }
+      Batch b = readFrom(seg, off, maxRecords);
+      if (b.isEmpty() && b.offset() == off) {
+        return b;
+      }
+      if (!b.isEmpty()) {
+        return b;
+      }
+      // Only unreadable bytes (a torn tail): skip them and go on.
+      segId = b.segmentId();
+      off = b.offset();
+    }
+  }
+
+  private Batch readFrom(UsageJournal.Segment seg, long off, int maxRecords) throws IOException {
+    FileChannel ch = channel(seg);
+    long end = seg.durableBytes();
+    int want = (int) Math.min(end - off, maxBytes);
+    ByteBuffer buf = ByteBuffer.allocate(want);
+    while (buf.hasRemaining()) {
+      int n = ch.read(buf, off + buf.position());
+      if (n < 0) {
+        break;
+      }
+    }
+    byte[] bytes = buf.array();
+    int len = buf.position();
+    List<UsageRecord> records = new ArrayList<>();
+    int lineStart = 0;
+    for (int i = 0; i < len && records.size() < maxRecords; i++) {
+      if (bytes[i] == '\n') {
+        parse(seg, off + lineStart, bytes, lineStart, i - lineStart, records);
+        lineStart = i + 1;
+      }
+    }
+    if (lineStart == 0 && len > 0) {
+      if (want < end - off) {
+        // One line longer than maxBytes: read up to its end.
+        return readLongLine(seg, off, maxRecords);
+      }
+      if (seg.closed()) {
+        LOG.log(Level.WARNING, "usage journal {0}: {1} bytes without a line end at its tail skipped (written but never acknowledged before a crash)",
+          seg.path().getFileName(), len);
+        return new Batch(List.of(), seg.id(), end);
+      }
+    }
+    return new Batch(records, seg.id(), off + lineStart);
+  }
+
+  private Batch readLongLine(UsageJournal.Segment seg, long off, int maxRecords) throws IOException {
+    JournalCursor wide = new JournalCursor(journal, (int) Math.min(Integer.MAX_VALUE - 16, (long) maxBytes * 16));
+    return wide.readFrom(seg, off, maxRecords);
+  }
+
+  private static void parse(UsageJournal.Segment seg, long at, byte[] bytes, int from, int length, List<UsageRecord> out) {
+    if (length == 0) {
+      return;
+    }
+    try {
+      out.add(UsageRecord.fromJson(new JsonObject(new String(bytes, from, length, StandardCharsets.UTF_8))));
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "usage journal {0}: unreadable record at byte {1} skipped: {2}",
+        seg.path().getFileName(), at, e.getMessage());
+    }
+  }
+
+  private FileChannel channel(UsageJournal.Segment seg) throws IOException {
+    if (openId != seg.id()) {
+      closeChannel();
+      open = FileChannel.open(seg.path(), StandardOpenOption.READ);
+      openId = seg.id();
+    }
+    return open;
+  }
+
+  /** Moves past a batch the store has taken. */
+  public void advance(Batch b) {
+    segmentId = b.segmentId();
+    offset = b.offset();
+  }
+
+  /** Closed segments wholly behind the cursor: their records are stored and they may go once the store syncs. */
+  public List<Long> consumedSegments() {
+    List<Long> out = new ArrayList<>();
+    for (UsageJournal.Segment s : journal.segments()) {
+      boolean behind = s.id() < segmentId || (s.id() == segmentId && offset >= s.durableBytes());
+      if (s.closed() && behind) {
+        out.add(s.id());
+      }
+    }
+    return out;
+  }
+
+  /** Bytes in the journal not yet taken by the store. */
+  public long backlogBytes() {
+    long n = 0;
+    for (UsageJournal.Segment s : journal.segments()) {
+      if (s.id() > segmentId) {
+        n += s.durableBytes();
+      } else if (s.id() == segmentId) {
+        n += Math.max(0, s.durableBytes() - offset);
+      }
+    }
+    return n;
+  }
+
+  /** Releases the file the cursor holds open (a consumed segment may then be deleted). */
+  public void closeChannel() throws IOException {
+    if (open != null) {
+      open.close();
+      open = null;
+      openId = -1;
+    }
+  }
+}

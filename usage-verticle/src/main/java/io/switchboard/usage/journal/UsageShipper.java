@@ -1,0 +1,198 @@
+package io.switchboard.usage.journal;
+
+import io.switchboard.usage.store.SchemaGate;
+import io.switchboard.usage.store.UsageStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.List;
+
+/**
+ * Moves journaled records into the store, off the requests' path: reads a batch at the journal cursor, inserts
+ * it (insert-if-absent, so replays are harmless), advances, and deletes journal segments once the store has
+ * synced them. When the store is down or full it retries with exponential backoff while the journal keeps taking
+ * records; it catches up when the store returns. The schema is migrated on the first success, so a store that is
+ * down at start delays nothing but the writes. Runs on the usage verticle's event loop; file reads go to their
+ * own worker thread and journal rotation to the journal's.
+ */
+public final class UsageShipper {
+
+  private static final Logger LOG = System.getLogger(UsageShipper.class.getName());
+
+  /** Tuning, read from the {@code usage:} conf slice by the verticle. */
+  public record Options(int batchSize, long retryMinMs, long retryMaxMs, long idleCheckMs, long rotateBytes, long rotateAgeMs) {
+  }
+
+  private enum Step { MORE, IDLE }
+
+  private final Vertx vertx;
+  private final JournalCursor cursor;
+  private final UsageJournal journal;
+  private final UsageStore store;
+  private final SchemaGate schema;
+  private final WorkerExecutor readerThread;
+  private final WorkerExecutor journalThread;
+  private final Options options;
+
+  private boolean running;
+  private boolean wakeRequested;
+  private boolean stopped;
+  private long timerId = -1;
+  private int failures;
+  private String lastError;
+  private long attempted;
+  private Promise<Void> stopPromise;
+
+  public UsageShipper(Vertx vertx, UsageJournal journal, UsageStore store, SchemaGate schema, WorkerExecutor readerThread,
+                      WorkerExecutor journalThread, Options options) {
+    this.vertx = vertx;
+    this.schema = schema;
+    this.journal = journal;
+    this.cursor = new JournalCursor(journal, 1 << 20);
+    this.store = store;
+    this.readerThread = readerThread;
+    this.journalThread = journalThread;
+    this.options = options;
+  }
+
+  /** New records are durable in the journal: ship them soon. */
+  public void wake() {
+    if (stopped) {
+      return;
+    }
+    if (running) {
+      wakeRequested = true;
+      return;
+    }
+    // While backing off after a failure, a new record does not cut the wait short.
+    if (failures == 0) {
+      cancelTimer();
+      pump();
+    }
+  }
+
+  public void start() {
+    pump();
+  }
+
+  private void pump() {
+    if (stopped || running) {
+      return;
+    }
+    running = true;
+    wakeRequested = false;
+    schema.ready().compose(v -> step()).onComplete(ar -> {
+      running = false;
+      if (stopped) {
+        stopPromise.tryComplete();
+        return;
+      }
+      if (ar.failed()) {
+        failures++;
+        long delay = Math.min(options.retryMaxMs(), options.retryMinMs() << Math.min(failures - 1, 20));
+        String msg = String.valueOf(ar.cause().getMessage());
+        if (failures == 1 || !msg.equals(lastError) || failures % 20 == 0) {
+          LOG.log(Level.WARNING, "usage store ({0}) unavailable, records stay in the journal; retry {1} in {2} ms: {3}",
+            store.kind(), failures, delay, msg);
+        }
+        lastError = msg;
+        schedule(delay);
+      } else {
+        if (failures > 0) {
+          LOG.log(Level.INFO, "usage store ({0}) is back after {1} failed attempts; catching up from the journal",
+            store.kind(), failures);
+        }
+        failures = 0;
+        lastError = null;
+        if (ar.result() == Step.MORE || wakeRequested) {
+          vertx.runOnContext(v -> pump());
+        } else {
+          schedule(options.idleCheckMs());
+        }
+      }
+    });
+  }
+
+  private Future<Step> step() {
+    return readerThread.executeBlocking(() -> cursor.read(options.batchSize()), true).compose(batch -> {
+      if (batch.isEmpty()) {
+        cursor.advance(batch);
+        return idle().map(Step.IDLE);
+      }
+      attempted += batch.records().size();
+      return store.insert(batch.records()).compose(v -> {
+        cursor.advance(batch);
+        return cleanup();
+      }).map(Step.MORE);
+    });
+  }
+
+  /** Caught up: close the current segment once it is big or old enough, so the journal empties when idle. */
+  private Future<Void> idle() {
+    return journalThread.executeBlocking(() -> journal.rotateIf(options.rotateBytes(), options.rotateAgeMs()), true)
+      .compose(rotated -> cleanup());
+  }
+
+  /** Deletes the segments wholly stored, after the store made them durable. */
+  private Future<Void> cleanup() {
+    List<Long> done = cursor.consumedSegments();
+    if (done.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return store.sync().compose(v -> readerThread.executeBlocking(() -> {
+      cursor.closeChannel();
+      for (long id : done) {
+        journal.delete(id);
+      }
+      return null;
+    }, true)).mapEmpty();
+  }
+
+  private void schedule(long delayMs) {
+    cancelTimer();
+    timerId = vertx.setTimer(Math.max(1, delayMs), id -> {
+      timerId = -1;
+      pump();
+    });
+  }
+
+  private void cancelTimer() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+  }
+
+  /** Stops after the batch under way; what is not stored stays in the journal for the next start. */
+  public Future<Void> stop() {
+    stopped = true;
+    cancelTimer();
+    stopPromise = Promise.promise();
+    if (!running) {
+      stopPromise.complete();
+    }
+    return stopPromise.future().eventually(() -> readerThread.executeBlocking(() -> {
+      cursor.closeChannel();
+      return null;
+    }, true));
+  }
+
+  /** For the status op and tests: whether the store has taken everything journaled, and why not. */
+  public JsonObject status() {
+    long backlog = cursor.backlogBytes();
+    return new JsonObject()
+      .put("store", store.kind())
+      .put("store_ready", schema.isReady() && failures == 0)
+      .put("failures", failures)
+      .put("last_error", lastError)
+      .put("backlog_bytes", backlog)
+      .put("caught_up", backlog == 0 && failures == 0 && schema.isReady())
+      .put("journal_segments", journal.segments().size())
+      .put("records_shipped", attempted);
+  }
+}

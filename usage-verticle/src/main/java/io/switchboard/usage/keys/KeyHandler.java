@@ -1,0 +1,63 @@
+package io.switchboard.usage.keys;
+
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Answers {@link KeyAddresses#KEYS}: {@code create} ({@code name}, limits in {@code limits} or at the top level;
+ * answers the key once, in {@code api_key}), {@code list}, {@code get} / {@code revoke} ({@code id}),
+ * {@code verify} ({@code api_key}; for callers outside the JVM) and {@code lookup} ({@code id}; the salted hash,
+ * for {@link KeyVerifier}s on other nodes).
+ */
+public final class KeyHandler implements Handler<Message<JsonObject>> {
+
+  private final KeyService keys;
+  private final KeyVerifier verifier;
+
+  public KeyHandler(KeyService keys, KeyVerifier verifier) {
+    this.keys = keys;
+    this.verifier = verifier;
+  }
+
+  @Override
+  public void handle(Message<JsonObject> msg) {
+    Future<JsonObject> answer;
+    try {
+      JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+      String op = body.getString("op");
+      answer = switch (op == null ? "" : op) {
+        case "create" -> keys.create(body.getString("name"), KeyLimits.fromJson(body.getJsonObject("limits", body)))
+          .map(KeyService.Created::toJson);
+        case "list" -> keys.list().map(list -> {
+          JsonArray out = new JsonArray();
+          list.forEach(k -> out.add(k.toJson()));
+          return new JsonObject().put("keys", out);
+        });
+        case "get" -> keys.get(body.getString("id")).map(k -> new JsonObject().put("key", k.toJson()));
+        case "revoke" -> keys.revoke(body.getString("id")).map(k -> new JsonObject().put("key", k.toJson()));
+        case "verify" -> verifier.verify(body.getString("api_key")).map(k -> new JsonObject().put("key", k.toJson()));
+        case "lookup" -> keys.lookup(body.getString("id")).map(k -> k == null ? new JsonObject() : k.toJson());
+        default -> throw MeshException.invalid("op", "unknown op '" + op + "' (create, list, get, revoke, verify, lookup)");
+      };
+    } catch (MeshException e) {
+      msg.reply(e);
+      return;
+    } catch (ClassCastException e) {
+      msg.reply(MeshException.invalid(null, "malformed key request: " + e.getMessage()));
+      return;
+    }
+    answer.onComplete(ar -> msg.reply(ar.succeeded() ? ar.result() : failure(ar.cause())));
+  }
+
+  private static MeshException failure(Throwable t) {
+    if (t instanceof MeshException m) {
+      return m;
+    }
+    return new MeshException(ErrorCode.UNAVAILABLE, "key store unavailable: " + t.getClass().getSimpleName());
+  }
+}

@@ -1,0 +1,26 @@
+package io.switchboard.usage.keys;
+
+import io.switchboard.api.MeshException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+
+/** Where a {@link KeyVerifier} finds a key's stored row: in-process ({@link KeyService#lookup}) or over the bus. */
+@FunctionalInterface
+public interface KeyLookup {
+
+  /** The stored key, or null when no key has that id. */
+  Future<StoredKey> find(String id);
+
+  /** Asks the key service on {@link KeyAddresses#KEYS} (op {@code lookup}), wherever it runs in the cluster. */
+  static KeyLookup overBus(Vertx vertx, long timeoutMs) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs);
+    return id -> vertx.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "lookup").put("id", id), options)
+      .recover(e -> Future.failedFuture(MeshException.from(e)))
+      .map(reply -> {
+        JsonObject body = reply.body();
+        return body == null || body.getJsonObject("key") == null ? null : StoredKey.fromJson(body);
+      });
+  }
+}

@@ -1,0 +1,56 @@
+package io.switchboard.usage.query;
+
+import io.switchboard.api.UsageRecord;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+/** Usage records as CSV (RFC 4180): one header line, one line per record, the route as its JSON. */
+public final class UsageCsv {
+
+  public static final String HEADER = "request_id,time,key_id,capability,backend,model,privacy,input_tokens,"
+    + "output_tokens,audio_seconds,characters,latency_ms,first_byte_ms,cost_usd,status,error_code,route";
+
+  private UsageCsv() {
+  }
+
+  public static String write(List<UsageRecord> records) {
+    StringBuilder sb = new StringBuilder(HEADER.length() + 2 + records.size() * 200);
+    sb.append(HEADER).append("\r\n");
+    for (UsageRecord r : records) {
+      field(sb, r.requestId()).append(',');
+      field(sb, r.time().toString()).append(',');
+      field(sb, r.keyId()).append(',');
+      field(sb, r.capability() == null ? null : r.capability().wireName()).append(',');
+      field(sb, r.backend()).append(',');
+      field(sb, r.model()).append(',');
+      field(sb, r.privacy() == null ? null : r.privacy().wireName()).append(',');
+      sb.append(r.inputTokens()).append(',');
+      sb.append(r.outputTokens()).append(',');
+      sb.append(r.audioSeconds()).append(',');
+      sb.append(r.characters()).append(',');
+      sb.append(r.latencyMs()).append(',');
+      sb.append(r.firstByteMs()).append(',');
+      sb.append(BigDecimal.valueOf(r.costUsd()).toPlainString()).append(',');
+      sb.append(r.status()).append(',');
+      field(sb, r.errorCode()).append(',');
+      field(sb, r.route() == null ? null : r.route().toJson().encode()).append("\r\n");
+    }
+    return sb.toString();
+  }
+
+  /** Quotes a field when it holds a comma, quote or line break; a formula-like start is defused for spreadsheets. */
+  private static StringBuilder field(StringBuilder sb, String v) {
+    if (v == null) {
+      return sb;
+    }
+    String s = v;
+    if (!s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0) {
+      s = "'" + s;
+    }
+    if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) {
+      return sb.append('"').append(s.replace("\"", "\"\"")).append('"');
+    }
+    return sb.append(s);
+  }
+}

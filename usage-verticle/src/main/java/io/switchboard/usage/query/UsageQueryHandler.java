@@ -1,0 +1,112 @@
+package io.switchboard.usage.query;
+
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.usage.store.GroupBy;
+import io.switchboard.usage.store.SchemaGate;
+import io.switchboard.usage.store.UsageStore;
+import io.switchboard.usage.store.UsageTotals;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.Supplier;
+
+/**
+ * Answers {@code switchboard.usage.query}: {@code query} (totals per group, for {@code GET /api/v1/usage}),
+ * {@code export} (CSV, for {@code GET /api/v1/usage/export}), {@code spent} (a key's spend in a window, to seed
+ * budget counters) and {@code status} (journal backlog and store health). Bad input answers 400 naming the
+ * field; a store that is down answers 503.
+ */
+public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
+
+  static final int DEFAULT_EXPORT_LIMIT = 100_000;
+  static final int MAX_EXPORT_LIMIT = 1_000_000;
+
+  private final UsageStore store;
+  private final SchemaGate schema;
+  private final Supplier<JsonObject> status;
+
+  public UsageQueryHandler(UsageStore store, SchemaGate schema, Supplier<JsonObject> status) {
+    this.store = store;
+    this.schema = schema;
+    this.status = status;
+  }
+
+  @Override
+  public void handle(Message<JsonObject> msg) {
+    Future<?> answer;
+    try {
+      JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+      answer = switch (body.getString("op", "query")) {
+        case "query" -> query(body);
+        case "export" -> export(body).map(csv -> {
+          msg.reply(csv, new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8"));
+          return null;
+        });
+        case "spent" -> spent(body);
+        case "status" -> Future.succeededFuture(status.get());
+        default -> throw MeshException.invalid("op", "unknown op '" + body.getString("op") + "' (query, export, spent, status)");
+      };
+    } catch (MeshException e) {
+      msg.reply(e);
+      return;
+    } catch (ClassCastException e) {
+      msg.reply(MeshException.invalid(null, "malformed usage query: " + e.getMessage()));
+      return;
+    }
+    answer.onComplete(ar -> {
+      if (ar.failed()) {
+        msg.reply(failure(ar.cause()));
+      } else if (ar.result() != null) {
+        msg.reply(ar.result());
+      }
+    });
+  }
+
+  private Future<JsonObject> query(JsonObject body) {
+    GroupBy groupBy = GroupBy.parse(body.getString("group_by", "day"));
+    TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
+    return schema.ready().compose(v -> store.totals(range.fromMs(), range.toMs(), groupBy)).map(rows -> {
+      JsonArray out = new JsonArray();
+      for (UsageTotals t : rows) {
+        out.add(t.toJson(groupBy));
+      }
+      return new JsonObject().put("group_by", groupBy.wireName()).put("rows", out);
+    });
+  }
+
+  private Future<String> export(JsonObject body) {
+    TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
+    Object l = body.getValue("limit");
+    int limit = DEFAULT_EXPORT_LIMIT;
+    if (l != null) {
+      if (!(l instanceof Number n) || n.intValue() < 1 || n.intValue() > MAX_EXPORT_LIMIT) {
+        throw MeshException.invalid("limit", "limit must be a whole number from 1 to " + MAX_EXPORT_LIMIT + ", got " + l);
+      }
+      limit = n.intValue();
+    }
+    int max = limit;
+    return schema.ready().compose(v -> store.records(range.fromMs(), range.toMs(), max)).map(UsageCsv::write);
+  }
+
+  private Future<JsonObject> spent(JsonObject body) {
+    String keyId = body.getString("key_id");
+    if (keyId == null || keyId.isBlank()) {
+      throw MeshException.invalid("key_id", "spent needs a key_id");
+    }
+    TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
+    return schema.ready().compose(v -> store.spentMicros(keyId, range.fromMs(), range.toMs()))
+      .map(micros -> new JsonObject().put("key_id", keyId).put("cost_micros", micros).put("cost_usd", micros / 1_000_000d));
+  }
+
+  private MeshException failure(Throwable t) {
+    if (t instanceof MeshException m) {
+      return m;
+    }
+    return new MeshException(ErrorCode.UNAVAILABLE, "usage store (" + store.kind() + ") unavailable: " + t.getClass().getSimpleName());
+  }
+}

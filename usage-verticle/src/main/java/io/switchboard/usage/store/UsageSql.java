@@ -1,0 +1,92 @@
+package io.switchboard.usage.store;
+
+import java.util.List;
+
+/**
+ * The SQL text both stores run, written once in the subset H2 (PostgreSQL mode) and PostgreSQL share, with
+ * {@code ?} placeholders (the PostgreSQL store numbers them). Amounts are stored as integers (micro-dollars,
+ * milliseconds of audio) so that sums are exact and identical on both stores; the UTC day is stored beside the
+ * timestamp so grouping by day needs no date functions, which differ between the two.
+ */
+final class UsageSql {
+
+  /** One schema step: applied once, in order, recorded in {@code schema_version}. */
+  record Migration(int version, String description, List<String> statements) {
+  }
+
+  static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version ("
+    + "version INTEGER NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, applied_ms BIGINT NOT NULL)";
+  static final String CURRENT_VERSION = "SELECT COALESCE(MAX(version), 0) AS v FROM schema_version";
+  static final String INSERT_VERSION = "INSERT INTO schema_version (version, description, applied_ms) VALUES (?, ?, ?)";
+  static final String LIST_VERSIONS = "SELECT version FROM schema_version ORDER BY version";
+
+  /** Ordered: never edit a released step, add the next one. */
+  static final List<Migration> MIGRATIONS = List.of(
+    new Migration(1, "usage records", List.of(
+      "CREATE TABLE IF NOT EXISTS usage_records ("
+        + "request_id VARCHAR(200) NOT NULL PRIMARY KEY, "
+        + "ts_ms BIGINT NOT NULL, "
+        + "usage_day VARCHAR(10) NOT NULL, "
+        + "key_id VARCHAR(64), "
+        + "capability VARCHAR(16), "
+        + "backend VARCHAR(200), "
+        + "model VARCHAR(200), "
+        + "privacy VARCHAR(16), "
+        + "input_tokens BIGINT NOT NULL, "
+        + "output_tokens BIGINT NOT NULL, "
+        + "audio_ms BIGINT NOT NULL, "
+        + "characters BIGINT NOT NULL, "
+        + "latency_ms BIGINT NOT NULL, "
+        + "first_byte_ms BIGINT NOT NULL, "
+        + "cost_micros BIGINT NOT NULL, "
+        + "status INTEGER NOT NULL, "
+        + "error_code VARCHAR(64), "
+        + "route VARCHAR)",
+      "CREATE INDEX IF NOT EXISTS usage_records_ts ON usage_records (ts_ms)",
+      "CREATE INDEX IF NOT EXISTS usage_records_key_ts ON usage_records (key_id, ts_ms)")),
+    new Migration(2, "api keys", List.of(
+      "CREATE TABLE IF NOT EXISTS api_keys ("
+        + "id VARCHAR(64) NOT NULL PRIMARY KEY, "
+        + "name VARCHAR(200), "
+        + "salt VARCHAR(64) NOT NULL, "
+        + "hash VARCHAR(128) NOT NULL, "
+        + "created_ms BIGINT NOT NULL, "
+        + "revoked_ms BIGINT, "
+        + "limits VARCHAR NOT NULL)")));
+
+  static final String RECORD_COLUMNS = "request_id, ts_ms, usage_day, key_id, capability, backend, model, privacy, "
+    + "input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route";
+
+  /** Insert-if-absent: a request id already stored is skipped, on both stores. */
+  static final String INSERT_RECORD = "INSERT INTO usage_records (" + RECORD_COLUMNS + ") "
+    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+  static final String SELECT_RECORDS = "SELECT " + RECORD_COLUMNS + " FROM usage_records "
+    + "WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, request_id LIMIT ?";
+
+  static final String SPENT = "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS spent FROM usage_records "
+    + "WHERE key_id = ? AND ts_ms >= ? AND ts_ms < ?";
+
+  /** Totals per group; {@code %s} is a column from {@link GroupBy}, never caller text. */
+  static final String TOTALS = "SELECT %s AS grp, "
+    + "COUNT(*) AS requests, "
+    + "CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS input_tokens, "
+    + "CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS output_tokens, "
+    + "CAST(COALESCE(SUM(audio_ms), 0) AS BIGINT) AS audio_ms, "
+    + "CAST(COALESCE(SUM(characters), 0) AS BIGINT) AS characters, "
+    + "CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS cost_micros, "
+    + "CAST(COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS BIGINT) AS errors "
+    + "FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? GROUP BY %s";
+
+  static final String COUNT_RECORDS = "SELECT COUNT(*) AS n FROM usage_records";
+
+  static final String INSERT_KEY = "INSERT INTO api_keys (id, name, salt, hash, created_ms, revoked_ms, limits) "
+    + "VALUES (?, ?, ?, ?, ?, ?, ?)";
+  static final String KEY_COLUMNS = "id, name, salt, hash, created_ms, revoked_ms, limits";
+  static final String FIND_KEY = "SELECT " + KEY_COLUMNS + " FROM api_keys WHERE id = ?";
+  static final String LIST_KEYS = "SELECT " + KEY_COLUMNS + " FROM api_keys ORDER BY created_ms, id";
+  static final String REVOKE_KEY = "UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL";
+
+  private UsageSql() {
+  }
+}

@@ -1,0 +1,112 @@
+package io.switchboard.usage;
+
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.Privacy;
+import io.switchboard.usage.keys.ApiKey;
+import io.switchboard.usage.keys.KeyAddresses;
+import io.switchboard.usage.keys.KeyLookup;
+import io.switchboard.usage.keys.KeyVerifier;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.switchboard.usage.Await.result;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Keys across a two-node cluster: node A runs the usage verticle, node B only verifies keys (as a router replica
+ * without the store would). A revoked key fails verification on both nodes as soon as revoke answers, though
+ * both had it cached; verify returns the key's limits.
+ */
+class KeyRevocationTest {
+
+  @TempDir
+  Path dir;
+  private Vertx a;
+  private Vertx b;
+
+  @BeforeEach
+  void cluster() throws Exception {
+    TestCluster cluster = new TestCluster();
+    a = cluster.join();
+    b = cluster.join();
+    JsonObject conf = new JsonObject().put("store", "h2").put("data_dir", dir.toString());
+    result(a.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(conf)));
+  }
+
+  @AfterEach
+  void leave() {
+    b.close().await();
+    a.close().await();
+  }
+
+  private static MeshException authFailure(KeyVerifier v, String key) throws Exception {
+    MeshException e = assertInstanceOf(MeshException.class, Await.failure(v.verify(key)));
+    assertEquals(ErrorCode.AUTHENTICATION, e.errorCode());
+    assertEquals(401, e.failureCode());
+    return e;
+  }
+
+  @Test
+  void aRevokedKeyFailsAtOnceOnBothNodesAndVerifyReturnsItsLimits() throws Exception {
+    JsonObject created = result(b.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "create")
+      .put("name", "voice agent")
+      .put("limits", new JsonObject().put("daily_budget_usd", 5).put("monthly_budget_usd", 50).put("requests_per_minute", 120)
+        .put("privacy", "private").put("allowed_providers", new JsonArray().add("local-whisper").add("runpod"))
+        .put("allowed_models", new JsonArray().add("whisper-base").add("llama-3.1-8b"))))).body();
+    String plaintext = created.getString("api_key");
+    String id = created.getJsonObject("key").getString("id");
+
+    AtomicInteger lookupsOnB = new AtomicInteger();
+    KeyLookup overBus = KeyLookup.overBus(b, 5000);
+    KeyVerifier onA = result(KeyVerifier.overBus(a));
+    KeyVerifier onB = result(KeyVerifier.start(b, kid -> {
+      lookupsOnB.incrementAndGet();
+      return overBus.find(kid);
+    }, 300_000));
+
+    for (KeyVerifier v : List.of(onA, onB, onA, onB)) {
+      ApiKey key = result(v.verify(plaintext));
+      assertEquals(id, key.id());
+      assertEquals(Privacy.PRIVATE, key.limits().privacyCeiling());
+      assertEquals(List.of("whisper-base", "llama-3.1-8b"), key.limits().allowedModels());
+      assertEquals(List.of("local-whisper", "runpod"), key.limits().allowedProviders());
+      assertEquals(5.0, key.limits().dailyBudgetUsd());
+      assertEquals(50.0, key.limits().monthlyBudgetUsd());
+      assertEquals(120, key.limits().requestsPerMinute());
+      assertTrue(key.limits().allowsModel("whisper-base") && !key.limits().allowsModel("gpt-4o"));
+    }
+    assertEquals(1, lookupsOnB.get(), "the second verify on B is answered from its cache");
+    authFailure(onB, plaintext.substring(0, plaintext.length() - 1) + (plaintext.endsWith("a") ? "b" : "a"));
+    authFailure(onA, "sb-nonsense");
+    authFailure(onA, "Bearer whatever");
+
+    Promise<String> published = Promise.promise();
+    b.eventBus().<JsonObject>consumer(KeyAddresses.REVOKED, m -> published.tryComplete(m.body().getString("id")))
+      .completion().toCompletionStage().toCompletableFuture().get();
+
+    JsonObject revoked = result(b.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "revoke").put("id", id))).body();
+    assertTrue(revoked.getJsonObject("key").getString("revoked_at") != null);
+    // No waiting: revoke answers only after every verifier in the cluster has dropped the key.
+    assertTrue(authFailure(onB, plaintext).getMessage().contains("revoked"));
+    assertTrue(authFailure(onA, plaintext).getMessage().contains("revoked"));
+    assertEquals(id, result(published.future()));
+    assertEquals(ErrorCode.NOT_FOUND, assertInstanceOf(MeshException.class, Await.failure(onB.get(id))).errorCode());
+
+    result(onA.close());
+    result(onB.close());
+  }
+}

@@ -1,0 +1,160 @@
+package io.switchboard.usage;
+
+import io.switchboard.api.Privacy;
+import io.switchboard.api.UsageRecord;
+import io.switchboard.usage.keys.ApiKey;
+import io.switchboard.usage.keys.KeyLimits;
+import io.switchboard.usage.keys.StoredKey;
+import io.switchboard.usage.store.GroupBy;
+import io.switchboard.usage.store.H2UsageStore;
+import io.switchboard.usage.store.PgUsageStore;
+import io.switchboard.usage.store.SqlUsageStore;
+import io.switchboard.usage.store.UsageTotals;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The two stores, H2 and a real PostgreSQL, against the same records: same writes, same answers. */
+class UsageStoreTest {
+
+  private static Vertx vertx;
+  private final List<Runnable> cleanups = new ArrayList<>();
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stopVertx() {
+    vertx.close().await();
+  }
+
+  @AfterEach
+  void cleanUp() {
+    cleanups.forEach(Runnable::run);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  private SqlUsageStore open(String kind) throws Exception {
+    SqlUsageStore store;
+    if (kind.equals("h2")) {
+      store = H2UsageStore.file(vertx, dir.resolve("usage-" + System.nanoTime()));
+    } else {
+      String url = PostgresTestServer.freshSchemaUrl(vertx);
+      store = PgUsageStore.connect(vertx, url, 4);
+      cleanups.add(() -> {
+        try {
+          PostgresTestServer.dropSchema(vertx, url);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    }
+    cleanups.add(0, () -> store.close().await());
+    await(store.migrate());
+    return store;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"h2", "postgresql"})
+  void migrationsApplyOnceInOrder(String kind) throws Exception {
+    SqlUsageStore store = open(kind);
+    assertEquals(List.of(1, 2), await(store.schemaVersions()));
+    await(store.migrate());
+    assertEquals(List.of(1, 2), await(store.schemaVersions()), "a second start applies nothing again");
+    assertEquals(0L, await(store.count()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"h2", "postgresql"})
+  void storesEachRequestOnceAndGroupsAsTheRecordsSay(String kind) throws Exception {
+    SqlUsageStore store = open(kind);
+    List<UsageRecord> records = TestRecords.generate(600, 42, "req-");
+    await(store.insert(records.subList(0, 250)));
+    assertEquals(250L, await(store.count()));
+    await(store.insert(records.subList(250, 600)));
+    assertEquals(600L, await(store.count()));
+    // A replay (crash recovery, a router that retried) inserts nothing new and does not fail.
+    await(store.insert(records.subList(100, 300)));
+    List<UsageRecord> withDuplicateInside = new ArrayList<>(records.subList(0, 5));
+    withDuplicateInside.add(records.get(0));
+    await(store.insert(withDuplicateInside));
+    assertEquals(600L, await(store.count()));
+
+    for (GroupBy g : GroupBy.values()) {
+      assertEquals(TestRecords.expected(records, g, 0, Long.MAX_VALUE), await(store.totals(0, Long.MAX_VALUE, g)), "group by " + g);
+    }
+    long from = TestRecords.START.plusSeconds(86_400).toEpochMilli();
+    long to = from + 36_000_000;
+    assertEquals(TestRecords.expected(records, GroupBy.BACKEND, from, to), await(store.totals(from, to, GroupBy.BACKEND)));
+
+    List<UsageRecord> back = await(store.records(0, Long.MAX_VALUE, 10_000));
+    List<UsageRecord> sorted = new ArrayList<>(records);
+    sorted.sort(Comparator.comparing(UsageRecord::time).thenComparing(UsageRecord::requestId));
+    assertEquals(sorted, back, "records read back field for field");
+    assertEquals(10, await(store.records(0, Long.MAX_VALUE, 10)).size());
+
+    long spent = records.stream().filter(r -> "k_alpha".equals(r.keyId()) && r.time().toEpochMilli() >= from && r.time().toEpochMilli() < to)
+      .mapToLong(r -> Math.round(r.costUsd() * 1_000_000)).sum();
+    assertTrue(spent > 0);
+    assertEquals(spent, await(store.spentMicros("k_alpha", from, to)));
+    assertEquals(0L, await(store.spentMicros("k_nobody", 0, Long.MAX_VALUE)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"h2", "postgresql"})
+  void keepsKeysAndRevokesThem(String kind) throws Exception {
+    SqlUsageStore store = open(kind);
+    KeyLimits limits = new KeyLimits(5.0, 100.0, 60, Privacy.ZDR, List.of("openai"), List.of("gpt-4o-mini"));
+    ApiKey key = new ApiKey("k_test1", "team a", Instant.ofEpochMilli(1_700_000_000_000L), null, limits);
+    await(store.insertKey(new StoredKey(key, "00ff", "abc123")));
+    StoredKey found = await(store.findKey("k_test1"));
+    assertEquals(new StoredKey(key, "00ff", "abc123"), found);
+    assertNull(await(store.findKey("k_none")));
+    assertTrue(await(store.revokeKey("k_test1", Instant.ofEpochMilli(1_700_000_100_000L))));
+    assertFalse(await(store.revokeKey("k_test1", Instant.now())), "revoking twice changes nothing");
+    List<StoredKey> all = await(store.listKeys());
+    assertEquals(1, all.size());
+    assertEquals(Instant.ofEpochMilli(1_700_000_100_000L), all.get(0).key().revokedAt());
+  }
+
+  @Test
+  void bothStoresGiveIdenticalAnswersForTheSameRecords() throws Exception {
+    SqlUsageStore h2 = open("h2");
+    SqlUsageStore pg = open("postgresql");
+    List<UsageRecord> records = TestRecords.generate(400, 7, "same-");
+    await(h2.insert(records));
+    await(pg.insert(records));
+    for (GroupBy g : GroupBy.values()) {
+      List<UsageTotals> a = await(h2.totals(0, Long.MAX_VALUE, g));
+      assertEquals(a, await(pg.totals(0, Long.MAX_VALUE, g)), "group by " + g);
+      assertFalse(a.isEmpty());
+    }
+    assertEquals(await(h2.records(0, Long.MAX_VALUE, 1000)), await(pg.records(0, Long.MAX_VALUE, 1000)));
+  }
+}

@@ -1,0 +1,191 @@
+package io.switchboard.usage;
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.MeshExceptionCodec;
+import io.switchboard.api.UsageRecord;
+import io.switchboard.usage.budget.BudgetGuard;
+import io.switchboard.usage.budget.Reservation;
+import io.switchboard.usage.keys.KeyAddresses;
+import io.switchboard.usage.keys.KeyVerifier;
+import io.switchboard.usage.query.UsageCsv;
+import io.switchboard.usage.store.GroupBy;
+import io.switchboard.usage.store.UsageTotals;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.switchboard.usage.Await.result;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The usage verticle end to end on the embedded store: records, queries, export, keys and budgets over the bus. */
+class UsageVerticleTest {
+
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+
+  @BeforeEach
+  void deploy() throws Exception {
+    vertx = Vertx.vertx();
+    MeshExceptionCodec.register(vertx);
+    JsonObject conf = new JsonObject().put("store", "h2").put("data_dir", dir.toString())
+      .put("idle_check_ms", 50).put("rotate_age_ms", 100);
+    result(vertx.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(conf)));
+  }
+
+  @AfterEach
+  void close() {
+    vertx.close().await();
+  }
+
+  private Future<JsonObject> ask(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body).map(Message::body);
+  }
+
+  private static MeshException meshFailure(Future<?> f) throws Exception {
+    return assertInstanceOf(MeshException.class, Await.failure(f));
+  }
+
+  @Test
+  void recordsAreAcknowledgedStoredOnceQueriedAndExported() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(500, 11, "v-");
+    List<Future<JsonObject>> acks = new ArrayList<>();
+    records.forEach(r -> acks.add(ask(Addresses.USAGE, r.toJson())));
+    records.subList(0, 50).forEach(r -> acks.add(ask(Addresses.USAGE, r.toJson())));
+    for (Future<JsonObject> a : acks) {
+      assertEquals(new JsonObject().put("durable", true), result(a));
+    }
+    JsonObject status = Await.caughtUp(vertx, 30);
+    assertEquals("h2", status.getString("store"));
+    assertEquals(550L, status.getLong("records_journaled"));
+
+    JsonObject byBackend = result(ask(UsageAddresses.QUERY, new JsonObject().put("op", "query").put("group_by", "backend")));
+    JsonArray expected = new JsonArray();
+    for (UsageTotals t : TestRecords.expected(records, GroupBy.BACKEND, 0, Long.MAX_VALUE)) {
+      expected.add(t.toJson(GroupBy.BACKEND));
+    }
+    assertEquals(expected, byBackend.getJsonArray("rows"));
+    assertEquals(5, byBackend.getJsonArray("rows").size());
+
+    String from = TestRecords.START.plusSeconds(86_400).toString();
+    JsonObject byDay = result(ask(UsageAddresses.QUERY, new JsonObject().put("group_by", "day").put("from", from).put("to", "2026-11-23")));
+    long inWindow = records.stream().filter(r -> !r.time().isBefore(Instant.parse(from)) && r.time().isBefore(Instant.parse("2026-11-23T00:00:00Z"))).count();
+    long counted = 0;
+    for (Object row : byDay.getJsonArray("rows")) {
+      counted += ((JsonObject) row).getLong("requests");
+    }
+    assertEquals(inWindow, counted);
+
+    String csv = result(vertx.eventBus().<String>request(UsageAddresses.QUERY, new JsonObject().put("op", "export").put("limit", 1000))).body();
+    String[] lines = csv.split("\r\n");
+    assertEquals(UsageCsv.HEADER, lines[0]);
+    assertEquals(501, lines.length, "header + one line per distinct request");
+    assertTrue(csv.contains("\\\"\"half\\\"\""), "quotes inside the route JSON are doubled");
+  }
+
+  @Test
+  void theJournalEmptiesOnceItsRecordsAreStored() throws Exception {
+    for (UsageRecord r : TestRecords.generate(20, 5, "e-")) {
+      result(ask(Addresses.USAGE, r.toJson()));
+    }
+    Await.caughtUp(vertx, 30);
+    Await.status(vertx, 30, s -> s.getInteger("journal_segments") == 1);
+    try (var files = Files.list(dir.resolve("journal"))) {
+      long bytes = 0;
+      for (Path p : files.filter(p -> p.getFileName().toString().startsWith("segment-")).toList()) {
+        bytes += Files.size(p);
+      }
+      assertEquals(0, bytes, "only a fresh, empty segment is left");
+    }
+  }
+
+  @Test
+  void badInputIsRefusedWithTheFieldNamed() throws Exception {
+    MeshException e = meshFailure(ask(Addresses.USAGE, new JsonObject().put("time", Instant.now().toString())));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertTrue(e.getMessage().contains("request_id"), e.getMessage());
+    e = meshFailure(ask(Addresses.USAGE, new JsonObject().put("request_id", "x").put("time", "yesterday")));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    e = meshFailure(ask(UsageAddresses.QUERY, new JsonObject().put("group_by", "colour")));
+    assertEquals("group_by", e.param());
+    e = meshFailure(ask(UsageAddresses.QUERY, new JsonObject().put("from", "last week")));
+    assertEquals("from", e.param());
+    e = meshFailure(ask(UsageAddresses.QUERY, new JsonObject().put("op", "export").put("limit", 0)));
+    assertEquals("limit", e.param());
+    e = meshFailure(ask(KeyAddresses.KEYS, new JsonObject().put("op", "create").put("privacy", "secret")));
+    assertEquals("privacy", e.param());
+    e = meshFailure(ask(KeyAddresses.KEYS, new JsonObject().put("op", "create").put("daily_budget_usd", -1)));
+    assertEquals("daily_budget_usd", e.param());
+    e = meshFailure(ask(KeyAddresses.KEYS, new JsonObject().put("op", "fly")));
+    assertEquals("op", e.param());
+    e = meshFailure(ask(KeyAddresses.KEYS, new JsonObject().put("op", "revoke").put("id", "k_missing")));
+    assertEquals(ErrorCode.NOT_FOUND, e.errorCode());
+  }
+
+  @Test
+  void keysAreCreatedOnceListedWithoutSecretsAndRevoked() throws Exception {
+    JsonObject created = result(ask(KeyAddresses.KEYS, new JsonObject().put("op", "create").put("name", "team a")
+      .put("limits", new JsonObject().put("daily_budget_usd", 5).put("privacy", "zdr").put("allowed_models", new JsonArray().add("gpt-4o-mini")))));
+    String plaintext = created.getString("api_key");
+    String id = created.getJsonObject("key").getString("id");
+    assertTrue(plaintext.startsWith("sb-" + id + "-"), "shape sb-<id>-<secret>");
+
+    JsonObject list = result(ask(KeyAddresses.KEYS, new JsonObject().put("op", "list")));
+    assertEquals(1, list.getJsonArray("keys").size());
+    assertFalse(list.encode().contains(plaintext.substring(plaintext.lastIndexOf('-') + 1)), "the secret is never listed");
+    assertFalse(list.encode().contains("hash"));
+
+    JsonObject verified = result(ask(KeyAddresses.KEYS, new JsonObject().put("op", "verify").put("api_key", plaintext)));
+    assertEquals("zdr", verified.getJsonObject("key").getJsonObject("limits").getString("privacy"));
+    assertEquals(ErrorCode.AUTHENTICATION, meshFailure(ask(KeyAddresses.KEYS,
+      new JsonObject().put("op", "verify").put("api_key", plaintext + "x"))).errorCode());
+
+    result(ask(KeyAddresses.KEYS, new JsonObject().put("op", "revoke").put("id", id)));
+    MeshException e = meshFailure(ask(KeyAddresses.KEYS, new JsonObject().put("op", "verify").put("api_key", plaintext)));
+    assertEquals(ErrorCode.AUTHENTICATION, e.errorCode());
+    assertTrue(e.getMessage().contains("revoked") && !e.getMessage().contains(plaintext), e.getMessage());
+  }
+
+  @Test
+  void budgetsStartFromWhatTheStoreSaysWasSpentToday() throws Exception {
+    JsonObject created = result(ask(KeyAddresses.KEYS, new JsonObject().put("op", "create").put("name", "budgeted")
+      .put("daily_budget_usd", 1.0)));
+    String id = created.getJsonObject("key").getString("id");
+    result(ask(Addresses.USAGE, UsageRecord.builder("spent-1").keyId(id).backend("openai").model("gpt-4o").costUsd(0.95).build().toJson()));
+    Await.caughtUp(vertx, 30);
+
+    KeyVerifier verifier = result(KeyVerifier.overBus(vertx));
+    BudgetGuard guard = BudgetGuard.overBus(vertx, verifier);
+    MeshException e = assertInstanceOf(MeshException.class, Await.failure(guard.reserve(id, 0.10)));
+    assertEquals(ErrorCode.BUDGET_EXCEEDED, e.errorCode());
+    assertEquals(402, e.failureCode());
+    String tomorrow = LocalDate.now(ZoneOffset.UTC).plusDays(1) + "T00:00:00Z";
+    assertEquals("daily budget of $1.00 for key " + id + " exhausted; resets at " + tomorrow, e.getMessage());
+
+    Reservation r = result(guard.reserve(id, 0.04));
+    assertEquals(990_000L, result(guard.dailyTotalMicros(id)));
+    result(guard.settle(r, 0.01));
+    assertEquals(960_000L, result(guard.dailyTotalMicros(id)), "settled to the real cost");
+    assertEquals(Reservation.none(null), result(guard.reserve(null, 3)));
+  }
+}

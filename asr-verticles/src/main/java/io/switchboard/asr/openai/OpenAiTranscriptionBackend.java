@@ -1,5 +1,6 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.core.http.CloudErrors;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;

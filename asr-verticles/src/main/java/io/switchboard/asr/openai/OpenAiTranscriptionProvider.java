@@ -1,5 +1,7 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.core.http.CloudConf;
+import io.switchboard.core.http.CloudTimeouts;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;

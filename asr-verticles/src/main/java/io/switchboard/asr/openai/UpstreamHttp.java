@@ -1,5 +1,8 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.core.http.CloudTimeouts;
+import io.switchboard.core.http.Watchdog;
+import io.switchboard.core.http.CloudErrors;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;

@@ -7,7 +7,7 @@ import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.api.Usage;
 import io.switchboard.asr.openai.AudioProbe;
 import io.switchboard.asr.openai.Base64Audio;
-import io.switchboard.asr.openai.CloudErrors;
+import io.switchboard.core.http.CloudErrors;
 import io.switchboard.asr.openai.Transcripts;
 import io.switchboard.asr.openai.UpstreamHttp;
 import io.switchboard.core.backend.CallContext;

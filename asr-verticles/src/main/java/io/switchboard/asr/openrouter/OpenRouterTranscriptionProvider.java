@@ -2,8 +2,8 @@ package io.switchboard.asr.openrouter;
 
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
-import io.switchboard.asr.openai.CloudConf;
-import io.switchboard.asr.openai.CloudTimeouts;
+import io.switchboard.core.http.CloudConf;
+import io.switchboard.core.http.CloudTimeouts;
 import io.switchboard.asr.openai.UpstreamHttp;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;

@@ -2,7 +2,7 @@ package io.switchboard.asr.runpod;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.asr.openai.CloudErrors;
+import io.switchboard.core.http.CloudErrors;
 import io.switchboard.asr.openai.UpstreamHttp;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.config.Secrets;

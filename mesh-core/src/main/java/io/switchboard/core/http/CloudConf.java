@@ -1,4 +1,4 @@
-package io.switchboard.tts.openai;
+package io.switchboard.core.http;
 
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;

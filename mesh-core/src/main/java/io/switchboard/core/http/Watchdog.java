@@ -1,4 +1,4 @@
-package io.switchboard.asr.openai;
+package io.switchboard.core.http;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * idle between reads) re-armed as the call progresses. Whichever fires first hands a {@link ErrorCode#TIMEOUT}
  * naming the phase to {@code onTimeout}; the caller then resets the request.
  */
-final class Watchdog {
+public final class Watchdog {
 
   private final Vertx vertx;
   private final String id;
@@ -20,7 +20,7 @@ final class Watchdog {
   private long phaseTimer = -1;
   private boolean done;
 
-  Watchdog(Vertx vertx, String id, long deadlineMs, Consumer<MeshException> onTimeout) {
+  public Watchdog(Vertx vertx, String id, long deadlineMs, Consumer<MeshException> onTimeout) {
     this.vertx = vertx;
     this.id = id;
     this.onTimeout = onTimeout;
@@ -29,7 +29,7 @@ final class Watchdog {
   }
 
   /** (Re)starts the phase timer: {@code what} names what we are waiting for, e.g. "first byte". */
-  void arm(long ms, String what) {
+  public void arm(long ms, String what) {
     disarm();
     if (!done) {
       phaseTimer = vertx.setTimer(ms, t -> fire(id + ": no " + what + " from upstream within " + ms + " ms"));
@@ -37,7 +37,7 @@ final class Watchdog {
   }
 
   /** Stops the phase timer (e.g. while the reader is paused by back-pressure); the deadline still runs. */
-  void disarm() {
+  public void disarm() {
     if (phaseTimer >= 0) {
       vertx.cancelTimer(phaseTimer);
       phaseTimer = -1;
@@ -45,7 +45,7 @@ final class Watchdog {
   }
 
   /** The call is over: no timer fires any more. */
-  void cancel() {
+  public void cancel() {
     done = true;
     disarm();
     vertx.cancelTimer(deadlineTimer);

@@ -1,4 +1,4 @@
-package io.switchboard.asr.openai;
+package io.switchboard.core.http;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;

@@ -27,6 +27,7 @@ import java.util.Set;
  * @param concurrency requests one instance serves at once
  * @param health      the instance's own health
  * @param leaving     true on the last announcement of an instance that is stopping
+ * @param languages   spoken languages it handles (ISO 639-1, e.g. {@code en}); empty means any (transcription, speech)
  */
 public record BackendDescriptor(
   String id,
@@ -40,9 +41,18 @@ public record BackendDescriptor(
   Map<String, Prices> prices,
   int concurrency,
   Health health,
-  boolean leaving) {
+  boolean leaving,
+  List<String> languages) {
+
+  /** A descriptor with no language restriction. */
+  public BackendDescriptor(String id, String instanceId, String type, Set<Capability> capabilities, List<String> models,
+                           Map<String, String> aliases, Privacy privacy, int priority, Map<String, Prices> prices,
+                           int concurrency, Health health, boolean leaving) {
+    this(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, List.of());
+  }
 
   public BackendDescriptor {
+    languages = languages == null ? List.of() : List.copyOf(languages);
     capabilities = capabilities.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(capabilities));
     models = List.copyOf(models);
     aliases = Map.copyOf(aliases);
@@ -81,15 +91,32 @@ public record BackendDescriptor(
   }
 
   public BackendDescriptor withHealth(Health h) {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, h, leaving);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, h, leaving, languages);
   }
 
   public BackendDescriptor withPriority(int p) {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, p, prices, concurrency, health, leaving);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, p, prices, concurrency, health, leaving, languages);
   }
 
   public BackendDescriptor asLeaving() {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, true);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, true, languages);
+  }
+
+  /** The same descriptor for another instance. */
+  public BackendDescriptor withInstanceId(String newInstanceId) {
+    return new BackendDescriptor(id, newInstanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages);
+  }
+
+  /**
+   * Whether it handles spoken {@code language} (ISO 639-1 code or English name, e.g. {@code fr} or {@code french});
+   * true when the request names none or the backend declares no restriction.
+   */
+  public boolean handlesLanguage(String language) {
+    if (language == null || languages.isEmpty()) {
+      return true;
+    }
+    String l = language.trim().toLowerCase(java.util.Locale.ROOT);
+    return languages.contains(l) || languages.contains(Languages.code(l));
   }
 
   public JsonObject toJson() {
@@ -107,7 +134,8 @@ public record BackendDescriptor(
       .put("prices", pricesJson())
       .put("concurrency", concurrency)
       .put("health", health.toJson())
-      .put("leaving", leaving);
+      .put("leaving", leaving)
+      .put("languages", new JsonArray(new ArrayList<>(languages)));
   }
 
   private JsonObject pricesJson() {
@@ -152,6 +180,7 @@ public record BackendDescriptor(
       pricesFromJson(json.getJsonObject("prices")),
       json.getInteger("concurrency", 16),
       Health.fromJson(json.getJsonObject("health")),
-      json.getBoolean("leaving", false));
+      json.getBoolean("leaving", false),
+      json.getJsonArray("languages", new JsonArray()).stream().map(String::valueOf).toList());
   }
 }

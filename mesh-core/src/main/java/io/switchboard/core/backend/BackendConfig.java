@@ -94,7 +94,9 @@ public final class BackendConfig {
 
   /** The descriptor for this backend from conf: id, models, aliases, privacy, priority, prices, concurrency. */
   public BackendDescriptor descriptor(String type, Set<Capability> capabilities, Privacy defaultPrivacy, int defaultConcurrency) {
+    List<String> languages = new ArrayList<>();
+    json.getJsonArray("languages", new JsonArray()).forEach(l -> languages.add(String.valueOf(l)));
     return new BackendDescriptor(id(), id(), type, capabilities, models(), aliases(), privacy(defaultPrivacy), priority(),
-      BackendDescriptor.pricesFromJson(json.getJsonObject("prices")), concurrency(defaultConcurrency), Health.UP, false);
+      BackendDescriptor.pricesFromJson(json.getJsonObject("prices")), concurrency(defaultConcurrency), Health.UP, false, languages);
   }
 }

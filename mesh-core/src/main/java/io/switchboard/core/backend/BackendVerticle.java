@@ -64,8 +64,7 @@ public final class BackendVerticle extends VerticleBase {
     MeshExceptionCodec.register(vertx);
     BackendDescriptor d = backend.descriptor();
     String instanceId = d.id() + "@" + UUID.randomUUID().toString().substring(0, 8);
-    descriptor = new BackendDescriptor(d.id(), instanceId, d.type(), d.capabilities(), d.models(), d.aliases(),
-      d.privacy(), d.priority(), d.prices(), d.concurrency(), d.health(), false);
+    descriptor = d.withInstanceId(instanceId);
     maxQueue = config().getInteger("max_queue", 64);
     creditTimeoutMs = config().getLong("credit_timeout_ms", 30_000L);
     long heartbeatMs = config().getLong("heartbeat_ms", 2_000L);

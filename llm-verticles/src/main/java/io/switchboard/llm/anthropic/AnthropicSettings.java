@@ -1,0 +1,61 @@
+package io.switchboard.llm.anthropic;
+
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendUnavailableException;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The Anthropic adapter's conf, read once where the backend is built. The key comes from the environment only
+ * (the variable named by {@code api_key_env}); a base URL in the variable named by {@code base_url_env} wins over
+ * {@code base_url} so an operator can point every deployment at a proxy without editing conf.
+ *
+ * @param firstByteMs streams: longest wait for the response headers (Anthropic sends them with {@code message_start})
+ * @param idleMs      streams: longest silence between two reads; Anthropic pings long generations, so silence means trouble
+ * @param totalMs     whole answers: longest wait for the complete body (the request deadline may cut it shorter)
+ */
+record AnthropicSettings(
+  String baseUrl,
+  String apiKey,
+  String version,
+  int defaultMaxTokens,
+  long connectMs,
+  long firstByteMs,
+  long idleMs,
+  long totalMs) {
+
+  static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
+  static final String API_VERSION = "2023-06-01";
+
+  static AnthropicSettings from(BackendConfig conf) {
+    JsonObject json = conf.json();
+    String keyVar = json.getString("api_key_env", "ANTHROPIC_API_KEY");
+    String key = conf.env(keyVar);
+    if (key == null) {
+      throw new BackendUnavailableException(keyVar + " not set");
+    }
+    String base = conf.env(json.getString("base_url_env", "ANTHROPIC_BASE_URL"));
+    if (base == null) {
+      base = json.getString("base_url", DEFAULT_BASE_URL);
+    }
+    while (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    if (!base.startsWith("http://") && !base.startsWith("https://")) {
+      throw new IllegalArgumentException("base_url must start with http:// or https://, got '" + base + "'");
+    }
+    int maxTokens = json.getInteger("default_max_tokens", 1024);
+    if (maxTokens < 1) {
+      throw new IllegalArgumentException("default_max_tokens must be positive");
+    }
+    JsonObject t = json.getJsonObject("timeouts", new JsonObject());
+    return new AnthropicSettings(base, key, json.getString("anthropic_version", API_VERSION), maxTokens,
+      t.getLong("connect_ms", 5_000L), t.getLong("first_byte_ms", 30_000L), t.getLong("idle_ms", 30_000L),
+      t.getLong("total_ms", 600_000L));
+  }
+
+  /** Never print the key, not even in a debugger's view of the settings. */
+  @Override
+  public String toString() {
+    return "AnthropicSettings[" + baseUrl + ", version " + version + ", max_tokens " + defaultMaxTokens + "]";
+  }
+}

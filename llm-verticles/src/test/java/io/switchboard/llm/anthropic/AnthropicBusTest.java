@@ -1,0 +1,109 @@
+package io.switchboard.llm.anthropic;
+
+/*
+ * The Anthropic adapter wired to the bus by BackendVerticle, against FakeAnthropic: a whole answer, a stream pulled
+ * with BusStreams.next until BusStreams.isEnd (the documented SSE flow underneath), and a documented 429
+ * rate_limit_error with retry-after arriving as a failed reply with code 429.
+ */
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.StreamProtocol;
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.stream.BusStreams;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import static io.switchboard.llm.anthropic.Drain.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AnthropicBusTest {
+
+  private Vertx vertx;
+  private FakeAnthropic fake;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    fake = await(new FakeAnthropic(vertx).start());
+    JsonObject conf = new JsonObject().put("id", "claude").put("type", "anthropic").put("base_url", fake.baseUrl())
+      .put("models", new JsonArray().add("claude-haiku-4-5"));
+    var backend = new AnthropicProvider().create(vertx, new BackendConfig(conf, Map.of("ANTHROPIC_API_KEY", FakeAnthropic.KEY)));
+    await(vertx.deployVerticle(new BackendVerticle(backend), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 60_000))));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  private static JsonObject body(boolean stream) {
+    return new JsonObject().put("model", "claude-haiku-4-5").put("stream", stream)
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "over the bus")));
+  }
+
+  private static io.vertx.core.eventbus.DeliveryOptions options() {
+    return BackendVerticle.requestOptions(Headers.OP_CHAT, "req-bus", "key-bus", System.currentTimeMillis() + 20_000);
+  }
+
+  @Test
+  void wholeAnswerOverTheBus() throws Exception {
+    Message<Object> reply = await(vertx.eventBus().request(Addresses.backend("claude"), body(false), options()));
+    JsonObject completion = (JsonObject) reply.body();
+    assertEquals("You said: over the bus",
+      completion.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
+    assertEquals(5, completion.getJsonObject("usage").getLong("completion_tokens"));
+  }
+
+  @Test
+  void streamPulledOverTheBus() throws Exception {
+    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend("claude"), body(true), options()));
+    StringBuilder text = new StringBuilder();
+    int messages = 0;
+    while (true) {
+      messages++;
+      JsonArray chunks = ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS);
+      chunks.forEach(c -> {
+        Object content = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getValue("content");
+        if (content instanceof String s) {
+          text.append(s);
+        }
+      });
+      if (BusStreams.isEnd(msg)) {
+        assertEquals(5, ((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE).getLong("completion_tokens"));
+        break;
+      }
+      assertTrue(messages < 1_000, "a short answer must end");
+      msg = await(BusStreams.next(msg, 5_000));
+    }
+    assertEquals("You said: over the bus", text.toString());
+  }
+
+  @Test
+  void rateLimitArrivesAsAFailedReply() {
+    fake.failNext = new FakeAnthropic.Failure(429, "rate_limit_error", "slow down", "3", null);
+    ExecutionException e = assertThrows(ExecutionException.class,
+      () -> await(vertx.eventBus().request(Addresses.backend("claude"), body(false), options())));
+    ReplyException reply = assertInstanceOf(ReplyException.class, e.getCause());
+    assertEquals(429, reply.failureCode());
+    MeshException mesh = MeshException.from(reply);
+    assertEquals(ErrorCode.RATE_LIMITED, mesh.errorCode());
+    assertEquals(3000, mesh.retryAfterMs());
+  }
+}

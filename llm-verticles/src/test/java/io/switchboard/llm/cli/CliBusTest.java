@@ -1,0 +1,120 @@
+package io.switchboard.llm.cli;
+
+/*
+ * The CLI adapter found through the BackendProvider ServiceLoader file and deployed by BackendDeployer as a
+ * BackendVerticle: `cat` answers a whole chat and a stream pulled with BusStreams.next until BusStreams.isEnd; a
+ * failing command arrives as a failed reply (502). Also checks that all three adapters of this package group
+ * (anthropic, runpod-serverless, cli) are registered in META-INF/services.
+ */
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.StreamProtocol;
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendDeployer;
+import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.stream.BusStreams;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+import static io.switchboard.llm.cli.Drain.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliBusTest {
+
+  private static final Map<String, String> ENV = Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", "/tmp");
+
+  private Vertx vertx;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    BackendDeployer deployer = new BackendDeployer(vertx, ENV);
+    JsonObject verticle = new JsonObject().put("heartbeat_ms", 60_000);
+    for (JsonObject conf : new JsonObject[] {
+      new JsonObject().put("id", "cat").put("type", "cli").put("prompt_format", "last_user").put("command", new JsonArray().add("cat")),
+      new JsonObject().put("id", "false").put("type", "cli").put("command", new JsonArray().add("false"))}) {
+      BackendDeployer.Outcome outcome = await(deployer.deploy(new BackendConfig(conf, ENV), verticle));
+      assertTrue(outcome.started(), outcome.reason());
+    }
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  private static JsonObject body(String text, boolean stream) {
+    return new JsonObject().put("model", "local").put("stream", stream)
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", text)));
+  }
+
+  private static DeliveryOptions options() {
+    return BackendVerticle.requestOptions(Headers.OP_CHAT, "req-bus", null, System.currentTimeMillis() + 20_000);
+  }
+
+  @Test
+  void providersAreRegisteredForTheServiceLoader() {
+    Set<String> types = new HashSet<>();
+    ServiceLoader.load(BackendProvider.class).forEach(p -> types.add(p.type()));
+    assertTrue(types.containsAll(Set.of("anthropic", "runpod-serverless", "cli")), types.toString());
+  }
+
+  @Test
+  void wholeAnswerOverTheBus() throws Exception {
+    Message<Object> reply = await(vertx.eventBus().request(Addresses.backend("cat"), body("echo $(me)", false), options()));
+    assertEquals("echo $(me)", ((JsonObject) reply.body()).getJsonArray("choices").getJsonObject(0)
+      .getJsonObject("message").getString("content"));
+  }
+
+  @Test
+  void streamPulledOverTheBus() throws Exception {
+    String text = "line one\nline two\n".repeat(200);
+    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend("cat"), body(text, true), options()));
+    StringBuilder got = new StringBuilder();
+    for (int i = 0; ; i++) {
+      assertTrue(i < 10_000, "the stream must end");
+      ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS).forEach(c -> {
+        Object content = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getValue("content");
+        if (content instanceof String s) {
+          got.append(s);
+        }
+      });
+      if (BusStreams.isEnd(msg)) {
+        assertTrue(((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE).getLong("completion_tokens") > 0);
+        break;
+      }
+      msg = await(BusStreams.next(msg, 5_000));
+    }
+    assertEquals(text, got.toString());
+  }
+
+  @Test
+  void failingCommandArrivesAsAFailedReply() {
+    ExecutionException e = assertThrows(ExecutionException.class,
+      () -> await(vertx.eventBus().request(Addresses.backend("false"), body("x", false), options())));
+    ReplyException reply = assertInstanceOf(ReplyException.class, e.getCause());
+    assertEquals(502, reply.failureCode());
+    assertEquals(ErrorCode.UPSTREAM, MeshException.from(reply).errorCode());
+    assertEquals("false exited with status 1", reply.getMessage());
+  }
+}

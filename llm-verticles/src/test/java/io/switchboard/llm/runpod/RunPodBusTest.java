@@ -1,0 +1,117 @@
+package io.switchboard.llm.runpod;
+
+/*
+ * The RunPod adapter wired to the bus by BackendVerticle, against FakeRunPod: a whole answer (/runsync), a stream
+ * (/run + /stream polls) pulled with BusStreams.next until BusStreams.isEnd, a FAILED job arriving as a failed reply
+ * (502), and the cold-start health answered to OP_HEALTH.
+ */
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
+import io.switchboard.api.Health;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.StreamProtocol;
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.stream.BusStreams;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import static io.switchboard.llm.runpod.Drain.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RunPodBusTest {
+
+  private Vertx vertx;
+  private FakeRunPod fake;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    fake = await(new FakeRunPod(vertx).start());
+    JsonObject conf = new JsonObject().put("id", "rp").put("type", "runpod-serverless").put("base_url", fake.baseUrl())
+      .put("endpoint_id", FakeRunPod.ENDPOINT).put("prompt_format", "last_user").put("stream_poll_ms", 20)
+      .put("cold_after_ms", 300).put("health_probe_ms", 60_000);
+    var backend = new RunPodProvider().create(vertx, new BackendConfig(conf, Map.of("RUNPOD_API_KEY", FakeRunPod.KEY)));
+    await(vertx.deployVerticle(new BackendVerticle(backend), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 60_000))));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  private static JsonObject body(boolean stream) {
+    return new JsonObject().put("model", "worker").put("stream", stream)
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "via the bus")));
+  }
+
+  private static DeliveryOptions options(String op) {
+    return BackendVerticle.requestOptions(op, "req-bus", null, System.currentTimeMillis() + 20_000);
+  }
+
+  @Test
+  void wholeAnswerOverTheBus() throws Exception {
+    Message<Object> reply = await(vertx.eventBus().request(Addresses.backend("rp"), body(false), options(Headers.OP_CHAT)));
+    assertEquals("echo via the bus", ((JsonObject) reply.body()).getJsonArray("choices").getJsonObject(0)
+      .getJsonObject("message").getString("content"));
+  }
+
+  @Test
+  void streamPulledOverTheBus() throws Exception {
+    fake.plan = new FakeRunPod.JobPlan(0, 40, "COMPLETED", null, "text");
+    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend("rp"), body(true), options(Headers.OP_CHAT)));
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; ; i++) {
+      assertTrue(i < 1_000, "a short answer must end");
+      ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS).forEach(c -> {
+        Object content = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getValue("content");
+        if (content instanceof String s) {
+          text.append(s);
+        }
+      });
+      if (BusStreams.isEnd(msg)) {
+        assertTrue(((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE).getLong("total_tokens") > 0);
+        break;
+      }
+      msg = await(BusStreams.next(msg, 5_000));
+    }
+    assertEquals("echo via the bus", text.toString());
+  }
+
+  @Test
+  void failedJobArrivesAsAFailedReply() {
+    fake.plan = new FakeRunPod.JobPlan(0, 5, "FAILED", "handler raised ValueError", "text");
+    ExecutionException e = assertThrows(ExecutionException.class,
+      () -> await(vertx.eventBus().request(Addresses.backend("rp"), body(false), options(Headers.OP_CHAT))));
+    ReplyException reply = assertInstanceOf(ReplyException.class, e.getCause());
+    assertEquals(502, reply.failureCode());
+    assertEquals(ErrorCode.UPSTREAM, MeshException.from(reply).errorCode());
+    assertTrue(reply.getMessage().contains("handler raised ValueError"), reply.getMessage());
+  }
+
+  @Test
+  void coldStartShowsInTheHealthAnswer() throws Exception {
+    fake.plan = new FakeRunPod.JobPlan(1_500, 5, "COMPLETED", null, "text");
+    await(vertx.eventBus().request(Addresses.backend("rp"), body(false), options(Headers.OP_CHAT)));
+    Message<Object> health = await(vertx.eventBus().request(Addresses.backend("rp"), null, options(Headers.OP_HEALTH)));
+    Health h = Health.fromJson((JsonObject) health.body());
+    assertEquals(Health.Status.DEGRADED, h.status());
+    assertTrue(h.reason().startsWith("cold start: job queued "), h.reason());
+  }
+}

@@ -1,5 +1,6 @@
 package io.switchboard.llm.anthropic;
 
+import io.switchboard.llm.testkit.Drain;
 /*
  * Documented Anthropic Messages API behaviours this test covers (docs.anthropic.com: Messages, Streaming Messages,
  * Versioning), each against FakeAnthropic speaking that wire format:
@@ -36,7 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.switchboard.llm.anthropic.Drain.await;
+import static io.switchboard.llm.testkit.Drain.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,6 @@
 package io.switchboard.llm.anthropic;
 
+import io.switchboard.llm.testkit.Drain;
 /*
  * The Anthropic adapter wired to the bus by BackendVerticle, against FakeAnthropic: a whole answer, a stream pulled
  * with BusStreams.next until BusStreams.isEnd (the documented SSE flow underneath), and a documented 429
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
-import static io.switchboard.llm.anthropic.Drain.await;
+import static io.switchboard.llm.testkit.Drain.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;

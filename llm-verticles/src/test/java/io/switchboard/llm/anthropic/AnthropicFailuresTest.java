@@ -1,5 +1,6 @@
 package io.switchboard.llm.anthropic;
 
+import io.switchboard.llm.testkit.Drain;
 /*
  * Documented Anthropic failures this test covers (docs.anthropic.com: Errors, Streaming Messages), against
  * FakeAnthropic: the error shape {"type":"error","error":{"type","message"}} with 400 invalid_request_error (incl.
@@ -28,8 +29,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Map;
 
-import static io.switchboard.llm.anthropic.Drain.await;
-import static io.switchboard.llm.anthropic.Drain.failure;
+import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.llm.testkit.Drain.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,6 @@
 package io.switchboard.llm.cli;
 
+import io.switchboard.llm.testkit.Drain;
 /*
  * The "API" of a command line tool is POSIX process semantics; the behaviours covered, with real Debian commands
  * (cat, env, echo, yes, sleep) and small #!/bin/sh scripts that are themselves the configured command:
@@ -41,8 +42,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.switchboard.llm.cli.Drain.await;
-import static io.switchboard.llm.cli.Drain.failure;
+import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.llm.testkit.Drain.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,6 @@
 package io.switchboard.llm.cli;
 
+import io.switchboard.llm.testkit.Drain;
 /*
  * The CLI adapter found through the BackendProvider ServiceLoader file and deployed by BackendDeployer as a
  * BackendVerticle: `cat` answers a whole chat and a stream pulled with BusStreams.next until BusStreams.isEnd; a
@@ -33,7 +34,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
-import static io.switchboard.llm.cli.Drain.await;
+import static io.switchboard.llm.testkit.Drain.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package io.switchboard.llm.runpod;
 
+import io.switchboard.llm.testkit.Drain;
 /*
  * Documented RunPod serverless (queue-based endpoint) behaviours this test covers (docs.runpod.io: Send API requests,
  * Operation reference, Job states; runpod-python's Endpoint/Job for the /stream loop), against FakeRunPod:
@@ -42,8 +43,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import static io.switchboard.llm.runpod.Drain.await;
-import static io.switchboard.llm.runpod.Drain.failure;
+import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.llm.testkit.Drain.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,6 @@
 package io.switchboard.llm.runpod;
 
+import io.switchboard.llm.testkit.Drain;
 /*
  * The RunPod adapter wired to the bus by BackendVerticle, against FakeRunPod: a whole answer (/runsync), a stream
  * (/run + /stream polls) pulled with BusStreams.next until BusStreams.isEnd, a FAILED job arriving as a failed reply
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
-import static io.switchboard.llm.runpod.Drain.await;
+import static io.switchboard.llm.testkit.Drain.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package io.switchboard.llm.runpod;
 
+import io.switchboard.llm.testkit.Drain;
 /*
  * Documented RunPod failures this test covers (docs.runpod.io: Job states, Operation reference, rate limits),
  * against FakeRunPod: jobs ending FAILED (with the worker's "error" text, which /stream does not carry and /status
@@ -28,8 +29,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Map;
 
-import static io.switchboard.llm.runpod.Drain.await;
-import static io.switchboard.llm.runpod.Drain.failure;
+import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.llm.testkit.Drain.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

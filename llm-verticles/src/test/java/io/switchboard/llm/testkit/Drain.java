@@ -1,4 +1,4 @@
-package io.switchboard.llm.anthropic;
+package io.switchboard.llm.testkit;
 
 import io.switchboard.api.MeshException;
 import io.switchboard.core.stream.ChunkPipe;
@@ -18,11 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Test helpers: run a backend call on a Vert.x context as the verticle would, and read a pipe to its end. */
-final class Drain {
+public final class Drain {
 
   /** What a stream delivered: its chunks, then either the trailer or the failure. */
-  record Drained(List<JsonObject> chunks, JsonObject trailer, Throwable failure) {
-    String text() {
+  public record Drained(List<JsonObject> chunks, JsonObject trailer, Throwable failure) {
+    public String text() {
       StringBuilder sb = new StringBuilder();
       for (JsonObject c : chunks) {
         Object content = c.getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getValue("content");
@@ -33,7 +33,7 @@ final class Drain {
       return sb.toString();
     }
 
-    MeshException meshFailure() {
+    public MeshException meshFailure() {
       assertNotNull(failure, "expected the stream to fail, it ended cleanly");
       return (MeshException) failure;
     }
@@ -42,20 +42,20 @@ final class Drain {
   private Drain() {
   }
 
-  static <T> Future<T> onContext(Vertx vertx, Supplier<Future<T>> call) {
+  public static <T> Future<T> onContext(Vertx vertx, Supplier<Future<T>> call) {
     Promise<T> p = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
     return p.future();
   }
 
-  static Future<Drained> stream(Vertx vertx, Supplier<ChunkPipe<JsonObject>> start) {
+  public static Future<Drained> stream(Vertx vertx, Supplier<ChunkPipe<JsonObject>> start) {
     Promise<Drained> p = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> read(start.get(), p));
     return p.future();
   }
 
   /** Reads {@code pipe} to its end; must be called on the pipe's context. */
-  static void read(ChunkPipe<JsonObject> pipe, Promise<Drained> p) {
+  public static void read(ChunkPipe<JsonObject> pipe, Promise<Drained> p) {
     List<JsonObject> got = new ArrayList<>();
     pipe.availableHandler(() -> {
       got.addAll(pipe.takeAll());
@@ -67,11 +67,11 @@ final class Drain {
     });
   }
 
-  static <T> T await(Future<T> f) throws Exception {
+  public static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 
-  static MeshException failure(Future<?> f) throws Exception {
+  public static MeshException failure(Future<?> f) throws Exception {
     try {
       Object result = await(f);
       return fail("expected a failure, got " + result);
@@ -84,7 +84,7 @@ final class Drain {
   }
 
   /** Polls a condition (bounded): for states the test cannot be called back on, such as a server-side close. */
-  static void waitUntil(String what, BooleanSupplier condition) throws InterruptedException {
+  public static void waitUntil(String what, BooleanSupplier condition) throws InterruptedException {
     long end = System.currentTimeMillis() + 15_000;
     while (!condition.getAsBoolean()) {
       if (System.currentTimeMillis() > end) {

@@ -2,23 +2,33 @@ package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.BackendDescriptor;
+import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
-import io.switchboard.api.Privacy;
-import io.switchboard.api.Strategy;
+import io.switchboard.router.admin.AdminService;
+import io.switchboard.router.admin.AdminState;
+import io.switchboard.router.health.Breakers;
+import io.switchboard.router.health.Cooldowns;
+import io.switchboard.router.health.HealthProber;
+import io.switchboard.router.health.PassiveStats;
+import io.switchboard.router.limits.RateLimiter;
+import io.switchboard.router.policy.CostEstimator;
+import io.switchboard.router.policy.PolicySettings;
 import io.switchboard.router.policy.RoutingPolicy;
 import io.switchboard.router.registry.BackendRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * Wires the router: keeps the registry from heartbeats, serves the registry view, and consumes the four
- * capability entry points. Config (the {@code router} slice): {@code default_privacy} (cloud), {@code strategy}
- * (fallback), {@code timeout_ms} (120000), {@code stream_idle_timeout_ms} (60000), {@code heartbeat_timeout_ms} (6000).
+ * Wires the router: keeps the registry from heartbeats, serves the registry view, consumes the four capability
+ * entry points, the admin operations and updates, and conf reloads; probes backends' health on a timer. Config is
+ * the {@code router} conf section plus the {@code backends} array ({@link RouterSettings} lists the keys).
  */
 public final class RouterVerticle extends VerticleBase {
 
@@ -26,7 +36,9 @@ public final class RouterVerticle extends VerticleBase {
 
   private final Consumer<Finished> listener;
   private BackendRegistry registry;
-  private volatile RoutingPolicy policy;
+  private RouterState state;
+  private volatile Routing routing;
+  private long probeTimer = -1;
 
   public RouterVerticle() {
     this(null);
@@ -40,13 +52,24 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
-    JsonObject conf = config();
-    long heartbeatTimeout = conf.getLong("heartbeat_timeout_ms", 6_000L);
-    registry = new BackendRegistry(heartbeatTimeout, System::currentTimeMillis);
-    policy = new RoutingPolicy(Privacy.parse(conf.getString("default_privacy", "cloud")),
-      Strategy.parse(conf.getString("strategy", "fallback")));
-    RequestRouter router = new RequestRouter(vertx, registry, () -> policy, conf.getLong("timeout_ms", 120_000L),
-      conf.getLong("stream_idle_timeout_ms", 60_000L), listener);
+    RouterSettings settings;
+    try {
+      settings = RouterSettings.parse(config());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalArgumentException("invalid router configuration: " + e.getMessage()));
+    }
+    String routerId = "router@" + UUID.randomUUID().toString().substring(0, 8);
+    registry = new BackendRegistry(settings.heartbeatTimeoutMs(), System::currentTimeMillis);
+    AdminState admin = new AdminState();
+    RateLimiter limiter = new RateLimiter(vertx.sharedData(), System::currentTimeMillis,
+      id -> admin.limits(id, routing.settings().limitsOf(id)), settings.limitWindowMs(), settings.leaseFraction());
+    state = new RouterState(admin, new Breakers(vertx, settings.breaker(), routerId),
+      new HealthProber(vertx, System::currentTimeMillis, settings.healthTimeoutMs(), 3 * settings.healthIntervalMs()),
+      new PassiveStats(settings.passiveSamples(), settings.passiveWindowMs(), settings.maxErrorRate(), settings.minSamples()),
+      new Cooldowns(), limiter, System::currentTimeMillis);
+    routing = build(settings);
+    RequestRouter router = new RequestRouter(vertx, registry, () -> routing, state, settings.streamIdleTimeoutMs(), listener);
+    AdminService adminService = new AdminService(vertx, registry, state, () -> routing, () -> routing = build(routing.settings()));
 
     List<MessageConsumer<?>> consumers = List.of(
       vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRY, m -> onAnnounce(m.body())),
@@ -54,14 +77,73 @@ public final class RouterVerticle extends VerticleBase {
       vertx.eventBus().consumer(Addresses.CHAT, router::chat),
       vertx.eventBus().consumer(Addresses.EMBED, router::embed),
       vertx.eventBus().consumer(Addresses.TRANSCRIBE, router::transcribe),
-      vertx.eventBus().consumer(Addresses.SPEECH, router::speech));
+      vertx.eventBus().consumer(Addresses.SPEECH, router::speech),
+      vertx.eventBus().localConsumer(RouterAddresses.ADMIN, adminService::handle),
+      vertx.eventBus().<JsonObject>consumer(RouterAddresses.ADMIN_UPDATES, m -> adminService.apply(m.body())),
+      vertx.eventBus().localConsumer(RouterAddresses.RELOAD, this::reload));
+    long heartbeatTimeout = settings.heartbeatTimeoutMs();
     vertx.setPeriodic(Math.max(100, heartbeatTimeout / 4), t -> {
       List<String> dropped = registry.sweep();
       dropped.forEach(id -> LOG.log(System.Logger.Level.WARNING, "backend instance {0} dropped: no heartbeat for {1} ms", id, heartbeatTimeout));
       router.instancesLost(dropped);
+      state.cooldowns().sweep(state.now());
     });
+    scheduleProbes(settings.healthIntervalMs());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+      .compose(v -> adminService.loadStored())
       .onSuccess(v -> vertx.eventBus().publish(Addresses.REGISTRY_SYNC, new JsonObject()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    state.breakers().close();
+    return Future.succeededFuture();
+  }
+
+  /** The routing in force for {@code settings}, with the operator's strategy changes laid over conf's. */
+  private Routing build(RouterSettings settings) {
+    PolicySettings policy;
+    try {
+      policy = settings.policy().merge(state.admin().strategy());
+    } catch (IllegalArgumentException e) {
+      LOG.log(System.Logger.Level.WARNING, "operator strategy changes no longer valid, using conf''s: {0}", e.getMessage());
+      policy = settings.policy();
+    }
+    return new Routing(settings, new RoutingPolicy(policy), new CostEstimator(policy.defaultCompletionTokens()));
+  }
+
+  private void scheduleProbes(long intervalMs) {
+    if (probeTimer >= 0) {
+      vertx.cancelTimer(probeTimer);
+    }
+    probeTimer = vertx.setPeriodic(intervalMs, t -> {
+      List<String> ids = registry.live().stream().map(BackendRegistry.LiveBackend::id).toList();
+      state.prober().retain(ids);
+      state.prober().probeAll(ids);
+    });
+  }
+
+  /**
+   * A new conf (hot reload): applied whole or not at all. Requests in flight keep the plan they started with.
+   * Passive-stats sizes, the rate window and heartbeat/stream timeouts take effect at the next start.
+   */
+  private void reload(Message<JsonObject> msg) {
+    RouterSettings next;
+    try {
+      next = RouterSettings.parse(msg.body());
+    } catch (IllegalArgumentException e) {
+      msg.reply(MeshException.invalid(null, e.getMessage()));
+      return;
+    }
+    RouterSettings previous = routing.settings();
+    state.breakers().reconfigure(next.breaker());
+    routing = build(next);
+    if (next.healthIntervalMs() != previous.healthIntervalMs()) {
+      scheduleProbes(next.healthIntervalMs());
+    }
+    LOG.log(System.Logger.Level.INFO, "router configuration reloaded (strategy {0}, default privacy {1})",
+      routing.policy().settings().defaultStrategy().wireName(), routing.policy().settings().defaultPrivacy().wireName());
+    msg.reply(new JsonObject().put("applied", true));
   }
 
   private void onAnnounce(JsonObject json) {

@@ -29,11 +29,23 @@ public final class MeshFixture {
   }
 
   public ScriptedChatBackend backend(String id, int priority, Privacy privacy, String... models) throws Exception {
-    ScriptedChatBackend b = new ScriptedChatBackend(vertx, id, priority, privacy, List.of(models));
+    return deploy(new ScriptedChatBackend(vertx, id, priority, privacy, List.of(models)));
+  }
+
+  /** Deploys a backend configured beforehand (prices are read from its descriptor when it starts). */
+  public ScriptedChatBackend deploy(ScriptedChatBackend b) throws Exception {
     vertx.deployVerticle(new BackendVerticle(b), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 200)))
       .await(10, TimeUnit.SECONDS);
     backends.add(b);
     return b;
+  }
+
+  /** The router's admin status of one backend. */
+  public JsonObject status(String backendId) throws Exception {
+    JsonObject status = vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "status"))
+      .await(10, TimeUnit.SECONDS).body();
+    return status.getJsonArray("backends").stream().map(o -> (JsonObject) o)
+      .filter(b -> backendId.equals(b.getString("id"))).findFirst().orElseThrow();
   }
 
   public MeshFixture web(JsonObject conf) throws Exception {

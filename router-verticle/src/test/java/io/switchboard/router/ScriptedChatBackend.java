@@ -19,12 +19,15 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real chat backend whose behaviour the test sets: answers with its id and the words it is given, fails before
- * any content, or cuts its stream after some chunks. It counts the requests it served.
+ * any content (always, or the next few times, optionally with a Retry-After), or cuts its stream after some chunks.
+ * It counts the requests it served and records when each came and what its last message said.
  */
 public final class ScriptedChatBackend implements ChatBackend {
 
@@ -39,8 +42,16 @@ public final class ScriptedChatBackend implements ChatBackend {
   private volatile ErrorCode failure = ErrorCode.UPSTREAM;
   private volatile int cutAfter = 2;
   private volatile List<String> words = List.of("Hello", " from", " the", " mesh", ".");
+  private volatile long retryAfterMs;
+  private final AtomicInteger failuresLeft = new AtomicInteger();
+  private volatile Prices prices = Prices.FREE;
   public final AtomicInteger served = new AtomicInteger();
   public final AtomicInteger cancelled = new AtomicInteger();
+  /** Every request received: when (epoch ms) and the text of its last message. */
+  public final Queue<Seen> seen = new ConcurrentLinkedQueue<>();
+
+  public record Seen(long atMs, String content, boolean failed) {
+  }
 
   public ScriptedChatBackend(Vertx vertx, String id, int priority, Privacy privacy, List<String> models) {
     this.vertx = vertx;
@@ -53,6 +64,20 @@ public final class ScriptedChatBackend implements ChatBackend {
   public ScriptedChatBackend mode(Mode m, ErrorCode code) {
     this.mode = m;
     this.failure = code;
+    return this;
+  }
+
+  /** The next {@code times} requests fail with {@code code} (and a Retry-After when {@code retryAfterMs} > 0), then it answers. */
+  public ScriptedChatBackend failNext(int times, ErrorCode code, long retryAfterMs) {
+    this.failure = code;
+    this.retryAfterMs = retryAfterMs;
+    this.failuresLeft.set(times);
+    this.mode = Mode.OK;
+    return this;
+  }
+
+  public ScriptedChatBackend prices(Prices p) {
+    this.prices = p;
     return this;
   }
 
@@ -70,14 +95,25 @@ public final class ScriptedChatBackend implements ChatBackend {
   @Override
   public BackendDescriptor descriptor() {
     return new BackendDescriptor(id, id, "scripted", Set.of(Capability.CHAT), models, Map.of("light", models.get(0)), privacy,
-      priority, Map.of("*", Prices.FREE), 64, Health.UP, false);
+      priority, Map.of("*", prices), 64, Health.UP, false);
+  }
+
+  /** Records the request; true when it must fail. */
+  private boolean arrive(ChatRequest request) {
+    served.incrementAndGet();
+    boolean fail = mode == Mode.FAIL_BEFORE || failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+    seen.add(new Seen(System.currentTimeMillis(), request.messages().get(request.messages().size() - 1).text(), fail));
+    return fail;
+  }
+
+  private MeshException failureNow() {
+    return new MeshException(failure, id + " failed on purpose", null, retryAfterMs);
   }
 
   @Override
   public Future<JsonObject> chat(ChatRequest request, CallContext context) {
-    served.incrementAndGet();
-    if (mode == Mode.FAIL_BEFORE) {
-      return Future.failedFuture(new MeshException(failure, id + " failed on purpose"));
+    if (arrive(request)) {
+      return Future.failedFuture(failureNow());
     }
     String text = String.join("", limit(request));
     return Future.succeededFuture(ChatChunks.completion("cmpl-" + id, 1, request.model(), text, "stop",
@@ -91,11 +127,12 @@ public final class ScriptedChatBackend implements ChatBackend {
 
   @Override
   public ChunkPipe<JsonObject> chatStream(ChatRequest request, CallContext context) {
-    served.incrementAndGet();
+    boolean fail = arrive(request);
     ChunkPipe<JsonObject> pipe = new ChunkPipe<>(4);
     pipe.cancelHandler(cancelled::incrementAndGet);
-    if (mode == Mode.FAIL_BEFORE) {
-      vertx.runOnContext(v -> pipe.fail(new MeshException(failure, id + " failed on purpose")));
+    if (fail) {
+      MeshException e = failureNow();
+      vertx.runOnContext(v -> pipe.fail(e));
       return pipe;
     }
     List<String> out = limit(request);

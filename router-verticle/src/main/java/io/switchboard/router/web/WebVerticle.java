@@ -34,9 +34,10 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 /**
- * The OpenAI-compatible HTTP API over the bus entry points, plus health and metrics. Config (the {@code http}
- * slice): {@code port} (8080), {@code host} (0.0.0.0), {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes}
- * (25 MiB), {@code stream_idle_timeout_ms} (60000).
+ * The OpenAI-compatible HTTP API over the bus entry points, plus health, metrics and the admin API. Config (the
+ * {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0), {@code body_limit_bytes} (4 MiB),
+ * {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000), {@code admin_token} (the admin API's
+ * bearer token; unset: admin API off).
  */
 public final class WebVerticle extends VerticleBase {
 
@@ -71,6 +72,7 @@ public final class WebVerticle extends VerticleBase {
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(this::metrics);
+    new AdminRoutes(vertx, conf.getString("admin_token")).mount(router, body);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(),
       new MeshException(ErrorCode.NOT_FOUND, "no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.route().failureHandler(ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));

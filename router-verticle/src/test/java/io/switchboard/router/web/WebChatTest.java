@@ -168,6 +168,14 @@ class WebChatTest {
   }
 
   @Test
+  void theAdminApiIsOffWithoutAToken() throws Exception {
+    HttpResponse<Buffer> res = client.get(mesh.port, "127.0.0.1", "/api/v1/providers/status")
+      .putHeader("authorization", "Bearer anything").send().await(5, TimeUnit.SECONDS);
+    assertEquals(404, res.statusCode());
+    assertTrue(res.bodyAsJsonObject().getJsonObject("error").getString("message").contains("SWITCHBOARD_ADMIN_TOKEN"));
+  }
+
+  @Test
   void policyHeadersReachTheRouter() throws Exception {
     var res = client.post(mesh.port, "127.0.0.1", "/v1/chat/completions")
       .putHeader("content-type", "application/json").putHeader("x-switchboard-privacy", "local")

@@ -1,0 +1,110 @@
+package io.switchboard.router;
+
+import io.switchboard.api.Capability;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.RouteInfo;
+import io.switchboard.router.policy.Candidate;
+import io.switchboard.router.policy.RetryPolicy;
+import io.switchboard.router.policy.RoutePlan;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One request on its way through the router: the caller, its plan (fixed when it arrived, so a conf change never
+ * alters a request in flight), the candidates skipped or failed so far, and how it ended.
+ */
+final class Attempt {
+
+  /** What goes to a backend for a candidate: the body (with the model resolved) and extra headers. */
+  record Forward(Function<String, Object> body, Function<String, Map<String, String>> headers) {
+    static Forward json(JsonObject body) {
+      return new Forward(model -> body.copy().put("model", model), model -> Map.of());
+    }
+
+    static Forward audio(Buffer audio, Function<String, Map<String, String>> headers) {
+      return new Forward(model -> audio, headers);
+    }
+  }
+
+  final Message<Object> caller;
+  final Capability capability;
+  final String op;
+  final String model;
+  final Forward forward;
+  final String requestId;
+  final String keyId;
+  final long startedAt;
+  final long deadline;
+  final long tokens;
+  final RetryPolicy retry;
+  final List<RouteInfo.Skip> skipped = new ArrayList<>();
+  private final Consumer<Finished> listener;
+  RoutePlan plan;
+  Candidate current;
+  long ttfb = -1;
+  boolean finished;
+  int retries;
+  MeshException lastFailure;
+  int lastFailedIndex = -1;
+  /** Shortest wait among candidates left out because they were rate limited, -1 when none was. */
+  long rateLimitWaitMs = -1;
+
+  Attempt(Message<Object> caller, Capability capability, String op, String model, Forward forward, long startedAt,
+          long timeoutMs, long tokens, RetryPolicy retry, Consumer<Finished> listener) {
+    this.caller = caller;
+    this.capability = capability;
+    this.op = op;
+    this.model = model;
+    this.forward = forward;
+    String rid = caller.headers().get(Headers.REQUEST_ID);
+    this.requestId = rid != null ? rid : "req_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+    this.keyId = caller.headers().get(Headers.KEY_ID);
+    this.startedAt = startedAt;
+    this.deadline = startedAt + timeoutMs;
+    this.tokens = tokens;
+    this.retry = retry;
+    this.listener = listener;
+  }
+
+  void skip(String backend, String reason) {
+    skipped.add(new RouteInfo.Skip(backend, reason));
+  }
+
+  void rateLimited(String backend, String reason, long waitMs) {
+    skip(backend, reason);
+    rateLimitWaitMs = rateLimitWaitMs < 0 ? waitMs : Math.min(rateLimitWaitMs, waitMs);
+  }
+
+  RouteInfo route() {
+    return new RouteInfo(current == null ? null : current.id(), current == null ? model : current.model(), skipped);
+  }
+
+  void finish(JsonObject usage, ErrorCode error) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (listener == null) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    listener.accept(new Finished(requestId, keyId, capability, current == null ? null : current.id(),
+      current == null ? model : current.model(), current == null ? null : current.backend().privacy(),
+      usage == null ? new JsonObject() : usage, startedAt, now - startedAt, ttfb, error, route()));
+  }
+
+  void fail(MeshException e) {
+    caller.reply(e);
+    finish(null, e.errorCode());
+  }
+}

@@ -1,0 +1,112 @@
+package io.switchboard.router;
+
+import io.switchboard.api.Health;
+import io.switchboard.router.admin.AdminState;
+import io.switchboard.router.health.Breakers;
+import io.switchboard.router.health.Cooldowns;
+import io.switchboard.router.health.HealthProber;
+import io.switchboard.router.health.PassiveStats;
+import io.switchboard.router.limits.RateLimiter;
+import io.switchboard.router.policy.StateView;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+
+import java.util.function.LongSupplier;
+
+/**
+ * The router's live knowledge of its backends, gathered from its collaborators (operator overrides, breakers,
+ * probes, passive figures, cool-downs, limits) and shown to the policy as a {@link StateView}.
+ */
+public final class RouterState implements StateView {
+
+  private final AdminState admin;
+  private final Breakers breakers;
+  private final HealthProber prober;
+  private final PassiveStats stats;
+  private final Cooldowns cooldowns;
+  private final RateLimiter limiter;
+  private final LongSupplier clock;
+
+  public RouterState(AdminState admin, Breakers breakers, HealthProber prober, PassiveStats stats, Cooldowns cooldowns,
+                     RateLimiter limiter, LongSupplier clock) {
+    this.admin = admin;
+    this.breakers = breakers;
+    this.prober = prober;
+    this.stats = stats;
+    this.cooldowns = cooldowns;
+    this.limiter = limiter;
+    this.clock = clock;
+  }
+
+  public AdminState admin() {
+    return admin;
+  }
+
+  public Breakers breakers() {
+    return breakers;
+  }
+
+  public HealthProber prober() {
+    return prober;
+  }
+
+  public PassiveStats stats() {
+    return stats;
+  }
+
+  public Cooldowns cooldowns() {
+    return cooldowns;
+  }
+
+  public RateLimiter limiter() {
+    return limiter;
+  }
+
+  public long now() {
+    return clock.getAsLong();
+  }
+
+  @Override
+  public boolean enabled(String id) {
+    return admin.enabled(id);
+  }
+
+  @Override
+  public int priority(String id, int configured) {
+    return admin.priority(id, configured);
+  }
+
+  @Override
+  public Health health(String id, Health reported) {
+    return prober.combine(id, reported, clock.getAsLong());
+  }
+
+  @Override
+  public CircuitBreakerState breaker(String id) {
+    return breakers.state(id);
+  }
+
+  @Override
+  public long cooldownUntil(String id) {
+    return cooldowns.until(id);
+  }
+
+  @Override
+  public long limitedUntil(String id) {
+    return limiter.limitedUntil(id);
+  }
+
+  @Override
+  public String limitReason(String id) {
+    return limiter.limitReason(id);
+  }
+
+  @Override
+  public boolean degraded(String id) {
+    return stats.degraded(id, clock.getAsLong());
+  }
+
+  @Override
+  public double latencyMs(String id) {
+    return stats.latencyMs(id, clock.getAsLong());
+  }
+}

@@ -1,0 +1,107 @@
+package io.switchboard.router.web;
+
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.router.RouterAddresses;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The admin API, behind a bearer token ({@code SWITCHBOARD_ADMIN_TOKEN}, given to the web verticle as
+ * {@code admin_token}): provider status, updates (enable/disable, priority, limits, custom config; applied on every
+ * router of the cluster), health checks run now, cost comparison for a request, and the routing strategy. Each call
+ * is one operation on the node's router ({@link RouterAddresses#ADMIN}). Without a configured token the admin API is
+ * off and its paths answer 404 saying so.
+ */
+final class AdminRoutes {
+
+  private static final System.Logger LOG = System.getLogger(AdminRoutes.class.getName());
+  private static final long TIMEOUT_MS = 30_000;
+
+  private final Vertx vertx;
+  private final byte[] tokenDigest;
+
+  /** @param token the bearer token; null or blank turns the admin API off */
+  AdminRoutes(Vertx vertx, String token) {
+    this.vertx = vertx;
+    this.tokenDigest = token == null || token.isBlank() ? null : sha256(token.trim());
+  }
+
+  void mount(Router router, BodyHandler body) {
+    if (tokenDigest == null) {
+      LOG.log(System.Logger.Level.WARNING, "admin API disabled: no admin token configured (set SWITCHBOARD_ADMIN_TOKEN)");
+    }
+    // The token is checked before any route reads a body.
+    router.route("/api/v1/providers/*").handler(this::authorize);
+    router.route("/api/v1/strategy").handler(this::authorize);
+    router.get("/api/v1/providers/status").handler(ctx -> call(ctx, "status", null));
+    router.get("/api/v1/providers/health").handler(ctx -> call(ctx, "health", null));
+    router.post("/api/v1/providers/update").handler(body).handler(ctx -> withBody(ctx, "update"));
+    router.post("/api/v1/providers/compare-cost").handler(body).handler(ctx -> withBody(ctx, "compare-cost"));
+    router.get("/api/v1/strategy").handler(ctx -> call(ctx, "strategy", null));
+    router.put("/api/v1/strategy").handler(body).handler(ctx -> withBody(ctx, "set-strategy"));
+  }
+
+  /** Lets the request on with the right bearer token; the comparison takes the same time whatever the token. */
+  void authorize(RoutingContext ctx) {
+    if (tokenDigest == null) {
+      HttpErrors.send(ctx.response(), new MeshException(ErrorCode.NOT_FOUND,
+        "the admin API is disabled: no admin token is configured (SWITCHBOARD_ADMIN_TOKEN)"));
+      return;
+    }
+    String header = ctx.request().getHeader("authorization");
+    String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
+    if (!MessageDigest.isEqual(tokenDigest, sha256(presented))) {
+      ctx.response().putHeader("www-authenticate", "Bearer realm=\"switchboard-admin\"");
+      HttpErrors.send(ctx.response(), new MeshException(ErrorCode.AUTHENTICATION,
+        header == null ? "the admin API needs an 'Authorization: Bearer <admin token>' header" : "invalid admin token"));
+      return;
+    }
+    ctx.next();
+  }
+
+  private void withBody(RoutingContext ctx, String op) {
+    Buffer raw = ctx.body().buffer();
+    JsonObject json;
+    try {
+      json = raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
+    } catch (DecodeException | ClassCastException e) {
+      HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
+      return;
+    }
+    call(ctx, op, json);
+  }
+
+  private void call(RoutingContext ctx, String op, JsonObject body) {
+    JsonObject request = new JsonObject().put("op", op);
+    if (body != null) {
+      request.put("body", body);
+    }
+    vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, request, new DeliveryOptions().setLocalOnly(true).setSendTimeout(TIMEOUT_MS))
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          HttpErrors.send(ctx, ar.cause());
+        } else {
+          ctx.json(ar.result().body());
+        }
+      });
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from the JDK", e);
+    }
+  }
+}

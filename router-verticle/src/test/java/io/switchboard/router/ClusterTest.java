@@ -1,0 +1,285 @@
+package io.switchboard.router;
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.Privacy;
+import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.router.web.WebVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two routers in one Hazelcast cluster (two clustered Vert.x instances on loopback): a backend's rate limit holds
+ * for their combined traffic, and an operator's change made through one router's admin API is applied by the other.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterTest {
+
+  static final String TOKEN = "s3cret-admin-token";
+  static final long WINDOW_MS = 2000;
+  static final long RPM = 6000;
+  static final long PER_WINDOW = RPM * WINDOW_MS / 60_000;
+  static final java.util.Set<String> COMPARE_KEYS = java.util.Set.of("provider", "model", "estimated_cost_usd", "privacy", "eligible", "reason");
+
+  private ClusterPair cluster;
+  private JsonObject routerConf;
+  private ScriptedChatBackend capped;
+  private int webA;
+  private int webB;
+
+  @BeforeAll
+  void start() throws Exception {
+    cluster = ClusterPair.start();
+    routerConf = new JsonObject()
+      .put("heartbeat_timeout_ms", 2000)
+      .put("limits", new JsonObject().put("window_ms", WINDOW_MS))
+      .put("backends", new JsonArray()
+        .add(new JsonObject().put("id", "capped").put("type", "scripted").put("limits", new JsonObject().put("rpm", RPM))));
+    for (Vertx v : List.of(cluster.a, cluster.b)) {
+      v.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(routerConf)).await(30, TimeUnit.SECONDS);
+    }
+    capped = backend(cluster.a, "capped", 10, "capped-model");
+    backend(cluster.a, "alpha", 10, "m1");
+    backend(cluster.b, "beta", 20, "m1");
+    webA = web(cluster.a);
+    webB = web(cluster.b);
+    awaitLive(cluster.a, 3);
+    awaitLive(cluster.b, 3);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    cluster.close();
+  }
+
+  private static ScriptedChatBackend backend(Vertx v, String id, int priority, String model) throws Exception {
+    ScriptedChatBackend b = new ScriptedChatBackend(v, id, priority, Privacy.CLOUD, List.of(model));
+    v.deployVerticle(new BackendVerticle(b), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 200)))
+      .await(30, TimeUnit.SECONDS);
+    return b;
+  }
+
+  private static int web(Vertx v) throws Exception {
+    WebVerticle web = new WebVerticle();
+    v.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject().put("port", 0).put("host", "127.0.0.1")
+      .put("admin_token", TOKEN))).await(30, TimeUnit.SECONDS);
+    return web.actualPort();
+  }
+
+  private static void awaitLive(Vertx v, int count) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < deadline) {
+      JsonObject view = v.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(),
+        new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
+      if (view.getJsonArray("backends").size() >= count) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("a router never saw " + count + " backends");
+  }
+
+  // ---- rate limit across routers
+
+  /** Closed-loop callers on one node's router until {@code until}; a 429 waits a little before trying again. */
+  private static Future<Void> load(Vertx v, String tag, int callers, long until, AtomicInteger limited) {
+    List<Future<Void>> all = new ArrayList<>();
+    for (int i = 0; i < callers; i++) {
+      Promise<Void> done = Promise.promise();
+      AtomicInteger n = new AtomicInteger();
+      String caller = tag + "-" + i + "#";
+      v.runOnContext(x -> call(v, caller, n, until, limited, done));
+      all.add(done.future());
+    }
+    return Future.all(all).mapEmpty();
+  }
+
+  private static void call(Vertx v, String tag, AtomicInteger n, long until, AtomicInteger limited, Promise<Void> done) {
+    if (System.currentTimeMillis() >= until || n.get() > 100_000) {
+      done.complete();
+      return;
+    }
+    JsonObject body = new JsonObject().put("model", "capped-model")
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", tag + n.incrementAndGet())));
+    v.eventBus().request(Addresses.CHAT, body, new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000)).onComplete(ar -> {
+      if (ar.failed() && ar.cause() instanceof MeshException e && e.errorCode() == ErrorCode.RATE_LIMITED) {
+        limited.incrementAndGet();
+        v.setTimer(20, t -> call(v, tag, n, until, limited, done));
+      } else {
+        call(v, tag, n, until, limited, done);
+      }
+    });
+  }
+
+  @Test
+  void aBackendsLimitHoldsForTheCombinedTrafficOfTwoRouters() throws Exception {
+    long until = System.currentTimeMillis() + 5 * WINDOW_MS + 500;
+    AtomicInteger limitedA = new AtomicInteger();
+    AtomicInteger limitedB = new AtomicInteger();
+    Future.all(load(cluster.a, "A", 6, until, limitedA), load(cluster.b, "B", 6, until, limitedB)).await(60, TimeUnit.SECONDS);
+
+    Map<Long, int[]> perWindow = new TreeMap<>();
+    for (ScriptedChatBackend.Seen s : capped.seen) {
+      perWindow.computeIfAbsent(s.atMs() / WINDOW_MS, k -> new int[2])[s.content().startsWith("A") ? 0 : 1]++;
+    }
+    List<Long> windows = new ArrayList<>(perWindow.keySet());
+    perWindow.forEach((w, r) -> System.out.println("rate window " + w + ": router A " + r[0] + ", router B " + r[1] + ", limit " + PER_WINDOW));
+    assertTrue(windows.size() >= 5, "the load spanned several windows: " + windows);
+    assertTrue(limitedA.get() > 0 && limitedB.get() > 0, "both routers were turned away at the limit");
+    // Counted where the backend received them: the first and last windows are partial (the load started and stopped
+    // inside them), and the first whole one also holds the requests admitted at the end of the first that were still
+    // on their way (slow while the JVM warms up), so the steady windows are those in between.
+    for (Long w : windows.subList(2, windows.size() - 1)) {
+      int[] byRouter = perWindow.get(w);
+      int served = byRouter[0] + byRouter[1];
+      String detail = "window " + w + ": router A " + byRouter[0] + " + router B " + byRouter[1] + " = " + served + ", limit " + PER_WINDOW;
+      assertTrue(served <= PER_WINDOW * 1.05 && served >= PER_WINDOW * 0.95, detail);
+      assertTrue(byRouter[0] > 0 && byRouter[1] > 0, "both routers served within the shared limit: " + detail);
+    }
+  }
+
+  // ---- admin API across routers
+
+  private HttpResponse<Buffer> admin(Vertx v, int port, HttpMethod method, String path, String token, JsonObject body) throws Exception {
+    var req = WebClient.create(v).request(method, port, "127.0.0.1", path);
+    if (token != null) {
+      req.putHeader("authorization", "Bearer " + token);
+    }
+    return (body == null ? req.send() : req.sendJsonObject(body)).await(20, TimeUnit.SECONDS);
+  }
+
+  private JsonObject provider(JsonObject status, String id) {
+    return status.getJsonArray("backends").stream().map(o -> (JsonObject) o).filter(b -> id.equals(b.getString("id")))
+      .findFirst().orElseThrow(() -> new AssertionError("no " + id + " in " + status));
+  }
+
+  @Test
+  void everyAdminRouteNeedsTheToken() throws Exception {
+    Object[][] routes = {
+      {HttpMethod.GET, "/api/v1/providers/status", null},
+      {HttpMethod.GET, "/api/v1/providers/health", null},
+      {HttpMethod.POST, "/api/v1/providers/update", new JsonObject().put("provider", "alpha").put("enabled", false)},
+      {HttpMethod.POST, "/api/v1/providers/compare-cost", new JsonObject().put("model", "m1")},
+      {HttpMethod.GET, "/api/v1/strategy", null},
+      {HttpMethod.PUT, "/api/v1/strategy", new JsonObject().put("strategy", "cost")},
+    };
+    for (Object[] r : routes) {
+      for (String token : new String[]{null, "wrong", TOKEN + "x", ""}) {
+        HttpResponse<Buffer> res = admin(cluster.a, webA, (HttpMethod) r[0], (String) r[1], token, (JsonObject) r[2]);
+        assertEquals(401, res.statusCode(), r[0] + " " + r[1] + " with token " + token);
+        assertEquals("invalid_api_key", res.bodyAsJsonObject().getJsonObject("error").getString("code"));
+      }
+    }
+    JsonObject strategy = admin(cluster.a, webA, HttpMethod.GET, "/api/v1/strategy", TOKEN, null).bodyAsJsonObject();
+    assertEquals("fallback", strategy.getString("strategy"), "nothing changed without the token");
+  }
+
+  @Test
+  void anUpdateThroughOneRouterIsAppliedByTheOther() throws Exception {
+    HttpResponse<Buffer> res = admin(cluster.a, webA, HttpMethod.POST, "/api/v1/providers/update", TOKEN,
+      new JsonObject().put("provider", "alpha").put("enabled", false).put("config", new JsonObject().put("note", "maintenance")));
+    assertEquals(200, res.statusCode(), res.bodyAsString());
+
+    long deadline = System.currentTimeMillis() + 10_000;
+    JsonObject alphaOnB;
+    do {
+      alphaOnB = provider(admin(cluster.b, webB, HttpMethod.GET, "/api/v1/providers/status", TOKEN, null).bodyAsJsonObject(), "alpha");
+      Thread.sleep(alphaOnB.getBoolean("enabled") ? 50 : 0);
+    } while (alphaOnB.getBoolean("enabled") && System.currentTimeMillis() < deadline);
+    assertFalse(alphaOnB.getBoolean("enabled"), "router B applied the change made through router A");
+    assertEquals("maintenance", alphaOnB.getJsonObject("override").getJsonObject("config").getString("note"));
+    for (String key : List.of("priority", "capabilities", "models", "privacy", "breaker", "health", "latency_ms", "error_rate", "usage")) {
+      assertTrue(alphaOnB.containsKey(key), "status has " + key + ": " + alphaOnB);
+    }
+
+    HttpResponse<Buffer> chat = WebClient.create(cluster.b).post(webB, "127.0.0.1", "/v1/chat/completions")
+      .sendJsonObject(new JsonObject().put("model", "m1")
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")))).await(20, TimeUnit.SECONDS);
+    assertEquals(200, chat.statusCode(), chat.bodyAsString());
+    assertEquals("beta", chat.getHeader(RequestRouter.BACKEND_HEADER));
+    assertTrue(chat.getHeader(RequestRouter.ROUTE_HEADER).contains("alpha(disabled by admin)"), chat.getHeader(RequestRouter.ROUTE_HEADER));
+
+    // A router that starts after the change joins in step (it reads the cluster-wide record of changes).
+    cluster.b.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(routerConf)).await(30, TimeUnit.SECONDS);
+    int answers = 0;
+    deadline = System.currentTimeMillis() + 10_000;
+    while (answers < 4 && System.currentTimeMillis() < deadline) {
+      JsonObject status = cluster.b.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "status"),
+        new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
+      boolean knowsAlpha = status.getJsonArray("backends").stream().anyMatch(o -> "alpha".equals(((JsonObject) o).getString("id")));
+      if (!knowsAlpha) {
+        Thread.sleep(50); // the new router has not heard alpha's heartbeat yet
+        continue;
+      }
+      assertFalse(provider(status, "alpha").getBoolean("enabled"), "every router of node B sees alpha disabled");
+      answers++;
+    }
+    assertEquals(4, answers, "both routers of node B answered");
+
+    JsonObject strategy = admin(cluster.b, webB, HttpMethod.PUT, "/api/v1/strategy", TOKEN,
+      new JsonObject().put("alias_strategies", new JsonObject().put("light", "cost"))).bodyAsJsonObject();
+    assertEquals("cost", strategy.getJsonObject("alias_strategies").getString("light"));
+    deadline = System.currentTimeMillis() + 10_000;
+    JsonObject onA;
+    do {
+      onA = admin(cluster.a, webA, HttpMethod.GET, "/api/v1/strategy", TOKEN, null).bodyAsJsonObject();
+    } while (!"cost".equals(onA.getJsonObject("alias_strategies").getString("light")) && System.currentTimeMillis() < deadline);
+    assertEquals("cost", onA.getJsonObject("alias_strategies").getString("light"), "router A applied the strategy set through B");
+
+    HttpResponse<Buffer> bad = admin(cluster.a, webA, HttpMethod.PUT, "/api/v1/strategy", TOKEN, new JsonObject().put("strategy", "cheapest"));
+    assertEquals(400, bad.statusCode());
+    assertTrue(bad.bodyAsJsonObject().getJsonObject("error").getString("message").contains("cheapest"));
+
+    assertEquals(200, admin(cluster.a, webA, HttpMethod.POST, "/api/v1/providers/update", TOKEN,
+      new JsonObject().put("provider", "alpha").put("enabled", true)).statusCode());
+  }
+
+  @Test
+  void compareCostAndHealthAnswerForTheLiveBackends() throws Exception {
+    JsonObject cmp = admin(cluster.a, webA, HttpMethod.POST, "/api/v1/providers/compare-cost", TOKEN, new JsonObject()
+      .put("model", "m1").put("privacy", "local")
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hello")))).bodyAsJsonObject();
+    JsonArray providers = cmp.getJsonArray("providers");
+    assertEquals(2, providers.size(), cmp.encodePrettily());
+    for (Object o : providers) {
+      JsonObject p = (JsonObject) o;
+      assertEquals(COMPARE_KEYS, p.fieldNames());
+      assertFalse(p.getBoolean("eligible"), "cloud backends are not eligible for privacy=local");
+      assertEquals("privacy cloud exceeds local", p.getString("reason"));
+    }
+    assertTrue(cmp.containsKey("cheapest"));
+
+    JsonObject health = admin(cluster.a, webA, HttpMethod.GET, "/api/v1/providers/health", TOKEN, null).bodyAsJsonObject();
+    List<String> ids = health.getJsonArray("backends").stream().map(o -> ((JsonObject) o).getString("id")).sorted().toList();
+    assertEquals(List.of("alpha", "beta", "capped"), ids);
+    JsonObject first = health.getJsonArray("backends").getJsonObject(0);
+    assertEquals("up", first.getJsonObject("health").getString("status"));
+    assertNotNull(first.getLong("took_ms"));
+  }
+}

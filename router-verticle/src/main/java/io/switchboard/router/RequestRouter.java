@@ -114,7 +114,7 @@ public final class RequestRouter {
     }
     TranscriptionRequest req = request;
     route(routing.get(), msg, Capability.TRANSCRIBE, request.model(), request.hints(), CostEstimator.transcription(request, audio),
-      Attempt.Forward.audio(audio, model -> Map.of(TranscriptionRequest.PARAMS_HEADER, req.withModel(model).toJson().encode())));
+      request.language(), Attempt.Forward.audio(audio, model -> Map.of(TranscriptionRequest.PARAMS_HEADER, req.withModel(model).toJson().encode())));
   }
 
   private static JsonObject json(Message<Object> msg) {
@@ -131,6 +131,11 @@ public final class RequestRouter {
 
   private void route(Routing r, Message<Object> msg, Capability capability, String model, RouteHints hints, RequestSize size,
                      Attempt.Forward forward) {
+    route(r, msg, capability, model, hints, size, null, forward);
+  }
+
+  private void route(Routing r, Message<Object> msg, Capability capability, String model, RouteHints hints, RequestSize size,
+                     String language, Attempt.Forward forward) {
     String op = switch (capability) {
       case CHAT -> Headers.OP_CHAT;
       case EMBED -> Headers.OP_EMBED;
@@ -141,7 +146,7 @@ public final class RequestRouter {
     long timeout = hints.timeoutMs() != null ? hints.timeoutMs() : r.settings().timeoutMs();
     Attempt a = new Attempt(msg, capability, op, model, forward, now, timeout, size.tokens(), r.settings().retries(), listener);
     try {
-      PlanRequest request = new PlanRequest(capability, model, hints, keyCeiling(msg), size);
+      PlanRequest request = new PlanRequest(capability, model, hints, keyCeiling(msg), size, language);
       a.plan = r.policy().plan(request, registry.live(), state, now);
     } catch (MeshException e) {
       a.fail(e);

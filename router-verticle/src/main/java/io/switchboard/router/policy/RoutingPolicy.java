@@ -161,6 +161,9 @@ public final class RoutingPolicy {
       if (!privacy.allows(d.privacy())) {
         return "privacy " + d.privacy().wireName() + " exceeds " + privacy.wireName();
       }
+      if (!d.handlesLanguage(r.language())) {
+        return "language " + r.language() + " not supported (" + String.join(", ", d.languages()) + " only)";
+      }
       if (!state.enabled(id)) {
         return "disabled by admin";
       }

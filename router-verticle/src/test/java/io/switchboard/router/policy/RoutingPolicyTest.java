@@ -237,4 +237,23 @@ class RoutingPolicyTest {
     e = assertThrows(IllegalArgumentException.class, () -> settings("{\"alias_strategies\":{\"heavy\":\"fast\"}}"));
     assertTrue(e.getMessage().contains("router.alias_strategies.heavy"), e.getMessage());
   }
+
+  @Test
+  void aTranscriptionInAnotherLanguageSkipsEnglishOnlyBackends() {
+    BackendDescriptor local = new BackendDescriptor("local-whisper", "lw@1", "local-whisper", Set.of(Capability.TRANSCRIBE),
+      List.of("whisper-tiny.en"), Map.of("whisper-1", "whisper-tiny.en"), Privacy.LOCAL, 10, Map.of(), 1, Health.UP, false, List.of("en"));
+    BackendDescriptor cloud = new BackendDescriptor("openai-transcribe", "ot@1", "openai-transcription", Set.of(Capability.TRANSCRIBE),
+      List.of("whisper-1"), Map.of(), Privacy.CLOUD, 50, Map.of(), 8, Health.UP, false);
+    List<LiveBackend> live = List.of(new LiveBackend(local, List.of("lw@1"), Health.UP), new LiveBackend(cloud, List.of("ot@1"), Health.UP));
+    RoutingPolicy policy = new RoutingPolicy(PolicySettings.DEFAULT);
+
+    RoutePlan french = policy.plan(new PlanRequest(Capability.TRANSCRIBE, "whisper-1", RouteHints.NONE, null, SIZE, "fr"), live, StateView.NONE, NOW);
+    assertEquals(List.of("openai-transcribe"), french.candidates().stream().map(Candidate::id).toList());
+    assertEquals("language fr not supported (en only)", french.skipped().get(0).reason());
+
+    for (String english : new String[] {"en", "english", "en-US", null}) {
+      RoutePlan plan = policy.plan(new PlanRequest(Capability.TRANSCRIBE, "whisper-1", RouteHints.NONE, null, SIZE, english), live, StateView.NONE, NOW);
+      assertEquals(List.of("local-whisper", "openai-transcribe"), plan.candidates().stream().map(Candidate::id).toList(), String.valueOf(english));
+    }
+  }
 }

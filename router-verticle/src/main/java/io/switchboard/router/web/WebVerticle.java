@@ -66,6 +66,8 @@ public final class WebVerticle extends VerticleBase {
     });
     router.post("/v1/chat/completions").handler(body).handler(ctx -> withJson(ctx, this::chat));
     router.post("/v1/embeddings").handler(body).handler(ctx -> withJson(ctx, this::embeddings));
+    BatchRoutes batch = new BatchRoutes(vertx, conf);
+    router.post("/v1/batch").handler(body).handler(ctx -> withJson(ctx, batch::batch));
     router.post("/v1/audio/speech").handler(body).handler(ctx -> withJson(ctx, audio::speech));
     router.post("/v1/audio/transcriptions").handler(audio::transcriptions);
     router.get("/v1/models").handler(this::models);

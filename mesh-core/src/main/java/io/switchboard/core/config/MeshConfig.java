@@ -14,8 +14,10 @@ import java.util.Map;
 /**
  * Loads the mesh configuration with vertx-config, lowest precedence first: {@code conf/switchboard.yaml} (the
  * defaults), an operator file ({@code SWITCHBOARD_CONFIG} or {@code -Dswitchboard.config}), then the few
- * settings that environment variables and {@code -Dswitchboard.*} system properties override. Secrets are never
- * read into the config: conf names the variable, the backend reads it.
+ * settings that environment variables and {@code -Dswitchboard.*} system properties override. Backend secrets are
+ * never read into the config: conf names the variable, the backend reads it. The one exception is the admin token
+ * ({@code SWITCHBOARD_ADMIN_TOKEN}), handed to the web verticle as {@code http.admin_token}; configuration objects are
+ * never logged or served.
  */
 public final class MeshConfig {
 
@@ -59,6 +61,10 @@ public final class MeshConfig {
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("SWITCHBOARD_HTTP_PORT must be a port number, got '" + port + "'");
       }
+    }
+    String adminToken = env.get("SWITCHBOARD_ADMIN_TOKEN");
+    if (adminToken != null && !adminToken.isBlank()) {
+      out.put("http", out.getJsonObject("http", new JsonObject()).put("admin_token", adminToken.trim()));
     }
     String host = System.getProperty("switchboard.http.host", env.get("SWITCHBOARD_HTTP_HOST"));
     if (host != null && !host.isBlank()) {

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Cluster overhead benchmark: the gateway benchmark's load (bench/gateway.sh's mock upstream, load generator and
+# conf) through one all-in-one node, then through a router node and a backend node in separate JVMs joined over
+# Hazelcast on loopback; the difference is what the cluster hop costs. Then the backend node is stopped and a new
+# one started: the time from its process start to the first request it serves is the join time.
+# Loopback only; every run is bounded and stops by itself. Results: bench/results/cluster-<date>.jsonl
+#   bench/cluster.sh [SECONDS] [RATE]      (default 20 s per measured run after 5 s of warm-up, 1000 requests/s)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SECONDS_PER_RUN="${1:-20}"
+RATE="${2:-1000}"
+MOCK_PORT=18090
+ALL_PORT=18080
+ROUTER_PORT=18081
+HZ_PORT=25701
+./mesh build >/dev/null
+source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
+find_jdk
+JAVA="$JAVA_HOME/bin/java"
+CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
+mkdir -p bench/results
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="bench/results/cluster-$STAMP.jsonl"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+members=""
+for i in $(seq 0 9); do members="$members${members:+,}127.0.0.1:$((HZ_PORT + i))"; done
+CLUSTER_ENV=(SWITCHBOARD_CLUSTER_NAME="switchboard-bench-$$" SWITCHBOARD_CLUSTER_HOST=127.0.0.1
+  SWITCHBOARD_CLUSTER_PORT="$HZ_PORT" SWITCHBOARD_CLUSTER_MEMBERS="$members")
+
+node() { # node LOG ENV... -- ARGS...: starts a Switchboard node in the background; its pid is in NODE_PID
+  local log="$1"; shift
+  local envs=()
+  while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  shift
+  # shellcheck disable=SC2046
+  env "${envs[@]}" BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$ROOT/bench/gateway-conf.yaml" \
+    "$JAVA" $(jvm_flags) -jar mesh-app/target/mesh-app.jar run "$@" > "$log" 2>&1 &
+  NODE_PID=$!
+  pids+=("$NODE_PID")
+}
+
+stop() { # stop PID: SIGTERM, then wait until it has drained and exited
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+await_ready() { # await_ready PORT LOG
+  for _ in $(seq 1 240); do
+    curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "node on $1 did not become ready; see $2" >&2
+  exit 1
+}
+
+load() { # load URL LABEL
+  "$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$1" --rate "$RATE" --connections 32 \
+    --seconds "$SECONDS_PER_RUN" --warmup 5 | sed "s/^{/{\"setup\":\"$2\",/" | tee -a "$OUT"
+}
+
+p50() { sed -n 's/.*"p50_ms":\([0-9.]*\).*/\1/p' | tail -n 1; }
+
+"$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > bench/results/mock.log 2>&1 &
+pids+=($!)
+
+# 1. all in one JVM (the gateway benchmark's setup)
+node bench/results/cluster-all.log --
+ALL=$NODE_PID
+await_ready "$ALL_PORT" bench/results/cluster-all.log
+all_p50="$(load "http://127.0.0.1:$ALL_PORT/v1/chat/completions" all-in-one | p50)"
+stop "$ALL"
+
+# 2. router and backend in separate JVMs, clustered
+node bench/results/cluster-router.log "${CLUSTER_ENV[@]}" SWITCHBOARD_HTTP_PORT="$ROUTER_PORT" -- --role router --cluster
+node bench/results/cluster-backend1.log "${CLUSTER_ENV[@]}" -- --role backend --backends mock --cluster
+B1=$NODE_PID
+await_ready "$ROUTER_PORT" bench/results/cluster-router.log
+cluster_p50="$(load "http://127.0.0.1:$ROUTER_PORT/v1/chat/completions" clustered | p50)"
+
+# 3. join time: stop the backend node (SIGTERM, it drains), start a new one, time its first served request
+stop "$B1"
+body='{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}'
+until [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$ROUTER_PORT/v1/chat/completions")" != 200 ]; do
+  sleep 0.2
+done
+start_ms=$(date +%s%3N)
+node bench/results/cluster-backend2.log "${CLUSTER_ENV[@]}" -- --role backend --backends mock --cluster
+joined_ms=""
+for _ in $(seq 1 3000); do
+  code="$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$ROUTER_PORT/v1/chat/completions")"
+  if [ "$code" = 200 ]; then joined_ms=$(( $(date +%s%3N) - start_ms )); break; fi
+  sleep 0.02
+done
+[ -n "$joined_ms" ] || { echo "the new backend node never served; see bench/results/cluster-backend2.log" >&2; exit 1; }
+
+added="$(awk -v a="$all_p50" -v c="$cluster_p50" 'BEGIN { printf "%.2f", c - a }')"
+summary="{\"setup\":\"summary\",\"rate\":$RATE,\"all_in_one_p50_ms\":$all_p50,\"clustered_p50_ms\":$cluster_p50,\"added_p50_ms\":$added,\"join_to_first_served_ms\":$joined_ms}"
+echo "$summary" | tee -a "$OUT"
+echo "results in $OUT"

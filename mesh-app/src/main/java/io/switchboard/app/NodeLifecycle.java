@@ -1,0 +1,127 @@
+package io.switchboard.app;
+
+import io.switchboard.core.backend.BackendDeployer;
+import io.switchboard.router.web.WebVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+
+import java.io.PrintStream;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Stops one node in the order that cuts nothing in flight (SIGTERM, a scale-down, a rolling update):
+ * <ol>
+ *   <li>readiness goes false (the backend health endpoint answers 503);</li>
+ *   <li>the HTTP server stops accepting connections and lets the requests and streams it has finish, up to
+ *       {@code http.drain_timeout_ms} (30000);</li>
+ *   <li>the backends stop: each announces it is leaving (the routers stop choosing it), unregisters, and finishes
+ *       its in-flight work up to {@code backend_defaults.drain_timeout_ms} (30000);</li>
+ *   <li>the router and the rest are undeployed; Vert.x closes, which leaves the cluster last.</li>
+ * </ol>
+ * Vert.x's own close undeploys everything at once and closes HTTP servers without waiting, so this order is kept here.
+ */
+public final class NodeLifecycle {
+
+  private static final System.Logger LOG = System.getLogger(NodeLifecycle.class.getName());
+
+  /** Time beyond the two drains for undeploying, closing and leaving the cluster. */
+  static final long CLOSE_MARGIN_MS = 10_000;
+
+  private final Vertx vertx;
+  private final long httpDrainMs;
+  private final long backendDrainMs;
+  private volatile boolean draining;
+  private volatile WebVerticle web;
+  private final List<String> backendDeployments = new ArrayList<>();
+  private Future<Void> stopped;
+
+  NodeLifecycle(Vertx vertx, JsonObject config) {
+    this.vertx = vertx;
+    this.httpDrainMs = config.getJsonObject("http", new JsonObject()).getLong("drain_timeout_ms", 30_000L);
+    this.backendDrainMs = config.getJsonObject("backend_defaults", new JsonObject()).getLong("drain_timeout_ms", 30_000L);
+  }
+
+  void web(WebVerticle verticle) {
+    this.web = verticle;
+  }
+
+  synchronized void backends(List<BackendDeployer.Outcome> outcomes) {
+    outcomes.stream().filter(BackendDeployer.Outcome::started).forEach(o -> backendDeployments.add(o.deploymentId()));
+  }
+
+  /** True once stopping began: the node takes nothing new. */
+  public boolean draining() {
+    return draining;
+  }
+
+  /** The longest a {@link #stop} can take: both drains and the close. */
+  public long stopTimeoutMs() {
+    return httpDrainMs + backendDrainMs + CLOSE_MARGIN_MS;
+  }
+
+  /** Stops the node in order and closes Vert.x; calling it again returns the same future. */
+  public synchronized Future<Void> stop(PrintStream out) {
+    if (stopped != null) {
+      return stopped;
+    }
+    draining = true;
+    List<String> backends = List.copyOf(backendDeployments);
+    // Not bound to a context: the last step closes every event loop, so a context's future would never complete.
+    Promise<Void> done = Promise.promise();
+    stopped = done.future();
+    closeHttp(out)
+      .compose(v -> {
+        if (!backends.isEmpty()) {
+          say(out, "stopping: " + backends.size() + " backend(s) leave the registry and drain (up to " + backendDrainMs + " ms)");
+        }
+        return Future.join(backends.stream().map(id -> vertx.undeploy(id).recover(e -> Future.succeededFuture())).toList());
+      })
+      .onComplete(ar -> {
+        say(out, "stopping: closing and leaving the cluster");
+        vertx.close().onComplete(done);
+      });
+    return stopped;
+  }
+
+  private Future<Void> closeHttp(PrintStream out) {
+    WebVerticle w = web;
+    if (w == null) {
+      return Future.succeededFuture();
+    }
+    HttpServer server = serverOf(w);
+    if (server == null) {
+      return Future.succeededFuture();
+    }
+    say(out, "stopping: HTTP closed to new connections; open requests get up to " + httpDrainMs + " ms");
+    return server.shutdown(httpDrainMs, TimeUnit.MILLISECONDS).recover(e -> Future.succeededFuture());
+  }
+
+  /**
+   * The web verticle's server. {@link WebVerticle} does not expose it nor shut it down gracefully on stop (an
+   * undeploy closes it at once); until it does, it is read here. Null (and a warning) if it cannot be.
+   */
+  private static HttpServer serverOf(WebVerticle web) {
+    try {
+      Field f = WebVerticle.class.getDeclaredField("server");
+      f.setAccessible(true);
+      return (HttpServer) f.get(web);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot drain the HTTP server gracefully ({0}); it closes with Vert.x", e.toString());
+      return null;
+    }
+  }
+
+  private static void say(PrintStream out, String line) {
+    // stdout, not the log: JUL's own shutdown hook may already have closed its handlers.
+    if (out != null) {
+      out.println(line);
+      out.flush();
+    }
+  }
+}

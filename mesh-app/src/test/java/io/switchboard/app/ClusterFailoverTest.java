@@ -1,0 +1,345 @@
+package io.switchboard.app;
+
+import io.switchboard.llm.fake.Behaviour;
+import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.llm.fake.RecordedRequest;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real cluster on loopback, every node its own JVM joined over Hazelcast TCP-IP: a router node, two nodes of the
+ * {@code chat} backend and one of the {@code other} backend, all OpenAI-compatible adapters pointed at one fake
+ * OpenAI server in this JVM (each node adds its own {@code X-Node} header, so the fake knows who sent what).
+ * Under a steady load from this JVM: a backend node killed (SIGKILL), a new one joining, one stopped (SIGTERM),
+ * then a second router and the first one killed. A member inside this JVM reads the routers' registry view.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterFailoverTest {
+
+  // Not tighter: on a busy two-core machine a JVM can stall for a second or two.
+  static final long HEARTBEAT_MS = 500;
+  static final long HEARTBEAT_TIMEOUT_MS = 4000;
+  static final long DRAIN_MS = 15_000;
+  static final long START_MS = 120_000;
+
+  private Vertx vertx;
+  private FakeOpenAiServer fake;
+  private TestCluster cluster;
+  private Vertx observer;
+  private final Map<String, MeshProcess> nodes = new HashMap<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private int router1Port;
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    vertx = Vertx.vertx();
+    fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
+    // Non-streamed answers take 400 ms; streams 400 ms then ten chunks 300 ms apart: plenty in flight at any time.
+    fake.setDefault(Behaviour.reply("one two three four five six seven eight nine ten").chunks(10).chunkDelayMs(300).headerDelayMs(400));
+    cluster = new TestCluster(MeshProcess.projectDir().resolve("mesh-app/target/cluster-failover"));
+    start("r1", "router", null);
+    start("b1", "backend", "chat");
+    start("b2", "backend", "chat");
+    start("o1", "backend", "other");
+    for (MeshProcess p : nodes.values()) {
+      p.awaitUp(START_MS);
+    }
+    router1Port = nodes.get("r1").httpPort();
+    observer = cluster.member(Map.of());
+    TestCluster.awaitInstances(observer, "chat", 2, 30_000);
+    TestCluster.awaitInstances(observer, "other", 1, 30_000);
+  }
+
+  @AfterAll
+  void stopCluster() throws Exception {
+    for (MeshProcess p : nodes.values()) {
+      p.close();
+    }
+    if (observer != null) {
+      observer.close().await(30, TimeUnit.SECONDS);
+    }
+    if (vertx != null) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private MeshProcess start(String name, String role, String backends) throws Exception {
+    Path conf = cluster.conf(name + ".yaml", nodeConf(name));
+    List<String> args = new ArrayList<>(List.of("--role", role, "--cluster", "--conf", conf.toString()));
+    if (backends != null) {
+      args.addAll(List.of("--backends", backends));
+    }
+    Map<String, String> env = cluster.env();
+    env.put("FAKE_KEY", "sk-fake-cluster-test");
+    MeshProcess p = MeshProcess.start(name, args, env);
+    nodes.put(name, p);
+    return p;
+  }
+
+  private JsonObject nodeConf(String node) {
+    return new JsonObject()
+      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("drain_timeout_ms", 10_000))
+      // Two router gaps (changes requested in the issue notes), worked around here so the rest can be shown:
+      // (1) requests lost with a dead instance count against the whole backend's breaker (5 failures open it for
+      // 30 s), so killing one of two chat nodes would shut chat off: the breaker here tolerates them;
+      // (2) between Hazelcast dropping the dead node (sub-second) and the registry dropping it (heartbeat timeout),
+      // a request sent to its instance address fails at once with "no handlers" and is only retried on the backend
+      // after a backoff, maybe on the same dead instance; the 2 default retries are spent before the registry
+      // drops it, so here the retries outlast the heartbeat timeout (at least 7.5 s of backoff in all).
+      .put("router", new JsonObject().put("heartbeat_timeout_ms", HEARTBEAT_TIMEOUT_MS).put("timeout_ms", 30_000)
+        .put("breaker", new JsonObject().put("max_failures", 1000))
+        .put("retries", new JsonObject().put("max", 10).put("base_ms", 200).put("max_ms", 2000)))
+      .put("backend_defaults", new JsonObject().put("heartbeat_ms", HEARTBEAT_MS).put("drain_timeout_ms", DRAIN_MS))
+      .put("backends", new JsonArray().add(backend("chat", "gpt-4o-mini", node)).add(backend("other", "other-model", node)));
+  }
+
+  private JsonObject backend(String id, String model, String node) {
+    return new JsonObject().put("id", id).put("type", "openai-compatible").put("base_url", fake.baseUrl())
+      .put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat")).put("privacy", "private")
+      .put("priority", 10).put("models", new JsonArray().add(model)).put("aliases", new JsonObject())
+      .put("headers", new JsonObject().put("X-Node", node))
+      .put("timeouts", new JsonObject().put("connect_ms", 2000).put("first_byte_ms", 10_000).put("idle_ms", 10_000));
+  }
+
+  /** Request ids each node sent upstream. */
+  private Map<String, Set<String>> servedBy() {
+    Map<String, Set<String>> out = new HashMap<>();
+    for (RecordedRequest r : fake.requests()) {
+      if (r.header("X-Node") != null && r.header("x-request-id") != null) {
+        out.computeIfAbsent(r.header("X-Node"), k -> new java.util.HashSet<>()).add(r.header("x-request-id"));
+      }
+    }
+    return out;
+  }
+
+  private static LoadRun.Plan mixed(int n, int port) {
+    // one in four streamed, one in ten for the other backend
+    return new LoadRun.Plan(port, n % 10 == 9 ? "other-model" : "gpt-4o-mini", n % 4 == 1);
+  }
+
+  private static String failures(List<LoadRun.Outcome> outcomes) {
+    return outcomes.stream().filter(o -> !o.ok()).map(LoadRun.Outcome::toString).limit(10).collect(Collectors.joining("\n"));
+  }
+
+  @Test
+  @Order(1)
+  void everyModuleRunsAloneAndTheRegistrySeesEveryInstance() {
+    String router = nodes.get("r1").output();
+    assertTrue(router.contains("(none in this node)"), "a router-only node starts no backend:\n" + router);
+    for (String b : List.of("b1", "b2", "o1")) {
+      String out = nodes.get(b).output();
+      assertFalse(out.contains("HTTP API"), "a backend-only node opens no HTTP API:\n" + out);
+      assertEquals(List.of(b.startsWith("o") ? "up other" : "up chat"), reportedBackends(out), "only the backend named starts:\n" + out);
+    }
+    assertEquals(Map.of("chat", 2, "other", 1), TestCluster.instances(observer));
+  }
+
+  @Test
+  @Order(2)
+  void sigkillOfABackendNode() throws Exception {
+    LoadRun load = LoadRun.start(vertx, "kill", 20, 14_000, n -> mixed(n, router1Port));
+    Thread.sleep(3000);
+    Map<String, Set<String>> before = servedBy();
+    assertFalse(before.getOrDefault("b1", Set.of()).isEmpty(), "the bus spread requests over both chat nodes");
+    assertFalse(before.getOrDefault("b2", Set.of()).isEmpty(), "the bus spread requests over both chat nodes");
+    // Kill while a stream on b1 is delivering: a second after the upstream saw a new one from b1.
+    awaitNewStream("b1", 10_000);
+    Thread.sleep(1000);
+    long killedAt = System.currentTimeMillis();
+    nodes.get("b1").kill();
+    long droppedAt = TestCluster.awaitInstances(observer, "chat", 1, 30_000);
+    load.finished().await(60, TimeUnit.SECONDS);
+    List<LoadRun.Outcome> all = load.outcomes();
+    Map<String, Set<String>> served = servedBy();
+    Set<String> onB1 = served.getOrDefault("b1", Set.of());
+    Set<String> onB2 = served.getOrDefault("b2", Set.of());
+
+    long dropMs = droppedAt - killedAt;
+    System.out.printf("SIGKILL: registry dropped the node %d ms after the kill (heartbeat timeout %d ms)%n", dropMs, HEARTBEAT_TIMEOUT_MS);
+    // The sweep runs every timeout/4, after the last heartbeat (up to one period before the kill); 2 s of slack for a busy box.
+    assertTrue(dropMs <= HEARTBEAT_TIMEOUT_MS + HEARTBEAT_TIMEOUT_MS / 4 + HEARTBEAT_MS + 2000, "dropped after " + dropMs + " ms");
+
+    List<LoadRun.Outcome> plain = all.stream().filter(o -> !o.stream()).toList();
+    assertTrue(plain.size() > 100, "load ran: " + plain.size());
+    assertEquals("", failures(plain), "no non-streamed request fails");
+    List<LoadRun.Outcome> inFlightOnB1 = all.stream()
+      .filter(o -> onB1.contains(o.requestId()) && o.startedMs() < killedAt && o.endedMs() > killedAt).toList();
+    long retried = inFlightOnB1.stream().filter(o -> !o.stream() && onB2.contains(o.requestId())).count();
+    assertTrue(retried > 0, "some non-streamed request in flight on b1 was answered by b2: " + inFlightOnB1);
+    for (LoadRun.Outcome o : all.stream().filter(LoadRun.Outcome::stream).toList()) {
+      boolean wasOnB1 = inFlightOnB1.contains(o);
+      assertTrue(o.ok() || wasOnB1 && o.streamEndedWithError(), "a stream either completes or, cut by the kill, ends with an error event: " + o);
+      if (o.ok() && wasOnB1) {
+        assertTrue(onB2.contains(o.requestId()), "a stream completed after the kill only by moving before its first token: " + o);
+      }
+    }
+    assertTrue(inFlightOnB1.stream().anyMatch(LoadRun.Outcome::streamEndedWithError),
+      "a stream already started on b1 ended with an error event: " + inFlightOnB1.stream()
+        .map(o -> o.requestId() + (o.stream() ? " stream" : "") + " started " + (o.startedMs() - killedAt) + " ended " + (o.endedMs() - killedAt)
+          + " ok " + o.ok() + " on b2 " + onB2.contains(o.requestId())).toList());
+    assertFalse(served.getOrDefault("o1", Set.of()).isEmpty(), "the other backend's node served its model");
+  }
+
+  @Test
+  @Order(3)
+  void aNewNodeTakesAShareAndSigtermDrainsWithNoFailure() throws Exception {
+    MeshProcess b3 = start("b3", "backend", "chat");
+    LoadRun load = LoadRun.start(vertx, "join", 20, 90_000, n -> mixed(n, router1Port));
+    long joinedAt = TestCluster.awaitInstances(observer, "chat", 2, START_MS);
+    long firstServedAt = awaitServed("b3", 30_000);
+    System.out.printf("join: b3 in the registry %d ms and served its first request %d ms after its process started%n",
+      joinedAt - b3.startedAtMs, firstServedAt - b3.startedAtMs);
+    Thread.sleep(4000);
+    long termAt = System.currentTimeMillis();
+    MeshProcess b2 = nodes.get("b2");
+    b2.terminate();
+    int exit = b2.awaitExit(DRAIN_MS + 20_000);
+    long exitedAt = System.currentTimeMillis();
+    System.out.printf("SIGTERM: b2 left and exited (code %d) %d ms after the signal%n", exit, exitedAt - termAt);
+    Thread.sleep(2000);
+    load.stop();
+    load.finished().await(60, TimeUnit.SECONDS);
+
+    List<LoadRun.Outcome> all = load.outcomes();
+    Map<String, Set<String>> served = servedBy();
+    assertEquals("", failures(all), "no request fails while a node joins and another drains");
+    List<LoadRun.Outcome> window = all.stream()
+      .filter(o -> o.model().equals("gpt-4o-mini") && o.startedMs() >= firstServedAt && o.startedMs() < termAt).toList();
+    long onB3 = window.stream().filter(o -> served.getOrDefault("b3", Set.of()).contains(o.requestId())).count();
+    System.out.printf("join: b3 served %d of %d chat requests between its first one and b2's SIGTERM%n", onB3, window.size());
+    assertTrue(window.size() > 20 && onB3 >= window.size() / 4, "b3 took a share: " + onB3 + " of " + window.size());
+    long drained = all.stream().filter(o -> served.getOrDefault("b2", Set.of()).contains(o.requestId())
+      && o.startedMs() < termAt && o.endedMs() > termAt).count();
+    assertTrue(drained > 0, "requests were in flight on b2 at SIGTERM and finished");
+    String out = b2.output();
+    assertTrue(out.indexOf("leave the registry and drain") < out.indexOf("closing and leaving the cluster")
+      && out.contains("leave the registry and drain"), "drain, then leave:\n" + out);
+    TestCluster.awaitInstances(observer, "chat", 1, 10_000);
+  }
+
+  @Test
+  @Order(4)
+  void aRouterReplicaDiesAndTheOtherOnesClientsAreUnaffected() throws Exception {
+    MeshProcess r2 = start("r2", "router", null);
+    r2.awaitUp(START_MS);
+    int router2Port = r2.httpPort();
+    awaitReady(router2Port, 2);
+    LoadRun load = LoadRun.start(vertx, "routers", 20, 9000, n -> mixed(n, n % 2 == 0 ? router1Port : router2Port));
+    Thread.sleep(3000);
+    long killedAt = System.currentTimeMillis();
+    nodes.get("r1").kill();
+    load.finished().await(60, TimeUnit.SECONDS);
+    List<LoadRun.Outcome> all = load.outcomes();
+    List<LoadRun.Outcome> viaR2 = all.stream().filter(o -> o.port() == router2Port).toList();
+    List<LoadRun.Outcome> viaR1AfterKill = all.stream().filter(o -> o.port() == router1Port && o.startedMs() > killedAt + 200).toList();
+    assertTrue(viaR2.size() > 50, "load ran through r2: " + viaR2.size());
+    assertEquals("", failures(viaR2), "clients of the surviving router see no failure");
+    assertTrue(!viaR1AfterKill.isEmpty() && viaR1AfterKill.stream().noneMatch(LoadRun.Outcome::ok), "r1 really died");
+    assertTrue(viaR2.stream().anyMatch(o -> o.startedMs() > killedAt && o.ok()), "r2 served after r1 died");
+  }
+
+  @Test
+  @Order(5)
+  void aRouterStoppedWithSigtermFinishesItsStreamsThenLeaves() throws Exception {
+    MeshProcess r2 = nodes.get("r2");
+    int port = r2.httpPort();
+    LoadRun streams = LoadRun.start(vertx, "router-term", 4, 1500, n -> new LoadRun.Plan(port, "gpt-4o-mini", true));
+    Thread.sleep(1600);
+    // every stream is still running (each takes about 3.4 s) when the signal comes
+    long termAt = System.currentTimeMillis();
+    r2.terminate();
+    streams.finished().await(30, TimeUnit.SECONDS);
+    int exit = r2.awaitExit(40_000);
+    List<LoadRun.Outcome> all = streams.outcomes();
+    assertFalse(all.isEmpty());
+    assertEquals("", failures(all), "every stream open at SIGTERM finished whole");
+    assertTrue(all.stream().anyMatch(o -> o.endedMs() > termAt + 500), "streams were still open when the signal came");
+    assertEquals(143, exit, "exited on the signal after its hooks ran");
+    String out = r2.output();
+    assertTrue(out.indexOf("HTTP closed to new connections") < out.indexOf("closing and leaving the cluster")
+      && out.contains("HTTP closed to new connections"), out);
+  }
+
+  /** The backend lines of a node's start-up report, as "up id" / "off id". */
+  private static List<String> reportedBackends(String output) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^ {4}(up|off) +(\\S+) ").matcher(output);
+    List<String> out = new ArrayList<>();
+    while (m.find()) {
+      out.add(m.group(1) + " " + m.group(2));
+    }
+    return out;
+  }
+
+  /** Waits until the upstream sees a stream it had not seen from {@code node} before. */
+  private void awaitNewStream(String node, long timeoutMs) throws InterruptedException {
+    java.util.function.Supplier<Set<String>> streams = () -> fake.requests().stream()
+      .filter(r -> node.equals(r.header("X-Node")) && r.body() != null && r.body().getBoolean("stream", false))
+      .map(r -> r.header("x-request-id")).collect(Collectors.toSet());
+    Set<String> known = streams.get();
+    long end = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < end) {
+      if (!known.containsAll(streams.get())) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError(node + " took no new stream in " + timeoutMs + " ms");
+  }
+
+  private long awaitServed(String node, long timeoutMs) throws InterruptedException {
+    long end = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < end) {
+      if (!servedBy().getOrDefault(node, Set.of()).isEmpty()) {
+        return System.currentTimeMillis();
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError(node + " served nothing in " + timeoutMs + " ms:\n" + nodes.get(node).output());
+  }
+
+  private void awaitReady(int port, int liveBackends) throws Exception {
+    long end = System.currentTimeMillis() + 30_000;
+    String last = "";
+    while (System.currentTimeMillis() < end) {
+      try {
+        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+          HttpResponse.BodyHandlers.ofString());
+        last = res.body();
+        if (res.statusCode() == 200 && new JsonObject(res.body()).getInteger("live_backends", 0) >= liveBackends) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("router on " + port + " never ready: " + last);
+  }
+}

@@ -1,0 +1,160 @@
+package io.switchboard.app;
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.Headers;
+import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.llm.fake.Behaviour;
+import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How one node starts and stops by role, in one JVM: a router node stops taking connections but finishes the
+ * stream it is serving before anything else stops; a backend-only node has no HTTP API but a probe endpoint that
+ * turns not-ready while its backend drains the request in flight; a router-only node starts no backend.
+ */
+class NodeLifecycleTest {
+
+  private Vertx vertx;
+  private Vertx upstream;
+  private FakeOpenAiServer fake;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ByteArrayOutputStream stopLog = new ByteArrayOutputStream();
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    upstream = Vertx.vertx();
+    fake = FakeOpenAiServer.start(upstream).await(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+    upstream.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private JsonObject config(int httpPort) {
+    return new JsonObject()
+      .put("http", new JsonObject().put("port", httpPort).put("host", "127.0.0.1").put("drain_timeout_ms", 10_000))
+      .put("backend_defaults", new JsonObject().put("heartbeat_ms", 200).put("drain_timeout_ms", 10_000))
+      .put("backends", new JsonArray().add(new JsonObject().put("id", "chat").put("type", "openai-compatible")
+        .put("base_url", fake.baseUrl()).put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat"))
+        .put("privacy", "private").put("priority", 10).put("models", new JsonArray().add("gpt-4o-mini")).put("aliases", new JsonObject())));
+  }
+
+  private MeshNode.Started deploy(String role, Map<String, String> env, int httpPort) throws Exception {
+    NodeOptions options = new NodeOptions(role, Set.of(), false, Path.of("conf"), null, env, false);
+    return MeshNode.deploy(vertx, options, config(httpPort)).await(20, TimeUnit.SECONDS);
+  }
+
+  private HttpResponse<String> get(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void awaitUpstreamRequests(int n) throws InterruptedException {
+    for (int i = 0; i < 200 && fake.requestCount() < n; i++) {
+      Thread.sleep(25);
+    }
+    assertTrue(fake.requestCount() >= n, "the request reached the upstream");
+  }
+
+  @Test
+  void aRouterNodeFinishesItsStreamBeforeStoppingAndTakesNoNewConnection() throws Exception {
+    MeshNode.Started started = deploy("all", Map.of("FAKE_KEY", "sk-test"), 0);
+    int port = started.httpPort();
+    for (int i = 0; i < 100 && !get(port, "/health/ready").body().contains("\"live_backends\":1"); i++) {
+      Thread.sleep(50);
+    }
+    fake.enqueue(Behaviour.reply("a b c d e f g h").chunks(8).chunkDelayMs(250));
+    String body = new JsonObject().put("model", "gpt-4o-mini").put("stream", true)
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))).encode();
+    CompletableFuture<HttpResponse<String>> stream = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+      .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    awaitUpstreamRequests(1);
+
+    Future<Void> stopped = started.lifecycle().stop(new PrintStream(stopLog, true));
+    Thread.sleep(300);
+    assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close(), "the HTTP port takes no new connection");
+    HttpResponse<String> res = stream.get(20, TimeUnit.SECONDS);
+    assertEquals(200, res.statusCode());
+    assertTrue(res.body().endsWith("data: [DONE]\n\n"), "the open stream finished whole: " + res.body());
+    stopped.await(30, TimeUnit.SECONDS);
+    String log = stopLog.toString();
+    assertTrue(log.indexOf("HTTP closed") < log.indexOf("leave the registry") && log.indexOf("leave the registry") < log.indexOf("leaving the cluster"), log);
+    assertTrue(started.lifecycle().draining());
+  }
+
+  @Test
+  void aBackendNodeHasNoHttpApiButProbesThatTurnNotReadyWhileItDrains() throws Exception {
+    int apiPort = freePort();
+    MeshNode.Started started = deploy("backend", Map.of("FAKE_KEY", "sk-test", "SWITCHBOARD_HEALTH_PORT", "0",
+      "SWITCHBOARD_HEALTH_HOST", "127.0.0.1"), apiPort);
+    assertEquals(-1, started.httpPort());
+    assertThrows(IOException.class, () -> new Socket("127.0.0.1", apiPort).close(), "no HTTP API on a backend node");
+    int health = started.healthPort();
+    assertTrue(health > 0);
+    assertEquals(200, get(health, "/health/live").statusCode());
+    HttpResponse<String> ready = get(health, "/health/ready");
+    assertEquals(200, ready.statusCode(), ready.body());
+    assertEquals("chat", new JsonObject(ready.body()).getJsonArray("backends").getJsonObject(0).getString("id"));
+    assertEquals(404, get(health, "/v1/models").statusCode());
+
+    fake.enqueue(Behaviour.reply("finished while draining").headerDelayMs(1500));
+    JsonObject request = new JsonObject().put("model", "gpt-4o-mini")
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
+    Future<Message<Object>> inFlight = vertx.eventBus().request(Addresses.backend("chat"), request,
+      BackendVerticle.requestOptions(Headers.OP_CHAT, "req-drain", null, System.currentTimeMillis() + 20_000));
+    awaitUpstreamRequests(1);
+    Future<Void> stopped = started.lifecycle().stop(new PrintStream(stopLog, true));
+    Thread.sleep(200);
+    HttpResponse<String> draining = get(health, "/health/ready");
+    assertEquals(503, draining.statusCode(), draining.body());
+    assertTrue(new JsonObject(draining.body()).getBoolean("draining"));
+    assertFalse(inFlight.isComplete(), "still in flight while draining");
+    JsonObject answer = (JsonObject) inFlight.await(10, TimeUnit.SECONDS).body();
+    assertEquals("finished while draining", answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
+    stopped.await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aRouterOnlyNodeStartsNoBackendAndNoProbePort() throws Exception {
+    MeshNode.Started started = deploy("router", Map.of("FAKE_KEY", "sk-test", "SWITCHBOARD_HEALTH_PORT", "0"), 0);
+    assertEquals(java.util.List.of(), started.backends());
+    assertEquals(-1, started.healthPort());
+    assertTrue(started.httpPort() > 0);
+    assertEquals(0, fake.requestCount());
+  }
+}

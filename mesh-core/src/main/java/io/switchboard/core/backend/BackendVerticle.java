@@ -54,6 +54,7 @@ public final class BackendVerticle extends VerticleBase {
   private long creditTimeoutMs;
   private Promise<Void> drained;
   private volatile Health health = Health.UP;
+  private boolean stopping;
 
   public BackendVerticle(Backend backend) {
     this.backend = backend;
@@ -79,6 +80,7 @@ public final class BackendVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     vertx.cancelTimer(heartbeatTimer);
     publish(descriptor.withHealth(health).asLeaving());
     Future<Void> unregister = Future.all(consumer.unregister(), instanceConsumer.unregister(), syncConsumer.unregister()).mapEmpty();
@@ -106,7 +108,10 @@ public final class BackendVerticle extends VerticleBase {
   }
 
   private void announce() {
-    publish(descriptor.withHealth(health));
+    // After "leaving" nothing may announce the instance again (a health check still running, a registry sync).
+    if (!stopping) {
+      publish(descriptor.withHealth(health));
+    }
   }
 
   private void publish(BackendDescriptor d) {

@@ -42,6 +42,7 @@ public final class BackendRegistry {
   private final long timeoutMs;
   private final LongSupplier clock;
   private List<LiveBackend> snapshot = List.of();
+  private long lastSweepMs = -1;
 
   public BackendRegistry(long timeoutMs, LongSupplier clock) {
     this.timeoutMs = timeoutMs;
@@ -79,9 +80,14 @@ public final class BackendRegistry {
    */
   public List<String> sweep() {
     long now = clock.getAsLong();
+    // A sweep that runs late means this router's event loop stalled (GC, CPU starvation): heartbeats that arrived
+    // meanwhile wait in its queue. The stall is not counted against the backends.
+    long stall = lastSweepMs < 0 ? 0 : Math.max(0, now - lastSweepMs - sweepIntervalMs());
+    lastSweepMs = now;
+    long limit = timeoutMs + stall;
     List<String> dropped = new ArrayList<>();
     backends.values().forEach(instances -> instances.values().removeIf(i -> {
-      boolean stale = now - i.lastSeenMs > timeoutMs;
+      boolean stale = now - i.lastSeenMs > limit;
       if (stale) {
         dropped.add(i.descriptor.instanceId());
       }
@@ -92,6 +98,11 @@ public final class BackendRegistry {
       rebuild();
     }
     return dropped;
+  }
+
+  /** How often {@link #sweep()} should run: a quarter of the heartbeat timeout, at least 100 ms. */
+  public long sweepIntervalMs() {
+    return Math.max(100, timeoutMs / 4);
   }
 
   /** Live backends, by priority then id. The list is immutable and replaced on change, so it is cheap to read per request. */

@@ -28,7 +28,7 @@ public record ChatRequest(
   RouteHints hints) {
 
   private static final Set<String> KNOWN = Set.of(
-    "model", "messages", "stream", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "seed");
+    "model", "messages", "stream", "temperature", "top_p", "stop", "seed");
 
   public ChatRequest {
     messages = List.copyOf(messages);
@@ -148,7 +148,9 @@ public record ChatRequest(
     if (stream) {
       body.put("stream", true);
     }
-    if (maxTokens != null) {
+    // max_tokens / max_completion_tokens travel in extra under the name the caller used (reasoning models refuse
+    // max_tokens); a request built in code with only maxTokens gets max_tokens.
+    if (maxTokens != null && !extra.containsKey("max_tokens") && !extra.containsKey("max_completion_tokens")) {
       body.put("max_tokens", maxTokens);
     }
     if (temperature != null) {

@@ -62,6 +62,11 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
       return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
         id + " accepts files up to " + maxUploadBytes + " bytes, got " + audio.length(), "file"));
     }
+    // The bytes decide, not the name: a file that is not audio is refused here rather than paid for upstream.
+    if (AudioProbe.sniff(audio) == AudioProbe.Format.UNKNOWN) {
+      return Future.failedFuture(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
+        id + ": the file is not audio this API reads (flac, m4a, mp3, mp4, ogg, wav, webm)", "file"));
+    }
     AudioProbe.Format format = AudioProbe.detect(audio, request.filename(), request.contentType());
     boolean verbose = supportsVerbose(model);
     Multipart form = new Multipart()

@@ -1,0 +1,107 @@
+package io.switchboard.app.http;
+
+import io.switchboard.app.MeshNode;
+import io.switchboard.app.NodeOptions;
+import io.switchboard.core.backend.BackendDeployer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One whole node in this JVM for the HTTP tests: router, web verticle and the given backends, deployed by
+ * {@link MeshNode#deploy} from a config the test builds (no conf files), on 127.0.0.1 and a free port. Waits until
+ * every backend has started and registered, so a test's first request never races the registry.
+ */
+final class HttpTestNode {
+
+  static final long WAIT_S = 30;
+
+  final Vertx vertx;
+  final MeshNode.Started started;
+  final int port;
+  final WebClient client;
+
+  private HttpTestNode(Vertx vertx, MeshNode.Started started, WebClient client) {
+    this.vertx = vertx;
+    this.started = started;
+    this.port = started.httpPort();
+    this.client = client;
+  }
+
+  /** Starts a node whose {@code http} section is {@code http} over the test defaults; every backend must start. */
+  static HttpTestNode start(Vertx vertx, JsonArray backends, JsonObject http, Map<String, String> env) throws Exception {
+    JsonObject config = new JsonObject()
+      .put("router", new JsonObject().put("heartbeat_timeout_ms", 5000))
+      .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").mergeIn(http))
+      .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
+      .put("backends", backends);
+    NodeOptions options = new NodeOptions("all", Set.of(), false, Path.of("conf"), null, env, false);
+    MeshNode.Started started = MeshNode.deploy(vertx, options, config).await(60, TimeUnit.SECONDS);
+    for (BackendDeployer.Outcome o : started.backends()) {
+      assertTrue(o.started(), "backend " + o.id() + " did not start: " + o.reason());
+    }
+    WebClient client = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(32));
+    HttpTestNode node = new HttpTestNode(vertx, started, client);
+    node.awaitLive(backends.size());
+    return node;
+  }
+
+  private void awaitLive(int expected) throws Exception {
+    int live = 0;
+    for (int i = 0; i < 400; i++) {
+      JsonObject ready = client.get(port, "127.0.0.1", "/health/ready").send().await(WAIT_S, TimeUnit.SECONDS).bodyAsJsonObject();
+      live = ready.getInteger("live_backends", 0);
+      if (live >= expected) {
+        return;
+      }
+      Thread.sleep(25);
+    }
+    throw new AssertionError("only " + live + " of " + expected + " backends became live");
+  }
+
+  HttpRequest<Buffer> post(String path) {
+    return client.post(port, "127.0.0.1", path);
+  }
+
+  HttpResponse<Buffer> postJson(String path, JsonObject body) throws Exception {
+    return post(path).putHeader("content-type", "application/json").sendBuffer(body.toBuffer()).await(WAIT_S, TimeUnit.SECONDS);
+  }
+
+  HttpResponse<Buffer> postMultipart(String path, Multipart form, Map<String, String> headers) throws Exception {
+    HttpRequest<Buffer> req = post(path).putHeader("content-type", form.contentType());
+    headers.forEach(req::putHeader);
+    return req.sendBuffer(form.body()).await(WAIT_S, TimeUnit.SECONDS);
+  }
+
+  /** The OpenAI error object of a failed response, after checking the status and that it is OpenAI's shape. */
+  static JsonObject error(HttpResponse<Buffer> res, int status) {
+    assertEquals(status, res.statusCode(), res.bodyAsString());
+    assertTrue(res.getHeader("content-type").startsWith("application/json"), res.getHeader("content-type"));
+    JsonObject error = res.bodyAsJsonObject().getJsonObject("error");
+    assertTrue(error != null && error.getValue("message") instanceof String && error.getValue("type") instanceof String,
+      "OpenAI error shape: " + res.bodyAsString());
+    return error;
+  }
+
+  /** An OpenAI error naming {@code field}: as {@code param} and in the message. */
+  static JsonObject errorNaming(HttpResponse<Buffer> res, int status, String field) {
+    JsonObject error = error(res, status);
+    assertEquals(field, error.getString("param"), res.bodyAsString());
+    assertTrue(error.getString("message").contains(field), "the message names '" + field + "': " + error.getString("message"));
+    return error;
+  }
+}

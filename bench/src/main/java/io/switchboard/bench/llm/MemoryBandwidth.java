@@ -1,0 +1,66 @@
+package io.switchboard.bench.llm;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+
+/**
+ * Read bandwidth of main memory as Java sees it: {@code threads} threads each compare two equal large arrays of
+ * their own with {@link Arrays#mismatch(long[], long[])}, a JIT intrinsic that reads both with the widest SIMD loads
+ * the CPU has (so the reading, not the arithmetic, is the limit), best of several passes. This is the ceiling for
+ * token generation, which streams every weight once per token. Plain Java on purpose: the bench module compiles
+ * without the incubator Vector API.
+ */
+final class MemoryBandwidth {
+
+  private MemoryBandwidth() {
+  }
+
+  /** Bytes per second. */
+  static double measure(int threads, long bytesPerThread, int passes) throws Exception {
+    long[][] left = new long[threads][];
+    long[][] right = new long[threads][];
+    for (int t = 0; t < threads; t++) {
+      left[t] = new long[(int) (bytesPerThread / 16)];
+      right[t] = new long[(int) (bytesPerThread / 16)];
+      Arrays.fill(left[t], 1L);
+      Arrays.fill(right[t], 1L);
+    }
+    double best = 0;
+    for (int p = 0; p < passes; p++) {
+      CyclicBarrier start = new CyclicBarrier(threads + 1);
+      CyclicBarrier end = new CyclicBarrier(threads + 1);
+      int[] found = new int[threads];
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        Thread w = new Thread(() -> {
+          try {
+            start.await();
+            found[id] = Arrays.mismatch(left[id], right[id]);
+            end.await();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        w.start();
+        workers.add(w);
+      }
+      start.await();
+      long t0 = System.nanoTime();
+      end.await();
+      long ns = System.nanoTime() - t0;
+      for (Thread w : workers) {
+        w.join();
+      }
+      for (int f : found) {
+        if (f != -1) {
+          throw new IllegalStateException("the arrays differ at " + f);
+        }
+      }
+      best = Math.max(best, threads * bytesPerThread / (ns / 1e9));
+    }
+    return best;
+  }
+}

@@ -1,0 +1,96 @@
+package io.switchboard.app;
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.MeshExceptionCodec;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * A loopback cluster of its own for one test class: a unique cluster name and Hazelcast port range (so parallel
+ * test runs on one machine never join each other), node configuration files, and members inside the test JVM that
+ * read the routers' registry view over the bus.
+ */
+final class TestCluster {
+
+  final String name = "switchboard-test-" + UUID.randomUUID().toString().substring(0, 8);
+  final int basePort = 21_000 + ThreadLocalRandom.current().nextInt(400) * 50;
+  final Path dir;
+
+  TestCluster(Path dir) throws IOException {
+    this.dir = dir;
+    Files.createDirectories(dir);
+  }
+
+  /** The environment that puts a node in this cluster. */
+  Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("SWITCHBOARD_CLUSTER_NAME", name);
+    env.put("SWITCHBOARD_CLUSTER_HOST", "127.0.0.1");
+    env.put("SWITCHBOARD_CLUSTER_PORT", Integer.toString(basePort));
+    env.put("SWITCHBOARD_CLUSTER_MEMBERS", IntStream.range(basePort, basePort + 10)
+      .mapToObj(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")));
+    return env;
+  }
+
+  /** Writes an operator file (JSON is YAML) and returns its path. */
+  Path conf(String file, JsonObject conf) throws IOException {
+    Path p = dir.resolve(file);
+    Files.writeString(p, conf.encodePrettily());
+    return p;
+  }
+
+  /** A member in this JVM with no verticles, built like a node's Vert.x; {@code extraEnv} may add TLS settings. */
+  Vertx member(Map<String, String> extraEnv) throws Exception {
+    Map<String, String> env = env();
+    env.putAll(extraEnv);
+    NodeOptions options = new NodeOptions("backend", Set.of(), true, MeshProcess.projectDir().resolve("conf"), null, env, false);
+    Vertx vertx = ClusterSupport.clusteredVertx(new VertxOptions(), options).await(60, TimeUnit.SECONDS);
+    MeshExceptionCodec.register(vertx);
+    return vertx;
+  }
+
+  /** The live instances of each backend in a router's registry view ({@code switchboard.registry.view}). */
+  static Map<String, Integer> instances(Vertx member) {
+    JsonObject view = member.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(),
+      new DeliveryOptions().setSendTimeout(3000)).await().body();
+    Map<String, Integer> out = new HashMap<>();
+    for (Object o : view.getJsonArray("backends", new JsonArray())) {
+      JsonObject b = (JsonObject) o;
+      out.put(b.getString("id"), b.getInteger("instances", 0));
+    }
+    return out;
+  }
+
+  /** Polls the registry view until {@code backend} has {@code count} instances; returns when it saw it. */
+  static long awaitInstances(Vertx member, String backend, int count, long timeoutMs) throws InterruptedException {
+    long end = System.currentTimeMillis() + timeoutMs;
+    Map<String, Integer> last = Map.of();
+    while (System.currentTimeMillis() < end) {
+      try {
+        last = instances(member);
+        if (last.getOrDefault(backend, 0) == count) {
+          return System.currentTimeMillis();
+        }
+      } catch (RuntimeException e) {
+        // no router answering yet (starting, or the one asked just died): ask again
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(backend + " never had " + count + " instance(s) in " + timeoutMs + " ms; last view " + last);
+  }
+}

@@ -1,7 +1,6 @@
 package io.switchboard.app;
 
 import io.switchboard.core.backend.BackendDeployer;
-import io.vertx.core.Vertx;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,7 +73,9 @@ public final class Main {
       System.err.println("configuration file not readable: " + operator);
       return 2;
     }
-    NodeOptions options = new NodeOptions(role, backends, cluster, confDir(), operator, System.getenv(), true);
+    // Prometheus metrics are on unless SWITCHBOARD_METRICS=false (they cost a little on every request and bus message).
+    boolean metrics = !"false".equalsIgnoreCase(System.getenv().getOrDefault("SWITCHBOARD_METRICS", "true"));
+    NodeOptions options = new NodeOptions(role, backends, cluster, confDir(), operator, System.getenv(), metrics);
     MeshNode.Started started;
     try {
       started = MeshNode.start(options, config -> ModelsCommand.pullMissingDefaults(config, System.out)).await(10, TimeUnit.MINUTES);
@@ -84,15 +84,13 @@ public final class Main {
       return 1;
     }
     report(started, options, System.out);
-    Vertx vertx = started.vertx();
-    CountDownLatch closed = new CountDownLatch(1);
+    NodeLifecycle lifecycle = started.lifecycle();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      // SIGTERM: undeploying drains in-flight work (each backend verticle waits up to its drain timeout).
-      vertx.close().onComplete(ar -> closed.countDown());
+      // SIGTERM: stop in order (HTTP drains, backends leave and drain, then the cluster is left), within the drains.
       try {
-        closed.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        lifecycle.stop(System.out).await(lifecycle.stopTimeoutMs(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.out.println("stopping: not finished in time (" + e.getMessage() + "); exiting anyway");
       }
     }, "switchboard-shutdown"));
     return 0;
@@ -107,6 +105,9 @@ public final class Main {
     sb.append("  backends:\n");
     for (BackendDeployer.Outcome o : started.backends()) {
       sb.append(String.format("    %s %-16s %-20s %s%n", o.started() ? "up  " : "off ", o.id(), o.type(), o.started() ? "" : o.reason()));
+    }
+    if (started.healthPort() > 0) {
+      sb.append("  health: http://127.0.0.1:").append(started.healthPort()).append("/health/ready\n");
     }
     if (started.backends().isEmpty()) {
       sb.append("    (none in this node)\n");

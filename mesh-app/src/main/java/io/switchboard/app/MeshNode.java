@@ -2,8 +2,14 @@ package io.switchboard.app;
 
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.config.MeshConfig;
+import io.switchboard.router.RouterSettings;
 import io.switchboard.router.RouterVerticle;
+import io.switchboard.router.usage.PriceTable;
+import io.switchboard.router.usage.UsageSettings;
 import io.switchboard.router.web.WebVerticle;
+import io.switchboard.usage.UsageConfig;
+import io.switchboard.usage.UsageVerticle;
+import io.switchboard.usage.price.PriceBook;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,6 +20,8 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,8 +32,17 @@ import java.util.List;
  */
 public final class MeshNode {
 
-  /** What started. */
-  public record Started(Vertx vertx, JsonObject config, int httpPort, List<BackendDeployer.Outcome> backends) {
+  private static final System.Logger LOG = System.getLogger(MeshNode.class.getName());
+
+  /**
+   * What started.
+   *
+   * @param httpPort   the HTTP API's port (router roles), else -1
+   * @param healthPort the probe endpoint's port (backend role with {@code SWITCHBOARD_HEALTH_PORT}), else -1
+   * @param lifecycle  stops the node in order (SIGTERM)
+   */
+  public record Started(Vertx vertx, JsonObject config, int httpPort, List<BackendDeployer.Outcome> backends,
+                        int healthPort, NodeLifecycle lifecycle) {
   }
 
   private MeshNode() {
@@ -55,6 +72,7 @@ public final class MeshNode {
         return config;
       }))
       .compose(config -> deploy(v, options, config))
+      .compose(started -> HotReload.start(v, options, started))
       .onFailure(err -> v.close()));
   }
 
@@ -68,24 +86,101 @@ public final class MeshNode {
   /** Deploys the role's verticles on an existing Vert.x (tests use this with their own instance). */
   public static Future<Started> deploy(Vertx vertx, NodeOptions options) {
     return MeshConfig.load(vertx, options.confDir().resolve("switchboard.yaml"), options.operatorConf(), options.env())
-      .compose(config -> deploy(vertx, options, config));
+      .compose(config -> deploy(vertx, options, config))
+      .compose(started -> HotReload.start(vertx, options, started));
   }
 
   public static Future<Started> deploy(Vertx vertx, NodeOptions options, JsonObject config) {
+    UsageSettings usage;
+    try {
+      usage = UsageSettings.of(config, options.env());
+      if (options.runsRouter() && usage.enabled() && usage.localLedger()) {
+        UsageConfig.from(config.getJsonObject("usage"), options.env());
+      }
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalArgumentException("invalid configuration: " + e.getMessage()));
+    }
+    return prices(vertx, options, usage, config)
+      .compose(book -> usageLedger(vertx, options, usage, config).map(book))
+      .compose(book -> deploy(vertx, options, config, usage, book));
+  }
+
+  /**
+   * The price table ({@code prices.yaml} beside the conf, or {@code usage.prices_file}): backend entries without
+   * {@code prices} get theirs from it, so the router's estimates and the ledger's costs read the same numbers.
+   * Null (and conf prices only) when there is no table.
+   */
+  private static Future<PriceBook> prices(Vertx vertx, NodeOptions options, UsageSettings usage, JsonObject config) {
+    Path file = usage.pricesFile() != null ? Path.of(usage.pricesFile()) : options.confDir().resolve("prices.yaml");
+    return vertx.executeBlocking(() -> usage.pricesFile() != null || Files.exists(file) ? PriceTable.read(file) : null)
+      .map(table -> {
+        if (table == null) {
+          return null;
+        }
+        JsonArray backends = config.getJsonArray("backends", new JsonArray());
+        PriceBook book = PriceTable.book(table, backends);
+        PriceTable.fill(backends, book);
+        PriceTable.share(vertx, table);
+        return book;
+      });
+  }
+
+  /**
+   * A routing node's usage verticle (the ledger: journal, store, keys), with the {@code usage} conf slice. One that
+   * cannot start (its journal folder held by another process) is not fatal: the router's records go over the bus to a
+   * ledger elsewhere, or are counted lost when there is none.
+   */
+  private static Future<Void> usageLedger(Vertx vertx, NodeOptions options, UsageSettings usage, JsonObject config) {
+    if (!options.runsRouter() || !usage.enabled() || !usage.localLedger()) {
+      return Future.succeededFuture();
+    }
+    return vertx.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(config.getJsonObject("usage")))
+      .<Void>mapEmpty()
+      .recover(err -> {
+        LOG.log(System.Logger.Level.ERROR, "usage ledger NOT started in this node ({0}); usage records go to a ledger "
+          + "elsewhere on the bus, or are lost when there is none", err.getMessage());
+        return Future.succeededFuture();
+      });
+  }
+
+  private static Future<Started> deploy(Vertx vertx, NodeOptions options, JsonObject config, UsageSettings usage,
+                                        PriceBook prices) {
     List<Future<?>> steps = new ArrayList<>();
     Future<String> router = Future.succeededFuture();
     WebVerticle web = new WebVerticle();
+    NodeLifecycle lifecycle = new NodeLifecycle(vertx, config);
     if (options.runsRouter()) {
-      router = vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(config.getJsonObject("router", new JsonObject())));
+      router = vertx.deployVerticle(new RouterVerticle(usage, prices), new DeploymentOptions().setConfig(RouterSettings.sliceOf(config)));
     }
     Future<List<BackendDeployer.Outcome>> backends = router.compose(r -> options.runsBackends()
       ? new BackendDeployer(vertx, options.env()).deployAll(config.getJsonArray("backends", new JsonArray()), options.backends(),
           config.getJsonObject("backend_defaults", new JsonObject()))
-      : Future.succeededFuture(List.of()));
+      : Future.succeededFuture(List.of())).onSuccess(lifecycle::backends);
     Future<String> http = backends.compose(b -> options.runsRouter()
-      ? vertx.deployVerticle(web, new DeploymentOptions().setConfig(config.getJsonObject("http", new JsonObject())))
+      ? vertx.deployVerticle(web, new DeploymentOptions().setConfig(config.getJsonObject("http", new JsonObject()).copy()
+          .put("usage", usage.toJson())))
+        .onSuccess(id -> lifecycle.web(web))
       : Future.succeededFuture());
-    steps.add(http);
-    return Future.all(steps).map(v -> new Started(vertx, config, options.runsRouter() ? web.actualPort() : -1, backends.result()));
+    Future<Integer> health = http.compose(h -> healthEndpoint(vertx, options, backends.result(), lifecycle));
+    steps.add(health);
+    return Future.all(steps).map(v -> new Started(vertx, config, options.runsRouter() ? web.actualPort() : -1, backends.result(),
+      health.result(), lifecycle));
+  }
+
+  /** A backend-only node has no HTTP API; with SWITCHBOARD_HEALTH_PORT it serves its probes there (-1: none). */
+  private static Future<Integer> healthEndpoint(Vertx vertx, NodeOptions options, List<BackendDeployer.Outcome> backends,
+                                                NodeLifecycle lifecycle) {
+    int port;
+    try {
+      port = ClusterSupport.intEnv(options.env(), "SWITCHBOARD_HEALTH_PORT", -1);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    if (options.runsRouter() || port < 0) {
+      return Future.succeededFuture(-1);
+    }
+    NodeHealthVerticle verticle = new NodeHealthVerticle(backends, lifecycle::draining);
+    JsonObject conf = new JsonObject().put("port", port).put("host", options.env().getOrDefault("SWITCHBOARD_HEALTH_HOST", "0.0.0.0"));
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(conf)).map(id -> verticle.actualPort());
   }
 }

@@ -5,14 +5,11 @@ import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Stops one node in the order that cuts nothing in flight (SIGTERM, a scale-down, a rolling update):
@@ -94,27 +91,8 @@ public final class NodeLifecycle {
     if (w == null) {
       return Future.succeededFuture();
     }
-    HttpServer server = serverOf(w);
-    if (server == null) {
-      return Future.succeededFuture();
-    }
     say(out, "stopping: HTTP closed to new connections; open requests get up to " + httpDrainMs + " ms");
-    return server.shutdown(httpDrainMs, TimeUnit.MILLISECONDS).recover(e -> Future.succeededFuture());
-  }
-
-  /**
-   * The web verticle's server. {@link WebVerticle} does not expose it nor shut it down gracefully on stop (an
-   * undeploy closes it at once); until it does, it is read here. Null (and a warning) if it cannot be.
-   */
-  private static HttpServer serverOf(WebVerticle web) {
-    try {
-      Field f = WebVerticle.class.getDeclaredField("server");
-      f.setAccessible(true);
-      return (HttpServer) f.get(web);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot drain the HTTP server gracefully ({0}); it closes with Vert.x", e.toString());
-      return null;
-    }
+    return w.shutdown(httpDrainMs).recover(e -> Future.succeededFuture());
   }
 
   private static void say(PrintStream out, String line) {

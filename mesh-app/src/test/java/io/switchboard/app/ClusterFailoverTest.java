@@ -43,6 +43,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFailoverTest {
 
+  /** How long after kill() a SIGKILLed node may still be finishing what it was sending. */
+  private static final long KILL_TAKES_EFFECT_MS = 1000;
+
   // Not tighter: on a busy two-core machine a JVM can stall for a second or two.
   static final long HEARTBEAT_MS = 500;
   static final long HEARTBEAT_TIMEOUT_MS = 4000;
@@ -196,7 +199,8 @@ class ClusterFailoverTest {
     for (LoadRun.Outcome o : all.stream().filter(LoadRun.Outcome::stream).toList()) {
       boolean wasOnB1 = inFlightOnB1.contains(o);
       assertTrue(o.ok() || wasOnB1 && o.streamEndedWithError(), "a stream either completes or, cut by the kill, ends with an error event: " + o);
-      if (o.ok() && wasOnB1) {
+      // kill() returns before the process is gone: a stream that finished in the next moments finished on a live node.
+      if (o.ok() && wasOnB1 && o.endedMs() - killedAt > KILL_TAKES_EFFECT_MS) {
         assertTrue(onB2.contains(o.requestId()), "a stream completed after the kill only by moving before its first token: " + o);
       }
     }

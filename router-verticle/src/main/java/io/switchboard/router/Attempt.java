@@ -5,9 +5,14 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteInfo;
+import io.switchboard.api.Prices;
 import io.switchboard.router.policy.Candidate;
+import io.switchboard.router.policy.RequestSize;
 import io.switchboard.router.policy.RetryPolicy;
 import io.switchboard.router.policy.RoutePlan;
+import io.switchboard.router.usage.Admission;
+import io.switchboard.router.usage.Metering;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -16,12 +21,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * One request on its way through the router: the caller, its plan (fixed when it arrived, so a conf change never
- * alters a request in flight), the candidates skipped or failed so far, and how it ended.
+ * alters a request in flight), the candidates skipped or failed so far, and how it ended. The end is accounted for
+ * ({@link Metering#finished}) before the caller gets the last word of the answer, so an answered request always
+ * has its usage record.
  */
 final class Attempt {
 
@@ -42,16 +48,20 @@ final class Attempt {
   final String model;
   final Forward forward;
   final String requestId;
-  final String keyId;
+  /** The API key's id: from the caller's header, then the key the metering identified. */
+  String keyId;
   final long startedAt;
   final long deadline;
+  final RequestSize size;
   final long tokens;
   final RetryPolicy retry;
   final List<RouteInfo.Skip> skipped = new ArrayList<>();
-  private final Consumer<Finished> listener;
+  private final Metering metering;
+  Admission admission = Admission.NONE;
   RoutePlan plan;
   Candidate current;
   long ttfb = -1;
+  boolean streamed;
   boolean finished;
   int retries;
   MeshException lastFailure;
@@ -60,7 +70,7 @@ final class Attempt {
   long rateLimitWaitMs = -1;
 
   Attempt(Message<Object> caller, Capability capability, String op, String model, Forward forward, long startedAt,
-          long timeoutMs, long tokens, RetryPolicy retry, Consumer<Finished> listener) {
+          long timeoutMs, RequestSize size, RetryPolicy retry, Metering metering) {
     this.caller = caller;
     this.capability = capability;
     this.op = op;
@@ -71,9 +81,10 @@ final class Attempt {
     this.keyId = caller.headers().get(Headers.KEY_ID);
     this.startedAt = startedAt;
     this.deadline = startedAt + timeoutMs;
-    this.tokens = tokens;
+    this.size = size;
+    this.tokens = size.tokens();
     this.retry = retry;
-    this.listener = listener;
+    this.metering = metering;
   }
 
   void skip(String backend, String reason) {
@@ -89,22 +100,27 @@ final class Attempt {
     return new RouteInfo(current == null ? null : current.id(), current == null ? model : current.model(), skipped);
   }
 
-  void finish(JsonObject usage, ErrorCode error) {
+  Future<Void> finish(JsonObject usage, ErrorCode error) {
+    return finish(usage, error, -1);
+  }
+
+  /**
+   * Accounts for the end of the request once (usage, error, and the audio duration the backend reported, -1 for
+   * none); completes when the caller may be given the end of the answer.
+   */
+  Future<Void> finish(JsonObject usage, ErrorCode error, double replyAudioSeconds) {
     if (finished) {
-      return;
+      return Future.succeededFuture();
     }
     finished = true;
-    if (listener == null) {
-      return;
-    }
     long now = System.currentTimeMillis();
-    listener.accept(new Finished(requestId, keyId, capability, current == null ? null : current.id(),
+    return metering.finished(new Finished(requestId, keyId, capability, current == null ? null : current.id(),
       current == null ? model : current.model(), current == null ? null : current.backend().privacy(),
-      usage == null ? new JsonObject() : usage, startedAt, now - startedAt, ttfb, error, route()));
+      usage == null ? new JsonObject() : usage, startedAt, now - startedAt, ttfb, error, route(), size,
+      replyAudioSeconds, streamed, current == null ? Prices.FREE : current.backend().pricesFor(current.model())), admission);
   }
 
   void fail(MeshException e) {
-    caller.reply(e);
-    finish(null, e.errorCode());
+    finish(null, e.errorCode()).onComplete(v -> caller.reply(e));
   }
 }

@@ -16,6 +16,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
@@ -27,7 +29,8 @@ import java.util.function.DoubleSupplier;
  * Carries an {@link Attempt} through its plan: each candidate is checked again at the moment of sending (Retry-After
  * cool-down, rate limits, its circuit breaker, a live instance), then sent to; a failure before anything reached the
  * caller moves on to the next candidate, and once none is left, retries the last backend that failed retryably after
- * a backoff. The answer, whole or a pulled stream, is relayed message by message to the caller.
+ * a backoff. The answer, whole or a pulled stream, is relayed message by message to the caller; its last message
+ * (the whole answer, the stream's end, or the error) waits until the request is accounted for.
  */
 final class Dispatcher {
 
@@ -59,6 +62,19 @@ final class Dispatcher {
     Lease(String backend, Promise<Void> outcome) {
       this.backend = backend;
       this.outcome = outcome;
+    }
+
+    /**
+     * Settles an attempt whose instance died under it: the backend did nothing wrong (its other instances may be
+     * fine), so neither its breaker nor its error rate hears of it.
+     */
+    void settleInstanceLost() {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      state.limiter().release(backend);
+      outcome.tryComplete();
     }
 
     void settle(Throwable failure) {
@@ -155,7 +171,13 @@ final class Dispatcher {
         return;
       }
       if (ar.failed()) {
-        failed(a, index, c, lease, MeshException.from(ar.cause()), false);
+        // No handler at an instance address: that instance is gone (stopped, or its node died before the registry
+        // noticed). Not a fault of the backend: try its other instances, without spending a retry.
+        boolean gone = ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
+        if (gone) {
+          instances.gone(instance);
+        }
+        failed(a, index, c, lease, MeshException.from(ar.cause()), gone);
       } else {
         answered(a, c, lease, instance, ar.result());
       }
@@ -165,7 +187,11 @@ final class Dispatcher {
   /** A candidate failed before anything reached the caller. */
   private void failed(Attempt a, int index, Candidate c, Lease lease, MeshException e, boolean instanceLost) {
     long now = state.now();
-    lease.settle(e);
+    if (instanceLost) {
+      lease.settleInstanceLost();
+    } else {
+      lease.settle(e);
+    }
     if (e.errorCode() == ErrorCode.RATE_LIMITED) {
       state.cooldowns().rateLimited(c.id(), now, e.retryAfterMs());
     }
@@ -227,12 +253,20 @@ final class Dispatcher {
       body = json.put(StreamProtocol.ROUTE, route.toJson());
     }
     if (BusStreams.isStream(reply)) {
+      a.streamed = true;
       relay(a, lease, instance, a.caller, reply, body, headers);
     } else {
-      a.caller.reply(body, headers);
       lease.settle(null);
-      a.finish(body instanceof JsonObject json ? json.getJsonObject("usage") : null, null);
+      Object answer = body;
+      a.finish(body instanceof JsonObject json ? json.getJsonObject("usage") : null, null, reportedSeconds(body))
+        .onComplete(v -> a.caller.reply(answer, headers));
     }
+  }
+
+  /** The audio duration a transcript reports ({@code duration}, seconds), -1 when it has none. */
+  private static double reportedSeconds(Object body) {
+    return body instanceof JsonObject json && json.getValue("duration") instanceof Number n && n.doubleValue() >= 0
+      ? n.doubleValue() : -1;
   }
 
   /**
@@ -244,9 +278,9 @@ final class Dispatcher {
                      DeliveryOptions options) {
     if (BusStreams.isEnd(fromBackend)) {
       options.addHeader(StreamProtocol.HEADER, StreamProtocol.END);
-      caller.reply(body, options);
       lease.settle(null);
-      a.finish(body instanceof JsonObject json ? json.getJsonObject(StreamProtocol.USAGE) : null, null);
+      a.finish(body instanceof JsonObject json ? json.getJsonObject(StreamProtocol.USAGE) : null, null)
+        .onComplete(v -> caller.reply(body, options));
       return;
     }
     options.addHeader(StreamProtocol.HEADER, StreamProtocol.DATA).setSendTimeout(streamIdleTimeoutMs);
@@ -260,9 +294,8 @@ final class Dispatcher {
       Message<Object> nextCaller = credit.result();
       InstanceTracker.InFlight f = instances.track(instance, () -> {
         MeshException e = new MeshException(ErrorCode.UPSTREAM, a.current.id() + ": instance " + instance + " lost mid-stream");
-        nextCaller.reply(e);
         lease.settle(e);
-        a.finish(null, e.errorCode());
+        a.finish(null, e.errorCode()).onComplete(v -> nextCaller.reply(e));
       });
       BusStreams.next(fromBackend, streamIdleTimeoutMs).onComplete(next -> {
         if (!f.settle()) {
@@ -270,9 +303,8 @@ final class Dispatcher {
         }
         if (next.failed()) {
           MeshException e = MeshException.from(next.cause());
-          nextCaller.reply(e);
           lease.settle(e);
-          a.finish(null, e.errorCode());
+          a.finish(null, e.errorCode()).onComplete(v -> nextCaller.reply(e));
         } else {
           relay(a, lease, instance, nextCaller, next.result(), next.result().body(), new DeliveryOptions());
         }

@@ -53,6 +53,7 @@ final class InstanceTracker {
 
   private final BackendRegistry registry;
   private final Map<String, Set<InFlight>> inflight = new HashMap<>();
+  private final Map<String, Long> gone = new HashMap<>();
   private int roundRobin;
 
   InstanceTracker(BackendRegistry registry) {
@@ -73,6 +74,26 @@ final class InstanceTracker {
     }
   }
 
+  /**
+   * Marks an instance that answered "no handler" as gone until the registry would have dropped it anyway (one
+   * heartbeat timeout); a live instance that re-announces after that is picked again.
+   */
+  void gone(String instanceId) {
+    gone.put(instanceId, System.currentTimeMillis() + registry.timeoutMs());
+  }
+
+  private boolean isGone(String instanceId) {
+    Long until = gone.get(instanceId);
+    if (until == null) {
+      return false;
+    }
+    if (System.currentTimeMillis() >= until) {
+      gone.remove(instanceId);
+      return false;
+    }
+    return true;
+  }
+
   /** The live instance of a backend with the fewest requests in flight from this router (round-robin among equals). */
   String pick(String backendId) {
     BackendRegistry.LiveBackend live = registry.get(backendId);
@@ -85,6 +106,9 @@ final class InstanceTracker {
     int bestLoad = Integer.MAX_VALUE;
     for (int i = 0; i < ids.size(); i++) {
       String id = ids.get((start + i) % ids.size());
+      if (isGone(id)) {
+        continue;
+      }
       Set<InFlight> set = inflight.get(id);
       int load = set == null ? 0 : set.size();
       if (load < bestLoad) {

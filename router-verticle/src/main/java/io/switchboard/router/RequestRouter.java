@@ -5,6 +5,7 @@ import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.Prices;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.RouteHints;
 import io.switchboard.api.SpeechRequest;
@@ -12,7 +13,14 @@ import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.router.policy.CostEstimator;
 import io.switchboard.router.policy.PlanRequest;
 import io.switchboard.router.policy.RequestSize;
+import io.switchboard.router.policy.RoutePlan;
 import io.switchboard.router.registry.BackendRegistry;
+import io.switchboard.router.usage.Admission;
+import io.switchboard.router.usage.Metering;
+import io.switchboard.usage.keys.ApiKey;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -20,14 +28,15 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Routes one request from a capability entry point to a backend: validates it, sizes it, asks the policy for the
- * plan once (a conf change never alters a request in flight), and hands it to the {@link Dispatcher}, which tries
- * the candidates in turn and relays the answer.
+ * Routes one request from a capability entry point to a backend: validates it, sizes it, identifies its API key,
+ * asks the policy for the plan once (a conf change never alters a request in flight) under the key's privacy
+ * ceiling and allowed providers and models, admits it under the key's rate limit and budget ({@link Metering}),
+ * and hands it to the {@link Dispatcher}, which tries the candidates in turn and relays the answer.
  */
 public final class RequestRouter {
 
@@ -44,16 +53,16 @@ public final class RequestRouter {
   private final RouterState state;
   private final InstanceTracker instances;
   private final Dispatcher dispatcher;
-  private final Consumer<Finished> listener;
+  private final Metering metering;
 
   public RequestRouter(Vertx vertx, BackendRegistry registry, Supplier<Routing> routing, RouterState state,
-                       long streamIdleTimeoutMs, Consumer<Finished> listener) {
+                       long streamIdleTimeoutMs, Metering metering) {
     this.registry = registry;
     this.routing = routing;
     this.state = state;
     this.instances = new InstanceTracker(registry);
     this.dispatcher = new Dispatcher(vertx, instances, state, streamIdleTimeoutMs, () -> ThreadLocalRandom.current().nextDouble());
-    this.listener = listener;
+    this.metering = metering;
   }
 
   public void chat(Message<Object> msg) {
@@ -61,7 +70,7 @@ public final class RequestRouter {
     try {
       request = ChatRequest.fromJson(json(msg));
     } catch (MeshException e) {
-      msg.reply(e);
+      rejected(msg, Capability.CHAT, e);
       return;
     }
     Routing r = routing.get();
@@ -73,7 +82,7 @@ public final class RequestRouter {
     try {
       request = EmbeddingRequest.fromJson(json(msg));
     } catch (MeshException e) {
-      msg.reply(e);
+      rejected(msg, Capability.EMBED, e);
       return;
     }
     route(routing.get(), msg, Capability.EMBED, request.model(), request.hints(), CostEstimator.embedding(request),
@@ -85,7 +94,7 @@ public final class RequestRouter {
     try {
       request = SpeechRequest.fromJson(json(msg));
     } catch (MeshException e) {
-      msg.reply(e);
+      rejected(msg, Capability.SPEECH, e);
       return;
     }
     route(routing.get(), msg, Capability.SPEECH, request.model(), request.hints(), CostEstimator.speech(request),
@@ -117,6 +126,16 @@ public final class RequestRouter {
       request.language(), Attempt.Forward.audio(audio, model -> Map.of(TranscriptionRequest.PARAMS_HEADER, req.withModel(model).toJson().encode())));
   }
 
+  /** A request refused before routing (malformed, invalid) still leaves its usage record before the refusal. */
+  private void rejected(Message<Object> msg, Capability capability, MeshException e) {
+    String rid = msg.headers().get(Headers.REQUEST_ID);
+    long now = state.now();
+    Finished f = new Finished(rid != null ? rid : "req_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24),
+      msg.headers().get(Headers.KEY_ID), capability, null, null, null, new JsonObject(), now, 0, -1, e.errorCode(), null,
+      RequestSize.ZERO, -1, false, Prices.FREE);
+    metering.finished(f, Admission.NONE).onComplete(v -> msg.reply(e));
+  }
+
   private static JsonObject json(Message<Object> msg) {
     if (!(msg.body() instanceof JsonObject json)) {
       throw MeshException.invalid(null, "the request body must be a JSON object");
@@ -144,16 +163,50 @@ public final class RequestRouter {
     };
     long now = state.now();
     long timeout = hints.timeoutMs() != null ? hints.timeoutMs() : r.settings().timeoutMs();
-    Attempt a = new Attempt(msg, capability, op, model, forward, now, timeout, size.tokens(), r.settings().retries(), listener);
+    Attempt a = new Attempt(msg, capability, op, model, forward, now, timeout, size, r.settings().retries(), metering);
+    PlanRequest request = new PlanRequest(capability, model, hints, keyCeiling(msg), size, language);
+    when(metering.identify(msg.headers()), key -> plan(r, a, request, key));
+  }
+
+  /** Plans under the key's ceiling and rules, then admits and dispatches; any refusal ends the attempt. */
+  private void plan(Routing r, Attempt a, PlanRequest request, AsyncResult<ApiKey> identified) {
+    if (identified.failed()) {
+      a.fail(MeshException.from(identified.cause()));
+      return;
+    }
+    ApiKey key = identified.result();
+    RoutePlan plan;
     try {
-      PlanRequest request = new PlanRequest(capability, model, hints, keyCeiling(msg), size, language);
-      a.plan = r.policy().plan(request, registry.live(), state, now);
+      PlanRequest keyed = key == null ? request : new PlanRequest(request.capability(), request.model(), request.hints(),
+        key.limits().privacyCeiling() == null ? request.keyCeiling() : key.limits().privacyCeiling().min(request.keyCeiling()),
+        request.size(), request.language());
+      if (key != null) {
+        a.keyId = key.id();
+      }
+      plan = metering.restrict(key, request.model(), r.policy().plan(keyed, registry.live(), state, state.now()));
     } catch (MeshException e) {
       a.fail(e);
       return;
     }
-    a.skipped.addAll(a.plan.skipped());
-    dispatcher.start(a);
+    a.plan = plan;
+    a.skipped.addAll(plan.skipped());
+    when(metering.admit(key, a.capability, plan), admitted -> {
+      if (admitted.failed()) {
+        a.fail(MeshException.from(admitted.cause()));
+        return;
+      }
+      a.admission = admitted.result();
+      dispatcher.start(a);
+    });
+  }
+
+  /** Runs {@code next} now when {@code f} is already complete (the usual case: no key, or a key seen before). */
+  private static <T> void when(Future<T> f, Handler<AsyncResult<T>> next) {
+    if (f.isComplete()) {
+      next.handle(f);
+    } else {
+      f.onComplete(next);
+    }
   }
 
   static Privacy keyCeiling(Message<?> msg) {

@@ -15,6 +15,13 @@ import io.switchboard.router.policy.CostEstimator;
 import io.switchboard.router.policy.PolicySettings;
 import io.switchboard.router.policy.RoutingPolicy;
 import io.switchboard.router.registry.BackendRegistry;
+import io.switchboard.router.usage.Metering;
+import io.switchboard.router.usage.UsageMeter;
+import io.switchboard.router.usage.UsageRecorder;
+import io.switchboard.router.usage.UsageSettings;
+import io.switchboard.usage.budget.BudgetGuard;
+import io.switchboard.usage.keys.KeyVerifier;
+import io.switchboard.usage.price.PriceBook;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -23,30 +30,37 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Consumer;
 
 /**
  * Wires the router: keeps the registry from heartbeats, serves the registry view, consumes the four capability
  * entry points, the admin operations and updates, and conf reloads; probes backends' health on a timer. Config is
- * the {@code router} conf section plus the {@code backends} array ({@link RouterSettings} lists the keys).
+ * the {@code router} conf section plus the {@code backends} array ({@link RouterSettings} lists the keys). With
+ * usage settings, requests go through the usage ledger ({@link UsageMeter}: keys, budgets, one record each).
  */
 public final class RouterVerticle extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(RouterVerticle.class.getName());
 
-  private final Consumer<Finished> listener;
+  private final UsageSettings usage;
+  private final PriceBook prices;
+  private KeyVerifier keys;
   private BackendRegistry registry;
   private RouterState state;
   private volatile Routing routing;
   private long probeTimer = -1;
 
+  /** A router without a usage ledger: no keys, budgets nor records. */
   public RouterVerticle() {
-    this(null);
+    this(UsageSettings.OFF, null);
   }
 
-  /** @param listener told of every finished request (usage ledger, metrics); may be null */
-  public RouterVerticle(Consumer<Finished> listener) {
-    this.listener = listener;
+  /**
+   * @param usage  how requests use the usage ledger ({@link UsageSettings#OFF}: not at all)
+   * @param prices the ledger's price table, for the cost of finished requests; null prices them from descriptors
+   */
+  public RouterVerticle(UsageSettings usage, PriceBook prices) {
+    this.usage = usage;
+    this.prices = prices;
   }
 
   @Override
@@ -68,7 +82,23 @@ public final class RouterVerticle extends VerticleBase {
       new PassiveStats(settings.passiveSamples(), settings.passiveWindowMs(), settings.maxErrorRate(), settings.minSamples()),
       new Cooldowns(), limiter, System::currentTimeMillis);
     routing = build(settings);
-    RequestRouter router = new RequestRouter(vertx, registry, () -> routing, state, settings.streamIdleTimeoutMs(), listener);
+    return metering(settings).compose(m -> wire(settings, new RequestRouter(vertx, registry, () -> routing, state,
+      settings.streamIdleTimeoutMs(), m)));
+  }
+
+  private Future<Metering> metering(RouterSettings settings) {
+    if (!usage.enabled()) {
+      return Future.succeededFuture(Metering.NONE);
+    }
+    return KeyVerifier.overBus(vertx).map(verifier -> {
+      keys = verifier;
+      return new UsageMeter(verifier, BudgetGuard.overBus(vertx, verifier), prices,
+        new UsageRecorder(vertx, usage.durableAnswers(), usage.recordTimeoutMs()), vertx.sharedData(),
+        System::currentTimeMillis, settings.limitWindowMs(), settings.leaseFraction());
+    });
+  }
+
+  private Future<?> wire(RouterSettings settings, RequestRouter router) {
     AdminService adminService = new AdminService(vertx, registry, state, () -> routing, () -> routing = build(routing.settings()));
 
     List<MessageConsumer<?>> consumers = List.of(
@@ -82,7 +112,7 @@ public final class RouterVerticle extends VerticleBase {
       vertx.eventBus().<JsonObject>consumer(RouterAddresses.ADMIN_UPDATES, m -> adminService.apply(m.body())),
       vertx.eventBus().localConsumer(RouterAddresses.RELOAD, this::reload));
     long heartbeatTimeout = settings.heartbeatTimeoutMs();
-    vertx.setPeriodic(Math.max(100, heartbeatTimeout / 4), t -> {
+    vertx.setPeriodic(registry.sweepIntervalMs(), t -> {
       List<String> dropped = registry.sweep();
       dropped.forEach(id -> LOG.log(System.Logger.Level.WARNING, "backend instance {0} dropped: no heartbeat for {1} ms", id, heartbeatTimeout));
       router.instancesLost(dropped);
@@ -97,7 +127,7 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     state.breakers().close();
-    return Future.succeededFuture();
+    return keys == null ? Future.succeededFuture() : keys.close();
   }
 
   /** The routing in force for {@code settings}, with the operator's strategy changes laid over conf's. */

@@ -60,7 +60,8 @@ public record UsageConfig(
         conf.getLong("retry_max_ms", 10_000L),
         conf.getLong("idle_check_ms", 1000L),
         conf.getLong("rotate_bytes", 1L << 20),
-        conf.getLong("rotate_age_ms", 60_000L)),
+        conf.getLong("rotate_age_ms", 60_000L),
+        conf.getLong("ship_linger_ms", 100L)),
       conf.getLong("key_cache_ttl_ms", 300_000L),
       conf.getLong("revocation_timeout_ms", 5_000L));
   }

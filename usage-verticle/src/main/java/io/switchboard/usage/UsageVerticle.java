@@ -72,7 +72,9 @@ public final class UsageVerticle extends VerticleBase {
       .onSuccess(v -> {
         shipper.start();
         LOG.log(Level.INFO, "usage ledger on {0} store, journal in {1}", store.kind(), conf.journalDir());
-      });
+      })
+      // A verticle whose start failed is never stopped: let go of what it took (another node may use the folder).
+      .recover(err -> stop().transform(ar -> Future.failedFuture(err)));
   }
 
   private JsonObject status() {

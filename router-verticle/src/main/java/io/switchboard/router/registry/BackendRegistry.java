@@ -100,6 +100,11 @@ public final class BackendRegistry {
     return dropped;
   }
 
+  /** How long an instance may stay silent before it is dropped. */
+  public long timeoutMs() {
+    return timeoutMs;
+  }
+
   /** How often {@link #sweep()} should run: a quarter of the heartbeat timeout, at least 100 ms. */
   public long sweepIntervalMs() {
     return Math.max(100, timeoutMs / 4);

@@ -4,6 +4,7 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.router.RouterAddresses;
 import io.switchboard.router.RouterSettings;
+import io.switchboard.router.usage.PriceTable;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -97,8 +98,12 @@ public final class ConfigWatcher {
     return retriever.close();
   }
 
-  /** Validates then applies {@code next}; never fails (a refusal is logged and counted). */
-  Future<Void> apply(JsonObject next) {
+  /**
+   * Validates then applies {@code next}; never fails (a refusal is logged and counted). Its backends are priced from
+   * the node's price table as they were at start, so that unchanged entries compare equal.
+   */
+  Future<Void> apply(JsonObject changed) {
+    JsonObject next = PriceTable.priced(vertx, changed);
     if (next.equals(applied)) {
       return Future.succeededFuture();
     }

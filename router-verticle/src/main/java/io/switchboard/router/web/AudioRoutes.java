@@ -1,6 +1,7 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
@@ -28,18 +29,22 @@ final class AudioRoutes {
   private final Vertx vertx;
   private final long uploadLimit;
   private final long idleTimeoutMs;
+  private final KeyAuth auth;
+  private final EdgeRecords edge;
 
-  AudioRoutes(Vertx vertx, long uploadLimit, long idleTimeoutMs) {
+  AudioRoutes(Vertx vertx, long uploadLimit, long idleTimeoutMs, KeyAuth auth, EdgeRecords edge) {
     this.vertx = vertx;
     this.uploadLimit = uploadLimit;
     this.idleTimeoutMs = idleTimeoutMs;
+    this.auth = auth;
+    this.edge = edge;
   }
 
   void transcriptions(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     String contentType = req.getHeader("content-type");
     if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
-      HttpErrors.send(ctx.response(), new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
+      edge.refuse(ctx, Capability.TRANSCRIBE, new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
         "Content-Type must be multipart/form-data with a 'file' field"));
       return;
     }
@@ -48,10 +53,15 @@ final class AudioRoutes {
     String[] fileMeta = new String[2];
     List<String> otherFiles = new ArrayList<>();
     boolean[] tooLarge = {false};
+    int[] fileParts = {0};
     req.uploadHandler(upload -> {
       if (!"file".equals(upload.name())) {
         otherFiles.add(upload.name());
         upload.handler(b -> { });
+        return;
+      }
+      if (++fileParts[0] > 1) {
+        upload.handler(b -> { }); // drained, never appended: two files must not become one audio stream
         return;
       }
       fileMeta[0] = upload.filename();
@@ -62,7 +72,7 @@ final class AudioRoutes {
         }
         if (file.length() + chunk.length() > uploadLimit) {
           tooLarge[0] = true;
-          HttpErrors.send(ctx.response(), new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
+          edge.refuse(ctx, Capability.TRANSCRIBE, new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
             "audio file exceeds the upload limit of " + uploadLimit + " bytes", "file"));
           return;
         }
@@ -74,38 +84,54 @@ final class AudioRoutes {
       if (tooLarge[0] || ctx.response().ended()) {
         return;
       }
-      try {
-        JsonObject params = new JsonObject();
-        req.formAttributes().forEach(e -> params.put(e.getKey(), e.getValue()));
-        if (fileMeta[0] == null && file.length() == 0) {
-          throw MeshException.invalid("file", "'file' is required" + (otherFiles.isEmpty() ? "" : " (got file field(s): " + String.join(", ", otherFiles) + ")"));
-        }
-        if (file.length() == 0) {
-          throw MeshException.invalid("file", "the uploaded file is empty");
-        }
-        params.put("filename", fileMeta[0]);
-        if (fileMeta[1] != null) {
-          params.put("content_type", fileMeta[1]);
-        }
-        PolicyHeaders.mergeInto(req.headers(), params);
-        coerceNumbers(params);
-        TranscriptionRequest request = TranscriptionRequest.fromJson(params);
-        DeliveryOptions options = WebVerticle.busOptions(ctx)
-          .addHeader(TranscriptionRequest.PARAMS_HEADER, request.toJson().encode());
-        vertx.eventBus().<Object>request(Addresses.TRANSCRIBE, file, options).onComplete(ar -> {
-          if (ar.failed()) {
-            HttpErrors.send(ctx, ar.cause());
-            return;
-          }
-          JsonObject verbose = (JsonObject) ar.result().body();
-          WebVerticle.routeHeaders(ctx.response(), ar.result());
-          TranscriptFormats.Rendered r = TranscriptFormats.render(verbose, request.responseFormat());
-          ctx.response().putHeader("content-type", r.contentType()).end(r.body());
-        });
-      } catch (RuntimeException e) {
-        HttpErrors.send(ctx, e);
+      if (fileParts[0] > 1) {
+        edge.refuse(ctx, Capability.TRANSCRIBE, MeshException.invalid("file", "exactly one 'file' part is expected, got " + fileParts[0]));
+        return;
       }
+      auth.authenticate(ctx).onComplete(authenticated -> {
+        if (authenticated.failed()) {
+          edge.refuse(ctx, Capability.TRANSCRIBE, authenticated.cause());
+        } else {
+          send(ctx, file, fileMeta, otherFiles);
+        }
+      });
     });
+  }
+
+  /** The whole upload is in: validates the form and sends the audio to the router. */
+  private void send(RoutingContext ctx, Buffer file, String[] fileMeta, List<String> otherFiles) {
+    HttpServerRequest req = ctx.request();
+    try {
+      JsonObject params = new JsonObject();
+      req.formAttributes().forEach(e -> params.put(e.getKey(), e.getValue()));
+      if (fileMeta[0] == null && file.length() == 0) {
+        throw MeshException.invalid("file", "'file' is required" + (otherFiles.isEmpty() ? "" : " (got file field(s): " + String.join(", ", otherFiles) + ")"));
+      }
+      if (file.length() == 0) {
+        throw MeshException.invalid("file", "the uploaded file is empty");
+      }
+      params.put("filename", fileMeta[0]);
+      if (fileMeta[1] != null) {
+        params.put("content_type", fileMeta[1]);
+      }
+      PolicyHeaders.mergeInto(req.headers(), params);
+      coerceNumbers(params);
+      TranscriptionRequest request = TranscriptionRequest.fromJson(params);
+      DeliveryOptions options = WebVerticle.busOptions(ctx)
+        .addHeader(TranscriptionRequest.PARAMS_HEADER, request.toJson().encode());
+      vertx.eventBus().<Object>request(Addresses.TRANSCRIBE, file, options).onComplete(ar -> {
+        if (ar.failed()) {
+          HttpErrors.send(ctx, ar.cause());
+          return;
+        }
+        JsonObject verbose = (JsonObject) ar.result().body();
+        WebVerticle.routeHeaders(ctx.response(), ar.result());
+        TranscriptFormats.Rendered r = TranscriptFormats.render(verbose, request.responseFormat());
+        ctx.response().putHeader("content-type", r.contentType()).end(r.body());
+      });
+    } catch (RuntimeException e) {
+      edge.refuse(ctx, Capability.TRANSCRIBE, e);
+    }
   }
 
   /** Form fields arrive as strings; hints that are numbers in JSON are converted back. */

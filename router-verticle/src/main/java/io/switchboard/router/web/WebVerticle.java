@@ -1,6 +1,7 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.ErrorCode;
@@ -10,6 +11,9 @@ import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.router.RequestRouter;
+import io.switchboard.router.usage.UsageRecorder;
+import io.switchboard.router.usage.UsageSettings;
+import io.switchboard.usage.keys.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -37,7 +41,8 @@ import java.util.UUID;
  * The OpenAI-compatible HTTP API over the bus entry points, plus health, metrics and the admin API. Config (the
  * {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0), {@code body_limit_bytes} (4 MiB),
  * {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000), {@code admin_token} (the admin API's
- * bearer token; unset: admin API off).
+ * bearer token; unset: admin API off), {@code usage} (the node's {@link UsageSettings}: API keys checked here, the
+ * usage and keys admin API, records of requests refused before the router).
  */
 public final class WebVerticle extends VerticleBase {
 
@@ -45,13 +50,36 @@ public final class WebVerticle extends VerticleBase {
 
   private HttpServer server;
   private long idleTimeoutMs;
+  private KeyVerifier keys;
+  private KeyAuth auth;
+  private EdgeRecords edge;
 
   @Override
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
     JsonObject conf = config();
+    UsageSettings usage = UsageSettings.fromJson(conf.getJsonObject("usage"));
+    if (usage.requireKeys() && !usage.enabled()) {
+      return Future.failedFuture(new IllegalArgumentException(
+        "auth.require_keys needs the usage ledger, which holds the keys (usage.enabled is false)"));
+    }
+    Future<KeyVerifier> verifier = usage.enabled() ? KeyVerifier.overBus(vertx) : Future.succeededFuture();
+    return verifier.compose(v -> {
+      keys = v;
+      auth = new KeyAuth(v, usage.requireKeys());
+      edge = new EdgeRecords(usage.enabled() ? new UsageRecorder(vertx, usage.durableAnswers(), usage.recordTimeoutMs()) : null);
+      return serve(conf);
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return keys == null ? Future.succeededFuture() : keys.close();
+  }
+
+  private Future<HttpServer> serve(JsonObject conf) {
     idleTimeoutMs = conf.getLong("stream_idle_timeout_ms", 60_000L);
-    AudioRoutes audio = new AudioRoutes(vertx, conf.getLong("upload_limit_bytes", 25L * 1024 * 1024), idleTimeoutMs);
+    AudioRoutes audio = new AudioRoutes(vertx, conf.getLong("upload_limit_bytes", 25L * 1024 * 1024), idleTimeoutMs, auth, edge);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(conf.getLong("body_limit_bytes", 4L * 1024 * 1024));
 
     Router router = Router.router(vertx);
@@ -61,20 +89,23 @@ public final class WebVerticle extends VerticleBase {
         rid = "req_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
       }
       ctx.put(Headers.REQUEST_ID, rid);
+      ctx.put(EdgeRecords.STARTED_AT, System.currentTimeMillis());
       ctx.response().putHeader(Headers.REQUEST_ID, rid);
       ctx.next();
     });
-    router.post("/v1/chat/completions").handler(body).handler(ctx -> withJson(ctx, this::chat));
-    router.post("/v1/embeddings").handler(body).handler(ctx -> withJson(ctx, this::embeddings));
+    router.post("/v1/chat/completions").handler(body).handler(ctx -> withJson(ctx, Capability.CHAT, this::chat));
+    router.post("/v1/embeddings").handler(body).handler(ctx -> withJson(ctx, Capability.EMBED, this::embeddings));
     BatchRoutes batch = new BatchRoutes(vertx, conf);
     router.post("/v1/batch").handler(body).handler(ctx -> withJson(ctx, batch::batch));
-    router.post("/v1/audio/speech").handler(body).handler(ctx -> withJson(ctx, audio::speech));
+    router.post("/v1/audio/speech").handler(body).handler(ctx -> withJson(ctx, Capability.SPEECH, audio::speech));
     router.post("/v1/audio/transcriptions").handler(audio::transcriptions);
     router.get("/v1/models").handler(this::models);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(this::metrics);
-    new AdminRoutes(vertx, conf.getString("admin_token")).mount(router, body);
+    AdminRoutes admin = new AdminRoutes(vertx, conf.getString("admin_token"));
+    admin.mount(router, body);
+    new UsageRoutes(vertx, admin::authorize).mount(router, body);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(),
       new MeshException(ErrorCode.NOT_FOUND, "no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.route().failureHandler(ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
@@ -91,6 +122,14 @@ public final class WebVerticle extends VerticleBase {
   }
 
   /** The port actually bound (useful with port 0). */
+  /**
+   * Stops taking new connections and lets open requests and streams finish for up to {@code timeoutMs}, then
+   * closes: the first step of a node's graceful stop (an undeploy would close the server at once).
+   */
+  public Future<Void> shutdown(long timeoutMs) {
+    return server == null ? Future.succeededFuture() : server.shutdown(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   public int actualPort() {
     return server.actualPort();
   }
@@ -99,8 +138,30 @@ public final class WebVerticle extends VerticleBase {
     void handle(RoutingContext ctx, JsonObject body);
   }
 
-  /** Parses a JSON object body (415 for another content type, 400 for broken JSON) and merges the policy headers. */
-  private static void withJson(RoutingContext ctx, JsonHandler handler) {
+  private void withJson(RoutingContext ctx, JsonHandler handler) {
+    withJson(ctx, null, handler);
+  }
+
+  /**
+   * Checks the API key (401), parses a JSON object body (415 for another content type, 400 for broken JSON) and
+   * merges the policy headers; a refusal of a {@code capability} request is recorded in the usage ledger.
+   */
+  private void withJson(RoutingContext ctx, Capability capability, JsonHandler handler) {
+    Future<Void> authenticated = auth.authenticate(ctx);
+    if (authenticated.succeeded()) {
+      parsed(ctx, capability, handler);
+    } else {
+      authenticated.onComplete(ar -> {
+        if (ar.failed()) {
+          edge.refuse(ctx, capability, ar.cause());
+        } else {
+          parsed(ctx, capability, handler);
+        }
+      });
+    }
+  }
+
+  private void parsed(RoutingContext ctx, Capability capability, JsonHandler handler) {
     try {
       String contentType = ctx.request().getHeader("content-type");
       if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
@@ -123,7 +184,7 @@ public final class WebVerticle extends VerticleBase {
       PolicyHeaders.mergeInto(ctx.request().headers(), json);
       handler.handle(ctx, json);
     } catch (RuntimeException e) {
-      HttpErrors.send(ctx, e);
+      edge.refuse(ctx, capability, e);
     }
   }
 
@@ -141,6 +202,10 @@ public final class WebVerticle extends VerticleBase {
     String keyId = ctx.get(Headers.KEY_ID);
     if (keyId != null) {
       o.addHeader(Headers.KEY_ID, keyId);
+    }
+    String ceiling = ctx.get(RequestRouter.KEY_PRIVACY_HEADER);
+    if (ceiling != null) {
+      o.addHeader(RequestRouter.KEY_PRIVACY_HEADER, ceiling);
     }
     return o;
   }

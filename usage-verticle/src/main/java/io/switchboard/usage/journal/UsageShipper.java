@@ -24,11 +24,15 @@ public final class UsageShipper {
 
   private static final Logger LOG = System.getLogger(UsageShipper.class.getName());
 
-  /** Tuning, read from the {@code usage:} conf slice by the verticle. */
-  public record Options(int batchSize, long retryMinMs, long retryMaxMs, long idleCheckMs, long rotateBytes, long rotateAgeMs) {
+  /**
+   * Tuning, read from the {@code usage:} conf slice by the verticle. {@code lingerMs}: how long new records wait to
+   * be shipped together (each insert transaction has a fixed cost: fewer, larger ones take less CPU); 0 ships at once.
+   */
+  public record Options(int batchSize, long retryMinMs, long retryMaxMs, long idleCheckMs, long rotateBytes, long rotateAgeMs,
+                        long lingerMs) {
   }
 
-  private enum Step { MORE, IDLE }
+  private enum Step { FULL, MORE, IDLE }
 
   private final Vertx vertx;
   private final JournalCursor cursor;
@@ -43,6 +47,7 @@ public final class UsageShipper {
   private boolean wakeRequested;
   private boolean stopped;
   private long timerId = -1;
+  private boolean lingering;
   private int failures;
   private String lastError;
   private long attempted;
@@ -70,10 +75,20 @@ public final class UsageShipper {
       return;
     }
     // While backing off after a failure, a new record does not cut the wait short.
-    if (failures == 0) {
+    if (failures == 0 && !lingering) {
+      linger();
+    }
+  }
+
+  /** Ships after the linger, so that the records arriving meanwhile go in the same insert. */
+  private void linger() {
+    if (options.lingerMs() <= 0) {
       cancelTimer();
       pump();
+      return;
     }
+    schedule(options.lingerMs());
+    lingering = true;
   }
 
   public void start() {
@@ -109,8 +124,10 @@ public final class UsageShipper {
         }
         failures = 0;
         lastError = null;
-        if (ar.result() == Step.MORE || wakeRequested) {
+        if (ar.result() == Step.FULL) {
           vertx.runOnContext(v -> pump());
+        } else if (ar.result() == Step.MORE || wakeRequested) {
+          linger();
         } else {
           schedule(options.idleCheckMs());
         }
@@ -125,10 +142,11 @@ public final class UsageShipper {
         return idle().map(Step.IDLE);
       }
       attempted += batch.records().size();
+      Step next = batch.records().size() >= options.batchSize() ? Step.FULL : Step.MORE;
       return store.insert(batch.records()).compose(v -> {
         cursor.advance(batch);
         return cleanup();
-      }).map(Step.MORE);
+      }).map(next);
     });
   }
 
@@ -157,6 +175,7 @@ public final class UsageShipper {
     cancelTimer();
     timerId = vertx.setTimer(Math.max(1, delayMs), id -> {
       timerId = -1;
+      lingering = false;
       pump();
     });
   }
@@ -166,6 +185,7 @@ public final class UsageShipper {
       vertx.cancelTimer(timerId);
       timerId = -1;
     }
+    lingering = false;
   }
 
   /** Stops after the batch under way; what is not stored stays in the journal for the next start. */

@@ -162,14 +162,16 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
   @Override
   public Future<Void> insertKey(StoredKey k) {
     ApiKey key = k.key();
-    return pool.preparedQuery(sql(UsageSql.INSERT_KEY)).execute(Tuple.tuple()
+    // In a transaction: the JDBC pool leaves a bare statement uncommitted (H2 showed the new key to the one
+    // connection that inserted it, and to no other).
+    return pool.withTransaction(tx -> tx.preparedQuery(sql(UsageSql.INSERT_KEY)).execute(Tuple.tuple()
         .addString(key.id())
         .addString(key.name())
         .addString(k.salt())
         .addString(k.hash())
         .addLong(key.createdAt().toEpochMilli())
         .addLong(key.revokedAt() == null ? null : key.revokedAt().toEpochMilli())
-        .addString(key.limits().toJson().encode()))
+        .addString(key.limits().toJson().encode())))
       .mapEmpty();
   }
 
@@ -190,7 +192,7 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
 
   @Override
   public Future<Boolean> revokeKey(String id, Instant at) {
-    return pool.preparedQuery(sql(UsageSql.REVOKE_KEY)).execute(Tuple.of(at.toEpochMilli(), id))
+    return pool.withTransaction(tx -> tx.preparedQuery(sql(UsageSql.REVOKE_KEY)).execute(Tuple.of(at.toEpochMilli(), id)))
       .map(rows -> rows.rowCount() > 0);
   }
 

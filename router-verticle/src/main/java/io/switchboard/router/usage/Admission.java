@@ -1,0 +1,13 @@
+package io.switchboard.router.usage;
+
+import io.switchboard.usage.budget.Reservation;
+import io.switchboard.usage.keys.ApiKey;
+
+/**
+ * A request let in: the key it came with (null for none) and the money held against that key's budgets until the
+ * request's real cost is known.
+ */
+public record Admission(ApiKey key, Reservation reservation) {
+
+  public static final Admission NONE = new Admission(null, Reservation.none(null));
+}

@@ -1,0 +1,190 @@
+package io.switchboard.router.usage;
+
+import io.switchboard.api.Capability;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.UsageRecord;
+import io.switchboard.router.Finished;
+import io.switchboard.router.limits.Limits;
+import io.switchboard.router.limits.RateLimiter;
+import io.switchboard.router.policy.Candidate;
+import io.switchboard.router.policy.RoutePlan;
+import io.switchboard.usage.budget.BudgetGuard;
+import io.switchboard.usage.budget.Reservation;
+import io.switchboard.usage.keys.ApiKey;
+import io.switchboard.usage.keys.KeyLimits;
+import io.switchboard.usage.keys.KeyVerifier;
+import io.switchboard.usage.price.PriceBook;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.SharedData;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The usage ledger on the request path. A request's key comes from {@code x-switchboard-key-id} (set by the web
+ * verticle after checking the key, or by a trusted service on the bus) or from {@code x-switchboard-api-key} (a
+ * plaintext key from a bus caller, verified here). Admission takes one permit of the key's requests-per-minute
+ * limit (cluster-wide counters leased to this router, as for backend limits) and holds the highest estimate among
+ * the plan's candidates against the key's budgets (so a fallback to a dearer backend cannot overspend); the end of
+ * the request settles the hold to the real cost, priced from the same table as the estimate, and sends the record.
+ * Owned by the router's event loop.
+ */
+public final class UsageMeter implements Metering {
+
+  private static final Logger LOG = System.getLogger(UsageMeter.class.getName());
+  private static final String RATE_PREFIX = "key.";
+  private static final Future<ApiKey> NO_KEY = Future.succeededFuture();
+
+  private final KeyVerifier keys;
+  private final BudgetGuard budgets;
+  private final PriceBook prices;
+  private final UsageRecorder recorder;
+  private final RateLimiter rates;
+  private final Map<String, Integer> rpm = new ConcurrentHashMap<>();
+
+  /**
+   * @param prices the ledger's price table; null prices finished requests from their backend's descriptor
+   * @param windowMs the requests-per-minute window (the router's {@code limits.window_ms})
+   */
+  public UsageMeter(KeyVerifier keys, BudgetGuard budgets, PriceBook prices, UsageRecorder recorder, SharedData data,
+                    LongSupplier clock, long windowMs, double leaseFraction) {
+    this.keys = keys;
+    this.budgets = budgets;
+    this.prices = prices;
+    this.recorder = recorder;
+    this.rates = new RateLimiter(data, clock, id -> new Limits(rpm.getOrDefault(id.substring(RATE_PREFIX.length()), 0), 0, 0),
+      windowMs, leaseFraction);
+  }
+
+  @Override
+  public Future<ApiKey> identify(MultiMap headers) {
+    String plaintext = headers.get(API_KEY_HEADER);
+    if (plaintext != null) {
+      return keys.verify(plaintext.trim());
+    }
+    String id = headers.get(Headers.KEY_ID);
+    if (id == null) {
+      return NO_KEY;
+    }
+    return keys.get(id).recover(e -> Future.failedFuture(MeshException.from(e).errorCode() == ErrorCode.NOT_FOUND
+      ? new MeshException(ErrorCode.AUTHENTICATION, "API key " + id + " is unknown or has been revoked")
+      : MeshException.from(e)));
+  }
+
+  @Override
+  public RoutePlan restrict(ApiKey key, String model, RoutePlan plan) {
+    return KeyRules.restrict(key, model, plan);
+  }
+
+  @Override
+  public Future<Admission> admit(ApiKey key, Capability capability, RoutePlan plan) {
+    if (key == null) {
+      return Future.succeededFuture(Admission.NONE);
+    }
+    KeyLimits limits = key.limits();
+    Future<Void> rate = limits.requestsPerMinute() > 0 ? rate(key) : Future.succeededFuture();
+    return rate.compose(v -> limits.hasBudget() ? budgets.reserve(key.id(), highestEstimate(plan))
+        : Future.succeededFuture(Reservation.none(key.id())))
+      .map(r -> new Admission(key, r));
+  }
+
+  private Future<Void> rate(ApiKey key) {
+    rpm.put(key.id(), key.limits().requestsPerMinute());
+    String id = RATE_PREFIX + key.id();
+    return rates.acquire(id, 0).compose(denial -> {
+      if (denial == null) {
+        rates.release(id); // a key has no concurrency limit: the permit is all that counts
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(new MeshException(ErrorCode.RATE_LIMITED, "API key " + key.id() + ": " + denial.reason(),
+        null, denial.retryAfterMs()));
+    });
+  }
+
+  private static double highestEstimate(RoutePlan plan) {
+    double max = 0;
+    for (Candidate c : plan.candidates()) {
+      max = Math.max(max, c.estimatedCostUsd());
+    }
+    return max;
+  }
+
+  @Override
+  public Future<Void> finished(Finished f, Admission admission) {
+    Amounts a = Amounts.of(f);
+    double cost = f.succeeded() && f.backend() != null ? cost(f, a) : 0;
+    if (f.succeeded() && f.backend() != null && prices != null) {
+      prices.observe(f.backend(), f.latencyMs() / 1000d);
+    }
+    Future<Void> settled = admission.reservation().counters().isEmpty() ? Future.succeededFuture()
+      : budgets.settle(admission.reservation(), cost).recover(e -> {
+        LOG.log(Level.WARNING, "budget of key {0} not settled for request {1}: {2}", admission.reservation().keyId(),
+          f.requestId(), e.getMessage());
+        return Future.succeededFuture();
+      });
+    UsageRecord.Builder record = UsageRecord.builder(f.requestId())
+      .time(Instant.ofEpochMilli(f.startedAtMs() + f.latencyMs()))
+      .keyId(f.keyId())
+      .capability(f.capability())
+      .backend(f.backend())
+      .model(f.model())
+      .privacy(f.privacy())
+      .tokens(a.inputTokens(), a.outputTokens())
+      .audioSeconds(a.audioSeconds())
+      .characters(a.characters())
+      .latencyMs(Math.max(0, f.latencyMs()))
+      .firstByteMs(f.streamed() ? Math.max(0, f.ttfbMs()) : 0)
+      .costUsd(cost)
+      .route(f.route());
+    if (f.error() != null) {
+      record.error(f.error());
+    }
+    Future<Void> recorded = recorder.send(record.build());
+    return settled.isComplete() ? recorded : Future.join(settled, recorded).transform(ar -> Future.succeededFuture());
+  }
+
+  /** Priced from the ledger's table when it knows the pair, else from the backend's descriptor (conf prices). */
+  private double cost(Finished f, Amounts a) {
+    double seconds = f.latencyMs() / 1000d;
+    if (prices != null && prices.knows(f.backend(), f.model())) {
+      return prices.cost(f.backend(), f.model(), a.inputTokens(), a.outputTokens(), a.audioSeconds(), a.characters(), seconds);
+    }
+    return f.prices() == null ? 0 : f.prices().cost(a.inputTokens(), a.outputTokens(), a.audioSeconds(), a.characters());
+  }
+
+  /** The billable amounts of a finished request. */
+  record Amounts(long inputTokens, long outputTokens, double audioSeconds, long characters) {
+
+    static Amounts of(Finished f) {
+      JsonObject u = f.usage() == null ? new JsonObject() : f.usage();
+      long in = count(u, "prompt_tokens", "input_tokens");
+      long out = count(u, "completion_tokens", "output_tokens");
+      double audio = 0;
+      long chars = 0;
+      if (f.capability() == Capability.TRANSCRIBE) {
+        // The transcript's own duration beats the estimate from the upload's size.
+        audio = f.replyAudioSeconds() >= 0 ? f.replyAudioSeconds() : f.size() == null ? 0 : f.size().audioSeconds();
+      } else if (f.capability() == Capability.SPEECH) {
+        chars = f.size() == null ? 0 : f.size().characters();
+        audio = u.getValue("audio_seconds") instanceof Number n ? Math.max(0, n.doubleValue()) : 0;
+      }
+      return new Amounts(in, out, Double.isFinite(audio) ? audio : 0, chars);
+    }
+
+    private static long count(JsonObject usage, String name, String alternative) {
+      Object v = usage.getValue(name);
+      if (!(v instanceof Number)) {
+        v = usage.getValue(alternative);
+      }
+      return v instanceof Number n ? Math.max(0, n.longValue()) : 0;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.switchboard.router.usage;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.api.Addresses;
+import io.switchboard.api.UsageRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends usage records to the ledger on {@code switchboard.usage}: to this node's usage verticle when it has one (no
+ * cluster hop on the answer's path), else over the cluster bus to one elsewhere. With durable answers, {@link #send} completes once the ledger says the record is fsynced, so
+ * the request's answer can wait for it. A record no ledger takes in time cannot be journaled anywhere: it is logged
+ * (at most one line a second) and counted ({@link #lost()}, metric {@code switchboard_usage_records_lost_total}),
+ * and the answer goes out anyway. Safe from any thread.
+ */
+public final class UsageRecorder {
+
+  private static final Logger LOG = System.getLogger(UsageRecorder.class.getName());
+
+  private final Vertx vertx;
+  private final boolean durable;
+  private final DeliveryOptions local;
+  private final DeliveryOptions anywhere;
+  private final AtomicLong lost = new AtomicLong();
+  private final AtomicLong lastLogAt = new AtomicLong();
+  private final AtomicLong unlogged = new AtomicLong();
+  private final Counter lostMetric;
+
+  public UsageRecorder(Vertx vertx, boolean durable, long timeoutMs) {
+    this.vertx = vertx;
+    this.durable = durable;
+    this.local = new DeliveryOptions().setSendTimeout(timeoutMs).setLocalOnly(true);
+    this.anywhere = new DeliveryOptions().setSendTimeout(timeoutMs);
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    this.lostMetric = registry == null ? null : Counter.builder("switchboard.usage.records.lost")
+      .description("usage records no usage verticle confirmed in time (not journaled)").register(registry);
+  }
+
+  /** Completes when the caller may answer: at once without durable answers; never fails. */
+  public Future<Void> send(UsageRecord record) {
+    JsonObject json = record.toJson();
+    Future<Void> confirmed = vertx.eventBus().request(Addresses.USAGE, json, local)
+      .recover(err -> err instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+        ? vertx.eventBus().request(Addresses.USAGE, json, anywhere) : Future.failedFuture(err))
+      .<Void>mapEmpty()
+      .recover(err -> {
+        lost(record, err);
+        return Future.succeededFuture();
+      });
+    return durable ? confirmed : Future.succeededFuture();
+  }
+
+  /** Records sent that no ledger confirmed. */
+  public long lost() {
+    return lost.get();
+  }
+
+  private void lost(UsageRecord record, Throwable err) {
+    lost.incrementAndGet();
+    if (lostMetric != null) {
+      lostMetric.increment();
+    }
+    long now = System.currentTimeMillis();
+    long last = lastLogAt.get();
+    if (now - last >= 1000 && lastLogAt.compareAndSet(last, now)) {
+      long more = unlogged.getAndSet(0);
+      LOG.log(Level.ERROR, "usage record {0} (key {1}) not journaled: no usage verticle confirmed it ({2}){3}",
+        record.requestId(), record.keyId(), err.getMessage(), more == 0 ? "" : "; " + more + " more lost since the last report");
+    } else {
+      unlogged.incrementAndGet();
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.switchboard.router.web;
+
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
+import io.switchboard.api.MeshException;
+import io.switchboard.router.RequestRouter;
+import io.switchboard.usage.keys.ApiKey;
+import io.switchboard.usage.keys.KeyVerifier;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * API keys at the HTTP edge. A Switchboard key ({@code sb-...}) comes as {@code Authorization: Bearer} or
+ * {@code x-api-key}; it is checked here and only its id travels on ({@code x-switchboard-key-id} to the router, with
+ * its privacy ceiling in {@code x-switchboard-key-privacy}). Without {@code require_keys}, a request with no
+ * Switchboard key passes (the OpenAI SDKs always send some bearer: one that is not a Switchboard key is ignored), but
+ * a Switchboard key that is not valid is refused with 401; with it, every request needs a valid key.
+ */
+final class KeyAuth {
+
+  private static final Future<Void> PASS = Future.succeededFuture();
+
+  private final KeyVerifier verifier;
+  private final boolean requireKeys;
+
+  /** @param verifier null when the mesh runs without a usage ledger (then Switchboard keys cannot be checked) */
+  KeyAuth(KeyVerifier verifier, boolean requireKeys) {
+    this.verifier = verifier;
+    this.requireKeys = requireKeys;
+  }
+
+  /** Completes once the request may go on, having put the key's id and ceiling on {@code ctx}; 401 otherwise. */
+  Future<Void> authenticate(RoutingContext ctx) {
+    String presented = presented(ctx);
+    if (presented == null) {
+      return requireKeys ? Future.failedFuture(new MeshException(ErrorCode.AUTHENTICATION,
+        "this Switchboard requires an API key: send 'Authorization: Bearer sb-...' or 'x-api-key: sb-...'")) : PASS;
+    }
+    if (verifier == null) {
+      return Future.failedFuture(new MeshException(ErrorCode.AUTHENTICATION,
+        "API keys cannot be checked: this Switchboard runs without its usage ledger (usage.enabled is false)"));
+    }
+    Future<ApiKey> key = verifier.verify(presented);
+    if (key.succeeded()) {
+      accept(ctx, key.result());
+      return PASS;
+    }
+    return key.map(k -> {
+      accept(ctx, k);
+      return null;
+    });
+  }
+
+  private static void accept(RoutingContext ctx, ApiKey key) {
+    ctx.put(Headers.KEY_ID, key.id());
+    if (key.limits().privacyCeiling() != null) {
+      ctx.put(RequestRouter.KEY_PRIVACY_HEADER, key.limits().privacyCeiling().wireName());
+    }
+  }
+
+  /** The Switchboard key the request carries (bearer first, then {@code x-api-key}), or null. */
+  private static String presented(RoutingContext ctx) {
+    String header = ctx.request().getHeader("authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && header.substring(7).trim().startsWith("sb-")) {
+      return header.substring(7).trim();
+    }
+    String apiKey = ctx.request().getHeader("x-api-key");
+    return apiKey != null && apiKey.trim().startsWith("sb-") ? apiKey.trim() : null;
+  }
+}

@@ -1,0 +1,123 @@
+package io.switchboard.router.web;
+
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.usage.UsageAddresses;
+import io.switchboard.usage.keys.KeyAddresses;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The usage ledger's admin API, behind the admin token: usage totals ({@code GET /api/v1/usage?from=&to=&group_by=})
+ * and the records as CSV ({@code GET /api/v1/usage/export?from=&to=&limit=}), and API keys (create, list, get,
+ * revoke under {@code /api/v1/keys}). Each call is one request to the usage verticle on the bus (this node's, or one
+ * elsewhere in the cluster); the plaintext of a key appears once, in the answer to its creation.
+ */
+final class UsageRoutes {
+
+  private static final long TIMEOUT_MS = 30_000;
+
+  private final Vertx vertx;
+  private final Handler<RoutingContext> authorize;
+
+  UsageRoutes(Vertx vertx, Handler<RoutingContext> authorize) {
+    this.vertx = vertx;
+    this.authorize = authorize;
+  }
+
+  void mount(Router router, BodyHandler body) {
+    router.route("/api/v1/usage").handler(authorize);
+    router.route("/api/v1/usage/*").handler(authorize);
+    router.route("/api/v1/keys").handler(authorize);
+    router.route("/api/v1/keys/*").handler(authorize);
+    router.get("/api/v1/usage").handler(ctx -> usage(ctx, query(ctx, "query").put("group_by", ctx.request().getParam("group_by", "day"))));
+    router.get("/api/v1/usage/export").handler(this::export);
+    router.post("/api/v1/keys").handler(body).handler(this::create);
+    router.get("/api/v1/keys").handler(ctx -> keys(ctx, new JsonObject().put("op", "list"), 200));
+    router.get("/api/v1/keys/:id").handler(ctx -> keys(ctx, new JsonObject().put("op", "get").put("id", ctx.pathParam("id")), 200));
+    router.delete("/api/v1/keys/:id").handler(ctx -> keys(ctx, new JsonObject().put("op", "revoke").put("id", ctx.pathParam("id")), 200));
+  }
+
+  private static JsonObject query(RoutingContext ctx, String op) {
+    return new JsonObject().put("op", op).put("from", ctx.request().getParam("from")).put("to", ctx.request().getParam("to"));
+  }
+
+  private void usage(RoutingContext ctx, JsonObject request) {
+    vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY, request, options()).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+      } else {
+        ctx.json(ar.result().body());
+      }
+    });
+  }
+
+  private void export(RoutingContext ctx) {
+    JsonObject request = query(ctx, "export");
+    String limit = ctx.request().getParam("limit");
+    if (limit != null) {
+      try {
+        request.put("limit", Integer.parseInt(limit.trim()));
+      } catch (NumberFormatException e) {
+        HttpErrors.send(ctx.response(), MeshException.invalid("limit", "limit must be a whole number, got '" + limit + "'"));
+        return;
+      }
+    }
+    vertx.eventBus().<Object>request(UsageAddresses.QUERY, request, options()).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      Message<Object> reply = ar.result();
+      ctx.response().putHeader("content-type", "text/csv; charset=utf-8")
+        .putHeader("content-disposition", "attachment; filename=\"switchboard-usage.csv\"")
+        .end(String.valueOf(reply.body()));
+    });
+  }
+
+  private void create(RoutingContext ctx) {
+    Buffer raw = ctx.body().buffer();
+    JsonObject body;
+    try {
+      body = raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
+    } catch (DecodeException | ClassCastException e) {
+      HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
+      return;
+    }
+    keys(ctx, body.copy().put("op", "create"), 201);
+  }
+
+  private void keys(RoutingContext ctx, JsonObject request, int status) {
+    vertx.eventBus().<JsonObject>request(KeyAddresses.KEYS, request, options()).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+      } else {
+        ctx.response().setStatusCode(status);
+        ctx.json(ar.result().body());
+      }
+    });
+  }
+
+  private static DeliveryOptions options() {
+    return new DeliveryOptions().setSendTimeout(TIMEOUT_MS);
+  }
+
+  private static void fail(RoutingContext ctx, Throwable cause) {
+    if (cause instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+      HttpErrors.send(ctx.response(), new MeshException(ErrorCode.UNAVAILABLE,
+        "the usage ledger is not running anywhere in this mesh (usage.enabled)"));
+    } else {
+      HttpErrors.send(ctx, cause);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.switchboard.router;
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.MeshExceptionCodec;
+import io.switchboard.api.Prices;
+import io.switchboard.api.Privacy;
+import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.router.usage.Metering;
+import io.switchboard.router.usage.UsageSettings;
+import io.switchboard.usage.UsageAddresses;
+import io.switchboard.usage.UsageVerticle;
+import io.switchboard.usage.budget.BudgetGuard;
+import io.switchboard.usage.keys.KeyAddresses;
+import io.switchboard.usage.keys.KeyVerifier;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Budgets across router replicas: two routers on two clustered Vert.x instances share one key whose daily budget fits
+ * 50 requests; 200 requests sent at once through both never get more than 50 served, every other one is refused
+ * with 402, and once all is over the key's counter holds exactly what the served requests cost. Only one node runs
+ * a ledger: the other router's records reach it over the cluster bus.
+ */
+class RouterBudgetRaceTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void twoRoutersNeverSpendPastOneBudget() throws Exception {
+    try (ClusterPair cluster = ClusterPair.start()) {
+      for (Vertx v : List.of(cluster.a, cluster.b)) {
+        MeshExceptionCodec.register(v);
+      }
+      cluster.a.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(new JsonObject().put("store", "h2")
+        .put("data_dir", dir.toString()))).await(30, TimeUnit.SECONDS);
+      for (Vertx v : List.of(cluster.a, cluster.b)) {
+        v.deployVerticle(new RouterVerticle(new UsageSettings(true, true, 10_000, true, null, false), null),
+          new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_timeout_ms", 3000))).await(30, TimeUnit.SECONDS);
+      }
+      ScriptedChatBackend priced = new ScriptedChatBackend(cluster.a, "priced", 10, Privacy.CLOUD, List.of("m1"))
+        .prices(new Prices(0, 0, 0, 0, 0.01));
+      cluster.a.deployVerticle(new BackendVerticle(priced), new DeploymentOptions().setConfig(new JsonObject()
+        .put("heartbeat_ms", 200).put("max_queue", 1000))).await(30, TimeUnit.SECONDS);
+      awaitLive(cluster.a);
+      awaitLive(cluster.b);
+
+      JsonObject created = cluster.a.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "create")
+        .put("name", "race").put("limits", new JsonObject().put("daily_budget_usd", 0.50))).await(10, TimeUnit.SECONDS).body();
+      String key = created.getString("api_key");
+      String keyId = created.getJsonObject("key").getString("id");
+
+      List<Future<Object>> answers = new ArrayList<>();
+      JsonObject body = new JsonObject().put("model", "m1")
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "race")));
+      for (int i = 0; i < 200; i++) {
+        Vertx from = i % 2 == 0 ? cluster.a : cluster.b;
+        answers.add(from.eventBus().request(Addresses.CHAT, body.copy(), new DeliveryOptions()
+          .addHeader(Metering.API_KEY_HEADER, key).addHeader(Headers.REQUEST_ID, "race-" + i).setSendTimeout(60_000))
+          .map(m -> (Object) m.body()));
+      }
+      Future.join(new ArrayList<>(answers)).otherwiseEmpty().await(120, TimeUnit.SECONDS);
+      int served = 0;
+      int refused = 0;
+      for (Future<Object> a : answers) {
+        if (a.succeeded()) {
+          served++;
+        } else {
+          assertEquals(ErrorCode.BUDGET_EXCEEDED, MeshException.from(a.cause()).errorCode(), a.cause().getMessage());
+          refused++;
+        }
+      }
+      System.out.printf("budget race: %d served, %d refused with 402 (budget fits 50)%n", served, refused);
+      assertTrue(served <= 50 && served >= 1, "served " + served);
+      assertEquals(200, served + refused);
+      assertEquals(served, priced.served.get());
+      KeyVerifier verifier = KeyVerifier.overBus(cluster.b).await(10, TimeUnit.SECONDS);
+      long held = BudgetGuard.overBus(cluster.b, verifier).dailyTotalMicros(keyId).await(10, TimeUnit.SECONDS);
+      assertEquals(served * 10_000L, held, "the counter holds the cost of what was served, nothing reserved is left");
+      // The router on b has no ledger of its own: its records crossed the cluster to a's.
+      assertEquals(200, awaitRecords(cluster.b, "race-", 200));
+    }
+  }
+
+  /** Records in the ledger whose request id starts with {@code prefix}, once there are {@code n} (or after 30 s). */
+  private static long awaitRecords(Vertx v, String prefix, int n) throws Exception {
+    long count = 0;
+    for (int i = 0; i < 300 && count < n; i++) {
+      String csv = String.valueOf(v.eventBus().request(UsageAddresses.QUERY, new JsonObject().put("op", "export"))
+        .await(10, TimeUnit.SECONDS).body());
+      count = csv.lines().filter(l -> l.startsWith(prefix)).count();
+      Thread.sleep(100);
+    }
+    return count;
+  }
+
+  private static void awaitLive(Vertx v) throws Exception {
+    for (int i = 0; i < 500; i++) {
+      JsonObject view = v.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(), new DeliveryOptions().setLocalOnly(true))
+        .await(5, TimeUnit.SECONDS).body();
+      if (!view.getJsonArray("backends").isEmpty()) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the router never saw the backend");
+  }
+}

@@ -1,5 +1,6 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
@@ -33,8 +34,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import static io.switchboard.asr.openai.FakeUpstream.await;
-import static io.switchboard.asr.openai.FakeUpstream.failure;
+import static io.switchboard.core.testkit.FakeUpstream.await;
+import static io.switchboard.core.testkit.FakeUpstream.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

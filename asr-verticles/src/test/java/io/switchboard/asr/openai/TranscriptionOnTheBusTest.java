@@ -1,5 +1,6 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
@@ -21,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.switchboard.asr.openai.FakeUpstream.await;
-import static io.switchboard.asr.openai.FakeUpstream.failure;
+import static io.switchboard.core.testkit.FakeUpstream.await;
+import static io.switchboard.core.testkit.FakeUpstream.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,6 +1,6 @@
 package io.switchboard.asr.runpod;
 
-import io.switchboard.asr.openai.FakeUpstream;
+import io.switchboard.core.testkit.FakeUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;

@@ -1,5 +1,6 @@
 package io.switchboard.asr.runpod;
 
+import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
@@ -26,8 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchboard.asr.openai.FakeUpstream.await;
-import static io.switchboard.asr.openai.FakeUpstream.failure;
+import static io.switchboard.core.testkit.FakeUpstream.await;
+import static io.switchboard.core.testkit.FakeUpstream.failure;
 import static io.switchboard.asr.runpod.FakeRunPod.job;
 import static io.switchboard.asr.runpod.FakeRunPod.status;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,7 +1,7 @@
 package io.switchboard.app.http;
 
 import io.switchboard.tts.openai.AudioScript;
-import io.switchboard.tts.openai.FakeUpstream;
+import io.switchboard.core.testkit.FakeUpstream;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;

@@ -1,6 +1,6 @@
 package io.switchboard.app.http;
 
-import io.switchboard.asr.openai.FakeUpstream;
+import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.asr.openai.TestAudio;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 
 /**
  * Both ends of {@link StreamProtocol}: serving a {@link ChunkPipe} to a bus caller one message per credit, and
@@ -48,10 +47,6 @@ public final class BusStreams {
     current.reply(StreamProtocol.cancel());
   }
 
-  /** Chat: a batch of OpenAI chunks as one data body. */
-  public static Object chatBatch(List<JsonObject> chunks, boolean first) {
-    return new JsonObject().put(StreamProtocol.CHUNKS, new io.vertx.core.json.JsonArray(List.copyOf(chunks)));
-  }
 
   /**
    * Serves {@code pipe} to the caller of {@code request}: waits for the first item (a failure before it fails the
@@ -133,8 +128,4 @@ public final class BusStreams {
     }
   }
 
-  /** Identity helper for buffers and other bodies that need no batching logic beyond the default. */
-  public static <T> BiFunction<List<T>, Boolean, Object> single(Function<List<T>, Object> f) {
-    return (batch, first) -> f.apply(batch);
-  }
 }

@@ -174,7 +174,7 @@ public final class WebVerticle extends VerticleBase {
       }
       Object parsed;
       try {
-        parsed = Json.parse(raw);
+        parsed = io.vertx.core.json.Json.decodeValue(raw);
       } catch (DecodeException e) {
         throw MeshException.invalid(null, "the request body is not valid JSON");
       }
@@ -188,12 +188,6 @@ public final class WebVerticle extends VerticleBase {
     }
   }
 
-  /** JSON parsing that tells an object from an array or a bare value. */
-  private static final class Json {
-    static Object parse(Buffer raw) {
-      return io.vertx.core.json.Json.decodeValue(raw);
-    }
-  }
 
   static DeliveryOptions busOptions(RoutingContext ctx) {
     // Local only: every router node runs its own router verticle; no cluster hop for the entry point.

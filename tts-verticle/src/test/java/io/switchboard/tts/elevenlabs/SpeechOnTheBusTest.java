@@ -8,7 +8,7 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.tts.openai.AudioScript;
-import io.switchboard.tts.openai.FakeUpstream;
+import io.switchboard.core.testkit.FakeUpstream;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static io.switchboard.tts.openai.FakeUpstream.await;
-import static io.switchboard.tts.openai.FakeUpstream.failure;
+import static io.switchboard.core.testkit.FakeUpstream.await;
+import static io.switchboard.core.testkit.FakeUpstream.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

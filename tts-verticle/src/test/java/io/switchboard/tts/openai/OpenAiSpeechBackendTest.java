@@ -1,5 +1,6 @@
 package io.switchboard.tts.openai;
 
+import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
@@ -30,8 +31,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import static io.switchboard.tts.openai.FakeUpstream.await;
-import static io.switchboard.tts.openai.FakeUpstream.failure;
+import static io.switchboard.core.testkit.FakeUpstream.await;
+import static io.switchboard.core.testkit.FakeUpstream.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package io.switchboard.asr.openai;
+package io.switchboard.core.testkit;
 
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Test support shared by the cloud transcription tests: a vertx-web server on 127.0.0.1 with a random port, whose
+ * Test support shared by the cloud adapter tests (transcription, speech, and the mesh-app HTTP tests): a vertx-web server on 127.0.0.1 with a random port, whose
  * routes each test's fake sets up, and helpers to wait for a future's result or its {@link MeshException}.
  */
 public final class FakeUpstream implements AutoCloseable {

@@ -4,12 +4,15 @@
 # Hazelcast on loopback; the difference is what the cluster hop costs. Then the backend node is stopped and a new
 # one started: the time from its process start to the first request it serves is the join time.
 # Loopback only; every run is bounded and stops by itself. Results: bench/results/cluster-<date>.jsonl
-#   bench/cluster.sh [SECONDS] [RATE]      (default 20 s per measured run after 5 s of warm-up, 1000 requests/s)
+#   bench/cluster.sh [SECONDS] [RATE] [WARMUP]   (default 20 s per measured run, 1000 requests/s, 60 s of warm-up)
+# The warm-up is long on purpose: at 1,000 req/s each JVM's C2 compiler keeps a core busy for about 40 s on two
+# cores, and a measurement taken while it compiles measures the compiler, not the hop (bench/cpu.sh shows it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SECONDS_PER_RUN="${1:-20}"
 RATE="${2:-1000}"
+WARMUP="${3:-60}"
 MOCK_PORT=18090
 ALL_PORT=18080
 ROUTER_PORT=18081
@@ -48,38 +51,66 @@ stop() { # stop PID: SIGTERM, then wait until it has drained and exited
   wait "$1" 2>/dev/null || true
 }
 
-await_ready() { # await_ready PORT LOG
+await_ready() { # await_ready PORT LOG PID (the node must still be running: another process may hold the port)
   for _ in $(seq 1 240); do
-    curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$3" 2>/dev/null || { echo "node on $1 exited; see $2" >&2; exit 1; }
+    curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && kill -0 "$3" 2>/dev/null && return 0
     sleep 0.5
   done
   echo "node on $1 did not become ready; see $2" >&2
   exit 1
 }
 
-load() { # load URL LABEL
-  "$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$1" --rate "$RATE" --connections 32 \
-    --seconds "$SECONDS_PER_RUN" --warmup 5 | sed "s/^{/{\"setup\":\"$2\",/" | tee -a "$OUT"
+cpu() { # cpu PID: "<event-loop ticks> <JIT compiler ticks> <all ticks>" of a JVM so far (1 tick = 10 ms)
+  local el=0 jit=0 all=0 name v
+  for t in /proc/"$1"/task/*; do
+    name="$(cat "$t/comm" 2>/dev/null)" || continue
+    v="$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null)" || continue
+    all=$((all + v))
+    case "$name" in vert.x-eventloo*) el=$((el + v)) ;; C1\ Compiler*|C2\ Compiler*) jit=$((jit + v)) ;; esac
+  done
+  echo "$el $jit $all"
+}
+
+load() { # load URL LABEL NAME=PID...: the measured run, with each JVM's CPU per request over the measured window
+  local url="$1" label="$2"; shift 2
+  local snaps="bench/results/cpu-$$"
+  ( sleep "$WARMUP"; for np in "$@"; do echo "${np%%=*} ${np#*=} $(cpu "${np#*=}")"; done > "$snaps.before" ) &
+  local snapper=$!
+  "$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$RATE" --connections 32 \
+    --seconds "$SECONDS_PER_RUN" --warmup "$WARMUP" > "$snaps.load"
+  wait "$snapper"
+  local fields="" n
+  n="$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' "$snaps.load")"
+  while read -r name p el jit all; do
+    read -r el2 jit2 all2 <<< "$(cpu "$p")"
+    fields="$fields\"${name}_cpu_us_per_request\":$(( (all2 - all) * 10000 / (n > 0 ? n : 1) )),"
+    fields="$fields\"${name}_eventloop_us_per_request\":$(( (el2 - el) * 10000 / (n > 0 ? n : 1) )),\"${name}_jit_ms\":$(( (jit2 - jit) * 10 )),"
+  done < "$snaps.before"
+  sed "s/^{/{\"setup\":\"$label\",$fields/" "$snaps.load" | tee -a "$OUT"
+  rm -f "$snaps.before" "$snaps.load"
 }
 
 p50() { sed -n 's/.*"p50_ms":\([0-9.]*\).*/\1/p' | tail -n 1; }
 
 "$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > bench/results/mock.log 2>&1 &
-pids+=($!)
+MOCK=$!
+pids+=("$MOCK")
 
 # 1. all in one JVM (the gateway benchmark's setup)
 node bench/results/cluster-all.log --
 ALL=$NODE_PID
-await_ready "$ALL_PORT" bench/results/cluster-all.log
-all_p50="$(load "http://127.0.0.1:$ALL_PORT/v1/chat/completions" all-in-one | p50)"
+await_ready "$ALL_PORT" bench/results/cluster-all.log "$ALL"
+all_p50="$(load "http://127.0.0.1:$ALL_PORT/v1/chat/completions" all-in-one node="$ALL" mock="$MOCK" | p50)"
 stop "$ALL"
 
 # 2. router and backend in separate JVMs, clustered
 node bench/results/cluster-router.log "${CLUSTER_ENV[@]}" SWITCHBOARD_HTTP_PORT="$ROUTER_PORT" -- --role router --cluster
+ROUTER=$NODE_PID
 node bench/results/cluster-backend1.log "${CLUSTER_ENV[@]}" -- --role backend --backends mock --cluster
 B1=$NODE_PID
-await_ready "$ROUTER_PORT" bench/results/cluster-router.log
-cluster_p50="$(load "http://127.0.0.1:$ROUTER_PORT/v1/chat/completions" clustered | p50)"
+await_ready "$ROUTER_PORT" bench/results/cluster-router.log "$ROUTER"
+cluster_p50="$(load "http://127.0.0.1:$ROUTER_PORT/v1/chat/completions" clustered router="$ROUTER" backend="$B1" mock="$MOCK" | p50)"
 
 # 3. join time: stop the backend node (SIGTERM, it drains), start a new one, time its first served request
 stop "$B1"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Gateway overhead benchmark: the same load sent straight to a mock OpenAI upstream and through Switchboard to it.
 # Loopback only; every run is bounded in time and stops by itself. Results: bench/results/gateway-<date>.jsonl
-#   bench/gateway.sh [SECONDS]           (default 20 s per measured run, after 5 s of warm-up)
+#   bench/gateway.sh [SECONDS]           (default 20 s per measured run, after 5 s of warm-up each, and one warm-up
+#                                        of $WARMUP seconds (default 60) through the mesh before the first: the JIT
+#                                        compilers keep a core busy for the first ~40 s at these rates)
 #   bench/gateway.sh [SECONDS] --usage   the usage ledger's cost at 2,000 requests/s: Switchboard without it, with
 #                                        it answering at once (durable_answers: false), and answering only once each
 #                                        request's record is fsynced (durable_answers: true)
@@ -82,6 +84,8 @@ if [ "$USAGE_MODE" = true ]; then
 fi
 
 start_mesh "$ROOT/bench/gateway-conf.yaml"
+"$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$MESH" --rate 2000 --connections 32 \
+  --seconds "${WARMUP:-60}" --warmup 1 > /dev/null
 for rate in 500 2000 5000; do
   load --url "$DIRECT" --rate "$rate" --connections 32
   load --url "$MESH" --rate "$rate" --connections 32

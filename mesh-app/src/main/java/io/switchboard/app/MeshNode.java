@@ -150,7 +150,9 @@ public final class MeshNode {
     WebVerticle web = new WebVerticle();
     NodeLifecycle lifecycle = new NodeLifecycle(vertx, config);
     if (options.runsRouter()) {
-      router = vertx.deployVerticle(new RouterVerticle(usage, prices), new DeploymentOptions().setConfig(RouterSettings.sliceOf(config)));
+      RouterVerticle routerVerticle = new RouterVerticle(usage, prices);
+      lifecycle.router(routerVerticle);
+      router = vertx.deployVerticle(routerVerticle, new DeploymentOptions().setConfig(RouterSettings.sliceOf(config)));
     }
     Future<List<BackendDeployer.Outcome>> backends = router.compose(r -> options.runsBackends()
       ? new BackendDeployer(vertx, options.env()).deployAll(config.getJsonArray("backends", new JsonArray()), options.backends(),

@@ -1,6 +1,7 @@
 package io.switchboard.app;
 
 import io.switchboard.core.backend.BackendDeployer;
+import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,9 +15,12 @@ import java.util.List;
 /**
  * Stops one node in the order that cuts nothing in flight (SIGTERM, a scale-down, a rolling update):
  * <ol>
- *   <li>readiness goes false (the backend health endpoint answers 503);</li>
+ *   <li>readiness goes false (the backend health endpoint answers 503), and the router takes no more requests from
+ *       other nodes (the cluster sends them to the other routers);</li>
  *   <li>the HTTP server stops accepting connections and lets the requests and streams it has finish, up to
  *       {@code http.drain_timeout_ms} (30000);</li>
+ *   <li>the router takes no new requests at all and finishes those still in flight (bus callers' included), within
+ *       what is left of that same {@code http.drain_timeout_ms};</li>
  *   <li>the backends stop: each announces it is leaving (the routers stop choosing it), unregisters, and finishes
  *       its in-flight work up to {@code backend_defaults.drain_timeout_ms} (30000);</li>
  *   <li>the router and the rest are undeployed; Vert.x closes, which leaves the cluster last.</li>
@@ -35,6 +39,7 @@ public final class NodeLifecycle {
   private final long backendDrainMs;
   private volatile boolean draining;
   private volatile WebVerticle web;
+  private volatile RouterVerticle router;
   private final List<String> backendDeployments = new ArrayList<>();
   private Future<Void> stopped;
 
@@ -46,6 +51,10 @@ public final class NodeLifecycle {
 
   void web(WebVerticle verticle) {
     this.web = verticle;
+  }
+
+  void router(RouterVerticle verticle) {
+    this.router = verticle;
   }
 
   synchronized void backends(List<BackendDeployer.Outcome> outcomes) {
@@ -72,7 +81,11 @@ public final class NodeLifecycle {
     // Not bound to a context: the last step closes every event loop, so a context's future would never complete.
     Promise<Void> done = Promise.promise();
     stopped = done.future();
+    long httpDeadline = System.currentTimeMillis() + httpDrainMs;
+    Future<Void> closedToCluster = closeRouterToCluster(out);
     closeHttp(out)
+      .compose(v -> closedToCluster)
+      .compose(v -> drainRouter(out, httpDeadline))
       .compose(v -> {
         if (!backends.isEmpty()) {
           say(out, "stopping: " + backends.size() + " backend(s) leave the registry and drain (up to " + backendDrainMs + " ms)");
@@ -93,6 +106,31 @@ public final class NodeLifecycle {
     }
     say(out, "stopping: HTTP closed to new connections; open requests get up to " + httpDrainMs + " ms");
     return w.shutdown(httpDrainMs).recover(e -> Future.succeededFuture());
+  }
+
+  private Future<Void> closeRouterToCluster(PrintStream out) {
+    RouterVerticle r = router;
+    if (r == null || !vertx.isClustered()) {
+      return Future.succeededFuture();
+    }
+    say(out, "stopping: the router takes no more requests from other nodes");
+    return r.closeToCluster().recover(e -> Future.succeededFuture());
+  }
+
+  /** The router's drain shares the HTTP drain's deadline: everything in flight through this node gets that long. */
+  private Future<Void> drainRouter(PrintStream out, long deadline) {
+    RouterVerticle r = router;
+    if (r == null) {
+      return Future.succeededFuture();
+    }
+    long left = Math.max(0, deadline - System.currentTimeMillis());
+    say(out, "stopping: the router takes no new requests; those in flight get up to " + left + " ms");
+    return r.drain(left).<Void>map(n -> {
+      if (n > 0) {
+        say(out, "stopping: " + n + " request(s) still in flight at the router when its drain ran out");
+      }
+      return null;
+    }).recover(e -> Future.succeededFuture());
   }
 
   private static void say(PrintStream out, String line) {

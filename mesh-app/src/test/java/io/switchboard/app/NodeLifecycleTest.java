@@ -8,6 +8,8 @@ import io.switchboard.llm.fake.FakeOpenAiServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * How one node starts and stops by role, in one JVM: a router node stops taking connections but finishes the
  * stream it is serving before anything else stops; a backend-only node has no HTTP API but a probe endpoint that
- * turns not-ready while its backend drains the request in flight; a router-only node starts no backend.
+ * turns not-ready while its backend drains the request in flight; a router node's router finishes what bus callers
+ * have in flight and takes nothing new before its backends stop; a router-only node starts no backend.
  */
 class NodeLifecycleTest {
 
@@ -115,6 +118,42 @@ class NodeLifecycleTest {
     String log = stopLog.toString();
     assertTrue(log.indexOf("HTTP closed") < log.indexOf("leave the registry") && log.indexOf("leave the registry") < log.indexOf("leaving the cluster"), log);
     assertTrue(started.lifecycle().draining());
+  }
+
+  @Test
+  void aRouterNodeFinishesItsBusCallersRequestsAndTakesNoNewOneBeforeItsBackendsStop() throws Exception {
+    MeshNode.Started started = deploy("all", Map.of("FAKE_KEY", "sk-test"), 0);
+    for (int i = 0; i < 100 && !get(started.httpPort(), "/health/ready").body().contains("\"live_backends\":1"); i++) {
+      Thread.sleep(50);
+    }
+    fake.enqueue(Behaviour.reply("finished while the router drained").headerDelayMs(1500));
+    JsonObject request = new JsonObject().put("model", "gpt-4o-mini")
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
+    Future<Message<Object>> inFlight = vertx.eventBus().request(Addresses.CHAT, request,
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(20_000));
+    awaitUpstreamRequests(1);
+
+    Future<Void> stopped = started.lifecycle().stop(new PrintStream(stopLog, true));
+    ReplyException refused = null;
+    for (int i = 0; i < 200 && refused == null; i++) {
+      try {
+        // malformed: a router that still takes requests refuses it at once
+        vertx.eventBus().request(Addresses.CHAT, new JsonObject().put("model", "gpt-4o-mini")).await(10, TimeUnit.SECONDS);
+      } catch (ReplyException e) {
+        if (e.failureType() == ReplyFailure.NO_HANDLERS) {
+          refused = e;
+        }
+      }
+      Thread.sleep(10);
+    }
+    assertTrue(refused != null, "once the router drains, a new bus request finds no router");
+    JsonObject answer = (JsonObject) inFlight.await(20, TimeUnit.SECONDS).body();
+    assertEquals("finished while the router drained", answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
+    stopped.await(30, TimeUnit.SECONDS);
+    String log = stopLog.toString();
+    assertTrue(log.indexOf("HTTP closed") < log.indexOf("the router takes no new requests")
+      && log.indexOf("the router takes no new requests") < log.indexOf("leave the registry")
+      && log.contains("HTTP closed"), log);
   }
 
   @Test

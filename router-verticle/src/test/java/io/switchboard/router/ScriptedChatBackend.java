@@ -43,6 +43,7 @@ public final class ScriptedChatBackend implements ChatBackend {
   private volatile int cutAfter = 2;
   private volatile List<String> words = List.of("Hello", " from", " the", " mesh", ".");
   private volatile long retryAfterMs;
+  private volatile long delayMs;
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private volatile Prices prices = Prices.FREE;
   public final AtomicInteger served = new AtomicInteger();
@@ -87,6 +88,12 @@ public final class ScriptedChatBackend implements ChatBackend {
     return this;
   }
 
+  /** A slow backend: a whole answer comes {@code ms} after the request, and a stream's chunks {@code ms} apart. */
+  public ScriptedChatBackend delayMs(long ms) {
+    this.delayMs = ms;
+    return this;
+  }
+
   public ScriptedChatBackend words(List<String> w) {
     this.words = w;
     return this;
@@ -116,8 +123,15 @@ public final class ScriptedChatBackend implements ChatBackend {
       return Future.failedFuture(failureNow());
     }
     String text = String.join("", limit(request));
-    return Future.succeededFuture(ChatChunks.completion("cmpl-" + id, 1, request.model(), text, "stop",
-      new Usage(request.estimatePromptTokens(), limit(request).size())));
+    JsonObject answer = ChatChunks.completion("cmpl-" + id, 1, request.model(), text, "stop",
+      new Usage(request.estimatePromptTokens(), limit(request).size()));
+    long delay = delayMs;
+    if (delay <= 0) {
+      return Future.succeededFuture(answer);
+    }
+    io.vertx.core.Promise<JsonObject> later = io.vertx.core.Promise.promise();
+    vertx.setTimer(delay, t -> later.complete(answer));
+    return later.future();
   }
 
   private List<String> limit(ChatRequest request) {
@@ -142,7 +156,7 @@ public final class ScriptedChatBackend implements ChatBackend {
 
   /** One chunk per timer tick, so the stream really is a sequence of bus messages. */
   private void emit(ChunkPipe<JsonObject> pipe, String model, List<String> out, int i) {
-    vertx.setTimer(1, t -> {
+    vertx.setTimer(Math.max(1, delayMs), t -> {
       if (pipe.isCancelled()) {
         return;
       }

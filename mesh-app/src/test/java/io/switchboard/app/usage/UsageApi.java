@@ -16,13 +16,13 @@ import java.util.List;
 import java.util.Map;
 
 /** A test's HTTP client of one Switchboard node: chat requests, the keys and usage admin API, the CSV export. */
-final class UsageApi {
+public final class UsageApi {
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final int port;
   private final String adminToken;
 
-  UsageApi(int port, String adminToken) {
+  public UsageApi(int port, String adminToken) {
     this.port = port;
     this.adminToken = adminToken;
   }
@@ -83,7 +83,7 @@ final class UsageApi {
    * The exported rows of each request id, once every id has at least one (records reach the store shortly after they
    * are journaled); fails naming the missing ones after {@code timeoutMs}.
    */
-  Map<String, List<Map<String, String>>> awaitRecords(Collection<String> requestIds, long timeoutMs) throws Exception {
+  public Map<String, List<Map<String, String>>> awaitRecords(Collection<String> requestIds, long timeoutMs) throws Exception {
     long end = System.currentTimeMillis() + timeoutMs;
     Map<String, List<Map<String, String>>> byId = new HashMap<>();
     List<String> missing = new ArrayList<>(requestIds);

@@ -1,6 +1,7 @@
 package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.AudioCodec;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteInfo;
@@ -15,6 +16,7 @@ import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -163,7 +165,11 @@ final class Dispatcher {
     InstanceTracker.InFlight f = instances.track(instance, () -> failed(a, index, c, lease,
       new MeshException(ErrorCode.UNAVAILABLE, c.id() + ": instance " + instance + " stopped answering"), true));
     lease.sentAt = state.now();
-    vertx.eventBus().<Object>request(Addresses.instance(instance), a.forward.body().apply(c.model()), options).onComplete(ar -> {
+    Object body = a.forward.body().apply(c.model());
+    if (body instanceof Buffer) {
+      AudioCodec.options(options); // the upload goes to a local backend uncopied
+    }
+    vertx.eventBus().<Object>request(Addresses.instance(instance), body, options).onComplete(ar -> {
       if (!f.settle()) {
         if (ar.succeeded() && BusStreams.isStream(ar.result()) && !BusStreams.isEnd(ar.result())) {
           BusStreams.cancel(ar.result());

@@ -1,6 +1,7 @@
 package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.AudioCodec;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
@@ -84,6 +85,7 @@ public final class RouterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
+    AudioCodec.register(vertx);
     RouterSettings settings;
     try {
       settings = RouterSettings.parse(config());

@@ -38,10 +38,11 @@ final class Multipart {
     return this;
   }
 
-  /** The buffers to write in order, closing delimiter included. */
-  List<Buffer> parts() {
-    List<Buffer> out = new ArrayList<>(parts);
-    out.add(head.copy().appendString("--" + boundary + "--\r\n"));
+  /** The parts to write in order, closing delimiter included; the file's is its buffer itself. */
+  List<BodyPart> parts() {
+    List<BodyPart> out = new ArrayList<>();
+    parts.forEach(b -> out.add(BodyPart.of(b)));
+    out.add(BodyPart.of(head.copy().appendString("--" + boundary + "--\r\n")));
     return out;
   }
 

@@ -24,7 +24,10 @@ import java.util.List;
 
 /**
  * One request/response exchange with a cloud API whose answer is a bounded document (a transcript, a job status).
- * The body is written as the given buffers in order, so a large upload is never joined into one copy. The call
+ * The body is written as the given parts in order, in slices of at most {@link BodyPart#SLICE} bytes, each written
+ * once the connection has taken the one before: a large upload is never joined into one copy, and never handed to
+ * the socket whole either (Netty copies every heap write into a direct buffer of the same size until it is sent,
+ * which for a 25 MB file would be a second 25 MB). The call
  * is bounded by the connect timeout, the first-byte timeout, the idle timeout between reads and the call's
  * deadline; each ends as {@link ErrorCode#TIMEOUT}, a refused connection as {@link ErrorCode#UNAVAILABLE}, a body
  * cut before its end as {@link ErrorCode#UPSTREAM}. A non-2xx status is returned, not failed: the adapter knows
@@ -72,12 +75,12 @@ public final class UpstreamHttp {
     return timeouts;
   }
 
-  public Future<Reply> send(HttpMethod method, String url, MultiMap headers, List<Buffer> body, CallContext ctx) {
+  public Future<Reply> send(HttpMethod method, String url, MultiMap headers, List<BodyPart> body, CallContext ctx) {
     return send(method, url, headers, body, ctx, timeouts);
   }
 
   /** As {@link #send(HttpMethod, String, MultiMap, List, CallContext)} with this call's own timeouts. */
-  public Future<Reply> send(HttpMethod method, String url, MultiMap headers, List<Buffer> body, CallContext ctx, CloudTimeouts t) {
+  public Future<Reply> send(HttpMethod method, String url, MultiMap headers, List<BodyPart> body, CallContext ctx, CloudTimeouts t) {
     Promise<Reply> result = Promise.promise();
     RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(url)
       .setConnectTimeout(Math.min(t.connectMs(), ctx.remainingMs())).setHeaders(headers);
@@ -91,13 +94,13 @@ public final class UpstreamHttp {
     return result.future();
   }
 
-  private void exchange(HttpClientRequest request, List<Buffer> body, CallContext ctx, CloudTimeouts t, Promise<Reply> result) {
+  private void exchange(HttpClientRequest request, List<BodyPart> body, CallContext ctx, CloudTimeouts t, Promise<Reply> result) {
     Watchdog watchdog = new Watchdog(vertx, id, ctx.deadlineMs(), timeout -> {
       result.tryFail(timeout);
       request.reset();
     });
     result.future().onComplete(ar -> watchdog.cancel());
-    long length = body.stream().mapToLong(Buffer::length).sum();
+    long length = body.stream().mapToLong(BodyPart::length).sum();
     if (request.getMethod() != HttpMethod.GET || length > 0) {
       request.putHeader("content-length", Long.toString(length));
     }
@@ -109,8 +112,36 @@ public final class UpstreamHttp {
       }
     });
     watchdog.arm(t.firstByteMs(), "first byte");
-    for (Buffer part : body) {
-      request.write(part);
+    write(request, body, 0, 0, result.future());
+  }
+
+  /**
+   * Writes from part {@code part}, byte {@code offset} on, pausing whenever the connection's queue is full. An
+   * upstream that answers before the body is all sent (a refusal) gets the rest of it no more: the request is reset.
+   */
+  private void write(HttpClientRequest request, List<BodyPart> body, int part, long offset, Future<Reply> over) {
+    int p = part;
+    long at = offset;
+    while (p < body.size()) {
+      if (over.isComplete()) {
+        request.reset();
+        return;
+      }
+      BodyPart piece = body.get(p);
+      if (at >= piece.length()) {
+        p++;
+        at = 0;
+        continue;
+      }
+      long end = Math.min(piece.length(), at + BodyPart.SLICE);
+      request.write(piece.slice(at, end));
+      at = end;
+      if (request.writeQueueFull()) {
+        int nextPart = p;
+        long nextOffset = at;
+        request.drainHandler(v -> write(request, body, nextPart, nextOffset, over));
+        return;
+      }
     }
     request.end();
   }

@@ -3,6 +3,7 @@ package io.switchboard.asr.runpod;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.http.CloudErrors;
+import io.switchboard.asr.openai.BodyPart;
 import io.switchboard.asr.openai.UpstreamHttp;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.config.Secrets;
@@ -10,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 
@@ -45,7 +45,7 @@ final class RunPodJobs {
   }
 
   /** Runs one job to its end; the result is the job's {@code output} object. */
-  Future<JsonObject> run(List<Buffer> body, boolean async, CallContext ctx) {
+  Future<JsonObject> run(List<BodyPart> body, boolean async, CallContext ctx) {
     return new Job(ctx).start(body, async);
   }
 
@@ -67,7 +67,7 @@ final class RunPodJobs {
       this.ctx = ctx;
     }
 
-    Future<JsonObject> start(List<Buffer> body, boolean async) {
+    Future<JsonObject> start(List<BodyPart> body, boolean async) {
       String url;
       var timeouts = http.timeouts();
       if (async) {

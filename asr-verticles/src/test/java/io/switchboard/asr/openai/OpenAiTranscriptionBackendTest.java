@@ -173,6 +173,40 @@ class OpenAiTranscriptionBackendTest {
     assertEquals(1, segments.getJsonObject(1).getInteger("id"));
   }
 
+  /**
+   * A long upload as the web verticle hands it on (gathered in 1 MiB blocks, a composite buffer) goes up in slices
+   * and arrives byte for byte.
+   */
+  @Test
+  void aLargeUploadInBlocksReachesTheUpstreamWhole() throws Exception {
+    reply = ctx -> ctx.json(new JsonObject().put("text", "long"));
+    Buffer audio = TestAudio.wav(150, 16000);
+    await(backend.transcribe(request("whisper-1"), Base64AudioTest.inBlocks(audio, 1 << 20), ctx()));
+    Upload u = nextUpload();
+    assertEquals(audio.length(), u.bytes().length());
+    assertEquals(audio, u.bytes());
+  }
+
+  /**
+   * An upstream that refuses a large upload as soon as it sees the request, without reading the body (as a proxy
+   * enforcing a size limit does): the refusal is reported with its own code, not as a broken upload.
+   */
+  @Test
+  void aRefusalBeforeTheBodyIsReadEndsTheUpload() throws Exception {
+    JsonObject tooLarge = new JsonObject().put("error", new JsonObject()
+      .put("message", "Maximum content size limit (26214400) exceeded").put("type", "server_error").putNull("param").putNull("code"));
+    FakeUpstream early = FakeUpstream.start(vertx, router -> router.post("/v1/audio/transcriptions").handler(ctx ->
+      ctx.response().setStatusCode(413).putHeader("content-type", "application/json").end(tooLarge.encode())));
+    TranscriptionBackend b = create(new JsonObject().put("base_url", early.url("/v1")), Map.of("OPENAI_API_KEY", KEY));
+    try {
+      MeshException e = failure(b.transcribe(request("whisper-1"), TestAudio.wav(400, 16000), ctx()));
+      assertEquals(ErrorCode.PAYLOAD_TOO_LARGE, e.errorCode());
+    } finally {
+      await(b.stop());
+      early.close();
+    }
+  }
+
   @Test
   void gpt4oTranscribeAsksJsonAndGivesNoSegments() throws Exception {
     reply = ctx -> ctx.json(new JsonObject().put("text", "Hello mesh.")

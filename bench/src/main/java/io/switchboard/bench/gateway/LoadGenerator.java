@@ -113,7 +113,8 @@ public final class LoadGenerator {
               finishWhenIdle();
               return;
             }
-            long due = (now - startNanos) * rate / 1_000_000_000L;
+            // Request k is due at start + k / rate: every k up to (now - start) * rate is due now, one more than the quotient.
+            long due = (now - startNanos) * rate / 1_000_000_000L + 1;
             while (sent < due) {
               long intended = startNanos + sent * 1_000_000_000L / rate;
               sent++;

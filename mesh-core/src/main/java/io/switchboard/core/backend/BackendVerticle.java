@@ -1,6 +1,7 @@
 package io.switchboard.core.backend;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.AudioCodec;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
@@ -63,6 +64,7 @@ public final class BackendVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
+    AudioCodec.register(vertx);
     BackendDescriptor d = backend.descriptor();
     String instanceId = d.id() + "@" + UUID.randomUUID().toString().substring(0, 8);
     descriptor = d.withInstanceId(instanceId);

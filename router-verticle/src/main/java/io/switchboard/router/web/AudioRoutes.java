@@ -1,6 +1,7 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.AudioCodec;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
@@ -16,13 +17,13 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code POST /v1/audio/transcriptions} (OpenAI's multipart form, the file kept in memory once, bounded by the
- * upload limit) and {@code POST /v1/audio/speech} (audio written to the client as it arrives).
+ * {@code POST /v1/audio/transcriptions} (OpenAI's multipart form read as it streams in by {@link MultipartReader}:
+ * the file is held once, in blocks, bounded by the upload limit, and goes on the bus without being copied) and
+ * {@code POST /v1/audio/speech} (audio written to the client as it arrives).
  */
 final class AudioRoutes {
 
@@ -44,80 +45,98 @@ final class AudioRoutes {
     HttpServerRequest req = ctx.request();
     String contentType = req.getHeader("content-type");
     if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
-      edge.refuse(ctx, Capability.TRANSCRIBE, new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
-        "Content-Type must be multipart/form-data with a 'file' field"));
+      refuseUnread(ctx, new MeshException(ErrorCode.UNSUPPORTED_MEDIA, "Content-Type must be multipart/form-data with a 'file' field"));
       return;
     }
-    req.setExpectMultipart(true);
-    Buffer file = Buffer.buffer();
-    String[] fileMeta = new String[2];
-    List<String> otherFiles = new ArrayList<>();
-    boolean[] tooLarge = {false};
-    int[] fileParts = {0};
-    req.uploadHandler(upload -> {
-      if (!"file".equals(upload.name())) {
-        otherFiles.add(upload.name());
-        upload.handler(b -> { });
-        return;
+    String boundary = PartHeaders.boundary(contentType);
+    if (boundary == null) {
+      refuseUnread(ctx, MeshException.invalid("file", "Content-Type multipart/form-data needs a boundary parameter"));
+      return;
+    }
+    MultipartReader form = new MultipartReader(boundary, uploadLimit, contentLength(req));
+    boolean[] refused = {false};
+    req.handler(chunk -> {
+      if (refused[0]) {
+        return; // already answered: the rest of the body is read past, never kept
       }
-      if (++fileParts[0] > 1) {
-        upload.handler(b -> { }); // drained, never appended: two files must not become one audio stream
-        return;
+      try {
+        form.feed(chunk);
+      } catch (MeshException e) {
+        refused[0] = true;
+        edge.refuse(ctx, Capability.TRANSCRIBE, e);
       }
-      fileMeta[0] = upload.filename();
-      fileMeta[1] = upload.contentType();
-      upload.handler(chunk -> {
-        if (tooLarge[0]) {
-          return;
-        }
-        if (file.length() + chunk.length() > uploadLimit) {
-          tooLarge[0] = true;
-          edge.refuse(ctx, Capability.TRANSCRIBE, new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
-            "audio file exceeds the upload limit of " + uploadLimit + " bytes", "file"));
-          return;
-        }
-        file.appendBuffer(chunk);
-      });
     });
-    req.exceptionHandler(err -> HttpErrors.send(ctx.response(), MeshException.invalid("file", "malformed multipart body")));
+    req.exceptionHandler(err -> {
+      refused[0] = true;
+      HttpErrors.send(ctx.response(), MeshException.invalid("file", "malformed multipart body"));
+    });
     req.endHandler(v -> {
-      if (tooLarge[0] || ctx.response().ended()) {
+      if (refused[0] || ctx.response().ended()) {
         return;
       }
-      if (fileParts[0] > 1) {
-        edge.refuse(ctx, Capability.TRANSCRIBE, MeshException.invalid("file", "exactly one 'file' part is expected, got " + fileParts[0]));
+      try {
+        form.end();
+        if (form.fileParts() > 1) {
+          throw MeshException.invalid("file", "exactly one 'file' part is expected, got " + form.fileParts());
+        }
+      } catch (MeshException e) {
+        edge.refuse(ctx, Capability.TRANSCRIBE, e);
         return;
       }
       auth.authenticate(ctx).onComplete(authenticated -> {
         if (authenticated.failed()) {
           edge.refuse(ctx, Capability.TRANSCRIBE, authenticated.cause());
         } else {
-          send(ctx, file, fileMeta, otherFiles);
+          send(ctx, form);
         }
       });
     });
+    if ("100-continue".equalsIgnoreCase(req.getHeader("expect"))) {
+      req.response().writeContinue();
+    }
   }
 
-  /** The whole upload is in: validates the form and sends the audio to the router. */
-  private void send(RoutingContext ctx, Buffer file, String[] fileMeta, List<String> otherFiles) {
+  /** Refuses before reading the body: the body is still read past (not kept), so the connection stays usable. */
+  private void refuseUnread(RoutingContext ctx, MeshException e) {
+    ctx.request().handler(chunk -> { });
+    edge.refuse(ctx, Capability.TRANSCRIBE, e);
+  }
+
+  private static long contentLength(HttpServerRequest req) {
+    try {
+      String v = req.getHeader("content-length");
+      return v == null ? -1 : Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The whole upload is in: validates the form and sends the audio to the router with {@link AudioCodec}, so the
+   * router and a backend in this JVM read these same bytes rather than copies.
+   */
+  private void send(RoutingContext ctx, MultipartReader form) {
     HttpServerRequest req = ctx.request();
     try {
       JsonObject params = new JsonObject();
-      req.formAttributes().forEach(e -> params.put(e.getKey(), e.getValue()));
-      if (fileMeta[0] == null && file.length() == 0) {
-        throw MeshException.invalid("file", "'file' is required" + (otherFiles.isEmpty() ? "" : " (got file field(s): " + String.join(", ", otherFiles) + ")"));
+      form.fields().forEach(params::put);
+      PartHeaders part = form.filePart();
+      if (part == null) {
+        throw MeshException.invalid("file", "'file' is required" + (form.otherFiles().isEmpty() ? ""
+          : " (got file field(s): " + String.join(", ", form.otherFiles()) + ")"));
       }
+      Buffer file = form.file();
       if (file.length() == 0) {
         throw MeshException.invalid("file", "the uploaded file is empty");
       }
-      params.put("filename", fileMeta[0]);
-      if (fileMeta[1] != null) {
-        params.put("content_type", fileMeta[1]);
+      params.put("filename", part.filename());
+      if (part.contentType() != null) {
+        params.put("content_type", part.contentType());
       }
       PolicyHeaders.mergeInto(req.headers(), params);
       coerceNumbers(params);
       TranscriptionRequest request = TranscriptionRequest.fromJson(params);
-      DeliveryOptions options = WebVerticle.busOptions(ctx)
+      DeliveryOptions options = AudioCodec.options(WebVerticle.busOptions(ctx))
         .addHeader(TranscriptionRequest.PARAMS_HEADER, request.toJson().encode());
       vertx.eventBus().<Object>request(Addresses.TRANSCRIBE, file, options).onComplete(ar -> {
         if (ar.failed()) {

@@ -1,6 +1,7 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.AudioCodec;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
@@ -57,6 +58,7 @@ public final class WebVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
+    AudioCodec.register(vertx);
     JsonObject conf = config();
     UsageSettings usage = UsageSettings.fromJson(conf.getJsonObject("usage"));
     if (usage.requireKeys() && !usage.enabled()) {

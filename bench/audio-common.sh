@@ -1,0 +1,29 @@
+# Shared by bench/speech.sh and bench/upload.sh (sourced): JDK and flags from ./mesh, the classpath, process cleanup.
+# With --no-build nothing is built: Switchboard's modules run from their target/classes as they are (compile them
+# first, e.g. mvn -o -q -pl bench,router-verticle compile), and nothing is installed into ~/.m2.
+# MODULES_FROM=DIR takes the modules' target/classes from another checkout (e.g. `git archive` of the commit before a
+# change, compiled there) while the benchmark's own classes stay these: a before/after on the same harness.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
+find_jdk
+JAVA="$JAVA_HOME/bin/java"
+if [ "${NO_BUILD:-false}" != true ]; then
+  ./mesh build >/dev/null
+fi
+# Switchboard's own modules from their target/classes, the rest from the local Maven repository.
+CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout | tr ':' '\n' \
+  | sed -E "s#^.*/io/switchboard/([a-z-]+)/[^/]+/[^/]+\.jar\$#${MODULES_FROM:-$ROOT}/\1/target/classes#" | awk '!seen[$0]++' | paste -sd:):bench/target/classes"
+mkdir -p bench/results
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+await_ready() { # await_ready PORT LOG
+  for _ in $(seq 1 240); do
+    curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "node on $1 did not become ready; see $2" >&2
+  exit 1
+}

@@ -1,0 +1,291 @@
+package io.switchboard.router.web;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a {@code multipart/form-data} body (RFC 7578 on RFC 2046 section 5.1) as it streams in, holding only what
+ * the form needs: text fields (at most {@value #MAX_FIELDS}, each at most {@value #MAX_FIELD_BYTES} bytes), and the
+ * first file part named {@code file} in an {@link UploadBuffer} bounded by the upload limit. Other file parts are
+ * counted and dropped. What is still undecided between two reads (the start of a possible boundary, a part's
+ * headers) is a few bytes, at most {@value #MAX_HEADER_BYTES}. Vert.x's form decoder, by contrast, keeps up to
+ * 10 MiB of already-decoded body in a buffer of its own while the file streams through it.
+ *
+ * <p>{@link #feed} and {@link #end} throw {@link MeshException}: {@link ErrorCode#PAYLOAD_TOO_LARGE} when the file
+ * passes the limit, {@link ErrorCode#INVALID_REQUEST} (param {@code file}) for a body that is not well-formed.
+ * After a failure the reader must not be fed again.
+ */
+final class MultipartReader {
+
+  static final int MAX_FIELDS = 100;
+  static final int MAX_FIELD_BYTES = 64 * 1024;
+  static final int MAX_HEADER_BYTES = 16 * 1024;
+  static final int MAX_PREAMBLE_BYTES = 64 * 1024;
+  private static final byte[] HEADERS_END = {'\r', '\n', '\r', '\n'};
+
+  private enum State { PREAMBLE, AFTER_BOUNDARY, HEADERS, BODY, EPILOGUE }
+
+  /** Where a part's bytes go. */
+  private interface Sink {
+    void data(ByteBuf bytes);
+
+    default void end() {
+    }
+  }
+
+  private static final Sink DROP = bytes -> { };
+
+  /** {@code CRLF "--" boundary}: the body is read as if it began with CRLF, so the first boundary matches too. */
+  private final byte[] delimiter;
+  private final long uploadLimit;
+  private final long contentLength;
+  private final Map<String, String> fields = new LinkedHashMap<>();
+  private final List<String> otherFiles = new ArrayList<>();
+  private State state = State.PREAMBLE;
+  private ByteBuf carry = Unpooled.wrappedBuffer(new byte[]{'\r', '\n'});
+  private long received;
+  private long preamble;
+  private Sink sink;
+  private int fileParts;
+  private PartHeaders filePart;
+  private UploadBuffer file;
+
+  /** @param contentLength the request's declared length, -1 when it has none (chunked) */
+  MultipartReader(String boundary, long uploadLimit, long contentLength) {
+    this.delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+    this.uploadLimit = uploadLimit;
+    this.contentLength = contentLength;
+  }
+
+  static MeshException malformed(String why) {
+    return MeshException.invalid("file", "malformed multipart body: " + why);
+  }
+
+  /** Text fields by name (the last of a repeated name wins). */
+  Map<String, String> fields() {
+    return fields;
+  }
+
+  /** Names of file parts other than {@code file}. */
+  List<String> otherFiles() {
+    return otherFiles;
+  }
+
+  /** How many file parts named {@code file} came. */
+  int fileParts() {
+    return fileParts;
+  }
+
+  /** The first {@code file} part's headers, or null when none came. */
+  PartHeaders filePart() {
+    return filePart;
+  }
+
+  /** The first {@code file} part's bytes (no copy of what was received), or null when none came. */
+  Buffer file() {
+    return file == null ? null : file.toBuffer();
+  }
+
+  void feed(Buffer chunk) {
+    ByteBuf data = ((BufferInternal) chunk).getByteBuf();
+    received += data.readableBytes();
+    ByteBuf in = carry == null ? data : Unpooled.wrappedBuffer(carry, data);
+    carry = null;
+    while (step(in)) {
+      // each step consumes a boundary, a part's headers or data; it returns false when it needs more bytes
+    }
+    if (in.isReadable() && state != State.EPILOGUE) {
+      carry = Unpooled.copiedBuffer(in);
+    }
+  }
+
+  void end() {
+    if (state == State.PREAMBLE) {
+      throw malformed("no part uses the boundary given in Content-Type");
+    }
+    if (state != State.EPILOGUE) {
+      throw malformed("the body ended before its closing boundary");
+    }
+  }
+
+  private boolean step(ByteBuf in) {
+    return switch (state) {
+      case PREAMBLE -> preamble(in);
+      case AFTER_BOUNDARY -> afterBoundary(in);
+      case HEADERS -> headers(in);
+      case BODY -> body(in);
+      case EPILOGUE -> {
+        in.skipBytes(in.readableBytes());
+        yield false;
+      }
+    };
+  }
+
+  private boolean preamble(ByteBuf in) {
+    int at = indexOf(in, delimiter);
+    if (at < 0) {
+      int drop = Math.max(0, in.readableBytes() - (delimiter.length - 1));
+      in.skipBytes(drop);
+      preamble += drop;
+      if (preamble > MAX_PREAMBLE_BYTES) {
+        throw malformed("no part uses the boundary given in Content-Type");
+      }
+      return false;
+    }
+    in.readerIndex(at + delimiter.length);
+    state = State.AFTER_BOUNDARY;
+    return true;
+  }
+
+  /** After a boundary: {@code --} ends the body; else optional spaces or tabs, CRLF, and a part's headers. */
+  private boolean afterBoundary(ByteBuf in) {
+    int r = in.readerIndex();
+    if (in.readableBytes() < 2) {
+      return false;
+    }
+    if (in.getByte(r) == '-' && in.getByte(r + 1) == '-') {
+      state = State.EPILOGUE;
+      in.skipBytes(in.readableBytes());
+      return false;
+    }
+    int i = r;
+    while (i < in.writerIndex() && (in.getByte(i) == ' ' || in.getByte(i) == '\t')) {
+      i++;
+    }
+    if (i - r > 64) {
+      throw malformed("unexpected bytes after a boundary");
+    }
+    if (in.writerIndex() - i < 2) {
+      return false;
+    }
+    if (in.getByte(i) != '\r' || in.getByte(i + 1) != '\n') {
+      throw malformed("unexpected bytes after a boundary");
+    }
+    in.readerIndex(i + 2);
+    state = State.HEADERS;
+    return true;
+  }
+
+  private boolean headers(ByteBuf in) {
+    int r = in.readerIndex();
+    int end;
+    if (in.readableBytes() >= 2 && in.getByte(r) == '\r' && in.getByte(r + 1) == '\n') {
+      end = r - 2; // no header lines at all: the blank line comes first
+    } else {
+      end = indexOf(in, HEADERS_END);
+    }
+    if (end < 0 || end - r > MAX_HEADER_BYTES) {
+      if (in.readableBytes() > MAX_HEADER_BYTES) {
+        throw malformed("a part's headers are longer than " + MAX_HEADER_BYTES + " bytes");
+      }
+      return false;
+    }
+    String block = end > r ? in.toString(r, end - r, StandardCharsets.UTF_8) : "";
+    in.readerIndex(end + HEADERS_END.length);
+    startPart(PartHeaders.parse(block), in.readableBytes());
+    state = State.BODY;
+    return true;
+  }
+
+  private boolean body(ByteBuf in) {
+    int at = indexOf(in, delimiter);
+    int until = at >= 0 ? at : in.writerIndex() - (delimiter.length - 1);
+    if (until > in.readerIndex()) {
+      sink.data(in.slice(in.readerIndex(), until - in.readerIndex()));
+      in.readerIndex(until);
+    }
+    if (at < 0) {
+      return false;
+    }
+    in.readerIndex(at + delimiter.length);
+    sink.end();
+    sink = null;
+    state = State.AFTER_BOUNDARY;
+    return true;
+  }
+
+  private void startPart(PartHeaders part, int unread) {
+    if (part.filename() == null) {
+      if (fields.size() >= MAX_FIELDS && !fields.containsKey(part.name())) {
+        throw malformed("more than " + MAX_FIELDS + " form fields");
+      }
+      sink = new FieldSink(part.name());
+    } else if (!part.name().equals("file")) {
+      otherFiles.add(part.name());
+      sink = DROP;
+    } else if (++fileParts > 1) {
+      sink = DROP; // drained, never appended: two files must not become one audio stream
+    } else {
+      filePart = part;
+      // The rest of the declared body bounds the file: blocks are cut to it, but only filled as bytes arrive.
+      file = new UploadBuffer(contentLength < 0 ? -1 : Math.max(0, contentLength - received + unread));
+      sink = this::fileData;
+    }
+  }
+
+  private void fileData(ByteBuf bytes) {
+    if (file.length() + bytes.readableBytes() > uploadLimit) {
+      file = null; // what was gathered is garbage now; the rest of the body is only read past
+      throw new MeshException(ErrorCode.PAYLOAD_TOO_LARGE, "audio file exceeds the upload limit of " + uploadLimit + " bytes", "file");
+    }
+    file.append(bytes);
+  }
+
+  /** A text field, decoded as UTF-8 at its end. */
+  private final class FieldSink implements Sink {
+    private final String name;
+    private final ByteBuf value = Unpooled.buffer(64, MAX_FIELD_BYTES);
+
+    FieldSink(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public void data(ByteBuf bytes) {
+      if (value.readableBytes() + bytes.readableBytes() > MAX_FIELD_BYTES) {
+        throw MeshException.invalid(name, "form field '" + name + "' is longer than " + MAX_FIELD_BYTES + " bytes");
+      }
+      value.writeBytes(bytes);
+    }
+
+    @Override
+    public void end() {
+      fields.put(name, value.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Where {@code needle} starts in the readable bytes of {@code in}, or -1. Candidate starts are found with Netty's
+   * byte scan for the needle's first byte. The delimiter starts with CR and a boundary never contains another, so
+   * its partial matches cannot overlap: the search over a file's bytes is linear whatever the file holds.
+   */
+  private static int indexOf(ByteBuf in, byte[] needle) {
+    int from = in.readerIndex();
+    int last = in.writerIndex() - needle.length;
+    while (from <= last) {
+      int cr = in.indexOf(from, last + 1, needle[0]);
+      if (cr < 0) {
+        return -1;
+      }
+      int i = 1;
+      while (i < needle.length && in.getByte(cr + i) == needle[i]) {
+        i++;
+      }
+      if (i == needle.length) {
+        return cr;
+      }
+      from = cr + 1;
+    }
+    return -1;
+  }
+}

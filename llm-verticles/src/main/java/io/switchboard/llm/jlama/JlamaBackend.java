@@ -45,8 +45,7 @@ public final class JlamaBackend implements ChatBackend {
   private final AtomicInteger active = new AtomicInteger();
 
   JlamaBackend(Vertx vertx, JlamaSettings settings) {
-    this(vertx, settings, () -> JlamaEngine.load(settings.modelDir(), settings.workingDType(), settings.workingQType(), settings.quantizeTo(),
-      settings.vectorKernel()));
+    this(vertx, settings, () -> JlamaEngine.load(settings.modelDir(), settings.workingDType(), settings.workingQType(), settings.quantizeTo()));
   }
 
   /** {@code loader} runs on a worker at start; tests hand a gated one to watch the loading state. */

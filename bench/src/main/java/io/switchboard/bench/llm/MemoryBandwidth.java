@@ -10,23 +10,36 @@ import java.util.concurrent.CyclicBarrier;
  * their own with {@link Arrays#mismatch(long[], long[])}, a JIT intrinsic that reads both with the widest SIMD loads
  * the CPU has (so the reading, not the arithmetic, is the limit), best of several passes. This is the ceiling for
  * token generation, which streams every weight once per token. Plain Java on purpose: the bench module compiles
- * without the incubator Vector API.
+ * without the incubator Vector API. One instance keeps its arrays so a run can measure again next to the
+ * generation: the machine is shared and its bandwidth moves with the neighbours' load.
  */
 final class MemoryBandwidth {
 
-  private MemoryBandwidth() {
-  }
+  private final long[][] left;
+  private final long[][] right;
+  private final long bytesPerThread;
 
-  /** Bytes per second. */
-  static double measure(int threads, long bytesPerThread, int passes) throws Exception {
-    long[][] left = new long[threads][];
-    long[][] right = new long[threads][];
+  /** {@code threads} pairs of arrays of {@code bytesPerThread} bytes in all per thread, kept for repeated measurements. */
+  MemoryBandwidth(int threads, long bytesPerThread) {
+    this.bytesPerThread = bytesPerThread;
+    left = new long[threads][];
+    right = new long[threads][];
     for (int t = 0; t < threads; t++) {
       left[t] = new long[(int) (bytesPerThread / 16)];
       right[t] = new long[(int) (bytesPerThread / 16)];
       Arrays.fill(left[t], 1L);
       Arrays.fill(right[t], 1L);
     }
+  }
+
+  /** Bytes per second: one measurement of {@code passes} passes. */
+  static double measure(int threads, long bytesPerThread, int passes) throws Exception {
+    return new MemoryBandwidth(threads, bytesPerThread).best(passes);
+  }
+
+  /** Bytes per second, the best of {@code passes} passes over all arrays at once. */
+  double best(int passes) throws Exception {
+    int threads = left.length;
     double best = 0;
     for (int p = 0; p < passes; p++) {
       CyclicBarrier start = new CyclicBarrier(threads + 1);

@@ -45,7 +45,8 @@ public final class JlamaBackend implements ChatBackend {
   private final AtomicInteger active = new AtomicInteger();
 
   JlamaBackend(Vertx vertx, JlamaSettings settings) {
-    this(vertx, settings, () -> JlamaEngine.load(settings.modelDir(), settings.workingDType(), settings.workingQType(), settings.quantizeTo()));
+    this(vertx, settings, () -> JlamaEngine.load(settings.modelDir(), settings.workingDType(), settings.workingQType(), settings.quantizeTo(),
+      settings.vectorKernel()));
   }
 
   /** {@code loader} runs on a worker at start; tests hand a gated one to watch the loading state. */

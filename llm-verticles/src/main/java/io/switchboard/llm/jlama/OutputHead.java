@@ -8,6 +8,7 @@ import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.operations.TensorOperations;
 import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
+import io.switchboard.llm.jlama.decode.Q4VectorOps;
 
 import java.lang.reflect.Field;
 import java.nio.ByteOrder;
@@ -15,10 +16,11 @@ import java.nio.ByteOrder;
 /**
  * The model's last step: final norm, output projection to one logit per vocabulary entry, the model's logit scaling
  * and soft-capping, and the argmax. Jlama's own {@code sample} multiplies the output matrix with unquantized F32
- * activations, which against Q4 weights is 2-6 times slower than the I8 activations its transformer blocks use; the
- * output matrix is the largest single matrix of small models, so this does what the blocks do. The output layer is
- * a protected field of Jlama's model, read once by reflection; when that fails (another Jlama version) Jlama's
- * {@code sample} computes the logits instead.
+ * activations, which against Q4 weights on Jlama's kernels is 2-6 times slower than the I8 activations its
+ * transformer blocks use; the output matrix is the largest single matrix of small models, so on Jlama's kernels this
+ * does what the blocks do. With the vector kernel ({@link Q4VectorOps}) F32 is the fast case, so activations stay F32.
+ * The output layer is a protected field of Jlama's model, read once by reflection; when that fails (another Jlama
+ * version) Jlama's {@code sample} computes the logits instead.
  */
 @SuppressWarnings("rawtypes")
 final class OutputHead {
@@ -39,7 +41,7 @@ final class OutputHead {
     try {
       SampleOutput out = (SampleOutput) field("sampleOutput").get(model);
       DType workingQ = (DType) field("workingQType").get(model);
-      boolean quantize = out.getOutputLogitsWeights().dType() == DType.Q4 && workingQ == DType.I8;
+      boolean quantize = out.getOutputLogitsWeights().dType() == DType.Q4 && workingQ == DType.I8 && !Q4VectorOps.active();
       return new OutputHead(model, out, quantize ? DType.I8 : null);
     } catch (ReflectiveOperationException | RuntimeException e) {
       LOG.log(System.Logger.Level.INFO, "jlama output layer not reachable ({0}); using Jlama's sampler for logits", e.toString());
@@ -79,6 +81,14 @@ final class OutputHead {
       }
     }
     copy(scratch, into);
+    return finish(c, into);
+  }
+
+  /**
+   * Applies the model's logit scaling and soft-capping to raw output-layer logits in place and returns the argmax, or
+   * -1 when no logit is a number.
+   */
+  static int finish(Config c, float[] into) {
     if (c.logitMultiplier != null) {
       float inv = 1f / c.logitMultiplier;
       for (int i = 0; i < into.length; i++) {

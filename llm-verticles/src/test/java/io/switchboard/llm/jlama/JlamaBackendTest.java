@@ -237,4 +237,14 @@ class JlamaBackendTest {
     q.json().put("quantize", "Q8");
     assertTrue(assertThrows(IllegalArgumentException.class, () -> JlamaSettings.from(q, dir)).getMessage().contains("quantize"));
   }
+
+  @Test
+  void theQ4KernelIsVectorUnlessConfSaysJlama() {
+    assertTrue(JlamaSettings.from(conf("default"), dir).vectorKernel());
+    BackendConfig j = conf("j");
+    j.json().put("q4_kernel", "Jlama");
+    assertFalse(JlamaSettings.from(j, dir).vectorKernel());
+    j.json().put("q4_kernel", "fast");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> JlamaSettings.from(j, dir)).getMessage().contains("q4_kernel"));
+  }
 }

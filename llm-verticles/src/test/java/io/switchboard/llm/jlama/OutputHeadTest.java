@@ -7,6 +7,7 @@ import com.github.tjake.jlama.safetensors.SafeTensorSupport;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
 import io.switchboard.api.ChatMessage;
+import io.switchboard.llm.jlama.decode.Q4VectorOps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,13 +64,27 @@ class OutputHeadTest {
   }
 
   @Test
-  void q4WeightsGetI8ActivationsAndNearlyTheSameLogits() throws Exception {
+  void q4WeightsGetI8ActivationsOnJlamasKernelsAndNearlyTheSameLogits() throws Exception {
     Path q4 = JlamaModels.quantize(TinyLlama.write(dir.resolve("wide"), "F32", 512), DType.Q4);
     assertEquals(dir.resolve("wide-JQ4"), q4);
     AbstractModel m = load(q4, DType.I8, Optional.empty());
-    OutputHead head = OutputHead.of(m);
-    assertTrue(head.quantizesActivations());
-    float[][] l = bothLogits(m, head);
+    boolean kernel = Q4VectorOps.active();
+    try {
+      Q4VectorOps.use(false);
+      OutputHead head = OutputHead.of(m);
+      assertTrue(head.quantizesActivations());
+      assertNearlyEqual(bothLogits(m, head));
+      Q4VectorOps.use(true);
+      OutputHead vector = OutputHead.of(m);
+      assertEquals(!Q4VectorOps.active(), vector.quantizesActivations(), "the vector kernel takes F32 activations");
+      assertNearlyEqual(bothLogits(m, vector));
+    } finally {
+      Q4VectorOps.use(kernel);
+      m.close();
+    }
+  }
+
+  private static void assertNearlyEqual(float[][] l) {
     double dot = 0;
     double a = 0;
     double b = 0;
@@ -79,7 +94,6 @@ class OutputHeadTest {
       b += l[1][i] * l[1][i];
     }
     assertTrue(dot / Math.sqrt(a * b) > 0.99, "cosine " + dot / Math.sqrt(a * b));
-    m.close();
   }
 
   @Test

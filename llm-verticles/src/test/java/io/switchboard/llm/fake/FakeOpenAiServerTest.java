@@ -1,6 +1,8 @@
 package io.switchboard.llm.fake;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -29,6 +31,13 @@ class FakeOpenAiServerTest {
 
   private FakeOpenAiServer fake;
   private HttpClient client;
+  /**
+   * The one event-loop context the client is used on. Vert.x 5.0.8's HttpClient, called straight from a thread that
+   * is not Vert.x's (this test's), now and then never sends a request or never completes its response (measured
+   * with a plain server and client: 4 of 2,400 sequential calls hung from the JUnit thread, 0 of 2,400 from a
+   * context); Switchboard's own code always calls it on a context.
+   */
+  private Context context;
 
   /** A status, the headers that matter and the whole body. */
   private record Reply(int status, String contentType, String retryAfter, String body) {
@@ -41,6 +50,7 @@ class FakeOpenAiServerTest {
   void setUp(Vertx vertx) throws Exception {
     fake = get(FakeOpenAiServer.start(vertx));
     client = vertx.createHttpClient();
+    context = vertx.getOrCreateContext();
   }
 
   @AfterEach
@@ -58,10 +68,12 @@ class FakeOpenAiServerTest {
     if (key != null) {
       o.putHeader("Authorization", "Bearer " + key);
     }
-    Future<Reply> reply = client.request(o)
+    Promise<Reply> reply = Promise.promise();
+    context.runOnContext(v -> client.request(o)
       .compose(req -> body == null ? req.send() : req.send(body.toBuffer()))
-      .compose(resp -> resp.body().map(b -> reply(resp, b)));
-    return get(reply);
+      .compose(resp -> resp.body().map(b -> reply(resp, b)))
+      .onComplete(reply));
+    return get(reply.future());
   }
 
   private static Reply reply(HttpClientResponse resp, Buffer body) {

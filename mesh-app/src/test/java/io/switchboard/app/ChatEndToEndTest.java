@@ -3,8 +3,10 @@ package io.switchboard.app;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
+import io.switchboard.core.testkit.OnContext;
 import io.switchboard.llm.fake.Behaviour;
 import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -43,6 +45,7 @@ class ChatEndToEndTest {
   private FakeOpenAiServer primary;
   private FakeOpenAiServer secondary;
   private WebClient client;
+  private Context context;
   private int port;
   private LogCapture logs;
 
@@ -65,6 +68,7 @@ class ChatEndToEndTest {
     port = started.httpPort();
     assertEquals("ABSENT_KEY not set", started.backends().stream().filter(o -> o.id().equals("absent")).findFirst().orElseThrow().reason());
     client = WebClient.create(vertx);
+    context = vertx.getOrCreateContext();
     awaitReady();
   }
 
@@ -83,7 +87,7 @@ class ChatEndToEndTest {
 
   private void awaitReady() throws Exception {
     for (int i = 0; i < 200; i++) {
-      JsonObject ready = client.get(port, "127.0.0.1", "/health/ready").send().await(5, TimeUnit.SECONDS).bodyAsJsonObject();
+      JsonObject ready = OnContext.start(context, () -> client.get(port, "127.0.0.1", "/health/ready").send()).await(5, TimeUnit.SECONDS).bodyAsJsonObject();
       if (ready.getInteger("live_backends", 0) >= 2) {
         return;
       }
@@ -98,8 +102,8 @@ class ChatEndToEndTest {
   }
 
   private HttpResponse<Buffer> post(JsonObject body) throws Exception {
-    return client.post(port, "127.0.0.1", "/v1/chat/completions").putHeader("content-type", "application/json")
-      .sendBuffer(body.toBuffer()).await(15, TimeUnit.SECONDS);
+    return OnContext.start(context, () -> client.post(port, "127.0.0.1", "/v1/chat/completions").putHeader("content-type", "application/json")
+      .sendBuffer(body.toBuffer())).await(15, TimeUnit.SECONDS);
   }
 
   /** The content deltas of an SSE body, in order; the last event must be [DONE]. */
@@ -214,8 +218,8 @@ class ChatEndToEndTest {
     secondary.requireKey("sk-also-not-the-right-one-0");
     HttpResponse<Buffer> failed = post(request(false));
     HttpResponse<Buffer> failedStream = post(request(true));
-    String models = client.get(port, "127.0.0.1", "/v1/models").send().await(5, TimeUnit.SECONDS).bodyAsString();
-    String ready = client.get(port, "127.0.0.1", "/health/ready").send().await(5, TimeUnit.SECONDS).bodyAsString();
+    String models = OnContext.start(context, () -> client.get(port, "127.0.0.1", "/v1/models").send()).await(5, TimeUnit.SECONDS).bodyAsString();
+    String ready = OnContext.start(context, () -> client.get(port, "127.0.0.1", "/health/ready").send()).await(5, TimeUnit.SECONDS).bodyAsString();
     assertEquals(502, failed.statusCode(), failed.bodyAsString());
     String everything = failed.bodyAsString() + failed.headers() + failedStream.bodyAsString() + models + ready + String.join("\n", logs.lines());
     assertFalse(everything.contains(SECRET), "the key leaked");

@@ -1,5 +1,7 @@
 package io.switchboard.app;
 
+import io.switchboard.core.testkit.OnContext;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
@@ -34,15 +36,18 @@ class MetricsEndpointTest {
     Vertx vertx = node.vertx();
     try {
       WebClient client = WebClient.create(vertx);
+      Context context = vertx.getOrCreateContext();
       // one request through the HTTP server first, so its meters exist
-      assertEquals(200, client.get(node.httpPort(), "127.0.0.1", "/health/live").send().await(5, TimeUnit.SECONDS).statusCode());
-      HttpResponse<Buffer> res = client.get(node.httpPort(), "127.0.0.1", "/metrics").send().await(5, TimeUnit.SECONDS);
+      assertEquals(200, OnContext.start(context, () -> client.get(node.httpPort(), "127.0.0.1", "/health/live").send())
+        .await(5, TimeUnit.SECONDS).statusCode());
+      HttpResponse<Buffer> res = OnContext.start(context, () -> client.get(node.httpPort(), "127.0.0.1", "/metrics").send()).await(5, TimeUnit.SECONDS);
       assertEquals(200, res.statusCode());
       assertTrue(res.getHeader("content-type").startsWith("text/plain"), res.getHeader("content-type"));
       String text = res.bodyAsString();
       assertTrue(text.contains("# TYPE vertx_http_server_requests_total counter"), text.substring(0, Math.min(2000, text.length())));
       assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics are on");
-      HttpResponse<Buffer> ready = client.get(node.httpPort(), "127.0.0.1", "/health/ready").send().await(5, TimeUnit.SECONDS);
+      HttpResponse<Buffer> ready = OnContext.start(context, () -> client.get(node.httpPort(), "127.0.0.1", "/health/ready").send())
+        .await(5, TimeUnit.SECONDS);
       assertEquals(503, ready.statusCode(), "no live backend: not ready");
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);

@@ -3,6 +3,7 @@ package io.switchboard.router;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -80,8 +81,8 @@ class ClusterAudioTest {
       .appendString("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n")
       .appendString("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"call.wav\"\r\n\r\n")
       .appendBuffer(file).appendString("\r\n--" + BOUNDARY + "--\r\n");
-    HttpResponse<Buffer> res = WebClient.create(cluster.a).post(web, "127.0.0.1", "/v1/audio/transcriptions")
-      .putHeader("content-type", "multipart/form-data; boundary=" + BOUNDARY).sendBuffer(form).await(60, TimeUnit.SECONDS);
+    HttpResponse<Buffer> res = OnContext.start(cluster.a, () -> WebClient.create(cluster.a).post(web, "127.0.0.1", "/v1/audio/transcriptions")
+      .putHeader("content-type", "multipart/form-data; boundary=" + BOUNDARY).sendBuffer(form)).await(60, TimeUnit.SECONDS);
     assertEquals(200, res.statusCode(), res.bodyAsString());
     assertEquals(RecordingTranscriptionBackend.textFor(file), res.bodyAsJsonObject().getString("text"));
     assertEquals("remote-asr", res.getHeader("x-switchboard-backend"));

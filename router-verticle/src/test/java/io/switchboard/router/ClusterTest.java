@@ -5,7 +5,9 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.web.WebVerticle;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,6 +55,8 @@ class ClusterTest {
   private ScriptedChatBackend capped;
   private int webA;
   private int webB;
+  /** One event-loop context per node, on which the tests start their HTTP requests (see {@link OnContext}). */
+  private final Map<Vertx, Context> contexts = new HashMap<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -171,7 +176,8 @@ class ClusterTest {
     if (token != null) {
       req.putHeader("authorization", "Bearer " + token);
     }
-    return (body == null ? req.send() : req.sendJsonObject(body)).await(20, TimeUnit.SECONDS);
+    Context context = contexts.computeIfAbsent(v, Vertx::getOrCreateContext);
+    return OnContext.start(context, () -> body == null ? req.send() : req.sendJsonObject(body)).await(20, TimeUnit.SECONDS);
   }
 
   private JsonObject provider(JsonObject status, String id) {
@@ -218,9 +224,10 @@ class ClusterTest {
       assertTrue(alphaOnB.containsKey(key), "status has " + key + ": " + alphaOnB);
     }
 
-    HttpResponse<Buffer> chat = WebClient.create(cluster.b).post(webB, "127.0.0.1", "/v1/chat/completions")
+    Context onB = contexts.computeIfAbsent(cluster.b, Vertx::getOrCreateContext);
+    HttpResponse<Buffer> chat = OnContext.start(onB, () -> WebClient.create(cluster.b).post(webB, "127.0.0.1", "/v1/chat/completions")
       .sendJsonObject(new JsonObject().put("model", "m1")
-        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")))).await(20, TimeUnit.SECONDS);
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))))).await(20, TimeUnit.SECONDS);
     assertEquals(200, chat.statusCode(), chat.bodyAsString());
     assertEquals("beta", chat.getHeader(RequestRouter.BACKEND_HEADER));
     assertTrue(chat.getHeader(RequestRouter.ROUTE_HEADER).contains("alpha(disabled by admin)"), chat.getHeader(RequestRouter.ROUTE_HEADER));

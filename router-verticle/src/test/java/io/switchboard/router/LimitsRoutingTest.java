@@ -3,6 +3,7 @@ package io.switchboard.router;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StreamProtocol;
+import io.switchboard.core.testkit.OnContext;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -52,8 +53,8 @@ class LimitsRoutingTest {
     assertTrue(reason.startsWith("rpm limit 5/min reached"), reason);
     assertEquals(5, capped.served.get());
 
-    HttpResponse<Buffer> res = WebClient.create(vertx).post(mesh.port, "127.0.0.1", "/v1/chat/completions")
-      .sendJsonObject(chat().put("provider", "capped")).await(10, TimeUnit.SECONDS);
+    HttpResponse<Buffer> res = OnContext.start(vertx, () -> WebClient.create(vertx).post(mesh.port, "127.0.0.1", "/v1/chat/completions")
+      .sendJsonObject(chat().put("provider", "capped"))).await(10, TimeUnit.SECONDS);
     assertEquals(429, res.statusCode(), res.bodyAsString());
     assertNotNull(res.getHeader("retry-after"));
     assertTrue(Long.parseLong(res.getHeader("retry-after")) >= 1 && Long.parseLong(res.getHeader("retry-after")) <= 60);

@@ -162,11 +162,11 @@ class EmbeddingsHttpTest {
 
   @Test
   void notJsonIs415AndBrokenJsonIs400() throws Exception {
-    HttpResponse<Buffer> text = node.post("/v1/embeddings").putHeader("content-type", "text/plain")
-      .sendBuffer(Buffer.buffer("embed me")).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
+    HttpResponse<Buffer> text = node.onContext(() -> node.post("/v1/embeddings").putHeader("content-type", "text/plain")
+      .sendBuffer(Buffer.buffer("embed me"))).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
     HttpTestNode.error(text, 415);
-    HttpResponse<Buffer> broken = node.post("/v1/embeddings").putHeader("content-type", "application/json")
-      .sendBuffer(Buffer.buffer("{\"model\": \"embed-small\", \"input\": ")).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
+    HttpResponse<Buffer> broken = node.onContext(() -> node.post("/v1/embeddings").putHeader("content-type", "application/json")
+      .sendBuffer(Buffer.buffer("{\"model\": \"embed-small\", \"input\": "))).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
     HttpTestNode.error(broken, 400);
     assertEquals(0, fake.requestCount());
   }

@@ -3,6 +3,9 @@ package io.switchboard.app.http;
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.core.backend.BackendDeployer;
+import io.switchboard.core.testkit.OnContext;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,12 +38,19 @@ final class HttpTestNode {
   final MeshNode.Started started;
   final int port;
   final WebClient client;
+  private final Context context;
 
   private HttpTestNode(Vertx vertx, MeshNode.Started started, WebClient client) {
     this.vertx = vertx;
     this.started = started;
     this.port = started.httpPort();
     this.client = client;
+    this.context = vertx.getOrCreateContext();
+  }
+
+  /** Starts {@code call} (an HTTP request) on this node's one event-loop context, as {@link OnContext#start} does. */
+  <T> Future<T> onContext(Supplier<Future<T>> call) {
+    return OnContext.start(context, call);
   }
 
   /** Starts a node whose {@code http} section is {@code http} over the test defaults; every backend must start. */
@@ -63,7 +74,8 @@ final class HttpTestNode {
   private void awaitLive(int expected) throws Exception {
     int live = 0;
     for (int i = 0; i < 400; i++) {
-      JsonObject ready = client.get(port, "127.0.0.1", "/health/ready").send().await(WAIT_S, TimeUnit.SECONDS).bodyAsJsonObject();
+      JsonObject ready = onContext(() -> client.get(port, "127.0.0.1", "/health/ready").send())
+        .await(WAIT_S, TimeUnit.SECONDS).bodyAsJsonObject();
       live = ready.getInteger("live_backends", 0);
       if (live >= expected) {
         return;
@@ -78,13 +90,14 @@ final class HttpTestNode {
   }
 
   HttpResponse<Buffer> postJson(String path, JsonObject body) throws Exception {
-    return post(path).putHeader("content-type", "application/json").sendBuffer(body.toBuffer()).await(WAIT_S, TimeUnit.SECONDS);
+    return onContext(() -> post(path).putHeader("content-type", "application/json").sendBuffer(body.toBuffer()))
+      .await(WAIT_S, TimeUnit.SECONDS);
   }
 
   HttpResponse<Buffer> postMultipart(String path, Multipart form, Map<String, String> headers) throws Exception {
     HttpRequest<Buffer> req = post(path).putHeader("content-type", form.contentType());
     headers.forEach(req::putHeader);
-    return req.sendBuffer(form.body()).await(WAIT_S, TimeUnit.SECONDS);
+    return onContext(() -> req.sendBuffer(form.body())).await(WAIT_S, TimeUnit.SECONDS);
   }
 
   /** The OpenAI error object of a failed response, after checking the status and that it is OpenAI's shape. */

@@ -109,7 +109,7 @@ class OpenAiSdkShapesHttpTest {
   private static HttpResponse<Buffer> send(String path, Buffer body, Map<String, String> headers) throws Exception {
     HttpRequest<Buffer> req = node.post(path).putHeader("content-type", "application/json").putHeader("authorization", "Bearer sk-client-side");
     headers.forEach(req::putHeader);
-    return req.sendBuffer(body).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
+    return node.onContext(() -> req.sendBuffer(body)).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
   }
 
   /** The body the upstream must receive: the SDK's, with the model alias resolved. */

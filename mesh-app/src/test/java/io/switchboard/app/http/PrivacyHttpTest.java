@@ -82,7 +82,7 @@ class PrivacyHttpTest {
     } else {
       body.put("privacy", privacy);
     }
-    return req.sendBuffer(body.toBuffer());
+    return node.onContext(() -> req.sendBuffer(body.toBuffer()));
   }
 
   private static boolean localOnly(int i) {

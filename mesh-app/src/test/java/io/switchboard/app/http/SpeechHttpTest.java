@@ -108,7 +108,7 @@ class SpeechHttpTest {
       Promise<Void> ended = Promise.promise();
       AtomicBoolean finishedAtFirst = new AtomicBoolean();
       Buffer body = Buffer.buffer();
-      HttpClientResponse res = http.request(HttpMethod.POST, node.port, "127.0.0.1", "/v1/audio/speech")
+      HttpClientResponse res = node.onContext(() -> http.request(HttpMethod.POST, node.port, "127.0.0.1", "/v1/audio/speech")
         .compose(req -> req.putHeader("content-type", "application/json").putHeader("x-switchboard-provider", provider)
           .send(request.toBuffer()))
         .onSuccess(r -> {
@@ -122,7 +122,7 @@ class SpeechHttpTest {
           });
           r.endHandler(v -> ended.tryComplete());
           r.exceptionHandler(ended::tryFail);
-        })
+        }))
         .await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
       Buffer firstBytes;
       try {
@@ -191,8 +191,8 @@ class SpeechHttpTest {
   }
 
   private static HttpResponse<Buffer> local(JsonObject request) throws Exception {
-    return node.post("/v1/audio/speech").putHeader("content-type", "application/json").putHeader("x-switchboard-provider", "flite")
-      .sendBuffer(request.toBuffer()).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
+    return node.onContext(() -> node.post("/v1/audio/speech").putHeader("content-type", "application/json")
+      .putHeader("x-switchboard-provider", "flite").sendBuffer(request.toBuffer())).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
   }
 
   private static JsonObject speech(String input, String format) {

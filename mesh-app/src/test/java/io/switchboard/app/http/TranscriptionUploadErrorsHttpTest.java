@@ -156,13 +156,13 @@ class TranscriptionUploadErrorsHttpTest {
   @Test
   void malformedMultipartIs400() throws Exception {
     Multipart form = good().file("file", "spoken.wav", "audio/wav", wav);
-    HttpResponse<Buffer> otherBoundary = node.post("/v1/audio/transcriptions")
-      .putHeader("content-type", "multipart/form-data; boundary=not-the-one-used").sendBuffer(form.body())
+    HttpResponse<Buffer> otherBoundary = node.onContext(() -> node.post("/v1/audio/transcriptions")
+      .putHeader("content-type", "multipart/form-data; boundary=not-the-one-used").sendBuffer(form.body()))
       .await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
     error(otherBoundary, 400);
     Buffer whole = form.body();
-    HttpResponse<Buffer> cut = node.post("/v1/audio/transcriptions").putHeader("content-type", form.contentType())
-      .sendBuffer(whole.getBuffer(0, whole.length() / 2)).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
+    HttpResponse<Buffer> cut = node.onContext(() -> node.post("/v1/audio/transcriptions").putHeader("content-type", form.contentType())
+      .sendBuffer(whole.getBuffer(0, whole.length() / 2))).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
     error(cut, 400);
   }
 

@@ -2,8 +2,10 @@ package io.switchboard.router.web;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Privacy;
+import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.ScriptedChatBackend;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -27,6 +29,7 @@ class BatchTest {
 
   private MeshFixture mesh;
   private WebClient client;
+  private Context context;
   private ScriptedChatBackend alpha;
 
   @BeforeEach
@@ -36,6 +39,7 @@ class BatchTest {
     mesh.web(new JsonObject().put("batch_max_items", 50));
     mesh.awaitLive(1);
     client = WebClient.create(vertx);
+    context = vertx.getOrCreateContext();
   }
 
   private static JsonObject chat(String model, String content) {
@@ -44,8 +48,8 @@ class BatchTest {
   }
 
   private HttpResponse<Buffer> post(JsonObject body) throws Exception {
-    return client.post(mesh.port, "127.0.0.1", "/v1/batch").putHeader("content-type", "application/json")
-      .sendBuffer(body.toBuffer()).await(20, TimeUnit.SECONDS);
+    return OnContext.start(context, () -> client.post(mesh.port, "127.0.0.1", "/v1/batch").putHeader("content-type", "application/json")
+      .sendBuffer(body.toBuffer())).await(20, TimeUnit.SECONDS);
   }
 
   @Test

@@ -1,8 +1,10 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Privacy;
+import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.ScriptedChatBackend;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -33,6 +35,7 @@ class WebChatTest {
 
   private MeshFixture mesh;
   private WebClient client;
+  private Context context;
   private ScriptedChatBackend alpha;
 
   @BeforeEach
@@ -42,6 +45,7 @@ class WebChatTest {
     mesh.web(new JsonObject().put("body_limit_bytes", 4096));
     mesh.awaitLive(1);
     client = WebClient.create(vertx);
+    context = vertx.getOrCreateContext();
   }
 
   private static String valid(boolean stream) {
@@ -54,7 +58,7 @@ class WebChatTest {
     if (contentType != null) {
       req.putHeader("content-type", contentType);
     }
-    return req.sendBuffer(Buffer.buffer(body)).await(10, TimeUnit.SECONDS);
+    return OnContext.start(context, () -> req.sendBuffer(Buffer.buffer(body))).await(10, TimeUnit.SECONDS);
   }
 
   @Test
@@ -152,34 +156,34 @@ class WebChatTest {
 
   @Test
   void unknownRouteAndModelsAndHealth() throws Exception {
-    HttpResponse<Buffer> missing = client.get(mesh.port, "127.0.0.1", "/v1/nothing").send().await(5, TimeUnit.SECONDS);
+    HttpResponse<Buffer> missing = OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/v1/nothing").send()).await(5, TimeUnit.SECONDS);
     assertEquals(404, missing.statusCode());
     assertEquals("not_found", missing.bodyAsJsonObject().getJsonObject("error").getString("code"));
 
-    JsonObject models = client.get(mesh.port, "127.0.0.1", "/v1/models").send().await(5, TimeUnit.SECONDS).bodyAsJsonObject();
+    JsonObject models = OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/v1/models").send()).await(5, TimeUnit.SECONDS).bodyAsJsonObject();
     assertEquals("list", models.getString("object"));
     List<String> ids = models.getJsonArray("data").stream().map(o -> ((JsonObject) o).getString("id")).toList();
     assertEquals(List.of("light", "m1"), ids);
 
-    assertEquals(200, client.get(mesh.port, "127.0.0.1", "/health/live").send().await(5, TimeUnit.SECONDS).statusCode());
-    HttpResponse<Buffer> ready = client.get(mesh.port, "127.0.0.1", "/health/ready").send().await(5, TimeUnit.SECONDS);
+    assertEquals(200, OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/health/live").send()).await(5, TimeUnit.SECONDS).statusCode());
+    HttpResponse<Buffer> ready = OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/health/ready").send()).await(5, TimeUnit.SECONDS);
     assertEquals(200, ready.statusCode());
     assertEquals(1, ready.bodyAsJsonObject().getInteger("live_backends"));
   }
 
   @Test
   void theAdminApiIsOffWithoutAToken() throws Exception {
-    HttpResponse<Buffer> res = client.get(mesh.port, "127.0.0.1", "/api/v1/providers/status")
-      .putHeader("authorization", "Bearer anything").send().await(5, TimeUnit.SECONDS);
+    HttpResponse<Buffer> res = OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/api/v1/providers/status")
+      .putHeader("authorization", "Bearer anything").send()).await(5, TimeUnit.SECONDS);
     assertEquals(404, res.statusCode());
     assertTrue(res.bodyAsJsonObject().getJsonObject("error").getString("message").contains("SWITCHBOARD_ADMIN_TOKEN"));
   }
 
   @Test
   void policyHeadersReachTheRouter() throws Exception {
-    var res = client.post(mesh.port, "127.0.0.1", "/v1/chat/completions")
+    var res = OnContext.start(context, () -> client.post(mesh.port, "127.0.0.1", "/v1/chat/completions")
       .putHeader("content-type", "application/json").putHeader("x-switchboard-privacy", "local")
-      .sendBuffer(Buffer.buffer(valid(false))).await(5, TimeUnit.SECONDS);
+      .sendBuffer(Buffer.buffer(valid(false)))).await(5, TimeUnit.SECONDS);
     assertEquals(503, res.statusCode());
     assertTrue(res.bodyAsJsonObject().getJsonObject("error").getString("message").contains("privacy=local"));
   }

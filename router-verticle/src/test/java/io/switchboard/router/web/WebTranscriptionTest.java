@@ -1,8 +1,10 @@
 package io.switchboard.router.web;
 
 import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RecordingTranscriptionBackend;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -40,6 +43,7 @@ class WebTranscriptionTest {
   private MeshFixture mesh;
   private RecordingTranscriptionBackend asr;
   private HttpClient client;
+  private Context context;
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
@@ -50,6 +54,7 @@ class WebTranscriptionTest {
     mesh.web(new JsonObject().put("upload_limit_bytes", LIMIT));
     mesh.awaitLive(1);
     client = vertx.createHttpClient();
+    context = vertx.getOrCreateContext();
   }
 
   static Buffer audio(int size) {
@@ -74,13 +79,14 @@ class WebTranscriptionTest {
   }
 
   /** The status and body; the body is asked for on the event loop, before it can arrive and be missed. */
-  private JsonObject answer(Future<HttpClientResponse> response) throws Exception {
-    return response.compose(res -> res.body().map(body -> new JsonObject().put("status", res.statusCode()).put("body", body.toString())))
+  private JsonObject answer(Supplier<Future<HttpClientResponse>> response) throws Exception {
+    return OnContext.start(context, () -> response.get()
+        .compose(res -> res.body().map(body -> new JsonObject().put("status", res.statusCode()).put("body", body.toString()))))
       .await(30, TimeUnit.SECONDS);
   }
 
   private JsonObject upload(Buffer body, String contentType) throws Exception {
-    return answer(client.request(post(contentType)).compose(req -> req.send(body)));
+    return answer(() -> client.request(post(contentType)).compose(req -> req.send(body)));
   }
 
   @Test
@@ -99,7 +105,7 @@ class WebTranscriptionTest {
   void anUploadWithoutALengthArrivesWhole() throws Exception {
     Buffer file = audio(2_500_001);
     Buffer body = form(file);
-    JsonObject res = answer(client.request(post("multipart/form-data; boundary=" + BOUNDARY)).compose(req -> {
+    JsonObject res = answer(() -> client.request(post("multipart/form-data; boundary=" + BOUNDARY)).compose(req -> {
       req.setChunked(true);
       for (int at = 0; at < body.length(); at += 7777) {
         req.write(body.getBuffer(at, Math.min(body.length(), at + 7777)));
@@ -116,7 +122,7 @@ class WebTranscriptionTest {
     Buffer file = audio(100_000);
     Buffer body = form(file);
     Promise<Void> continued = Promise.promise();
-    JsonObject res = answer(client.request(post("multipart/form-data; boundary=" + BOUNDARY)
+    JsonObject res = answer(() -> client.request(post("multipart/form-data; boundary=" + BOUNDARY)
         .putHeader("expect", "100-continue").putHeader("content-length", Integer.toString(body.length())))
       .compose(req -> {
         req.continueHandler(v -> {

@@ -7,7 +7,7 @@
 #   bench/speech.sh [--no-build] [PAIRS] [RATE] [SECONDS]     (defaults 300 sequential pairs, 50 req/s for 20 s)
 # Before the first measurement the node is warmed up for $WARMUP seconds (default 60) at 300 requests/s: the JIT
 # compilers keep a core busy for the first ~40 s, and a colder node measures the compiler, not the mesh. Extra JVM
-# flags for the node: SWITCHBOARD_JAVA_OPTS; SWITCHBOARD_EVENT_LOOPS and SWITCHBOARD_METRICS reach it as usual.
+# flags for the node: SWITCHBOARD_JAVA_OPTS; SWITCHBOARD_METRICS reaches it as usual.
 set -euo pipefail
 NO_BUILD=false
 ARGS=()

@@ -1,8 +1,14 @@
-# Shared by bench/speech.sh and bench/upload.sh (sourced): JDK and flags from ./mesh, the classpath, process cleanup.
+# Shared by bench/speech.sh and bench/upload.sh (sourced with their arguments): --no-build is taken out, the other
+# arguments are left in ARGS; JDK and flags from ./mesh, the classpath, process cleanup.
 # With --no-build nothing is built: Switchboard's modules run from their target/classes as they are (compile them
 # first, e.g. mvn -o -q -pl bench,router-verticle compile), and nothing is installed into ~/.m2.
 # MODULES_FROM=DIR takes the modules' target/classes from another checkout (e.g. `git archive` of the commit before a
 # change, compiled there) while the benchmark's own classes stay these: a before/after on the same harness.
+NO_BUILD=false
+ARGS=()
+for a in "$@"; do
+  if [ "$a" = "--no-build" ]; then NO_BUILD=true; else ARGS+=("$a"); fi
+done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)

@@ -9,15 +9,10 @@
 # compilers keep a core busy for the first ~40 s, and a colder node measures the compiler, not the mesh. Extra JVM
 # flags for the node: SWITCHBOARD_JAVA_OPTS; SWITCHBOARD_METRICS reaches it as usual.
 set -euo pipefail
-NO_BUILD=false
-ARGS=()
-for a in "$@"; do
-  if [ "$a" = "--no-build" ]; then NO_BUILD=true; else ARGS+=("$a"); fi
-done
+source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
 PAIRS="${ARGS[0]:-300}"
 RATE="${ARGS[1]:-50}"
 SECONDS_PER_RUN="${ARGS[2]:-20}"
-source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh"
 OUT="bench/results/speech-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 MESH_PORT=18080
 MOCK_PORT=18091

@@ -8,14 +8,9 @@
 #   bench/upload.sh [--no-build] [RUNS] [BYTES]        (defaults 3 runs of 25000000 bytes)
 # Extra JVM flags for the node (e.g. -Xmx160m to see whether it fits): SWITCHBOARD_JAVA_OPTS.
 set -euo pipefail
-NO_BUILD=false
-ARGS=()
-for a in "$@"; do
-  if [ "$a" = "--no-build" ]; then NO_BUILD=true; else ARGS+=("$a"); fi
-done
+source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
 RUNS="${ARGS[0]:-3}"
 BYTES="${ARGS[1]:-25000000}"
-source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh"
 OUT="bench/results/upload-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 MESH_PORT=18080
 MOCK_PORT=18091

@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * checked before every token and a deadline. Jlama does the model (weights F32/F16/BF16/Q4, attention, KV cache,
  * its thread pool for the matrix work); this class owns the loop because Jlama's {@code generate} has no top_p, seed,
  * stop sequences nor cancellation. With the vector kernel on, the tokens after the prompt of a Llama-style Q4 model run
- * on {@link LlamaDecoder} (Jlama's numbers with F32 activations, up to float rounding, 1.5-1.9 times faster on the
+ * on {@link LlamaDecoder} (Jlama's numbers with F32 activations, up to float rounding, 1.5-2.3 times faster on the
  * benchmark machine); the prompt always runs on Jlama's batched pass.
  */
 // Jlama's tensors are generic over the incubator Vector API types; naming their parameters would need that module at

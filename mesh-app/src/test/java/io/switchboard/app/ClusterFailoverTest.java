@@ -82,26 +82,12 @@ class ClusterFailoverTest {
 
   @AfterAll
   void stopCluster() throws Exception {
-    for (MeshProcess p : nodes.values()) {
-      p.close();
-    }
-    if (observer != null) {
-      observer.close().await(30, TimeUnit.SECONDS);
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
+    TestCluster.stop(nodes.values(), vertx, observer);
   }
 
   private MeshProcess start(String name, String role, String backends) throws Exception {
     Path conf = cluster.conf(name + ".yaml", nodeConf(name));
-    List<String> args = new ArrayList<>(List.of("--role", role, "--cluster", "--conf", conf.toString()));
-    if (backends != null) {
-      args.addAll(List.of("--backends", backends));
-    }
-    Map<String, String> env = cluster.env();
-    env.put("FAKE_KEY", "sk-fake-cluster-test");
-    MeshProcess p = MeshProcess.start(name, args, env);
+    MeshProcess p = cluster.node(name, role, backends, conf, Map.of("FAKE_KEY", "sk-fake-cluster-test"));
     nodes.put(name, p);
     return p;
   }

@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -74,15 +75,7 @@ class ClusterTlsTest {
 
   @AfterAll
   void stop() throws Exception {
-    for (MeshProcess p : nodes) {
-      p.close();
-    }
-    for (Vertx m : members) {
-      m.close().await(30, TimeUnit.SECONDS);
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
+    TestCluster.stop(nodes, vertx, members.toArray(Vertx[]::new));
   }
 
   private MeshProcess node(String name, String role, String backends) throws Exception {
@@ -94,14 +87,9 @@ class ClusterTlsTest {
         .put("base_url", fake.baseUrl()).put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat"))
         .put("privacy", "private").put("priority", 10).put("models", new JsonArray().add("gpt-4o-mini"))
         .put("aliases", new JsonObject())));
-    List<String> args = new ArrayList<>(List.of("--role", role, "--cluster", "--conf", cluster.conf(name + ".yaml", conf).toString()));
-    if (backends != null) {
-      args.addAll(List.of("--backends", backends));
-    }
-    Map<String, String> env = cluster.env();
+    Map<String, String> env = new HashMap<>(certs.node(name, "cluster-ca"));
     env.put("FAKE_KEY", "sk-fake-tls-test");
-    env.putAll(certs.node(name, "cluster-ca"));
-    return MeshProcess.start(name, args, env);
+    return cluster.node(name, role, backends, cluster.conf(name + ".yaml", conf), env);
   }
 
   private Vertx member(Map<String, String> tls) throws Exception {

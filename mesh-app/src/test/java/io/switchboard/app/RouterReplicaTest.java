@@ -20,7 +20,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,27 +91,13 @@ class RouterReplicaTest {
 
   @AfterAll
   void stopCluster() throws Exception {
-    for (MeshProcess p : nodes.values()) {
-      p.close();
-    }
-    if (observer != null) {
-      observer.close().await(30, TimeUnit.SECONDS);
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
+    TestCluster.stop(nodes.values(), vertx, observer);
   }
 
   private MeshProcess start(String name, String role, String backends) throws Exception {
     Path conf = cluster.conf("replica-" + name + ".yaml", nodeConf(name));
     confs.put(name, conf);
-    List<String> args = new ArrayList<>(List.of("--role", role, "--cluster", "--conf", conf.toString()));
-    if (backends != null) {
-      args.addAll(List.of("--backends", backends));
-    }
-    Map<String, String> env = cluster.env();
-    env.put("FAKE_KEY", "sk-fake-replica-test");
-    MeshProcess p = MeshProcess.start("replica-" + name, args, env);
+    MeshProcess p = cluster.node("replica-" + name, role, backends, conf, Map.of("FAKE_KEY", "sk-fake-replica-test"));
     nodes.put(name, p);
     return p;
   }

@@ -11,7 +11,10 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -52,6 +55,35 @@ final class TestCluster {
     Path p = dir.resolve(file);
     Files.writeString(p, conf.encodePrettily());
     return p;
+  }
+
+  /**
+   * Starts a node JVM in this cluster: {@code --role role --cluster --conf conf}, and {@code --backends backends}
+   * unless null, with this cluster's environment plus {@code extraEnv}.
+   */
+  MeshProcess node(String name, String role, String backends, Path conf, Map<String, String> extraEnv) throws IOException {
+    List<String> args = new ArrayList<>(List.of("--role", role, "--cluster", "--conf", conf.toString()));
+    if (backends != null) {
+      args.addAll(List.of("--backends", backends));
+    }
+    Map<String, String> env = env();
+    env.putAll(extraEnv);
+    return MeshProcess.start(name, args, env);
+  }
+
+  /** Stops a test's node JVMs, then its in-JVM members (nulls skipped) and its own Vert.x (may be null). */
+  static void stop(Collection<MeshProcess> nodes, Vertx vertx, Vertx... members) throws Exception {
+    for (MeshProcess p : nodes) {
+      p.close();
+    }
+    for (Vertx m : members) {
+      if (m != null) {
+        m.close().await(30, TimeUnit.SECONDS);
+      }
+    }
+    if (vertx != null) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   /** A member in this JVM with no verticles, built like a node's Vert.x; {@code extraEnv} may add TLS settings. */

@@ -14,8 +14,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A steady, bounded load of chat requests sent over the cluster's event bus (no HTTP) from a member in the test JVM:
@@ -38,47 +36,26 @@ final class BusLoadRun {
   }
 
   private final Vertx vertx;
-  private final String prefix;
-  private final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-  private final AtomicInteger inflight = new AtomicInteger();
-  private final Promise<Void> done = Promise.promise();
-  private volatile boolean stopped;
-  private long timer;
-  private int sent;
+  private PacedRun<Outcome> run;
 
-  private BusLoadRun(Vertx vertx, String prefix) {
+  private BusLoadRun(Vertx vertx) {
     this.vertx = vertx;
-    this.prefix = prefix;
   }
 
   /** Starts sending at once: every other request streamed, for at most {@code maxMs}. */
   static BusLoadRun start(Vertx member, String prefix, int ratePerSecond, long maxMs) {
-    BusLoadRun run = new BusLoadRun(member, prefix);
-    long until = System.currentTimeMillis() + maxMs;
-    run.timer = member.setPeriodic(Math.max(1, 1000 / ratePerSecond), t -> {
-      if (run.stopped || System.currentTimeMillis() >= until) {
-        run.stop();
-        return;
-      }
-      int n = run.sent++;
-      run.send(prefix + "-" + n, n % 2 == 0);
-    });
-    return run;
+    BusLoadRun load = new BusLoadRun(member);
+    load.run = PacedRun.start(member, ratePerSecond, maxMs, n -> load.send(prefix + "-" + n, n % 2 == 0));
+    return load;
   }
 
-  private void send(String rid, boolean stream) {
-    inflight.incrementAndGet();
+  private Future<Outcome> send(String rid, boolean stream) {
     long started = System.currentTimeMillis();
     JsonObject body = new JsonObject().put("model", "gpt-4o-mini").put("stream", stream)
       .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Count to ten.")));
-    attempt(rid, body, 0).onComplete(ar -> {
-      outcomes.add(ar.succeeded()
-        ? new Outcome(rid, stream, started, System.currentTimeMillis(), true, ar.result(), null)
-        : new Outcome(rid, stream, started, System.currentTimeMillis(), false, -1, ar.cause().toString()));
-      if (inflight.decrementAndGet() == 0 && stopped) {
-        done.tryComplete();
-      }
-    });
+    return attempt(rid, body, 0).transform(ar -> Future.succeededFuture(ar.succeeded()
+      ? new Outcome(rid, stream, started, System.currentTimeMillis(), true, ar.result(), null)
+      : new Outcome(rid, stream, started, System.currentTimeMillis(), false, -1, ar.cause().toString())));
   }
 
   /** Completes with the number of resends once the whole answer is in; only the first message is ever resent. */
@@ -110,19 +87,16 @@ final class BusLoadRun {
     return BusStreams.next(msg, 30_000).compose(BusLoadRun::pull);
   }
 
+  /** Stops sending; {@link #finished()} completes when the last answer is in. */
   void stop() {
-    stopped = true;
-    vertx.cancelTimer(timer);
-    if (inflight.get() == 0) {
-      done.tryComplete();
-    }
+    run.stop();
   }
 
   Future<Void> finished() {
-    return done.future();
+    return run.finished();
   }
 
   List<Outcome> outcomes() {
-    return List.copyOf(outcomes);
+    return run.outcomes();
   }
 }

@@ -1,7 +1,6 @@
 package io.switchboard.app;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -12,8 +11,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
@@ -59,18 +56,11 @@ final class LoadRun {
     }
   }
 
-  private final Vertx vertx;
   private final HttpClient client;
-  private final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-  private final AtomicInteger inflight = new AtomicInteger();
-  private final Promise<Void> done = Promise.promise();
   private final String prefix;
-  private volatile boolean stopped;
-  private long timer;
-  private int sent;
+  private PacedRun<Outcome> run;
 
   private LoadRun(Vertx vertx, String prefix) {
-    this.vertx = vertx;
     this.prefix = prefix;
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setIdleTimeout(30),
       new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(-1));
@@ -82,55 +72,37 @@ final class LoadRun {
 
   /** Starts sending at once; {@code plan} says what request number n is. */
   static LoadRun start(Vertx vertx, String prefix, int ratePerSecond, long maxMs, IntFunction<Plan> plan) {
-    LoadRun run = new LoadRun(vertx, prefix);
-    long until = System.currentTimeMillis() + maxMs;
-    run.timer = vertx.setPeriodic(Math.max(1, 1000 / ratePerSecond), t -> {
-      if (run.stopped || System.currentTimeMillis() >= until) {
-        run.stop();
-        return;
-      }
-      run.send(plan.apply(run.sent++));
-    });
-    return run;
+    LoadRun load = new LoadRun(vertx, prefix);
+    load.run = PacedRun.start(vertx, ratePerSecond, maxMs, n -> load.send(n, plan.apply(n)));
+    return load;
   }
 
-  private void send(Plan p) {
-    String rid = prefix + "-" + sent;
+  private Future<Outcome> send(int n, Plan p) {
+    String rid = prefix + "-" + n;
     long started = System.currentTimeMillis();
-    inflight.incrementAndGet();
     JsonObject body = new JsonObject().put("model", p.model()).put("stream", p.stream())
       .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Count to ten.")));
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(p.port())
       .setURI("/v1/chat/completions").putHeader("content-type", "application/json").putHeader("x-request-id", rid)
       .setIdleTimeout(60_000);
-    client.request(options)
+    return client.request(options)
       .compose(req -> req.send(body.toBuffer()))
       .compose(res -> res.body().map(b -> new Outcome(rid, p.port(), p.model(), p.stream(), started, System.currentTimeMillis(),
         res.statusCode(), b.toString(), null)))
       .recover(e -> Future.succeededFuture(new Outcome(rid, p.port(), p.model(), p.stream(), started, System.currentTimeMillis(),
-        0, null, e.toString())))
-      .onSuccess(o -> {
-        outcomes.add(o);
-        if (inflight.decrementAndGet() == 0 && stopped) {
-          done.tryComplete();
-        }
-      });
+        0, null, e.toString())));
   }
 
   /** Stops sending; {@link #finished()} completes when the last answer is in. */
   void stop() {
-    stopped = true;
-    vertx.cancelTimer(timer);
-    if (inflight.get() == 0) {
-      done.tryComplete();
-    }
+    run.stop();
   }
 
   Future<Void> finished() {
-    return done.future();
+    return run.finished();
   }
 
   List<Outcome> outcomes() {
-    return List.copyOf(outcomes);
+    return run.outcomes();
   }
 }

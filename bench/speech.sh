@@ -7,7 +7,9 @@
 #   bench/speech.sh [--no-build] [PAIRS] [RATE] [SECONDS]     (defaults 300 sequential pairs, 50 req/s for 20 s)
 # Before the first measurement the node is warmed up for $WARMUP seconds (default 60) at 300 requests/s: the JIT
 # compilers keep a core busy for the first ~40 s, and a colder node measures the compiler, not the mesh. Extra JVM
-# flags for the node: SWITCHBOARD_JAVA_OPTS; SWITCHBOARD_METRICS reaches it as usual.
+# flags for the node: SWITCHBOARD_JAVA_OPTS; SWITCHBOARD_METRICS reaches it as usual. SPEECH_TARGET=bare
+# (or bare-web, bare-bus) puts BareProxy where the node was: what a bare Vert.x proxy adds on this machine (the
+# floor), then with Vert.x Web, then with the mesh's two bus hops and stream relay (see BareProxy).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
 PAIRS="${ARGS[0]:-300}"
@@ -23,14 +25,25 @@ CHUNK_BYTES=4096
 "$JAVA" -cp "$CP" io.switchboard.bench.audio.MockAudioUpstream --port "$MOCK_PORT" --first-ms "$FIRST_MS" --chunks "$CHUNKS" \
   --chunk-bytes "$CHUNK_BYTES" --interval-ms 10 > bench/results/mock-audio.log 2>&1 &
 pids+=($!)
-# shellcheck disable=SC2046
-BENCH_MOCK_KEY=bench-key "$JAVA" $(jvm_flags) ${SWITCHBOARD_JAVA_OPTS:-} -cp "$CP" io.switchboard.app.Main run \
-  --conf "$ROOT/bench/audio-conf.yaml" > bench/results/speech-switchboard.log 2>&1 &
+TARGET="${SPEECH_TARGET:-mesh}"
+if [ "$TARGET" != mesh ]; then
+  # BareProxy in Switchboard's place (OpenAI path only): bare = plain, bare-web, bare-bus (its --layers).
+  layers="${TARGET#bare}"; layers="${layers#-}"
+  # shellcheck disable=SC2046
+  "$JAVA" $(jvm_flags) ${SWITCHBOARD_JAVA_OPTS:-} -cp "$CP" io.switchboard.bench.audio.BareProxy --port "$MESH_PORT" \
+    --upstream-port "$MOCK_PORT" --layers "${layers:-plain}" ${BARE_ARGS:-} > bench/results/speech-switchboard.log 2>&1 &
+else
+  # shellcheck disable=SC2046
+  BENCH_MOCK_KEY=bench-key "$JAVA" $(jvm_flags) ${SWITCHBOARD_JAVA_OPTS:-} -cp "$CP" io.switchboard.app.Main run \
+    --conf "$ROOT/bench/audio-conf.yaml" > bench/results/speech-switchboard.log 2>&1 &
+fi
 pids+=($!)
 await_ready "$MESH_PORT" bench/results/speech-switchboard.log
 echo "{\"bench\":\"speech-ttfa\",\"load_average\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"first_audio_ms\":$FIRST_MS,\"chunks\":$CHUNKS,\"chunk_bytes\":$CHUNK_BYTES}" | tee -a "$OUT"
 warmup="${WARMUP:-60}"
-for provider in openai elevenlabs; do
+providers="openai elevenlabs"
+[ "$TARGET" != mesh ] && providers=openai
+for provider in $providers; do
   "$JAVA" -cp "$CP" io.switchboard.bench.audio.SpeechFirstAudio --provider "$provider" --upstream-port "$MOCK_PORT" \
     --mesh-port "$MESH_PORT" --warmup-seconds "$warmup" --pairs "$PAIRS" --rate "$RATE" --seconds "$SECONDS_PER_RUN" \
     --expect-bytes $((CHUNKS * CHUNK_BYTES)) | tee -a "$OUT"

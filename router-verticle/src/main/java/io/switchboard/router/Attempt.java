@@ -20,7 +20,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -77,7 +76,7 @@ final class Attempt {
     this.model = model;
     this.forward = forward;
     String rid = caller.headers().get(Headers.REQUEST_ID);
-    this.requestId = rid != null ? rid : "req_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+    this.requestId = rid != null ? rid : Headers.newRequestId();
     this.keyId = caller.headers().get(Headers.KEY_ID);
     this.startedAt = startedAt;
     this.deadline = startedAt + timeoutMs;

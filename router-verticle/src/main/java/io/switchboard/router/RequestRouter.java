@@ -28,7 +28,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
@@ -130,7 +129,7 @@ public final class RequestRouter {
   private void rejected(Message<Object> msg, Capability capability, MeshException e) {
     String rid = msg.headers().get(Headers.REQUEST_ID);
     long now = state.now();
-    Finished f = new Finished(rid != null ? rid : "req_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24),
+    Finished f = new Finished(rid != null ? rid : Headers.newRequestId(),
       msg.headers().get(Headers.KEY_ID), capability, null, null, null, new JsonObject(), now, 0, -1, e.errorCode(), null,
       RequestSize.ZERO, -1, false, Prices.FREE);
     metering.finished(f, Admission.NONE).onComplete(v -> msg.reply(e));

@@ -36,7 +36,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 
 /**
  * The OpenAI-compatible HTTP API over the bus entry points, plus health, metrics and the admin API. Config (the
@@ -88,7 +87,7 @@ public final class WebVerticle extends VerticleBase {
     router.route().handler(ctx -> {
       String rid = ctx.request().getHeader(Headers.REQUEST_ID);
       if (rid == null || rid.isBlank() || rid.length() > 128) {
-        rid = "req_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+        rid = Headers.newRequestId();
       }
       ctx.put(Headers.REQUEST_ID, rid);
       ctx.put(EdgeRecords.STARTED_AT, System.currentTimeMillis());

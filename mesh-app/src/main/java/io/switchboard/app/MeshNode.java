@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One Switchboard process: a Vert.x instance (clustered or not) with the verticles of its role deployed, each given
@@ -54,7 +55,12 @@ public final class MeshNode {
 
   /** Starts a node; {@code beforeDeploy} sees the loaded configuration first (on a worker: it may block, e.g. to install models). */
   public static Future<Started> start(NodeOptions options, java.util.function.Consumer<JsonObject> beforeDeploy) {
-    VertxOptions vertxOptions = new VertxOptions();
+    VertxOptions vertxOptions;
+    try {
+      vertxOptions = new VertxOptions().setEventLoopPoolSize(eventLoops(options.env()));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     if (options.metrics()) {
       vertxOptions.setMetricsOptions(metricsOptions());
     }
@@ -74,6 +80,33 @@ public final class MeshNode {
       .compose(config -> deploy(v, options, config))
       .compose(started -> HotReload.start(v, options, started))
       .onFailure(err -> v.close()));
+  }
+
+  /** The environment variable that sets how many event loops the node's Vert.x runs. */
+  public static final String EVENT_LOOPS_ENV = "SWITCHBOARD_EVENT_LOOPS";
+
+  /**
+   * The node's event loop count: {@value #EVENT_LOOPS_ENV}, default 1. A node's verticles (web, router, each backend)
+   * hand every request and every stream message to each other over the bus; on separate event loops each hand-off
+   * is a thread wake-up, and on one loop it is a queued task. The event loops carry only I/O and light JSON (local
+   * inference and other blocking work have their own threads), so one loop measured faster on every row of the
+   * gateway and speech benchmarks, saturation included (docs/benchmarks.md). Raise it when the node's
+   * {@code vert.x-eventloop-thread-0} keeps a core busy.
+   */
+  static int eventLoops(Map<String, String> env) {
+    String v = env.get(EVENT_LOOPS_ENV);
+    if (v == null || v.isBlank()) {
+      return 1;
+    }
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= 1 && n <= 1024) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(EVENT_LOOPS_ENV + " must be a whole number from 1 to 1024, got '" + v + "'");
   }
 
   static MicrometerMetricsOptions metricsOptions() {

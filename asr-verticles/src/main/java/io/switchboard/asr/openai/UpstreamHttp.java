@@ -3,6 +3,7 @@ package io.switchboard.asr.openai;
 import io.switchboard.core.http.CloudTimeouts;
 import io.switchboard.core.http.Watchdog;
 import io.switchboard.core.http.CloudErrors;
+import io.switchboard.core.http.Contexts;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;
@@ -82,14 +83,16 @@ public final class UpstreamHttp {
   /** As {@link #send(HttpMethod, String, MultiMap, List, CallContext)} with this call's own timeouts. */
   public Future<Reply> send(HttpMethod method, String url, MultiMap headers, List<BodyPart> body, CallContext ctx, CloudTimeouts t) {
     Promise<Reply> result = Promise.promise();
-    RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(url)
-      .setConnectTimeout(Math.min(t.connectMs(), ctx.remainingMs())).setHeaders(headers);
-    client.request(options).onComplete(ar -> {
-      if (ar.failed()) {
-        result.tryFail(CloudErrors.transport(id, ar.cause()));
-      } else {
-        exchange(ar.result(), body, ctx, t, result);
-      }
+    Contexts.onContext(vertx, () -> {
+      RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(url)
+        .setConnectTimeout(Math.min(t.connectMs(), ctx.remainingMs())).setHeaders(headers);
+      client.request(options).onComplete(ar -> {
+        if (ar.failed()) {
+          result.tryFail(CloudErrors.transport(id, ar.cause()));
+        } else {
+          exchange(ar.result(), body, ctx, t, result);
+        }
+      });
     });
     return result.future();
   }

@@ -49,15 +49,6 @@ final class Exchange {
     this.context = context;
   }
 
-  /** Timers and client callbacks of one exchange must share a context: a caller off any context gets one. */
-  static void onContext(Vertx vertx, Runnable work) {
-    if (Vertx.currentContext() != null) {
-      work.run();
-    } else {
-      vertx.getOrCreateContext().runOnContext(v -> work.run());
-    }
-  }
-
   /**
    * Sends the request; completes at the response headers with the response paused (the reader resumes it once its
    * handlers are set). Fails with TIMEOUT, UNAVAILABLE or CANCELLED.

@@ -1,5 +1,6 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.http.Contexts;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
@@ -57,7 +58,7 @@ final class HealthProbe {
 
   private Future<Health> probe() {
     Promise<Health> result = Promise.promise();
-    Exchange.onContext(vertx, () -> {
+    Contexts.onContext(vertx, () -> {
       Exchange ex = exchanges.get();
       ex.send(HttpMethod.GET, "/models", null, "application/json")
         .compose(response -> ex.readBody(response).map(body -> classify(response, body)))

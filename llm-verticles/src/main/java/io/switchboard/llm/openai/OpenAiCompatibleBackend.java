@@ -1,5 +1,6 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.http.Contexts;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
@@ -99,7 +100,7 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
     if (settings.streamUsage() && !body.containsKey("stream_options")) {
       body.put("stream_options", new JsonObject().put("include_usage", true));
     }
-    Exchange.onContext(vertx, () -> {
+    Contexts.onContext(vertx, () -> {
       Exchange ex = exchange(context);
       pipe.cancelHandler(ex::cancel);
       ex.send(HttpMethod.POST, "/chat/completions", body.toBuffer(), "text/event-stream")
@@ -125,7 +126,7 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
 
   private Future<JsonObject> call(CallContext context, String path, JsonObject body) {
     Promise<JsonObject> result = Promise.promise();
-    Exchange.onContext(vertx, () -> {
+    Contexts.onContext(vertx, () -> {
       Exchange ex = exchange(context);
       ex.send(HttpMethod.POST, path, body.toBuffer(), "application/json")
         .compose(response -> ex.readBody(response).map(b -> parseReply(response, b)))

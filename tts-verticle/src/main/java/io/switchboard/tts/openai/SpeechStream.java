@@ -1,6 +1,7 @@
 package io.switchboard.tts.openai;
 
 import io.switchboard.core.http.CloudTimeouts;
+import io.switchboard.core.http.Contexts;
 import io.switchboard.core.http.Watchdog;
 import io.switchboard.core.http.CloudErrors;
 import io.switchboard.api.ErrorCode;
@@ -57,10 +58,10 @@ public final class SpeechStream {
       new PoolOptions().setHttp1MaxSize(maxConnections));
   }
 
-  /** Starts the call; audio, end or failure arrive on the returned pipe. */
+  /** Starts the call (on the caller's context, or one made for it); audio, end or failure arrive on the returned pipe. */
   public ChunkPipe<Buffer> open(Call call, CallContext ctx) {
     ChunkPipe<Buffer> pipe = new ChunkPipe<>(highWaterMark);
-    new Exchange(pipe, call, ctx).start();
+    Contexts.onContext(vertx, () -> new Exchange(pipe, call, ctx).start());
     return pipe;
   }
 

@@ -10,6 +10,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +37,12 @@ class PostgresOutageTest {
   Path dir;
   private Vertx vertx;
   private String url;
+
+  /** The server of this test's own is not left running after it (each test restarts it in {@link #close}). */
+  @AfterAll
+  static void stopServer() {
+    PostgresTestServer.stop(PORT);
+  }
 
   @AfterEach
   void close() throws Exception {

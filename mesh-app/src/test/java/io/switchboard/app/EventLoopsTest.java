@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -44,16 +43,14 @@ class EventLoopsTest {
 
   @Test
   void aBadValueStopsTheNodeFromStarting(@TempDir Path conf) throws Exception {
-    writeConf(conf);
-    Exception e = assertThrows(Exception.class, () -> MeshNode.start(
-      new NodeOptions("router", Set.of(), false, conf, null, Map.of(MeshNode.EVENT_LOOPS_ENV, "none"), false)).await(30, TimeUnit.SECONDS));
+    Exception e = assertThrows(Exception.class,
+      () -> RouterOnlyNode.start(conf, Map.of(MeshNode.EVENT_LOOPS_ENV, "none"), false).await(30, TimeUnit.SECONDS));
     assertTrue(e.getMessage().contains(MeshNode.EVENT_LOOPS_ENV), e.getMessage());
   }
 
   /** Starts a node, deploys {@code verticles} more verticles beside its own, and counts the threads they start on. */
   private static int threadsOfVerticles(Path conf, Map<String, String> env, int verticles) throws Exception {
-    writeConf(conf);
-    MeshNode.Started node = MeshNode.start(new NodeOptions("router", Set.of(), false, conf, null, env, false)).await(30, TimeUnit.SECONDS);
+    MeshNode.Started node = RouterOnlyNode.start(conf, env, false).await(30, TimeUnit.SECONDS);
     Vertx vertx = node.vertx();
     try {
       Set<String> threads = ConcurrentHashMap.newKeySet();
@@ -71,16 +68,5 @@ class EventLoopsTest {
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
-  }
-
-  private static void writeConf(Path conf) throws Exception {
-    Files.writeString(conf.resolve("switchboard.yaml"), """
-      http:
-        port: 0
-        host: 127.0.0.1
-      reload:
-        scan_period_ms: 0
-      backends: []
-      """);
   }
 }

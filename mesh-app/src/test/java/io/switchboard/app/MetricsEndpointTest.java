@@ -9,10 +9,8 @@ import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,16 +21,7 @@ class MetricsEndpointTest {
 
   @Test
   void metricsAreServedInPrometheusFormat(@TempDir Path conf) throws Exception {
-    Files.writeString(conf.resolve("switchboard.yaml"), """
-      http:
-        port: 0
-        host: 127.0.0.1
-      reload:
-        scan_period_ms: 0
-      backends: []
-      """);
-    MeshNode.Started node = MeshNode.start(new NodeOptions("router", Set.of(), false, conf, null, Map.of(), true))
-      .await(30, TimeUnit.SECONDS);
+    MeshNode.Started node = RouterOnlyNode.start(conf, Map.of(), true).await(30, TimeUnit.SECONDS);
     Vertx vertx = node.vertx();
     try {
       WebClient client = WebClient.create(vertx);

@@ -35,6 +35,9 @@ public final class MeshNode {
 
   private static final System.Logger LOG = System.getLogger(MeshNode.class.getName());
 
+  /** The environment variable that sets how many event loops the node's Vert.x runs. */
+  public static final String EVENT_LOOPS_ENV = "SWITCHBOARD_EVENT_LOOPS";
+
   /**
    * What started.
    *
@@ -81,9 +84,6 @@ public final class MeshNode {
       .compose(started -> HotReload.start(v, options, started))
       .onFailure(err -> v.close()));
   }
-
-  /** The environment variable that sets how many event loops the node's Vert.x runs. */
-  public static final String EVENT_LOOPS_ENV = "SWITCHBOARD_EVENT_LOOPS";
 
   /**
    * The node's event loop count: {@value #EVENT_LOOPS_ENV}, default 1. A node's verticles (web, router, each backend)

@@ -58,18 +58,22 @@ final class DecodeTeam implements AutoCloseable {
     /** Runs grains as thread {@code self}: its own part first, front to back, then the others' from their backs. */
     void work(int self) {
       int n = parts.length();
-      for (int g = takeFront(self); g >= 0; g = takeFront(self)) {
+      for (int g = take(self, true); g >= 0; g = take(self, true)) {
         run(g);
       }
       for (int i = 1; i < n; i++) {
         int other = (self + i) % n;
-        for (int g = takeBack(other); g >= 0; g = takeBack(other)) {
+        for (int g = take(other, false); g >= 0; g = take(other, false)) {
           run(g);
         }
       }
     }
 
-    private int takeFront(int p) {
+    /**
+     * Takes one group off part {@code p}'s range: its first ({@code first}, the owner working forward) or its last
+     * (a helper working backward, so the two meet without contending); -1 once the range is empty.
+     */
+    private int take(int p, boolean first) {
       while (true) {
         long v = parts.get(p);
         int front = (int) (v >>> 32);
@@ -77,22 +81,9 @@ final class DecodeTeam implements AutoCloseable {
         if (front >= end) {
           return -1;
         }
-        if (parts.compareAndSet(p, v, (long) (front + 1) << 32 | end)) {
-          return front;
-        }
-      }
-    }
-
-    private int takeBack(int p) {
-      while (true) {
-        long v = parts.get(p);
-        int front = (int) (v >>> 32);
-        int end = (int) v;
-        if (front >= end) {
-          return -1;
-        }
-        if (parts.compareAndSet(p, v, (long) front << 32 | (end - 1))) {
-          return end - 1;
+        long rest = first ? (long) (front + 1) << 32 | end : (long) front << 32 | (end - 1);
+        if (parts.compareAndSet(p, v, rest)) {
+          return first ? front : end - 1;
         }
       }
     }

@@ -48,7 +48,12 @@ final class BusCaller {
 
   /** Sends {@code body} as it is (a malformed one, say) to the cluster's routers; never fails. */
   Future<Answer> sendRaw(String requestId, JsonObject body) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(30_000).addHeader(Headers.REQUEST_ID, requestId);
+    return sendRaw(requestId, body, 30_000);
+  }
+
+  /** As {@link #sendRaw(String, JsonObject)}; a request nobody answers within {@code timeoutMs} is a failed answer. */
+  Future<Answer> sendRaw(String requestId, JsonObject body, long timeoutMs) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs).addHeader(Headers.REQUEST_ID, requestId);
     return vertx.eventBus().<Object>request(Addresses.CHAT, body, options)
       .map(reply -> new Answer(requestId, false, String.valueOf(reply.body()), null, System.currentTimeMillis()))
       .otherwise(e -> new Answer(requestId, false, "", e, System.currentTimeMillis()));

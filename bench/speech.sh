@@ -9,8 +9,14 @@
 # compilers keep a core busy for the first ~40 s, and a colder node measures the compiler, not the mesh. Extra JVM
 # flags for the node: SWITCHBOARD_JAVA_OPTS; SWITCHBOARD_METRICS reaches it as usual. SPEECH_TARGET=bare
 # (or bare-web, bare-bus) puts BareProxy where the node was: what a bare Vert.x proxy adds on this machine (the
-# floor), then with Vert.x Web, then with the mesh's two bus hops and stream relay (see BareProxy).
+# floor), then with Vert.x Web, then with the mesh's two bus hops and stream relay (see BareProxy); BARE_ARGS adds
+# BareProxy options (e.g. "--event-loops 1"). The node's own event loops: SWITCHBOARD_EVENT_LOOPS (default 1).
 set -euo pipefail
+TARGET="${SPEECH_TARGET:-mesh}"
+case "$TARGET" in
+  mesh|bare|bare-web|bare-bus) ;;
+  *) echo "SPEECH_TARGET is mesh, bare, bare-web or bare-bus, not '$TARGET'" >&2; exit 2 ;;
+esac
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
 PAIRS="${ARGS[0]:-300}"
 RATE="${ARGS[1]:-50}"
@@ -25,7 +31,6 @@ CHUNK_BYTES=4096
 "$JAVA" -cp "$CP" io.switchboard.bench.audio.MockAudioUpstream --port "$MOCK_PORT" --first-ms "$FIRST_MS" --chunks "$CHUNKS" \
   --chunk-bytes "$CHUNK_BYTES" --interval-ms 10 > bench/results/mock-audio.log 2>&1 &
 pids+=($!)
-TARGET="${SPEECH_TARGET:-mesh}"
 if [ "$TARGET" != mesh ]; then
   # BareProxy in Switchboard's place (OpenAI path only): bare = plain, bare-web, bare-bus (its --layers).
   layers="${TARGET#bare}"; layers="${layers#-}"

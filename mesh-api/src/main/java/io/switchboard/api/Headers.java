@@ -21,6 +21,8 @@ public final class Headers {
   /** Absolute deadline, epoch milliseconds; backends give up after it. */
   public static final String DEADLINE = "x-switchboard-deadline";
 
+  private static final java.util.HexFormat HEX = java.util.HexFormat.of();
+
   private Headers() {
   }
 
@@ -31,11 +33,6 @@ public final class Headers {
    */
   public static String newRequestId() {
     java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
-    return "req_" + hex(r.nextLong(), 16) + hex(r.nextInt(), 8);
-  }
-
-  private static String hex(long v, int digits) {
-    String s = Long.toHexString(digits == 16 ? v : v & 0xffffffffL);
-    return "0".repeat(digits - s.length()) + s;
+    return "req_" + HEX.toHexDigits(r.nextLong()) + HEX.toHexDigits(r.nextInt());
   }
 }

@@ -55,7 +55,7 @@ public final class JournalCursor {
         segId = seg.id();
         off = 0;
       }
-      if (off >= seg.durableBytes()) {
+      if (off >= seg.bytes()) {
         if (!seg.closed()) {
           return new Batch(List.of(), segId, off);
         }
@@ -78,7 +78,7 @@ public final class JournalCursor {
 
   private Batch readFrom(UsageJournal.Segment seg, long off, int maxRecords) throws IOException {
     FileChannel ch = channel(seg);
-    long end = seg.durableBytes();
+    long end = seg.bytes();
     int want = (int) Math.min(end - off, maxBytes);
     ByteBuffer buf = ByteBuffer.allocate(want);
     while (buf.hasRemaining()) {
@@ -147,7 +147,7 @@ public final class JournalCursor {
   public List<Long> consumedSegments() {
     List<Long> out = new ArrayList<>();
     for (UsageJournal.Segment s : journal.segments()) {
-      boolean behind = s.id() < segmentId || (s.id() == segmentId && offset >= s.durableBytes());
+      boolean behind = s.id() < segmentId || (s.id() == segmentId && offset >= s.bytes());
       if (s.closed() && behind) {
         out.add(s.id());
       }
@@ -160,9 +160,9 @@ public final class JournalCursor {
     long n = 0;
     for (UsageJournal.Segment s : journal.segments()) {
       if (s.id() > segmentId) {
-        n += s.durableBytes();
+        n += s.bytes();
       } else if (s.id() == segmentId) {
-        n += Math.max(0, s.durableBytes() - offset);
+        n += Math.max(0, s.bytes() - offset);
       }
     }
     return n;

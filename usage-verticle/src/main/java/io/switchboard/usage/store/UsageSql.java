@@ -3,10 +3,12 @@ package io.switchboard.usage.store;
 import java.util.List;
 
 /**
- * The SQL text both stores run, written once in the subset H2 (PostgreSQL mode) and PostgreSQL share, with
- * {@code ?} placeholders (the PostgreSQL store numbers them). Amounts are stored as integers (micro-dollars,
- * milliseconds of audio) so that sums are exact and identical on both stores; the UTC day is stored beside the
- * timestamp so grouping by day needs no date functions, which differ between the two.
+ * The SQL text the stores share, written once in the subset PostgreSQL and DuckDB (and the H2 of earlier versions)
+ * agree on, with {@code ?} placeholders (the PostgreSQL store numbers them). Amounts are stored as integers
+ * (micro-dollars, milliseconds of audio) so that sums are exact and identical on every store; the UTC day is stored
+ * beside the timestamp so grouping by day needs no date functions, which differ between them. A record is identified
+ * by its request id and its time (milliseconds): the same record sent or replayed again is stored once, while two
+ * requests that came with the same client-chosen request id are both kept.
  */
 final class UsageSql {
 
@@ -52,12 +54,17 @@ final class UsageSql {
         + "hash VARCHAR(128) NOT NULL, "
         + "created_ms BIGINT NOT NULL, "
         + "revoked_ms BIGINT, "
-        + "limits VARCHAR NOT NULL)")));
+        + "limits VARCHAR NOT NULL)")),
+    // A record is the request id at its time: a client that reuses its x-request-id no longer hides a request from the
+    // ledger, and the embedded store can check a batch against the records of its own time span only.
+    new Migration(3, "usage record identity: request id and time", List.of(
+      "ALTER TABLE usage_records DROP CONSTRAINT usage_records_pkey",
+      "ALTER TABLE usage_records ADD PRIMARY KEY (request_id, ts_ms)")));
 
   static final String RECORD_COLUMNS = "request_id, ts_ms, usage_day, key_id, capability, backend, model, privacy, "
     + "input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route";
 
-  /** Insert-if-absent: a request id already stored is skipped, on both stores. */
+  /** Insert-if-absent: a record (request id and time) already stored is skipped. */
   static final String INSERT_RECORD = "INSERT INTO usage_records (" + RECORD_COLUMNS + ") "
     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 

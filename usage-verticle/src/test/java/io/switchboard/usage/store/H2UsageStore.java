@@ -10,10 +10,11 @@ import io.vertx.sqlclient.PoolOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * The embedded store: H2 in a file through the Vert.x JDBC client (Agroal pool), so a single node needs no
- * database server. H2 runs in PostgreSQL mode so the shared SQL (insert-if-absent included) means the same here.
+ * The embedded store of earlier versions (H2 in a file through the Vert.x JDBC client), kept in the tests only to write
+ * the ledgers that {@link H2LedgerImport} must bring into DuckDB: it takes the schema steps of its last release.
  */
 public final class H2UsageStore extends SqlUsageStore {
 
@@ -53,6 +54,12 @@ public final class H2UsageStore extends SqlUsageStore {
   @Override
   protected String sql(String text) {
     return text;
+  }
+
+  /** The schema of the last release that wrote H2 ledgers. */
+  @Override
+  protected List<UsageSql.Migration> migrations() {
+    return UsageSql.MIGRATIONS.subList(0, 2);
   }
 
   /** H2 writes committed changes to its file lazily; a checkpoint forces them out and syncs the file. */

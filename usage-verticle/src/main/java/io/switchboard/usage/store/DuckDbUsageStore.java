@@ -1,0 +1,344 @@
+package io.switchboard.usage.store;
+
+import io.switchboard.api.UsageRecord;
+import io.switchboard.usage.keys.ApiKey;
+import io.switchboard.usage.keys.StoredKey;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import org.duckdb.DuckDBConnection;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The embedded store: DuckDB in a file, a columnar database in this process, so a single node needs no database server
+ * and a usage query reads only the columns it sums. JDBC blocks, so every call runs on the store's own threads, never
+ * on an event loop: one writer (inserts, keys, schema) with its connection, and {@link Options#readers} readers with
+ * one connection each. DuckDB's memory (its buffer pool, outside the Java heap) is capped by
+ * {@link Options#memoryMb}. A ledger of earlier versions (H2) found beside it is imported on the first migration.
+ */
+public final class DuckDbUsageStore implements LedgerStore {
+
+  /**
+   * @param memoryMb  DuckDB's memory limit (its caches and query state; queries past it spill to disk or fail)
+   * @param threads   DuckDB's worker threads for one query
+   * @param readers   connections (and threads) answering queries and key lookups at the same time
+   */
+  public record Options(int memoryMb, int threads, int readers) {
+  }
+
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final Path path;
+  private final Path legacyH2;
+  private final DuckDBConnection writerConnection;
+  private final List<DuckDBConnection> all = new ArrayList<>();
+  private final BlockingQueue<DuckDBConnection> readerConnections;
+  private final WorkerExecutor writer;
+  private final WorkerExecutor readers;
+
+  private DuckDbUsageStore(Vertx vertx, Path path, Path legacyH2, Options options) throws SQLException {
+    this.path = path;
+    this.legacyH2 = legacyH2;
+    Properties p = new Properties();
+    p.setProperty("memory_limit", options.memoryMb() + "MB");
+    p.setProperty("threads", String.valueOf(options.threads()));
+    // Every query here orders its output itself; without insertion order DuckDB needs less memory to insert.
+    p.setProperty("preserve_insertion_order", "false");
+    writerConnection = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + path, p);
+    all.add(writerConnection);
+    readerConnections = new ArrayBlockingQueue<>(options.readers());
+    try {
+      writerConnection.setAutoCommit(false);
+      for (int i = 0; i < options.readers(); i++) {
+        DuckDBConnection r = writerConnection.duplicate();
+        all.add(r);
+        // Each query its own transaction, so that it sees every batch committed before it.
+        r.setAutoCommit(true);
+        readerConnections.add(r);
+      }
+    } catch (SQLException e) {
+      all.forEach(DuckDbUsageStore::close);
+      throw e;
+    }
+    int n = INSTANCES.incrementAndGet();
+    writer = vertx.createSharedWorkerExecutor("switchboard-usage-duckdb-writer-" + n, 1);
+    readers = vertx.createSharedWorkerExecutor("switchboard-usage-duckdb-reader-" + n, options.readers());
+  }
+
+  /**
+   * Opens (or creates) the store in {@code path}; {@code legacyH2} is where an H2 ledger of earlier versions would be
+   * (H2 adds {@code .mv.db}), imported by {@link #migrate()} when it is there.
+   */
+  public static DuckDbUsageStore open(Vertx vertx, Path path, Path legacyH2, Options options) {
+    Path abs = path.toAbsolutePath();
+    try {
+      Files.createDirectories(abs.getParent());
+      return new DuckDbUsageStore(vertx, abs, legacyH2, options);
+    } catch (IOException | SQLException e) {
+      throw new IllegalStateException("cannot open the usage store " + abs + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String kind() {
+    return "duckdb";
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  private interface Work<T> {
+    T run(DuckDBConnection c) throws Exception;
+  }
+
+  /** On the writer thread, in order. */
+  private <T> Future<T> write(Work<T> work) {
+    return writer.executeBlocking(() -> work.run(writerConnection), true);
+  }
+
+  /** On a reader thread, with a connection of its own. */
+  private <T> Future<T> read(Work<T> work) {
+    return readers.executeBlocking(() -> {
+      DuckDBConnection c = readerConnections.take();
+      try {
+        return work.run(c);
+      } finally {
+        readerConnections.add(c);
+      }
+    }, false);
+  }
+
+  @Override
+  public Future<Void> migrate() {
+    return write(c -> {
+      DuckDbSchema.migrate(c);
+      try (Statement s = c.createStatement()) {
+        s.execute(DuckDbAppend.CREATE_BATCH_KEYS);
+      }
+      c.commit();
+      H2LedgerImport.importIfPresent(c, legacyH2);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<Integer>> schemaVersions() {
+    return read(DuckDbSchema::versions);
+  }
+
+  @Override
+  public Future<Void> insert(List<UsageRecord> records) {
+    if (records.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return write(c -> DuckDbAppend.insert(c, records)).mapEmpty();
+  }
+
+  @Override
+  public Future<List<UsageTotals>> totals(long fromMs, long toMs, GroupBy groupBy) {
+    String text = String.format(UsageSql.TOTALS, groupBy.column(), groupBy.column());
+    return read(c -> {
+      List<UsageTotals> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(text)) {
+        ps.setLong(1, fromMs);
+        ps.setLong(2, toMs);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(UsageColumns.totals(columns(rs)));
+          }
+        }
+      }
+      out.sort(Comparator.comparing(UsageTotals::group, Comparator.nullsFirst(Comparator.naturalOrder())));
+      return out;
+    });
+  }
+
+  @Override
+  public Future<List<UsageRecord>> records(long fromMs, long toMs, int limit) {
+    return read(c -> {
+      List<UsageRecord> out = new ArrayList<>(Math.min(limit, 10_000));
+      try (PreparedStatement ps = c.prepareStatement(UsageSql.SELECT_RECORDS)) {
+        ps.setLong(1, fromMs);
+        ps.setLong(2, toMs);
+        ps.setInt(3, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          UsageColumns.Row row = columns(rs);
+          while (rs.next()) {
+            out.add(UsageColumns.record(row));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Long> spentMicros(String keyId, long fromMs, long toMs) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(UsageSql.SPENT)) {
+        ps.setString(1, keyId);
+        ps.setLong(2, fromMs);
+        ps.setLong(3, toMs);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong("spent");
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Long> count() {
+    return read(c -> {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(UsageSql.COUNT_RECORDS)) {
+        rs.next();
+        return rs.getLong("n");
+      }
+    });
+  }
+
+  /** DuckDB fsyncs its write-ahead log at every commit: a committed batch is already durable. */
+  @Override
+  public Future<Void> sync() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> insertKey(StoredKey k) {
+    ApiKey key = k.key();
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(UsageSql.INSERT_KEY)) {
+        ps.setString(1, key.id());
+        ps.setString(2, key.name());
+        ps.setString(3, k.salt());
+        ps.setString(4, k.hash());
+        ps.setLong(5, key.createdAt().toEpochMilli());
+        if (key.revokedAt() == null) {
+          ps.setNull(6, java.sql.Types.BIGINT);
+        } else {
+          ps.setLong(6, key.revokedAt().toEpochMilli());
+        }
+        ps.setString(7, key.limits().toJson().encode());
+        ps.executeUpdate();
+        c.commit();
+        return null;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    });
+  }
+
+  @Override
+  public Future<StoredKey> findKey(String id) {
+    return read(c -> {
+      try (PreparedStatement ps = c.prepareStatement(UsageSql.FIND_KEY)) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? UsageColumns.storedKey(columns(rs)) : null;
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<List<StoredKey>> listKeys() {
+    return read(c -> {
+      List<StoredKey> out = new ArrayList<>();
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(UsageSql.LIST_KEYS)) {
+        UsageColumns.Row row = columns(rs);
+        while (rs.next()) {
+          out.add(UsageColumns.storedKey(row));
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Boolean> revokeKey(String id, Instant at) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(UsageSql.REVOKE_KEY)) {
+        ps.setLong(1, at.toEpochMilli());
+        ps.setString(2, id);
+        int changed = ps.executeUpdate();
+        c.commit();
+        return changed > 0;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    });
+  }
+
+  /** The current row of {@code rs} as {@link UsageColumns} reads it. */
+  private static UsageColumns.Row columns(ResultSet rs) {
+    return new UsageColumns.Row() {
+      @Override
+      public String string(String column) {
+        try {
+          return rs.getString(column);
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+
+      @Override
+      public Long number(String column) {
+        try {
+          long v = rs.getLong(column);
+          return rs.wasNull() ? null : v;
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    };
+  }
+
+  @Override
+  public Future<Void> close() {
+    // On the writer, after the work queued before: each reader connection is closed once its query is done.
+    return write(c -> {
+      closeConnections(all.size() - 1);
+      return null;
+    }).eventually(writer::close).eventually(readers::close).mapEmpty();
+  }
+
+  /** Closes the readers as they come back (at most {@code readers}, waiting up to 30 s for each), then the writer. */
+  private void closeConnections(int readers) throws InterruptedException {
+    for (int i = 0; i < readers; i++) {
+      close(readerConnections.poll(30, TimeUnit.SECONDS));
+    }
+    close(writerConnection);
+  }
+
+  private static void close(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (SQLException e) {
+      // closing: nothing left to do with it
+    }
+  }
+}

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -77,7 +78,9 @@ public record UsageConfig(
       new DuckDbUsageStore.Options(
         conf.getInteger("duckdb_memory_mb", 64),
         conf.getInteger("duckdb_threads", 1),
-        conf.getInteger("duckdb_readers", 2)),
+        conf.getInteger("duckdb_readers", 2),
+        conf.getInteger("duckdb_checkpoint_mb", 16),
+        duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject()))),
       url,
       conf.getInteger("postgres_pool_size", 8),
       journal == null ? dataDir.resolve("journal") : path(journal),
@@ -97,6 +100,13 @@ public record UsageConfig(
       conf.getLong("key_cache_ttl_ms", 300_000L),
       conf.getLong("revocation_timeout_ms", 5_000L),
       List.copyOf(warnings));
+  }
+
+  /** Further DuckDB settings as DuckDB names them; the defaults are those measured best for the ledger. */
+  private static Map<String, String> duckDbSettings(JsonObject given) {
+    Map<String, String> out = new LinkedHashMap<>();
+    given.forEach(e -> out.put(e.getKey(), String.valueOf(e.getValue())));
+    return Map.copyOf(out);
   }
 
   private static Path path(String p) {

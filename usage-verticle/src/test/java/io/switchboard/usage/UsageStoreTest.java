@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,7 +61,7 @@ class UsageStoreTest {
     return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
-  static final DuckDbUsageStore.Options DUCKDB = new DuckDbUsageStore.Options(64, 1, 2);
+  static final DuckDbUsageStore.Options DUCKDB = new DuckDbUsageStore.Options(64, 1, 2, 16, Map.of());
 
   private LedgerStore open(String kind) throws Exception {
     LedgerStore store;

@@ -44,8 +44,18 @@ public final class JournalCursor {
 
   /** The next records after the cursor, at most {@code maxRecords}; empty when the store has caught up. */
   public Batch read(int maxRecords) throws IOException {
-    long segId = segmentId;
-    long off = offset;
+    return read(segmentId, offset, maxRecords);
+  }
+
+  /**
+   * The records after {@code previous}, read ahead while {@code previous} is being stored (the cursor stays where it
+   * is until {@link #advance}).
+   */
+  public Batch readAfter(Batch previous, int maxRecords) throws IOException {
+    return read(previous.segmentId(), previous.offset(), maxRecords);
+  }
+
+  private Batch read(long segId, long off, int maxRecords) throws IOException {
     while (true) {
       UsageJournal.Segment seg = journal.segmentAtOrAfter(segId);
       if (seg == null) {

@@ -60,6 +60,8 @@ public final class UsageShipper {
   /** Waiting for the idle check: only then does a write need to wake the shipper. */
   private volatile boolean idle;
   private final AtomicBoolean nudged = new AtomicBoolean();
+  /** The batch after the last one stored, read while it was stored; null when none is under way. */
+  private Future<JournalCursor.Batch> readAhead;
 
   public UsageShipper(Vertx vertx, UsageJournal journal, UsageStore store, SchemaGate schema, WorkerExecutor readerThread,
                       WorkerExecutor journalThread, Options options) {
@@ -174,19 +176,35 @@ public final class UsageShipper {
     }
   }
 
+  /**
+   * Stores the next batch. After a full batch the one after it is read (and parsed) while this one is stored, so that
+   * catching up keeps the reader thread and the store's writer busy at the same time.
+   */
   private Future<Step> step() {
-    return readerThread.executeBlocking(() -> cursor.read(options.batchSize()), true).compose(batch -> {
+    Future<JournalCursor.Batch> next = readAhead != null ? readAhead : read(null);
+    readAhead = null;
+    return next.compose(batch -> {
       if (batch.isEmpty()) {
         cursor.advance(batch);
         return idle().map(Step.IDLE);
       }
       attempted += batch.records().size();
-      Step next = batch.records().size() >= options.batchSize() ? Step.FULL : Step.MORE;
-      return store.insert(batch.records()).compose(v -> {
-        cursor.advance(batch);
-        return cleanup();
-      }).map(next);
+      boolean full = batch.records().size() >= options.batchSize();
+      Future<JournalCursor.Batch> ahead = full ? read(batch) : null;
+      return store.insert(batch.records())
+        .onFailure(e -> readAhead = null)
+        .compose(v -> {
+          cursor.advance(batch);
+          readAhead = ahead;
+          return cleanup();
+        }).map(full ? Step.FULL : Step.MORE);
     });
+  }
+
+  /** The batch after {@code previous}, or at the cursor when null, read on the reader thread. */
+  private Future<JournalCursor.Batch> read(JournalCursor.Batch previous) {
+    return readerThread.executeBlocking(() -> previous == null ? cursor.read(options.batchSize())
+      : cursor.readAfter(previous, options.batchSize()), true);
   }
 
   /** Caught up: close the current segment once it is big or old enough, so the journal empties when idle. */

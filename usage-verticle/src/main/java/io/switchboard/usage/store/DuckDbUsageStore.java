@@ -20,7 +20,9 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -37,14 +39,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DuckDbUsageStore implements LedgerStore {
 
   /**
-   * @param memoryMb  DuckDB's memory limit (its caches and query state; queries past it spill to disk or fail)
-   * @param threads   DuckDB's worker threads for one query
-   * @param readers   connections (and threads) answering queries and key lookups at the same time
+   * @param memoryMb     DuckDB's memory limit (its caches, the records not yet checkpointed and query state; past it
+   *                     DuckDB spills to a temporary file, or a query fails)
+   * @param threads      DuckDB's worker threads for one query
+   * @param readers      connections (and threads) answering queries and key lookups at the same time
+   * @param checkpointMb the write-ahead log's size at which DuckDB checkpoints (compresses the new records into the
+   *                     database file); the records not yet checkpointed are held in memory until then
+   * @param settings     further DuckDB settings, by DuckDB's names, given as they are (advanced tuning)
    */
-  public record Options(int memoryMb, int threads, int readers) {
+  public record Options(int memoryMb, int threads, int readers, int checkpointMb, Map<String, String> settings) {
   }
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+  private static final String LAST_TIME = "SELECT ts_ms FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? "
+    + "ORDER BY ts_ms LIMIT 1 OFFSET ?";
+  private static final String RECORDS_UP_TO = "SELECT " + UsageColumns.RECORD_READ
+    + " FROM usage_records WHERE ts_ms >= ? AND ts_ms <= ? ORDER BY ts_ms, request_id";
 
   private final Path path;
   private final Path legacyH2;
@@ -53,6 +63,8 @@ public final class DuckDbUsageStore implements LedgerStore {
   private final BlockingQueue<DuckDBConnection> readerConnections;
   private final WorkerExecutor writer;
   private final WorkerExecutor readers;
+  /** On the writer thread only, once the schema is there. */
+  private DuckDbAppend appender;
 
   private DuckDbUsageStore(Vertx vertx, Path path, Path legacyH2, Options options) throws SQLException {
     this.path = path;
@@ -62,6 +74,8 @@ public final class DuckDbUsageStore implements LedgerStore {
     p.setProperty("threads", String.valueOf(options.threads()));
     // Every query here orders its output itself; without insertion order DuckDB needs less memory to insert.
     p.setProperty("preserve_insertion_order", "false");
+    p.setProperty("wal_autocheckpoint", options.checkpointMb() + "MB");
+    options.settings().forEach(p::setProperty);
     writerConnection = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + path, p);
     all.add(writerConnection);
     readerConnections = new ArrayBlockingQueue<>(options.readers());
@@ -131,11 +145,10 @@ public final class DuckDbUsageStore implements LedgerStore {
   public Future<Void> migrate() {
     return write(c -> {
       DuckDbSchema.migrate(c);
-      try (Statement s = c.createStatement()) {
-        s.execute(DuckDbAppend.CREATE_BATCH_KEYS);
-      }
-      c.commit();
       H2LedgerImport.importIfPresent(c, legacyH2);
+      if (appender == null) {
+        appender = new DuckDbAppend(c);
+      }
       return null;
     });
   }
@@ -150,7 +163,12 @@ public final class DuckDbUsageStore implements LedgerStore {
     if (records.isEmpty()) {
       return Future.succeededFuture();
     }
-    return write(c -> DuckDbAppend.insert(c, records)).mapEmpty();
+    return write(c -> {
+      if (appender == null) {
+        throw new IllegalStateException("the usage store is not migrated yet");
+      }
+      return appender.insert(records);
+    }).mapEmpty();
   }
 
   @Override
@@ -172,17 +190,32 @@ public final class DuckDbUsageStore implements LedgerStore {
     });
   }
 
+  /**
+   * The first {@code limit} records of the window by time. Two steps keep DuckDB's memory small whatever the size of
+   * the ledger: the time of the {@code limit}-th record (a top-N of one column), then the records up to it, sorted
+   * (a sort that may spill to disk) and read until {@code limit}.
+   */
   @Override
   public Future<List<UsageRecord>> records(long fromMs, long toMs, int limit) {
     return read(c -> {
-      List<UsageRecord> out = new ArrayList<>(Math.min(limit, 10_000));
-      try (PreparedStatement ps = c.prepareStatement(UsageSql.SELECT_RECORDS)) {
+      long last = toMs - 1;
+      try (PreparedStatement ps = c.prepareStatement(LAST_TIME)) {
         ps.setLong(1, fromMs);
         ps.setLong(2, toMs);
-        ps.setInt(3, limit);
+        ps.setInt(3, limit - 1);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            last = rs.getLong(1);
+          }
+        }
+      }
+      List<UsageRecord> out = new ArrayList<>(Math.min(limit, 10_000));
+      try (PreparedStatement ps = c.prepareStatement(RECORDS_UP_TO)) {
+        ps.setLong(1, fromMs);
+        ps.setLong(2, last);
         try (ResultSet rs = ps.executeQuery()) {
           UsageColumns.Row row = columns(rs);
-          while (rs.next()) {
+          while (out.size() < limit && rs.next()) {
             out.add(UsageColumns.record(row));
           }
         }
@@ -213,6 +246,25 @@ public final class DuckDbUsageStore implements LedgerStore {
         rs.next();
         return rs.getLong("n");
       }
+    });
+  }
+
+  /** DuckDB's own account of its memory, by use, in bytes (outside the Java heap), and what it spilled to disk. */
+  public Future<Map<String, Long>> memory() {
+    return read(c -> {
+      Map<String, Long> out = new LinkedHashMap<>();
+      try (Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()")) {
+        while (rs.next()) {
+          if (rs.getLong(2) > 0) {
+            out.put(rs.getString(1), rs.getLong(2));
+          }
+          if (rs.getLong(3) > 0) {
+            out.put(rs.getString(1) + " (spilled to disk)", rs.getLong(3));
+          }
+        }
+      }
+      return out;
     });
   }
 
@@ -294,18 +346,18 @@ public final class DuckDbUsageStore implements LedgerStore {
   private static UsageColumns.Row columns(ResultSet rs) {
     return new UsageColumns.Row() {
       @Override
-      public String string(String column) {
+      public String string(int column) {
         try {
-          return rs.getString(column);
+          return rs.getString(column + 1);
         } catch (SQLException e) {
           throw new IllegalStateException(e);
         }
       }
 
       @Override
-      public Long number(String column) {
+      public Long number(int column) {
         try {
-          long v = rs.getLong(column);
+          long v = rs.getLong(column + 1);
           return rs.wasNull() ? null : v;
         } catch (SQLException e) {
           throw new IllegalStateException(e);
@@ -318,6 +370,9 @@ public final class DuckDbUsageStore implements LedgerStore {
   public Future<Void> close() {
     // On the writer, after the work queued before: each reader connection is closed once its query is done.
     return write(c -> {
+      if (appender != null) {
+        appender.close();
+      }
       closeConnections(all.size() - 1);
       return null;
     }).eventually(writer::close).eventually(readers::close).mapEmpty();

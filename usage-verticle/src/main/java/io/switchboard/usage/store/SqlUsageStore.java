@@ -110,12 +110,12 @@ public abstract class SqlUsageStore implements LedgerStore {
   private static UsageColumns.Row columns(Row r) {
     return new UsageColumns.Row() {
       @Override
-      public String string(String column) {
+      public String string(int column) {
         return r.getString(column);
       }
 
       @Override
-      public Long number(String column) {
+      public Long number(int column) {
         return r.getLong(column);
       }
     };

@@ -22,13 +22,17 @@ final class UsageColumns {
 
   private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
-  /** A result row of whichever client: a column by name. */
+  /** A result row of whichever client, by position from 0 (a lookup by name costs more than reading the value). */
   interface Row {
-    String string(String column);
+    String string(int column);
 
     /** Null when the column is NULL. */
-    Long number(String column);
+    Long number(int column);
   }
+
+  /** The columns {@link #record} reads, in its order (the day is left out: it is the time's). */
+  static final String RECORD_READ = "request_id, ts_ms, key_id, capability, backend, model, privacy, input_tokens, "
+    + "output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route";
 
   private UsageColumns() {
   }
@@ -57,27 +61,29 @@ final class UsageColumns {
     return r.route() == null ? null : r.route().toJson().encode();
   }
 
+  /** A row of {@link #RECORD_READ}. */
   static UsageRecord record(Row r) {
-    String cap = r.string("capability");
-    String privacy = r.string("privacy");
-    String route = r.string("route");
-    return new UsageRecord(r.string("request_id"), Instant.ofEpochMilli(r.number("ts_ms")), r.string("key_id"),
-      cap == null ? null : Capability.parse(cap), r.string("backend"), r.string("model"),
-      privacy == null ? null : Privacy.parse(privacy), r.number("input_tokens"), r.number("output_tokens"),
-      r.number("audio_ms") / 1000d, r.number("characters"), r.number("latency_ms"), r.number("first_byte_ms"),
-      r.number("cost_micros") / 1_000_000d, r.number("status").intValue(), r.string("error_code"),
+    String cap = r.string(3);
+    String privacy = r.string(6);
+    String route = r.string(16);
+    return new UsageRecord(r.string(0), Instant.ofEpochMilli(r.number(1)), r.string(2),
+      cap == null ? null : Capability.parse(cap), r.string(4), r.string(5),
+      privacy == null ? null : Privacy.parse(privacy), r.number(7), r.number(8), r.number(9) / 1000d, r.number(10),
+      r.number(11), r.number(12), r.number(13) / 1_000_000d, r.number(14).intValue(), r.string(15),
       route == null ? null : RouteInfo.fromJson(new JsonObject(route)));
   }
 
+  /** A row of {@link UsageSql#TOTALS}: the group, then the sums in their order. */
   static UsageTotals totals(Row r) {
-    return new UsageTotals(r.string("grp"), r.number("requests"), r.number("input_tokens"), r.number("output_tokens"),
-      r.number("audio_ms"), r.number("characters"), r.number("cost_micros"), r.number("errors"));
+    return new UsageTotals(r.string(0), r.number(1), r.number(2), r.number(3), r.number(4), r.number(5), r.number(6),
+      r.number(7));
   }
 
+  /** A row of {@link UsageSql#KEY_COLUMNS}. */
   static StoredKey storedKey(Row r) {
-    Long revoked = r.number("revoked_ms");
-    ApiKey key = new ApiKey(r.string("id"), r.string("name"), Instant.ofEpochMilli(r.number("created_ms")),
-      revoked == null ? null : Instant.ofEpochMilli(revoked), KeyLimits.fromJson(new JsonObject(r.string("limits"))));
-    return new StoredKey(key, r.string("salt"), r.string("hash"));
+    Long revoked = r.number(5);
+    ApiKey key = new ApiKey(r.string(0), r.string(1), Instant.ofEpochMilli(r.number(4)),
+      revoked == null ? null : Instant.ofEpochMilli(revoked), KeyLimits.fromJson(new JsonObject(r.string(6))));
+    return new StoredKey(key, r.string(2), r.string(3));
   }
 }

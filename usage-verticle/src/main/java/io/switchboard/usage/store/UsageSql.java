@@ -68,7 +68,7 @@ final class UsageSql {
   static final String INSERT_RECORD = "INSERT INTO usage_records (" + RECORD_COLUMNS + ") "
     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
-  static final String SELECT_RECORDS = "SELECT " + RECORD_COLUMNS + " FROM usage_records "
+  static final String SELECT_RECORDS = "SELECT " + UsageColumns.RECORD_READ + " FROM usage_records "
     + "WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, request_id LIMIT ?";
 
   static final String SPENT = "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS spent FROM usage_records "

@@ -13,7 +13,7 @@ import java.util.Set;
 public record TranscriptionRequest(String model, String language, String prompt, Double temperature, String responseFormat,
                                    String filename, String contentType, RouteHints hints) {
 
-  public static final String PARAMS_HEADER = "x-switchboard-params";
+  public static final String PARAMS_HEADER = Headers.PARAMS;
   public static final Set<String> FORMATS = Set.of("json", "text", "verbose_json", "srt", "vtt");
 
   public TranscriptionRequest {

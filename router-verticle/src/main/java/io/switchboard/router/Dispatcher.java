@@ -3,10 +3,10 @@ package io.switchboard.router;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.api.StreamProtocol;
-import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.router.health.Breakers;
 import io.switchboard.router.limits.RateLimiter;
@@ -160,7 +160,7 @@ final class Dispatcher {
   }
 
   private void send(Attempt a, int index, Candidate c, String instance, Lease lease) {
-    DeliveryOptions options = BackendVerticle.requestOptions(a.op, a.requestId, a.keyId, a.deadline);
+    DeliveryOptions options = Headers.toBackend(a.op, a.requestId, a.keyId, a.deadline, state.now());
     a.forward.headers().apply(c.model()).forEach(options::addHeader);
     InstanceTracker.InFlight f = instances.track(instance, () -> failed(a, index, c, lease,
       new MeshException(ErrorCode.UNAVAILABLE, c.id() + ": instance " + instance + " stopped answering"), true));
@@ -252,8 +252,8 @@ final class Dispatcher {
     lease.firstAnswerAt = now;
     RouteInfo route = a.route();
     DeliveryOptions headers = new DeliveryOptions()
-      .addHeader(RequestRouter.BACKEND_HEADER, c.id())
-      .addHeader(RequestRouter.ROUTE_HEADER, route.toJson().encode());
+      .addHeader(Headers.BACKEND, c.id())
+      .addHeader(Headers.ROUTE, route.toJson().encode());
     Object body = reply.body();
     if (body instanceof JsonObject json) {
       body = json.put(StreamProtocol.ROUTE, route.toJson());

@@ -39,14 +39,6 @@ import java.util.function.Supplier;
  */
 public final class RequestRouter {
 
-  public static final String BACKEND_HEADER = "x-switchboard-backend";
-  public static final String ROUTE_HEADER = "x-switchboard-route";
-  /**
-   * The most the caller's API key allows its data to travel (set by the web verticle from the key); the request's
-   * own {@code privacy} is capped by it. A value that is not a privacy class counts as {@code local}.
-   */
-  public static final String KEY_PRIVACY_HEADER = "x-switchboard-key-privacy";
-
   private final BackendRegistry registry;
   private final Supplier<Routing> routing;
   private final RouterState state;
@@ -209,7 +201,7 @@ public final class RequestRouter {
   }
 
   static Privacy keyCeiling(Message<?> msg) {
-    String v = msg.headers().get(KEY_PRIVACY_HEADER);
+    String v = msg.headers().get(Headers.KEY_PRIVACY);
     if (v == null) {
       return null;
     }

@@ -132,9 +132,9 @@ public final class RouterVerticle extends VerticleBase {
     List<MessageConsumer<?>> consumers = new ArrayList<>(List.of(
       vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRY, m -> onAnnounce(m.body())),
       vertx.eventBus().consumer(Addresses.REGISTRY_VIEW, m -> m.reply(registry.toJson())),
-      vertx.eventBus().localConsumer(RouterAddresses.ADMIN, adminService::handle),
-      vertx.eventBus().<JsonObject>consumer(RouterAddresses.ADMIN_UPDATES, m -> adminService.apply(m.body())),
-      vertx.eventBus().localConsumer(RouterAddresses.RELOAD, this::reload)));
+      vertx.eventBus().localConsumer(Addresses.ROUTER_ADMIN, adminService::handle),
+      vertx.eventBus().<JsonObject>consumer(Addresses.ROUTER_ADMIN_UPDATES, m -> adminService.apply(m.body())),
+      vertx.eventBus().localConsumer(Addresses.ROUTER_RELOAD, this::reload)));
     consumers.addAll(entryPoints);
     long heartbeatTimeout = settings.heartbeatTimeoutMs();
     vertx.setPeriodic(registry.sweepIntervalMs(), t -> {

@@ -37,7 +37,7 @@ class BreakerTest {
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
-    vertx.eventBus().<JsonObject>consumer(RouterAddresses.BREAKER, m -> transitions.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.BREAKER, m -> transitions.add(m.body()));
     mesh = new MeshFixture(vertx).router(new JsonObject()
       .put("breaker", new JsonObject().put("max_failures", 3).put("reset_timeout_ms", 800)));
     flaky = mesh.backend("flaky", 10, Privacy.CLOUD, "m1");

@@ -2,6 +2,7 @@ package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
@@ -229,15 +230,15 @@ class ClusterTest {
       .sendJsonObject(new JsonObject().put("model", "m1")
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))))).await(20, TimeUnit.SECONDS);
     assertEquals(200, chat.statusCode(), chat.bodyAsString());
-    assertEquals("beta", chat.getHeader(RequestRouter.BACKEND_HEADER));
-    assertTrue(chat.getHeader(RequestRouter.ROUTE_HEADER).contains("alpha(disabled by admin)"), chat.getHeader(RequestRouter.ROUTE_HEADER));
+    assertEquals("beta", chat.getHeader(Headers.BACKEND));
+    assertTrue(chat.getHeader(Headers.ROUTE).contains("alpha(disabled by admin)"), chat.getHeader(Headers.ROUTE));
 
     // A router that starts after the change joins in step (it reads the cluster-wide record of changes).
     cluster.b.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(routerConf)).await(30, TimeUnit.SECONDS);
     int answers = 0;
     deadline = System.currentTimeMillis() + 10_000;
     while (answers < 4 && System.currentTimeMillis() < deadline) {
-      JsonObject status = cluster.b.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "status"),
+      JsonObject status = cluster.b.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "status"),
         new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
       boolean knowsAlpha = status.getJsonArray("backends").stream().anyMatch(o -> "alpha".equals(((JsonObject) o).getString("id")));
       if (!knowsAlpha) {

@@ -48,7 +48,7 @@ class HealthProbeTest {
     String reason = route.getJsonArray("skipped").getJsonObject(0).getString("reason");
     assertTrue(reason.startsWith("down: health check"), reason);
 
-    JsonObject health = vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "health"))
+    JsonObject health = vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "health"))
       .await(10, TimeUnit.SECONDS).body();
     assertEquals(2, health.getJsonArray("backends").size());
   }

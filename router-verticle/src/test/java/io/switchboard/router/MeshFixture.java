@@ -42,7 +42,7 @@ public final class MeshFixture {
 
   /** The router's admin status of one backend. */
   public JsonObject status(String backendId) throws Exception {
-    JsonObject status = vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "status"))
+    JsonObject status = vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "status"))
       .await(10, TimeUnit.SECONDS).body();
     return status.getJsonArray("backends").stream().map(o -> (JsonObject) o)
       .filter(b -> backendId.equals(b.getString("id"))).findFirst().orElseThrow();

@@ -10,10 +10,8 @@ import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.router.usage.Metering;
 import io.switchboard.router.usage.UsageSettings;
-import io.switchboard.usage.UsageAddresses;
 import io.switchboard.usage.UsageVerticle;
 import io.switchboard.usage.budget.BudgetGuard;
-import io.switchboard.usage.keys.KeyAddresses;
 import io.switchboard.usage.keys.KeyVerifier;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -62,7 +60,7 @@ class RouterBudgetRaceTest {
       awaitLive(cluster.a);
       awaitLive(cluster.b);
 
-      JsonObject created = cluster.a.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "create")
+      JsonObject created = cluster.a.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "create")
         .put("name", "race").put("limits", new JsonObject().put("daily_budget_usd", 0.50))).await(10, TimeUnit.SECONDS).body();
       String key = created.getString("api_key");
       String keyId = created.getJsonObject("key").getString("id");
@@ -73,7 +71,7 @@ class RouterBudgetRaceTest {
       for (int i = 0; i < 200; i++) {
         Vertx from = i % 2 == 0 ? cluster.a : cluster.b;
         answers.add(from.eventBus().request(Addresses.CHAT, body.copy(), new DeliveryOptions()
-          .addHeader(Metering.API_KEY_HEADER, key).addHeader(Headers.REQUEST_ID, "race-" + i).setSendTimeout(60_000))
+          .addHeader(Headers.API_KEY, key).addHeader(Headers.REQUEST_ID, "race-" + i).setSendTimeout(60_000))
           .map(m -> (Object) m.body()));
       }
       Future.join(new ArrayList<>(answers)).otherwiseEmpty().await(120, TimeUnit.SECONDS);
@@ -103,7 +101,7 @@ class RouterBudgetRaceTest {
   private static long awaitRecords(Vertx v, String prefix, int n) throws Exception {
     long count = 0;
     for (int i = 0; i < 300 && count < n; i++) {
-      String csv = String.valueOf(v.eventBus().request(UsageAddresses.QUERY, new JsonObject().put("op", "export"))
+      String csv = String.valueOf(v.eventBus().request(Addresses.USAGE_QUERY, new JsonObject().put("op", "export"))
         .await(10, TimeUnit.SECONDS).body());
       count = csv.lines().filter(l -> l.startsWith(prefix)).count();
       Thread.sleep(100);

@@ -2,6 +2,7 @@ package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StreamProtocol;
@@ -53,7 +54,7 @@ class RouterBusTest {
     JsonObject body = reply.body();
     assertEquals("Hello from the mesh.", body.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
     assertEquals("alpha", body.getJsonObject(StreamProtocol.ROUTE).getString("backend"));
-    assertEquals("alpha", reply.headers().get(RequestRouter.BACKEND_HEADER));
+    assertEquals("alpha", reply.headers().get(Headers.BACKEND));
     assertEquals(1, first.served.get());
     assertEquals(0, second.served.get());
   }

@@ -6,7 +6,6 @@ import io.switchboard.usage.journal.GroupCommitter;
 import io.switchboard.usage.journal.UsageJournal;
 import io.switchboard.usage.journal.UsageRecordHandler;
 import io.switchboard.usage.journal.UsageShipper;
-import io.switchboard.usage.keys.KeyAddresses;
 import io.switchboard.usage.keys.KeyHandler;
 import io.switchboard.usage.keys.KeyService;
 import io.switchboard.usage.keys.KeyVerifier;
@@ -63,8 +62,8 @@ public final class UsageVerticle extends VerticleBase {
         shipper = new UsageShipper(vertx, journal, store, schema, readerThread, journalThread, conf.shipper());
         committer = new GroupCommitter(journal, journalThread, conf.commitMaxBatch(), conf.maxWaiting(), shipper::wake);
         consumers.add(vertx.eventBus().consumer(Addresses.USAGE, new UsageRecordHandler(committer)));
-        consumers.add(vertx.eventBus().consumer(UsageAddresses.QUERY, new UsageQueryHandler(store, schema, this::status)));
-        consumers.add(vertx.eventBus().consumer(KeyAddresses.KEYS, new KeyHandler(keys, verifier)));
+        consumers.add(vertx.eventBus().consumer(Addresses.USAGE_QUERY, new UsageQueryHandler(store, schema, this::status)));
+        consumers.add(vertx.eventBus().consumer(Addresses.KEYS, new KeyHandler(keys, verifier)));
         List<Future<Void>> ready = new ArrayList<>();
         consumers.forEach(c -> ready.add(c.completion()));
         return Future.all(ready);

@@ -70,7 +70,7 @@ class CrashRecoveryTest {
       result(vertx.eventBus().request(Addresses.USAGE, UsageRecord.builder(again).keyId("k_crash").build().toJson()));
       Await.caughtUp(vertx, 60);
 
-      String csv = result(vertx.eventBus().<String>request(UsageAddresses.QUERY,
+      String csv = result(vertx.eventBus().<String>request(Addresses.USAGE_QUERY,
         new JsonObject().put("op", "export").put("limit", 1_000_000))).body();
       Map<String, Integer> seen = new HashMap<>();
       String[] lines = csv.split("\r\n");

@@ -6,7 +6,6 @@ import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.UsageAddresses;
 import io.switchboard.usage.UsageVerticle;
 import io.switchboard.usage.store.H2UsageStore;
 import io.switchboard.usage.store.PgUsageStore;
@@ -107,7 +106,7 @@ public final class UsageLedgerBench {
     report("ledger " + label + " acknowledged (journal fsync)", n, ackNanos);
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
     while (System.nanoTime() < deadline) {
-      JsonObject s = await(vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY, new JsonObject().put("op", "status"))).body();
+      JsonObject s = await(vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY, new JsonObject().put("op", "status"))).body();
       if (s.getBoolean("caught_up") && s.getLong("records_shipped") >= n) {
         break;
       }

@@ -245,16 +245,8 @@ public final class BackendVerticle extends VerticleBase {
     });
   }
 
-  /** Delivery options for a request to a backend. */
+  /** Delivery options for a request to a backend, with the deadline measured from now ({@link Headers#toBackend}). */
   public static DeliveryOptions requestOptions(String op, String requestId, String keyId, long deadlineMs) {
-    DeliveryOptions o = new DeliveryOptions().addHeader(Headers.OP, op).addHeader(Headers.DEADLINE, Long.toString(deadlineMs))
-      .setSendTimeout(Math.max(1, deadlineMs - System.currentTimeMillis()));
-    if (requestId != null) {
-      o.addHeader(Headers.REQUEST_ID, requestId);
-    }
-    if (keyId != null) {
-      o.addHeader(Headers.KEY_ID, keyId);
-    }
-    return o;
+    return Headers.toBackend(op, requestId, keyId, deadlineMs, System.currentTimeMillis());
   }
 }

@@ -1,8 +1,8 @@
 package io.switchboard.router.reload;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
-import io.switchboard.router.RouterAddresses;
 import io.switchboard.router.RouterSettings;
 import io.switchboard.router.usage.PriceTable;
 import io.vertx.config.ConfigRetriever;
@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * Hot reload of one node: watches the conf files (vertx-config's periodic scan) and applies a changed conf without a
  * restart. The whole new conf is validated first; a broken file (unreadable YAML, a bad value) is refused with one
  * log line and the running configuration stays. Router settings go to the node's router
- * ({@link RouterAddresses#RELOAD}); backends enabled, added, disabled, removed or changed are deployed, undeployed or
+ * ({@link Addresses#ROUTER_RELOAD}); backends enabled, added, disabled, removed or changed are deployed, undeployed or
  * redeployed in this node. Requests in flight finish on the plan they started with; a backend being undeployed
  * drains what it has in flight.
  */
@@ -116,7 +116,7 @@ public final class ConfigWatcher {
     applied = next.copy();
     lastRejection = null;
     Future<Void> router = runsRouter && !RouterSettings.sliceOf(previous).equals(RouterSettings.sliceOf(next))
-      ? vertx.eventBus().request(RouterAddresses.RELOAD, RouterSettings.sliceOf(next), new DeliveryOptions().setLocalOnly(true)).mapEmpty()
+      ? vertx.eventBus().request(Addresses.ROUTER_RELOAD, RouterSettings.sliceOf(next), new DeliveryOptions().setLocalOnly(true)).mapEmpty()
       : Future.succeededFuture();
     return router
       .recover(err -> {

@@ -14,9 +14,6 @@ import io.vertx.core.MultiMap;
  */
 public interface Metering {
 
-  /** Bus header a caller without HTTP may send with the plaintext key; it is verified, never forwarded. */
-  String API_KEY_HEADER = "x-switchboard-api-key";
-
   /** The caller's API key from the request's headers; null when it came with none. AUTHENTICATION (401) when bad. */
   Future<ApiKey> identify(MultiMap headers);
 

@@ -66,7 +66,7 @@ public final class UsageMeter implements Metering {
 
   @Override
   public Future<ApiKey> identify(MultiMap headers) {
-    String plaintext = headers.get(API_KEY_HEADER);
+    String plaintext = headers.get(Headers.API_KEY);
     if (plaintext != null) {
       return keys.verify(plaintext.trim());
     }

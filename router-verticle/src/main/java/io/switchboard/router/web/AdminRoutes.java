@@ -1,8 +1,8 @@
 package io.switchboard.router.web;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.router.RouterAddresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,7 +20,7 @@ import java.security.NoSuchAlgorithmException;
  * The admin API, behind a bearer token ({@code SWITCHBOARD_ADMIN_TOKEN}, given to the web verticle as
  * {@code admin_token}): provider status, updates (enable/disable, priority, limits, custom config; applied on every
  * router of the cluster), health checks run now, cost comparison for a request, and the routing strategy. Each call
- * is one operation on the node's router ({@link RouterAddresses#ADMIN}). Without a configured token the admin API is
+ * is one operation on the node's router ({@link Addresses#ROUTER_ADMIN}). Without a configured token the admin API is
  * off and its paths answer 404 saying so.
  */
 final class AdminRoutes {
@@ -87,7 +87,7 @@ final class AdminRoutes {
     if (body != null) {
       request.put("body", body);
     }
-    vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, request, new DeliveryOptions().setLocalOnly(true).setSendTimeout(TIMEOUT_MS))
+    vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, request, new DeliveryOptions().setLocalOnly(true).setSendTimeout(TIMEOUT_MS))
       .onComplete(ar -> {
         if (ar.failed()) {
           HttpErrors.send(ctx, ar.cause());

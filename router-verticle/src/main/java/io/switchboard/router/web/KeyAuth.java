@@ -54,7 +54,7 @@ final class KeyAuth {
   private static void accept(RoutingContext ctx, ApiKey key) {
     ctx.put(Headers.KEY_ID, key.id());
     if (key.limits().privacyCeiling() != null) {
-      ctx.put(RequestRouter.KEY_PRIVACY_HEADER, key.limits().privacyCeiling().wireName());
+      ctx.put(Headers.KEY_PRIVACY, key.limits().privacyCeiling().wireName());
     }
   }
 

@@ -198,22 +198,22 @@ public final class WebVerticle extends VerticleBase {
     if (keyId != null) {
       o.addHeader(Headers.KEY_ID, keyId);
     }
-    String ceiling = ctx.get(RequestRouter.KEY_PRIVACY_HEADER);
+    String ceiling = ctx.get(Headers.KEY_PRIVACY);
     if (ceiling != null) {
-      o.addHeader(RequestRouter.KEY_PRIVACY_HEADER, ceiling);
+      o.addHeader(Headers.KEY_PRIVACY, ceiling);
     }
     return o;
   }
 
   static void routeHeaders(HttpServerResponse res, Message<Object> reply) {
-    String backend = reply.headers().get(RequestRouter.BACKEND_HEADER);
+    String backend = reply.headers().get(Headers.BACKEND);
     if (backend != null) {
-      res.putHeader(RequestRouter.BACKEND_HEADER, backend);
+      res.putHeader(Headers.BACKEND, backend);
     }
-    String route = reply.headers().get(RequestRouter.ROUTE_HEADER);
+    String route = reply.headers().get(Headers.ROUTE);
     if (route != null) {
       try {
-        res.putHeader(RequestRouter.ROUTE_HEADER, io.switchboard.api.RouteInfo.fromJson(new JsonObject(route)).toHeader());
+        res.putHeader(Headers.ROUTE, io.switchboard.api.RouteInfo.fromJson(new JsonObject(route)).toHeader());
       } catch (RuntimeException ignored) {
         // a route header that is not ours is not echoed
       }

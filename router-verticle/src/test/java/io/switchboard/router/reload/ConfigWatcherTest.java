@@ -8,7 +8,6 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.backend.BackendProvider;
 import io.switchboard.core.config.MeshConfig;
-import io.switchboard.router.RouterAddresses;
 import io.switchboard.router.RouterSettings;
 import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.ScriptedChatBackend;
@@ -154,7 +153,7 @@ class ConfigWatcherTest {
   }
 
   static String strategy(Vertx vertx) throws Exception {
-    return vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "strategy"))
+    return vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "strategy"))
       .await(5, TimeUnit.SECONDS).body().getString("strategy");
   }
 

@@ -11,9 +11,7 @@ import io.switchboard.api.StreamProtocol;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.ScriptedChatBackend;
-import io.switchboard.usage.UsageAddresses;
 import io.switchboard.usage.UsageVerticle;
-import io.switchboard.usage.keys.KeyAddresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -66,7 +64,7 @@ class BusKeysTest {
   }
 
   private JsonObject createKey(JsonObject limits) throws Exception {
-    return vertx.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "create").put("name", "bus test")
+    return vertx.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "create").put("name", "bus test")
       .put("limits", limits)).await(10, TimeUnit.SECONDS).body();
   }
 
@@ -96,22 +94,22 @@ class BusKeysTest {
     String key = created.getString("api_key");
     String id = created.getJsonObject("key").getString("id");
 
-    Message<JsonObject> ok = ask("m1", Map.of(Metering.API_KEY_HEADER, key, Headers.REQUEST_ID, "bus-1")).await(10, TimeUnit.SECONDS);
+    Message<JsonObject> ok = ask("m1", Map.of(Headers.API_KEY, key, Headers.REQUEST_ID, "bus-1")).await(10, TimeUnit.SECONDS);
     assertEquals("cloudy", servedBy(ok));
 
-    MeshException model = failure(ask("m2", Map.of(Metering.API_KEY_HEADER, key)));
+    MeshException model = failure(ask("m2", Map.of(Headers.API_KEY, key)));
     assertEquals(ErrorCode.PERMISSION, model.errorCode(), model.getMessage());
     assertTrue(model.getMessage().contains("may not use model 'm2'"), model.getMessage());
 
-    MeshException bad = failure(ask("m1", Map.of(Metering.API_KEY_HEADER, key + "x", Headers.REQUEST_ID, "bus-bad")));
+    MeshException bad = failure(ask("m1", Map.of(Headers.API_KEY, key + "x", Headers.REQUEST_ID, "bus-bad")));
     assertEquals(ErrorCode.AUTHENTICATION, bad.errorCode());
     assertFalse(bad.getMessage().contains(key));
 
     MeshException trusted = failure(ask("m2", Map.of(Headers.KEY_ID, id)));
     assertEquals(ErrorCode.PERMISSION, trusted.errorCode(), "a trusted key id carries the key's rules too");
 
-    vertx.eventBus().request(KeyAddresses.KEYS, new JsonObject().put("op", "revoke").put("id", id)).await(10, TimeUnit.SECONDS);
-    assertEquals(ErrorCode.AUTHENTICATION, failure(ask("m1", Map.of(Metering.API_KEY_HEADER, key))).errorCode());
+    vertx.eventBus().request(Addresses.KEYS, new JsonObject().put("op", "revoke").put("id", id)).await(10, TimeUnit.SECONDS);
+    assertEquals(ErrorCode.AUTHENTICATION, failure(ask("m1", Map.of(Headers.API_KEY, key))).errorCode());
     assertEquals(ErrorCode.AUTHENTICATION, failure(ask("m1", Map.of(Headers.KEY_ID, id))).errorCode());
 
     String csv = awaitExport("bus-bad");
@@ -125,9 +123,9 @@ class BusKeysTest {
     JsonObject asksForCloud = new JsonObject().put("model", "m1").put("privacy", "cloud")
       .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
     Message<JsonObject> reply = vertx.eventBus().<JsonObject>request(Addresses.CHAT, asksForCloud,
-      new DeliveryOptions().addHeader(Metering.API_KEY_HEADER, key)).await(10, TimeUnit.SECONDS);
+      new DeliveryOptions().addHeader(Headers.API_KEY, key)).await(10, TimeUnit.SECONDS);
     assertEquals("homely", servedBy(reply), "the cloud backend, first by priority, is not used");
-    MeshException e = failure(ask("m2", Map.of(Metering.API_KEY_HEADER, key)));
+    MeshException e = failure(ask("m2", Map.of(Headers.API_KEY, key)));
     assertEquals(ErrorCode.UNAVAILABLE, e.errorCode());
     assertTrue(e.getMessage().contains("privacy=local"), e.getMessage());
   }
@@ -140,9 +138,9 @@ class BusKeysTest {
     if (intoMinute > 55_000) {
       Thread.sleep(60_500 - intoMinute);
     }
-    ask("m1", Map.of(Metering.API_KEY_HEADER, key)).await(10, TimeUnit.SECONDS);
-    ask("m1", Map.of(Metering.API_KEY_HEADER, key)).await(10, TimeUnit.SECONDS);
-    MeshException limited = failure(ask("m1", Map.of(Metering.API_KEY_HEADER, key)));
+    ask("m1", Map.of(Headers.API_KEY, key)).await(10, TimeUnit.SECONDS);
+    ask("m1", Map.of(Headers.API_KEY, key)).await(10, TimeUnit.SECONDS);
+    MeshException limited = failure(ask("m1", Map.of(Headers.API_KEY, key)));
     assertEquals(ErrorCode.RATE_LIMITED, limited.errorCode(), limited.getMessage());
     assertTrue(limited.retryAfterMs() > 0 && limited.retryAfterMs() <= 60_000, "retry after " + limited.retryAfterMs());
     assertTrue(limited.getMessage().contains("rpm limit 2/min"), limited.getMessage());
@@ -153,17 +151,17 @@ class BusKeysTest {
     JsonObject created = createKey(new JsonObject().put("daily_budget_usd", 0.025));
     String key = created.getString("api_key");
     for (int i = 0; i < 2; i++) {
-      assertEquals("cloudy", servedBy(ask("m2", Map.of(Metering.API_KEY_HEADER, key)).await(10, TimeUnit.SECONDS)));
+      assertEquals("cloudy", servedBy(ask("m2", Map.of(Headers.API_KEY, key)).await(10, TimeUnit.SECONDS)));
     }
-    MeshException over = failure(ask("m2", Map.of(Metering.API_KEY_HEADER, key)));
+    MeshException over = failure(ask("m2", Map.of(Headers.API_KEY, key)));
     assertEquals(ErrorCode.BUDGET_EXCEEDED, over.errorCode(), over.getMessage());
     assertTrue(over.getMessage().contains("daily budget of $") && over.getMessage().contains("resets at"), over.getMessage());
     // The hold is the highest estimate among the candidates: m1 would go to the priced backend first.
-    assertEquals(ErrorCode.BUDGET_EXCEEDED, failure(ask("m1", Map.of(Metering.API_KEY_HEADER, key))).errorCode());
+    assertEquals(ErrorCode.BUDGET_EXCEEDED, failure(ask("m1", Map.of(Headers.API_KEY, key))).errorCode());
     // Forced to the free backend, nothing is held and the request passes.
     Message<JsonObject> free = vertx.eventBus().<JsonObject>request(Addresses.CHAT, new JsonObject().put("model", "m1")
         .put("provider", "homely").put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))),
-      new DeliveryOptions().addHeader(Metering.API_KEY_HEADER, key)).await(10, TimeUnit.SECONDS);
+      new DeliveryOptions().addHeader(Headers.API_KEY, key)).await(10, TimeUnit.SECONDS);
     assertEquals("homely", servedBy(free));
   }
 
@@ -171,7 +169,7 @@ class BusKeysTest {
   private String awaitExport(String requestId) throws Exception {
     String csv = "";
     for (int i = 0; i < 200; i++) {
-      csv = String.valueOf(vertx.eventBus().request(UsageAddresses.QUERY, new JsonObject().put("op", "export"))
+      csv = String.valueOf(vertx.eventBus().request(Addresses.USAGE_QUERY, new JsonObject().put("op", "export"))
         .await(10, TimeUnit.SECONDS).body());
       if (csv.contains(requestId + ",")) {
         return csv;

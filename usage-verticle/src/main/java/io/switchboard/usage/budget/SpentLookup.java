@@ -1,6 +1,6 @@
 package io.switchboard.usage.budget;
 
-import io.switchboard.usage.UsageAddresses;
+import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,10 +14,10 @@ public interface SpentLookup {
   /** Micro-dollars spent by {@code keyId} over {@code [fromMs, toMs)}. */
   Future<Long> spentMicros(String keyId, long fromMs, long toMs);
 
-  /** Asks the usage verticle (op {@code spent} on {@link UsageAddresses#QUERY}). */
+  /** Asks the usage verticle (op {@code spent} on {@link Addresses#USAGE_QUERY}). */
   static SpentLookup overBus(Vertx vertx) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(10_000);
-    return (keyId, from, to) -> vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY,
+    return (keyId, from, to) -> vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY,
         new JsonObject().put("op", "spent").put("key_id", keyId).put("from", from).put("to", to), options)
       .recover(e -> Future.failedFuture(MeshException.from(e)))
       .map(reply -> reply.body().getLong("cost_micros"));

@@ -1,5 +1,6 @@
 package io.switchboard.usage.keys;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,10 +14,10 @@ public interface KeyLookup {
   /** The stored key, or null when no key has that id. */
   Future<StoredKey> find(String id);
 
-  /** Asks the key service on {@link KeyAddresses#KEYS} (op {@code lookup}), wherever it runs in the cluster. */
+  /** Asks the key service on {@link Addresses#KEYS} (op {@code lookup}), wherever it runs in the cluster. */
   static KeyLookup overBus(Vertx vertx, long timeoutMs) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs);
-    return id -> vertx.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "lookup").put("id", id), options)
+    return id -> vertx.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "lookup").put("id", id), options)
       .recover(e -> Future.failedFuture(MeshException.from(e)))
       .map(reply -> {
         JsonObject body = reply.body();

@@ -1,5 +1,6 @@
 package io.switchboard.usage.keys;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
@@ -56,15 +57,15 @@ public final class KeyVerifier {
   }
 
   private Future<Void> listen() {
-    String address = KeyAddresses.VERIFIER_PREFIX + instanceId;
+    String address = Addresses.keyVerifier(instanceId);
     direct = vertx.eventBus().consumer(address, msg -> {
       forget(msg.body().getString("id"));
       msg.reply(new JsonObject().put("ok", true));
     });
-    broadcast = vertx.eventBus().consumer(KeyAddresses.REVOKED, msg -> forget(msg.body().getString("id")));
+    broadcast = vertx.eventBus().consumer(Addresses.KEYS_REVOKED, msg -> forget(msg.body().getString("id")));
     return direct.completion()
       .compose(v -> broadcast.completion())
-      .compose(v -> vertx.sharedData().<String, String>getAsyncMap(KeyAddresses.VERIFIERS_MAP))
+      .compose(v -> vertx.sharedData().<String, String>getAsyncMap(Addresses.KEY_VERIFIERS_MAP))
       .compose(map -> map.put(instanceId, address));
   }
 
@@ -141,7 +142,7 @@ public final class KeyVerifier {
 
   /** Stops listening and leaves the cluster-wide map. */
   public Future<Void> close() {
-    return vertx.sharedData().<String, String>getAsyncMap(KeyAddresses.VERIFIERS_MAP)
+    return vertx.sharedData().<String, String>getAsyncMap(Addresses.KEY_VERIFIERS_MAP)
       .compose(map -> map.remove(instanceId))
       .eventually(() -> direct.unregister())
       .eventually(() -> broadcast.unregister())

@@ -1,15 +1,15 @@
 package io.switchboard.app;
 
+import io.switchboard.api.PriceBook;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.config.MeshConfig;
+import io.switchboard.core.config.PriceTable;
 import io.switchboard.router.RouterSettings;
 import io.switchboard.router.RouterVerticle;
-import io.switchboard.router.usage.PriceTable;
 import io.switchboard.router.usage.UsageSettings;
 import io.switchboard.router.web.WebVerticle;
 import io.switchboard.usage.UsageConfig;
 import io.switchboard.usage.UsageVerticle;
-import io.switchboard.usage.price.PriceBook;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

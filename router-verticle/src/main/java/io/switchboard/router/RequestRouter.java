@@ -1,5 +1,6 @@
 package io.switchboard.router;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
@@ -17,7 +18,6 @@ import io.switchboard.router.policy.RoutePlan;
 import io.switchboard.router.registry.BackendRegistry;
 import io.switchboard.router.usage.Admission;
 import io.switchboard.router.usage.Metering;
-import io.switchboard.usage.keys.ApiKey;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

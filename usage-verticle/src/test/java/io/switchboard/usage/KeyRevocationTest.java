@@ -1,10 +1,10 @@
 package io.switchboard.usage;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
-import io.switchboard.usage.keys.ApiKey;
 import io.switchboard.usage.keys.KeyLookup;
 import io.switchboard.usage.keys.KeyVerifier;
 import io.vertx.core.DeploymentOptions;

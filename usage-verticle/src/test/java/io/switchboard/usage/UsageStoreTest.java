@@ -1,10 +1,10 @@
 package io.switchboard.usage;
 
+import io.switchboard.api.ApiKey;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.Privacy;
+import io.switchboard.api.StoredKey;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
-import io.switchboard.usage.keys.StoredKey;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.H2UsageStore;
 import io.switchboard.usage.store.PgUsageStore;

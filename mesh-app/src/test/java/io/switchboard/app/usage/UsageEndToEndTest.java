@@ -1,11 +1,12 @@
 package io.switchboard.app.usage;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.PriceBook;
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
+import io.switchboard.core.config.PriceTable;
 import io.switchboard.llm.fake.Behaviour;
 import io.switchboard.llm.fake.FakeOpenAiServer;
-import io.switchboard.usage.price.PriceBook;
 import io.switchboard.usage.query.UsageCsv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -69,7 +70,7 @@ class UsageEndToEndTest {
           gpt-4o-mini: {input_per_mtok: %s, output_per_mtok: %s}
           metered:     {per_request: %s}
       """.formatted(IN_PER_MTOK, OUT_PER_MTOK, METERED));
-    prices = PriceBook.load(pricesFile);
+    prices = PriceTable.load(pricesFile);
     JsonObject config = new JsonObject()
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("admin_token", ADMIN))
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 3000).put("retries", new JsonObject().put("max", 0)))

@@ -1,12 +1,12 @@
 package io.switchboard.router.usage;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.router.policy.Candidate;
 import io.switchboard.router.policy.RoutePlan;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.switchboard.router.usage;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.Capability;
 import io.switchboard.router.Finished;
 import io.switchboard.router.policy.RoutePlan;
-import io.switchboard.usage.keys.ApiKey;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 

@@ -1,9 +1,13 @@
 package io.switchboard.router.usage;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.PriceBook;
+import io.switchboard.api.Reservation;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.router.Finished;
 import io.switchboard.router.limits.Limits;
@@ -11,18 +15,14 @@ import io.switchboard.router.limits.RateLimiter;
 import io.switchboard.router.policy.Candidate;
 import io.switchboard.router.policy.RoutePlan;
 import io.switchboard.usage.budget.BudgetGuard;
-import io.switchboard.usage.budget.Reservation;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
 import io.switchboard.usage.keys.KeyVerifier;
-import io.switchboard.usage.price.PriceBook;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.SharedData;
 
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,10 +1,9 @@
 package io.switchboard.router.web;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.router.RequestRouter;
-import io.switchboard.usage.keys.ApiKey;
 import io.switchboard.usage.keys.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;

@@ -2,6 +2,7 @@ package io.switchboard.usage.keys;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -2,6 +2,7 @@ package io.switchboard.usage.keys;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.StoredKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

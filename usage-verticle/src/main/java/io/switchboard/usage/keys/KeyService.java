@@ -1,13 +1,16 @@
 package io.switchboard.usage.keys;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.StoredKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;

@@ -1,6 +1,7 @@
 package io.switchboard.usage.keys;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;

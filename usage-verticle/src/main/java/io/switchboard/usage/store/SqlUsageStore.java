@@ -1,13 +1,13 @@
 package io.switchboard.usage.store;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.Capability;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.RouteInfo;
+import io.switchboard.api.StoredKey;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
 import io.switchboard.usage.keys.KeyStore;
-import io.switchboard.usage.keys.StoredKey;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;

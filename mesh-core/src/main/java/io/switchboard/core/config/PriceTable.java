@@ -1,7 +1,7 @@
-package io.switchboard.router.usage;
+package io.switchboard.core.config;
 
+import io.switchboard.api.PriceBook;
 import io.switchboard.api.Prices;
-import io.switchboard.usage.price.PriceBook;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,7 +17,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Makes the router's estimates and the ledger's costs come from one table. The backends' descriptors carry the
+ * The one reader of price files ({@code conf/prices.yaml}, {@code usage.prices_file}), and what makes the router's
+ * estimates and the ledger's costs come from one table. The backends' descriptors carry the
  * prices the router estimates with ({@code CostEstimator}); the ledger prices finished requests with a
  * {@link PriceBook}. So each backend conf entry without its own {@code prices} gets them from the book
  * ({@link #fill}), and an entry that has its own is laid over the book ({@link #book}): both sides then read the
@@ -30,6 +31,11 @@ public final class PriceTable {
   private static final String CONF_PROVIDER = "conf:";
 
   private PriceTable() {
+  }
+
+  /** Reads a prices file as a {@link PriceBook}; a malformed one fails naming the entry at fault. Blocking. */
+  public static PriceBook load(Path yaml) throws IOException {
+    return PriceBook.fromJson(read(yaml));
   }
 
   /** Reads a prices file (YAML) as JSON. Blocking. */

@@ -1,7 +1,5 @@
-package io.switchboard.usage.keys;
+package io.switchboard.api;
 
-import io.switchboard.api.MeshException;
-import io.switchboard.api.Privacy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -1,4 +1,4 @@
-package io.switchboard.usage.keys;
+package io.switchboard.api;
 
 import io.vertx.core.json.JsonObject;
 

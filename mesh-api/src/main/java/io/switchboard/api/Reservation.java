@@ -1,10 +1,11 @@
-package io.switchboard.usage.budget;
+package io.switchboard.api;
 
 import java.util.List;
 
 /**
- * Money held against a key's budget counters until the request's real cost is known. Settle it exactly once
- * ({@link BudgetGuard#settle}); settling to 0 releases it (a failed or cancelled request).
+ * Money held against a key's budget counters until the request's real cost is known. Settle it exactly once (the
+ * budget guard of {@code io.switchboard.core.usage} replaces it by the real cost); settling to 0 releases it (a failed
+ * or cancelled request).
  *
  * @param keyId          the key, or null for requests without one
  * @param estimateMicros what was reserved, in micro-dollars

@@ -1,25 +1,16 @@
-package io.switchboard.usage.price;
+package io.switchboard.api;
 
-import io.switchboard.api.Prices;
-import io.switchboard.api.UsageRecord;
 import io.vertx.core.json.JsonObject;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * List prices from {@code conf/prices.yaml}, per provider and model, and the cost of a request. Token, audio and
- * character prices come straight from the table; a backend priced by the hour (a RunPod GPU, or a local machine's
- * electricity) costs its hourly rate times the request's measured duration. A backend id finds its provider
+ * The price model: list prices from {@code conf/prices.yaml}, per provider and model, and the cost of a request. Token,
+ * audio and character prices come straight from the table; a backend priced by the hour (a RunPod GPU, or a local
+ * machine's electricity) costs its hourly rate times the request's measured duration. A backend id finds its provider
  * through the {@code backends:} map, by being the provider's name, or by starting with it ({@code openai-fast}).
  * A model finds its entry exactly, by its longest listed prefix ({@code gpt-4o-2024-08-06} is {@code gpt-4o}),
  * or through {@code *}. Thread-safe.
@@ -40,19 +31,10 @@ public final class PriceBook {
     this.backends = backends;
   }
 
-  /** Loads a prices file; a malformed one fails naming the entry at fault. */
-  public static PriceBook load(Path yaml) throws IOException {
-    try (Reader r = Files.newBufferedReader(yaml)) {
-      Object doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
-      if (!(doc instanceof Map<?, ?> map)) {
-        throw new IllegalArgumentException(yaml + " is not a YAML mapping");
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> m = (Map<String, Object>) map;
-      return fromJson(new JsonObject(m));
-    }
-  }
-
+  /**
+   * The book of a price table ({@code conf/prices.yaml} read as JSON, see {@code io.switchboard.core.config.PriceTable});
+   * a malformed entry fails naming it.
+   */
   public static PriceBook fromJson(JsonObject json) {
     Map<String, Map<String, PriceEntry>> providers = new LinkedHashMap<>();
     JsonObject ps = json.getJsonObject("providers", new JsonObject());

@@ -1,6 +1,5 @@
-package io.switchboard.usage.price;
+package io.switchboard.api;
 
-import io.switchboard.api.Prices;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;

@@ -2,13 +2,13 @@ package io.switchboard.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.usage.journal.GroupCommitter;
 import io.switchboard.usage.journal.UsageJournal;
 import io.switchboard.usage.journal.UsageRecordHandler;
 import io.switchboard.usage.journal.UsageShipper;
 import io.switchboard.usage.keys.KeyHandler;
 import io.switchboard.usage.keys.KeyService;
-import io.switchboard.usage.keys.KeyVerifier;
 import io.switchboard.usage.query.UsageQueryHandler;
 import io.switchboard.usage.store.SchemaGate;
 import io.switchboard.usage.store.SqlUsageStore;
@@ -19,8 +19,8 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,7 +4,7 @@ import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.usage.keys.KeyVerifier;
+import io.switchboard.core.usage.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 

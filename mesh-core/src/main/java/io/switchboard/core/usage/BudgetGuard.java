@@ -1,11 +1,10 @@
-package io.switchboard.usage.budget;
+package io.switchboard.core.usage;
 
 import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Reservation;
-import io.switchboard.usage.keys.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Counter;

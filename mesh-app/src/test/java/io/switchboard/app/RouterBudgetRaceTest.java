@@ -1,18 +1,18 @@
-package io.switchboard.router;
+package io.switchboard.app;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Prices;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
-import io.switchboard.router.usage.Metering;
+import io.switchboard.core.usage.BudgetGuard;
+import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.router.RouterVerticle;
+import io.switchboard.router.ScriptedChatBackend;
 import io.switchboard.router.usage.UsageSettings;
 import io.switchboard.usage.UsageVerticle;
-import io.switchboard.usage.budget.BudgetGuard;
-import io.switchboard.usage.keys.KeyVerifier;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,24 +44,24 @@ class RouterBudgetRaceTest {
 
   @Test
   void twoRoutersNeverSpendPastOneBudget() throws Exception {
-    try (ClusterPair cluster = ClusterPair.start()) {
-      for (Vertx v : List.of(cluster.a, cluster.b)) {
-        MeshExceptionCodec.register(v);
-      }
-      cluster.a.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(new JsonObject().put("store", "h2")
+    TestCluster cluster = new TestCluster(dir.resolve("cluster"));
+    Vertx a = cluster.member(Map.of());
+    Vertx b = cluster.member(Map.of());
+    try {
+      a.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(new JsonObject().put("store", "h2")
         .put("data_dir", dir.toString()))).await(30, TimeUnit.SECONDS);
-      for (Vertx v : List.of(cluster.a, cluster.b)) {
+      for (Vertx v : List.of(a, b)) {
         v.deployVerticle(new RouterVerticle(new UsageSettings(true, true, 10_000, true, null, false), null),
           new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_timeout_ms", 3000))).await(30, TimeUnit.SECONDS);
       }
-      ScriptedChatBackend priced = new ScriptedChatBackend(cluster.a, "priced", 10, Privacy.CLOUD, List.of("m1"))
+      ScriptedChatBackend priced = new ScriptedChatBackend(a, "priced", 10, Privacy.CLOUD, List.of("m1"))
         .prices(new Prices(0, 0, 0, 0, 0.01));
-      cluster.a.deployVerticle(new BackendVerticle(priced), new DeploymentOptions().setConfig(new JsonObject()
+      a.deployVerticle(new BackendVerticle(priced), new DeploymentOptions().setConfig(new JsonObject()
         .put("heartbeat_ms", 200).put("max_queue", 1000))).await(30, TimeUnit.SECONDS);
-      awaitLive(cluster.a);
-      awaitLive(cluster.b);
+      awaitLive(a);
+      awaitLive(b);
 
-      JsonObject created = cluster.a.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "create")
+      JsonObject created = a.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "create")
         .put("name", "race").put("limits", new JsonObject().put("daily_budget_usd", 0.50))).await(10, TimeUnit.SECONDS).body();
       String key = created.getString("api_key");
       String keyId = created.getJsonObject("key").getString("id");
@@ -69,7 +70,7 @@ class RouterBudgetRaceTest {
       JsonObject body = new JsonObject().put("model", "m1")
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "race")));
       for (int i = 0; i < 200; i++) {
-        Vertx from = i % 2 == 0 ? cluster.a : cluster.b;
+        Vertx from = i % 2 == 0 ? a : b;
         answers.add(from.eventBus().request(Addresses.CHAT, body.copy(), new DeliveryOptions()
           .addHeader(Headers.API_KEY, key).addHeader(Headers.REQUEST_ID, "race-" + i).setSendTimeout(60_000))
           .map(m -> (Object) m.body()));
@@ -77,11 +78,11 @@ class RouterBudgetRaceTest {
       Future.join(new ArrayList<>(answers)).otherwiseEmpty().await(120, TimeUnit.SECONDS);
       int served = 0;
       int refused = 0;
-      for (Future<Object> a : answers) {
-        if (a.succeeded()) {
+      for (Future<Object> answer : answers) {
+        if (answer.succeeded()) {
           served++;
         } else {
-          assertEquals(ErrorCode.BUDGET_EXCEEDED, MeshException.from(a.cause()).errorCode(), a.cause().getMessage());
+          assertEquals(ErrorCode.BUDGET_EXCEEDED, MeshException.from(answer.cause()).errorCode(), answer.cause().getMessage());
           refused++;
         }
       }
@@ -89,11 +90,13 @@ class RouterBudgetRaceTest {
       assertTrue(served <= 50 && served >= 1, "served " + served);
       assertEquals(200, served + refused);
       assertEquals(served, priced.served.get());
-      KeyVerifier verifier = KeyVerifier.overBus(cluster.b).await(10, TimeUnit.SECONDS);
-      long held = BudgetGuard.overBus(cluster.b, verifier).dailyTotalMicros(keyId).await(10, TimeUnit.SECONDS);
+      KeyVerifier verifier = KeyVerifier.overBus(b).await(10, TimeUnit.SECONDS);
+      long held = BudgetGuard.overBus(b, verifier).dailyTotalMicros(keyId).await(10, TimeUnit.SECONDS);
       assertEquals(served * 10_000L, held, "the counter holds the cost of what was served, nothing reserved is left");
       // The router on b has no ledger of its own: its records crossed the cluster to a's.
-      assertEquals(200, awaitRecords(cluster.b, "race-", 200));
+      assertEquals(200, awaitRecords(b, "race-", 200));
+    } finally {
+      TestCluster.stop(List.of(), null, a, b);
     }
   }
 

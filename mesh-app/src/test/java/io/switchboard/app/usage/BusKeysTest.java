@@ -1,4 +1,4 @@
-package io.switchboard.router.usage;
+package io.switchboard.app.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
@@ -11,6 +11,7 @@ import io.switchboard.api.StreamProtocol;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.ScriptedChatBackend;
+import io.switchboard.router.usage.UsageSettings;
 import io.switchboard.usage.UsageVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;

@@ -1,4 +1,4 @@
-package io.switchboard.usage.keys;
+package io.switchboard.core.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ApiKey;
@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Checks presented API keys on the request path, fast: a key seen before is answered from memory (cached by the
  * key's digest, never the key); a new one is looked up once ({@link KeyLookup}) and checked against its salted
  * hash locally, so the key never leaves this process. Revocations drop cached entries at once: each verifier
- * registers in a cluster-wide map and acks every revocation ({@link KeyRevocations}). Safe from any thread.
+ * registers in the cluster-wide map {@link io.switchboard.api.Addresses#KEY_VERIFIERS_MAP} and acks every revocation the
+ * key service sends it. Safe from any thread.
  */
 public final class KeyVerifier {
 
@@ -78,17 +79,17 @@ public final class KeyVerifier {
     if (plaintext == null || plaintext.isBlank()) {
       return Future.failedFuture(auth("missing API key"));
     }
-    String digest = KeyCodes.cacheKey(plaintext);
+    String digest = KeyHashes.cacheKey(plaintext);
     Entry hit = byDigest.get(digest);
     if (hit != null && hit.expiresAt() > System.currentTimeMillis()) {
       return Future.succeededFuture(hit.key());
     }
-    String id = KeyCodes.idOf(plaintext);
+    String id = KeyHashes.idOf(plaintext);
     if (id == null) {
       return Future.failedFuture(auth("malformed API key (Switchboard keys start with sb-)"));
     }
     return lookup.find(id).compose(stored -> {
-      if (stored == null || !KeyCodes.sameHash(stored.hash(), KeyCodes.hash(stored.salt(), plaintext))) {
+      if (stored == null || !KeyHashes.sameHash(stored.hash(), KeyHashes.hash(stored.salt(), plaintext))) {
         return Future.failedFuture(auth("invalid API key"));
       }
       if (stored.key().revoked() || revoked.contains(id)) {

@@ -1,4 +1,4 @@
-package io.switchboard.usage.budget;
+package io.switchboard.core.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshException;

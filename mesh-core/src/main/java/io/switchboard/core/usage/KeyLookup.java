@@ -1,4 +1,4 @@
-package io.switchboard.usage.keys;
+package io.switchboard.core.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshException;
@@ -8,7 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 
-/** Where a {@link KeyVerifier} finds a key's stored row: in-process ({@link KeyService#lookup}) or over the bus. */
+/** Where a {@link KeyVerifier} finds a key's stored row: in-process (the usage verticle's key service) or over the bus. */
 @FunctionalInterface
 public interface KeyLookup {
 

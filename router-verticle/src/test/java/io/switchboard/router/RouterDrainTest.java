@@ -40,11 +40,8 @@ class RouterDrainTest {
     return vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
   }
 
-  static void awaitServed(ScriptedChatBackend backend, int n) throws InterruptedException {
-    long end = System.currentTimeMillis() + 20_000;
-    while (backend.served.get() < n && System.currentTimeMillis() < end) {
-      Thread.sleep(10);
-    }
+  static void awaitServed(Vertx vertx, ScriptedChatBackend backend, int n) throws Exception {
+    Eventually.until(vertx, n + " requests at the backend", 20_000, () -> backend.served.get() >= n).await(25, TimeUnit.SECONDS);
     assertEquals(n, backend.served.get(), "every request reached the backend");
   }
 
@@ -60,7 +57,7 @@ class RouterDrainTest {
     for (int i = 0; i < 6; i++) {
       inFlight.add(caller.send("drain-" + i, "m1", i % 2 == 0, false));
     }
-    awaitServed(slow, 6);
+    awaitServed(vertx, slow, 6);
 
     AtomicLong undeployedAt = new AtomicLong();
     Future<Void> undeployed = vertx.undeploy(router).onSuccess(v -> undeployedAt.set(System.currentTimeMillis()));
@@ -101,21 +98,12 @@ class RouterDrainTest {
   }
 
   /** Polls with malformed requests (the router refuses them at once) until no router takes them. */
-  private static void awaitNoRouter(Vertx vertx) throws InterruptedException {
-    long end = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < end) {
-      try {
-        vertx.eventBus().request(Addresses.CHAT, new JsonObject().put("model", "m1"), new DeliveryOptions().setSendTimeout(5000))
-          .await(10, TimeUnit.SECONDS);
-      } catch (ReplyException e) {
-        if (e.failureType() == ReplyFailure.NO_HANDLERS) {
-          return;
-        }
-      } catch (Exception e) {
-        // refused as malformed (a MeshException): the router still takes requests
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("the router still took requests 10 s after its stop began");
+  /** Waits until a new request finds no router: probes are malformed, so a router still there refuses them at once. */
+  private static void awaitNoRouter(Vertx vertx) throws Exception {
+    Eventually.until(vertx, "no router taking requests 10 s after its stop began", 10_000,
+      () -> vertx.eventBus().request(Addresses.CHAT, new JsonObject().put("model", "m1"), new DeliveryOptions().setSendTimeout(5000))
+        .map(reply -> false)
+        .otherwise(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS),
+      noRouter -> noRouter).await(15, TimeUnit.SECONDS);
   }
 }

@@ -8,11 +8,14 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.backend.BackendProvider;
 import io.switchboard.core.config.MeshConfig;
+import io.switchboard.router.Eventually;
+import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RouterSettings;
 import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.ScriptedChatBackend;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -82,9 +85,8 @@ class ConfigWatcherTest {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  static List<String> live(Vertx vertx) throws Exception {
-    JsonObject view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
-    return view.getJsonArray("backends").stream().map(o -> ((JsonObject) o).getString("id")).sorted().toList();
+  static Future<List<String>> live(Vertx vertx) {
+    return MeshFixture.view(vertx).map(view -> view.getJsonArray("backends").stream().map(o -> ((JsonObject) o).getString("id")).sorted().toList());
   }
 
   static String servedBy(Vertx vertx) throws Exception {
@@ -94,22 +96,12 @@ class ConfigWatcherTest {
       .getJsonObject(StreamProtocol.ROUTE).getString("backend");
   }
 
-  static void await(String what, BooleanSupplier condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(20);
-    }
+  static void await(Vertx vertx, String what, Supplier<Future<Boolean>> condition) throws Exception {
+    Eventually.until(vertx, what, 15_000, condition, held -> held).await(20, TimeUnit.SECONDS);
   }
 
-  static boolean liveIs(Vertx vertx, List<String> expected) {
-    try {
-      return live(vertx).equals(expected);
-    } catch (Exception e) {
-      return false;
-    }
+  static Supplier<Future<Boolean>> liveIs(Vertx vertx, List<String> expected) {
+    return () -> live(vertx).map(expected::equals);
   }
 
   @Test
@@ -125,43 +117,36 @@ class ConfigWatcherTest {
       .forEach(o -> running.put(o.id(), o.deploymentId()));
     ConfigWatcher watcher = new ConfigWatcher(vertx, retriever, deployer, Map.of(), Set.of(), true, true);
     watcher.start(conf, running);
-    await("both backends live", () -> liveIs(vertx, List.of("one", "two")));
+    await(vertx, "both backends live", liveIs(vertx, List.of("one", "two")));
     assertEquals("one", servedBy(vertx));
 
     write(file, conf(false, "fallback"));
-    await("'one' out after it was disabled in the file", () -> liveIs(vertx, List.of("two")));
+    await(vertx, "'one' out after it was disabled in the file", liveIs(vertx, List.of("two")));
     assertEquals("two", servedBy(vertx));
     assertEquals(1, watcher.reloads());
 
     int rejected = watcher.rejections();
     write(file, "router: {strategy: cost\nbackends: [ {id: one, type: scripted");
-    await("the unreadable file rejected", () -> watcher.rejections() > rejected);
+    await(vertx, "the unreadable file rejected", () -> Future.succeededFuture(watcher.rejections() > rejected));
     int rejectedAgain = watcher.rejections();
     write(file, conf(true, "cheapest"));
-    await("the bad strategy rejected", () -> watcher.rejections() > rejectedAgain);
+    await(vertx, "the bad strategy rejected", () -> Future.succeededFuture(watcher.rejections() > rejectedAgain));
+    // What is checked is that nothing happens: three more scans of the rejected file pass first.
     Thread.sleep(3 * SCAN_MS);
-    assertEquals(List.of("two"), live(vertx), "a rejected conf starts nothing");
+    assertEquals(List.of("two"), live(vertx).await(5, TimeUnit.SECONDS), "a rejected conf starts nothing");
     assertEquals("two", servedBy(vertx));
     assertEquals(1, watcher.reloads());
-    assertEquals("fallback", strategy(vertx), "a rejected conf leaves the router's settings as they were");
+    assertEquals("fallback", strategy(vertx).await(5, TimeUnit.SECONDS), "a rejected conf leaves the router's settings as they were");
 
     write(file, conf(true, "cost"));
-    await("'one' back once the file is fixed", () -> liveIs(vertx, List.of("one", "two")));
-    await("the router's new strategy", () -> "cost".equals(strategyOrNull(vertx)));
+    await(vertx, "'one' back once the file is fixed", liveIs(vertx, List.of("one", "two")));
+    await(vertx, "the router's new strategy", () -> strategy(vertx).map("cost"::equals));
     assertEquals(2, watcher.reloads());
     watcher.close();
   }
 
-  static String strategy(Vertx vertx) throws Exception {
+  static Future<String> strategy(Vertx vertx) {
     return vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "strategy"))
-      .await(5, TimeUnit.SECONDS).body().getString("strategy");
-  }
-
-  static String strategyOrNull(Vertx vertx) {
-    try {
-      return strategy(vertx);
-    } catch (Exception e) {
-      return null;
-    }
+      .map(reply -> reply.body().getString("strategy"));
   }
 }

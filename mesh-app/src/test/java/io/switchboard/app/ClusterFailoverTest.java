@@ -3,6 +3,8 @@ package io.switchboard.app;
 import io.switchboard.llm.fake.Behaviour;
 import io.switchboard.llm.fake.FakeOpenAiServer;
 import io.switchboard.llm.fake.RecordedRequest;
+import io.switchboard.router.Eventually;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -154,13 +156,13 @@ class ClusterFailoverTest {
   @Order(2)
   void sigkillOfABackendNode() throws Exception {
     LoadRun load = LoadRun.start(vertx, "kill", 20, 14_000, n -> mixed(n, router1Port));
-    Thread.sleep(3000);
+    Thread.sleep(3000); // the scenario: three seconds of load before anything happens
     Map<String, Set<String>> before = servedBy();
     assertFalse(before.getOrDefault("b1", Set.of()).isEmpty(), "the bus spread requests over both chat nodes");
     assertFalse(before.getOrDefault("b2", Set.of()).isEmpty(), "the bus spread requests over both chat nodes");
     // Kill while a stream on b1 is delivering: a second after the upstream saw a new one from b1.
     awaitNewStream("b1", 10_000);
-    Thread.sleep(1000);
+    Thread.sleep(1000); // the scenario: the kill lands a second into that stream
     long killedAt = System.currentTimeMillis();
     nodes.get("b1").kill();
     long droppedAt = TestCluster.awaitInstances(observer, "chat", 1, 30_000);
@@ -206,14 +208,14 @@ class ClusterFailoverTest {
     long firstServedAt = awaitServed("b3", 30_000);
     System.out.printf("join: b3 in the registry %d ms and served its first request %d ms after its process started%n",
       joinedAt - b3.startedAtMs, firstServedAt - b3.startedAtMs);
-    Thread.sleep(4000);
+    Thread.sleep(4000); // the scenario: four seconds of load with b3 in, before b2 leaves
     long termAt = System.currentTimeMillis();
     MeshProcess b2 = nodes.get("b2");
     b2.terminate();
     int exit = b2.awaitExit(DRAIN_MS + 20_000);
     long exitedAt = System.currentTimeMillis();
     System.out.printf("SIGTERM: b2 left and exited (code %d) %d ms after the signal%n", exit, exitedAt - termAt);
-    Thread.sleep(2000);
+    Thread.sleep(2000); // the scenario: two more seconds of load once b2 is gone
     load.stop();
     load.finished().await(60, TimeUnit.SECONDS);
 
@@ -242,7 +244,7 @@ class ClusterFailoverTest {
     int router2Port = r2.httpPort();
     awaitReady(router2Port, 2);
     LoadRun load = LoadRun.start(vertx, "routers", 20, 9000, n -> mixed(n, n % 2 == 0 ? router1Port : router2Port));
-    Thread.sleep(3000);
+    Thread.sleep(3000); // the scenario: three seconds of load on both routers before one dies
     long killedAt = System.currentTimeMillis();
     nodes.get("r1").kill();
     load.finished().await(60, TimeUnit.SECONDS);
@@ -261,7 +263,7 @@ class ClusterFailoverTest {
     MeshProcess r2 = nodes.get("r2");
     int port = r2.httpPort();
     LoadRun streams = LoadRun.start(vertx, "router-term", 4, 1500, n -> new LoadRun.Plan(port, "gpt-4o-mini", true));
-    Thread.sleep(1600);
+    Thread.sleep(1600); // the scenario: the signal comes 1.6 s into streams that take 3.4 s
     // every stream is still running (each takes about 3.4 s) when the signal comes
     long termAt = System.currentTimeMillis();
     r2.terminate();
@@ -288,30 +290,20 @@ class ClusterFailoverTest {
   }
 
   /** Waits until the upstream sees a stream it had not seen from {@code node} before. */
-  private void awaitNewStream(String node, long timeoutMs) throws InterruptedException {
+  private void awaitNewStream(String node, long timeoutMs) throws Exception {
     java.util.function.Supplier<Set<String>> streams = () -> fake.requests().stream()
       .filter(r -> node.equals(r.header("X-Node")) && r.body() != null && r.body().getBoolean("stream", false))
       .map(r -> r.header("x-request-id")).collect(Collectors.toSet());
     Set<String> known = streams.get();
-    long end = System.currentTimeMillis() + timeoutMs;
-    while (System.currentTimeMillis() < end) {
-      if (!known.containsAll(streams.get())) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError(node + " took no new stream in " + timeoutMs + " ms");
+    Eventually.until(vertx, "a new stream from " + node, timeoutMs, () -> !known.containsAll(streams.get()))
+      .await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
   }
 
-  private long awaitServed(String node, long timeoutMs) throws InterruptedException {
-    long end = System.currentTimeMillis() + timeoutMs;
-    while (System.currentTimeMillis() < end) {
-      if (!servedBy().getOrDefault(node, Set.of()).isEmpty()) {
-        return System.currentTimeMillis();
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError(node + " served nothing in " + timeoutMs + " ms:\n" + nodes.get(node).output());
+  private long awaitServed(String node, long timeoutMs) throws Exception {
+    Eventually.until(vertx, node + " serving a request", timeoutMs, () -> !servedBy().getOrDefault(node, Set.of()).isEmpty())
+      .recover(e -> Future.failedFuture(new AssertionError(node + " served nothing in " + timeoutMs + " ms:\n" + nodes.get(node).output())))
+      .await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
+    return System.currentTimeMillis();
   }
 
   private void awaitReady(int port, int liveBackends) throws Exception {

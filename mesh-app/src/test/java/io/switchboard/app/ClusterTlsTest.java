@@ -4,7 +4,6 @@ import io.switchboard.api.Addresses;
 import io.switchboard.llm.fake.Behaviour;
 import io.switchboard.llm.fake.FakeOpenAiServer;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
@@ -103,7 +102,7 @@ class ClusterTlsTest {
     List<JsonObject> heard = new CopyOnWriteArrayList<>();
     MessageConsumer<JsonObject> c = member.eventBus().consumer(Addresses.REGISTRY, m -> heard.add(m.body()));
     c.completion().await(10, TimeUnit.SECONDS);
-    Thread.sleep(ms);
+    Thread.sleep(ms); // the scenario: what is heard in a given time, including nothing
     c.unregister().await(10, TimeUnit.SECONDS);
     return heard;
   }
@@ -128,7 +127,7 @@ class ClusterTlsTest {
       if (models().contains(model)) {
         return true;
       }
-      Thread.sleep(HEARTBEAT_MS);
+      Thread.sleep(HEARTBEAT_MS); // the scenario: one announcement per heartbeat, as a backend would
     }
     return false;
   }

@@ -9,6 +9,8 @@ import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.usage.BudgetGuard;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.router.Eventually;
+import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.ScriptedChatBackend;
 import io.switchboard.router.usage.UsageSettings;
@@ -58,8 +60,8 @@ class RouterBudgetRaceTest {
         .prices(new Prices(0, 0, 0, 0, 0.01));
       a.deployVerticle(new BackendVerticle(priced), new DeploymentOptions().setConfig(new JsonObject()
         .put("heartbeat_ms", 200).put("max_queue", 1000))).await(30, TimeUnit.SECONDS);
-      awaitLive(a);
-      awaitLive(b);
+      MeshFixture.awaitLive(a, 1);
+      MeshFixture.awaitLive(b, 1);
 
       JsonObject created = a.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "create")
         .put("name", "race").put("limits", new JsonObject().put("daily_budget_usd", 0.50))).await(10, TimeUnit.SECONDS).body();
@@ -102,25 +104,9 @@ class RouterBudgetRaceTest {
 
   /** Records in the ledger whose request id starts with {@code prefix}, once there are {@code n} (or after 30 s). */
   private static long awaitRecords(Vertx v, String prefix, int n) throws Exception {
-    long count = 0;
-    for (int i = 0; i < 300 && count < n; i++) {
-      String csv = String.valueOf(v.eventBus().request(Addresses.USAGE_QUERY, new JsonObject().put("op", "export"))
-        .await(10, TimeUnit.SECONDS).body());
-      count = csv.lines().filter(l -> l.startsWith(prefix)).count();
-      Thread.sleep(100);
-    }
-    return count;
-  }
-
-  private static void awaitLive(Vertx v) throws Exception {
-    for (int i = 0; i < 500; i++) {
-      JsonObject view = v.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(), new DeliveryOptions().setLocalOnly(true))
-        .await(5, TimeUnit.SECONDS).body();
-      if (!view.getJsonArray("backends").isEmpty()) {
-        return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("the router never saw the backend");
+    return Eventually.until(v, n + " records of " + prefix + "*", 30_000,
+      () -> v.eventBus().request(Addresses.USAGE_QUERY, new JsonObject().put("op", "export"))
+        .map(csv -> String.valueOf(csv.body()).lines().filter(l -> l.startsWith(prefix)).count()),
+      count -> count >= n).otherwise(-1L).await(35, TimeUnit.SECONDS);
   }
 }

@@ -9,6 +9,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -78,5 +80,17 @@ public final class MeshFixture {
   public static void awaitLive(Vertx vertx, int count) throws Exception {
     Eventually.until(vertx, "the router to see " + count + " live backend(s)", 30_000, () -> view(vertx),
       view -> view.getJsonArray("backends").size() >= count).await(35, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Waits until a new request on this node finds no router (a router stopping has unregistered its entry points):
+   * the probes are malformed, so a router still there refuses them at once.
+   */
+  public static void awaitNoRouter(Vertx vertx, long timeoutMs) throws Exception {
+    Eventually.until(vertx, "no router taking requests", timeoutMs,
+      () -> vertx.eventBus().request(Addresses.CHAT, new JsonObject().put("model", "m1"), new DeliveryOptions().setSendTimeout(5000))
+        .map(reply -> false)
+        .otherwise(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS),
+      noRouter -> noRouter).await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
   }
 }

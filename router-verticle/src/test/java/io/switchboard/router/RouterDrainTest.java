@@ -6,7 +6,6 @@ import io.switchboard.core.stream.BusStreams;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -61,7 +60,7 @@ class RouterDrainTest {
 
     AtomicLong undeployedAt = new AtomicLong();
     Future<Void> undeployed = vertx.undeploy(router).onSuccess(v -> undeployedAt.set(System.currentTimeMillis()));
-    awaitNoRouter(vertx);
+    MeshFixture.awaitNoRouter(vertx, 10_000);
     BusCaller.Answer late = caller.send("after-stop", "m1", false, false).await(10, TimeUnit.SECONDS);
     ReplyException refused = assertInstanceOf(ReplyException.class, late.failure(), "a new request finds no router: " + late);
     assertEquals(ReplyFailure.NO_HANDLERS, refused.failureType());
@@ -98,12 +97,4 @@ class RouterDrainTest {
   }
 
   /** Polls with malformed requests (the router refuses them at once) until no router takes them. */
-  /** Waits until a new request finds no router: probes are malformed, so a router still there refuses them at once. */
-  private static void awaitNoRouter(Vertx vertx) throws Exception {
-    Eventually.until(vertx, "no router taking requests 10 s after its stop began", 10_000,
-      () -> vertx.eventBus().request(Addresses.CHAT, new JsonObject().put("model", "m1"), new DeliveryOptions().setSendTimeout(5000))
-        .map(reply -> false)
-        .otherwise(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS),
-      noRouter -> noRouter).await(15, TimeUnit.SECONDS);
-  }
 }

@@ -4,6 +4,7 @@ import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.testkit.OnContext;
+import io.switchboard.router.Eventually;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -72,17 +73,9 @@ final class HttpTestNode {
   }
 
   private void awaitLive(int expected) throws Exception {
-    int live = 0;
-    for (int i = 0; i < 400; i++) {
-      JsonObject ready = onContext(() -> client.get(port, "127.0.0.1", "/health/ready").send())
-        .await(WAIT_S, TimeUnit.SECONDS).bodyAsJsonObject();
-      live = ready.getInteger("live_backends", 0);
-      if (live >= expected) {
-        return;
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("only " + live + " of " + expected + " backends became live");
+    Eventually.until(vertx, expected + " live backends", 10_000,
+      () -> onContext(() -> client.get(port, "127.0.0.1", "/health/ready").send()).map(HttpResponse::bodyAsJsonObject),
+      ready -> ready.getInteger("live_backends", 0) >= expected).await(WAIT_S, TimeUnit.SECONDS);
   }
 
   HttpRequest<Buffer> post(String path) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -96,6 +97,7 @@ class UsageCrashTest {
 
     Queue<String> answered = new ConcurrentLinkedQueue<>();
     AtomicBoolean running = new AtomicBoolean(true);
+    CountDownLatch threeHundred = new CountDownLatch(300);
     List<Thread> clients = new ArrayList<>();
     for (int c = 0; c < CLIENTS; c++) {
       int client = c;
@@ -107,6 +109,7 @@ class UsageCrashTest {
             HttpResponse<String> res = api.chat(UsageApi.chatBody("gpt-4o-mini", stream), "x-request-id", id);
             if (complete(res, stream)) {
               answered.add(id);
+              threeHundred.countDown();
             }
           } catch (Exception e) {
             return; // the node is gone
@@ -116,10 +119,7 @@ class UsageCrashTest {
       t.start();
       clients.add(t);
     }
-    long end = System.currentTimeMillis() + 60_000;
-    while (answered.size() < 300 && System.currentTimeMillis() < end) {
-      Thread.sleep(20);
-    }
+    threeHundred.await(60, TimeUnit.SECONDS); // the kill lands once 300 requests were answered (or after a minute)
     first.kill();
     running.set(false);
     for (Thread t : clients) {

@@ -7,6 +7,7 @@ import io.switchboard.app.NodeOptions;
 import io.switchboard.core.config.PriceTable;
 import io.switchboard.llm.fake.Behaviour;
 import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.router.MeshFixture;
 import io.switchboard.usage.query.UsageCsv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -89,7 +90,7 @@ class UsageEndToEndTest {
     NodeOptions options = new NodeOptions("all", Set.of(), false, Path.of("conf"), null, Map.of("FAKE_KEY", "sk-fake-usage"), false);
     MeshNode.Started started = MeshNode.deploy(vertx, options, config).await(30, TimeUnit.SECONDS);
     api = new UsageApi(started.httpPort(), ADMIN);
-    awaitReady(started.httpPort());
+    awaitReady();
   }
 
   @AfterAll
@@ -105,15 +106,8 @@ class UsageEndToEndTest {
       .put("timeouts", new JsonObject().put("connect_ms", 1000).put("first_byte_ms", 2000).put("idle_ms", 2000));
   }
 
-  private void awaitReady(int port) throws Exception {
-    for (int i = 0; i < 400; i++) {
-      HttpResponse<String> res = api.admin("GET", "/health/ready", null, null);
-      if (res.statusCode() == 200 && new JsonObject(res.body()).getInteger("live_backends", 0) >= 2) {
-        return;
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("the mesh on " + port + " never became ready");
+  private void awaitReady() throws Exception {
+    MeshFixture.awaitLive(vertx, 2);
   }
 
   private static JsonObject error(HttpResponse<String> res) {
@@ -270,7 +264,7 @@ class UsageEndToEndTest {
     String key = api.createKey("slow", new JsonObject().put("requests_per_minute", 2)).getString("api_key");
     long intoMinute = System.currentTimeMillis() % 60_000;
     if (intoMinute > 55_000) {
-      Thread.sleep(60_500 - intoMinute);  // not across the window's end, which would start a new one
+      Thread.sleep(60_500 - intoMinute);  // the scenario needs one window: not across its end, at most 5.5 s away
     }
     assertEquals(200, api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + key).statusCode());
     assertEquals(200, api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + key).statusCode());

@@ -9,10 +9,12 @@ import io.switchboard.router.policy.RequestSize;
 import io.vertx.core.json.JsonObject;
 
 /**
- * What the router knows of a request when it is over, for the usage ledger and metrics. Built by name: a request
- * refused before it was routed ({@link #refused}), or a routed one that was {@link #served} or {@link #failed}.
+ * What the router knows of a request when it is over, for the usage ledger and metrics: who asked for what, the
+ * backend it ended on, what came back, the error (null on success), the route explanation and the time it took. Built
+ * by name: a request refused before it was routed ({@link #refused}), or a routed one that was {@link #served} or
+ * {@link #failed}.
  */
-public final class Finished {
+public record Finished(Asked asked, Target target, Answer answer, ErrorCode error, RouteInfo route, long latencyMs) {
 
   /**
    * Who asked for what, as known when the request arrived (the key once identified).
@@ -22,7 +24,10 @@ public final class Finished {
   public record Asked(String requestId, String keyId, Capability capability, RequestSize size, long startedAtMs) {
   }
 
-  /** The backend that served, or was tried last, with the model it ran there and its list prices (its descriptor's). */
+  /**
+   * The backend that served, or was tried last (a null {@code backend} when none was), with the model it ran there and
+   * its list prices as its descriptor gives them.
+   */
   public record Target(String backend, String model, Privacy privacy, Prices prices) {
 
     /** No backend was tried; {@code model} as the caller named it (null when the request never said). */
@@ -45,22 +50,6 @@ public final class Finished {
     public static final Answer NONE = new Answer(null, -1, false, -1);
   }
 
-  private final Asked asked;
-  private final Target target;
-  private final Answer answer;
-  private final ErrorCode error;
-  private final RouteInfo route;
-  private final long latencyMs;
-
-  private Finished(Asked asked, Target target, Answer answer, ErrorCode error, RouteInfo route, long latencyMs) {
-    this.asked = asked;
-    this.target = target;
-    this.answer = answer;
-    this.error = error;
-    this.route = route;
-    this.latencyMs = latencyMs;
-  }
-
   /** A request refused before routing (malformed, invalid): no backend, no answer, no time spent. */
   public static Finished refused(String requestId, String keyId, Capability capability, ErrorCode error, long atMs) {
     return new Finished(new Asked(requestId, keyId, capability, RequestSize.ZERO, atMs), Target.none(null), Answer.NONE,
@@ -75,74 +64,6 @@ public final class Finished {
   /** A routed request that ended with {@code error}, on {@code target} (the last backend tried, or {@link Target#none}). */
   public static Finished failed(Asked asked, Target target, Answer answer, ErrorCode error, RouteInfo route, long latencyMs) {
     return new Finished(asked, target, answer, error, route, latencyMs);
-  }
-
-  public String requestId() {
-    return asked.requestId();
-  }
-
-  public String keyId() {
-    return asked.keyId();
-  }
-
-  public Capability capability() {
-    return asked.capability();
-  }
-
-  public RequestSize size() {
-    return asked.size();
-  }
-
-  public long startedAtMs() {
-    return asked.startedAtMs();
-  }
-
-  /** The backend that served (or was tried last), null when none was tried. */
-  public String backend() {
-    return target.backend();
-  }
-
-  public String model() {
-    return target.model();
-  }
-
-  public Privacy privacy() {
-    return target.privacy();
-  }
-
-  /** List prices of the model on the backend as its descriptor gives them, FREE when none. */
-  public Prices prices() {
-    return target.prices();
-  }
-
-  /** The upstream usage object, null when none was reported. */
-  public JsonObject usage() {
-    return answer.usage();
-  }
-
-  public long ttfbMs() {
-    return answer.ttfbMs();
-  }
-
-  public boolean streamed() {
-    return answer.streamed();
-  }
-
-  public double replyAudioSeconds() {
-    return answer.replyAudioSeconds();
-  }
-
-  /** Null on success. */
-  public ErrorCode error() {
-    return error;
-  }
-
-  public RouteInfo route() {
-    return route;
-  }
-
-  public long latencyMs() {
-    return latencyMs;
   }
 
   public boolean succeeded() {

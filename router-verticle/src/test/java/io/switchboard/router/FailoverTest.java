@@ -149,12 +149,12 @@ class FailoverTest {
       Finished f = recorded.get(0);
       assertEquals(row.error(), f.error(), "recorded error");
       if (row.served() != null) {
-        assertEquals(row.served(), f.backend(), "recorded backend");
+        assertEquals(row.served(), f.target().backend(), "recorded backend");
       }
       Set<String> skipped = f.route().skipped().stream().map(s -> s.backend()).collect(Collectors.toSet());
       assertEquals(row.skipped().isEmpty() ? Set.of() : Set.of(row.skipped().split(" ")), skipped, "skipped: " + f.route().toHeader());
       if (row.backends().contains("stream/") && row.served() != null) {
-        assertTrue(f.streamed(), "recorded as a stream");
+        assertTrue(f.answer().streamed(), "recorded as a stream");
         assertEquals(3, outcome.chunks(), "every chunk relayed");
       }
       test.completeNow();

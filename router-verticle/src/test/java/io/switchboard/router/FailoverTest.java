@@ -12,8 +12,8 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Prices;
 import io.switchboard.api.Privacy;
-import io.switchboard.api.StreamProtocol;
 import io.switchboard.api.Strategy;
+import io.switchboard.api.StreamProtocol;
 import io.switchboard.api.Usage;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.core.stream.ChunkPipe;
@@ -58,7 +58,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**

@@ -38,10 +38,10 @@ final class EntryPoints {
   private boolean closedToCluster;
   private Future<Integer> drained;
 
-  /** Built on the router's context, which both closing steps run on. */
-  EntryPoints(Vertx vertx, RequestRouter router) {
+  /** @param context the router verticle's context, which both closing steps run on */
+  EntryPoints(Vertx vertx, Context context, RequestRouter router) {
     this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
+    this.context = context;
     this.router = router;
     this.inFlight = new InFlightRequests(vertx);
   }

@@ -28,6 +28,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -58,13 +59,15 @@ public final class RequestRouter {
   private final InstanceTracker instances;
   private final Failover failover;
   private final Metering metering;
+  private final LongSupplier clock;
 
   public RequestRouter(Vertx vertx, BackendRegistry registry, Supplier<Routing> routing, RouterState state,
                        long streamIdleTimeoutMs, Metering metering) {
     this.registry = registry;
     this.routing = routing;
     this.state = state;
-    this.instances = new InstanceTracker(registry, state::now);
+    this.clock = state::now;
+    this.instances = new InstanceTracker(registry, clock);
     this.failover = new Failover(vertx, instances, state, new AnswerRelay(instances, state, streamIdleTimeoutMs),
       () -> ThreadLocalRandom.current().nextDouble());
     this.metering = metering;
@@ -102,13 +105,14 @@ public final class RequestRouter {
       if (params == null) {
         throw MeshException.invalid("model", "header " + TranscriptionRequest.PARAMS_HEADER + " with the parameters is required");
       }
-      JsonObject json;
+      TranscriptionRequest request;
       try {
-        json = new JsonObject(params);
+        request = TranscriptionRequest.fromJson(new JsonObject(params));
+      } catch (MeshException e) {
+        throw e;
       } catch (RuntimeException e) {
         throw MeshException.invalid(null, "malformed " + TranscriptionRequest.PARAMS_HEADER + " header: not JSON");
       }
-      TranscriptionRequest request = TranscriptionRequest.fromJson(json);
       return new Decoded(request.model(), request.hints(), CostEstimator.transcription(request, audio), request.language(),
         RoutedRequest.Forward.audio(audio, model -> Map.of(TranscriptionRequest.PARAMS_HEADER, request.withModel(model).toJson().encode())));
     });
@@ -136,7 +140,7 @@ public final class RequestRouter {
       }
       long timeout = d.hints().timeoutMs() != null ? d.hints().timeoutMs() : r.settings().timeoutMs();
       request = new RoutedRequest(msg, capability, op, d.model(), d.forward(), timeout, d.size(), r.settings().retries(),
-        metering, state::now);
+        metering, clock);
       RoutedRequest routed = request;
       PlanRequest plan = new PlanRequest(capability, d.model(), d.hints(), keyCeiling(msg), d.size(), d.language());
       when(metering.identify(msg.headers()), key -> plan(r, routed, plan, key));

@@ -113,7 +113,7 @@ public final class RouterVerticle extends VerticleBase {
       router.instancesLost(lost);
       state.cooldowns().sweep(state.now());
     });
-    entryPoints = new EntryPoints(vertx, router);
+    entryPoints = new EntryPoints(vertx, context, router);
     List<MessageConsumer<?>> consumers = List.of(
       vertx.eventBus().localConsumer(Addresses.ROUTER_ADMIN, adminService::handle),
       vertx.eventBus().<JsonObject>consumer(Addresses.ROUTER_ADMIN_UPDATES, m -> adminService.apply(m.body())),

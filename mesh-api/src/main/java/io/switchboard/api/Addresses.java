@@ -25,6 +25,12 @@ public final class Addresses {
   /** One usage record per finished request, to the usage verticle. */
   public static final String USAGE = "switchboard.usage";
 
+  /**
+   * Publish: {@code {"cid": "...", "deleted_ms": ...}} when an artifact was deleted (by its key, the admin, retention
+   * or a failed verification). Every node drops its own copy and the cache entries that refer to it.
+   */
+  public static final String ARTIFACT_DELETED = "switchboard.artifacts.deleted";
+
   private static final String BACKEND_PREFIX = "switchboard.backend.";
   private static final String INSTANCE_PREFIX = "switchboard.instance.";
 

@@ -1,0 +1,18 @@
+package io.switchboard.core.artifact;
+
+import io.switchboard.core.cid.Cid;
+
+/** A stored artifact does not match its CID (a chunk, a node, or its length): it must not be served. */
+final class CorruptArtifactException extends RuntimeException {
+
+  private final Cid cid;
+
+  CorruptArtifactException(Cid cid, String what) {
+    super("artifact " + cid + " failed verification: " + what, null, false, false);
+    this.cid = cid;
+  }
+
+  Cid cid() {
+    return cid;
+  }
+}

@@ -4,6 +4,7 @@ import io.switchboard.core.cid.Cid;
 import io.switchboard.core.cid.FileDag;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.WriteStream;
 
 /**
  * Reads an artifact piece by piece, each piece checked before it is given out: a corrupted chunk fails the read
@@ -24,4 +25,14 @@ public interface ArtifactReader {
 
   /** Releases the file or connection; safe to call twice. */
   void close();
+
+  /**
+   * Writes every piece to {@code out}, one at a time (each after the previous write completed), then ends it. On a
+   * failure {@code out} is left open and the future fails: the caller must not end it as if complete (reset the
+   * HTTP response), so a reader never mistakes a cut artifact for a whole one.
+   */
+  default Future<Void> pipeTo(WriteStream<Buffer> out) {
+    return next().compose(piece -> piece == null ? out.end() : out.write(piece).compose(v -> pipeTo(out)))
+      .onFailure(e -> close());
+  }
 }

@@ -44,10 +44,20 @@ public interface ArtifactStore {
   Future<ArtifactReader> open(Cid cid);
 
   /** Removes the claims of {@code keyId} (null: the keyless claims); the bytes go with the last claim. True when any went. */
-  Future<Boolean> deleteClaims(Cid cid, String keyId);
+  default Future<Boolean> deleteClaims(Cid cid, String keyId) {
+    return deleteClaims(cid, keyId, ArtifactDeletion.Reason.HOLDER);
+  }
 
-  /** Removes the artifact whole, every claim. True when it existed. */
-  Future<Boolean> delete(Cid cid);
+  /** {@link #deleteClaims(Cid, String)}, telling the hooks {@code reason}. */
+  Future<Boolean> deleteClaims(Cid cid, String keyId, ArtifactDeletion.Reason reason);
+
+  /** Removes the artifact whole, every claim (the admin's deletion). True when it existed. */
+  default Future<Boolean> delete(Cid cid) {
+    return delete(cid, ArtifactDeletion.Reason.ADMIN);
+  }
+
+  /** {@link #delete(Cid)}, telling the hooks {@code reason}. */
+  Future<Boolean> delete(Cid cid, ArtifactDeletion.Reason reason);
 
   /**
    * Retention: removes artifacts last stored before {@code now - maxAgeMs} (when {@code maxAgeMs > 0}), then the

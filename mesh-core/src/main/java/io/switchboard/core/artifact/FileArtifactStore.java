@@ -262,26 +262,26 @@ public final class FileArtifactStore implements ArtifactStore {
     Cid cid = c.cid();
     LOG.warning(c.getMessage() + ": removing it");
     workers.executeBlocking(() -> index.remove(cid), false)
-      .onSuccess(removed -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.CORRUPTED, true, clock.getAsLong())))
+      .onSuccess(removed -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.CORRUPTED, null, true, clock.getAsLong())))
       .onFailure(e -> LOG.log(Level.WARNING, "could not remove corrupted artifact " + cid, e));
   }
 
   @Override
-  public Future<Boolean> deleteClaims(Cid cid, String keyId) {
+  public Future<Boolean> deleteClaims(Cid cid, String keyId, ArtifactDeletion.Reason reason) {
     return workers.executeBlocking(() -> index.removeClaims(cid, keyId), false).map(whole -> {
       if (whole == null) {
         return false;
       }
-      fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.HOLDER, whole, clock.getAsLong()));
+      fire(new ArtifactDeletion(cid, reason, keyId, whole, clock.getAsLong()));
       return true;
     });
   }
 
   @Override
-  public Future<Boolean> delete(Cid cid) {
+  public Future<Boolean> delete(Cid cid, ArtifactDeletion.Reason reason) {
     return workers.executeBlocking(() -> index.remove(cid), false).map(removed -> {
       if (removed) {
-        fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.ADMIN, true, clock.getAsLong()));
+        fire(new ArtifactDeletion(cid, reason, null, true, clock.getAsLong()));
       }
       return removed;
     });
@@ -290,7 +290,7 @@ public final class FileArtifactStore implements ArtifactStore {
   @Override
   public Future<List<Cid>> retain(long maxAgeMs, long maxBytes, long now) {
     return workers.executeBlocking(() -> index.retain(maxAgeMs, maxBytes, now), false).map(removed -> {
-      removed.forEach(cid -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.RETENTION, true, now)));
+      removed.forEach(cid -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.RETENTION, null, true, now)));
       return removed;
     });
   }

@@ -264,12 +264,12 @@ public final class PgArtifactStore implements ArtifactStore {
   private void corrupted(CorruptArtifactException c) {
     LOG.warning(c.getMessage() + ": removing it");
     pool.preparedQuery(PgArtifactSql.DELETE).execute(Tuple.of(c.cid().toString()))
-      .onSuccess(rows -> fire(new ArtifactDeletion(c.cid(), ArtifactDeletion.Reason.CORRUPTED, true, clock.getAsLong())))
+      .onSuccess(rows -> fire(new ArtifactDeletion(c.cid(), ArtifactDeletion.Reason.CORRUPTED, null, true, clock.getAsLong())))
       .onFailure(e -> LOG.log(Level.WARNING, "could not remove corrupted artifact " + c.cid(), e));
   }
 
   @Override
-  public Future<Boolean> deleteClaims(Cid cid, String keyId) {
+  public Future<Boolean> deleteClaims(Cid cid, String keyId, ArtifactDeletion.Reason reason) {
     return pool.withTransaction(tx -> tx.preparedQuery(PgArtifactSql.DELETE_CLAIMS).execute(Tuple.of(cid.toString(), keyId == null ? "" : keyId))
       .compose(claims -> claims.rowCount() == 0 ? Future.succeededFuture((Boolean) null)
         : tx.preparedQuery(PgArtifactSql.DELETE_UNCLAIMED).execute(Tuple.of(cid.toString())).map(gone -> gone.size() > 0)))
@@ -277,17 +277,17 @@ public final class PgArtifactStore implements ArtifactStore {
         if (whole == null) {
           return false;
         }
-        fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.HOLDER, whole, clock.getAsLong()));
+        fire(new ArtifactDeletion(cid, reason, keyId, whole, clock.getAsLong()));
         return true;
       });
   }
 
   @Override
-  public Future<Boolean> delete(Cid cid) {
+  public Future<Boolean> delete(Cid cid, ArtifactDeletion.Reason reason) {
     return pool.preparedQuery(PgArtifactSql.DELETE).execute(Tuple.of(cid.toString())).map(rows -> {
       boolean removed = rows.size() > 0;
       if (removed) {
-        fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.ADMIN, true, clock.getAsLong()));
+        fire(new ArtifactDeletion(cid, reason, null, true, clock.getAsLong()));
       }
       return removed;
     });
@@ -306,7 +306,7 @@ public final class PgArtifactStore implements ArtifactStore {
         .map(rows -> collect(rows, removed));
     }
     return chain.map(v -> {
-      removed.forEach(cid -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.RETENTION, true, now)));
+      removed.forEach(cid -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.RETENTION, null, true, now)));
       return removed;
     });
   }

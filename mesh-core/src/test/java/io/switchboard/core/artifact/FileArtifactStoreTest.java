@@ -91,4 +91,63 @@ class FileArtifactStoreTest extends ArtifactStoreContract {
     Exception e = assertThrows(Exception.class, () -> await(FileArtifactStore.open(vertx, dir, 1)));
     assertTrue(e.getMessage().contains("in use by another process"), e.getMessage());
   }
+
+  @Test
+  void pipesEverythingThenEnds() throws Exception {
+    byte[] data = bytes(700_000, 21);
+    Cid cid = await(store.put(K1_LOCAL, Buffer.buffer(data))).cid();
+    Sink sink = new Sink();
+    await(await(store.open(cid)).pipeTo(sink));
+    assertEquals(Buffer.buffer(data), sink.received);
+    assertTrue(sink.ended);
+  }
+
+  @Test
+  void aCorruptedPipeIsNeverEnded() throws Exception {
+    byte[] data = bytes(700_000, 22);
+    Cid cid = await(store.put(K1_LOCAL, Buffer.buffer(data))).cid();
+    corrupt(store, cid, 600_000, new byte[]{(byte) (data[600_000] ^ 0x40)});
+    Sink sink = new Sink();
+    assertThrows(Exception.class, () -> await(await(store.open(cid)).pipeTo(sink)));
+    assertEquals(524_288, sink.received.length(), "the two intact chunks before the bad one");
+    assertFalse(sink.ended, "a cut artifact must not look whole");
+  }
+
+  /** A plain sink: what was written, and whether it was ended. */
+  private static final class Sink implements io.vertx.core.streams.WriteStream<Buffer> {
+    final Buffer received = Buffer.buffer();
+    volatile boolean ended;
+
+    @Override
+    public io.vertx.core.streams.WriteStream<Buffer> exceptionHandler(io.vertx.core.Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public io.vertx.core.Future<Void> write(Buffer data) {
+      received.appendBuffer(data);
+      return io.vertx.core.Future.succeededFuture();
+    }
+
+    @Override
+    public io.vertx.core.Future<Void> end() {
+      ended = true;
+      return io.vertx.core.Future.succeededFuture();
+    }
+
+    @Override
+    public io.vertx.core.streams.WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      return this;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return false;
+    }
+
+    @Override
+    public io.vertx.core.streams.WriteStream<Buffer> drainHandler(io.vertx.core.Handler<Void> handler) {
+      return this;
+    }
+  }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * {@code package.json}), and run with node. Needs {@code node} and {@code npm} on the PATH ({@code .ci/run} installs
  * them); without them the tests fail saying so, never skip.
  */
-final class CidReference {
+public final class CidReference {
 
   private static final Path SOURCE = Path.of("src/test/cid-reference");
   private static final Path HOME = Path.of("target/cid-reference");
@@ -27,12 +27,12 @@ final class CidReference {
   }
 
   /** What the importer says about {@code file}: {@code {"cid", "blocks": [every block's CID]}}. */
-  static JsonObject cid(Path file) {
+  public static JsonObject cid(Path file) {
     return run("cid", file.toAbsolutePath().toString());
   }
 
   /** What @ipld/car and the importer say about a CAR export of {@code file}. */
-  static JsonObject car(Path car, Path file) {
+  public static JsonObject car(Path car, Path file) {
     return run("car", car.toAbsolutePath().toString(), file.toAbsolutePath().toString());
   }
 

@@ -9,6 +9,7 @@ import io.switchboard.api.Privacy;
 import io.switchboard.api.RouteHints;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.api.TranscriptionRequest;
+import io.switchboard.core.cid.CanonicalJson;
 import io.switchboard.core.cid.CidHasher;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -6,6 +6,7 @@ import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.api.TranscriptionRequest;
+import io.switchboard.core.cid.CanonicalJson;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

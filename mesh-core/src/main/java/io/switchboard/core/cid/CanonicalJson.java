@@ -1,4 +1,4 @@
-package io.switchboard.core.cache;
+package io.switchboard.core.cid;
 
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -11,17 +11,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One byte sequence per JSON value, so that equal requests hash equal: object keys sorted (by UTF-16 code units, as
+ * One byte sequence per JSON value, so that equal values hash equal (the exact cache's request keys, the CIDs of JSON
+ * answers: transcripts, chat and embeddings answers): object keys sorted (by UTF-16 code units, as
  * RFC 8785 does), no whitespace, numbers in their shortest exact decimal form ({@code 0}, {@code 0.0} and
  * {@code 0E1} are all {@code 0}; {@code 1.50} is {@code 1.5}), strings escaped as Jackson escapes them. Null members
  * are dropped: an absent field and a null one mean the same to every OpenAI-shaped API.
  */
-final class CanonicalJson {
+public final class CanonicalJson {
 
   private CanonicalJson() {
   }
 
-  static byte[] bytes(Object value) {
+  public static byte[] bytes(Object value) {
     StringBuilder sb = new StringBuilder(256);
     write(sb, value);
     return sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -79,7 +80,7 @@ final class CanonicalJson {
     sb.append(']');
   }
 
-  static String number(Number n) {
+  public static String number(Number n) {
     if (n instanceof Double d && (d.isNaN() || d.isInfinite()) || n instanceof Float f && (f.isNaN() || f.isInfinite())) {
       throw new IllegalArgumentException("not a JSON number: " + n);
     }

@@ -35,12 +35,7 @@ public record CacheSettings(boolean enabled, Map<Capability, Mode> modes, Map<Ca
     Map<Capability, Long> ttls = new EnumMap<>(Capability.class);
     for (Capability cap : Capability.values()) {
       JsonObject slice = c.getJsonObject(cap.wireName(), new JsonObject());
-      String mode = slice.getString("mode", DEFAULT_MODES.get(cap).name().toLowerCase(Locale.ROOT));
-      try {
-        modes.put(cap, Mode.valueOf(mode.toUpperCase(Locale.ROOT)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("cache." + cap.wireName() + ".mode must be on, opt_in or off, got '" + mode + "'");
-      }
+      modes.put(cap, mode(cap, slice.getValue("mode")));
       long ttl = slice.getLong("ttl_ms", DEFAULT_TTLS.get(cap));
       if (ttl <= 0) {
         throw new IllegalArgumentException("cache." + cap.wireName() + ".ttl_ms must be positive");
@@ -53,6 +48,21 @@ public record CacheSettings(boolean enabled, Map<Capability, Mode> modes, Map<Ca
     }
     return new CacheSettings(c.getBoolean("enabled", true), modes, ttls, c.getLong("max_bytes", 64L << 20),
       c.getLong("max_entry_bytes", 4L << 20), scope.equals("key"), c.getLong("lookup_timeout_ms", 100L));
+  }
+
+  /** YAML 1.1 reads a bare {@code on}/{@code off} as a boolean: both spellings are accepted. */
+  private static Mode mode(Capability cap, Object value) {
+    if (value == null) {
+      return DEFAULT_MODES.get(cap);
+    }
+    if (value instanceof Boolean b) {
+      return b ? Mode.ON : Mode.OFF;
+    }
+    try {
+      return Mode.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("cache." + cap.wireName() + ".mode must be on, opt_in or off, got '" + value + "'");
+    }
   }
 
   public Mode mode(Capability capability) {

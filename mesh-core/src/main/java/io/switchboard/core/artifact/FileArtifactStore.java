@@ -204,6 +204,9 @@ public final class FileArtifactStore implements ArtifactStore {
         dag = FileDag.verify(cid, entry.size(), packed);
         ch = FileChannel.open(index.dataPath(cid), StandardOpenOption.READ);
       } catch (NoSuchFileException e) {
+        if (index.entry(cid) == null) {
+          throw new MeshException(ErrorCode.NOT_FOUND, "no artifact " + cid); // deleted meanwhile
+        }
         throw new CorruptArtifactException(cid, "file " + e.getFile() + " is missing");
       } catch (IllegalArgumentException e) {
         throw new CorruptArtifactException(cid, e.getMessage());

@@ -1,5 +1,7 @@
 package io.switchboard.core.artifact;
 
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
 import io.switchboard.core.cid.Cid;
 
 /** A stored artifact does not match its CID (a chunk, a node, or its length): it must not be served. */
@@ -14,5 +16,10 @@ final class CorruptArtifactException extends RuntimeException {
 
   Cid cid() {
     return cid;
+  }
+
+  /** What the reader is told: an internal error (the store removes the artifact; it is never served). */
+  MeshException toMeshException() {
+    return new MeshException(ErrorCode.INTERNAL, getMessage() + "; it was removed and is not served");
   }
 }

@@ -220,7 +220,7 @@ public final class FileArtifactStore implements ArtifactStore {
     }, false).recover(e -> {
       if (e instanceof CorruptArtifactException c) {
         corrupted(c);
-        return Future.failedFuture(new MeshException(ErrorCode.INTERNAL, c.getMessage() + "; it was removed and is not served"));
+        return Future.failedFuture(c.toMeshException());
       }
       return Future.failedFuture(e);
     });

@@ -228,7 +228,7 @@ public final class PgArtifactStore implements ArtifactStore {
       } catch (IllegalArgumentException e) {
         CorruptArtifactException c = new CorruptArtifactException(cid, e.getMessage());
         corrupted(c);
-        return Future.failedFuture(new MeshException(ErrorCode.INTERNAL, c.getMessage() + "; it was removed and is not served"));
+        return Future.failedFuture(c.toMeshException());
       }
       long oid = row.getLong("oid");
       return Future.succeededFuture(new VerifiedReader(dag, new Source(cid, oid), this::corrupted));

@@ -1,8 +1,6 @@
 package io.switchboard.core.artifact;
 
 import io.netty.buffer.ByteBuf;
-import io.switchboard.api.ErrorCode;
-import io.switchboard.api.MeshException;
 import io.switchboard.core.cid.Cid;
 import io.switchboard.core.cid.FileDag;
 import io.vertx.core.Future;
@@ -70,7 +68,7 @@ final class VerifiedReader implements ArtifactReader {
       close();
       if (e instanceof CorruptArtifactException c) {
         corrupted.accept(c);
-        return Future.failedFuture(new MeshException(ErrorCode.INTERNAL, c.getMessage() + "; it was removed and is not served"));
+        return Future.failedFuture(c.toMeshException());
       }
       return Future.failedFuture(e);
     });

@@ -24,7 +24,8 @@ import java.util.Random;
  * arrives: Vert.x buffers of {@code --piece} bytes (default 64 KiB) that are views of the payload, never copies.
  * Variants from the same run: the plain SHA-256 of the bytes (the floor: a CID is SHA-256 of every chunk plus a few
  * node blocks), {@link CidHasher} (the CID only: the web verticle's header) and {@link FileDagHasher} (the CID and the
- * DAG a store keeps). For each: the median MB/s of {@code --runs} runs after {@code --warmup} runs, and the bytes the
+ * DAG a store keeps). For each: the median MB/s of {@code --runs} runs after {@code --warmup} runs (wall clock), the
+ * median CPU time of the hashing thread (less sensitive to a loaded machine than the wall clock), and the bytes the
  * hashing thread allocated per payload (thread allocation counter: independent of the machine's load), which bounds
  * what the hasher can hold. Prints one JSON line per variant.
  *
@@ -68,9 +69,11 @@ public final class CidBench {
     });
     // Rounds interleave the variants, so that JIT warm-up and the machine's load weigh on all of them alike.
     Map<String, double[]> mbps = new LinkedHashMap<>();
+    Map<String, double[]> cpuMs = new LinkedHashMap<>();
     Map<String, Long> allocated = new LinkedHashMap<>();
     variants.keySet().forEach(v -> {
       mbps.put(v, new double[runs]);
+      cpuMs.put(v, new double[runs]);
       allocated.put(v, Long.MAX_VALUE);
     });
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -78,15 +81,18 @@ public final class CidBench {
     for (int round = -warmup; round < runs; round++) {
       for (Map.Entry<String, Work> v : variants.entrySet()) {
         long a0 = threads.getThreadAllocatedBytes(tid);
+        long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         Object result = v.getValue().run();
         long t1 = System.nanoTime();
+        long c1 = threads.getCurrentThreadCpuTime();
         long a1 = threads.getThreadAllocatedBytes(tid);
         if (!expected.equals(result)) {
           throw new IllegalStateException(v.getKey() + " computed " + result + ", expected " + expected);
         }
         if (round >= 0) {
           mbps.get(v.getKey())[round] = bytes / 1e6 / ((t1 - t0) / 1e9);
+          cpuMs.get(v.getKey())[round] = (c1 - c0) / 1e6;
           allocated.merge(v.getKey(), a1 - a0, Math::min);
         }
       }
@@ -95,6 +101,8 @@ public final class CidBench {
     for (String v : variants.keySet()) {
       double[] m = mbps.get(v);
       Arrays.sort(m);
+      double[] cpu = cpuMs.get(v);
+      Arrays.sort(cpu);
       double median = m[runs / 2];
       System.out.println(new JsonObject()
         .put("variant", v)
@@ -105,6 +113,8 @@ public final class CidBench {
         .put("min_mb_per_s", Math.round(m[0] * 10) / 10.0)
         .put("max_mb_per_s", Math.round(m[runs - 1] * 10) / 10.0)
         .put("ms_per_payload_median", Math.round(bytes / 1e6 / median * 1000 * 100) / 100.0)
+        .put("cpu_ms_per_payload_median", Math.round(cpu[runs / 2] * 100) / 100.0)
+        .put("cpu_mb_per_s_median", Math.round(bytes / 1e6 / (cpu[runs / 2] / 1000) * 10) / 10.0)
         .put("allocated_bytes_per_payload", allocated.get(v))
         .put("cid", expected.toString())
         .put("load_average", load)

@@ -52,6 +52,12 @@ public final class Addresses {
   /** Cluster-wide map (shared data, not an address) of operator changes, read by a router when it starts. */
   public static final String ROUTER_ADMIN_MAP = "switchboard.admin";
 
+  /**
+   * Publish: {@code {"cid": "...", "deleted_ms": ...}} when an artifact was deleted (by its key, the admin, retention
+   * or a failed verification). Every node drops its own copy and the cache entries that refer to it.
+   */
+  public static final String ARTIFACT_DELETED = "switchboard.artifacts.deleted";
+
   private static final String BACKEND_PREFIX = "switchboard.backend.";
   private static final String INSTANCE_PREFIX = "switchboard.instance.";
   private static final String KEY_VERIFIER_PREFIX = "switchboard.keys.verifier.";

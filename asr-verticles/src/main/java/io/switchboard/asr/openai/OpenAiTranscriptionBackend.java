@@ -1,16 +1,19 @@
 package io.switchboard.asr.openai;
 
-import io.switchboard.core.http.CloudErrors;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
+import io.switchboard.asr.Transcripts;
+import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamReply;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
@@ -27,13 +30,13 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
   public static final String TYPE = "openai-transcription";
 
   private final BackendDescriptor descriptor;
-  private final UpstreamHttp http;
+  private final UpstreamClient http;
   private final String url;
   private final String apiKey;
   private final Set<String> jsonOnlyModels;
   private final long maxUploadBytes;
 
-  public OpenAiTranscriptionBackend(BackendDescriptor descriptor, UpstreamHttp http, String baseUrl, String apiKey,
+  public OpenAiTranscriptionBackend(BackendDescriptor descriptor, UpstreamClient http, String baseUrl, String apiKey,
                                     Set<String> jsonOnlyModels, long maxUploadBytes) {
     this.descriptor = descriptor;
     this.http = http;
@@ -77,13 +80,13 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
       .field("prompt", request.prompt())
       .field("temperature", request.temperature() == null ? null : request.temperature().toString())
       .file("file", uploadName(request.filename(), format), contentType(request.contentType(), format), audio);
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-      .add("authorization", "Bearer " + apiKey)
-      .add("content-type", form.contentType())
-      .add("accept", "application/json");
-    return http.send(HttpMethod.POST, url, headers, form.parts(), context).map(reply -> {
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+      .putHeader("authorization", "Bearer " + apiKey)
+      .putHeader("content-type", form.contentType())
+      .putHeader("accept", "application/json");
+    return http.call(post, form.parts(), context.deadlineMs()).map(reply -> {
       if (!reply.ok()) {
-        throw CloudErrors.fromResponse(id, reply.status(), reply.headers(), reply.body(), apiKey);
+        throw http.error(reply);
       }
       return toVerbose(reply, request, audio);
     });
@@ -94,7 +97,7 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
     return !jsonOnlyModels.contains(model) && !model.startsWith("gpt-4o");
   }
 
-  private JsonObject toVerbose(UpstreamHttp.Reply reply, TranscriptionRequest request, Buffer audio) {
+  private JsonObject toVerbose(UpstreamReply reply, TranscriptionRequest request, Buffer audio) {
     String type = reply.headers().get("content-type");
     if (type != null && type.startsWith("text/plain")) {
       return Transcripts.verbose(reply.body().toString(), request.language(), Math.max(0, AudioProbe.wavSeconds(audio)), null);

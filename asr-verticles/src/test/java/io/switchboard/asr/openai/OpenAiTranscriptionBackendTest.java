@@ -1,6 +1,7 @@
 package io.switchboard.asr.openai;
 
 import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
@@ -181,7 +182,7 @@ class OpenAiTranscriptionBackendTest {
   void aLargeUploadInBlocksReachesTheUpstreamWhole() throws Exception {
     reply = ctx -> ctx.json(new JsonObject().put("text", "long"));
     Buffer audio = TestAudio.wav(150, 16000);
-    await(backend.transcribe(request("whisper-1"), Base64AudioTest.inBlocks(audio, 1 << 20), ctx()));
+    await(backend.transcribe(request("whisper-1"), TestAudio.inBlocks(audio, 1 << 20), ctx()));
     Upload u = nextUpload();
     assertEquals(audio.length(), u.bytes().length());
     assertEquals(audio, u.bytes());
@@ -277,7 +278,7 @@ class OpenAiTranscriptionBackendTest {
         ErrorCode.UPSTREAM, "quota", 0L, 0L),
       Arguments.of(500, Map.of(), error("The server had an error while processing your request. Sorry about that!", "server_error", null),
         ErrorCode.UPSTREAM, "500", 0L, 0L),
-      Arguments.of(502, Map.of("content-type", "text/html"), "<html><body>502 Bad Gateway</body></html>", ErrorCode.UPSTREAM, "Bad Gateway", 0L, 0L),
+      Arguments.of(502, Map.of("content-type", "text/html"), "<html><body>502 Bad Gateway</body></html>", ErrorCode.UPSTREAM, "502: non-JSON error body (HTML)", 0L, 0L),
       Arguments.of(503, Map.of("retry-after", "2"), error("The engine is currently overloaded, please try again later.", "server_error", null),
         ErrorCode.UPSTREAM, "overloaded", 2000L, 2000L));
   }
@@ -319,7 +320,7 @@ class OpenAiTranscriptionBackendTest {
     reply = ctx -> { };
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
-    assertTrue(e.getMessage().contains("first byte"), e.getMessage());
+    assertTrue(e.getMessage().contains("no response headers within 300 ms"), e.getMessage());
   }
 
   @Test

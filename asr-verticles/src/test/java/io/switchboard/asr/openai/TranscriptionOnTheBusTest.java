@@ -1,6 +1,7 @@
 package io.switchboard.asr.openai;
 
 import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;

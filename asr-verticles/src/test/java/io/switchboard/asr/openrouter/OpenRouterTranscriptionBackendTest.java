@@ -4,7 +4,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.testkit.FakeUpstream;
-import io.switchboard.asr.openai.TestAudio;
+import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
@@ -185,7 +185,7 @@ class OpenRouterTranscriptionBackendTest {
     return Stream.of(
       Arguments.of(400, Map.of(), error(400, "Invalid input_audio format"), ErrorCode.INVALID_REQUEST, "Invalid input_audio", 0L),
       Arguments.of(401, Map.of(), error(401, "No auth credentials found"), ErrorCode.UPSTREAM, "rejected the credentials", 0L),
-      Arguments.of(402, Map.of(), error(402, "Insufficient credits. Add more using https://openrouter.ai/credits"), ErrorCode.UPSTREAM, "out of credits", 0L),
+      Arguments.of(402, Map.of(), error(402, "Insufficient credits. Add more using https://openrouter.ai/credits"), ErrorCode.UPSTREAM, "no credit left", 0L),
       Arguments.of(403, Map.of(), new JsonObject().put("error", new JsonObject().put("code", 403).put("message", "Input was flagged")
         .put("metadata", new JsonObject().put("reasons", new JsonArray().add("harassment")))).encode(), ErrorCode.UPSTREAM, "flagged", 0L),
       Arguments.of(404, Map.of(), error(404, "No endpoints found that support input audio"), ErrorCode.MODEL_NOT_FOUND, "input audio", 0L),

@@ -4,7 +4,7 @@ import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
-import io.switchboard.asr.openai.TestAudio;
+import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
@@ -223,7 +223,7 @@ class RunPodWhisperBackendTest {
   @CsvSource({
     "400,'{\"error\":\"Invalid input: audio_base64 is not valid base64\"}',INVALID_REQUEST,not valid base64,0",
     "401,'',UPSTREAM,rejected the credentials,0",
-    "404,'{\"error\":\"endpoint not found\"}',MODEL_NOT_FOUND,endpoint not found,0",
+    "404,'{\"error\":\"endpoint not found\"}',UNAVAILABLE,endpoint whisper-ep not found,0",
     "429,'{\"error\":\"too many requests\"}',RATE_LIMITED,too many requests,3000",
     "500,'{\"error\":\"internal server error\"}',UPSTREAM,500,0"})
   void submissionErrorsMapToTheMeshTaxonomy(int httpStatus, String body, ErrorCode code, String fragment, long retry) {

@@ -2,6 +2,7 @@ package io.switchboard.llm.runpod;
 
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
+import io.switchboard.core.http.UpstreamTimeouts;
 import io.switchboard.llm.cli.PromptFormat;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.pointer.JsonPointer;
@@ -88,6 +89,11 @@ record RunPodSettings(
 
   String endpointUrl() {
     return baseUrl + "/" + endpointId;
+  }
+
+  /** Each endpoint call is bounded by {@code request_ms} as a whole ({@code /runsync} by that plus its wait). */
+  UpstreamTimeouts timeouts() {
+    return new UpstreamTimeouts(connectMs, requestMs, requestMs, requestMs);
   }
 
   @Override

@@ -6,6 +6,8 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.runpod.JobStatus;
+import io.switchboard.core.runpod.RunPodClient;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -60,10 +62,10 @@ final class StreamJob {
     }
     pipe.cancelHandler(() -> stop("cancelled by the caller"));
     deadlineTimer = vertx.setTimer(context.remainingMs(), t -> fail(new MeshException(ErrorCode.TIMEOUT,
-      "runpod job " + (jobId == null ? "" : jobId + " ") + "not finished before the request deadline"
+      client.id() + ": runpod job " + (jobId == null ? "" : jobId + " ") + "not finished before the request deadline"
         + (last == null ? "" : " (last status " + last + ")"))));
     submittedAt = System.currentTimeMillis();
-    client.run(input).onComplete(this::onSubmitted);
+    client.run(RunPodClient.body(input)).onComplete(this::onSubmitted);
     return pipe;
   }
 
@@ -80,7 +82,7 @@ final class StreamJob {
     }
     jobId = ar.result().getString("id");
     if (jobId == null) {
-      fail(new MeshException(ErrorCode.UPSTREAM, "runpod /run answered without a job id"));
+      fail(new MeshException(ErrorCode.UPSTREAM, client.id() + ": runpod /run answered without a job id"));
       return;
     }
     poll(0);
@@ -153,12 +155,12 @@ final class StreamJob {
   /** {@code /stream} may not carry the worker's error text; {@code /status} does. */
   private void failTerminal(JsonObject resp) {
     if (resp.containsKey("error")) {
-      fail(last.failure(resp.put("id", jobId), settings.apiKey()));
+      fail(last.failure(client.id(), jobId, resp, settings.apiKey()));
       return;
     }
     JobStatus status = last;
-    client.status(jobId).onComplete(ar -> fail(status.failure(
-      (ar.succeeded() ? ar.result() : new JsonObject()).put("id", jobId), settings.apiKey())));
+    client.status(jobId).onComplete(ar -> fail(status.failure(client.id(), jobId,
+      ar.succeeded() ? ar.result() : new JsonObject(), settings.apiKey())));
   }
 
   private void fail(MeshException error) {

@@ -93,9 +93,9 @@ class AnthropicFailuresTest {
   @CsvSource(delimiter = '|', value = {
     "400 | invalid_request_error | messages: text content blocks must be non-empty |   | INVALID_REQUEST  | 0    | text content blocks",
     "400 | invalid_request_error | prompt is too long: 210000 tokens > 200000 maximum | | CONTEXT_TOO_LONG | 0  | prompt is too long",
-    "401 | authentication_error  | invalid x-api-key |                                  | UPSTREAM         | 0    | credentials rejected upstream",
-    "402 | billing_error         | Your credit balance is too low |                     | UPSTREAM         | 0    | billing",
-    "403 | permission_error      | Your API key does not have permission |              | UPSTREAM         | 0    | permission denied upstream",
+    "401 | authentication_error  | invalid x-api-key |                                  | UPSTREAM         | 0    | rejected the credentials (401)",
+    "402 | billing_error         | Your credit balance is too low |                     | UPSTREAM         | 0    | no credit left (402)",
+    "403 | permission_error      | Your API key does not have permission |              | UPSTREAM         | 0    | refused access (403)",
     "404 | not_found_error       | model: claude-sonnet-4-5 |                           | MODEL_NOT_FOUND  | 0    | model: claude-sonnet-4-5",
     "413 | request_too_large     | Request exceeds the maximum allowed number of bytes | | PAYLOAD_TOO_LARGE | 0  | too large",
     "429 | rate_limit_error      | Number of request tokens has exceeded your per-minute rate limit | 7 | RATE_LIMITED | 7000 | rate limit",
@@ -133,7 +133,7 @@ class AnthropicFailuresTest {
       Map.of("ANTHROPIC_API_KEY", "sk-ant-api03-WRONG-KEY-000000000")));
     MeshException rejected = failure(Drain.onContext(vertx, () -> wrongKey.chat(request(false, new JsonObject()), ctx())));
     assertEquals(ErrorCode.UPSTREAM, rejected.errorCode());
-    assertTrue(rejected.getMessage().contains("credentials rejected upstream"));
+    assertTrue(rejected.getMessage().contains("rejected the credentials"), rejected.getMessage());
     await(wrongKey.stop());
   }
 

@@ -105,7 +105,7 @@ class OpenAiErrorPathsTest {
   void forbiddenIsABackendFaultToo() {
     MeshException e = chatFails(Behaviour.error(403, "invalid_request_error", "Project does not have access to model", null, null));
     assertEquals(ErrorCode.UPSTREAM, e.errorCode());
-    assertEquals("openai: upstream rejected the credentials (403)", e.getMessage());
+    assertEquals("openai: upstream refused access (403): Project does not have access to model", e.getMessage());
   }
 
   @Test

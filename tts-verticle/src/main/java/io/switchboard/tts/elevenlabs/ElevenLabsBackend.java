@@ -7,10 +7,12 @@ import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.SpeechBackend;
 import io.switchboard.core.stream.ChunkPipe;
-import io.switchboard.tts.openai.SpeechStream;
+import io.switchboard.tts.SpeechStream;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URLEncoder;
@@ -80,12 +82,12 @@ public final class ElevenLabsBackend implements SpeechBackend {
     }
     String url = settings.baseUrl() + "/v1/text-to-speech/" + URLEncoder.encode(voiceId, StandardCharsets.UTF_8)
       + "/stream?output_format=" + choice.outputFormat() + (settings.enableLogging() ? "" : "&enable_logging=false");
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-      .add("xi-api-key", settings.apiKey())
-      .add("content-type", "application/json");
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+      .putHeader("xi-api-key", settings.apiKey())
+      .putHeader("content-type", "application/json");
     int characters = request.input().codePointCount(0, request.input().length());
     Buffer prefix = choice.wav() ? ElevenLabsFormats.streamingWavHeader(choice.sampleRate()) : null;
-    return stream.open(new SpeechStream.Call(url, headers, body(request, model).toBuffer(), prefix,
+    return stream.open(new SpeechStream.Call(post, body(request, model).toBuffer(), prefix,
       h -> trailer(characters, h)), context);
   }
 

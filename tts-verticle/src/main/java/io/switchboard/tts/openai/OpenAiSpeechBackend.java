@@ -7,9 +7,11 @@ import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.SpeechBackend;
 import io.switchboard.core.stream.ChunkPipe;
+import io.switchboard.tts.SpeechStream;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
@@ -84,11 +86,11 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
     if (request.extra().getValue("instructions") instanceof String instructions) {
       body.put("instructions", instructions);
     }
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-      .add("authorization", "Bearer " + apiKey)
-      .add("content-type", "application/json");
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+      .putHeader("authorization", "Bearer " + apiKey)
+      .putHeader("content-type", "application/json");
     int characters = request.input().codePointCount(0, request.input().length());
-    return stream.open(new SpeechStream.Call(url, headers, body.toBuffer(), null,
+    return stream.open(new SpeechStream.Call(post, body.toBuffer(), null,
       h -> new JsonObject().put("characters", characters)), context);
   }
 

@@ -1,15 +1,10 @@
-package io.switchboard.asr.openai;
+package io.switchboard.core.http;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
+import io.switchboard.core.testkit.TestAudio;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -36,15 +31,6 @@ class Base64AudioTest {
     return Buffer.buffer(b);
   }
 
-  /** The audio as the web verticle hands it on when it came in blocks: a composite buffer. */
-  static Buffer inBlocks(Buffer audio, int block) {
-    List<ByteBuf> blocks = new ArrayList<>();
-    for (int at = 0; at < audio.length(); at += block) {
-      blocks.add(Unpooled.wrappedBuffer(audio.getBytes(at, Math.min(audio.length(), at + block))));
-    }
-    return BufferInternal.buffer(new CompositeByteBuf(UnpooledByteBufAllocator.DEFAULT, false, blocks.size(), blocks));
-  }
-
   @Test
   void everyLengthEncodesAsTheStandardEncoder() {
     for (int n = 0; n <= 20; n++) {
@@ -58,7 +44,7 @@ class Base64AudioTest {
   void aLargeBlockBufferEncodesExactly() {
     Buffer audio = random(3 * BodyPart.SLICE + 1_000_001);
     String expected = Base64.getEncoder().encodeToString(audio.getBytes());
-    assertEquals(expected, written(List.of(Base64Audio.part(inBlocks(audio, 1 << 20)))).toString());
+    assertEquals(expected, written(List.of(Base64Audio.part(TestAudio.inBlocks(audio, 1 << 20)))).toString());
     assertEquals(expected.length(), Base64Audio.part(audio).length());
   }
 

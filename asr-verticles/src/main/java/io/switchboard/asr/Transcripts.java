@@ -1,4 +1,4 @@
-package io.switchboard.asr.openai;
+package io.switchboard.asr;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,14 @@
-package io.switchboard.asr.openai;
+package io.switchboard.core.testkit;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** Small audio files made in the test, so no fixture has to be shipped. */
 public final class TestAudio {
@@ -26,5 +34,14 @@ public final class TestAudio {
   public static Buffer mp3() {
     return Buffer.buffer().appendString("ID3").appendBytes(new byte[]{4, 0, 0, 0, 0, 0, 0}).appendBytes(new byte[]{(byte) 0xFF, (byte) 0xFB, (byte) 0x90, 0x64})
       .appendBytes(new byte[400]);
+  }
+
+  /** The audio as the web verticle hands it on when it came in blocks: a composite buffer. */
+  public static Buffer inBlocks(Buffer audio, int block) {
+    List<ByteBuf> blocks = new ArrayList<>();
+    for (int at = 0; at < audio.length(); at += block) {
+      blocks.add(Unpooled.wrappedBuffer(audio.getBytes(at, Math.min(audio.length(), at + block))));
+    }
+    return BufferInternal.buffer(new CompositeByteBuf(UnpooledByteBufAllocator.DEFAULT, false, blocks.size(), blocks));
   }
 }

@@ -1,4 +1,4 @@
-package io.switchboard.asr.openai;
+package io.switchboard.core.http;
 
 import io.vertx.core.buffer.Buffer;
 
@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * One piece of an upstream request body, handed to the connection in slices as it takes them
- * ({@link UpstreamHttp}), so a large body is never joined into one buffer nor, for a base64 part
+ * ({@link Exchange}), so a large body is never joined into one buffer nor, for a base64 part
  * ({@link Base64Audio#part}), encoded whole before it is sent.
  */
 public interface BodyPart {

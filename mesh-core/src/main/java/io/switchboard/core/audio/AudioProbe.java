@@ -1,6 +1,5 @@
-package io.switchboard.asr.openai;
+package io.switchboard.core.audio;
 
-import io.switchboard.core.audio.Container;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.Locale;

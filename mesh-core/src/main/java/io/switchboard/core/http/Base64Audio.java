@@ -1,4 +1,4 @@
-package io.switchboard.asr.openai;
+package io.switchboard.core.http;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

@@ -1,0 +1,99 @@
+package io.switchboard.tts;
+
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.http.Contexts;
+import io.switchboard.core.http.Exchange;
+import io.switchboard.core.http.ResponseRelay;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.stream.ChunkPipe;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.Function;
+
+/**
+ * Streams a cloud speech API's audio answer into a {@link ChunkPipe} as it arrives, on the upstream kit: each read
+ * is written at once and a full pipe pauses the upstream ({@link ResponseRelay}); a cancelled pipe resets the
+ * upstream request. The audio ends cleanly only at the body's real end: a body cut short, a stall longer than the
+ * idle timeout or the deadline fails the pipe, even after audio went out. A non-2xx answer fails the pipe with the
+ * kit's mapped error before any audio.
+ */
+public final class SpeechStream {
+
+  /**
+   * One upstream call: {@code request} with {@code body}; {@code prefix} (e.g. a WAV header) goes before the audio;
+   * {@code trailer} builds the end-of-stream trailer from the response headers.
+   */
+  public record Call(RequestOptions request, Buffer body, Buffer prefix, Function<MultiMap, JsonObject> trailer) {
+  }
+
+  private final Vertx vertx;
+  private final UpstreamClient http;
+  private final int highWaterMark;
+
+  public SpeechStream(Vertx vertx, UpstreamClient http, int highWaterMark) {
+    this.vertx = vertx;
+    this.http = http;
+    this.highWaterMark = highWaterMark;
+  }
+
+  /** Starts the call (on the caller's context, or one made for it); audio, end or failure arrive on the returned pipe. */
+  public ChunkPipe<Buffer> open(Call call, CallContext ctx) {
+    ChunkPipe<Buffer> pipe = new ChunkPipe<>(highWaterMark);
+    Contexts.onContext(vertx, () -> {
+      Exchange ex = http.exchange(ctx.deadlineMs());
+      pipe.cancelHandler(ex::cancel);
+      ex.send(call.request(), call.body()).onComplete(ar -> {
+        if (ar.failed()) {
+          pipe.fail(ar.cause());
+        } else if (ar.result().statusCode() / 100 != 2) {
+          ex.readError(ar.result()).onSuccess(pipe::fail);
+        } else {
+          relay(ex, ar.result(), call, pipe);
+        }
+      });
+    });
+    return pipe;
+  }
+
+  private static void relay(Exchange ex, HttpClientResponse response, Call call, ChunkPipe<Buffer> pipe) {
+    JsonObject trailer = call.trailer().apply(response.headers());
+    if (call.prefix() != null) {
+      pipe.write(call.prefix());
+    }
+    long[] bytes = {0};
+    ex.onFailure(pipe::fail);
+    ResponseRelay.start(ex, response, pipe,
+      chunk -> {
+        bytes[0] += chunk.length();
+        pipe.write(chunk);
+      },
+      () -> {
+        if (bytes[0] == 0) {
+          ex.fail(new MeshException(ErrorCode.UPSTREAM, ex.upstream().id() + ": upstream answered " + response.statusCode() + " with no audio"));
+        } else {
+          ex.finish();
+          pipe.end(trailer);
+        }
+      },
+      t -> ex.fail(ex.cut(bytes[0], t)));
+  }
+
+  /** A pipe that has already failed: how an adapter reports a request it refuses before calling upstream. */
+  public static ChunkPipe<Buffer> failed(MeshException error) {
+    ChunkPipe<Buffer> pipe = new ChunkPipe<>();
+    pipe.fail(error);
+    return pipe;
+  }
+
+  public Future<Void> close() {
+    return http.close();
+  }
+}

@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -27,8 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static io.switchboard.asr.runpod.FakeRunPod.job;
 import static io.switchboard.asr.runpod.FakeRunPod.status;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,5 +1,6 @@
 package io.switchboard.llm.anthropic;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.llm.testkit.Drain;
 /*
  * Documented Anthropic Messages API behaviours this test covers (docs.anthropic.com: Messages, Streaming Messages,
@@ -37,7 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -206,7 +207,7 @@ class AnthropicBackendTest {
     ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true, new JsonObject().put("max_tokens", 250_000)), ctx())));
     // Nobody reads the pipe. A reader that did not pause would pull hundreds of chunks a second off the socket into
     // memory; this one stops at the pipe's high-water mark (64) plus what one read carried.
-    Drain.waitUntil("the fake is streaming", () -> fake.deltasSent.get() >= 200);
+    Await.until("the fake is streaming", () -> fake.deltasSent.get() >= 200);
     Thread.sleep(1_000);
 
     Promise<Drain.Drained> p = Promise.promise();
@@ -231,9 +232,9 @@ class AnthropicBackendTest {
     Context ctx = vertx.getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true, new JsonObject().put("max_tokens", 250_000)), ctx())));
-    Drain.waitUntil("the stream is flowing", () -> fake.deltasSent.get() > 5);
+    Await.until("the stream is flowing", () -> fake.deltasSent.get() > 5);
     ctx.runOnContext(v -> pipe.get().cancel());
-    Drain.waitUntil("the fake sees the connection reset", () -> fake.closedEarly.get() == 1);
+    Await.until("the fake sees the connection reset", () -> fake.closedEarly.get() == 1);
     assertFalse(fake.streamFinished);
   }
 

@@ -1,5 +1,6 @@
 package io.switchboard.llm.anthropic;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.llm.testkit.Drain;
 /*
  * The Anthropic adapter wired to the bus by BackendVerticle, against FakeAnthropic: a whole answer, a stream pulled
@@ -26,9 +27,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 
-import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -99,9 +99,8 @@ class AnthropicBusTest {
   @Test
   void rateLimitArrivesAsAFailedReply() {
     fake.failNext = new FakeAnthropic.Failure(429, "rate_limit_error", "slow down", "3", null);
-    ExecutionException e = assertThrows(ExecutionException.class,
-      () -> await(vertx.eventBus().request(Addresses.backend("claude"), body(false), options())));
-    ReplyException reply = assertInstanceOf(ReplyException.class, e.getCause());
+    ReplyException reply = Await.failure(vertx.eventBus().request(Addresses.backend("claude"), body(false), options()),
+      ReplyException.class);
     assertEquals(429, reply.failureCode());
     MeshException mesh = MeshException.from(reply);
     assertEquals(ErrorCode.RATE_LIMITED, mesh.errorCode());

@@ -1,5 +1,6 @@
 package io.switchboard.llm.anthropic;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.llm.testkit.Drain;
 /*
  * Documented Anthropic failures this test covers (docs.anthropic.com: Errors, Streaming Messages), against
@@ -29,8 +30,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Map;
 
-import static io.switchboard.llm.testkit.Drain.await;
-import static io.switchboard.llm.testkit.Drain.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -181,7 +182,7 @@ class AnthropicFailuresTest {
     fake.delayHeadersMs = 10_000;
     Drain.Drained d = await(Drain.stream(vertx, () -> impatient.chatStream(request(true, new JsonObject()), ctx())));
     assertEquals(ErrorCode.TIMEOUT, d.meshFailure().errorCode());
-    Drain.waitUntil("the fake sees the connection closed", () -> fake.closedEarly.get() == 1);
+    Await.until("the fake sees the connection closed", () -> fake.closedEarly.get() == 1);
     await(impatient.stop());
   }
 
@@ -191,7 +192,7 @@ class AnthropicFailuresTest {
     CallContext shortDeadline = new CallContext("r", null, System.currentTimeMillis() + 1000);
     MeshException e = failure(Drain.onContext(vertx, () -> backend.chat(request(false, new JsonObject()), shortDeadline)));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
-    Drain.waitUntil("the fake sees the connection closed", () -> fake.closedEarly.get() == 1);
+    Await.until("the fake sees the connection closed", () -> fake.closedEarly.get() == 1);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.switchboard.llm.cli;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.llm.testkit.Drain;
 /*
  * The "API" of a command line tool is POSIX process semantics; the behaviours covered, with real Debian commands
@@ -43,8 +44,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.switchboard.llm.testkit.Drain.await;
-import static io.switchboard.llm.testkit.Drain.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -200,7 +201,7 @@ class CliBackendTest {
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertTrue(e.getMessage().contains("700 ms"), e.getMessage());
     long grandchild = Long.parseLong(Files.readString(pidFile).trim());
-    Drain.waitUntil("the background sleep is killed too", () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+    Await.until("the background sleep is killed too", () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
 
     CliBackend sleeper = backend(command("sleep", "30").put("timeout_ms", 500));
     Drain.Drained d = await(Drain.stream(vertx, () -> sleeper.chatStream(request("any", "x", true), ctx())));
@@ -217,10 +218,10 @@ class CliBackendTest {
     Context ctx = vertx.getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(b.chatStream(request("any", "x", true), ctx())));
-    Drain.waitUntil("the grandchild runs", () -> Files.exists(pidFile) && !readOrEmpty(pidFile).isBlank());
+    Await.until("the grandchild runs", () -> Files.exists(pidFile) && !readOrEmpty(pidFile).isBlank());
     long grandchild = Long.parseLong(readOrEmpty(pidFile).trim());
     ctx.runOnContext(v -> pipe.get().cancel());
-    Drain.waitUntil("the tree is killed", () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+    Await.until("the tree is killed", () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
     await(b.stop());
   }
 

@@ -1,5 +1,6 @@
 package io.switchboard.llm.cli;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.llm.testkit.Drain;
 /*
  * The CLI adapter found through the BackendProvider ServiceLoader file and deployed by BackendDeployer as a
@@ -32,9 +33,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 
-import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -111,9 +111,8 @@ class CliBusTest {
 
   @Test
   void failingCommandArrivesAsAFailedReply() {
-    ExecutionException e = assertThrows(ExecutionException.class,
-      () -> await(vertx.eventBus().request(Addresses.backend("false"), body("x", false), options())));
-    ReplyException reply = assertInstanceOf(ReplyException.class, e.getCause());
+    ReplyException reply = Await.failure(vertx.eventBus().request(Addresses.backend("false"), body("x", false), options()),
+      ReplyException.class);
     assertEquals(502, reply.failureCode());
     assertEquals(ErrorCode.UPSTREAM, MeshException.from(reply).errorCode());
     assertEquals("false exited with status 1", reply.getMessage());

@@ -1,5 +1,6 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
@@ -23,11 +24,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
-import static io.switchboard.llm.openai.OpenAiTestKit.await;
+import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.llm.openai.OpenAiTestKit.chat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,14 +61,7 @@ class OpenAiBusTest {
   }
 
   private static ReplyException replyFailure(Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return assertInstanceOf(ReplyException.class, e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    return fail("expected a failed reply");
+    return Await.failure(f, ReplyException.class);
   }
 
   /** Pulls a whole stream: every chunk, then the end body (or the failure that ended it). */
@@ -80,11 +74,11 @@ class OpenAiBusTest {
     for (int i = 0; i < 10_000; i++) {
       Message<Object> msg;
       try {
-        msg = next.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        return new Pulled(chunks, null, assertInstanceOf(ReplyException.class, e.getCause()));
-      } catch (Exception e) {
-        throw new AssertionError(e);
+        msg = next.await(Await.SECONDS, TimeUnit.SECONDS);
+      } catch (ReplyException e) {
+        return new Pulled(chunks, null, e);
+      } catch (TimeoutException e) {
+        throw new AssertionError("no stream message within " + Await.SECONDS + " s", e);
       }
       assertTrue(BusStreams.isStream(msg), "a streamed reply carries the stream header");
       JsonObject body = (JsonObject) msg.body();

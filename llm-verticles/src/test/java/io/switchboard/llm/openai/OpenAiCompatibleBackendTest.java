@@ -30,13 +30,13 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
-import static io.switchboard.llm.openai.OpenAiTestKit.await;
+import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.llm.openai.OpenAiTestKit.chat;
 import static io.switchboard.llm.openai.OpenAiTestKit.collect;
 import static io.switchboard.llm.openai.OpenAiTestKit.conf;
 import static io.switchboard.llm.openai.OpenAiTestKit.ctx;
 import static io.switchboard.llm.openai.OpenAiTestKit.embedding;
-import static io.switchboard.llm.openai.OpenAiTestKit.failure;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

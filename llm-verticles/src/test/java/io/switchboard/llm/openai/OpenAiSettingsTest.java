@@ -21,7 +21,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
-import static io.switchboard.llm.openai.OpenAiTestKit.await;
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -17,13 +17,11 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Shared set-up of the OpenAI adapter tests: a backend pointed at a fake, requests, and waits on futures. */
 final class OpenAiTestKit {
@@ -70,25 +68,6 @@ final class OpenAiTestKit {
 
   static CallContext ctx() {
     return new CallContext("req-42", "key-1", System.currentTimeMillis() + 30_000);
-  }
-
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future did not succeed: " + e, e);
-    }
-  }
-
-  static MeshException failure(Future<?> future) {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return MeshException.from(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
-    return fail("expected a failure, got a success");
   }
 
   /** What a stream delivered: its chunks, then either the trailer or the failure. */

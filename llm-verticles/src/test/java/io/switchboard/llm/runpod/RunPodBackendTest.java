@@ -1,5 +1,6 @@
 package io.switchboard.llm.runpod;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.llm.testkit.Drain;
 /*
  * Documented RunPod serverless (queue-based endpoint) behaviours this test covers (docs.runpod.io: Send API requests,
@@ -43,8 +44,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import static io.switchboard.llm.testkit.Drain.await;
-import static io.switchboard.llm.testkit.Drain.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -178,9 +179,9 @@ class RunPodBackendTest {
     Context ctx = vertx.getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true), ctx(20_000))));
-    Drain.waitUntil("the stream is polled", () -> !fake.calls("stream").isEmpty());
+    Await.until("the stream is polled", () -> !fake.calls("stream").isEmpty());
     ctx.runOnContext(v -> pipe.get().cancel());
-    Drain.waitUntil("the job is cancelled", () -> fake.cancelled.size() == 1);
+    Await.until("the job is cancelled", () -> fake.cancelled.size() == 1);
     String id = fake.jobs.keySet().iterator().next();
     assertEquals(id, fake.cancelled.get(0));
   }
@@ -196,7 +197,7 @@ class RunPodBackendTest {
     ctx.runOnContext(v -> pipe.set(backend.chatStream(longAnswer, ctx(20_000))));
     // Nobody reads: once 64 chunks wait in the pipe the adapter must stop polling, where it would otherwise poll
     // every 20 ms and pile the whole answer up in memory.
-    Drain.waitUntil("the pipe is full", () -> !fake.jobs.isEmpty() && fake.jobs.values().iterator().next().delivered >= 64);
+    Await.until("the pipe is full", () -> !fake.jobs.isEmpty() && fake.jobs.values().iterator().next().delivered >= 64);
     Thread.sleep(500); // a poll already on its way lands
     int polls = fake.calls("stream").size();
     Thread.sleep(300);
@@ -216,7 +217,7 @@ class RunPodBackendTest {
     assertEquals(Health.UP, await(rp.health()));
     fake.plan = new FakeRunPod.JobPlan(1_500, 5, "COMPLETED", null, "text");
     Future<JsonObject> slow = chat(rp, request(false), ctx(20_000));
-    Drain.waitUntil("health turns degraded", () -> !healthOf(rp).isUp());
+    Await.until("health turns degraded", () -> !healthOf(rp).isUp());
     Health cold = healthOf(rp);
     assertEquals(Health.Status.DEGRADED, cold.status());
     assertTrue(cold.reason().startsWith("cold start: job queued "), cold.reason());

@@ -1,5 +1,6 @@
 package io.switchboard.llm.runpod;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.llm.testkit.Drain;
 /*
  * The RunPod adapter wired to the bus by BackendVerticle, against FakeRunPod: a whole answer (/runsync), a stream
@@ -28,9 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 
-import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -98,9 +98,8 @@ class RunPodBusTest {
   @Test
   void failedJobArrivesAsAFailedReply() {
     fake.plan = new FakeRunPod.JobPlan(0, 5, "FAILED", "handler raised ValueError", "text");
-    ExecutionException e = assertThrows(ExecutionException.class,
-      () -> await(vertx.eventBus().request(Addresses.backend("rp"), body(false), options(Headers.OP_CHAT))));
-    ReplyException reply = assertInstanceOf(ReplyException.class, e.getCause());
+    ReplyException reply = Await.failure(vertx.eventBus().request(Addresses.backend("rp"), body(false), options(Headers.OP_CHAT)),
+      ReplyException.class);
     assertEquals(502, reply.failureCode());
     assertEquals(ErrorCode.UPSTREAM, MeshException.from(reply).errorCode());
     assertTrue(reply.getMessage().contains("handler raised ValueError"), reply.getMessage());

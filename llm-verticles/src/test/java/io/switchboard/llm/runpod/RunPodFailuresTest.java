@@ -1,5 +1,6 @@
 package io.switchboard.llm.runpod;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.llm.testkit.Drain;
 /*
  * Documented RunPod failures this test covers (docs.runpod.io: Job states, Operation reference, rate limits),
@@ -29,8 +30,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Map;
 
-import static io.switchboard.llm.testkit.Drain.await;
-import static io.switchboard.llm.testkit.Drain.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -159,7 +160,7 @@ class RunPodFailuresTest {
     MeshException e = failure(chat(rp, request(false), ctx(3_000)));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertTrue(e.getMessage().contains("IN_QUEUE"), e.getMessage());
-    Drain.waitUntil("the job is cancelled", () -> fake.cancelled.size() == 1);
+    Await.until("the job is cancelled", () -> fake.cancelled.size() == 1);
     assertTrue(fake.calls("cancel").get(0).uri().endsWith("/cancel/" + fake.cancelled.get(0)));
     assertEquals("POST", fake.calls("cancel").get(0).method());
     await(rp.stop());
@@ -174,7 +175,7 @@ class RunPodFailuresTest {
     MeshException e = d.meshFailure();
     assertEquals(ErrorCode.UNAVAILABLE, e.errorCode(), e.getMessage());
     assertNull(d.trailer());
-    Drain.waitUntil("the job is cancelled", () -> fake.cancelled.size() == 1);
+    Await.until("the job is cancelled", () -> fake.cancelled.size() == 1);
   }
 
   @Test
@@ -184,6 +185,6 @@ class RunPodFailuresTest {
     assertEquals(ErrorCode.TIMEOUT, d.meshFailure().errorCode());
     assertTrue(d.meshFailure().getMessage().contains("IN_QUEUE"), d.meshFailure().getMessage());
     assertTrue(d.chunks().isEmpty());
-    Drain.waitUntil("the job is cancelled", () -> fake.cancelled.size() == 1);
+    Await.until("the job is cancelled", () -> fake.cancelled.size() == 1);
   }
 }

@@ -9,13 +9,9 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Test helpers: run a backend call on a Vert.x context as the verticle would, and read a pipe to its end. */
 public final class Drain {
@@ -65,32 +61,5 @@ public final class Drain {
         p.tryComplete(new Drained(got, pipe.trailer(), null));
       }
     });
-  }
-
-  public static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-  }
-
-  public static MeshException failure(Future<?> f) throws Exception {
-    try {
-      Object result = await(f);
-      return fail("expected a failure, got " + result);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof MeshException m) {
-        return m;
-      }
-      throw e;
-    }
-  }
-
-  /** Polls a condition (bounded): for states the test cannot be called back on, such as a server-side close. */
-  public static void waitUntil(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.currentTimeMillis() + 15_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > end) {
-        fail("timed out waiting until " + what);
-      }
-      Thread.sleep(10);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.router.reload;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StreamProtocol;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -95,16 +95,6 @@ class ConfigWatcherTest {
       .getJsonObject(StreamProtocol.ROUTE).getString("backend");
   }
 
-  static void await(String what, BooleanSupplier condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
   static boolean liveIs(Vertx vertx, List<String> expected) {
     try {
       return live(vertx).equals(expected);
@@ -126,20 +116,20 @@ class ConfigWatcherTest {
       .forEach(o -> running.put(o.id(), o.deploymentId()));
     ConfigWatcher watcher = new ConfigWatcher(vertx, retriever, deployer, Map.of(), Set.of(), true, true);
     watcher.start(conf, running);
-    await("both backends live", () -> liveIs(vertx, List.of("one", "two")));
+    Await.until("both backends live", () -> liveIs(vertx, List.of("one", "two")));
     assertEquals("one", servedBy(vertx));
 
     write(file, conf(false, "fallback"));
-    await("'one' out after it was disabled in the file", () -> liveIs(vertx, List.of("two")));
+    Await.until("'one' out after it was disabled in the file", () -> liveIs(vertx, List.of("two")));
     assertEquals("two", servedBy(vertx));
     assertEquals(1, watcher.reloads());
 
     int rejected = watcher.rejections();
     write(file, "router: {strategy: cost\nbackends: [ {id: one, type: scripted");
-    await("the unreadable file rejected", () -> watcher.rejections() > rejected);
+    Await.until("the unreadable file rejected", () -> watcher.rejections() > rejected);
     int rejectedAgain = watcher.rejections();
     write(file, conf(true, "cheapest"));
-    await("the bad strategy rejected", () -> watcher.rejections() > rejectedAgain);
+    Await.until("the bad strategy rejected", () -> watcher.rejections() > rejectedAgain);
     Thread.sleep(3 * SCAN_MS);
     assertEquals(List.of("two"), live(vertx), "a rejected conf starts nothing");
     assertEquals("two", servedBy(vertx));
@@ -147,8 +137,8 @@ class ConfigWatcherTest {
     assertEquals("fallback", strategy(vertx), "a rejected conf leaves the router's settings as they were");
 
     write(file, conf(true, "cost"));
-    await("'one' back once the file is fixed", () -> liveIs(vertx, List.of("one", "two")));
-    await("the router's new strategy", () -> "cost".equals(strategyOrNull(vertx)));
+    Await.until("'one' back once the file is fixed", () -> liveIs(vertx, List.of("one", "two")));
+    Await.until("the router's new strategy", () -> "cost".equals(strategyOrNull(vertx)));
     assertEquals(2, watcher.reloads());
     watcher.close();
   }

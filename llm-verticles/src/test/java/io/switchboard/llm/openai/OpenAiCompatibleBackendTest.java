@@ -1,10 +1,11 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
-import io.switchboard.llm.fake.RecordedRequest;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.RecordedRequest;
 import io.switchboard.llm.openai.OpenAiTestKit.Collected;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.core.backend.BackendConfig;
@@ -198,29 +199,29 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void aSlowReaderPausesTheUpstream(Vertx vertx) throws InterruptedException {
+  void aSlowReaderPausesTheUpstream(Vertx vertx) {
     int words = 10_000;
     fake.enqueue(Behaviour.reply("w ".repeat(words).trim()));
     int[] written = {0};
+    Promise<Void> filled = Promise.promise();
     List<ChunkPipe<JsonObject>> holder = new ArrayList<>();
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
       ChunkPipe<JsonObject> pipe = backend.chatStream(chat("hi", true), ctx());
       holder.add(pipe);
-      pipe.availableHandler(() -> written[0]++);
+      pipe.availableHandler(() -> {
+        if (++written[0] >= 64) {
+          filled.tryComplete();
+        }
+      });
     });
     // Nobody takes from the pipe. Paused, the adapter holds at most the pipe's high-water mark plus the rest of one
-    // read (64 KB, a few hundred chunks); unpaused it would read on through ~2 MB of stream.
-    int buffered = 0;
-    for (long until = System.currentTimeMillis() + 15_000; System.currentTimeMillis() < until && buffered < 64; ) {
-      Thread.sleep(20);
-      buffered = await(onContext(context, () -> written[0]));
-    }
-    assertTrue(buffered >= 64, "the pipe filled: " + buffered);
-    for (long until = System.currentTimeMillis() + 1_500; System.currentTimeMillis() < until && buffered <= 2_000; ) {
-      Thread.sleep(50);
-      buffered = await(onContext(context, () -> written[0]));
-    }
+    // read (64 KB, a few hundred chunks); unpaused it would read on through ~2 MB of stream. Once the pipe is full
+    // and the fake's writes block on TCP back-pressure, a window shows the adapter does not read on.
+    await(filled.future());
+    await(fake.once(() -> fake.backPressureCount() > 0));
+    Await.quiet(vertx, 500);
+    int buffered = await(onContext(context, () -> written[0]));
     assertTrue(buffered < 1_000, "the adapter kept reading while the pipe was full: " + buffered + " chunks buffered");
 
     // Now drain: every chunk arrives and the stream ends cleanly.

@@ -6,7 +6,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.stream.ChunkPipe;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

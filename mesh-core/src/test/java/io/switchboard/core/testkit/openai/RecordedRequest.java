@@ -1,4 +1,4 @@
-package io.switchboard.llm.fake;
+package io.switchboard.core.testkit.openai;
 
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;

@@ -1,5 +1,6 @@
-package io.switchboard.llm.fake;
+package io.switchboard.core.testkit.openai;
 
+import io.switchboard.core.testkit.Conditions;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -19,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * A local stand-in for OpenAI's API (and every server that copies it), on 127.0.0.1 and a random port, speaking the
@@ -52,6 +54,7 @@ public final class FakeOpenAiServer {
   private final AtomicLong ids = new AtomicLong();
   /** Requests whose connection the server itself closed (refuse, cut): their close is not the client's doing. */
   private final Set<RecordedRequest> closedByServer = ConcurrentHashMap.newKeySet();
+  private final Conditions conditions = new Conditions();
   private volatile Behaviour defaultBehaviour = Behaviour.reply(Behaviour.DEFAULT_TEXT);
   private volatile String requiredKey;
   private volatile List<String> models = List.of("gpt-4o-mini", "text-embedding-3-small");
@@ -129,6 +132,14 @@ public final class FakeOpenAiServer {
     return backPressured.get();
   }
 
+  /**
+   * Completes once {@code condition} on this fake holds (checked as requests arrive, are aborted, or meet
+   * back-pressure): how a test waits for what the fake saw.
+   */
+  public Future<Void> once(BooleanSupplier condition) {
+    return conditions.once(condition);
+  }
+
   /** Forgets the script, the records and the key requirement. */
   public void reset() {
     queue.clear();
@@ -174,11 +185,13 @@ public final class FakeOpenAiServer {
     RecordedRequest rec = new RecordedRequest(req.method().name(), req.path(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
       body, raw.toString());
     requests.add(rec);
+    conditions.changed();
     resp.closeHandler(v -> {
       if (!resp.ended() && !closedByServer.contains(rec) && !rec.closedEarly().isComplete()) {
         // Count first: a test that waits on closedEarly() then reads the count must see it.
         aborted.incrementAndGet();
         rec.markClosedEarly();
+        conditions.changed();
       }
     });
     String key = requiredKey;
@@ -293,6 +306,7 @@ public final class FakeOpenAiServer {
       }
       if (resp.writeQueueFull()) {
         backPressured.incrementAndGet();
+        conditions.changed();
         resp.drainHandler(v -> pump(resp, rec, frames, next, delayMs));
         return;
       }

@@ -1,5 +1,6 @@
-package io.switchboard.llm.fake;
+package io.switchboard.core.testkit.openai;
 
+import io.switchboard.core.testkit.Await;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,12 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fake's own wire format, read with a plain HTTP client, so tests elsewhere can trust what it sends. */
@@ -48,22 +47,22 @@ class FakeOpenAiServerTest {
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
-    fake = get(FakeOpenAiServer.start(vertx));
+    fake = await(FakeOpenAiServer.start(vertx));
     client = vertx.createHttpClient();
     context = vertx.getOrCreateContext();
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    get(client.close());
-    get(fake.close());
+    await(client.close());
+    await(fake.close());
   }
 
-  private static <T> T get(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  private Reply call(HttpMethod method, String path, JsonObject body, String key) {
+    return await(send(method, path, body, key));
   }
 
-  private Reply call(HttpMethod method, String path, JsonObject body, String key) throws Exception {
+  private Future<Reply> send(HttpMethod method, String path, JsonObject body, String key) {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(fake.port()).setURI(path);
     if (key != null) {
       o.putHeader("Authorization", "Bearer " + key);
@@ -73,7 +72,7 @@ class FakeOpenAiServerTest {
       .compose(req -> body == null ? req.send() : req.send(body.toBuffer()))
       .compose(resp -> resp.body().map(b -> reply(resp, b)))
       .onComplete(reply));
-    return get(reply.future());
+    return reply.future();
   }
 
   private static Reply reply(HttpClientResponse resp, Buffer body) {
@@ -140,7 +139,7 @@ class FakeOpenAiServerTest {
   @Test
   void cutClosesTheConnectionWithoutDone() {
     fake.enqueue(Behaviour.reply("a b c d").cutAfter(2));
-    assertThrows(ExecutionException.class, () -> call(HttpMethod.POST, "/v1/chat/completions", chatBody(true), null));
+    Await.failure(send(HttpMethod.POST, "/v1/chat/completions", chatBody(true), null), Throwable.class);
     assertEquals(0, fake.abortedCount(), "the server's own cut is not a client abort");
   }
 
@@ -189,7 +188,7 @@ class FakeOpenAiServerTest {
   @Test
   void refuseClosesAndTheDefaultAnswersWhenTheQueueIsEmpty() throws Exception {
     fake.enqueue(Behaviour.refuse());
-    assertThrows(ExecutionException.class, () -> call(HttpMethod.GET, "/v1/models", null, null));
+    Await.failure(send(HttpMethod.GET, "/v1/models", null, null), Throwable.class);
     fake.setDefault(Behaviour.reply("default!"));
     assertEquals("default!", call(HttpMethod.POST, "/v1/chat/completions", chatBody(false), null).json()
       .getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));

@@ -1,4 +1,4 @@
-package io.switchboard.llm.fake;
+package io.switchboard.core.testkit.openai;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

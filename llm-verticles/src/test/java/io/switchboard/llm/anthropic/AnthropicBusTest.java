@@ -1,7 +1,5 @@
 package io.switchboard.llm.anthropic;
 
-import io.switchboard.core.testkit.Await;
-import io.switchboard.llm.testkit.Drain;
 /*
  * The Anthropic adapter wired to the bus by BackendVerticle, against FakeAnthropic: a whole answer, a stream pulled
  * with BusStreams.next until BusStreams.isEnd (the documented SSE flow underneath), and a documented 429
@@ -12,10 +10,11 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
-import io.switchboard.core.stream.BusStreams;
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.BusPull;
+import io.switchboard.core.testkit.anthropic.FakeAnthropic;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -73,27 +72,10 @@ class AnthropicBusTest {
   }
 
   @Test
-  void streamPulledOverTheBus() throws Exception {
-    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend("claude"), body(true), options()));
-    StringBuilder text = new StringBuilder();
-    int messages = 0;
-    while (true) {
-      messages++;
-      JsonArray chunks = ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS);
-      chunks.forEach(c -> {
-        Object content = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getValue("content");
-        if (content instanceof String s) {
-          text.append(s);
-        }
-      });
-      if (BusStreams.isEnd(msg)) {
-        assertEquals(5, ((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE).getLong("completion_tokens"));
-        break;
-      }
-      assertTrue(messages < 1_000, "a short answer must end");
-      msg = await(BusStreams.next(msg, 5_000));
-    }
-    assertEquals("You said: over the bus", text.toString());
+  void streamPulledOverTheBus() {
+    BusPull.Pulled p = BusPull.pull(vertx, Addresses.backend("claude"), body(true), options());
+    assertEquals("You said: over the bus", p.text());
+    assertEquals(5, p.usage().getLong("completion_tokens"));
   }
 
   @Test

@@ -1,12 +1,13 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.Drain.Drained;
 import io.switchboard.core.testkit.Await;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.openai.RecordedRequest;
-import io.switchboard.llm.openai.OpenAiTestKit.Collected;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.stream.ChunkPipe;
@@ -33,7 +34,6 @@ import java.util.function.Supplier;
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
 import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.llm.openai.OpenAiTestKit.chat;
-import static io.switchboard.llm.openai.OpenAiTestKit.collect;
 import static io.switchboard.llm.openai.OpenAiTestKit.conf;
 import static io.switchboard.llm.openai.OpenAiTestKit.ctx;
 import static io.switchboard.llm.openai.OpenAiTestKit.embedding;
@@ -98,7 +98,7 @@ class OpenAiCompatibleBackendTest {
   @Test
   void streamDeliversTokensInOrderWithUsageInTheTrailer(Vertx vertx) {
     fake.enqueue(Behaviour.reply("one two three four five").chunkDelayMs(2));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("count to five", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("count to five", true), ctx())));
 
     assertEquals("one two three four five", got.text());
     // role chunk + 5 content chunks + finish chunk; the usage-only chunk is not forwarded.
@@ -118,7 +118,7 @@ class OpenAiCompatibleBackendTest {
   void streamUsageCanBeSwitchedOff(Vertx vertx) {
     OpenAiCompatibleBackend quiet = OpenAiTestKit.backend(vertx, conf(fake).put("stream_usage", false));
     fake.enqueue(Behaviour.reply("a b"));
-    Collected got = await(collect(vertx, () -> quiet.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> quiet.chatStream(chat("hi", true), ctx())));
     assertEquals("a b", got.text());
     assertEquals(0L, got.usage().getLong("total_tokens"));
     assertNull(fake.lastRequest().body().getValue("stream_options"));
@@ -128,15 +128,15 @@ class OpenAiCompatibleBackendTest {
   @Test
   void callersOwnStreamOptionsAreKept(Vertx vertx) {
     JsonObject body = chat("hi", true).toUpstreamJson().put("stream_options", new JsonObject().put("include_usage", false));
-    await(collect(vertx, () -> backend.chatStream(ChatRequest.fromJson(body), ctx())));
+    await(Drain.stream(vertx, () -> backend.chatStream(ChatRequest.fromJson(body), ctx())));
     assertEquals(new JsonObject().put("include_usage", false), fake.lastRequest().body().getJsonObject("stream_options"));
   }
 
   @Test
   void streamCutMidwayFailsInsteadOfEnding(Vertx vertx) {
     fake.enqueue(Behaviour.reply("one two three four five").cutAfter(2));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    MeshException e = got.error();
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    MeshException e = got.meshFailure();
     assertEquals(ErrorCode.UPSTREAM, e.errorCode());
     assertEquals("openai: upstream stream ended before [DONE]", e.getMessage());
     assertTrue(got.text().startsWith("one "), "content before the cut was delivered: " + got.text());
@@ -145,10 +145,10 @@ class OpenAiCompatibleBackendTest {
   @Test
   void streamEndingCleanlyWithoutDoneStillFails(Vertx vertx) {
     fake.enqueue(Behaviour.sse("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("half", got.text());
-    assertEquals(ErrorCode.UPSTREAM, got.error().errorCode());
-    assertTrue(got.error().getMessage().contains("before [DONE]"));
+    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
+    assertTrue(got.meshFailure().getMessage().contains("before [DONE]"));
   }
 
   @Test
@@ -157,10 +157,10 @@ class OpenAiCompatibleBackendTest {
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n",
       "data: {\"choices\":[{\"delta\":\n\n",
       "data: [DONE]\n\n"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("ok", got.text());
-    assertEquals(ErrorCode.UPSTREAM, got.error().errorCode());
-    assertTrue(got.error().getMessage().contains("malformed JSON"), got.error().getMessage());
+    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
+    assertTrue(got.meshFailure().getMessage().contains("malformed JSON"), got.meshFailure().getMessage());
   }
 
   @Test
@@ -169,10 +169,10 @@ class OpenAiCompatibleBackendTest {
       ": OPENROUTER PROCESSING\n\n",
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"}}]}\n\n",
       "data: {\"error\":{\"message\":\"Provider overloaded\",\"code\":502}}\n\n"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("par", got.text());
-    assertEquals(ErrorCode.UPSTREAM, got.error().errorCode());
-    assertTrue(got.error().getMessage().contains("Provider overloaded"), got.error().getMessage());
+    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
+    assertTrue(got.meshFailure().getMessage().contains("Provider overloaded"), got.meshFailure().getMessage());
   }
 
   @Test
@@ -184,7 +184,7 @@ class OpenAiCompatibleBackendTest {
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"llo\"},\"finish_reason\":\"stop\"}],"
         + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\r\n\r\n",
       "data:[DONE]\r\n\r\n"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("Héllo", got.text());
     assertEquals(5L, got.usage().getLong("total_tokens"));
   }
@@ -192,8 +192,8 @@ class OpenAiCompatibleBackendTest {
   @Test
   void cancellingTheStreamClosesTheUpstreamConnection(Vertx vertx) {
     fake.enqueue(Behaviour.reply("a b c d e f g h i j k l m n o p q r s t").chunkDelayMs(100));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx()), pipe -> pipe.cancel()));
-    assertEquals(ErrorCode.CANCELLED, got.error().errorCode());
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx()), pipe -> pipe.cancel()));
+    assertEquals(ErrorCode.CANCELLED, got.meshFailure().errorCode());
     await(fake.lastRequest().closedEarly());
     assertEquals(1, fake.abortedCount());
   }

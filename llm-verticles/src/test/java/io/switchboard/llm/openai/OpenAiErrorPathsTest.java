@@ -1,11 +1,12 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.Drain.Drained;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
-import io.switchboard.llm.openai.OpenAiTestKit.Collected;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -22,7 +23,6 @@ import java.util.List;
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
 import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.llm.openai.OpenAiTestKit.chat;
-import static io.switchboard.llm.openai.OpenAiTestKit.collect;
 import static io.switchboard.llm.openai.OpenAiTestKit.conf;
 import static io.switchboard.llm.openai.OpenAiTestKit.ctx;
 import static io.switchboard.core.testkit.Await.failure;
@@ -220,10 +220,10 @@ class OpenAiErrorPathsTest {
     OpenAiCompatibleBackend impatient = OpenAiTestKit.backend(vertx,
       conf(fake).put("timeouts", new JsonObject().put("idle_ms", 300)));
     fake.enqueue(Behaviour.reply("a b c").chunkDelayMs(10_000));
-    Collected got = await(collect(vertx, () -> impatient.chatStream(chat("hi", true), ctx())));
-    seen.add(got.error());
-    assertEquals(ErrorCode.TIMEOUT, got.error().errorCode());
-    assertEquals("openai: no data for 300 ms", got.error().getMessage());
+    Drained got = await(Drain.stream(vertx, () -> impatient.chatStream(chat("hi", true), ctx())));
+    seen.add(got.meshFailure());
+    assertEquals(ErrorCode.TIMEOUT, got.meshFailure().errorCode());
+    assertEquals("openai: no data for 300 ms", got.meshFailure().getMessage());
     assertFalse(got.chunks().isEmpty(), "the role chunk arrived before the stall");
     await(fake.lastRequest().closedEarly());
     await(impatient.stop());
@@ -255,20 +255,20 @@ class OpenAiErrorPathsTest {
   @Test
   void anErrorBeforeTheStreamStartsFailsThePipeWithItsClass(Vertx vertx) {
     fake.enqueue(Behaviour.error(429, "Rate limit reached").retryAfter("3"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    seen.add(got.error());
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    seen.add(got.meshFailure());
     assertTrue(got.chunks().isEmpty());
-    assertEquals(ErrorCode.RATE_LIMITED, got.error().errorCode());
-    assertEquals(3000, got.error().retryAfterMs());
+    assertEquals(ErrorCode.RATE_LIMITED, got.meshFailure().errorCode());
+    assertEquals(3000, got.meshFailure().retryAfterMs());
   }
 
   @Test
   void aStreamRequestAnsweredWithoutAStreamIsUpstream(Vertx vertx) {
     fake.enqueue(Behaviour.raw(200, "application/json", "{\"choices\":[]}"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    seen.add(got.error());
-    assertEquals(ErrorCode.UPSTREAM, got.error().errorCode());
-    assertEquals("openai: asked for a stream, upstream replied application/json", got.error().getMessage());
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    seen.add(got.meshFailure());
+    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
+    assertEquals("openai: asked for a stream, upstream replied application/json", got.meshFailure().getMessage());
   }
 
   @Test

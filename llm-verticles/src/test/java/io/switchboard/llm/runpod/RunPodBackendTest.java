@@ -1,7 +1,8 @@
 package io.switchboard.llm.runpod;
 
 import io.switchboard.core.testkit.Await;
-import io.switchboard.llm.testkit.Drain;
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.OnContext;
 /*
  * Documented RunPod serverless (queue-based endpoint) behaviours this test covers (docs.runpod.io: Send API requests,
  * Operation reference, Job states; runpod-python's Endpoint/Job for the /stream loop), against FakeRunPod:
@@ -99,7 +100,7 @@ class RunPodBackendTest {
   }
 
   private Future<JsonObject> chat(RunPodBackend b, ChatRequest r, CallContext c) {
-    return Drain.onContext(vertx, () -> b.chat(r, c));
+    return OnContext.start(vertx, () -> b.chat(r, c));
   }
 
   @Test

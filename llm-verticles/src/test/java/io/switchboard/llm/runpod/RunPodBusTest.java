@@ -1,7 +1,7 @@
 package io.switchboard.llm.runpod;
 
 import io.switchboard.core.testkit.Await;
-import io.switchboard.llm.testkit.Drain;
+import io.switchboard.core.testkit.Drain;
 /*
  * The RunPod adapter wired to the bus by BackendVerticle, against FakeRunPod: a whole answer (/runsync), a stream
  * (/run + /stream polls) pulled with BusStreams.next until BusStreams.isEnd, a FAILED job arriving as a failed reply

@@ -1,7 +1,8 @@
 package io.switchboard.llm.runpod;
 
 import io.switchboard.core.testkit.Await;
-import io.switchboard.llm.testkit.Drain;
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.OnContext;
 /*
  * Documented RunPod failures this test covers (docs.runpod.io: Job states, Operation reference, rate limits),
  * against FakeRunPod: jobs ending FAILED (with the worker's "error" text, which /stream does not carry and /status
@@ -84,7 +85,7 @@ class RunPodFailuresTest {
   }
 
   private Future<JsonObject> chat(RunPodBackend b, ChatRequest r, CallContext c) {
-    return Drain.onContext(vertx, () -> b.chat(r, c));
+    return OnContext.start(vertx, () -> b.chat(r, c));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")

@@ -1,4 +1,4 @@
-package io.switchboard.llm.anthropic;
+package io.switchboard.core.testkit.anthropic;
 
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -89,6 +89,7 @@ final class FakeAnthropicSse {
         fake.deltasSent.incrementAndGet();
         sentHere++;
         deltas++;
+        fake.conditions.changed();
       }
       if (next == events.size()) {
         resp.end(e);
@@ -99,6 +100,7 @@ final class FakeAnthropicSse {
       if (resp.writeQueueFull()) {
         fake.blockedWrites.incrementAndGet();
         fake.waitingForDrain = true;
+        fake.conditions.changed();
         resp.drainHandler(v -> {
           fake.waitingForDrain = false;
           pump();

@@ -1,5 +1,6 @@
-package io.switchboard.llm.anthropic;
+package io.switchboard.core.testkit.anthropic;
 
+import io.switchboard.core.testkit.Conditions;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * A local Anthropic Messages API on 127.0.0.1: {@code POST /v1/messages} with {@code x-api-key} and
@@ -24,62 +26,68 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The answer is {@code "You said: <last user text>"}, one delta per word; {@code max_tokens} and
  * {@code stop_sequences} cut it as the API would. Knobs inject what a real upstream does on a bad day.
  */
-final class FakeAnthropic {
+public final class FakeAnthropic {
 
-  static final String KEY = "sk-ant-api03-FAKEKEY-0123456789abcdef";
-  static final Set<String> MODELS = Set.of("claude-sonnet-4-5", "claude-haiku-4-5");
+  public static final String KEY = "sk-ant-api03-FAKEKEY-0123456789abcdef";
+  public static final Set<String> MODELS = Set.of("claude-sonnet-4-5", "claude-haiku-4-5");
 
   /** One scripted failure for the next request: HTTP status, error type and message, optional retry-after. */
-  record Failure(int status, String type, String message, String retryAfter, String rawBody) {
+  public record Failure(int status, String type, String message, String retryAfter, String rawBody) {
   }
 
-  final List<JsonObject> bodies = new CopyOnWriteArrayList<>();
-  final List<MultiMap> headers = new CopyOnWriteArrayList<>();
+  public final List<JsonObject> bodies = new CopyOnWriteArrayList<>();
+  public final List<MultiMap> headers = new CopyOnWriteArrayList<>();
   /** Responses whose connection closed before the fake finished them (the client reset or went away). */
-  final AtomicInteger closedEarly = new AtomicInteger();
+  public final AtomicInteger closedEarly = new AtomicInteger();
   /** Times a stream had to wait for the client to read (TCP back-pressure reached the server). */
-  final AtomicInteger blockedWrites = new AtomicInteger();
-  final AtomicInteger deltasSent = new AtomicInteger();
+  public final AtomicInteger blockedWrites = new AtomicInteger();
+  public final AtomicInteger deltasSent = new AtomicInteger();
   /** True while a stream waits for the client to read before it can write more. */
-  volatile boolean waitingForDrain;
-  volatile boolean streamFinished;
+  public volatile boolean waitingForDrain;
+  public volatile boolean streamFinished;
 
-  volatile Failure failNext;
-  volatile long delayHeadersMs;
-  volatile int cutAfterDeltas = -1;
-  volatile int stallAfterDeltas = -1;
-  volatile int errorEventAfterDeltas = -1;
-  volatile String errorEventType = "overloaded_error";
+  public volatile Failure failNext;
+  public volatile long delayHeadersMs;
+  public volatile int cutAfterDeltas = -1;
+  public volatile int stallAfterDeltas = -1;
+  public volatile int errorEventAfterDeltas = -1;
+  public volatile String errorEventType = "overloaded_error";
   /** When positive, the answer is this many words instead of the echo. */
-  volatile int longAnswerWords;
+  public volatile int longAnswerWords;
   /** When positive, one delta every this many ms instead of as fast as the connection takes them. */
-  volatile long paceMs;
+  public volatile long paceMs;
   /** When set, the answer ends with a tool_use block calling this tool with {@link #toolInput}. */
-  volatile String toolName;
-  volatile JsonObject toolInput = new JsonObject();
+  public volatile String toolName;
+  public volatile JsonObject toolInput = new JsonObject();
 
   final Vertx vertx;
+  final Conditions conditions = new Conditions();
   private HttpServer server;
 
-  FakeAnthropic(Vertx vertx) {
+  public FakeAnthropic(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  Future<FakeAnthropic> start() {
+  public Future<FakeAnthropic> start() {
     server = vertx.createHttpServer();
     return server.requestHandler(this::handle).listen(0, "127.0.0.1").map(s -> this);
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.actualPort();
   }
 
-  Future<Void> stop() {
+  public Future<Void> stop() {
     return server.close();
   }
 
-  JsonObject lastBody() {
+  public JsonObject lastBody() {
     return bodies.get(bodies.size() - 1);
+  }
+
+  /** Completes once {@code condition} on this fake holds, checked as requests, deltas, closes and blocked writes happen. */
+  public Future<Void> once(BooleanSupplier condition) {
+    return conditions.once(condition);
   }
 
   private void handle(HttpServerRequest req) {
@@ -88,6 +96,7 @@ final class FakeAnthropic {
     resp.closeHandler(v -> {
       if (!resp.ended()) {
         closedEarly.incrementAndGet();
+        conditions.changed();
       }
     });
     req.body().onSuccess(buf -> {
@@ -217,7 +226,7 @@ final class FakeAnthropic {
     return new Answer(words, stopReason, stopSequence, body.encode().length() / 4);
   }
 
-  static String lastUserText(JsonObject body) {
+  public static String lastUserText(JsonObject body) {
     JsonArray messages = body.getJsonArray("messages");
     JsonObject last = messages.getJsonObject(messages.size() - 1);
     Object content = last.getValue("content");

@@ -13,10 +13,10 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
-import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
-import io.switchboard.core.stream.BusStreams;
+import io.switchboard.core.testkit.BusPull;
+import io.switchboard.core.testkit.runpod.FakeRunPod;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -74,25 +74,11 @@ class RunPodBusTest {
   }
 
   @Test
-  void streamPulledOverTheBus() throws Exception {
+  void streamPulledOverTheBus() {
     fake.plan = new FakeRunPod.JobPlan(0, 40, "COMPLETED", null, "text");
-    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend("rp"), body(true), options(Headers.OP_CHAT)));
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; ; i++) {
-      assertTrue(i < 1_000, "a short answer must end");
-      ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS).forEach(c -> {
-        Object content = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getValue("content");
-        if (content instanceof String s) {
-          text.append(s);
-        }
-      });
-      if (BusStreams.isEnd(msg)) {
-        assertTrue(((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE).getLong("total_tokens") > 0);
-        break;
-      }
-      msg = await(BusStreams.next(msg, 5_000));
-    }
-    assertEquals("echo via the bus", text.toString());
+    BusPull.Pulled p = BusPull.pull(vertx, Addresses.backend("rp"), body(true), options(Headers.OP_CHAT));
+    assertEquals("echo via the bus", p.text());
+    assertTrue(p.usage().getLong("total_tokens") > 0);
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.http.BodyPart;
+import io.switchboard.core.http.Contexts;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,7 +22,7 @@ import java.util.List;
  * stops costing GPU time, also when the submission answers only after the caller gave up.
  *
  * <p>The result is the {@code COMPLETED} job document; what its {@code output} means is the backend's to read.
- * Runs on the context that called {@link #run}.
+ * Runs on the context that called {@link #run}, or one made for it.
  */
 public final class RunPodJob {
 
@@ -70,10 +71,13 @@ public final class RunPodJob {
   }
 
   private Future<JsonObject> start(List<BodyPart> body, long runsyncWaitMs) {
-    delay = polling.initialMs();
-    submittedAt = System.currentTimeMillis();
-    deadlineTimer = vertx.setTimer(ctx.remainingMs(), t -> fail(atDeadline()));
-    (runsyncWaitMs > 0 ? client.runSync(body, runsyncWaitMs) : client.run(body)).onComplete(this::onJob);
+    // One context for the job's calls, timers and state (the caller's, or one made for it).
+    Contexts.onContext(vertx, () -> {
+      delay = polling.initialMs();
+      submittedAt = System.currentTimeMillis();
+      deadlineTimer = vertx.setTimer(ctx.remainingMs(), t -> fail(atDeadline()));
+      (runsyncWaitMs > 0 ? client.runSync(body, runsyncWaitMs) : client.run(body)).onComplete(this::onJob);
+    });
     return result.future();
   }
 

@@ -1,4 +1,4 @@
-package io.switchboard.tts.openai;
+package io.switchboard.core.testkit.speech;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,4 +1,4 @@
-package io.switchboard.tts.openai;
+package io.switchboard.core.testkit.speech;
 
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Context;

@@ -1,5 +1,6 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
 import io.switchboard.core.testkit.TestAudio;
@@ -14,11 +15,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -58,31 +57,16 @@ class OpenAiTranscriptionBackendTest {
 
   static final String KEY = "sk-test-0123456789abcdefSECRETKEY";
 
-  static Vertx vertx;
-  static FakeTranscriptionApi fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeTranscriptionApi fake = vx.forClass(FakeTranscriptionApi.start(vertx));
   TranscriptionBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = FakeTranscriptionApi.start(vertx);
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
 
   @BeforeEach
   void setUp() {
     fake.forget();
     backend = create(new JsonObject(), Map.of("OPENAI_API_KEY", KEY));
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
   }
 
   static TranscriptionBackend create(JsonObject overrides, Map<String, String> env) {
@@ -93,7 +77,7 @@ class OpenAiTranscriptionBackendTest {
       .put("aliases", new JsonObject().put("heavy", "whisper-1"))
       .put("timeouts", new JsonObject().put("connect_ms", 2000).put("first_byte_ms", 5000).put("idle_ms", 5000))
       .mergeIn(overrides);
-    return (TranscriptionBackend) new OpenAiTranscriptionProvider().create(vertx, new BackendConfig(conf, env));
+    return vx.forTest((TranscriptionBackend) new OpenAiTranscriptionProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
   }
 
   static TranscriptionRequest request(String model) {

@@ -1,5 +1,6 @@
 package io.switchboard.asr.openrouter;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
@@ -13,11 +14,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -54,31 +53,16 @@ class OpenRouterTranscriptionBackendTest {
 
   static final String KEY = "sk-or-v1-0123456789abcdefSECRET";
 
-  static Vertx vertx;
-  static FakeTranscriptionApi fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeTranscriptionApi fake = vx.forClass(FakeTranscriptionApi.start(vertx));
   TranscriptionBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = FakeTranscriptionApi.start(vertx);
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
 
   @BeforeEach
   void setUp() {
     fake.forget();
     backend = create(new JsonObject(), Map.of("OPENROUTER_API_KEY", KEY));
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
   }
 
   static TranscriptionBackend create(JsonObject overrides, Map<String, String> env) {
@@ -88,7 +72,7 @@ class OpenRouterTranscriptionBackendTest {
       .put("http_referer", "https://switchboard.example").put("x_title", "Switchboard")
       .put("timeouts", new JsonObject().put("first_byte_ms", 5000))
       .mergeIn(overrides);
-    return (TranscriptionBackend) new OpenRouterTranscriptionProvider().create(vertx, new BackendConfig(conf, env));
+    return vx.forTest((TranscriptionBackend) new OpenRouterTranscriptionProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
   }
 
   static TranscriptionRequest request(String filename) {

@@ -1,5 +1,6 @@
 package io.switchboard.asr.runpod;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
@@ -14,11 +15,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -56,31 +55,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RunPodWhisperBackendTest {
 
   static final String KEY = FakeRunPod.KEY;
-  static Vertx vertx;
-  static FakeRunPod fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeRunPod fake = vx.forClass(await(new FakeRunPod(vertx).start()));
   TranscriptionBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = await(new FakeRunPod(vertx).start());
-  }
-
-  @AfterAll
-  static void stopFake() {
-    await(fake.stop());
-    await(vertx.close());
-  }
 
   @BeforeEach
   void setUp() {
     fake.reset();
     backend = create(new JsonObject());
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
   }
 
   static TranscriptionBackend create(JsonObject overrides) {
@@ -92,7 +76,7 @@ class RunPodWhisperBackendTest {
       .put("models", new JsonArray().add("turbo").add("large-v3")).put("aliases", new JsonObject().put("heavy", "large-v3"))
       .put("async_above_seconds", 30).put("poll", new JsonObject().put("initial_ms", 20).put("max_ms", 80))
       .mergeIn(overrides);
-    return (TranscriptionBackend) new RunPodWhisperProvider().create(vertx, new BackendConfig(conf, env));
+    return vx.forTest((TranscriptionBackend) new RunPodWhisperProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
   }
 
   static TranscriptionRequest request() {

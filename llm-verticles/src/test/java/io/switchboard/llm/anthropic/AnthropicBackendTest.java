@@ -19,18 +19,16 @@ import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.stream.ChunkPipe;
+import io.switchboard.core.testkit.ChatFixture;
 import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.anthropic.FakeAnthropic;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
@@ -45,26 +43,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(VertxExtension.class)
 class AnthropicBackendTest {
 
-  private AnthropicFixture fx;
-  private FakeAnthropic fake;
-
-  @BeforeEach
-  void start(Vertx vertx) {
-    fx = AnthropicFixture.start(vertx);
-    fake = fx.fake;
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final FakeAnthropic fake = AnthropicFixture.fake(vx);
+  private final ChatFixture<AnthropicBackend> kit = AnthropicFixture.backends(vx, fake);
+  private final AnthropicBackend backend = kit.backend(new JsonObject());
 
   @Test
   void wholeAnswerIsTranslatedBothWays() {
-    JsonObject out = fx.chat(fx.backend, request(false,
+    JsonObject out = kit.chat(backend, request(false,
       new JsonObject().put("stop", "never").put("temperature", 1.5).put("top_p", 0.9)), ctx());
 
     JsonObject sent = fake.lastBody();
@@ -96,12 +85,12 @@ class AnthropicBackendTest {
 
   @Test
   void maxTokensAndStopSequenceBecomeFinishReasons() {
-    JsonObject cut = fx.chat(fx.backend, request(false, new JsonObject().put("max_tokens", 2)), ctx());
+    JsonObject cut = kit.chat(backend, request(false, new JsonObject().put("max_tokens", 2)), ctx());
     assertEquals(2, fake.lastBody().getInteger("max_tokens"));
     assertEquals("length", cut.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
     assertEquals("You said:", cut.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
 
-    JsonObject stopped = fx.chat(fx.backend, request(false, new JsonObject().put("stop", "are")), ctx());
+    JsonObject stopped = kit.chat(backend, request(false, new JsonObject().put("stop", "are")), ctx());
     assertEquals("stop", stopped.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
     assertEquals("You said: First part,how", stopped.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
   }
@@ -114,7 +103,7 @@ class AnthropicBackendTest {
         .put("function", new JsonObject().put("name", "get_weather").put("description", "Weather now")
           .put("parameters", new JsonObject().put("type", "object")))))
       .put("tool_choice", "required");
-    JsonObject out = fx.chat(fx.backend, request(false, tools), ctx());
+    JsonObject out = kit.chat(backend, request(false, tools), ctx());
     JsonObject sent = fake.lastBody();
     assertEquals("get_weather", sent.getJsonArray("tools").getJsonObject(0).getString("name"));
     assertEquals(new JsonObject().put("type", "object"), sent.getJsonArray("tools").getJsonObject(0).getJsonObject("input_schema"));
@@ -126,7 +115,7 @@ class AnthropicBackendTest {
     assertEquals("get_weather", call.getJsonObject("function").getString("name"));
     assertEquals(fake.toolInput, new JsonObject(call.getJsonObject("function").getString("arguments")));
 
-    Drain.Drained streamed = fx.stream(fx.backend, request(true, tools));
+    Drain.Drained streamed = kit.stream(backend, request(true, tools), ctx());
     StringBuilder args = new StringBuilder();
     String name = null;
     for (JsonObject c : streamed.chunks()) {
@@ -145,7 +134,7 @@ class AnthropicBackendTest {
 
   @Test
   void streamTranslatesEveryEventAndEndsWithUsage() {
-    Drain.Drained d = fx.stream(fx.backend, request(true));
+    Drain.Drained d = kit.stream(backend, request(true), ctx());
     assertNull(d.failure());
     assertTrue(fake.lastBody().getBoolean("stream"));
     assertEquals("You said: First part,how are you today", d.text());
@@ -162,13 +151,13 @@ class AnthropicBackendTest {
   }
 
   @Test
-  void slowReaderPausesUpstreamAndLosesNothing(Vertx vertx) {
-    fx.stream(fx.backend, request(true)); // warm the code path
+  void slowReaderPausesUpstreamAndLosesNothing() {
+    kit.stream(backend, request(true), ctx()); // warm the code path
     int words = 5_000;
     fake.longAnswerWords = words;
-    Context ctx = vertx.getOrCreateContext();
+    Context ctx = vx.get().getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
-    ctx.runOnContext(v -> pipe.set(fx.backend.chatStream(request(true, new JsonObject().put("max_tokens", 250_000)), ctx())));
+    ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true, new JsonObject().put("max_tokens", 250_000)), ctx())));
     // Nobody reads the pipe. A reader that did not pause would pull hundreds of chunks a second off the socket into
     // memory; this one stops at the pipe's high-water mark (64) plus what one read carried, and the fake's writes
     // block: TCP back-pressure reached the server.
@@ -190,12 +179,12 @@ class AnthropicBackendTest {
   }
 
   @Test
-  void cancellingTheStreamResetsTheUpstreamRequest(Vertx vertx) {
+  void cancellingTheStreamResetsTheUpstreamRequest() {
     fake.longAnswerWords = 5_000;
     fake.paceMs = 20;
-    Context ctx = vertx.getOrCreateContext();
+    Context ctx = vx.get().getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
-    ctx.runOnContext(v -> pipe.set(fx.backend.chatStream(request(true, new JsonObject().put("max_tokens", 250_000)), ctx())));
+    ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true, new JsonObject().put("max_tokens", 250_000)), ctx())));
     await(fake.once(() -> fake.deltasSent.get() > 5));
     ctx.runOnContext(v -> pipe.get().cancel());
     await(fake.once(() -> fake.closedEarly.get() == 1));
@@ -203,9 +192,9 @@ class AnthropicBackendTest {
   }
 
   @Test
-  void providerReadsConfAndEnvironment(Vertx vertx) {
+  void providerReadsConfAndEnvironment() {
     BackendUnavailableException noKey = assertThrows(BackendUnavailableException.class, () -> new AnthropicProvider()
-      .create(vertx, new BackendConfig(new JsonObject().put("id", "c").put("type", "anthropic"), Map.of())));
+      .create(vx.get(), new BackendConfig(new JsonObject().put("id", "c").put("type", "anthropic"), Map.of())));
     assertEquals("ANTHROPIC_API_KEY not set", noKey.getMessage());
 
     AnthropicSettings s = AnthropicSettings.from(new BackendConfig(
@@ -215,10 +204,10 @@ class AnthropicBackendTest {
     assertEquals(64, s.defaultMaxTokens());
     assertFalse(s.toString().contains("sk-ant-x"));
 
-    AnthropicBackend zdr = fx.backend(new JsonObject().put("privacy", "zdr").put("aliases", new JsonObject().put("heavy", "claude-sonnet-4-5")));
+    AnthropicBackend zdr = kit.backend(new JsonObject().put("privacy", "zdr").put("aliases", new JsonObject().put("heavy", "claude-sonnet-4-5")));
     assertEquals(Privacy.ZDR, zdr.descriptor().privacy());
     assertEquals("claude-sonnet-4-5", zdr.descriptor().resolveModel("heavy"));
-    assertEquals(Privacy.CLOUD, fx.backend.descriptor().privacy());
-    assertEquals("anthropic", fx.backend.descriptor().type());
+    assertEquals(Privacy.CLOUD, backend.descriptor().privacy());
+    assertEquals("anthropic", backend.descriptor().type());
   }
 }

@@ -13,15 +13,13 @@ package io.switchboard.llm.anthropic;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.testkit.ChatFixture;
 import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.anthropic.FakeAnthropic;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,22 +36,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(VertxExtension.class)
 class AnthropicFailuresTest {
 
-  private AnthropicFixture fx;
-  private FakeAnthropic fake;
-
-  @BeforeEach
-  void start(Vertx vertx) {
-    fx = AnthropicFixture.start(vertx);
-    fake = fx.fake;
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final FakeAnthropic fake = AnthropicFixture.fake(vx);
+  private final ChatFixture<AnthropicBackend> kit = AnthropicFixture.backends(vx, fake);
+  private final AnthropicBackend backend = kit.backend(new JsonObject());
 
   @ParameterizedTest(name = "{0} {1} -> {4}")
   @CsvSource(delimiter = '|', value = {
@@ -73,8 +62,8 @@ class AnthropicFailuresTest {
     for (boolean stream : new boolean[] {false, true}) {
       fake.failNext = new FakeAnthropic.Failure(status, type, message, retryAfter, null);
       MeshException e = stream
-        ? fx.stream(fx.backend, request(true)).meshFailure()
-        : fx.chatFails(fx.backend, request(false), ctx());
+        ? kit.stream(backend, request(true), ctx()).meshFailure()
+        : kit.chatFails(backend, request(false), ctx());
       assertEquals(code, e.errorCode(), e.getMessage());
       assertEquals(retryMs, e.retryAfterMs());
       assertTrue(e.getMessage().contains(mentions), e.getMessage());
@@ -85,16 +74,16 @@ class AnthropicFailuresTest {
   @Test
   void cloudflare413PageWithoutJsonStillMaps() {
     fake.failNext = new FakeAnthropic.Failure(413, null, null, null, "<html><body>413 Request Entity Too Large</body></html>");
-    assertEquals(ErrorCode.PAYLOAD_TOO_LARGE, fx.chatFails(fx.backend, request(false), ctx()).errorCode());
+    assertEquals(ErrorCode.PAYLOAD_TOO_LARGE, kit.chatFails(backend, request(false), ctx()).errorCode());
   }
 
   @Test
   void realRejectionsOfTheFakeMapToo() {
-    MeshException unknownModel = fx.chatFails(fx.backend, request(false).withModel("claude-9"), ctx());
+    MeshException unknownModel = kit.chatFails(backend, request(false).withModel("claude-9"), ctx());
     assertEquals(ErrorCode.MODEL_NOT_FOUND, unknownModel.errorCode());
 
-    AnthropicBackend wrongKey = fx.backend(new JsonObject(), "sk-ant-api03-WRONG-KEY-000000000");
-    MeshException rejected = fx.chatFails(wrongKey, request(false), ctx());
+    AnthropicBackend wrongKey = kit.backend(new JsonObject(), "sk-ant-api03-WRONG-KEY-000000000");
+    MeshException rejected = kit.chatFails(wrongKey, request(false), ctx());
     assertEquals(ErrorCode.UPSTREAM, rejected.errorCode());
     assertTrue(rejected.getMessage().contains("rejected the credentials"), rejected.getMessage());
   }
@@ -102,11 +91,11 @@ class AnthropicFailuresTest {
   @Test
   void theKeyNeverAppearsInAnError() {
     fake.failNext = new FakeAnthropic.Failure(400, "invalid_request_error", "bad header x-api-key: " + FakeAnthropic.KEY, null, null);
-    MeshException e = fx.chatFails(fx.backend, request(false), ctx());
+    MeshException e = kit.chatFails(backend, request(false), ctx());
     assertFalse(e.getMessage().contains(FakeAnthropic.KEY), e.getMessage());
     assertFalse(e.getMessage().contains(FakeAnthropic.KEY.substring(0, 8)), e.getMessage());
     assertTrue(e.getMessage().contains("***"));
-    assertFalse(fx.backend.descriptor().toJson().encode().contains(FakeAnthropic.KEY));
+    assertFalse(backend.descriptor().toJson().encode().contains(FakeAnthropic.KEY));
   }
 
   /**
@@ -142,7 +131,7 @@ class AnthropicFailuresTest {
   @MethodSource("brokenStreams")
   void aBrokenStreamFailsThePipeAfterWhatItDelivered(Broken b) {
     b.script().accept(fake);
-    Drain.Drained d = fx.stream(fx.backend(b.conf()), request(true));
+    Drain.Drained d = kit.stream(kit.backend(b.conf()), request(true), ctx());
     assertEquals(b.delivered(), d.text(), "what came before the failure is delivered");
     if (b.delivered().isEmpty()) {
       assertTrue(d.chunks().isEmpty(), "no role-only chunk: the router can still fall back");
@@ -154,20 +143,20 @@ class AnthropicFailuresTest {
   @Test
   void aTimeoutResetsTheUpstreamRequest() {
     fake.delayHeadersMs = 10_000;
-    assertEquals(ErrorCode.TIMEOUT, fx.stream(fx.backend(timeouts("first_byte_ms", 200)), request(true)).meshFailure().errorCode());
+    assertEquals(ErrorCode.TIMEOUT, kit.stream(kit.backend(timeouts("first_byte_ms", 200)), request(true), ctx()).meshFailure().errorCode());
     await(fake.once(() -> fake.closedEarly.get() == 1));
   }
 
   @Test
   void slowWholeAnswerHitsTheDeadlineAndResetsTheUpstream() {
     fake.delayHeadersMs = 10_000;
-    assertEquals(ErrorCode.TIMEOUT, fx.chatFails(fx.backend, request(false), ctx(1000)).errorCode());
+    assertEquals(ErrorCode.TIMEOUT, kit.chatFails(backend, request(false), ctx(1000)).errorCode());
     await(fake.once(() -> fake.closedEarly.get() == 1));
   }
 
   @Test
   void connectionRefusedIsUnavailableForWholeAnswersToo() {
-    AnthropicBackend nowhere = fx.backend(new JsonObject().put("base_url", "http://127.0.0.1:1"));
-    assertEquals(ErrorCode.UNAVAILABLE, fx.chatFails(nowhere, request(false), ctx()).errorCode());
+    AnthropicBackend nowhere = kit.backend(new JsonObject().put("base_url", "http://127.0.0.1:1"));
+    assertEquals(ErrorCode.UNAVAILABLE, kit.chatFails(nowhere, request(false), ctx()).errorCode());
   }
 }

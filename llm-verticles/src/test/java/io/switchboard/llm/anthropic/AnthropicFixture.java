@@ -1,60 +1,31 @@
 package io.switchboard.llm.anthropic;
 
 import io.switchboard.api.ChatRequest;
-import io.switchboard.api.MeshException;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.CallContext;
-import io.switchboard.core.testkit.Await;
-import io.switchboard.core.testkit.Drain;
-import io.switchboard.core.testkit.OnContext;
+import io.switchboard.core.testkit.ChatFixture;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.anthropic.FakeAnthropic;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import static io.switchboard.core.testkit.Await.await;
 
-/**
- * What every Anthropic adapter test stands on: the kit's {@link FakeAnthropic}, backends built on it from conf as the
- * provider builds them (closed with the fixture), the conversation the tests send and the calls they make.
- */
-final class AnthropicFixture implements AutoCloseable {
+/** What the Anthropic adapter tests stand on: the kit's fake, backends on it, the conversation they send. */
+final class AnthropicFixture {
 
-  final Vertx vertx;
-  final FakeAnthropic fake;
-  final AnthropicBackend backend;
-  private final List<AnthropicBackend> backends = new ArrayList<>();
-
-  private AnthropicFixture(Vertx vertx) {
-    this.vertx = vertx;
-    this.fake = await(new FakeAnthropic(vertx).start());
-    this.backend = backend(new JsonObject());
+  private AnthropicFixture() {
   }
 
-  static AnthropicFixture start(Vertx vertx) {
-    return new AnthropicFixture(vertx);
+  /** A fresh fake for one test, stopped after it. */
+  static FakeAnthropic fake(TestVertx vx) {
+    return vx.forTest(await(new FakeAnthropic(vx.get()).start()), FakeAnthropic::stop);
   }
 
-  /** The conf entry of backend {@code claude} on the fake. */
-  JsonObject conf() {
-    return new JsonObject().put("id", "claude").put("type", "anthropic").put("base_url", fake.baseUrl())
+  /** Backends {@code claude} on {@code fake}, built as the provider builds them. */
+  static ChatFixture<AnthropicBackend> backends(TestVertx vx, FakeAnthropic fake) {
+    JsonObject conf = new JsonObject().put("id", "claude").put("type", "anthropic").put("base_url", fake.baseUrl())
       .put("models", new JsonArray().add("claude-sonnet-4-5").add("claude-haiku-4-5"));
-  }
-
-  /** A backend on the fake with {@code overrides} merged into its conf entry. */
-  AnthropicBackend backend(JsonObject overrides) {
-    return backend(overrides, FakeAnthropic.KEY);
-  }
-
-  AnthropicBackend backend(JsonObject overrides, String key) {
-    AnthropicBackend b = (AnthropicBackend) new AnthropicProvider().create(vertx,
-      new BackendConfig(conf().mergeIn(overrides, true), Map.of("ANTHROPIC_API_KEY", key)));
-    backends.add(b);
-    return b;
+    return new ChatFixture<>(vx, new AnthropicProvider(), conf, "ANTHROPIC_API_KEY", FakeAnthropic.KEY);
   }
 
   /** A conversation with system and developer turns and two user turns in a row, as OpenAI clients send them. */
@@ -81,25 +52,5 @@ final class AnthropicFixture implements AutoCloseable {
 
   static CallContext ctx(long ms) {
     return new CallContext("req-1", "key-1", System.currentTimeMillis() + ms);
-  }
-
-  /** A whole answer from {@code b}, called on a context as the backend verticle does. */
-  JsonObject chat(AnthropicBackend b, ChatRequest r, CallContext c) {
-    return await(OnContext.start(vertx, () -> b.chat(r, c)));
-  }
-
-  MeshException chatFails(AnthropicBackend b, ChatRequest r, CallContext c) {
-    return Await.failure(OnContext.start(vertx, () -> b.chat(r, c)));
-  }
-
-  /** A stream from {@code b}, read to its end. */
-  Drain.Drained stream(AnthropicBackend b, ChatRequest r) {
-    return await(Drain.stream(vertx, () -> b.chatStream(r, ctx())));
-  }
-
-  @Override
-  public void close() {
-    backends.forEach(b -> await(b.stop()));
-    await(fake.stop());
   }
 }

@@ -1,7 +1,9 @@
 package io.switchboard.llm.runpod;
 
 import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.ChatFixture;
 import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.OnContext;
 /*
  * Documented RunPod serverless (queue-based endpoint) behaviours this test covers (docs.runpod.io: Send API requests,
@@ -32,14 +34,10 @@ import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -56,31 +54,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(VertxExtension.class)
 class RunPodBackendTest {
 
-  private RunPodFixture fx;
-  private FakeRunPod fake;
-  private RunPodBackend backend;
-
-  @BeforeEach
-  void start(Vertx vertx) {
-    fx = RunPodFixture.start(vertx);
-    fake = fx.fake;
-    backend = fx.backend;
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final FakeRunPod fake = RunPodFixture.fake(vx);
+  private final ChatFixture<RunPodBackend> kit = RunPodFixture.backends(vx, fake);
+  private final RunPodBackend backend = kit.backend(new JsonObject());
 
   private RunPodBackend backend(JsonObject overrides) {
-    return fx.backend(overrides);
+    return kit.backend(overrides);
   }
 
   private Future<JsonObject> chat(RunPodBackend b, ChatRequest r, CallContext c) {
-    return fx.chat(b, r, c);
+    return OnContext.start(vx.get(), () -> b.chat(r, c));
   }
 
   @Test
@@ -130,7 +117,7 @@ class RunPodBackendTest {
     assertEquals(new JsonObject().put("prompt_tokens", 18).put("completion_tokens", 4).put("total_tokens", 22), out.getJsonObject("usage"),
       "the worker's own usage, found by usage_pointer");
 
-    Drain.Drained d = fx.stream(vllm, request(true), ctx(20_000));
+    Drain.Drained d = kit.stream(vllm, request(true), ctx(20_000));
     assertNull(d.failure());
     assertEquals("echo hello runpod world", d.text());
     assertEquals(22, d.trailer().getJsonObject("usage").getLong("total_tokens"));
@@ -139,7 +126,7 @@ class RunPodBackendTest {
   @Test
   void streamPollsRunAndStream() {
     fake.plan = new FakeRunPod.JobPlan(0, 60, "COMPLETED", null, "text");
-    Drain.Drained d = fx.stream(backend, request(true), ctx(20_000));
+    Drain.Drained d = kit.stream(backend, request(true), ctx(20_000));
     assertNull(d.failure());
     assertEquals("echo hello runpod world", d.text());
     assertEquals(1, fake.calls("run").size());
@@ -156,12 +143,12 @@ class RunPodBackendTest {
   @Test
   void callerCancellingSendsCancel() {
     fake.plan = new FakeRunPod.JobPlan(0, 2_000, "COMPLETED", null, "text");
-    Context ctx = fx.vertx.getOrCreateContext();
+    Context ctx = vx.get().getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true), ctx(20_000))));
     await(fake.once(() -> !fake.calls("stream").isEmpty()));
     ctx.runOnContext(v -> pipe.get().cancel());
-    fx.cancels(1);
+    RunPodFixture.cancels(fake, 1);
     assertEquals(fake.job().id, fake.cancelled.get(0));
   }
 
@@ -171,15 +158,15 @@ class RunPodBackendTest {
     String prompt = IntStream.range(0, 200).mapToObj(i -> "w" + i).collect(Collectors.joining(" "));
     ChatRequest longAnswer = ChatRequest.fromJson(request(true).toJson().put("messages", new JsonArray()
       .add(new JsonObject().put("role", "user").put("content", prompt))));
-    Context ctx = fx.vertx.getOrCreateContext();
+    Context ctx = vx.get().getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(backend.chatStream(longAnswer, ctx(20_000))));
     // Nobody reads: once 64 chunks wait in the pipe the adapter must stop polling, where it would otherwise poll
     // every 20 ms and pile the whole answer up in memory.
     await(fake.once(() -> !fake.jobs.isEmpty() && fake.job().delivered >= 64));
-    Await.quiet(fx.vertx, 500); // a poll already on its way lands
+    Await.quiet(vx.get(), 500); // a poll already on its way lands
     int polls = fake.calls("stream").size();
-    Await.quiet(fx.vertx, 300);
+    Await.quiet(vx.get(), 300);
     assertEquals(polls, fake.calls("stream").size(), "no polling while the pipe is full");
     assertTrue(fake.job().delivered < 201);
 
@@ -232,10 +219,10 @@ class RunPodBackendTest {
   @Test
   void providerReadsConfAndEnvironment() {
     BackendUnavailableException noKey = assertThrows(BackendUnavailableException.class, () -> new RunPodProvider()
-      .create(fx.vertx, new BackendConfig(new JsonObject().put("id", "rp").put("endpoint_id", "x"), Map.of())));
+      .create(vx.get(), new BackendConfig(new JsonObject().put("id", "rp").put("endpoint_id", "x"), Map.of())));
     assertEquals("RUNPOD_API_KEY not set", noKey.getMessage());
     BackendUnavailableException noEndpoint = assertThrows(BackendUnavailableException.class, () -> new RunPodProvider()
-      .create(fx.vertx, new BackendConfig(new JsonObject().put("id", "rp"), Map.of("RUNPOD_API_KEY", "k-123456789"))));
+      .create(vx.get(), new BackendConfig(new JsonObject().put("id", "rp"), Map.of("RUNPOD_API_KEY", "k-123456789"))));
     assertTrue(noEndpoint.getMessage().contains("RUNPOD_ENDPOINT_ID not set"));
 
     RunPodSettings s = RunPodSettings.from(new BackendConfig(new JsonObject().put("id", "rp"),

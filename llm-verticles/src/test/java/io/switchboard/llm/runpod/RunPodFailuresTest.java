@@ -1,7 +1,9 @@
 package io.switchboard.llm.runpod;
 
 import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.ChatFixture;
 import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.OnContext;
 /*
  * Documented RunPod failures this test covers (docs.runpod.io: Job states, Operation reference, rate limits),
@@ -19,14 +21,10 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.testkit.runpod.FakeRunPod;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -41,31 +39,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(VertxExtension.class)
 class RunPodFailuresTest {
 
-  private RunPodFixture fx;
-  private FakeRunPod fake;
-  private RunPodBackend backend;
-
-  @BeforeEach
-  void start(Vertx vertx) {
-    fx = RunPodFixture.start(vertx);
-    fake = fx.fake;
-    backend = fx.backend;
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final FakeRunPod fake = RunPodFixture.fake(vx);
+  private final ChatFixture<RunPodBackend> kit = RunPodFixture.backends(vx, fake);
+  private final RunPodBackend backend = kit.backend(new JsonObject());
 
   private RunPodBackend backend(JsonObject overrides) {
-    return fx.backend(overrides);
+    return kit.backend(overrides);
   }
 
   private Future<JsonObject> chat(RunPodBackend b, ChatRequest r, CallContext c) {
-    return fx.chat(b, r, c);
+    return OnContext.start(vx.get(), () -> b.chat(r, c));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
@@ -77,7 +64,7 @@ class RunPodFailuresTest {
   void terminalJobStatesMapToTheirClass(String state, ErrorCode code, String mentions) {
     fake.plan = new FakeRunPod.JobPlan(0, 5, state, "torch.OutOfMemoryError: CUDA out of memory (key " + FakeRunPod.KEY + ")", "text");
     MeshException whole = failure(chat(backend, request(false), ctx(20_000)));
-    Drain.Drained streamed = fx.stream(backend, request(true), ctx(20_000));
+    Drain.Drained streamed = kit.stream(backend, request(true), ctx(20_000));
     for (MeshException e : new MeshException[] {whole, streamed.meshFailure()}) {
       assertEquals(code, e.errorCode(), e.getMessage());
       assertTrue(e.getMessage().contains(mentions), e.getMessage());
@@ -100,7 +87,7 @@ class RunPodFailuresTest {
                                    String mentions) {
     fake.failNext(op, status, body, retryAfter);
     MeshException e = op.equals("run")
-      ? fx.stream(backend, request(true), ctx(20_000)).meshFailure()
+      ? kit.stream(backend, request(true), ctx(20_000)).meshFailure()
       : failure(chat(backend, request(false), ctx(20_000)));
     assertEquals(code, e.errorCode(), e.getMessage());
     assertEquals(retryMs, e.retryAfterMs());
@@ -109,7 +96,7 @@ class RunPodFailuresTest {
 
   @Test
   void realRejectionsOfTheFake() {
-    RunPodBackend wrongKey = fx.backend(new JsonObject(), "rpa_WRONG000000000000000");
+    RunPodBackend wrongKey = kit.backend(new JsonObject(), "rpa_WRONG000000000000000");
     MeshException auth = failure(chat(wrongKey, request(false), ctx(20_000)));
     assertEquals(ErrorCode.UPSTREAM, auth.errorCode());
     assertTrue(auth.getMessage().contains("rejected the credentials"), auth.getMessage());
@@ -124,7 +111,7 @@ class RunPodFailuresTest {
   void slowAnswerTimesOut() {
     RunPodBackend impatient = backend(new JsonObject().put("timeouts", new JsonObject().put("request_ms", 300)));
     fake.holdMs = 10_000;
-    Drain.Drained d = fx.stream(impatient, request(true), ctx(20_000));
+    Drain.Drained d = kit.stream(impatient, request(true), ctx(20_000));
     assertEquals(ErrorCode.TIMEOUT, d.meshFailure().errorCode());
     assertTrue(d.meshFailure().getMessage().contains("within 300 ms"), d.meshFailure().getMessage());
   }
@@ -136,7 +123,7 @@ class RunPodFailuresTest {
     MeshException e = failure(chat(rp, request(false), ctx(3_000)));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertTrue(e.getMessage().contains("IN_QUEUE"), e.getMessage());
-    fx.cancels(1);
+    RunPodFixture.cancels(fake, 1);
     assertEquals("/cancel/" + fake.cancelled.get(0), fake.calls("cancel").get(0).path());
     assertEquals("POST", fake.calls("cancel").get(0).method());
   }
@@ -145,21 +132,21 @@ class RunPodFailuresTest {
   void cutStreamFailsAfterContentAndCancelsTheJob() {
     fake.plan = new FakeRunPod.JobPlan(0, 60, "COMPLETED", null, "text");
     fake.resetStreamPoll = 3;
-    Drain.Drained d = fx.stream(backend, request(true), ctx(20_000));
+    Drain.Drained d = kit.stream(backend, request(true), ctx(20_000));
     assertFalse(d.chunks().isEmpty(), "content came before the cut");
     MeshException e = d.meshFailure();
     assertEquals(ErrorCode.UNAVAILABLE, e.errorCode(), e.getMessage());
     assertNull(d.trailer());
-    fx.cancels(1);
+    RunPodFixture.cancels(fake, 1);
   }
 
   @Test
   void streamPastTheDeadlineCancelsTheJob() {
     fake.plan = new FakeRunPod.JobPlan(60_000, 5, "COMPLETED", null, "text");
-    Drain.Drained d = fx.stream(backend, request(true), ctx(1_500));
+    Drain.Drained d = kit.stream(backend, request(true), ctx(1_500));
     assertEquals(ErrorCode.TIMEOUT, d.meshFailure().errorCode());
     assertTrue(d.meshFailure().getMessage().contains("IN_QUEUE"), d.meshFailure().getMessage());
     assertTrue(d.chunks().isEmpty());
-    fx.cancels(1);
+    RunPodFixture.cancels(fake, 1);
   }
 }

@@ -1,61 +1,32 @@
 package io.switchboard.llm.runpod;
 
 import io.switchboard.api.ChatRequest;
-import io.switchboard.api.MeshException;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.CallContext;
-import io.switchboard.core.testkit.Await;
-import io.switchboard.core.testkit.Drain;
-import io.switchboard.core.testkit.OnContext;
+import io.switchboard.core.testkit.ChatFixture;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.runpod.FakeRunPod;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import static io.switchboard.core.testkit.Await.await;
 
-/**
- * What every RunPod chat adapter test stands on: the kit's {@link FakeRunPod}, backends built on it from conf as the
- * provider builds them (fast polling, closed with the fixture), the request the tests send and the calls they make.
- */
-final class RunPodFixture implements AutoCloseable {
+/** What the RunPod chat adapter tests stand on: the kit's fake, backends on it (polling fast), the request they send. */
+final class RunPodFixture {
 
-  final Vertx vertx;
-  final FakeRunPod fake;
-  final RunPodBackend backend;
-  private final List<RunPodBackend> backends = new ArrayList<>();
-
-  private RunPodFixture(Vertx vertx) {
-    this.vertx = vertx;
-    this.fake = await(new FakeRunPod(vertx).start());
-    this.backend = backend(new JsonObject());
+  private RunPodFixture() {
   }
 
-  static RunPodFixture start(Vertx vertx) {
-    return new RunPodFixture(vertx);
+  /** A fresh fake endpoint for one test, stopped after it. */
+  static FakeRunPod fake(TestVertx vx) {
+    return vx.forTest(await(new FakeRunPod(vx.get()).start()), FakeRunPod::stop);
   }
 
-  /** The conf entry of backend {@code rp} on the fake, polling every 20 ms. */
-  JsonObject conf() {
-    return new JsonObject().put("id", "rp").put("type", "runpod-serverless").put("base_url", fake.baseUrl())
+  /** Backends {@code rp} on {@code fake}, polling every 20 ms, built as the provider builds them. */
+  static ChatFixture<RunPodBackend> backends(TestVertx vx, FakeRunPod fake) {
+    JsonObject conf = new JsonObject().put("id", "rp").put("type", "runpod-serverless").put("base_url", fake.baseUrl())
       .put("endpoint_id", FakeRunPod.ENDPOINT).put("prompt_format", "last_user").put("stream_poll_ms", 20)
       .put("poll_initial_ms", 20).put("poll_max_ms", 100);
-  }
-
-  RunPodBackend backend(JsonObject overrides) {
-    return backend(overrides, FakeRunPod.KEY);
-  }
-
-  RunPodBackend backend(JsonObject overrides, String key) {
-    RunPodBackend b = (RunPodBackend) new RunPodProvider().create(vertx,
-      new BackendConfig(conf().mergeIn(overrides, true), Map.of("RUNPOD_API_KEY", key)));
-    backends.add(b);
-    return b;
+    return new ChatFixture<>(vx, new RunPodProvider(), conf, "RUNPOD_API_KEY", FakeRunPod.KEY);
   }
 
   static ChatRequest request(boolean stream) {
@@ -69,26 +40,8 @@ final class RunPodFixture implements AutoCloseable {
     return new CallContext("req-1", null, System.currentTimeMillis() + ms);
   }
 
-  Future<JsonObject> chat(RunPodBackend b, ChatRequest r, CallContext c) {
-    return OnContext.start(vertx, () -> b.chat(r, c));
-  }
-
-  MeshException chatFails(RunPodBackend b, ChatRequest r, CallContext c) {
-    return Await.failure(chat(b, r, c));
-  }
-
-  Drain.Drained stream(RunPodBackend b, ChatRequest r, CallContext c) {
-    return await(Drain.stream(vertx, () -> b.chatStream(r, c)));
-  }
-
-  /** Waits until the fake has cancelled {@code n} jobs. */
-  void cancels(int n) {
+  /** Waits until {@code fake} has cancelled {@code n} jobs. */
+  static void cancels(FakeRunPod fake, int n) {
     await(fake.once(() -> fake.cancelled.size() == n));
-  }
-
-  @Override
-  public void close() {
-    backends.forEach(b -> await(b.stop()));
-    await(fake.stop());
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.tts.elevenlabs;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
@@ -16,11 +17,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -61,31 +60,16 @@ class ElevenLabsBackendTest {
   static final String DEFAULT_VOICE = "JBFqnCBsd6RMkjVDRZzb";
   static final String OTHER_VOICE = "21m00Tcm4TlvDq8ikWAM";
 
-  static Vertx vertx;
-  static FakeSpeechApi fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeSpeechApi fake = vx.forClass(FakeSpeechApi.start(vertx));
   SpeechBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = FakeSpeechApi.start(vertx);
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
 
   @BeforeEach
   void setUp() {
     fake.forget();
     backend = create(new JsonObject());
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
   }
 
   static SpeechBackend create(JsonObject overrides) {
@@ -95,8 +79,8 @@ class ElevenLabsBackendTest {
       .put("voices", new JsonObject().put("rachel", OTHER_VOICE))
       .put("voice_settings", new JsonObject().put("stability", 0.5).put("similarity_boost", 0.75))
       .mergeIn(overrides);
-    return (SpeechBackend) new ElevenLabsProvider().create(vertx,
-      new BackendConfig(conf, Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_VOICE_ID", DEFAULT_VOICE)));
+    return vx.forTest((SpeechBackend) new ElevenLabsProvider().create(vertx,
+      new BackendConfig(conf, Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_VOICE_ID", DEFAULT_VOICE))), SpeechBackend::stop);
   }
 
   static SpeechRequest request(String voice, String format, Integer rate) {

@@ -1,5 +1,6 @@
 package io.switchboard.tts.openai;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
@@ -15,11 +16,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -52,21 +51,11 @@ class OpenAiSpeechBackendTest {
 
   static final String KEY = "sk-test-speech-0123456789SECRET";
 
-  static Vertx vertx;
-  static FakeSpeechApi fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeSpeechApi fake = vx.forClass(FakeSpeechApi.start(vertx));
   SpeechBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = FakeSpeechApi.start(vertx);
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
 
   @BeforeEach
   void setUp() {
@@ -74,17 +63,13 @@ class OpenAiSpeechBackendTest {
     backend = create(new JsonObject());
   }
 
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
-  }
-
   static SpeechBackend create(JsonObject overrides) {
     JsonObject conf = new JsonObject().put("id", "openai-speech").put("type", "openai-speech")
       .put("base_url", fake.url("/v1")).put("models", new JsonArray().add("tts-1").add("gpt-4o-mini-tts"))
       .put("aliases", new JsonObject().put("light", "tts-1")).put("default_voice", "alloy")
       .mergeIn(overrides);
-    return (SpeechBackend) new OpenAiSpeechProvider().create(vertx, new BackendConfig(conf, Map.of("OPENAI_API_KEY", KEY)));
+    return vx.forTest((SpeechBackend) new OpenAiSpeechProvider().create(vertx, new BackendConfig(conf, Map.of("OPENAI_API_KEY", KEY))),
+      SpeechBackend::stop);
   }
 
   static SpeechRequest request(String format, Integer rate) {

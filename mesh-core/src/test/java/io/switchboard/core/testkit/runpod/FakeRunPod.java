@@ -1,5 +1,6 @@
 package io.switchboard.core.testkit.runpod;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.Conditions;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -36,7 +37,7 @@ import java.util.function.Function;
  * outright ({@link #script}), or fail its next call ({@link #failNext}). Every call is recorded; what the fake saw
  * can be waited for ({@link #once}). Thread-safe.
  */
-public final class FakeRunPod {
+public final class FakeRunPod implements AutoCloseable {
 
   public static final String KEY = "rpa_FAKEKEY0123456789ABCDEFGHIJ";
   public static final String ENDPOINT = "ep-abc123";
@@ -120,6 +121,11 @@ public final class FakeRunPod {
 
   public Future<Void> stop() {
     return server.close();
+  }
+
+  @Override
+  public void close() {
+    Await.await(stop());
   }
 
   /** The calls to {@code op} ({@code run}, {@code runsync}, {@code status}, ...), oldest first. */

@@ -1,22 +1,23 @@
 package io.switchboard.tts;
 
+import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.backend.CallContext;
-import io.switchboard.core.http.Contexts;
 import io.switchboard.core.http.Exchange;
 import io.switchboard.core.http.ResponseRelay;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Streams a cloud speech API's audio answer into a {@link ChunkPipe} as it arrives, on the upstream kit: each read
@@ -34,20 +35,28 @@ public final class SpeechStream {
   public record Call(RequestOptions request, Buffer body, Buffer prefix, Function<MultiMap, JsonObject> trailer) {
   }
 
-  private final Vertx vertx;
   private final UpstreamClient http;
   private final int highWaterMark;
 
-  public SpeechStream(Vertx vertx, UpstreamClient http, int highWaterMark) {
-    this.vertx = vertx;
+  /** Streams through {@code http}, at most {@code highWaterMark} audio reads waiting in a pipe before the upstream pauses. */
+  public SpeechStream(UpstreamClient http, int highWaterMark) {
     this.http = http;
     this.highWaterMark = highWaterMark;
   }
 
-  /** Starts the call (on the caller's context, or one made for it); audio, end or failure arrive on the returned pipe. */
-  public ChunkPipe<Buffer> open(Call call, CallContext ctx) {
+  /**
+   * Starts the call {@code request} makes (on the caller's context, or one made for it); audio, end or failure arrive on
+   * the returned pipe. A {@link MeshException} from {@code request} (a refusal before any upstream call) fails the pipe.
+   */
+  public ChunkPipe<Buffer> open(Supplier<Call> request, CallContext ctx) {
+    Call call;
+    try {
+      call = request.get();
+    } catch (MeshException refused) {
+      return failed(refused);
+    }
     ChunkPipe<Buffer> pipe = new ChunkPipe<>(highWaterMark);
-    Contexts.onContext(vertx, () -> {
+    http.onContext(() -> {
       Exchange ex = http.exchange(ctx.deadlineMs());
       pipe.cancelHandler(ex::cancel);
       ex.send(call.request(), call.body()).onComplete(ar -> {
@@ -84,6 +93,15 @@ public final class SpeechStream {
         }
       },
       t -> ex.fail(ex.cut(bytes[0], t)));
+  }
+
+  /** The upstream model {@code request} asks for (an alias resolved), or the refusal of a model the backend lacks. */
+  public static String model(BackendDescriptor descriptor, SpeechRequest request) {
+    String model = descriptor.resolveModel(request.model());
+    if (model == null) {
+      throw new MeshException(ErrorCode.MODEL_NOT_FOUND, descriptor.id() + " does not serve model '" + request.model() + "'", "model");
+    }
+    return model;
   }
 
   /** A pipe that has already failed: how an adapter reports a request it refuses before calling upstream. */

@@ -5,6 +5,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.asr.Transcripts;
+import io.switchboard.asr.Uploads;
 import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
@@ -53,22 +54,14 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
 
   @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
-    String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return Future.failedFuture(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
-    if (audio.length() == 0) {
-      return Future.failedFuture(MeshException.invalid("file", "the audio file is empty"));
-    }
-    if (audio.length() > maxUploadBytes) {
-      return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
-        id + " accepts files up to " + maxUploadBytes + " bytes, got " + audio.length(), "file"));
-    }
+    return Uploads.accept(descriptor, request, audio, maxUploadBytes).compose(model -> upload(model, request, audio, context));
+  }
+
+  private Future<JsonObject> upload(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
     // The bytes decide, not the name: a file that is not audio is refused here rather than paid for upstream.
     if (AudioProbe.sniff(audio) == AudioProbe.Format.UNKNOWN) {
       return Future.failedFuture(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
-        id + ": the file is not audio this API reads (flac, m4a, mp3, mp4, ogg, wav, webm)", "file"));
+        descriptor.id() + ": the file is not audio this API reads (flac, m4a, mp3, mp4, ogg, wav, webm)", "file"));
     }
     AudioProbe.Format format = AudioProbe.detect(audio, request.filename(), request.contentType());
     boolean verbose = supportsVerbose(model);

@@ -6,6 +6,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.api.Usage;
 import io.switchboard.asr.Transcripts;
+import io.switchboard.asr.Uploads;
 import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
@@ -54,18 +55,11 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
 
   @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
+    return Uploads.accept(descriptor, request, audio, settings.maxUploadBytes()).compose(model -> ask(model, request, audio, context));
+  }
+
+  private Future<JsonObject> ask(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
     String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return Future.failedFuture(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
-    if (audio.length() == 0) {
-      return Future.failedFuture(MeshException.invalid("file", "the audio file is empty"));
-    }
-    if (audio.length() > settings.maxUploadBytes()) {
-      return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
-        id + " accepts audio up to " + settings.maxUploadBytes() + " bytes, got " + audio.length(), "file"));
-    }
     String format = AudioProbe.detect(audio, request.filename(), request.contentType()).extension();
     if (!settings.formats().contains(format)) {
       return Future.failedFuture(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,

@@ -5,6 +5,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.asr.Transcripts;
+import io.switchboard.asr.Uploads;
 import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
@@ -34,6 +35,8 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
   /** RunPod's documented request size limits. */
   static final long RUN_LIMIT = 10L * 1000 * 1000;
   static final long RUNSYNC_LIMIT = 20L * 1000 * 1000;
+  /** The most audio whose base64 (a third larger) and the JSON around it fit {@code /runsync}'s limit: about 15 MB. */
+  static final long MAX_AUDIO = (RUNSYNC_LIMIT - 1024) / 4 * 3;
 
   /** When to use the asynchronous path, how to poll, and worker options. */
   public record Settings(double asyncAboveSeconds, long asyncAboveBytes, boolean enableVad, RunPodJob.Polling polling) {
@@ -58,19 +61,11 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
 
   @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
-    String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return Future.failedFuture(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
-    if (audio.length() == 0) {
-      return Future.failedFuture(MeshException.invalid("file", "the audio file is empty"));
-    }
-    long payload = 4L * ((audio.length() + 2) / 3) + 1024;
-    if (payload > RUNSYNC_LIMIT) {
-      return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
-        id + ": the audio is " + audio.length() + " bytes; RunPod takes requests up to 20 MB (about 15 MB of audio)", "file"));
-    }
+    return Uploads.accept(descriptor, request, audio, MAX_AUDIO).compose(model -> run(model, request, audio, context));
+  }
+
+  private Future<JsonObject> run(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
+    long payload = payload(audio);
     double seconds = AudioProbe.wavSeconds(audio);
     boolean long_ = seconds > settings.asyncAboveSeconds() || audio.length() > settings.asyncAboveBytes();
     boolean async = long_ && payload <= RUN_LIMIT;
@@ -97,6 +92,11 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
     return RunPodJob.run(vertx, runpod, Base64Audio.jsonBody(body, placeholder, audio), wait, settings.polling(), context,
         RunPodJob.Observer.NONE)
       .map(job -> toVerbose(job, request, seconds));
+  }
+
+  /** The request's size: the audio as base64 and a kilobyte of JSON around it. */
+  private static long payload(Buffer audio) {
+    return 4L * ((audio.length() + 2) / 3) + 1024;
   }
 
   private JsonObject toVerbose(JsonObject job, TranscriptionRequest request, double wavSeconds) {

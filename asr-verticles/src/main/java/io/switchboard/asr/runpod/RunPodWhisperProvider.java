@@ -52,6 +52,6 @@ public final class RunPodWhisperProvider implements BackendProvider {
       UpstreamTimeouts.fromConf(json, UpstreamTimeouts.TRANSCRIPTION), json.getInteger("max_connections", 32),
       json.getLong("max_response_bytes", 8L << 20));
     return new RunPodWhisperBackend(vertx, conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.PRIVATE, 8),
-      new RunPodClient(http, url, key), settings);
+      new RunPodClient(http, url), settings);
   }
 }

@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,14 +59,8 @@ class OpenAiTranscriptionBackendTest {
   @RegisterExtension
   static final TestVertx vx = new TestVertx();
   static final Vertx vertx = vx.get();
-  static final FakeTranscriptionApi fake = vx.forClass(FakeTranscriptionApi.start(vertx));
-  TranscriptionBackend backend;
-
-  @BeforeEach
-  void setUp() {
-    fake.forget();
-    backend = create(new JsonObject(), Map.of("OPENAI_API_KEY", KEY));
-  }
+  static final FakeTranscriptionApi fake = vx.forClass(FakeTranscriptionApi.start(vertx), FakeTranscriptionApi::forget);
+  TranscriptionBackend backend = create(new JsonObject(), Map.of("OPENAI_API_KEY", KEY));
 
   static TranscriptionBackend create(JsonObject overrides, Map<String, String> env) {
     JsonObject conf = new JsonObject()

@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,17 +54,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RunPodWhisperBackendTest {
 
   static final String KEY = FakeRunPod.KEY;
+
   @RegisterExtension
   static final TestVertx vx = new TestVertx();
   static final Vertx vertx = vx.get();
-  static final FakeRunPod fake = vx.forClass(await(new FakeRunPod(vertx).start()));
-  TranscriptionBackend backend;
-
-  @BeforeEach
-  void setUp() {
-    fake.reset();
-    backend = create(new JsonObject());
-  }
+  static final FakeRunPod fake = vx.forClass(await(new FakeRunPod(vertx).start()), FakeRunPod::reset);
+  TranscriptionBackend backend = create(new JsonObject());
 
   static TranscriptionBackend create(JsonObject overrides) {
     return create(overrides, Map.of("RUNPOD_API_KEY", KEY, "RUNPOD_WHISPER_URL", fake.endpointUrl() + "/"));

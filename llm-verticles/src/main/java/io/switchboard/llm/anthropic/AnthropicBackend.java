@@ -17,7 +17,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -32,13 +31,11 @@ public final class AnthropicBackend implements ChatBackend {
 
   private static final System.Logger LOG = System.getLogger(AnthropicBackend.class.getName());
 
-  private final Vertx vertx;
   private final AnthropicSettings settings;
   private final BackendDescriptor descriptor;
   private final UpstreamClient http;
 
   AnthropicBackend(Vertx vertx, AnthropicSettings settings, BackendDescriptor descriptor) {
-    this.vertx = vertx;
     this.settings = settings;
     this.descriptor = descriptor;
     this.http = new UpstreamClient(vertx, new Upstream(descriptor.id(), ErrorDialect.ANTHROPIC, settings.apiKey()),
@@ -80,7 +77,7 @@ public final class AnthropicBackend implements ChatBackend {
       return failed;
     }
     StreamTranslator translator = new StreamTranslator(request.model(), System.currentTimeMillis() / 1000, http.upstream());
-    return new AnthropicStream(vertx, http, options(), body.toBuffer(), translator, context.deadlineMs()).start();
+    return new AnthropicStream(http, options(), body.toBuffer(), translator, context.deadlineMs()).start();
   }
 
   private JsonObject answer(UpstreamReply reply, String model, long created) {
@@ -88,12 +85,7 @@ public final class AnthropicBackend implements ChatBackend {
     if (reply.status() != 200) {
       throw http.error(reply);
     }
-    JsonObject message;
-    try {
-      message = new JsonObject(reply.body());
-    } catch (DecodeException | ClassCastException e) {
-      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": anthropic returned a body that is not a JSON message");
-    }
+    JsonObject message = reply.json(descriptor.id());
     if (!"message".equals(message.getString("type"))) {
       throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": anthropic returned '" + message.getString("type")
         + "' instead of a message");

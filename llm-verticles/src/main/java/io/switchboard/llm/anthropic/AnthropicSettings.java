@@ -1,7 +1,7 @@
 package io.switchboard.llm.anthropic;
 
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendUnavailableException;
+import io.switchboard.core.http.CloudConf;
 import io.switchboard.core.http.UpstreamTimeouts;
 import io.vertx.core.json.JsonObject;
 
@@ -30,21 +30,8 @@ record AnthropicSettings(
 
   static AnthropicSettings from(BackendConfig conf) {
     JsonObject json = conf.json();
-    String keyVar = json.getString("api_key_env", "ANTHROPIC_API_KEY");
-    String key = conf.env(keyVar);
-    if (key == null) {
-      throw new BackendUnavailableException(keyVar + " not set");
-    }
-    String base = conf.env(json.getString("base_url_env", "ANTHROPIC_BASE_URL"));
-    if (base == null) {
-      base = json.getString("base_url", DEFAULT_BASE_URL);
-    }
-    while (base.endsWith("/")) {
-      base = base.substring(0, base.length() - 1);
-    }
-    if (!base.startsWith("http://") && !base.startsWith("https://")) {
-      throw new IllegalArgumentException("base_url must start with http:// or https://, got '" + base + "'");
-    }
+    String key = CloudConf.apiKey(conf, "ANTHROPIC_API_KEY");
+    String base = CloudConf.baseUrl(conf, "ANTHROPIC_BASE_URL", DEFAULT_BASE_URL);
     int maxTokens = json.getInteger("default_max_tokens", 1024);
     if (maxTokens < 1) {
       throw new IllegalArgumentException("default_max_tokens must be positive");

@@ -2,13 +2,11 @@ package io.switchboard.llm.anthropic;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.core.http.Contexts;
 import io.switchboard.core.http.Exchange;
 import io.switchboard.core.http.ResponseRelay;
 import io.switchboard.core.http.SseParser;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.stream.ChunkPipe;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
@@ -27,7 +25,6 @@ final class AnthropicStream {
 
   private static final System.Logger LOG = System.getLogger(AnthropicStream.class.getName());
 
-  private final Vertx vertx;
   private final UpstreamClient http;
   private final RequestOptions options;
   private final Buffer body;
@@ -36,8 +33,7 @@ final class AnthropicStream {
   private final ChunkPipe<JsonObject> pipe = new ChunkPipe<>();
   private Exchange exchange;
 
-  AnthropicStream(Vertx vertx, UpstreamClient http, RequestOptions options, Buffer body, StreamTranslator translator, long deadlineMs) {
-    this.vertx = vertx;
+  AnthropicStream(UpstreamClient http, RequestOptions options, Buffer body, StreamTranslator translator, long deadlineMs) {
     this.http = http;
     this.options = options;
     this.body = body;
@@ -46,7 +42,7 @@ final class AnthropicStream {
   }
 
   ChunkPipe<JsonObject> start() {
-    Contexts.onContext(vertx, () -> {
+    http.onContext(() -> {
       exchange = http.exchange(deadlineMs);
       pipe.cancelHandler(exchange::cancel);
       exchange.send(options, body).onComplete(ar -> {

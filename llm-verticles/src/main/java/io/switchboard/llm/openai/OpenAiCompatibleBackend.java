@@ -24,7 +24,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -150,12 +149,7 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
     if (!reply.ok()) {
       throw http.error(reply);
     }
-    JsonObject json;
-    try {
-      json = new JsonObject(reply.body());
-    } catch (DecodeException | ClassCastException e) {
-      throw new MeshException(ErrorCode.UPSTREAM, settings.id() + ": upstream reply is not a JSON object");
-    }
+    JsonObject json = reply.json(settings.id());
     if (json.getValue("error") != null) {
       throw http.upstream().fromErrorObject(json);
     }

@@ -43,7 +43,7 @@ public final class RunPodBackend implements ChatBackend {
     // Each job needs a connection for its polls and, at the end, one for its cancel.
     UpstreamClient http = new UpstreamClient(vertx, new Upstream(descriptor.id(), ErrorDialect.RUNPOD, settings.apiKey()),
       settings.timeouts(), 2 * descriptor.concurrency() + 2, 16L << 20);
-    this.client = new RunPodClient(http, settings.endpointUrl(), settings.apiKey());
+    this.client = new RunPodClient(http, settings.endpointUrl());
     this.cold = new ColdStart(settings.coldAfterMs());
   }
 

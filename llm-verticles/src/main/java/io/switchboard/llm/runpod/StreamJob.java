@@ -10,7 +10,6 @@ import io.switchboard.core.runpod.JobStatus;
 import io.switchboard.core.runpod.RunPodClient;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,8 +22,6 @@ import io.vertx.core.json.JsonObject;
  * or a poll failing stops polling and cancels the job ({@code POST /cancel/{id}}).
  */
 final class StreamJob {
-
-  private static final System.Logger LOG = System.getLogger(StreamJob.class.getName());
 
   private final Vertx vertx;
   private final RunPodClient client;
@@ -72,7 +69,7 @@ final class StreamJob {
   private void onSubmitted(AsyncResult<JsonObject> ar) {
     if (done) {
       if (ar.succeeded() && ar.result().getString("id") != null) {
-        cancelJob(ar.result().getString("id")); // cancelled while /run was on its way
+        client.cancelQuietly(ar.result().getString("id"), "cancelled while /run was on its way");
       }
       return;
     }
@@ -99,12 +96,12 @@ final class StreamJob {
     pollTimer = vertx.setTimer(Math.max(1, delay), t -> client.stream(jobId).onComplete(this::onStream));
   }
 
+  /** One {@code /stream} answer: its items become chunks; the job's end ends the pipe or fails it. */
   private void onStream(AsyncResult<JsonObject> ar) {
-    if (done) {
-      return;
-    }
-    if (ar.failed()) {
+    if (!done && ar.failed()) {
       fail(MeshException.from(ar.cause()));
+    }
+    if (done || ar.failed()) {
       return;
     }
     JsonObject resp = ar.result();
@@ -179,13 +176,7 @@ final class StreamJob {
     vertx.cancelTimer(deadlineTimer);
     vertx.cancelTimer(pollTimer);
     if (jobId != null && (last == null || !last.terminal())) {
-      LOG.log(System.Logger.Level.DEBUG, "cancelling runpod job {0}: {1}", jobId, why);
-      cancelJob(jobId);
+      client.cancelQuietly(jobId, why);
     }
-  }
-
-  private void cancelJob(String id) {
-    Future<JsonObject> f = client.cancel(id);
-    f.onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "cancel of runpod job {0} failed: {1}", id, e.getMessage()));
   }
 }

@@ -10,22 +10,20 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.BusPull;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.anthropic.FakeAnthropic;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.Map;
 
 import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,22 +33,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AnthropicBusTest {
 
-  private Vertx vertx;
-  private FakeAnthropic fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final Vertx vertx = vx.get();
+  private final FakeAnthropic fake = AnthropicFixture.fake(vx);
 
   @BeforeEach
-  void start() throws Exception {
-    vertx = Vertx.vertx();
-    fake = await(new FakeAnthropic(vertx).start());
-    JsonObject conf = new JsonObject().put("id", "claude").put("type", "anthropic").put("base_url", fake.baseUrl())
-      .put("models", new JsonArray().add("claude-haiku-4-5"));
-    var backend = new AnthropicProvider().create(vertx, new BackendConfig(conf, Map.of("ANTHROPIC_API_KEY", FakeAnthropic.KEY)));
-    await(vertx.deployVerticle(new BackendVerticle(backend), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 60_000))));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    await(vertx.close());
+  void start() {
+    AnthropicFixture.backends(vx, fake).deployed(new JsonObject().put("models", new JsonArray().add("claude-haiku-4-5")));
   }
 
   private static JsonObject body(boolean stream) {

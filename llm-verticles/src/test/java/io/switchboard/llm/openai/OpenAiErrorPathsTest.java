@@ -178,7 +178,7 @@ class OpenAiErrorPathsTest {
   void aSuccessWithoutChoicesOrNotJsonIsUpstream() {
     assertEquals("openai: upstream reply has no 'choices'",
       chatFails(Behaviour.raw(200, "application/json", "{\"object\":\"chat.completion\"}")).getMessage());
-    assertEquals("openai: upstream reply is not a JSON object",
+    assertEquals("openai: upstream answered 200 with a body that is not a JSON object",
       chatFails(Behaviour.raw(200, "text/html", "<html>captive portal</html>")).getMessage());
   }
 

@@ -13,22 +13,20 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.testkit.BusPull;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.runpod.FakeRunPod;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.Map;
 
 import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,23 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RunPodBusTest {
 
-  private Vertx vertx;
-  private FakeRunPod fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final Vertx vertx = vx.get();
+  private final FakeRunPod fake = RunPodFixture.fake(vx);
 
   @BeforeEach
-  void start() throws Exception {
-    vertx = Vertx.vertx();
-    fake = await(new FakeRunPod(vertx).start());
-    JsonObject conf = new JsonObject().put("id", "rp").put("type", "runpod-serverless").put("base_url", fake.baseUrl())
-      .put("endpoint_id", FakeRunPod.ENDPOINT).put("prompt_format", "last_user").put("stream_poll_ms", 20)
-      .put("cold_after_ms", 300).put("health_probe_ms", 60_000);
-    var backend = new RunPodProvider().create(vertx, new BackendConfig(conf, Map.of("RUNPOD_API_KEY", FakeRunPod.KEY)));
-    await(vertx.deployVerticle(new BackendVerticle(backend), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 60_000))));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    await(vertx.close());
+  void start() {
+    RunPodFixture.backends(vx, fake).deployed(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 60_000));
   }
 
   private static JsonObject body(boolean stream) {

@@ -216,23 +216,16 @@ public final class Exchange {
 
   /** The answer was read whole: stop the clocks, keep the connection for the pool (if the body went out whole). */
   public void finish() {
-    if (done) {
-      return;
-    }
-    done = true;
-    watchdog.cancel();
-    if (request != null && !bodyWritten) {
+    if (over() && request != null && !bodyWritten) {
       request.reset();
     }
   }
 
   /** Gives up with {@code error}: resets the request and tells the current listener. */
   public void fail(MeshException error) {
-    if (done) {
+    if (!over()) {
       return;
     }
-    done = true;
-    watchdog.cancel();
     // The listener hears the real cause first: the reset below makes the response report a closed connection.
     if (failureHandler != null) {
       failureHandler.handle(error);
@@ -245,6 +238,14 @@ public final class Exchange {
   /** The caller went away: reset the upstream request at once. */
   public void cancel() {
     fail(cancelled());
+  }
+
+  /** Ends the exchange and its clocks; false when it had ended already. */
+  private boolean over() {
+    boolean was = done;
+    done = true;
+    watchdog.cancel();
+    return !was;
   }
 
   private MeshException cancelled() {

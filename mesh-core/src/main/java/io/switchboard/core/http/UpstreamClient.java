@@ -54,6 +54,11 @@ public final class UpstreamClient {
     return timeouts;
   }
 
+  /** Runs {@code work} on the caller's context, or on one made for it: where an exchange must start. */
+  public void onContext(Runnable work) {
+    Contexts.onContext(vertx, work);
+  }
+
   /** A new exchange bounded by this client's timeouts and {@code deadlineMs}; use it on one context. */
   public Exchange exchange(long deadlineMs) {
     return exchange(deadlineMs, timeouts);
@@ -76,7 +81,7 @@ public final class UpstreamClient {
    */
   public Future<UpstreamReply> call(RequestOptions options, List<BodyPart> body, long deadlineMs, UpstreamTimeouts t) {
     Promise<UpstreamReply> result = Promise.promise();
-    Contexts.onContext(vertx, () -> {
+    onContext(() -> {
       Exchange ex = exchange(deadlineMs, t);
       ex.send(options, body)
         .compose(response -> ex.readBody(response, maxAnswerBytes)

@@ -24,15 +24,18 @@ import java.util.List;
  */
 public final class RunPodClient {
 
+  private static final System.Logger LOG = System.getLogger(RunPodClient.class.getName());
+
   private final UpstreamClient http;
   private final String endpointUrl;
-  private final String apiKey;
 
-  /** {@code endpointUrl}: {@code https://api.runpod.ai/v2/<endpoint_id>}, without a trailing slash. */
-  public RunPodClient(UpstreamClient http, String endpointUrl, String apiKey) {
+  /**
+   * Calls to {@code endpointUrl} ({@code https://api.runpod.ai/v2/<endpoint_id>}, without a trailing slash) through
+   * {@code http}, whose upstream's secret is the RunPod key.
+   */
+  public RunPodClient(UpstreamClient http, String endpointUrl) {
     this.http = http;
     this.endpointUrl = endpointUrl;
-    this.apiKey = apiKey;
   }
 
   /** The request body {@code {"input": input}}. */
@@ -45,7 +48,7 @@ public final class RunPodClient {
   }
 
   public String apiKey() {
-    return apiKey;
+    return http.upstream().secret();
   }
 
   public UpstreamTimeouts timeouts() {
@@ -75,6 +78,16 @@ public final class RunPodClient {
     return call(HttpMethod.POST, "/cancel/" + jobId, List.of(), http.timeouts());
   }
 
+  /**
+   * Cancels a job the caller no longer wants, so it stops costing GPU time. Best effort: the caller has its answer
+   * already; a cancel that fails is logged, for an operator to see jobs that may still run.
+   */
+  public void cancelQuietly(String jobId, String why) {
+    LOG.log(System.Logger.Level.DEBUG, "{0}: cancelling runpod job {1}: {2}", id(), jobId, why);
+    cancel(jobId).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "{0}: could not cancel runpod job {1}: {2}",
+      id(), jobId, e.getMessage()));
+  }
+
   /** The endpoint's queue and worker counts. */
   public Future<JsonObject> health() {
     return call(HttpMethod.GET, "/health", List.of(), http.timeouts());
@@ -86,7 +99,7 @@ public final class RunPodClient {
 
   private Future<JsonObject> call(HttpMethod method, String path, List<BodyPart> body, UpstreamTimeouts t) {
     RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(endpointUrl + path)
-      .putHeader("authorization", "Bearer " + apiKey)
+      .putHeader("authorization", "Bearer " + apiKey())
       .putHeader("accept", "application/json");
     if (!body.isEmpty()) {
       options.putHeader("content-type", "application/json");

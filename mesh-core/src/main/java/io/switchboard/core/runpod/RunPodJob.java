@@ -26,8 +26,6 @@ import java.util.List;
  */
 public final class RunPodJob {
 
-  private static final System.Logger LOG = System.getLogger(RunPodJob.class.getName());
-
   /** The pauses between two status reads: the first, and the most they double to. */
   public record Polling(long initialMs, long maxMs) {
   }
@@ -139,10 +137,10 @@ public final class RunPodJob {
       String late = ar.result().getString("id");
       try {
         if (!JobStatus.of(ar.result()).terminal()) {
-          cancel(late);
+          client.cancelQuietly(late, "the caller gave up before the job was submitted");
         }
       } catch (MeshException unreadable) {
-        cancel(late);
+        client.cancelQuietly(late, "the caller gave up before the job was submitted");
       }
     }
   }
@@ -151,13 +149,7 @@ public final class RunPodJob {
     vertx.cancelTimer(deadlineTimer);
     vertx.cancelTimer(pollTimer);
     if (result.tryFail(error) && jobId != null && (last == null || !last.terminal())) {
-      cancel(jobId);
+      client.cancelQuietly(jobId, error.getMessage());
     }
-  }
-
-  /** Best effort: the caller has its answer already; a failed cancel is only logged. */
-  private void cancel(String id) {
-    client.cancel(id).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "{0}: could not cancel runpod job {1}: {2}",
-      client.id(), id, e.getMessage()));
   }
 }

@@ -51,6 +51,14 @@ public final class ChatFixture<B extends ChatBackend> {
     return vx.forTest(b, ChatBackend::stop);
   }
 
+  /** A backend with {@code overrides} merged into the conf entry, behind a backend verticle for the test. */
+  @SuppressWarnings("unchecked")
+  public B deployed(JsonObject overrides) {
+    B b = (B) provider.create(vx.get(), new BackendConfig(conf.copy().mergeIn(overrides, true), Map.of(keyEnv, key)));
+    vx.deploy(b);
+    return b;
+  }
+
   /** A whole answer, called on a context. */
   public JsonObject chat(B b, ChatRequest r, CallContext c) {
     return await(OnContext.start(vx.get(), () -> b.chat(r, c)));

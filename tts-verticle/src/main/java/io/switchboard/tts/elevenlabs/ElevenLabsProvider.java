@@ -49,7 +49,7 @@ public final class ElevenLabsProvider implements BackendProvider {
       json.getBoolean("enable_logging", true));
     UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.ELEVENLABS, key),
       UpstreamTimeouts.fromConf(json, UpstreamTimeouts.SPEECH), json.getInteger("max_connections", 32), 1 << 20);
-    SpeechStream stream = new SpeechStream(vertx, http, json.getInteger("stream_high_water", 16));
+    SpeechStream stream = new SpeechStream(http, json.getInteger("stream_high_water", 16));
     return new ElevenLabsBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 4), stream, settings);
   }
 }

@@ -59,21 +59,23 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
 
   @Override
   public ChunkPipe<Buffer> speak(SpeechRequest request, CallContext context) {
+    return stream.open(() -> call(request), context);
+  }
+
+  /** The upstream call for {@code request}; what OpenAI cannot answer is refused here, before any cost. */
+  private SpeechStream.Call call(SpeechRequest request) {
     String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return SpeechStream.failed(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
+    String model = SpeechStream.model(descriptor, request);
     String format = request.responseFormat();
     if (!CONTENT_TYPES.containsKey(format)) {
-      return SpeechStream.failed(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
-        id + " cannot produce '" + format + "' (mp3, opus, aac, flac, wav, pcm)", "response_format"));
+      throw new MeshException(ErrorCode.UNSUPPORTED_MEDIA, id + " cannot produce '" + format + "' (mp3, opus, aac, flac, wav, pcm)",
+        "response_format");
     }
     if (request.sampleRate() != null && request.sampleRate() != PCM_RATE && (format.equals("pcm") || format.equals("wav"))) {
-      return SpeechStream.failed(MeshException.invalid("sample_rate", id + " produces " + format + " at 24000 Hz only"));
+      throw MeshException.invalid("sample_rate", id + " produces " + format + " at 24000 Hz only");
     }
     if (request.input().length() > MAX_INPUT) {
-      return SpeechStream.failed(MeshException.invalid("input", id + " takes at most " + MAX_INPUT + " characters of input"));
+      throw MeshException.invalid("input", id + " takes at most " + MAX_INPUT + " characters of input");
     }
     JsonObject body = new JsonObject()
       .put("model", model)
@@ -90,8 +92,7 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
       .putHeader("authorization", "Bearer " + apiKey)
       .putHeader("content-type", "application/json");
     int characters = request.input().codePointCount(0, request.input().length());
-    return stream.open(new SpeechStream.Call(post, body.toBuffer(), null,
-      h -> new JsonObject().put("characters", characters)), context);
+    return new SpeechStream.Call(post, body.toBuffer(), null, h -> new JsonObject().put("characters", characters));
   }
 
   @Override

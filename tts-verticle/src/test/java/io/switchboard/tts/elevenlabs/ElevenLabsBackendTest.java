@@ -17,7 +17,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,14 +62,8 @@ class ElevenLabsBackendTest {
   @RegisterExtension
   static final TestVertx vx = new TestVertx();
   static final Vertx vertx = vx.get();
-  static final FakeSpeechApi fake = vx.forClass(FakeSpeechApi.start(vertx));
-  SpeechBackend backend;
-
-  @BeforeEach
-  void setUp() {
-    fake.forget();
-    backend = create(new JsonObject());
-  }
+  static final FakeSpeechApi fake = vx.forClass(FakeSpeechApi.start(vertx), FakeSpeechApi::forget);
+  SpeechBackend backend = create(new JsonObject());
 
   static SpeechBackend create(JsonObject overrides) {
     JsonObject conf = new JsonObject().put("id", "elevenlabs").put("type", "elevenlabs").put("base_url", fake.url("/"))

@@ -16,7 +16,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,14 +53,8 @@ class OpenAiSpeechBackendTest {
   @RegisterExtension
   static final TestVertx vx = new TestVertx();
   static final Vertx vertx = vx.get();
-  static final FakeSpeechApi fake = vx.forClass(FakeSpeechApi.start(vertx));
-  SpeechBackend backend;
-
-  @BeforeEach
-  void setUp() {
-    fake.forget();
-    backend = create(new JsonObject());
-  }
+  static final FakeSpeechApi fake = vx.forClass(FakeSpeechApi.start(vertx), FakeSpeechApi::forget);
+  SpeechBackend backend = create(new JsonObject());
 
   static SpeechBackend create(JsonObject overrides) {
     JsonObject conf = new JsonObject().put("id", "openai-speech").put("type", "openai-speech")

@@ -202,7 +202,7 @@ class CliBackendTest {
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertTrue(e.getMessage().contains("700 ms"), e.getMessage());
     long grandchild = Long.parseLong(Files.readString(pidFile).trim());
-    Await.until("the background sleep is killed too", () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+    exited(grandchild); // the background sleep is killed too
 
     CliBackend sleeper = backend(command("sleep", "30").put("timeout_ms", 500));
     Drain.Drained d = await(Drain.stream(vertx, () -> sleeper.chatStream(request("any", "x", true), ctx())));
@@ -222,7 +222,7 @@ class CliBackendTest {
     Await.until("the grandchild runs", () -> Files.exists(pidFile) && !readOrEmpty(pidFile).isBlank());
     long grandchild = Long.parseLong(readOrEmpty(pidFile).trim());
     ctx.runOnContext(v -> pipe.get().cancel());
-    Await.until("the tree is killed", () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+    exited(grandchild); // the whole tree is killed
     await(b.stop());
   }
 
@@ -268,5 +268,10 @@ class CliBackendTest {
     assertEquals(Privacy.LOCAL, cat.descriptor().privacy());
     assertEquals("cli", cat.descriptor().type());
     await(cat.stop());
+  }
+
+  /** Waits (bounded) until process {@code pid} has exited: the operating system says when. */
+  private static void exited(long pid) {
+    ProcessHandle.of(pid).ifPresent(h -> Await.await(io.vertx.core.Future.fromCompletionStage(h.onExit())));
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.Drain;
 import io.switchboard.core.testkit.Drain.Drained;
 import io.switchboard.core.testkit.Await;
@@ -17,11 +18,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -44,23 +42,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The happy paths of the OpenAI-compatible adapter against the fake, plus stream cuts, cancellation and back-pressure. */
-@ExtendWith(VertxExtension.class)
 class OpenAiCompatibleBackendTest {
 
-  private FakeOpenAiServer fake;
-  private OpenAiCompatibleBackend backend;
-
-  @BeforeEach
-  void setUp(Vertx vertx) {
-    fake = await(FakeOpenAiServer.start(vertx)).requireKey(KEY);
-    backend = OpenAiTestKit.backend(vertx, fake);
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
-    await(fake.close());
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final Vertx vertx = vx.get();
+  private final FakeOpenAiServer fake = OpenAiTestKit.fake(vx);
+  private final OpenAiCompatibleBackend backend = OpenAiTestKit.backend(vx, fake);
 
   @Test
   void chatReturnsTheUpstreamCompletion() {
@@ -96,7 +84,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void streamDeliversTokensInOrderWithUsageInTheTrailer(Vertx vertx) {
+  void streamDeliversTokensInOrderWithUsageInTheTrailer() {
     fake.enqueue(Behaviour.reply("one two three four five").chunkDelayMs(2));
     Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("count to five", true), ctx())));
 
@@ -115,7 +103,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void streamUsageCanBeSwitchedOff(Vertx vertx) {
+  void streamUsageCanBeSwitchedOff() {
     OpenAiCompatibleBackend quiet = OpenAiTestKit.backend(vertx, conf(fake).put("stream_usage", false));
     fake.enqueue(Behaviour.reply("a b"));
     Drained got = await(Drain.stream(vertx, () -> quiet.chatStream(chat("hi", true), ctx())));
@@ -126,14 +114,14 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void callersOwnStreamOptionsAreKept(Vertx vertx) {
+  void callersOwnStreamOptionsAreKept() {
     JsonObject body = chat("hi", true).toUpstreamJson().put("stream_options", new JsonObject().put("include_usage", false));
     await(Drain.stream(vertx, () -> backend.chatStream(ChatRequest.fromJson(body), ctx())));
     assertEquals(new JsonObject().put("include_usage", false), fake.lastRequest().body().getJsonObject("stream_options"));
   }
 
   @Test
-  void streamCutMidwayFailsInsteadOfEnding(Vertx vertx) {
+  void streamCutMidwayFailsInsteadOfEnding() {
     fake.enqueue(Behaviour.reply("one two three four five").cutAfter(2));
     Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     MeshException e = got.meshFailure();
@@ -143,7 +131,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void streamEndingCleanlyWithoutDoneStillFails(Vertx vertx) {
+  void streamEndingCleanlyWithoutDoneStillFails() {
     fake.enqueue(Behaviour.sse("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n"));
     Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("half", got.text());
@@ -152,7 +140,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void malformedJsonInTheStreamFailsUpstream(Vertx vertx) {
+  void malformedJsonInTheStreamFailsUpstream() {
     fake.enqueue(Behaviour.sse(
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n",
       "data: {\"choices\":[{\"delta\":\n\n",
@@ -164,7 +152,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void errorEventInsideTheStreamFailsWithItsClass(Vertx vertx) {
+  void errorEventInsideTheStreamFailsWithItsClass() {
     fake.enqueue(Behaviour.sse(
       ": OPENROUTER PROCESSING\n\n",
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"}}]}\n\n",
@@ -176,7 +164,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void sseFramingVariantsFromOtherServersAreRead(Vertx vertx) {
+  void sseFramingVariantsFromOtherServersAreRead() {
     // No space after "data:", CRLF line ends, a keep-alive comment, the usage on the last content chunk (vLLM style).
     fake.enqueue(Behaviour.sse(
       "data:{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hé\"}}]}\r\n\r\n",
@@ -190,7 +178,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void cancellingTheStreamClosesTheUpstreamConnection(Vertx vertx) {
+  void cancellingTheStreamClosesTheUpstreamConnection() {
     fake.enqueue(Behaviour.reply("a b c d e f g h i j k l m n o p q r s t").chunkDelayMs(100));
     Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx()), pipe -> pipe.cancel()));
     assertEquals(ErrorCode.CANCELLED, got.meshFailure().errorCode());
@@ -199,7 +187,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void aSlowReaderPausesTheUpstream(Vertx vertx) {
+  void aSlowReaderPausesTheUpstream() {
     int words = 10_000;
     fake.enqueue(Behaviour.reply("w ".repeat(words).trim()));
     int[] written = {0};
@@ -256,7 +244,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void staticHeadersAreSentOpenRouterStyle(Vertx vertx) {
+  void staticHeadersAreSentOpenRouterStyle() {
     JsonObject c = conf(fake).put("id", "openrouter")
       .put("headers", new JsonObject().put("HTTP-Referer", "https://switchboard.example").put("X-Title", "Switchboard"));
     OpenAiCompatibleBackend openrouter = OpenAiTestKit.backend(vertx, c);
@@ -267,7 +255,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void workstationWithoutKeySendsNoAuthorization(Vertx vertx) {
+  void workstationWithoutKeySendsNoAuthorization() {
     fake.requireKey(null);
     JsonObject c = conf(fake).put("id", "workstation").put("api_key_env", "WORKSTATION_API_KEY").put("api_key_optional", true);
     OpenAiCompatibleBackend ws = new OpenAiCompatibleBackend(vertx, OpenAiSettings.from(new BackendConfig(c, Map.of())));
@@ -313,7 +301,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void aCapabilityNotConfiguredIsRefused(Vertx vertx) {
+  void aCapabilityNotConfiguredIsRefused() {
     OpenAiCompatibleBackend chatOnly = OpenAiTestKit.backend(vertx, conf(fake).put("capabilities", new JsonArray().add("chat")));
     MeshException e = failure(chatOnly.embed(embedding(new JsonObject(), "a"), ctx()));
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());

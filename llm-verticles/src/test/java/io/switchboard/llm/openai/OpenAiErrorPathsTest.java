@@ -1,5 +1,6 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.Drain;
 import io.switchboard.core.testkit.Drain.Drained;
 import io.switchboard.api.ErrorCode;
@@ -11,11 +12,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,23 +33,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every failure class of the adapter, end to end through a real HTTP exchange with the fake: error statuses and
  * bodies, Retry-After, timeouts, refused and dropped connections. Every message is checked for the key.
  */
-@ExtendWith(VertxExtension.class)
 class OpenAiErrorPathsTest {
 
-  private FakeOpenAiServer fake;
-  private OpenAiCompatibleBackend backend;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final Vertx vertx = vx.get();
+  private final FakeOpenAiServer fake = OpenAiTestKit.fake(vx);
+  private final OpenAiCompatibleBackend backend = OpenAiTestKit.backend(vx, fake);
   private final List<MeshException> seen = new ArrayList<>();
 
-  @BeforeEach
-  void setUp(Vertx vertx) {
-    fake = await(FakeOpenAiServer.start(vertx)).requireKey(KEY);
-    backend = OpenAiTestKit.backend(vertx, fake);
-  }
-
   @AfterEach
-  void tearDown() {
-    await(backend.stop());
-    await(fake.close());
+  void noSecretInAnyError() {
     for (MeshException e : seen) {
       assertNoSecret(e.getMessage());
     }
@@ -190,7 +183,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void connectionRefusedIsUnavailable(Vertx vertx) {
+  void connectionRefusedIsUnavailable() {
     HttpServer closed = await(vertx.createHttpServer().requestHandler(r -> { }).listen(0, "127.0.0.1"));
     int port = closed.actualPort();
     await(closed.close());
@@ -203,7 +196,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void slowHeadersHitTheFirstByteTimeout(Vertx vertx) {
+  void slowHeadersHitTheFirstByteTimeout() {
     OpenAiCompatibleBackend impatient = OpenAiTestKit.backend(vertx,
       conf(fake).put("timeouts", new JsonObject().put("first_byte_ms", 300)));
     fake.enqueue(Behaviour.reply("late").headerDelayMs(10_000));
@@ -216,7 +209,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void aStalledStreamHitsTheIdleTimeout(Vertx vertx) {
+  void aStalledStreamHitsTheIdleTimeout() {
     OpenAiCompatibleBackend impatient = OpenAiTestKit.backend(vertx,
       conf(fake).put("timeouts", new JsonObject().put("idle_ms", 300)));
     fake.enqueue(Behaviour.reply("a b c").chunkDelayMs(10_000));
@@ -239,7 +232,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void waitingForAPooledConnectionIsBoundedByTheConnectTimeout(Vertx vertx) {
+  void waitingForAPooledConnectionIsBoundedByTheConnectTimeout() {
     OpenAiCompatibleBackend single = OpenAiTestKit.backend(vertx,
       conf(fake).put("pool_size", 1).put("timeouts", new JsonObject().put("connect_ms", 300)));
     fake.enqueue(Behaviour.hang());
@@ -253,7 +246,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void anErrorBeforeTheStreamStartsFailsThePipeWithItsClass(Vertx vertx) {
+  void anErrorBeforeTheStreamStartsFailsThePipeWithItsClass() {
     fake.enqueue(Behaviour.error(429, "Rate limit reached").retryAfter("3"));
     Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     seen.add(got.meshFailure());
@@ -263,7 +256,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void aStreamRequestAnsweredWithoutAStreamIsUpstream(Vertx vertx) {
+  void aStreamRequestAnsweredWithoutAStreamIsUpstream() {
     fake.enqueue(Behaviour.raw(200, "application/json", "{\"choices\":[]}"));
     Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     seen.add(got.meshFailure());

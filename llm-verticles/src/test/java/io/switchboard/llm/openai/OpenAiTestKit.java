@@ -4,6 +4,7 @@ import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -11,6 +12,8 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+
+import static io.switchboard.core.testkit.Await.await;
 
 
 /** Shared set-up of the OpenAI adapter tests: a backend pointed at a fake, and the requests they send. */
@@ -42,6 +45,16 @@ final class OpenAiTestKit {
 
   static OpenAiCompatibleBackend backend(Vertx vertx, FakeOpenAiServer fake) {
     return backend(vertx, conf(fake));
+  }
+
+  /** A fake that wants {@link #KEY}, closed after the test. */
+  static FakeOpenAiServer fake(TestVertx vx) {
+    return vx.forTest(await(FakeOpenAiServer.start(vx.get())).requireKey(KEY), FakeOpenAiServer::close);
+  }
+
+  /** A backend on {@code fake}, stopped after the test. */
+  static OpenAiCompatibleBackend backend(TestVertx vx, FakeOpenAiServer fake) {
+    return vx.forTest(backend(vx.get(), fake), OpenAiCompatibleBackend::stop);
   }
 
   static ChatRequest chat(String text, boolean stream) {

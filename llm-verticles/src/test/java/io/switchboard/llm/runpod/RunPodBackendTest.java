@@ -4,7 +4,6 @@ import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.ChatFixture;
 import io.switchboard.core.testkit.Drain;
 import io.switchboard.core.testkit.TestVertx;
-import io.switchboard.core.testkit.OnContext;
 /*
  * Documented RunPod serverless (queue-based endpoint) behaviours this test covers (docs.runpod.io: Send API requests,
  * Operation reference, Job states; runpod-python's Endpoint/Job for the /stream loop), against FakeRunPod:
@@ -62,17 +61,10 @@ class RunPodBackendTest {
   private final ChatFixture<RunPodBackend> kit = RunPodFixture.backends(vx, fake);
   private final RunPodBackend backend = kit.backend(new JsonObject());
 
-  private RunPodBackend backend(JsonObject overrides) {
-    return kit.backend(overrides);
-  }
-
-  private Future<JsonObject> chat(RunPodBackend b, ChatRequest r, CallContext c) {
-    return OnContext.start(vx.get(), () -> b.chat(r, c));
-  }
 
   @Test
   void wholeAnswerThroughRunsync() {
-    JsonObject out = await(chat(backend, request(false), ctx(20_000)));
+    JsonObject out = kit.chat(backend, request(false), ctx(20_000));
     FakeRunPod.Call call = fake.calls("runsync").get(0);
     assertEquals("POST", call.method());
     assertEquals("/runsync", call.path());
@@ -92,8 +84,8 @@ class RunPodBackendTest {
   @Test
   void unfinishedRunsyncIsPolledThroughStatus() {
     fake.plan = new FakeRunPod.JobPlan(0, 700, "COMPLETED", null, "text"); // four words, two seconds of work
-    RunPodBackend rp = backend(new JsonObject().put("runsync_wait_ms", 1_000));
-    JsonObject out = await(chat(rp, request(false), ctx(20_000)));
+    RunPodBackend rp = kit.backend(new JsonObject().put("runsync_wait_ms", 1_000));
+    JsonObject out = kit.chat(rp, request(false), ctx(20_000));
     assertEquals("echo hello runpod world", out.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
     assertFalse(fake.calls("status").isEmpty(), "the job outlived the runsync wait");
     String id = out.getString("id").substring("runpod-".length());
@@ -102,14 +94,14 @@ class RunPodBackendTest {
 
   @Test
   void templatesAndPointersFitAVllmStyleWorker() {
-    RunPodBackend vllm = backend(new JsonObject()
+    RunPodBackend vllm = kit.backend(new JsonObject()
       .put("input", new JsonObject().put("prompt", "{prompt}").put("sampling_params", new JsonObject()
         .put("max_tokens", "{max_tokens}").put("stop", "{stop}").put("top_p", "{top_p}")))
       .put("output_pointer", "/output/0/choices/0/tokens")
       .put("stream_pointer", "/output/choices/0/tokens")
       .put("usage_pointer", "/output/0/usage"));
     fake.plan = new FakeRunPod.JobPlan(0, 5, "COMPLETED", null, "vllm");
-    JsonObject out = await(chat(vllm, request(false), ctx(20_000)));
+    JsonObject out = kit.chat(vllm, request(false), ctx(20_000));
     JsonObject input = fake.calls("runsync").get(0).body().getJsonObject("input");
     assertEquals(new JsonObject().put("prompt", "hello runpod world").put("sampling_params", new JsonObject().put("max_tokens", 50)),
       input, "unset placeholders (stop, top_p) are left out");
@@ -179,10 +171,10 @@ class RunPodBackendTest {
 
   @Test
   void queuedPastTheThresholdDegradesHealthUntilAJobStartsPromptly() {
-    RunPodBackend rp = backend(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 60_000));
+    RunPodBackend rp = kit.backend(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 60_000));
     assertEquals(Health.UP, await(rp.health()));
     fake.plan = new FakeRunPod.JobPlan(1_500, 5, "COMPLETED", null, "text");
-    Future<JsonObject> slow = chat(rp, request(false), ctx(20_000));
+    Future<JsonObject> slow = kit.call(rp, request(false), ctx(20_000));
     // runsync answers IN_QUEUE after its 1 s wait (past cold_after_ms) and the job is polled: the endpoint is cold.
     await(fake.once(() -> !fake.calls("status").isEmpty()));
     Health cold = healthOf(rp);
@@ -192,15 +184,15 @@ class RunPodBackendTest {
     assertEquals(Health.Status.DEGRADED, healthOf(rp).status(), "that job started late: still cold");
 
     fake.plan = FakeRunPod.JobPlan.quick();
-    await(chat(rp, request(false), ctx(20_000)));
+    kit.chat(rp, request(false), ctx(20_000));
     assertEquals(Health.UP, healthOf(rp), "a job that starts promptly means warm workers");
   }
 
   @Test
   void coldEndpointRecoversWhenHealthShowsAnIdleWorker() {
-    RunPodBackend rp = backend(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 0));
+    RunPodBackend rp = kit.backend(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 0));
     fake.plan = new FakeRunPod.JobPlan(60_000, 5, "COMPLETED", null, "text");
-    MeshException e = failure(chat(rp, request(false), ctx(4_000)));
+    MeshException e = kit.chatFails(rp, request(false), ctx(4_000));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertEquals(Health.Status.DEGRADED, healthOf(rp).status(), "no idle worker yet");
     fake.idleWorkers = 1;

@@ -4,7 +4,6 @@ import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.ChatFixture;
 import io.switchboard.core.testkit.Drain;
 import io.switchboard.core.testkit.TestVertx;
-import io.switchboard.core.testkit.OnContext;
 /*
  * Documented RunPod failures this test covers (docs.runpod.io: Job states, Operation reference, rate limits),
  * against FakeRunPod: jobs ending FAILED (with the worker's "error" text, which /stream does not carry and /status
@@ -47,13 +46,6 @@ class RunPodFailuresTest {
   private final ChatFixture<RunPodBackend> kit = RunPodFixture.backends(vx, fake);
   private final RunPodBackend backend = kit.backend(new JsonObject());
 
-  private RunPodBackend backend(JsonObject overrides) {
-    return kit.backend(overrides);
-  }
-
-  private Future<JsonObject> chat(RunPodBackend b, ChatRequest r, CallContext c) {
-    return OnContext.start(vx.get(), () -> b.chat(r, c));
-  }
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
@@ -63,7 +55,7 @@ class RunPodFailuresTest {
   })
   void terminalJobStatesMapToTheirClass(String state, ErrorCode code, String mentions) {
     fake.plan = new FakeRunPod.JobPlan(0, 5, state, "torch.OutOfMemoryError: CUDA out of memory (key " + FakeRunPod.KEY + ")", "text");
-    MeshException whole = failure(chat(backend, request(false), ctx(20_000)));
+    MeshException whole = kit.chatFails(backend, request(false), ctx(20_000));
     Drain.Drained streamed = kit.stream(backend, request(true), ctx(20_000));
     for (MeshException e : new MeshException[] {whole, streamed.meshFailure()}) {
       assertEquals(code, e.errorCode(), e.getMessage());
@@ -88,7 +80,7 @@ class RunPodFailuresTest {
     fake.failNext(op, status, body, retryAfter);
     MeshException e = op.equals("run")
       ? kit.stream(backend, request(true), ctx(20_000)).meshFailure()
-      : failure(chat(backend, request(false), ctx(20_000)));
+      : kit.chatFails(backend, request(false), ctx(20_000));
     assertEquals(code, e.errorCode(), e.getMessage());
     assertEquals(retryMs, e.retryAfterMs());
     assertTrue(e.getMessage().contains(mentions), e.getMessage());
@@ -97,19 +89,19 @@ class RunPodFailuresTest {
   @Test
   void realRejectionsOfTheFake() {
     RunPodBackend wrongKey = kit.backend(new JsonObject(), "rpa_WRONG000000000000000");
-    MeshException auth = failure(chat(wrongKey, request(false), ctx(20_000)));
+    MeshException auth = kit.chatFails(wrongKey, request(false), ctx(20_000));
     assertEquals(ErrorCode.UPSTREAM, auth.errorCode());
     assertTrue(auth.getMessage().contains("rejected the credentials"), auth.getMessage());
 
-    RunPodBackend noEndpoint = backend(new JsonObject().put("endpoint_id", "gone-404"));
-    MeshException missing = failure(chat(noEndpoint, request(false), ctx(20_000)));
+    RunPodBackend noEndpoint = kit.backend(new JsonObject().put("endpoint_id", "gone-404"));
+    MeshException missing = kit.chatFails(noEndpoint, request(false), ctx(20_000));
     assertEquals(ErrorCode.UNAVAILABLE, missing.errorCode());
     assertTrue(missing.getMessage().contains("gone-404 not found"), missing.getMessage());
   }
 
   @Test
   void slowAnswerTimesOut() {
-    RunPodBackend impatient = backend(new JsonObject().put("timeouts", new JsonObject().put("request_ms", 300)));
+    RunPodBackend impatient = kit.backend(new JsonObject().put("timeouts", new JsonObject().put("request_ms", 300)));
     fake.holdMs = 10_000;
     Drain.Drained d = kit.stream(impatient, request(true), ctx(20_000));
     assertEquals(ErrorCode.TIMEOUT, d.meshFailure().errorCode());
@@ -119,8 +111,8 @@ class RunPodFailuresTest {
   @Test
   void deadlineCancelsTheQueuedJob() {
     fake.plan = new FakeRunPod.JobPlan(60_000, 5, "COMPLETED", null, "text");
-    RunPodBackend rp = backend(new JsonObject().put("cold_after_ms", 300)); // runsync answers after its 1 s minimum wait
-    MeshException e = failure(chat(rp, request(false), ctx(3_000)));
+    RunPodBackend rp = kit.backend(new JsonObject().put("cold_after_ms", 300)); // runsync answers after its 1 s minimum wait
+    MeshException e = kit.chatFails(rp, request(false), ctx(3_000));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertTrue(e.getMessage().contains("IN_QUEUE"), e.getMessage());
     RunPodFixture.cancels(fake, 1);

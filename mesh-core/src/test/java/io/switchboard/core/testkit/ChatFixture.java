@@ -6,6 +6,7 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendProvider;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -59,14 +60,19 @@ public final class ChatFixture<B extends ChatBackend> {
     return b;
   }
 
+  /** A whole answer, called on a context; not waited for. */
+  public Future<JsonObject> call(B b, ChatRequest r, CallContext c) {
+    return OnContext.start(vx.get(), () -> b.chat(r, c));
+  }
+
   /** A whole answer, called on a context. */
   public JsonObject chat(B b, ChatRequest r, CallContext c) {
-    return await(OnContext.start(vx.get(), () -> b.chat(r, c)));
+    return await(call(b, r, c));
   }
 
   /** The failure of a whole answer, called on a context. */
   public MeshException chatFails(B b, ChatRequest r, CallContext c) {
-    return Await.failure(OnContext.start(vx.get(), () -> b.chat(r, c)));
+    return Await.failure(call(b, r, c));
   }
 
   /** A stream, read to its end on a context. */

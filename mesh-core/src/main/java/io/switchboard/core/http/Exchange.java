@@ -72,8 +72,8 @@ public final class Exchange {
     failureHandler = headers::tryFail;
     long now = System.currentTimeMillis();
     long end = timeouts.endOf(now, deadlineMs);
-    watchdog.endAt(end, end < deadlineMs ? "no complete answer within " + timeouts.totalMs() + " ms" : "the request's deadline passed");
-    watchdog.arm(timeouts.firstByteMs(), "no response headers within " + timeouts.firstByteMs() + " ms");
+    watchdog.endAt(end, end < deadlineMs ? timeouts.totalMs() : 0);
+    watchdog.arm(timeouts.firstByteMs(), "no response headers within");
     options.setConnectTimeout(Math.max(1, Math.min(timeouts.connectMs(), end - now)));
     client.request(options).onComplete(ar -> {
       if (ar.failed()) {
@@ -89,7 +89,7 @@ public final class Exchange {
         if (response.failed()) {
           fail(upstream.fromTransport(response.cause()));
         } else if (!done) {
-          watchdog.arm(timeouts.idleMs(), "no data for " + timeouts.idleMs() + " ms");
+          watchdog.arm(timeouts.idleMs(), "no data for");
           headers.tryComplete(response.result().pause());
         }
       });

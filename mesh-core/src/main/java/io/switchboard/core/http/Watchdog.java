@@ -24,7 +24,8 @@ public final class Watchdog {
   private long endTimer = -1;
   private long phaseTimer = -1;
   private long limitNanos;
-  private String reason;
+  private long limitMs;
+  private String phase;
   private long lastActivity;
   private boolean paused;
   private boolean done;
@@ -36,22 +37,27 @@ public final class Watchdog {
   }
 
   /**
-   * Starts the end clock: at {@code endMs} (epoch ms) the call is over, {@code why} says which bound that was.
-   * {@code Long.MAX_VALUE}: no end but the phase limits.
+   * Starts the end clock: at {@code endMs} (epoch ms) the call is over; {@code totalMs} is the call's own budget that
+   * set it, or 0 when the caller's deadline did. {@code Long.MAX_VALUE}: no end but the phase limits.
    */
-  public void endAt(long endMs, String why) {
+  public void endAt(long endMs, long totalMs) {
     if (!done && endTimer < 0 && endMs != Long.MAX_VALUE) {
-      endTimer = vertx.setTimer(Math.max(1, endMs - System.currentTimeMillis()), t -> fire(why));
+      endTimer = vertx.setTimer(Math.max(1, endMs - System.currentTimeMillis()),
+        t -> fire(totalMs > 0 ? "no complete answer within " + totalMs + " ms" : "the request's deadline passed"));
     }
   }
 
-  /** (Re)starts the phase clock: {@code limitMs} from now without activity trips it; {@code why} names the phase. */
-  public void arm(long limitMs, String why) {
+  /**
+   * (Re)starts the phase clock: {@code limitMs} from now without activity trips it. {@code phase} names what is
+   * awaited ("no response headers within"); the message is made only if it trips.
+   */
+  public void arm(long limitMs, String phase) {
     if (done) {
       return;
     }
-    limitNanos = TimeUnit.MILLISECONDS.toNanos(limitMs);
-    reason = why;
+    this.limitNanos = TimeUnit.MILLISECONDS.toNanos(limitMs);
+    this.limitMs = limitMs;
+    this.phase = phase;
     touch();
     if (phaseTimer >= 0) {
       vertx.cancelTimer(phaseTimer);
@@ -72,7 +78,7 @@ public final class Watchdog {
   public void resume() {
     paused = false;
     touch();
-    if (!done && phaseTimer < 0 && reason != null) {
+    if (!done && phaseTimer < 0 && phase != null) {
       schedule(limitNanos);
     }
   }
@@ -101,7 +107,7 @@ public final class Watchdog {
     }
     long left = lastActivity + limitNanos - System.nanoTime();
     if (left <= 0) {
-      fire(reason);
+      fire(phase + " " + limitMs + " ms");
     } else {
       schedule(left);
     }

@@ -12,7 +12,6 @@ import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
 import io.switchboard.core.backend.EmbeddingBackend;
 import io.switchboard.core.http.BodyPart;
-import io.switchboard.core.http.Contexts;
 import io.switchboard.core.http.Exchange;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.http.UpstreamReply;
@@ -42,13 +41,11 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
 
   private static final System.Logger LOG = System.getLogger(OpenAiCompatibleBackend.class.getName());
 
-  private final Vertx vertx;
   private final OpenAiSettings settings;
   private final UpstreamClient http;
   private final HealthProbe probe;
 
   public OpenAiCompatibleBackend(Vertx vertx, OpenAiSettings settings) {
-    this.vertx = vertx;
     this.settings = settings;
     this.http = new UpstreamClient(vertx, settings.upstream(), settings.timeouts(), settings.poolSize(), settings.maxReplyBytes());
     this.probe = new HealthProbe(settings, () -> http.call(options(HttpMethod.GET, "/models", "application/json", false, null),
@@ -92,7 +89,7 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
     if (settings.streamUsage() && !body.containsKey("stream_options")) {
       body.put("stream_options", new JsonObject().put("include_usage", true));
     }
-    Contexts.onContext(vertx, () -> {
+    http.onContext(() -> {
       Exchange ex = http.exchange(context.deadlineMs());
       pipe.cancelHandler(ex::cancel);
       ex.send(options(HttpMethod.POST, "/chat/completions", "text/event-stream", true, context), body.toBuffer())

@@ -56,19 +56,7 @@ public final class SpeechStream {
       return failed(refused);
     }
     ChunkPipe<Buffer> pipe = new ChunkPipe<>(highWaterMark);
-    http.onContext(() -> {
-      Exchange ex = http.exchange(ctx.deadlineMs());
-      pipe.cancelHandler(ex::cancel);
-      ex.send(call.request(), call.body()).onComplete(ar -> {
-        if (ar.failed()) {
-          pipe.fail(ar.cause());
-        } else if (ar.result().statusCode() / 100 != 2) {
-          ex.readError(ar.result()).onSuccess(pipe::fail);
-        } else {
-          relay(ex, ar.result(), call, pipe);
-        }
-      });
-    });
+    http.stream(call.request(), call.body(), ctx.deadlineMs(), pipe, (ex, response) -> relay(ex, response, call, pipe));
     return pipe;
   }
 

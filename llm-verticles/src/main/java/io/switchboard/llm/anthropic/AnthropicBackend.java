@@ -77,7 +77,7 @@ public final class AnthropicBackend implements ChatBackend {
       return failed;
     }
     StreamTranslator translator = new StreamTranslator(request.model(), System.currentTimeMillis() / 1000, http.upstream());
-    return new AnthropicStream(http, options(), body.toBuffer(), translator, context.deadlineMs()).start();
+    return AnthropicStream.open(http, options(), body.toBuffer(), translator, context.deadlineMs());
   }
 
   private JsonObject answer(UpstreamReply reply, String model, long created) {

@@ -25,36 +25,21 @@ final class AnthropicStream {
 
   private static final System.Logger LOG = System.getLogger(AnthropicStream.class.getName());
 
-  private final UpstreamClient http;
-  private final RequestOptions options;
-  private final Buffer body;
+  private final Exchange exchange;
   private final StreamTranslator translator;
-  private final long deadlineMs;
-  private final ChunkPipe<JsonObject> pipe = new ChunkPipe<>();
-  private Exchange exchange;
+  private final ChunkPipe<JsonObject> pipe;
 
-  AnthropicStream(UpstreamClient http, RequestOptions options, Buffer body, StreamTranslator translator, long deadlineMs) {
-    this.http = http;
-    this.options = options;
-    this.body = body;
+  private AnthropicStream(Exchange exchange, StreamTranslator translator, ChunkPipe<JsonObject> pipe) {
+    this.exchange = exchange;
     this.translator = translator;
-    this.deadlineMs = deadlineMs;
+    this.pipe = pipe;
   }
 
-  ChunkPipe<JsonObject> start() {
-    http.onContext(() -> {
-      exchange = http.exchange(deadlineMs);
-      pipe.cancelHandler(exchange::cancel);
-      exchange.send(options, body).onComplete(ar -> {
-        if (ar.failed()) {
-          pipe.fail(ar.cause());
-        } else if (ar.result().statusCode() != 200) {
-          exchange.readError(ar.result()).onSuccess(pipe::fail);
-        } else {
-          relay(ar.result());
-        }
-      });
-    });
+  /** Starts the call; its chunks, end or failure arrive on the returned pipe. */
+  static ChunkPipe<JsonObject> open(UpstreamClient http, RequestOptions options, Buffer body, StreamTranslator translator,
+                                    long deadlineMs) {
+    ChunkPipe<JsonObject> pipe = new ChunkPipe<>();
+    http.stream(options, body, deadlineMs, pipe, (ex, response) -> new AnthropicStream(ex, translator, pipe).relay(response));
     return pipe;
   }
 

@@ -89,19 +89,15 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
     if (settings.streamUsage() && !body.containsKey("stream_options")) {
       body.put("stream_options", new JsonObject().put("include_usage", true));
     }
-    http.onContext(() -> {
-      Exchange ex = http.exchange(context.deadlineMs());
-      pipe.cancelHandler(ex::cancel);
-      ex.send(options(HttpMethod.POST, "/chat/completions", "text/event-stream", true, context), body.toBuffer())
-        .compose(response -> isEventStream(response)
-          ? Future.succeededFuture(response)
-          : ex.readBody(response, settings.maxReplyBytes()).map(b -> notAStream(response, b)))
-        .onSuccess(response -> new ChatStreamRelay(ex, pipe).start(response))
-        .onFailure(t -> {
-          LOG.log(System.Logger.Level.DEBUG, "{0}: stream failed before content: {1}", settings.id(), t.getMessage());
-          pipe.fail(t);
-        });
-    });
+    http.stream(options(HttpMethod.POST, "/chat/completions", "text/event-stream", true, context), body.toBuffer(),
+      context.deadlineMs(), pipe, (ex, response) -> {
+        if (isEventStream(response)) {
+          new ChatStreamRelay(ex, pipe).start(response);
+        } else {
+          // A 200 that is no stream: an error object some servers send instead, or a mistake of the upstream's.
+          ex.readBody(response, settings.maxReplyBytes()).map(b -> notAStream(response, b)).onFailure(pipe::fail);
+        }
+      });
     return pipe;
   }
 
@@ -153,9 +149,9 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
     return json;
   }
 
-  private boolean isEventStream(HttpClientResponse response) {
+  private static boolean isEventStream(HttpClientResponse response) {
     String type = response.getHeader("content-type");
-    return response.statusCode() / 100 == 2 && type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+    return type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
   }
 
   private HttpClientResponse notAStream(HttpClientResponse response, Buffer body) {

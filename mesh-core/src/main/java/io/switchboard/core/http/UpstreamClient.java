@@ -1,21 +1,25 @@
 package io.switchboard.core.http;
 
 import io.switchboard.api.MeshException;
+import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * The upstream kit's entry point for one cloud backend: a keep-alive HTTP/1.1 connection pool to its upstream,
- * the backend's {@link Upstream} (id, error dialect, key) and its {@link UpstreamTimeouts}. It hands out one
- * {@link Exchange} per call, for streams, and makes whole bounded calls itself ({@link #call}).
+ * the backend's {@link Upstream} (id, error dialect, key) and its {@link UpstreamTimeouts}. It makes whole bounded
+ * calls ({@link #call}) and starts streamed ones ({@link #stream}), one {@link Exchange} each.
  */
 public final class UpstreamClient {
 
@@ -89,6 +93,29 @@ public final class UpstreamClient {
         .onComplete(result);
     });
     return result.future();
+  }
+
+  /**
+   * Starts a streamed call that feeds {@code pipe}, on the caller's context (or one made for it): the pipe's cancel
+   * resets the request; a failure before the answer, or an answer that is not a success (its error body read and
+   * mapped), fails the pipe; a success goes to {@code relay} with its exchange, the response paused until the relay
+   * resumes it.
+   */
+  public void stream(RequestOptions options, Buffer body, long deadlineMs, ChunkPipe<?> pipe,
+                     BiConsumer<Exchange, HttpClientResponse> relay) {
+    onContext(() -> {
+      Exchange ex = exchange(deadlineMs);
+      pipe.cancelHandler(ex::cancel);
+      ex.send(options, body).onComplete(ar -> {
+        if (ar.failed()) {
+          pipe.fail(ar.cause());
+        } else if (ar.result().statusCode() / 100 != 2) {
+          ex.readError(ar.result()).onSuccess(pipe::fail);
+        } else {
+          relay.accept(ex, ar.result());
+        }
+      });
+    });
   }
 
   /** The mesh error for an answer that is not a success. */

@@ -36,6 +36,11 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
   /** What the backend needs besides its HTTP client. */
   public record Settings(String baseUrl, String apiKey, String referer, String title, String instruction,
                          Set<String> formats, long maxUploadBytes) {
+    /** Never print the key. */
+    @Override
+    public String toString() {
+      return "Settings[" + baseUrl + ", formats " + formats + "]";
+    }
   }
 
   private final BackendDescriptor descriptor;

@@ -39,6 +39,11 @@ public final class ElevenLabsBackend implements SpeechBackend {
   /** What the backend needs besides its stream client. */
   public record Settings(String baseUrl, String apiKey, String defaultVoiceId, Map<String, String> voices,
                          JsonObject voiceSettings, boolean enableLogging) {
+    /** Never print the key. */
+    @Override
+    public String toString() {
+      return "Settings[" + baseUrl + ", voices " + voices.keySet() + "]";
+    }
   }
 
   private final BackendDescriptor descriptor;

@@ -33,18 +33,23 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
   private static final Map<String, String> CONTENT_TYPES = Map.of(
     "mp3", "audio/mpeg", "opus", "audio/ogg", "aac", "audio/aac", "flac", "audio/flac", "wav", "audio/wav", "pcm", "audio/pcm");
 
+  /** What the backend needs besides its stream client: where, with which key, and the voice when none is asked. */
+  public record Settings(String baseUrl, String apiKey, String defaultVoice) {
+    /** Never print the key. */
+    @Override
+    public String toString() {
+      return "Settings[" + baseUrl + ", voice " + defaultVoice + "]";
+    }
+  }
+
   private final BackendDescriptor descriptor;
   private final SpeechStream stream;
-  private final String url;
-  private final String apiKey;
-  private final String defaultVoice;
+  private final Settings settings;
 
-  public OpenAiSpeechBackend(BackendDescriptor descriptor, SpeechStream stream, String baseUrl, String apiKey, String defaultVoice) {
+  public OpenAiSpeechBackend(BackendDescriptor descriptor, SpeechStream stream, Settings settings) {
     this.descriptor = descriptor;
     this.stream = stream;
-    this.url = baseUrl + "/audio/speech";
-    this.apiKey = apiKey;
-    this.defaultVoice = defaultVoice;
+    this.settings = settings;
   }
 
   @Override
@@ -80,7 +85,7 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
     JsonObject body = new JsonObject()
       .put("model", model)
       .put("input", request.input())
-      .put("voice", request.voice() == null ? defaultVoice : request.voice())
+      .put("voice", request.voice() == null ? settings.defaultVoice() : request.voice())
       .put("response_format", format);
     if (request.speed() != null) {
       body.put("speed", request.speed());
@@ -88,8 +93,8 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
     if (request.extra().getValue("instructions") instanceof String instructions) {
       body.put("instructions", instructions);
     }
-    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-      .putHeader("authorization", "Bearer " + apiKey)
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(settings.baseUrl() + "/audio/speech")
+      .putHeader("authorization", "Bearer " + settings.apiKey())
       .putHeader("content-type", "application/json");
     int characters = request.input().codePointCount(0, request.input().length());
     return new SpeechStream.Call(post, body.toBuffer(), null, h -> new JsonObject().put("characters", characters));

@@ -36,7 +36,7 @@ public final class OpenAiSpeechProvider implements BackendProvider {
     UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.OPENAI, key),
       UpstreamTimeouts.fromConf(conf.json(), UpstreamTimeouts.SPEECH), conf.json().getInteger("max_connections", 32), 1 << 20);
     SpeechStream stream = new SpeechStream(http, conf.json().getInteger("stream_high_water", 16));
-    return new OpenAiSpeechBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 16), stream, base, key,
-      conf.json().getString("default_voice", "alloy"));
+    return new OpenAiSpeechBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 16), stream,
+      new OpenAiSpeechBackend.Settings(base, key, conf.json().getString("default_voice", "alloy")));
   }
 }

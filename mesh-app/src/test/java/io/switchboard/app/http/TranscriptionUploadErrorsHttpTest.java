@@ -1,7 +1,7 @@
 package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.FakeUpstream;
-import io.switchboard.asr.openai.TestAudio;
+import io.switchboard.core.testkit.TestAudio;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

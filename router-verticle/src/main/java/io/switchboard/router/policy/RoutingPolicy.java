@@ -24,8 +24,8 @@ import java.util.function.DoubleSupplier;
 
 /**
  * Decides, with no I/O, which live backends may serve a request and in which order. Capability and model (or
- * alias) select the backends; the forced provider, the privacy ceiling (request capped by the key), admin
- * disable, health, breaker, Retry-After cool-down, full rate-limit windows and {@code max_cost} exclude some, each
+ * alias) select the backends; the forced provider, the privacy ceiling (request capped by the key), the spoken language
+ * and the audio format and rate a backend declares, admin disable, health, breaker, Retry-After cool-down, full rate-limit windows and {@code max_cost} exclude some, each
  * with a reason; the strategy orders the rest, and degraded backends (cold starts, failing often) come last.
  */
 public final class RoutingPolicy {
@@ -163,6 +163,10 @@ public final class RoutingPolicy {
       }
       if (!d.handlesLanguage(r.language())) {
         return "language " + r.language() + " not supported (" + String.join(", ", d.languages()) + " only)";
+      }
+      String output = d.outputs().refusal(r.format(), r.sampleRate());
+      if (output != null) {
+        return output;
       }
       if (!state.enabled(id)) {
         return "disabled by admin";

@@ -1,5 +1,6 @@
 package io.switchboard.tts.openai;
 
+import io.switchboard.api.AudioOutputs;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
@@ -31,6 +32,10 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
   private static final Map<String, String> CONTENT_TYPES = Map.of(
     "mp3", "audio/mpeg", "opus", "audio/ogg", "aac", "audio/aac", "flac", "audio/flac", "wav", "audio/wav", "pcm", "audio/pcm");
 
+  /** What the router may send here: OpenAI's formats, all at 24 kHz (it has no other rate and no mu-law). */
+  static final AudioOutputs OUTPUTS = AudioOutputs.UNDECLARED.with("mp3", PCM_RATE).with("opus", PCM_RATE).with("aac", PCM_RATE)
+    .with("flac", PCM_RATE).with("wav", PCM_RATE).with("pcm", PCM_RATE);
+
   private final BackendDescriptor descriptor;
   private final SpeechStream stream;
   private final String url;
@@ -38,7 +43,7 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
   private final String defaultVoice;
 
   public OpenAiSpeechBackend(BackendDescriptor descriptor, SpeechStream stream, String baseUrl, String apiKey, String defaultVoice) {
-    this.descriptor = descriptor;
+    this.descriptor = descriptor.withOutputs(OUTPUTS);
     this.stream = stream;
     this.url = baseUrl + "/audio/speech";
     this.apiKey = apiKey;

@@ -71,7 +71,10 @@ public final class BackendDeployer {
   }
 
   /** Deploys one backend; never fails: a backend that cannot start is an outcome with a reason. */
-  public Future<Outcome> deploy(BackendConfig conf, JsonObject verticleConf) {
+  public Future<Outcome> deploy(BackendConfig given, JsonObject verticleConf) {
+    // The provider gets its own copy of the entry: one that writes into it (Jlama routes max_queue to the verticle's
+    // settings) must not change the node's conf, or the next scan of the unchanged files would see a change.
+    BackendConfig conf = new BackendConfig(given.json().copy(), given.envMap());
     String id = conf.id();
     String type = conf.type();
     if (id == null || id.isBlank()) {

@@ -16,6 +16,7 @@ import io.switchboard.router.policy.RequestSize;
 import io.switchboard.router.policy.RoutePlan;
 import io.switchboard.router.registry.BackendRegistry;
 import io.switchboard.router.usage.Admission;
+import io.switchboard.router.usage.KeyRules;
 import io.switchboard.router.usage.Metering;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -27,6 +28,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -186,6 +188,10 @@ public final class RequestRouter {
       PlanRequest keyed = key == null || key.limits().privacyCeiling() == null ? asked
         : asked.withKeyCeiling(key.limits().privacyCeiling().min(asked.keyCeiling()));
       request.identified(key);
+      if (key != null) {
+        KeyRules.permit(key, asked.model(), asked.hints().provider(),
+          state.known() == null ? Set.of(asked.model()) : state.known().resolutions(asked.model()));
+      }
       plan = metering.restrict(key, asked.model(), r.policy().plan(keyed, registry.live(), state, state.now()));
     } catch (RuntimeException e) {
       request.fail(MeshException.from(e));

@@ -39,6 +39,8 @@ public final class BackendRegistry {
   }
 
   private final Map<String, Map<String, Instance>> backends = new HashMap<>();
+  /** The newest descriptor of every backend ever announced, live or not (a few per backend id: bounded by conf). */
+  private final Map<String, BackendDescriptor> seen = new HashMap<>();
   private final long timeoutMs;
   private final LongSupplier clock;
   private List<LiveBackend> snapshot = List.of();
@@ -55,6 +57,9 @@ public final class BackendRegistry {
    * @return true when the set of live backends or their health changed
    */
   public boolean announce(BackendDescriptor d) {
+    if (!d.leaving()) {
+      seen.put(d.id(), d);
+    }
     Map<String, Instance> instances = backends.computeIfAbsent(d.id(), k -> new LinkedHashMap<>());
     Instance previous;
     if (d.leaving()) {
@@ -113,6 +118,11 @@ public final class BackendRegistry {
   /** Live backends, by priority then id. The list is immutable and replaced on change, so it is cheap to read per request. */
   public List<LiveBackend> live() {
     return snapshot;
+  }
+
+  /** The newest descriptor of every backend this registry was ever told of, live or not. */
+  public java.util.Collection<BackendDescriptor> everSeen() {
+    return java.util.Collections.unmodifiableCollection(seen.values());
   }
 
   public LiveBackend get(String id) {

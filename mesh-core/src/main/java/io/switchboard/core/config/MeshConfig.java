@@ -66,6 +66,10 @@ public final class MeshConfig {
     if (adminToken != null && !adminToken.isBlank()) {
       out.put("http", out.getJsonObject("http", new JsonObject()).put("admin_token", adminToken.trim()));
     }
+    String usageDir = env.get("SWITCHBOARD_USAGE_DIR");
+    if (usageDir != null && !usageDir.isBlank()) {
+      out.put("usage", new JsonObject().put("data_dir", usageDir.trim()));
+    }
     String host = System.getProperty("switchboard.http.host", env.get("SWITCHBOARD_HTTP_HOST"));
     if (host != null && !host.isBlank()) {
       out.put("http", out.getJsonObject("http", new JsonObject()).put("host", host.trim()));

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,7 +45,9 @@ class NotLiveModelTest {
         .put("models", new JsonArray().add("m-key")))
       .add(new JsonObject().put("id", "embedder").put("type", "openai-compatible").put("capabilities", new JsonArray().add("embed"))
         .put("models", new JsonArray().add("e-only")))
-      .add(new JsonObject().put("id", "passthrough").put("type", "openai-compatible").put("models", new JsonArray()));
+      .add(new JsonObject().put("id", "passthrough").put("type", "openai-compatible").put("models", new JsonArray()))
+      .add(new JsonObject().put("id", "voice").put("type", "elevenlabs").put("models", new JsonArray().add("eleven"))
+        .put("aliases", new JsonObject().put("slow", "eleven")));
     vertx.sharedData().<String, String>getLocalMap(Addresses.BACKENDS_OFF_MAP).put("keyless", "KEYLESS_API_KEY not set");
     mesh = new MeshFixture(vertx).router(new JsonObject().put("heartbeat_timeout_ms", 1000).put("backends", conf))
       .web(new JsonObject());
@@ -69,6 +72,7 @@ class NotLiveModelTest {
     assertEquals(ErrorCode.UNAVAILABLE, disabled.errorCode(), disabled.getMessage());
     assertTrue(disabled.retryAfterMs() > 0, "Retry-After: " + disabled.retryAfterMs());
     assertTrue(disabled.getMessage().contains("off: disabled in conf"), disabled.getMessage());
+    assertFalse(disabled.getMessage().contains("voice"), "a speech backend's alias is not a chat model: " + disabled.getMessage());
 
     MeshException keyless = failure(vertx, "m-key");
     assertEquals(ErrorCode.UNAVAILABLE, keyless.errorCode());

@@ -15,8 +15,8 @@ import java.util.Set;
  * What the router knows of backends that are not live, so that a model no live backend serves is told apart from a
  * model nobody serves: a backend announced once (its node killed, its instance drained), or named in the conf (disabled
  * there, or not started on any node: no key, no model). A model one of them serves is a 503 with Retry-After, "try
- * again", not a 404 an SDK takes as final. Conf entries that list no {@code capabilities} count for every capability
- * (the router does not know every adapter's); pass-through backends (no model list) know no model by name.
+ * again", not a 404 an SDK takes as final. A conf entry that lists no {@code capabilities} serves its type's default
+ * (every capability for a type the router does not know); pass-through backends (no model list) know no model by name.
  * Owned by the router's event loop, except {@link #conf}, which a reload may set from another.
  */
 public final class KnownBackends {
@@ -96,11 +96,23 @@ public final class KnownBackends {
     return false;
   }
 
+  /**
+   * What the built-in adapter types serve when their conf entry lists no {@code capabilities} (their providers'
+   * defaults), so that a transcription backend's alias {@code light} does not make {@code light} a known chat model.
+   */
+  private static final Map<String, Capability> TYPE_DEFAULTS = Map.ofEntries(
+    Map.entry("openai-compatible", Capability.CHAT), Map.entry("anthropic", Capability.CHAT), Map.entry("jlama", Capability.CHAT),
+    Map.entry("runpod-serverless", Capability.CHAT), Map.entry("cli", Capability.CHAT), Map.entry("onnx-embeddings", Capability.EMBED),
+    Map.entry("local-whisper", Capability.TRANSCRIBE), Map.entry("openai-transcription", Capability.TRANSCRIBE),
+    Map.entry("openrouter-transcription", Capability.TRANSCRIBE), Map.entry("runpod-whisper", Capability.TRANSCRIBE),
+    Map.entry("local-tts", Capability.SPEECH), Map.entry("openai-speech", Capability.SPEECH), Map.entry("elevenlabs", Capability.SPEECH));
+
   private static boolean mayServe(JsonObject entry, Capability capability) {
-    if (!(entry.getValue("capabilities") instanceof JsonArray caps) || caps.isEmpty()) {
-      return true;
+    if (entry.getValue("capabilities") instanceof JsonArray caps && !caps.isEmpty()) {
+      return caps.stream().anyMatch(c -> capability.wireName().equals(String.valueOf(c)));
     }
-    return caps.stream().anyMatch(c -> capability.wireName().equals(String.valueOf(c)));
+    Capability byType = TYPE_DEFAULTS.get(String.valueOf(entry.getValue("type")));
+    return byType == null || byType == capability; // an adapter type the router does not know: it may serve anything
   }
 
   private static boolean names(JsonObject entry, String model) {

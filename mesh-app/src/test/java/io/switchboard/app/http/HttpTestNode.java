@@ -68,7 +68,10 @@ final class HttpTestNode {
     for (BackendDeployer.Outcome o : started.backends()) {
       assertTrue(o.started(), "backend " + o.id() + " did not start: " + o.reason());
     }
-    WebClient client = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(32));
+    // Over https (http.tls) the helper's own client trusts any certificate: the tests check trust with their own clients.
+    WebClientOptions clientOptions = http.containsKey("tls") ? new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
+      : new WebClientOptions();
+    WebClient client = WebClient.create(vertx, clientOptions, new PoolOptions().setHttp1MaxSize(32));
     HttpTestNode node = new HttpTestNode(vertx, started, client);
     node.awaitLive(backends.size());
     return node;

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}), JSON bodies checked by
  * {@link JsonRequests}. Config (the {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0),
  * {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000),
+ * {@code tls} (https: {@link HttpTls}),
  * {@code admin_token} (the admin API's bearer token; unset: admin API off), {@code usage} (the node's
  * {@link UsageSettings}: API keys checked here, the usage and keys admin API, records of requests refused before the
  * router).
@@ -94,9 +95,15 @@ public final class WebVerticle extends VerticleBase {
       .setHost(conf.getString("host", "0.0.0.0"))
       .setTcpNoDelay(true)
       .setCompressionSupported(false);
+    try {
+      HttpTls.apply(conf.getValue("tls"), options);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(InvalidRequests::answer).listen().onSuccess(s -> {
       server = s;
-      LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}", options.getHost(), s.actualPort());
+      LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}{2}", options.getHost(), s.actualPort(),
+        options.isSsl() ? " (https; HTTP/2 over ALPN)" : "");
     });
   }
 

@@ -45,6 +45,9 @@ public final class BackendRegistry {
   private final LongSupplier clock;
   private List<LiveBackend> snapshot = List.of();
   private long lastSweepMs = -1;
+  private Map<String, Long> lastDrops = Map.of();
+  private long lastStallMs;
+  private long previousStallMs;
 
   public BackendRegistry(long timeoutMs, LongSupplier clock) {
     this.timeoutMs = timeoutMs;
@@ -91,10 +94,14 @@ public final class BackendRegistry {
     lastSweepMs = now;
     long limit = timeoutMs + stall;
     List<String> dropped = new ArrayList<>();
+    lastDrops = new LinkedHashMap<>();
+    lastStallMs = stall + previousStallMs; // an instance dropped now was spared by the previous, maybe late, sweep too
+    previousStallMs = stall;
     backends.values().forEach(instances -> instances.values().removeIf(i -> {
       boolean stale = now - i.lastSeenMs > limit;
       if (stale) {
         dropped.add(i.descriptor.instanceId());
+        lastDrops.put(i.descriptor.instanceId(), now - i.lastSeenMs);
       }
       return stale;
     }));
@@ -103,6 +110,19 @@ public final class BackendRegistry {
       rebuild();
     }
     return dropped;
+  }
+
+  /** How long each instance the last {@link #sweep()} dropped had been silent, in ms. */
+  public long silenceOf(String instanceId) {
+    return lastDrops.getOrDefault(instanceId, -1L);
+  }
+
+  /**
+   * How late the last two {@link #sweep()}s ran together (this router's own stall): an instance the last one dropped had
+   * been silent at most the timeout, one sweep interval and this long.
+   */
+  public long lastStallMs() {
+    return lastStallMs;
   }
 
   /** How long an instance may stay silent before it is dropped. */

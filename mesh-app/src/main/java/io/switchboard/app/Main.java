@@ -1,6 +1,7 @@
 package io.switchboard.app;
 
 import io.switchboard.core.backend.BackendDeployer;
+import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -100,7 +101,9 @@ public final class Main {
     StringBuilder sb = new StringBuilder();
     sb.append("Switchboard node up (role ").append(options.role()).append(options.cluster() ? ", clustered" : "").append(")\n");
     if (started.httpPort() > 0) {
-      sb.append("  HTTP API: http://127.0.0.1:").append(started.httpPort()).append("/v1  (health: /health/ready, metrics: /metrics)\n");
+      JsonObject tls = started.config().getJsonObject("http", new JsonObject()).getJsonObject("tls");
+      String scheme = tls != null && tls.getBoolean("enabled", true) ? "https" : "http";
+      sb.append("  HTTP API: ").append(scheme).append("://127.0.0.1:").append(started.httpPort()).append("/v1  (health: /health/ready, metrics: /metrics)\n");
     }
     sb.append("  backends:\n");
     for (BackendDeployer.Outcome o : started.backends()) {

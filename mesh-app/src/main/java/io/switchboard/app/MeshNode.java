@@ -159,9 +159,10 @@ public final class MeshNode {
   }
 
   /**
-   * A routing node's usage verticle (the ledger: journal, store, keys), with the {@code usage} conf slice. One that
-   * cannot start (its journal folder held by another process) is not fatal: the router's records go over the bus to a
-   * ledger elsewhere, or are counted lost when there is none.
+   * A routing node's usage verticle (the ledger: journal, store, keys), with the {@code usage} conf slice. In a cluster
+   * one that cannot start (its journal folder held by another process) is not fatal: the router's records and key
+   * checks go over the bus to a ledger elsewhere. A single node has no elsewhere: it does not start, and says what to
+   * change (a second node on the same host and data directory is the usual cause).
    */
   private static Future<Void> usageLedger(Vertx vertx, NodeOptions options, UsageSettings usage, JsonObject config) {
     if (!options.runsRouter() || !usage.enabled() || !usage.localLedger()) {
@@ -170,8 +171,14 @@ public final class MeshNode {
     return vertx.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(config.getJsonObject("usage")))
       .<Void>mapEmpty()
       .recover(err -> {
-        LOG.log(System.Logger.Level.ERROR, "usage ledger NOT started in this node ({0}); usage records go to a ledger "
-          + "elsewhere on the bus, or are lost when there is none", err.getMessage());
+        if (!options.cluster()) {
+          return Future.failedFuture(new IllegalStateException("the usage ledger cannot start: " + err.getMessage()
+            + ". Another Switchboard on this host may use the same usage.data_dir: give this node its own "
+            + "(SWITCHBOARD_USAGE_DIR=/some/dir, or usage.data_dir in an operator conf), or run it without a ledger "
+            + "(usage.enabled: false)"));
+        }
+        LOG.log(System.Logger.Level.ERROR, "usage ledger NOT started in this node ({0}); usage records and API key "
+          + "checks go to a ledger elsewhere in the cluster, and fail when there is none", err.getMessage());
         return Future.succeededFuture();
       });
   }

@@ -15,6 +15,7 @@ import io.switchboard.router.health.PassiveStats;
 import io.switchboard.router.health.ProbeSchedule;
 import io.switchboard.router.limits.RateLimiter;
 import io.switchboard.router.registry.BackendRegistry;
+import io.switchboard.router.registry.KnownBackends;
 import io.switchboard.router.registry.RegistryListener;
 import io.switchboard.router.reload.Reloader;
 import io.switchboard.router.usage.Metering;
@@ -85,11 +86,12 @@ public final class RouterVerticle extends VerticleBase {
     AdminState admin = new AdminState();
     RateLimiter limiter = new RateLimiter(vertx.sharedData(), clock,
       id -> admin.limits(id, reloader.routing().settings().limitsOf(id)), settings.limitWindowMs(), settings.leaseFraction());
+    BackendRegistry registry = new BackendRegistry(settings.heartbeatTimeoutMs(), clock);
     state = new RouterState(admin, new Breakers(vertx, settings.breaker(), routerId),
       new HealthProber(vertx, clock, settings.healthTimeoutMs(), 3 * settings.healthIntervalMs()),
       new PassiveStats(settings.passiveSamples(), settings.passiveWindowMs(), settings.maxErrorRate(), settings.minSamples()),
-      new Cooldowns(), limiter, clock);
-    return metering(settings, clock).compose(m -> wire(settings, m));
+      new Cooldowns(), limiter, clock, new KnownBackends(registry, vertx.sharedData().getLocalMap(Addresses.BACKENDS_OFF_MAP)));
+    return metering(settings, clock).compose(m -> wire(settings, registry, m));
   }
 
   private Future<Metering> metering(RouterSettings settings, LongSupplier clock) {
@@ -104,8 +106,7 @@ public final class RouterVerticle extends VerticleBase {
     });
   }
 
-  private Future<?> wire(RouterSettings settings, Metering metering) {
-    BackendRegistry registry = new BackendRegistry(settings.heartbeatTimeoutMs(), state::now);
+  private Future<?> wire(RouterSettings settings, BackendRegistry registry, Metering metering) {
     reloader = new Reloader(settings, state, new ProbeSchedule(vertx, registry, state.prober()));
     RequestRouter router = new RequestRouter(vertx, registry, reloader::routing, state, settings.streamIdleTimeoutMs(), metering);
     AdminService adminService = new AdminService(vertx, registry, state, reloader::routing, reloader::strategyChanged);

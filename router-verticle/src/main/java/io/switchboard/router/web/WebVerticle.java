@@ -1,9 +1,7 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.AudioCodec;
-import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
-import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.router.usage.UsageRecorder;
@@ -25,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}), JSON bodies checked by
  * {@link JsonRequests}. Config (the {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0),
  * {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000),
+ * {@code tls} (https: {@link HttpTls}),
  * {@code admin_token} (the admin API's bearer token; unset: admin API off), {@code usage} (the node's
  * {@link UsageSettings}: API keys checked here, the usage and keys admin API, records of requests refused before the
  * router).
@@ -32,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 public final class WebVerticle extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(WebVerticle.class.getName());
+  private static final java.util.regex.Pattern SANE_REQUEST_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   private HttpServer server;
   private KeyVerifier keys;
@@ -78,25 +78,42 @@ public final class WebVerticle extends VerticleBase {
     AdminRoutes admin = new AdminRoutes(vertx, conf.getString("admin_token"));
     admin.mount(router, body);
     new UsageRoutes(vertx, admin::authorize).mount(router, body);
-    router.route().last().handler(ctx -> HttpErrors.send(ctx.response(),
-      new MeshException(ErrorCode.NOT_FOUND, "no route for " + ctx.request().method() + " " + ctx.request().path())));
-    router.route().failureHandler(ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
+    // No route for the path (404), or one for the path but not the method (405): OpenAI errors like every other.
+    router.errorHandler(404, ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
+    router.errorHandler(405, ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
+    router.route().failureHandler(ctx -> {
+      HttpErrors.send(ctx.response(), HttpErrors.of(ctx));
+      if (HttpErrors.bodyUnreadable(ctx)) {
+        // A body the decoder could not read (a chunk size that is not hex): Vert.x drops the connection as soon as this
+        // returns, before writes made while reading are flushed. Closing it here flushes the answer first.
+        ctx.request().connection().close();
+      }
+    });
 
     HttpServerOptions options = new HttpServerOptions()
       .setPort(conf.getInteger("port", 8080))
       .setHost(conf.getString("host", "0.0.0.0"))
       .setTcpNoDelay(true)
       .setCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+    try {
+      HttpTls.apply(conf.getValue("tls"), options);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(InvalidRequests::answer).listen().onSuccess(s -> {
       server = s;
-      LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}", options.getHost(), s.actualPort());
+      LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}{2}", options.getHost(), s.actualPort(),
+        options.isSsl() ? " (https; HTTP/2 over ALPN)" : "");
     });
   }
 
-  /** Gives every request its id (the caller's {@code x-request-id} when sane) and its arrival time, then goes on. */
+  /**
+   * Gives every request its id (the caller's {@code x-request-id} when it is 1 to 128 letters, digits and
+   * {@code . _ : -}, so that it can travel in headers and logs as it is) and its arrival time, then goes on.
+   */
   private static void identify(RoutingContext ctx) {
     String rid = ctx.request().getHeader(Headers.REQUEST_ID);
-    if (rid == null || rid.isBlank() || rid.length() > 128) {
+    if (rid == null || !SANE_REQUEST_ID.matcher(rid).matches()) {
       rid = Headers.newRequestId();
     }
     ctx.put(Headers.REQUEST_ID, rid);

@@ -6,6 +6,7 @@ import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.router.metrics.RequestMetrics;
 import io.switchboard.router.usage.UsageRecorder;
 import io.switchboard.router.usage.UsageSettings;
 import io.vertx.core.Future;
@@ -16,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.concurrent.TimeUnit;
 
@@ -52,7 +54,8 @@ public final class WebVerticle extends VerticleBase {
     return verifier.compose(v -> {
       keys = v;
       auth = new KeyAuth(v, usage.requireKeys());
-      edge = new EdgeRecords(usage.enabled() ? new UsageRecorder(vertx, usage.durableAnswers(), usage.recordTimeoutMs()) : null);
+      edge = new EdgeRecords(usage.enabled() ? new UsageRecorder(vertx, usage.durableAnswers(), usage.recordTimeoutMs()) : null,
+        RequestMetrics.of(BackendRegistries.getDefaultNow(), (backend, model) -> RequestMetrics.OTHER));
       return serve(conf);
     });
   }

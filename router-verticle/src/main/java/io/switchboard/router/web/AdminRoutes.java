@@ -19,7 +19,8 @@ import java.security.NoSuchAlgorithmException;
 /**
  * The admin API, behind a bearer token ({@code SWITCHBOARD_ADMIN_TOKEN}, given to the web verticle as
  * {@code admin_token}): provider status, updates (enable/disable, priority, limits, custom config; applied on every
- * router of the cluster), health checks run now, cost comparison for a request, and the routing strategy. Each call
+ * router of the cluster), health checks run now, cost comparison and a dry-run plan for a request, and the routing
+ * strategy. Each call
  * is one operation on the node's router ({@link Addresses#ROUTER_ADMIN}). Without a configured token the admin API is
  * off and its paths answer 404 saying so.
  */
@@ -48,6 +49,7 @@ final class AdminRoutes {
     router.get("/api/v1/providers/health").handler(ctx -> call(ctx, "health", null));
     router.post("/api/v1/providers/update").handler(body).handler(ctx -> withBody(ctx, "update"));
     router.post("/api/v1/providers/compare-cost").handler(body).handler(ctx -> withBody(ctx, "compare-cost"));
+    router.post("/api/v1/providers/plan").handler(body).handler(ctx -> withBody(ctx, "plan"));
     router.get("/api/v1/strategy").handler(ctx -> call(ctx, "strategy", null));
     router.put("/api/v1/strategy").handler(body).handler(ctx -> withBody(ctx, "set-strategy"));
   }

@@ -9,6 +9,8 @@ import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.router.metrics.RequestMetrics;
 import io.switchboard.router.usage.UsageRecorder;
 import io.switchboard.router.usage.UsageSettings;
+import io.switchboard.router.web.console.AdminAuth;
+import io.switchboard.router.web.console.ConsoleRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -24,10 +26,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * Wires the OpenAI-compatible HTTP API over the bus entry points, plus health, metrics and the admin API: one routes
  * class per resource ({@link ChatRoutes}, {@link EmbeddingRoutes}, {@link BatchRoutes}, {@link AudioRoutes},
- * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}), JSON bodies checked by
+ * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}, the admin page's
+ * {@link ConsoleRoutes}), JSON bodies checked by
  * {@link JsonRequests}. Config (the {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0),
  * {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000),
- * {@code admin_token} (the admin API's bearer token; unset: admin API off), {@code usage} (the node's
+ * {@code admin_token} (the admin API's bearer token; unset: admin API and page off; {@link AdminAuth} has the admin
+ * page's session settings), {@code node_name} (this node in the admin page and its audit list: {@code HOSTNAME}),
+ * {@code usage} (the node's
  * {@link UsageSettings}: API keys checked here, the usage and keys admin API, records of requests refused before the
  * router).
  */
@@ -39,6 +44,7 @@ public final class WebVerticle extends VerticleBase {
   private KeyVerifier keys;
   private KeyAuth auth;
   private EdgeRecords edge;
+  private ConsoleRoutes console;
 
   @Override
   public Future<?> start() {
@@ -62,7 +68,8 @@ public final class WebVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return keys == null ? Future.succeededFuture() : keys.close();
+    Future<Void> consoleStopped = console == null ? Future.succeededFuture() : console.stop();
+    return consoleStopped.eventually(() -> keys == null ? Future.succeededFuture() : keys.close());
   }
 
   private Future<HttpServer> serve(JsonObject conf) {
@@ -78,9 +85,13 @@ public final class WebVerticle extends VerticleBase {
     new AudioRoutes(vertx, conf.getLong("upload_limit_bytes", 25L * 1024 * 1024), idleTimeoutMs, auth, edge).mount(router, body, json);
     new ModelRoutes(vertx).mount(router);
     new HealthRoutes(vertx).mount(router);
-    AdminRoutes admin = new AdminRoutes(vertx, conf.getString("admin_token"));
+    String node = conf.getString("node_name", System.getenv().getOrDefault("HOSTNAME", "switchboard"));
+    AdminAuth adminAuth = AdminAuth.fromConfig(vertx, conf, node);
+    AdminRoutes admin = new AdminRoutes(vertx, adminAuth);
     admin.mount(router, body);
     new UsageRoutes(vertx, admin::authorize).mount(router, body);
+    console = new ConsoleRoutes(vertx, adminAuth, node);
+    console.mount(router, body);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(),
       new MeshException(ErrorCode.NOT_FOUND, "no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.route().failureHandler(ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
@@ -90,7 +101,7 @@ public final class WebVerticle extends VerticleBase {
       .setHost(conf.getString("host", "0.0.0.0"))
       .setTcpNoDelay(true)
       .setCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+    return console.start().compose(v -> vertx.createHttpServer(options).requestHandler(router).listen()).onSuccess(s -> {
       server = s;
       LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}", options.getHost(), s.actualPort());
     });

@@ -29,9 +29,6 @@ public final class RequestMetrics {
   static final String NONE = "none";
   public static final String OTHER = "other";
 
-  /** Records nothing: a node without metrics. */
-  public static final RequestMetrics OFF = new RequestMetrics(null, (b, m) -> OTHER);
-
   /** The bounded model label of {@code model} as served by {@code backend} (both non-null). */
   @FunctionalInterface
   public interface ModelLabels {
@@ -44,6 +41,9 @@ public final class RequestMetrics {
     Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
   private static final Capability[] CAPABILITIES = Capability.values();
   private static final ErrorCode[] CODES = ErrorCode.values();
+
+  /** Records nothing: a node without metrics. */
+  public static final RequestMetrics OFF = new RequestMetrics(null, (b, m) -> OTHER);
 
   private final MeterRegistry registry;
   private final ModelLabels models;

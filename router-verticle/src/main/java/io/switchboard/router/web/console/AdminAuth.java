@@ -39,6 +39,7 @@ public final class AdminAuth {
   /** The routing context key of the {@link SessionTokens.Session} of a cookie-authenticated call. */
   static final String SESSION = "switchboard.admin.session";
   static final String TOKEN_WHO = "admin token";
+  private static final String AUDITED = "switchboard.admin.audited";
   /** POSTs that only read: no audit entry. */
   private static final Set<String> READ_ONLY = Set.of("/api/v1/providers/compare-cost", "/api/v1/providers/plan");
   private static final int MAX_DETAIL_BYTES = 4096;
@@ -172,6 +173,9 @@ public final class AdminAuth {
   void logout(RoutingContext ctx) {
     SessionTokens.Session s = ctx.get(SESSION);
     Future<Void> ended = s == null ? Future.succeededFuture() : revocations.revoke(s.id(), s.expiresAtMs());
+    if (s != null) {
+      audit.record(s.who(), from(ctx), "logout", null, 200);
+    }
     ended.onComplete(ar -> {
       ctx.response().addCookie(Cookie.cookie(COOKIE, "").setPath("/").setHttpOnly(true).setSameSite(CookieSameSite.STRICT)
         .setSecure(ctx.request().isSSL()).setMaxAge(0));
@@ -203,13 +207,16 @@ public final class AdminAuth {
   /** Adds a succeeding state-changing call to the audit list once it is answered. */
   private void audited(RoutingContext ctx, String who) {
     String path = ctx.request().path();
-    if (!changes(ctx.request().method()) || READ_ONLY.contains(path) || path.equals("/admin/api/session")) {
-      return;
+    if (!changes(ctx.request().method()) || READ_ONLY.contains(path) || path.equals("/admin/api/session")
+      || ctx.get(AUDITED) != null) {
+      return; // (a path may pass two authorizing routes, e.g. /api/v1/keys and /api/v1/keys/*: one entry)
     }
+    ctx.put(AUDITED, Boolean.TRUE);
     String action = ctx.request().method().name() + " " + path;
-    ctx.addEndHandler(ar -> {
+    // When the answer's headers go out, the change is done (or refused): end handlers are not told over HTTP/2.
+    ctx.addHeadersEndHandler(v -> {
       int status = ctx.response().getStatusCode();
-      if (ar.succeeded() && status < 400) {
+      if (status < 400) {
         audit.record(who, from(ctx), action, detail(ctx), status);
       }
     });

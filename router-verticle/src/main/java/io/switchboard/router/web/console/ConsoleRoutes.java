@@ -55,7 +55,7 @@ public final class ConsoleRoutes {
       router.route("/admin*").handler(auth::authorize); // 404 naming the missing token
       return;
     }
-    router.get("/admin").handler(ctx -> ctx.redirect("/admin/"));
+    router.getWithRegex("/admin").handler(ctx -> ctx.redirect("/admin/")); // exactly /admin: the page's links are relative
     router.post("/admin/api/session").handler(body).handler(auth::login);
     router.get("/admin/api/session").handler(auth::session);
     router.route("/admin/api/*").handler(auth::authorize);

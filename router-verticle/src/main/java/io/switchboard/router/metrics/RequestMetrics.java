@@ -81,7 +81,7 @@ public final class RequestMetrics {
     ModelMeters m = b.model(model);
     m.requests(f.error()).increment();
     if (f.error() == null) {
-      b.duration.record(Math.max(0, f.latencyMs()), TimeUnit.MILLISECONDS);
+      b.duration().record(Math.max(0, f.latencyMs()), TimeUnit.MILLISECONDS);
     }
     if (f.answer().streamed() && f.answer().ttfbMs() >= 0) {
       b.ttfb().record(f.answer().ttfbMs(), TimeUnit.MILLISECONDS);
@@ -149,17 +149,25 @@ public final class RequestMetrics {
   private final class BackendMeters {
     final String capability;
     final String backend;
-    final Timer duration;
     final Map<String, ModelMeters> models = new ConcurrentHashMap<>();
     final Map<String, Counter> skips = new ConcurrentHashMap<>();
     final Map<ErrorCode, Counter> failovers = new ConcurrentHashMap<>();
+    volatile Timer duration;
     volatile Timer ttfb;
     volatile Counter retries;
 
     BackendMeters(String capability, String backend) {
       this.capability = capability;
       this.backend = backend;
-      this.duration = timer("switchboard.request.duration", "time from arrival to the end of the answer, served requests");
+    }
+
+    Timer duration() {
+      Timer t = duration;
+      if (t == null) {
+        t = timer("switchboard.request.duration", "time from arrival to the end of the answer, served requests");
+        duration = t;
+      }
+      return t;
     }
 
     private Timer timer(String name, String description) {

@@ -2,7 +2,7 @@ package io.switchboard.router.metrics;
 
 import io.switchboard.api.ErrorCode;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -16,11 +16,12 @@ final class SkipReasons {
   static final String FAILED = "failed";
   static final String OTHER = "other";
 
-  private static final Map<String, ErrorCode> CODES = new HashMap<>();
+  /** "{@code <code>: }" of every error code, each with its code (the first class of a code shared by two). */
+  private static final Map<String, ErrorCode> PREFIXES = new LinkedHashMap<>();
 
   static {
     for (ErrorCode c : ErrorCode.values()) {
-      CODES.putIfAbsent(c.openAiCode(), c);
+      PREFIXES.putIfAbsent(c.openAiCode() + ": ", c);
     }
   }
 
@@ -79,7 +80,11 @@ final class SkipReasons {
 
   /** The error a failed candidate's skip reason starts with, or null when the reason is not a failure. */
   static ErrorCode failureCode(String reason) {
-    int colon = reason.indexOf(": ");
-    return colon <= 0 ? null : CODES.get(reason.substring(0, colon));
+    for (Map.Entry<String, ErrorCode> p : PREFIXES.entrySet()) {
+      if (reason.startsWith(p.getKey())) {
+        return p.getValue();
+      }
+    }
+    return null;
   }
 }

@@ -183,6 +183,14 @@ class ConsoleBrowserTest {
   @Test
   @Order(4)
   void aStateChangeWithoutTheCsrfTokenIsRefused() throws Exception {
+    // from the page itself: a script's call with the session cookie but without the token
+    Object fromPage = ((JavascriptExecutor) browser.driver).executeAsyncScript(
+      "const done = arguments[arguments.length - 1];"
+        + "fetch('/api/v1/providers/update', {method: 'POST', credentials: 'same-origin', headers: {'content-type': 'application/json'},"
+        + " body: JSON.stringify({provider: 'cloud-a', enabled: true})}).then(r => done(r.status), e => done(String(e)));");
+    assertEquals(403L, fromPage);
+    expectedRefusals.add("/api/v1/providers/update - Failed to load resource: the server responded with a status of 403");
+    // and from anywhere else that holds the cookie
     String cookie = "switchboard_admin=" + browser.driver.manage().getCookieNamed("switchboard_admin").getValue();
     String body = new JsonObject().put("provider", "cloud-a").put("enabled", true).encode();
     HttpResponse<String> none = node.send("POST", "/api/v1/providers/update", body, Map.of("cookie", cookie));

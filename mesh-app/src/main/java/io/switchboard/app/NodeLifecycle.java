@@ -1,5 +1,7 @@
 package io.switchboard.app;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.web.WebVerticle;
@@ -7,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -26,6 +29,7 @@ import java.util.List;
  *   <li>the router and the rest are undeployed; Vert.x closes, which leaves the cluster last.</li>
  * </ol>
  * Vert.x's own close undeploys everything at once and closes HTTP servers without waiting, so this order is kept here.
+ * With metrics on, {@code switchboard_node_draining} is 1 from the first step.
  */
 public final class NodeLifecycle {
 
@@ -47,6 +51,11 @@ public final class NodeLifecycle {
     this.vertx = vertx;
     this.httpDrainMs = config.getJsonObject("http", new JsonObject()).getLong("drain_timeout_ms", 30_000L);
     this.backendDrainMs = config.getJsonObject("backend_defaults", new JsonObject()).getLong("drain_timeout_ms", 30_000L);
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      Gauge.builder("switchboard.node.draining", this, l -> l.draining ? 1 : 0)
+        .description("1 once the node began stopping: it takes nothing new and finishes what it has").register(registry);
+    }
   }
 
   void web(WebVerticle verticle) {

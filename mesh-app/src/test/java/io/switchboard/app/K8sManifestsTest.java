@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * overlay, rendered, hold together (labels and selectors of Services, disruption budgets and the HPA, probes on the
  * ports the node really opens, optional secret references for every key a pod's backends name, grace periods equal
  * to the drain timeouts plus the close margin, every pod in the Hazelcast headless service); the conf in the
- * ConfigMap names real backend types; the Dockerfile runs the jar with the project's JVM flags.
+ * ConfigMap names real backend types; every pod carries Prometheus's scrape annotations for the port serving /metrics; the
+ * Dockerfile runs the jar with the project's JVM flags.
  */
 class K8sManifestsTest {
 
@@ -159,6 +160,12 @@ class K8sManifestsTest {
 
     Map<String, Object> policy = map(ofKind(objects, "NetworkPolicy").get(0).get("spec"));
     deployments.forEach(d -> assertTrue(selects(map(map(policy.get("podSelector")).get("matchLabels")), d), name(d) + " is under the network policy"));
+    for (Map<String, Object> d : deployments) {
+      Object scraped = Integer.valueOf((String) map(map(map(map(d.get("spec")).get("template")).get("metadata")).get("annotations"))
+        .get("prometheus.io/port"));
+      assertTrue(list(policy.get("ingress")).stream().anyMatch(r -> r.get("from") == null
+        && list(r.get("ports")).stream().anyMatch(p -> scraped.equals(p.get("port")))), name(d) + ": Prometheus may reach port " + scraped);
+    }
     for (Map<String, Object> rule : list(policy.get("ingress"))) {
       boolean clusterPorts = list(rule.get("ports")).stream().anyMatch(p -> List.of(5701, 5801).contains(p.get("port")));
       if (clusterPorts) {
@@ -224,6 +231,7 @@ class K8sManifestsTest {
       assertEquals(number(map(conf.get("http")), "port", 8080), portNumber(c, probePort), n + ": probes on the HTTP API port");
       drainMs = number(map(conf.get("http")), "drain_timeout_ms", 30_000);
     }
+    assertScrapeAnnotations(n, template, c, probePort);
     long preStop = preStopSeconds(c);
     assertEquals(preStop + drainMs / 1000 + NodeLifecycle.CLOSE_MARGIN_MS / 1000,
       ((Number) podSpec(d).get("terminationGracePeriodSeconds")).longValue(), n + ": grace period = preStop + drain + close margin");
@@ -234,6 +242,19 @@ class K8sManifestsTest {
       }
     }
     return secretKeys;
+  }
+
+  /**
+   * Prometheus scrapes every pod: {@code prometheus.io/scrape}, {@code /path} and {@code /port} on the pod template, the
+   * port the one the node serves /metrics on (the HTTP API for a router, the health port for a backend node: the probe
+   * port either way); {@link #validate} checks the network policy lets it in.
+   */
+  private static void assertScrapeAnnotations(String n, Map<String, Object> template, Map<String, Object> c, Object probePort) {
+    Map<String, Object> annotations = map(map(template.get("metadata")).get("annotations"));
+    assertNotNull(annotations, n + ": the pod template has scrape annotations");
+    assertEquals("true", annotations.get("prometheus.io/scrape"), n);
+    assertEquals("/metrics", annotations.get("prometheus.io/path"), n);
+    assertEquals(String.valueOf(portNumber(c, probePort)), annotations.get("prometheus.io/port"), n + ": scraped on the port serving /metrics");
   }
 
   private static void assertConfMounted(String n, Map<String, Object> c, Map<String, Object> d, List<Map<String, Object>> objects, String confPath) {

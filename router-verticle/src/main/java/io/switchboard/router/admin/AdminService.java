@@ -20,7 +20,8 @@ import java.util.function.Supplier;
 
 /**
  * The router's side of the admin API: answers the web verticle's operations on {@link Addresses#ROUTER_ADMIN}
- * ({@code status}, {@code update}, {@code health}, {@code compare-cost}, {@code strategy}, {@code set-strategy}),
+ * ({@code status}, {@code update}, {@code health}, {@code compare-cost}, {@code plan}, {@code strategy},
+ * {@code set-strategy}),
  * and applies operator changes published by any router on {@link Addresses#ROUTER_ADMIN_UPDATES}. Changes are kept
  * in the cluster-wide map {@link Addresses#ROUTER_ADMIN_MAP} so that a router starting later joins in step.
  */
@@ -45,16 +46,23 @@ public final class AdminService {
     this.strategyChanged = strategyChanged;
   }
 
+  /** The provider status ({@code GET /api/v1/providers/status}), also read by the router's gauges. */
+  public Future<JsonObject> status() {
+    return StatusReport.build(registry, state, routing.get());
+  }
+
   public void handle(Message<JsonObject> msg) {
     JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
     Future<JsonObject> result;
     try {
       result = switch (body.getString("op", "")) {
-        case "status" -> StatusReport.build(registry, state, routing.get());
+        case "status" -> status();
         case "update" -> update(body.getJsonObject("body", new JsonObject()));
         case "health" -> health();
         case "compare-cost" -> Future.succeededFuture(CostComparison.compare(body.getJsonObject("body", new JsonObject()),
           registry, state, routing.get()));
+        case "plan" -> Future.succeededFuture(DryRunPlan.plan(body.getJsonObject("body", new JsonObject()), registry, state,
+          routing.get()));
         case "strategy" -> Future.succeededFuture(strategy());
         case "set-strategy" -> setStrategy(body.getJsonObject("body", new JsonObject()));
         default -> throw MeshException.invalid("op", "unknown admin operation '" + body.getString("op") + "'");

@@ -6,16 +6,16 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /** Writes failures as OpenAI's error JSON with the matching status (and Retry-After when known). */
-final class HttpErrors {
+public final class HttpErrors {
 
   private HttpErrors() {
   }
 
-  static void send(RoutingContext ctx, Throwable failure) {
+  public static void send(RoutingContext ctx, Throwable failure) {
     send(ctx.response(), MeshException.from(failure));
   }
 
-  static void send(HttpServerResponse res, MeshException e) {
+  public static void send(HttpServerResponse res, MeshException e) {
     if (res.headWritten() || res.closed()) {
       if (!res.ended() && !res.closed()) {
         res.end();

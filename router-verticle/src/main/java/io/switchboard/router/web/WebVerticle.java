@@ -4,8 +4,11 @@ import io.switchboard.api.AudioCodec;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.router.metrics.RequestMetrics;
 import io.switchboard.router.usage.UsageRecorder;
 import io.switchboard.router.usage.UsageSettings;
+import io.switchboard.router.web.console.AdminAuth;
+import io.switchboard.router.web.console.ConsoleRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -14,17 +17,21 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.concurrent.TimeUnit;
 
 /**
  * Wires the OpenAI-compatible HTTP API over the bus entry points, plus health, metrics and the admin API: one routes
  * class per resource ({@link ChatRoutes}, {@link EmbeddingRoutes}, {@link BatchRoutes}, {@link AudioRoutes},
- * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}), JSON bodies checked by
+ * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}, the admin page's
+ * {@link ConsoleRoutes}), JSON bodies checked by
  * {@link JsonRequests}. Config (the {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0),
  * {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000),
  * {@code tls} (https: {@link HttpTls}),
- * {@code admin_token} (the admin API's bearer token; unset: admin API off), {@code usage} (the node's
+ * {@code admin_token} (the admin API's bearer token; unset: admin API and page off; {@link AdminAuth} has the admin
+ * page's session settings), {@code node_name} (this node in the admin page and its audit list: {@code HOSTNAME}),
+ * {@code usage} (the node's
  * {@link UsageSettings}: API keys checked here, the usage and keys admin API, records of requests refused before the
  * router).
  */
@@ -37,6 +44,7 @@ public final class WebVerticle extends VerticleBase {
   private KeyVerifier keys;
   private KeyAuth auth;
   private EdgeRecords edge;
+  private ConsoleRoutes console;
 
   @Override
   public Future<?> start() {
@@ -52,14 +60,16 @@ public final class WebVerticle extends VerticleBase {
     return verifier.compose(v -> {
       keys = v;
       auth = new KeyAuth(v, usage.requireKeys());
-      edge = new EdgeRecords(usage.enabled() ? new UsageRecorder(vertx, usage.durableAnswers(), usage.recordTimeoutMs()) : null);
+      edge = new EdgeRecords(usage.enabled() ? new UsageRecorder(vertx, usage.durableAnswers(), usage.recordTimeoutMs()) : null,
+        RequestMetrics.of(BackendRegistries.getDefaultNow(), (backend, model) -> RequestMetrics.OTHER));
       return serve(conf);
     });
   }
 
   @Override
   public Future<?> stop() {
-    return keys == null ? Future.succeededFuture() : keys.close();
+    Future<Void> consoleStopped = console == null ? Future.succeededFuture() : console.stop();
+    return consoleStopped.eventually(() -> keys == null ? Future.succeededFuture() : keys.close());
   }
 
   private Future<HttpServer> serve(JsonObject conf) {
@@ -75,9 +85,13 @@ public final class WebVerticle extends VerticleBase {
     new AudioRoutes(vertx, conf.getLong("upload_limit_bytes", 25L * 1024 * 1024), idleTimeoutMs, auth, edge).mount(router, body, json);
     new ModelRoutes(vertx).mount(router);
     new HealthRoutes(vertx).mount(router);
-    AdminRoutes admin = new AdminRoutes(vertx, conf.getString("admin_token"));
+    String node = conf.getString("node_name", System.getenv().getOrDefault("HOSTNAME", "switchboard"));
+    AdminAuth adminAuth = AdminAuth.fromConfig(vertx, conf, node);
+    AdminRoutes admin = new AdminRoutes(vertx, adminAuth);
     admin.mount(router, body);
     new UsageRoutes(vertx, admin::authorize).mount(router, body);
+    console = new ConsoleRoutes(vertx, adminAuth, node);
+    console.mount(router, body);
     // No route for the path (404), or one for the path but not the method (405): OpenAI errors like every other.
     router.errorHandler(404, ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
     router.errorHandler(405, ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
@@ -100,7 +114,7 @@ public final class WebVerticle extends VerticleBase {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(InvalidRequests::answer).listen().onSuccess(s -> {
+    return console.start().compose(v -> vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(InvalidRequests::answer).listen()).onSuccess(s -> {
       server = s;
       LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}{2}", options.getHost(), s.actualPort(),
         options.isSsl() ? " (https; HTTP/2 over ALPN)" : "");

@@ -20,6 +20,10 @@ public final class Headers {
   public static final String KEY_ID = "x-switchboard-key-id";
   /** Absolute deadline, epoch milliseconds; backends give up after it. */
   public static final String DEADLINE = "x-switchboard-deadline";
+  /** On the router's first reply (whole, or a stream's first message): the id of the backend that served. */
+  public static final String BACKEND = "x-switchboard-backend";
+  /** On the router's first reply: the route explanation, {@link RouteInfo} as JSON. */
+  public static final String ROUTE = "x-switchboard-route";
 
   private static final java.util.HexFormat HEX = java.util.HexFormat.of();
 

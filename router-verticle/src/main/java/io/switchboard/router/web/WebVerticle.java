@@ -11,6 +11,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
+import io.switchboard.core.web.WebMount;
 import io.switchboard.router.RequestRouter;
 import io.switchboard.router.usage.UsageRecorder;
 import io.switchboard.router.usage.UsageSettings;
@@ -32,6 +33,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,6 +55,7 @@ public final class WebVerticle extends VerticleBase {
   private KeyVerifier keys;
   private KeyAuth auth;
   private EdgeRecords edge;
+  private List<WebMount> mounts = List.of();
 
   @Override
   public Future<?> start() {
@@ -116,7 +119,10 @@ public final class WebVerticle extends VerticleBase {
       .setHost(conf.getString("host", "0.0.0.0"))
       .setTcpNoDelay(true)
       .setCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+    return WebMount.mountAll(WebMount.discover(), vertx, router, conf.getJsonObject("mounts")).compose(m -> {
+      mounts = m; // other modules' routes on this port (the voice calls), see WebMount
+      return vertx.createHttpServer(options).requestHandler(router).listen();
+    }).onSuccess(s -> {
       server = s;
       LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}", options.getHost(), s.actualPort());
     });
@@ -128,7 +134,8 @@ public final class WebVerticle extends VerticleBase {
    * closes: the first step of a node's graceful stop (an undeploy would close the server at once).
    */
   public Future<Void> shutdown(long timeoutMs) {
-    return server == null ? Future.succeededFuture() : server.shutdown(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return server == null ? Future.succeededFuture()
+      : WebMount.drainAll(mounts).compose(v -> server.shutdown(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS));
   }
 
   public int actualPort() {
@@ -282,7 +289,7 @@ public final class WebVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(), new DeliveryOptions().setLocalOnly(true).setSendTimeout(2000))
       .onComplete(ar -> {
         int live = ar.succeeded() ? ar.result().body().getJsonArray("backends", new JsonArray()).size() : 0;
-        boolean ready = ar.succeeded() && live > 0;
+        boolean ready = ar.succeeded() && live > 0 && mounts.stream().allMatch(WebMount::ready);
         ctx.response().setStatusCode(ready ? 200 : 503);
         ctx.json(new JsonObject().put("status", ready ? "ready" : "not ready").put("router", ar.succeeded()).put("live_backends", live));
       });

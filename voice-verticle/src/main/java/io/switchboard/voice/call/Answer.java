@@ -142,7 +142,7 @@ final class Answer {
     }
     if (!delivered) {
       // Before any text the router already tried every backend it could: none can answer.
-      speaker.apologize();
+      speaker.apologize("chat: " + e.getMessage());
       return;
     }
     chunker.discardPending();
@@ -159,7 +159,7 @@ final class Answer {
           }
           request(continued, ar.result());
         } else {
-          speaker.apologize();
+          speaker.apologize("chat: the stream was cut and no other backend can go on: " + e.getMessage());
         }
       });
   }

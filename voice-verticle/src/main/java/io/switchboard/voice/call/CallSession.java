@@ -190,7 +190,7 @@ public final class CallSession implements Endpointer.Listener {
       }
       if (ar.failed()) {
         LOG.log(System.Logger.Level.WARNING, "call {0} turn {1}: transcription failed: {2}", callId, t.number, ar.cause().getMessage());
-        t.apologize();
+        t.apologize("transcription: " + ar.cause().getMessage());
         return;
       }
       t.metrics.transcript = TurnMetrics.now();

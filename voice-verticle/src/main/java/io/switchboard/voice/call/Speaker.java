@@ -46,6 +46,7 @@ final class Speaker {
   private boolean busy;
   private boolean finishing;
   private boolean apologyDue;
+  private String apologyReason;
   private boolean stopped;
   private int count;
 
@@ -75,12 +76,16 @@ final class Speaker {
     next();
   }
 
-  /** Drops what is not spoken yet and says the apology once the current piece has arrived. */
-  void apologize() {
+  /**
+   * Drops what is not spoken yet and says the apology once the current piece has arrived; {@code reason} (which stage
+   * failed, and how) goes to the client as an {@code error} event where the protocol has events.
+   */
+  void apologize(String reason) {
     if (stopped || apologyDue) {
       return;
     }
     apologyDue = true;
+    apologyReason = reason;
     pieces.clear();
     next();
   }
@@ -208,7 +213,7 @@ final class Speaker {
     if (!delivered) {
       // The router already tried every backend it could: none can speak.
       busy = false;
-      apologize();
+      apologize("speech: " + e.getMessage());
       return;
     }
     failedBackends.add(backend);
@@ -222,13 +227,16 @@ final class Speaker {
           speak(text);
         } else {
           busy = false;
-          apologize();
+          apologize("speech: the stream was cut and no other backend can speak: " + e.getMessage());
         }
       });
   }
 
   private void playApology() {
     stopped = true;
+    scope.transport().event(new JsonObject().put("type", "error").put("turn", metrics == null ? 0 : metrics.turn)
+      .put("error", new JsonObject().put("message", apologyReason).put("type", ErrorCode.UNAVAILABLE.type())
+        .put("code", ErrorCode.UNAVAILABLE.openAiCode())));
     CallOptions o = scope.options();
     Playout playout = scope.playout();
     Playout.Segment segment = playout.begin(tag + "apology");

@@ -39,10 +39,10 @@ final class Turn {
     speaker.finish();
   }
 
-  /** Says the apology (a stage before speech had no backend left). */
-  void apologize() {
+  /** Says the apology (the transcription stage had no backend left: {@code reason}). */
+  void apologize(String reason) {
     speaker = new Speaker(scope, metrics, heard, "t" + number);
-    speaker.apologize();
+    speaker.apologize(reason);
   }
 
   /** Stops every stage in flight; the cancels reach the backends. */

@@ -73,7 +73,7 @@ final class Answer {
         return;
       }
       if (ar.failed()) {
-        scope.ledger().failed("chat");
+        scope.ledger().failed("chat", null);
         failed(null, MeshException.from(ar.cause()), false);
         return;
       }
@@ -91,7 +91,7 @@ final class Answer {
         if (end.succeeded()) {
           finished(backend, (JsonObject) end.result());
         } else {
-          scope.ledger().failed("chat");
+          scope.ledger().failed("chat", backend);
           failed(backend, MeshException.from(end.cause()), stream.delivered());
         }
       });
@@ -105,8 +105,7 @@ final class Answer {
     long in = usage.getLong("prompt_tokens", 0L);
     long out = usage.getLong("completion_tokens", 0L);
     scope.ledger().tokens(in, out);
-    scope.ledger().served("chat", backend, scope.view().privacyOf(backend),
-      CallLedger.cost(scope.view().prices(backend, scope.options().chatModel()), in, out, 0, 0));
+    scope.ledger().served("chat", backend, scope.options().chatModel(), in, out, 0, 0);
     speaker.finish();
   }
 

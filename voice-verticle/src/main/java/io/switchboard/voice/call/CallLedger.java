@@ -3,7 +3,6 @@ package io.switchboard.voice.call;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.CallUsage;
 import io.switchboard.api.ErrorCode;
-import io.switchboard.api.Prices;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.UsageRecord;
 import io.vertx.core.Future;
@@ -12,6 +11,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,11 +28,15 @@ public final class CallLedger {
 
   private static final System.Logger LOG = System.getLogger(CallLedger.class.getName());
 
+  /** What one stage request used, priced at the end of the call (the registry's prices and classes then). */
+  private record Use(String backend, String model, long inputTokens, long outputTokens, double audioSeconds, long characters) {
+  }
+
   private static final class Stage {
     int requests;
     int failures;
     final Set<String> backends = new LinkedHashSet<>();
-    double cost;
+    final List<Use> uses = new ArrayList<>();
   }
 
   private final String callId;
@@ -40,7 +44,6 @@ public final class CallLedger {
   private final String keyId;
   private final long startedAt = System.currentTimeMillis();
   private final Map<String, Stage> stages = new LinkedHashMap<>();
-  private final Set<Privacy> used = new LinkedHashSet<>();
   private long inputTokens;
   private long outputTokens;
   private long characters;
@@ -63,21 +66,22 @@ public final class CallLedger {
     stages.get(stage).requests++;
   }
 
-  /** A stage request failed (before or after content). */
-  public void failed(String stage) {
-    stages.get(stage).failures++;
+  /** A stage request failed (before or after content), on {@code backend} when one had started serving it (else null). */
+  public void failed(String stage, String backend) {
+    Stage s = stages.get(stage);
+    s.failures++;
+    if (backend != null) {
+      s.backends.add(backend);
+    }
   }
 
-  /** Backend {@code backend} (of class {@code privacy}, if known) served part of {@code stage}, costing {@code cost}. */
-  public void served(String stage, String backend, Privacy privacy, double cost) {
+  /** Backend {@code backend} served a request of {@code stage} for {@code model}, using this much. */
+  public void served(String stage, String backend, String model, long inTokens, long outTokens, double audioSeconds, long chars) {
     Stage s = stages.get(stage);
     if (backend != null) {
       s.backends.add(backend);
     }
-    if (privacy != null) {
-      used.add(privacy);
-    }
-    s.cost += cost;
+    s.uses.add(new Use(backend, model, inTokens, outTokens, audioSeconds, chars));
   }
 
   public void tokens(long in, long out) {
@@ -112,19 +116,27 @@ public final class CallLedger {
     }
   }
 
-  /** Cost of a stage's usage at {@code prices}. */
-  public static double cost(Prices prices, long inTokens, long outTokens, double audioSeconds, long chars) {
-    return prices.cost(inTokens, outTokens, audioSeconds, chars);
-  }
-
   /**
    * The call's record: capability null and cost 0 (its stages' records carry the cost), the privacy class of the
    * least private backend any stage used, the chat model, tokens and characters summed, the caller's audio as
    * {@code audio_seconds}, the call's length as {@code latency_ms}, the first outbound frame as {@code first_byte_ms}.
+   * Each stage's cost is its usage at the list prices {@code view} has for the backends that served.
    */
-  public UsageRecord record(String chatModel, Privacy ceiling, double audioOutSeconds, String endReason, ErrorCode error) {
-    List<CallUsage.Stage> list = stages.entrySet().stream().map(e -> new CallUsage.Stage(e.getKey(), e.getValue().requests,
-      e.getValue().failures, List.copyOf(e.getValue().backends), e.getValue().cost)).toList();
+  public UsageRecord record(MeshView view, String chatModel, Privacy ceiling, double audioOutSeconds, String endReason,
+                            ErrorCode error) {
+    List<Privacy> used = new ArrayList<>();
+    List<CallUsage.Stage> list = new ArrayList<>();
+    stages.forEach((name, s) -> {
+      double cost = 0;
+      for (Use u : s.uses) {
+        cost += view.prices(u.backend, u.model).cost(u.inputTokens, u.outputTokens, u.audioSeconds, u.characters);
+        Privacy p = view.privacyOf(u.backend);
+        if (p != null) {
+          used.add(p);
+        }
+      }
+      list.add(new CallUsage.Stage(name, s.requests, s.failures, List.copyOf(s.backends), cost));
+    });
     long duration = System.currentTimeMillis() - startedAt;
     CallUsage usage = new CallUsage(transport, duration, audioInSeconds, audioOutSeconds, turns, bargeIns, ceiling, endReason, list);
     Privacy widest = used.stream().max(Enum::compareTo).orElse(null);

@@ -93,6 +93,7 @@ public final class CallSession implements Endpointer.Listener {
     maxTimer = services.vertx().setTimer(settings.maxCallMs(), t -> end("maximum call length reached", (short) 1000, null));
     silenceTimer = services.vertx().setPeriodic(1000, t -> checkSilence());
     scope.playout().onFirstFrame(scope.ledger()::firstFrame);
+    services.view().backends(); // warm: the call's record prices its stages with it, a cut stream looks for a backend in it
     keepApology();
     transport.event(new JsonObject().put("type", "session.started").put("call_id", callId)
       .put("sample_rate", transport.inputRate()).put("output_sample_rate", transport.outputFormat().sampleRate()));
@@ -236,6 +237,7 @@ public final class CallSession implements Endpointer.Listener {
   }
 
   private void firstFrame(Turn t) {
+    scope.ledger().firstFrame();
     t.metrics.firstFrame = TurnMetrics.now();
     JsonObject report = t.metrics.report(services.metrics());
     if (report != null) {
@@ -264,7 +266,7 @@ public final class CallSession implements Endpointer.Listener {
     if (services.apology().has(format, options.voice(), options.apology())) {
       return;
     }
-    ApologyRecorder.record(scope, 0).onSuccess(audio -> services.apology().keep(format, options.voice(), options.apology(), audio));
+    ApologyRecorder.record(scope).onSuccess(audio -> services.apology().keep(format, options.voice(), options.apology(), audio));
   }
 
   private void checkSilence() {
@@ -297,9 +299,12 @@ public final class CallSession implements Endpointer.Listener {
     scope.playout().close();
     transport.event(new JsonObject().put("type", "session.ended").put("reason", reason));
     transport.close(status, reason);
-    UsageRecord record = scope.ledger().record(options.chatModel(), options.privacy(), scope.playout().sentMs() / 1000.0, reason, error);
     LOG.log(System.Logger.Level.INFO, "call {0} ({1}) ended: {2}; {3}", callId, transport.kind(), reason, scope.ledger().summary().encode());
     services.metrics().callEnded(transport.kind(), error == null ? "ok" : error.openAiCode());
-    CallLedger.send(services.vertx(), record, 2000).onComplete(v -> ended.complete(record));
+    double audioOut = scope.playout().sentMs() / 1000.0;
+    services.view().backends().onComplete(v -> {
+      UsageRecord record = scope.ledger().record(services.view(), options.chatModel(), options.privacy(), audioOut, reason, error);
+      CallLedger.send(services.vertx(), record, 2000).onComplete(x -> ended.complete(record));
+    });
   }
 }

@@ -146,7 +146,7 @@ final class Speaker {
         return;
       }
       if (ar.failed()) {
-        scope.ledger().failed("speech");
+        scope.ledger().failed("speech", null);
         failed(text, null, MeshException.from(ar.cause()), false);
       } else {
         stream(text, source, ar.result());
@@ -190,12 +190,11 @@ final class Speaker {
         playout.end();
         long chars = text.codePointCount(0, text.length());
         scope.ledger().characters(chars);
-        scope.ledger().served("speech", backend, scope.view().privacyOf(backend),
-          CallLedger.cost(scope.view().prices(backend, scope.options().speechModel()), 0, 0, 0, chars));
+        scope.ledger().served("speech", backend, scope.options().speechModel(), 0, 0, 0, chars);
         busy = false;
         next();
       } else {
-        scope.ledger().failed("speech");
+        scope.ledger().failed("speech", backend);
         playout.end();
         failed(text, backend, MeshException.from(ar.cause()), stream.delivered());
       }

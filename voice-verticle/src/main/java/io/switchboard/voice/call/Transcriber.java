@@ -38,11 +38,10 @@ final class Transcriber {
         if (backend == null) {
           backend = body.getJsonObject(StreamProtocol.ROUTE, new JsonObject()).getString("backend");
         }
-        scope.ledger().served("transcribe", backend, scope.view().privacyOf(backend),
-          CallLedger.cost(scope.view().prices(backend, o.transcribeModel()), 0, 0, seconds, 0));
+        scope.ledger().served("transcribe", backend, o.transcribeModel(), 0, 0, seconds, 0);
         return new Transcript(clean(body.getString("text", "")), backend);
       })
-      .onFailure(e -> scope.ledger().failed("transcribe"))
+      .onFailure(e -> scope.ledger().failed("transcribe", null))
       .recover(e -> Future.failedFuture(MeshException.from(e)));
   }
 

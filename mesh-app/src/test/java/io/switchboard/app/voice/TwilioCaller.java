@@ -62,14 +62,17 @@ final class TwilioCaller {
 
   /** Connects to {@code /v1/voice/twilio} and sends {@code connected} and {@code start}; audio flows from then on. */
   static Future<TwilioCaller> connect(Vertx vertx, int port, JsonObject customParameters) {
-    return raw(vertx, port).map(c -> {
-      c.context.runOnContext(v -> {
-        c.text(new JsonObject().put("event", "connected").put("protocol", "Call").put("version", "1.0.0"));
-        c.text(c.start(customParameters));
-        c.timer = vertx.setPeriodic(20, t -> c.tick());
-      });
-      return c;
+    return raw(vertx, port).map(c -> c.begin(customParameters));
+  }
+
+  /** Sends {@code connected} and {@code start}, then a media frame every 20 ms. */
+  TwilioCaller begin(JsonObject customParameters) {
+    context.runOnContext(v -> {
+      text(new JsonObject().put("event", "connected").put("protocol", "Call").put("version", "1.0.0"));
+      text(start(customParameters));
+      timer = vertx.setPeriodic(20, t -> tick());
     });
+    return this;
   }
 
   /** Connects and sends nothing: the test writes the messages itself. */

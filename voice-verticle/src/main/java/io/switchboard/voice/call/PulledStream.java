@@ -98,7 +98,15 @@ final class PulledStream {
       return;
     }
     delivered = true;
-    onData.accept(msg.body());
+    try {
+      onData.accept(msg.body());
+    } catch (RuntimeException e) {
+      // A message this call cannot use (not the stream's shape): the stream is stopped, not the call.
+      cancelled = true;
+      BusStreams.cancel(msg);
+      done.tryFail(new MeshException(ErrorCode.INTERNAL, "unreadable stream message: " + e));
+      return;
+    }
     if (cancelled) {
       BusStreams.cancel(msg);
     } else if (paused) {

@@ -12,13 +12,29 @@ import java.util.List;
  */
 final class HeardText {
 
-  private record Piece(String text, Playout.Segment segment) {
+  private static final class Piece {
+    final String text;
+    Playout.Segment segment;
+
+    Piece(String text, Playout.Segment segment) {
+      this.text = text;
+      this.segment = segment;
+    }
   }
 
   private final List<Piece> pieces = new ArrayList<>();
 
   void add(String text, Playout.Segment segment) {
     pieces.add(new Piece(text, segment));
+  }
+
+  /** A piece spoken again from its start (after a cut): what was heard of it is told by the new segment. */
+  void replace(Playout.Segment old, Playout.Segment again) {
+    for (Piece p : pieces) {
+      if (p.segment == old) {
+        p.segment = again;
+      }
+    }
   }
 
   boolean isEmpty() {

@@ -4,13 +4,9 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.stream.BusStreams;
-import io.switchboard.voice.audio.OutputFormat;
 import io.switchboard.voice.audio.Playout;
-import io.switchboard.voice.audio.SpeechAudio;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
@@ -18,11 +14,11 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The speech stage of one answer: each piece of text, in order, to {@code switchboard.speech} as a stream in the
- * call's output format, its audio into the playout as it arrives (one segment, with its mark, per piece). A piece's
- * speech starts when the one before has finished arriving (speech is produced faster than it plays, so the pieces
- * still play back to back); while more than two seconds of audio wait to be sent the stream is paused, so a
- * barge-in leaves little generated for nothing.
+ * The speech stage of one answer: each piece of text to {@code switchboard.speech} as a stream in the call's output
+ * format, its audio into the playout as it arrives, one segment (with its mark) per piece, in order. The next piece's
+ * speech is asked for while the current one still plays ({@link #LOOKAHEAD} streams at once), its audio held until its
+ * turn, so a short piece is not followed by a gap as long as the next piece's time to first audio. While more than
+ * two seconds of audio wait, a stream is paused, so a barge-in leaves little generated for nothing.
  *
  * <p>Failures: a refusal of the format switches the call to PCM at 24 kHz, converted here; a stream cut after its
  * first audio speaks the piece again, from its start, on the next backend the registry offers (the router fails
@@ -31,19 +27,22 @@ import java.util.Set;
  */
 final class Speaker {
 
-  private static final long PAUSE_ABOVE_MS = 2000;
-  private static final long RESUME_BELOW_MS = 1000;
+  /** HeardText's record of what each piece played (a piece spoken again after a cut replaces its segment). */
+  HeardText heard() {
+    return heard;
+  }
+
+  /** Speech streams in flight at once: the piece playing and the next. */
+  static final int LOOKAHEAD = 2;
 
   private final CallScope scope;
   private final TurnMetrics metrics;
   private final HeardText heard;
   private final String tag;
-  private final ArrayDeque<String> pieces = new ArrayDeque<>();
+  private final ArrayDeque<SpokenPiece> pieces = new ArrayDeque<>();
   private final Set<String> failedBackends = new HashSet<>();
   private final Promise<Void> done = Promise.promise();
-  private PulledStream current;
   private String provider;
-  private boolean busy;
   private boolean finishing;
   private boolean apologyDue;
   private String apologyReason;
@@ -61,19 +60,19 @@ final class Speaker {
     this.tag = tag;
   }
 
-  /** Speaks {@code text} after the pieces before it. */
+  /** Speaks {@code text} after the pieces before it; its speech is asked for at once when few are in flight. */
   void say(String text) {
     if (stopped || apologyDue) {
       return;
     }
-    pieces.add(text);
-    next();
+    pieces.add(new SpokenPiece(this, text, ++count));
+    advance();
   }
 
   /** No more pieces will come: {@link #done} completes once the last one has arrived whole. */
   void finish() {
     finishing = true;
-    next();
+    advance();
   }
 
   /**
@@ -86,17 +85,22 @@ final class Speaker {
     }
     apologyDue = true;
     apologyReason = reason;
-    pieces.clear();
-    next();
+    SpokenPiece current = pieces.peek();
+    pieces.removeIf(p -> {
+      boolean drop = p != current || !p.playing();
+      if (drop) {
+        p.cancel();
+      }
+      return drop;
+    });
+    advance();
   }
 
-  /** Stops at once (barge-in, end of call): the stream in flight is cancelled, the backend told. */
+  /** Stops at once (barge-in, end of call): the streams in flight are cancelled, the backends told. */
   void cancel() {
     stopped = true;
+    pieces.forEach(SpokenPiece::cancel);
     pieces.clear();
-    if (current != null) {
-      current.cancel();
-    }
     done.tryComplete();
   }
 
@@ -105,113 +109,91 @@ final class Speaker {
     return done.future();
   }
 
-  private void next() {
-    if (busy || stopped) {
+  CallScope scope() {
+    return scope;
+  }
+
+  boolean stopped() {
+    return stopped;
+  }
+
+  String provider() {
+    return provider;
+  }
+
+  /** The turn's number, for request ids (0: the greeting). */
+  int turn() {
+    return metrics == null ? 0 : metrics.turn;
+  }
+
+  /** Speech of the answer's first piece was asked for now. */
+  void requested() {
+    if (metrics != null && metrics.speechSent < 0) {
+      metrics.speechSent = TurnMetrics.now();
+    }
+  }
+
+  /** The first audio of piece {@code index} arrived now from {@code backend}. */
+  void firstAudio(int index, String backend) {
+    if (metrics != null && index == 1) {
+      metrics.firstAudio = TurnMetrics.now();
+      metrics.speechBackend = backend;
+    }
+  }
+
+  /**
+   * Moves the answer along: the piece at the head plays (its held audio goes to the playout), a piece whose audio
+   * has all arrived ends its segment and gives way to the next, and speech is asked for the pieces within reach.
+   */
+  void advance() {
+    if (stopped) {
       return;
+    }
+    SpokenPiece head;
+    while ((head = pieces.peek()) != null) {
+      if (!head.playing()) {
+        head.play(scope.playout().begin(tag + "p" + head.index()));
+        heard.add(head.text(), head.segment());
+      }
+      if (!head.arrived()) {
+        break;
+      }
+      scope.playout().end();
+      pieces.poll();
     }
     if (apologyDue) {
-      playApology();
-      return;
+      if (pieces.isEmpty()) {
+        playApology();
+      }
+      return; // nothing more is asked for; the apology follows the piece that plays
     }
-    String text = pieces.poll();
-    if (text != null) {
-      speak(text);
-    } else if (finishing) {
+    int inFlight = 0;
+    for (SpokenPiece p : pieces) {
+      if (inFlight == LOOKAHEAD) {
+        break;
+      }
+      if (!p.requested()) {
+        p.request();
+      }
+      inFlight++;
+    }
+    if (pieces.isEmpty() && finishing) {
       done.tryComplete();
     }
   }
 
-  private void speak(String text) {
-    busy = true;
-    OutputFormat source = scope.formats().current();
-    CallOptions o = scope.options();
-    JsonObject body = o.hints(new JsonObject().put("model", o.speechModel()).put("input", text)
-      .put("response_format", source.responseFormat()).put("sample_rate", source.sampleRate()));
-    if (o.voice() != null) {
-      body.put("voice", o.voice());
-    }
-    if (provider != null) {
-      body.put("provider", provider);
-    }
-    if (metrics != null && metrics.speechSent < 0) {
-      metrics.speechSent = TurnMetrics.now();
-    }
-    scope.ledger().requested("speech");
-    String rid = scope.stages().requestId(metrics == null ? 0 : metrics.turn, "speech");
-    scope.stages().speech(rid, body).onComplete(ar -> {
-      if (stopped) {
-        if (ar.succeeded() && BusStreams.isStream(ar.result()) && !BusStreams.isEnd(ar.result())) {
-          BusStreams.cancel(ar.result()); // cancelled while the request was on its way: the backend stops
-        }
-        return;
-      }
-      if (ar.failed()) {
-        scope.ledger().failed("speech", null);
-        failed(text, null, MeshException.from(ar.cause()), false);
-      } else {
-        stream(text, source, ar.result());
-      }
-    });
-  }
-
-  private void stream(String text, OutputFormat source, Message<Object> first) {
-    Playout playout = scope.playout();
-    Playout.Segment segment = playout.begin(tag + "p" + (++count));
-    heard.add(text, segment);
-    SpeechAudio audio = new SpeechAudio(source, playout.format());
-    current = new PulledStream(first, scope.stages().timeoutMs(), body -> {
-      if (body instanceof Buffer chunk && chunk.length() > 0) {
-        if (metrics != null && metrics.firstAudio < 0) {
-          metrics.firstAudio = TurnMetrics.now();
-        }
-        playout.audio(audio.push(chunk.getBytes()));
-        if (playout.queuedMs() > PAUSE_ABOVE_MS) {
-          PulledStream s = current;
-          s.pause();
-          playout.onLowWater(RESUME_BELOW_MS, s::resume);
-        }
-      }
-    });
-    PulledStream stream = current;
-    String backend = current.backend();
-    if (metrics != null && metrics.speechBackend == null) {
-      metrics.speechBackend = backend;
-    }
-    stream.start();
-    stream.done().onComplete(ar -> {
-      if (stopped) {
-        return;
-      }
-      if (ar.succeeded()) {
-        if (ar.result() instanceof JsonObject end && end.getValue("audio") != null) {
-          playout.audio(audio.push(end.getBuffer("audio").getBytes()));
-        }
-        playout.audio(audio.flush());
-        playout.end();
-        long chars = text.codePointCount(0, text.length());
-        scope.ledger().characters(chars);
-        scope.ledger().served("speech", backend, scope.options().speechModel(), 0, 0, 0, chars);
-        busy = false;
-        next();
-      } else {
-        scope.ledger().failed("speech", backend);
-        playout.end();
-        failed(text, backend, MeshException.from(ar.cause()), stream.delivered());
-      }
-    });
-  }
-
-  private void failed(String text, String backend, MeshException e, boolean delivered) {
-    if (e.errorCode() == ErrorCode.CANCELLED && stopped) {
+  /** Piece {@code piece} failed; {@code delivered}: after some of its audio. Retries it, or apologizes. */
+  void failed(SpokenPiece piece, String backend, MeshException e, boolean delivered) {
+    if (stopped || e.errorCode() == ErrorCode.CANCELLED && piece.cancelled()) {
       return;
     }
     if (!delivered && scope.formats().fallBackOn(e)) {
-      speak(text);
+      piece.retry();
       return;
     }
-    if (!delivered) {
+    if (!delivered || backend == null) {
       // The router already tried every backend it could: none can speak.
-      busy = false;
+      piece.abandon();
       apologize("speech: " + e.getMessage());
       return;
     }
@@ -223,17 +205,39 @@ final class Speaker {
         }
         if (ar.succeeded() && ar.result() != null) {
           provider = ar.result();
-          speak(text);
+          piece.retry();
         } else {
-          busy = false;
+          piece.abandon();
           apologize("speech: the stream was cut and no other backend can speak: " + e.getMessage());
         }
       });
   }
 
+  /** The speech request body for {@code text} in the format the call asks for now. */
+  JsonObject body(String text) {
+    var source = scope.formats().current();
+    CallOptions o = scope.options();
+    JsonObject body = o.hints(new JsonObject().put("model", o.speechModel()).put("input", text)
+      .put("response_format", source.responseFormat()).put("sample_rate", source.sampleRate()));
+    if (o.voice() != null) {
+      body.put("voice", o.voice());
+    }
+    if (provider != null) {
+      body.put("provider", provider);
+    }
+    return body;
+  }
+
+  /** Answers a stream's first message with cancel (it started after the answer was stopped). */
+  static void refuse(io.vertx.core.eventbus.Message<Object> first) {
+    if (BusStreams.isStream(first) && !BusStreams.isEnd(first)) {
+      BusStreams.cancel(first);
+    }
+  }
+
   private void playApology() {
     stopped = true;
-    scope.transport().event(new JsonObject().put("type", "error").put("turn", metrics == null ? 0 : metrics.turn)
+    scope.transport().event(new JsonObject().put("type", "error").put("turn", turn())
       .put("error", new JsonObject().put("message", apologyReason).put("type", ErrorCode.UNAVAILABLE.type())
         .put("code", ErrorCode.UNAVAILABLE.openAiCode())));
     CallOptions o = scope.options();

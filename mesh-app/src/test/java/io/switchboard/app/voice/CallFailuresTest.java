@@ -76,6 +76,29 @@ class CallFailuresTest {
   }
 
   @Test
+  void speechStreamCutMidPieceIsSpokenAgainOnTheSecondBackend() throws Exception {
+    FakeChat chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
+    chat.always(FakeChat.Reply.of("Your table is ready, please come in."));
+    FakeSpeech first = FakeSpeech.start(client).await(10, TimeUnit.SECONDS).cutAfter(3);
+    FakeSpeech second = FakeSpeech.start(client).await(10, TimeUnit.SECONDS);
+    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("speech-a", first, 10))
+      .add(VoiceNode.cloudSpeech("speech-b", second, 20)).add(VoiceNode.chat("primary", chat, "cloud", 10));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+    Await.until(() -> second.requests().stream().anyMatch(r -> r.getString("input").startsWith("Your table is ready")), 30_000,
+      "the cut piece asked again of the second backend");
+    Await.until(() -> !caller.events("response.audio.done").isEmpty(), 20_000, "the turn's audio, finished");
+    assertTrue(caller.events("error").isEmpty(), "no apology: " + caller.events("error"));
+    caller.stop();
+    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call record");
+    JsonObject speech = stage(node.callRecords().get(0), "speech");
+    assertTrue(speech.getJsonArray("backends").getList().containsAll(List.of("speech-a", "speech-b")), speech.encode());
+    assertTrue(speech.getInteger("failures") >= 1, speech.encode());
+  }
+
+  @Test
   void everySpeechBackendDownSpeaksTheApologyAndTheCallStaysUp() throws Exception {
     FakeChat chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
     FakeSpeech speech = FakeSpeech.start(client).await(10, TimeUnit.SECONDS).chunkEvery(5);

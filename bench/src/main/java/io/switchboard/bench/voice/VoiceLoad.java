@@ -1,5 +1,6 @@
 package io.switchboard.bench.voice;
 
+import io.switchboard.bench.audio.Args;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;

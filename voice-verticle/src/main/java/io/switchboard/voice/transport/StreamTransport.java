@@ -1,10 +1,8 @@
 package io.switchboard.voice.transport;
 
 import io.switchboard.api.ErrorCode;
-import io.switchboard.api.MeshException;
 import io.switchboard.voice.audio.OutputFormat;
 import io.switchboard.voice.audio.Pcm16;
-import io.switchboard.voice.call.CallSession;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -23,35 +21,25 @@ import io.vertx.core.json.JsonObject;
  */
 public final class StreamTransport implements CallTransport {
 
-  private static final System.Logger LOG = System.getLogger(StreamTransport.class.getName());
   private static final int MAX_TEXT = 64 * 1024;
 
-  private enum State { NEW, OPENING, ACTIVE, CLOSED }
-
-  private final ServerWebSocket socket;
+  private final CallSocket socket;
   private final CallOpener opener;
   private final String headerKey;
-  private final Runnable onClosed;
-  private final EarlyAudio early = new EarlyAudio();
-  private State state = State.NEW;
   private int inputRate;
   private OutputFormat output;
-  private CallSession session;
   private boolean echoes;
 
   /** @param headerKey the API key the upgrade request carried, or null */
   public StreamTransport(ServerWebSocket socket, CallOpener opener, String headerKey, Runnable onClosed) {
-    this.socket = socket;
+    this.socket = new CallSocket(socket, "stream", onClosed);
     this.opener = opener;
     this.headerKey = headerKey;
-    this.onClosed = onClosed;
   }
 
   public void start() {
-    socket.textMessageHandler(this::text);
-    socket.binaryMessageHandler(this::binary);
-    socket.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, "stream socket error: " + e.getMessage()));
-    socket.closeHandler(v -> closed());
+    socket.onProtocolError(e -> event(error(ErrorCode.INVALID_REQUEST, e.getMessage())));
+    socket.read(this::text, this::binary);
   }
 
   @Override
@@ -76,9 +64,7 @@ public final class StreamTransport implements CallTransport {
 
   @Override
   public void frame(Buffer frame) {
-    if (state != State.CLOSED && !socket.isClosed()) {
-      socket.writeBinaryMessage(frame);
-    }
+    socket.writeBinary(frame);
   }
 
   @Override
@@ -93,53 +79,37 @@ public final class StreamTransport implements CallTransport {
 
   @Override
   public void event(JsonObject event) {
-    if (!socket.isClosed()) {
-      socket.writeTextMessage(event.encode());
-    }
+    socket.writeText(event.encode());
   }
 
   @Override
   public void close(short status, String reason) {
-    if (!socket.isClosed()) {
-      socket.close(status, reason.length() > 120 ? reason.substring(0, 120) : reason);
-    }
+    socket.close(status, reason);
   }
 
   private void text(String text) {
-    if (state == State.CLOSED) {
-      return;
-    }
-    try {
-      JsonObject msg = parse(text);
-      String type = msg.getString("type");
-      switch (type) {
-        case "start" -> start(msg);
-        case "mark" -> {
-          requireStarted(type);
-          if (!(msg.getValue("name") instanceof String name)) {
-            throw new ProtocolException(ProtocolException.POLICY, "mark without a name");
-          }
-          if (session != null) {
-            if (!echoes) {
-              echoes = true;
-              session.marksEchoed();
-            }
-            session.marked(name);
-          }
+    JsonObject msg = parse(text);
+    String type = msg.getString("type");
+    switch (type) {
+      case "start" -> start(msg);
+      case "mark" -> {
+        requireStarted(type);
+        if (!(msg.getValue("name") instanceof String name)) {
+          throw new ProtocolException(ProtocolException.POLICY, "mark without a name");
         }
-        case "stop" -> {
-          requireStarted(type);
-          state = State.CLOSED;
-          if (session != null) {
-            session.end("client stopped", (short) 1000, null);
-          } else {
-            close((short) 1000, "stopped");
+        if (socket.session() != null) {
+          if (!echoes) {
+            echoes = true;
+            socket.session().marksEchoed();
           }
+          socket.session().marked(name);
         }
-        default -> throw new ProtocolException(ProtocolException.POLICY, "unknown message type '" + type + "'");
       }
-    } catch (ProtocolException e) {
-      fail(e);
+      case "stop" -> {
+        requireStarted(type);
+        socket.hangUp("client stopped");
+      }
+      default -> throw new ProtocolException(ProtocolException.POLICY, "unknown message type '" + type + "'");
     }
   }
 
@@ -160,32 +130,12 @@ public final class StreamTransport implements CallTransport {
   }
 
   private void start(JsonObject msg) {
-    if (state != State.NEW) {
+    if (socket.state() != CallSocket.State.NEW) {
       throw new ProtocolException(ProtocolException.POLICY, "a second 'start'");
     }
     inputRate = rate(msg, "sample_rate", null);
     output = OutputFormat.pcm(rate(msg, "output_sample_rate", inputRate));
-    state = State.OPENING;
-    opener.open(this, msg, headerKey, null).onComplete(ar -> {
-      if (state == State.CLOSED) {
-        if (ar.succeeded()) {
-          ar.result().end("client went away", (short) 1000, null);
-        }
-        return;
-      }
-      if (ar.failed()) {
-        MeshException e = MeshException.from(ar.cause());
-        LOG.log(System.Logger.Level.INFO, "stream call refused: {0}", e.getMessage());
-        event(error(e.errorCode(), e.getMessage()));
-        state = State.CLOSED;
-        close(ProtocolException.POLICY, e.getMessage());
-        return;
-      }
-      session = ar.result();
-      state = State.ACTIVE;
-      session.start();
-      early.replay(session);
-    });
+    socket.open(opener, this, msg, headerKey, null, e -> event(error(e.errorCode(), e.getMessage())));
   }
 
   private static int rate(JsonObject msg, String field, Integer fallback) {
@@ -200,59 +150,26 @@ public final class StreamTransport implements CallTransport {
   }
 
   private void binary(Buffer audio) {
-    if (state == State.CLOSED) {
-      return;
+    if (!socket.started()) {
+      throw new ProtocolException(ProtocolException.POLICY, "audio before 'start'");
     }
-    try {
-      if (state == State.NEW) {
-        throw new ProtocolException(ProtocolException.POLICY, "audio before 'start'");
-      }
-      if (audio.length() % 2 != 0) {
-        throw new ProtocolException(ProtocolException.INVALID, "audio frame of " + audio.length() + " bytes is not whole 16-bit samples");
-      }
-      if (audio.length() > inputRate * 2) {
-        throw new ProtocolException(ProtocolException.TOO_BIG, "audio frame of " + audio.length() + " bytes (at most one second)");
-      }
-      float[] samples = Pcm16.decode(audio.getBytes(), 0, audio.length());
-      if (session != null) {
-        session.audio(samples);
-      } else {
-        early.add(samples);
-      }
-    } catch (ProtocolException e) {
-      fail(e);
+    if (audio.length() % 2 != 0) {
+      throw new ProtocolException(ProtocolException.INVALID, "audio frame of " + audio.length() + " bytes is not whole 16-bit samples");
     }
+    if (audio.length() > inputRate * 2) {
+      throw new ProtocolException(ProtocolException.TOO_BIG, "audio frame of " + audio.length() + " bytes (at most one second)");
+    }
+    socket.audio(Pcm16.decode(audio.getBytes(), 0, audio.length()));
   }
 
   private void requireStarted(String type) {
-    if (state == State.NEW) {
+    if (!socket.started()) {
       throw new ProtocolException(ProtocolException.POLICY, "'" + type + "' before 'start'");
-    }
-  }
-
-  private void fail(ProtocolException e) {
-    LOG.log(System.Logger.Level.WARNING, "stream call: closing it: {0}", e.getMessage());
-    State was = state;
-    state = State.CLOSED;
-    event(error(ErrorCode.INVALID_REQUEST, e.getMessage()));
-    if (was == State.ACTIVE) {
-      session.end("protocol error: " + e.getMessage(), e.status(), ErrorCode.INVALID_REQUEST);
-    } else {
-      close(e.status(), e.getMessage());
     }
   }
 
   private static JsonObject error(ErrorCode code, String message) {
     return new JsonObject().put("type", "error").put("error", new JsonObject().put("message", message).put("type", code.type())
       .put("code", code.openAiCode()));
-  }
-
-  private void closed() {
-    State was = state;
-    state = State.CLOSED;
-    if (was == State.ACTIVE) {
-      session.end("client went away", (short) 1000, null);
-    }
-    onClosed.run();
   }
 }

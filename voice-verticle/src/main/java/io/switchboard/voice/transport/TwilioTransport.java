@@ -1,10 +1,7 @@
 package io.switchboard.voice.transport;
 
-import io.switchboard.api.ErrorCode;
-import io.switchboard.api.MeshException;
 import io.switchboard.voice.audio.OutputFormat;
 import io.switchboard.voice.audio.Pcm16;
-import io.switchboard.voice.call.CallSession;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
@@ -20,29 +17,22 @@ public final class TwilioTransport implements CallTransport {
 
   private static final System.Logger LOG = System.getLogger(TwilioTransport.class.getName());
 
-  private enum State { NEW, CONNECTED, OPENING, ACTIVE, CLOSED }
-
-  private final ServerWebSocket socket;
+  private final CallSocket socket;
   private final CallOpener opener;
-  private final Runnable onClosed;
-  private final EarlyAudio early = new EarlyAudio();
-  private State state = State.NEW;
+  private boolean connected;
   private String streamSid;
-  private CallSession session;
 
   /** @param onClosed runs once when the socket closes, whether or not a call was opened on it */
   public TwilioTransport(ServerWebSocket socket, CallOpener opener, Runnable onClosed) {
-    this.socket = socket;
+    this.socket = new CallSocket(socket, "twilio", onClosed);
     this.opener = opener;
-    this.onClosed = onClosed;
   }
 
   /** Starts reading the socket. */
   public void start() {
-    socket.textMessageHandler(this::text);
-    socket.binaryMessageHandler(b -> fail(new ProtocolException(ProtocolException.UNSUPPORTED, "binary frame (Twilio sends JSON text)")));
-    socket.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, "twilio socket error: " + e.getMessage()));
-    socket.closeHandler(v -> closed());
+    socket.read(this::text, b -> {
+      throw new ProtocolException(ProtocolException.UNSUPPORTED, "binary frame (Twilio sends JSON text)");
+    });
   }
 
   @Override
@@ -87,46 +77,37 @@ public final class TwilioTransport implements CallTransport {
 
   @Override
   public void close(short status, String reason) {
-    if (!socket.isClosed()) {
-      socket.close(status, reason.length() > 120 ? reason.substring(0, 120) : reason);
-    }
+    socket.close(status, reason);
   }
 
   private void send(String message) {
-    if (state != State.CLOSED && !socket.isClosed()) {
-      socket.writeTextMessage(message);
+    if (socket.isOpen()) {
+      socket.writeText(message);
     }
   }
 
   private void text(String text) {
-    if (state == State.CLOSED) {
-      return;
-    }
-    try {
-      JsonObject msg = TwilioMessages.parse(text);
-      switch (msg.getString("event")) {
-        case "connected" -> connected();
-        case "start" -> start(msg);
-        case "media" -> media(msg);
-        case "mark" -> marked(msg);
-        case "dtmf" -> dtmf(msg);
-        case "stop" -> stop(msg);
-        default -> throw new ProtocolException(ProtocolException.POLICY, "unknown event '" + msg.getString("event") + "'");
-      }
-    } catch (ProtocolException e) {
-      fail(e);
+    JsonObject msg = TwilioMessages.parse(text);
+    switch (msg.getString("event")) {
+      case "connected" -> connected();
+      case "start" -> start(msg);
+      case "media" -> media(msg);
+      case "mark" -> marked(msg);
+      case "dtmf" -> dtmf(msg);
+      case "stop" -> stop(msg);
+      default -> throw new ProtocolException(ProtocolException.POLICY, "unknown event '" + msg.getString("event") + "'");
     }
   }
 
   private void connected() {
-    if (state != State.NEW) {
+    if (connected || socket.state() != CallSocket.State.NEW) {
       throw new ProtocolException(ProtocolException.POLICY, "'connected' after the stream started");
     }
-    state = State.CONNECTED;
+    connected = true;
   }
 
   private void start(JsonObject msg) {
-    if (state != State.NEW && state != State.CONNECTED) {
+    if (socket.state() != CallSocket.State.NEW) {
       throw new ProtocolException(ProtocolException.POLICY, "a second 'start'");
     }
     JsonObject start = TwilioMessages.object(msg, "start");
@@ -140,51 +121,26 @@ public final class TwilioTransport implements CallTransport {
     if (params != null && !(params instanceof JsonObject)) {
       throw new ProtocolException(ProtocolException.POLICY, "start.customParameters is not an object");
     }
-    state = State.OPENING;
-    opener.open(this, params == null ? new JsonObject() : (JsonObject) params, null, callSid).onComplete(ar -> {
-      if (state == State.CLOSED) {
-        if (ar.succeeded()) {
-          ar.result().end("caller hung up", (short) 1000, null);
-        }
-        return;
-      }
-      if (ar.failed()) {
-        MeshException e = MeshException.from(ar.cause());
-        LOG.log(System.Logger.Level.INFO, "twilio stream {0} (call {1}) refused: {2}", streamSid, callSid, e.getMessage());
-        close(ProtocolException.POLICY, e.getMessage());
-        return;
-      }
-      session = ar.result();
-      state = State.ACTIVE;
-      session.start();
-      early.replay(session);
-    });
+    socket.open(opener, this, params == null ? new JsonObject() : (JsonObject) params, null, callSid, e -> { });
   }
 
   private void media(JsonObject msg) {
-    if (state != State.OPENING && state != State.ACTIVE) {
-      throw new ProtocolException(ProtocolException.POLICY, "'media' before 'start'");
-    }
+    requireStarted("media");
     checkSid(msg);
     JsonObject media = TwilioMessages.object(msg, "media");
     if ("outbound".equals(media.getString("track"))) {
       return; // our own audio, when a stream forks both tracks
     }
     byte[] payload = TwilioMessages.payload(media);
-    float[] samples = Pcm16.decodeMulaw(payload, 0, payload.length);
-    if (state == State.ACTIVE) {
-      session.audio(samples);
-    } else {
-      early.add(samples);
-    }
+    socket.audio(Pcm16.decodeMulaw(payload, 0, payload.length));
   }
 
   private void marked(JsonObject msg) {
     requireStarted("mark");
     checkSid(msg);
     String name = TwilioMessages.string(TwilioMessages.object(msg, "mark"), "name", "mark");
-    if (session != null) {
-      session.marked(name);
+    if (socket.session() != null) {
+      socket.session().marked(name);
     }
   }
 
@@ -198,16 +154,11 @@ public final class TwilioTransport implements CallTransport {
   private void stop(JsonObject msg) {
     requireStarted("stop");
     checkSid(msg);
-    if (session != null) {
-      session.end("caller hung up", (short) 1000, null);
-    } else {
-      close((short) 1000, "stopped");
-    }
-    state = State.CLOSED;
+    socket.hangUp("caller hung up");
   }
 
   private void requireStarted(String event) {
-    if (state != State.OPENING && state != State.ACTIVE) {
+    if (!socket.started()) {
       throw new ProtocolException(ProtocolException.POLICY, "'" + event + "' before 'start'");
     }
   }
@@ -216,25 +167,5 @@ public final class TwilioTransport implements CallTransport {
     if (!streamSid.equals(msg.getValue("streamSid"))) {
       throw new ProtocolException(ProtocolException.POLICY, "message for another streamSid");
     }
-  }
-
-  private void fail(ProtocolException e) {
-    LOG.log(System.Logger.Level.WARNING, "twilio stream {0}: closing the call: {1}", streamSid, e.getMessage());
-    State was = state;
-    state = State.CLOSED;
-    if (was == State.ACTIVE) {
-      session.end("protocol error: " + e.getMessage(), e.status(), ErrorCode.INVALID_REQUEST);
-    } else {
-      close(e.status(), e.getMessage());
-    }
-  }
-
-  private void closed() {
-    State was = state;
-    state = State.CLOSED;
-    if (was == State.ACTIVE) {
-      session.end("caller hung up", (short) 1000, null);
-    }
-    onClosed.run();
   }
 }

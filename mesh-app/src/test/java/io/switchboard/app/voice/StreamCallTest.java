@@ -103,6 +103,25 @@ class StreamCallTest {
     assertEquals("stream", node.callRecords().get(0).getJsonObject("call").getString("transport"));
   }
 
+  /** Transcription started after 200 ms of silence is the one used when the endpoint follows: one request per turn. */
+  @Test
+  void speculativeTranscriptionIsKeptWhenTheEndpointFollows() throws Exception {
+    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject().put("vad", new JsonObject().put("speculative_ms", 200)), dir,
+      Map.of("FAKE_KEY", "sk-fake-voice"));
+    chat.always(FakeChat.Reply.of("Done."));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+    Await.until(() -> !caller.events("turn.metrics").isEmpty(), 30_000, "the turn");
+    assertTrue(Speech.wer(Speech.FIRST, chat.lastUserText(0)) <= 0.15, chat.lastUserText(0));
+    caller.stop();
+    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call record");
+    JsonObject transcribe = node.callRecords().get(0).getJsonObject("call").getJsonArray("stages").getJsonObject(0);
+    assertEquals("transcribe", transcribe.getString("stage"));
+    assertEquals(1, transcribe.getInteger("requests"), "the early transcription was kept: " + transcribe.encode());
+  }
+
   /** With a cloud speech API that only makes 24 kHz PCM: the call's 16 kHz audio is resampled, and a barge-in cancels it. */
   @Test
   void bargeInCancelsTheSpeechStreamAtItsBackend() throws Exception {

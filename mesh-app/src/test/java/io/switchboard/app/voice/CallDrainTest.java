@@ -95,6 +95,7 @@ class CallDrainTest {
     Await.until(() -> !node.callRecords().isEmpty(), 5_000, "the call's record, sent before the node stopped");
     assertEquals("server shutting down", node.callRecords().get(0).getJsonObject("call").getString("end_reason"));
     stopped.await(30, TimeUnit.SECONDS);
+    assertEquals(1, node.callRecords().size(), "one record: the socket closing after the node ended the call ends nothing more");
   }
 
   private static int status(int port, String path) {

@@ -50,6 +50,7 @@ public final class CallSession implements Endpointer.Listener {
   private long lastActivity = TurnMetrics.now();
   private long maxTimer = -1;
   private long silenceTimer = -1;
+  private boolean ending;
 
   private record Speculation(long start, long end, Future<Transcriber.Transcript> transcript) {
   }
@@ -105,7 +106,7 @@ public final class CallSession implements Endpointer.Listener {
 
   /** Caller audio at the transport's input rate. */
   public void audio(float[] samples) {
-    if (ended.future().isComplete()) {
+    if (ending) {
       return;
     }
     scope.ledger().audioIn(samples.length / (double) transport.inputRate());
@@ -186,7 +187,7 @@ public final class CallSession implements Endpointer.Listener {
     tape.release();
     scope.playout().onFirstFrame(() -> firstFrame(t));
     transcript.onComplete(ar -> {
-      if (t.cancelled() || ended.future().isComplete()) {
+      if (t.cancelled() || ending) {
         return;
       }
       if (ar.failed()) {
@@ -283,12 +284,14 @@ public final class CallSession implements Endpointer.Listener {
    * {@code reason} (unless the client closed it), and the call's usage record sent to the ledger.
    */
   public void end(String reason, short status, ErrorCode error) {
-    if (ended.future().isComplete() || !context.equals(io.vertx.core.Vertx.currentContext())) {
-      if (!ended.future().isComplete()) {
-        context.runOnContext(v -> end(reason, status, error));
-      }
+    if (!context.equals(io.vertx.core.Vertx.currentContext())) {
+      context.runOnContext(v -> end(reason, status, error));
       return;
     }
+    if (ending) {
+      return; // the socket's close after our own close, or a second reason: the first one stands
+    }
+    ending = true;
     services.vertx().cancelTimer(maxTimer);
     services.vertx().cancelTimer(silenceTimer);
     vad.close();

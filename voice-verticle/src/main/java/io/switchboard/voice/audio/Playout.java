@@ -51,13 +51,6 @@ public final class Playout {
       return (long) frames * OutputFormat.FRAME_MS;
     }
 
-    public boolean confirmed() {
-      return confirmed;
-    }
-
-    public boolean started() {
-      return playStart >= 0;
-    }
   }
 
   private record Frame(Segment segment, Buffer bytes) {
@@ -81,7 +74,6 @@ public final class Playout {
   private long lowWaterMs;
   private Runnable lowWaterListener;
   private Runnable firstFrameListener;
-  private Runnable drainListener;
   private boolean closed;
   private boolean trustMarks;
   private long audibleSince = -1;
@@ -179,9 +171,6 @@ public final class Playout {
         break;
       }
     }
-    if (!busy() && drainListener != null) {
-      drainListener.run();
-    }
     return true;
   }
 
@@ -256,11 +245,6 @@ public final class Playout {
   /** Runs (once) when the next frame goes out. */
   public void onFirstFrame(Runnable listener) {
     this.firstFrameListener = listener;
-  }
-
-  /** Runs when a mark confirms the last audio sent (the agent finished speaking, as the client tells it). */
-  public void onDrained(Runnable listener) {
-    this.drainListener = listener;
   }
 
   /** Stops sending anything (the call is over). */

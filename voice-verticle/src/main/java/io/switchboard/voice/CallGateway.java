@@ -59,7 +59,8 @@ final class CallGateway implements CallOpener {
     if (token != null) {
       try {
         CallTokens.Claims c = tokens.verify(String.valueOf(token), boundTo, System.currentTimeMillis());
-        return Future.succeededFuture(c.keyId() == null ? null : new VoiceKeys.Key(c.keyId(), c.privacy() == null ? null : Privacy.parse(c.privacy())));
+        Privacy ceiling = c.privacy() == null ? null : Privacy.parse(c.privacy());
+        return Future.succeededFuture(c.keyId() == null ? null : new VoiceKeys.Key(c.keyId(), ceiling));
       } catch (MeshException e) {
         return Future.failedFuture(e);
       }

@@ -51,7 +51,7 @@ public final class VoiceVerticle extends VerticleBase {
       model = m;
       vad = new VadPool(m, settings.vadThreads(), settings.vadMaxBatch());
       registry = new CallRegistry(settings.maxCalls());
-      VoiceMetrics metrics = VoiceMetrics.create(registry::active, vad::cpuNanos);
+      VoiceMetrics metrics = VoiceMetrics.create(registry::active, vad);
       CallServices services = new CallServices(vertx, settings, vad, new MeshView(vertx, 2000), new ApologyAudio(), metrics);
       VoiceKeys keys = new VoiceKeys(vertx);
       CallTokens tokens = new CallTokens(secret(settings.tokenSecretEnv()), settings.tokenTtlMs());

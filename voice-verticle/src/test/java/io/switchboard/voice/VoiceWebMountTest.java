@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -70,8 +71,10 @@ class VoiceWebMountTest {
     assertEquals(1, mounts.size());
     assertEquals("voice", mounts.get(0).configKey());
     call(new JsonObject().put("sample_rate", 16000));
-    HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-      URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/voice/stream")).header("x-probe", "1").build(), HttpResponse.BodyHandlers.ofString());
+    HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/v1/voice/stream"))
+      .timeout(Duration.ofSeconds(10)).build();
+    HttpResponse<String> refused = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+      .send(get, HttpResponse.BodyHandlers.ofString());
     assertEquals(400, refused.statusCode(), "a plain GET is told to upgrade: " + refused.body());
     var second = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort())
       .setURI("/v1/voice/twilio")).toCompletionStage().toCompletableFuture();

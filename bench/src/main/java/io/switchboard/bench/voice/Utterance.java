@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The recorded speech the benchmark's callers replay: a sentence spoken by flite, as Twilio would carry it (μ-law
- * 8 kHz in 160-byte frames), with where the speech really starts and ends in it (the first and last 10 ms whose level
- * is above -34 dBFS), so that onset and end of speech are timed from the audio, not from the file's edges.
+ * 8 kHz in 160-byte frames), with where the sound really starts and ends in it (the first and last 10 ms whose level
+ * is above -50 dBFS: flite's own silence is digital zero, and a word's last consonant fades well below -34 dBFS), so that
+ * onset and end of speech are timed from the audio, not from the file's edges.
  */
 record Utterance(byte[][] frames, int onsetSample, int endSample) {
 
@@ -47,7 +48,7 @@ record Utterance(byte[][] frames, int onsetSample, int endSample) {
       for (int i = 0; i < 80; i++) {
         sum += samples8k[at + i] * samples8k[at + i];
       }
-      if (Math.sqrt(sum / 80) > 0.02) {
+      if (Math.sqrt(sum / 80) > 0.00316) {
         if (onset < 0) {
           onset = at;
         }

@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,7 @@ class CallKeysTest {
   private VoiceNode node;
   private String key;
   private String keyId;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
@@ -97,7 +98,8 @@ class CallKeysTest {
     good.closed().await(10, TimeUnit.SECONDS);
 
     HttpResponse<String> token = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/v1/voice/tokens"))
-      .header("authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      .timeout(Duration.ofSeconds(10)).header("authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.noBody()).build(),
+      HttpResponse.BodyHandlers.ofString());
     assertEquals(200, token.statusCode(), token.body());
     String t = new JsonObject(token.body()).getString("token");
     assertTrue(!t.contains(key) && !t.contains(key.substring(3)), "a token does not carry the key");
@@ -162,7 +164,7 @@ class CallKeysTest {
   private HttpResponse<String> twiml(int port, Map<String, String> form, String signature) throws Exception {
     String body = form.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
       .collect(Collectors.joining("&"));
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/voice/twilio/twiml"))
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/voice/twilio/twiml")).timeout(Duration.ofSeconds(10))
       .header("content-type", "application/x-www-form-urlencoded").header("x-twilio-signature", signature)
       .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,10 +74,11 @@ final class VoiceNode {
   }
 
   private void awaitLive(int expected) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     for (int i = 0; i < 600; i++) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-        HttpResponse.BodyHandlers.ofString());
+      HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+        .timeout(Duration.ofSeconds(10)).build();
+      HttpResponse<String> r = http.send(ready, HttpResponse.BodyHandlers.ofString());
       if (new JsonObject(r.body()).getInteger("live_backends", 0) >= expected) {
         return;
       }

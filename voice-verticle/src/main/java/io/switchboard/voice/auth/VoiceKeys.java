@@ -51,6 +51,7 @@ public final class VoiceKeys {
       return new MeshException(ErrorCode.AUTHENTICATION, "API keys cannot be checked: no usage ledger answers on the bus");
     }
     MeshException m = MeshException.from(e);
-    return m.errorCode() == ErrorCode.AUTHENTICATION ? m : new MeshException(ErrorCode.AUTHENTICATION, "API key not accepted: " + m.getMessage());
+    return m.errorCode() == ErrorCode.AUTHENTICATION ? m
+      : new MeshException(ErrorCode.AUTHENTICATION, "API key not accepted: " + m.getMessage());
   }
 }

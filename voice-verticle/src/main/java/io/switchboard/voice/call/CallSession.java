@@ -242,6 +242,7 @@ public final class CallSession implements Endpointer.Listener {
     t.metrics.firstFrame = TurnMetrics.now();
     JsonObject report = t.metrics.report(services.metrics());
     if (report != null) {
+      LOG.log(System.Logger.Level.DEBUG, "call {0}: {1}", callId, report.encode());
       transport.event(report);
     }
   }

@@ -17,8 +17,8 @@ import java.util.Set;
  * The speech stage of one answer: each piece of text to {@code switchboard.speech} as a stream in the call's output
  * format, its audio into the playout as it arrives, one segment (with its mark) per piece, in order. The next piece's
  * speech is asked for while the current one still plays ({@link #LOOKAHEAD} streams at once), its audio held until its
- * turn, so a short piece is not followed by a gap as long as the next piece's time to first audio. While more than
- * two seconds of audio wait, a stream is paused, so a barge-in leaves little generated for nothing.
+ * turn, so a short piece is not followed by a gap as long as the next piece's time to first audio. Speech is taken as
+ * fast as it comes ({@link SpokenPiece}); the playout sends it out in real time.
  *
  * <p>Failures: a refusal of the format switches the call to PCM at 24 kHz, converted here; a stream cut after its
  * first audio speaks the piece again, from its start, on the next backend the registry offers (the router fails

@@ -12,14 +12,16 @@ import java.io.ByteArrayOutputStream;
 
 /**
  * One piece of an answer on its way to the caller: its speech stream, and its audio, held while an earlier piece
- * plays and handed to the playout from the moment the piece {@link #play}s. A piece that is not playing yet pauses its
- * stream once it holds two seconds of audio; a playing one pauses while the playout has two seconds queued. On the
- * call's context only.
+ * plays and handed to the playout from the moment the piece {@link #play}s. Speech is taken as fast as the backend
+ * makes it: a paused stream would hold one of the backend's connections (a speech API's plan allows few at once) for as
+ * long as the audio takes to play. Only a piece with more than {@link #PAUSE_ABOVE_MS} of audio waiting (held, or
+ * queued in the playout) pauses its stream, to bound a call's memory. On the call's context only.
  */
 final class SpokenPiece {
 
-  private static final long PAUSE_ABOVE_MS = 2000;
-  private static final long RESUME_BELOW_MS = 1000;
+  /** Audio waiting beyond this pauses the stream (a minute of μ-law is 480 kB; of 16 kHz PCM, 1.9 MB). */
+  static final long PAUSE_ABOVE_MS = 30_000;
+  private static final long RESUME_BELOW_MS = 20_000;
 
   private final Speaker speaker;
   private final String text;

@@ -5,11 +5,11 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.switchboard.voice.vad.VadPool;
 import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -37,12 +37,13 @@ public final class VoiceMetrics {
   }
 
   /** Metrics into the process's Prometheus registry, or none when metrics are off. */
-  public static VoiceMetrics create(Supplier<Number> activeCalls, LongSupplier vadCpuNanos) {
+  public static VoiceMetrics create(Supplier<Number> activeCalls, VadPool vad) {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     VoiceMetrics m = new VoiceMetrics(registry);
     if (registry != null) {
       Gauge.builder("switchboard.voice.calls.active", activeCalls).description("Calls open on this node").register(registry);
-      FunctionCounter.builder("switchboard.voice.vad.cpu", vadCpuNanos, n -> n.getAsLong() / 1e9)
+      // Micrometer holds a function counter's object weakly: the pool (held by the verticle), not a lambda over it.
+      FunctionCounter.builder("switchboard.voice.vad.cpu", vad, p -> p.cpuNanos() / 1e9)
         .baseUnit("seconds").description("CPU time of the VAD inference threads").register(registry);
     }
     return m;

@@ -14,11 +14,14 @@ import io.vertx.core.json.JsonObject;
  * @param leadMs          how far ahead of real time outbound audio is sent
  * @param echoGuardMs     caller speech in the first this-many ms of the agent's audio does not interrupt it
  * @param bargeIn         whether caller speech interrupts the agent at all
+ * @param quietDbfs       audio at or below this level is quiet: a silence the VAD finds is counted from where the audio
+ *                        went quiet (0: off)
  * @param requireKeys     calls need an API key or a signed token (the node sets it from {@code auth.require_keys})
  * @param defaults        call settings before a call's own parameters
  */
 public record VoiceSettings(int maxCalls, long maxCallMs, long silenceTimeoutMs, long drainTimeoutMs, long stageTimeoutMs,
-                            long leadMs, long echoGuardMs, boolean bargeIn, int preRollMs, int vadThreads, int vadMaxBatch,
+                            long leadMs, long echoGuardMs, boolean bargeIn, int preRollMs, double quietDbfs, int vadThreads,
+                            int vadMaxBatch,
                             Endpointer.Settings endpointing, boolean requireKeys, String modelsDir, String twilioAuthTokenEnv,
                             String publicUrl, String tokenSecretEnv, long tokenTtlMs, CallDefaults defaults) {
 
@@ -72,6 +75,7 @@ public record VoiceSettings(int maxCalls, long maxCallMs, long silenceTimeoutMs,
       barge.getLong("echo_guard_ms", 200L),
       barge.getBoolean("enabled", true),
       vad.getInteger("pre_roll_ms", 300),
+      vad.getDouble("quiet_dbfs", -50.0),
       vad.getInteger("threads", 1),
       vad.getInteger("max_batch", 64),
       endpointing,

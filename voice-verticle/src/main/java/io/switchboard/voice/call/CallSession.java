@@ -5,6 +5,7 @@ import io.switchboard.api.UsageRecord;
 import io.switchboard.voice.VoiceSettings;
 import io.switchboard.voice.audio.AudioTape;
 import io.switchboard.voice.audio.Playout;
+import io.switchboard.voice.audio.SoundEnd;
 import io.switchboard.voice.audio.StreamResampler;
 import io.switchboard.voice.transport.CallTransport;
 import io.switchboard.voice.vad.Endpointer;
@@ -41,6 +42,7 @@ public final class CallSession implements Endpointer.Listener {
   private final AudioTape tape;
   private final ArrivalClock arrivals = new ArrivalClock();
   private final StreamResampler toVadRate;
+  private final SoundEnd soundEnd;
   private final VadPool.Stream vad;
   private final Promise<UsageRecord> ended = Promise.promise();
   private final BargeIn bargeIn;
@@ -76,7 +78,8 @@ public final class CallSession implements Endpointer.Listener {
     this.tape = new AudioTape(preRoll + 2 * SileroModel.SAMPLE_RATE,
       (int) (SileroModel.SAMPLE_RATE * (settings.endpointing().maxUtteranceMs() / 1000 + 3)) + preRoll);
     this.toVadRate = new StreamResampler(transport.inputRate(), SileroModel.SAMPLE_RATE);
-    this.vad = services.vad().open(context, (p, end) -> endpointer.window(p, end));
+    this.soundEnd = new SoundEnd(settings.quietDbfs());
+    this.vad = services.vad().open(context, (p, end) -> endpointer.window(p, end, soundEnd.end()));
     this.bargeIn = new BargeIn(settings, playout);
   }
 
@@ -112,6 +115,7 @@ public final class CallSession implements Endpointer.Listener {
     scope.ledger().audioIn(samples.length / (double) transport.inputRate());
     float[] at16k = toVadRate.push(samples);
     tape.append(at16k);
+    soundEnd.push(at16k);
     arrivals.arrived(tape.end(), TurnMetrics.now());
     vad.push(at16k);
   }

@@ -8,6 +8,12 @@ package io.switchboard.voice.vad;
  * {@code endpointMs} it ends, unless it was shorter than {@code minSpeechMs} (a cough, a click): then it is dropped.
  * An utterance that reaches {@code maxUtteranceMs} ends there. Positions are sample indices at 16 kHz since the call
  * began. Not thread-safe: the call's context only.
+ *
+ * <p>The model's probability stays high for a window or two after the sound stops (its state carries the speech on),
+ * so the silence is counted from where the audio itself went quiet when that is earlier: the caller gives, with each
+ * window, the end of the last stretch of audio above the quiet level, and a silence the model finds is backdated to it,
+ * by at most {@link #MAX_BACKDATE} samples (three windows). On a noisy line the audio never goes quiet and nothing
+ * changes.
  */
 public final class Endpointer {
 
@@ -46,6 +52,8 @@ public final class Endpointer {
   }
 
   private static final long SAMPLES_PER_MS = SileroModel.SAMPLE_RATE / 1000;
+  /** The most a silence is backdated to the audio's own quiet: three windows. */
+  static final long MAX_BACKDATE = 3L * SileroModel.WINDOW;
 
   private final Settings settings;
   private final Listener listener;
@@ -65,8 +73,16 @@ public final class Endpointer {
     return speaking;
   }
 
-  /** The probability of the window {@code [end - 512, end)}. */
+  /** The probability of the window {@code [end - 512, end)}; no knowledge of where the audio went quiet. */
   public void window(float probability, long end) {
+    window(probability, end, Long.MAX_VALUE);
+  }
+
+  /**
+   * The probability of the window {@code [end - 512, end)}, and {@code soundEnd}: the end of the last audio above the
+   * quiet level, as far as the audio has arrived (see the class comment).
+   */
+  public void window(float probability, long end, long soundEnd) {
     long windowStart = end - SileroModel.WINDOW;
     if (!speaking) {
       if (probability >= settings.threshold()) {
@@ -93,6 +109,9 @@ public final class Endpointer {
       }
     } else if (probability < settings.threshold() - 0.15 && silenceStart < 0) {
       silenceStart = windowStart;
+      if (soundEnd < windowStart) {
+        silenceStart = Math.max(Math.max(soundEnd, windowStart - MAX_BACKDATE), start);
+      }
     }
     if (silenceStart < 0) {
       if ((end - start) / SAMPLES_PER_MS >= settings.maxUtteranceMs()) {

@@ -101,6 +101,37 @@ class EndpointerTest {
   }
 
   @Test
+  void aSilenceIsCountedFromWhereTheAudioWentQuietWhenTheModelNoticesLater() {
+    Endpointer e = endpointer(0);
+    for (int i = 0; i < 20; i++) {
+      end += 512;
+      e.window(0.95f, end, end);
+    }
+    long quietAt = end + 100; // the sound stops 100 samples into the next window; the model lags two windows
+    for (int i = 0; i < 2; i++) {
+      end += 512;
+      e.window(0.9f, end, quietAt);
+    }
+    for (int i = 0; i < 14; i++) {
+      end += 512;
+      e.window(0.05f, end, quietAt);
+    }
+    assertEquals(List.of("start@0", "end@0-" + quietAt), events, "500 ms after the sound stopped, not after the model noticed");
+  }
+
+  @Test
+  void loudAudioAfterTheWindowOrNoQuietLevelChangesNothing() {
+    Endpointer e = endpointer(0);
+    feed(e, 0.9, 10);
+    long silence = end;
+    for (int i = 0; i < 16; i++) {
+      end += 512;
+      e.window(0.05f, end, Long.MAX_VALUE);
+    }
+    assertEquals(List.of("start@0", "end@0-" + silence), events);
+  }
+
+  @Test
   void settingsAreChecked() {
     assertThrows(IllegalArgumentException.class, () -> new Endpointer.Settings(1.2, 2, 200, 500, 0, 3000));
     assertThrows(IllegalArgumentException.class, () -> new Endpointer.Settings(0.5, 2, 200, 10, 0, 3000));

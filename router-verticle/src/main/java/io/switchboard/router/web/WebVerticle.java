@@ -4,6 +4,7 @@ import io.switchboard.api.AudioCodec;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.core.web.WebMount;
 import io.switchboard.router.metrics.RequestMetrics;
 import io.switchboard.router.usage.UsageRecorder;
 import io.switchboard.router.usage.UsageSettings;
@@ -19,6 +20,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +47,7 @@ public final class WebVerticle extends VerticleBase {
   private KeyAuth auth;
   private EdgeRecords edge;
   private ConsoleRoutes console;
+  private List<WebMount> mounts = List.of();
 
   @Override
   public Future<?> start() {
@@ -84,7 +87,7 @@ public final class WebVerticle extends VerticleBase {
     new BatchRoutes(vertx, conf).mount(router, body, json);
     new AudioRoutes(vertx, conf.getLong("upload_limit_bytes", 25L * 1024 * 1024), idleTimeoutMs, auth, edge).mount(router, body, json);
     new ModelRoutes(vertx).mount(router);
-    new HealthRoutes(vertx).mount(router);
+    new HealthRoutes(vertx, () -> mounts.stream().allMatch(WebMount::ready)).mount(router);
     String node = conf.getString("node_name", System.getenv().getOrDefault("HOSTNAME", "switchboard"));
     AdminAuth adminAuth = AdminAuth.fromConfig(vertx, conf, node);
     AdminRoutes admin = new AdminRoutes(vertx, adminAuth);
@@ -114,7 +117,12 @@ public final class WebVerticle extends VerticleBase {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    return console.start().compose(v -> vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(InvalidRequests::answer).listen()).onSuccess(s -> {
+    return console.start()
+      .compose(v -> WebMount.mountAll(WebMount.discover(), vertx, router, conf.getJsonObject("mounts")))
+      .compose(m -> {
+        mounts = m; // other modules' routes on this port (the voice calls), see WebMount
+        return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(InvalidRequests::answer).listen();
+      }).onSuccess(s -> {
       server = s;
       LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}{2}", options.getHost(), s.actualPort(),
         options.isSsl() ? " (https; HTTP/2 over ALPN)" : "");
@@ -141,7 +149,8 @@ public final class WebVerticle extends VerticleBase {
    * closes: the first step of a node's graceful stop (an undeploy would close the server at once).
    */
   public Future<Void> shutdown(long timeoutMs) {
-    return server == null ? Future.succeededFuture() : server.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
+    return server == null ? Future.succeededFuture()
+      : WebMount.drainAll(mounts).compose(v -> server.shutdown(timeoutMs, TimeUnit.MILLISECONDS));
   }
 
   /** The port actually bound (useful with port 0). */

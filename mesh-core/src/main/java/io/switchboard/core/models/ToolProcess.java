@@ -1,4 +1,4 @@
-package io.switchboard.asr.whisper;
+package io.switchboard.core.models;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -28,7 +28,7 @@ final class PrefixCache {
   record Stats(int entries, long bytes, long budget, long hits, long misses, long reusedTokens, long evictions) {
 
     String summary() {
-      return String.format(java.util.Locale.ROOT, "prefix cache: %d %s, %.0f of %.0f MiB, %d hits, %d misses, %d prompt tokens reused, %d evicted",
+      return String.format(java.util.Locale.ROOT, "prefix cache: %d %s, %.1f of %.1f MiB, %d hits, %d misses, %d prompt tokens reused, %d evicted",
         entries, entries == 1 ? "entry" : "entries", bytes / 1048576.0, budget / 1048576.0, hits, misses, reusedTokens, evictions);
     }
   }

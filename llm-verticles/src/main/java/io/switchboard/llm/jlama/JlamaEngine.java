@@ -38,13 +38,16 @@ import java.util.function.Consumer;
  * With the vector kernel on, a Llama-style Q4 model with {@code working_qtype: I8} runs on {@link LlamaPass} (prompt
  * in blocks, then each new token), and its key/value caches are kept in a {@link PrefixCache}: a prompt that starts
  * like an earlier prompt plus answer runs only the tokens after the shared prefix, with the same results as a cold run
- * (the pass computes every position identically however it is batched). Otherwise, and for a second generation while
- * the pass is busy, Jlama's own batched and one-token passes run, without prefix reuse.
+ * (the pass computes every position identically however it is batched). Generations at the same time (the backend's
+ * {@code concurrency}) each get a pass of their own over the same weights and share the cache. Other models, other
+ * settings and CPUs without AVX-512 run on Jlama's own batched and one-token passes, without prefix reuse.
  */
 // Jlama's tensors are generic over the incubator Vector API types; naming their parameters would need that module at
 // compile time, so they are used raw.
 @SuppressWarnings("rawtypes")
 final class JlamaEngine implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(JlamaEngine.class.getName());
 
   /** How one generation should run. {@code maxTokens} null means "as many as the context allows, up to {@code defaultMaxTokens}". */
   record Params(Integer maxTokens, int defaultMaxTokens, double temperature, double topP, long seed, List<String> stop, long deadlineMs) {
@@ -77,10 +80,21 @@ final class JlamaEngine implements AutoCloseable {
       passes.add(p);
       idle.push(p);
     });
-    this.prefixes = fast.isPresent() && prefixCacheBytes > 0 ? new PrefixCache(prefixCacheBytes) : null;
+    this.prefixes = fast.isPresent() && prefixCacheBytes > 0 ? new PrefixCache(cacheBudget(prefixCacheBytes)) : null;
     this.kvCache = new KvBufferCache(model);
     this.head = OutputHead.of(model);
     this.text = new TokenText(model.getTokenizer().getModel());
+  }
+
+  /** At most a quarter of the Java heap, which also holds the repacked weights and every running generation's cache. */
+  private static long cacheBudget(long configured) {
+    long quarter = Runtime.getRuntime().maxMemory() / 4;
+    if (configured > quarter) {
+      LOG.log(System.Logger.Level.INFO, "prefix_cache_bytes {0} is more than a quarter of the Java heap; the prefix cache keeps {1} bytes",
+        configured, quarter);
+      return quarter;
+    }
+    return configured;
   }
 
   /** {@link #load(Path, DType, DType, Optional, boolean, long, int)} with the vector kernel, no prefix cache, one generation at a time. */

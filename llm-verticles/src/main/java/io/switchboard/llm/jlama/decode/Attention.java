@@ -66,54 +66,134 @@ final class Attention {
     }
   }
 
+  /** Query heads that share a key/value head. */
+  int groupSize() {
+    return c.numberOfHeads / c.numberOfKeyValueHeads;
+  }
+
   /**
-   * Query head {@code h} (already rotated, in {@code q[qAt + h * headSize ..]}) of the token at {@code position}
-   * attending to positions {@code [0, position]} of {@code layer}: writes its output to {@code out[outAt + h * headSize ..]}.
-   * {@code scores} holds at least {@code position + 16} floats.
+   * The query heads of key/value head {@code g} (already rotated, in {@code q[qAt + h * headSize ..]}) for the token at
+   * {@code position}, attending to positions {@code [0, position]} of {@code layer}: writes their outputs to
+   * {@code out[outAt + h * headSize ..]}. The heads of a group share every key and value load; each head's arithmetic
+   * is its own and in a fixed order. {@code scores} holds at least {@code groupSize * (position + 16)} floats.
    */
-  void head(int h, float[] q, int qAt, int position, int layer, KvSequence kv, float[] out, int outAt, float[] scores) {
+  void group(int g, float[] q, int qAt, int position, int layer, KvSequence kv, float[] out, int outAt, float[] scores) {
     int size = c.headSize;
-    int qh = qAt + h * size;
-    int kvAt = c.maybeMapToGroupHead(h) * size;
+    int heads = groupSize();
     int n = position + 1;
     int pages = (n + P - 1) / P;
-    for (int pg = 0; pg < pages; pg++) {
-      float[] page = kv.page(pg).layers[layer];
-      FloatVector acc = FloatVector.zero(F);
-      for (int d = 0; d < size; d++) {
-        acc = FloatVector.broadcast(F, q[qh + d]).fma(FloatVector.fromArray(F, page, (kvAt + d) * P), acc);
-      }
-      acc.mul(scale).intoArray(scores, pg * P);
+    int padded = pages * P;
+    int kvAt = g * size;
+    for (int first = 0; first < heads; first += 4) {
+      int count = Math.min(4, heads - first);
+      scores(g * heads + first, count, q, qAt, kvAt, pages, layer, kv, scores, padded);
     }
-    softmax(scores, n, pages * P);
-    int values = P * c.kvLength;
-    for (int dc = 0; dc < size; dc += F.length()) {
-      FloatVector acc = FloatVector.zero(F);
-      for (int i = 0; i < n; i++) {
-        float[] page = kv.page(i / P).layers[layer];
-        acc = FloatVector.broadcast(F, scores[i]).fma(FloatVector.fromArray(F, page, values + (i % P) * c.kvLength + kvAt + dc), acc);
+    for (int i = 0; i < heads; i++) {
+      softmax(scores, i * padded, n, padded);
+    }
+    for (int i = 0; i < heads; i++) {
+      int dc = 0;
+      for (; dc + 4 * F.length() <= size; dc += 4 * F.length()) {
+        values4(scores, i * padded, n, layer, kv, kvAt + dc, out, outAt + (g * heads + i) * size + dc);
       }
-      acc.intoArray(out, outAt + h * size + dc);
+      for (; dc < size; dc += F.length()) {
+        values1(scores, i * padded, n, layer, kv, kvAt + dc, out, outAt + (g * heads + i) * size + dc);
+      }
     }
   }
 
-  /** Softmax of {@code s[0, n)} in place; {@code s[n, padded)} (the rest of the last page) is zeroed. */
-  private static void softmax(float[] s, int n, int padded) {
+  /** {@code out[at .. at + 64) = sum over positions p of w[p] * value(p)[dim .. dim + 64)}, positions in order. */
+  private void values4(float[] w, int wAt, int n, int layer, KvSequence kv, int dim, float[] out, int at) {
+    int base = P * c.kvLength + dim;
+    int stride = c.kvLength;
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int pg = 0; pg * P < n; pg++) {
+      float[] page = kv.page(pg).layers[layer];
+      int end = Math.min(P, n - pg * P);
+      for (int slot = 0; slot < end; slot++) {
+        FloatVector x = FloatVector.broadcast(F, w[wAt + pg * P + slot]);
+        int v = base + slot * stride;
+        a0 = x.fma(FloatVector.fromArray(F, page, v), a0);
+        a1 = x.fma(FloatVector.fromArray(F, page, v + 16), a1);
+        a2 = x.fma(FloatVector.fromArray(F, page, v + 32), a2);
+        a3 = x.fma(FloatVector.fromArray(F, page, v + 48), a3);
+      }
+    }
+    a0.intoArray(out, at);
+    a1.intoArray(out, at + 16);
+    a2.intoArray(out, at + 32);
+    a3.intoArray(out, at + 48);
+  }
+
+  /** {@link #values4} for 16 dimensions. */
+  private void values1(float[] w, int wAt, int n, int layer, KvSequence kv, int dim, float[] out, int at) {
+    int base = P * c.kvLength + dim;
+    FloatVector a = FloatVector.zero(F);
+    for (int pg = 0; pg * P < n; pg++) {
+      float[] page = kv.page(pg).layers[layer];
+      int end = Math.min(P, n - pg * P);
+      for (int slot = 0; slot < end; slot++) {
+        a = FloatVector.broadcast(F, w[wAt + pg * P + slot]).fma(FloatVector.fromArray(F, page, base + slot * c.kvLength), a);
+      }
+    }
+    a.intoArray(out, at);
+  }
+
+  /** {@code (q . k) * scale} of up to four query heads from {@code head}, for every position of the first {@code pages} pages, into rows of {@code padded} scores. */
+  private void scores(int head, int count, float[] q, int qAt, int kvAt, int pages, int layer, KvSequence kv, float[] scores, int padded) {
+    int size = c.headSize;
+    int q0 = qAt + head * size;
+    int q1 = q0 + (count > 1 ? size : 0);
+    int q2 = q0 + (count > 2 ? 2 * size : 0);
+    int q3 = q0 + (count > 3 ? 3 * size : 0);
+    int row = (head % groupSize()) * padded;
+    for (int pg = 0; pg < pages; pg++) {
+      float[] page = kv.page(pg).layers[layer];
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int d = 0; d < size; d++) {
+        FloatVector k = FloatVector.fromArray(F, page, (kvAt + d) * P);
+        a0 = FloatVector.broadcast(F, q[q0 + d]).fma(k, a0);
+        a1 = FloatVector.broadcast(F, q[q1 + d]).fma(k, a1);
+        a2 = FloatVector.broadcast(F, q[q2 + d]).fma(k, a2);
+        a3 = FloatVector.broadcast(F, q[q3 + d]).fma(k, a3);
+      }
+      int at = row + pg * P;
+      a0.mul(scale).intoArray(scores, at);
+      if (count > 1) {
+        a1.mul(scale).intoArray(scores, at + padded);
+      }
+      if (count > 2) {
+        a2.mul(scale).intoArray(scores, at + 2 * padded);
+      }
+      if (count > 3) {
+        a3.mul(scale).intoArray(scores, at + 3 * padded);
+      }
+    }
+  }
+
+  /** Softmax of {@code s[from, from + n)} in place; {@code s[from + n, from + padded)} (the rest of the last page) is zeroed. */
+  private static void softmax(float[] s, int from, int n, int padded) {
     float max = Float.NEGATIVE_INFINITY;
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < from + n; i++) {
       max = Math.max(max, s[i]);
     }
     FloatVector m = FloatVector.broadcast(F, max);
-    for (int i = 0; i < padded; i += P) {
+    for (int i = from; i < from + padded; i += P) {
       FixedMath.exp(FloatVector.fromArray(F, s, i).sub(m)).intoArray(s, i);
     }
-    java.util.Arrays.fill(s, n, padded, 0f);
+    java.util.Arrays.fill(s, from + n, from + padded, 0f);
     FloatVector sum = FloatVector.zero(F);
-    for (int i = 0; i < padded; i += P) {
+    for (int i = from; i < from + padded; i += P) {
       sum = sum.add(FloatVector.fromArray(F, s, i));
     }
     FloatVector total = FloatVector.broadcast(F, FixedMath.sum(sum));
-    for (int i = 0; i < padded; i += P) {
+    for (int i = from; i < from + padded; i += P) {
       FloatVector.fromArray(F, s, i).div(total).intoArray(s, i);
     }
   }

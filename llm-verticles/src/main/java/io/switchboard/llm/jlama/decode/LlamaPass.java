@@ -185,12 +185,12 @@ public final class LlamaPass implements AutoCloseable {
         attention.store(qkv, t * stride + kAt, qkv, t * stride + vAt, index, start + t, kv);
       }
     });
-    int heads = c.numberOfHeads;
-    team.forEach(n * heads, 1, (s, end) -> {
-      float[] sc = scores(start + n + KvPage.POSITIONS);
+    int groups = c.numberOfKeyValueHeads;
+    team.forEach(n * groups, 1, (s, end) -> {
+      float[] sc = scores(attention.groupSize() * (start + n + KvPage.POSITIONS));
       for (int i = s; i < end; i++) {
-        int t = i / heads;
-        attention.head(i % heads, qkv, t * stride, start + t, index, kv, attended, t * attentionLength, sc);
+        int t = i / groups;
+        attention.group(i % groups, qkv, t * stride, start + t, index, kv, attended, t * attentionLength, sc);
       }
     });
     team.forEach(n, 1, (s, end) -> {
@@ -231,7 +231,8 @@ public final class LlamaPass implements AutoCloseable {
   private void multiply(Q4Packed m, Q8Activations in, int n, float[] out, float[] residual) {
     int e = c.embeddingLength;
     int stride = m.paddedRows;
-    team.forEach(m.groups, n == 1 ? 1 : GRAIN, (s, end) -> {
+    // One token: whole tiles, each a contiguous stream. A prompt: smaller grains that stay in cache across its tiles.
+    team.forEach(m.groups, n == 1 ? Q4Packed.TILE : GRAIN, (s, end) -> {
       Q4Kernel.multiply(m, in, n, s, end, out, stride);
       if (residual != null) {
         int r0 = s * Q4Packed.GROUP;
@@ -249,7 +250,7 @@ public final class LlamaPass implements AutoCloseable {
     int e = c.embeddingLength;
     rmsNorm(x, t * e, w.finalNorm, normed);
     inputs.quantize(0, normed, t * e);
-    team.forEach(head.groups, 8, (s, end) -> Q4Kernel.multiply(head, inputs, 1, s, end, logits, head.paddedRows));
+    team.forEach(head.groups, Q4Packed.TILE, (s, end) -> Q4Kernel.multiply(head, inputs, 1, s, end, logits, head.paddedRows));
     System.arraycopy(logits, 0, out, 0, c.vocabularySize);
   }
 

@@ -43,26 +43,32 @@ final class Q4Kernel {
 
   /**
    * {@code out[t * stride + row] = row . x(token t)} for tokens {@code [0, tokens)} and the rows of groups
-   * {@code [groupStart, groupEnd)}; rows of the padding are written too (as 0).
+   * {@code [groupStart, groupEnd)}; rows of the padding are written too (as 0). Tile by tile, each tile's blocks in
+   * order for every token (the tile stays in the cache while the tokens pass).
    */
   static void multiply(Q4Packed m, Q8Activations x, int tokens, int groupStart, int groupEnd, float[] out, int stride) {
     for (int t = 0; t < tokens; t++) {
       java.util.Arrays.fill(out, t * stride + groupStart * Q4Packed.GROUP, t * stride + groupEnd * Q4Packed.GROUP, 0f);
     }
-    int t = 0;
-    for (; t + TILE <= tokens; t += TILE) {
-      for (int b = 0; b < m.blocks; b++) {
-        tile(m, b, x, t, groupStart, groupEnd, out, stride);
+    for (int tile = groupStart / Q4Packed.TILE; tile * Q4Packed.TILE < groupEnd; tile++) {
+      int first = tile * Q4Packed.TILE;
+      int g0 = Math.max(groupStart, first);
+      int g1 = Math.min(groupEnd, first + m.tileGroups(tile));
+      int t = 0;
+      for (; t + TILE <= tokens; t += TILE) {
+        for (int b = 0; b < m.blocks; b++) {
+          tile(m, b, x, t, g0, g1, out, stride);
+        }
       }
-    }
-    for (; t < tokens; t++) {
-      for (int b = 0; b < m.blocks; b++) {
-        one(m, b, x, t, groupStart, groupEnd, out, t * stride);
+      for (; t < tokens; t++) {
+        for (int b = 0; b < m.blocks; b++) {
+          one(m, b, x, t, g0, g1, out, t * stride);
+        }
       }
     }
   }
 
-  /** Block {@code b} of groups {@code [g0, g1)} for token {@code t}, added into {@code out[outAt + row]}. */
+  /** Block {@code b} of groups {@code [g0, g1)} (within one tile) for token {@code t}, added into {@code out[outAt + row]}. */
   private static void one(Q4Packed m, int b, Q8Activations x, int t, int g0, int g1, float[] out, int outAt) {
     byte[] w = m.weights;
     int[] p = x.p;
@@ -70,9 +76,10 @@ final class Q4Kernel {
     int k = (t * x.blocks + b) * 16;
     ShortVector correction = ShortVector.broadcast(S, x.correction[t * x.blocks + b]);
     FloatVector scale = FloatVector.broadcast(F, x.scale[t * x.blocks + b]);
-    int scalesAt = b * m.paddedRows;
-    for (int g = g0; g < g1; g++) {
-      int wg = (b * m.groups + g) * GROUP_BYTES;
+    int unit = m.unit(b, g0);
+    for (int g = g0; g < g1; g++, unit++) {
+      int wg = unit * GROUP_BYTES;
+      int sg = unit * Q4Packed.GROUP;
       ShortVector a = ShortVector.zero(S);
       for (int j = 0; j < 16; j++) {
         ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -82,14 +89,14 @@ final class Q4Kernel {
       int row = g * Q4Packed.GROUP;
       int at = outAt + row;
       ShortVector dot = a.sub(correction);
-      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, m.scales, scalesAt + row).mul(scale),
+      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, m.scales, sg).mul(scale),
         FloatVector.fromArray(F, out, at)).intoArray(out, at);
-      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, m.scales, scalesAt + row + 16).mul(scale),
+      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, m.scales, sg + 16).mul(scale),
         FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
     }
   }
 
-  /** Block {@code b} of groups {@code [g0, g1)} for tokens {@code [t, t + 8)}; token {@code t + i} adds into {@code out[(t + i) * stride + row]}. */
+  /** Block {@code b} of groups {@code [g0, g1)} (within one tile) for tokens {@code [t, t + 8)}; token {@code t + i} adds into {@code out[(t + i) * stride + row]}. */
   private static void tile(Q4Packed m, int b, Q8Activations x, int t, int g0, int g1, float[] out, int stride) {
     byte[] w = m.weights;
     int[] p = x.p;
@@ -99,9 +106,9 @@ final class Q4Kernel {
     int per = x.blocks * 16;
     int k = (t * x.blocks + b) * 16;
     int c = t * x.blocks + b;
-    int scalesAt = b * m.paddedRows;
-    for (int g = g0; g < g1; g++) {
-      int wg = (b * m.groups + g) * GROUP_BYTES;
+    int unit = m.unit(b, g0);
+    for (int g = g0; g < g1; g++, unit++) {
+      int wg = unit * GROUP_BYTES;
       ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
       for (int j = 0; j < 16; j++) {
         ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -117,8 +124,8 @@ final class Q4Kernel {
         a7 = a7.add(v.mul(IntVector.broadcast(I, p[i + 7 * per]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 7 * per]).reinterpretAsShorts()));
       }
       int row = g * Q4Packed.GROUP;
-      FloatVector s0 = FloatVector.fromArray(F, m.scales, scalesAt + row);
-      FloatVector s1 = FloatVector.fromArray(F, m.scales, scalesAt + row + 16);
+      FloatVector s0 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP);
+      FloatVector s1 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP + 16);
       {
         ShortVector dot = a0.sub(ShortVector.broadcast(S, correction[c]));
         FloatVector scale = FloatVector.broadcast(F, activationScale[c]);

@@ -5,12 +5,13 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * One or more Jlama Q4 matrices with the same number of columns, stacked row-wise and rearranged for {@link Q4Kernel}:
- * rows in groups of 32 (the last group padded with zero rows), stored block by block. For block {@code b} (32 columns)
- * and group {@code g}, 512 bytes hold byte {@code j} (0..15) of that block for each of the 32 rows, one after the
- * other: {@code w[((b * groups + g) * 16 + j) * 32 + r]}, each byte with Jlama's two nibbles (weight {@code j} low,
- * weight {@code j + 16} high, both stored as value + 8). One 32-byte load then gives byte {@code j} of 32 rows, so the
- * kernel works with one row per 16-bit lane; and a thread reading a range of groups for every block streams memory in
- * order. Scales are {@code scales[b * paddedRows + row]}.
+ * rows in groups of 32 (the last group padded with zero rows), groups in tiles of {@link #TILE} (the last tile may be
+ * smaller). Within a tile, block by block (32 columns each): for block {@code b} and group {@code g}, 512 bytes hold
+ * byte {@code j} (0..15) of that block for each of the 32 rows, one after the other, each byte with Jlama's two nibbles
+ * (weight {@code j} low, weight {@code j + 16} high, both stored as value + 8). One 32-byte load then gives byte
+ * {@code j} of 32 rows, so the kernel works with one row per 16-bit lane; a thread that takes whole tiles reads one
+ * contiguous run of memory per tile (the hardware prefetchers' best case), and a prompt's token tiles re-read a tile
+ * from the cache. Scales follow the same order, 32 floats per group and block.
  * <p>
  * The copy lives on the Java heap (byte arrays index without bounds checks inside the kernel's loops, where a memory
  * segment's offsets are checked on every access): as many bytes as the Q4 weights, plus a quarter for the scales.
@@ -18,6 +19,8 @@ import java.lang.foreign.ValueLayout;
 final class Q4Packed {
 
   static final int GROUP = 32;
+  /** Groups per tile: 512 rows. */
+  static final int TILE = 16;
   private static final int BYTES_PER_BLOCK = Q4MatVec.BLOCK / 2;
 
   final byte[] weights;
@@ -69,12 +72,23 @@ final class Q4Packed {
     int g = at / GROUP;
     int lane = at % GROUP;
     for (int b = 0; b < blocks; b++) {
-      int base = (b * groups + g) * GROUP * BYTES_PER_BLOCK + lane;
+      int k = unit(b, g);
       for (int j = 0; j < BYTES_PER_BLOCK; j++) {
-        weights[base + j * GROUP] = row[b * BYTES_PER_BLOCK + j];
+        weights[k * GROUP * BYTES_PER_BLOCK + j * GROUP + lane] = row[b * BYTES_PER_BLOCK + j];
       }
-      scales[b * paddedRows + at] = m.scales.get(Q4MatVec.FLOAT, m.scalesAt + r * m.scaleRowBytes + 4L * b);
+      scales[k * GROUP + lane] = m.scales.get(Q4MatVec.FLOAT, m.scalesAt + r * m.scaleRowBytes + 4L * b);
     }
+  }
+
+  /** Index of the (block, group) unit in storage order: 512 weight bytes and 32 scales each. */
+  int unit(int b, int g) {
+    int tile = g / TILE;
+    return tile * TILE * blocks + b * tileGroups(tile) + g % TILE;
+  }
+
+  /** Groups in tile {@code tile} (the last one may hold fewer). */
+  int tileGroups(int tile) {
+    return Math.min(TILE, groups - tile * TILE);
   }
 
   /** Bytes held: weights and scales. */

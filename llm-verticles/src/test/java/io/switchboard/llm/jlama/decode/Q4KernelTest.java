@@ -49,7 +49,8 @@ class Q4KernelTest {
     "64, 2048, 1",     // one token: generation
     "70, 256, 11",     // a tile of eight plus three alone, and a padded last group
     "33, 96, 9",       // an odd number of blocks
-    "130, 8192, 16"    // long rows, two tiles
+    "130, 8192, 16",   // long rows, two tiles of tokens
+    "600, 256, 9"      // two tiles of rows, the second partial
   })
   void productsAreJlamasEightBitProducts(int rows, int cols, int tokens) {
     SplittableRandom rnd = new SplittableRandom(rows * 31L + cols + tokens);
@@ -92,16 +93,17 @@ class Q4KernelTest {
   @Test
   void aTokensResultIsTheSameAloneOrInATileAndOnAnySplitOfRows() {
     SplittableRandom rnd = new SplittableRandom(5);
-    int rows = 96;
-    int cols = 512;
+    int rows = 700;
+    int cols = 256;
     int tokens = 13;
     AbstractTensor weights = new Q4ByteBufferTensor(random(rnd, rows, cols));
     FloatBufferTensor x = random(rnd, tokens, cols);
     Q4Packed packed = Q4Packed.of(Q4Matrix.of(weights));
     Q8Activations all = quantize(x, tokens, cols);
     float[] together = new float[tokens * packed.paddedRows];
-    Q4Kernel.multiply(packed, all, tokens, 0, 1, together, packed.paddedRows);
-    Q4Kernel.multiply(packed, all, tokens, 1, packed.groups, together, packed.paddedRows);
+    Q4Kernel.multiply(packed, all, tokens, 0, 7, together, packed.paddedRows);
+    Q4Kernel.multiply(packed, all, tokens, 7, 19, together, packed.paddedRows);
+    Q4Kernel.multiply(packed, all, tokens, 19, packed.groups, together, packed.paddedRows);
     for (int t = 0; t < tokens; t++) {
       Q8Activations one = new Q8Activations(cols, 1);
       float[] row = new float[cols];

@@ -73,9 +73,9 @@ final class Q4Kernel {
     byte[] w = m.weights;
     int[] p = x.p;
     int[] d = x.d;
-    int k = (t * x.blocks + b) * 16;
-    ShortVector correction = ShortVector.broadcast(S, x.correction[t * x.blocks + b]);
-    FloatVector scale = FloatVector.broadcast(F, x.scale[t * x.blocks + b]);
+    int k = x.at(t, b);
+    ShortVector correction = ShortVector.broadcast(S, x.correction[x.scaleAt(t, b)]);
+    FloatVector scale = FloatVector.broadcast(F, x.scale[x.scaleAt(t, b)]);
     int unit = m.unit(b, g0);
     for (int g = g0; g < g1; g++, unit++) {
       int wg = unit * GROUP_BYTES;
@@ -84,7 +84,8 @@ final class Q4Kernel {
       for (int j = 0; j < 16; j++) {
         ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
         ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
-        a = a.add(v.mul(IntVector.broadcast(I, p[k + j]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[k + j]).reinterpretAsShorts()));
+        int i = k + TILE * j;
+        a = a.add(v.mul(IntVector.broadcast(I, p[i]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i]).reinterpretAsShorts()));
       }
       int row = g * Q4Packed.GROUP;
       int at = outAt + row;
@@ -103,9 +104,8 @@ final class Q4Kernel {
     int[] d = x.d;
     short[] correction = x.correction;
     float[] activationScale = x.scale;
-    int per = x.blocks * 16;
-    int k = (t * x.blocks + b) * 16;
-    int c = t * x.blocks + b;
+    int k = x.at(t, b);
+    int c = x.scaleAt(t, b);
     int unit = m.unit(b, g0);
     for (int g = g0; g < g1; g++, unit++) {
       int wg = unit * GROUP_BYTES;
@@ -113,15 +113,15 @@ final class Q4Kernel {
       for (int j = 0; j < 16; j++) {
         ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
         ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
-        int i = k + j;
+        int i = k + TILE * j;
         a0 = a0.add(v.mul(IntVector.broadcast(I, p[i]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i]).reinterpretAsShorts()));
-        a1 = a1.add(v.mul(IntVector.broadcast(I, p[i + per]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + per]).reinterpretAsShorts()));
-        a2 = a2.add(v.mul(IntVector.broadcast(I, p[i + 2 * per]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 2 * per]).reinterpretAsShorts()));
-        a3 = a3.add(v.mul(IntVector.broadcast(I, p[i + 3 * per]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 3 * per]).reinterpretAsShorts()));
-        a4 = a4.add(v.mul(IntVector.broadcast(I, p[i + 4 * per]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 4 * per]).reinterpretAsShorts()));
-        a5 = a5.add(v.mul(IntVector.broadcast(I, p[i + 5 * per]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 5 * per]).reinterpretAsShorts()));
-        a6 = a6.add(v.mul(IntVector.broadcast(I, p[i + 6 * per]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 6 * per]).reinterpretAsShorts()));
-        a7 = a7.add(v.mul(IntVector.broadcast(I, p[i + 7 * per]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 7 * per]).reinterpretAsShorts()));
+        a1 = a1.add(v.mul(IntVector.broadcast(I, p[i + 1]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 1]).reinterpretAsShorts()));
+        a2 = a2.add(v.mul(IntVector.broadcast(I, p[i + 2]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 2]).reinterpretAsShorts()));
+        a3 = a3.add(v.mul(IntVector.broadcast(I, p[i + 3]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 3]).reinterpretAsShorts()));
+        a4 = a4.add(v.mul(IntVector.broadcast(I, p[i + 4]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 4]).reinterpretAsShorts()));
+        a5 = a5.add(v.mul(IntVector.broadcast(I, p[i + 5]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 5]).reinterpretAsShorts()));
+        a6 = a6.add(v.mul(IntVector.broadcast(I, p[i + 6]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 6]).reinterpretAsShorts()));
+        a7 = a7.add(v.mul(IntVector.broadcast(I, p[i + 7]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 7]).reinterpretAsShorts()));
       }
       int row = g * Q4Packed.GROUP;
       FloatVector s0 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP);
@@ -134,50 +134,50 @@ final class Q4Kernel {
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
       }
       {
-        ShortVector dot = a1.sub(ShortVector.broadcast(S, correction[c + 1 * x.blocks]));
-        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 1 * x.blocks]);
+        ShortVector dot = a1.sub(ShortVector.broadcast(S, correction[c + 1]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 1]);
         int at = (t + 1) * stride + row;
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
       }
       {
-        ShortVector dot = a2.sub(ShortVector.broadcast(S, correction[c + 2 * x.blocks]));
-        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 2 * x.blocks]);
+        ShortVector dot = a2.sub(ShortVector.broadcast(S, correction[c + 2]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 2]);
         int at = (t + 2) * stride + row;
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
       }
       {
-        ShortVector dot = a3.sub(ShortVector.broadcast(S, correction[c + 3 * x.blocks]));
-        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 3 * x.blocks]);
+        ShortVector dot = a3.sub(ShortVector.broadcast(S, correction[c + 3]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 3]);
         int at = (t + 3) * stride + row;
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
       }
       {
-        ShortVector dot = a4.sub(ShortVector.broadcast(S, correction[c + 4 * x.blocks]));
-        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 4 * x.blocks]);
+        ShortVector dot = a4.sub(ShortVector.broadcast(S, correction[c + 4]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 4]);
         int at = (t + 4) * stride + row;
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
       }
       {
-        ShortVector dot = a5.sub(ShortVector.broadcast(S, correction[c + 5 * x.blocks]));
-        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 5 * x.blocks]);
+        ShortVector dot = a5.sub(ShortVector.broadcast(S, correction[c + 5]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 5]);
         int at = (t + 5) * stride + row;
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
       }
       {
-        ShortVector dot = a6.sub(ShortVector.broadcast(S, correction[c + 6 * x.blocks]));
-        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 6 * x.blocks]);
+        ShortVector dot = a6.sub(ShortVector.broadcast(S, correction[c + 6]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 6]);
         int at = (t + 6) * stride + row;
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
       }
       {
-        ShortVector dot = a7.sub(ShortVector.broadcast(S, correction[c + 7 * x.blocks]));
-        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 7 * x.blocks]);
+        ShortVector dot = a7.sub(ShortVector.broadcast(S, correction[c + 7]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 7]);
         int at = (t + 7) * stride + row;
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);

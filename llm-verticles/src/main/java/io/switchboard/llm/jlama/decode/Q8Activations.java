@@ -11,7 +11,9 @@ package io.switchboard.llm.jlama.decode;
  *   <li>{@code scale}: the block's scale.</li>
  * </ul>
  * With a weight byte {@code v = low + 16 high}, {@code v * q[j] + high * (q[j + 16] - 16 q[j]) = low * q[j] + high *
- * q[j + 16]}: the low nibble needs no mask. Not thread-safe across tokens being written; each token is independent.
+ * q[j + 16]}: the low nibble needs no mask. Tokens are stored interleaved in tiles of eight ({@link #at}): the
+ * kernel's eight tokens of a tile then sit at fixed offsets from one index, and need no registers of their own.
+ * Each token is written independently of the others.
  */
 final class Q8Activations {
 
@@ -30,10 +32,11 @@ final class Q8Activations {
     this.cols = cols;
     this.blocks = cols / Q4MatVec.BLOCK;
     this.capacity = capacity;
-    this.p = new int[capacity * blocks * 16];
-    this.d = new int[capacity * blocks * 16];
-    this.correction = new short[capacity * blocks];
-    this.scale = new float[capacity * blocks];
+    int slots = (capacity + Q4Kernel.TILE - 1) / Q4Kernel.TILE * Q4Kernel.TILE;
+    this.p = new int[slots * blocks * 16];
+    this.d = new int[slots * blocks * 16];
+    this.correction = new short[slots * blocks];
+    this.scale = new float[slots * blocks];
   }
 
   /** Quantizes {@code x[from .. from + cols)} as token {@code token}. */
@@ -52,22 +55,37 @@ final class Q8Activations {
         q[i] = (byte) (int) (scaled + 0.5f);
         sum += q[i];
       }
-      int k = (token * blocks + b) * 16;
+      int k = at(token, b);
       for (int j = 0; j < 16; j++) {
-        p[k + j] = pair(q[j]);
-        d[k + j] = pair(q[j + 16] - 16 * q[j]);
+        p[k + j * Q4Kernel.TILE] = pair(q[j]);
+        d[k + j * Q4Kernel.TILE] = pair(q[j + 16] - 16 * q[j]);
       }
-      correction[token * blocks + b] = (short) (8 * sum);
-      scale[token * blocks + b] = max / 127f;
+      correction[scaleAt(token, b)] = (short) (8 * sum);
+      scale[scaleAt(token, b)] = max / 127f;
     }
+  }
+
+  /** Where {@code p[j]} and {@code d[j]} of block {@code b} of {@code token} are: this plus {@code 8 j}. */
+  int at(int token, int b) {
+    return ((token / Q4Kernel.TILE * blocks + b) * 16) * Q4Kernel.TILE + token % Q4Kernel.TILE;
+  }
+
+  /** Where the correction and scale of block {@code b} of {@code token} are. */
+  int scaleAt(int token, int b) {
+    return (token / Q4Kernel.TILE * blocks + b) * Q4Kernel.TILE + token % Q4Kernel.TILE;
   }
 
   /** The quantized value {@code i} of token {@code token} (for tests). */
   int value(int token, int i) {
-    int k = (token * blocks + i / Q4MatVec.BLOCK) * 16;
+    int k = at(token, i / Q4MatVec.BLOCK);
     int j = i % Q4MatVec.BLOCK;
-    int low = (short) p[k + j % 16];
-    return j < 16 ? low : (short) d[k + j - 16] + 16 * low;
+    int low = (short) p[k + (j % 16) * Q4Kernel.TILE];
+    return j < 16 ? low : (short) d[k + (j - 16) * Q4Kernel.TILE] + 16 * low;
+  }
+
+  /** The scale of block {@code b} of {@code token} (for tests). */
+  float scale(int token, int b) {
+    return scale[scaleAt(token, b)];
   }
 
   private static int pair(int v) {

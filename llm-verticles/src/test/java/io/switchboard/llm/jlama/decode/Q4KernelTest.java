@@ -68,7 +68,7 @@ class Q4KernelTest {
       }
       AbstractTensor q8 = jlama.quantize(row, DType.I8, 0, cols);
       for (int i = 0; i < cols; i++) {
-        assertEquals(q8.get(0, i), q.value(t, i) * q.scale[t * q.blocks + i / 32], "token " + t + " value " + i + " quantized as Jlama does");
+        assertEquals(q8.get(0, i), q.value(t, i) * q.scale(t, i / 32), "token " + t + " value " + i + " quantized as Jlama does");
       }
       FloatBufferTensor expected = new FloatBufferTensor(1, rows);
       jlama.dotProductChunk(expected, q8, weights, 0, cols, 0, rows);

@@ -77,6 +77,10 @@ final class JlamaEngine implements AutoCloseable {
     int threads = Math.min(PhysicalCoreExecutor.instance.get().getCoreCount(), Runtime.getRuntime().availableProcessors());
     this.fast = fastPass ? LlamaPass.of(model, threads) : Optional.empty();
     fast.ifPresent(p -> {
+      long t0 = System.nanoTime();
+      p.warmUp();
+      LOG.log(System.Logger.Level.INFO, "Switchboard''s forward pass ready ({0} MB of repacked weights), warmed up in {1} ms",
+        p.weightBytes() >> 20, (System.nanoTime() - t0) / 1_000_000);
       passes.add(p);
       idle.push(p);
     });

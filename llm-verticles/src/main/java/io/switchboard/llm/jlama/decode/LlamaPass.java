@@ -117,6 +117,23 @@ public final class LlamaPass implements AutoCloseable {
     return new LlamaPass(w, layers, head, threads);
   }
 
+  /**
+   * Runs a block of tokens and a few single tokens through the pass and forgets them: until the JIT has compiled the
+   * kernels, the Vector API runs interpreted, tens of times slower, and the first request would pay for it.
+   */
+  public void warmUp() {
+    int[] tokens = new int[CHUNK + 8];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = i % c.vocabularySize;
+    }
+    float[] out = new float[c.vocabularySize];
+    KvSequence kv = newSequence();
+    forward(tokens, 0, CHUNK, kv, out);
+    for (int i = CHUNK; i < tokens.length; i++) {
+      forward(tokens, i, i + 1, kv, out);
+    }
+  }
+
   /** An empty key/value sequence for this model. */
   public KvSequence newSequence() {
     return new KvSequence(c.numberOfLayers, c.kvLength);

@@ -1,8 +1,9 @@
 package io.switchboard.api;
 
 /**
- * Event-bus addresses of the mesh. Any service on the bus, in any language, may send to the entry points;
- * the HTTP API goes through the same addresses.
+ * Event-bus addresses of the mesh, all of them, and the names of the cluster-wide maps that two modules must agree on.
+ * Any service on the bus, in any language, may send to the entry points; the HTTP API goes through the same addresses.
+ * docs/event-bus.md shows what travels on each.
  */
 public final class Addresses {
 
@@ -24,9 +25,57 @@ public final class Addresses {
 
   /** One usage record per finished request, to the usage verticle. */
   public static final String USAGE = "switchboard.usage";
+  /**
+   * Request/reply to the usage verticle, body {@code {"op": "query"|"export"|"spent"|"status", ...}}: usage totals per
+   * group, a CSV export, what a key spent in a period, and the ledger's own state (journal backlog, store health).
+   */
+  public static final String USAGE_QUERY = "switchboard.usage.query";
+
+  /** Request/reply to the key service, body {@code {"op": "create"|"list"|"get"|"revoke"|"verify"|"lookup", ...}}. */
+  public static final String KEYS = "switchboard.keys";
+  /** Published {@code {"id": "k_..."}} when a key is revoked, for anyone who caches keys. */
+  public static final String KEYS_REVOKED = "switchboard.keys.revoked";
+  /**
+   * Cluster-wide map (shared data, not an address) of the live key verifiers: instance id to the verifier's own address
+   * ({@link #keyVerifier}), where the key service sends each revocation and waits for the ack.
+   */
+  public static final String KEY_VERIFIERS_MAP = "switchboard.keys.verifiers";
+
+  /** Breaker transitions, published by every router: {@code {"backend","state","failures","router","time"}}. */
+  public static final String BREAKER = "switchboard.breaker";
+  /** Request/reply, local to a node: the web verticle's admin operations ({@code {"op": ...}}) on its router. */
+  public static final String ROUTER_ADMIN = "switchboard.router.admin";
+  /** Published to every router of the cluster: one operator change ({@code provider} or {@code strategy}). */
+  public static final String ROUTER_ADMIN_UPDATES = "switchboard.router.admin.updates";
+  /** Request/reply, local to a node: a new conf for the router (hot reload); fails naming the bad key. */
+  public static final String ROUTER_RELOAD = "switchboard.router.reload";
+  /** Cluster-wide map (shared data, not an address) of operator changes, read by a router when it starts. */
+  public static final String ROUTER_ADMIN_MAP = "switchboard.admin";
+  /** Published to every web verticle: one entry of the operators' audit list ({@code {"id","time","who",...}}). */
+  public static final String ADMIN_AUDIT = "switchboard.admin.audit";
+  /** Cluster-wide map (shared data) of the audit list's entries, newest kept. */
+  public static final String ADMIN_AUDIT_MAP = "switchboard.admin.audit";
+  /** Published to every web verticle: {@code {"session","until"}}, an admin page session that logged out. */
+  public static final String ADMIN_SESSIONS_REVOKED = "switchboard.admin.sessions.revoked";
+  /** Cluster-wide map (shared data) of logged-out admin page sessions until they would have expired. */
+  public static final String ADMIN_SESSIONS_REVOKED_MAP = "switchboard.admin.sessions.revoked";
+
+  /**
+   * Publish: {@code {"cid": "...", "deleted_ms": ...}} when an artifact was deleted (by its key, the admin, retention
+   * or a failed verification). Every node drops its own copy and the cache entries that refer to it.
+   */
+  public static final String ARTIFACT_DELETED = "switchboard.artifacts.deleted";
+
+  /**
+   * Local map (shared data of one node, not an address) of the backends this node was asked to run but did not start:
+   * backend id to the reason ({@code OPENAI_API_KEY not set}). The router names it when a request's model has no live
+   * backend.
+   */
+  public static final String BACKENDS_OFF_MAP = "switchboard.backends.off";
 
   private static final String BACKEND_PREFIX = "switchboard.backend.";
   private static final String INSTANCE_PREFIX = "switchboard.instance.";
+  private static final String KEY_VERIFIER_PREFIX = "switchboard.keys.verifier.";
 
   private Addresses() {
   }
@@ -42,5 +91,10 @@ public final class Addresses {
    */
   public static String instance(String instanceId) {
     return INSTANCE_PREFIX + instanceId;
+  }
+
+  /** The private address of one key verifier, acking revocations (see {@link #KEY_VERIFIERS_MAP}). */
+  public static String keyVerifier(String instanceId) {
+    return KEY_VERIFIER_PREFIX + instanceId;
   }
 }

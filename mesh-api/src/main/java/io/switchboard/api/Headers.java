@@ -1,8 +1,14 @@
 package io.switchboard.api;
 
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
- * Message headers of the bus contract. Headers carry what is not part of the OpenAI-shaped body:
- * which operation a backend should run, the request's identity, and stream control.
+ * Every header of the contract: bus message headers and the HTTP {@code x-switchboard-*} headers. Headers carry what
+ * is not part of the OpenAI-shaped body: which operation a backend should run, the request's identity and key, the
+ * route taken, stream control, and the policy hints an HTTP caller may send as headers instead of body fields.
  */
 public final class Headers {
 
@@ -20,19 +26,65 @@ public final class Headers {
   public static final String KEY_ID = "x-switchboard-key-id";
   /** Absolute deadline, epoch milliseconds; backends give up after it. */
   public static final String DEADLINE = "x-switchboard-deadline";
+  /** Bus: a caller without HTTP may send the plaintext API key here; the router verifies it and never forwards it. */
+  public static final String API_KEY = "x-switchboard-api-key";
+  /**
+   * Bus, web verticle to router: the most the caller's API key allows its data to travel (a privacy class); the
+   * request's own {@code privacy} is capped by it. A value that is not a privacy class counts as {@code local}.
+   */
+  public static final String KEY_PRIVACY = "x-switchboard-key-privacy";
+  /** Router replies and HTTP responses: the backend that served. */
+  public static final String BACKEND = "x-switchboard-backend";
+  /**
+   * Router replies (the {@link RouteInfo} as JSON) and HTTP responses (its one-line form, {@link RouteInfo#toHeader}):
+   * who served and what was skipped, and why.
+   */
+  public static final String ROUTE = "x-switchboard-route";
+  /** Transcription requests on the bus: the parameters as JSON ({@link TranscriptionRequest#PARAMS_HEADER}). */
+  public static final String PARAMS = "x-switchboard-params";
+  /** Stream messages: {@code data} or {@code end} ({@link StreamProtocol#HEADER}). */
+  public static final String STREAM = "x-switchboard-stream";
 
-  private static final java.util.HexFormat HEX = java.util.HexFormat.of();
+  /** HTTP request header for the {@link RouteHints#PRIVACY} hint (the body field wins when both are sent). */
+  public static final String HINT_PRIVACY = "x-switchboard-privacy";
+  /** HTTP request header for the {@link RouteHints#STRATEGY} hint. */
+  public static final String HINT_STRATEGY = "x-switchboard-strategy";
+  /** HTTP request header for the {@link RouteHints#PROVIDER} hint. */
+  public static final String HINT_PROVIDER = "x-switchboard-provider";
+  /** HTTP request header for the {@link RouteHints#MAX_COST} hint (US dollars). */
+  public static final String HINT_MAX_COST = "x-switchboard-max-cost";
+  /** HTTP request header for the {@link RouteHints#TIMEOUT_MS} hint. */
+  public static final String HINT_TIMEOUT_MS = "x-switchboard-timeout-ms";
+
+  private static final HexFormat HEX = HexFormat.of();
 
   private Headers() {
   }
 
   /**
+   * Delivery options of a request to a backend ({@link Addresses#backend} or {@link Addresses#instance}): the
+   * operation, the absolute deadline, the request id and the API key's id when known, and a send timeout that ends at
+   * the deadline ({@code nowMs} is the caller's clock, at least 1 ms).
+   */
+  public static DeliveryOptions toBackend(String op, String requestId, String keyId, long deadlineMs, long nowMs) {
+    DeliveryOptions o = new DeliveryOptions().addHeader(OP, op).addHeader(DEADLINE, Long.toString(deadlineMs))
+      .setSendTimeout(Math.max(1, deadlineMs - nowMs));
+    if (requestId != null) {
+      o.addHeader(REQUEST_ID, requestId);
+    }
+    if (keyId != null) {
+      o.addHeader(KEY_ID, keyId);
+    }
+    return o;
+  }
+
+  /**
    * A new request id, {@code req_} and 24 hex digits (96 random bits). Ids name requests in logs, headers and the
-   * ledger; they are not secrets, so they come from {@link java.util.concurrent.ThreadLocalRandom}, not from the
+   * ledger; they are not secrets, so they come from {@link ThreadLocalRandom}, not from the
    * {@link java.security.SecureRandom} behind {@code UUID.randomUUID()}, which costs a system call on every other id.
    */
   public static String newRequestId() {
-    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    ThreadLocalRandom r = ThreadLocalRandom.current();
     return "req_" + HEX.toHexDigits(r.nextLong()) + HEX.toHexDigits(r.nextInt());
   }
 }

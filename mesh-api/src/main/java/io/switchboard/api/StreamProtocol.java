@@ -22,7 +22,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class StreamProtocol {
 
-  public static final String HEADER = "x-switchboard-stream";
+  public static final String HEADER = Headers.STREAM;
   public static final String DATA = "data";
   public static final String END = "end";
 

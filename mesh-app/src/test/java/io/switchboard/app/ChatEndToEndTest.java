@@ -4,8 +4,9 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.core.testkit.OnContext;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.router.Eventually;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -58,6 +59,7 @@ class ChatEndToEndTest {
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 3000))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
+      .put("usage", new JsonObject().put("data_dir", java.nio.file.Files.createTempDirectory("sb-usage").toString()))
       .put("backends", new JsonArray()
         .add(backend("primary", 10, primary, "PRIMARY_KEY"))
         .add(backend("secondary", 20, secondary, "SECOND_KEY"))
@@ -69,7 +71,7 @@ class ChatEndToEndTest {
     assertEquals("ABSENT_KEY not set", started.backends().stream().filter(o -> o.id().equals("absent")).findFirst().orElseThrow().reason());
     client = WebClient.create(vertx);
     context = vertx.getOrCreateContext();
-    awaitReady();
+    awaitReady(vertx);
   }
 
   @AfterEach
@@ -85,15 +87,10 @@ class ChatEndToEndTest {
       .put("timeouts", new JsonObject().put("connect_ms", 1000).put("first_byte_ms", 800).put("idle_ms", 2000));
   }
 
-  private void awaitReady() throws Exception {
-    for (int i = 0; i < 200; i++) {
-      JsonObject ready = OnContext.start(context, () -> client.get(port, "127.0.0.1", "/health/ready").send()).await(5, TimeUnit.SECONDS).bodyAsJsonObject();
-      if (ready.getInteger("live_backends", 0) >= 2) {
-        return;
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("the mesh never became ready");
+  private void awaitReady(Vertx vertx) throws Exception {
+    Eventually.until(vertx, "the mesh ready with two live backends", 5000,
+      () -> OnContext.start(context, () -> client.get(port, "127.0.0.1", "/health/ready").send()).map(HttpResponse::bodyAsJsonObject),
+      ready -> ready.getInteger("live_backends", 0) >= 2).await(10, TimeUnit.SECONDS);
   }
 
   private static JsonObject request(boolean stream) {

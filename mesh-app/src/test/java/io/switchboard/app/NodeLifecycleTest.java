@@ -3,13 +3,13 @@ package io.switchboard.app;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Headers;
 import io.switchboard.core.backend.BackendVerticle;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.router.Eventually;
+import io.switchboard.router.MeshFixture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NodeLifecycleTest {
 
   private Vertx vertx;
+  /** This test's own usage ledger folder: never a journal another run holds. */
+  @org.junit.jupiter.api.io.TempDir
+  java.nio.file.Path usageDir;
   private Vertx upstream;
   private FakeOpenAiServer fake;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -67,6 +70,7 @@ class NodeLifecycleTest {
     return new JsonObject()
       .put("http", new JsonObject().put("port", httpPort).put("host", "127.0.0.1").put("drain_timeout_ms", 10_000))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 200).put("drain_timeout_ms", 10_000))
+      .put("usage", new JsonObject().put("data_dir", usageDir.toString()))
       .put("backends", new JsonArray().add(new JsonObject().put("id", "chat").put("type", "openai-compatible")
         .put("base_url", fake.baseUrl()).put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat"))
         .put("privacy", "private").put("priority", 10).put("models", new JsonArray().add("gpt-4o-mini")).put("aliases", new JsonObject())));
@@ -81,26 +85,37 @@ class NodeLifecycleTest {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  private Future<HttpResponse<String>> getLater(int port, String path) {
+    return Future.fromCompletionStage(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+      HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /** True while something accepts connections on the port (asked on a worker: a connect may block). */
+  private Future<Boolean> accepting(int port) {
+    return vertx.executeBlocking(() -> {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
-  private void awaitUpstreamRequests(int n) throws InterruptedException {
-    for (int i = 0; i < 200 && fake.requestCount() < n; i++) {
-      Thread.sleep(25);
-    }
-    assertTrue(fake.requestCount() >= n, "the request reached the upstream");
+  private void awaitUpstreamRequests(int n) throws Exception {
+    Eventually.until(vertx, "the request at the upstream", 5000, () -> fake.requestCount() >= n).await(10, TimeUnit.SECONDS);
   }
 
   @Test
   void aRouterNodeFinishesItsStreamBeforeStoppingAndTakesNoNewConnection() throws Exception {
     MeshNode.Started started = deploy("all", Map.of("FAKE_KEY", "sk-test"), 0);
     int port = started.httpPort();
-    for (int i = 0; i < 100 && !get(port, "/health/ready").body().contains("\"live_backends\":1"); i++) {
-      Thread.sleep(50);
-    }
+    MeshFixture.awaitLive(vertx, 1);
     fake.enqueue(Behaviour.reply("a b c d e f g h").chunks(8).chunkDelayMs(250));
     String body = new JsonObject().put("model", "gpt-4o-mini").put("stream", true)
       .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))).encode();
@@ -109,8 +124,8 @@ class NodeLifecycleTest {
     awaitUpstreamRequests(1);
 
     Future<Void> stopped = started.lifecycle().stop(new PrintStream(stopLog, true));
-    Thread.sleep(300);
-    assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close(), "the HTTP port takes no new connection");
+    Eventually.until(vertx, "the HTTP port closed to new connections", 5000, () -> accepting(port), open -> !open)
+      .await(10, TimeUnit.SECONDS);
     HttpResponse<String> res = stream.get(20, TimeUnit.SECONDS);
     assertEquals(200, res.statusCode());
     assertTrue(res.body().endsWith("data: [DONE]\n\n"), "the open stream finished whole: " + res.body());
@@ -123,9 +138,7 @@ class NodeLifecycleTest {
   @Test
   void aRouterNodeFinishesItsBusCallersRequestsAndTakesNoNewOneBeforeItsBackendsStop() throws Exception {
     MeshNode.Started started = deploy("all", Map.of("FAKE_KEY", "sk-test"), 0);
-    for (int i = 0; i < 100 && !get(started.httpPort(), "/health/ready").body().contains("\"live_backends\":1"); i++) {
-      Thread.sleep(50);
-    }
+    MeshFixture.awaitLive(vertx, 1);
     fake.enqueue(Behaviour.reply("finished while the router drained").headerDelayMs(1500));
     JsonObject request = new JsonObject().put("model", "gpt-4o-mini")
       .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
@@ -134,19 +147,7 @@ class NodeLifecycleTest {
     awaitUpstreamRequests(1);
 
     Future<Void> stopped = started.lifecycle().stop(new PrintStream(stopLog, true));
-    ReplyException refused = null;
-    for (int i = 0; i < 200 && refused == null; i++) {
-      try {
-        // malformed: a router that still takes requests refuses it at once
-        vertx.eventBus().request(Addresses.CHAT, new JsonObject().put("model", "gpt-4o-mini")).await(10, TimeUnit.SECONDS);
-      } catch (ReplyException e) {
-        if (e.failureType() == ReplyFailure.NO_HANDLERS) {
-          refused = e;
-        }
-      }
-      Thread.sleep(10);
-    }
-    assertTrue(refused != null, "once the router drains, a new bus request finds no router");
+    MeshFixture.awaitNoRouter(vertx, 5000); // once the router drains, a new bus request finds no router
     JsonObject answer = (JsonObject) inFlight.await(20, TimeUnit.SECONDS).body();
     assertEquals("finished while the router drained", answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
     stopped.await(30, TimeUnit.SECONDS);
@@ -178,9 +179,8 @@ class NodeLifecycleTest {
       BackendVerticle.requestOptions(Headers.OP_CHAT, "req-drain", null, System.currentTimeMillis() + 20_000));
     awaitUpstreamRequests(1);
     Future<Void> stopped = started.lifecycle().stop(new PrintStream(stopLog, true));
-    Thread.sleep(200);
-    HttpResponse<String> draining = get(health, "/health/ready");
-    assertEquals(503, draining.statusCode(), draining.body());
+    HttpResponse<String> draining = Eventually.until(vertx, "the probe not ready while the node drains", 5000,
+      () -> getLater(health, "/health/ready"), res -> res.statusCode() == 503).await(10, TimeUnit.SECONDS);
     assertTrue(new JsonObject(draining.body()).getBoolean("draining"));
     assertFalse(inFlight.isComplete(), "still in flight while draining");
     JsonObject answer = (JsonObject) inFlight.await(10, TimeUnit.SECONDS).body();

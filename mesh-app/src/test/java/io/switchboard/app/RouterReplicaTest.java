@@ -1,8 +1,8 @@
 package io.switchboard.app;
 
 import io.switchboard.app.usage.UsageApi;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -122,13 +122,13 @@ class RouterReplicaTest {
   @Order(1)
   void aRouterStoppedWithSigtermFinishesWhatItsBusCallersHaveInFlight() throws Exception {
     BusLoadRun load = BusLoadRun.start(observer, "bus", 10, 60_000);
-    Thread.sleep(4000);
+    Thread.sleep(4000); // the scenario: four seconds of bus load before the signal
     MeshProcess r3 = nodes.get("r3");
     termAt = System.currentTimeMillis();
     r3.terminate();
     int exit = r3.awaitExit(DRAIN_MS + 30_000);
     long exitedAt = System.currentTimeMillis();
-    Thread.sleep(3000);
+    Thread.sleep(3000); // the scenario: three more seconds of load on the routers left
     load.stop();
     load.finished().await(90, TimeUnit.SECONDS);
     bus = load.outcomes();
@@ -155,7 +155,7 @@ class RouterReplicaTest {
     // Every other request to each router; one pair in three streamed.
     LoadRun load = LoadRun.start(vertx, "http", 20, 10_000,
       n -> new LoadRun.Plan(n % 2 == 0 ? r1Port : r2Port, "gpt-4o-mini", (n / 2) % 3 == 0));
-    Thread.sleep(4000);
+    Thread.sleep(4000); // the scenario: four seconds of load on both routers before one is killed
     long killedAt = System.currentTimeMillis();
     MeshProcess r1 = nodes.get("r1");
     r1.kill();

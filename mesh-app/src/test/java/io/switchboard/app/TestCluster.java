@@ -2,6 +2,8 @@ package io.switchboard.app;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
+import io.switchboard.router.Eventually;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -98,31 +100,28 @@ final class TestCluster {
 
   /** The live instances of each backend in a router's registry view ({@code switchboard.registry.view}). */
   static Map<String, Integer> instances(Vertx member) {
-    JsonObject view = member.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(),
-      new DeliveryOptions().setSendTimeout(3000)).await().body();
-    Map<String, Integer> out = new HashMap<>();
-    for (Object o : view.getJsonArray("backends", new JsonArray())) {
-      JsonObject b = (JsonObject) o;
-      out.put(b.getString("id"), b.getInteger("instances", 0));
-    }
-    return out;
+    return instancesNow(member).await();
   }
 
-  /** Polls the registry view until {@code backend} has {@code count} instances; returns when it saw it. */
-  static long awaitInstances(Vertx member, String backend, int count, long timeoutMs) throws InterruptedException {
-    long end = System.currentTimeMillis() + timeoutMs;
-    Map<String, Integer> last = Map.of();
-    while (System.currentTimeMillis() < end) {
-      try {
-        last = instances(member);
-        if (last.getOrDefault(backend, 0) == count) {
-          return System.currentTimeMillis();
+  private static Future<Map<String, Integer>> instancesNow(Vertx member) {
+    return member.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(), new DeliveryOptions().setSendTimeout(3000))
+      .map(reply -> {
+        Map<String, Integer> out = new HashMap<>();
+        for (Object o : reply.body().getJsonArray("backends", new JsonArray())) {
+          JsonObject b = (JsonObject) o;
+          out.put(b.getString("id"), b.getInteger("instances", 0));
         }
-      } catch (RuntimeException e) {
-        // no router answering yet (starting, or the one asked just died): ask again
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(backend + " never had " + count + " instance(s) in " + timeoutMs + " ms; last view " + last);
+        return out;
+      });
+  }
+
+  /**
+   * Reads the registry view until {@code backend} has {@code count} instances (a view nobody answers, a router starting
+   * or the one asked just dead, is asked again); returns when it saw it.
+   */
+  static long awaitInstances(Vertx member, String backend, int count, long timeoutMs) throws Exception {
+    Eventually.until(member, backend + " with " + count + " instance(s)", timeoutMs, () -> instancesNow(member),
+      view -> view.getOrDefault(backend, 0) == count).await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
+    return System.currentTimeMillis();
   }
 }

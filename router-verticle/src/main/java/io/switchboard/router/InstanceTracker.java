@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Which backend instance each message in flight went to. The router chooses the instance itself (the one with the
@@ -52,12 +53,14 @@ final class InstanceTracker {
   }
 
   private final BackendRegistry registry;
+  private final LongSupplier clock;
   private final Map<String, Set<InFlight>> inflight = new HashMap<>();
   private final Map<String, Long> gone = new HashMap<>();
   private int roundRobin;
 
-  InstanceTracker(BackendRegistry registry) {
+  InstanceTracker(BackendRegistry registry, LongSupplier clock) {
     this.registry = registry;
+    this.clock = clock;
   }
 
   InFlight track(String instanceId, Runnable onLost) {
@@ -79,7 +82,7 @@ final class InstanceTracker {
    * heartbeat timeout); a live instance that re-announces after that is picked again.
    */
   void gone(String instanceId) {
-    gone.put(instanceId, System.currentTimeMillis() + registry.timeoutMs());
+    gone.put(instanceId, clock.getAsLong() + registry.timeoutMs());
   }
 
   private boolean isGone(String instanceId) {
@@ -87,7 +90,7 @@ final class InstanceTracker {
     if (until == null) {
       return false;
     }
-    if (System.currentTimeMillis() >= until) {
+    if (clock.getAsLong() >= until) {
       gone.remove(instanceId);
       return false;
     }

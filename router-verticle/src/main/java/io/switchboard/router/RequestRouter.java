@@ -1,11 +1,11 @@
 package io.switchboard.router;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.api.Prices;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.RouteHints;
 import io.switchboard.api.SpeechRequest;
@@ -16,8 +16,8 @@ import io.switchboard.router.policy.RequestSize;
 import io.switchboard.router.policy.RoutePlan;
 import io.switchboard.router.registry.BackendRegistry;
 import io.switchboard.router.usage.Admission;
+import io.switchboard.router.usage.KeyRules;
 import io.switchboard.router.usage.Metering;
-import io.switchboard.usage.keys.ApiKey;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -28,110 +28,144 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * Routes one request from a capability entry point to a backend: validates it, sizes it, identifies its API key,
  * asks the policy for the plan once (a conf change never alters a request in flight) under the key's privacy
  * ceiling and allowed providers and models, admits it under the key's rate limit and budget ({@link Metering}),
- * and hands it to the {@link Dispatcher}, which tries the candidates in turn and relays the answer.
+ * and hands it to the {@link Failover} loop, which tries the candidates in turn; the {@link AnswerRelay} carries the
+ * answer back. Every refusal is recorded before it is answered: one refused before routing (malformed, invalid) by
+ * {@link #refuse}, one refused or failed after by {@link RoutedRequest#fail}.
  */
 public final class RequestRouter {
 
-  public static final String BACKEND_HEADER = "x-switchboard-backend";
-  public static final String ROUTE_HEADER = "x-switchboard-route";
-  /**
-   * The most the caller's API key allows its data to travel (set by the web verticle from the key); the request's
-   * own {@code privacy} is capped by it. A value that is not a privacy class counts as {@code local}.
-   */
-  public static final String KEY_PRIVACY_HEADER = "x-switchboard-key-privacy";
+  /** The request's decoded form, for the route: what it asks for and what goes to the backend. */
+  private record Decoded(String model, RouteHints hints, RequestSize size, String language, RoutedRequest.Forward forward,
+                         String format, Integer sampleRate) {
+    Decoded(String model, RouteHints hints, RequestSize size, String language, RoutedRequest.Forward forward) {
+      this(model, hints, size, language, forward, null, null);
+    }
+  }
+
+  /** Reads one capability's request off its message; throws a {@link MeshException} naming what is wrong. */
+  @FunctionalInterface
+  private interface Decoder {
+    Decoded decode(Message<Object> msg, Routing routing);
+  }
+
+  private static final System.Logger LOG = System.getLogger(RequestRouter.class.getName());
 
   private final BackendRegistry registry;
   private final Supplier<Routing> routing;
   private final RouterState state;
   private final InstanceTracker instances;
-  private final Dispatcher dispatcher;
+  private final Failover failover;
   private final Metering metering;
+  private final LongSupplier clock;
 
   public RequestRouter(Vertx vertx, BackendRegistry registry, Supplier<Routing> routing, RouterState state,
                        long streamIdleTimeoutMs, Metering metering) {
     this.registry = registry;
     this.routing = routing;
     this.state = state;
-    this.instances = new InstanceTracker(registry);
-    this.dispatcher = new Dispatcher(vertx, instances, state, streamIdleTimeoutMs, () -> ThreadLocalRandom.current().nextDouble());
+    this.clock = state::now;
+    this.instances = new InstanceTracker(registry, clock);
+    this.failover = new Failover(vertx, instances, state, new AnswerRelay(instances, state, streamIdleTimeoutMs),
+      () -> ThreadLocalRandom.current().nextDouble());
     this.metering = metering;
   }
 
   public void chat(Message<Object> msg) {
-    ChatRequest request;
-    try {
-      request = ChatRequest.fromJson(json(msg));
-    } catch (MeshException e) {
-      rejected(msg, Capability.CHAT, e);
-      return;
-    }
-    Routing r = routing.get();
-    route(r, msg, Capability.CHAT, request.model(), request.hints(), r.costs().chat(request), Attempt.Forward.json((JsonObject) msg.body()));
+    route(msg, Capability.CHAT, Headers.OP_CHAT, (m, r) -> {
+      ChatRequest request = ChatRequest.fromJson(json(m));
+      return new Decoded(request.model(), request.hints(), r.costs().chat(request), null, RoutedRequest.Forward.json((JsonObject) m.body()));
+    });
   }
 
   public void embed(Message<Object> msg) {
-    EmbeddingRequest request;
-    try {
-      request = EmbeddingRequest.fromJson(json(msg));
-    } catch (MeshException e) {
-      rejected(msg, Capability.EMBED, e);
-      return;
-    }
-    route(routing.get(), msg, Capability.EMBED, request.model(), request.hints(), CostEstimator.embedding(request),
-      Attempt.Forward.json((JsonObject) msg.body()));
+    route(msg, Capability.EMBED, Headers.OP_EMBED, (m, r) -> {
+      EmbeddingRequest request = EmbeddingRequest.fromJson(json(m));
+      return new Decoded(request.model(), request.hints(), CostEstimator.embedding(request), null,
+        RoutedRequest.Forward.json((JsonObject) m.body()));
+    });
   }
 
   public void speech(Message<Object> msg) {
-    SpeechRequest request;
-    try {
-      request = SpeechRequest.fromJson(json(msg));
-    } catch (MeshException e) {
-      rejected(msg, Capability.SPEECH, e);
-      return;
-    }
-    route(routing.get(), msg, Capability.SPEECH, request.model(), request.hints(), CostEstimator.speech(request),
-      Attempt.Forward.json((JsonObject) msg.body()));
+    route(msg, Capability.SPEECH, Headers.OP_SPEECH, (m, r) -> {
+      SpeechRequest request = SpeechRequest.fromJson(json(m));
+      return new Decoded(request.model(), request.hints(), CostEstimator.speech(request), null,
+        RoutedRequest.Forward.json((JsonObject) m.body()), request.responseFormat(), request.sampleRate());
+    });
   }
 
   public void transcribe(Message<Object> msg) {
-    TranscriptionRequest request;
-    Buffer audio;
-    try {
-      if (!(msg.body() instanceof Buffer b)) {
+    route(msg, Capability.TRANSCRIBE, Headers.OP_TRANSCRIBE, (m, r) -> {
+      if (!(m.body() instanceof Buffer audio)) {
         throw MeshException.invalid("file", "the request body must be the audio bytes");
       }
-      audio = b;
-      String params = msg.headers().get(TranscriptionRequest.PARAMS_HEADER);
+      String params = m.headers().get(TranscriptionRequest.PARAMS_HEADER);
       if (params == null) {
         throw MeshException.invalid("model", "header " + TranscriptionRequest.PARAMS_HEADER + " with the parameters is required");
       }
-      request = TranscriptionRequest.fromJson(new JsonObject(params));
-    } catch (MeshException e) {
-      msg.reply(e);
-      return;
+      TranscriptionRequest request;
+      try {
+        request = TranscriptionRequest.fromJson(new JsonObject(params));
+      } catch (MeshException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw MeshException.invalid(null, "malformed " + TranscriptionRequest.PARAMS_HEADER + " header: not JSON");
+      }
+      return new Decoded(request.model(), request.hints(), CostEstimator.transcription(request, audio), request.language(),
+        RoutedRequest.Forward.audio(audio, model -> Map.of(TranscriptionRequest.PARAMS_HEADER, request.withModel(model).toJson().encode())));
+    });
+  }
+
+  /** Called when the registry drops instances whose heartbeats stopped: their in-flight work moves elsewhere now. */
+  public void instancesLost(List<String> instanceIds) {
+    instances.lost(instanceIds);
+  }
+
+  /**
+   * Decodes the request and routes it. A request that cannot be decoded is refused; a bug anywhere on the way is an
+   * internal error for the caller (never a wait for its timeout), recorded like any refusal.
+   */
+  private void route(Message<Object> msg, Capability capability, String op, Decoder decoder) {
+    RoutedRequest request = null;
+    try {
+      Routing r = routing.get();
+      Decoded d;
+      try {
+        d = decoder.decode(msg, r);
+      } catch (MeshException e) {
+        refuse(msg, capability, e);
+        return;
+      }
+      long timeout = d.hints().timeoutMs() != null ? d.hints().timeoutMs() : r.settings().timeoutMs();
+      request = new RoutedRequest(msg, capability, op, d.model(), d.forward(), timeout, d.size(), r.settings().retries(),
+        metering, clock);
+      RoutedRequest routed = request;
+      PlanRequest plan = new PlanRequest(capability, d.model(), d.hints(), keyCeiling(msg), d.size(), d.language(), d.format(),
+        d.sampleRate());
+      when(metering.identify(msg.headers()), key -> plan(r, routed, plan, key));
     } catch (RuntimeException e) {
-      msg.reply(MeshException.invalid(null, "malformed " + TranscriptionRequest.PARAMS_HEADER + " header: not JSON"));
-      return;
+      LOG.log(System.Logger.Level.ERROR, "a " + capability.wireName() + " request failed in the router", e);
+      if (request != null) {
+        request.fail(MeshException.from(e));
+      } else {
+        refuse(msg, capability, MeshException.from(e));
+      }
     }
-    TranscriptionRequest req = request;
-    route(routing.get(), msg, Capability.TRANSCRIBE, request.model(), request.hints(), CostEstimator.transcription(request, audio),
-      request.language(), Attempt.Forward.audio(audio, model -> Map.of(TranscriptionRequest.PARAMS_HEADER, req.withModel(model).toJson().encode())));
   }
 
   /** A request refused before routing (malformed, invalid) still leaves its usage record before the refusal. */
-  private void rejected(Message<Object> msg, Capability capability, MeshException e) {
+  private void refuse(Message<Object> msg, Capability capability, MeshException e) {
     String rid = msg.headers().get(Headers.REQUEST_ID);
-    long now = state.now();
-    Finished f = new Finished(rid != null ? rid : Headers.newRequestId(),
-      msg.headers().get(Headers.KEY_ID), capability, null, null, null, new JsonObject(), now, 0, -1, e.errorCode(), null,
-      RequestSize.ZERO, -1, false, Prices.FREE);
+    Finished f = Finished.refused(rid != null ? rid : Headers.newRequestId(), msg.headers().get(Headers.KEY_ID), capability,
+      e.errorCode(), state.now());
     metering.finished(f, Admission.NONE).onComplete(v -> msg.reply(e));
   }
 
@@ -142,60 +176,35 @@ public final class RequestRouter {
     return json;
   }
 
-  /** Called when the registry drops instances whose heartbeats stopped: their in-flight work moves elsewhere now. */
-  public void instancesLost(List<String> instanceIds) {
-    instances.lost(instanceIds);
-  }
-
-  private void route(Routing r, Message<Object> msg, Capability capability, String model, RouteHints hints, RequestSize size,
-                     Attempt.Forward forward) {
-    route(r, msg, capability, model, hints, size, null, forward);
-  }
-
-  private void route(Routing r, Message<Object> msg, Capability capability, String model, RouteHints hints, RequestSize size,
-                     String language, Attempt.Forward forward) {
-    String op = switch (capability) {
-      case CHAT -> Headers.OP_CHAT;
-      case EMBED -> Headers.OP_EMBED;
-      case SPEECH -> Headers.OP_SPEECH;
-      case TRANSCRIBE -> Headers.OP_TRANSCRIBE;
-    };
-    long now = state.now();
-    long timeout = hints.timeoutMs() != null ? hints.timeoutMs() : r.settings().timeoutMs();
-    Attempt a = new Attempt(msg, capability, op, model, forward, now, timeout, size, r.settings().retries(), metering);
-    PlanRequest request = new PlanRequest(capability, model, hints, keyCeiling(msg), size, language);
-    when(metering.identify(msg.headers()), key -> plan(r, a, request, key));
-  }
-
-  /** Plans under the key's ceiling and rules, then admits and dispatches; any refusal ends the attempt. */
-  private void plan(Routing r, Attempt a, PlanRequest request, AsyncResult<ApiKey> identified) {
+  /** Plans under the key's ceiling and rules, then admits and dispatches; any refusal ends the request. */
+  private void plan(Routing r, RoutedRequest request, PlanRequest asked, AsyncResult<ApiKey> identified) {
     if (identified.failed()) {
-      a.fail(MeshException.from(identified.cause()));
+      request.fail(MeshException.from(identified.cause()));
       return;
     }
     ApiKey key = identified.result();
     RoutePlan plan;
     try {
-      PlanRequest keyed = key == null ? request : new PlanRequest(request.capability(), request.model(), request.hints(),
-        key.limits().privacyCeiling() == null ? request.keyCeiling() : key.limits().privacyCeiling().min(request.keyCeiling()),
-        request.size(), request.language());
+      PlanRequest keyed = key == null || key.limits().privacyCeiling() == null ? asked
+        : asked.withKeyCeiling(key.limits().privacyCeiling().min(asked.keyCeiling()));
+      request.identified(key);
       if (key != null) {
-        a.keyId = key.id();
+        KeyRules.permit(key, asked.model(), asked.hints().provider(),
+          state.known() == null ? Set.of(asked.model()) : state.known().resolutions(asked.model()));
       }
-      plan = metering.restrict(key, request.model(), r.policy().plan(keyed, registry.live(), state, state.now()));
-    } catch (MeshException e) {
-      a.fail(e);
+      plan = metering.restrict(key, asked.model(), r.policy().plan(keyed, registry.live(), state, state.now()));
+    } catch (RuntimeException e) {
+      request.fail(MeshException.from(e));
       return;
     }
-    a.plan = plan;
-    a.skipped.addAll(plan.skipped());
-    when(metering.admit(key, a.capability, plan), admitted -> {
+    request.planned(plan);
+    when(metering.admit(key, request.capability(), plan), admitted -> {
       if (admitted.failed()) {
-        a.fail(MeshException.from(admitted.cause()));
+        request.fail(MeshException.from(admitted.cause()));
         return;
       }
-      a.admission = admitted.result();
-      dispatcher.start(a);
+      request.admitted(admitted.result());
+      failover.start(request);
     });
   }
 
@@ -208,8 +217,9 @@ public final class RequestRouter {
     }
   }
 
+  /** The most the caller's API key allows, from {@link Headers#KEY_PRIVACY}; one that cannot be read is the strictest. */
   static Privacy keyCeiling(Message<?> msg) {
-    String v = msg.headers().get(KEY_PRIVACY_HEADER);
+    String v = msg.headers().get(Headers.KEY_PRIVACY);
     if (v == null) {
       return null;
     }

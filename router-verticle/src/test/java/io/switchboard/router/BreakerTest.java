@@ -37,7 +37,7 @@ class BreakerTest {
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
-    vertx.eventBus().<JsonObject>consumer(RouterAddresses.BREAKER, m -> transitions.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.BREAKER, m -> transitions.add(m.body()));
     mesh = new MeshFixture(vertx).router(new JsonObject()
       .put("breaker", new JsonObject().put("max_failures", 3).put("reset_timeout_ms", 800)));
     flaky = mesh.backend("flaky", 10, Privacy.CLOUD, "m1");
@@ -54,14 +54,10 @@ class BreakerTest {
     return vertx.eventBus().<JsonObject>request(Addresses.CHAT, chat()).await(10, TimeUnit.SECONDS).body().getJsonObject(StreamProtocol.ROUTE);
   }
 
-  private void awaitTransition(String state, int count) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (transitions.stream().filter(t -> "flaky".equals(t.getString("backend")) && state.equals(t.getString("state"))).count() < count) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("no '" + state + "' transition of flaky's breaker; seen " + transitions);
-      }
-      Thread.sleep(10);
-    }
+  private void awaitTransition(Vertx vertx, String state, int count) throws Exception {
+    Eventually.until(vertx, "'" + state + "' transition " + count + " of flaky's breaker (seen " + transitions + ")", 10_000,
+      () -> transitions.stream().filter(t -> "flaky".equals(t.getString("backend")) && state.equals(t.getString("state"))).count() >= count)
+      .await(15, TimeUnit.SECONDS);
   }
 
   private long opened() {
@@ -75,7 +71,7 @@ class BreakerTest {
       assertEquals("steady", route(vertx).getString("backend"), "each failure fails over");
     }
     assertEquals(3, flaky.served.get());
-    awaitTransition("open", 1);
+    awaitTransition(vertx, "open", 1);
 
     JsonObject route = route(vertx);
     assertEquals("steady", route.getString("backend"));
@@ -84,9 +80,9 @@ class BreakerTest {
     assertEquals("open", mesh.status("flaky").getJsonObject("breaker").getString("state"));
 
     flaky.mode(ScriptedChatBackend.Mode.OK, ErrorCode.UPSTREAM);
-    awaitTransition("half_open", 1);
+    awaitTransition(vertx, "half_open", 1);
     assertEquals("flaky", route(vertx).getString("backend"), "the half-open breaker lets a trial through");
-    awaitTransition("closed", 1);
+    awaitTransition(vertx, "closed", 1);
     assertEquals("closed", mesh.status("flaky").getJsonObject("breaker").getString("state"));
     assertEquals("flaky", route(vertx).getString("backend"));
   }
@@ -120,7 +116,7 @@ class BreakerTest {
     for (int i = 0; i < 3; i++) {
       assertThrows(Exception.class, () -> vertx.eventBus().request(Addresses.CHAT, chat().put("provider", "flaky")).await(10, TimeUnit.SECONDS));
     }
-    awaitTransition("open", 1);
+    awaitTransition(vertx, "open", 1);
     MeshException e = assertInstanceOf(MeshException.class, assertThrows(Exception.class,
       () -> vertx.eventBus().request(Addresses.CHAT, chat().put("provider", "flaky")).await(10, TimeUnit.SECONDS)));
     assertEquals(ErrorCode.UNAVAILABLE, e.errorCode());

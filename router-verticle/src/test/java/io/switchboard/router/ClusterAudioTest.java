@@ -6,7 +6,6 @@ import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -47,25 +46,12 @@ class ClusterAudioTest {
     asr = new RecordingTranscriptionBackend("remote-asr", "whisper-1");
     cluster.b.deployVerticle(new BackendVerticle(asr), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 200)))
       .await(30, TimeUnit.SECONDS);
-    awaitLive();
+    MeshFixture.awaitLive(cluster.a, 1);
   }
 
   @AfterAll
   void stop() throws Exception {
     cluster.close();
-  }
-
-  private void awaitLive() throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      JsonObject view = cluster.a.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(),
-        new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
-      if (!view.getJsonArray("backends").isEmpty()) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("the router never saw the remote backend");
   }
 
   static Buffer audio(int size) {

@@ -2,6 +2,7 @@ package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
@@ -14,6 +15,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -74,8 +76,8 @@ class ClusterTest {
     backend(cluster.b, "beta", 20, "m1");
     webA = web(cluster.a);
     webB = web(cluster.b);
-    awaitLive(cluster.a, 3);
-    awaitLive(cluster.b, 3);
+    MeshFixture.awaitLive(cluster.a, 3);
+    MeshFixture.awaitLive(cluster.b, 3);
   }
 
   @AfterAll
@@ -95,19 +97,6 @@ class ClusterTest {
     v.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject().put("port", 0).put("host", "127.0.0.1")
       .put("admin_token", TOKEN))).await(30, TimeUnit.SECONDS);
     return web.actualPort();
-  }
-
-  private static void awaitLive(Vertx v, int count) throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      JsonObject view = v.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(),
-        new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
-      if (view.getJsonArray("backends").size() >= count) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("a router never saw " + count + " backends");
   }
 
   // ---- rate limit across routers
@@ -172,12 +161,16 @@ class ClusterTest {
   // ---- admin API across routers
 
   private HttpResponse<Buffer> admin(Vertx v, int port, HttpMethod method, String path, String token, JsonObject body) throws Exception {
+    return adminCall(v, port, method, path, token, body).await(20, TimeUnit.SECONDS);
+  }
+
+  private Future<HttpResponse<Buffer>> adminCall(Vertx v, int port, HttpMethod method, String path, String token, JsonObject body) {
     var req = WebClient.create(v).request(method, port, "127.0.0.1", path);
     if (token != null) {
       req.putHeader("authorization", "Bearer " + token);
     }
     Context context = contexts.computeIfAbsent(v, Vertx::getOrCreateContext);
-    return OnContext.start(context, () -> body == null ? req.send() : req.sendJsonObject(body)).await(20, TimeUnit.SECONDS);
+    return OnContext.start(context, () -> body == null ? req.send() : req.sendJsonObject(body));
   }
 
   private JsonObject provider(JsonObject status, String id) {
@@ -212,13 +205,10 @@ class ClusterTest {
       new JsonObject().put("provider", "alpha").put("enabled", false).put("config", new JsonObject().put("note", "maintenance")));
     assertEquals(200, res.statusCode(), res.bodyAsString());
 
-    long deadline = System.currentTimeMillis() + 10_000;
-    JsonObject alphaOnB;
-    do {
-      alphaOnB = provider(admin(cluster.b, webB, HttpMethod.GET, "/api/v1/providers/status", TOKEN, null).bodyAsJsonObject(), "alpha");
-      Thread.sleep(alphaOnB.getBoolean("enabled") ? 50 : 0);
-    } while (alphaOnB.getBoolean("enabled") && System.currentTimeMillis() < deadline);
-    assertFalse(alphaOnB.getBoolean("enabled"), "router B applied the change made through router A");
+    JsonObject alphaOnB = Eventually.until(cluster.b, "router B to apply the change made through router A", 10_000,
+      () -> adminCall(cluster.b, webB, HttpMethod.GET, "/api/v1/providers/status", TOKEN, null)
+        .map(status -> provider(status.bodyAsJsonObject(), "alpha")),
+      alpha -> !alpha.getBoolean("enabled")).await(15, TimeUnit.SECONDS);
     assertEquals("maintenance", alphaOnB.getJsonObject("override").getJsonObject("config").getString("note"));
     for (String key : List.of("priority", "capabilities", "models", "privacy", "breaker", "health", "latency_ms", "error_rate", "usage")) {
       assertTrue(alphaOnB.containsKey(key), "status has " + key + ": " + alphaOnB);
@@ -229,35 +219,27 @@ class ClusterTest {
       .sendJsonObject(new JsonObject().put("model", "m1")
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))))).await(20, TimeUnit.SECONDS);
     assertEquals(200, chat.statusCode(), chat.bodyAsString());
-    assertEquals("beta", chat.getHeader(RequestRouter.BACKEND_HEADER));
-    assertTrue(chat.getHeader(RequestRouter.ROUTE_HEADER).contains("alpha(disabled by admin)"), chat.getHeader(RequestRouter.ROUTE_HEADER));
+    assertEquals("beta", chat.getHeader(Headers.BACKEND));
+    assertTrue(chat.getHeader(Headers.ROUTE).contains("alpha(disabled by admin)"), chat.getHeader(Headers.ROUTE));
 
     // A router that starts after the change joins in step (it reads the cluster-wide record of changes).
     cluster.b.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(routerConf)).await(30, TimeUnit.SECONDS);
-    int answers = 0;
-    deadline = System.currentTimeMillis() + 10_000;
-    while (answers < 4 && System.currentTimeMillis() < deadline) {
-      JsonObject status = cluster.b.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "status"),
-        new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
-      boolean knowsAlpha = status.getJsonArray("backends").stream().anyMatch(o -> "alpha".equals(((JsonObject) o).getString("id")));
-      if (!knowsAlpha) {
-        Thread.sleep(50); // the new router has not heard alpha's heartbeat yet
-        continue;
-      }
+    // Node B's two routers answer its local status requests in turn; the new one knows alpha once it heard its heartbeat.
+    for (int answers = 0; answers < 4; answers++) {
+      JsonObject status = Eventually.until(cluster.b, "a router of node B that knows alpha", 10_000,
+        () -> cluster.b.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "status"),
+          new DeliveryOptions().setLocalOnly(true)).map(Message::body),
+        answer -> answer.getJsonArray("backends").stream().anyMatch(o -> "alpha".equals(((JsonObject) o).getString("id"))))
+        .await(15, TimeUnit.SECONDS);
       assertFalse(provider(status, "alpha").getBoolean("enabled"), "every router of node B sees alpha disabled");
-      answers++;
     }
-    assertEquals(4, answers, "both routers of node B answered");
 
     JsonObject strategy = admin(cluster.b, webB, HttpMethod.PUT, "/api/v1/strategy", TOKEN,
       new JsonObject().put("alias_strategies", new JsonObject().put("light", "cost"))).bodyAsJsonObject();
     assertEquals("cost", strategy.getJsonObject("alias_strategies").getString("light"));
-    deadline = System.currentTimeMillis() + 10_000;
-    JsonObject onA;
-    do {
-      onA = admin(cluster.a, webA, HttpMethod.GET, "/api/v1/strategy", TOKEN, null).bodyAsJsonObject();
-    } while (!"cost".equals(onA.getJsonObject("alias_strategies").getString("light")) && System.currentTimeMillis() < deadline);
-    assertEquals("cost", onA.getJsonObject("alias_strategies").getString("light"), "router A applied the strategy set through B");
+    Eventually.until(cluster.a, "router A to apply the strategy set through B", 10_000,
+      () -> adminCall(cluster.a, webA, HttpMethod.GET, "/api/v1/strategy", TOKEN, null).map(HttpResponse::bodyAsJsonObject),
+      onA -> "cost".equals(onA.getJsonObject("alias_strategies").getString("light"))).await(15, TimeUnit.SECONDS);
 
     HttpResponse<Buffer> bad = admin(cluster.a, webA, HttpMethod.PUT, "/api/v1/strategy", TOKEN, new JsonObject().put("strategy", "cheapest"));
     assertEquals(400, bad.statusCode());

@@ -31,13 +31,8 @@ class HealthProbeTest {
     vertx.setPeriodic(100, t -> vertx.eventBus().publish(Addresses.REGISTRY, ghost));
     mesh.awaitLive(2);
 
-    long deadline = System.currentTimeMillis() + 10_000;
-    JsonObject status;
-    do {
-      Thread.sleep(50);
-      status = mesh.status("ghost");
-    } while (!"down".equals(status.getJsonObject("health").getString("status")) && System.currentTimeMillis() < deadline);
-    assertEquals("down", status.getJsonObject("health").getString("status"), status.encodePrettily());
+    JsonObject status = Eventually.until(vertx, "the ghost found down by its health checks", 10_000, () -> mesh.statusOf("ghost"),
+      s -> "down".equals(s.getJsonObject("health").getString("status"))).await(15, TimeUnit.SECONDS);
     assertEquals("up", status.getJsonObject("reported_health").getString("status"), "its own heartbeats still say up");
 
     JsonObject body = new JsonObject().put("model", "m1")
@@ -48,7 +43,7 @@ class HealthProbeTest {
     String reason = route.getJsonArray("skipped").getJsonObject(0).getString("reason");
     assertTrue(reason.startsWith("down: health check"), reason);
 
-    JsonObject health = vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "health"))
+    JsonObject health = vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "health"))
       .await(10, TimeUnit.SECONDS).body();
     assertEquals(2, health.getJsonArray("backends").size());
   }

@@ -32,14 +32,8 @@ class InstanceLossTest {
     mesh.awaitLive(1);
     // A second instance of alpha that nothing consumes any more, and that stays in the registry (long timeout).
     vertx.eventBus().publish(Addresses.REGISTRY, alpha.descriptor().toJson().put("instance_id", "alpha@vanished"));
-    long deadline = System.currentTimeMillis() + 5000;
-    while (System.currentTimeMillis() < deadline) {
-      JsonObject view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
-      if (view.getJsonArray("backends").getJsonObject(0).getInteger("instances") == 2) {
-        break;
-      }
-      Thread.sleep(10);
-    }
+    Eventually.until(vertx, "alpha's two instances in the registry", 5000, () -> MeshFixture.view(vertx),
+      view -> view.getJsonArray("backends").getJsonObject(0).getInteger("instances") == 2).await(10, TimeUnit.SECONDS);
     JsonObject request = new JsonObject().put("model", "m1")
       .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
     for (int i = 0; i < 10; i++) {

@@ -5,7 +5,12 @@ import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -42,10 +47,14 @@ public final class MeshFixture {
 
   /** The router's admin status of one backend. */
   public JsonObject status(String backendId) throws Exception {
-    JsonObject status = vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "status"))
-      .await(10, TimeUnit.SECONDS).body();
-    return status.getJsonArray("backends").stream().map(o -> (JsonObject) o)
-      .filter(b -> backendId.equals(b.getString("id"))).findFirst().orElseThrow();
+    return statusOf(backendId).await(10, TimeUnit.SECONDS);
+  }
+
+  /** The router's admin status of one backend, asked now; fails when the router does not list it. */
+  public Future<JsonObject> statusOf(String backendId) {
+    return vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "status")).map(reply ->
+      reply.body().getJsonArray("backends").stream().map(o -> (JsonObject) o)
+        .filter(b -> backendId.equals(b.getString("id"))).findFirst().orElseThrow());
   }
 
   public MeshFixture web(JsonObject conf) throws Exception {
@@ -58,14 +67,30 @@ public final class MeshFixture {
 
   /** Waits until the router sees {@code count} live backends. */
   public void awaitLive(int count) throws Exception {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      JsonObject view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
-      if (view.getJsonArray("backends").size() >= count) {
-        return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("router never saw " + count + " live backends");
+    awaitLive(vertx, count);
+  }
+
+  /** The registry view of this node's router. */
+  public static Future<JsonObject> view(Vertx vertx) {
+    return vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(),
+      new DeliveryOptions().setLocalOnly(true).setSendTimeout(5000)).map(Message::body);
+  }
+
+  /** Waits until this node's router sees at least {@code count} live backends. */
+  public static void awaitLive(Vertx vertx, int count) throws Exception {
+    Eventually.until(vertx, "the router to see " + count + " live backend(s)", 30_000, () -> view(vertx),
+      view -> view.getJsonArray("backends").size() >= count).await(35, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Waits until a new request on this node finds no router (a router stopping has unregistered its entry points):
+   * the probes are malformed, so a router still there refuses them at once.
+   */
+  public static void awaitNoRouter(Vertx vertx, long timeoutMs) throws Exception {
+    Eventually.until(vertx, "no router taking requests", timeoutMs,
+      () -> vertx.eventBus().request(Addresses.CHAT, new JsonObject().put("model", "m1"), new DeliveryOptions().setSendTimeout(5000))
+        .map(reply -> false)
+        .otherwise(e -> e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS),
+      noRouter -> noRouter).await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
   }
 }

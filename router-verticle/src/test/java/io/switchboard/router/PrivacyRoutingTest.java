@@ -1,6 +1,7 @@
 package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.Headers;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StreamProtocol;
 import io.vertx.core.Future;
@@ -49,7 +50,7 @@ class PrivacyRoutingTest {
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", kind + "#" + i)));
       DeliveryOptions options = new DeliveryOptions().setSendTimeout(30_000);
       if (kind.equals("key-local")) {
-        options.addHeader(RequestRouter.KEY_PRIVACY_HEADER, "local");
+        options.addHeader(Headers.KEY_PRIVACY, "local");
       }
       replies.add(vertx.eventBus().request(Addresses.CHAT, body, options));
       if (replies.size() % 100 == 0) {

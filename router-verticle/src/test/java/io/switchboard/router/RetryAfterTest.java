@@ -80,7 +80,7 @@ class RetryAfterTest {
     int i = 2;
     while (System.currentTimeMillis() < until && i < 500) {
       replies.add(vertx.eventBus().request(Addresses.CHAT, chat("r" + i++)));
-      Thread.sleep(20);
+      Thread.sleep(20); // the scenario itself: a steady trickle of requests across the Retry-After, not a wait for an event
     }
     Future.all(replies).await(10, TimeUnit.SECONDS);
     List<ScriptedChatBackend.Seen> after = limited.seen.stream().filter(s -> !s.failed()).toList();

@@ -2,6 +2,7 @@ package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StreamProtocol;
@@ -53,7 +54,7 @@ class RouterBusTest {
     JsonObject body = reply.body();
     assertEquals("Hello from the mesh.", body.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
     assertEquals("alpha", body.getJsonObject(StreamProtocol.ROUTE).getString("backend"));
-    assertEquals("alpha", reply.headers().get(RequestRouter.BACKEND_HEADER));
+    assertEquals("alpha", reply.headers().get(Headers.BACKEND));
     assertEquals(1, first.served.get());
     assertEquals(0, second.served.get());
   }
@@ -145,10 +146,7 @@ class RouterBusTest {
     second.words(java.util.Collections.nCopies(200, " word"));
     Message<Object> msg = vertx.eventBus().<Object>request(Addresses.CHAT, chat("m2", true)).await(5, TimeUnit.SECONDS);
     BusStreams.cancel(msg);
-    long deadline = System.currentTimeMillis() + 5000;
-    while (second.cancelled.get() == 0 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(10);
-    }
+    second.firstCancel().await(5, TimeUnit.SECONDS);
     assertEquals(1, second.cancelled.get());
   }
 
@@ -160,14 +158,9 @@ class RouterBusTest {
     mesh.awaitLive(3);
     JsonObject view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
     assertNotNull(view.getJsonArray("backends").stream().filter(b -> "ghost".equals(((JsonObject) b).getString("id"))).findFirst().orElse(null));
-    long deadline = System.currentTimeMillis() + 5000;
-    boolean gone = false;
-    while (!gone && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-      view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
-      gone = view.getJsonArray("backends").stream().noneMatch(b -> "ghost".equals(((JsonObject) b).getString("id")));
-    }
-    assertTrue(gone, "a backend whose heartbeats stop is dropped");
+    view = Eventually.until(vertx, "the silent ghost dropped (a backend whose heartbeats stop)", 5000, () -> MeshFixture.view(vertx),
+      v -> v.getJsonArray("backends").stream().noneMatch(b -> "ghost".equals(((JsonObject) b).getString("id"))))
+      .await(10, TimeUnit.SECONDS);
     assertEquals(2, view.getJsonArray("backends").size(), "live backends that keep beating stay");
   }
 
@@ -178,14 +171,8 @@ class RouterBusTest {
     vertx.eventBus().consumer(Addresses.instance("alpha@hung"), m -> hungGot.incrementAndGet());
     JsonObject hung = first.descriptor().toJson().put("instance_id", "alpha@hung");
     vertx.eventBus().publish(Addresses.REGISTRY, hung);
-    long deadline = System.currentTimeMillis() + 5000;
-    while (System.currentTimeMillis() < deadline) {
-      JsonObject view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
-      if (view.getJsonArray("backends").getJsonObject(0).getInteger("instances") == 2) {
-        break;
-      }
-      Thread.sleep(10);
-    }
+    Eventually.until(vertx, "alpha's two instances in the registry", 5000, () -> MeshFixture.view(vertx),
+      view -> view.getJsonArray("backends").getJsonObject(0).getInteger("instances") == 2).await(10, TimeUnit.SECONDS);
     List<io.vertx.core.Future<Message<JsonObject>>> replies = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       replies.add(vertx.eventBus().request(Addresses.CHAT, chat("m1", false),

@@ -8,7 +8,6 @@ import io.switchboard.core.backend.BackendVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -42,8 +41,8 @@ class RouterClusterDrainTest {
       ScriptedChatBackend slow = new ScriptedChatBackend(cluster.b, "slow", 10, Privacy.CLOUD, List.of("m1")).delayMs(800);
       cluster.b.deployVerticle(new BackendVerticle(slow), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 200)))
         .await(30, TimeUnit.SECONDS);
-      awaitLive(cluster.a);
-      awaitLive(cluster.b);
+      MeshFixture.awaitLive(cluster.a, 1);
+      MeshFixture.awaitLive(cluster.b, 1);
       Set<String> atA = arrivals(cluster.a);
       Set<String> atB = arrivals(cluster.b);
       BusCaller fromA = new BusCaller(cluster.a);
@@ -53,7 +52,7 @@ class RouterClusterDrainTest {
       for (int i = 0; i < 8; i++) {
         before.add((i % 2 == 0 ? fromA : fromB).send("before-" + i, "m1", i % 3 == 0, false));
       }
-      RouterDrainTest.awaitServed(slow, 8);
+      RouterDrainTest.awaitServed(cluster.a, slow, 8);
       assertTrue(atA.stream().anyMatch(id -> id.startsWith("before-")) && atB.stream().anyMatch(id -> id.startsWith("before-")),
         "the cluster spread requests over both routers: A " + atA + ", B " + atB);
 
@@ -61,7 +60,7 @@ class RouterClusterDrainTest {
       awaitOnlyRouterB(fromB, atA, atB, "closed");
       List<Future<BusCaller.Answer>> onA = List.of(fromA.send("local-stream", "m1", true, true),
         fromA.send("local-plain", "m1", false, true));
-      RouterDrainTest.awaitServed(slow, 10);
+      RouterDrainTest.awaitServed(cluster.a, slow, 10);
       assertTrue(atA.containsAll(List.of("local-stream", "local-plain")), "its own node's requests still reach router A: " + atA);
 
       AtomicLong undeployedAt = new AtomicLong();
@@ -122,18 +121,5 @@ class RouterClusterDrainTest {
       inARow = byB ? inARow + 1 : 0;
     }
     assertEquals(5, inARow, "the cluster never sent only to router B (" + label + ")");
-  }
-
-  private static void awaitLive(Vertx node) throws Exception {
-    long end = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < end) {
-      JsonObject view = node.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(),
-        new DeliveryOptions().setLocalOnly(true)).await(5, TimeUnit.SECONDS).body();
-      if (!view.getJsonArray("backends").isEmpty()) {
-        return;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("a router never saw the backend");
   }
 }

@@ -6,7 +6,6 @@ import io.switchboard.core.stream.BusStreams;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -40,11 +39,8 @@ class RouterDrainTest {
     return vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
   }
 
-  static void awaitServed(ScriptedChatBackend backend, int n) throws InterruptedException {
-    long end = System.currentTimeMillis() + 20_000;
-    while (backend.served.get() < n && System.currentTimeMillis() < end) {
-      Thread.sleep(10);
-    }
+  static void awaitServed(Vertx vertx, ScriptedChatBackend backend, int n) throws Exception {
+    Eventually.until(vertx, n + " requests at the backend", 20_000, () -> backend.served.get() >= n).await(25, TimeUnit.SECONDS);
     assertEquals(n, backend.served.get(), "every request reached the backend");
   }
 
@@ -60,11 +56,11 @@ class RouterDrainTest {
     for (int i = 0; i < 6; i++) {
       inFlight.add(caller.send("drain-" + i, "m1", i % 2 == 0, false));
     }
-    awaitServed(slow, 6);
+    awaitServed(vertx, slow, 6);
 
     AtomicLong undeployedAt = new AtomicLong();
     Future<Void> undeployed = vertx.undeploy(router).onSuccess(v -> undeployedAt.set(System.currentTimeMillis()));
-    awaitNoRouter(vertx);
+    MeshFixture.awaitNoRouter(vertx, 10_000);
     BusCaller.Answer late = caller.send("after-stop", "m1", false, false).await(10, TimeUnit.SECONDS);
     ReplyException refused = assertInstanceOf(ReplyException.class, late.failure(), "a new request finds no router: " + late);
     assertEquals(ReplyFailure.NO_HANDLERS, refused.failureType());
@@ -101,21 +97,4 @@ class RouterDrainTest {
   }
 
   /** Polls with malformed requests (the router refuses them at once) until no router takes them. */
-  private static void awaitNoRouter(Vertx vertx) throws InterruptedException {
-    long end = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < end) {
-      try {
-        vertx.eventBus().request(Addresses.CHAT, new JsonObject().put("model", "m1"), new DeliveryOptions().setSendTimeout(5000))
-          .await(10, TimeUnit.SECONDS);
-      } catch (ReplyException e) {
-        if (e.failureType() == ReplyFailure.NO_HANDLERS) {
-          return;
-        }
-      } catch (Exception e) {
-        // refused as malformed (a MeshException): the router still takes requests
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("the router still took requests 10 s after its stop began");
-  }
 }

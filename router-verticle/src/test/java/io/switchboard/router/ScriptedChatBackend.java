@@ -14,6 +14,7 @@ import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -48,6 +49,7 @@ public final class ScriptedChatBackend implements ChatBackend {
   private volatile Prices prices = Prices.FREE;
   public final AtomicInteger served = new AtomicInteger();
   public final AtomicInteger cancelled = new AtomicInteger();
+  private final Promise<Void> firstCancel = Promise.promise();
   /** Every request received: when (epoch ms) and the text of its last message. */
   public final Queue<Seen> seen = new ConcurrentLinkedQueue<>();
 
@@ -60,6 +62,11 @@ public final class ScriptedChatBackend implements ChatBackend {
     this.priority = priority;
     this.privacy = privacy;
     this.models = models;
+  }
+
+  /** Completes when a caller first cancels one of this backend's streams. */
+  public Future<Void> firstCancel() {
+    return firstCancel.future();
   }
 
   public ScriptedChatBackend mode(Mode m, ErrorCode code) {
@@ -129,7 +136,7 @@ public final class ScriptedChatBackend implements ChatBackend {
     if (delay <= 0) {
       return Future.succeededFuture(answer);
     }
-    io.vertx.core.Promise<JsonObject> later = io.vertx.core.Promise.promise();
+    Promise<JsonObject> later = Promise.promise();
     vertx.setTimer(delay, t -> later.complete(answer));
     return later.future();
   }
@@ -143,7 +150,10 @@ public final class ScriptedChatBackend implements ChatBackend {
   public ChunkPipe<JsonObject> chatStream(ChatRequest request, CallContext context) {
     boolean fail = arrive(request);
     ChunkPipe<JsonObject> pipe = new ChunkPipe<>(4);
-    pipe.cancelHandler(cancelled::incrementAndGet);
+    pipe.cancelHandler(() -> {
+      cancelled.incrementAndGet();
+      firstCancel.tryComplete();
+    });
     if (fail) {
       MeshException e = failureNow();
       vertx.runOnContext(v -> pipe.fail(e));

@@ -2,15 +2,14 @@ package io.switchboard.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.usage.journal.JournalSyncer;
 import io.switchboard.usage.journal.JournalWriter;
 import io.switchboard.usage.journal.UsageJournal;
 import io.switchboard.usage.journal.UsageRecordHandler;
 import io.switchboard.usage.journal.UsageShipper;
-import io.switchboard.usage.keys.KeyAddresses;
 import io.switchboard.usage.keys.KeyHandler;
 import io.switchboard.usage.keys.KeyService;
-import io.switchboard.usage.keys.KeyVerifier;
 import io.switchboard.usage.query.UsageQueryHandler;
 import io.switchboard.usage.store.LedgerStore;
 import io.switchboard.usage.store.SchemaGate;
@@ -70,8 +69,8 @@ public final class UsageVerticle extends VerticleBase {
           syncer.start();
           writer.start();
           consumers.add(vertx.eventBus().consumer(Addresses.USAGE, new UsageRecordHandler(writer, conf.durability())));
-          consumers.add(vertx.eventBus().consumer(UsageAddresses.QUERY, new UsageQueryHandler(store, schema, this::status)));
-          consumers.add(vertx.eventBus().consumer(KeyAddresses.KEYS, new KeyHandler(keys, verifier)));
+          consumers.add(vertx.eventBus().consumer(Addresses.USAGE_QUERY, new UsageQueryHandler(store, schema, this::status)));
+          consumers.add(vertx.eventBus().consumer(Addresses.KEYS, new KeyHandler(keys, verifier)));
           return null;
         });
       })
@@ -90,8 +89,10 @@ public final class UsageVerticle extends VerticleBase {
   }
 
   private JsonObject status() {
+    long journalBytes = journal.segments().stream().mapToLong(UsageJournal.Segment::bytes).sum();
     return shipper.status().mergeIn(syncer.status())
       .put("journal_dir", journal.dir().toString())
+      .put("journal_bytes", journalBytes)
       .put("waiting_for_write", writer.queued())
       .put("records_journaled", writer.written());
   }

@@ -1,5 +1,6 @@
 package io.switchboard.usage;
 
+import io.switchboard.api.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +36,7 @@ public final class Await {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     JsonObject last = null;
     while (System.nanoTime() < end) {
-      last = result(vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY, new JsonObject().put("op", "status"))).body();
+      last = result(vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY, new JsonObject().put("op", "status"))).body();
       if (ok.test(last)) {
         return last;
       }

@@ -1,11 +1,11 @@
 package io.switchboard.usage;
 
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
-import io.switchboard.usage.budget.BudgetGuard;
-import io.switchboard.usage.budget.Reservation;
-import io.switchboard.usage.budget.SpentLookup;
-import io.switchboard.usage.keys.KeyLimits;
+import io.switchboard.api.Reservation;
+import io.switchboard.core.usage.BudgetGuard;
+import io.switchboard.core.usage.SpentLookup;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;

@@ -68,7 +68,7 @@ public final class CrashLoadMain {
       if (ar.succeeded()) {
         out.println("ACK " + r.requestId());
         if (ACKED.incrementAndGet() % 500 == 0) {
-          vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY, new JsonObject().put("op", "status"))
+          vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY, new JsonObject().put("op", "status"))
             .onSuccess(s -> out.println("STATUS " + s.body().encode()));
         }
       } else {

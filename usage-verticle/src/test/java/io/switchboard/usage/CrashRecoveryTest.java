@@ -97,7 +97,7 @@ class CrashRecoveryTest {
       result(vertx.eventBus().request(Addresses.USAGE, CrashLoadMain.record(Integer.parseInt(again.substring(6))).toJson()));
       Await.caughtUp(vertx, 60);
 
-      String csv = result(vertx.eventBus().<String>request(UsageAddresses.QUERY,
+      String csv = result(vertx.eventBus().<String>request(Addresses.USAGE_QUERY,
         new JsonObject().put("op", "export").put("limit", 1_000_000))).body();
       Map<String, Integer> seen = new HashMap<>();
       String[] lines = csv.split("\r\n");

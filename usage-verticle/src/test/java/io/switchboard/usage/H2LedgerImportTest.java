@@ -4,9 +4,9 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
-import io.switchboard.usage.keys.StoredKey;
+import io.switchboard.api.ApiKey;
+import io.switchboard.api.KeyLimits;
+import io.switchboard.api.StoredKey;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.H2UsageStore;
@@ -121,14 +121,14 @@ class H2LedgerImportTest {
     // A record the old version had journaled and stored, replayed from its journal after the upgrade: stored once.
     result(vertx.eventBus().request(Addresses.USAGE, RECORDS.get(7).toJson()));
     Await.caughtUp(vertx, 60);
-    JsonObject byKey = result(vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY,
+    JsonObject byKey = result(vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY,
       new JsonObject().put("op", "query").put("group_by", "key"))).body();
     long total = 0;
     for (Object row : byKey.getJsonArray("rows")) {
       total += ((JsonObject) row).getLong("requests");
     }
     assertEquals(RECORDS.size() + 1, total);
-    JsonObject keys = result(vertx.eventBus().<JsonObject>request(io.switchboard.usage.keys.KeyAddresses.KEYS,
+    JsonObject keys = result(vertx.eventBus().<JsonObject>request(Addresses.KEYS,
       new JsonObject().put("op", "list"))).body();
     assertEquals(2, keys.getJsonArray("keys").size());
   }

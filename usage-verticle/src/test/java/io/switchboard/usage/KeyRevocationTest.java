@@ -1,12 +1,12 @@
 package io.switchboard.usage;
 
+import io.switchboard.api.Addresses;
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyAddresses;
-import io.switchboard.usage.keys.KeyLookup;
-import io.switchboard.usage.keys.KeyVerifier;
+import io.switchboard.core.usage.KeyLookup;
+import io.switchboard.core.usage.KeyVerifier;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -62,7 +62,7 @@ class KeyRevocationTest {
 
   @Test
   void aRevokedKeyFailsAtOnceOnBothNodesAndVerifyReturnsItsLimits() throws Exception {
-    JsonObject created = result(b.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "create")
+    JsonObject created = result(b.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "create")
       .put("name", "voice agent")
       .put("limits", new JsonObject().put("daily_budget_usd", 5).put("monthly_budget_usd", 50).put("requests_per_minute", 120)
         .put("privacy", "private").put("allowed_providers", new JsonArray().add("local-whisper").add("runpod"))
@@ -95,10 +95,10 @@ class KeyRevocationTest {
     authFailure(onA, "Bearer whatever");
 
     Promise<String> published = Promise.promise();
-    b.eventBus().<JsonObject>consumer(KeyAddresses.REVOKED, m -> published.tryComplete(m.body().getString("id")))
+    b.eventBus().<JsonObject>consumer(Addresses.KEYS_REVOKED, m -> published.tryComplete(m.body().getString("id")))
       .completion().toCompletionStage().toCompletableFuture().get();
 
-    JsonObject revoked = result(b.eventBus().<JsonObject>request(KeyAddresses.KEYS, new JsonObject().put("op", "revoke").put("id", id))).body();
+    JsonObject revoked = result(b.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "revoke").put("id", id))).body();
     assertTrue(revoked.getJsonObject("key").getString("revoked_at") != null);
     // No waiting: revoke answers only after every verifier in the cluster has dropped the key.
     assertTrue(authFailure(onB, plaintext).getMessage().contains("revoked"));

@@ -1,8 +1,8 @@
 package io.switchboard.usage;
 
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
-import io.switchboard.usage.keys.StoredKey;
+import io.switchboard.api.ApiKey;
+import io.switchboard.api.KeyLimits;
+import io.switchboard.api.StoredKey;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

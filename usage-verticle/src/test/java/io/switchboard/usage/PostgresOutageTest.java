@@ -5,7 +5,6 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.keys.KeyAddresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -62,7 +61,7 @@ class PostgresOutageTest {
   }
 
   private long storedRequests() throws Exception {
-    JsonObject q = result(vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY,
+    JsonObject q = result(vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY,
       new JsonObject().put("op", "query").put("group_by", "capability"))).body();
     long n = 0;
     for (Object row : q.getJsonArray("rows")) {
@@ -91,7 +90,7 @@ class PostgresOutageTest {
     assertFalse(down.getBoolean("caught_up"));
     assertTrue(down.getLong("backlog_bytes") > 0);
     MeshException e = assertInstanceOf(MeshException.class,
-      Await.failure(vertx.eventBus().request(KeyAddresses.KEYS, new JsonObject().put("op", "list"))));
+      Await.failure(vertx.eventBus().request(Addresses.KEYS, new JsonObject().put("op", "list"))));
     assertEquals(ErrorCode.UNAVAILABLE, e.errorCode(), "the key store is down too, and says so");
 
     PostgresTestServer.start(PORT);

@@ -1,8 +1,9 @@
 package io.switchboard.usage;
 
+import io.switchboard.api.PriceBook;
 import io.switchboard.api.Prices;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.price.PriceBook;
+import io.switchboard.core.config.PriceTable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +27,7 @@ class PriceBookTest {
 
   @BeforeAll
   static void load() throws Exception {
-    book = PriceBook.load(Path.of(System.getProperty("switchboard.project.dir", ".."), "conf", "prices.yaml"));
+    book = PriceTable.load(Path.of(System.getProperty("switchboard.project.dir", ".."), "conf", "prices.yaml"));
   }
 
   @Test
@@ -80,7 +81,7 @@ class PriceBookTest {
   void electricityOfALocalBackendWhenConfigured() throws Exception {
     Path yaml = dir.resolve("prices.yaml");
     Files.writeString(yaml, "read_on: \"2026-01-01\"\nproviders:\n  local:\n    \"*\": {watts: 100, usd_per_kwh: 0.30}\n");
-    PriceBook own = PriceBook.load(yaml);
+    PriceBook own = PriceTable.load(yaml);
     // 100 W for one hour = 0.1 kWh = $0.03.
     assertEquals(0.03, own.cost("local", "jlama", 10, 10, 0, 0, 3600), EPS);
     assertEquals(0.03, own.cost("local-whisper", "tiny", 0, 0, 60, 0, 3600), EPS);
@@ -90,10 +91,10 @@ class PriceBookTest {
   void aMistakeInThePriceFileIsNamed() throws Exception {
     Path yaml = dir.resolve("bad.yaml");
     Files.writeString(yaml, "providers:\n  openai:\n    gpt-4o: {input_per_mtok: 2.5, ouput_per_mtok: 10}\n");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PriceBook.load(yaml));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PriceTable.load(yaml));
     assertTrue(e.getMessage().contains("ouput_per_mtok") && e.getMessage().contains("openai.gpt-4o"), e.getMessage());
     Files.writeString(yaml, "providers:\n  openai:\n    gpt-4o: {input_per_mtok: -1}\n");
-    e = assertThrows(IllegalArgumentException.class, () -> PriceBook.load(yaml));
+    e = assertThrows(IllegalArgumentException.class, () -> PriceTable.load(yaml));
     assertTrue(e.getMessage().contains("input_per_mtok"), e.getMessage());
   }
 }

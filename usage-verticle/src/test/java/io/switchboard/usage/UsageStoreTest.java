@@ -1,10 +1,10 @@
 package io.switchboard.usage;
 
+import io.switchboard.api.ApiKey;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.Privacy;
+import io.switchboard.api.StoredKey;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
-import io.switchboard.usage.keys.StoredKey;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.switchboard.usage.store.LedgerStore;
@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,7 +57,7 @@ class UsageStoreTest {
   }
 
   static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return Await.result(f);
   }
 
   static final DuckDbUsageStore.Options DUCKDB = new DuckDbUsageStore.Options(64, 1, 2, 16, Map.of());

@@ -3,7 +3,6 @@ package io.switchboard.bench.usage;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.UsageAddresses;
 import io.switchboard.usage.UsageVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -159,7 +158,7 @@ public final class UsageLedgerBench {
       JsonObject s;
       do {
         Thread.sleep(10);
-        s = await(vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY, new JsonObject().put("op", "status"))).body();
+        s = await(vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY, new JsonObject().put("op", "status"))).body();
       } while (!(s.getBoolean("caught_up") && s.getLong("records_shipped") >= n) && System.nanoTime() < deadline);
       long storeNanos = System.nanoTime() - start;
       System.out.printf(Locale.ROOT, "%,d records in the store after %.2f s: %,.0f records/s end to end%n", n, storeNanos / 1e9, n / (storeNanos / 1e9));
@@ -208,7 +207,7 @@ public final class UsageLedgerBench {
       rate, seconds, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(90) / 1e6,
       latency.getValueAtPercentile(99) / 1e6, latency.getValueAtPercentile(99.9) / 1e6, latency.getMaxValue() / 1e6);
     memory();
-    vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY, new JsonObject().put("op", "status"))
+    vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY, new JsonObject().put("op", "status"))
       .onSuccess(status -> System.out.println("ledger status: " + status.body().encode()));
     Thread.sleep(200);
     cpu[0].report(measured.get());

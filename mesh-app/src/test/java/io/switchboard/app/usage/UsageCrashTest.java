@@ -1,7 +1,7 @@
 package io.switchboard.app.usage;
 
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -100,6 +101,7 @@ class UsageCrashTest {
 
     Queue<String> answered = new ConcurrentLinkedQueue<>();
     AtomicBoolean running = new AtomicBoolean(true);
+    CountDownLatch threeHundred = new CountDownLatch(300);
     List<Thread> clients = new ArrayList<>();
     for (int c = 0; c < CLIENTS; c++) {
       int client = c;
@@ -111,6 +113,7 @@ class UsageCrashTest {
             HttpResponse<String> res = api.chat(UsageApi.chatBody("gpt-4o-mini", stream), "x-request-id", id);
             if (complete(res, stream)) {
               answered.add(id);
+              threeHundred.countDown();
             }
           } catch (Exception e) {
             return; // the node is gone
@@ -120,10 +123,7 @@ class UsageCrashTest {
       t.start();
       clients.add(t);
     }
-    long end = System.currentTimeMillis() + 60_000;
-    while (answered.size() < 300 && System.currentTimeMillis() < end) {
-      Thread.sleep(20);
-    }
+    threeHundred.await(60, TimeUnit.SECONDS); // the kill lands once 300 requests were answered (or after a minute)
     first.kill();
     running.set(false);
     for (Thread t : clients) {

@@ -1,11 +1,13 @@
 package io.switchboard.app.usage;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.PriceBook;
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
-import io.switchboard.usage.price.PriceBook;
+import io.switchboard.core.config.PriceTable;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.router.MeshFixture;
 import io.switchboard.usage.query.UsageCsv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -69,7 +71,7 @@ class UsageEndToEndTest {
           gpt-4o-mini: {input_per_mtok: %s, output_per_mtok: %s}
           metered:     {per_request: %s}
       """.formatted(IN_PER_MTOK, OUT_PER_MTOK, METERED));
-    prices = PriceBook.load(pricesFile);
+    prices = PriceTable.load(pricesFile);
     JsonObject config = new JsonObject()
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("admin_token", ADMIN))
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 3000).put("retries", new JsonObject().put("max", 0)))
@@ -88,7 +90,7 @@ class UsageEndToEndTest {
     NodeOptions options = new NodeOptions("all", Set.of(), false, Path.of("conf"), null, Map.of("FAKE_KEY", "sk-fake-usage"), false);
     MeshNode.Started started = MeshNode.deploy(vertx, options, config).await(30, TimeUnit.SECONDS);
     api = new UsageApi(started.httpPort(), ADMIN);
-    awaitReady(started.httpPort());
+    awaitReady();
   }
 
   @AfterAll
@@ -104,15 +106,8 @@ class UsageEndToEndTest {
       .put("timeouts", new JsonObject().put("connect_ms", 1000).put("first_byte_ms", 2000).put("idle_ms", 2000));
   }
 
-  private void awaitReady(int port) throws Exception {
-    for (int i = 0; i < 400; i++) {
-      HttpResponse<String> res = api.admin("GET", "/health/ready", null, null);
-      if (res.statusCode() == 200 && new JsonObject(res.body()).getInteger("live_backends", 0) >= 2) {
-        return;
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("the mesh on " + port + " never became ready");
+  private void awaitReady() throws Exception {
+    MeshFixture.awaitLive(vertx, 2);
   }
 
   private static JsonObject error(HttpResponse<String> res) {
@@ -247,6 +242,39 @@ class UsageEndToEndTest {
     assertEquals("PERMISSION", api.record("e2e-403").get("error_code"));
   }
 
+  /**
+   * The README's key: privacy ceiling {@code private}, a cloud provider allowed. A model outside its list is 403 whatever
+   * the backends' privacy (a permission, not an availability: retrying never helps); an allowed model that only a cloud
+   * backend serves is 503 naming the privacy ceiling.
+   */
+  @Test
+  void aModelOutsideTheKeysListIs403BeforeItsPrivacyCeilingIsConsidered() throws Exception {
+    String key = api.createKey("team-a", new JsonObject().put("privacy", "private")
+      .put("allowed_providers", new JsonArray().add("fakecloud")).put("allowed_models", new JsonArray().add("light").add("gpt-4o-mini")))
+      .getString("api_key");
+    HttpResponse<String> model = api.chat(UsageApi.chatBody("metered", false), "authorization", "Bearer " + key);
+    assertEquals(403, model.statusCode(), model.body());
+    assertEquals("model", error(model).getString("param"), model.body());
+    HttpResponse<String> provider = api.chat(UsageApi.chatBody("light", false).put("provider", "fakelocal"), "authorization", "Bearer " + key);
+    assertEquals(403, provider.statusCode(), provider.body());
+    assertTrue(error(provider).getString("message").contains("may not use provider fakelocal"), provider.body());
+    HttpResponse<String> privacy = api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + key);
+    assertEquals(503, privacy.statusCode(), privacy.body());
+    assertTrue(error(privacy).getString("message").contains("privacy=private"), privacy.body());
+  }
+
+  /** Small amounts keep their digits in messages: a budget of a tenth of a cent is not "$0.00", a max_cost not "$0". */
+  @Test
+  void smallAmountsAreNotRoundedAwayInMessages() throws Exception {
+    String key = api.createKey("tiny", new JsonObject().put("daily_budget_usd", 0.001)).getString("api_key");
+    HttpResponse<String> over = api.chat(UsageApi.chatBody("metered", false), "authorization", "Bearer " + key);
+    assertEquals(402, over.statusCode(), over.body());
+    assertTrue(error(over).getString("message").contains("daily budget of $0.001 "), over.body());
+    HttpResponse<String> dear = api.chat(UsageApi.chatBody("metered", false).put("max_cost", 0.0000002));
+    assertEquals(503, dear.statusCode(), dear.body());
+    assertTrue(error(dear).getString("message").contains("exceeds max_cost $0.0000002"), dear.body());
+  }
+
   @Test
   void aDailyBudgetForThreeRequestsGivesThreeThen402WithTheResetTime() throws Exception {
     JsonObject created = api.createKey("budget", new JsonObject().put("daily_budget_usd", 3 * METERED));
@@ -269,7 +297,7 @@ class UsageEndToEndTest {
     String key = api.createKey("slow", new JsonObject().put("requests_per_minute", 2)).getString("api_key");
     long intoMinute = System.currentTimeMillis() % 60_000;
     if (intoMinute > 55_000) {
-      Thread.sleep(60_500 - intoMinute);  // not across the window's end, which would start a new one
+      Thread.sleep(60_500 - intoMinute);  // the scenario needs one window: not across its end, at most 5.5 s away
     }
     assertEquals(200, api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + key).statusCode());
     assertEquals(200, api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + key).statusCode());

@@ -1,8 +1,8 @@
 package io.switchboard.router.admin;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.router.RouterAddresses;
 import io.switchboard.router.RouterState;
 import io.switchboard.router.Routing;
 import io.switchboard.router.registry.BackendRegistry;
@@ -19,10 +19,11 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The router's side of the admin API: answers the web verticle's operations on {@link RouterAddresses#ADMIN}
- * ({@code status}, {@code update}, {@code health}, {@code compare-cost}, {@code strategy}, {@code set-strategy}),
- * and applies operator changes published by any router on {@link RouterAddresses#ADMIN_UPDATES}. Changes are kept
- * in the cluster-wide map {@link RouterAddresses#ADMIN_MAP} so that a router starting later joins in step.
+ * The router's side of the admin API: answers the web verticle's operations on {@link Addresses#ROUTER_ADMIN}
+ * ({@code status}, {@code update}, {@code health}, {@code compare-cost}, {@code plan}, {@code strategy},
+ * {@code set-strategy}),
+ * and applies operator changes published by any router on {@link Addresses#ROUTER_ADMIN_UPDATES}. Changes are kept
+ * in the cluster-wide map {@link Addresses#ROUTER_ADMIN_MAP} so that a router starting later joins in step.
  */
 public final class AdminService {
 
@@ -45,16 +46,23 @@ public final class AdminService {
     this.strategyChanged = strategyChanged;
   }
 
+  /** The provider status ({@code GET /api/v1/providers/status}), also read by the router's gauges. */
+  public Future<JsonObject> status() {
+    return StatusReport.build(registry, state, routing.get());
+  }
+
   public void handle(Message<JsonObject> msg) {
     JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
     Future<JsonObject> result;
     try {
       result = switch (body.getString("op", "")) {
-        case "status" -> StatusReport.build(registry, state, routing.get());
+        case "status" -> status();
         case "update" -> update(body.getJsonObject("body", new JsonObject()));
         case "health" -> health();
         case "compare-cost" -> Future.succeededFuture(CostComparison.compare(body.getJsonObject("body", new JsonObject()),
           registry, state, routing.get()));
+        case "plan" -> Future.succeededFuture(DryRunPlan.plan(body.getJsonObject("body", new JsonObject()), registry, state,
+          routing.get()));
         case "strategy" -> Future.succeededFuture(strategy());
         case "set-strategy" -> setStrategy(body.getJsonObject("body", new JsonObject()));
         default -> throw MeshException.invalid("op", "unknown admin operation '" + body.getString("op") + "'");
@@ -94,7 +102,9 @@ public final class AdminService {
     try {
       routing.get().settings().policy().merge(next);
     } catch (IllegalArgumentException e) {
-      throw MeshException.invalid(null, e.getMessage());
+      // The message starts with the setting's conf path (router.strategy, router.weights.heavy.a): its key is the param.
+      java.util.regex.Matcher key = java.util.regex.Pattern.compile("^router\\.([a-z_]+)").matcher(e.getMessage());
+      throw MeshException.invalid(key.find() ? key.group(1) : null, e.getMessage());
     }
     JsonObject change = new JsonObject().put("kind", "strategy").put("strategy", next);
     return persistAndPublish("strategy", change).map(v -> strategy());
@@ -126,14 +136,14 @@ public final class AdminService {
   /** Applies here at once, stores it for routers that start later, and tells every other router. */
   private Future<Void> persistAndPublish(String key, JsonObject change) {
     apply(change);
-    return vertx.sharedData().<String, String>getAsyncMap(RouterAddresses.ADMIN_MAP)
+    return vertx.sharedData().<String, String>getAsyncMap(Addresses.ROUTER_ADMIN_MAP)
       .compose(map -> map.put(key, change.encode()))
       .recover(err -> {
         LOG.log(System.Logger.Level.WARNING, "admin change not stored in the cluster map ({0}); routers starting later will miss it",
           err.getMessage());
         return Future.succeededFuture();
       })
-      .onComplete(ar -> vertx.eventBus().publish(RouterAddresses.ADMIN_UPDATES, change));
+      .onComplete(ar -> vertx.eventBus().publish(Addresses.ROUTER_ADMIN_UPDATES, change));
   }
 
   /** Applies one published change (idempotent: every change carries the whole new state of what it changes). */
@@ -154,7 +164,7 @@ public final class AdminService {
 
   /** Loads the changes made before this router started. */
   public Future<Void> loadStored() {
-    return vertx.sharedData().<String, String>getAsyncMap(RouterAddresses.ADMIN_MAP)
+    return vertx.sharedData().<String, String>getAsyncMap(Addresses.ROUTER_ADMIN_MAP)
       .compose(AsyncMap::entries)
       .map(entries -> {
         entries.values().forEach(v -> apply(new JsonObject(v)));

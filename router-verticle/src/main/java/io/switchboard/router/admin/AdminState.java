@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The operator's run-time changes, as this router holds them: an override per backend and the strategy settings
  * changed through {@code PUT /api/v1/strategy}. Every router of the cluster holds the same, kept in step by the
- * updates published on {@link io.switchboard.router.RouterAddresses#ADMIN_UPDATES}. Owned by the router's event loop.
+ * updates published on {@link io.switchboard.api.Addresses#ROUTER_ADMIN_UPDATES}. Owned by the router's event loop.
  */
 public final class AdminState {
 

@@ -1,5 +1,6 @@
 package io.switchboard.router.health;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.vertx.circuitbreaker.CircuitBreaker;
@@ -16,12 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * breaker ({@link #admit}): the breaker decides whether the attempt may go (closed; the single trial when
  * half-open) and counts its outcome. Only upstream faults count ({@link #counts}); errors of the caller's making
  * and 429s (rate limiting, handled by backing off) do not. Transitions are logged and published on
- * {@link #ADDRESS}.
+ * {@link Addresses#BREAKER}.
  */
 public final class Breakers {
-
-  /** Every breaker transition of every router: {@code {"backend","state","failures","router","time"}}. */
-  public static final String ADDRESS = "switchboard.breaker";
 
   private static final System.Logger LOG = System.getLogger(Breakers.class.getName());
 
@@ -104,7 +102,7 @@ public final class Breakers {
     long failures = b.failureCount();
     LOG.log(state == CircuitBreakerState.OPEN ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
       "breaker of backend {0} is now {1} ({2} recent failures)", id, state.name().toLowerCase(java.util.Locale.ROOT), failures);
-    vertx.eventBus().publish(ADDRESS, new JsonObject()
+    vertx.eventBus().publish(Addresses.BREAKER, new JsonObject()
       .put("backend", id)
       .put("state", state.name().toLowerCase(java.util.Locale.ROOT))
       .put("failures", failures)

@@ -1,7 +1,7 @@
 package io.switchboard.router.usage;
 
-import io.switchboard.usage.budget.Reservation;
-import io.switchboard.usage.keys.ApiKey;
+import io.switchboard.api.ApiKey;
+import io.switchboard.api.Reservation;
 
 /**
  * A request let in: the key it came with (null for none) and the money held against that key's budgets until the

@@ -1,9 +1,9 @@
 package io.switchboard.router.usage;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.Capability;
 import io.switchboard.router.Finished;
 import io.switchboard.router.policy.RoutePlan;
-import io.switchboard.usage.keys.ApiKey;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 
@@ -13,9 +13,6 @@ import io.vertx.core.MultiMap;
  * usage ledger: every request is admitted and nothing is recorded.
  */
 public interface Metering {
-
-  /** Bus header a caller without HTTP may send with the plaintext key; it is verified, never forwarded. */
-  String API_KEY_HEADER = "x-switchboard-api-key";
 
   /** The caller's API key from the request's headers; null when it came with none. AUTHENTICATION (401) when bad. */
   Future<ApiKey> identify(MultiMap headers);

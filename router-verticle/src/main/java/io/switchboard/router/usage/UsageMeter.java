@@ -1,21 +1,22 @@
 package io.switchboard.router.usage;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.PriceBook;
+import io.switchboard.api.Reservation;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.core.usage.BudgetGuard;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.router.Finished;
 import io.switchboard.router.limits.Limits;
 import io.switchboard.router.limits.RateLimiter;
 import io.switchboard.router.policy.Candidate;
+import io.switchboard.router.policy.RequestSize;
 import io.switchboard.router.policy.RoutePlan;
-import io.switchboard.usage.budget.BudgetGuard;
-import io.switchboard.usage.budget.Reservation;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
-import io.switchboard.usage.keys.KeyVerifier;
-import io.switchboard.usage.price.PriceBook;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
@@ -66,7 +67,7 @@ public final class UsageMeter implements Metering {
 
   @Override
   public Future<ApiKey> identify(MultiMap headers) {
-    String plaintext = headers.get(API_KEY_HEADER);
+    String plaintext = headers.get(Headers.API_KEY);
     if (plaintext != null) {
       return keys.verify(plaintext.trim());
     }
@@ -119,29 +120,32 @@ public final class UsageMeter implements Metering {
 
   @Override
   public Future<Void> finished(Finished f, Admission admission) {
+    Finished.Asked asked = f.asked();
+    Finished.Target on = f.target();
     Amounts a = Amounts.of(f);
-    double cost = f.succeeded() && f.backend() != null ? cost(f, a) : 0;
-    if (f.succeeded() && f.backend() != null && prices != null) {
-      prices.observe(f.backend(), f.latencyMs() / 1000d);
+    boolean billable = f.succeeded() && on.backend() != null;
+    double cost = billable ? cost(prices, on, a, f.latencyMs()) : 0;
+    if (billable && prices != null) {
+      prices.observe(on.backend(), f.latencyMs() / 1000d);
     }
     Future<Void> settled = admission.reservation().counters().isEmpty() ? Future.succeededFuture()
       : budgets.settle(admission.reservation(), cost).recover(e -> {
         LOG.log(Level.WARNING, "budget of key {0} not settled for request {1}: {2}", admission.reservation().keyId(),
-          f.requestId(), e.getMessage());
+          asked.requestId(), e.getMessage());
         return Future.succeededFuture();
       });
-    UsageRecord.Builder record = UsageRecord.builder(f.requestId())
-      .time(Instant.ofEpochMilli(f.startedAtMs() + f.latencyMs()))
-      .keyId(f.keyId())
-      .capability(f.capability())
-      .backend(f.backend())
-      .model(f.model())
-      .privacy(f.privacy())
+    UsageRecord.Builder record = UsageRecord.builder(asked.requestId())
+      .time(Instant.ofEpochMilli(asked.startedAtMs() + f.latencyMs()))
+      .keyId(asked.keyId())
+      .capability(asked.capability())
+      .backend(on.backend())
+      .model(on.model())
+      .privacy(on.privacy())
       .tokens(a.inputTokens(), a.outputTokens())
       .audioSeconds(a.audioSeconds())
       .characters(a.characters())
       .latencyMs(Math.max(0, f.latencyMs()))
-      .firstByteMs(f.streamed() ? Math.max(0, f.ttfbMs()) : 0)
+      .firstByteMs(f.answer().streamed() ? Math.max(0, f.answer().ttfbMs()) : 0)
       .costUsd(cost)
       .route(f.route());
     if (f.error() != null) {
@@ -151,29 +155,34 @@ public final class UsageMeter implements Metering {
     return settled.isComplete() ? recorded : Future.join(settled, recorded).transform(ar -> Future.succeededFuture());
   }
 
-  /** Priced from the ledger's table when it knows the pair, else from the backend's descriptor (conf prices). */
-  private double cost(Finished f, Amounts a) {
-    double seconds = f.latencyMs() / 1000d;
-    if (prices != null && prices.knows(f.backend(), f.model())) {
-      return prices.cost(f.backend(), f.model(), a.inputTokens(), a.outputTokens(), a.audioSeconds(), a.characters(), seconds);
+  /**
+   * The list-price cost of amounts served by {@code on}: from the ledger's table ({@code prices}, may be null) when it
+   * knows the pair, else from the backend's descriptor (conf prices). The metrics price requests the same way.
+   */
+  public static double cost(PriceBook prices, Finished.Target on, Amounts a, long latencyMs) {
+    if (prices != null && prices.knows(on.backend(), on.model())) {
+      return prices.cost(on.backend(), on.model(), a.inputTokens(), a.outputTokens(), a.audioSeconds(), a.characters(),
+        latencyMs / 1000d);
     }
-    return f.prices() == null ? 0 : f.prices().cost(a.inputTokens(), a.outputTokens(), a.audioSeconds(), a.characters());
+    return on.prices() == null ? 0 : on.prices().cost(a.inputTokens(), a.outputTokens(), a.audioSeconds(), a.characters());
   }
 
   /** The billable amounts of a finished request. */
-  record Amounts(long inputTokens, long outputTokens, double audioSeconds, long characters) {
+  public record Amounts(long inputTokens, long outputTokens, double audioSeconds, long characters) {
 
-    static Amounts of(Finished f) {
-      JsonObject u = f.usage() == null ? new JsonObject() : f.usage();
+    public static Amounts of(Finished f) {
+      Finished.Answer answer = f.answer();
+      RequestSize size = f.asked().size();
+      JsonObject u = answer.usage() == null ? new JsonObject() : answer.usage();
       long in = count(u, "prompt_tokens", "input_tokens");
       long out = count(u, "completion_tokens", "output_tokens");
       double audio = 0;
       long chars = 0;
-      if (f.capability() == Capability.TRANSCRIBE) {
+      if (f.asked().capability() == Capability.TRANSCRIBE) {
         // The transcript's own duration beats the estimate from the upload's size.
-        audio = f.replyAudioSeconds() >= 0 ? f.replyAudioSeconds() : f.size() == null ? 0 : f.size().audioSeconds();
-      } else if (f.capability() == Capability.SPEECH) {
-        chars = f.size() == null ? 0 : f.size().characters();
+        audio = answer.replyAudioSeconds() >= 0 ? answer.replyAudioSeconds() : size == null ? 0 : size.audioSeconds();
+      } else if (f.asked().capability() == Capability.SPEECH) {
+        chars = size == null ? 0 : size.characters();
         audio = u.getValue("audio_seconds") instanceof Number n ? Math.max(0, n.doubleValue()) : 0;
       }
       return new Amounts(in, out, Double.isFinite(audio) ? audio : 0, chars);

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * How the request path uses the usage ledger, from the mesh conf's {@code usage:} and {@code auth:} sections. The
- * ledger's own settings (store, journal) are the usage verticle's ({@code io.switchboard.usage.UsageConfig}).
+ * ledger's own settings (store, journal) are the usage verticle's ({@code UsageConfig} in usage-verticle).
  *
  * @param enabled         {@code usage.enabled}: records, keys and budgets on the request path. Without a
  *                        {@code usage:} section at all (a conf built in code) it is off.

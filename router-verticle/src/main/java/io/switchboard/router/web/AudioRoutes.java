@@ -15,7 +15,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +43,12 @@ final class AudioRoutes {
     this.edge = edge;
   }
 
-  void transcriptions(RoutingContext ctx) {
+  void mount(Router router, BodyHandler body, JsonRequests json) {
+    router.post("/v1/audio/speech").handler(body).handler(json.of(Capability.SPEECH, this::speech));
+    router.post("/v1/audio/transcriptions").handler(this::transcriptions);
+  }
+
+  private void transcriptions(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
     String contentType = req.getHeader("content-type");
     if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
@@ -136,7 +143,7 @@ final class AudioRoutes {
       PolicyHeaders.mergeInto(req.headers(), params);
       coerceNumbers(params);
       TranscriptionRequest request = TranscriptionRequest.fromJson(params);
-      DeliveryOptions options = AudioCodec.options(WebVerticle.busOptions(ctx))
+      DeliveryOptions options = AudioCodec.options(RouterBus.options(ctx))
         .addHeader(TranscriptionRequest.PARAMS_HEADER, request.toJson().encode());
       vertx.eventBus().<Object>request(Addresses.TRANSCRIBE, file, options).onComplete(ar -> {
         if (ar.failed()) {
@@ -144,7 +151,7 @@ final class AudioRoutes {
           return;
         }
         JsonObject verbose = (JsonObject) ar.result().body();
-        WebVerticle.routeHeaders(ctx.response(), ar.result());
+        RouterBus.routeHeaders(ctx.response(), ar.result());
         TranscriptFormats.Rendered r = TranscriptFormats.render(verbose, request.responseFormat());
         ctx.response().putHeader("content-type", r.contentType()).end(r.body());
       });
@@ -168,15 +175,15 @@ final class AudioRoutes {
     }
   }
 
-  void speech(RoutingContext ctx, JsonObject body) {
+  private void speech(RoutingContext ctx, JsonObject body) {
     SpeechRequest request = SpeechRequest.fromJson(body);
-    vertx.eventBus().<Object>request(Addresses.SPEECH, body, WebVerticle.busOptions(ctx)).onComplete(ar -> {
+    vertx.eventBus().<Object>request(Addresses.SPEECH, body, RouterBus.options(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
         return;
       }
       HttpServerResponse res = ctx.response();
-      WebVerticle.routeHeaders(res, ar.result());
+      RouterBus.routeHeaders(res, ar.result());
       res.putHeader("content-type", contentType(request.responseFormat())).setChunked(true);
       new AudioStreamWriter(res, idleTimeoutMs).start(ar.result());
     });

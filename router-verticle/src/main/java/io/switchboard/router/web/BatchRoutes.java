@@ -4,7 +4,9 @@ import io.switchboard.api.MeshException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * {@code POST /v1/batch}: {@code {"requests":[<chat request>...], "max_parallel": 4, "item_timeout_ms": 60000}} →
@@ -23,7 +25,11 @@ final class BatchRoutes {
     this.maxParallel = conf.getInteger("batch_max_parallel", 16);
   }
 
-  void batch(RoutingContext ctx, JsonObject body) {
+  void mount(Router router, BodyHandler body, JsonRequests json) {
+    router.post("/v1/batch").handler(body).handler(json.of(null, this::batch));
+  }
+
+  private void batch(RoutingContext ctx, JsonObject body) {
     Object requests = body.getValue("requests");
     if (!(requests instanceof JsonArray items)) {
       throw MeshException.invalid("requests", requests == null ? "'requests' is required" : "'requests' must be an array of chat requests");
@@ -33,7 +39,7 @@ final class BatchRoutes {
     }
     int parallel = positive(body, "max_parallel", 4, maxParallel);
     long itemTimeout = positive(body, "item_timeout_ms", 60_000, 600_000);
-    runner.run(items, parallel, itemTimeout, WebVerticle.busOptions(ctx)).onComplete(ar -> {
+    runner.run(items, parallel, itemTimeout, RouterBus.options(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
       } else {

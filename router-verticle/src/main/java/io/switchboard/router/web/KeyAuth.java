@@ -1,11 +1,10 @@
 package io.switchboard.router.web;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.router.RequestRouter;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyVerifier;
+import io.switchboard.core.usage.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
@@ -54,7 +53,7 @@ final class KeyAuth {
   private static void accept(RoutingContext ctx, ApiKey key) {
     ctx.put(Headers.KEY_ID, key.id());
     if (key.limits().privacyCeiling() != null) {
-      ctx.put(RequestRouter.KEY_PRIVACY_HEADER, key.limits().privacyCeiling().wireName());
+      ctx.put(Headers.KEY_PRIVACY, key.limits().privacyCeiling().wireName());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.switchboard.router.web;
 
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteHints;
 import io.vertx.core.MultiMap;
@@ -15,11 +16,11 @@ final class PolicyHeaders {
   }
 
   static void mergeInto(MultiMap headers, JsonObject body) {
-    copy(headers, "x-switchboard-privacy", body, RouteHints.PRIVACY, false);
-    copy(headers, "x-switchboard-strategy", body, RouteHints.STRATEGY, false);
-    copy(headers, "x-switchboard-provider", body, RouteHints.PROVIDER, false);
-    copy(headers, "x-switchboard-max-cost", body, RouteHints.MAX_COST, true);
-    copy(headers, "x-switchboard-timeout-ms", body, RouteHints.TIMEOUT_MS, true);
+    copy(headers, Headers.HINT_PRIVACY, body, RouteHints.PRIVACY, false);
+    copy(headers, Headers.HINT_STRATEGY, body, RouteHints.STRATEGY, false);
+    copy(headers, Headers.HINT_PROVIDER, body, RouteHints.PROVIDER, false);
+    copy(headers, Headers.HINT_MAX_COST, body, RouteHints.MAX_COST, true);
+    copy(headers, Headers.HINT_TIMEOUT_MS, body, RouteHints.TIMEOUT_MS, true);
   }
 
   private static void copy(MultiMap headers, String header, JsonObject body, String field, boolean numeric) {

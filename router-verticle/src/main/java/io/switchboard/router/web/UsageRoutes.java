@@ -1,9 +1,8 @@
 package io.switchboard.router.web;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.usage.UsageAddresses;
-import io.switchboard.usage.keys.KeyAddresses;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -53,7 +52,7 @@ final class UsageRoutes {
   }
 
   private void usage(RoutingContext ctx, JsonObject request) {
-    vertx.eventBus().<JsonObject>request(UsageAddresses.QUERY, request, options()).onComplete(ar -> {
+    vertx.eventBus().<JsonObject>request(Addresses.USAGE_QUERY, request, options()).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
       } else {
@@ -73,7 +72,7 @@ final class UsageRoutes {
         return;
       }
     }
-    vertx.eventBus().<Object>request(UsageAddresses.QUERY, request, options()).onComplete(ar -> {
+    vertx.eventBus().<Object>request(Addresses.USAGE_QUERY, request, options()).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
         return;
@@ -94,11 +93,21 @@ final class UsageRoutes {
       HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
       return;
     }
+    Object name = body.getValue("name");
+    if (name != null && !(name instanceof String n && n.length() <= 200 && n.chars().noneMatch(Character::isISOControl))) {
+      HttpErrors.send(ctx.response(), MeshException.invalid("name", "'name' must be a string of at most 200 characters, "
+        + "without control characters"));
+      return;
+    }
+    if (body.getValue("limits") != null && !(body.getValue("limits") instanceof JsonObject)) {
+      HttpErrors.send(ctx.response(), MeshException.invalid("limits", "'limits' must be an object"));
+      return;
+    }
     keys(ctx, body.copy().put("op", "create"), 201);
   }
 
   private void keys(RoutingContext ctx, JsonObject request, int status) {
-    vertx.eventBus().<JsonObject>request(KeyAddresses.KEYS, request, options()).onComplete(ar -> {
+    vertx.eventBus().<JsonObject>request(Addresses.KEYS, request, options()).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
       } else {

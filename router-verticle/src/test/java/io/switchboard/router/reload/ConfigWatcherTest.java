@@ -7,13 +7,16 @@ import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.config.MeshConfig;
-import io.switchboard.router.RouterAddresses;
+import io.switchboard.router.Eventually;
+import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RouterSettings;
 import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.ScriptedChatBackend;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,10 +32,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Hot reload from the conf file: disabling a backend takes it out while the node runs; a broken file (bad YAML or a
@@ -83,9 +93,8 @@ class ConfigWatcherTest {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  static List<String> live(Vertx vertx) throws Exception {
-    JsonObject view = vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject()).await(5, TimeUnit.SECONDS).body();
-    return view.getJsonArray("backends").stream().map(o -> ((JsonObject) o).getString("id")).sorted().toList();
+  static Future<List<String>> live(Vertx vertx) {
+    return MeshFixture.view(vertx).map(view -> view.getJsonArray("backends").stream().map(o -> ((JsonObject) o).getString("id")).sorted().toList());
   }
 
   static String servedBy(Vertx vertx) throws Exception {
@@ -95,29 +104,19 @@ class ConfigWatcherTest {
       .getJsonObject(StreamProtocol.ROUTE).getString("backend");
   }
 
-  static void await(String what, BooleanSupplier condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(20);
-    }
+  static void await(Vertx vertx, String what, Supplier<Future<Boolean>> condition) throws Exception {
+    Eventually.until(vertx, what, 15_000, condition, held -> held).await(20, TimeUnit.SECONDS);
   }
 
-  static boolean liveIs(Vertx vertx, List<String> expected) {
-    try {
-      return live(vertx).equals(expected);
-    } catch (Exception e) {
-      return false;
-    }
+  static Supplier<Future<Boolean>> liveIs(Vertx vertx, List<String> expected) {
+    return () -> live(vertx).map(expected::equals);
   }
 
   @Test
   void disablingABackendInTheFileTakesItOutAndABrokenFileChangesNothing(Vertx vertx, @TempDir Path dir) throws Exception {
     Path file = dir.resolve("switchboard.yaml");
     write(file, conf(true, "fallback"));
-    ConfigRetriever retriever = MeshConfig.retriever(vertx, file, null, Map.of(), SCAN_MS);
+    ConfigRetriever retriever = MeshConfig.retriever(vertx, file, null, Map.of(), -1);
     JsonObject conf = retriever.getConfig().await(10, TimeUnit.SECONDS);
     vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(RouterSettings.sliceOf(conf))).await(10, TimeUnit.SECONDS);
     BackendDeployer deployer = new BackendDeployer(vertx, Map.of()).register(new ScriptedProvider());
@@ -125,44 +124,205 @@ class ConfigWatcherTest {
     deployer.deployAll(conf.getJsonArray("backends"), Set.of(), conf.getJsonObject("backend_defaults")).await(10, TimeUnit.SECONDS)
       .forEach(o -> running.put(o.id(), o.deploymentId()));
     ConfigWatcher watcher = new ConfigWatcher(vertx, retriever, deployer, Map.of(), Set.of(), true, true);
-    watcher.start(conf, running);
-    await("both backends live", () -> liveIs(vertx, List.of("one", "two")));
+    watcher.start(conf, running, SCAN_MS);
+    await(vertx, "both backends live", liveIs(vertx, List.of("one", "two")));
     assertEquals("one", servedBy(vertx));
 
     write(file, conf(false, "fallback"));
-    await("'one' out after it was disabled in the file", () -> liveIs(vertx, List.of("two")));
+    await(vertx, "'one' out after it was disabled in the file", liveIs(vertx, List.of("two")));
     assertEquals("two", servedBy(vertx));
     assertEquals(1, watcher.reloads());
 
     int rejected = watcher.rejections();
     write(file, "router: {strategy: cost\nbackends: [ {id: one, type: scripted");
-    await("the unreadable file rejected", () -> watcher.rejections() > rejected);
+    await(vertx, "the unreadable file rejected", () -> Future.succeededFuture(watcher.rejections() > rejected));
     int rejectedAgain = watcher.rejections();
     write(file, conf(true, "cheapest"));
-    await("the bad strategy rejected", () -> watcher.rejections() > rejectedAgain);
+    await(vertx, "the bad strategy rejected", () -> Future.succeededFuture(watcher.rejections() > rejectedAgain));
+    // What is checked is that nothing happens: three more scans of the rejected file pass first.
     Thread.sleep(3 * SCAN_MS);
-    assertEquals(List.of("two"), live(vertx), "a rejected conf starts nothing");
+    assertEquals(List.of("two"), live(vertx).await(5, TimeUnit.SECONDS), "a rejected conf starts nothing");
     assertEquals("two", servedBy(vertx));
     assertEquals(1, watcher.reloads());
-    assertEquals("fallback", strategy(vertx), "a rejected conf leaves the router's settings as they were");
+    assertEquals("fallback", strategy(vertx).await(5, TimeUnit.SECONDS), "a rejected conf leaves the router's settings as they were");
 
     write(file, conf(true, "cost"));
-    await("'one' back once the file is fixed", () -> liveIs(vertx, List.of("one", "two")));
-    await("the router's new strategy", () -> "cost".equals(strategyOrNull(vertx)));
+    await(vertx, "'one' back once the file is fixed", liveIs(vertx, List.of("one", "two")));
+    await(vertx, "the router's new strategy", () -> strategy(vertx).map("cost"::equals));
     assertEquals(2, watcher.reloads());
     watcher.close();
   }
 
-  static String strategy(Vertx vertx) throws Exception {
-    return vertx.eventBus().<JsonObject>request(RouterAddresses.ADMIN, new JsonObject().put("op", "strategy"))
-      .await(5, TimeUnit.SECONDS).body().getString("strategy");
+  static Future<String> strategy(Vertx vertx) {
+    return vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "strategy"))
+      .map(reply -> reply.body().getString("strategy"));
   }
 
-  static String strategyOrNull(Vertx vertx) {
-    try {
-      return strategy(vertx);
-    } catch (Exception e) {
-      return null;
+  /** Like Jlama's provider, writes into its conf entry (the queue bound routed to the verticle's settings). */
+  static final class MutatingProvider implements BackendProvider {
+    @Override
+    public String type() {
+      return "mutating";
     }
+
+    @Override
+    public Backend create(Vertx vertx, BackendConfig config) {
+      config.json().put("verticle", new JsonObject().put("max_queue", 3));
+      return new ScriptedChatBackend(vertx, config.id(), config.priority(), config.privacy(Privacy.CLOUD), config.models());
+    }
+  }
+
+  /** A backend whose key is not set: never starts; counts how often it was asked to. */
+  static final class KeylessProvider implements BackendProvider {
+    final AtomicInteger attempts = new AtomicInteger();
+
+    @Override
+    public String type() {
+      return "keyless";
+    }
+
+    @Override
+    public Backend create(Vertx vertx, BackendConfig config) {
+      attempts.incrementAndGet();
+      throw new BackendUnavailableException("KEYLESS_API_KEY not set");
+    }
+  }
+
+  static final String STEADY = """
+    router:
+      heartbeat_timeout_ms: 1000
+    backend_defaults:
+      heartbeat_ms: 200
+    auth:
+      require_keys: false
+    backends:
+      - id: local
+        type: mutating
+        priority: 10
+        max_queue: 3
+        models: [m1]
+      - id: cloud
+        type: keyless
+        priority: 20
+        models: [m1]
+    """;
+
+  /** Captures this JVM's log records while installed. */
+  static final class Logs extends Handler implements AutoCloseable {
+    final List<LogRecord> records = new CopyOnWriteArrayList<>();
+
+    Logs() {
+      setLevel(Level.ALL);
+      Logger.getLogger("").addHandler(this);
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+      records.add(record);
+    }
+
+    List<LogRecord> about(String text) {
+      return records.stream().filter(r -> String.valueOf(r.getMessage()).contains(text)
+        || r.getParameters() != null && java.util.Arrays.toString(r.getParameters()).contains(text)).toList();
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+      Logger.getLogger("").removeHandler(this);
+    }
+  }
+
+  /** The node as HotReload starts it: the conf loaded once, backends deployed from it, then the watcher on the files. */
+  record Node(ConfigWatcher watcher, Map<String, String> running, KeylessProvider keyless) {
+  }
+
+  static Node startNode(Vertx vertx, Path file) throws Exception {
+    JsonObject conf = MeshConfig.load(vertx, file, null, Map.of()).await(10, TimeUnit.SECONDS);
+    vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(RouterSettings.sliceOf(conf))).await(10, TimeUnit.SECONDS);
+    KeylessProvider keyless = new KeylessProvider();
+    BackendDeployer deployer = new BackendDeployer(vertx, Map.of()).register(new MutatingProvider()).register(keyless)
+      .register(new ScriptedProvider());
+    Map<String, String> running = new HashMap<>();
+    deployer.deployAll(conf.getJsonArray("backends"), Set.of(), conf.getJsonObject("backend_defaults")).await(10, TimeUnit.SECONDS)
+      .stream().filter(BackendDeployer.Outcome::started).forEach(o -> running.put(o.id(), o.deploymentId()));
+    ConfigWatcher watcher = new ConfigWatcher(vertx, MeshConfig.retriever(vertx, file, null, Map.of(), -1), deployer, Map.of(),
+      Set.of(), true, true);
+    watcher.start(conf, Map.copyOf(running), SCAN_MS);
+    return new Node(watcher, running, keyless);
+  }
+
+  /**
+   * A node started with no edit reloads nothing: no "reloaded" line, no retry of a backend without its key, and a
+   * running backend whose provider wrote into its conf entry (as Jlama's does) is not restarted.
+   */
+  @Test
+  void scansOfAnUnchangedFileReloadNothing(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("switchboard.yaml");
+    write(file, STEADY);
+    try (Logs logs = new Logs()) {
+      Node node = startNode(vertx, file);
+      await(vertx, "'local' live", liveIs(vertx, List.of("local")));
+      int attempts = node.keyless().attempts.get();
+      // What is checked is that nothing happens: eight scans of the unchanged file pass.
+      Thread.sleep(8 * SCAN_MS);
+      assertEquals(0, node.watcher().reloads(), "no reload without a change");
+      assertEquals(attempts, node.keyless().attempts.get(), "a backend without its key is not tried again");
+      assertEquals(List.of(), logs.about("reloaded"));
+      assertEquals(List.of(), logs.about("stopping backend"));
+      assertEquals(List.of("local"), live(vertx).await(5, TimeUnit.SECONDS));
+      node.watcher().close();
+    }
+  }
+
+  /** A broken file is one log line, without a stack trace, however many scans see it; a new problem is one more line. */
+  @Test
+  void aBrokenFileIsOneLineOncePerChange(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("switchboard.yaml");
+    write(file, STEADY);
+    try (Logs logs = new Logs()) {
+      Node node = startNode(vertx, file);
+      write(file, "router: {strategy: cost\nbackends: [ {id: one, type: scripted");
+      await(vertx, "the unreadable file rejected", () -> Future.succeededFuture(node.watcher().rejections() > 3));
+      List<LogRecord> logged = records(logs, Level.WARNING);
+      assertEquals(1, logged.size(), "one line for the broken file: " + logged.stream().map(LogRecord::getMessage).toList());
+      assertEquals(null, logged.get(0).getThrown(), "no stack trace");
+      write(file, STEADY.replace("heartbeat_timeout_ms: 1000", "heartbeat_timeout_ms: -5"));
+      int seen = node.watcher().rejections();
+      await(vertx, "the bad value rejected", () -> Future.succeededFuture(node.watcher().rejections() > seen + 3));
+      assertEquals(2, records(logs, Level.WARNING).size(), "a new problem is one more line");
+      node.watcher().close();
+    }
+  }
+
+  /** A setting read only at start says so when it changes, and is never reported as reloaded. */
+  @Test
+  void aSettingThatNeedsARestartSaysSo(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("switchboard.yaml");
+    write(file, STEADY);
+    try (Logs logs = new Logs()) {
+      Node node = startNode(vertx, file);
+      write(file, STEADY.replace("require_keys: false", "require_keys: true"));
+      await(vertx, "the change noticed", () -> Future.succeededFuture(!logs.about("auth.require_keys").isEmpty()));
+      LogRecord said = logs.about("auth.require_keys").get(0);
+      assertEquals(Level.WARNING, said.getLevel());
+      assertTrue(format(said).contains("restart"), format(said));
+      assertEquals(List.of(), logs.about("reloaded"), "nothing was reloaded");
+      assertEquals(0, node.watcher().reloads());
+      node.watcher().close();
+    }
+  }
+
+  static String format(LogRecord r) {
+    return new java.util.logging.SimpleFormatter().formatMessage(r);
+  }
+
+  /** Records at {@code level} or above from the conf watching (ours and vertx-config's). */
+  static List<LogRecord> records(Logs logs, Level level) {
+    return logs.records.stream().filter(r -> r.getLevel().intValue() >= level.intValue())
+      .filter(r -> String.valueOf(r.getLoggerName()).contains("reload") || String.valueOf(r.getLoggerName()).contains("config")).toList();
   }
 }

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class AmountsTest {
 
   private static Finished finished(Capability c, JsonObject usage, RequestSize size, double replySeconds) {
-    return new Finished("r", null, c, "b", "m", null, usage, 0, 10, -1, null, null, size, replySeconds, false, Prices.FREE);
+    return Finished.served(new Finished.Asked("r", null, c, size, 0), new Finished.Target("b", "m", null, Prices.FREE),
+      new Finished.Answer(usage, -1, false, replySeconds), null, 10, 0);
   }
 
   @Test

@@ -8,11 +8,13 @@ import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.core.stream.BusStreams;
+import io.switchboard.router.Eventually;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RouterVerticle;
 import io.switchboard.router.ScriptedChatBackend;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -40,6 +42,8 @@ class DurableAnswerTest {
 
   private Vertx vertx;
   private final List<Message<JsonObject>> held = new CopyOnWriteArrayList<>();
+  /** Completed when the first usage record is held. */
+  private final Promise<Void> firstHeld = Promise.promise();
 
   @BeforeEach
   void start() {
@@ -54,7 +58,10 @@ class DurableAnswerTest {
 
   private ScriptedChatBackend mesh(boolean durable, boolean ledger, long timeoutMs) throws Exception {
     if (ledger) {
-      vertx.eventBus().<JsonObject>consumer(Addresses.USAGE, held::add).completion().await(5, TimeUnit.SECONDS);
+      vertx.eventBus().<JsonObject>consumer(Addresses.USAGE, m -> {
+        held.add(m);
+        firstHeld.tryComplete();
+      }).completion().await(5, TimeUnit.SECONDS);
     }
     vertx.deployVerticle(new RouterVerticle(new UsageSettings(true, durable, timeoutMs, false, null, false), null),
       new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_timeout_ms", 2000))).await(10, TimeUnit.SECONDS);
@@ -70,10 +77,8 @@ class DurableAnswerTest {
     return vertx.eventBus().request(Addresses.CHAT, body, new DeliveryOptions().addHeader(Headers.REQUEST_ID, requestId));
   }
 
-  private void awaitHeld(int n) throws InterruptedException {
-    for (int i = 0; i < 500 && held.size() < n; i++) {
-      Thread.sleep(10);
-    }
+  private void awaitHeld(int n) throws Exception {
+    Eventually.until(vertx, n + " record(s) sent", 5000, () -> held.size() >= n).await(10, TimeUnit.SECONDS);
     assertEquals(n, held.size(), "records sent");
   }
 
@@ -102,11 +107,11 @@ class DurableAnswerTest {
     mesh(true, true, 10_000);
     Message<Object> msg = ask("r-stream", true, "m1").await(5, TimeUnit.SECONDS);
     Future<Message<Object>> next = BusStreams.next(msg, 5000);
-    while (held.isEmpty()) {
-      msg = next.await(5, TimeUnit.SECONDS);
+    // Pull until the record is sent: the end, held back until the record is durable, must not come before.
+    while (Future.any(next, firstHeld.future()).await(5, TimeUnit.SECONDS) != null && !firstHeld.future().isComplete()) {
+      msg = next.result();
       assertFalse(BusStreams.isEnd(msg), "the end came before the record was durable");
       next = BusStreams.next(msg, 5000);
-      Thread.sleep(5);
     }
     assertFalse(next.isComplete());
     UsageRecord r = UsageRecord.fromJson(held.get(0).body());

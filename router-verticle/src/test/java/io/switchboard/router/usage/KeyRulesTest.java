@@ -1,16 +1,16 @@
 package io.switchboard.router.usage;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Health;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.Strategy;
 import io.switchboard.router.policy.Candidate;
 import io.switchboard.router.policy.RoutePlan;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -1,19 +1,16 @@
 package io.switchboard.usage.keys;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.switchboard.core.usage.KeyHashes;
+
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
- * The shape and hashing of API keys. A key reads {@code sb-<id>-<secret>}: the id ({@code k_} and 12 characters)
- * finds the stored row, the secret (32 base-62 characters, about 190 bits) proves possession. The store keeps
- * SHA-256 of a per-key random salt followed by the whole key, never the key.
+ * New API keys: {@code sb-<id>-<secret>}, the id {@code k_} and 12 characters, the secret 32 base-62 characters
+ * (about 190 bits), and a per-key random salt for the stored hash ({@link KeyHashes}).
  */
-public final class KeyCodes {
+final class KeyCodes {
 
-  static final String PREFIX = "sb-";
   private static final String ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final HexFormat HEX = HexFormat.of();
@@ -30,7 +27,7 @@ public final class KeyCodes {
   }
 
   static String plaintext(String id, String secret) {
-    return PREFIX + id + "-" + secret;
+    return KeyHashes.PREFIX + id + "-" + secret;
   }
 
   static String newSalt() {
@@ -45,44 +42,5 @@ public final class KeyCodes {
       sb.append(ALPHABET.charAt(RANDOM.nextInt(alphabetSize)));
     }
     return sb.toString();
-  }
-
-  /** The key id inside a presented key, or null when it is not shaped like one of ours. */
-  static String idOf(String plaintext) {
-    if (plaintext == null || !plaintext.startsWith(PREFIX) || plaintext.length() > 200) {
-      return null;
-    }
-    int dash = plaintext.indexOf('-', PREFIX.length());
-    if (dash < 0 || dash == plaintext.length() - 1) {
-      return null;
-    }
-    String id = plaintext.substring(PREFIX.length(), dash);
-    return id.startsWith("k_") && id.length() > 2 ? id : null;
-  }
-
-  /** SHA-256 of salt (hex-decoded) then the key, as hex. */
-  static String hash(String salt, String plaintext) {
-    MessageDigest md = sha256();
-    md.update(HEX.parseHex(salt));
-    return HEX.formatHex(md.digest(plaintext.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  /** Unsalted digest used only as a cache key in memory, so the cache never holds the key itself. */
-  static String cacheKey(String plaintext) {
-    return HEX.formatHex(sha256().digest(plaintext.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  /** Compares two hex digests in constant time. */
-  static boolean sameHash(String a, String b) {
-    return a != null && b != null
-      && MessageDigest.isEqual(a.getBytes(StandardCharsets.US_ASCII), b.getBytes(StandardCharsets.US_ASCII));
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
   }
 }

@@ -1,7 +1,10 @@
 package io.switchboard.usage.keys;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.usage.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.Message;
@@ -9,7 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Answers {@link KeyAddresses#KEYS}: {@code create} ({@code name}, limits in {@code limits} or at the top level;
+ * Answers {@link Addresses#KEYS}: {@code create} ({@code name}, limits in {@code limits} or at the top level;
  * answers the key once, in {@code api_key}), {@code list}, {@code get} / {@code revoke} ({@code id}),
  * {@code verify} ({@code api_key}; for callers outside the JVM) and {@code lookup} ({@code id}; the salted hash,
  * for {@link KeyVerifier}s on other nodes).

@@ -1,5 +1,7 @@
 package io.switchboard.usage.keys;
 
+import io.switchboard.api.Addresses;
+import io.switchboard.core.usage.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -15,7 +17,7 @@ import java.util.Map;
 
 /**
  * Tells every node that a key is revoked. A publish reaches whoever listens but says nothing about when; so
- * besides publishing on {@link KeyAddresses#REVOKED}, the revocation is sent to each live {@link KeyVerifier}
+ * besides publishing on {@link Addresses#KEYS_REVOKED}, the revocation is sent to each live {@link KeyVerifier}
  * (found in a cluster-wide map) and waits for its ack: when revoke returns, no verifier in the cluster still
  * accepts the key. A verifier that does not answer is gone; its entry is dropped.
  */
@@ -28,8 +30,8 @@ final class KeyRevocations {
 
   static Future<Void> announce(Vertx vertx, String keyId, long timeoutMs) {
     JsonObject msg = new JsonObject().put("id", keyId);
-    vertx.eventBus().publish(KeyAddresses.REVOKED, msg);
-    return vertx.sharedData().<String, String>getAsyncMap(KeyAddresses.VERIFIERS_MAP).compose(map ->
+    vertx.eventBus().publish(Addresses.KEYS_REVOKED, msg);
+    return vertx.sharedData().<String, String>getAsyncMap(Addresses.KEY_VERIFIERS_MAP).compose(map ->
       map.entries().compose(entries -> {
         List<Future<?>> acks = new ArrayList<>();
         DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs);

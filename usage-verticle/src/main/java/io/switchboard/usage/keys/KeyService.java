@@ -1,7 +1,12 @@
 package io.switchboard.usage.keys;
 
+import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.StoredKey;
+import io.switchboard.core.usage.KeyHashes;
+import io.switchboard.core.usage.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -22,8 +27,8 @@ public final class KeyService {
   private static final Logger LOG = System.getLogger(KeyService.class.getName());
 
   /** The answer to create: the key's public part and, this once, the key itself. */
-  public record Created(ApiKey key, String plaintext) {
-    public JsonObject toJson() {
+  record Created(ApiKey key, String plaintext) {
+    JsonObject toJson() {
       return new JsonObject().put("key", key.toJson()).put("api_key", plaintext);
     }
   }
@@ -41,7 +46,7 @@ public final class KeyService {
     this.revocationTimeoutMs = revocationTimeoutMs;
   }
 
-  public Future<Created> create(String name, KeyLimits limits) {
+  Future<Created> create(String name, KeyLimits limits) {
     if (name != null && name.length() > 200) {
       return Future.failedFuture(MeshException.invalid("name", "key name longer than 200 characters"));
     }
@@ -49,18 +54,18 @@ public final class KeyService {
     String plaintext = KeyCodes.plaintext(id, KeyCodes.newSecret());
     String salt = KeyCodes.newSalt();
     ApiKey key = new ApiKey(id, name, Instant.ofEpochMilli(System.currentTimeMillis()), null, limits);
-    return ready.get().compose(v -> store.insertKey(new StoredKey(key, salt, KeyCodes.hash(salt, plaintext)))).map(v -> {
+    return ready.get().compose(v -> store.insertKey(new StoredKey(key, salt, KeyHashes.hash(salt, plaintext)))).map(v -> {
       LOG.log(Level.INFO, "API key {0} created ({1})", id, name);
       return new Created(key, plaintext);
     });
   }
 
-  public Future<List<ApiKey>> list() {
+  Future<List<ApiKey>> list() {
     return ready.get().compose(v -> store.listKeys()).map(keys -> keys.stream().map(StoredKey::key).toList());
   }
 
   /** The key's public part; NOT_FOUND when there is no such key. */
-  public Future<ApiKey> get(String id) {
+  Future<ApiKey> get(String id) {
     return lookup(id).compose(k -> k == null ? Future.failedFuture(notFound(id)) : Future.succeededFuture(k.key()));
   }
 
@@ -73,7 +78,7 @@ public final class KeyService {
   }
 
   /** Revokes the key (again is fine) and waits until every verifier in the cluster has dropped it. */
-  public Future<ApiKey> revoke(String id) {
+  Future<ApiKey> revoke(String id) {
     return lookup(id).compose(k -> {
       if (k == null) {
         return Future.failedFuture(notFound(id));

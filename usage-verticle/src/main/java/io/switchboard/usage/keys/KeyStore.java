@@ -1,5 +1,6 @@
 package io.switchboard.usage.keys;
 
+import io.switchboard.api.StoredKey;
 import io.vertx.core.Future;
 
 import java.time.Instant;

@@ -12,9 +12,9 @@ import java.time.format.DateTimeParseException;
  * ({@code 2026-11-21T10:00:00Z}), a UTC date ({@code 2026-11-21}, its midnight) or epoch milliseconds; a missing
  * {@code from} means the beginning, a missing {@code to} means no end.
  */
-public record TimeRange(long fromMs, long toMs) {
+record TimeRange(long fromMs, long toMs) {
 
-  public static TimeRange parse(Object from, Object to) {
+  static TimeRange parse(Object from, Object to) {
     long f = from == null ? 0 : bound("from", from);
     long t = to == null ? Long.MAX_VALUE : bound("to", to);
     if (t < f) {

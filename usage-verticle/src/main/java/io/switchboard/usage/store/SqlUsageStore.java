@@ -1,8 +1,8 @@
 package io.switchboard.usage.store;
 
+import io.switchboard.api.ApiKey;
+import io.switchboard.api.StoredKey;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.StoredKey;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;

@@ -4,9 +4,9 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.keys.ApiKey;
-import io.switchboard.usage.keys.KeyLimits;
-import io.switchboard.usage.keys.StoredKey;
+import io.switchboard.api.ApiKey;
+import io.switchboard.api.KeyLimits;
+import io.switchboard.api.StoredKey;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;

@@ -1,0 +1,269 @@
+package io.switchboard.router;
+
+import io.switchboard.api.ApiKey;
+import io.switchboard.api.Capability;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.RouteInfo;
+import io.switchboard.router.policy.Candidate;
+import io.switchboard.router.policy.RequestSize;
+import io.switchboard.router.policy.RetryPolicy;
+import io.switchboard.router.policy.RoutePlan;
+import io.switchboard.router.usage.Admission;
+import io.switchboard.router.usage.Metering;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * One request on its way through the router: the caller, its plan (fixed when it arrived, so a conf change never
+ * alters a request in flight), the candidates skipped or failed so far, and how it ended. Its state changes only
+ * through the named steps below, in the order the request lives them: identified, planned, admitted, then for each
+ * candidate trying, skipped or failed, then answered and served, or failed. The end is accounted for
+ * ({@link Metering#finished}) before the caller gets the last word of the answer, so an answered request always has
+ * its usage record. Owned by the router's event loop.
+ */
+final class RoutedRequest {
+
+  /** What goes to a backend for a candidate: the body (with the model resolved) and extra headers. */
+  record Forward(Function<String, Object> body, Function<String, Map<String, String>> headers) {
+    static Forward json(JsonObject body) {
+      return new Forward(model -> body.copy().put("model", model), model -> Map.of());
+    }
+
+    static Forward audio(Buffer audio, Function<String, Map<String, String>> headers) {
+      return new Forward(model -> audio, headers);
+    }
+  }
+
+  private final Message<Object> caller;
+  private final Capability capability;
+  private final String op;
+  private final String model;
+  private final Forward forward;
+  private final String requestId;
+  private final long startedAt;
+  private final long deadline;
+  private final RequestSize size;
+  private final RetryPolicy retry;
+  private final Metering metering;
+  private final LongSupplier clock;
+  private final List<RouteInfo.Skip> skipped = new ArrayList<>();
+  /** The API key's id: from the caller's header, then the key the metering identified. */
+  private String keyId;
+  private Admission admission = Admission.NONE;
+  private RoutePlan plan;
+  private Candidate current;
+  private long ttfb = -1;
+  private boolean streamed;
+  private boolean finished;
+  private int retries;
+  private MeshException lastFailure;
+  private int lastFailedIndex = -1;
+  /** Shortest wait among candidates left out because they were rate limited, -1 when none was. */
+  private long rateLimitWaitMs = -1;
+
+  /** A request arriving now ({@code clock}): its deadline is {@code timeoutMs} from now. */
+  RoutedRequest(Message<Object> caller, Capability capability, String op, String model, Forward forward, long timeoutMs,
+                RequestSize size, RetryPolicy retry, Metering metering, LongSupplier clock) {
+    this.caller = caller;
+    this.capability = capability;
+    this.op = op;
+    this.model = model;
+    this.forward = forward;
+    String rid = caller.headers().get(Headers.REQUEST_ID);
+    this.requestId = rid != null ? rid : Headers.newRequestId();
+    this.keyId = caller.headers().get(Headers.KEY_ID);
+    this.clock = clock;
+    this.startedAt = clock.getAsLong();
+    this.deadline = startedAt + timeoutMs;
+    this.size = size;
+    this.retry = retry;
+    this.metering = metering;
+  }
+
+  // ---- what the request is
+
+  Message<Object> caller() {
+    return caller;
+  }
+
+  Capability capability() {
+    return capability;
+  }
+
+  /** The operation header for backends ({@link Headers#OP}). */
+  String op() {
+    return op;
+  }
+
+  /** The model or alias as the caller named it. */
+  String model() {
+    return model;
+  }
+
+  Forward forward() {
+    return forward;
+  }
+
+  String requestId() {
+    return requestId;
+  }
+
+  String keyId() {
+    return keyId;
+  }
+
+  long deadline() {
+    return deadline;
+  }
+
+  /** Tokens that count against a backend's tokens-per-minute limit. */
+  long tokens() {
+    return size.tokens();
+  }
+
+  // ---- before dispatch
+
+  /** The caller's API key is known (null: it came with none). */
+  void identified(ApiKey key) {
+    if (key != null) {
+      keyId = key.id();
+    }
+  }
+
+  /** The policy's plan: the candidates to try, and those it left out (they join the route explanation). */
+  void planned(RoutePlan plan) {
+    this.plan = plan;
+    skipped.addAll(plan.skipped());
+  }
+
+  /** Let in under the key's rate limit and budget: the hold is settled when the request ends. */
+  void admitted(Admission admission) {
+    this.admission = admission;
+  }
+
+  List<Candidate> candidates() {
+    return plan.candidates();
+  }
+
+  /** True when a failure may move on to the next candidate (false: the strategy allows only the first). */
+  boolean failover() {
+    return plan.failover();
+  }
+
+  // ---- candidate by candidate
+
+  /** The candidate now considered: the one the route explanation names as served if the request ends here. */
+  void trying(Candidate candidate) {
+    current = candidate;
+  }
+
+  /** The candidate in use now (or last tried); null before any. */
+  Candidate current() {
+    return current;
+  }
+
+  void skip(String backend, String reason) {
+    skipped.add(new RouteInfo.Skip(backend, reason));
+  }
+
+  /** A candidate left out because it is rate limited for {@code waitMs} more. */
+  void rateLimited(String backend, String reason, long waitMs) {
+    skip(backend, reason);
+    rateLimitWaitMs = rateLimitWaitMs < 0 ? waitMs : Math.min(rateLimitWaitMs, waitMs);
+  }
+
+  /** Shortest wait among the candidates left out as rate limited, -1 when none was. */
+  long rateLimitWaitMs() {
+    return rateLimitWaitMs;
+  }
+
+  /** Candidate {@code index} failed with {@code e} before anything reached the caller. */
+  void failedOn(int index, MeshException e) {
+    skip(plan.candidates().get(index).id(), e.errorCode().openAiCode() + ": " + e.getMessage());
+    lastFailure = e;
+    lastFailedIndex = index;
+  }
+
+  /** The last retryable failure of a candidate, null when none failed. */
+  MeshException lastFailure() {
+    return lastFailure;
+  }
+
+  /** The index of the candidate that failed last, -1 when none did. */
+  int lastFailedIndex() {
+    return lastFailedIndex;
+  }
+
+  /** True while retries of the router's retry policy are left. */
+  boolean mayRetry() {
+    return retries < retry.max();
+  }
+
+  /** The backoff before the next retry, never less than {@code waitMs} (a Retry-After); {@code random} in [0, 1). */
+  long backoffMs(long waitMs, double random) {
+    return retry.delayMs(retries, waitMs, random);
+  }
+
+  /** A retry is spent. */
+  void retrying() {
+    retries++;
+  }
+
+  // ---- the answer
+
+  /** The first reply or stream message came from the backend at {@code now}. */
+  void firstAnswer(long now) {
+    ttfb = now - startedAt;
+  }
+
+  /** The answer is a stream. */
+  void streaming() {
+    streamed = true;
+  }
+
+  RouteInfo route() {
+    return new RouteInfo(current == null ? null : current.id(), current == null ? model : current.model(), skipped);
+  }
+
+  /**
+   * Accounts for a clean end once: the backend's usage and the audio duration it reported (-1 for none); completes
+   * when the caller may be given the end of the answer.
+   */
+  Future<Void> served(JsonObject usage, double replyAudioSeconds) {
+    return finish(usage, null, replyAudioSeconds);
+  }
+
+  /** Accounts for an end with {@code error} once (a cancel, a stream cut), without answering the caller. */
+  Future<Void> ended(ErrorCode error) {
+    return finish(null, error, -1);
+  }
+
+  /** Accounts for the failure, then answers the caller with it. */
+  void fail(MeshException e) {
+    ended(e.errorCode()).onComplete(v -> caller.reply(e));
+  }
+
+  private Future<Void> finish(JsonObject usage, ErrorCode error, double replyAudioSeconds) {
+    if (finished) {
+      return Future.succeededFuture();
+    }
+    finished = true;
+    Finished.Asked asked = new Finished.Asked(requestId, keyId, capability, size, startedAt);
+    Finished.Target target = current == null ? Finished.Target.none(model)
+      : new Finished.Target(current.id(), current.model(), current.backend().privacy(), current.backend().pricesFor(current.model()));
+    Finished.Answer answer = new Finished.Answer(usage, ttfb, streamed, replyAudioSeconds);
+    long latency = clock.getAsLong() - startedAt;
+    return metering.finished(error == null ? Finished.served(asked, target, answer, route(), latency, retries)
+      : Finished.failed(asked, target, answer, error, route(), latency, retries), admission);
+  }
+}

@@ -3,6 +3,7 @@ package io.switchboard.usage;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.usage.cluster.ClusterLedgers;
 import io.switchboard.usage.journal.JournalSyncer;
 import io.switchboard.usage.journal.JournalWriter;
 import io.switchboard.usage.journal.UsageJournal;
@@ -43,6 +44,7 @@ public final class UsageVerticle extends VerticleBase {
   private JournalSyncer syncer;
   private JournalWriter writer;
   private KeyVerifier verifier;
+  private ClusterLedgers cluster;
 
   @Override
   public Future<?> start() {
@@ -52,12 +54,19 @@ public final class UsageVerticle extends VerticleBase {
     journal = new UsageJournal(conf.journalDir(), conf.segmentBytes());
     journalThread = vertx.createSharedWorkerExecutor("switchboard-usage-journal-" + deploymentID(), 1);
     readerThread = vertx.createSharedWorkerExecutor("switchboard-usage-reader-" + deploymentID(), 1);
-    // The journal first: its lock says whether this folder is ours before the store's files are opened.
-    return journalThread.executeBlocking(() -> {
-        journal.open();
-        store = UsageStores.create(vertx, conf);
-        return null;
-      }, true)
+    ClusterLedgers.Store storeId = conf.postgresUrl() != null ? ClusterLedgers.Store.postgres(conf.postgresUrl())
+      : ClusterLedgers.Store.embedded("duckdb", conf.duckdbPath());
+    // One ledger per cluster (or all on one PostgreSQL) before anything is opened; then the journal: its lock says
+    // whether this folder is ours before the store's files are opened.
+    return ClusterLedgers.join(vertx, storeId)
+      .compose(joined -> {
+        cluster = joined;
+        return journalThread.executeBlocking(() -> {
+          journal.open();
+          store = UsageStores.create(vertx, conf);
+          return null;
+        }, true);
+      })
       .compose(v -> {
         SchemaGate schema = new SchemaGate(store);
         KeyService keys = new KeyService(vertx, store, schema::ready, conf.revocationTimeoutMs());
@@ -119,6 +128,7 @@ public final class UsageVerticle extends VerticleBase {
         return null;
       }, true))
       .eventually(() -> store == null ? Future.succeededFuture() : store.close())
+      .eventually(() -> cluster == null ? Future.succeededFuture() : cluster.leave())
       .eventually(() -> journalThread.close().compose(v -> readerThread.close()));
   }
 }

@@ -28,7 +28,7 @@ if [ "$BUILD" = true ]; then ./mesh build >/dev/null; fi
 source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
 find_jdk
 JAVA="$JAVA_HOME/bin/java"
-CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
+CP="$(mvn -B -q -o -Dstyle.color=never -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
 mkdir -p bench/results
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="bench/results/gateway-$STAMP.jsonl"

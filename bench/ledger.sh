@@ -22,7 +22,7 @@ PG_RECORDS="${PG_RECORDS:-1000000}"
 if [ "$BUILD" = true ]; then ./mesh build >/dev/null; fi
 source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
 find_jdk
-CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
+CP="$(mvn -B -q -o -Dstyle.color=never -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
 # shellcheck disable=SC2046
 JAVA=("$JAVA_HOME/bin/java" $(jvm_flags) -XX:NativeMemoryTracking=summary -cp "$CP")
 mkdir -p bench/results

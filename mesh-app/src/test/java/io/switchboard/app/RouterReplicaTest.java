@@ -25,8 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -208,12 +206,12 @@ class RouterReplicaTest {
       assertEquals("200", found.get(0).get("status"), id + ": " + found.get(0));
     }
     long answeredByR1 = viaHttp.stream().filter(o -> o.port() == r1Port && o.ok()).count();
-    Matcher inFlight = Pattern.compile("takes no new requests; (\\d+) in flight").matcher(nodes.get("r3").output());
-    assertTrue(inFlight.find(), "r3 reported what it had in flight at its SIGTERM:\n" + nodes.get("r3").output());
-    System.out.printf("ledger: %d records, %d of them answered by r1 over HTTP before its SIGKILL; r3 had %s request(s) "
-      + "in flight at its SIGTERM%n", rows.size(), answeredByR1, inFlight.group(1));
-    assertTrue(Integer.parseInt(inFlight.group(1)) > 0, "r3 had bus requests in flight at its SIGTERM");
-    assertFalse(nodes.get("r3").output().contains("still in flight after"), "r3 finished them all");
+    long inFlightAtTerm = bus.stream().filter(o -> o.ok() && o.startedMs() < termAt && o.endedMs() > termAt).count();
+    // One ledger no longer says which router served a request (each router's own ledger did): that r3 finished what
+    // it had in flight is shown by the first test (no bus request failed while it stopped, in that order).
+    System.out.printf("ledger: %d records, %d of them answered by r1 over HTTP before its SIGKILL; %d bus requests were "
+      + "in flight in the cluster at r3's SIGTERM and finished%n", rows.size(), answeredByR1, inFlightAtTerm);
+    assertTrue(inFlightAtTerm > 0, "bus requests were in flight at r3's SIGTERM");
   }
 
   private void awaitReady(int port) throws Exception {

@@ -26,10 +26,15 @@ public final class Await {
 
   /** The result of {@code future}; its failure is rethrown as an {@link AssertionError} carrying it. */
   public static <T> T await(Future<T> future) {
+    return await(future, SECONDS);
+  }
+
+  /** Like {@link #await(Future)} with a longer bound, for set-up that is slow by nature (loading a model). */
+  public static <T> T await(Future<T> future, long seconds) {
     try {
-      return future.await(SECONDS, TimeUnit.SECONDS);
+      return future.await(seconds, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
-      throw new AssertionError("future did not complete within " + SECONDS + " s", e);
+      throw new AssertionError("future did not complete within " + seconds + " s", e);
     } catch (Throwable t) {
       throw new AssertionError("future failed: " + t, t);
     }

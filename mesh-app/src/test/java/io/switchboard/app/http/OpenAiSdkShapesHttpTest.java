@@ -2,6 +2,7 @@ package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -118,9 +119,7 @@ class OpenAiSdkShapesHttpTest {
 
   private JsonObject upstreamBody(String path) throws InterruptedException {
     if (path.equals("/v1/audio/speech")) {
-      JsonObject body = speechBodies.poll(10, TimeUnit.SECONDS);
-      assertNotNull(body, "the speech upstream saw no request");
-      return body;
+      return Await.next(speechBodies, "request to the speech upstream");
     }
     assertEquals(1, openai.requestCount(), "exactly one upstream call");
     assertEquals(path, openai.lastRequest().path());

@@ -2,6 +2,7 @@ package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.speech.AudioScript;
 import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -35,7 +36,6 @@ import java.util.function.Consumer;
 import static io.switchboard.app.http.HttpTestNode.errorNaming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -157,8 +157,7 @@ class SpeechHttpTest {
     assertTrue(s.endedCleanly(), "a finished stream ends cleanly");
     assertEquals(AudioScript.join(chunks), s.body(), "every byte, in order");
 
-    Seen up = seen.poll(5, TimeUnit.SECONDS);
-    assertNotNull(up);
+    Seen up = Await.next(seen, "request to the upstream");
     if (provider.equals("eleven")) {
       assertEquals("/v1/text-to-speech/" + VOICE_ID + "/stream", up.path());
       assertEquals(ELEVEN_KEY, up.headers().get("xi-api-key"));

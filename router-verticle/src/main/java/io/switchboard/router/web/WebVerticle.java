@@ -27,14 +27,12 @@ import java.util.concurrent.TimeUnit;
  * Wires the OpenAI-compatible HTTP API over the bus entry points, plus health, metrics and the admin API: one routes
  * class per resource ({@link ChatRoutes}, {@link EmbeddingRoutes}, {@link BatchRoutes}, {@link AudioRoutes},
  * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}, the admin page's
- * {@link ConsoleRoutes}), JSON bodies checked by
- * {@link JsonRequests}. Config (the {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0),
- * {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000),
- * {@code admin_token} (the admin API's bearer token; unset: admin API and page off; {@link AdminAuth} has the admin
- * page's session settings), {@code node_name} (this node in the admin page and its audit list: {@code HOSTNAME}),
- * {@code usage} (the node's
- * {@link UsageSettings}: API keys checked here, the usage and keys admin API, records of requests refused before the
- * router).
+ * {@link ConsoleRoutes}), JSON bodies checked by {@link JsonRequests}. Config (the {@code http} slice): {@code port}
+ * (8080), {@code host} (0.0.0.0), {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes} (25 MiB),
+ * {@code stream_idle_timeout_ms} (60000), {@code admin_token} (the admin API's bearer token; unset: admin API and page
+ * off; {@link AdminAuth} has the admin page's session settings), {@code node_name} (this node in the admin page and its
+ * audit list: {@code HOSTNAME}), {@code usage} (the node's {@link UsageSettings}: API keys checked here, the usage and
+ * keys admin API, records of requests refused before the router).
  */
 public final class WebVerticle extends VerticleBase {
 

@@ -37,7 +37,7 @@ public final class ConsoleRoutes {
     this.vertx = vertx;
     this.auth = auth;
     this.node = node;
-    this.feed = new LiveFeed(vertx, this::status, node);
+    this.feed = new LiveFeed(vertx, this::status, node, auth::live);
     this.usage = new UsageSeries(vertx);
   }
 

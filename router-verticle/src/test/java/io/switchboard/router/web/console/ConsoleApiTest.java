@@ -210,13 +210,27 @@ class ConsoleApiTest {
         res.endHandler(v -> drained.tryComplete(seen.toString()));
       });
     String status = firstStatus.future().await(10, TimeUnit.SECONDS);
-    assertTrue(status.contains("\"id\":\"alpha\"") && status.contains("\"node\":{\"name\":\"test-node\""), status);
+    assertTrue(status.contains("\"id\":\"alpha\"") && status.contains("\"instance_ids\":[\"") && status.contains("\"node\":{\"name\":\"test-node\""), status);
     long t0 = System.nanoTime();
     Future<Void> shutdown = web.shutdown(20_000);
     String all = drained.future().await(10, TimeUnit.SECONDS);
     assertTrue(all.contains("event: draining"), all);
     shutdown.await(10, TimeUnit.SECONDS);
     assertTrue((System.nanoTime() - t0) / 1_000_000 < 20_000, "an open page does not hold the drain");
+  }
+
+  @Test
+  void theLiveFeedOfASessionThatLogsOutEnds(Vertx vertx) throws Exception {
+    HttpResponse<Buffer> login = login(TOKEN);
+    String cookie = cookie(login);
+    Promise<Void> ended = Promise.promise();
+    OnContext.start(context, () -> vertx.createHttpClient().request(new RequestOptions().setPort(port).setHost("127.0.0.1")
+        .setURI("/admin/api/events").putHeader("cookie", cookie))
+      .compose(r -> r.send()).map(HttpClientResponse.class::cast))
+      .onSuccess(res -> res.endHandler(v -> ended.tryComplete())).await(10, TimeUnit.SECONDS);
+    assertEquals(200, send(() -> req(HttpMethod.DELETE, "/admin/api/session").putHeader("cookie", cookie)
+      .putHeader("x-csrf-token", login.bodyAsJsonObject().getString("csrf")).send()).statusCode());
+    ended.future().await(LiveFeed.PERIOD_MS * 3, TimeUnit.MILLISECONDS);
   }
 
   @Test

@@ -100,7 +100,9 @@ function showRow(row, b) {
   fill(c.state, 
     h('span', { class: 'badge ' + (health === 'up' ? 'ok' : health === 'degraded' ? 'warn' : 'bad'), title: (b.health && b.health.reason) || '' },
       b.live ? health : 'not running'),
-    ' ', h('span', { class: 'muted small' }, b.instances + ' inst.'),
+    ' ', h('span', { class: 'muted small' }, b.instances + (b.instances === 1 ? ' instance' : ' instances')),
+    (b.instance_ids || []).slice(0, 4).map(i => h('div', { class: 'muted small mono', 'data-instance': i }, i)),
+    (b.instance_ids || []).length > 4 ? h('div', { class: 'muted small' }, '+' + (b.instance_ids.length - 4) + ' more') : null,
     b.enabled ? null : h('div', {}, h('span', { class: 'badge warn', 'data-disabled': b.id }, 'disabled')),
     b.health && b.health.reason ? h('div', { class: 'muted small' }, b.health.reason) : null);
   const breaker = (b.breaker && b.breaker.state) || 'closed';

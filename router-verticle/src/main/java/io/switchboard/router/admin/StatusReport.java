@@ -42,6 +42,7 @@ final class StatusReport {
         .put("type", d.type())
         .put("live", true)
         .put("instances", b.instances())
+        .put("instance_ids", new JsonArray(new ArrayList<>(b.instanceIds())))
         .put("capabilities", caps)
         .put("models", new JsonArray(new ArrayList<>(d.models())))
         .put("aliases", new JsonObject(new LinkedHashMap<>(d.aliases())))

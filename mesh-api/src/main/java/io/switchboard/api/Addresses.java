@@ -60,6 +60,19 @@ public final class Addresses {
   /** Cluster-wide map (shared data) of logged-out admin page sessions until they would have expired. */
   public static final String ADMIN_SESSIONS_REVOKED_MAP = "switchboard.admin.sessions.revoked";
 
+  /**
+   * Publish: {@code {"cid": "...", "deleted_ms": ...}} when an artifact was deleted (by its key, the admin, retention
+   * or a failed verification). Every node drops its own copy and the cache entries that refer to it.
+   */
+  public static final String ARTIFACT_DELETED = "switchboard.artifacts.deleted";
+
+  /**
+   * Local map (shared data of one node, not an address) of the backends this node was asked to run but did not start:
+   * backend id to the reason ({@code OPENAI_API_KEY not set}). The router names it when a request's model has no live
+   * backend.
+   */
+  public static final String BACKENDS_OFF_MAP = "switchboard.backends.off";
+
   private static final String BACKEND_PREFIX = "switchboard.backend.";
   private static final String INSTANCE_PREFIX = "switchboard.instance.";
   private static final String KEY_VERIFIER_PREFIX = "switchboard.keys.verifier.";

@@ -4,8 +4,8 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.core.testkit.OnContext;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.Eventually;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -59,6 +59,7 @@ class ChatEndToEndTest {
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 3000))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
+      .put("usage", new JsonObject().put("data_dir", java.nio.file.Files.createTempDirectory("sb-usage").toString()))
       .put("backends", new JsonArray()
         .add(backend("primary", 10, primary, "PRIMARY_KEY"))
         .add(backend("secondary", 20, secondary, "SECOND_KEY"))

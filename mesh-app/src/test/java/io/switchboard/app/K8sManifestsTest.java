@@ -80,7 +80,7 @@ class K8sManifestsTest {
       }
     }
     assertTrue(objects.stream().noneMatch(o -> "PersistentVolumeClaim".equals(o.get("kind"))), "the overlay drops the shared claim");
-    for (String d : List.of("switchboard-asr-whisper", "switchboard-llm-jlama")) {
+    for (String d : List.of("switchboard-asr-whisper", "switchboard-llm-jlama", "switchboard-voice")) {
       Map<String, Object> models = list(podSpec(KustomizeLite.find(objects, "Deployment", d)).get("volumes")).stream()
         .filter(v -> v.get("name").equals("models")).findFirst().orElseThrow();
       assertNull(models.get("persistentVolumeClaim"), d);
@@ -119,7 +119,7 @@ class K8sManifestsTest {
     });
 
     List<Map<String, Object>> deployments = ofKind(objects, "Deployment");
-    assertEquals(5, deployments.size(), "router, whisper, jlama, cloud, local tts");
+    assertEquals(6, deployments.size(), "router, whisper, jlama, cloud, local tts, voice");
     Map<String, Object> headless = ofKind(objects, "Service").stream().filter(s -> "None".equals(map(s.get("spec")).get("clusterIP")))
       .findFirst().orElseThrow(() -> new AssertionError("no headless service for Hazelcast discovery"));
     Map<String, Object> headlessSpec = map(headless.get("spec"));
@@ -151,12 +151,22 @@ class K8sManifestsTest {
         "budget " + name(p) + " selects one kind of pod");
     }
     List<Map<String, Object>> hpas = ofKind(objects, "HorizontalPodAutoscaler");
-    assertEquals(1, hpas.size());
-    Map<String, Object> hpa = map(hpas.get(0).get("spec"));
-    Map<String, Object> scaled = KustomizeLite.find(objects, "Deployment", (String) map(hpa.get("scaleTargetRef")).get("name"));
-    assertEquals("router", role(container(scaled)));
-    assertNull(map(scaled.get("spec")).get("replicas"), "the HPA owns the router's replica count");
-    assertTrue((Integer) hpa.get("minReplicas") >= 2 && (Integer) hpa.get("minReplicas") <= (Integer) hpa.get("maxReplicas"));
+    assertEquals(2, hpas.size(), "the router's and the voice pods'");
+    Set<String> scaledRoles = new TreeSet<>();
+    for (Map<String, Object> h : hpas) {
+      Map<String, Object> hpa = map(h.get("spec"));
+      Map<String, Object> scaled = KustomizeLite.find(objects, "Deployment", (String) map(hpa.get("scaleTargetRef")).get("name"));
+      scaledRoles.add(role(container(scaled)));
+      assertNull(map(scaled.get("spec")).get("replicas"), "the HPA owns " + name(scaled) + "'s replica count");
+      assertTrue((Integer) hpa.get("minReplicas") >= 2 && (Integer) hpa.get("minReplicas") <= (Integer) hpa.get("maxReplicas"));
+      if (role(container(scaled)).equals("voice")) {
+        Map<String, Object> calls = list(hpa.get("metrics")).stream().filter(m -> "Pods".equals(m.get("type"))).findFirst()
+          .orElseThrow(() -> new AssertionError("the voice HPA scales on calls"));
+        assertEquals("switchboard_voice_calls_active", map(map(calls.get("pods")).get("metric")).get("name"),
+          "the gauge the voice node exports (VoiceMetrics)");
+      }
+    }
+    assertEquals(Set.of("router", "voice"), scaledRoles);
 
     Map<String, Object> policy = map(ofKind(objects, "NetworkPolicy").get(0).get("spec"));
     deployments.forEach(d -> assertTrue(selects(map(map(policy.get("podSelector")).get("matchLabels")), d), name(d) + " is under the network policy"));
@@ -226,6 +236,10 @@ class K8sManifestsTest {
           assertTrue(secretKeys.contains((String) key), n + ": " + id + " needs " + key + " from the secret");
         }
       }
+    } else if (role.equals("voice")) {
+      assertEquals(number(map(conf.get("http")), "port", 8080), portNumber(c, probePort), n + ": probes on the voice node's HTTP port");
+      // Calls drain first (voice.drain_timeout_ms), then HTTP (http.drain_timeout_ms).
+      drainMs = number(map(conf.get("voice")), "drain_timeout_ms", 600_000) + number(map(conf.get("http")), "drain_timeout_ms", 30_000);
     } else {
       assertEquals("router", role, n);
       assertEquals(number(map(conf.get("http")), "port", 8080), portNumber(c, probePort), n + ": probes on the HTTP API port");

@@ -19,6 +19,7 @@ import io.switchboard.router.metrics.GaugeSchedule;
 import io.switchboard.router.metrics.MeteredRequests;
 import io.switchboard.router.metrics.RequestMetrics;
 import io.switchboard.router.registry.BackendRegistry;
+import io.switchboard.router.registry.KnownBackends;
 import io.switchboard.router.registry.RegistryListener;
 import io.switchboard.router.reload.Reloader;
 import io.switchboard.router.usage.Metering;
@@ -93,11 +94,12 @@ public final class RouterVerticle extends VerticleBase {
     AdminState admin = new AdminState();
     RateLimiter limiter = new RateLimiter(vertx.sharedData(), clock,
       id -> admin.limits(id, reloader.routing().settings().limitsOf(id)), settings.limitWindowMs(), settings.leaseFraction());
+    BackendRegistry registry = new BackendRegistry(settings.heartbeatTimeoutMs(), clock);
     state = new RouterState(admin, new Breakers(vertx, settings.breaker(), routerId),
       new HealthProber(vertx, clock, settings.healthTimeoutMs(), 3 * settings.healthIntervalMs()),
       new PassiveStats(settings.passiveSamples(), settings.passiveWindowMs(), settings.maxErrorRate(), settings.minSamples()),
-      new Cooldowns(), limiter, clock);
-    return metering(settings, clock).compose(m -> wire(settings, m));
+      new Cooldowns(), limiter, clock, new KnownBackends(registry, vertx.sharedData().getLocalMap(Addresses.BACKENDS_OFF_MAP)));
+    return metering(settings, clock).compose(m -> wire(settings, registry, m));
   }
 
   private Future<Metering> metering(RouterSettings settings, LongSupplier clock) {
@@ -112,8 +114,7 @@ public final class RouterVerticle extends VerticleBase {
     });
   }
 
-  private Future<?> wire(RouterSettings settings, Metering metering) {
-    BackendRegistry registry = new BackendRegistry(settings.heartbeatTimeoutMs(), state::now);
+  private Future<?> wire(RouterSettings settings, BackendRegistry registry, Metering metering) {
     reloader = new Reloader(settings, state, new ProbeSchedule(vertx, registry, state.prober()));
     MeterRegistry meters = BackendRegistries.getDefaultNow();
     // A model label only for what the backend's descriptor declares: a backend that takes any model name must not

@@ -1,5 +1,6 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.core.http.BodyPart;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayList;

@@ -1,16 +1,20 @@
 package io.switchboard.asr.openai;
 
-import io.switchboard.core.http.CloudErrors;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
+import io.switchboard.asr.Transcripts;
+import io.switchboard.asr.Uploads;
+import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamReply;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
@@ -27,13 +31,13 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
   public static final String TYPE = "openai-transcription";
 
   private final BackendDescriptor descriptor;
-  private final UpstreamHttp http;
+  private final UpstreamClient http;
   private final String url;
   private final String apiKey;
   private final Set<String> jsonOnlyModels;
   private final long maxUploadBytes;
 
-  public OpenAiTranscriptionBackend(BackendDescriptor descriptor, UpstreamHttp http, String baseUrl, String apiKey,
+  public OpenAiTranscriptionBackend(BackendDescriptor descriptor, UpstreamClient http, String baseUrl, String apiKey,
                                     Set<String> jsonOnlyModels, long maxUploadBytes) {
     this.descriptor = descriptor;
     this.http = http;
@@ -50,22 +54,14 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
 
   @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
-    String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return Future.failedFuture(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
-    if (audio.length() == 0) {
-      return Future.failedFuture(MeshException.invalid("file", "the audio file is empty"));
-    }
-    if (audio.length() > maxUploadBytes) {
-      return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
-        id + " accepts files up to " + maxUploadBytes + " bytes, got " + audio.length(), "file"));
-    }
+    return Uploads.accept(descriptor, request, audio, maxUploadBytes).compose(model -> upload(model, request, audio, context));
+  }
+
+  private Future<JsonObject> upload(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
     // The bytes decide, not the name: a file that is not audio is refused here rather than paid for upstream.
     if (AudioProbe.sniff(audio) == AudioProbe.Format.UNKNOWN) {
       return Future.failedFuture(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
-        id + ": the file is not audio this API reads (flac, m4a, mp3, mp4, ogg, wav, webm)", "file"));
+        descriptor.id() + ": the file is not audio this API reads (flac, m4a, mp3, mp4, ogg, wav, webm)", "file"));
     }
     AudioProbe.Format format = AudioProbe.detect(audio, request.filename(), request.contentType());
     boolean verbose = supportsVerbose(model);
@@ -77,13 +73,13 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
       .field("prompt", request.prompt())
       .field("temperature", request.temperature() == null ? null : request.temperature().toString())
       .file("file", uploadName(request.filename(), format), contentType(request.contentType(), format), audio);
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-      .add("authorization", "Bearer " + apiKey)
-      .add("content-type", form.contentType())
-      .add("accept", "application/json");
-    return http.send(HttpMethod.POST, url, headers, form.parts(), context).map(reply -> {
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+      .putHeader("authorization", "Bearer " + apiKey)
+      .putHeader("content-type", form.contentType())
+      .putHeader("accept", "application/json");
+    return http.call(post, form.parts(), context.deadlineMs()).map(reply -> {
       if (!reply.ok()) {
-        throw CloudErrors.fromResponse(id, reply.status(), reply.headers(), reply.body(), apiKey);
+        throw http.error(reply);
       }
       return toVerbose(reply, request, audio);
     });
@@ -94,7 +90,7 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
     return !jsonOnlyModels.contains(model) && !model.startsWith("gpt-4o");
   }
 
-  private JsonObject toVerbose(UpstreamHttp.Reply reply, TranscriptionRequest request, Buffer audio) {
+  private JsonObject toVerbose(UpstreamReply reply, TranscriptionRequest request, Buffer audio) {
     String type = reply.headers().get("content-type");
     if (type != null && type.startsWith("text/plain")) {
       return Transcripts.verbose(reply.body().toString(), request.language(), Math.max(0, AudioProbe.wavSeconds(audio)), null);

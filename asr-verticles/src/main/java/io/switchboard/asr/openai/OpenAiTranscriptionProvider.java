@@ -1,12 +1,15 @@
 package io.switchboard.asr.openai;
 
-import io.switchboard.core.http.CloudConf;
-import io.switchboard.core.http.CloudTimeouts;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.http.CloudConf;
+import io.switchboard.core.http.ErrorDialect;
+import io.switchboard.core.http.Upstream;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamTimeouts;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 
@@ -33,8 +36,9 @@ public final class OpenAiTranscriptionProvider implements BackendProvider {
     String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
     Set<String> jsonOnly = new HashSet<>();
     conf.json().getJsonArray("json_only_models", new JsonArray()).forEach(m -> jsonOnly.add(String.valueOf(m)));
-    UpstreamHttp http = new UpstreamHttp(vertx, conf.id(), CloudTimeouts.fromConf(conf.json(), CloudTimeouts.TRANSCRIPTION),
-      conf.json().getLong("max_response_bytes", 8L << 20), conf.json().getInteger("max_connections", 32));
+    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.OPENAI, key),
+      UpstreamTimeouts.fromConf(conf.json(), UpstreamTimeouts.TRANSCRIPTION), conf.json().getInteger("max_connections", 32),
+      conf.json().getLong("max_response_bytes", 8L << 20));
     return new OpenAiTranscriptionBackend(conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.CLOUD, 16),
       http, base, key, jsonOnly, conf.json().getLong("max_upload_bytes", 25L * 1024 * 1024));
   }

@@ -5,17 +5,17 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.api.Usage;
-import io.switchboard.asr.openai.AudioProbe;
-import io.switchboard.asr.openai.Base64Audio;
-import io.switchboard.core.http.CloudErrors;
-import io.switchboard.asr.openai.Transcripts;
-import io.switchboard.asr.openai.UpstreamHttp;
+import io.switchboard.asr.Transcripts;
+import io.switchboard.asr.Uploads;
+import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
+import io.switchboard.core.http.Base64Audio;
+import io.switchboard.core.http.UpstreamClient;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -36,13 +36,18 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
   /** What the backend needs besides its HTTP client. */
   public record Settings(String baseUrl, String apiKey, String referer, String title, String instruction,
                          Set<String> formats, long maxUploadBytes) {
+    /** Never print the key. */
+    @Override
+    public String toString() {
+      return "Settings[" + baseUrl + ", formats " + formats + "]";
+    }
   }
 
   private final BackendDescriptor descriptor;
-  private final UpstreamHttp http;
+  private final UpstreamClient http;
   private final Settings settings;
 
-  public OpenRouterTranscriptionBackend(BackendDescriptor descriptor, UpstreamHttp http, Settings settings) {
+  public OpenRouterTranscriptionBackend(BackendDescriptor descriptor, UpstreamClient http, Settings settings) {
     this.descriptor = descriptor;
     this.http = http;
     this.settings = settings;
@@ -55,18 +60,11 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
 
   @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
+    return Uploads.accept(descriptor, request, audio, settings.maxUploadBytes()).compose(model -> ask(model, request, audio, context));
+  }
+
+  private Future<JsonObject> ask(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
     String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return Future.failedFuture(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
-    if (audio.length() == 0) {
-      return Future.failedFuture(MeshException.invalid("file", "the audio file is empty"));
-    }
-    if (audio.length() > settings.maxUploadBytes()) {
-      return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
-        id + " accepts audio up to " + settings.maxUploadBytes() + " bytes, got " + audio.length(), "file"));
-    }
     String format = AudioProbe.detect(audio, request.filename(), request.contentType()).extension();
     if (!settings.formats().contains(format)) {
       return Future.failedFuture(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
@@ -82,27 +80,27 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
     if (request.temperature() != null) {
       body.put("temperature", request.temperature());
     }
-    return http.send(HttpMethod.POST, settings.baseUrl() + "/chat/completions", headers(), Base64Audio.jsonBody(body, placeholder, audio), context)
+    return http.call(post(), Base64Audio.jsonBody(body, placeholder, audio), context.deadlineMs())
       .map(reply -> {
         if (!reply.ok()) {
-          throw CloudErrors.fromResponse(id, reply.status(), reply.headers(), reply.body(), settings.apiKey());
+          throw http.error(reply);
         }
         return toVerbose(reply.json(id), request, audio);
       });
   }
 
-  private MultiMap headers() {
-    MultiMap h = MultiMap.caseInsensitiveMultiMap()
-      .add("authorization", "Bearer " + settings.apiKey())
-      .add("content-type", "application/json")
-      .add("accept", "application/json");
+  private RequestOptions post() {
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(settings.baseUrl() + "/chat/completions")
+      .putHeader("authorization", "Bearer " + settings.apiKey())
+      .putHeader("content-type", "application/json")
+      .putHeader("accept", "application/json");
     if (settings.referer() != null) {
-      h.add("HTTP-Referer", settings.referer());
+      post.putHeader("HTTP-Referer", settings.referer());
     }
     if (settings.title() != null) {
-      h.add("X-Title", settings.title());
+      post.putHeader("X-Title", settings.title());
     }
-    return h;
+    return post;
   }
 
   private String instruction(TranscriptionRequest request) {
@@ -119,9 +117,8 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
   private JsonObject toVerbose(JsonObject json, TranscriptionRequest request, Buffer audio) {
     String id = descriptor.id();
     // OpenRouter reports an error met after the model started as a 200 whose body holds the error.
-    if (json.getValue("error") instanceof JsonObject error) {
-      int code = error.getValue("code") instanceof Number n ? n.intValue() : 502;
-      throw CloudErrors.fromStatus(id, code, null, error.getString("message"), 0, settings.apiKey());
+    if (json.getValue("error") instanceof JsonObject) {
+      throw http.upstream().fromErrorObject(json);
     }
     JsonArray choices = json.getJsonArray("choices");
     JsonObject choice = choices == null || choices.isEmpty() ? null : choices.getJsonObject(0);
@@ -129,8 +126,8 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
       throw new MeshException(ErrorCode.UPSTREAM, id + ": upstream answer has no choices");
     }
     if (choice.getValue("error") instanceof JsonObject || "error".equals(choice.getString("finish_reason"))) {
-      String message = choice.getValue("error") instanceof JsonObject e ? e.getString("message") : "generation failed";
-      throw CloudErrors.fromStatus(id, 502, null, message, 0, settings.apiKey());
+      throw http.upstream().fromErrorObject(choice.getValue("error") instanceof JsonObject ? choice
+        : new JsonObject().put("error", "generation failed"));
     }
     String text = content(choice.getJsonObject("message", new JsonObject()).getValue("content"));
     if (text == null) {

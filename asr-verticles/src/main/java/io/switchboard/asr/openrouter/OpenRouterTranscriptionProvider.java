@@ -2,12 +2,14 @@ package io.switchboard.asr.openrouter;
 
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
-import io.switchboard.core.http.CloudConf;
-import io.switchboard.core.http.CloudTimeouts;
-import io.switchboard.asr.openai.UpstreamHttp;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.http.CloudConf;
+import io.switchboard.core.http.ErrorDialect;
+import io.switchboard.core.http.Upstream;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamTimeouts;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -42,8 +44,9 @@ public final class OpenRouterTranscriptionProvider implements BackendProvider {
       json.getString("instruction", DEFAULT_INSTRUCTION),
       OpenRouterTranscriptionBackend.formats(json.getJsonArray("audio_formats")),
       json.getLong("max_upload_bytes", 20L * 1024 * 1024));
-    UpstreamHttp http = new UpstreamHttp(vertx, conf.id(), CloudTimeouts.fromConf(json, CloudTimeouts.TRANSCRIPTION),
-      json.getLong("max_response_bytes", 8L << 20), json.getInteger("max_connections", 32));
+    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.OPENAI, settings.apiKey()),
+      UpstreamTimeouts.fromConf(json, UpstreamTimeouts.TRANSCRIPTION), json.getInteger("max_connections", 32),
+      json.getLong("max_response_bytes", 8L << 20));
     return new OpenRouterTranscriptionBackend(conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.CLOUD, 16), http, settings);
   }
 }

@@ -4,12 +4,15 @@ import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
-import io.switchboard.asr.openai.AudioProbe;
-import io.switchboard.asr.openai.Base64Audio;
-import io.switchboard.asr.openai.Transcripts;
-import io.switchboard.asr.openai.UpstreamHttp;
+import io.switchboard.asr.Transcripts;
+import io.switchboard.asr.Uploads;
+import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
+import io.switchboard.core.config.Secrets;
+import io.switchboard.core.http.Base64Audio;
+import io.switchboard.core.runpod.RunPodClient;
+import io.switchboard.core.runpod.RunPodJob;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -32,22 +35,23 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
   /** RunPod's documented request size limits. */
   static final long RUN_LIMIT = 10L * 1000 * 1000;
   static final long RUNSYNC_LIMIT = 20L * 1000 * 1000;
+  /** The most audio whose base64 (a third larger) and the JSON around it fit {@code /runsync}'s limit: about 15 MB. */
+  static final long MAX_AUDIO = (RUNSYNC_LIMIT - 1024) / 4 * 3;
 
-  /** When to use the asynchronous path, and worker options. */
-  public record Settings(double asyncAboveSeconds, long asyncAboveBytes, boolean enableVad) {
+  /** When to use the asynchronous path, how to poll, and worker options. */
+  public record Settings(double asyncAboveSeconds, long asyncAboveBytes, boolean enableVad, RunPodJob.Polling polling) {
   }
 
+  private final Vertx vertx;
   private final BackendDescriptor descriptor;
-  private final UpstreamHttp http;
-  private final RunPodJobs jobs;
+  private final RunPodClient runpod;
   private final Settings settings;
 
-  public RunPodWhisperBackend(Vertx vertx, BackendDescriptor descriptor, UpstreamHttp http, String endpointUrl, String apiKey,
-                              long pollInitialMs, long pollMaxMs, Settings settings) {
+  public RunPodWhisperBackend(Vertx vertx, BackendDescriptor descriptor, RunPodClient runpod, Settings settings) {
+    this.vertx = vertx;
     this.descriptor = descriptor;
-    this.http = http;
+    this.runpod = runpod;
     this.settings = settings;
-    this.jobs = new RunPodJobs(vertx, descriptor.id(), http, new RunPodJobs.Settings(endpointUrl, apiKey, pollInitialMs, pollMaxMs));
   }
 
   @Override
@@ -57,19 +61,11 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
 
   @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
-    String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return Future.failedFuture(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
-    if (audio.length() == 0) {
-      return Future.failedFuture(MeshException.invalid("file", "the audio file is empty"));
-    }
-    long payload = 4L * ((audio.length() + 2) / 3) + 1024;
-    if (payload > RUNSYNC_LIMIT) {
-      return Future.failedFuture(new MeshException(ErrorCode.PAYLOAD_TOO_LARGE,
-        id + ": the audio is " + audio.length() + " bytes; RunPod takes requests up to 20 MB (about 15 MB of audio)", "file"));
-    }
+    return Uploads.accept(descriptor, request, audio, MAX_AUDIO).compose(model -> run(model, request, audio, context));
+  }
+
+  private Future<JsonObject> run(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
+    long payload = payload(audio);
     double seconds = AudioProbe.wavSeconds(audio);
     boolean long_ = seconds > settings.asyncAboveSeconds() || audio.length() > settings.asyncAboveBytes();
     boolean async = long_ && payload <= RUN_LIMIT;
@@ -91,11 +87,24 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
       input.put("temperature", request.temperature());
     }
     JsonObject body = new JsonObject().put("input", input);
-    return jobs.run(Base64Audio.jsonBody(body, placeholder, audio), async, context)
-      .map(output -> toVerbose(output, request, seconds));
+    // /runsync holds the request open up to ?wait (1 s .. 300 s): no longer than the call may last.
+    long wait = async ? 0 : Math.max(1_000, Math.min(300_000, Math.min(context.remainingMs(), runpod.timeouts().firstByteMs())));
+    return RunPodJob.run(vertx, runpod, Base64Audio.jsonBody(body, placeholder, audio), wait, settings.polling(), context,
+        RunPodJob.Observer.NONE)
+      .map(job -> toVerbose(job, request, seconds));
   }
 
-  private JsonObject toVerbose(JsonObject output, TranscriptionRequest request, double wavSeconds) {
+  /** The request's size: the audio as base64 and a kilobyte of JSON around it. */
+  private static long payload(Buffer audio) {
+    return 4L * ((audio.length() + 2) / 3) + 1024;
+  }
+
+  private JsonObject toVerbose(JsonObject job, TranscriptionRequest request, double wavSeconds) {
+    if (!(job.getValue("output") instanceof JsonObject output) || output.getValue("error") != null) {
+      String why = job.getValue("output") instanceof JsonObject o ? String.valueOf(o.getValue("error")) : "no output object";
+      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": runpod job " + job.getString("id")
+        + " completed without a transcript: " + Secrets.redact(why, runpod.apiKey()));
+    }
     JsonArray segments = Transcripts.segments(output.getJsonArray("segments"));
     Object text = output.getValue("transcription");
     if (!(text instanceof String)) {
@@ -108,6 +117,6 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
 
   @Override
   public Future<Void> stop() {
-    return http.close();
+    return runpod.close();
   }
 }

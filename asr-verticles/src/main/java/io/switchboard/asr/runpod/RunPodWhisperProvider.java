@@ -2,12 +2,16 @@ package io.switchboard.asr.runpod;
 
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
-import io.switchboard.core.http.CloudConf;
-import io.switchboard.core.http.CloudTimeouts;
-import io.switchboard.asr.openai.UpstreamHttp;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.http.CloudConf;
+import io.switchboard.core.http.ErrorDialect;
+import io.switchboard.core.http.Upstream;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamTimeouts;
+import io.switchboard.core.runpod.RunPodClient;
+import io.switchboard.core.runpod.RunPodJob;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -42,10 +46,12 @@ public final class RunPodWhisperProvider implements BackendProvider {
     var settings = new RunPodWhisperBackend.Settings(
       json.getDouble("async_above_seconds", 120d),
       json.getLong("async_above_bytes", 4L * 1024 * 1024),
-      json.getBoolean("enable_vad", false));
-    UpstreamHttp http = new UpstreamHttp(vertx, conf.id(), CloudTimeouts.fromConf(json, CloudTimeouts.TRANSCRIPTION),
-      json.getLong("max_response_bytes", 8L << 20), json.getInteger("max_connections", 32));
+      json.getBoolean("enable_vad", false),
+      new RunPodJob.Polling(initial, max));
+    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.RUNPOD, key),
+      UpstreamTimeouts.fromConf(json, UpstreamTimeouts.TRANSCRIPTION), json.getInteger("max_connections", 32),
+      json.getLong("max_response_bytes", 8L << 20));
     return new RunPodWhisperBackend(vertx, conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.PRIVATE, 8),
-      http, url, key, initial, max, settings);
+      new RunPodClient(http, url), settings);
   }
 }

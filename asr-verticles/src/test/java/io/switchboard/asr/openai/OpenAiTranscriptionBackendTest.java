@@ -1,6 +1,9 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
+import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
@@ -8,19 +11,12 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.FileUpload;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,17 +24,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,53 +56,11 @@ class OpenAiTranscriptionBackendTest {
 
   static final String KEY = "sk-test-0123456789abcdefSECRETKEY";
 
-  /** What the fake saw of one upload. */
-  record Upload(String auth, MultiMap form, int files, String field, String fileName, String contentType, Buffer bytes) {
-  }
-
-  static Vertx vertx;
-  static FakeUpstream fake;
-  static final BlockingQueue<Upload> uploads = new LinkedBlockingQueue<>();
-  static volatile Consumer<RoutingContext> reply;
-  TranscriptionBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = FakeUpstream.start(vertx, router -> router.post("/v1/audio/transcriptions")
-      .handler(BodyHandler.create("target/fake-uploads").setDeleteUploadedFilesOnEnd(true))
-      .handler(ctx -> {
-        FileUpload file = ctx.fileUploads().isEmpty() ? null : ctx.fileUploads().get(0);
-        MultiMap form = MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().formAttributes());
-        String auth = ctx.request().getHeader("authorization");
-        if (file == null) {
-          uploads.add(new Upload(auth, form, 0, null, null, null, null));
-          reply.accept(ctx);
-          return;
-        }
-        ctx.vertx().fileSystem().readFile(file.uploadedFileName()).onSuccess(bytes -> {
-          uploads.add(new Upload(auth, form, ctx.fileUploads().size(), file.name(), file.fileName(), file.contentType(), bytes));
-          reply.accept(ctx);
-        });
-      }));
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void setUp() {
-    uploads.clear();
-    backend = create(new JsonObject(), Map.of("OPENAI_API_KEY", KEY));
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeTranscriptionApi fake = vx.forClass(FakeTranscriptionApi.start(vertx), FakeTranscriptionApi::forget);
+  TranscriptionBackend backend = create(new JsonObject(), Map.of("OPENAI_API_KEY", KEY));
 
   static TranscriptionBackend create(JsonObject overrides, Map<String, String> env) {
     JsonObject conf = new JsonObject()
@@ -121,7 +70,7 @@ class OpenAiTranscriptionBackendTest {
       .put("aliases", new JsonObject().put("heavy", "whisper-1"))
       .put("timeouts", new JsonObject().put("connect_ms", 2000).put("first_byte_ms", 5000).put("idle_ms", 5000))
       .mergeIn(overrides);
-    return (TranscriptionBackend) new OpenAiTranscriptionProvider().create(vertx, new BackendConfig(conf, env));
+    return vx.forTest((TranscriptionBackend) new OpenAiTranscriptionProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
   }
 
   static TranscriptionRequest request(String model) {
@@ -132,25 +81,19 @@ class OpenAiTranscriptionBackendTest {
     return new CallContext("req-1", null, System.currentTimeMillis() + 20_000);
   }
 
-  static Upload nextUpload() throws InterruptedException {
-    Upload u = uploads.poll(10, TimeUnit.SECONDS);
-    assertNotNull(u, "the fake saw no upload");
-    return u;
-  }
-
   @Test
-  void whisperGetsVerboseJsonWithSegments() throws Exception {
-    reply = ctx -> ctx.json(new JsonObject().put("task", "transcribe").put("language", "english").put("duration", 1.0)
+  void whisperGetsVerboseJsonWithSegments() {
+    fake.reply(ctx -> ctx.json(new JsonObject().put("task", "transcribe").put("language", "english").put("duration", 1.0)
       .put("text", " Hello mesh.").put("usage", new JsonObject().put("type", "duration").put("seconds", 1))
       .put("segments", new JsonArray()
         .add(new JsonObject().put("id", 0).put("seek", 0).put("start", 0.0).put("end", 0.5).put("text", " Hello")
           .put("tokens", new JsonArray().add(50364)).put("avg_logprob", -0.2).put("no_speech_prob", 0.01))
-        .add(new JsonObject().put("id", 1).put("seek", 0).put("start", 0.5).put("end", 1.0).put("text", " mesh."))));
+        .add(new JsonObject().put("id", 1).put("seek", 0).put("start", 0.5).put("end", 1.0).put("text", " mesh.")))));
     Buffer audio = TestAudio.wav(1.0, 16000);
 
     JsonObject out = await(backend.transcribe(request("heavy"), audio, ctx()));
 
-    Upload u = nextUpload();
+    FakeTranscriptionApi.Upload u = fake.next();
     assertEquals("Bearer " + KEY, u.auth());
     assertEquals(1, u.files());
     assertEquals("file", u.field());
@@ -178,11 +121,11 @@ class OpenAiTranscriptionBackendTest {
    * and arrives byte for byte.
    */
   @Test
-  void aLargeUploadInBlocksReachesTheUpstreamWhole() throws Exception {
-    reply = ctx -> ctx.json(new JsonObject().put("text", "long"));
+  void aLargeUploadInBlocksReachesTheUpstreamWhole() {
+    fake.reply(ctx -> ctx.json(new JsonObject().put("text", "long")));
     Buffer audio = TestAudio.wav(150, 16000);
-    await(backend.transcribe(request("whisper-1"), Base64AudioTest.inBlocks(audio, 1 << 20), ctx()));
-    Upload u = nextUpload();
+    await(backend.transcribe(request("whisper-1"), TestAudio.inBlocks(audio, 1 << 20), ctx()));
+    FakeTranscriptionApi.Upload u = fake.next();
     assertEquals(audio.length(), u.bytes().length());
     assertEquals(audio, u.bytes());
   }
@@ -192,7 +135,7 @@ class OpenAiTranscriptionBackendTest {
    * enforcing a size limit does): the refusal is reported with its own code, not as a broken upload.
    */
   @Test
-  void aRefusalBeforeTheBodyIsReadEndsTheUpload() throws Exception {
+  void aRefusalBeforeTheBodyIsReadEndsTheUpload() {
     JsonObject tooLarge = new JsonObject().put("error", new JsonObject()
       .put("message", "Maximum content size limit (26214400) exceeded").put("type", "server_error").putNull("param").putNull("code"));
     FakeUpstream early = FakeUpstream.start(vertx, router -> router.post("/v1/audio/transcriptions").handler(ctx ->
@@ -208,14 +151,14 @@ class OpenAiTranscriptionBackendTest {
   }
 
   @Test
-  void gpt4oTranscribeAsksJsonAndGivesNoSegments() throws Exception {
-    reply = ctx -> ctx.json(new JsonObject().put("text", "Hello mesh.")
-      .put("usage", new JsonObject().put("type", "tokens").put("input_tokens", 14).put("output_tokens", 4).put("total_tokens", 18)));
+  void gpt4oTranscribeAsksJsonAndGivesNoSegments() {
+    fake.reply(ctx -> ctx.json(new JsonObject().put("text", "Hello mesh.")
+      .put("usage", new JsonObject().put("type", "tokens").put("input_tokens", 14).put("output_tokens", 4).put("total_tokens", 18))));
     Buffer audio = TestAudio.wav(2.0, 8000);
 
     JsonObject out = await(backend.transcribe(request("gpt-4o-transcribe"), audio, ctx()));
 
-    Upload u = nextUpload();
+    FakeTranscriptionApi.Upload u = fake.next();
     assertEquals("json", u.form().get("response_format"));
     assertNull(u.form().get("timestamp_granularities[]"), "json does not take timestamp granularities");
     assertEquals("Hello mesh.", out.getString("text"));
@@ -226,11 +169,11 @@ class OpenAiTranscriptionBackendTest {
   }
 
   @Test
-  void fileNameWithoutExtensionGetsTheSniffedOne() throws Exception {
-    reply = ctx -> ctx.json(new JsonObject().put("text", "x"));
+  void fileNameWithoutExtensionGetsTheSniffedOne() {
+    fake.reply(ctx -> ctx.json(new JsonObject().put("text", "x")));
     TranscriptionRequest r = new TranscriptionRequest("gpt-4o-mini-transcribe", null, null, null, "json", "recording", null, null);
     await(backend.transcribe(r, TestAudio.mp3(), ctx()));
-    Upload u = nextUpload();
+    FakeTranscriptionApi.Upload u = fake.next();
     assertEquals("recording.mp3", u.fileName());
     assertEquals("audio/mpeg", u.contentType());
     assertNull(u.form().get("language"), "absent fields are not sent");
@@ -242,7 +185,7 @@ class OpenAiTranscriptionBackendTest {
     MeshException e = failure(backend.transcribe(request("whisper-9"), TestAudio.wav(0.1, 8000), ctx()));
     assertEquals(ErrorCode.MODEL_NOT_FOUND, e.errorCode());
     assertEquals("model", e.param());
-    assertTrue(uploads.isEmpty());
+    assertTrue(fake.sawNothing());
   }
 
   @Test
@@ -250,7 +193,7 @@ class OpenAiTranscriptionBackendTest {
     backend = create(new JsonObject().put("max_upload_bytes", 1000), Map.of("OPENAI_API_KEY", KEY));
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(1, 8000), ctx()));
     assertEquals(ErrorCode.PAYLOAD_TOO_LARGE, e.errorCode());
-    assertTrue(uploads.isEmpty());
+    assertTrue(fake.sawNothing());
   }
 
   static Stream<Arguments> upstreamErrors() {
@@ -277,7 +220,7 @@ class OpenAiTranscriptionBackendTest {
         ErrorCode.UPSTREAM, "quota", 0L, 0L),
       Arguments.of(500, Map.of(), error("The server had an error while processing your request. Sorry about that!", "server_error", null),
         ErrorCode.UPSTREAM, "500", 0L, 0L),
-      Arguments.of(502, Map.of("content-type", "text/html"), "<html><body>502 Bad Gateway</body></html>", ErrorCode.UPSTREAM, "Bad Gateway", 0L, 0L),
+      Arguments.of(502, Map.of("content-type", "text/html"), "<html><body>502 Bad Gateway</body></html>", ErrorCode.UPSTREAM, "502: non-JSON error body (HTML)", 0L, 0L),
       Arguments.of(503, Map.of("retry-after", "2"), error("The engine is currently overloaded, please try again later.", "server_error", null),
         ErrorCode.UPSTREAM, "overloaded", 2000L, 2000L));
   }
@@ -290,11 +233,11 @@ class OpenAiTranscriptionBackendTest {
   @MethodSource("upstreamErrors")
   void upstreamErrorsMapToTheMeshTaxonomy(int status, Map<String, String> headers, String body, ErrorCode code, String fragment,
                                           long minRetry, long maxRetry) {
-    reply = ctx -> {
+    fake.reply(ctx -> {
       ctx.response().setStatusCode(status).putHeader("content-type", "application/json");
       headers.forEach(ctx.response()::putHeader);
       ctx.response().end(body);
-    };
+    });
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(code, e.errorCode(), e.getMessage());
     assertTrue(e.getMessage().startsWith("openai-transcribe"), e.getMessage());
@@ -305,8 +248,8 @@ class OpenAiTranscriptionBackendTest {
 
   @Test
   void keyEchoedByUpstreamIsRedacted() {
-    reply = ctx -> ctx.response().setStatusCode(400).putHeader("content-type", "application/json")
-      .end(error("bad header 'Bearer " + KEY + "' and prefix " + KEY.substring(0, 10), "invalid_request_error", null));
+    fake.reply(ctx -> ctx.response().setStatusCode(400).putHeader("content-type", "application/json")
+      .end(error("bad header 'Bearer " + KEY + "' and prefix " + KEY.substring(0, 10), "invalid_request_error", null)));
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
     assertTrue(e.getMessage().contains("***"), e.getMessage());
@@ -316,16 +259,16 @@ class OpenAiTranscriptionBackendTest {
   @Test
   void noFirstByteIsATimeout() {
     backend = create(new JsonObject().put("timeouts", new JsonObject().put("first_byte_ms", 300)), Map.of("OPENAI_API_KEY", KEY));
-    reply = ctx -> { };
+    fake.reply(ctx -> { });
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
-    assertTrue(e.getMessage().contains("first byte"), e.getMessage());
+    assertTrue(e.getMessage().contains("no response headers within 300 ms"), e.getMessage());
   }
 
   @Test
   void bodyThatStallsIsAnIdleTimeout() {
     backend = create(new JsonObject().put("timeouts", new JsonObject().put("idle_ms", 300)), Map.of("OPENAI_API_KEY", KEY));
-    reply = ctx -> ctx.response().setChunked(true).putHeader("content-type", "application/json").write("{\"text\": \"Hel");
+    fake.reply(ctx -> ctx.response().setChunked(true).putHeader("content-type", "application/json").write("{\"text\": \"Hel"));
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertTrue(e.getMessage().contains("no data"), e.getMessage());
@@ -333,7 +276,7 @@ class OpenAiTranscriptionBackendTest {
 
   @Test
   void deadlineBoundsTheCall() {
-    reply = ctx -> { };
+    fake.reply(ctx -> { });
     CallContext soon = new CallContext("r", null, System.currentTimeMillis() + 300);
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(0.2, 8000), soon));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
@@ -342,10 +285,10 @@ class OpenAiTranscriptionBackendTest {
 
   @Test
   void bodyCutShortIsAnUpstreamFailure() {
-    reply = ctx -> {
+    fake.reply(ctx -> {
       ctx.response().putHeader("content-length", "200").putHeader("content-type", "application/json").write("{\"text\": \"Hel");
       ctx.vertx().setTimer(50, t -> ctx.request().connection().close());
-    };
+    });
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(ErrorCode.UPSTREAM, e.errorCode());
     assertTrue(e.getMessage().contains("cut"), e.getMessage());
@@ -361,15 +304,15 @@ class OpenAiTranscriptionBackendTest {
   }
 
   @Test
-  void providerNeedsTheKeyAndHonoursTheBaseUrlVariable() throws Exception {
+  void providerNeedsTheKeyAndHonoursTheBaseUrlVariable() {
     BackendUnavailableException missing = assertThrows(BackendUnavailableException.class, () -> create(new JsonObject(), Map.of()));
     assertEquals("OPENAI_API_KEY not set", missing.getMessage());
 
     backend = create(new JsonObject().put("base_url", "http://127.0.0.1:1/nowhere"),
       Map.of("OPENAI_API_KEY", KEY, "OPENAI_BASE_URL", fake.url("/v1")));
-    reply = ctx -> ctx.json(new JsonObject().put("text", "ok"));
+    fake.reply(ctx -> ctx.json(new JsonObject().put("text", "ok")));
     assertEquals("ok", await(backend.transcribe(request("gpt-4o-mini-transcribe"), TestAudio.wav(0.1, 8000), ctx())).getString("text"));
-    nextUpload();
+    fake.next();
   }
 
   static void assertKeyAbsent(MeshException e) {

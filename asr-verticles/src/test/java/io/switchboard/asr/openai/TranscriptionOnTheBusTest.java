@@ -1,6 +1,7 @@
 package io.switchboard.asr.openai;
 
-import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
+import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
@@ -9,6 +10,7 @@ import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,10 +22,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,25 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TranscriptionOnTheBusTest {
 
   Vertx vertx;
-  FakeUpstream fake;
-  final AtomicReference<String> seenModel = new AtomicReference<>();
-  volatile int status = 200;
+  FakeTranscriptionApi fake;
 
   @BeforeEach
   void setUp() {
     vertx = Vertx.vertx();
-    fake = FakeUpstream.start(vertx, router -> router.post("/v1/audio/transcriptions")
-      .handler(io.vertx.ext.web.handler.BodyHandler.create("target/fake-uploads").setDeleteUploadedFilesOnEnd(true))
-      .handler(ctx -> {
-        seenModel.set(ctx.request().getFormAttribute("model"));
-        if (status != 200) {
-          ctx.response().setStatusCode(status).putHeader("retry-after", "3")
-            .end(new JsonObject().put("error", new JsonObject().put("message", "slow down").put("code", "rate_limit_exceeded")).encode());
-          return;
-        }
-        ctx.json(new JsonObject().put("language", "english").put("duration", 0.5).put("text", "over the bus")
-          .put("segments", new JsonArray().add(new JsonObject().put("id", 0).put("start", 0.0).put("end", 0.5).put("text", "over the bus"))));
-      }));
+    fake = FakeTranscriptionApi.start(vertx).reply(ctx -> ctx.json(new JsonObject().put("language", "english").put("duration", 0.5)
+      .put("text", "over the bus")
+      .put("segments", new JsonArray().add(new JsonObject().put("id", 0).put("start", 0.0).put("end", 0.5).put("text", "over the bus")))));
     JsonObject conf = new JsonObject().put("id", "openai-transcribe").put("type", "openai-transcription")
       .put("base_url", fake.url("/v1")).put("models", new JsonArray().add("whisper-1"));
     var backend = new OpenAiTranscriptionProvider().create(vertx, new BackendConfig(conf, Map.of("OPENAI_API_KEY", "sk-bus-test-key-0000")));
@@ -79,7 +69,7 @@ class TranscriptionOnTheBusTest {
     JsonObject out = reply.body();
     assertEquals("over the bus", out.getString("text"));
     assertEquals(1, out.getJsonArray("segments").size());
-    assertEquals("whisper-1", seenModel.get());
+    assertEquals("whisper-1", fake.next().form().get("model"));
   }
 
   @Test
@@ -91,7 +81,8 @@ class TranscriptionOnTheBusTest {
 
   @Test
   void upstreamRateLimitComesBackAsAFailedReply() {
-    status = 429;
+    fake.error(429, MultiMap.caseInsensitiveMultiMap().add("retry-after", "3"),
+      new JsonObject().put("error", new JsonObject().put("message", "slow down").put("code", "rate_limit_exceeded")).encode());
     MeshException e = failure(vertx.eventBus().request(Addresses.backend("openai-transcribe"), TestAudio.wav(0.2, 8000), options()));
     assertEquals(ErrorCode.RATE_LIMITED, e.errorCode());
     assertEquals(3000, e.retryAfterMs());

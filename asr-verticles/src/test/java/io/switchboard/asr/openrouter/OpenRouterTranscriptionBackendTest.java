@@ -1,44 +1,34 @@
 package io.switchboard.asr.openrouter;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
-import io.switchboard.core.testkit.FakeUpstream;
-import io.switchboard.asr.openai.TestAudio;
+import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
+import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,42 +52,11 @@ class OpenRouterTranscriptionBackendTest {
 
   static final String KEY = "sk-or-v1-0123456789abcdefSECRET";
 
-  record Seen(MultiMap headers, JsonObject body) {
-  }
-
-  static Vertx vertx;
-  static FakeUpstream fake;
-  static final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
-  static volatile Consumer<RoutingContext> reply;
-  TranscriptionBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = FakeUpstream.start(vertx, router -> router.post("/api/v1/chat/completions")
-      .handler(BodyHandler.create().setBodyLimit(32 << 20))
-      .handler(ctx -> {
-        seen.add(new Seen(MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().headers()), ctx.body().asJsonObject()));
-        reply.accept(ctx);
-      }));
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void setUp() {
-    seen.clear();
-    backend = create(new JsonObject(), Map.of("OPENROUTER_API_KEY", KEY));
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeTranscriptionApi fake = vx.forClass(FakeTranscriptionApi.start(vertx), FakeTranscriptionApi::forget);
+  TranscriptionBackend backend = create(new JsonObject(), Map.of("OPENROUTER_API_KEY", KEY));
 
   static TranscriptionBackend create(JsonObject overrides, Map<String, String> env) {
     JsonObject conf = new JsonObject().put("id", "openrouter-transcribe").put("type", "openrouter-transcription")
@@ -106,7 +65,7 @@ class OpenRouterTranscriptionBackendTest {
       .put("http_referer", "https://switchboard.example").put("x_title", "Switchboard")
       .put("timeouts", new JsonObject().put("first_byte_ms", 5000))
       .mergeIn(overrides);
-    return (TranscriptionBackend) new OpenRouterTranscriptionProvider().create(vertx, new BackendConfig(conf, env));
+    return vx.forTest((TranscriptionBackend) new OpenRouterTranscriptionProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
   }
 
   static TranscriptionRequest request(String filename) {
@@ -125,26 +84,20 @@ class OpenRouterTranscriptionBackendTest {
       .put("usage", new JsonObject().put("prompt_tokens", 210).put("completion_tokens", 5).put("total_tokens", 215).put("cost", 0.000123));
   }
 
-  static Seen next() throws InterruptedException {
-    Seen s = seen.poll(10, TimeUnit.SECONDS);
-    assertNotNull(s, "the fake saw no request");
-    return s;
-  }
-
   @Test
-  void sendsBase64AudioInAChatMessageAndReadsTheAnswer() throws Exception {
-    reply = ctx -> ctx.json(completion("Hallo Mesh.\n"));
+  void sendsBase64AudioInAChatMessageAndReadsTheAnswer() {
+    fake.reply(ctx -> ctx.json(completion("Hallo Mesh.\n")));
     Buffer audio = TestAudio.wav(1.5, 16000);
 
     JsonObject out = await(backend.transcribe(request("a.wav"), audio, ctx()));
 
-    Seen s = next();
+    FakeTranscriptionApi.Upload s = fake.next();
     assertEquals("Bearer " + KEY, s.headers().get("authorization"));
     assertEquals("https://switchboard.example", s.headers().get("http-referer"));
     assertEquals("Switchboard", s.headers().get("x-title"));
-    assertEquals("google/gemini-2.5-flash", s.body().getString("model"));
-    assertEquals(0.0, s.body().getDouble("temperature"));
-    JsonObject message = s.body().getJsonArray("messages").getJsonObject(0);
+    assertEquals("google/gemini-2.5-flash", s.json().getString("model"));
+    assertEquals(0.0, s.json().getDouble("temperature"));
+    JsonObject message = s.json().getJsonArray("messages").getJsonObject(0);
     assertEquals("user", message.getString("role"));
     JsonArray content = message.getJsonArray("content");
     assertEquals("text", content.getJsonObject(0).getString("type"));
@@ -164,11 +117,11 @@ class OpenRouterTranscriptionBackendTest {
   }
 
   @Test
-  void mp3GoesAsMp3AndPartsAreJoined() throws Exception {
-    reply = ctx -> ctx.json(completion(new JsonArray().add(new JsonObject().put("type", "text").put("text", "Hello "))
-      .add(new JsonObject().put("type", "text").put("text", "there"))));
+  void mp3GoesAsMp3AndPartsAreJoined() {
+    fake.reply(ctx -> ctx.json(completion(new JsonArray().add(new JsonObject().put("type", "text").put("text", "Hello "))
+      .add(new JsonObject().put("type", "text").put("text", "there")))));
     JsonObject out = await(backend.transcribe(request("clip"), TestAudio.mp3(), ctx()));
-    assertEquals("mp3", next().body().getJsonArray("messages").getJsonObject(0).getJsonArray("content")
+    assertEquals("mp3", fake.next().json().getJsonArray("messages").getJsonObject(0).getJsonArray("content")
       .getJsonObject(1).getJsonObject("input_audio").getString("format"));
     assertEquals("Hello there", out.getString("text"));
   }
@@ -178,14 +131,14 @@ class OpenRouterTranscriptionBackendTest {
     Buffer ogg = Buffer.buffer("OggS").appendBytes(new byte[100]);
     MeshException e = failure(backend.transcribe(request("a.ogg"), ogg, ctx()));
     assertEquals(ErrorCode.UNSUPPORTED_MEDIA, e.errorCode());
-    assertTrue(seen.isEmpty());
+    assertTrue(fake.sawNothing());
   }
 
   static Stream<Arguments> upstreamErrors() {
     return Stream.of(
       Arguments.of(400, Map.of(), error(400, "Invalid input_audio format"), ErrorCode.INVALID_REQUEST, "Invalid input_audio", 0L),
       Arguments.of(401, Map.of(), error(401, "No auth credentials found"), ErrorCode.UPSTREAM, "rejected the credentials", 0L),
-      Arguments.of(402, Map.of(), error(402, "Insufficient credits. Add more using https://openrouter.ai/credits"), ErrorCode.UPSTREAM, "out of credits", 0L),
+      Arguments.of(402, Map.of(), error(402, "Insufficient credits. Add more using https://openrouter.ai/credits"), ErrorCode.UPSTREAM, "no credit left", 0L),
       Arguments.of(403, Map.of(), new JsonObject().put("error", new JsonObject().put("code", 403).put("message", "Input was flagged")
         .put("metadata", new JsonObject().put("reasons", new JsonArray().add("harassment")))).encode(), ErrorCode.UPSTREAM, "flagged", 0L),
       Arguments.of(404, Map.of(), error(404, "No endpoints found that support input audio"), ErrorCode.MODEL_NOT_FOUND, "input audio", 0L),
@@ -202,11 +155,11 @@ class OpenRouterTranscriptionBackendTest {
   @ParameterizedTest(name = "{0} {4}")
   @MethodSource("upstreamErrors")
   void upstreamErrorsMapToTheMeshTaxonomy(int status, Map<String, String> headers, String body, ErrorCode code, String fragment, long retry) {
-    reply = ctx -> {
+    fake.reply(ctx -> {
       ctx.response().setStatusCode(status).putHeader("content-type", "application/json");
       headers.forEach(ctx.response()::putHeader);
       ctx.response().end(body);
-    };
+    });
     MeshException e = failure(backend.transcribe(request("a.wav"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(code, e.errorCode(), e.getMessage());
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
@@ -216,14 +169,14 @@ class OpenRouterTranscriptionBackendTest {
 
   @Test
   void errorInsideA200IsStillAFailure() {
-    reply = ctx -> ctx.json(new JsonObject().put("error", new JsonObject().put("code", 502).put("message", "Provider returned error for " + KEY)));
+    fake.reply(ctx -> ctx.json(new JsonObject().put("error", new JsonObject().put("code", 502).put("message", "Provider returned error for " + KEY))));
     MeshException e = failure(backend.transcribe(request("a.wav"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(ErrorCode.UPSTREAM, e.errorCode());
     assertFalse(e.getMessage().contains(KEY), e.getMessage());
 
-    reply = ctx -> ctx.json(new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+    fake.reply(ctx -> ctx.json(new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
       .put("finish_reason", "error").put("error", new JsonObject().put("code", 500).put("message", "model crashed"))
-      .put("message", new JsonObject().put("role", "assistant").put("content", "Hal")))));
+      .put("message", new JsonObject().put("role", "assistant").put("content", "Hal"))))));
     e = failure(backend.transcribe(request("a.wav"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(ErrorCode.UPSTREAM, e.errorCode());
     assertTrue(e.getMessage().contains("model crashed"), e.getMessage());
@@ -232,7 +185,7 @@ class OpenRouterTranscriptionBackendTest {
   @Test
   void modelThatNeverAnswersTimesOut() {
     backend = create(new JsonObject().put("timeouts", new JsonObject().put("first_byte_ms", 300)), Map.of("OPENROUTER_API_KEY", KEY));
-    reply = ctx -> { };
+    fake.reply(ctx -> { });
     MeshException e = failure(backend.transcribe(request("a.wav"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
   }

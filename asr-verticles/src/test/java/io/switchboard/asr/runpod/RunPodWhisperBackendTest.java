@@ -1,36 +1,31 @@
 package io.switchboard.asr.runpod;
 
-import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
-import io.switchboard.asr.openai.TestAudio;
+import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
+import io.switchboard.core.testkit.runpod.FakeRunPod;
+import io.switchboard.core.testkit.runpod.FakeRunPod.Reply;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
-import static io.switchboard.asr.runpod.FakeRunPod.job;
-import static io.switchboard.asr.runpod.FakeRunPod.status;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,38 +53,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RunPodWhisperBackendTest {
 
-  static final String KEY = "rpa_0123456789ABCDEFSECRETKEY";
-  static Vertx vertx;
-  static FakeRunPod fake;
-  TranscriptionBackend backend;
+  static final String KEY = FakeRunPod.KEY;
 
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = new FakeRunPod(vertx);
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void setUp() {
-    fake.calls.clear();
-    fake.cancels.clear();
-    fake.statuses.clear();
-    backend = create(new JsonObject());
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeRunPod fake = vx.forClass(await(new FakeRunPod(vertx).start()), FakeRunPod::reset);
+  TranscriptionBackend backend = create(new JsonObject());
 
   static TranscriptionBackend create(JsonObject overrides) {
-    return create(overrides, Map.of("RUNPOD_API_KEY", KEY, "RUNPOD_WHISPER_URL", fake.url() + "/"));
+    return create(overrides, Map.of("RUNPOD_API_KEY", KEY, "RUNPOD_WHISPER_URL", fake.endpointUrl() + "/"));
   }
 
   static TranscriptionBackend create(JsonObject overrides, Map<String, String> env) {
@@ -97,7 +70,7 @@ class RunPodWhisperBackendTest {
       .put("models", new JsonArray().add("turbo").add("large-v3")).put("aliases", new JsonObject().put("heavy", "large-v3"))
       .put("async_above_seconds", 30).put("poll", new JsonObject().put("initial_ms", 20).put("max_ms", 80))
       .mergeIn(overrides);
-    return (TranscriptionBackend) new RunPodWhisperProvider().create(vertx, new BackendConfig(conf, env));
+    return vx.forTest((TranscriptionBackend) new RunPodWhisperProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
   }
 
   static TranscriptionRequest request() {
@@ -108,26 +81,32 @@ class RunPodWhisperBackendTest {
     return new CallContext("req-rp", null, System.currentTimeMillis() + ms);
   }
 
-  static JsonObject completed(String id) {
-    JsonObject output = new JsonObject()
+  static JsonObject status(String id, String status) {
+    return new JsonObject().put("id", id).put("status", status);
+  }
+
+  /** What the faster-whisper worker puts in {@code output}. */
+  static JsonObject transcript() {
+    return new JsonObject()
       .put("segments", new JsonArray()
         .add(new JsonObject().put("id", 1).put("seek", 0).put("start", 0.0).put("end", 1.2).put("text", " Hello and welcome!")
           .put("tokens", new JsonArray().add(50364)).put("temperature", 0.0).put("avg_logprob", -0.3).put("no_speech_prob", 0.01))
         .add(new JsonObject().put("id", 2).put("seek", 120).put("start", 1.2).put("end", 2.0).put("text", " To the mesh.")))
       .put("detected_language", "en").put("transcription", "Hello and welcome! To the mesh.").put("translation", null)
       .put("device", "cuda").put("model", "large-v3");
-    return status(id, "COMPLETED").put("delayTime", 824).put("executionTime", 3391).put("output", output);
+  }
+
+  static JsonObject completed(String id) {
+    return status(id, "COMPLETED").put("delayTime", 824).put("executionTime", 3391).put("output", transcript());
   }
 
   static List<FakeRunPod.Call> calls() {
-    List<FakeRunPod.Call> out = new ArrayList<>();
-    fake.calls.drainTo(out);
-    return out;
+    return List.copyOf(fake.calls);
   }
 
   @Test
   void shortAudioRunsSynchronously() {
-    fake.submit = job(completed("sync-1"));
+    fake.worker = input -> transcript();
     Buffer audio = TestAudio.wav(2.0, 16000);
 
     JsonObject out = await(backend.transcribe(request(), audio, ctx(20_000)));
@@ -138,7 +117,7 @@ class RunPodWhisperBackendTest {
     assertEquals("/runsync", call.path());
     long wait = Long.parseLong(call.query().replace("wait=", ""));
     assertTrue(wait >= 1000 && wait <= 300_000, call.query());
-    assertEquals("Bearer " + KEY, call.auth());
+    assertEquals("Bearer " + KEY, call.authorization());
     JsonObject input = call.body().getJsonObject("input");
     assertArrayEquals(audio.getBytes(), Base64.getDecoder().decode(input.getString("audio_base64")));
     assertEquals("large-v3", input.getString("model"));
@@ -159,9 +138,8 @@ class RunPodWhisperBackendTest {
 
   @Test
   void runsyncThatOutlivesItsWaitIsPolled() {
-    fake.submit = job(status("sync-2", "IN_PROGRESS"));
-    fake.statuses.add(job(status("sync-2", "IN_PROGRESS")));
-    fake.statuses.add(job(completed("sync-2")));
+    fake.script("runsync", Reply.json(status("sync-2", "IN_PROGRESS")));
+    fake.script("status", Reply.json(status("sync-2", "IN_PROGRESS")), Reply.json(completed("sync-2")));
     JsonObject out = await(backend.transcribe(request(), TestAudio.wav(1, 8000), ctx(20_000)));
     assertEquals("Hello and welcome! To the mesh.", out.getString("text"));
     List<String> paths = calls().stream().map(FakeRunPod.Call::path).toList();
@@ -171,11 +149,9 @@ class RunPodWhisperBackendTest {
   @Test
   void longAudioGoesThroughRunAndStatusPolling() {
     backend = create(new JsonObject().put("async_above_seconds", 1));
-    fake.submit = job(status("job-1", "IN_QUEUE"));
-    fake.statuses.add(job(status("job-1", "IN_QUEUE")));
-    fake.statuses.add(ctx -> ctx.response().setStatusCode(429).putHeader("retry-after", "0.05").end());
-    fake.statuses.add(job(status("job-1", "IN_PROGRESS").put("delayTime", 900)));
-    fake.statuses.add(job(completed("job-1")));
+    fake.script("run", Reply.json(status("job-1", "IN_QUEUE")));
+    fake.script("status", Reply.json(status("job-1", "IN_QUEUE")), Reply.status(429, "").header("retry-after", "0.05"),
+      Reply.json(status("job-1", "IN_PROGRESS").put("delayTime", 900)), Reply.json(completed("job-1")));
     JsonObject out = await(backend.transcribe(request(), TestAudio.wav(2, 8000), ctx(20_000)));
     assertEquals(2, out.getJsonArray("segments").size());
     List<FakeRunPod.Call> calls = calls();
@@ -183,21 +159,20 @@ class RunPodWhisperBackendTest {
     assertNull(calls.get(0).query(), "/run takes no wait parameter");
     assertEquals(5, calls.size(), "run + 4 status reads: " + calls);
     calls.subList(1, 5).forEach(c -> assertEquals("/status/job-1", c.path()));
-    calls.subList(1, 5).forEach(c -> assertEquals("Bearer " + KEY, c.auth()));
-    assertTrue(fake.cancels.isEmpty());
+    calls.subList(1, 5).forEach(c -> assertEquals("Bearer " + KEY, c.authorization()));
+    assertTrue(fake.cancelled.isEmpty());
   }
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({"FAILED,UPSTREAM,failed", "TIMED_OUT,TIMEOUT,timed out", "CANCELLED,UPSTREAM,cancelled upstream"})
   void terminalJobStatesFailWithoutCancelling(String state, ErrorCode code, String fragment) {
     backend = create(new JsonObject().put("async_above_seconds", 0));
-    fake.submit = job(status("job-2", "IN_QUEUE"));
     JsonObject end = status("job-2", state);
     if (state.equals("FAILED")) {
       end.put("error", "handler raised: CUDA out of memory (key " + KEY + ")");
     }
-    fake.statuses.add(job(status("job-2", "IN_PROGRESS")));
-    fake.statuses.add(job(end));
+    fake.script("run", Reply.json(status("job-2", "IN_QUEUE")));
+    fake.script("status", Reply.json(status("job-2", "IN_PROGRESS")), Reply.json(end));
     MeshException e = failure(backend.transcribe(request(), TestAudio.wav(1, 8000), ctx(20_000)));
     assertEquals(code, e.errorCode(), e.getMessage());
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
@@ -205,40 +180,36 @@ class RunPodWhisperBackendTest {
     if (state.equals("FAILED")) {
       assertTrue(e.getMessage().contains("CUDA out of memory"), e.getMessage());
     }
-    assertTrue(fake.cancels.isEmpty(), "a job RunPod ended is not cancelled");
+    assertTrue(fake.cancelled.isEmpty(), "a job RunPod ended is not cancelled");
   }
 
   @Test
-  void jobStillRunningAtTheDeadlineIsCancelled() throws InterruptedException {
+  void jobStillRunningAtTheDeadlineIsCancelled() {
     backend = create(new JsonObject().put("async_above_seconds", 0));
-    fake.submit = job(status("job-3", "IN_QUEUE"));
-    fake.statuses.add(job(status("job-3", "IN_PROGRESS")));
-    MeshException e = failure(backend.transcribe(request(), TestAudio.wav(1, 8000), ctx(800)));
+    fake.script("run", Reply.json(status("job-3", "IN_QUEUE")));
+    fake.script("status", Reply.json(status("job-3", "IN_PROGRESS")));
+    // Long enough for the first call of a cold JVM to come back with the job's id, so the deadline finds it polling.
+    MeshException e = failure(backend.transcribe(request(), TestAudio.wav(1, 8000), ctx(3_000)));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
-    assertTrue(e.getMessage().contains("job-3"), e.getMessage());
-    assertEquals("job-3", fake.cancels.poll(10, TimeUnit.SECONDS));
+    assertTrue(e.getMessage().contains("job-3 still IN_PROGRESS"), e.getMessage());
+    await(fake.once(() -> !fake.cancelled.isEmpty()));
+    assertEquals("job-3", fake.cancelled.get(0));
   }
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "400,'{\"error\":\"Invalid input: audio_base64 is not valid base64\"}',INVALID_REQUEST,not valid base64,0",
     "401,'',UPSTREAM,rejected the credentials,0",
-    "404,'{\"error\":\"endpoint not found\"}',MODEL_NOT_FOUND,endpoint not found,0",
+    "404,'{\"error\":\"endpoint not found\"}',UNAVAILABLE,endpoint ep-abc123 not found,0",
     "429,'{\"error\":\"too many requests\"}',RATE_LIMITED,too many requests,3000",
     "500,'{\"error\":\"internal server error\"}',UPSTREAM,500,0"})
   void submissionErrorsMapToTheMeshTaxonomy(int httpStatus, String body, ErrorCode code, String fragment, long retry) {
-    fake.submit = ctx -> {
-      ctx.response().setStatusCode(httpStatus);
-      if (httpStatus == 429) {
-        ctx.response().putHeader("retry-after", "3");
-      }
-      ctx.response().end(body);
-    };
+    fake.failNext("runsync", httpStatus, body, httpStatus == 429 ? "3" : null);
     MeshException e = failure(backend.transcribe(request(), TestAudio.wav(0.5, 8000), ctx(20_000)));
     assertEquals(code, e.errorCode(), e.getMessage());
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
     assertEquals(retry, e.retryAfterMs());
-    assertTrue(fake.cancels.isEmpty());
+    assertTrue(fake.cancelled.isEmpty());
   }
 
   @Test
@@ -252,7 +223,7 @@ class RunPodWhisperBackendTest {
   void providerNamesTheMissingVariable() {
     var noUrl = assertThrows(BackendUnavailableException.class, () -> create(new JsonObject(), Map.of("RUNPOD_API_KEY", KEY)));
     assertEquals("RUNPOD_WHISPER_URL not set", noUrl.getMessage());
-    var noKey = assertThrows(BackendUnavailableException.class, () -> create(new JsonObject(), Map.of("RUNPOD_WHISPER_URL", fake.url())));
+    var noKey = assertThrows(BackendUnavailableException.class, () -> create(new JsonObject(), Map.of("RUNPOD_WHISPER_URL", fake.endpointUrl())));
     assertEquals("RUNPOD_API_KEY not set", noKey.getMessage());
     assertNotNull(fake);
   }

@@ -6,45 +6,40 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
+import io.switchboard.core.http.BodyPart;
+import io.switchboard.core.http.ErrorDialect;
+import io.switchboard.core.http.Upstream;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamReply;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.List;
 
 /**
  * Chat through Anthropic's Messages API behind the mesh's OpenAI-shaped surface: the request is translated by
- * {@link MessagesRequestMapper}, whole answers by {@link MessagesResponseMapper}, streams by {@link AnthropicStream}.
- * The key travels only in the {@code x-api-key} header and is redacted from every error text.
+ * {@link MessagesRequestMapper}, whole answers by {@link MessagesResponseMapper}, streams by {@link AnthropicStream};
+ * the HTTP exchange, its timeouts and the error mapping are the upstream kit's. The key travels only in the
+ * {@code x-api-key} header and is redacted from every error text.
  */
 public final class AnthropicBackend implements ChatBackend {
 
   private static final System.Logger LOG = System.getLogger(AnthropicBackend.class.getName());
 
-  private final Vertx vertx;
   private final AnthropicSettings settings;
   private final BackendDescriptor descriptor;
-  private final HttpClientAgent client;
+  private final UpstreamClient http;
 
   AnthropicBackend(Vertx vertx, AnthropicSettings settings, BackendDescriptor descriptor) {
-    this.vertx = vertx;
     this.settings = settings;
     this.descriptor = descriptor;
-    this.client = vertx.createHttpClient(
-      new HttpClientOptions().setConnectTimeout((int) settings.connectMs()).setKeepAlive(true),
-      new PoolOptions().setHttp1MaxSize(Math.max(4, descriptor.concurrency())));
+    this.http = new UpstreamClient(vertx, new Upstream(descriptor.id(), ErrorDialect.ANTHROPIC, settings.apiKey()),
+      settings.streamTimeouts(), Math.max(4, descriptor.concurrency()), 64L << 20);
   }
 
   @Override
@@ -54,7 +49,7 @@ public final class AnthropicBackend implements ChatBackend {
 
   @Override
   public Future<Void> stop() {
-    return client.close();
+    return http.close();
   }
 
   @Override
@@ -67,32 +62,8 @@ public final class AnthropicBackend implements ChatBackend {
     }
     body.remove("stream");
     long created = System.currentTimeMillis() / 1000;
-    long budget = Math.min(context.remainingMs(), settings.totalMs());
-    Promise<JsonObject> result = Promise.promise();
-    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
-    long timer = vertx.setTimer(budget, t -> {
-      if (result.tryFail(new MeshException(ErrorCode.TIMEOUT, "anthropic: no answer within " + budget + " ms"))) {
-        HttpClientRequest r = sent.get();
-        if (r != null) {
-          r.reset();
-        }
-      }
-    });
-    client.request(options())
-      .compose(req -> {
-        sent.set(req);
-        return req.send(body.toBuffer());
-      })
-      .compose(resp -> resp.body().map(buf -> answer(resp, buf, request.model(), created)))
-      .onComplete(ar -> {
-        vertx.cancelTimer(timer);
-        if (ar.succeeded()) {
-          result.tryComplete(ar.result());
-        } else {
-          result.tryFail(AnthropicErrors.fromTransport(ar.cause(), settings.apiKey()));
-        }
-      });
-    return result.future();
+    return http.call(options(), List.of(BodyPart.of(body.toBuffer())), context.deadlineMs(), settings.wholeTimeouts())
+      .map(reply -> answer(reply, request.model(), created));
   }
 
   @Override
@@ -105,23 +76,19 @@ public final class AnthropicBackend implements ChatBackend {
       failed.fail(e);
       return failed;
     }
-    StreamTranslator translator = new StreamTranslator(request.model(), System.currentTimeMillis() / 1000, settings.apiKey());
-    return new AnthropicStream(vertx, client, options(), body.toBuffer(), translator, settings, context.deadlineMs()).start();
+    StreamTranslator translator = new StreamTranslator(request.model(), System.currentTimeMillis() / 1000, http.upstream());
+    return AnthropicStream.open(http, options(), body.toBuffer(), translator, context.deadlineMs());
   }
 
-  private JsonObject answer(HttpClientResponse resp, Buffer buf, String model, long created) {
-    LOG.log(System.Logger.Level.DEBUG, "anthropic answered {0}, request-id {1}", resp.statusCode(), resp.getHeader("request-id"));
-    if (resp.statusCode() != 200) {
-      throw AnthropicErrors.fromResponse(resp.statusCode(), resp.getHeader("retry-after"), buf, settings.apiKey());
+  private JsonObject answer(UpstreamReply reply, String model, long created) {
+    LOG.log(System.Logger.Level.DEBUG, "anthropic answered {0}, request-id {1}", reply.status(), reply.headers().get("request-id"));
+    if (reply.status() != 200) {
+      throw http.error(reply);
     }
-    JsonObject message;
-    try {
-      message = new JsonObject(buf);
-    } catch (DecodeException | ClassCastException e) {
-      throw new MeshException(ErrorCode.UPSTREAM, "anthropic returned a body that is not a JSON message");
-    }
+    JsonObject message = reply.json(descriptor.id());
     if (!"message".equals(message.getString("type"))) {
-      throw new MeshException(ErrorCode.UPSTREAM, "anthropic returned '" + message.getString("type") + "' instead of a message");
+      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": anthropic returned '" + message.getString("type")
+        + "' instead of a message");
     }
     return MessagesResponseMapper.toChatCompletion(message, model, created);
   }
@@ -130,7 +97,6 @@ public final class AnthropicBackend implements ChatBackend {
     return new RequestOptions()
       .setMethod(HttpMethod.POST)
       .setAbsoluteURI(settings.baseUrl() + "/v1/messages")
-      .setConnectTimeout(settings.connectMs())
       .putHeader("x-api-key", settings.apiKey())
       .putHeader("anthropic-version", settings.version())
       .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

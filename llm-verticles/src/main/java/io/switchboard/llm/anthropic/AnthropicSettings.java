@@ -1,7 +1,8 @@
 package io.switchboard.llm.anthropic;
 
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendUnavailableException;
+import io.switchboard.core.http.CloudConf;
+import io.switchboard.core.http.UpstreamTimeouts;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -9,48 +10,44 @@ import io.vertx.core.json.JsonObject;
  * (the variable named by {@code api_key_env}); a base URL in the variable named by {@code base_url_env} wins over
  * {@code base_url} so an operator can point every deployment at a proxy without editing conf.
  *
- * @param firstByteMs streams: longest wait for the response headers (Anthropic sends them with {@code message_start})
- * @param idleMs      streams: longest silence between two reads; Anthropic pings long generations, so silence means trouble
- * @param totalMs     whole answers: longest wait for the complete body (the request deadline may cut it shorter)
+ * @param timeouts {@code timeouts: {connect_ms, first_byte_ms, idle_ms, total_ms}}. Streams: {@code first_byte_ms} bounds
+ *                 the wait for the response headers (Anthropic sends them with {@code message_start}), {@code idle_ms} the
+ *                 silence between two reads (Anthropic pings long generations, so silence means trouble). Whole answers:
+ *                 {@code total_ms} bounds the wait for the complete body. The request deadline may cut either shorter.
  */
 record AnthropicSettings(
   String baseUrl,
   String apiKey,
   String version,
   int defaultMaxTokens,
-  long connectMs,
-  long firstByteMs,
-  long idleMs,
-  long totalMs) {
+  UpstreamTimeouts timeouts) {
+
+  /** Connect 5 s, first byte 30 s, idle 30 s, a whole answer 10 min. */
+  static final UpstreamTimeouts DEFAULT_TIMEOUTS = new UpstreamTimeouts(5_000, 30_000, 30_000, 600_000);
 
   static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
   static final String API_VERSION = "2023-06-01";
 
   static AnthropicSettings from(BackendConfig conf) {
     JsonObject json = conf.json();
-    String keyVar = json.getString("api_key_env", "ANTHROPIC_API_KEY");
-    String key = conf.env(keyVar);
-    if (key == null) {
-      throw new BackendUnavailableException(keyVar + " not set");
-    }
-    String base = conf.env(json.getString("base_url_env", "ANTHROPIC_BASE_URL"));
-    if (base == null) {
-      base = json.getString("base_url", DEFAULT_BASE_URL);
-    }
-    while (base.endsWith("/")) {
-      base = base.substring(0, base.length() - 1);
-    }
-    if (!base.startsWith("http://") && !base.startsWith("https://")) {
-      throw new IllegalArgumentException("base_url must start with http:// or https://, got '" + base + "'");
-    }
+    String key = CloudConf.apiKey(conf, "ANTHROPIC_API_KEY");
+    String base = CloudConf.baseUrl(conf, "ANTHROPIC_BASE_URL", DEFAULT_BASE_URL);
     int maxTokens = json.getInteger("default_max_tokens", 1024);
     if (maxTokens < 1) {
       throw new IllegalArgumentException("default_max_tokens must be positive");
     }
-    JsonObject t = json.getJsonObject("timeouts", new JsonObject());
     return new AnthropicSettings(base, key, json.getString("anthropic_version", API_VERSION), maxTokens,
-      t.getLong("connect_ms", 5_000L), t.getLong("first_byte_ms", 30_000L), t.getLong("idle_ms", 30_000L),
-      t.getLong("total_ms", 600_000L));
+      UpstreamTimeouts.fromConf(json, DEFAULT_TIMEOUTS));
+  }
+
+  /** A stream: headers within first_byte_ms, reads within idle_ms, no bound on the whole but the deadline. */
+  UpstreamTimeouts streamTimeouts() {
+    return timeouts.withTotalMs(UpstreamTimeouts.NONE);
+  }
+
+  /** A whole answer: Anthropic sends the headers with the finished message, so the first byte may take all of total_ms. */
+  UpstreamTimeouts wholeTimeouts() {
+    return timeouts.withFirstByteMs(timeouts.totalMs());
   }
 
   /** Never print the key, not even in a debugger's view of the settings. */

@@ -4,6 +4,7 @@ import io.switchboard.api.ChatChunks;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.http.SseParser;
+import io.switchboard.core.http.Upstream;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,7 +27,7 @@ import java.util.Map;
 final class StreamTranslator {
 
   private final long created;
-  private final String apiKey;
+  private final Upstream upstream;
   private String id = "msg_unknown";
   private String model;
   private boolean roleSent;
@@ -38,18 +39,18 @@ final class StreamTranslator {
   /** Anthropic content block index of each tool_use block to its OpenAI tool_calls index. */
   private final Map<Integer, Integer> toolIndex = new HashMap<>();
 
-  StreamTranslator(String requestedModel, long created, String apiKey) {
+  StreamTranslator(String requestedModel, long created, Upstream upstream) {
     this.model = requestedModel;
     this.created = created;
-    this.apiKey = apiKey;
+    this.upstream = upstream;
   }
 
   /** The chunks an event yields (often none); throws a {@link MeshException} for an {@code error} event. */
   List<JsonObject> onEvent(SseParser.Event event) {
-    if (event.event().equals("error")) {
-      throw AnthropicErrors.fromErrorEvent(event.data(), apiKey);
-    }
     JsonObject data = parse(event.data());
+    if (event.event().equals("error")) {
+      throw upstream.fromErrorObject(data != null ? data : new JsonObject().put("error", new JsonObject().put("message", event.data())));
+    }
     String type = data == null ? event.event() : data.getString("type", event.event());
     return switch (type) {
       case "message_start" -> messageStart(data);

@@ -3,6 +3,8 @@ package io.switchboard.llm.openai;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
+import io.switchboard.core.http.Exchange;
+import io.switchboard.core.http.ResponseRelay;
 import io.switchboard.core.http.SseParser;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.http.HttpClientResponse;
@@ -13,41 +15,30 @@ import io.vertx.core.json.JsonObject;
 /**
  * Relays one upstream chat stream (OpenAI SSE: {@code data: <chat.completion.chunk>} events, then
  * {@code data: [DONE]}) into a {@link ChunkPipe} as the reads arrive. The usage-only chunk is kept for the trailer;
- * the pipe's back-pressure pauses the HTTP response; a stream that stops before {@code [DONE]}, an error event or a
- * malformed chunk fails the pipe, never ends it.
+ * the pipe's back-pressure pauses the HTTP response ({@link ResponseRelay}); a stream that stops before
+ * {@code [DONE]}, an error event or a malformed chunk fails the pipe, never ends it.
  */
 final class ChatStreamRelay {
 
   private static final String DONE = "[DONE]";
 
-  private final OpenAiSettings settings;
   private final Exchange exchange;
   private final ChunkPipe<JsonObject> pipe;
-  private HttpClientResponse response;
+  private final String id;
   private JsonObject usage;
   private boolean finished;
-  private boolean paused;
 
-  ChatStreamRelay(OpenAiSettings settings, Exchange exchange, ChunkPipe<JsonObject> pipe) {
-    this.settings = settings;
+  ChatStreamRelay(Exchange exchange, ChunkPipe<JsonObject> pipe) {
     this.exchange = exchange;
     this.pipe = pipe;
+    this.id = exchange.upstream().id();
   }
 
   /** Takes over {@code response} (status 200, paused) until the stream is over. */
   void start(HttpClientResponse response) {
-    this.response = response;
     SseParser parser = new SseParser(this::onEvent);
     exchange.onFailure(this::failPipe);
-    response.handler(buffer -> {
-      exchange.touch();
-      if (!finished) {
-        parser.feed(buffer);
-      }
-    });
-    response.exceptionHandler(t -> cut());
-    response.endHandler(v -> cut());
-    response.resume();
+    ResponseRelay.start(exchange, response, pipe, parser::feed, this::cut, t -> cut());
   }
 
   private void onEvent(SseParser.Event event) {
@@ -68,48 +59,31 @@ final class ChatStreamRelay {
     try {
       chunk = new JsonObject(data);
     } catch (DecodeException | ClassCastException e) {
-      fail(new MeshException(ErrorCode.UPSTREAM, settings.id() + ": malformed JSON in the upstream stream"));
+      fail(new MeshException(ErrorCode.UPSTREAM, id + ": malformed JSON in the upstream stream"));
       return;
     }
     if (chunk.getValue("error") != null) {
-      fail(OpenAiErrors.fromErrorObject(settings.id(), chunk, settings.apiKey()));
+      fail(exchange.upstream().fromErrorObject(chunk));
       return;
     }
     if (chunk.getValue("usage") instanceof JsonObject u) {
       usage = u;
     }
     // A chunk without choices carries only usage (or provider metadata): nothing for the caller's stream.
-    if (!(chunk.getValue("choices") instanceof JsonArray choices) || choices.isEmpty()) {
-      return;
-    }
-    pipe.write(chunk);
-    if (pipe.writeQueueFull() && !paused) {
-      paused = true;
-      response.pause();
-      exchange.pause();
-      pipe.drainHandler(this::resume);
+    if (chunk.getValue("choices") instanceof JsonArray choices && !choices.isEmpty()) {
+      pipe.write(chunk);
     }
   }
 
-  private void resume() {
-    paused = false;
-    if (!finished) {
-      exchange.resume();
-      response.resume();
-    }
-  }
-
-  /** The response ended or the connection dropped: fine after [DONE], a failure before it. */
+  /** The response ended or the connection dropped before [DONE]. */
   private void cut() {
-    fail(new MeshException(ErrorCode.UPSTREAM, settings.id() + ": upstream stream ended before [DONE]"));
+    fail(new MeshException(ErrorCode.UPSTREAM, id + ": upstream stream ended before [DONE]"));
   }
 
   private void fail(MeshException error) {
-    if (finished) {
-      return;
+    if (!finished) {
+      exchange.fail(error); // tells failPipe first, then resets the request
     }
-    failPipe(error);
-    exchange.fail(error);
   }
 
   private void failPipe(MeshException error) {

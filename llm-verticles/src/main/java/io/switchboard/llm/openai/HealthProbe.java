@@ -1,14 +1,9 @@
 package io.switchboard.llm.openai;
 
-import io.switchboard.core.http.Contexts;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.http.UpstreamReply;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 
 import java.util.function.Supplier;
 
@@ -19,18 +14,17 @@ import java.util.function.Supplier;
  */
 final class HealthProbe {
 
-  private final Vertx vertx;
   private final OpenAiSettings settings;
-  private final Supplier<Exchange> exchanges;
+  private final Supplier<Future<UpstreamReply>> models;
   private Health last = Health.UP;
   private long lastAt;
   private boolean probed;
   private Future<Health> inflight;
 
-  HealthProbe(Vertx vertx, OpenAiSettings settings, Supplier<Exchange> exchanges) {
-    this.vertx = vertx;
+  /** {@code models}: one {@code GET {base}/models} call. */
+  HealthProbe(OpenAiSettings settings, Supplier<Future<UpstreamReply>> models) {
     this.settings = settings;
-    this.exchanges = exchanges;
+    this.models = models;
   }
 
   synchronized Future<Health> health() {
@@ -57,23 +51,16 @@ final class HealthProbe {
   }
 
   private Future<Health> probe() {
-    Promise<Health> result = Promise.promise();
-    Contexts.onContext(vertx, () -> {
-      Exchange ex = exchanges.get();
-      ex.send(HttpMethod.GET, "/models", null, "application/json")
-        .compose(response -> ex.readBody(response).map(body -> classify(response, body)))
-        .otherwise(t -> Health.down(MeshException.from(t).getMessage()))
-        .onComplete(result);
-    });
-    return result.future();
+    return models.get()
+      .map(this::classify)
+      .otherwise(t -> Health.down(MeshException.from(t).getMessage()));
   }
 
-  private Health classify(HttpClientResponse response, Buffer body) {
-    int status = response.statusCode();
-    if (status >= 200 && status < 300) {
+  private Health classify(UpstreamReply reply) {
+    if (reply.ok()) {
       return Health.UP;
     }
-    String reason = OpenAiErrors.fromStatus(settings.id(), status, response.headers(), body, settings.apiKey()).getMessage();
-    return status == 429 ? Health.degraded(reason) : Health.down(reason);
+    String reason = settings.upstream().fromStatus(reply.status(), reply.headers(), reply.body()).getMessage();
+    return reply.status() == 429 ? Health.degraded(reason) : Health.down(reason);
   }
 }

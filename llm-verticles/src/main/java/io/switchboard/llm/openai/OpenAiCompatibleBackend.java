@@ -1,6 +1,5 @@
 package io.switchboard.llm.openai;
 
-import io.switchboard.core.http.Contexts;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
@@ -12,21 +11,22 @@ import io.switchboard.api.Usage;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
 import io.switchboard.core.backend.EmbeddingBackend;
+import io.switchboard.core.http.BodyPart;
+import io.switchboard.core.http.Exchange;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamReply;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -41,26 +41,15 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
 
   private static final System.Logger LOG = System.getLogger(OpenAiCompatibleBackend.class.getName());
 
-  private final Vertx vertx;
   private final OpenAiSettings settings;
-  private final HttpClient client;
+  private final UpstreamClient http;
   private final HealthProbe probe;
 
   public OpenAiCompatibleBackend(Vertx vertx, OpenAiSettings settings) {
-    this.vertx = vertx;
     this.settings = settings;
-    this.client = vertx.createHttpClient(
-      new HttpClientOptions()
-        .setName("switchboard-" + settings.id())
-        .setProtocolVersion(HttpVersion.HTTP_1_1)
-        .setKeepAlive(true)
-        // Below the idle cut of common proxies, so a pooled connection is rarely reused just as the far end drops it.
-        .setKeepAliveTimeout(30)
-        .setTcpNoDelay(true)
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectMs())),
-      new PoolOptions().setHttp1MaxSize(settings.poolSize()));
-    this.probe = new HealthProbe(vertx, settings, () -> exchange(new CallContext(null, null,
-      System.currentTimeMillis() + settings.connectMs() + settings.firstByteMs())));
+    this.http = new UpstreamClient(vertx, settings.upstream(), settings.timeouts(), settings.poolSize(), settings.maxReplyBytes());
+    this.probe = new HealthProbe(settings, () -> http.call(options(HttpMethod.GET, "/models", "application/json", false, null),
+      List.of(), System.currentTimeMillis() + settings.connectMs() + settings.firstByteMs()));
   }
 
   @Override
@@ -75,7 +64,7 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
 
   @Override
   public Future<Void> stop() {
-    return client.close();
+    return http.close();
   }
 
   @Override
@@ -100,19 +89,15 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
     if (settings.streamUsage() && !body.containsKey("stream_options")) {
       body.put("stream_options", new JsonObject().put("include_usage", true));
     }
-    Contexts.onContext(vertx, () -> {
-      Exchange ex = exchange(context);
-      pipe.cancelHandler(ex::cancel);
-      ex.send(HttpMethod.POST, "/chat/completions", body.toBuffer(), "text/event-stream")
-        .compose(response -> isEventStream(response)
-          ? Future.succeededFuture(response)
-          : ex.readBody(response).map(b -> notAStream(response, b)))
-        .onSuccess(response -> new ChatStreamRelay(settings, ex, pipe).start(response))
-        .onFailure(t -> {
-          LOG.log(System.Logger.Level.DEBUG, "{0}: stream failed before content: {1}", settings.id(), t.getMessage());
-          pipe.fail(t);
-        });
-    });
+    http.stream(options(HttpMethod.POST, "/chat/completions", "text/event-stream", true, context), body.toBuffer(),
+      context.deadlineMs(), pipe, (ex, response) -> {
+        if (isEventStream(response)) {
+          new ChatStreamRelay(ex, pipe).start(response);
+        } else {
+          // A 200 that is no stream: an error object some servers send instead, or a mistake of the upstream's.
+          ex.readBody(response, settings.maxReplyBytes()).map(b -> notAStream(response, b)).onFailure(pipe::fail);
+        }
+      });
     return pipe;
   }
 
@@ -125,46 +110,52 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
   }
 
   private Future<JsonObject> call(CallContext context, String path, JsonObject body) {
-    Promise<JsonObject> result = Promise.promise();
-    Contexts.onContext(vertx, () -> {
-      Exchange ex = exchange(context);
-      ex.send(HttpMethod.POST, path, body.toBuffer(), "application/json")
-        .compose(response -> ex.readBody(response).map(b -> parseReply(response, b)))
-        .onComplete(result);
-    });
-    return result.future().onFailure(t ->
-      LOG.log(System.Logger.Level.DEBUG, "{0}: {1} failed: {2}", settings.id(), path, t.getMessage()));
+    return http.call(options(HttpMethod.POST, path, "application/json", true, context), List.of(BodyPart.of(body.toBuffer())),
+        context.deadlineMs())
+      .map(this::parseReply)
+      .onFailure(t -> LOG.log(System.Logger.Level.DEBUG, "{0}: {1} failed: {2}", settings.id(), path, t.getMessage()));
   }
 
-  private Exchange exchange(CallContext context) {
-    return new Exchange(vertx, client, settings, context);
+  private RequestOptions options(HttpMethod method, String path, String accept, boolean hasBody, CallContext context) {
+    RequestOptions options = new RequestOptions()
+      .setMethod(method)
+      .setSsl(settings.ssl())
+      .setHost(settings.host())
+      .setPort(settings.port())
+      .setURI(settings.pathPrefix() + path);
+    settings.headers().forEach(options::putHeader);
+    if (hasBody) {
+      options.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    }
+    options.putHeader(HttpHeaders.ACCEPT, accept);
+    if (settings.apiKey() != null) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + settings.apiKey());
+    }
+    if (context != null && context.requestId() != null) {
+      options.putHeader("x-request-id", context.requestId());
+    }
+    return options;
   }
 
   /** A 2xx JSON object without an {@code error}; anything else becomes the matching mesh error. */
-  private JsonObject parseReply(HttpClientResponse response, Buffer body) {
-    int status = response.statusCode();
-    if (status < 200 || status >= 300) {
-      throw OpenAiErrors.fromStatus(settings.id(), status, response.headers(), body, settings.apiKey());
+  private JsonObject parseReply(UpstreamReply reply) {
+    if (!reply.ok()) {
+      throw http.error(reply);
     }
-    JsonObject json;
-    try {
-      json = new JsonObject(body);
-    } catch (DecodeException | ClassCastException e) {
-      throw new MeshException(ErrorCode.UPSTREAM, settings.id() + ": upstream reply is not a JSON object");
-    }
+    JsonObject json = reply.json(settings.id());
     if (json.getValue("error") != null) {
-      throw OpenAiErrors.fromErrorObject(settings.id(), json, settings.apiKey());
+      throw http.upstream().fromErrorObject(json);
     }
     return json;
   }
 
-  private boolean isEventStream(HttpClientResponse response) {
+  private static boolean isEventStream(HttpClientResponse response) {
     String type = response.getHeader("content-type");
-    return response.statusCode() / 100 == 2 && type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+    return type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
   }
 
   private HttpClientResponse notAStream(HttpClientResponse response, Buffer body) {
-    parseReply(response, body);
+    parseReply(new UpstreamReply(response.statusCode(), response.headers(), body));
     throw new MeshException(ErrorCode.UPSTREAM,
       settings.id() + ": asked for a stream, upstream replied " + response.getHeader("content-type"));
   }

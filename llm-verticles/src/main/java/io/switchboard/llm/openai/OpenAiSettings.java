@@ -5,6 +5,9 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
+import io.switchboard.core.http.ErrorDialect;
+import io.switchboard.core.http.Upstream;
+import io.switchboard.core.http.UpstreamTimeouts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -50,6 +53,22 @@ public record OpenAiSettings(
 
   public boolean serves(Capability capability) {
     return descriptor.serves(capability);
+  }
+
+  /** Who the backend talks to, for the upstream kit's error mapping. */
+  public Upstream upstream() {
+    return new Upstream(id, ErrorDialect.OPENAI, apiKey);
+  }
+
+  /** The call's phase limits; the caller's deadline bounds the whole call. */
+  public UpstreamTimeouts timeouts() {
+    return new UpstreamTimeouts(connectMs, firstByteMs, idleMs, UpstreamTimeouts.NONE);
+  }
+
+  /** Never print the key, not even in a debugger's view of the settings. */
+  @Override
+  public String toString() {
+    return "OpenAiSettings[" + id + ", " + host + ":" + port + pathPrefix + "]";
   }
 
   /** Reads a conf entry; throws {@link BackendUnavailableException} naming what is missing or wrong. */

@@ -1,6 +1,8 @@
 package io.switchboard.llm.runpod;
 
 import io.switchboard.api.Health;
+import io.switchboard.core.runpod.JobStatus;
+import io.switchboard.core.runpod.RunPodJob;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -9,7 +11,7 @@ import io.vertx.core.json.JsonObject;
  * an idle or ready worker, makes it warm again. While cold the backend reports {@link Health#degraded}, so the
  * router serves from elsewhere while RunPod warms up. Jobs of several contexts report here, hence the locking.
  */
-final class ColdStart {
+final class ColdStart implements RunPodJob.Observer {
 
   private final long coldAfterMs;
   private boolean cold;
@@ -23,7 +25,8 @@ final class ColdStart {
    * Feeds one status answer of a job submitted {@code elapsedMs} ago. {@code delayTime} (RunPod's time the job waited
    * in the queue, ms) is preferred over the elapsed time once the job left the queue.
    */
-  void observe(JobStatus status, JsonObject job, long elapsedMs) {
+  @Override
+  public void observe(JobStatus status, JsonObject job, long elapsedMs) {
     if (status == JobStatus.IN_QUEUE) {
       queued(elapsedMs);
     } else if (status != JobStatus.CANCELLED) {

@@ -2,6 +2,8 @@ package io.switchboard.llm.runpod;
 
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
+import io.switchboard.core.http.CloudConf;
+import io.switchboard.core.http.UpstreamTimeouts;
 import io.switchboard.llm.cli.PromptFormat;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.pointer.JsonPointer;
@@ -43,11 +45,7 @@ record RunPodSettings(
 
   static RunPodSettings from(BackendConfig conf) {
     JsonObject json = conf.json();
-    String keyVar = json.getString("api_key_env", "RUNPOD_API_KEY");
-    String key = conf.env(keyVar);
-    if (key == null) {
-      throw new BackendUnavailableException(keyVar + " not set");
-    }
+    String key = CloudConf.apiKey(conf, "RUNPOD_API_KEY");
     String endpoint = json.getString("endpoint_id");
     if (endpoint == null || endpoint.isBlank()) {
       String endpointVar = json.getString("endpoint_id_env", "RUNPOD_ENDPOINT_ID");
@@ -88,6 +86,11 @@ record RunPodSettings(
 
   String endpointUrl() {
     return baseUrl + "/" + endpointId;
+  }
+
+  /** Each endpoint call is bounded by {@code request_ms} as a whole ({@code /runsync} by that plus its wait). */
+  UpstreamTimeouts timeouts() {
+    return new UpstreamTimeouts(connectMs, requestMs, requestMs, requestMs);
   }
 
   @Override

@@ -6,9 +6,10 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.runpod.JobStatus;
+import io.switchboard.core.runpod.RunPodClient;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,8 +22,6 @@ import io.vertx.core.json.JsonObject;
  * or a poll failing stops polling and cancels the job ({@code POST /cancel/{id}}).
  */
 final class StreamJob {
-
-  private static final System.Logger LOG = System.getLogger(StreamJob.class.getName());
 
   private final Vertx vertx;
   private final RunPodClient client;
@@ -60,17 +59,17 @@ final class StreamJob {
     }
     pipe.cancelHandler(() -> stop("cancelled by the caller"));
     deadlineTimer = vertx.setTimer(context.remainingMs(), t -> fail(new MeshException(ErrorCode.TIMEOUT,
-      "runpod job " + (jobId == null ? "" : jobId + " ") + "not finished before the request deadline"
+      client.id() + ": runpod job " + (jobId == null ? "" : jobId + " ") + "not finished before the request deadline"
         + (last == null ? "" : " (last status " + last + ")"))));
     submittedAt = System.currentTimeMillis();
-    client.run(input).onComplete(this::onSubmitted);
+    client.run(RunPodClient.body(input)).onComplete(this::onSubmitted);
     return pipe;
   }
 
   private void onSubmitted(AsyncResult<JsonObject> ar) {
     if (done) {
       if (ar.succeeded() && ar.result().getString("id") != null) {
-        cancelJob(ar.result().getString("id")); // cancelled while /run was on its way
+        client.cancelQuietly(ar.result().getString("id"), "cancelled while /run was on its way");
       }
       return;
     }
@@ -80,7 +79,7 @@ final class StreamJob {
     }
     jobId = ar.result().getString("id");
     if (jobId == null) {
-      fail(new MeshException(ErrorCode.UPSTREAM, "runpod /run answered without a job id"));
+      fail(new MeshException(ErrorCode.UPSTREAM, client.id() + ": runpod /run answered without a job id"));
       return;
     }
     poll(0);
@@ -97,12 +96,12 @@ final class StreamJob {
     pollTimer = vertx.setTimer(Math.max(1, delay), t -> client.stream(jobId).onComplete(this::onStream));
   }
 
+  /** One {@code /stream} answer: its items become chunks; the job's end ends the pipe or fails it. */
   private void onStream(AsyncResult<JsonObject> ar) {
-    if (done) {
-      return;
-    }
-    if (ar.failed()) {
+    if (!done && ar.failed()) {
       fail(MeshException.from(ar.cause()));
+    }
+    if (done || ar.failed()) {
       return;
     }
     JsonObject resp = ar.result();
@@ -153,12 +152,12 @@ final class StreamJob {
   /** {@code /stream} may not carry the worker's error text; {@code /status} does. */
   private void failTerminal(JsonObject resp) {
     if (resp.containsKey("error")) {
-      fail(last.failure(resp.put("id", jobId), settings.apiKey()));
+      fail(last.failure(client.id(), jobId, resp, settings.apiKey()));
       return;
     }
     JobStatus status = last;
-    client.status(jobId).onComplete(ar -> fail(status.failure(
-      (ar.succeeded() ? ar.result() : new JsonObject()).put("id", jobId), settings.apiKey())));
+    client.status(jobId).onComplete(ar -> fail(status.failure(client.id(), jobId,
+      ar.succeeded() ? ar.result() : new JsonObject(), settings.apiKey())));
   }
 
   private void fail(MeshException error) {
@@ -177,13 +176,7 @@ final class StreamJob {
     vertx.cancelTimer(deadlineTimer);
     vertx.cancelTimer(pollTimer);
     if (jobId != null && (last == null || !last.terminal())) {
-      LOG.log(System.Logger.Level.DEBUG, "cancelling runpod job {0}: {1}", jobId, why);
-      cancelJob(jobId);
+      client.cancelQuietly(jobId, why);
     }
-  }
-
-  private void cancelJob(String id) {
-    Future<JsonObject> f = client.cancel(id);
-    f.onFailure(e -> LOG.log(System.Logger.Level.DEBUG, "cancel of runpod job {0} failed: {1}", id, e.getMessage()));
   }
 }

@@ -1,6 +1,5 @@
 package io.switchboard.llm.anthropic;
 
-import io.switchboard.llm.testkit.Drain;
 /*
  * Documented Anthropic Messages API behaviours this test covers (docs.anthropic.com: Messages, Streaming Messages,
  * Versioning), each against FakeAnthropic speaking that wire format:
@@ -16,28 +15,28 @@ import io.switchboard.llm.testkit.Drain;
  * Errors and the network's failures: AnthropicFailuresTest.
  */
 
-import io.switchboard.api.ChatRequest;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
-import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.stream.ChunkPipe;
+import io.switchboard.core.testkit.ChatFixture;
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.TestVertx;
+import io.switchboard.core.testkit.anthropic.FakeAnthropic;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.llm.anthropic.AnthropicFixture.ctx;
+import static io.switchboard.llm.anthropic.AnthropicFixture.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,61 +45,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AnthropicBackendTest {
 
-  private static Vertx vertx;
-  private FakeAnthropic fake;
-  private AnthropicBackend backend;
-
-  @BeforeAll
-  static void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void start() throws Exception {
-    fake = await(new FakeAnthropic(vertx).start());
-    backend = backend(new JsonObject());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    await(backend.stop());
-    await(fake.stop());
-  }
-
-  private AnthropicBackend backend(JsonObject overrides) {
-    JsonObject conf = new JsonObject().put("id", "claude").put("type", "anthropic").put("base_url", fake.baseUrl())
-      .put("models", new JsonArray().add("claude-sonnet-4-5").add("claude-haiku-4-5"))
-      .mergeIn(overrides, true);
-    return (AnthropicBackend) new AnthropicProvider().create(vertx,
-      new BackendConfig(conf, Map.of("ANTHROPIC_API_KEY", FakeAnthropic.KEY)));
-  }
-
-  private static ChatRequest request(boolean stream, JsonObject extra) {
-    JsonObject body = new JsonObject().put("model", "claude-sonnet-4-5").put("stream", stream)
-      .put("messages", new JsonArray()
-        .add(new JsonObject().put("role", "system").put("content", "Be brief."))
-        .add(new JsonObject().put("role", "developer").put("content", "Answer in English."))
-        .add(new JsonObject().put("role", "user").put("content", "Hi."))
-        .add(new JsonObject().put("role", "assistant").put("content", "Hello!"))
-        .add(new JsonObject().put("role", "user").put("content", "First part,"))
-        .add(new JsonObject().put("role", "user").put("content", new JsonArray()
-          .add(new JsonObject().put("type", "text").put("text", "how are you today")))));
-    return ChatRequest.fromJson(body.mergeIn(extra));
-  }
-
-  private static CallContext ctx() {
-    return new CallContext("req-1", "key-1", System.currentTimeMillis() + 30_000);
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final FakeAnthropic fake = AnthropicFixture.fake(vx);
+  private final ChatFixture<AnthropicBackend> kit = AnthropicFixture.backends(vx, fake);
+  private final AnthropicBackend backend = kit.backend(new JsonObject());
 
   @Test
-  void wholeAnswerIsTranslatedBothWays() throws Exception {
-    JsonObject out = await(Drain.onContext(vertx, () -> backend.chat(request(false,
-      new JsonObject().put("stop", "never").put("temperature", 1.5).put("top_p", 0.9)), ctx())));
+  void wholeAnswerIsTranslatedBothWays() {
+    JsonObject out = kit.chat(backend, request(false,
+      new JsonObject().put("stop", "never").put("temperature", 1.5).put("top_p", 0.9)), ctx());
 
     JsonObject sent = fake.lastBody();
     assertEquals("claude-sonnet-4-5", sent.getString("model"));
@@ -130,26 +84,26 @@ class AnthropicBackendTest {
   }
 
   @Test
-  void maxTokensAndStopSequenceBecomeFinishReasons() throws Exception {
-    JsonObject cut = await(Drain.onContext(vertx, () -> backend.chat(request(false, new JsonObject().put("max_tokens", 2)), ctx())));
+  void maxTokensAndStopSequenceBecomeFinishReasons() {
+    JsonObject cut = kit.chat(backend, request(false, new JsonObject().put("max_tokens", 2)), ctx());
     assertEquals(2, fake.lastBody().getInteger("max_tokens"));
     assertEquals("length", cut.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
     assertEquals("You said:", cut.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
 
-    JsonObject stopped = await(Drain.onContext(vertx, () -> backend.chat(request(false, new JsonObject().put("stop", "are")), ctx())));
+    JsonObject stopped = kit.chat(backend, request(false, new JsonObject().put("stop", "are")), ctx());
     assertEquals("stop", stopped.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
     assertEquals("You said: First part,how", stopped.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
   }
 
   @Test
-  void toolUseBecomesToolCalls() throws Exception {
+  void toolUseBecomesToolCalls() {
     fake.toolName = "get_weather";
     fake.toolInput = new JsonObject().put("city", "Paris").put("unit", "c");
     JsonObject tools = new JsonObject().put("tools", new JsonArray().add(new JsonObject().put("type", "function")
         .put("function", new JsonObject().put("name", "get_weather").put("description", "Weather now")
           .put("parameters", new JsonObject().put("type", "object")))))
       .put("tool_choice", "required");
-    JsonObject out = await(Drain.onContext(vertx, () -> backend.chat(request(false, tools), ctx())));
+    JsonObject out = kit.chat(backend, request(false, tools), ctx());
     JsonObject sent = fake.lastBody();
     assertEquals("get_weather", sent.getJsonArray("tools").getJsonObject(0).getString("name"));
     assertEquals(new JsonObject().put("type", "object"), sent.getJsonArray("tools").getJsonObject(0).getJsonObject("input_schema"));
@@ -161,7 +115,7 @@ class AnthropicBackendTest {
     assertEquals("get_weather", call.getJsonObject("function").getString("name"));
     assertEquals(fake.toolInput, new JsonObject(call.getJsonObject("function").getString("arguments")));
 
-    Drain.Drained streamed = await(Drain.stream(vertx, () -> backend.chatStream(request(true, tools), ctx())));
+    Drain.Drained streamed = kit.stream(backend, request(true, tools), ctx());
     StringBuilder args = new StringBuilder();
     String name = null;
     for (JsonObject c : streamed.chunks()) {
@@ -179,8 +133,8 @@ class AnthropicBackendTest {
   }
 
   @Test
-  void streamTranslatesEveryEventAndEndsWithUsage() throws Exception {
-    Drain.Drained d = await(Drain.stream(vertx, () -> backend.chatStream(request(true, new JsonObject()), ctx())));
+  void streamTranslatesEveryEventAndEndsWithUsage() {
+    Drain.Drained d = kit.stream(backend, request(true), ctx());
     assertNull(d.failure());
     assertTrue(fake.lastBody().getBoolean("stream"));
     assertEquals("You said: First part,how are you today", d.text());
@@ -197,17 +151,17 @@ class AnthropicBackendTest {
   }
 
   @Test
-  void slowReaderPausesUpstreamAndLosesNothing() throws Exception {
-    await(Drain.stream(vertx, () -> backend.chatStream(request(true, new JsonObject()), ctx()))); // warm the code path
+  void slowReaderPausesUpstreamAndLosesNothing() {
+    kit.stream(backend, request(true), ctx()); // warm the code path
     int words = 5_000;
     fake.longAnswerWords = words;
-    Context ctx = vertx.getOrCreateContext();
+    Context ctx = vx.get().getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true, new JsonObject().put("max_tokens", 250_000)), ctx())));
     // Nobody reads the pipe. A reader that did not pause would pull hundreds of chunks a second off the socket into
-    // memory; this one stops at the pipe's high-water mark (64) plus what one read carried.
-    Drain.waitUntil("the fake is streaming", () -> fake.deltasSent.get() >= 200);
-    Thread.sleep(1_000);
+    // memory; this one stops at the pipe's high-water mark (64) plus what one read carried, and the fake's writes
+    // block: TCP back-pressure reached the server.
+    await(fake.once(() -> fake.waitingForDrain));
 
     Promise<Drain.Drained> p = Promise.promise();
     AtomicReference<List<JsonObject>> firstBatch = new AtomicReference<>();
@@ -225,22 +179,22 @@ class AnthropicBackendTest {
   }
 
   @Test
-  void cancellingTheStreamResetsTheUpstreamRequest() throws Exception {
+  void cancellingTheStreamResetsTheUpstreamRequest() {
     fake.longAnswerWords = 5_000;
     fake.paceMs = 20;
-    Context ctx = vertx.getOrCreateContext();
+    Context ctx = vx.get().getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true, new JsonObject().put("max_tokens", 250_000)), ctx())));
-    Drain.waitUntil("the stream is flowing", () -> fake.deltasSent.get() > 5);
+    await(fake.once(() -> fake.deltasSent.get() > 5));
     ctx.runOnContext(v -> pipe.get().cancel());
-    Drain.waitUntil("the fake sees the connection reset", () -> fake.closedEarly.get() == 1);
+    await(fake.once(() -> fake.closedEarly.get() == 1));
     assertFalse(fake.streamFinished);
   }
 
   @Test
   void providerReadsConfAndEnvironment() {
     BackendUnavailableException noKey = assertThrows(BackendUnavailableException.class, () -> new AnthropicProvider()
-      .create(vertx, new BackendConfig(new JsonObject().put("id", "c").put("type", "anthropic"), Map.of())));
+      .create(vx.get(), new BackendConfig(new JsonObject().put("id", "c").put("type", "anthropic"), Map.of())));
     assertEquals("ANTHROPIC_API_KEY not set", noKey.getMessage());
 
     AnthropicSettings s = AnthropicSettings.from(new BackendConfig(
@@ -250,7 +204,7 @@ class AnthropicBackendTest {
     assertEquals(64, s.defaultMaxTokens());
     assertFalse(s.toString().contains("sk-ant-x"));
 
-    AnthropicBackend zdr = backend(new JsonObject().put("privacy", "zdr").put("aliases", new JsonObject().put("heavy", "claude-sonnet-4-5")));
+    AnthropicBackend zdr = kit.backend(new JsonObject().put("privacy", "zdr").put("aliases", new JsonObject().put("heavy", "claude-sonnet-4-5")));
     assertEquals(Privacy.ZDR, zdr.descriptor().privacy());
     assertEquals("claude-sonnet-4-5", zdr.descriptor().resolveModel("heavy"));
     assertEquals(Privacy.CLOUD, backend.descriptor().privacy());

@@ -1,6 +1,5 @@
 package io.switchboard.llm.anthropic;
 
-import io.switchboard.llm.testkit.Drain;
 /*
  * The Anthropic adapter wired to the bus by BackendVerticle, against FakeAnthropic: a whole answer, a stream pulled
  * with BusStreams.next until BusStreams.isEnd (the documented SSE flow underneath), and a documented 429
@@ -11,24 +10,22 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.api.StreamProtocol;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
-import io.switchboard.core.stream.BusStreams;
-import io.vertx.core.DeploymentOptions;
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.BusPull;
+import io.switchboard.core.testkit.TestVertx;
+import io.switchboard.core.testkit.anthropic.FakeAnthropic;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
 
-import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,22 +33,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AnthropicBusTest {
 
-  private Vertx vertx;
-  private FakeAnthropic fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final Vertx vertx = vx.get();
+  private final FakeAnthropic fake = AnthropicFixture.fake(vx);
 
   @BeforeEach
-  void start() throws Exception {
-    vertx = Vertx.vertx();
-    fake = await(new FakeAnthropic(vertx).start());
-    JsonObject conf = new JsonObject().put("id", "claude").put("type", "anthropic").put("base_url", fake.baseUrl())
-      .put("models", new JsonArray().add("claude-haiku-4-5"));
-    var backend = new AnthropicProvider().create(vertx, new BackendConfig(conf, Map.of("ANTHROPIC_API_KEY", FakeAnthropic.KEY)));
-    await(vertx.deployVerticle(new BackendVerticle(backend), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 60_000))));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    await(vertx.close());
+  void start() {
+    AnthropicFixture.backends(vx, fake).deployed(new JsonObject().put("models", new JsonArray().add("claude-haiku-4-5")));
   }
 
   private static JsonObject body(boolean stream) {
@@ -73,35 +62,17 @@ class AnthropicBusTest {
   }
 
   @Test
-  void streamPulledOverTheBus() throws Exception {
-    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend("claude"), body(true), options()));
-    StringBuilder text = new StringBuilder();
-    int messages = 0;
-    while (true) {
-      messages++;
-      JsonArray chunks = ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS);
-      chunks.forEach(c -> {
-        Object content = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getValue("content");
-        if (content instanceof String s) {
-          text.append(s);
-        }
-      });
-      if (BusStreams.isEnd(msg)) {
-        assertEquals(5, ((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE).getLong("completion_tokens"));
-        break;
-      }
-      assertTrue(messages < 1_000, "a short answer must end");
-      msg = await(BusStreams.next(msg, 5_000));
-    }
-    assertEquals("You said: over the bus", text.toString());
+  void streamPulledOverTheBus() {
+    BusPull.Pulled p = BusPull.pull(vertx, Addresses.backend("claude"), body(true), options());
+    assertEquals("You said: over the bus", p.text());
+    assertEquals(5, p.usage().getLong("completion_tokens"));
   }
 
   @Test
   void rateLimitArrivesAsAFailedReply() {
     fake.failNext = new FakeAnthropic.Failure(429, "rate_limit_error", "slow down", "3", null);
-    ExecutionException e = assertThrows(ExecutionException.class,
-      () -> await(vertx.eventBus().request(Addresses.backend("claude"), body(false), options())));
-    ReplyException reply = assertInstanceOf(ReplyException.class, e.getCause());
+    ReplyException reply = Await.failure(vertx.eventBus().request(Addresses.backend("claude"), body(false), options()),
+      ReplyException.class);
     assertEquals(429, reply.failureCode());
     MeshException mesh = MeshException.from(reply);
     assertEquals(ErrorCode.RATE_LIMITED, mesh.errorCode());

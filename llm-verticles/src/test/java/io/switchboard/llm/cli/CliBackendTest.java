@@ -1,6 +1,8 @@
 package io.switchboard.llm.cli;
 
-import io.switchboard.llm.testkit.Drain;
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.OnContext;
 /*
  * The "API" of a command line tool is POSIX process semantics; the behaviours covered, with real Debian commands
  * (cat, env, echo, yes, sleep) and small #!/bin/sh scripts that are themselves the configured command:
@@ -43,8 +45,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.switchboard.llm.testkit.Drain.await;
-import static io.switchboard.llm.testkit.Drain.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -111,7 +113,7 @@ class CliBackendTest {
   @Test
   void promptReachesStdinUnmodified() throws Exception {
     CliBackend cat = backend(command("cat"));
-    JsonObject out = await(Drain.onContext(vertx, () -> cat.chat(request("any", NASTY, false), ctx())));
+    JsonObject out = await(OnContext.start(vertx, () -> cat.chat(request("any", NASTY, false), ctx())));
     assertEquals(NASTY, content(out));
     assertEquals("stop", out.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
     assertTrue(out.getJsonObject("usage").getLong("completion_tokens") > 0);
@@ -126,7 +128,7 @@ class CliBackendTest {
   @Test
   void transcriptFormatRendersTheWholeChat() throws Exception {
     CliBackend cat = backend(command("cat").put("prompt_format", "transcript"));
-    JsonObject out = await(Drain.onContext(vertx, () -> cat.chat(request("any", "hello", false), ctx())));
+    JsonObject out = await(OnContext.start(vertx, () -> cat.chat(request("any", "hello", false), ctx())));
     assertEquals("System: sys\n\nUser: hello\n\nAssistant:", content(out));
     await(cat.stop());
   }
@@ -136,10 +138,10 @@ class CliBackendTest {
     CliBackend echo = backend(command("echo", "model={model}", "{other}")
       .put("models", new JsonArray().add("m1").add("x;$(id)"))
       .put("aliases", new JsonObject().put("fast", "m1")));
-    assertEquals("model=m1 {other}\n", content(await(Drain.onContext(vertx, () -> echo.chat(request("fast", "p", false), ctx())))));
-    assertEquals("model=x;$(id) {other}\n", content(await(Drain.onContext(vertx, () -> echo.chat(request("x;$(id)", "p", false), ctx())))),
+    assertEquals("model=m1 {other}\n", content(await(OnContext.start(vertx, () -> echo.chat(request("fast", "p", false), ctx())))));
+    assertEquals("model=x;$(id) {other}\n", content(await(OnContext.start(vertx, () -> echo.chat(request("x;$(id)", "p", false), ctx())))),
       "an argument is one argv element, never shell text");
-    MeshException unknown = failure(Drain.onContext(vertx, () -> echo.chat(request("m9", "p", false), ctx())));
+    MeshException unknown = failure(OnContext.start(vertx, () -> echo.chat(request("m9", "p", false), ctx())));
     assertEquals(ErrorCode.MODEL_NOT_FOUND, unknown.errorCode());
     await(echo.stop());
   }
@@ -147,7 +149,7 @@ class CliBackendTest {
   @Test
   void environmentIsTheAllowListOnly() throws Exception {
     CliBackend env = backend(command("env").put("env", new JsonArray().add("PATH").add("HOME").add("NOT_SET_ANYWHERE")));
-    String out = content(await(Drain.onContext(vertx, () -> env.chat(request("any", "ignored", false), ctx()))));
+    String out = content(await(OnContext.start(vertx, () -> env.chat(request("any", "ignored", false), ctx()))));
     Set<String> names = new TreeSet<>();
     out.lines().forEach(l -> names.add(l.substring(0, l.indexOf('='))));
     assertEquals(Set.of("HOME", "PATH"), names, out);
@@ -174,7 +176,7 @@ class CliBackendTest {
   void nonZeroExitIsUpstreamWithTheLastStderrLine() throws Exception {
     Path failing = script("fail.sh", "cat > /dev/null\necho partial\necho 'loading model' >&2\necho 'fatal: model not loaded' >&2\nexit 3\n");
     CliBackend b = backend(command(failing.toString()));
-    MeshException e = failure(Drain.onContext(vertx, () -> b.chat(request("any", "x", false), ctx())));
+    MeshException e = failure(OnContext.start(vertx, () -> b.chat(request("any", "x", false), ctx())));
     assertEquals(ErrorCode.UPSTREAM, e.errorCode());
     assertEquals("fail.sh exited with status 3: fatal: model not loaded", e.getMessage());
 
@@ -185,7 +187,7 @@ class CliBackendTest {
 
     Path verbose = script("verbose.sh", "printf '%0500d\\n' 7 >&2\nexit 1\n");
     CliBackend v = backend(command(verbose.toString()));
-    MeshException cut = failure(Drain.onContext(vertx, () -> v.chat(request("any", "x", false), ctx())));
+    MeshException cut = failure(OnContext.start(vertx, () -> v.chat(request("any", "x", false), ctx())));
     assertTrue(cut.getMessage().endsWith("..."), cut.getMessage());
     assertTrue(cut.getMessage().length() < 260, cut.getMessage());
     await(v.stop());
@@ -196,11 +198,11 @@ class CliBackendTest {
     Path pidFile = dir.resolve("child.pid");
     Path tree = script("tree.sh", "sleep 30 &\necho $! > \"$1\"\nwait\n");
     CliBackend b = backend(command(tree.toString(), pidFile.toString()).put("timeout_ms", 700));
-    MeshException e = failure(Drain.onContext(vertx, () -> b.chat(request("any", "x", false), ctx())));
+    MeshException e = failure(OnContext.start(vertx, () -> b.chat(request("any", "x", false), ctx())));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertTrue(e.getMessage().contains("700 ms"), e.getMessage());
     long grandchild = Long.parseLong(Files.readString(pidFile).trim());
-    Drain.waitUntil("the background sleep is killed too", () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+    exited(grandchild); // the background sleep is killed too
 
     CliBackend sleeper = backend(command("sleep", "30").put("timeout_ms", 500));
     Drain.Drained d = await(Drain.stream(vertx, () -> sleeper.chatStream(request("any", "x", true), ctx())));
@@ -217,10 +219,10 @@ class CliBackendTest {
     Context ctx = vertx.getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(b.chatStream(request("any", "x", true), ctx())));
-    Drain.waitUntil("the grandchild runs", () -> Files.exists(pidFile) && !readOrEmpty(pidFile).isBlank());
+    Await.until("the grandchild runs", () -> Files.exists(pidFile) && !readOrEmpty(pidFile).isBlank());
     long grandchild = Long.parseLong(readOrEmpty(pidFile).trim());
     ctx.runOnContext(v -> pipe.get().cancel());
-    Drain.waitUntil("the tree is killed", () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+    exited(grandchild); // the whole tree is killed
     await(b.stop());
   }
 
@@ -235,7 +237,7 @@ class CliBackendTest {
   @Test
   void outputBeyondTheCapIsCutWithLength() throws Exception {
     CliBackend yes = backend(command("yes").put("max_output_bytes", 1000));
-    JsonObject out = await(Drain.onContext(vertx, () -> yes.chat(request("any", "x", false), ctx())));
+    JsonObject out = await(OnContext.start(vertx, () -> yes.chat(request("any", "x", false), ctx())));
     assertEquals("y\n".repeat(500), content(out));
     assertEquals("length", out.getJsonArray("choices").getJsonObject(0).getString("finish_reason"));
 
@@ -246,7 +248,7 @@ class CliBackendTest {
     await(yes.stop());
 
     CliBackend exact = backend(command("echo", "12345678").put("max_output_bytes", 9));
-    JsonObject whole = await(Drain.onContext(vertx, () -> exact.chat(request("any", "x", false), ctx())));
+    JsonObject whole = await(OnContext.start(vertx, () -> exact.chat(request("any", "x", false), ctx())));
     assertEquals("stop", whole.getJsonArray("choices").getJsonObject(0).getString("finish_reason"), "exactly at the cap is not cut");
     await(exact.stop());
   }
@@ -266,5 +268,10 @@ class CliBackendTest {
     assertEquals(Privacy.LOCAL, cat.descriptor().privacy());
     assertEquals("cli", cat.descriptor().type());
     await(cat.stop());
+  }
+
+  /** Waits (bounded) until process {@code pid} has exited: the operating system says when. */
+  private static void exited(long pid) {
+    ProcessHandle.of(pid).ifPresent(h -> Await.await(io.vertx.core.Future.fromCompletionStage(h.onExit())));
   }
 }

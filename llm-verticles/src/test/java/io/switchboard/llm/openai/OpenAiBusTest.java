@@ -1,5 +1,7 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.BusPull;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
@@ -7,13 +9,12 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.stream.BusStreams;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -21,19 +22,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
-import static io.switchboard.llm.openai.OpenAiTestKit.await;
+import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.llm.openai.OpenAiTestKit.chat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The adapter behind a real {@link BackendVerticle}, driven over the event bus with the mesh's stream protocol. */
 @ExtendWith(VertxExtension.class)
@@ -60,50 +55,12 @@ class OpenAiBusTest {
   }
 
   private static ReplyException replyFailure(Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return assertInstanceOf(ReplyException.class, e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    return fail("expected a failed reply");
+    return Await.failure(f, ReplyException.class);
   }
 
-  /** Pulls a whole stream: every chunk, then the end body (or the failure that ended it). */
-  private record Pulled(List<JsonObject> chunks, JsonObject end, ReplyException failure) {
-  }
-
-  private Pulled pull(JsonObject request) {
-    List<JsonObject> chunks = new ArrayList<>();
-    Future<Message<Object>> next = send(Headers.OP_CHAT, request);
-    for (int i = 0; i < 10_000; i++) {
-      Message<Object> msg;
-      try {
-        msg = next.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        return new Pulled(chunks, null, assertInstanceOf(ReplyException.class, e.getCause()));
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-      assertTrue(BusStreams.isStream(msg), "a streamed reply carries the stream header");
-      JsonObject body = (JsonObject) msg.body();
-      body.getJsonArray(StreamProtocol.CHUNKS, new JsonArray()).forEach(c -> chunks.add((JsonObject) c));
-      if (BusStreams.isEnd(msg)) {
-        return new Pulled(chunks, body, null);
-      }
-      next = BusStreams.next(msg, 20_000);
-    }
-    return fail("stream did not end");
-  }
-
-  private static String text(List<JsonObject> chunks) {
-    StringBuilder sb = new StringBuilder();
-    for (JsonObject c : chunks) {
-      String piece = c.getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getString("content");
-      sb.append(piece == null ? "" : piece);
-    }
-    return sb.toString();
+  private BusPull.Pulled pull(JsonObject request) {
+    return BusPull.pull(vertx, Addresses.backend("openai"), request,
+      BackendVerticle.requestOptions(Headers.OP_CHAT, "bus-req-1", "key-1", System.currentTimeMillis() + 20_000));
   }
 
   @Test
@@ -118,16 +75,16 @@ class OpenAiBusTest {
   @Test
   void streamedChatOverTheBus() {
     fake.enqueue(Behaviour.reply("one two three four five six").chunkDelayMs(3));
-    Pulled p = pull(chat("count", true).toJson());
+    BusPull.Pulled p = pull(chat("count", true).toJson());
     assertEquals(null, p.failure());
-    assertEquals("one two three four five six", text(p.chunks()));
+    assertEquals("one two three four five six", p.text());
     assertEquals(6L, p.end().getJsonObject(StreamProtocol.USAGE).getLong("completion_tokens"));
   }
 
   @Test
   void aStreamCutMidwayEndsInAFailureOverTheBus() {
     fake.enqueue(Behaviour.reply("one two three four five six").chunkDelayMs(3).cutAfter(3));
-    Pulled p = pull(chat("count", true).toJson());
+    BusPull.Pulled p = pull(chat("count", true).toJson());
     assertEquals(null, p.end(), "never a clean end");
     assertEquals(ErrorCode.UPSTREAM.failureCode(), p.failure().failureCode());
     assertTrue(p.failure().getMessage().contains("before [DONE]"), p.failure().getMessage());

@@ -1,11 +1,14 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.TestVertx;
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.Drain.Drained;
+import io.switchboard.core.testkit.Await;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
-import io.switchboard.llm.fake.RecordedRequest;
-import io.switchboard.llm.openai.OpenAiTestKit.Collected;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.RecordedRequest;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.stream.ChunkPipe;
@@ -15,11 +18,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,36 +30,25 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
-import static io.switchboard.llm.openai.OpenAiTestKit.await;
+import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.llm.openai.OpenAiTestKit.chat;
-import static io.switchboard.llm.openai.OpenAiTestKit.collect;
 import static io.switchboard.llm.openai.OpenAiTestKit.conf;
 import static io.switchboard.llm.openai.OpenAiTestKit.ctx;
 import static io.switchboard.llm.openai.OpenAiTestKit.embedding;
-import static io.switchboard.llm.openai.OpenAiTestKit.failure;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The happy paths of the OpenAI-compatible adapter against the fake, plus stream cuts, cancellation and back-pressure. */
-@ExtendWith(VertxExtension.class)
 class OpenAiCompatibleBackendTest {
 
-  private FakeOpenAiServer fake;
-  private OpenAiCompatibleBackend backend;
-
-  @BeforeEach
-  void setUp(Vertx vertx) {
-    fake = await(FakeOpenAiServer.start(vertx)).requireKey(KEY);
-    backend = OpenAiTestKit.backend(vertx, fake);
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
-    await(fake.close());
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final Vertx vertx = vx.get();
+  private final FakeOpenAiServer fake = OpenAiTestKit.fake(vx);
+  private final OpenAiCompatibleBackend backend = OpenAiTestKit.backend(vx, fake);
 
   @Test
   void chatReturnsTheUpstreamCompletion() {
@@ -95,9 +84,9 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void streamDeliversTokensInOrderWithUsageInTheTrailer(Vertx vertx) {
+  void streamDeliversTokensInOrderWithUsageInTheTrailer() {
     fake.enqueue(Behaviour.reply("one two three four five").chunkDelayMs(2));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("count to five", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("count to five", true), ctx())));
 
     assertEquals("one two three four five", got.text());
     // role chunk + 5 content chunks + finish chunk; the usage-only chunk is not forwarded.
@@ -114,10 +103,10 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void streamUsageCanBeSwitchedOff(Vertx vertx) {
+  void streamUsageCanBeSwitchedOff() {
     OpenAiCompatibleBackend quiet = OpenAiTestKit.backend(vertx, conf(fake).put("stream_usage", false));
     fake.enqueue(Behaviour.reply("a b"));
-    Collected got = await(collect(vertx, () -> quiet.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> quiet.chatStream(chat("hi", true), ctx())));
     assertEquals("a b", got.text());
     assertEquals(0L, got.usage().getLong("total_tokens"));
     assertNull(fake.lastRequest().body().getValue("stream_options"));
@@ -125,57 +114,57 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void callersOwnStreamOptionsAreKept(Vertx vertx) {
+  void callersOwnStreamOptionsAreKept() {
     JsonObject body = chat("hi", true).toUpstreamJson().put("stream_options", new JsonObject().put("include_usage", false));
-    await(collect(vertx, () -> backend.chatStream(ChatRequest.fromJson(body), ctx())));
+    await(Drain.stream(vertx, () -> backend.chatStream(ChatRequest.fromJson(body), ctx())));
     assertEquals(new JsonObject().put("include_usage", false), fake.lastRequest().body().getJsonObject("stream_options"));
   }
 
   @Test
-  void streamCutMidwayFailsInsteadOfEnding(Vertx vertx) {
+  void streamCutMidwayFailsInsteadOfEnding() {
     fake.enqueue(Behaviour.reply("one two three four five").cutAfter(2));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    MeshException e = got.error();
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    MeshException e = got.meshFailure();
     assertEquals(ErrorCode.UPSTREAM, e.errorCode());
     assertEquals("openai: upstream stream ended before [DONE]", e.getMessage());
     assertTrue(got.text().startsWith("one "), "content before the cut was delivered: " + got.text());
   }
 
   @Test
-  void streamEndingCleanlyWithoutDoneStillFails(Vertx vertx) {
+  void streamEndingCleanlyWithoutDoneStillFails() {
     fake.enqueue(Behaviour.sse("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("half", got.text());
-    assertEquals(ErrorCode.UPSTREAM, got.error().errorCode());
-    assertTrue(got.error().getMessage().contains("before [DONE]"));
+    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
+    assertTrue(got.meshFailure().getMessage().contains("before [DONE]"));
   }
 
   @Test
-  void malformedJsonInTheStreamFailsUpstream(Vertx vertx) {
+  void malformedJsonInTheStreamFailsUpstream() {
     fake.enqueue(Behaviour.sse(
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n",
       "data: {\"choices\":[{\"delta\":\n\n",
       "data: [DONE]\n\n"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("ok", got.text());
-    assertEquals(ErrorCode.UPSTREAM, got.error().errorCode());
-    assertTrue(got.error().getMessage().contains("malformed JSON"), got.error().getMessage());
+    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
+    assertTrue(got.meshFailure().getMessage().contains("malformed JSON"), got.meshFailure().getMessage());
   }
 
   @Test
-  void errorEventInsideTheStreamFailsWithItsClass(Vertx vertx) {
+  void errorEventInsideTheStreamFailsWithItsClass() {
     fake.enqueue(Behaviour.sse(
       ": OPENROUTER PROCESSING\n\n",
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"}}]}\n\n",
       "data: {\"error\":{\"message\":\"Provider overloaded\",\"code\":502}}\n\n"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("par", got.text());
-    assertEquals(ErrorCode.UPSTREAM, got.error().errorCode());
-    assertTrue(got.error().getMessage().contains("Provider overloaded"), got.error().getMessage());
+    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
+    assertTrue(got.meshFailure().getMessage().contains("Provider overloaded"), got.meshFailure().getMessage());
   }
 
   @Test
-  void sseFramingVariantsFromOtherServersAreRead(Vertx vertx) {
+  void sseFramingVariantsFromOtherServersAreRead() {
     // No space after "data:", CRLF line ends, a keep-alive comment, the usage on the last content chunk (vLLM style).
     fake.enqueue(Behaviour.sse(
       "data:{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hé\"}}]}\r\n\r\n",
@@ -183,44 +172,44 @@ class OpenAiCompatibleBackendTest {
       "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"llo\"},\"finish_reason\":\"stop\"}],"
         + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\r\n\r\n",
       "data:[DONE]\r\n\r\n"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
     assertEquals("Héllo", got.text());
     assertEquals(5L, got.usage().getLong("total_tokens"));
   }
 
   @Test
-  void cancellingTheStreamClosesTheUpstreamConnection(Vertx vertx) {
+  void cancellingTheStreamClosesTheUpstreamConnection() {
     fake.enqueue(Behaviour.reply("a b c d e f g h i j k l m n o p q r s t").chunkDelayMs(100));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx()), pipe -> pipe.cancel()));
-    assertEquals(ErrorCode.CANCELLED, got.error().errorCode());
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx()), pipe -> pipe.cancel()));
+    assertEquals(ErrorCode.CANCELLED, got.meshFailure().errorCode());
     await(fake.lastRequest().closedEarly());
     assertEquals(1, fake.abortedCount());
   }
 
   @Test
-  void aSlowReaderPausesTheUpstream(Vertx vertx) throws InterruptedException {
+  void aSlowReaderPausesTheUpstream() {
     int words = 10_000;
     fake.enqueue(Behaviour.reply("w ".repeat(words).trim()));
     int[] written = {0};
+    Promise<Void> filled = Promise.promise();
     List<ChunkPipe<JsonObject>> holder = new ArrayList<>();
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
       ChunkPipe<JsonObject> pipe = backend.chatStream(chat("hi", true), ctx());
       holder.add(pipe);
-      pipe.availableHandler(() -> written[0]++);
+      pipe.availableHandler(() -> {
+        if (++written[0] >= 64) {
+          filled.tryComplete();
+        }
+      });
     });
     // Nobody takes from the pipe. Paused, the adapter holds at most the pipe's high-water mark plus the rest of one
-    // read (64 KB, a few hundred chunks); unpaused it would read on through ~2 MB of stream.
-    int buffered = 0;
-    for (long until = System.currentTimeMillis() + 15_000; System.currentTimeMillis() < until && buffered < 64; ) {
-      Thread.sleep(20);
-      buffered = await(onContext(context, () -> written[0]));
-    }
-    assertTrue(buffered >= 64, "the pipe filled: " + buffered);
-    for (long until = System.currentTimeMillis() + 1_500; System.currentTimeMillis() < until && buffered <= 2_000; ) {
-      Thread.sleep(50);
-      buffered = await(onContext(context, () -> written[0]));
-    }
+    // read (64 KB, a few hundred chunks); unpaused it would read on through ~2 MB of stream. Once the pipe is full
+    // and the fake's writes block on TCP back-pressure, a window shows the adapter does not read on.
+    await(filled.future());
+    await(fake.once(() -> fake.backPressureCount() > 0));
+    Await.quiet(vertx, 500);
+    int buffered = await(onContext(context, () -> written[0]));
     assertTrue(buffered < 1_000, "the adapter kept reading while the pipe was full: " + buffered + " chunks buffered");
 
     // Now drain: every chunk arrives and the stream ends cleanly.
@@ -255,7 +244,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void staticHeadersAreSentOpenRouterStyle(Vertx vertx) {
+  void staticHeadersAreSentOpenRouterStyle() {
     JsonObject c = conf(fake).put("id", "openrouter")
       .put("headers", new JsonObject().put("HTTP-Referer", "https://switchboard.example").put("X-Title", "Switchboard"));
     OpenAiCompatibleBackend openrouter = OpenAiTestKit.backend(vertx, c);
@@ -266,7 +255,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void workstationWithoutKeySendsNoAuthorization(Vertx vertx) {
+  void workstationWithoutKeySendsNoAuthorization() {
     fake.requireKey(null);
     JsonObject c = conf(fake).put("id", "workstation").put("api_key_env", "WORKSTATION_API_KEY").put("api_key_optional", true);
     OpenAiCompatibleBackend ws = new OpenAiCompatibleBackend(vertx, OpenAiSettings.from(new BackendConfig(c, Map.of())));
@@ -312,7 +301,7 @@ class OpenAiCompatibleBackendTest {
   }
 
   @Test
-  void aCapabilityNotConfiguredIsRefused(Vertx vertx) {
+  void aCapabilityNotConfiguredIsRefused() {
     OpenAiCompatibleBackend chatOnly = OpenAiTestKit.backend(vertx, conf(fake).put("capabilities", new JsonArray().add("chat")));
     MeshException e = failure(chatOnly.embed(embedding(new JsonObject(), "a"), ctx()));
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());

@@ -1,31 +1,30 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.TestVertx;
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.Drain.Drained;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
-import io.switchboard.llm.openai.OpenAiTestKit.Collected;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
 
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
-import static io.switchboard.llm.openai.OpenAiTestKit.await;
+import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.llm.openai.OpenAiTestKit.chat;
-import static io.switchboard.llm.openai.OpenAiTestKit.collect;
 import static io.switchboard.llm.openai.OpenAiTestKit.conf;
 import static io.switchboard.llm.openai.OpenAiTestKit.ctx;
-import static io.switchboard.llm.openai.OpenAiTestKit.failure;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,23 +33,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every failure class of the adapter, end to end through a real HTTP exchange with the fake: error statuses and
  * bodies, Retry-After, timeouts, refused and dropped connections. Every message is checked for the key.
  */
-@ExtendWith(VertxExtension.class)
 class OpenAiErrorPathsTest {
 
-  private FakeOpenAiServer fake;
-  private OpenAiCompatibleBackend backend;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final Vertx vertx = vx.get();
+  private final FakeOpenAiServer fake = OpenAiTestKit.fake(vx);
+  private final OpenAiCompatibleBackend backend = OpenAiTestKit.backend(vx, fake);
   private final List<MeshException> seen = new ArrayList<>();
 
-  @BeforeEach
-  void setUp(Vertx vertx) {
-    fake = await(FakeOpenAiServer.start(vertx)).requireKey(KEY);
-    backend = OpenAiTestKit.backend(vertx, fake);
-  }
-
   @AfterEach
-  void tearDown() {
-    await(backend.stop());
-    await(fake.close());
+  void noSecretInAnyError() {
     for (MeshException e : seen) {
       assertNoSecret(e.getMessage());
     }
@@ -105,7 +98,7 @@ class OpenAiErrorPathsTest {
   void forbiddenIsABackendFaultToo() {
     MeshException e = chatFails(Behaviour.error(403, "invalid_request_error", "Project does not have access to model", null, null));
     assertEquals(ErrorCode.UPSTREAM, e.errorCode());
-    assertEquals("openai: upstream rejected the credentials (403)", e.getMessage());
+    assertEquals("openai: upstream refused access (403): Project does not have access to model", e.getMessage());
   }
 
   @Test
@@ -178,7 +171,7 @@ class OpenAiErrorPathsTest {
   void aSuccessWithoutChoicesOrNotJsonIsUpstream() {
     assertEquals("openai: upstream reply has no 'choices'",
       chatFails(Behaviour.raw(200, "application/json", "{\"object\":\"chat.completion\"}")).getMessage());
-    assertEquals("openai: upstream reply is not a JSON object",
+    assertEquals("openai: upstream answered 200 with a body that is not a JSON object",
       chatFails(Behaviour.raw(200, "text/html", "<html>captive portal</html>")).getMessage());
   }
 
@@ -190,7 +183,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void connectionRefusedIsUnavailable(Vertx vertx) {
+  void connectionRefusedIsUnavailable() {
     HttpServer closed = await(vertx.createHttpServer().requestHandler(r -> { }).listen(0, "127.0.0.1"));
     int port = closed.actualPort();
     await(closed.close());
@@ -203,7 +196,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void slowHeadersHitTheFirstByteTimeout(Vertx vertx) {
+  void slowHeadersHitTheFirstByteTimeout() {
     OpenAiCompatibleBackend impatient = OpenAiTestKit.backend(vertx,
       conf(fake).put("timeouts", new JsonObject().put("first_byte_ms", 300)));
     fake.enqueue(Behaviour.reply("late").headerDelayMs(10_000));
@@ -216,14 +209,14 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void aStalledStreamHitsTheIdleTimeout(Vertx vertx) {
+  void aStalledStreamHitsTheIdleTimeout() {
     OpenAiCompatibleBackend impatient = OpenAiTestKit.backend(vertx,
       conf(fake).put("timeouts", new JsonObject().put("idle_ms", 300)));
     fake.enqueue(Behaviour.reply("a b c").chunkDelayMs(10_000));
-    Collected got = await(collect(vertx, () -> impatient.chatStream(chat("hi", true), ctx())));
-    seen.add(got.error());
-    assertEquals(ErrorCode.TIMEOUT, got.error().errorCode());
-    assertEquals("openai: no data for 300 ms", got.error().getMessage());
+    Drained got = await(Drain.stream(vertx, () -> impatient.chatStream(chat("hi", true), ctx())));
+    seen.add(got.meshFailure());
+    assertEquals(ErrorCode.TIMEOUT, got.meshFailure().errorCode());
+    assertEquals("openai: no data for 300 ms", got.meshFailure().getMessage());
     assertFalse(got.chunks().isEmpty(), "the role chunk arrived before the stall");
     await(fake.lastRequest().closedEarly());
     await(impatient.stop());
@@ -239,7 +232,7 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void waitingForAPooledConnectionIsBoundedByTheConnectTimeout(Vertx vertx) {
+  void waitingForAPooledConnectionIsBoundedByTheConnectTimeout() {
     OpenAiCompatibleBackend single = OpenAiTestKit.backend(vertx,
       conf(fake).put("pool_size", 1).put("timeouts", new JsonObject().put("connect_ms", 300)));
     fake.enqueue(Behaviour.hang());
@@ -253,22 +246,22 @@ class OpenAiErrorPathsTest {
   }
 
   @Test
-  void anErrorBeforeTheStreamStartsFailsThePipeWithItsClass(Vertx vertx) {
+  void anErrorBeforeTheStreamStartsFailsThePipeWithItsClass() {
     fake.enqueue(Behaviour.error(429, "Rate limit reached").retryAfter("3"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    seen.add(got.error());
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    seen.add(got.meshFailure());
     assertTrue(got.chunks().isEmpty());
-    assertEquals(ErrorCode.RATE_LIMITED, got.error().errorCode());
-    assertEquals(3000, got.error().retryAfterMs());
+    assertEquals(ErrorCode.RATE_LIMITED, got.meshFailure().errorCode());
+    assertEquals(3000, got.meshFailure().retryAfterMs());
   }
 
   @Test
-  void aStreamRequestAnsweredWithoutAStreamIsUpstream(Vertx vertx) {
+  void aStreamRequestAnsweredWithoutAStreamIsUpstream() {
     fake.enqueue(Behaviour.raw(200, "application/json", "{\"choices\":[]}"));
-    Collected got = await(collect(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    seen.add(got.error());
-    assertEquals(ErrorCode.UPSTREAM, got.error().errorCode());
-    assertEquals("openai: asked for a stream, upstream replied application/json", got.error().getMessage());
+    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
+    seen.add(got.meshFailure());
+    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
+    assertEquals("openai: asked for a stream, upstream replied application/json", got.meshFailure().getMessage());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.switchboard.llm.openai;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Health;
 import io.switchboard.api.Privacy;
@@ -7,8 +8,8 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.backend.BackendProvider;
 import io.switchboard.core.backend.BackendUnavailableException;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,7 +22,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
-import static io.switchboard.llm.openai.OpenAiTestKit.await;
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -167,24 +168,24 @@ class OpenAiSettingsTest {
   }
 
   @Test
-  void aFailingProbeIsDownWithoutSecrets(Vertx vertx) throws InterruptedException {
+  void aFailingProbeIsDownWithoutSecrets(Vertx vertx) {
     FakeOpenAiServer fake = await(FakeOpenAiServer.start(vertx)).requireKey("sk-another-key-000000000000");
     OpenAiCompatibleBackend backend = OpenAiTestKit.backend(vertx, OpenAiTestKit.conf(fake).put("health_interval_ms", 50));
     Health h = await(backend.health());
     assertEquals(Health.Status.DOWN, h.status());
     assertEquals("openai: upstream rejected the credentials (401)", h.reason());
 
-    Thread.sleep(60);
+    Await.quiet(vertx, 60); // past health_interval_ms: the next call probes again
     fake.requireKey(null).enqueue(Behaviour.error(429, "slow down"));
     Health limited = await(backend.health());
     assertEquals(Health.Status.DEGRADED, limited.status());
     assertFalse(limited.reason().contains(KEY.substring(0, 8)));
 
-    Thread.sleep(60);
+    Await.quiet(vertx, 60);
     fake.enqueue(Behaviour.refuse());
     assertEquals("openai: connection closed before the response", await(backend.health()).reason());
 
-    Thread.sleep(60);
+    Await.quiet(vertx, 60);
     assertEquals(Health.UP, await(backend.health()), "recovers on the next probe");
     await(backend.stop());
     await(fake.close());

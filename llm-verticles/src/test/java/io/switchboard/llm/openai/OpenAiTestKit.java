@@ -2,30 +2,21 @@ package io.switchboard.llm.openai;
 
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
-import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.CallContext;
-import io.switchboard.core.stream.ChunkPipe;
-import io.switchboard.llm.fake.FakeOpenAiServer;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import io.switchboard.core.testkit.TestVertx;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.fail;
+import static io.switchboard.core.testkit.Await.await;
 
-/** Shared set-up of the OpenAI adapter tests: a backend pointed at a fake, requests, and waits on futures. */
+
+/** Shared set-up of the OpenAI adapter tests: a backend pointed at a fake, and the requests they send. */
 final class OpenAiTestKit {
 
   /** Long enough that Secrets.redact also removes its 8-character prefix when a provider echoes it. */
@@ -56,6 +47,16 @@ final class OpenAiTestKit {
     return backend(vertx, conf(fake));
   }
 
+  /** A fake that wants {@link #KEY}, closed after the test. */
+  static FakeOpenAiServer fake(TestVertx vx) {
+    return vx.forTest(await(FakeOpenAiServer.start(vx.get())).requireKey(KEY), FakeOpenAiServer::close);
+  }
+
+  /** A backend on {@code fake}, stopped after the test. */
+  static OpenAiCompatibleBackend backend(TestVertx vx, FakeOpenAiServer fake) {
+    return vx.forTest(backend(vx.get(), fake), OpenAiCompatibleBackend::stop);
+  }
+
   static ChatRequest chat(String text, boolean stream) {
     return ChatRequest.fromJson(new JsonObject()
       .put("model", "gpt-4o-mini")
@@ -70,82 +71,5 @@ final class OpenAiTestKit {
 
   static CallContext ctx() {
     return new CallContext("req-42", "key-1", System.currentTimeMillis() + 30_000);
-  }
-
-  static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("future did not succeed: " + e, e);
-    }
-  }
-
-  static MeshException failure(Future<?> future) {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return MeshException.from(e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
-    return fail("expected a failure, got a success");
-  }
-
-  /** What a stream delivered: its chunks, then either the trailer or the failure. */
-  record Collected(List<JsonObject> chunks, JsonObject trailer, Throwable failure) {
-
-    String text() {
-      StringBuilder sb = new StringBuilder();
-      for (JsonObject c : chunks) {
-        JsonArray choices = c.getJsonArray("choices");
-        if (!choices.isEmpty()) {
-          String piece = choices.getJsonObject(0).getJsonObject("delta").getString("content");
-          if (piece != null) {
-            sb.append(piece);
-          }
-        }
-      }
-      return sb.toString();
-    }
-
-    MeshException error() {
-      assertNotNull(failure, "the stream should have failed, it ended with " + trailer);
-      return MeshException.from(failure);
-    }
-
-    JsonObject usage() {
-      assertNotNull(trailer, "the stream should have ended cleanly, it failed with " + failure);
-      assertFalse(chunks.isEmpty());
-      return trailer.getJsonObject("usage");
-    }
-  }
-
-  /**
-   * Starts a stream on one context and consumes it there as the bus sender would; {@code onChunk} sees each batch's
-   * pipe (to cancel, say).
-   */
-  static Future<Collected> collect(Vertx vertx, Supplier<ChunkPipe<JsonObject>> start, Consumer<ChunkPipe<JsonObject>> onChunk) {
-    Promise<Collected> done = Promise.promise();
-    Context context = vertx.getOrCreateContext();
-    context.runOnContext(v -> {
-      ChunkPipe<JsonObject> pipe = start.get();
-      List<JsonObject> chunks = new ArrayList<>();
-      pipe.availableHandler(() -> {
-        boolean had = pipe.hasItems();
-        chunks.addAll(pipe.takeAll());
-        if (pipe.isEnded()) {
-          done.tryComplete(new Collected(chunks, pipe.trailer(), null));
-        } else if (pipe.failure() != null) {
-          done.tryComplete(new Collected(chunks, null, pipe.failure()));
-        } else if (had && onChunk != null) {
-          onChunk.accept(pipe);
-        }
-      });
-    });
-    return done.future();
-  }
-
-  static Future<Collected> collect(Vertx vertx, Supplier<ChunkPipe<JsonObject>> start) {
-    return collect(vertx, start, null);
   }
 }

@@ -1,6 +1,9 @@
 package io.switchboard.llm.runpod;
 
-import io.switchboard.llm.testkit.Drain;
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.ChatFixture;
+import io.switchboard.core.testkit.Drain;
+import io.switchboard.core.testkit.TestVertx;
 /*
  * Documented RunPod serverless (queue-based endpoint) behaviours this test covers (docs.runpod.io: Send API requests,
  * Operation reference, Job states; runpod-python's Endpoint/Job for the /stream loop), against FakeRunPod:
@@ -25,26 +28,25 @@ import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.testkit.runpod.FakeRunPod;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import static io.switchboard.llm.testkit.Drain.await;
-import static io.switchboard.llm.testkit.Drain.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.llm.runpod.RunPodFixture.ctx;
+import static io.switchboard.llm.runpod.RunPodFixture.request;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -53,60 +55,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RunPodBackendTest {
 
-  private static Vertx vertx;
-  private FakeRunPod fake;
-  private RunPodBackend backend;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final FakeRunPod fake = RunPodFixture.fake(vx);
+  private final ChatFixture<RunPodBackend> kit = RunPodFixture.backends(vx, fake);
+  private final RunPodBackend backend = kit.backend(new JsonObject());
 
-  @BeforeAll
-  static void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void start() throws Exception {
-    fake = await(new FakeRunPod(vertx).start());
-    backend = backend(new JsonObject());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    await(backend.stop());
-    await(fake.stop());
-  }
-
-  private RunPodBackend backend(JsonObject overrides) {
-    JsonObject conf = new JsonObject().put("id", "rp").put("type", "runpod-serverless").put("base_url", fake.baseUrl())
-      .put("endpoint_id", FakeRunPod.ENDPOINT).put("prompt_format", "last_user").put("stream_poll_ms", 20)
-      .put("poll_initial_ms", 20).put("poll_max_ms", 100).mergeIn(overrides, true);
-    return (RunPodBackend) new RunPodProvider().create(vertx, new BackendConfig(conf, Map.of("RUNPOD_API_KEY", FakeRunPod.KEY)));
-  }
-
-  private static ChatRequest request(boolean stream) {
-    return ChatRequest.fromJson(new JsonObject().put("model", "my-worker").put("stream", stream).put("max_tokens", 50)
-      .put("temperature", 0.2).put("messages", new JsonArray()
-        .add(new JsonObject().put("role", "system").put("content", "terse"))
-        .add(new JsonObject().put("role", "user").put("content", "hello runpod world"))));
-  }
-
-  private static CallContext ctx(long ms) {
-    return new CallContext("req-1", null, System.currentTimeMillis() + ms);
-  }
-
-  private Future<JsonObject> chat(RunPodBackend b, ChatRequest r, CallContext c) {
-    return Drain.onContext(vertx, () -> b.chat(r, c));
-  }
 
   @Test
-  void wholeAnswerThroughRunsync() throws Exception {
-    JsonObject out = await(chat(backend, request(false), ctx(20_000)));
+  void wholeAnswerThroughRunsync() {
+    JsonObject out = kit.chat(backend, request(false), ctx(20_000));
     FakeRunPod.Call call = fake.calls("runsync").get(0);
     assertEquals("POST", call.method());
-    assertTrue(call.uri().startsWith("/v2/" + FakeRunPod.ENDPOINT + "/runsync?wait="), call.uri());
+    assertEquals("/runsync", call.path());
+    assertTrue(call.query().startsWith("wait="), call.query());
     assertEquals("Bearer " + FakeRunPod.KEY, call.authorization());
     assertEquals(new JsonObject().put("input", new JsonObject().put("prompt", "hello runpod world").put("max_tokens", 50)
       .put("temperature", 0.2)), call.body());
@@ -120,27 +82,26 @@ class RunPodBackendTest {
   }
 
   @Test
-  void unfinishedRunsyncIsPolledThroughStatus() throws Exception {
+  void unfinishedRunsyncIsPolledThroughStatus() {
     fake.plan = new FakeRunPod.JobPlan(0, 700, "COMPLETED", null, "text"); // four words, two seconds of work
-    RunPodBackend rp = backend(new JsonObject().put("runsync_wait_ms", 1_000));
-    JsonObject out = await(chat(rp, request(false), ctx(20_000)));
-    await(rp.stop());
+    RunPodBackend rp = kit.backend(new JsonObject().put("runsync_wait_ms", 1_000));
+    JsonObject out = kit.chat(rp, request(false), ctx(20_000));
     assertEquals("echo hello runpod world", out.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
     assertFalse(fake.calls("status").isEmpty(), "the job outlived the runsync wait");
     String id = out.getString("id").substring("runpod-".length());
-    assertTrue(fake.calls("status").stream().allMatch(c -> c.uri().endsWith("/status/" + id)));
+    assertTrue(fake.calls("status").stream().allMatch(c -> c.path().equals("/status/" + id)));
   }
 
   @Test
-  void templatesAndPointersFitAVllmStyleWorker() throws Exception {
-    RunPodBackend vllm = backend(new JsonObject()
+  void templatesAndPointersFitAVllmStyleWorker() {
+    RunPodBackend vllm = kit.backend(new JsonObject()
       .put("input", new JsonObject().put("prompt", "{prompt}").put("sampling_params", new JsonObject()
         .put("max_tokens", "{max_tokens}").put("stop", "{stop}").put("top_p", "{top_p}")))
       .put("output_pointer", "/output/0/choices/0/tokens")
       .put("stream_pointer", "/output/choices/0/tokens")
       .put("usage_pointer", "/output/0/usage"));
     fake.plan = new FakeRunPod.JobPlan(0, 5, "COMPLETED", null, "vllm");
-    JsonObject out = await(chat(vllm, request(false), ctx(20_000)));
+    JsonObject out = kit.chat(vllm, request(false), ctx(20_000));
     JsonObject input = fake.calls("runsync").get(0).body().getJsonObject("input");
     assertEquals(new JsonObject().put("prompt", "hello runpod world").put("sampling_params", new JsonObject().put("max_tokens", 50)),
       input, "unset placeholders (stop, top_p) are left out");
@@ -148,17 +109,16 @@ class RunPodBackendTest {
     assertEquals(new JsonObject().put("prompt_tokens", 18).put("completion_tokens", 4).put("total_tokens", 22), out.getJsonObject("usage"),
       "the worker's own usage, found by usage_pointer");
 
-    Drain.Drained d = await(Drain.stream(vertx, () -> vllm.chatStream(request(true), ctx(20_000))));
+    Drain.Drained d = kit.stream(vllm, request(true), ctx(20_000));
     assertNull(d.failure());
     assertEquals("echo hello runpod world", d.text());
     assertEquals(22, d.trailer().getJsonObject("usage").getLong("total_tokens"));
-    await(vllm.stop());
   }
 
   @Test
-  void streamPollsRunAndStream() throws Exception {
+  void streamPollsRunAndStream() {
     fake.plan = new FakeRunPod.JobPlan(0, 60, "COMPLETED", null, "text");
-    Drain.Drained d = await(Drain.stream(vertx, () -> backend.chatStream(request(true), ctx(20_000))));
+    Drain.Drained d = kit.stream(backend, request(true), ctx(20_000));
     assertNull(d.failure());
     assertEquals("echo hello runpod world", d.text());
     assertEquals(1, fake.calls("run").size());
@@ -173,35 +133,34 @@ class RunPodBackendTest {
   }
 
   @Test
-  void callerCancellingSendsCancel() throws Exception {
+  void callerCancellingSendsCancel() {
     fake.plan = new FakeRunPod.JobPlan(0, 2_000, "COMPLETED", null, "text");
-    Context ctx = vertx.getOrCreateContext();
+    Context ctx = vx.get().getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(backend.chatStream(request(true), ctx(20_000))));
-    Drain.waitUntil("the stream is polled", () -> !fake.calls("stream").isEmpty());
+    await(fake.once(() -> !fake.calls("stream").isEmpty()));
     ctx.runOnContext(v -> pipe.get().cancel());
-    Drain.waitUntil("the job is cancelled", () -> fake.cancelled.size() == 1);
-    String id = fake.jobs.keySet().iterator().next();
-    assertEquals(id, fake.cancelled.get(0));
+    RunPodFixture.cancels(fake, 1);
+    assertEquals(fake.job().id, fake.cancelled.get(0));
   }
 
   @Test
-  void slowReaderStopsThePolling() throws Exception {
+  void slowReaderStopsThePolling() {
     fake.plan = new FakeRunPod.JobPlan(0, 20, "COMPLETED", null, "text"); // 201 words over four seconds
     String prompt = IntStream.range(0, 200).mapToObj(i -> "w" + i).collect(Collectors.joining(" "));
     ChatRequest longAnswer = ChatRequest.fromJson(request(true).toJson().put("messages", new JsonArray()
       .add(new JsonObject().put("role", "user").put("content", prompt))));
-    Context ctx = vertx.getOrCreateContext();
+    Context ctx = vx.get().getOrCreateContext();
     AtomicReference<ChunkPipe<JsonObject>> pipe = new AtomicReference<>();
     ctx.runOnContext(v -> pipe.set(backend.chatStream(longAnswer, ctx(20_000))));
     // Nobody reads: once 64 chunks wait in the pipe the adapter must stop polling, where it would otherwise poll
     // every 20 ms and pile the whole answer up in memory.
-    Drain.waitUntil("the pipe is full", () -> !fake.jobs.isEmpty() && fake.jobs.values().iterator().next().delivered >= 64);
-    Thread.sleep(500); // a poll already on its way lands
+    await(fake.once(() -> !fake.jobs.isEmpty() && fake.job().delivered >= 64));
+    Await.quiet(vx.get(), 500); // a poll already on its way lands
     int polls = fake.calls("stream").size();
-    Thread.sleep(300);
+    Await.quiet(vx.get(), 300);
     assertEquals(polls, fake.calls("stream").size(), "no polling while the pipe is full");
-    assertTrue(fake.jobs.values().iterator().next().delivered < 201);
+    assertTrue(fake.job().delivered < 201);
 
     Promise<Drain.Drained> p = Promise.promise();
     ctx.runOnContext(v -> Drain.read(pipe.get(), p));
@@ -211,12 +170,13 @@ class RunPodBackendTest {
   }
 
   @Test
-  void queuedPastTheThresholdDegradesHealthUntilAJobStartsPromptly() throws Exception {
-    RunPodBackend rp = backend(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 60_000));
+  void queuedPastTheThresholdDegradesHealthUntilAJobStartsPromptly() {
+    RunPodBackend rp = kit.backend(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 60_000));
     assertEquals(Health.UP, await(rp.health()));
     fake.plan = new FakeRunPod.JobPlan(1_500, 5, "COMPLETED", null, "text");
-    Future<JsonObject> slow = chat(rp, request(false), ctx(20_000));
-    Drain.waitUntil("health turns degraded", () -> !healthOf(rp).isUp());
+    Future<JsonObject> slow = kit.call(rp, request(false), ctx(20_000));
+    // runsync answers IN_QUEUE after its 1 s wait (past cold_after_ms) and the job is polled: the endpoint is cold.
+    await(fake.once(() -> !fake.calls("status").isEmpty()));
     Health cold = healthOf(rp);
     assertEquals(Health.Status.DEGRADED, cold.status());
     assertTrue(cold.reason().startsWith("cold start: job queued "), cold.reason());
@@ -224,22 +184,20 @@ class RunPodBackendTest {
     assertEquals(Health.Status.DEGRADED, healthOf(rp).status(), "that job started late: still cold");
 
     fake.plan = FakeRunPod.JobPlan.quick();
-    await(chat(rp, request(false), ctx(20_000)));
+    kit.chat(rp, request(false), ctx(20_000));
     assertEquals(Health.UP, healthOf(rp), "a job that starts promptly means warm workers");
-    await(rp.stop());
   }
 
   @Test
-  void coldEndpointRecoversWhenHealthShowsAnIdleWorker() throws Exception {
-    RunPodBackend rp = backend(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 0));
+  void coldEndpointRecoversWhenHealthShowsAnIdleWorker() {
+    RunPodBackend rp = kit.backend(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 0));
     fake.plan = new FakeRunPod.JobPlan(60_000, 5, "COMPLETED", null, "text");
-    MeshException e = failure(chat(rp, request(false), ctx(4_000)));
+    MeshException e = kit.chatFails(rp, request(false), ctx(4_000));
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
     assertEquals(Health.Status.DEGRADED, healthOf(rp).status(), "no idle worker yet");
     fake.idleWorkers = 1;
     assertEquals(Health.UP, healthOf(rp));
     assertFalse(fake.calls("health").isEmpty());
-    await(rp.stop());
   }
 
   private static Health healthOf(RunPodBackend b) {
@@ -253,10 +211,10 @@ class RunPodBackendTest {
   @Test
   void providerReadsConfAndEnvironment() {
     BackendUnavailableException noKey = assertThrows(BackendUnavailableException.class, () -> new RunPodProvider()
-      .create(vertx, new BackendConfig(new JsonObject().put("id", "rp").put("endpoint_id", "x"), Map.of())));
+      .create(vx.get(), new BackendConfig(new JsonObject().put("id", "rp").put("endpoint_id", "x"), Map.of())));
     assertEquals("RUNPOD_API_KEY not set", noKey.getMessage());
     BackendUnavailableException noEndpoint = assertThrows(BackendUnavailableException.class, () -> new RunPodProvider()
-      .create(vertx, new BackendConfig(new JsonObject().put("id", "rp"), Map.of("RUNPOD_API_KEY", "k-123456789"))));
+      .create(vx.get(), new BackendConfig(new JsonObject().put("id", "rp"), Map.of("RUNPOD_API_KEY", "k-123456789"))));
     assertTrue(noEndpoint.getMessage().contains("RUNPOD_ENDPOINT_ID not set"));
 
     RunPodSettings s = RunPodSettings.from(new BackendConfig(new JsonObject().put("id", "rp"),

@@ -1,6 +1,7 @@
 package io.switchboard.llm.runpod;
 
-import io.switchboard.llm.testkit.Drain;
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.Drain;
 /*
  * The RunPod adapter wired to the bus by BackendVerticle, against FakeRunPod: a whole answer (/runsync), a stream
  * (/run + /stream polls) pulled with BusStreams.next until BusStreams.isEnd, a FAILED job arriving as a failed reply
@@ -12,25 +13,22 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
-import io.switchboard.api.StreamProtocol;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
-import io.switchboard.core.stream.BusStreams;
-import io.vertx.core.DeploymentOptions;
+import io.switchboard.core.testkit.BusPull;
+import io.switchboard.core.testkit.TestVertx;
+import io.switchboard.core.testkit.runpod.FakeRunPod;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
 
-import static io.switchboard.llm.testkit.Drain.await;
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,23 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RunPodBusTest {
 
-  private Vertx vertx;
-  private FakeRunPod fake;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  private final Vertx vertx = vx.get();
+  private final FakeRunPod fake = RunPodFixture.fake(vx);
 
   @BeforeEach
-  void start() throws Exception {
-    vertx = Vertx.vertx();
-    fake = await(new FakeRunPod(vertx).start());
-    JsonObject conf = new JsonObject().put("id", "rp").put("type", "runpod-serverless").put("base_url", fake.baseUrl())
-      .put("endpoint_id", FakeRunPod.ENDPOINT).put("prompt_format", "last_user").put("stream_poll_ms", 20)
-      .put("cold_after_ms", 300).put("health_probe_ms", 60_000);
-    var backend = new RunPodProvider().create(vertx, new BackendConfig(conf, Map.of("RUNPOD_API_KEY", FakeRunPod.KEY)));
-    await(vertx.deployVerticle(new BackendVerticle(backend), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 60_000))));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    await(vertx.close());
+  void start() {
+    RunPodFixture.backends(vx, fake).deployed(new JsonObject().put("cold_after_ms", 300).put("health_probe_ms", 60_000));
   }
 
   private static JsonObject body(boolean stream) {
@@ -74,33 +63,18 @@ class RunPodBusTest {
   }
 
   @Test
-  void streamPulledOverTheBus() throws Exception {
+  void streamPulledOverTheBus() {
     fake.plan = new FakeRunPod.JobPlan(0, 40, "COMPLETED", null, "text");
-    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend("rp"), body(true), options(Headers.OP_CHAT)));
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; ; i++) {
-      assertTrue(i < 1_000, "a short answer must end");
-      ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS).forEach(c -> {
-        Object content = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getValue("content");
-        if (content instanceof String s) {
-          text.append(s);
-        }
-      });
-      if (BusStreams.isEnd(msg)) {
-        assertTrue(((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE).getLong("total_tokens") > 0);
-        break;
-      }
-      msg = await(BusStreams.next(msg, 5_000));
-    }
-    assertEquals("echo via the bus", text.toString());
+    BusPull.Pulled p = BusPull.pull(vertx, Addresses.backend("rp"), body(true), options(Headers.OP_CHAT));
+    assertEquals("echo via the bus", p.text());
+    assertTrue(p.usage().getLong("total_tokens") > 0);
   }
 
   @Test
   void failedJobArrivesAsAFailedReply() {
     fake.plan = new FakeRunPod.JobPlan(0, 5, "FAILED", "handler raised ValueError", "text");
-    ExecutionException e = assertThrows(ExecutionException.class,
-      () -> await(vertx.eventBus().request(Addresses.backend("rp"), body(false), options(Headers.OP_CHAT))));
-    ReplyException reply = assertInstanceOf(ReplyException.class, e.getCause());
+    ReplyException reply = Await.failure(vertx.eventBus().request(Addresses.backend("rp"), body(false), options(Headers.OP_CHAT)),
+      ReplyException.class);
     assertEquals(502, reply.failureCode());
     assertEquals(ErrorCode.UPSTREAM, MeshException.from(reply).errorCode());
     assertTrue(reply.getMessage().contains("handler raised ValueError"), reply.getMessage());

@@ -2,8 +2,8 @@ package io.switchboard.app.console;
 
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
-import io.switchboard.llm.fake.Behaviour;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.MeshFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -1,6 +1,6 @@
 package io.switchboard.app.console;
 
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

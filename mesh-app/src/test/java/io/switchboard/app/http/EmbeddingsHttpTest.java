@@ -1,7 +1,7 @@
 package io.switchboard.app.http;
 
-import io.switchboard.llm.fake.FakeOpenAiServer;
-import io.switchboard.llm.fake.RecordedRequest;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.RecordedRequest;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

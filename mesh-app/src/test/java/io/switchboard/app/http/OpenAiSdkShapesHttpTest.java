@@ -1,6 +1,6 @@
 package io.switchboard.app.http;
 
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.FakeUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,6 +1,6 @@
 package io.switchboard.app.http;
 
-import io.switchboard.tts.openai.AudioScript;
+import io.switchboard.core.testkit.speech.AudioScript;
 import io.switchboard.core.testkit.FakeUpstream;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;

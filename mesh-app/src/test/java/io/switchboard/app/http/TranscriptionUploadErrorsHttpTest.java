@@ -1,7 +1,7 @@
 package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.FakeUpstream;
-import io.switchboard.asr.openai.TestAudio;
+import io.switchboard.core.testkit.TestAudio;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -164,6 +164,14 @@ class TranscriptionUploadErrorsHttpTest {
     HttpResponse<Buffer> cut = node.onContext(() -> node.post("/v1/audio/transcriptions").putHeader("content-type", form.contentType())
       .sendBuffer(whole.getBuffer(0, whole.length() / 2))).await(HttpTestNode.WAIT_S, TimeUnit.SECONDS);
     error(cut, 400);
+  }
+
+  /** The first 30 bytes of a good WAV: the header ends inside its fmt chunk. Refused as the caller's, never a 500. */
+  @Test
+  void aWavHeaderCutShortIs400NamingFile() throws Exception {
+    JsonObject e = errorNaming(upload(good().file("file", "cut.wav", "audio/wav", wav.getBuffer(0, 30)), "whisper-local"), 400, "file");
+    assertTrue(e.getString("message").contains("truncated"), e.encode());
+    assertEquals(List.of(), uploads);
   }
 
   @Test

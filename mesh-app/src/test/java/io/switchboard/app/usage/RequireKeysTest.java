@@ -2,7 +2,7 @@ package io.switchboard.app.usage;
 
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
-import io.switchboard.llm.fake.FakeOpenAiServer;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

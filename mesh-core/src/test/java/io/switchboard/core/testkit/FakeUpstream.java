@@ -1,20 +1,16 @@
 package io.switchboard.core.testkit;
 
-import io.switchboard.api.MeshException;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.fail;
+import static io.switchboard.core.testkit.Await.await;
 
 /**
- * Test support shared by the cloud adapter tests (transcription, speech, and the mesh-app HTTP tests): a vertx-web server on 127.0.0.1 with a random port, whose
- * routes each test's fake sets up, and helpers to wait for a future's result or its {@link MeshException}.
+ * A vertx-web server on 127.0.0.1 with a random port whose routes a fake sets up: the ground the test kit's cloud
+ * fakes (transcription, speech) and the mesh-app HTTP tests stand on.
  */
 public final class FakeUpstream implements AutoCloseable {
 
@@ -44,26 +40,6 @@ public final class FakeUpstream implements AutoCloseable {
     int port = s.actualPort();
     await(s.close());
     return port;
-  }
-
-  public static <T> T await(Future<T> future) {
-    try {
-      return future.await(20, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new AssertionError("future did not complete within 20 s", e);
-    }
-  }
-
-  /** The failure of {@code future}, which must be a {@link MeshException}. */
-  public static MeshException failure(Future<?> future) {
-    try {
-      Object value = await(future);
-      return fail("expected a failure, got " + value);
-    } catch (AssertionError e) {
-      throw e;
-    } catch (Throwable t) {
-      return assertInstanceOf(MeshException.class, t, "failure " + t);
-    }
   }
 
   @Override

@@ -102,7 +102,9 @@ public final class AdminService {
     try {
       routing.get().settings().policy().merge(next);
     } catch (IllegalArgumentException e) {
-      throw MeshException.invalid(null, e.getMessage());
+      // The message starts with the setting's conf path (router.strategy, router.weights.heavy.a): its key is the param.
+      java.util.regex.Matcher key = java.util.regex.Pattern.compile("^router\\.([a-z_]+)").matcher(e.getMessage());
+      throw MeshException.invalid(key.find() ? key.group(1) : null, e.getMessage());
     }
     JsonObject change = new JsonObject().put("kind", "strategy").put("strategy", next);
     return persistAndPublish("strategy", change).map(v -> strategy());

@@ -29,8 +29,20 @@ public final class HttpErrors {
     res.end(e.toOpenAiJson().toBuffer());
   }
 
+  /**
+   * True when the body could not be read (its framing is broken: a chunk size that is not hex): the request failed
+   * before its end, with the decoder's error (vertx-web's body handler passes it on, unwrapped or not).
+   */
+  static boolean bodyUnreadable(RoutingContext ctx) {
+    Throwable t = ctx.failure();
+    return t != null && !ctx.request().isEnded() && !(t instanceof MeshException) && !(t instanceof io.vertx.ext.web.handler.HttpException);
+  }
+
   /** The error for a failed routing context: vertx-web status codes (413 from the body limit, 404, 405) or the failure. */
   static MeshException of(RoutingContext ctx) {
+    if (bodyUnreadable(ctx)) {
+      return MeshException.invalid(null, "malformed HTTP request body (its framing cannot be read)");
+    }
     if (ctx.failure() != null && !(ctx.failure() instanceof io.vertx.ext.web.handler.HttpException)) {
       return MeshException.from(ctx.failure());
     }

@@ -7,10 +7,12 @@ import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.SpeechBackend;
 import io.switchboard.core.stream.ChunkPipe;
-import io.switchboard.tts.openai.SpeechStream;
+import io.switchboard.tts.SpeechStream;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URLEncoder;
@@ -37,6 +39,11 @@ public final class ElevenLabsBackend implements SpeechBackend {
   /** What the backend needs besides its stream client. */
   public record Settings(String baseUrl, String apiKey, String defaultVoiceId, Map<String, String> voices,
                          JsonObject voiceSettings, boolean enableLogging) {
+    /** Never print the key. */
+    @Override
+    public String toString() {
+      return "Settings[" + baseUrl + ", voices " + voices.keySet() + "]";
+    }
   }
 
   private final BackendDescriptor descriptor;
@@ -44,7 +51,7 @@ public final class ElevenLabsBackend implements SpeechBackend {
   private final Settings settings;
 
   public ElevenLabsBackend(BackendDescriptor descriptor, SpeechStream stream, Settings settings) {
-    this.descriptor = descriptor;
+    this.descriptor = descriptor.withOutputs(ElevenLabsFormats.OUTPUTS);
     this.stream = stream;
     this.settings = settings;
   }
@@ -65,28 +72,21 @@ public final class ElevenLabsBackend implements SpeechBackend {
 
   @Override
   public ChunkPipe<Buffer> speak(SpeechRequest request, CallContext context) {
-    String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return SpeechStream.failed(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
-    ElevenLabsFormats.Choice choice;
-    String voiceId;
-    try {
-      choice = ElevenLabsFormats.choose(id, request.responseFormat(), request.sampleRate());
-      voiceId = voiceId(request.voice());
-    } catch (MeshException refused) {
-      return SpeechStream.failed(refused);
-    }
-    String url = settings.baseUrl() + "/v1/text-to-speech/" + URLEncoder.encode(voiceId, StandardCharsets.UTF_8)
+    return stream.open(() -> call(request), context);
+  }
+
+  /** The upstream call for {@code request}; a format, rate or voice ElevenLabs cannot take is refused here. */
+  private SpeechStream.Call call(SpeechRequest request) {
+    String model = SpeechStream.model(descriptor, request);
+    ElevenLabsFormats.Choice choice = ElevenLabsFormats.choose(descriptor.id(), request.responseFormat(), request.sampleRate());
+    String url = settings.baseUrl() + "/v1/text-to-speech/" + URLEncoder.encode(voiceId(request.voice()), StandardCharsets.UTF_8)
       + "/stream?output_format=" + choice.outputFormat() + (settings.enableLogging() ? "" : "&enable_logging=false");
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-      .add("xi-api-key", settings.apiKey())
-      .add("content-type", "application/json");
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+      .putHeader("xi-api-key", settings.apiKey())
+      .putHeader("content-type", "application/json");
     int characters = request.input().codePointCount(0, request.input().length());
     Buffer prefix = choice.wav() ? ElevenLabsFormats.streamingWavHeader(choice.sampleRate()) : null;
-    return stream.open(new SpeechStream.Call(url, headers, body(request, model).toBuffer(), prefix,
-      h -> trailer(characters, h)), context);
+    return new SpeechStream.Call(post, body(request, model).toBuffer(), prefix, h -> trailer(characters, h));
   }
 
   private JsonObject body(SpeechRequest request, String model) {

@@ -6,8 +6,11 @@ import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendProvider;
 import io.switchboard.core.http.CloudConf;
-import io.switchboard.core.http.CloudTimeouts;
-import io.switchboard.tts.openai.SpeechStream;
+import io.switchboard.core.http.ErrorDialect;
+import io.switchboard.core.http.Upstream;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamTimeouts;
+import io.switchboard.tts.SpeechStream;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -44,8 +47,9 @@ public final class ElevenLabsProvider implements BackendProvider {
       voices,
       json.getJsonObject("voice_settings", new JsonObject()),
       json.getBoolean("enable_logging", true));
-    SpeechStream stream = new SpeechStream(vertx, conf.id(), CloudTimeouts.fromConf(json, CloudTimeouts.SPEECH), key,
-      json.getInteger("stream_high_water", 16), json.getInteger("max_connections", 32));
+    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.ELEVENLABS, key),
+      UpstreamTimeouts.fromConf(json, UpstreamTimeouts.SPEECH), json.getInteger("max_connections", 32), 1 << 20);
+    SpeechStream stream = new SpeechStream(http, json.getInteger("stream_high_water", 16));
     return new ElevenLabsBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 4), stream, settings);
   }
 }

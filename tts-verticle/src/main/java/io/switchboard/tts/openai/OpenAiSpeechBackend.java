@@ -1,5 +1,6 @@
 package io.switchboard.tts.openai;
 
+import io.switchboard.api.AudioOutputs;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
@@ -7,9 +8,11 @@ import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.SpeechBackend;
 import io.switchboard.core.stream.ChunkPipe;
+import io.switchboard.tts.SpeechStream;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
@@ -31,18 +34,27 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
   private static final Map<String, String> CONTENT_TYPES = Map.of(
     "mp3", "audio/mpeg", "opus", "audio/ogg", "aac", "audio/aac", "flac", "audio/flac", "wav", "audio/wav", "pcm", "audio/pcm");
 
+  /** What the backend needs besides its stream client: where, with which key, and the voice when none is asked. */
+  public record Settings(String baseUrl, String apiKey, String defaultVoice) {
+    /** Never print the key. */
+    @Override
+    public String toString() {
+      return "Settings[" + baseUrl + ", voice " + defaultVoice + "]";
+    }
+  }
+
+  /** What the router may send here: OpenAI's formats, all at 24 kHz (it has no other rate and no mu-law). */
+  static final AudioOutputs OUTPUTS = AudioOutputs.UNDECLARED.with("mp3", PCM_RATE).with("opus", PCM_RATE).with("aac", PCM_RATE)
+    .with("flac", PCM_RATE).with("wav", PCM_RATE).with("pcm", PCM_RATE);
+
   private final BackendDescriptor descriptor;
   private final SpeechStream stream;
-  private final String url;
-  private final String apiKey;
-  private final String defaultVoice;
+  private final Settings settings;
 
-  public OpenAiSpeechBackend(BackendDescriptor descriptor, SpeechStream stream, String baseUrl, String apiKey, String defaultVoice) {
-    this.descriptor = descriptor;
+  public OpenAiSpeechBackend(BackendDescriptor descriptor, SpeechStream stream, Settings settings) {
+    this.descriptor = descriptor.withOutputs(OUTPUTS);
     this.stream = stream;
-    this.url = baseUrl + "/audio/speech";
-    this.apiKey = apiKey;
-    this.defaultVoice = defaultVoice;
+    this.settings = settings;
   }
 
   @Override
@@ -57,26 +69,28 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
 
   @Override
   public ChunkPipe<Buffer> speak(SpeechRequest request, CallContext context) {
+    return stream.open(() -> call(request), context);
+  }
+
+  /** The upstream call for {@code request}; what OpenAI cannot answer is refused here, before any cost. */
+  private SpeechStream.Call call(SpeechRequest request) {
     String id = descriptor.id();
-    String model = descriptor.resolveModel(request.model());
-    if (model == null) {
-      return SpeechStream.failed(new MeshException(ErrorCode.MODEL_NOT_FOUND, id + " does not serve model '" + request.model() + "'", "model"));
-    }
+    String model = SpeechStream.model(descriptor, request);
     String format = request.responseFormat();
     if (!CONTENT_TYPES.containsKey(format)) {
-      return SpeechStream.failed(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
-        id + " cannot produce '" + format + "' (mp3, opus, aac, flac, wav, pcm)", "response_format"));
+      throw new MeshException(ErrorCode.UNSUPPORTED_MEDIA, id + " cannot produce '" + format + "' (mp3, opus, aac, flac, wav, pcm)",
+        "response_format");
     }
     if (request.sampleRate() != null && request.sampleRate() != PCM_RATE && (format.equals("pcm") || format.equals("wav"))) {
-      return SpeechStream.failed(MeshException.invalid("sample_rate", id + " produces " + format + " at 24000 Hz only"));
+      throw MeshException.invalid("sample_rate", id + " produces " + format + " at 24000 Hz only");
     }
     if (request.input().length() > MAX_INPUT) {
-      return SpeechStream.failed(MeshException.invalid("input", id + " takes at most " + MAX_INPUT + " characters of input"));
+      throw MeshException.invalid("input", id + " takes at most " + MAX_INPUT + " characters of input");
     }
     JsonObject body = new JsonObject()
       .put("model", model)
       .put("input", request.input())
-      .put("voice", request.voice() == null ? defaultVoice : request.voice())
+      .put("voice", request.voice() == null ? settings.defaultVoice() : request.voice())
       .put("response_format", format);
     if (request.speed() != null) {
       body.put("speed", request.speed());
@@ -84,12 +98,11 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
     if (request.extra().getValue("instructions") instanceof String instructions) {
       body.put("instructions", instructions);
     }
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
-      .add("authorization", "Bearer " + apiKey)
-      .add("content-type", "application/json");
+    RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(settings.baseUrl() + "/audio/speech")
+      .putHeader("authorization", "Bearer " + settings.apiKey())
+      .putHeader("content-type", "application/json");
     int characters = request.input().codePointCount(0, request.input().length());
-    return stream.open(new SpeechStream.Call(url, headers, body.toBuffer(), null,
-      h -> new JsonObject().put("characters", characters)), context);
+    return new SpeechStream.Call(post, body.toBuffer(), null, h -> new JsonObject().put("characters", characters));
   }
 
   @Override

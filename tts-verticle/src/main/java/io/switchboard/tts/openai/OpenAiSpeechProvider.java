@@ -1,12 +1,16 @@
 package io.switchboard.tts.openai;
 
-import io.switchboard.core.http.CloudConf;
-import io.switchboard.core.http.CloudTimeouts;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.http.CloudConf;
+import io.switchboard.core.http.ErrorDialect;
+import io.switchboard.core.http.Upstream;
+import io.switchboard.core.http.UpstreamClient;
+import io.switchboard.core.http.UpstreamTimeouts;
+import io.switchboard.tts.SpeechStream;
 import io.vertx.core.Vertx;
 
 import java.util.Set;
@@ -29,9 +33,10 @@ public final class OpenAiSpeechProvider implements BackendProvider {
   public Backend create(Vertx vertx, BackendConfig conf) {
     String key = CloudConf.apiKey(conf, "OPENAI_API_KEY");
     String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
-    SpeechStream stream = new SpeechStream(vertx, conf.id(), CloudTimeouts.fromConf(conf.json(), CloudTimeouts.SPEECH), key,
-      conf.json().getInteger("stream_high_water", 16), conf.json().getInteger("max_connections", 32));
-    return new OpenAiSpeechBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 16), stream, base, key,
-      conf.json().getString("default_voice", "alloy"));
+    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.OPENAI, key),
+      UpstreamTimeouts.fromConf(conf.json(), UpstreamTimeouts.SPEECH), conf.json().getInteger("max_connections", 32), 1 << 20);
+    SpeechStream stream = new SpeechStream(http, conf.json().getInteger("stream_high_water", 16));
+    return new OpenAiSpeechBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 16), stream,
+      new OpenAiSpeechBackend.Settings(base, key, conf.json().getString("default_voice", "alloy")));
   }
 }

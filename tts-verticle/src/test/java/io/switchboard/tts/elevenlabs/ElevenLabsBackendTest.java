@@ -1,5 +1,6 @@
 package io.switchboard.tts.elevenlabs;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
@@ -7,22 +8,17 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.SpeechBackend;
-import io.switchboard.tts.openai.AudioScript;
-import io.switchboard.core.testkit.FakeUpstream;
-import io.switchboard.tts.openai.PipeProbe;
-import io.vertx.core.MultiMap;
+import io.switchboard.core.testkit.speech.AudioScript;
+import io.switchboard.core.testkit.speech.FakeSpeechApi;
+import io.switchboard.core.testkit.speech.PipeProbe;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,17 +26,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,41 +59,11 @@ class ElevenLabsBackendTest {
   static final String DEFAULT_VOICE = "JBFqnCBsd6RMkjVDRZzb";
   static final String OTHER_VOICE = "21m00Tcm4TlvDq8ikWAM";
 
-  record Seen(String voiceId, MultiMap query, MultiMap headers, JsonObject body) {
-  }
-
-  static Vertx vertx;
-  static FakeUpstream fake;
-  static final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
-  static volatile Consumer<RoutingContext> reply;
-  SpeechBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = FakeUpstream.start(vertx, router -> router.post("/v1/text-to-speech/:voice/stream").handler(BodyHandler.create()).handler(ctx -> {
-      seen.add(new Seen(ctx.pathParam("voice"), MultiMap.caseInsensitiveMultiMap().addAll(ctx.queryParams()),
-        MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().headers()), ctx.body().asJsonObject()));
-      reply.accept(ctx);
-    }));
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void setUp() {
-    seen.clear();
-    backend = create(new JsonObject());
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeSpeechApi fake = vx.forClass(FakeSpeechApi.start(vertx), FakeSpeechApi::forget);
+  SpeechBackend backend = create(new JsonObject());
 
   static SpeechBackend create(JsonObject overrides) {
     JsonObject conf = new JsonObject().put("id", "elevenlabs").put("type", "elevenlabs").put("base_url", fake.url("/"))
@@ -110,8 +72,8 @@ class ElevenLabsBackendTest {
       .put("voices", new JsonObject().put("rachel", OTHER_VOICE))
       .put("voice_settings", new JsonObject().put("stability", 0.5).put("similarity_boost", 0.75))
       .mergeIn(overrides);
-    return (SpeechBackend) new ElevenLabsProvider().create(vertx,
-      new BackendConfig(conf, Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_VOICE_ID", DEFAULT_VOICE)));
+    return vx.forTest((SpeechBackend) new ElevenLabsProvider().create(vertx,
+      new BackendConfig(conf, Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_VOICE_ID", DEFAULT_VOICE))), SpeechBackend::stop);
   }
 
   static SpeechRequest request(String voice, String format, Integer rate) {
@@ -122,22 +84,16 @@ class ElevenLabsBackendTest {
     return new CallContext("req-el", null, System.currentTimeMillis() + 20_000);
   }
 
-  static Seen next() throws InterruptedException {
-    Seen s = seen.poll(10, TimeUnit.SECONDS);
-    assertNotNull(s, "the fake saw no request");
-    return s;
-  }
-
   @Test
-  void streamsAudioAsItArrives() throws Exception {
+  void streamsAudioAsItArrives() {
     List<Buffer> chunks = AudioScript.chunks(3, 2048);
     Promise<Void> gate = Promise.promise();
     Promise<Void> finished = Promise.promise();
     Consumer<RoutingContext> audio = AudioScript.gated("audio/mpeg", chunks, gate.future(), finished, false);
-    reply = ctx -> {
+    fake.reply(ctx -> {
       ctx.response().putHeader("character-cost", "11").putHeader("request-id", "rq-1");
       audio.accept(ctx);
-    };
+    });
     SpeechRequest r = new SpeechRequest("tts-1", "Hallo Welt.", null, "mp3", 1.1, null,
       new JsonObject().put("language_code", "de").put("voice_settings", new JsonObject().put("style", 0.2)), null);
 
@@ -152,7 +108,7 @@ class ElevenLabsBackendTest {
 
     assertEquals(AudioScript.join(chunks), probe.audio());
     assertEquals(new JsonObject().put("characters", 11).put("credits", 11), trailer);
-    Seen s = next();
+    FakeSpeechApi.Seen s = fake.next();
     assertEquals(DEFAULT_VOICE, s.voiceId());
     assertEquals("mp3_44100_128", s.query().get("output_format"));
     assertNull(s.query().get("enable_logging"));
@@ -166,12 +122,12 @@ class ElevenLabsBackendTest {
   @ParameterizedTest(name = "{0} {1} -> {2}")
   @CsvSource({"mp3,,mp3_44100_128,audio/mpeg", "mp3,22050,mp3_22050_32,audio/mpeg", "pcm,,pcm_24000,audio/pcm",
     "pcm,16000,pcm_16000,audio/pcm", "pcm,44100,pcm_44100,audio/pcm", "ulaw,,ulaw_8000,audio/basic", "wav,22050,pcm_22050,audio/wav"})
-  void formatsMapToOutputFormat(String format, Integer rate, String outputFormat, String contentType) throws Exception {
-    reply = ctx -> ctx.response().end(Buffer.buffer(new byte[64]));
+  void formatsMapToOutputFormat(String format, Integer rate, String outputFormat, String contentType) {
+    fake.reply(ctx -> ctx.response().end(Buffer.buffer(new byte[64])));
     SpeechRequest r = request(null, format, rate);
     PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(r, ctx()));
     await(probe.done());
-    assertEquals(outputFormat, next().query().get("output_format"));
+    assertEquals(outputFormat, fake.next().query().get("output_format"));
     assertEquals(contentType, backend.contentType(r));
     Buffer audio = probe.audio();
     if (format.equals("wav")) {
@@ -194,19 +150,19 @@ class ElevenLabsBackendTest {
     MeshException rate = failure(PipeProbe.start(vertx, true, () -> backend.speak(request(null, "pcm", 11025), ctx())).done());
     assertEquals(ErrorCode.INVALID_REQUEST, rate.errorCode());
     assertEquals("sample_rate", rate.param());
-    assertTrue(seen.isEmpty());
+    assertTrue(fake.sawNothing());
   }
 
   @Test
-  void voiceNameIdOrDefault() throws Exception {
-    reply = ctx -> ctx.response().end(Buffer.buffer(new byte[8]));
+  void voiceNameIdOrDefault() {
+    fake.reply(ctx -> ctx.response().end(Buffer.buffer(new byte[8])));
     for (String[] c : new String[][]{{"rachel", OTHER_VOICE}, {"pNInz6obpgDQGcFmaJgB", "pNInz6obpgDQGcFmaJgB"}, {"alloy", DEFAULT_VOICE}}) {
       await(PipeProbe.start(vertx, true, () -> backend.speak(request(c[0], "mp3", null), ctx())).done());
-      assertEquals(c[1], next().voiceId(), c[0]);
+      assertEquals(c[1], fake.next().voiceId(), c[0]);
     }
     backend = create(new JsonObject().put("enable_logging", false));
     await(PipeProbe.start(vertx, true, () -> backend.speak(request(null, "mp3", null), ctx())).done());
-    assertEquals("false", next().query().get("enable_logging"));
+    assertEquals("false", fake.next().query().get("enable_logging"));
   }
 
   static Stream<Arguments> upstreamErrors() {
@@ -234,13 +190,13 @@ class ElevenLabsBackendTest {
   @ParameterizedTest(name = "{0} {3}")
   @MethodSource("upstreamErrors")
   void upstreamErrorsMapToTheMeshTaxonomy(int status, String body, ErrorCode code, String fragment, long retry) {
-    reply = ctx -> {
+    fake.reply(ctx -> {
       ctx.response().setStatusCode(status).putHeader("content-type", "application/json");
       if (status == 429) {
         ctx.response().putHeader("retry-after", "2");
       }
       ctx.response().end(body);
-    };
+    });
     MeshException e = failure(PipeProbe.start(vertx, true, () -> backend.speak(request(null, "mp3", null), ctx())).done());
     assertEquals(code, e.errorCode(), e.getMessage());
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
@@ -251,7 +207,7 @@ class ElevenLabsBackendTest {
   @Test
   void cutStreamFails() {
     Promise<Void> gate = Promise.promise();
-    reply = AudioScript.gated("audio/mpeg", AudioScript.chunks(3, 300), gate.future(), Promise.promise(), true);
+    fake.reply(AudioScript.gated("audio/mpeg", AudioScript.chunks(3, 300), gate.future(), Promise.promise(), true));
     PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(request(null, "mp3", null), ctx()));
     await(probe.first());
     gate.complete();
@@ -263,7 +219,7 @@ class ElevenLabsBackendTest {
   @Test
   void silentUpstreamTimesOut() {
     backend = create(new JsonObject().put("timeouts", new JsonObject().put("first_byte_ms", 300)));
-    reply = ctx -> { };
+    fake.reply(ctx -> { });
     MeshException e = failure(PipeProbe.start(vertx, true, () -> backend.speak(request(null, "mp3", null), ctx())).done());
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
   }

@@ -7,8 +7,8 @@ import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.stream.BusStreams;
-import io.switchboard.tts.openai.AudioScript;
-import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.speech.AudioScript;
+import io.switchboard.core.testkit.speech.FakeSpeechApi;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,23 +36,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SpeechOnTheBusTest {
 
   Vertx vertx;
-  FakeUpstream fake;
+  FakeSpeechApi fake;
   final List<Buffer> chunks = AudioScript.chunks(6, 4096);
-  volatile int status = 200;
 
   @BeforeEach
   void setUp() {
     vertx = Vertx.vertx();
-    fake = FakeUpstream.start(vertx, router -> router.post("/v1/text-to-speech/:voice/stream").handler(ctx -> {
-      if (status != 200) {
-        ctx.response().setStatusCode(status).putHeader("retry-after", "1")
-          .end(new JsonObject().put("detail", new JsonObject().put("status", "too_many_concurrent_requests").put("message", "busy")).encode());
-        return;
-      }
+    fake = FakeSpeechApi.start(vertx).reply(ctx -> {
       ctx.response().setChunked(true).putHeader("content-type", "audio/mpeg");
       chunks.forEach(ctx.response()::write);
       ctx.response().end();
-    }));
+    });
     JsonObject conf = new JsonObject().put("id", "elevenlabs").put("type", "elevenlabs").put("base_url", fake.url(""))
       .put("models", new JsonArray().add("eleven_flash_v2_5"));
     var backend = new ElevenLabsProvider().create(vertx, new BackendConfig(conf,
@@ -99,7 +93,8 @@ class SpeechOnTheBusTest {
 
   @Test
   void upstreamFailureIsAFailedReply() {
-    status = 429;
+    fake.error(429, new JsonObject().put("detail", new JsonObject().put("status", "too_many_concurrent_requests")
+      .put("message", "busy")).encode(), "1");
     MeshException e = failure(ask());
     assertEquals(ErrorCode.RATE_LIMITED, e.errorCode());
     assertEquals(1000, e.retryAfterMs());

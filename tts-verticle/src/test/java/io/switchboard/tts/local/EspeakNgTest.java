@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-import static io.switchboard.tts.local.TtsTestSupport.await;
+import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.tts.local.TtsTestSupport.conf;
 import static io.switchboard.tts.local.TtsTestSupport.parseWav;
 import static io.switchboard.tts.local.TtsTestSupport.peak;

@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static io.switchboard.tts.local.TtsTestSupport.await;
+import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.tts.local.TtsTestSupport.conf;
 import static io.switchboard.tts.local.TtsTestSupport.request;
 import static io.switchboard.tts.local.TtsTestSupport.speak;

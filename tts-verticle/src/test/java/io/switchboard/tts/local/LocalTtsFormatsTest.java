@@ -1,5 +1,6 @@
 package io.switchboard.tts.local;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.audio.Container;
 import io.switchboard.core.audio.G711;
@@ -44,8 +45,8 @@ class LocalTtsFormatsTest {
 
   @AfterAll
   static void tearDown() {
-    TtsTestSupport.await(backend.stop());
-    TtsTestSupport.await(vertx.close());
+    Await.await(backend.stop());
+    Await.await(vertx.close());
   }
 
   @Test

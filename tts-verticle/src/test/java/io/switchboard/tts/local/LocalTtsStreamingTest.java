@@ -20,7 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-import static io.switchboard.tts.local.TtsTestSupport.await;
+import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.tts.local.TtsTestSupport.callContext;
 import static io.switchboard.tts.local.TtsTestSupport.conf;
 import static io.switchboard.tts.local.TtsTestSupport.request;

@@ -1,6 +1,6 @@
 package io.switchboard.tts.openai;
 
-import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
@@ -8,34 +8,26 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.SpeechBackend;
-import io.vertx.core.MultiMap;
+import io.switchboard.core.testkit.speech.AudioScript;
+import io.switchboard.core.testkit.speech.FakeSpeechApi;
+import io.switchboard.core.testkit.speech.PipeProbe;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
-import static io.switchboard.core.testkit.FakeUpstream.await;
-import static io.switchboard.core.testkit.FakeUpstream.failure;
+import static io.switchboard.core.testkit.Await.await;
+import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,51 +50,19 @@ class OpenAiSpeechBackendTest {
 
   static final String KEY = "sk-test-speech-0123456789SECRET";
 
-  record Seen(MultiMap headers, JsonObject body) {
-  }
-
-  static Vertx vertx;
-  static FakeUpstream fake;
-  static final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
-  static volatile Consumer<RoutingContext> reply;
-  static volatile Promise<Void> upstreamClosed;
-  SpeechBackend backend;
-
-  @BeforeAll
-  static void startFake() {
-    vertx = Vertx.vertx();
-    fake = FakeUpstream.start(vertx, router -> router.post("/v1/audio/speech").handler(BodyHandler.create()).handler(ctx -> {
-      seen.add(new Seen(MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().headers()), ctx.body().asJsonObject()));
-      Promise<Void> closed = upstreamClosed;
-      ctx.request().connection().closeHandler(v -> closed.tryComplete());
-      reply.accept(ctx);
-    }));
-  }
-
-  @AfterAll
-  static void stopFake() {
-    fake.close();
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void setUp() {
-    seen.clear();
-    upstreamClosed = Promise.promise();
-    backend = create(new JsonObject());
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(backend.stop());
-  }
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
+  static final FakeSpeechApi fake = vx.forClass(FakeSpeechApi.start(vertx), FakeSpeechApi::forget);
+  SpeechBackend backend = create(new JsonObject());
 
   static SpeechBackend create(JsonObject overrides) {
     JsonObject conf = new JsonObject().put("id", "openai-speech").put("type", "openai-speech")
       .put("base_url", fake.url("/v1")).put("models", new JsonArray().add("tts-1").add("gpt-4o-mini-tts"))
       .put("aliases", new JsonObject().put("light", "tts-1")).put("default_voice", "alloy")
       .mergeIn(overrides);
-    return (SpeechBackend) new OpenAiSpeechProvider().create(vertx, new BackendConfig(conf, Map.of("OPENAI_API_KEY", KEY)));
+    return vx.forTest((SpeechBackend) new OpenAiSpeechProvider().create(vertx, new BackendConfig(conf, Map.of("OPENAI_API_KEY", KEY))),
+      SpeechBackend::stop);
   }
 
   static SpeechRequest request(String format, Integer rate) {
@@ -113,18 +73,12 @@ class OpenAiSpeechBackendTest {
     return new CallContext("req-tts", null, System.currentTimeMillis() + 20_000);
   }
 
-  static Seen next() throws InterruptedException {
-    Seen s = seen.poll(10, TimeUnit.SECONDS);
-    assertNotNull(s, "the fake saw no request");
-    return s;
-  }
-
   @Test
-  void audioIsForwardedBeforeTheUpstreamFinished() throws Exception {
+  void audioIsForwardedBeforeTheUpstreamFinished() {
     List<Buffer> chunks = AudioScript.chunks(4, 1000);
     Promise<Void> gate = Promise.promise();
     Promise<Void> finished = Promise.promise();
-    reply = AudioScript.gated("audio/mpeg", chunks, gate.future(), finished, false);
+    fake.reply(AudioScript.gated("audio/mpeg", chunks, gate.future(), finished, false));
 
     PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(request("mp3", null), ctx()));
     Buffer first = await(probe.first());
@@ -137,7 +91,7 @@ class OpenAiSpeechBackendTest {
 
     assertEquals(AudioScript.join(chunks), probe.audio());
     assertEquals(new JsonObject().put("characters", 20), trailer);
-    Seen s = next();
+    FakeSpeechApi.Seen s = fake.next();
     assertEquals("Bearer " + KEY, s.headers().get("authorization"));
     assertEquals(new JsonObject().put("model", "tts-1").put("input", "Hello from the mesh.").put("voice", "alloy")
       .put("response_format", "mp3").put("speed", 1.25), s.body());
@@ -145,14 +99,14 @@ class OpenAiSpeechBackendTest {
   }
 
   @Test
-  void instructionsAndVoiceGoUpstreamForPcm() throws Exception {
-    reply = ctx -> ctx.response().putHeader("content-type", "audio/pcm").end(Buffer.buffer(new byte[480]));
+  void instructionsAndVoiceGoUpstreamForPcm() {
+    fake.reply(ctx -> ctx.response().putHeader("content-type", "audio/pcm").end(Buffer.buffer(new byte[480])));
     SpeechRequest r = new SpeechRequest("gpt-4o-mini-tts", "Hi", "coral", "pcm", null, 24000,
       new JsonObject().put("instructions", "Speak calmly."), null);
     PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(r, ctx()));
     await(probe.done());
     assertEquals(480, probe.audio().length());
-    JsonObject body = next().body();
+    JsonObject body = fake.next().body();
     assertEquals("coral", body.getString("voice"));
     assertEquals("Speak calmly.", body.getString("instructions"));
     assertNull(body.getValue("speed"));
@@ -168,7 +122,7 @@ class OpenAiSpeechBackendTest {
     assertEquals("input", failure(PipeProbe.start(vertx, true, () -> backend.speak(tooLong, ctx())).done()).param());
     SpeechRequest unknown = new SpeechRequest("tts-9", "x", null, "mp3", null, null, null, null);
     assertEquals(ErrorCode.MODEL_NOT_FOUND, failure(PipeProbe.start(vertx, true, () -> backend.speak(unknown, ctx())).done()).errorCode());
-    assertTrue(seen.isEmpty());
+    assertTrue(fake.sawNothing());
   }
 
   @ParameterizedTest(name = "{0} {3}")
@@ -180,13 +134,13 @@ class OpenAiSpeechBackendTest {
     "500|server_error|The server had an error while processing your request|UPSTREAM|500|0",
     "503|engine_overloaded|The engine is currently overloaded|UPSTREAM|overloaded|0"})
   void upstreamErrorsFailThePipeBeforeAnyAudio(int status, String code, String message, ErrorCode expected, String fragment, long retry) {
-    reply = ctx -> {
+    fake.reply(ctx -> {
       ctx.response().setStatusCode(status).putHeader("content-type", "application/json");
       if (status == 429) {
         ctx.response().putHeader("retry-after", "5");
       }
       ctx.response().end(new JsonObject().put("error", new JsonObject().put("message", message).put("type", "x").put("code", code)).encode());
-    };
+    });
     PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(request("mp3", null), ctx()));
     MeshException e = failure(probe.done());
     assertEquals(expected, e.errorCode(), e.getMessage());
@@ -200,7 +154,7 @@ class OpenAiSpeechBackendTest {
   void cutStreamFailsThePipeAfterTheAudioItDelivered() {
     List<Buffer> chunks = AudioScript.chunks(3, 500);
     Promise<Void> gate = Promise.promise();
-    reply = AudioScript.gated("audio/mpeg", chunks, gate.future(), Promise.promise(), true);
+    fake.reply(AudioScript.gated("audio/mpeg", chunks, gate.future(), Promise.promise(), true));
     PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(request("mp3", null), ctx()));
     await(probe.first());
     gate.complete();
@@ -213,45 +167,45 @@ class OpenAiSpeechBackendTest {
   @Test
   void stalledStreamTimesOut() {
     backend = create(new JsonObject().put("timeouts", new JsonObject().put("idle_ms", 300)));
-    reply = AudioScript.gated("audio/mpeg", AudioScript.chunks(2, 100), Promise.<Void>promise().future(), Promise.promise(), false);
+    fake.reply(AudioScript.gated("audio/mpeg", AudioScript.chunks(2, 100), Promise.<Void>promise().future(), Promise.promise(), false));
     PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(request("mp3", null), ctx()));
     MeshException e = failure(probe.done());
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
-    assertTrue(e.getMessage().contains("no audio"), e.getMessage());
+    assertTrue(e.getMessage().contains("no data for 300 ms"), e.getMessage());
     assertEquals(100, probe.audio().length());
-    await(upstreamClosed.future());
+    await(fake.closed());
   }
 
   @Test
   void silentUpstreamHitsTheFirstByteTimeout() {
     backend = create(new JsonObject().put("timeouts", new JsonObject().put("first_byte_ms", 300)));
-    reply = ctx -> { };
+    fake.reply(ctx -> { });
     MeshException e = failure(PipeProbe.start(vertx, true, () -> backend.speak(request("mp3", null), ctx())).done());
     assertEquals(ErrorCode.TIMEOUT, e.errorCode());
-    assertTrue(e.getMessage().contains("first byte"), e.getMessage());
+    assertTrue(e.getMessage().contains("no response headers within 300 ms"), e.getMessage());
   }
 
   @Test
   void cancelledPipeResetsTheUpstreamRequest() {
-    reply = AudioScript.gated("audio/mpeg", AudioScript.chunks(2, 100), Promise.<Void>promise().future(), Promise.promise(), false);
+    fake.reply(AudioScript.gated("audio/mpeg", AudioScript.chunks(2, 100), Promise.<Void>promise().future(), Promise.promise(), false));
     PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(request("mp3", null), ctx()));
     await(probe.first());
     await(probe.cancel());
-    await(upstreamClosed.future());
+    await(fake.closed());
   }
 
   @Test
-  void fullPipePausesTheUpstreamUntilDrained() throws Exception {
+  void fullPipePausesTheUpstreamUntilDrained() {
     backend = create(new JsonObject().put("stream_high_water", 2).put("timeouts", new JsonObject().put("idle_ms", 300)));
     List<Buffer> chunks = AudioScript.chunks(20, 1024);
     Promise<Void> finished = Promise.promise();
-    reply = ctx -> {
+    fake.reply(ctx -> {
       ctx.response().setChunked(true);
       for (Buffer b : chunks) {
         ctx.response().write(b);
       }
       ctx.response().end().onComplete(v -> finished.complete());
-    };
+    });
     PipeProbe probe = PipeProbe.start(vertx, false, () -> backend.speak(request("mp3", null), ctx()));
     await(finished.future());
     // Settle past the idle timeout: a paused reader must neither read on nor time out while the caller is slow.

@@ -1,0 +1,26 @@
+package io.switchboard.api;
+
+import java.util.Locale;
+
+/**
+ * What an artifact is: the audio uploaded for a transcription, the transcript, synthesised speech, a chat answer, an
+ * embeddings answer. Wire form: the lowercase name ({@code audio_in}, ...), as in {@code artifacts.keep} and the
+ * {@code x-switchboard-artifacts} header.
+ */
+public enum ArtifactKind {
+  AUDIO_IN, TRANSCRIPT, AUDIO_OUT, CHAT, EMBEDDING;
+
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */
+  public static ArtifactKind parse(String value) {
+    for (ArtifactKind k : values()) {
+      if (k.wireName().equals(value)) {
+        return k;
+      }
+    }
+    throw new IllegalArgumentException("unknown artifact kind '" + value + "' (audio_in, transcript, audio_out, chat, embedding)");
+  }
+}

@@ -1,0 +1,22 @@
+package io.switchboard.api;
+
+import java.util.Locale;
+
+/**
+ * How the exact cache took part in a request, in the {@value #HEADER} HTTP header and the {@value #FIELD} field of a
+ * bus reply and usage record: {@code hit} (answered from the cache, no backend called), {@code miss} (looked up, not
+ * found, answered by a backend and stored when allowed), {@code bypass} (not looked up: {@code "cache": false},
+ * {@code Cache-Control: no-store}, a request that is not deterministic, or the capability's cache is off).
+ */
+public enum CacheStatus {
+  HIT, MISS, BYPASS;
+
+  public static final String HEADER = "x-switchboard-cache";
+  public static final String FIELD = "cache";
+  /** Request body field: {@code false} skips the cache, {@code true} opts a chat request in. */
+  public static final String REQUEST_FIELD = "cache";
+
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

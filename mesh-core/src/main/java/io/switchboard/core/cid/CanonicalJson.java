@@ -1,0 +1,93 @@
+package io.switchboard.core.cid;
+
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One byte sequence per JSON value, so that equal values hash equal (the exact cache's request keys, the CIDs of JSON
+ * answers: transcripts, chat and embeddings answers): object keys sorted (by UTF-16 code units, as
+ * RFC 8785 does), no whitespace, numbers in their shortest exact decimal form ({@code 0}, {@code 0.0} and
+ * {@code 0E1} are all {@code 0}; {@code 1.50} is {@code 1.5}), strings escaped as Jackson escapes them. Null members
+ * are dropped: an absent field and a null one mean the same to every OpenAI-shaped API.
+ */
+public final class CanonicalJson {
+
+  private CanonicalJson() {
+  }
+
+  public static byte[] bytes(Object value) {
+    StringBuilder sb = new StringBuilder(256);
+    write(sb, value);
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void write(StringBuilder sb, Object value) {
+    if (value == null) {
+      sb.append("null");
+    } else if (value instanceof JsonObject o) {
+      writeObject(sb, o.getMap());
+    } else if (value instanceof Map<?, ?> m) {
+      writeObject(sb, m);
+    } else if (value instanceof JsonArray a) {
+      writeArray(sb, a.getList());
+    } else if (value instanceof List<?> l) {
+      writeArray(sb, l);
+    } else if (value instanceof Number n) {
+      sb.append(number(n));
+    } else if (value instanceof Boolean b) {
+      sb.append(b);
+    } else if (value instanceof CharSequence s) {
+      sb.append(Json.encode(s.toString()));
+    } else {
+      sb.append(Json.encode(value)); // Buffer, byte[], Instant: as Vert.x writes them
+    }
+  }
+
+  private static void writeObject(StringBuilder sb, Map<?, ?> map) {
+    List<String> keys = new ArrayList<>();
+    map.forEach((k, v) -> {
+      if (v != null) {
+        keys.add(String.valueOf(k));
+      }
+    });
+    keys.sort(null);
+    sb.append('{');
+    for (int i = 0; i < keys.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(Json.encode(keys.get(i))).append(':');
+      write(sb, map.get(keys.get(i)));
+    }
+    sb.append('}');
+  }
+
+  private static void writeArray(StringBuilder sb, List<?> list) {
+    sb.append('[');
+    for (int i = 0; i < list.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      write(sb, list.get(i));
+    }
+    sb.append(']');
+  }
+
+  public static String number(Number n) {
+    if (n instanceof Double d && (d.isNaN() || d.isInfinite()) || n instanceof Float f && (f.isNaN() || f.isInfinite())) {
+      throw new IllegalArgumentException("not a JSON number: " + n);
+    }
+    BigDecimal b = n instanceof BigDecimal bd ? bd : new BigDecimal(n.toString());
+    if (b.signum() == 0) {
+      return "0";
+    }
+    return b.stripTrailingZeros().toPlainString();
+  }
+}

@@ -189,6 +189,9 @@ class ConsoleApiTest {
     assertTrue(js.getHeader("content-type").contains("javascript"), js.getHeader("content-type"));
     assertFalse(js.bodyAsString().contains("http://") || js.bodyAsString().contains("https://"), "nothing fetched from elsewhere");
     assertEquals(401, send(() -> req(HttpMethod.GET, "/admin/api/audit").send()).statusCode());
+    assertEquals(401, send(() -> req(HttpMethod.GET, "/api/v1/voice/calls").send()).statusCode(), "the voice module's admin routes need the token too");
+    assertEquals(404, send(() -> req(HttpMethod.GET, "/api/v1/voice/calls").putHeader("authorization", "Bearer " + TOKEN).send()).statusCode(),
+      "no voice module here");
     assertEquals(404, send(() -> req(HttpMethod.GET, "/admin/api/nothing").putHeader("authorization", "Bearer " + TOKEN).send()).statusCode());
   }
 

@@ -7,7 +7,6 @@ import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.transport.StreamTransport;
 import io.switchboard.voice.transport.TwilioTransport;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -15,9 +14,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The voice endpoints on the node's web port: the two call WebSockets ({@code GET /v1/voice/twilio},
- * {@code GET /v1/voice/stream}), Twilio's TwiML webhook, {@code POST /v1/voice/tokens} (a short-lived call token for a
- * client that should not hold the key, e.g. a browser), and the admin page's {@code GET /api/v1/voice/calls}. A call
- * is refused before the upgrade, with 503 and Retry-After, when the node is full or draining.
+ * {@code GET /v1/voice/stream}), Twilio's TwiML webhook, and {@code POST /v1/voice/tokens} (a short-lived call token
+ * for a client that should not hold the key, e.g. a browser). A call is refused before the upgrade, with 503 and
+ * Retry-After, when the node is full or draining.
  */
 final class VoiceRoutes {
 
@@ -43,15 +42,6 @@ final class VoiceRoutes {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
     router.post("/v1/voice/twilio/twiml").handler(body).handler(twiml::handle);
     router.post("/v1/voice/tokens").handler(this::token);
-    // Admin: the web verticle's admin routes check the admin token (or page session) on /api/v1/voice/* first.
-    router.get("/api/v1/voice/calls").handler(this::calls);
-  }
-
-  /** {@code GET /api/v1/voice/calls}: this node's open calls (docs/console.md has the shape). */
-  private void calls(RoutingContext ctx) {
-    JsonObject answer = new JsonObject().put("calls", new JsonArray(registry.calls())).put("active", registry.active())
-      .put("max_calls", services.settings().maxCalls()).put("draining", registry.draining());
-    ctx.response().putHeader("content-type", "application/json").putHeader("cache-control", "no-store").end(answer.encode());
   }
 
   private void upgrade(RoutingContext ctx, boolean twilio) {

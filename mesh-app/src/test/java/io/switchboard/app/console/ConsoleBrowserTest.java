@@ -2,6 +2,8 @@ package io.switchboard.app.console;
 
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
+import io.switchboard.app.voice.Speech;
+import io.switchboard.app.voice.StreamCaller;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.MeshFixture;
@@ -22,10 +24,12 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The admin page in a real browser (Debian's Chromium, headless, through Selenium) against a whole node with three
  * backends in front of fake OpenAI servers and the usage ledger: a wrong token is refused; log in; see the backends;
  * disable one and see the router skip it; a state change without the CSRF token is refused; change the strategy and
- * plan a request; the usage chart after a few requests; create a key, use it, revoke it; the calls view without voice;
+ * plan a request; the usage chart after a few requests; create a key, use it, revoke it; a live call in the calls view;
  * a breaker that opens and a node that drains show on the page; no error in the browser's console. Each view is saved
  * as a screenshot ({@code target/console-screenshots}, or {@code -Dconsole.screenshots=<dir>}: docs/images for the
  * README).
@@ -77,7 +81,7 @@ class ConsoleBrowserTest {
     JsonObject config = ConsoleNode.config(a, b, c, dir.resolve("usage"), new JsonObject());
     started = MeshNode.deploy(vertx, new NodeOptions("all", Set.of(), false, Path.of("conf"), null, ConsoleNode.ENV, false), config)
       .await(60, TimeUnit.SECONDS);
-    MeshFixture.awaitLive(vertx, 3);
+    MeshFixture.awaitLive(vertx, ConsoleNode.BACKENDS);
     node = new ConsoleNode(started.httpPort());
   }
 
@@ -286,13 +290,26 @@ class ConsoleBrowserTest {
 
   @Test
   @Order(8)
-  void theCallsViewSaysVoiceIsNotEnabledHere() throws Exception {
+  void theCallsViewShowsALiveCallWithItsStageLatencies() throws Exception {
     tab("calls");
-    WebElement none = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-not-enabled")));
-    assertEquals("Voice is not enabled on this node.", none.getText());
-    expectedRefusals.add("/api/v1/voice/calls - Failed to load resource: the server responded with a status of 404");
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls"), "No call in progress."));
+    WebElement oneMode = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-one-mode")));
+    assertTrue(oneMode.getText().startsWith("Calls run the pipeline"), oneMode.getText());
     expectedRefusals.add("/api/v1/voice/mode - Failed to load resource: the server responded with a status of 404");
+    StreamCaller caller = StreamCaller.connect(vertx, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    WebElement row = browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#calls tr[data-call]")));
+    assertTrue(row.getText().contains("stream") && row.getText().contains("pipeline"), row.getText());
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls-nodes"), "node-1: 1 of 100 calls open"));
+    caller.say(Speech.at16k(Speech.FIRST));
+    // the turn answered: its stage latencies (end of speech ... voice to voice) show in the row, refreshed by the page
+    new WebDriverWait(browser.driver, Duration.ofSeconds(90)).until(ExpectedConditions.textMatches(By.cssSelector("#calls tr[data-call]"),
+      Pattern.compile("(\\d+ ms\\s+){5}\\d+ ms"))); // Whisper, the chat and flite on a busy machine: more than the usual 20 s
+    String id = browser.driver.findElement(By.cssSelector("#calls tr[data-call]")).getAttribute("data-call");
+    assertTrue(id.startsWith("call_"), id);
     browser.screenshot(shots, "calls");
+    caller.stop();
+    caller.closed().await(10, TimeUnit.SECONDS);
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls"), "No call in progress."));
     tab("audit");
     WebElement list = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("audit-list")));
     for (String what : List.of("logged in", "backend cloud-a: disabled", "backend cloud-a: enabled", "routing: strategy → cost",
@@ -300,6 +317,9 @@ class ConsoleBrowserTest {
       browser.await(ExpectedConditions.textToBePresentInElement(list, what));
     }
     browser.screenshot(shots, "audit");
+    String audit = browser.driver.getPageSource();
+    assertFalse(audit.contains(ConsoleNode.ADMIN) || ConsoleNode.ENV.values().stream().anyMatch(audit::contains),
+      "neither the admin token nor an upstream key in the audit list");
   }
 
   @Test

@@ -23,8 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code GET /api/v1/voice/calls}, what the admin page's Calls view reads: behind the admin token; an open call with
- * its transport, mode, stage, turns and its last turn's stage latencies; gone once it ends; no key in it.
+ * {@code GET /api/v1/voice/calls}, what the admin page's Calls view reads, on a whole node (its voice module reports
+ * its calls over the bus each second, its web verticle gathers the reports): behind the admin token; the node with its
+ * room; an open call with its node, transport, mode, stage, turns and its last turn's stage latencies; gone once it
+ * ends; no key and nothing the caller said in it.
  */
 class CallsAdminTest {
 
@@ -64,17 +66,22 @@ class CallsAdminTest {
 
     assertEquals(401, get(node.port, null).statusCode(), "no admin token, no list");
     assertEquals(401, get(node.port, "wrong").statusCode());
-    JsonObject none = new JsonObject(get(node.port, ADMIN).body());
+    Await.until(() -> !calls(node.port).getJsonArray("nodes").isEmpty(), 10_000, "the voice module's first report");
+    JsonObject none = calls(node.port);
     assertEquals(new JsonArray(), none.getJsonArray("calls"));
-    assertEquals(0, none.getInteger("active"));
-    assertFalse(none.getBoolean("draining"));
+    JsonObject room = none.getJsonArray("nodes").getJsonObject(0);
+    assertEquals(0, room.getInteger("active"));
+    assertEquals(100, room.getInteger("max_calls"));
+    assertFalse(room.getBoolean("draining"));
 
     StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
     Await.until(() -> !caller.events("session.started").isEmpty(), 10_000, "the call started");
     String callId = caller.events("session.started").get(0).getString("call_id");
-    JsonObject open = new JsonObject(get(node.port, ADMIN).body());
-    assertEquals(1, open.getInteger("active"));
+    Await.until(() -> !calls(node.port).getJsonArray("calls").isEmpty(), 10_000, "the call reported");
+    JsonObject open = calls(node.port);
+    assertEquals(1, open.getJsonArray("nodes").getJsonObject(0).getInteger("active"));
     JsonObject call = open.getJsonArray("calls").getJsonObject(0);
+    assertEquals(room.getString("node"), call.getString("node"));
     assertEquals(callId, call.getString("id"));
     assertEquals("stream", call.getString("transport"));
     assertEquals("pipeline", call.getString("mode"));
@@ -86,6 +93,8 @@ class CallsAdminTest {
     caller.say(Speech.at16k(Speech.FIRST));
     Await.until(() -> !caller.events("turn.metrics").isEmpty(), 30_000, "the turn answered");
     JsonObject reported = caller.events("turn.metrics").get(0);
+    Await.until(() -> calls(node.port).getJsonArray("calls").getJsonObject(0).getJsonObject("latency_ms").containsKey("voice_to_voice_ms"),
+      10_000, "the turn's latencies in the node's next report");
     String body = get(node.port, ADMIN).body();
     JsonObject answered = new JsonObject(body).getJsonArray("calls").getJsonObject(0);
     assertEquals(1, answered.getInteger("turns"));
@@ -101,7 +110,13 @@ class CallsAdminTest {
 
     caller.stop();
     caller.closed().await(10, TimeUnit.SECONDS);
-    Await.until(() -> new JsonObject(get(node.port, ADMIN).body()).getJsonArray("calls").isEmpty(), 10_000, "the ended call gone");
+    Await.until(() -> calls(node.port).getJsonArray("calls").isEmpty(), 10_000, "the ended call gone");
+  }
+
+  private static JsonObject calls(int port) {
+    HttpResponse<String> res = get(port, ADMIN);
+    assertEquals(200, res.statusCode(), res.body());
+    return new JsonObject(res.body());
   }
 
   private static HttpResponse<String> get(int port, String token) {

@@ -135,8 +135,9 @@ class ConsoleBrowserTest {
     browser.byId("login-name").sendKeys("alice");
     browser.byId("login-submit").click();
     browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("backends-table")));
-    for (String id : List.of("cloud-a", "cloud-b", "workstation")) {
-      browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-backend=" + id + "]")));
+    for (String id : List.of("cloud-a", "cloud-b", "workstation", "local-whisper", "local-tts")) {
+      // each backend's row lists its instance with the health its heartbeat reports
+      browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-backend=" + id + "] [data-instance-health=up]")));
     }
     assertTrue(browser.byId("who").getText().startsWith("logged in as alice"), browser.byId("who").getText());
     Cookie session = browser.driver.manage().getCookieNamed("switchboard_admin");

@@ -213,7 +213,7 @@ class ConsoleApiTest {
         res.endHandler(v -> drained.tryComplete(seen.toString()));
       });
     String status = firstStatus.future().await(10, TimeUnit.SECONDS);
-    assertTrue(status.contains("\"id\":\"alpha\"") && status.contains("\"instance_ids\":[\"") && status.contains("\"node\":{\"name\":\"test-node\""), status);
+    assertTrue(status.contains("\"id\":\"alpha\"") && status.contains("\"instance_list\":[{\"id\":\"") && status.contains("\"node\":{\"name\":\"test-node\""), status);
     long t0 = System.nanoTime();
     Future<Void> shutdown = web.shutdown(20_000);
     String all = drained.future().await(10, TimeUnit.SECONDS);

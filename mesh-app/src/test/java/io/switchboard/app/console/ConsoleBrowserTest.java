@@ -34,8 +34,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,9 +54,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * backends in front of fake OpenAI servers and the usage ledger: a wrong token is refused; log in; see the backends;
  * disable one and see the router skip it; a state change without the CSRF token is refused; change the strategy and
  * plan a request; the usage chart after a few requests; create a key, use it, revoke it; a live call in the calls view;
- * a breaker that opens and a node that drains show on the page; no error in the browser's console. Each view is saved
- * as a screenshot ({@code target/console-screenshots}, or {@code -Dconsole.screenshots=<dir>}: docs/images for the
- * README).
+ * a breaker that opens and a node that drains show on the page; no error in the browser's console; neither the admin
+ * token, the upstream key nor the created API key in the page's audit view or any line the node logged. Each view is
+ * saved as a screenshot ({@code target/console-screenshots}, or {@code -Dconsole.screenshots=<dir>}: docs/images for
+ * the README).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -66,11 +72,32 @@ class ConsoleBrowserTest {
   private ConsoleNode node;
   private Chromium browser;
   private Path shots;
+  /** Every line the node logs while the test runs (java.util.logging, where System.Logger goes). */
+  private final List<String> logLines = new CopyOnWriteArrayList<>();
+  private final Handler logTap = new Handler() {
+    private final SimpleFormatter format = new SimpleFormatter();
+
+    @Override
+    public void publish(LogRecord record) {
+      logLines.add(format.format(record));
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+  };
+  /** What must reach no page and no log line: the admin token, the upstream key, the API key the page created. */
+  private final List<String> secrets = new CopyOnWriteArrayList<>(List.of(ConsoleNode.ADMIN, ConsoleNode.ENV.get(ConsoleNode.KEY_ENV)));
   /** Refusals the test causes on purpose: the browser logs each as a failed resource load. */
   private final List<String> expectedRefusals = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
+    Logger.getLogger("").addHandler(logTap);
     browser = Chromium.start();
     dir = Files.createTempDirectory("console-browser");
     shots = Path.of(System.getProperty("console.screenshots", "target/console-screenshots")).toAbsolutePath();
@@ -87,6 +114,7 @@ class ConsoleBrowserTest {
 
   @AfterAll
   void stop() throws Exception {
+    Logger.getLogger("").removeHandler(logTap);
     try {
       if (browser != null) {
         browser.close();
@@ -273,6 +301,7 @@ class ConsoleBrowserTest {
     browser.byId("key-create").click();
     confirm();
     String key = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("new-key-value"))).getText();
+    secrets.add(key);
     assertTrue(key.startsWith("sb-"), key);
     WebElement row = browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-key]")));
     String id = row.getAttribute("data-key");
@@ -350,6 +379,17 @@ class ConsoleBrowserTest {
       }
     }
     assertEquals(List.of(), unexpected, "console errors and warnings");
+  }
+
+  @Test
+  @Order(12)
+  void noSecretInTheNodesLog() {
+    assertFalse(logLines.isEmpty(), "the node's log was read");
+    for (String line : logLines) {
+      for (String secret : secrets) {
+        assertFalse(line.contains(secret), "a secret in the log: " + line);
+      }
+    }
   }
 
   @Test

@@ -283,8 +283,8 @@ class ClusterFailoverTest {
     assertTrue(all.stream().anyMatch(o -> o.endedMs() > termAt + 500), "streams were still open when the signal came");
     assertEquals(143, exit, "exited on the signal after its hooks ran");
     String out = r2.output();
-    assertTrue(out.indexOf("HTTP closed to new connections") < out.indexOf("closing and leaving the cluster")
-      && out.contains("HTTP closed to new connections"), out);
+    assertTrue(out.indexOf("HTTP closes to new connections") < out.indexOf("closing and leaving the cluster")
+      && out.contains("HTTP closes to new connections"), out);
   }
 
   /** The backend lines of a node's start-up report, as "up id" / "off id". */

@@ -14,10 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,7 +84,7 @@ class RouterReplicaTest {
     r2Port = nodes.get("r2").httpPort();
     observer = cluster.member(Map.of());
     for (String r : ROUTERS) {
-      awaitReady(nodes.get(r).httpPort());
+      TestCluster.awaitReady(http, nodes.get(r).httpPort(), 0, 60_000);
     }
   }
 
@@ -212,24 +209,5 @@ class RouterReplicaTest {
     System.out.printf("ledger: %d records, %d of them answered by r1 over HTTP before its SIGKILL; %d bus requests were "
       + "in flight in the cluster at r3's SIGTERM and finished%n", rows.size(), answeredByR1, inFlightAtTerm);
     assertTrue(inFlightAtTerm > 0, "bus requests were in flight at r3's SIGTERM");
-  }
-
-  private void awaitReady(int port) throws Exception {
-    long end = System.currentTimeMillis() + 60_000;
-    String last = "";
-    while (System.currentTimeMillis() < end) {
-      try {
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-          HttpResponse.BodyHandlers.ofString());
-        last = res.body();
-        if (res.statusCode() == 200) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        last = e.toString();
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("router on " + port + " never ready: " + last);
   }
 }

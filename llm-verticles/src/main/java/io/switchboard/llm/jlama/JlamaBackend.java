@@ -3,6 +3,7 @@ package io.switchboard.llm.jlama;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ChatChunks;
 import io.switchboard.api.ChatRequest;
+import io.switchboard.api.ConversationKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;

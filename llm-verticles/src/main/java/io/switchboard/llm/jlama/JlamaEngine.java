@@ -181,7 +181,7 @@ final class JlamaEngine implements AutoCloseable {
     return Optional.ofNullable(prefixes).map(PrefixCache::stats);
   }
 
-  /** Conversations whose caches are kept, most recently used first (see {@link ConversationKey}); empty without a cache. */
+  /** Conversations whose caches are kept, most recently used first (see {@link io.switchboard.api.ConversationKey}); empty without a cache. */
   List<String> cachedConversations() {
     return prefixes == null ? List.of() : prefixes.labels();
   }

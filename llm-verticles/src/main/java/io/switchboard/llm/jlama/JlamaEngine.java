@@ -176,9 +176,14 @@ final class JlamaEngine implements AutoCloseable {
     return fast.isPresent();
   }
 
+  /** The prefix cache, when prefixes are reused. */
+  Optional<PrefixCache> prefixCache() {
+    return Optional.ofNullable(prefixes);
+  }
+
   /** The prefix cache's counters, when prefixes are reused. */
   Optional<PrefixCache.Stats> prefixCacheStats() {
-    return Optional.ofNullable(prefixes).map(PrefixCache::stats);
+    return prefixCache().map(PrefixCache::stats);
   }
 
   /** Conversations whose caches are kept, most recently used first (see {@link io.switchboard.api.ConversationKey}); empty without a cache. */

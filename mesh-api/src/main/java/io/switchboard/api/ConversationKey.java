@@ -11,8 +11,9 @@ import java.util.List;
  * developer) messages and the first user message, which a client resends unchanged with each turn's growing history.
  * The router sends a chat request to the instance this key prefers among a backend's equally busy instances, so a
  * conversation's turns find that instance's cache of the earlier turns warm (Jlama's prefix cache); the key is only a
- * hint, any instance gives the same answer. Jlama also names its cache entries by it in status. Each message counts as its role and
- * text, length-prefixed so no two openings collide by concatenation. Requests without a user message have no key.
+ * hint, any instance gives the same answer. Jlama also names its cache entries by it in status. Each message counts
+ * as its role and text, length-prefixed so no two openings collide by concatenation. Requests without a user message
+ * have no key.
  */
 public final class ConversationKey {
 

@@ -13,8 +13,9 @@ import java.util.function.Supplier;
 
 /**
  * Which backend instance each message in flight went to. The router chooses the instance itself (the one with the
- * fewest of its requests in flight, a request's affinity deciding among equals: {@link #pick}), so that when the registry declares an instance dead, everything in flight
- * there is settled at once and moved elsewhere instead of waiting for its deadline. Owned by the router's event loop.
+ * fewest of its requests in flight, a request's affinity deciding among equals: {@link #pick}), so that when the
+ * registry declares an instance dead, everything in flight there is settled at once and moved elsewhere instead of
+ * waiting for its deadline. Owned by the router's event loop.
  */
 final class InstanceTracker {
 

@@ -146,6 +146,14 @@ class ChaosProxyTest {
   }
 
   @Test
+  void aResetAfterTheFirstEventSendsOneEvent() {
+    proxy.inject(Fault.resetAfterFirstEvent());
+    Seen s = get("/sse");
+    assertEquals("data: {\"n\":1,\"text\":\"one\"}\n\n", s.text());
+    assertNotNull(s.failure());
+  }
+
+  @Test
   void aResetMidBodyCutsAnyOtherBodyInHalf() {
     proxy.inject(Fault.resetMidBody());
     Seen s = get("/audio");

@@ -20,6 +20,11 @@ public record Fault(Kind kind, int status, long ms, int bytes, String on, int af
     RESET_BEFORE_HEADERS,
     /** The upstream's status and headers go out, then the connection is reset before any body. */
     RESET_AFTER_HEADERS,
+    /**
+     * The first event of an event stream goes out (OpenAI's role-only chunk, Anthropic's {@code message_start}): the
+     * upstream said something, but nothing yet, then the connection is reset.
+     */
+    RESET_AFTER_FIRST_EVENT,
     /** The first half of the body goes out (half the SSE events, or half the bytes), then the connection is reset. */
     RESET_MID_BODY,
     /** The proxy answers {@link #status} itself with a gateway's HTML page; the upstream never sees the request. */
@@ -52,6 +57,10 @@ public record Fault(Kind kind, int status, long ms, int bytes, String on, int af
 
   public static Fault resetAfterHeaders() {
     return of(Kind.RESET_AFTER_HEADERS);
+  }
+
+  public static Fault resetAfterFirstEvent() {
+    return of(Kind.RESET_AFTER_FIRST_EVENT);
   }
 
   public static Fault resetMidBody() {

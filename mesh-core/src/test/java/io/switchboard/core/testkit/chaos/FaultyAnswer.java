@@ -31,6 +31,7 @@ final class FaultyAnswer {
         }
       });
       case RESET_AFTER_HEADERS -> resetAfter(head().writeHead());
+      case RESET_AFTER_FIRST_EVENT -> resetAfter(head().write(answer.pieces().get(0)));
       case RESET_MID_BODY -> resetAfter(head().write(answer.firstHalf()));
       case TRICKLE -> {
         head();

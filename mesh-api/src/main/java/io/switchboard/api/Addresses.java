@@ -51,12 +51,27 @@ public final class Addresses {
   public static final String ROUTER_RELOAD = "switchboard.router.reload";
   /** Cluster-wide map (shared data, not an address) of operator changes, read by a router when it starts. */
   public static final String ROUTER_ADMIN_MAP = "switchboard.admin";
+  /** Published to every web verticle: one entry of the operators' audit list ({@code {"id","time","who",...}}). */
+  public static final String ADMIN_AUDIT = "switchboard.admin.audit";
+  /** Cluster-wide map (shared data) of the audit list's entries, newest kept. */
+  public static final String ADMIN_AUDIT_MAP = "switchboard.admin.audit";
+  /** Published to every web verticle: {@code {"session","until"}}, an admin page session that logged out. */
+  public static final String ADMIN_SESSIONS_REVOKED = "switchboard.admin.sessions.revoked";
+  /** Cluster-wide map (shared data) of logged-out admin page sessions until they would have expired. */
+  public static final String ADMIN_SESSIONS_REVOKED_MAP = "switchboard.admin.sessions.revoked";
 
   /**
    * Publish: {@code {"cid": "...", "deleted_ms": ...}} when an artifact was deleted (by its key, the admin, retention
    * or a failed verification). Every node drops its own copy and the cache entries that refer to it.
    */
   public static final String ARTIFACT_DELETED = "switchboard.artifacts.deleted";
+
+  /**
+   * Local map (shared data of one node, not an address) of the backends this node was asked to run but did not start:
+   * backend id to the reason ({@code OPENAI_API_KEY not set}). The router names it when a request's model has no live
+   * backend.
+   */
+  public static final String BACKENDS_OFF_MAP = "switchboard.backends.off";
 
   private static final String BACKEND_PREFIX = "switchboard.backend.";
   private static final String INSTANCE_PREFIX = "switchboard.instance.";

@@ -28,6 +28,7 @@ import java.util.Set;
  * @param health      the instance's own health
  * @param leaving     true on the last announcement of an instance that is stopping
  * @param languages   spoken languages it handles (ISO 639-1, e.g. {@code en}); empty means any (transcription, speech)
+ * @param outputs     the audio formats and sample rates it produces (speech); {@link AudioOutputs#UNDECLARED}: no promise
  */
 public record BackendDescriptor(
   String id,
@@ -42,7 +43,16 @@ public record BackendDescriptor(
   int concurrency,
   Health health,
   boolean leaving,
-  List<String> languages) {
+  List<String> languages,
+  AudioOutputs outputs) {
+
+  /** A descriptor that declares no audio outputs. */
+  public BackendDescriptor(String id, String instanceId, String type, Set<Capability> capabilities, List<String> models,
+                           Map<String, String> aliases, Privacy privacy, int priority, Map<String, Prices> prices,
+                           int concurrency, Health health, boolean leaving, List<String> languages) {
+    this(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages,
+      AudioOutputs.UNDECLARED);
+  }
 
   /** A descriptor with no language restriction. */
   public BackendDescriptor(String id, String instanceId, String type, Set<Capability> capabilities, List<String> models,
@@ -53,6 +63,7 @@ public record BackendDescriptor(
 
   public BackendDescriptor {
     languages = languages == null ? List.of() : List.copyOf(languages);
+    outputs = outputs == null ? AudioOutputs.UNDECLARED : outputs;
     capabilities = capabilities.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(capabilities));
     models = List.copyOf(models);
     aliases = Map.copyOf(aliases);
@@ -91,20 +102,25 @@ public record BackendDescriptor(
   }
 
   public BackendDescriptor withHealth(Health h) {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, h, leaving, languages);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, h, leaving, languages, outputs);
   }
 
   public BackendDescriptor withPriority(int p) {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, p, prices, concurrency, health, leaving, languages);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, p, prices, concurrency, health, leaving, languages, outputs);
   }
 
   public BackendDescriptor asLeaving() {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, true, languages);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, true, languages, outputs);
   }
 
   /** The same descriptor for another instance. */
   public BackendDescriptor withInstanceId(String newInstanceId) {
-    return new BackendDescriptor(id, newInstanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages);
+    return new BackendDescriptor(id, newInstanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages, outputs);
+  }
+
+  /** The same descriptor announcing {@code audio} as what it produces. */
+  public BackendDescriptor withOutputs(AudioOutputs audio) {
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages, audio);
   }
 
   /**
@@ -135,7 +151,8 @@ public record BackendDescriptor(
       .put("concurrency", concurrency)
       .put("health", health.toJson())
       .put("leaving", leaving)
-      .put("languages", new JsonArray(new ArrayList<>(languages)));
+      .put("languages", new JsonArray(new ArrayList<>(languages)))
+      .put("outputs", outputs.toJson());
   }
 
   private JsonObject pricesJson() {
@@ -181,6 +198,7 @@ public record BackendDescriptor(
       json.getInteger("concurrency", 16),
       Health.fromJson(json.getJsonObject("health")),
       json.getBoolean("leaving", false),
-      json.getJsonArray("languages", new JsonArray()).stream().map(String::valueOf).toList());
+      json.getJsonArray("languages", new JsonArray()).stream().map(String::valueOf).toList(),
+      AudioOutputs.fromJson(json.getJsonObject("outputs")));
   }
 }

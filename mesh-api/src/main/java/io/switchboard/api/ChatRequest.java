@@ -11,7 +11,8 @@ import java.util.Set;
  * A chat completion request: OpenAI's body, validated, plus the routing hints. The bus form is the HTTP form:
  * an OpenAI {@code /v1/chat/completions} body whose extra top-level fields ({@code privacy}, {@code strategy},
  * {@code provider}, {@code max_cost}, {@code timeout_ms}) are the hints. Fields the mesh does not interpret
- * ({@code tools}, {@code response_format}, {@code n}, ...) are kept in {@link #extra()} and go upstream as they came.
+ * ({@code tools}, {@code response_format}, {@code n}, ...) are checked against OpenAI's ranges ({@link ChatOptions}),
+ * kept in {@link #extra()} and go upstream as they came.
  *
  * @param maxTokens new tokens at most ({@code max_tokens} or {@code max_completion_tokens}), null when unset
  */
@@ -79,6 +80,7 @@ public record ChatRequest(
       }
       seed = n.longValue();
     }
+    ChatOptions.validate(body);
     JsonObject extra = new JsonObject();
     body.forEach(e -> {
       if (!KNOWN.contains(e.getKey()) && !RouteHints.isHintField(e.getKey())) {

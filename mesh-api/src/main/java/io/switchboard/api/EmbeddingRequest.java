@@ -14,6 +14,9 @@ import java.util.List;
  */
 public record EmbeddingRequest(String model, List<String> inputs, String encodingFormat, Integer dimensions, JsonObject extra, RouteHints hints) {
 
+  /** OpenAI's limit on the strings of one request. */
+  public static final int MAX_INPUTS = 2048;
+
   public EmbeddingRequest {
     inputs = List.copyOf(inputs);
     extra = extra == null ? new JsonObject() : extra;
@@ -44,6 +47,9 @@ public record EmbeddingRequest(String model, List<String> inputs, String encodin
     }
     if (inputs.isEmpty()) {
       throw MeshException.invalid("input", "'input' must not be empty");
+    }
+    if (inputs.size() > MAX_INPUTS) {
+      throw MeshException.invalid("input", "'input' may hold at most " + MAX_INPUTS + " strings, got " + inputs.size());
     }
     for (int i = 0; i < inputs.size(); i++) {
       if (inputs.get(i).isEmpty()) {

@@ -22,6 +22,8 @@ public record RouteHints(Privacy privacy, Strategy strategy, String provider, Do
   public static final String PROVIDER = "provider";
   public static final String MAX_COST = "max_cost";
   public static final String TIMEOUT_MS = "timeout_ms";
+  /** The longest deadline a request may ask for: a day (a deadline past it would overflow nothing, but serves nothing). */
+  public static final long MAX_TIMEOUT_MS = 86_400_000L;
 
   public static boolean isHintField(String name) {
     return switch (name) {
@@ -63,8 +65,8 @@ public record RouteHints(Privacy privacy, Strategy strategy, String provider, Do
     Long timeout = null;
     Object t = body.getValue(TIMEOUT_MS);
     if (t != null) {
-      if (!(t instanceof Number n) || n.longValue() <= 0 || n.doubleValue() != Math.rint(n.doubleValue())) {
-        throw MeshException.invalid(TIMEOUT_MS, "timeout_ms must be a positive integer");
+      if (!(t instanceof Number n) || n.doubleValue() < 1 || n.doubleValue() > MAX_TIMEOUT_MS || n.doubleValue() != Math.rint(n.doubleValue())) {
+        throw MeshException.invalid(TIMEOUT_MS, "timeout_ms must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS + " (a day)");
       }
       timeout = n.longValue();
     }

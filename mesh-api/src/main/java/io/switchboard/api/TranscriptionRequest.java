@@ -15,6 +15,8 @@ public record TranscriptionRequest(String model, String language, String prompt,
 
   public static final String PARAMS_HEADER = Headers.PARAMS;
   public static final Set<String> FORMATS = Set.of("json", "text", "verbose_json", "srt", "vtt");
+  /** A language code ({@code en}, {@code pt-BR}) or an English name ({@code english}, {@code haitian creole}). */
+  private static final java.util.regex.Pattern LANGUAGE = java.util.regex.Pattern.compile("[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?|[A-Za-z][A-Za-z ]{2,30}");
 
   public TranscriptionRequest {
     hints = hints == null ? RouteHints.NONE : hints;
@@ -44,7 +46,11 @@ public record TranscriptionRequest(String model, String language, String prompt,
       }
       temperature = v;
     }
-    return new TranscriptionRequest(m, blankToNull(p.getString("language")), blankToNull(p.getString("prompt")), temperature, fmt,
+    String language = blankToNull(p.getString("language"));
+    if (language != null && !LANGUAGE.matcher(language.trim()).matches()) {
+      throw MeshException.invalid("language", "'language' must be an ISO-639-1 code such as 'en' (or a language's English name)");
+    }
+    return new TranscriptionRequest(m, language, blankToNull(p.getString("prompt")), temperature, fmt,
       p.getString("filename"), p.getString("content_type"), RouteHints.fromJson(p));
   }
 

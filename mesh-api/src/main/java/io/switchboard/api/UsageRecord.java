@@ -27,6 +27,8 @@ import java.time.format.DateTimeParseException;
  * @param status       HTTP-like status: 200 on success, the {@link ErrorCode#failureCode()} on failure
  * @param errorCode    {@link ErrorCode} name on failure, else null
  * @param route        the router's explanation, or null
+ * @param call         for the one record a voice call leaves (request id = the call id, capability null, cost 0: its
+ *                     stages' records carry the cost), what the call used; null for every request record
  */
 public record UsageRecord(
   String requestId,
@@ -45,7 +47,16 @@ public record UsageRecord(
   double costUsd,
   int status,
   String errorCode,
-  RouteInfo route) {
+  RouteInfo route,
+  CallUsage call) {
+
+  /** A request's record (no {@link CallUsage}): the form every record had before calls. */
+  public UsageRecord(String requestId, Instant time, String keyId, Capability capability, String backend, String model,
+                     Privacy privacy, long inputTokens, long outputTokens, double audioSeconds, long characters, long latencyMs,
+                     long firstByteMs, double costUsd, int status, String errorCode, RouteInfo route) {
+    this(requestId, time, keyId, capability, backend, model, privacy, inputTokens, outputTokens, audioSeconds, characters,
+      latencyMs, firstByteMs, costUsd, status, errorCode, route, null);
+  }
 
   public UsageRecord {
     if (requestId == null || requestId.isBlank()) {
@@ -94,6 +105,9 @@ public record UsageRecord(
     if (route != null) {
       json.put("route", route.toJson());
     }
+    if (call != null) {
+      json.put("call", call.toJson());
+    }
     return json;
   }
 
@@ -109,6 +123,7 @@ public record UsageRecord(
       String cap = json.getString("capability");
       String priv = json.getString("privacy");
       JsonObject route = json.getJsonObject("route");
+      JsonObject call = json.getJsonObject("call");
       return new UsageRecord(
         json.getString("request_id"),
         time,
@@ -126,7 +141,8 @@ public record UsageRecord(
         json.getDouble("cost_usd", 0d),
         json.getInteger("status", 200),
         json.getString("error_code"),
-        route == null ? null : RouteInfo.fromJson(route));
+        route == null ? null : RouteInfo.fromJson(route),
+        call == null ? null : CallUsage.fromJson(call));
     } catch (ClassCastException | DateTimeParseException e) {
       throw new IllegalArgumentException("malformed usage record: " + e.getMessage());
     }
@@ -151,6 +167,7 @@ public record UsageRecord(
     private int status = 200;
     private String errorCode;
     private RouteInfo route;
+    private CallUsage call;
 
     private Builder(String requestId) {
       this.requestId = requestId;
@@ -169,6 +186,7 @@ public record UsageRecord(
     public Builder firstByteMs(long v) { firstByteMs = v; return this; }
     public Builder costUsd(double v) { costUsd = v; return this; }
     public Builder route(RouteInfo v) { route = v; return this; }
+    public Builder call(CallUsage v) { call = v; return this; }
 
     /** Marks the record failed with {@code code} (status becomes the code's failure code). */
     public Builder error(ErrorCode code) {
@@ -179,7 +197,7 @@ public record UsageRecord(
 
     public UsageRecord build() {
       return new UsageRecord(requestId, time, keyId, capability, backend, model, privacy, inputTokens, outputTokens,
-        audioSeconds, characters, latencyMs, firstByteMs, costUsd, status, errorCode, route);
+        audioSeconds, characters, latencyMs, firstByteMs, costUsd, status, errorCode, route, call);
     }
   }
 }

@@ -31,13 +31,13 @@ final class HotReload {
       return Future.succeededFuture(started);
     }
     ConfigRetriever retriever = MeshConfig.retriever(vertx, options.confDir().resolve("switchboard.yaml"), options.operatorConf(),
-      options.env(), periodMs);
+      options.env(), -1); // the watcher scans: one log line for a broken file, not vertx-config's stack trace per scan
     Map<String, String> running = new HashMap<>();
     started.backends().stream().filter(BackendDeployer.Outcome::started).forEach(o -> running.put(o.id(), o.deploymentId()));
     new ConfigWatcher(vertx, retriever, new BackendDeployer(vertx, options.env()), options.env(), options.backends(),
       options.runsRouter(), options.runsBackends())
       .onStarted(outcome -> started.lifecycle().backends(java.util.List.of(outcome)))
-      .start(started.config(), running);
+      .start(started.config(), running, periodMs);
     LOG.log(System.Logger.Level.INFO, "hot reload: conf files scanned every {0} ms", periodMs);
     return Future.succeededFuture(started);
   }

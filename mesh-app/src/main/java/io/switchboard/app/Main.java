@@ -1,6 +1,7 @@
 package io.switchboard.app;
 
 import io.switchboard.core.backend.BackendDeployer;
+import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -19,9 +20,9 @@ import java.util.concurrent.TimeUnit;
 public final class Main {
 
   private static final String USAGE = """
-    usage: mesh run [--role all|router|backend] [--backends id,id] [--cluster] [--conf FILE]
+    usage: mesh run [--role all|router|backend|voice] [--backends id,id] [--cluster] [--conf FILE]
            mesh models list
-           mesh models pull NAME        (whisper-tiny.en, or a Hugging Face id for Jlama)
+           mesh models pull NAME        (whisper-tiny.en, silero-vad, or a Hugging Face id for Jlama)
     """;
 
   private Main() {
@@ -99,8 +100,15 @@ public final class Main {
   static void report(MeshNode.Started started, NodeOptions options, PrintStream out) {
     StringBuilder sb = new StringBuilder();
     sb.append("Switchboard node up (role ").append(options.role()).append(options.cluster() ? ", clustered" : "").append(")\n");
-    if (started.httpPort() > 0) {
-      sb.append("  HTTP API: http://127.0.0.1:").append(started.httpPort()).append("/v1  (health: /health/ready, metrics: /metrics)\n");
+    JsonObject tls = started.config().getJsonObject("http", new JsonObject()).getJsonObject("tls");
+    String scheme = tls != null && tls.getBoolean("enabled", true) ? "https" : "http";
+    if (started.httpPort() > 0 && options.runsRouter()) {
+      sb.append("  HTTP API: ").append(scheme).append("://127.0.0.1:").append(started.httpPort()).append("/v1  (health: /health/ready, metrics: /metrics)\n");
+    } else if (started.httpPort() > 0) {
+      sb.append("  HTTP: http://127.0.0.1:").append(started.httpPort()).append("  (health: /health/ready, metrics: /metrics)\n");
+    }
+    if (started.httpPort() > 0 && started.calls()) {
+      sb.append("  voice calls: ").append(scheme.equals("https") ? "wss" : "ws").append("://127.0.0.1:").append(started.httpPort()).append("/v1/voice/twilio and /v1/voice/stream\n");
     }
     sb.append("  backends:\n");
     for (BackendDeployer.Outcome o : started.backends()) {

@@ -10,6 +10,7 @@ import io.switchboard.router.usage.UsageSettings;
 import io.switchboard.router.web.WebVerticle;
 import io.switchboard.usage.UsageConfig;
 import io.switchboard.usage.UsageVerticle;
+import io.switchboard.voice.VoiceSettings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,12 +42,13 @@ public final class MeshNode {
   /**
    * What started.
    *
-   * @param httpPort   the HTTP API's port (router roles), else -1
+   * @param httpPort   the HTTP port: the API's (router roles) or the voice node's, else -1
    * @param healthPort the probe endpoint's port (backend role with {@code SWITCHBOARD_HEALTH_PORT}), else -1
    * @param lifecycle  stops the node in order (SIGTERM)
+   * @param calls      the node takes voice calls on {@code httpPort}
    */
   public record Started(Vertx vertx, JsonObject config, int httpPort, List<BackendDeployer.Outcome> backends,
-                        int healthPort, NodeLifecycle lifecycle) {
+                        int healthPort, NodeLifecycle lifecycle, boolean calls) {
   }
 
   private MeshNode() {
@@ -159,9 +161,10 @@ public final class MeshNode {
   }
 
   /**
-   * A routing node's usage verticle (the ledger: journal, store, keys), with the {@code usage} conf slice. One that
-   * cannot start (its journal folder held by another process) is not fatal: the router's records go over the bus to a
-   * ledger elsewhere, or are counted lost when there is none.
+   * A routing node's usage verticle (the ledger: journal, store, keys), with the {@code usage} conf slice. In a cluster
+   * one that cannot start (its journal folder held by another process) is not fatal: the router's records and key
+   * checks go over the bus to a ledger elsewhere. A single node has no elsewhere: it does not start, and says what to
+   * change (a second node on the same host and data directory is the usual cause).
    */
   private static Future<Void> usageLedger(Vertx vertx, NodeOptions options, UsageSettings usage, JsonObject config) {
     if (!options.runsRouter() || !usage.enabled() || !usage.localLedger()) {
@@ -170,8 +173,14 @@ public final class MeshNode {
     return vertx.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(config.getJsonObject("usage")))
       .<Void>mapEmpty()
       .recover(err -> {
-        LOG.log(System.Logger.Level.ERROR, "usage ledger NOT started in this node ({0}); usage records go to a ledger "
-          + "elsewhere on the bus, or are lost when there is none", err.getMessage());
+        if (!options.cluster()) {
+          return Future.failedFuture(new IllegalStateException("the usage ledger cannot start: " + err.getMessage()
+            + ". Another Switchboard on this host may use the same usage.data_dir: give this node its own "
+            + "(SWITCHBOARD_USAGE_DIR=/some/dir, or usage.data_dir in an operator conf), or run it without a ledger "
+            + "(usage.enabled: false)"));
+        }
+        LOG.log(System.Logger.Level.ERROR, "usage ledger NOT started in this node ({0}); usage records and API key "
+          + "checks go to a ledger elsewhere in the cluster, and fail when there is none", err.getMessage());
         return Future.succeededFuture();
       });
   }
@@ -182,6 +191,14 @@ public final class MeshNode {
     Future<String> router = Future.succeededFuture();
     WebVerticle web = new WebVerticle();
     NodeLifecycle lifecycle = new NodeLifecycle(vertx, config);
+    JsonObject mounts = mounts(options, config, usage);
+    if (mounts.getJsonObject("voice") != null) {
+      try {
+        lifecycle.calls(VoiceSettings.fromJson(mounts.getJsonObject("voice")).drainTimeoutMs());
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(new IllegalArgumentException("invalid configuration: " + e.getMessage()));
+      }
+    }
     if (options.runsRouter()) {
       RouterVerticle routerVerticle = new RouterVerticle(usage, prices);
       lifecycle.router(routerVerticle);
@@ -191,15 +208,54 @@ public final class MeshNode {
       ? new BackendDeployer(vertx, options.env()).deployAll(config.getJsonArray("backends", new JsonArray()), options.backends(),
           config.getJsonObject("backend_defaults", new JsonObject()))
       : Future.succeededFuture(List.of())).onSuccess(lifecycle::backends);
-    Future<String> http = backends.compose(b -> options.runsRouter()
-      ? vertx.deployVerticle(web, new DeploymentOptions().setConfig(config.getJsonObject("http", new JsonObject()).copy()
-          .put("usage", usage.toJson())))
-        .onSuccess(id -> lifecycle.web(web))
-      : Future.succeededFuture());
+    JsonObject httpSlice = config.getJsonObject("http", new JsonObject()).copy().put("mounts", mounts);
+    NodeWebVerticle nodeWeb = new NodeWebVerticle(lifecycle::draining);
+    Future<Integer> http = backends.compose(b -> {
+      if (options.runsRouter()) {
+        return vertx.deployVerticle(web, new DeploymentOptions().setConfig(httpSlice.put("usage", usage.toJson())))
+          .map(id -> {
+            lifecycle.web(web::shutdown);
+            return web.actualPort();
+          });
+      }
+      if (!mounts.isEmpty()) {
+        return vertx.deployVerticle(nodeWeb, new DeploymentOptions().setConfig(httpSlice)).map(id -> {
+          lifecycle.web(nodeWeb::shutdown);
+          return nodeWeb.actualPort();
+        });
+      }
+      return Future.succeededFuture(-1);
+    });
     Future<Integer> health = http.compose(h -> healthEndpoint(vertx, options, backends.result(), lifecycle));
     steps.add(health);
-    return Future.all(steps).map(v -> new Started(vertx, config, options.runsRouter() ? web.actualPort() : -1, backends.result(),
-      health.result(), lifecycle));
+    return Future.all(steps).map(v -> new Started(vertx, config, http.result(), backends.result(), health.result(), lifecycle,
+      mounts.containsKey("voice")));
+  }
+
+  /**
+   * The conf sections of the web mounts this node serves, by key (see {@link io.switchboard.core.web.WebMount}): the
+   * {@code voice} section for the roles that take calls (absent from conf: no calls, except on a {@code voice} node,
+   * which then runs on the defaults), with what the mount cannot read from its own section: whether keys are required,
+   * the values of the environment variables it names (secrets stay out of conf files), and whether the node is
+   * useless without it.
+   */
+  static JsonObject mounts(NodeOptions options, JsonObject config, UsageSettings usage) {
+    JsonObject mounts = new JsonObject();
+    JsonObject voice = config.getJsonObject("voice");
+    boolean voiceNode = options.role().equals("voice");
+    if (options.runsVoice() && (voice != null || voiceNode)) {
+      JsonObject slice = voice == null ? new JsonObject() : voice.copy();
+      JsonObject env = new JsonObject();
+      JsonObject twilio = slice.getJsonObject("twilio", new JsonObject());
+      for (String name : new String[]{twilio.getString("auth_token_env", "TWILIO_AUTH_TOKEN"), twilio.getString("api_key_env"),
+        slice.getJsonObject("tokens", new JsonObject()).getString("secret_env", "SWITCHBOARD_VOICE_TOKEN_SECRET")}) {
+        if (name != null && options.env().get(name) != null) {
+          env.put(name, options.env().get(name));
+        }
+      }
+      mounts.put("voice", slice.put("require_keys", usage.requireKeys()).put("env", env).put("required", voiceNode));
+    }
+    return mounts;
   }
 
   /** A backend-only node has no HTTP API; with SWITCHBOARD_HEALTH_PORT it serves its probes there (-1: none). */
@@ -211,7 +267,7 @@ public final class MeshNode {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    if (options.runsRouter() || port < 0) {
+    if (!options.role().equals("backend") || port < 0) {
       return Future.succeededFuture(-1);
     }
     NodeHealthVerticle verticle = new NodeHealthVerticle(backends, lifecycle::draining);

@@ -1,12 +1,14 @@
 package io.switchboard.app;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.router.RouterVerticle;
-import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -17,6 +19,8 @@ import java.util.List;
  * <ol>
  *   <li>readiness goes false (the backend health endpoint answers 503), and the router takes no more requests from
  *       other nodes (the cluster sends them to the other routers);</li>
+ *   <li>the web mounts drain: voice calls are refused (503 before the upgrade) and the calls open go on until they end
+ *       or {@code voice.drain_timeout_ms} (600000) passes, their stages still served by the router;</li>
  *   <li>the HTTP server stops accepting connections and lets the requests and streams it has finish, up to
  *       {@code http.drain_timeout_ms} (30000);</li>
  *   <li>the router takes no new requests at all and finishes those still in flight (bus callers' included), within
@@ -26,10 +30,9 @@ import java.util.List;
  *   <li>the router and the rest are undeployed; Vert.x closes, which leaves the cluster last.</li>
  * </ol>
  * Vert.x's own close undeploys everything at once and closes HTTP servers without waiting, so this order is kept here.
+ * With metrics on, {@code switchboard_node_draining} is 1 from the first step.
  */
 public final class NodeLifecycle {
-
-  private static final System.Logger LOG = System.getLogger(NodeLifecycle.class.getName());
 
   /** Time beyond the two drains for undeploying, closing and leaving the cluster. */
   static final long CLOSE_MARGIN_MS = 10_000;
@@ -37,8 +40,10 @@ public final class NodeLifecycle {
   private final Vertx vertx;
   private final long httpDrainMs;
   private final long backendDrainMs;
+  private volatile long voiceDrainMs;
   private volatile boolean draining;
-  private volatile WebVerticle web;
+  /** Stops the node's HTTP server (the API's or a voice node's): mounts drain first, then connections get the time given. */
+  private volatile java.util.function.LongFunction<Future<Void>> web;
   private volatile RouterVerticle router;
   private final List<String> backendDeployments = new ArrayList<>();
   private Future<Void> stopped;
@@ -47,10 +52,20 @@ public final class NodeLifecycle {
     this.vertx = vertx;
     this.httpDrainMs = config.getJsonObject("http", new JsonObject()).getLong("drain_timeout_ms", 30_000L);
     this.backendDrainMs = config.getJsonObject("backend_defaults", new JsonObject()).getLong("drain_timeout_ms", 30_000L);
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      Gauge.builder("switchboard.node.draining", this, l -> l.draining ? 1 : 0)
+        .description("1 once the node began stopping: it takes nothing new and finishes what it has").register(registry);
+    }
   }
 
-  void web(WebVerticle verticle) {
-    this.web = verticle;
+  /** The node serves calls, which get {@code drainMs} to end before its HTTP server stops. */
+  void calls(long drainMs) {
+    this.voiceDrainMs = drainMs;
+  }
+
+  void web(java.util.function.LongFunction<Future<Void>> shutdown) {
+    this.web = shutdown;
   }
 
   void router(RouterVerticle verticle) {
@@ -66,9 +81,9 @@ public final class NodeLifecycle {
     return draining;
   }
 
-  /** The longest a {@link #stop} can take: both drains and the close. */
+  /** The longest a {@link #stop} can take: the drains and the close. */
   public long stopTimeoutMs() {
-    return httpDrainMs + backendDrainMs + CLOSE_MARGIN_MS;
+    return voiceDrainMs + httpDrainMs + backendDrainMs + CLOSE_MARGIN_MS;
   }
 
   /** Stops the node in order and closes Vert.x; calling it again returns the same future. */
@@ -81,7 +96,8 @@ public final class NodeLifecycle {
     // Not bound to a context: the last step closes every event loop, so a context's future would never complete.
     Promise<Void> done = Promise.promise();
     stopped = done.future();
-    long httpDeadline = System.currentTimeMillis() + httpDrainMs;
+    // The HTTP drain starts once the calls have drained, at the latest after voice.drain_timeout_ms.
+    long httpDeadline = System.currentTimeMillis() + voiceDrainMs + httpDrainMs;
     Future<Void> closedToCluster = closeRouterToCluster(out);
     closeHttp(out)
       .compose(v -> closedToCluster)
@@ -100,12 +116,15 @@ public final class NodeLifecycle {
   }
 
   private Future<Void> closeHttp(PrintStream out) {
-    WebVerticle w = web;
+    var w = web;
     if (w == null) {
       return Future.succeededFuture();
     }
-    say(out, "stopping: HTTP closed to new connections; open requests get up to " + httpDrainMs + " ms");
-    return w.shutdown(httpDrainMs).recover(e -> Future.succeededFuture());
+    if (voiceDrainMs > 0) {
+      say(out, "stopping: no new calls; open calls get up to " + voiceDrainMs + " ms");
+    }
+    say(out, "stopping: then HTTP closes to new connections; open requests get up to " + httpDrainMs + " ms");
+    return w.apply(httpDrainMs).recover(e -> Future.succeededFuture());
   }
 
   private Future<Void> closeRouterToCluster(PrintStream out) {

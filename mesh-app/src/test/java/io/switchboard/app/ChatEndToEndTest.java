@@ -59,6 +59,7 @@ class ChatEndToEndTest {
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 3000))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
+      .put("usage", new JsonObject().put("data_dir", java.nio.file.Files.createTempDirectory("sb-usage").toString()))
       .put("backends", new JsonArray()
         .add(backend("primary", 10, primary, "PRIMARY_KEY"))
         .add(backend("secondary", 20, secondary, "SECOND_KEY"))

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * overlay, rendered, hold together (labels and selectors of Services, disruption budgets and the HPA, probes on the
  * ports the node really opens, optional secret references for every key a pod's backends name, grace periods equal
  * to the drain timeouts plus the close margin, every pod in the Hazelcast headless service); the conf in the
- * ConfigMap names real backend types; the Dockerfile runs the jar with the project's JVM flags.
+ * ConfigMap names real backend types; every pod carries Prometheus's scrape annotations for the port serving /metrics; the
+ * Dockerfile runs the jar with the project's JVM flags.
  */
 class K8sManifestsTest {
 
@@ -79,7 +80,7 @@ class K8sManifestsTest {
       }
     }
     assertTrue(objects.stream().noneMatch(o -> "PersistentVolumeClaim".equals(o.get("kind"))), "the overlay drops the shared claim");
-    for (String d : List.of("switchboard-asr-whisper", "switchboard-llm-jlama")) {
+    for (String d : List.of("switchboard-asr-whisper", "switchboard-llm-jlama", "switchboard-voice")) {
       Map<String, Object> models = list(podSpec(KustomizeLite.find(objects, "Deployment", d)).get("volumes")).stream()
         .filter(v -> v.get("name").equals("models")).findFirst().orElseThrow();
       assertNull(models.get("persistentVolumeClaim"), d);
@@ -118,7 +119,7 @@ class K8sManifestsTest {
     });
 
     List<Map<String, Object>> deployments = ofKind(objects, "Deployment");
-    assertEquals(5, deployments.size(), "router, whisper, jlama, cloud, local tts");
+    assertEquals(6, deployments.size(), "router, whisper, jlama, cloud, local tts, voice");
     Map<String, Object> headless = ofKind(objects, "Service").stream().filter(s -> "None".equals(map(s.get("spec")).get("clusterIP")))
       .findFirst().orElseThrow(() -> new AssertionError("no headless service for Hazelcast discovery"));
     Map<String, Object> headlessSpec = map(headless.get("spec"));
@@ -150,15 +151,31 @@ class K8sManifestsTest {
         "budget " + name(p) + " selects one kind of pod");
     }
     List<Map<String, Object>> hpas = ofKind(objects, "HorizontalPodAutoscaler");
-    assertEquals(1, hpas.size());
-    Map<String, Object> hpa = map(hpas.get(0).get("spec"));
-    Map<String, Object> scaled = KustomizeLite.find(objects, "Deployment", (String) map(hpa.get("scaleTargetRef")).get("name"));
-    assertEquals("router", role(container(scaled)));
-    assertNull(map(scaled.get("spec")).get("replicas"), "the HPA owns the router's replica count");
-    assertTrue((Integer) hpa.get("minReplicas") >= 2 && (Integer) hpa.get("minReplicas") <= (Integer) hpa.get("maxReplicas"));
+    assertEquals(2, hpas.size(), "the router's and the voice pods'");
+    Set<String> scaledRoles = new TreeSet<>();
+    for (Map<String, Object> h : hpas) {
+      Map<String, Object> hpa = map(h.get("spec"));
+      Map<String, Object> scaled = KustomizeLite.find(objects, "Deployment", (String) map(hpa.get("scaleTargetRef")).get("name"));
+      scaledRoles.add(role(container(scaled)));
+      assertNull(map(scaled.get("spec")).get("replicas"), "the HPA owns " + name(scaled) + "'s replica count");
+      assertTrue((Integer) hpa.get("minReplicas") >= 2 && (Integer) hpa.get("minReplicas") <= (Integer) hpa.get("maxReplicas"));
+      if (role(container(scaled)).equals("voice")) {
+        Map<String, Object> calls = list(hpa.get("metrics")).stream().filter(m -> "Pods".equals(m.get("type"))).findFirst()
+          .orElseThrow(() -> new AssertionError("the voice HPA scales on calls"));
+        assertEquals("switchboard_voice_calls_active", map(map(calls.get("pods")).get("metric")).get("name"),
+          "the gauge the voice node exports (VoiceMetrics)");
+      }
+    }
+    assertEquals(Set.of("router", "voice"), scaledRoles);
 
     Map<String, Object> policy = map(ofKind(objects, "NetworkPolicy").get(0).get("spec"));
     deployments.forEach(d -> assertTrue(selects(map(map(policy.get("podSelector")).get("matchLabels")), d), name(d) + " is under the network policy"));
+    for (Map<String, Object> d : deployments) {
+      Object scraped = Integer.valueOf((String) map(map(map(map(d.get("spec")).get("template")).get("metadata")).get("annotations"))
+        .get("prometheus.io/port"));
+      assertTrue(list(policy.get("ingress")).stream().anyMatch(r -> r.get("from") == null
+        && list(r.get("ports")).stream().anyMatch(p -> scraped.equals(p.get("port")))), name(d) + ": Prometheus may reach port " + scraped);
+    }
     for (Map<String, Object> rule : list(policy.get("ingress"))) {
       boolean clusterPorts = list(rule.get("ports")).stream().anyMatch(p -> List.of(5701, 5801).contains(p.get("port")));
       if (clusterPorts) {
@@ -219,11 +236,16 @@ class K8sManifestsTest {
           assertTrue(secretKeys.contains((String) key), n + ": " + id + " needs " + key + " from the secret");
         }
       }
+    } else if (role.equals("voice")) {
+      assertEquals(number(map(conf.get("http")), "port", 8080), portNumber(c, probePort), n + ": probes on the voice node's HTTP port");
+      // Calls drain first (voice.drain_timeout_ms), then HTTP (http.drain_timeout_ms).
+      drainMs = number(map(conf.get("voice")), "drain_timeout_ms", 600_000) + number(map(conf.get("http")), "drain_timeout_ms", 30_000);
     } else {
       assertEquals("router", role, n);
       assertEquals(number(map(conf.get("http")), "port", 8080), portNumber(c, probePort), n + ": probes on the HTTP API port");
       drainMs = number(map(conf.get("http")), "drain_timeout_ms", 30_000);
     }
+    assertScrapeAnnotations(n, template, c, probePort);
     long preStop = preStopSeconds(c);
     assertEquals(preStop + drainMs / 1000 + NodeLifecycle.CLOSE_MARGIN_MS / 1000,
       ((Number) podSpec(d).get("terminationGracePeriodSeconds")).longValue(), n + ": grace period = preStop + drain + close margin");
@@ -234,6 +256,19 @@ class K8sManifestsTest {
       }
     }
     return secretKeys;
+  }
+
+  /**
+   * Prometheus scrapes every pod: {@code prometheus.io/scrape}, {@code /path} and {@code /port} on the pod template, the
+   * port the one the node serves /metrics on (the HTTP API for a router, the health port for a backend node: the probe
+   * port either way); {@link #validate} checks the network policy lets it in.
+   */
+  private static void assertScrapeAnnotations(String n, Map<String, Object> template, Map<String, Object> c, Object probePort) {
+    Map<String, Object> annotations = map(map(template.get("metadata")).get("annotations"));
+    assertNotNull(annotations, n + ": the pod template has scrape annotations");
+    assertEquals("true", annotations.get("prometheus.io/scrape"), n);
+    assertEquals("/metrics", annotations.get("prometheus.io/path"), n);
+    assertEquals(String.valueOf(portNumber(c, probePort)), annotations.get("prometheus.io/port"), n + ": scraped on the port serving /metrics");
   }
 
   private static void assertConfMounted(String n, Map<String, Object> c, Map<String, Object> d, List<Map<String, Object>> objects, String confPath) {

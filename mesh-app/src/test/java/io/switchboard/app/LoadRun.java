@@ -1,6 +1,8 @@
 package io.switchboard.app;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -57,6 +59,8 @@ final class LoadRun {
   }
 
   private final HttpClient client;
+  /** Requests whose answer has started arriving and not yet ended (a stream delivering, now). */
+  private final java.util.Set<String> receiving = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final String prefix;
   private PacedRun<Outcome> run;
 
@@ -85,17 +89,74 @@ final class LoadRun {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(p.port())
       .setURI("/v1/chat/completions").putHeader("content-type", "application/json").putHeader("x-request-id", rid)
       .setIdleTimeout(60_000);
+    ConnUse[] use = new ConnUse[1];
     return client.request(options)
-      .compose(req -> req.send(body.toBuffer()))
-      .compose(res -> res.body().map(b -> new Outcome(rid, p.port(), p.model(), p.stream(), started, System.currentTimeMillis(),
-        res.statusCode(), b.toString(), null)))
+      .compose(req -> {
+        use[0] = ConnUse.of(req.connection(), started);
+        return req.send(body.toBuffer());
+      })
+      .compose(res -> {
+        Promise<Buffer> whole = Promise.promise();
+        Buffer received = Buffer.buffer();
+        res.handler(b -> {
+          if (received.length() == 0) {
+            receiving.add(rid);
+          }
+          received.appendBuffer(b);
+        });
+        res.exceptionHandler(whole::tryFail);
+        res.endHandler(v -> whole.tryComplete(received));
+        return whole.future().onComplete(ar -> receiving.remove(rid)).map(b -> {
+          use[0].answered();
+          return new Outcome(rid, p.port(), p.model(), p.stream(), started, System.currentTimeMillis(), res.statusCode(), b.toString(), null);
+        });
+      })
       .recover(e -> Future.succeededFuture(new Outcome(rid, p.port(), p.model(), p.stream(), started, System.currentTimeMillis(),
-        0, null, e.toString())));
+        0, null, e + (use[0] == null ? " (no connection)" : " " + use[0].describe(started)))));
+  }
+
+  /**
+   * What happened to the connection a request went out on, to tell a connection the server closed while idle in the
+   * pool from one closed during the exchange: its earlier requests, when the last one was answered, how it closed.
+   */
+  private static final class ConnUse {
+    private static final java.util.Map<io.vertx.core.http.HttpConnection, ConnUse> ALL = new java.util.concurrent.ConcurrentHashMap<>();
+    private final long openedMs = System.currentTimeMillis();
+    private volatile int requests;
+    private volatile long lastAnsweredMs = -1;
+    private volatile long closedMs = -1;
+    private volatile String error;
+
+    static ConnUse of(io.vertx.core.http.HttpConnection c, long now) {
+      ConnUse u = ALL.computeIfAbsent(c, k -> {
+        ConnUse n = new ConnUse();
+        k.closeHandler(v -> n.closedMs = System.currentTimeMillis());
+        k.exceptionHandler(t -> n.error = t.toString());
+        return n;
+      });
+      u.requests++;
+      return u;
+    }
+
+    void answered() {
+      lastAnsweredMs = System.currentTimeMillis();
+    }
+
+    String describe(long started) {
+      return "[connection: request " + requests + " on it, opened " + (openedMs - started) + " ms, last answer "
+        + (lastAnsweredMs < 0 ? "none" : (lastAnsweredMs - started) + " ms") + ", closed " + (closedMs < 0 ? "no" : (closedMs - started) + " ms")
+        + (error == null ? "" : ", error " + error) + " (times relative to this request's start)]";
+    }
   }
 
   /** Stops sending; {@link #finished()} completes when the last answer is in. */
   void stop() {
     run.stop();
+  }
+
+  /** The ids of requests whose answer is arriving right now (started, not ended). */
+  java.util.Set<String> receiving() {
+    return java.util.Set.copyOf(receiving);
   }
 
   Future<Void> finished() {

@@ -45,6 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NodeLifecycleTest {
 
   private Vertx vertx;
+  /** This test's own usage ledger folder: never a journal another run holds. */
+  @org.junit.jupiter.api.io.TempDir
+  java.nio.file.Path usageDir;
   private Vertx upstream;
   private FakeOpenAiServer fake;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -67,6 +70,7 @@ class NodeLifecycleTest {
     return new JsonObject()
       .put("http", new JsonObject().put("port", httpPort).put("host", "127.0.0.1").put("drain_timeout_ms", 10_000))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 200).put("drain_timeout_ms", 10_000))
+      .put("usage", new JsonObject().put("data_dir", usageDir.toString()))
       .put("backends", new JsonArray().add(new JsonObject().put("id", "chat").put("type", "openai-compatible")
         .put("base_url", fake.baseUrl()).put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat"))
         .put("privacy", "private").put("priority", 10).put("models", new JsonArray().add("gpt-4o-mini")).put("aliases", new JsonObject())));

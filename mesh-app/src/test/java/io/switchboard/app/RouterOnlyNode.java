@@ -23,7 +23,9 @@ final class RouterOnlyNode {
       reload:
         scan_period_ms: 0
       backends: []
-      """);
+      usage:
+        data_dir: %s
+      """.formatted(confDir.resolve("usage")));
     return MeshNode.start(new NodeOptions("router", Set.of(), false, confDir, null, env, metrics));
   }
 }

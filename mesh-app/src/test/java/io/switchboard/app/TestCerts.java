@@ -12,21 +12,31 @@ import java.util.concurrent.TimeUnit;
  * Test certificates made with {@code openssl} (EC P-256, two days): a CA and node certificates it signs, with
  * {@code 127.0.0.1}/{@code localhost} as subject alternative names and both server and client use, as PEM files.
  */
-final class TestCerts {
+public final class TestCerts {
 
   private final Path dir;
 
-  TestCerts(Path dir) throws IOException {
+  public TestCerts(Path dir) throws IOException {
     this.dir = dir;
     Files.createDirectories(dir);
   }
 
   /** A new self-signed CA: {@code <name>.pem} and {@code <name>.key}. */
-  Path ca(String name) throws IOException, InterruptedException {
+  public Path ca(String name) throws IOException, InterruptedException {
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
       "-keyout", dir.resolve(name + ".key").toString(), "-out", dir.resolve(name + ".pem").toString(),
       "-days", "2", "-subj", "/CN=" + name);
     return dir.resolve(name + ".pem");
+  }
+
+  /** A certificate and its key, PEM files. */
+  public record Pair(Path cert, Path key) {
+  }
+
+  /** A server certificate for 127.0.0.1 and localhost, signed by {@code ca}. */
+  public Pair server(String name, String ca) throws IOException, InterruptedException {
+    Map<String, String> env = node(name, ca);
+    return new Pair(Path.of(env.get(ClusterTls.CERT)), Path.of(env.get(ClusterTls.KEY)));
   }
 
   /** A node certificate signed by {@code ca}; returns the environment that turns event-bus TLS on with it. */

@@ -10,11 +10,11 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * What the router knows of a request when it is over, for the usage ledger and metrics: who asked for what, the
- * backend it ended on, what came back, the error (null on success), the route explanation and the time it took. Built
- * by name: a request refused before it was routed ({@link #refused}), or a routed one that was {@link #served} or
- * {@link #failed}.
+ * backend it ended on, what came back, the error (null on success), the route explanation, the time it took and the
+ * retries spent (attempts again on a backend that had failed, after a backoff). Built by name: a request refused
+ * before it was routed ({@link #refused}), or a routed one that was {@link #served} or {@link #failed}.
  */
-public record Finished(Asked asked, Target target, Answer answer, ErrorCode error, RouteInfo route, long latencyMs) {
+public record Finished(Asked asked, Target target, Answer answer, ErrorCode error, RouteInfo route, long latencyMs, int retries) {
 
   /**
    * Who asked for what, as known when the request arrived (the key once identified).
@@ -53,17 +53,18 @@ public record Finished(Asked asked, Target target, Answer answer, ErrorCode erro
   /** A request refused before routing (malformed, invalid): no backend, no answer, no time spent. */
   public static Finished refused(String requestId, String keyId, Capability capability, ErrorCode error, long atMs) {
     return new Finished(new Asked(requestId, keyId, capability, RequestSize.ZERO, atMs), Target.none(null), Answer.NONE,
-      error, null, 0);
+      error, null, 0, 0);
   }
 
   /** A routed request answered in full by {@code target}. */
-  public static Finished served(Asked asked, Target target, Answer answer, RouteInfo route, long latencyMs) {
-    return new Finished(asked, target, answer, null, route, latencyMs);
+  public static Finished served(Asked asked, Target target, Answer answer, RouteInfo route, long latencyMs, int retries) {
+    return new Finished(asked, target, answer, null, route, latencyMs, retries);
   }
 
   /** A routed request that ended with {@code error}, on {@code target} (the last backend tried, or {@link Target#none}). */
-  public static Finished failed(Asked asked, Target target, Answer answer, ErrorCode error, RouteInfo route, long latencyMs) {
-    return new Finished(asked, target, answer, error, route, latencyMs);
+  public static Finished failed(Asked asked, Target target, Answer answer, ErrorCode error, RouteInfo route, long latencyMs,
+                                int retries) {
+    return new Finished(asked, target, answer, error, route, latencyMs, retries);
   }
 
   public boolean succeeded() {

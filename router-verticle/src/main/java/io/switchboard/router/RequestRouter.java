@@ -16,6 +16,7 @@ import io.switchboard.router.policy.RequestSize;
 import io.switchboard.router.policy.RoutePlan;
 import io.switchboard.router.registry.BackendRegistry;
 import io.switchboard.router.usage.Admission;
+import io.switchboard.router.usage.KeyRules;
 import io.switchboard.router.usage.Metering;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -27,6 +28,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -42,7 +44,11 @@ import java.util.function.Supplier;
 public final class RequestRouter {
 
   /** The request's decoded form, for the route: what it asks for and what goes to the backend. */
-  private record Decoded(String model, RouteHints hints, RequestSize size, String language, RoutedRequest.Forward forward) {
+  private record Decoded(String model, RouteHints hints, RequestSize size, String language, RoutedRequest.Forward forward,
+                         String format, Integer sampleRate) {
+    Decoded(String model, RouteHints hints, RequestSize size, String language, RoutedRequest.Forward forward) {
+      this(model, hints, size, language, forward, null, null);
+    }
   }
 
   /** Reads one capability's request off its message; throws a {@link MeshException} naming what is wrong. */
@@ -92,7 +98,7 @@ public final class RequestRouter {
     route(msg, Capability.SPEECH, Headers.OP_SPEECH, (m, r) -> {
       SpeechRequest request = SpeechRequest.fromJson(json(m));
       return new Decoded(request.model(), request.hints(), CostEstimator.speech(request), null,
-        RoutedRequest.Forward.json((JsonObject) m.body()));
+        RoutedRequest.Forward.json((JsonObject) m.body()), request.responseFormat(), request.sampleRate());
     });
   }
 
@@ -142,7 +148,8 @@ public final class RequestRouter {
       request = new RoutedRequest(msg, capability, op, d.model(), d.forward(), timeout, d.size(), r.settings().retries(),
         metering, clock);
       RoutedRequest routed = request;
-      PlanRequest plan = new PlanRequest(capability, d.model(), d.hints(), keyCeiling(msg), d.size(), d.language());
+      PlanRequest plan = new PlanRequest(capability, d.model(), d.hints(), keyCeiling(msg), d.size(), d.language(), d.format(),
+        d.sampleRate());
       when(metering.identify(msg.headers()), key -> plan(r, routed, plan, key));
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "a " + capability.wireName() + " request failed in the router", e);
@@ -178,10 +185,13 @@ public final class RequestRouter {
     ApiKey key = identified.result();
     RoutePlan plan;
     try {
-      PlanRequest keyed = key == null ? asked : new PlanRequest(asked.capability(), asked.model(), asked.hints(),
-        key.limits().privacyCeiling() == null ? asked.keyCeiling() : key.limits().privacyCeiling().min(asked.keyCeiling()),
-        asked.size(), asked.language());
+      PlanRequest keyed = key == null || key.limits().privacyCeiling() == null ? asked
+        : asked.withKeyCeiling(key.limits().privacyCeiling().min(asked.keyCeiling()));
       request.identified(key);
+      if (key != null) {
+        KeyRules.permit(key, asked.model(), asked.hints().provider(),
+          state.known() == null ? Set.of(asked.model()) : state.known().resolutions(asked.model()));
+      }
       plan = metering.restrict(key, asked.model(), r.policy().plan(keyed, registry.live(), state, state.now()));
     } catch (RuntimeException e) {
       request.fail(MeshException.from(e));

@@ -263,7 +263,7 @@ final class RoutedRequest {
       : new Finished.Target(current.id(), current.model(), current.backend().privacy(), current.backend().pricesFor(current.model()));
     Finished.Answer answer = new Finished.Answer(usage, ttfb, streamed, replyAudioSeconds);
     long latency = clock.getAsLong() - startedAt;
-    return metering.finished(error == null ? Finished.served(asked, target, answer, route(), latency)
-      : Finished.failed(asked, target, answer, error, route(), latency), admission);
+    return metering.finished(error == null ? Finished.served(asked, target, answer, route(), latency, retries)
+      : Finished.failed(asked, target, answer, error, route(), latency, retries), admission);
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.router;
 
+import io.switchboard.api.Capability;
 import io.switchboard.api.Health;
 import io.switchboard.router.admin.AdminState;
 import io.switchboard.router.health.Breakers;
@@ -8,6 +9,7 @@ import io.switchboard.router.health.HealthProber;
 import io.switchboard.router.health.PassiveStats;
 import io.switchboard.router.limits.RateLimiter;
 import io.switchboard.router.policy.StateView;
+import io.switchboard.router.registry.KnownBackends;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 
 import java.util.function.LongSupplier;
@@ -25,9 +27,17 @@ public final class RouterState implements StateView {
   private final Cooldowns cooldowns;
   private final RateLimiter limiter;
   private final LongSupplier clock;
+  private final KnownBackends known;
 
   public RouterState(AdminState admin, Breakers breakers, HealthProber prober, PassiveStats stats, Cooldowns cooldowns,
                      RateLimiter limiter, LongSupplier clock) {
+    this(admin, breakers, prober, stats, cooldowns, limiter, clock, null);
+  }
+
+  /** @param known backends that are not live (null: none known, an unknown model is a 404) */
+  public RouterState(AdminState admin, Breakers breakers, HealthProber prober, PassiveStats stats, Cooldowns cooldowns,
+                     RateLimiter limiter, LongSupplier clock, KnownBackends known) {
+    this.known = known;
     this.admin = admin;
     this.breakers = breakers;
     this.prober = prober;
@@ -59,6 +69,11 @@ public final class RouterState implements StateView {
 
   public RateLimiter limiter() {
     return limiter;
+  }
+
+  /** Backends that are not live, or null. */
+  public KnownBackends known() {
+    return known;
   }
 
   public long now() {
@@ -103,6 +118,11 @@ public final class RouterState implements StateView {
   @Override
   public boolean degraded(String id) {
     return stats.degraded(id, clock.getAsLong());
+  }
+
+  @Override
+  public String notLive(Capability capability, String model) {
+    return known == null ? null : known.notLive(capability, model);
   }
 
   @Override

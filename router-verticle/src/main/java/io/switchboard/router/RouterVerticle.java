@@ -1,5 +1,6 @@
 package io.switchboard.router;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.MeshExceptionCodec;
@@ -14,7 +15,11 @@ import io.switchboard.router.health.HealthProber;
 import io.switchboard.router.health.PassiveStats;
 import io.switchboard.router.health.ProbeSchedule;
 import io.switchboard.router.limits.RateLimiter;
+import io.switchboard.router.metrics.GaugeSchedule;
+import io.switchboard.router.metrics.MeteredRequests;
+import io.switchboard.router.metrics.RequestMetrics;
 import io.switchboard.router.registry.BackendRegistry;
+import io.switchboard.router.registry.KnownBackends;
 import io.switchboard.router.registry.RegistryListener;
 import io.switchboard.router.reload.Reloader;
 import io.switchboard.router.usage.Metering;
@@ -25,6 +30,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +41,9 @@ import java.util.function.LongSupplier;
  * Wires the router: the registry listener, the capability entry points ({@link EntryPoints}), the admin operations and
  * updates, conf reloads ({@link Reloader}) and the health probes. Config is the {@code router} conf section plus the
  * {@code backends} array ({@link RouterSettings} lists the keys). With usage settings, requests go through the usage
- * ledger ({@link UsageMeter}: keys, budgets, one record each).
+ * ledger ({@link UsageMeter}: keys, budgets, one record each). With metrics on, every finished request is counted
+ * ({@link MeteredRequests}) and the backends', ledger's and budgets' gauges are refreshed every
+ * {@code gauges_refresh_ms} (5000) and {@code budget_gauges_refresh_ms} (60000) ({@link GaugeSchedule}).
  *
  * <p>Stopping drains: the entry points are unregistered and the requests in flight, relayed streams included, get up
  * to {@code drain_timeout_ms} (30000) to finish ({@link #drain}); a node stopping in order first closes them to other
@@ -49,6 +57,7 @@ public final class RouterVerticle extends VerticleBase {
   private RouterState state;
   private Reloader reloader;
   private EntryPoints entryPoints;
+  private GaugeSchedule gauges;
   private long drainTimeoutMs;
 
   /** A router without a usage ledger: no keys, budgets nor records. */
@@ -85,11 +94,12 @@ public final class RouterVerticle extends VerticleBase {
     AdminState admin = new AdminState();
     RateLimiter limiter = new RateLimiter(vertx.sharedData(), clock,
       id -> admin.limits(id, reloader.routing().settings().limitsOf(id)), settings.limitWindowMs(), settings.leaseFraction());
+    BackendRegistry registry = new BackendRegistry(settings.heartbeatTimeoutMs(), clock);
     state = new RouterState(admin, new Breakers(vertx, settings.breaker(), routerId),
       new HealthProber(vertx, clock, settings.healthTimeoutMs(), 3 * settings.healthIntervalMs()),
       new PassiveStats(settings.passiveSamples(), settings.passiveWindowMs(), settings.maxErrorRate(), settings.minSamples()),
-      new Cooldowns(), limiter, clock);
-    return metering(settings, clock).compose(m -> wire(settings, m));
+      new Cooldowns(), limiter, clock, new KnownBackends(registry, vertx.sharedData().getLocalMap(Addresses.BACKENDS_OFF_MAP)));
+    return metering(settings, clock).compose(m -> wire(settings, registry, m));
   }
 
   private Future<Metering> metering(RouterSettings settings, LongSupplier clock) {
@@ -104,11 +114,23 @@ public final class RouterVerticle extends VerticleBase {
     });
   }
 
-  private Future<?> wire(RouterSettings settings, Metering metering) {
-    BackendRegistry registry = new BackendRegistry(settings.heartbeatTimeoutMs(), state::now);
+  private Future<?> wire(RouterSettings settings, BackendRegistry registry, Metering metering) {
     reloader = new Reloader(settings, state, new ProbeSchedule(vertx, registry, state.prober()));
-    RequestRouter router = new RequestRouter(vertx, registry, reloader::routing, state, settings.streamIdleTimeoutMs(), metering);
+    MeterRegistry meters = BackendRegistries.getDefaultNow();
+    // A model label only for what the backend's descriptor declares: a backend that takes any model name must not
+    // turn callers' strings into label values.
+    RequestMetrics requestMetrics = RequestMetrics.of(meters, (backend, model) -> {
+      BackendRegistry.LiveBackend b = registry.get(backend);
+      return b != null && (b.descriptor().models().contains(model) || b.descriptor().aliases().containsValue(model))
+        ? model : RequestMetrics.OTHER;
+    });
+    RequestRouter router = new RequestRouter(vertx, registry, reloader::routing, state, settings.streamIdleTimeoutMs(),
+      MeteredRequests.wrap(metering, requestMetrics, prices));
     AdminService adminService = new AdminService(vertx, registry, state, reloader::routing, reloader::strategyChanged);
+    if (meters != null) {
+      gauges = GaugeSchedule.start(vertx, meters, adminService::status, usage.enabled(),
+        config().getLong("gauges_refresh_ms", 5000L), config().getLong("budget_gauges_refresh_ms", 60_000L));
+    }
     RegistryListener registryListener = new RegistryListener(vertx, registry, lost -> {
       router.instancesLost(lost);
       state.cooldowns().sweep(state.now());
@@ -141,6 +163,9 @@ public final class RouterVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (gauges != null) {
+      gauges.stop();
+    }
     return drain(drainTimeoutMs).eventually(() -> {
       state.breakers().close();
       return keys == null ? Future.succeededFuture() : keys.close();

@@ -77,8 +77,9 @@ public final class UsageVerticle extends VerticleBase {
   }
 
   private JsonObject status() {
-    return shipper.status().put("journal_dir", journal.dir().toString()).put("waiting_for_fsync", committer.waiting())
-      .put("records_journaled", committer.committed());
+    long journalBytes = journal.segments().stream().mapToLong(UsageJournal.Segment::durableBytes).sum();
+    return shipper.status().put("journal_dir", journal.dir().toString()).put("journal_bytes", journalBytes)
+      .put("waiting_for_fsync", committer.waiting()).put("records_journaled", committer.committed());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.switchboard.asr.whisper;
 
+import io.switchboard.core.models.ModelInstallException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package io.switchboard.bench.audio;
 
-/** {@code --name value} command-line options of the benchmarks. */
+/** {@code --name value} command-line options of the audio and voice benchmarks. */
 public final class Args {
 
   private Args() {

@@ -16,96 +16,209 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Local generation speed of the {@code jlama} backend, end to end over the event bus, on a random model of
- * Llama-3.2-1B's shape with Q4 weights, compared with what memory bandwidth allows: generating a token reads every
- * weight once, so tokens/s can be at most bandwidth ÷ bytes of weights. Also the time to first token of a 500-token
- * prompt. Run by hand (see the report for the command); arguments: {@code [workDir=/tmp/switchboard-bench]
- * [tokens=64] [promptTokens=500]}; {@code -Dswitchboard.bench.q4_kernel=jlama} runs Jlama's own kernels and forward pass
- * instead of the vector kernel (the backend's {@code q4_kernel}). Bandwidth is measured at the start and again right
- * before and right after the generation; the share is reported against the highest reading (the strictest limit).
+ * The {@code jlama} backend end to end over the event bus (a {@link BackendVerticle}, as in a node), on a random model
+ * of Llama-3.2-1B's shape with Q4 weights ({@link RandomLlama}). Run by {@code bench/jlama.sh}; arguments
+ * {@code [workDir=/tmp/switchboard-bench] [label=default] [parts=generation,cold,conversation] [conf={}]}: {@code conf}
+ * is JSON merged over the backend entry {@code ./mesh run} uses ({@code conf/switchboard.yaml}'s {@code local-llama}).
+ * Parts:
+ * <ul>
+ *   <li>{@code generation}: 64 tokens after a short prompt, tokens/s against the memory-bandwidth limit (generating a
+ *   token reads every weight once, so tokens/s is at most bandwidth / weight bytes), bandwidth measured at the start
+ *   and right before and after, the share taken against the highest reading;</li>
+ *   <li>{@code cold}: time to first token of a 500- and a 2,000-token prompt that no earlier request started like;</li>
+ *   <li>{@code conversation}: ten turns of a conversation as a voice call sends them, each an ordinary chat request
+ *   with the growing history: a 500-token system prompt, 30 new user tokens and 40 generated tokens per turn; time
+ *   to first token of each turn.</li>
+ * </ul>
+ * {@code -Dswitchboard.bench.cold=500,2000} sets the cold prompt lengths. Each result is a line on stdout and a JSON line appended to {@code bench/results/jlama-<date>.jsonl} (the file named
+ * by {@code -Dswitchboard.bench.out}).
  */
 public final class JlamaBench {
 
-  private JlamaBench() {
+  private static final String ID = "bench-llm";
+
+  private final Vertx vertx;
+  private final String label;
+  private final Path out;
+
+  private JlamaBench(Vertx vertx, String label, Path out) {
+    this.vertx = vertx;
+    this.label = label;
+    this.out = out;
   }
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(args.length > 0 ? args[0] : "/tmp/switchboard-bench");
-    int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
-    int promptTokens = args.length > 2 ? Integer.parseInt(args[2]) : 500;
+    String label = args.length > 1 ? args[1] : "default";
+    List<String> parts = List.of((args.length > 2 ? args[2] : "generation,cold,conversation").split(","));
+    JsonObject extra = new JsonObject(args.length > 3 ? args[3] : "{}");
+    Path out = Path.of(System.getProperty("switchboard.bench.out", "bench/results/jlama.jsonl"));
     RandomLlama.Shape shape = RandomLlama.Shape.LLAMA_3_2_1B;
 
     MemoryBandwidth memory = new MemoryBandwidth(2, 1L << 30);
     double bandwidth = memory.best(5);
-    System.out.printf(Locale.ROOT, "memory read bandwidth (2 threads, 2 GiB, best of 5): %.2f GB/s%n", bandwidth / 1e9);
-
     long t0 = System.nanoTime();
-    Path model = RandomLlama.write(work.resolve("llama-3.2-1b-shape-q4"), shape);
-    System.out.printf(Locale.ROOT, "model %s ready in %.1f s%n", model, (System.nanoTime() - t0) / 1e9);
+    Path model = RandomLlama.write(work.resolve("llama-3.2-1b-shape-q4-ascii"), shape);
     long perToken = RandomLlama.bytesPerToken(shape);
-    double limit = bandwidth / perToken;
-    System.out.printf(Locale.ROOT, "weights read per token: %.1f MB -> bandwidth limit %.2f tokens/s%n", perToken / 1e6, limit);
+    System.out.printf(Locale.ROOT, "[%s] model %s ready in %.1f s; %.1f MB of weights read per token; memory read bandwidth %.2f GB/s (2 threads, best of 5)%n",
+      label, model, (System.nanoTime() - t0) / 1e9, perToken / 1e6, bandwidth / 1e9);
 
     Vertx vertx = Vertx.vertx();
     try {
-      String kernel = System.getProperty("switchboard.bench.q4_kernel", "vector");
-      JsonObject conf = new JsonObject().put("id", "bench-llm").put("type", "jlama").put("model_path", model.toString())
-        .put("working_dtype", "F32").put("working_qtype", "I8").put("q4_kernel", kernel);
+      // The local-llama entry of conf/switchboard.yaml (what ./mesh run starts), on this model.
+      JsonObject conf = new JsonObject().put("id", ID).put("type", "jlama").put("model_path", model.toString())
+        .put("working_dtype", "F32").put("working_qtype", "I8").put("concurrency", 1).put("max_queue", 8).put("default_max_tokens", 512)
+        .mergeIn(extra);
       Backend backend = new JlamaProvider().create(vertx, new BackendConfig(conf, Map.of()));
       long l0 = System.nanoTime();
       await(vertx.deployVerticle(new BackendVerticle(backend), new DeploymentOptions()));
-      System.out.printf(Locale.ROOT, "loaded in %.1f s%n", (System.nanoTime() - l0) / 1e9);
-
-      System.out.println("q4_kernel: " + kernel + "; jlama kernels: " + TensorOperationsProvider.get().name());
-      // The Vector API and the FFM calls need C2-compiled code: warm up both the one-token and the batched paths.
-      stream(vertx, request("warm up " + "abcdfgjklmopqrsuvwxyz".repeat(4), 48));
-      // Bandwidth again right before and after: the share is taken against the highest of the three readings.
-      double before = memory.best(5);
-      Run gen = stream(vertx, request("Say something.", tokens));
-      double after = memory.best(5);
-      double highest = Math.max(bandwidth, Math.max(before, after));
-      double strictLimit = highest / perToken;
-      double rate = (gen.completionTokens - 1) / ((gen.endNs - gen.firstNs) / 1e9);
-      System.out.printf(Locale.ROOT, "memory read bandwidth right before / after the generation: %.2f / %.2f GB/s; highest of three %.2f GB/s"
-        + " -> limit %.2f tokens/s%n", before / 1e9, after / 1e9, highest / 1e9, strictLimit);
-      System.out.printf(Locale.ROOT, "generation: %d tokens, %.2f tokens/s after the first (%.1f ms/token) = %.0f%% of the bandwidth limit"
-        + " (%.0f%% of the limit from the first reading)%n", gen.completionTokens, rate, 1000 / rate, 100 * rate / strictLimit, 100 * rate / limit);
-
-      int overhead = stream(vertx, request("", 1)).promptTokens;
-      String content = "abcdfgjklmopqrsuvwxyz0123456789".repeat(40).substring(0, promptTokens - overhead);
-      Run ttft = stream(vertx, request(content, 2));
-      System.out.printf(Locale.ROOT, "time to first token, %d-token prompt: %.2f s (prefill %.0f tokens/s)%n",
-        ttft.promptTokens, (ttft.firstNs - ttft.startNs) / 1e9, ttft.promptTokens / ((ttft.firstNs - ttft.startNs) / 1e9));
+      System.out.printf(Locale.ROOT, "[%s] loaded in %.1f s; conf %s; Jlama's operations: %s%n", label, (System.nanoTime() - l0) / 1e9,
+        extra.encode(), TensorOperationsProvider.get().name());
+      JlamaBench bench = new JlamaBench(vertx, label, out);
+      bench.warmUp();
+      if (parts.contains("generation")) {
+        bench.generation(memory, bandwidth, perToken);
+      }
+      if (parts.contains("cold")) {
+        for (String n : System.getProperty("switchboard.bench.cold", "500,2000").split(",")) {
+          bench.cold(Integer.parseInt(n.trim()));
+        }
+      }
+      if (parts.contains("conversation")) {
+        bench.conversation();
+      }
     } finally {
       await(vertx.close());
     }
   }
 
-  private static JsonObject request(String user, int maxTokens) {
-    return new JsonObject().put("model", "bench").put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", user)))
-      .put("max_tokens", maxTokens).put("temperature", 0).put("stream", true);
+  /** The JIT compiles the Vector API code of both the block and the one-token paths before anything is measured. */
+  private void warmUp() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      stream(user("warm up " + i + " " + text(150 + 40 * i, i)), 24, false);
+    }
   }
 
-  private record Run(long startNs, long firstNs, long endNs, int promptTokens, int completionTokens) {
+  private void generation(MemoryBandwidth memory, double first, long perToken) throws Exception {
+    double before = memory.best(5);
+    Run gen = stream(user("Say something."), 64, false);
+    double after = memory.best(5);
+    double highest = Math.max(first, Math.max(before, after));
+    double limit = highest / perToken;
+    double rate = (gen.completionTokens - 1) / ((gen.endNs - gen.firstNs) / 1e9);
+    System.out.printf(Locale.ROOT, "[%s] generation: %d tokens, %.2f tokens/s after the first (%.1f ms/token); bandwidth %.2f / %.2f / %.2f GB/s"
+        + " (start / before / after) -> limit %.2f tokens/s from the highest: %.0f%% of it%n", label, gen.completionTokens, rate, 1000 / rate,
+      first / 1e9, before / 1e9, after / 1e9, limit, 100 * rate / limit);
+    record(new JsonObject().put("part", "generation").put("tokens", gen.completionTokens).put("tokens_per_s", rate)
+      .put("bandwidth_gb_s", new JsonArray().add(first / 1e9).add(before / 1e9).add(after / 1e9)).put("limit_tokens_per_s", limit)
+      .put("share_of_limit", rate / limit));
   }
 
-  private static Run stream(Vertx vertx, JsonObject body) throws Exception {
+  private void cold(int promptTokens) throws Exception {
+    int overhead = stream(user(""), 1, false).promptTokens;
+    // Content no earlier request started with (beyond the chat template's few header tokens).
+    Run r = stream(user(text(promptTokens - overhead, 1000 + promptTokens)), 2, false);
+    double ttft = (r.firstNs - r.startNs) / 1e9;
+    System.out.printf(Locale.ROOT, "[%s] cold time to first token, %d-token prompt: %.2f s (prefill %.1f tokens/s; %d tokens from the cache)%n",
+      label, r.promptTokens, ttft, (r.promptTokens - r.cachedTokens) / ttft, r.cachedTokens);
+    record(new JsonObject().put("part", "cold").put("prompt_tokens", r.promptTokens).put("ttft_s", ttft)
+      .put("prefill_tokens_per_s", (r.promptTokens - r.cachedTokens) / ttft).put("cached_tokens", r.cachedTokens));
+  }
+
+  /** Ten turns: a 500-token system prompt, then per turn 30 new user tokens and 40 generated, the history resent each time. */
+  private void conversation() throws Exception {
+    JsonArray messages = new JsonArray();
+    int overhead = stream(user(""), 1, false).promptTokens;
+    messages.add(message("system", text(500 - overhead, 7)));
+    List<Double> ttfts = new ArrayList<>();
+    for (int turn = 1; turn <= 10; turn++) {
+      messages.add(message("user", text(30, 100 + turn)));
+      JsonObject body = new JsonObject().put("model", "bench").put("messages", messages.copy()).put("max_tokens", 40).put("temperature", 0)
+        .put("stream", true);
+      Run r = run(body, true);
+      double ttft = (r.firstNs - r.startNs) / 1e9;
+      ttfts.add(ttft);
+      System.out.printf(Locale.ROOT, "[%s] conversation turn %2d: time to first token %.3f s; prompt %d tokens, %d from the cache, %d generated%n",
+        label, turn, ttft, r.promptTokens, r.cachedTokens, r.completionTokens);
+      record(new JsonObject().put("part", "conversation").put("turn", turn).put("ttft_s", ttft).put("prompt_tokens", r.promptTokens)
+        .put("cached_tokens", r.cachedTokens).put("completion_tokens", r.completionTokens));
+      messages.add(message("assistant", r.text));
+    }
+    double followUps = ttfts.subList(1, ttfts.size()).stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    System.out.printf(Locale.ROOT, "[%s] conversation: first turn %.3f s, slowest follow-up %.3f s%n", label, ttfts.get(0), followUps);
+  }
+
+  private void record(JsonObject result) throws IOException {
+    result.put("label", label).put("load_average", Files.readString(Path.of("/proc/loadavg")).trim());
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, result.encode() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  /** {@code n} printable characters (one token each in the model's byte-level vocabulary), different for each {@code seed}. */
+  private static String text(int n, int seed) {
+    StringBuilder sb = new StringBuilder(n);
+    long x = 0x9E3779B97F4A7C15L * (seed + 1);
+    while (sb.length() < n) {
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+      int c = (int) Math.floorMod(x, 27);
+      sb.append(c == 26 ? ' ' : (char) ('a' + c));
+    }
+    return sb.toString();
+  }
+
+  private static JsonObject message(String role, String content) {
+    return new JsonObject().put("role", role).put("content", content);
+  }
+
+  private static JsonObject user(String content) {
+    return new JsonObject().put("model", "bench").put("messages", new JsonArray().add(message("user", content)));
+  }
+
+  private record Run(long startNs, long firstNs, long endNs, int promptTokens, int completionTokens, int cachedTokens, String text) {
+  }
+
+  private Run stream(JsonObject body, int maxTokens, boolean keepText) throws Exception {
+    return run(body.copy().put("max_tokens", maxTokens).put("temperature", 0).put("stream", true), keepText);
+  }
+
+  private Run run(JsonObject body, boolean keepText) throws Exception {
     long start = System.nanoTime();
-    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend("bench-llm"), body,
+    Message<Object> msg = await(vertx.eventBus().request(Addresses.backend(ID), body,
       BackendVerticle.requestOptions(Headers.OP_CHAT, "bench", null, System.currentTimeMillis() + 3_600_000)));
     long first = System.nanoTime();
-    while (!BusStreams.isEnd(msg)) {
+    StringBuilder text = new StringBuilder();
+    while (true) {
+      if (keepText) {
+        for (Object c : ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS, new JsonArray())) {
+          String piece = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getString("content");
+          if (piece != null) {
+            text.append(piece);
+          }
+        }
+      }
+      if (BusStreams.isEnd(msg)) {
+        break;
+      }
       msg = await(BusStreams.next(msg, 600_000));
     }
     long end = System.nanoTime();
     JsonObject usage = ((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE);
-    return new Run(start, first, end, usage.getInteger("prompt_tokens"), usage.getInteger("completion_tokens"));
+    JsonObject details = usage.getJsonObject("prompt_tokens_details");
+    return new Run(start, first, end, usage.getInteger("prompt_tokens"), usage.getInteger("completion_tokens"),
+      details == null ? 0 : details.getInteger("cached_tokens", 0), text.toString());
   }
 
   private static <T> T await(Future<T> f) throws Exception {

@@ -22,7 +22,11 @@ import java.util.Map;
  * with one F32 scale each, Jlama's {@code .qb} tensors), the embedding table (one row read per token) is BF16 and the
  * norms F32. Random bytes are as good as trained weights for timing: the work per token is the same. Streams to disk,
  * so a 1B model needs little heap. The tokenizer is byte-level (256 bytes, Llama 3's special tokens at their ids, and a
- * made-up spelling for every other id).
+ * made-up spelling for every other id). The output layer's scales are zero except for the rows of printable ASCII
+ * bytes (the rows are still read and multiplied, so the work is unchanged): answers are printable text whose bytes
+ * encode back to the very tokens generated, as a trained model's answers do, so a client that sends an answer back
+ * in the next turn's history gives the same tokens (what prefix reuse needs; a made-up spelling would come back as
+ * its single bytes).
  */
 final class RandomLlama {
 
@@ -170,7 +174,7 @@ final class RandomLlama {
         while (left > 0) {
           buf.clear();
           int n = (int) Math.min(buf.capacity(), left);
-          seed = fill(buf, n, t, seed);
+          seed = fill(buf, n, t, seed, t.bytes() - left);
           buf.flip();
           while (buf.hasRemaining()) {
             ch.write(buf);
@@ -181,10 +185,19 @@ final class RandomLlama {
     }
   }
 
-  /** Random contents of the right kind: nibbles for Q4, small scales for .qb, ones for norms, small BF16 for the table. */
-  private static long fill(ByteBuffer buf, int n, Tensor t, long seed) {
+  /**
+   * Random contents of the right kind: nibbles for Q4, small scales for .qb (zero in the output layer but for printable
+   * ASCII rows), ones for norms, small BF16 for the table. {@code at} is the tensor's byte offset of this piece.
+   */
+  private static long fill(ByteBuffer buf, int n, Tensor t, long seed, long at) {
     long x = seed;
-    if (t.name().endsWith(".qb")) {
+    if (t.name().equals("lm_head.weight.qb")) {
+      long rowBytes = 4 * t.shape()[1];
+      for (int i = 0; i < n; i += 4) {
+        long row = (at + i) / rowBytes;
+        buf.putFloat(row >= 32 && row <= 126 ? 0.0045f : 0f);
+      }
+    } else if (t.name().endsWith(".qb")) {
       for (int i = 0; i < n; i += 4) {
         buf.putFloat(0.0045f);
       }

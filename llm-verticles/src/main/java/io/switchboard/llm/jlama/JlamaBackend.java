@@ -16,6 +16,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
@@ -30,6 +32,11 @@ import java.util.function.Consumer;
  * to the bus through a {@link ChunkPipe}. How many generations run at once and how many wait is the
  * {@code BackendVerticle}'s gate (descriptor concurrency, default 1, and its {@code max_queue}); the pool is sized to
  * the same concurrency.
+ * <p>
+ * Where Switchboard's pass runs the model, recent prompts' key/value caches are reused ({@link PrefixCache}): a
+ * conversation's next turn, an ordinary chat request with the growing history, runs only its new tokens. The cache's
+ * occupancy and counters are reported as the reason of the (up) health, which the registry and the status page show;
+ * usage says how many prompt tokens came from it ({@code prompt_tokens_details.cached_tokens}, as OpenAI does).
  */
 public final class JlamaBackend implements ChatBackend {
 
@@ -46,7 +53,7 @@ public final class JlamaBackend implements ChatBackend {
 
   JlamaBackend(Vertx vertx, JlamaSettings settings) {
     this(vertx, settings, () -> JlamaEngine.load(settings.modelDir(), settings.workingDType(), settings.workingQType(), settings.quantizeTo(),
-      settings.vectorKernel()));
+      settings.vectorKernel(), settings.prefixCacheBytes(), settings.descriptor().concurrency()));
   }
 
   /** {@code loader} runs on a worker at start; tests hand a gated one to watch the loading state. */
@@ -82,8 +89,9 @@ public final class JlamaBackend implements ChatBackend {
 
   @Override
   public Future<Health> health() {
-    if (engine != null) {
-      return Future.succeededFuture(Health.UP);
+    JlamaEngine e = engine;
+    if (e != null) {
+      return Future.succeededFuture(e.prefixCacheStats().map(s -> new Health(Health.Status.UP, s.summary())).orElse(Health.UP));
     }
     return Future.succeededFuture(Health.down(loadFailure == null ? "loading" : "load failed: " + loadFailure));
   }
@@ -109,6 +117,18 @@ public final class JlamaBackend implements ChatBackend {
     return active.get();
   }
 
+  /** The prefix cache's counters, when prompts reuse cached prefixes (Switchboard's pass and a budget above 0). */
+  public Optional<PrefixCache.Stats> prefixCacheStats() {
+    JlamaEngine e = engine;
+    return e == null ? Optional.empty() : e.prefixCacheStats();
+  }
+
+  /** {@link ConversationKey}s of the conversations whose caches this instance holds, most recently used first. */
+  public List<String> cachedConversations() {
+    JlamaEngine e = engine;
+    return e == null ? List.of() : e.cachedConversations();
+  }
+
   /** Tokens sampled since the model loaded (for tests and metrics). */
   public long generatedTokens() {
     JlamaEngine e = engine;
@@ -125,7 +145,9 @@ public final class JlamaBackend implements ChatBackend {
     long created = System.currentTimeMillis() / 1000;
     return executor.executeBlocking(() -> {
       JlamaEngine.Result r = run(e, request, context, text -> { }, () -> closing);
-      return ChatChunks.completion(id, created, settings.modelName(), r.text(), r.finishReason(), usage(r));
+      JsonObject answer = ChatChunks.completion(id, created, settings.modelName(), r.text(), r.finishReason(), usage(r));
+      answer.put("usage", usageJson(r));
+      return answer;
     }, false).onFailure(err -> {
       if (err instanceof RuntimeException re) {
         logUnexpected(re);
@@ -157,7 +179,7 @@ public final class JlamaBackend implements ChatBackend {
           feeder.write(ChatChunks.delta(id, created, model, "", true));
         }
         feeder.write(ChatChunks.finish(id, created, model, r.finishReason()));
-        feeder.end(new JsonObject().put("usage", usage(r).toJson()));
+        feeder.end(new JsonObject().put("usage", usageJson(r)));
       } catch (RuntimeException err) {
         logUnexpected(err);
         feeder.fail(err);
@@ -174,7 +196,7 @@ public final class JlamaBackend implements ChatBackend {
     }
     active.incrementAndGet();
     try {
-      return e.generate(e.encodeChat(request.messages()), params(request, context), onText, cancelled);
+      return e.generate(e.encodeChat(request.messages()), params(request, context), onText, cancelled, ConversationKey.of(request.messages()));
     } finally {
       active.decrementAndGet();
     }
@@ -190,6 +212,11 @@ public final class JlamaBackend implements ChatBackend {
 
   private static Usage usage(JlamaEngine.Result r) {
     return new Usage(r.promptTokens(), r.completionTokens());
+  }
+
+  /** OpenAI's usage object, with the prompt tokens that came from the prefix cache. */
+  private static JsonObject usageJson(JlamaEngine.Result r) {
+    return usage(r).toJson().put("prompt_tokens_details", new JsonObject().put("cached_tokens", r.cachedTokens()));
   }
 
   private MeshException notReady() {

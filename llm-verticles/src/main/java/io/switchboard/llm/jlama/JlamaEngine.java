@@ -12,16 +12,19 @@ import com.github.tjake.jlama.util.PhysicalCoreExecutor;
 import io.switchboard.api.ChatMessage;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.llm.jlama.decode.LlamaDecoder;
+import io.switchboard.llm.jlama.decode.KvSequence;
+import io.switchboard.llm.jlama.decode.LlamaPass;
 import io.switchboard.llm.jlama.decode.Q4VectorOps;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -29,58 +32,91 @@ import java.util.function.Consumer;
 /**
  * One loaded Jlama model and the generation loop over it. Plain blocking code for a worker thread: prompt in,
  * text pieces out through a callback, with exact {@code max_tokens}, stop sequences, seeded sampling, cancellation
- * checked before every token and a deadline. Jlama does the model (weights F32/F16/BF16/Q4, attention, KV cache,
- * its thread pool for the matrix work); this class owns the loop because Jlama's {@code generate} has no top_p, seed,
- * stop sequences nor cancellation. With the vector kernel on, the tokens after the prompt of a Llama-style Q4 model run
- * on {@link LlamaDecoder} (Jlama's numbers with F32 activations, up to float rounding, 1.5-2.3 times faster on the
- * benchmark machine); the prompt always runs on Jlama's batched pass.
+ * checked before every token and a deadline. Jlama loads the model (weights F32/F16/BF16/Q4, tokenizer, chat template);
+ * this class owns the loop because Jlama's {@code generate} has no top_p, seed, stop sequences nor cancellation.
+ * <p>
+ * With the vector kernel on, a Llama-style Q4 model with {@code working_qtype: I8} runs on {@link LlamaPass} (prompt
+ * in blocks, then each new token), and its key/value caches are kept in a {@link PrefixCache}: a prompt that starts
+ * like an earlier prompt plus answer runs only the tokens after the shared prefix, with the same results as a cold run
+ * (the pass computes every position identically however it is batched). Generations at the same time (the backend's
+ * {@code concurrency}) each get a pass of their own over the same weights and share the cache. Other models, other
+ * settings and CPUs without AVX-512 run on Jlama's own batched and one-token passes, without prefix reuse.
  */
 // Jlama's tensors are generic over the incubator Vector API types; naming their parameters would need that module at
 // compile time, so they are used raw.
 @SuppressWarnings("rawtypes")
 final class JlamaEngine implements AutoCloseable {
 
+  private static final System.Logger LOG = System.getLogger(JlamaEngine.class.getName());
+
   /** How one generation should run. {@code maxTokens} null means "as many as the context allows, up to {@code defaultMaxTokens}". */
   record Params(Integer maxTokens, int defaultMaxTokens, double temperature, double topP, long seed, List<String> stop, long deadlineMs) {
   }
 
-  /** What a generation produced: the text without any stop sequence, token counts, OpenAI's finish reason. */
-  record Result(String text, int promptTokens, int completionTokens, String finishReason) {
+  /** What a generation produced: the text without any stop sequence, token counts, OpenAI's finish reason, prompt tokens reused from the cache. */
+  record Result(String text, int promptTokens, int completionTokens, String finishReason, int cachedTokens) {
   }
 
   private final AbstractModel model;
-  private final Optional<LlamaDecoder> fast;
-  private final AtomicBoolean fastBusy = new AtomicBoolean();
+  private final Optional<LlamaPass> fast;
+  /** Passes not running a generation now; more are made (up to {@link #maxPasses}) for generations at the same time. */
+  private final Deque<LlamaPass> idle = new ArrayDeque<>();
+  private final List<LlamaPass> passes = new ArrayList<>();
+  private final int maxPasses;
+  private final PrefixCache prefixes;
   private final KvBufferCache kvCache;
   private final OutputHead head;
   private final TokenText text;
   private final AtomicLong generated = new AtomicLong();
 
-  private JlamaEngine(AbstractModel model, boolean fastDecoder) {
+  private JlamaEngine(AbstractModel model, boolean fastPass, long prefixCacheBytes, int maxPasses) {
     this.model = model;
-    // As many threads as Jlama uses (physical cores, at least 2), but never more than there are processors: its helper
-    // threads spin while a token is generated.
+    this.maxPasses = Math.max(1, maxPasses);
+    // As many threads as Jlama uses (physical cores, at least 2), but never more than there are processors: the pass's
+    // helper threads spin while a token is computed.
     int threads = Math.min(PhysicalCoreExecutor.instance.get().getCoreCount(), Runtime.getRuntime().availableProcessors());
-    this.fast = fastDecoder ? LlamaDecoder.of(model, threads) : Optional.empty();
+    this.fast = fastPass ? LlamaPass.of(model, threads) : Optional.empty();
+    fast.ifPresent(p -> {
+      long t0 = System.nanoTime();
+      p.warmUp();
+      LOG.log(System.Logger.Level.INFO, "Switchboard''s forward pass ready ({0} MB of repacked weights), warmed up in {1} ms",
+        p.weightBytes() >> 20, (System.nanoTime() - t0) / 1_000_000);
+      passes.add(p);
+      idle.push(p);
+    });
+    this.prefixes = fast.isPresent() && prefixCacheBytes > 0 ? new PrefixCache(cacheBudget(prefixCacheBytes)) : null;
     this.kvCache = new KvBufferCache(model);
     this.head = OutputHead.of(model);
     this.text = new TokenText(model.getTokenizer().getModel());
   }
 
-  /** {@link #load(Path, DType, DType, Optional, boolean)} with the vector kernel for Q4 weights (the default). */
+  /** At most a quarter of the Java heap, which also holds the repacked weights and every running generation's cache. */
+  private static long cacheBudget(long configured) {
+    long quarter = Runtime.getRuntime().maxMemory() / 4;
+    if (configured > quarter) {
+      LOG.log(System.Logger.Level.INFO, "prefix_cache_bytes {0} is more than a quarter of the Java heap; the prefix cache keeps {1} bytes",
+        configured, quarter);
+      return quarter;
+    }
+    return configured;
+  }
+
+  /** {@link #load(Path, DType, DType, Optional, boolean, long, int)} with the vector kernel, no prefix cache, one generation at a time. */
   static JlamaEngine load(Path dir, DType workingDType, DType workingQType, Optional<DType> quantizeTo) throws IOException {
-    return load(dir, workingDType, workingQType, quantizeTo, true);
+    return load(dir, workingDType, workingQType, quantizeTo, true, 0, 1);
   }
 
   /**
    * Loads the model folder (config.json, tokenizer.json, model.safetensors or an index). {@code quantizeTo} (Q4)
    * loads a quantized copy instead, made once beside the folder ({@link JlamaModels#quantize}). {@code workingQType}
    * is the type activations are quantized to for the matrix products of a quantized model (I8 is fastest with Q4
-   * weights on Jlama's kernels; Jlama falls back to F32 where it must). {@code vectorKernel} runs the one-token
-   * products of Q4 weights on {@link Q4VectorOps} (process-wide, see there) instead of Jlama's kernels.
+   * weights; Jlama falls back to F32 where it must). {@code vectorKernel} runs Q4 models on {@link LlamaPass} where it
+   * applies and Jlama's one-token products of Q4 weights on {@link Q4VectorOps} (process-wide, see there) instead of
+   * Jlama's kernels. {@code prefixCacheBytes} bounds the {@link PrefixCache} (0: no prefix reuse). {@code concurrency}
+   * generations at once each get a pass of their own (sharing the weights and the prefix cache).
    */
-  static JlamaEngine load(Path dir, DType workingDType, DType workingQType, Optional<DType> quantizeTo, boolean vectorKernel)
-    throws IOException {
+  static JlamaEngine load(Path dir, DType workingDType, DType workingQType, Optional<DType> quantizeTo, boolean vectorKernel,
+                          long prefixCacheBytes, int concurrency) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("model folder " + dir + " does not exist");
     }
@@ -102,7 +138,7 @@ final class JlamaEngine implements AutoCloseable {
       m.close();
       throw new IllegalArgumentException(folder + ": " + e.getMessage(), e);
     }
-    return new JlamaEngine(m, vectorKernel && Q4VectorOps.active());
+    return new JlamaEngine(m, vectorKernel && Q4VectorOps.active() && workingQType == DType.I8, prefixCacheBytes, concurrency);
   }
 
   /**
@@ -135,9 +171,19 @@ final class JlamaEngine implements AutoCloseable {
     return model.getConfig().contextLength;
   }
 
-  /** True when tokens after the prompt run on {@link LlamaDecoder} rather than Jlama's forward pass. */
-  boolean fastDecoder() {
+  /** True when Q4 Llama-style models run on {@link LlamaPass} (and prompts may reuse cached prefixes) rather than Jlama's pass. */
+  boolean fastPass() {
     return fast.isPresent();
+  }
+
+  /** The prefix cache's counters, when prefixes are reused. */
+  Optional<PrefixCache.Stats> prefixCacheStats() {
+    return Optional.ofNullable(prefixes).map(PrefixCache::stats);
+  }
+
+  /** Conversations whose caches are kept, most recently used first (see {@link ConversationKey}); empty without a cache. */
+  List<String> cachedConversations() {
+    return prefixes == null ? List.of() : prefixes.labels();
   }
 
   /** Tokens sampled by this engine since it was loaded (all generations). */
@@ -151,12 +197,18 @@ final class JlamaEngine implements AutoCloseable {
     return model.encodePrompt(PromptContext.of(text.prepareForEncoding(prompt)));
   }
 
+  /** {@link #generate(int[], Params, Consumer, BooleanSupplier, String)} without a conversation label. */
+  Result generate(int[] prompt, Params p, Consumer<String> onText, BooleanSupplier cancelled) {
+    return generate(prompt, p, onText, cancelled, null);
+  }
+
   /**
    * Generates the answer to {@code prompt}. {@code onText} receives text as it becomes final (never a part of a stop
    * sequence). Throws {@link MeshException} CANCELLED when {@code cancelled} turns true, TIMEOUT past the deadline,
-   * CONTEXT_TOO_LONG when prompt plus {@code max_tokens} exceed the context.
+   * CONTEXT_TOO_LONG when prompt plus {@code max_tokens} exceed the context. {@code conversation} labels the cache
+   * entry this generation leaves (status only; may be null).
    */
-  Result generate(int[] prompt, Params p, Consumer<String> onText, BooleanSupplier cancelled) {
+  Result generate(int[] prompt, Params p, Consumer<String> onText, BooleanSupplier cancelled, String conversation) {
     int context = contextLength();
     if (prompt.length >= context) {
       throw new MeshException(ErrorCode.CONTEXT_TOO_LONG, "the prompt is " + prompt.length + " tokens; the model's context is " + context);
@@ -166,63 +218,177 @@ final class JlamaEngine implements AutoCloseable {
       throw new MeshException(ErrorCode.CONTEXT_TOO_LONG, "prompt (" + prompt.length + " tokens) + max_tokens (" + maxNew
         + ") exceed the model's context of " + context + " tokens", "max_tokens");
     }
+    LlamaPass pass = acquire();
+    try (Forward f = pass != null ? new PassForward(pass, conversation) : new JlamaForward()) {
+      return loop(prompt, maxNew, p, f, onText, cancelled);
+    } finally {
+      if (pass != null) {
+        release(pass);
+      }
+    }
+  }
+
+  /** An idle pass, a new one while fewer than {@code concurrency} exist, or null (Jlama's pass runs). */
+  private synchronized LlamaPass acquire() {
+    if (!idle.isEmpty()) {
+      return idle.pop();
+    }
+    if (fast.isPresent() && passes.size() < maxPasses) {
+      LlamaPass p = fast.get().sibling();
+      passes.add(p);
+      return p;
+    }
+    return null;
+  }
+
+  private synchronized void release(LlamaPass p) {
+    idle.push(p);
+  }
+
+  private Result loop(int[] prompt, int maxNew, Params p, Forward f, Consumer<String> onText, BooleanSupplier cancelled) {
     Sampler sampler = new Sampler(p.temperature(), p.topP(), p.seed());
     StopSequences stops = new StopSequences(p.stop());
     TokenText.Decoder decoder = text.decoder();
     StringBuilder answer = new StringBuilder();
     List<Integer> eos = model.getConfig().eosTokens;
-    float[] scratch = new float[model.getConfig().vocabularySize];
+    float[] logits = new float[model.getConfig().vocabularySize];
     int completion = 0;
     String finish = "length";
-    // The decoder has one set of buffers and threads: a second generation running at the same time uses Jlama's pass.
-    LlamaDecoder decode = fast.isPresent() && fastBusy.compareAndSet(false, true) ? fast.get() : null;
-    try (KvBufferCache.KvBuffer kv = kvCache.getEphemeralKvBuffer();
-         AbstractTensor logits = model.makeDenseTensor(model.getConfig().vocabularySize)) {
+    check(cancelled, p.deadlineMs());
+    int next = pick(f.prompt(prompt, logits, () -> check(cancelled, p.deadlineMs())), logits, sampler);
+    int pos = prompt.length;
+    while (true) {
+      generated.incrementAndGet();
+      if (eos.contains(next)) {
+        finish = "stop";
+        break;
+      }
+      completion++;
+      String emitted = stops.accept(decoder.next(next));
+      if (!emitted.isEmpty()) {
+        answer.append(emitted);
+        onText.accept(emitted);
+      }
+      if (stops.stopped()) {
+        finish = "stop";
+        break;
+      }
+      if (completion >= maxNew) {
+        break;
+      }
       check(cancelled, p.deadlineMs());
-      AbstractTensor out = model.batchForward(prompt, 0, kv);
-      int next = pick(out.slice(out.shape().first() - 1), logits, scratch, sampler);
-      out.close();
-      int pos = prompt.length;
-      while (true) {
-        generated.incrementAndGet();
-        if (eos.contains(next)) {
-          finish = "stop";
-          break;
-        }
-        completion++;
-        String emitted = stops.accept(decoder.next(next));
-        if (!emitted.isEmpty()) {
-          answer.append(emitted);
-          onText.accept(emitted);
-        }
-        if (stops.stopped()) {
-          finish = "stop";
-          break;
-        }
-        if (completion >= maxNew) {
-          break;
-        }
-        check(cancelled, p.deadlineMs());
-        if (decode != null) {
-          decode.logits(next, pos++, kv, scratch);
-          next = pick(OutputHead.finish(model.getConfig(), scratch), scratch, sampler);
-        } else {
-          AbstractTensor o = model.forward(next, pos++, kv, Optional.empty());
-          next = pick(o, logits, scratch, sampler);
-          o.close();
-        }
-      }
-    } finally {
-      if (decode != null) {
-        fastBusy.set(false);
-      }
+      next = pick(f.next(next, pos++, logits), logits, sampler);
     }
     String rest = stops.flush();
     if (!rest.isEmpty()) {
       answer.append(rest);
       onText.accept(rest);
     }
-    return new Result(answer.toString(), prompt.length, completion, finish);
+    return new Result(answer.toString(), prompt.length, completion, finish, f.cachedTokens());
+  }
+
+  /** One way of running the model for a generation: the prompt, then one token at a time. */
+  private interface Forward extends AutoCloseable {
+
+    /** Runs {@code prompt}, writes the last token's finished logits into {@code logits}, returns their argmax (-1: none). {@code between} runs between prompt chunks. */
+    int prompt(int[] prompt, float[] logits, Runnable between);
+
+    /** Runs {@code token} at {@code position}, writes the finished logits, returns their argmax. */
+    int next(int token, int position, float[] logits);
+
+    /** Prompt tokens taken from the prefix cache. */
+    default int cachedTokens() {
+      return 0;
+    }
+
+    @Override
+    void close();
+  }
+
+  /** {@link LlamaPass} on a sequence from the prefix cache, which keeps the sequence afterwards. */
+  private final class PassForward implements Forward {
+    private final LlamaPass pass;
+    private final String conversation;
+    private final int[] one = new int[1];
+    private KvSequence kv;
+    private int cached;
+    /** False while a forward is under way: a sequence left half-written must not be cached. */
+    private boolean consistent = true;
+
+    PassForward(LlamaPass pass, String conversation) {
+      this.pass = pass;
+      this.conversation = conversation;
+    }
+
+    @Override
+    public int prompt(int[] prompt, float[] logits, Runnable between) {
+      kv = prefixes != null ? prefixes.take(prompt, pass::newSequence) : pass.newSequence();
+      cached = kv.length();
+      for (int at = cached; at < prompt.length; at += LlamaPass.CHUNK) {
+        if (at > cached) {
+          between.run();
+        }
+        consistent = false;
+        pass.forward(prompt, at, Math.min(prompt.length, at + LlamaPass.CHUNK), kv, logits);
+        consistent = true;
+      }
+      return OutputHead.finish(model.getConfig(), logits);
+    }
+
+    @Override
+    public int next(int token, int position, float[] logits) {
+      one[0] = token;
+      consistent = false;
+      pass.forward(one, 0, 1, kv, logits);
+      consistent = true;
+      return OutputHead.finish(model.getConfig(), logits);
+    }
+
+    @Override
+    public int cachedTokens() {
+      return cached;
+    }
+
+    @Override
+    public void close() {
+      // A cancelled or timed-out generation leaves a valid sequence too (the checks run between forwards): the next
+      // turn of a conversation whose answer was cut short still starts from it.
+      if (prefixes != null && kv != null && consistent) {
+        prefixes.put(kv, conversation);
+      }
+    }
+  }
+
+  /** Jlama's own batched pass for the prompt and one-token pass after it, on an ephemeral key/value buffer. */
+  private final class JlamaForward implements Forward {
+    private final KvBufferCache.KvBuffer kv = kvCache.getEphemeralKvBuffer();
+    private final AbstractTensor scratch = model.makeDenseTensor(model.getConfig().vocabularySize);
+
+    @Override
+    public int prompt(int[] prompt, float[] logits, Runnable between) {
+      AbstractTensor out = model.batchForward(prompt, 0, kv);
+      try {
+        return head.logits(out.slice(out.shape().first() - 1), scratch, logits);
+      } finally {
+        out.close();
+      }
+    }
+
+    @Override
+    public int next(int token, int position, float[] logits) {
+      AbstractTensor o = model.forward(token, position, kv, Optional.empty());
+      try {
+        return head.logits(o, scratch, logits);
+      } finally {
+        o.close();
+      }
+    }
+
+    @Override
+    public void close() {
+      scratch.close();
+      kv.close();
+    }
   }
 
   private static void check(BooleanSupplier cancelled, long deadlineMs) {
@@ -232,10 +398,6 @@ final class JlamaEngine implements AutoCloseable {
     if (System.currentTimeMillis() > deadlineMs) {
       throw new MeshException(ErrorCode.TIMEOUT, "generation passed the request's deadline");
     }
-  }
-
-  private int pick(AbstractTensor hidden, AbstractTensor logits, float[] scratch, Sampler sampler) {
-    return pick(head.logits(hidden, logits, scratch), scratch, sampler);
   }
 
   private static int pick(int argmax, float[] scratch, Sampler sampler) {
@@ -248,7 +410,9 @@ final class JlamaEngine implements AutoCloseable {
 
   @Override
   public void close() {
-    fast.ifPresent(LlamaDecoder::close);
+    synchronized (this) {
+      passes.forEach(LlamaPass::close);
+    }
     kvCache.close();
     model.close();
   }

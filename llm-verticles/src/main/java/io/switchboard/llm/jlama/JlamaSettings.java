@@ -26,10 +26,12 @@ import java.util.Set;
  *   working_dtype: F32          # activations: F32 (default) or BF16
  *   working_qtype: I8           # activation quantisation for quantized weights: I8 (default), F32, BF16
  *   quantize: Q4                # optional: run a Q4 copy of F32/F16/BF16 weights, made once beside the folder (<name>-JQ4)
- *   q4_kernel: vector           # generating with Q4 weights: vector (default: our 512-bit Vector API kernel and, for
- *                               # Llama-style models, our one-token forward pass, with F32 activations whatever
- *                               # working_qtype says; used where the CPU has AVX-512) or jlama (Jlama's own kernels and
- *                               # forward pass). The kernel is process-wide: the last loaded backend decides
+ *   q4_kernel: vector           # Q4 weights: vector (default, where the CPU has AVX-512: Switchboard's own forward pass for
+ *                               # Llama-style models with working_qtype I8, prompt in blocks and integer kernels, and its
+ *                               # Vector API kernel under Jlama's pass for the rest) or jlama (Jlama's kernels and pass).
+ *                               # The kernel under Jlama's pass is process-wide: the last loaded backend decides
+ *   prefix_cache_bytes: 536870912  # key/value caches of recent prompts and answers kept for reuse (Switchboard's pass
+ *                               # only; 0 turns reuse off)
  *   concurrency: 1              # generations at once (default 1: one generation already uses every core)
  *   max_queue: 8                # requests waiting beyond that; more get 429
  *   default_max_tokens: 512     # when a request gives no max_tokens
@@ -38,7 +40,7 @@ import java.util.Set;
  * </pre>
  */
 record JlamaSettings(Path modelDir, String modelName, DType workingDType, DType workingQType, Optional<DType> quantizeTo,
-                     boolean vectorKernel, int defaultMaxTokens, double defaultTemperature, double defaultTopP, BackendDescriptor descriptor) {
+                     boolean vectorKernel, long prefixCacheBytes, int defaultMaxTokens, double defaultTemperature, double defaultTopP, BackendDescriptor descriptor) {
 
   static JlamaSettings from(BackendConfig conf, Path modelsDir) {
     JsonObject json = conf.json();
@@ -57,6 +59,10 @@ record JlamaSettings(Path modelDir, String modelName, DType workingDType, DType 
     if (!kernel.equals("vector") && !kernel.equals("jlama")) {
       throw new IllegalArgumentException("'q4_kernel' must be 'vector' or 'jlama', got '" + json.getString("q4_kernel") + "'");
     }
+    long prefixCacheBytes = json.getLong("prefix_cache_bytes", 512L << 20);
+    if (prefixCacheBytes < 0) {
+      throw new IllegalArgumentException("'prefix_cache_bytes' must be 0 (no reuse) or more");
+    }
     int maxTokens = json.getInteger("default_max_tokens", 512);
     if (maxTokens < 1) {
       throw new IllegalArgumentException("'default_max_tokens' must be positive");
@@ -66,7 +72,8 @@ record JlamaSettings(Path modelDir, String modelName, DType workingDType, DType 
     if (temperature < 0 || temperature > 2 || topP <= 0 || topP > 1) {
       throw new IllegalArgumentException("'temperature' must be in [0, 2] and 'top_p' in (0, 1]");
     }
-    return new JlamaSettings(dir, name, working, workingQ, quantize, kernel.equals("vector"), maxTokens, temperature, topP, descriptor(conf, name));
+    return new JlamaSettings(dir, name, working, workingQ, quantize, kernel.equals("vector"), prefixCacheBytes, maxTokens, temperature, topP,
+      descriptor(conf, name));
   }
 
   /** Chat only, privacy {@code local}, concurrency 1 unless conf says otherwise, free unless conf prices electricity. */

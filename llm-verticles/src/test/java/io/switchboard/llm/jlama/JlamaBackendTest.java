@@ -6,6 +6,7 @@ import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
@@ -19,6 +20,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -236,6 +238,48 @@ class JlamaBackendTest {
     assertEquals(Optional.of(DType.Q4), JlamaSettings.from(q, dir).quantizeTo());
     q.json().put("quantize", "Q8");
     assertTrue(assertThrows(IllegalArgumentException.class, () -> JlamaSettings.from(q, dir)).getMessage().contains("quantize"));
+  }
+
+  /**
+   * A Q4 model runs on Switchboard's pass with prefix reuse: a conversation's second turn, sent as an ordinary chat
+   * request with the history, reports its cached prompt tokens as OpenAI does, and the health reason shows the cache.
+   */
+  @Test
+  void aConversationsNextTurnReportsCachedPromptTokens() throws Exception {
+    Path q4 = JlamaModels.quantize(TinyLlama.write(dir.resolve("tiny-q4-backend")), DType.Q4);
+    BackendConfig c = new BackendConfig(new JsonObject().put("id", "tiny-q4").put("type", "jlama").put("model_path", q4.toString())
+      .put("models", new JsonArray().add("tiny")).put("prefix_cache_bytes", 16L << 20), Map.of());
+    BackendDeployer.Outcome out = await(new BackendDeployer(vertx, Map.of()).register(new JlamaProvider())
+      .deploy(c, new JsonObject().put("heartbeat_ms", 200)));
+    assertTrue(out.started(), out.reason());
+    BusChat q4Bus = new BusChat(vertx, "tiny-q4");
+    JsonArray history = new JsonArray().add(new JsonObject().put("role", "system").put("content", "a system prompt for the cache"))
+      .add(new JsonObject().put("role", "user").put("content", "first turn"));
+    JsonObject first = (JsonObject) await(q4Bus.send(request("x", 12, 3).put("messages", history.copy()))).body();
+    assertEquals(0, first.getJsonObject("usage").getJsonObject("prompt_tokens_details").getInteger("cached_tokens"));
+    history.add(new JsonObject().put("role", "assistant")
+      .put("content", first.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content")));
+    history.add(new JsonObject().put("role", "user").put("content", "second turn"));
+    BusChat.Streamed second = await(q4Bus.stream(request("x", 12, 4).put("messages", history.copy())));
+    int cached = second.usage().getJsonObject("prompt_tokens_details").getInteger("cached_tokens");
+    int firstPrompt = first.getJsonObject("usage").getInteger("prompt_tokens");
+    assertTrue(cached >= firstPrompt && cached < second.usage().getInteger("prompt_tokens"), "cached " + cached + " after a first prompt of " + firstPrompt);
+    Health health = await(vertx.eventBus().<JsonObject>request(Addresses.backend("tiny-q4"), new JsonObject(),
+      new DeliveryOptions().addHeader(Headers.OP, Headers.OP_HEALTH)).map(m -> Health.fromJson(m.body())));
+    assertTrue(health.isUp());
+    assertTrue(health.reason().startsWith("prefix cache: 1 entry, "), health.reason());
+    assertTrue(health.reason().contains(" of 16.0 MiB, 1 hits, 1 misses, " + cached + " prompt tokens reused"), health.reason());
+    await(vertx.undeploy(out.deploymentId()));
+  }
+
+  @Test
+  void thePrefixCacheBudgetIsBytesAndMayBeZero() {
+    assertEquals(512L << 20, JlamaSettings.from(conf("default-cache"), dir).prefixCacheBytes());
+    BackendConfig off = conf("off");
+    off.json().put("prefix_cache_bytes", 0);
+    assertEquals(0, JlamaSettings.from(off, dir).prefixCacheBytes());
+    off.json().put("prefix_cache_bytes", -1);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> JlamaSettings.from(off, dir)).getMessage().contains("prefix_cache_bytes"));
   }
 
   @Test

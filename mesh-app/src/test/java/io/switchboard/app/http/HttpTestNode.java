@@ -60,13 +60,18 @@ final class HttpTestNode {
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 5000))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").mergeIn(http))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
-      .put("backends", backends);
+      .put("backends", backends)
+      // Its own ledger: a node never shares a usage journal with another run (the second would not start).
+      .put("usage", new JsonObject().put("data_dir", java.nio.file.Files.createTempDirectory("sb-usage").toString()));
     NodeOptions options = new NodeOptions("all", Set.of(), false, Path.of("conf"), null, env, false);
     MeshNode.Started started = MeshNode.deploy(vertx, options, config).await(60, TimeUnit.SECONDS);
     for (BackendDeployer.Outcome o : started.backends()) {
       assertTrue(o.started(), "backend " + o.id() + " did not start: " + o.reason());
     }
-    WebClient client = WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(32));
+    // Over https (http.tls) the helper's own client trusts any certificate: the tests check trust with their own clients.
+    WebClientOptions clientOptions = http.containsKey("tls") ? new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
+      : new WebClientOptions();
+    WebClient client = WebClient.create(vertx, clientOptions, new PoolOptions().setHttp1MaxSize(32));
     HttpTestNode node = new HttpTestNode(vertx, started, client);
     node.awaitLive(backends.size());
     return node;

@@ -166,6 +166,14 @@ class TranscriptionUploadErrorsHttpTest {
     error(cut, 400);
   }
 
+  /** The first 30 bytes of a good WAV: the header ends inside its fmt chunk. Refused as the caller's, never a 500. */
+  @Test
+  void aWavHeaderCutShortIs400NamingFile() throws Exception {
+    JsonObject e = errorNaming(upload(good().file("file", "cut.wav", "audio/wav", wav.getBuffer(0, 30)), "whisper-local"), 400, "file");
+    assertTrue(e.getString("message").contains("truncated"), e.encode());
+    assertEquals(List.of(), uploads);
+  }
+
   @Test
   void fileOverTheUploadLimitIs413() throws Exception {
     Buffer big = TestAudio.wav(20, 16_000);

@@ -242,6 +242,39 @@ class UsageEndToEndTest {
     assertEquals("PERMISSION", api.record("e2e-403").get("error_code"));
   }
 
+  /**
+   * The README's key: privacy ceiling {@code private}, a cloud provider allowed. A model outside its list is 403 whatever
+   * the backends' privacy (a permission, not an availability: retrying never helps); an allowed model that only a cloud
+   * backend serves is 503 naming the privacy ceiling.
+   */
+  @Test
+  void aModelOutsideTheKeysListIs403BeforeItsPrivacyCeilingIsConsidered() throws Exception {
+    String key = api.createKey("team-a", new JsonObject().put("privacy", "private")
+      .put("allowed_providers", new JsonArray().add("fakecloud")).put("allowed_models", new JsonArray().add("light").add("gpt-4o-mini")))
+      .getString("api_key");
+    HttpResponse<String> model = api.chat(UsageApi.chatBody("metered", false), "authorization", "Bearer " + key);
+    assertEquals(403, model.statusCode(), model.body());
+    assertEquals("model", error(model).getString("param"), model.body());
+    HttpResponse<String> provider = api.chat(UsageApi.chatBody("light", false).put("provider", "fakelocal"), "authorization", "Bearer " + key);
+    assertEquals(403, provider.statusCode(), provider.body());
+    assertTrue(error(provider).getString("message").contains("may not use provider fakelocal"), provider.body());
+    HttpResponse<String> privacy = api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + key);
+    assertEquals(503, privacy.statusCode(), privacy.body());
+    assertTrue(error(privacy).getString("message").contains("privacy=private"), privacy.body());
+  }
+
+  /** Small amounts keep their digits in messages: a budget of a tenth of a cent is not "$0.00", a max_cost not "$0". */
+  @Test
+  void smallAmountsAreNotRoundedAwayInMessages() throws Exception {
+    String key = api.createKey("tiny", new JsonObject().put("daily_budget_usd", 0.001)).getString("api_key");
+    HttpResponse<String> over = api.chat(UsageApi.chatBody("metered", false), "authorization", "Bearer " + key);
+    assertEquals(402, over.statusCode(), over.body());
+    assertTrue(error(over).getString("message").contains("daily budget of $0.001 "), over.body());
+    HttpResponse<String> dear = api.chat(UsageApi.chatBody("metered", false).put("max_cost", 0.0000002));
+    assertEquals(503, dear.statusCode(), dear.body());
+    assertTrue(error(dear).getString("message").contains("exceeds max_cost $0.0000002"), dear.body());
+  }
+
   @Test
   void aDailyBudgetForThreeRequestsGivesThreeThen402WithTheResetTime() throws Exception {
     JsonObject created = api.createKey("budget", new JsonObject().put("daily_budget_usd", 3 * METERED));

@@ -31,6 +31,11 @@ public final class BackendConfig {
     return json;
   }
 
+  /** The environment this backend reads its secrets from. */
+  Map<String, String> envMap() {
+    return env;
+  }
+
   public String id() {
     return json.getString("id");
   }

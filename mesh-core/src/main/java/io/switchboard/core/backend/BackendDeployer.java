@@ -1,10 +1,12 @@
 package io.switchboard.core.backend;
 
+import io.switchboard.api.Addresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,8 +72,25 @@ public final class BackendDeployer {
     });
   }
 
-  /** Deploys one backend; never fails: a backend that cannot start is an outcome with a reason. */
-  public Future<Outcome> deploy(BackendConfig conf, JsonObject verticleConf) {
+  /**
+   * Deploys one backend; never fails: a backend that cannot start is an outcome with a reason, kept in the node's
+   * {@link Addresses#BACKENDS_OFF_MAP} for the router to name.
+   */
+  public Future<Outcome> deploy(BackendConfig given, JsonObject verticleConf) {
+    return attempt(given, verticleConf).onSuccess(o -> {
+      LocalMap<String, String> off = vertx.sharedData().getLocalMap(Addresses.BACKENDS_OFF_MAP);
+      if (o.started() || o.reason() == null) {
+        off.remove(o.id());
+      } else {
+        off.put(o.id(), o.reason());
+      }
+    });
+  }
+
+  private Future<Outcome> attempt(BackendConfig given, JsonObject verticleConf) {
+    // The provider gets its own copy of the entry: one that writes into it (Jlama routes max_queue to the verticle's
+    // settings) must not change the node's conf, or the next scan of the unchanged files would see a change.
+    BackendConfig conf = new BackendConfig(given.json().copy(), given.envMap());
     String id = conf.id();
     String type = conf.type();
     if (id == null || id.isBlank()) {

@@ -66,6 +66,16 @@ public final class MeshConfig {
     if (adminToken != null && !adminToken.isBlank()) {
       out.put("http", out.getJsonObject("http", new JsonObject()).put("admin_token", adminToken.trim()));
     }
+    String tlsCert = env.get("SWITCHBOARD_HTTP_TLS_CERT");
+    String tlsKey = env.get("SWITCHBOARD_HTTP_TLS_KEY");
+    if (tlsCert != null && !tlsCert.isBlank() && tlsKey != null && !tlsKey.isBlank()) {
+      out.put("http", out.getJsonObject("http", new JsonObject()).put("tls", new JsonObject()
+        .put("cert_file", tlsCert.trim()).put("key_file", tlsKey.trim())));
+    }
+    String usageDir = env.get("SWITCHBOARD_USAGE_DIR");
+    if (usageDir != null && !usageDir.isBlank()) {
+      out.put("usage", new JsonObject().put("data_dir", usageDir.trim()));
+    }
     String host = System.getProperty("switchboard.http.host", env.get("SWITCHBOARD_HTTP_HOST"));
     if (host != null && !host.isBlank()) {
       out.put("http", out.getJsonObject("http", new JsonObject()).put("host", host.trim()));

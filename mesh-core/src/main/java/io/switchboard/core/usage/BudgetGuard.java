@@ -5,6 +5,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Reservation;
+import io.switchboard.api.Usd;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Counter;
@@ -145,7 +146,7 @@ public final class BudgetGuard {
 
   private static MeshException exceeded(String keyId, Period p) {
     return new MeshException(ErrorCode.BUDGET_EXCEEDED, String.format(Locale.ROOT,
-      "%s budget of $%.2f for key %s exhausted; resets at %s", p.kind(), p.budgetMicros() / 1_000_000d, keyId,
+      "%s budget of $%s for key %s exhausted; resets at %s", p.kind(), Usd.format(p.budgetMicros() / 1_000_000d), keyId,
       Instant.ofEpochMilli(p.toMs())));
   }
 

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
 
 /**
  * The router's side of the admin API: answers the web verticle's operations on {@link Addresses#ROUTER_ADMIN}
- * ({@code status}, {@code update}, {@code health}, {@code compare-cost}, {@code strategy}, {@code set-strategy}),
+ * ({@code status}, {@code update}, {@code health}, {@code compare-cost}, {@code plan}, {@code strategy},
+ * {@code set-strategy}),
  * and applies operator changes published by any router on {@link Addresses#ROUTER_ADMIN_UPDATES}. Changes are kept
  * in the cluster-wide map {@link Addresses#ROUTER_ADMIN_MAP} so that a router starting later joins in step.
  */
@@ -45,16 +46,23 @@ public final class AdminService {
     this.strategyChanged = strategyChanged;
   }
 
+  /** The provider status ({@code GET /api/v1/providers/status}), also read by the router's gauges. */
+  public Future<JsonObject> status() {
+    return StatusReport.build(registry, state, routing.get());
+  }
+
   public void handle(Message<JsonObject> msg) {
     JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
     Future<JsonObject> result;
     try {
       result = switch (body.getString("op", "")) {
-        case "status" -> StatusReport.build(registry, state, routing.get());
+        case "status" -> status();
         case "update" -> update(body.getJsonObject("body", new JsonObject()));
         case "health" -> health();
         case "compare-cost" -> Future.succeededFuture(CostComparison.compare(body.getJsonObject("body", new JsonObject()),
           registry, state, routing.get()));
+        case "plan" -> Future.succeededFuture(DryRunPlan.plan(body.getJsonObject("body", new JsonObject()), registry, state,
+          routing.get()));
         case "strategy" -> Future.succeededFuture(strategy());
         case "set-strategy" -> setStrategy(body.getJsonObject("body", new JsonObject()));
         default -> throw MeshException.invalid("op", "unknown admin operation '" + body.getString("op") + "'");
@@ -94,7 +102,9 @@ public final class AdminService {
     try {
       routing.get().settings().policy().merge(next);
     } catch (IllegalArgumentException e) {
-      throw MeshException.invalid(null, e.getMessage());
+      // The message starts with the setting's conf path (router.strategy, router.weights.heavy.a): its key is the param.
+      java.util.regex.Matcher key = java.util.regex.Pattern.compile("^router\\.([a-z_]+)").matcher(e.getMessage());
+      throw MeshException.invalid(key.find() ? key.group(1) : null, e.getMessage());
     }
     JsonObject change = new JsonObject().put("kind", "strategy").put("strategy", next);
     return persistAndPublish("strategy", change).map(v -> strategy());

@@ -21,8 +21,8 @@ import java.util.Map;
 
 /**
  * {@code GET /api/v1/providers/status}: every backend this router knows, live (from the registry) or only
- * configured, with what routing sees of it: enabled, priority, capabilities, models, privacy class, breaker,
- * health (reported, probed, effective), latency percentiles, error rate, limits and current usage.
+ * configured, with what routing sees of it: enabled, priority, capabilities, models, privacy class, list prices per
+ * model, breaker, health (reported, probed, effective), latency percentiles, error rate, limits and current usage.
  */
 final class StatusReport {
 
@@ -46,6 +46,7 @@ final class StatusReport {
         .put("models", new JsonArray(new ArrayList<>(d.models())))
         .put("aliases", new JsonObject(new LinkedHashMap<>(d.aliases())))
         .put("privacy", d.privacy().wireName())
+        .put("prices", prices(d))
         .put("priority", state.priority(d.id(), d.priority()))
         .put("configured_priority", d.priority())
         .put("health", effective.toJson())
@@ -93,5 +94,12 @@ final class StatusReport {
       rows.values().forEach(list::add);
       return new JsonObject().put("backends", list).put("strategy", routing.policy().settings().toJson());
     });
+  }
+
+  /** List prices per model ({@code *}: the models without their own), as the descriptor has them. */
+  private static JsonObject prices(BackendDescriptor d) {
+    JsonObject out = new JsonObject();
+    d.prices().forEach((model, p) -> out.put(model, p.toJson()));
+    return out;
   }
 }

@@ -61,7 +61,7 @@ public final class AudioSeconds {
     while (pos + 8 <= audio.length()) {
       String id = audio.getString(pos, pos + 4);
       long size = audio.getUnsignedIntLE(pos + 4);
-      if (id.equals("fmt ") && pos + 16 <= audio.length()) {
+      if (id.equals("fmt ") && pos + 20 <= audio.length()) { // the byte rate is bytes 16-19 of the chunk
         byteRate = audio.getUnsignedIntLE(pos + 16);
       } else if (id.equals("data")) {
         if (byteRate <= 0) {

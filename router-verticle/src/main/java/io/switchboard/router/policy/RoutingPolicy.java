@@ -7,11 +7,10 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.api.Strategy;
+import io.switchboard.api.Usd;
 import io.switchboard.router.registry.BackendRegistry.LiveBackend;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -24,14 +23,20 @@ import java.util.function.DoubleSupplier;
 
 /**
  * Decides, with no I/O, which live backends may serve a request and in which order. Capability and model (or
- * alias) select the backends; the forced provider, the privacy ceiling (request capped by the key), admin
- * disable, health, breaker, Retry-After cool-down, full rate-limit windows and {@code max_cost} exclude some, each
+ * alias) select the backends; the forced provider, the privacy ceiling (request capped by the key), the spoken language
+ * and the audio format and rate a backend declares, admin disable, health, breaker, Retry-After cool-down, full rate-limit windows and {@code max_cost} exclude some, each
  * with a reason; the strategy orders the rest, and degraded backends (cold starts, failing often) come last.
  */
 public final class RoutingPolicy {
 
   private static final Comparator<Candidate> BY_PRIORITY = Comparator.comparingInt(Candidate::priority).thenComparing(Candidate::id);
   private static final Comparator<Candidate> BY_COST = Comparator.comparingDouble(Candidate::estimatedCostUsd).thenComparing(BY_PRIORITY);
+
+  /**
+   * Retry-After for a known model whose backends are all off: a backend that comes back announces itself at once,
+   * and one that is restarting (a pod rescheduled) takes seconds.
+   */
+  static final long NOT_LIVE_RETRY_MS = 5_000;
 
   private final PolicySettings settings;
   private final DoubleSupplier random;
@@ -51,8 +56,9 @@ public final class RoutingPolicy {
   }
 
   /**
-   * The plan for a request, or a {@link MeshException}: {@link ErrorCode#MODEL_NOT_FOUND} when no live backend knows
-   * the model at all; {@link ErrorCode#RATE_LIMITED} (with the shortest wait) when the only backends left out for a
+   * The plan for a request, or a {@link MeshException}: {@link ErrorCode#MODEL_NOT_FOUND} when no backend, live or
+   * known to the router ({@link StateView#notLive}), serves the model; {@link ErrorCode#UNAVAILABLE} with Retry-After
+   * when only backends that are not live serve it; {@link ErrorCode#RATE_LIMITED} (with the shortest wait) when the only backends left out for a
    * passing reason are rate limited; {@link ErrorCode#UNAVAILABLE} naming the constraint otherwise.
    */
   public RoutePlan plan(PlanRequest r, List<LiveBackend> live, StateView state, long nowMs) {
@@ -94,8 +100,13 @@ public final class RoutingPolicy {
       scan.collect(live, r.model());
     }
     if (!scan.anyKnowsModel) {
+      String off = state.notLive(r.capability(), r.model());
+      if (off != null) {
+        throw new MeshException(ErrorCode.UNAVAILABLE, "no live " + r.capability().wireName() + " backend serves model '"
+          + r.model() + "' now (" + off + ")", null, NOT_LIVE_RETRY_MS);
+      }
       throw new MeshException(ErrorCode.MODEL_NOT_FOUND,
-        "model '" + r.model() + "' is not served by any live " + r.capability().wireName() + " backend", "model");
+        "model '" + r.model() + "' is not served by any " + r.capability().wireName() + " backend", "model");
     }
     return scan;
   }
@@ -164,6 +175,10 @@ public final class RoutingPolicy {
       if (!d.handlesLanguage(r.language())) {
         return "language " + r.language() + " not supported (" + String.join(", ", d.languages()) + " only)";
       }
+      String output = d.outputs().refusal(r.format(), r.sampleRate());
+      if (output != null) {
+        return output;
+      }
       if (!state.enabled(id)) {
         return "disabled by admin";
       }
@@ -185,7 +200,7 @@ public final class RoutingPolicy {
       }
       Double maxCost = r.hints().maxCostUsd();
       if (maxCost != null && cost > maxCost) {
-        return "estimate $" + usd(cost) + " exceeds max_cost $" + usd(maxCost);
+        return "estimate $" + Usd.format(cost) + " exceeds max_cost $" + Usd.format(maxCost);
       }
       return null;
     }
@@ -229,7 +244,7 @@ public final class RoutingPolicy {
         sb.append(" provider=").append(r.hints().provider());
       }
       if (r.hints().maxCostUsd() != null) {
-        sb.append(" max_cost=").append(usd(r.hints().maxCostUsd()));
+        sb.append(" max_cost=").append(Usd.format(r.hints().maxCostUsd()));
       }
       sb.append(" serving model ").append(r.model());
       if (!skipped.isEmpty()) {
@@ -249,11 +264,6 @@ public final class RoutingPolicy {
 
   static String seconds(long ms) {
     return String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
-  }
-
-  /** Dollars with at most 6 decimals and no trailing zeros. */
-  public static String usd(double v) {
-    return BigDecimal.valueOf(v).setScale(6, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.switchboard.router.policy;
 
+import io.switchboard.api.Capability;
 import io.switchboard.api.Health;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 
@@ -50,6 +51,14 @@ public interface StateView {
   /** True when recent answers of the backend fail too often: it is tried after the healthy ones. */
   default boolean degraded(String backendId) {
     return false;
+  }
+
+  /**
+   * For a model no live backend serves: the backends that serve it but are not live, with why (a conf entry, a
+   * backend announced once), or null when none is known (the model is unknown).
+   */
+  default String notLive(Capability capability, String model) {
+    return null;
   }
 
   /** Recent median latency to the first answer in ms, or -1 when there are too few samples. */

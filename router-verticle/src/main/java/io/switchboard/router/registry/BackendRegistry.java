@@ -39,10 +39,15 @@ public final class BackendRegistry {
   }
 
   private final Map<String, Map<String, Instance>> backends = new HashMap<>();
+  /** The newest descriptor of every backend ever announced, live or not (a few per backend id: bounded by conf). */
+  private final Map<String, BackendDescriptor> seen = new HashMap<>();
   private final long timeoutMs;
   private final LongSupplier clock;
   private List<LiveBackend> snapshot = List.of();
   private long lastSweepMs = -1;
+  private Map<String, Long> lastDrops = Map.of();
+  private long lastStallMs;
+  private long previousStallMs;
 
   public BackendRegistry(long timeoutMs, LongSupplier clock) {
     this.timeoutMs = timeoutMs;
@@ -55,6 +60,9 @@ public final class BackendRegistry {
    * @return true when the set of live backends or their health changed
    */
   public boolean announce(BackendDescriptor d) {
+    if (!d.leaving()) {
+      seen.put(d.id(), d);
+    }
     Map<String, Instance> instances = backends.computeIfAbsent(d.id(), k -> new LinkedHashMap<>());
     Instance previous;
     if (d.leaving()) {
@@ -86,10 +94,14 @@ public final class BackendRegistry {
     lastSweepMs = now;
     long limit = timeoutMs + stall;
     List<String> dropped = new ArrayList<>();
+    lastDrops = new LinkedHashMap<>();
+    lastStallMs = stall + previousStallMs; // an instance dropped now was spared by the previous, maybe late, sweep too
+    previousStallMs = stall;
     backends.values().forEach(instances -> instances.values().removeIf(i -> {
       boolean stale = now - i.lastSeenMs > limit;
       if (stale) {
         dropped.add(i.descriptor.instanceId());
+        lastDrops.put(i.descriptor.instanceId(), now - i.lastSeenMs);
       }
       return stale;
     }));
@@ -98,6 +110,19 @@ public final class BackendRegistry {
       rebuild();
     }
     return dropped;
+  }
+
+  /** How long each instance the last {@link #sweep()} dropped had been silent, in ms. */
+  public long silenceOf(String instanceId) {
+    return lastDrops.getOrDefault(instanceId, -1L);
+  }
+
+  /**
+   * How late the last two {@link #sweep()}s ran together (this router's own stall): an instance the last one dropped had
+   * been silent at most the timeout, one sweep interval and this long.
+   */
+  public long lastStallMs() {
+    return lastStallMs;
   }
 
   /** How long an instance may stay silent before it is dropped. */
@@ -113,6 +138,11 @@ public final class BackendRegistry {
   /** Live backends, by priority then id. The list is immutable and replaced on change, so it is cheap to read per request. */
   public List<LiveBackend> live() {
     return snapshot;
+  }
+
+  /** The newest descriptor of every backend this registry was ever told of, live or not. */
+  public java.util.Collection<BackendDescriptor> everSeen() {
+    return java.util.Collections.unmodifiableCollection(seen.values());
   }
 
   public LiveBackend get(String id) {

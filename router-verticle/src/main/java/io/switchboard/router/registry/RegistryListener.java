@@ -46,8 +46,8 @@ public final class RegistryListener {
 
   private void sweep() {
     List<String> dropped = registry.sweep();
-    dropped.forEach(id -> LOG.log(System.Logger.Level.WARNING, "backend instance {0} dropped: no heartbeat for {1} ms", id,
-      registry.timeoutMs()));
+    dropped.forEach(id -> LOG.log(System.Logger.Level.WARNING, "backend instance {0} dropped: silent for {1,number,#} ms (timeout "
+      + "{2,number,#} ms, this router''s own stall {3,number,#} ms)", id, registry.silenceOf(id), registry.timeoutMs(), registry.lastStallMs()));
     instancesLost.accept(dropped);
   }
 

@@ -12,22 +12,26 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Hot reload of one node: watches the conf files (vertx-config's periodic scan) and applies a changed conf without a
- * restart. The whole new conf is validated first; a broken file (unreadable YAML, a bad value) is refused with one
- * log line and the running configuration stays. Router settings go to the node's router
- * ({@link Addresses#ROUTER_RELOAD}); backends enabled, added, disabled, removed or changed are deployed, undeployed or
- * redeployed in this node. Requests in flight finish on the plan they started with; a backend being undeployed
- * drains what it has in flight.
+ * Hot reload of one node: reads the conf files every scan period and applies a changed conf without a restart. The
+ * scan is this class's own timer over a retriever that does not scan itself: vertx-config's scan logs a stack trace
+ * for every scan of a broken file, where a broken file (unreadable YAML, a bad value) must be one log line, once per
+ * change, while the running configuration stays. Only what changed is applied: router settings go to the node's
+ * router ({@link Addresses#ROUTER_RELOAD}); backends enabled, added, disabled, removed or changed are deployed,
+ * undeployed or redeployed in this node, and a backend that did not start and whose entry is unchanged is left alone.
+ * Settings read only at start ({@link RestartOnly}) are reported as needing a restart, never as reloaded. Requests in
+ * flight finish on the plan they started with; a backend being undeployed drains what it has in flight.
  */
 public final class ConfigWatcher {
 
@@ -47,6 +51,7 @@ public final class ConfigWatcher {
   private int rejections;
   private int reloads;
   private Consumer<BackendDeployer.Outcome> onStarted = o -> { };
+  private long timer = -1;
 
   /**
    * @param only         ids of the backends this node runs (empty: every backend in conf)
@@ -65,16 +70,18 @@ public final class ConfigWatcher {
   }
 
   /**
-   * Starts watching. {@code current} is the conf the node started with; {@code running} maps the id of each backend
-   * this node started to its deployment id.
+   * Starts watching: the files are read every {@code scanPeriodMs} (the retriever given must not scan itself).
+   * {@code current} is the conf the node started with; {@code running} maps the id of each backend this node started
+   * to its deployment id.
    */
-  public void start(JsonObject current, Map<String, String> running) {
+  public void start(JsonObject current, Map<String, String> running, long scanPeriodMs) {
     applied = current.copy();
     deployments.putAll(running);
-    retriever.configStream().exceptionHandler(err -> reject("the conf files cannot be read: " + message(err)));
-    retriever.listen(change -> {
-      JsonObject next = change.getNewConfiguration();
-      chain = chain.transform(v -> apply(next));
+    timer = vertx.setPeriodic(scanPeriodMs, t -> {
+      if (chain.isComplete()) { // a slow scan or reload is not overtaken by the next one
+        chain = retriever.getConfig().transform(read -> read.succeeded() ? apply(read.result())
+          : reject("the conf files cannot be read: " + message(read.cause())));
+      }
     });
   }
 
@@ -95,6 +102,7 @@ public final class ConfigWatcher {
   }
 
   public Future<Void> close() {
+    vertx.cancelTimer(timer);
     return retriever.close();
   }
 
@@ -109,24 +117,33 @@ public final class ConfigWatcher {
     }
     String problem = validate(next);
     if (problem != null) {
-      reject(problem);
-      return Future.succeededFuture();
+      return reject(problem);
     }
     JsonObject previous = applied;
     applied = next.copy();
     lastRejection = null;
-    Future<Void> router = runsRouter && !RouterSettings.sliceOf(previous).equals(RouterSettings.sliceOf(next))
-      ? vertx.eventBus().request(Addresses.ROUTER_RELOAD, RouterSettings.sliceOf(next), new DeliveryOptions().setLocalOnly(true)).mapEmpty()
+    List<String> restartOnly = RestartOnly.changed(previous, next);
+    if (!restartOnly.isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, "configuration change to {0} takes effect only at the next restart: the running "
+        + "value{1} stay{2}", String.join(", ", restartOnly), restartOnly.size() == 1 ? "" : "s", restartOnly.size() == 1 ? "s" : "");
+    }
+    List<String> done = new ArrayList<>();
+    boolean routerChanged = runsRouter && !RouterSettings.sliceOf(previous).equals(RouterSettings.sliceOf(next));
+    Future<Void> router = routerChanged
+      ? vertx.eventBus().request(Addresses.ROUTER_RELOAD, RouterSettings.sliceOf(next), new DeliveryOptions().setLocalOnly(true))
+        .<Void>mapEmpty().onSuccess(v -> done.add("router settings"))
       : Future.succeededFuture();
     return router
       .recover(err -> {
         LOG.log(System.Logger.Level.ERROR, "configuration reload: the router refused its settings ({0}); backends are still reloaded", message(err));
         return Future.succeededFuture();
       })
-      .compose(v -> runsBackends ? reloadBackends(previous, next) : Future.succeededFuture())
+      .compose(v -> runsBackends ? reloadBackends(previous, next, done) : Future.succeededFuture())
       .onComplete(ar -> {
-        reloads++;
-        LOG.log(System.Logger.Level.INFO, "configuration reloaded");
+        if (!done.isEmpty()) {
+          reloads++;
+          LOG.log(System.Logger.Level.INFO, "configuration reloaded: {0}", String.join("; ", done));
+        }
       });
   }
 
@@ -164,15 +181,16 @@ public final class ConfigWatcher {
     return null;
   }
 
-  private void reject(String problem) {
+  private Future<Void> reject(String problem) {
     rejections++;
     if (!problem.equals(lastRejection)) {
       lastRejection = problem;
       LOG.log(System.Logger.Level.ERROR, "configuration change rejected, keeping the running configuration: {0}", problem);
     }
+    return Future.succeededFuture();
   }
 
-  private Future<Void> reloadBackends(JsonObject previous, JsonObject next) {
+  private Future<Void> reloadBackends(JsonObject previous, JsonObject next, List<String> done) {
     Map<String, JsonObject> before = entries(previous);
     Map<String, JsonObject> after = entries(next);
     JsonObject defaults = next.getJsonObject("backend_defaults", new JsonObject());
@@ -185,11 +203,17 @@ public final class ConfigWatcher {
       JsonObject now = after.get(id);
       boolean running = deployments.containsKey(id);
       boolean wanted = now != null && now.getBoolean("enabled", true);
-      if (Objects.equals(was, now) && !defaultsChanged && running == wanted) {
+      // An unchanged entry is left alone: running, it keeps running (unless the defaults every backend reads changed);
+      // not running (no key, no model), starting it again would fail again for the same reason.
+      if (Objects.equals(was, now) && !(running && defaultsChanged)) {
         continue;
       }
-      steps = steps.compose(v -> (running ? stop(id, now == null ? "removed from conf" : wanted ? "conf changed" : "disabled in conf")
-        : Future.<Void>succeededFuture())
+      if (!running && !wanted) {
+        continue;
+      }
+      String why = now == null ? "removed from conf" : wanted ? "conf changed" : "disabled in conf";
+      done.add("backend " + id + " " + (running ? (wanted ? "restarted" : "stopped") : "started") + " (" + why + ")");
+      steps = steps.compose(v -> (running ? stop(id, why) : Future.<Void>succeededFuture())
         .compose(x -> wanted ? start(id, now, defaults, running) : Future.succeededFuture()));
     }
     return steps;

@@ -65,6 +65,9 @@ public final class Reloader {
 
   /** The routing in force for {@code settings}, with the operator's strategy changes laid over conf's. */
   private Routing build(RouterSettings settings) {
+    if (state.known() != null) {
+      state.known().conf(settings.backends());
+    }
     PolicySettings policy;
     try {
       policy = settings.policy().merge(state.admin().strategy());

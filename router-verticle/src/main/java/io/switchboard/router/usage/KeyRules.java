@@ -10,6 +10,7 @@ import io.switchboard.router.policy.RoutePlan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What an API key lets a request use: its allowed providers (backend ids) and models. A model is allowed when the
@@ -19,6 +20,27 @@ import java.util.List;
 public final class KeyRules {
 
   private KeyRules() {
+  }
+
+  /**
+   * Refuses, before any routing, what {@code key} may never use whatever the state of the backends: a model outside
+   * its list (neither the name asked for nor any model a backend resolves it to, {@code resolutions}, is listed), or a
+   * forced {@code provider} outside its list. PERMISSION (403) naming the rule; a permission does not depend on which
+   * backends happen to be up, so it is answered before a privacy or availability 503.
+   */
+  public static void permit(ApiKey key, String model, String provider, Set<String> resolutions) {
+    if (key == null) {
+      return;
+    }
+    KeyLimits limits = key.limits();
+    if (!limits.allowsModel(model) && resolutions.stream().noneMatch(limits::allowsModel)) {
+      throw new MeshException(ErrorCode.PERMISSION, "API key " + key.id() + " may not use model '" + model + "' (allowed models: "
+        + String.join(", ", limits.allowedModels()) + ")", "model");
+    }
+    if (provider != null && !limits.allowsProvider(provider)) {
+      throw new MeshException(ErrorCode.PERMISSION, "API key " + key.id() + " may not use provider " + provider
+        + " (allowed providers: " + String.join(", ", limits.allowedProviders()) + ")", "provider");
+    }
   }
 
   /** {@code plan} without the candidates {@code key} may not use; PERMISSION (403) naming the rule when none is left. */
@@ -44,6 +66,14 @@ public final class KeyRules {
       } else {
         kept.add(c);
       }
+    }
+    if (kept.isEmpty() && plan.skipped().stream().anyMatch(k -> limits.allowsProvider(k.backend()))) {
+      // A provider the key allows knows the model but was left out for this request (privacy, health, limits): that
+      // is "no backend now", as for any caller, not a refusal of the key.
+      StringBuilder why = new StringBuilder();
+      skipped.forEach(k -> why.append(why.isEmpty() ? "" : "; ").append(k.backend()).append(": ").append(k.reason()));
+      throw new MeshException(ErrorCode.UNAVAILABLE, "no healthy backend for privacy=" + plan.privacy().wireName()
+        + " that API key " + key.id() + " may use serves model " + model + " (" + why + ")");
     }
     if (kept.isEmpty()) {
       String what = modelRefused

@@ -124,7 +124,7 @@ public final class UsageMeter implements Metering {
     Finished.Target on = f.target();
     Amounts a = Amounts.of(f);
     boolean billable = f.succeeded() && on.backend() != null;
-    double cost = billable ? cost(on, a, f.latencyMs()) : 0;
+    double cost = billable ? cost(prices, on, a, f.latencyMs()) : 0;
     if (billable && prices != null) {
       prices.observe(on.backend(), f.latencyMs() / 1000d);
     }
@@ -155,8 +155,11 @@ public final class UsageMeter implements Metering {
     return settled.isComplete() ? recorded : Future.join(settled, recorded).transform(ar -> Future.succeededFuture());
   }
 
-  /** Priced from the ledger's table when it knows the pair, else from the backend's descriptor (conf prices). */
-  private double cost(Finished.Target on, Amounts a, long latencyMs) {
+  /**
+   * The list-price cost of amounts served by {@code on}: from the ledger's table ({@code prices}, may be null) when it
+   * knows the pair, else from the backend's descriptor (conf prices). The metrics price requests the same way.
+   */
+  public static double cost(PriceBook prices, Finished.Target on, Amounts a, long latencyMs) {
     if (prices != null && prices.knows(on.backend(), on.model())) {
       return prices.cost(on.backend(), on.model(), a.inputTokens(), a.outputTokens(), a.audioSeconds(), a.characters(),
         latencyMs / 1000d);
@@ -165,9 +168,9 @@ public final class UsageMeter implements Metering {
   }
 
   /** The billable amounts of a finished request. */
-  record Amounts(long inputTokens, long outputTokens, double audioSeconds, long characters) {
+  public record Amounts(long inputTokens, long outputTokens, double audioSeconds, long characters) {
 
-    static Amounts of(Finished f) {
+    public static Amounts of(Finished f) {
       Finished.Answer answer = f.answer();
       RequestSize size = f.asked().size();
       JsonObject u = answer.usage() == null ? new JsonObject() : answer.usage();

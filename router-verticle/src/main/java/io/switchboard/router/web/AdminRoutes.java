@@ -1,8 +1,8 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
-import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.router.web.console.AdminAuth;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -12,16 +12,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-
 /**
  * The admin API, behind a bearer token ({@code SWITCHBOARD_ADMIN_TOKEN}, given to the web verticle as
  * {@code admin_token}): provider status, updates (enable/disable, priority, limits, custom config; applied on every
- * router of the cluster), health checks run now, cost comparison for a request, and the routing strategy. Each call
- * is one operation on the node's router ({@link Addresses#ROUTER_ADMIN}). Without a configured token the admin API is
- * off and its paths answer 404 saying so.
+ * router of the cluster), health checks run now, cost comparison and a dry-run plan for a request, and the routing
+ * strategy. Each call is one operation on the node's router ({@link Addresses#ROUTER_ADMIN}). Without a configured
+ * token the admin API is off and its paths answer 404 saying so. Who may call is {@link AdminAuth}'s to say: the
+ * bearer token, or the admin page's session.
  */
 final class AdminRoutes {
 
@@ -29,16 +26,16 @@ final class AdminRoutes {
   private static final long TIMEOUT_MS = 30_000;
 
   private final Vertx vertx;
-  private final byte[] tokenDigest;
+  private final AdminAuth auth;
 
-  /** @param token the bearer token; null or blank turns the admin API off */
-  AdminRoutes(Vertx vertx, String token) {
+  /** @param auth the admin token's gate (off when no token is configured) */
+  AdminRoutes(Vertx vertx, AdminAuth auth) {
     this.vertx = vertx;
-    this.tokenDigest = token == null || token.isBlank() ? null : sha256(token.trim());
+    this.auth = auth;
   }
 
   void mount(Router router, BodyHandler body) {
-    if (tokenDigest == null) {
+    if (!auth.enabled()) {
       LOG.log(System.Logger.Level.WARNING, "admin API disabled: no admin token configured (set SWITCHBOARD_ADMIN_TOKEN)");
     }
     // The token is checked before any route reads a body.
@@ -48,26 +45,17 @@ final class AdminRoutes {
     router.get("/api/v1/providers/health").handler(ctx -> call(ctx, "health", null));
     router.post("/api/v1/providers/update").handler(body).handler(ctx -> withBody(ctx, "update"));
     router.post("/api/v1/providers/compare-cost").handler(body).handler(ctx -> withBody(ctx, "compare-cost"));
+    router.post("/api/v1/providers/plan").handler(body).handler(ctx -> withBody(ctx, "plan"));
     router.get("/api/v1/strategy").handler(ctx -> call(ctx, "strategy", null));
     router.put("/api/v1/strategy").handler(body).handler(ctx -> withBody(ctx, "set-strategy"));
   }
 
-  /** Lets the request on with the right bearer token; the comparison takes the same time whatever the token. */
+  /**
+   * Lets the request on with the admin token, or the admin page's session (with its CSRF token when the request
+   * changes something); see {@link AdminAuth}. Other admin routes (usage, keys, voice) call this too.
+   */
   void authorize(RoutingContext ctx) {
-    if (tokenDigest == null) {
-      HttpErrors.send(ctx.response(), new MeshException(ErrorCode.NOT_FOUND,
-        "the admin API is disabled: no admin token is configured (SWITCHBOARD_ADMIN_TOKEN)"));
-      return;
-    }
-    String header = ctx.request().getHeader("authorization");
-    String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
-    if (!MessageDigest.isEqual(tokenDigest, sha256(presented))) {
-      ctx.response().putHeader("www-authenticate", "Bearer realm=\"switchboard-admin\"");
-      HttpErrors.send(ctx.response(), new MeshException(ErrorCode.AUTHENTICATION,
-        header == null ? "the admin API needs an 'Authorization: Bearer <admin token>' header" : "invalid admin token"));
-      return;
-    }
-    ctx.next();
+    auth.authorize(ctx);
   }
 
   private void withBody(RoutingContext ctx, String op) {
@@ -95,13 +83,5 @@ final class AdminRoutes {
           ctx.json(ar.result().body());
         }
       });
-  }
-
-  private static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
   }
 }

@@ -12,6 +12,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * What probes and scrapers read: {@code GET /health/live} (the process answers), {@code GET /health/ready} (the router
  * answers and at least one backend is live; 503 otherwise) and {@code GET /metrics} (Prometheus, when metrics are on).
@@ -19,9 +21,12 @@ import io.vertx.micrometer.backends.BackendRegistries;
 final class HealthRoutes {
 
   private final Vertx vertx;
+  private final BooleanSupplier mountsReady;
 
-  HealthRoutes(Vertx vertx) {
+  /** {@code mountsReady}: false while a module's routes on this port take no new work (a voice node draining). */
+  HealthRoutes(Vertx vertx, BooleanSupplier mountsReady) {
     this.vertx = vertx;
+    this.mountsReady = mountsReady;
   }
 
   void mount(Router router) {
@@ -34,7 +39,7 @@ final class HealthRoutes {
     vertx.eventBus().<JsonObject>request(Addresses.REGISTRY_VIEW, new JsonObject(), new DeliveryOptions().setLocalOnly(true).setSendTimeout(2000))
       .onComplete(ar -> {
         int live = ar.succeeded() ? ar.result().body().getJsonArray("backends", new JsonArray()).size() : 0;
-        boolean ready = ar.succeeded() && live > 0;
+        boolean ready = ar.succeeded() && live > 0 && mountsReady.getAsBoolean();
         ctx.response().setStatusCode(ready ? 200 : 503);
         ctx.json(new JsonObject().put("status", ready ? "ready" : "not ready").put("router", ar.succeeded()).put("live_backends", live));
       });

@@ -6,16 +6,16 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /** Writes failures as OpenAI's error JSON with the matching status (and Retry-After when known). */
-final class HttpErrors {
+public final class HttpErrors {
 
   private HttpErrors() {
   }
 
-  static void send(RoutingContext ctx, Throwable failure) {
+  public static void send(RoutingContext ctx, Throwable failure) {
     send(ctx.response(), MeshException.from(failure));
   }
 
-  static void send(HttpServerResponse res, MeshException e) {
+  public static void send(HttpServerResponse res, MeshException e) {
     if (res.headWritten() || res.closed()) {
       if (!res.ended() && !res.closed()) {
         res.end();
@@ -29,8 +29,20 @@ final class HttpErrors {
     res.end(e.toOpenAiJson().toBuffer());
   }
 
+  /**
+   * True when the body could not be read (its framing is broken: a chunk size that is not hex): the request failed
+   * before its end, with the decoder's error (vertx-web's body handler passes it on, unwrapped or not).
+   */
+  static boolean bodyUnreadable(RoutingContext ctx) {
+    Throwable t = ctx.failure();
+    return t != null && !ctx.request().isEnded() && !(t instanceof MeshException) && !(t instanceof io.vertx.ext.web.handler.HttpException);
+  }
+
   /** The error for a failed routing context: vertx-web status codes (413 from the body limit, 404, 405) or the failure. */
   static MeshException of(RoutingContext ctx) {
+    if (bodyUnreadable(ctx)) {
+      return MeshException.invalid(null, "malformed HTTP request body (its framing cannot be read)");
+    }
     if (ctx.failure() != null && !(ctx.failure() instanceof io.vertx.ext.web.handler.HttpException)) {
       return MeshException.from(ctx.failure());
     }

@@ -93,6 +93,16 @@ final class UsageRoutes {
       HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
       return;
     }
+    Object name = body.getValue("name");
+    if (name != null && !(name instanceof String n && n.length() <= 200 && n.chars().noneMatch(Character::isISOControl))) {
+      HttpErrors.send(ctx.response(), MeshException.invalid("name", "'name' must be a string of at most 200 characters, "
+        + "without control characters"));
+      return;
+    }
+    if (body.getValue("limits") != null && !(body.getValue("limits") instanceof JsonObject)) {
+      HttpErrors.send(ctx.response(), MeshException.invalid("limits", "'limits' must be an object"));
+      return;
+    }
     keys(ctx, body.copy().put("op", "create"), 201);
   }
 

@@ -1,13 +1,15 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.AudioCodec;
-import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
-import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.core.web.WebMount;
+import io.switchboard.router.metrics.RequestMetrics;
 import io.switchboard.router.usage.UsageRecorder;
 import io.switchboard.router.usage.UsageSettings;
+import io.switchboard.router.web.console.AdminAuth;
+import io.switchboard.router.web.console.ConsoleRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -16,27 +18,36 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.backends.BackendRegistries;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Wires the OpenAI-compatible HTTP API over the bus entry points, plus health, metrics and the admin API: one routes
  * class per resource ({@link ChatRoutes}, {@link EmbeddingRoutes}, {@link BatchRoutes}, {@link AudioRoutes},
- * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}), JSON bodies checked by
+ * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}, the admin page's
+ * {@link ConsoleRoutes}), JSON bodies checked by
  * {@link JsonRequests}. Config (the {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0),
  * {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000),
- * {@code admin_token} (the admin API's bearer token; unset: admin API off), {@code usage} (the node's
+ * {@code tls} (https: {@link HttpTls}),
+ * {@code admin_token} (the admin API's bearer token; unset: admin API and page off; {@link AdminAuth} has the admin
+ * page's session settings), {@code node_name} (this node in the admin page and its audit list: {@code HOSTNAME}),
+ * {@code usage} (the node's
  * {@link UsageSettings}: API keys checked here, the usage and keys admin API, records of requests refused before the
  * router).
  */
 public final class WebVerticle extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(WebVerticle.class.getName());
+  private static final java.util.regex.Pattern SANE_REQUEST_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   private HttpServer server;
   private KeyVerifier keys;
   private KeyAuth auth;
   private EdgeRecords edge;
+  private ConsoleRoutes console;
+  private List<WebMount> mounts = List.of();
 
   @Override
   public Future<?> start() {
@@ -52,14 +63,16 @@ public final class WebVerticle extends VerticleBase {
     return verifier.compose(v -> {
       keys = v;
       auth = new KeyAuth(v, usage.requireKeys());
-      edge = new EdgeRecords(usage.enabled() ? new UsageRecorder(vertx, usage.durableAnswers(), usage.recordTimeoutMs()) : null);
+      edge = new EdgeRecords(usage.enabled() ? new UsageRecorder(vertx, usage.durableAnswers(), usage.recordTimeoutMs()) : null,
+        RequestMetrics.of(BackendRegistries.getDefaultNow(), (backend, model) -> RequestMetrics.OTHER));
       return serve(conf);
     });
   }
 
   @Override
   public Future<?> stop() {
-    return keys == null ? Future.succeededFuture() : keys.close();
+    Future<Void> consoleStopped = console == null ? Future.succeededFuture() : console.stop();
+    return consoleStopped.eventually(() -> keys == null ? Future.succeededFuture() : keys.close());
   }
 
   private Future<HttpServer> serve(JsonObject conf) {
@@ -74,29 +87,55 @@ public final class WebVerticle extends VerticleBase {
     new BatchRoutes(vertx, conf).mount(router, body, json);
     new AudioRoutes(vertx, conf.getLong("upload_limit_bytes", 25L * 1024 * 1024), idleTimeoutMs, auth, edge).mount(router, body, json);
     new ModelRoutes(vertx).mount(router);
-    new HealthRoutes(vertx).mount(router);
-    AdminRoutes admin = new AdminRoutes(vertx, conf.getString("admin_token"));
+    new HealthRoutes(vertx, () -> mounts.stream().allMatch(WebMount::ready)).mount(router);
+    String node = conf.getString("node_name", System.getenv().getOrDefault("HOSTNAME", "switchboard"));
+    AdminAuth adminAuth = AdminAuth.fromConfig(vertx, conf, node);
+    AdminRoutes admin = new AdminRoutes(vertx, adminAuth);
     admin.mount(router, body);
     new UsageRoutes(vertx, admin::authorize).mount(router, body);
-    router.route().last().handler(ctx -> HttpErrors.send(ctx.response(),
-      new MeshException(ErrorCode.NOT_FOUND, "no route for " + ctx.request().method() + " " + ctx.request().path())));
-    router.route().failureHandler(ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
+    console = new ConsoleRoutes(vertx, adminAuth, node);
+    console.mount(router, body);
+    // No route for the path (404), or one for the path but not the method (405): OpenAI errors like every other.
+    router.errorHandler(404, ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
+    router.errorHandler(405, ctx -> HttpErrors.send(ctx.response(), HttpErrors.of(ctx)));
+    router.route().failureHandler(ctx -> {
+      HttpErrors.send(ctx.response(), HttpErrors.of(ctx));
+      if (HttpErrors.bodyUnreadable(ctx)) {
+        // A body the decoder could not read (a chunk size that is not hex): Vert.x drops the connection as soon as this
+        // returns, before writes made while reading are flushed. Closing it here flushes the answer first.
+        ctx.request().connection().close();
+      }
+    });
 
     HttpServerOptions options = new HttpServerOptions()
       .setPort(conf.getInteger("port", 8080))
       .setHost(conf.getString("host", "0.0.0.0"))
       .setTcpNoDelay(true)
       .setCompressionSupported(false);
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
+    try {
+      HttpTls.apply(conf.getValue("tls"), options);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return console.start()
+      .compose(v -> WebMount.mountAll(WebMount.discover(), vertx, router, conf.getJsonObject("mounts")))
+      .compose(m -> {
+        mounts = m; // other modules' routes on this port (the voice calls), see WebMount
+        return vertx.createHttpServer(options).requestHandler(router).invalidRequestHandler(InvalidRequests::answer).listen();
+      }).onSuccess(s -> {
       server = s;
-      LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}", options.getHost(), s.actualPort());
+      LOG.log(System.Logger.Level.INFO, "HTTP API listening on {0}:{1,number,#}{2}", options.getHost(), s.actualPort(),
+        options.isSsl() ? " (https; HTTP/2 over ALPN)" : "");
     });
   }
 
-  /** Gives every request its id (the caller's {@code x-request-id} when sane) and its arrival time, then goes on. */
+  /**
+   * Gives every request its id (the caller's {@code x-request-id} when it is 1 to 128 letters, digits and
+   * {@code . _ : -}, so that it can travel in headers and logs as it is) and its arrival time, then goes on.
+   */
   private static void identify(RoutingContext ctx) {
     String rid = ctx.request().getHeader(Headers.REQUEST_ID);
-    if (rid == null || rid.isBlank() || rid.length() > 128) {
+    if (rid == null || !SANE_REQUEST_ID.matcher(rid).matches()) {
       rid = Headers.newRequestId();
     }
     ctx.put(Headers.REQUEST_ID, rid);
@@ -110,7 +149,8 @@ public final class WebVerticle extends VerticleBase {
    * closes: the first step of a node's graceful stop (an undeploy would close the server at once).
    */
   public Future<Void> shutdown(long timeoutMs) {
-    return server == null ? Future.succeededFuture() : server.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
+    return server == null ? Future.succeededFuture()
+      : WebMount.drainAll(mounts).compose(v -> server.shutdown(timeoutMs, TimeUnit.MILLISECONDS));
   }
 
   /** The port actually bound (useful with port 0). */

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Request sizes and their price on a backend, for every capability. */
 class CostEstimatorTest {
@@ -66,6 +67,16 @@ class CostEstimatorTest {
     assertEquals(3.0, size.audioSeconds(), 1e-9);
     assertEquals(3.0 / 60 * 0.006, CostEstimator.estimate(priced(Capability.TRANSCRIBE, new Prices(0, 0, 0.006, 0, 0)), "whisper",
       Capability.TRANSCRIBE, size), 1e-12);
+  }
+
+  /** A WAV header cut anywhere (a 30-byte upload ends inside the fmt chunk) is estimated, never an exception. */
+  @Test
+  void aWavHeaderCutShortAtAnyByteIsEstimatedNotThrown() {
+    Buffer wav = WavWriter.pcm16Buffer(new float[1600], 16_000);
+    for (int cut = 0; cut <= 44; cut++) {
+      double seconds = AudioSeconds.estimate(wav.getBuffer(0, cut), "audio/wav", "a.wav");
+      assertTrue(seconds >= 0 && seconds < 1, "cut at " + cut + ": " + seconds);
+    }
   }
 
   @Test

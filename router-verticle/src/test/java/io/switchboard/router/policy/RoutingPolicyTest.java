@@ -1,5 +1,6 @@
 package io.switchboard.router.policy;
 
+import io.switchboard.api.AudioOutputs;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
@@ -255,5 +256,44 @@ class RoutingPolicyTest {
       RoutePlan plan = policy.plan(new PlanRequest(Capability.TRANSCRIBE, "whisper-1", RouteHints.NONE, null, SIZE, english), live, StateView.NONE, NOW);
       assertEquals(List.of("local-whisper", "openai-transcribe"), plan.candidates().stream().map(Candidate::id).toList(), String.valueOf(english));
     }
+  }
+
+  /**
+   * A speech request goes only to backends that can produce its format and rate: local TTS without an encoder declares
+   * wav, pcm and ulaw, so mp3 goes to the cloud backend with the reason; a rate outside a backend's list skips it; a
+   * backend that declares nothing is never left out for its format.
+   */
+  @Test
+  void aSpeechRequestSkipsBackendsThatCannotProduceItsFormatOrRate() {
+    AudioOutputs raw = AudioOutputs.UNDECLARED.with("wav").with("pcm").with("ulaw");
+    AudioOutputs openAi = AudioOutputs.UNDECLARED.with("mp3", 24000).with("wav", 24000).with("pcm", 24000);
+    LiveBackend local = speech("local-tts", 10, Privacy.LOCAL, raw);
+    LiveBackend cloud = speech("openai-speech", 20, Privacy.CLOUD, openAi);
+    LiveBackend undeclared = speech("other", 30, Privacy.CLOUD, AudioOutputs.UNDECLARED);
+    List<LiveBackend> live = List.of(local, cloud, undeclared);
+    RoutingPolicy policy = new RoutingPolicy(PolicySettings.DEFAULT);
+
+    RoutePlan mp3 = policy.plan(speechRequest("mp3", null), live, StateView.NONE, NOW);
+    assertEquals(List.of("openai-speech", "other"), mp3.candidates().stream().map(Candidate::id).toList());
+    assertEquals(List.of(new RouteInfo.Skip("local-tts", "cannot produce mp3 (wav, pcm, ulaw only)")), mp3.skipped());
+
+    RoutePlan wav8k = policy.plan(speechRequest("wav", 8000), live, StateView.NONE, NOW);
+    assertEquals(List.of("local-tts", "other"), wav8k.candidates().stream().map(Candidate::id).toList());
+    assertEquals(List.of(new RouteInfo.Skip("openai-speech", "produces wav at 24000 Hz only")), wav8k.skipped());
+
+    MeshException none = assertThrows(MeshException.class,
+      () -> policy.plan(speechRequest("mp3", null), List.of(local), StateView.NONE, NOW));
+    assertEquals(ErrorCode.UNAVAILABLE, none.errorCode());
+    assertTrue(none.getMessage().contains("local-tts: cannot produce mp3"), none.getMessage());
+  }
+
+  static LiveBackend speech(String id, int priority, Privacy privacy, AudioOutputs outputs) {
+    BackendDescriptor d = new BackendDescriptor(id, id + "@1", "test", Set.of(Capability.SPEECH), List.of("tts"),
+      Map.of("tts-1", "tts"), privacy, priority, Map.of(), 2, Health.UP, false, List.of(), outputs);
+    return new LiveBackend(d, List.of(id + "@1"), Health.UP);
+  }
+
+  static PlanRequest speechRequest(String format, Integer rate) {
+    return new PlanRequest(Capability.SPEECH, "tts-1", RouteHints.NONE, null, new RequestSize(0, 0, 1, 20), null, format, rate);
   }
 }

@@ -47,6 +47,24 @@ class BackendRegistryTest {
     now.set(15_000);
     assertEquals(List.of("a@1"), registry.sweep(), "silent for longer than the timeout: dropped");
     assertTrue(registry.live().isEmpty());
+    assertEquals(5_000, registry.silenceOf("a@1"), "how long it had been silent, for the log");
+    assertEquals(0, registry.lastStallMs(), "the sweeps ran on time");
+  }
+
+  /** A drop's account: silence at most the timeout, one sweep interval and the router's own lateness over two sweeps. */
+  @Test
+  void aDropSaysHowLongTheInstanceWasSilentAndHowLateTheRouterWas() {
+    registry.announce(instance("a", "a@1", Health.UP, false));          // heard at 10 000
+    registry.sweep();                                                    // 10 000
+    now.set(11_000 + 700);                                               // 700 ms late
+    assertEquals(List.of(), registry.sweep());
+    now.set(12_700 + 1_500);                                             // 1 500 ms late
+    assertEquals(List.of(), registry.sweep());
+    now.set(15_200 + 300);                                               // 300 ms late: 5 500 silent > 4 000 + 300
+    assertEquals(List.of("a@1"), registry.sweep());
+    assertEquals(5_500, registry.silenceOf("a@1"));
+    assertEquals(1_800, registry.lastStallMs(), "this sweep's and the previous one's lateness");
+    assertTrue(registry.silenceOf("a@1") <= registry.timeoutMs() + registry.sweepIntervalMs() + registry.lastStallMs());
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.config.MeshConfig;
 import io.switchboard.router.Eventually;
 import io.switchboard.router.MeshFixture;
@@ -31,10 +32,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Hot reload from the conf file: disabling a backend takes it out while the node runs; a broken file (bad YAML or a
@@ -108,7 +116,7 @@ class ConfigWatcherTest {
   void disablingABackendInTheFileTakesItOutAndABrokenFileChangesNothing(Vertx vertx, @TempDir Path dir) throws Exception {
     Path file = dir.resolve("switchboard.yaml");
     write(file, conf(true, "fallback"));
-    ConfigRetriever retriever = MeshConfig.retriever(vertx, file, null, Map.of(), SCAN_MS);
+    ConfigRetriever retriever = MeshConfig.retriever(vertx, file, null, Map.of(), -1);
     JsonObject conf = retriever.getConfig().await(10, TimeUnit.SECONDS);
     vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(RouterSettings.sliceOf(conf))).await(10, TimeUnit.SECONDS);
     BackendDeployer deployer = new BackendDeployer(vertx, Map.of()).register(new ScriptedProvider());
@@ -116,7 +124,7 @@ class ConfigWatcherTest {
     deployer.deployAll(conf.getJsonArray("backends"), Set.of(), conf.getJsonObject("backend_defaults")).await(10, TimeUnit.SECONDS)
       .forEach(o -> running.put(o.id(), o.deploymentId()));
     ConfigWatcher watcher = new ConfigWatcher(vertx, retriever, deployer, Map.of(), Set.of(), true, true);
-    watcher.start(conf, running);
+    watcher.start(conf, running, SCAN_MS);
     await(vertx, "both backends live", liveIs(vertx, List.of("one", "two")));
     assertEquals("one", servedBy(vertx));
 
@@ -148,5 +156,173 @@ class ConfigWatcherTest {
   static Future<String> strategy(Vertx vertx) {
     return vertx.eventBus().<JsonObject>request(Addresses.ROUTER_ADMIN, new JsonObject().put("op", "strategy"))
       .map(reply -> reply.body().getString("strategy"));
+  }
+
+  /** Like Jlama's provider, writes into its conf entry (the queue bound routed to the verticle's settings). */
+  static final class MutatingProvider implements BackendProvider {
+    @Override
+    public String type() {
+      return "mutating";
+    }
+
+    @Override
+    public Backend create(Vertx vertx, BackendConfig config) {
+      config.json().put("verticle", new JsonObject().put("max_queue", 3));
+      return new ScriptedChatBackend(vertx, config.id(), config.priority(), config.privacy(Privacy.CLOUD), config.models());
+    }
+  }
+
+  /** A backend whose key is not set: never starts; counts how often it was asked to. */
+  static final class KeylessProvider implements BackendProvider {
+    final AtomicInteger attempts = new AtomicInteger();
+
+    @Override
+    public String type() {
+      return "keyless";
+    }
+
+    @Override
+    public Backend create(Vertx vertx, BackendConfig config) {
+      attempts.incrementAndGet();
+      throw new BackendUnavailableException("KEYLESS_API_KEY not set");
+    }
+  }
+
+  static final String STEADY = """
+    router:
+      heartbeat_timeout_ms: 1000
+    backend_defaults:
+      heartbeat_ms: 200
+    auth:
+      require_keys: false
+    backends:
+      - id: local
+        type: mutating
+        priority: 10
+        max_queue: 3
+        models: [m1]
+      - id: cloud
+        type: keyless
+        priority: 20
+        models: [m1]
+    """;
+
+  /** Captures this JVM's log records while installed. */
+  static final class Logs extends Handler implements AutoCloseable {
+    final List<LogRecord> records = new CopyOnWriteArrayList<>();
+
+    Logs() {
+      setLevel(Level.ALL);
+      Logger.getLogger("").addHandler(this);
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+      records.add(record);
+    }
+
+    List<LogRecord> about(String text) {
+      return records.stream().filter(r -> String.valueOf(r.getMessage()).contains(text)
+        || r.getParameters() != null && java.util.Arrays.toString(r.getParameters()).contains(text)).toList();
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+      Logger.getLogger("").removeHandler(this);
+    }
+  }
+
+  /** The node as HotReload starts it: the conf loaded once, backends deployed from it, then the watcher on the files. */
+  record Node(ConfigWatcher watcher, Map<String, String> running, KeylessProvider keyless) {
+  }
+
+  static Node startNode(Vertx vertx, Path file) throws Exception {
+    JsonObject conf = MeshConfig.load(vertx, file, null, Map.of()).await(10, TimeUnit.SECONDS);
+    vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(RouterSettings.sliceOf(conf))).await(10, TimeUnit.SECONDS);
+    KeylessProvider keyless = new KeylessProvider();
+    BackendDeployer deployer = new BackendDeployer(vertx, Map.of()).register(new MutatingProvider()).register(keyless)
+      .register(new ScriptedProvider());
+    Map<String, String> running = new HashMap<>();
+    deployer.deployAll(conf.getJsonArray("backends"), Set.of(), conf.getJsonObject("backend_defaults")).await(10, TimeUnit.SECONDS)
+      .stream().filter(BackendDeployer.Outcome::started).forEach(o -> running.put(o.id(), o.deploymentId()));
+    ConfigWatcher watcher = new ConfigWatcher(vertx, MeshConfig.retriever(vertx, file, null, Map.of(), -1), deployer, Map.of(),
+      Set.of(), true, true);
+    watcher.start(conf, Map.copyOf(running), SCAN_MS);
+    return new Node(watcher, running, keyless);
+  }
+
+  /**
+   * A node started with no edit reloads nothing: no "reloaded" line, no retry of a backend without its key, and a
+   * running backend whose provider wrote into its conf entry (as Jlama's does) is not restarted.
+   */
+  @Test
+  void scansOfAnUnchangedFileReloadNothing(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("switchboard.yaml");
+    write(file, STEADY);
+    try (Logs logs = new Logs()) {
+      Node node = startNode(vertx, file);
+      await(vertx, "'local' live", liveIs(vertx, List.of("local")));
+      int attempts = node.keyless().attempts.get();
+      // What is checked is that nothing happens: eight scans of the unchanged file pass.
+      Thread.sleep(8 * SCAN_MS);
+      assertEquals(0, node.watcher().reloads(), "no reload without a change");
+      assertEquals(attempts, node.keyless().attempts.get(), "a backend without its key is not tried again");
+      assertEquals(List.of(), logs.about("reloaded"));
+      assertEquals(List.of(), logs.about("stopping backend"));
+      assertEquals(List.of("local"), live(vertx).await(5, TimeUnit.SECONDS));
+      node.watcher().close();
+    }
+  }
+
+  /** A broken file is one log line, without a stack trace, however many scans see it; a new problem is one more line. */
+  @Test
+  void aBrokenFileIsOneLineOncePerChange(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("switchboard.yaml");
+    write(file, STEADY);
+    try (Logs logs = new Logs()) {
+      Node node = startNode(vertx, file);
+      write(file, "router: {strategy: cost\nbackends: [ {id: one, type: scripted");
+      await(vertx, "the unreadable file rejected", () -> Future.succeededFuture(node.watcher().rejections() > 3));
+      List<LogRecord> logged = records(logs, Level.WARNING);
+      assertEquals(1, logged.size(), "one line for the broken file: " + logged.stream().map(LogRecord::getMessage).toList());
+      assertEquals(null, logged.get(0).getThrown(), "no stack trace");
+      write(file, STEADY.replace("heartbeat_timeout_ms: 1000", "heartbeat_timeout_ms: -5"));
+      int seen = node.watcher().rejections();
+      await(vertx, "the bad value rejected", () -> Future.succeededFuture(node.watcher().rejections() > seen + 3));
+      assertEquals(2, records(logs, Level.WARNING).size(), "a new problem is one more line");
+      node.watcher().close();
+    }
+  }
+
+  /** A setting read only at start says so when it changes, and is never reported as reloaded. */
+  @Test
+  void aSettingThatNeedsARestartSaysSo(Vertx vertx, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("switchboard.yaml");
+    write(file, STEADY);
+    try (Logs logs = new Logs()) {
+      Node node = startNode(vertx, file);
+      write(file, STEADY.replace("require_keys: false", "require_keys: true"));
+      await(vertx, "the change noticed", () -> Future.succeededFuture(!logs.about("auth.require_keys").isEmpty()));
+      LogRecord said = logs.about("auth.require_keys").get(0);
+      assertEquals(Level.WARNING, said.getLevel());
+      assertTrue(format(said).contains("restart"), format(said));
+      assertEquals(List.of(), logs.about("reloaded"), "nothing was reloaded");
+      assertEquals(0, node.watcher().reloads());
+      node.watcher().close();
+    }
+  }
+
+  static String format(LogRecord r) {
+    return new java.util.logging.SimpleFormatter().formatMessage(r);
+  }
+
+  /** Records at {@code level} or above from the conf watching (ours and vertx-config's). */
+  static List<LogRecord> records(Logs logs, Level level) {
+    return logs.records.stream().filter(r -> r.getLevel().intValue() >= level.intValue())
+      .filter(r -> String.valueOf(r.getLoggerName()).contains("reload") || String.valueOf(r.getLoggerName()).contains("config")).toList();
   }
 }

@@ -14,7 +14,7 @@ class AmountsTest {
 
   private static Finished finished(Capability c, JsonObject usage, RequestSize size, double replySeconds) {
     return Finished.served(new Finished.Asked("r", null, c, size, 0), new Finished.Target("b", "m", null, Prices.FREE),
-      new Finished.Answer(usage, -1, false, replySeconds), null, 10);
+      new Finished.Answer(usage, -1, false, replySeconds), null, 10, 0);
   }
 
   @Test

@@ -51,7 +51,7 @@ public final class ElevenLabsBackend implements SpeechBackend {
   private final Settings settings;
 
   public ElevenLabsBackend(BackendDescriptor descriptor, SpeechStream stream, Settings settings) {
-    this.descriptor = descriptor;
+    this.descriptor = descriptor.withOutputs(ElevenLabsFormats.OUTPUTS);
     this.stream = stream;
     this.settings = settings;
   }

@@ -1,5 +1,6 @@
 package io.switchboard.tts.elevenlabs;
 
+import io.switchboard.api.AudioOutputs;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.audio.WavWriter;
@@ -17,6 +18,9 @@ final class ElevenLabsFormats {
   /** The PCM rates ElevenLabs documents ({@code pcm_8000} ... {@code pcm_48000}). */
   static final Set<Integer> PCM_RATES = Set.of(8000, 16000, 22050, 24000, 44100, 48000);
   static final int DEFAULT_PCM_RATE = 24000;
+  /** What {@link #choose} accepts, announced so that the router sends nothing else here. */
+  static final AudioOutputs OUTPUTS = AudioOutputs.UNDECLARED.with("mp3", 22050, 44100)
+    .with("pcm", 8000, 16000, 22050, 24000, 44100, 48000).with("wav", 8000, 16000, 22050, 24000, 44100, 48000).with("ulaw", 8000);
 
   /** What to ask for, and whether a WAV header goes in front. */
   record Choice(String outputFormat, boolean wav, int sampleRate, String contentType) {

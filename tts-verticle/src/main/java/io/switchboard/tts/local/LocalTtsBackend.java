@@ -1,5 +1,6 @@
 package io.switchboard.tts.local;
 
+import io.switchboard.api.AudioOutputs;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
@@ -51,7 +52,7 @@ public final class LocalTtsBackend implements SpeechBackend {
     this.options = options;
     this.engine = engine;
     this.ffmpeg = ffmpeg;
-    this.descriptor = describe(config, options, engine.name());
+    this.descriptor = describe(config, options, engine.name()).withOutputs(outputs(ffmpeg != null));
   }
 
   private static BackendDescriptor describe(BackendConfig config, LocalTtsOptions options, String engine) {
@@ -61,6 +62,17 @@ public final class LocalTtsBackend implements SpeechBackend {
     return new BackendDescriptor(config.id(), config.id(), LocalTtsProvider.TYPE, Set.of(Capability.SPEECH), models, aliases,
       config.privacy(Privacy.LOCAL), config.priority(), prices.isEmpty() ? Map.of("*", Prices.FREE) : prices,
       config.concurrency(options.workers()), Health.UP, false);
+  }
+
+  /** wav, pcm and mu-law at any rate (written and resampled here); the compressed forms only with an encoder (ffmpeg). */
+  static AudioOutputs outputs(boolean encoder) {
+    AudioOutputs out = AudioOutputs.UNDECLARED;
+    for (OutputFormat f : OutputFormat.values()) {
+      if (!f.needsFfmpeg() || encoder) {
+        out = out.with(f.wireName());
+      }
+    }
+    return out;
   }
 
   /** The reason a missing engine gives, e.g. {@code flite not installed: apt-get install flite}. */

@@ -1,5 +1,6 @@
 package io.switchboard.tts.openai;
 
+import io.switchboard.api.AudioOutputs;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
@@ -42,12 +43,16 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
     }
   }
 
+  /** What the router may send here: OpenAI's formats, all at 24 kHz (it has no other rate and no mu-law). */
+  static final AudioOutputs OUTPUTS = AudioOutputs.UNDECLARED.with("mp3", PCM_RATE).with("opus", PCM_RATE).with("aac", PCM_RATE)
+    .with("flac", PCM_RATE).with("wav", PCM_RATE).with("pcm", PCM_RATE);
+
   private final BackendDescriptor descriptor;
   private final SpeechStream stream;
   private final Settings settings;
 
   public OpenAiSpeechBackend(BackendDescriptor descriptor, SpeechStream stream, Settings settings) {
-    this.descriptor = descriptor;
+    this.descriptor = descriptor.withOutputs(OUTPUTS);
     this.stream = stream;
     this.settings = settings;
   }

@@ -18,7 +18,7 @@ import java.lang.reflect.Field;
 import java.util.Optional;
 
 /**
- * The weights of a loaded Jlama model in the shape {@link LlamaDecoder} runs: a Llama-style stack (RMS norm before
+ * The weights of a loaded Jlama model in the shape {@link LlamaPass} runs: a Llama-style stack (RMS norm before
  * attention and before the MLP, no biases, gated SiLU MLP, rotary positions), every matrix in Q4, F32 working memory,
  * the whole model on this machine. Jlama keeps these in non-public fields of its model classes (0.8.4), read here once
  * by reflection; any other shape or version is refused with the reason, and Jlama's own forward pass runs instead.
@@ -47,6 +47,19 @@ final class LlamaWeights {
     this.attentionScale = attentionScale;
   }
 
+  /** Bytes of Q4 weights and scales of every matrix. */
+  long q4Bytes() {
+    long b = bytes(logits);
+    for (Layer l : layers) {
+      b += bytes(l.query()) + bytes(l.key()) + bytes(l.value()) + bytes(l.output()) + bytes(l.gate()) + bytes(l.up()) + bytes(l.down());
+    }
+    return b;
+  }
+
+  private static long bytes(Q4Matrix m) {
+    return (long) m.rows * m.cols / 2 + 4L * m.rows * (m.cols / Q4MatVec.BLOCK);
+  }
+
   /** The weights of {@code model}; throws {@link IllegalArgumentException} saying why when its shape is not supported. */
   static LlamaWeights of(AbstractModel model) throws ReflectiveOperationException {
     Config c = model.getConfig();
@@ -54,6 +67,8 @@ final class LlamaWeights {
     require(model.getWorkingDType() == DType.F32, "working_dtype is not F32");
     require(c.residualMultiplier == null && c.attnLogitSoftCapping == null, "residual multiplier or attention soft-capping");
     require(c.headSize % 16 == 0, "head size " + c.headSize + " is not a multiple of 16");
+    require(c.embeddingLength % Q4MatVec.BLOCK == 0 && c.hiddenLength % Q4MatVec.BLOCK == 0
+      && (c.numberOfHeads * c.headSize) % Q4MatVec.BLOCK == 0, "a hidden size is not a multiple of 32");
     DistributedContext d = c.dctx();
     require(d == null || (d.layerStart == 0 && d.layerEnd == c.numberOfLayers && d.headStart == 0 && d.headEnd == c.numberOfHeads
       && d.embeddingSegmentStart == 0 && d.embeddingSegmentLength == c.embeddingLength), "the model is split across machines");

@@ -57,19 +57,4 @@ final class Q4Matrix {
     return t.dims() == 2 && (!s.isSparse() || (s.sparseRowOffset() == 0 && s.sparseColumnOffset() == 0
       && s.sparseRowLength() == s.first() && s.sparseColumnLength() == s.last()));
   }
-
-  /** {@code out[r] = row(r) . x} for the rows {@code [rowStart, rowEnd)}. */
-  void multiply(float[] x, float[] out, int rowStart, int rowEnd) {
-    Q4MatVec.multiply(this, x, rowStart, rowEnd, out, rowStart);
-  }
-
-  /** True when rows are long enough for {@link #multiplyPrepared} to beat {@link #multiply}. */
-  boolean longRows() {
-    return cols > Q4MatVec.LONG_ROW;
-  }
-
-  /** Like {@link #multiply} from activations {@link Q4MatVec#prepare prepared} into {@code xp} and {@code sums}. */
-  void multiplyPrepared(float[] xp, float[] sums, float[] out, int rowStart, int rowEnd) {
-    Q4MatVec.multiplyPrepared(this, xp, sums, rowStart, rowEnd, out, rowStart);
-  }
 }

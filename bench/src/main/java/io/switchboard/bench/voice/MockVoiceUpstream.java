@@ -1,0 +1,115 @@
+package io.switchboard.bench.voice;
+
+import io.switchboard.bench.audio.Args;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The three cloud stages of a call for the voice benchmark, in their real wire formats on 127.0.0.1, each with a
+ * fixed delay to its first byte:
+ * <ul>
+ *   <li>OpenAI {@code POST /v1/audio/transcriptions}: the multipart body is read, then after {@code --asr-ms} a
+ *       {@code verbose_json} transcript;</li>
+ *   <li>OpenAI {@code POST /v1/chat/completions} with {@code stream: true}: SSE chunks, the first content after
+ *       {@code --chat-ms}, then a word every 10 ms, {@code [DONE]};</li>
+ *   <li>ElevenLabs {@code POST /v1/text-to-speech/{voice}/stream?output_format=ulaw_8000}: raw μ-law, the first chunk
+ *       after {@code --tts-ms}, then 200 ms of audio every 20 ms (ten times real time), 60 ms of audio a character.</li>
+ * </ul>
+ * Usage: {@code MockVoiceUpstream --port 18391 [--asr-ms 100] [--chat-ms 150] [--tts-ms 100] [--answer TEXT]}
+ */
+public final class MockVoiceUpstream {
+
+  static final String ANSWER = "Sure. A table for two at seven tonight is booked.";
+
+  private MockVoiceUpstream() {
+  }
+
+  public static void main(String[] args) {
+    int port = Integer.parseInt(Args.get(args, "--port", "18391"));
+    long asrMs = Long.parseLong(Args.get(args, "--asr-ms", "100"));
+    long chatMs = Long.parseLong(Args.get(args, "--chat-ms", "150"));
+    long ttsMs = Long.parseLong(Args.get(args, "--tts-ms", "100"));
+    String answer = Args.get(args, "--answer", ANSWER);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
+      .requestHandler(req -> {
+        String path = req.path();
+        if (path.equals("/v1/audio/transcriptions")) {
+          req.body().onSuccess(b -> vertx.setTimer(asrMs, t -> req.response().putHeader("content-type", "application/json")
+            .end(new JsonObject().put("text", "I would like to book a table for two people tonight.").put("language", "english")
+              .put("duration", 3.0).put("segments", new JsonArray()).encode())));
+        } else if (path.equals("/v1/chat/completions")) {
+          req.body().onSuccess(b -> chat(vertx, req.response(), b.toJsonObject().getString("model"), answer.split(" "), chatMs));
+        } else if (path.startsWith("/v1/text-to-speech/") && path.endsWith("/stream")) {
+          req.body().onSuccess(b -> speech(vertx, req, b.toJsonObject().getString("text", ""), ttsMs));
+        } else {
+          req.response().setStatusCode(404).end();
+        }
+      })
+      .listen().await();
+    System.out.println("mock voice upstream on 127.0.0.1:" + port + " (transcript after " + asrMs + " ms, first token after "
+      + chatMs + " ms, first audio after " + ttsMs + " ms)");
+  }
+
+  private static void chat(Vertx vertx, HttpServerResponse res, String model, String[] words, long firstMs) {
+    res.setChunked(true).putHeader("content-type", "text/event-stream").writeHead();
+    res.write(sse(chunk(model, new JsonObject().put("role", "assistant").put("content", ""), null)));
+    vertx.setTimer(firstMs, t -> word(vertx, res, model, words, 0));
+  }
+
+  private static void word(Vertx vertx, HttpServerResponse res, String model, String[] words, int i) {
+    if (res.closed()) {
+      return;
+    }
+    if (i == words.length) {
+      res.write(sse(chunk(model, new JsonObject(), "stop")));
+      res.end("data: [DONE]\n\n");
+      return;
+    }
+    res.write(sse(chunk(model, new JsonObject().put("content", (i == 0 ? "" : " ") + words[i]), null)));
+    vertx.setTimer(10, t -> word(vertx, res, model, words, i + 1));
+  }
+
+  private static JsonObject chunk(String model, JsonObject delta, String finish) {
+    return new JsonObject().put("id", "chatcmpl-bench").put("object", "chat.completion.chunk").put("created", 1763769600)
+      .put("model", model).put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("delta", delta)
+        .put("finish_reason", finish)));
+  }
+
+  private static String sse(JsonObject json) {
+    return "data: " + json.encode() + "\n\n";
+  }
+
+  private static void speech(Vertx vertx, HttpServerRequest req, String text, long firstMs) {
+    if (!"ulaw_8000".equals(req.getParam("output_format"))) {
+      req.response().setStatusCode(400).end("{\"detail\":{\"status\":\"invalid_output_format\"}}");
+      return;
+    }
+    HttpServerResponse res = req.response().setChunked(true).putHeader("content-type", "audio/basic");
+    int total = text.length() * 480; // 60 ms of 8 kHz μ-law a character
+    vertx.setTimer(firstMs, t -> audio(vertx, res, 0, total));
+  }
+
+  private static void audio(Vertx vertx, HttpServerResponse res, int from, int total) {
+    if (res.closed()) {
+      return;
+    }
+    int to = Math.min(total, from + 1600);
+    byte[] chunk = new byte[to - from];
+    for (int i = 0; i < chunk.length; i++) {
+      chunk[i] = io.switchboard.core.audio.G711.encodeMulaw((float) (0.3 * Math.sin(2 * Math.PI * 300 * (from + i) / 8000.0)));
+    }
+    if (to >= total) {
+      res.end(Buffer.buffer(chunk));
+      return;
+    }
+    res.write(Buffer.buffer(chunk));
+    vertx.setTimer(20, t -> audio(vertx, res, to, total));
+  }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Voice calls (issue 16): callers replaying a flite-recorded utterance over loopback as Twilio Media Streams
+# (VoiceLoad), against the node as ./mesh run starts it (ledger and metrics on, one event loop) with the stages on a
+# mock cloud upstream (MockVoiceUpstream: transcript after 100 ms, first chat token after 150 ms, first speech audio
+# after 100 ms): 1, 10 and 50 concurrent calls. Voice-to-voice (end of the caller's speech -> the answer's first frame)
+# and Switchboard's share of it (minus the 500 ms endpoint silence and the three first-byte delays), barge-in (speech
+# onset -> clear), whether each answer's audio kept up with real time, and the node's CPU per call. Then the local
+# cascade: Whisper tiny.en and flite on this machine, the chat on the mock at 50 ms to first token, without and with
+# speculative transcription. Results: bench/results/voice-<date>.jsonl
+#   bench/voice.sh [--no-build] [cloud|local|all]       (default all)
+# Run it under flock /tmp/bench.lock; the machine's load average is written beside every row.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest), JAVA, CP, ROOT
+WHAT="${ARGS[0]:-all}"
+OUT="bench/results/voice-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+MESH_PORT=18300
+MOCK_PORT=18391
+TICK="$(getconf CLK_TCK)"
+node_pid=""
+
+start_mock() { # start_mock CHAT_MS
+  "$JAVA" -cp "$CP" io.switchboard.bench.voice.MockVoiceUpstream --port "$MOCK_PORT" --asr-ms 100 --chat-ms "$1" --tts-ms 100 \
+    > bench/results/voice-mock.log 2>&1 &
+  pids+=($!)
+  mock_pid=$!
+}
+
+start_node() { # start_node CONF
+  rm -rf bench/results/voice-ledger
+  # shellcheck disable=SC2046
+  BENCH_MOCK_KEY=bench-key "$JAVA" $(jvm_flags) ${SWITCHBOARD_JAVA_OPTS:-} -cp "$CP" io.switchboard.app.Main run --conf "$1" \
+    > bench/results/voice-switchboard.log 2>&1 &
+  node_pid=$!
+  pids+=("$node_pid")
+  await_ready "$MESH_PORT" bench/results/voice-switchboard.log
+}
+
+stop_all() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  pids=()
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$node_pid/stat"; }
+vad_cpu() { curl -fs "http://127.0.0.1:$MESH_PORT/metrics" | awk '/^switchboard_voice_vad_cpu_seconds_total/ {print $2}'; }
+
+run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record]
+  local before after vad0 vad1 t0 t1 line
+  before=$(cpu_ticks); vad0=$(vad_cpu); t0=$(date +%s.%N)
+  line=$("$JAVA" -cp "$CP" io.switchboard.bench.voice.VoiceLoad --port "$MESH_PORT" --label "$1" --calls "$2" --turns "$3" \
+    --barge-every "$4" --fixed-ms "$5")
+  after=$(cpu_ticks); vad1=$(vad_cpu); t1=$(date +%s.%N)
+  if [ "${6:-record}" = record ]; then
+    # Node CPU over the run, per call: the share of one core a call kept busy on average (VAD included).
+    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f')}/" | tee -a "$OUT"
+  fi
+}
+
+echo "{\"bench\":\"voice\",\"load_average\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"commit\":\"$(git rev-parse --short HEAD)\"}" | tee -a "$OUT"
+if [ "$WHAT" = all ] || [ "$WHAT" = cloud ]; then
+  start_mock 150
+  start_node "$ROOT/bench/voice-conf.yaml"
+  run warmup 10 4 2 850 skip
+  run "1 call" 1 12 3 850
+  run "10 calls" 10 8 4 850
+  run "50 calls" 50 6 3 850
+  stop_all
+fi
+if [ "$WHAT" = all ] || [ "$WHAT" = local ]; then
+  start_mock 50
+  start_node "$ROOT/bench/voice-local-conf.yaml"
+  run warmup 1 3 0 550 skip
+  run "local cascade" 1 10 0 550
+  stop_all
+  spec="$(mktemp --suffix=.yaml)"
+  cp "$ROOT/bench/voice-local-conf.yaml" "$spec"
+  printf 'voice:\n  vad:\n    speculative_ms: 200\n' >> "$spec"
+  start_mock 50
+  start_node "$spec"
+  run warmup 1 3 0 550 skip
+  run "local cascade, speculative 200 ms" 1 10 0 550
+  stop_all
+  rm -f "$spec"
+fi
+echo "{\"bench\":\"voice\",\"load_average_after\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT"
+echo "results in $OUT"

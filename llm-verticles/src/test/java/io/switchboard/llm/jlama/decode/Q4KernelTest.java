@@ -1,0 +1,158 @@
+package io.switchboard.llm.jlama.decode;
+
+import com.github.tjake.jlama.safetensors.DType;
+import com.github.tjake.jlama.tensor.AbstractTensor;
+import com.github.tjake.jlama.tensor.FloatBufferTensor;
+import com.github.tjake.jlama.tensor.Q4ByteBufferTensor;
+import com.github.tjake.jlama.tensor.operations.TensorOperations;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The integer kernel against Jlama's own 8-bit x Q4 product on random matrices: the activations are quantized to the
+ * very bytes and scales Jlama's {@code quantize} gives, and each product agrees with Jlama's up to float rounding (the
+ * bound is relative to the row's sum of absolute products, as in {@link Q4VectorOpsTest}). A token's result does not
+ * depend on the tokens computed beside it nor on how rows are split: bit for bit.
+ */
+@SuppressWarnings("rawtypes")
+class Q4KernelTest {
+
+  /** Jlama and this kernel add the same exact block products in different orders: float rounding only. */
+  private static final double TOLERANCE = 2e-6;
+
+  static TensorOperations jlama;
+
+  @BeforeAll
+  static void ops() {
+    jlama = Q4VectorOps.jlamaOps();
+  }
+
+  private static FloatBufferTensor random(SplittableRandom rnd, int rows, int cols) {
+    FloatBufferTensor t = new FloatBufferTensor(rows, cols);
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        t.set((float) (rnd.nextGaussian() * (1 + c % 7)), r, c);
+      }
+    }
+    return t;
+  }
+
+  @ParameterizedTest(name = "{0}x{1}, {2} tokens")
+  @CsvSource({
+    "64, 2048, 1",     // one token: generation
+    "70, 256, 11",     // a tile of eight plus three alone, and a padded last group
+    "33, 96, 9",       // an odd number of blocks
+    "130, 8192, 16",   // long rows, two tiles of tokens
+    "600, 256, 9"      // two tiles of rows, the second partial
+  })
+  void productsAreJlamasEightBitProducts(int rows, int cols, int tokens) {
+    SplittableRandom rnd = new SplittableRandom(rows * 31L + cols + tokens);
+    AbstractTensor weights = new Q4ByteBufferTensor(random(rnd, rows, cols));
+    FloatBufferTensor x = random(rnd, tokens, cols);
+    Q4Packed packed = Q4Packed.of(Q4Matrix.of(weights));
+    Q8Activations q = quantize(x, tokens, cols);
+    float[] out = new float[tokens * packed.paddedRows];
+    Q4Kernel.multiply(packed, q, tokens, 0, packed.groups, out, packed.paddedRows);
+    double worst = 0;
+    for (int t = 0; t < tokens; t++) {
+      FloatBufferTensor row = new FloatBufferTensor(1, cols);
+      for (int c = 0; c < cols; c++) {
+        row.set(x.get(t, c), 0, c);
+      }
+      AbstractTensor q8 = jlama.quantize(row, DType.I8, 0, cols);
+      for (int i = 0; i < cols; i++) {
+        assertEquals(q8.get(0, i), q.value(t, i) * q.scale(t, i / 32), "token " + t + " value " + i + " quantized as Jlama does");
+      }
+      FloatBufferTensor expected = new FloatBufferTensor(1, rows);
+      jlama.dotProductChunk(expected, q8, weights, 0, cols, 0, rows);
+      for (int r = 0; r < rows; r++) {
+        double magnitude = 0;
+        for (int c = 0; c < cols; c++) {
+          magnitude += Math.abs((double) weights.get(r, c) * q8.get(0, c));
+        }
+        double err = Math.abs(expected.get(0, r) - out[t * packed.paddedRows + r]) / magnitude;
+        worst = Math.max(worst, err);
+        assertTrue(err < TOLERANCE, "token " + t + " row " + r + ": jlama " + expected.get(0, r) + ", ours "
+          + out[t * packed.paddedRows + r] + " (relative " + err + ")");
+      }
+      q8.close();
+      for (int r = rows; r < packed.paddedRows; r++) {
+        assertEquals(0f, out[t * packed.paddedRows + r], "padding row " + r);
+      }
+    }
+    assertTrue(worst > 0, "two summation orders agreeing to the last bit everywhere would mean one side did not run");
+  }
+
+  @Test
+  void aTokensResultIsTheSameAloneOrInATileAndOnAnySplitOfRows() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    int rows = 700;
+    int cols = 256;
+    int tokens = 13;
+    AbstractTensor weights = new Q4ByteBufferTensor(random(rnd, rows, cols));
+    FloatBufferTensor x = random(rnd, tokens, cols);
+    Q4Packed packed = Q4Packed.of(Q4Matrix.of(weights));
+    Q8Activations all = quantize(x, tokens, cols);
+    float[] together = new float[tokens * packed.paddedRows];
+    Q4Kernel.multiply(packed, all, tokens, 0, 7, together, packed.paddedRows);
+    Q4Kernel.multiply(packed, all, tokens, 7, 19, together, packed.paddedRows);
+    Q4Kernel.multiply(packed, all, tokens, 19, packed.groups, together, packed.paddedRows);
+    for (int t = 0; t < tokens; t++) {
+      Q8Activations one = new Q8Activations(cols, 1);
+      float[] row = new float[cols];
+      for (int c = 0; c < cols; c++) {
+        row[c] = x.get(t, c);
+      }
+      one.quantize(0, row, 0);
+      float[] alone = new float[packed.paddedRows];
+      Q4Kernel.multiply(packed, one, 1, 0, packed.groups, alone, packed.paddedRows);
+      for (int r = 0; r < rows; r++) {
+        assertEquals(Float.floatToRawIntBits(alone[r]), Float.floatToRawIntBits(together[t * packed.paddedRows + r]),
+          "token " + t + " row " + r + ": " + alone[r] + " alone, " + together[t * packed.paddedRows + r] + " in a tile");
+      }
+    }
+  }
+
+  @Test
+  void stackedMatricesAreTheirRowsInOrder() {
+    SplittableRandom rnd = new SplittableRandom(9);
+    AbstractTensor a = new Q4ByteBufferTensor(random(rnd, 40, 128));
+    AbstractTensor b = new Q4ByteBufferTensor(random(rnd, 24, 128));
+    Q4Packed both = Q4Packed.of(Q4Matrix.of(a), Q4Matrix.of(b));
+    Q4Packed first = Q4Packed.of(Q4Matrix.of(a));
+    Q4Packed second = Q4Packed.of(Q4Matrix.of(b));
+    assertEquals(64, both.rows);
+    Q8Activations x = quantize(random(rnd, 1, 128), 1, 128);
+    float[] out = new float[both.paddedRows];
+    float[] outA = new float[first.paddedRows];
+    float[] outB = new float[second.paddedRows];
+    Q4Kernel.multiply(both, x, 1, 0, both.groups, out, both.paddedRows);
+    Q4Kernel.multiply(first, x, 1, 0, first.groups, outA, first.paddedRows);
+    Q4Kernel.multiply(second, x, 1, 0, second.groups, outB, second.paddedRows);
+    for (int r = 0; r < 40; r++) {
+      assertEquals(outA[r], out[r], "row " + r + " of the first");
+    }
+    for (int r = 0; r < 24; r++) {
+      assertEquals(outB[r], out[40 + r], "row " + r + " of the second");
+    }
+  }
+
+  private static Q8Activations quantize(FloatBufferTensor x, int tokens, int cols) {
+    Q8Activations q = new Q8Activations(cols, tokens);
+    float[] row = new float[cols];
+    for (int t = 0; t < tokens; t++) {
+      for (int c = 0; c < cols; c++) {
+        row[c] = x.get(t, c);
+      }
+      q.quantize(t, row, 0);
+    }
+    return q;
+  }
+}

@@ -1,0 +1,347 @@
+package io.switchboard.app.console;
+
+import io.switchboard.app.MeshNode;
+import io.switchboard.app.NodeOptions;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.router.MeshFixture;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The admin page in a real browser (Debian's Chromium, headless, through Selenium) against a whole node with three
+ * backends in front of fake OpenAI servers and the usage ledger: a wrong token is refused; log in; see the backends;
+ * disable one and see the router skip it; a state change without the CSRF token is refused; change the strategy and
+ * plan a request; the usage chart after a few requests; create a key, use it, revoke it; the calls view without voice;
+ * a breaker that opens and a node that drains show on the page; no error in the browser's console. Each view is saved
+ * as a screenshot ({@code target/console-screenshots}, or {@code -Dconsole.screenshots=<dir>}: docs/images for the
+ * README).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserTest {
+
+  private Vertx vertx;
+  private Path dir;
+  private FakeOpenAiServer a;
+  private FakeOpenAiServer b;
+  private FakeOpenAiServer c;
+  private MeshNode.Started started;
+  private ConsoleNode node;
+  private Chromium browser;
+  private Path shots;
+  /** Refusals the test causes on purpose: the browser logs each as a failed resource load. */
+  private final List<String> expectedRefusals = new ArrayList<>();
+
+  @BeforeAll
+  void start() throws Exception {
+    browser = Chromium.start();
+    dir = Files.createTempDirectory("console-browser");
+    shots = Path.of(System.getProperty("console.screenshots", "target/console-screenshots")).toAbsolutePath();
+    vertx = Vertx.vertx();
+    a = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
+    b = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
+    c = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
+    JsonObject config = ConsoleNode.config(a, b, c, dir.resolve("usage"), new JsonObject());
+    started = MeshNode.deploy(vertx, new NodeOptions("all", Set.of(), false, Path.of("conf"), null, ConsoleNode.ENV, false), config)
+      .await(60, TimeUnit.SECONDS);
+    MeshFixture.awaitLive(vertx, 3);
+    node = new ConsoleNode(started.httpPort());
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    try {
+      if (browser != null) {
+        browser.close();
+      }
+    } finally {
+      if (vertx != null) {
+        vertx.close().await(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private void open(String hash) {
+    browser.driver.get(node.base() + "/admin/" + hash);
+  }
+
+  private void tab(String view) {
+    browser.driver.findElement(By.cssSelector("#tabs a[data-view=" + view + "]")).click();
+  }
+
+  /** Confirms the dialog every change opens, then waits for the toast saying it was applied. */
+  private void confirm() {
+    WebElement ok = browser.await(ExpectedConditions.elementToBeClickable(By.id("confirm-ok")));
+    ok.click();
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("toasts"), "applied"));
+  }
+
+  @Test
+  @Order(1)
+  void aWrongTokenIsRefused() throws Exception {
+    open("");
+    browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("login-token"))).sendKeys("not-the-token");
+    browser.byId("login-submit").click();
+    WebElement error = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("login-error")));
+    assertEquals("That is not the admin token.", error.getText());
+    expectedRefusals.add("/admin/api/session - Failed to load resource: the server responded with a status of 401");
+    assertTrue(browser.byId("shell").getAttribute("hidden") != null, "still logged out");
+    assertNull(browser.driver.manage().getCookieNamed("switchboard_admin"), "no session for a wrong token");
+    assertEquals("", browser.byId("login-token").getAttribute("value"), "the token is cleared from the form once sent");
+    browser.screenshot(shots, "login");
+  }
+
+  @Test
+  @Order(2)
+  void logInAndSeeTheBackends() throws Exception {
+    browser.byId("login-token").sendKeys(ConsoleNode.ADMIN);
+    browser.byId("login-name").sendKeys("alice");
+    browser.byId("login-submit").click();
+    browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("backends-table")));
+    for (String id : List.of("cloud-a", "cloud-b", "workstation")) {
+      browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-backend=" + id + "]")));
+    }
+    assertTrue(browser.byId("who").getText().startsWith("logged in as alice"), browser.byId("who").getText());
+    Cookie session = browser.driver.manage().getCookieNamed("switchboard_admin");
+    assertNotNull(session);
+    assertTrue(session.isHttpOnly(), "HttpOnly");
+    assertEquals("Strict", session.getSameSite());
+    assertFalse(session.isSecure(), "plain HTTP here: not Secure (it is over TLS)");
+    assertNotNull(session.getExpiry(), "the session cookie expires");
+    assertFalse(session.getValue().contains(ConsoleNode.ADMIN), "the cookie does not hold the token");
+    JavascriptExecutor js = (JavascriptExecutor) browser.driver;
+    assertEquals("", js.executeScript("return document.cookie"), "the session cookie is not readable by scripts");
+    assertEquals(0L, js.executeScript("return localStorage.length + sessionStorage.length"), "nothing kept in web storage");
+    // a few requests, so that latency, usage and the chart have something to show
+    for (int i = 0; i < 6; i++) {
+      assertEquals(200, node.chat(ConsoleNode.chatBody(i % 2 == 0), Map.of()).statusCode());
+    }
+    browser.await(ExpectedConditions.textMatches(By.cssSelector("tr[data-backend=cloud-a]"), Pattern.compile("\\d+ ms / \\d+ ms")));
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("node-state"), "node-1: live"));
+  }
+
+  @Test
+  @Order(3)
+  void disableABackendAndTheRouterSkipsIt() throws Exception {
+    HttpResponse<String> before = node.chat(ConsoleNode.chatBody(false), Map.of());
+    assertEquals("cloud-a", before.headers().firstValue("x-switchboard-backend").orElse(null));
+    browser.driver.findElement(By.cssSelector("button[data-toggle=cloud-a]")).click();
+    assertTrue(browser.byId("confirm-text").getText().contains("Disable cloud-a on every router"), browser.byId("confirm-text").getText());
+    confirm();
+    browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-disabled=cloud-a]")));
+    HttpResponse<String> after = node.chat(ConsoleNode.chatBody(false), Map.of());
+    assertEquals(200, after.statusCode());
+    assertEquals("cloud-b", after.headers().firstValue("x-switchboard-backend").orElse(null));
+    String route = after.headers().firstValue("x-switchboard-route").orElseThrow();
+    assertTrue(route.startsWith("served=cloud-b;") && route.contains("cloud-a(disabled by admin)"), route);
+    // the change is in the audit list: who (the session), what, when
+    WebElement recent = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("recent-changes")));
+    browser.await(ExpectedConditions.textToBePresentInElement(recent, "backend cloud-a: disabled"));
+    assertTrue(recent.getText().contains("alice (session "), recent.getText());
+    JsonArray audit = node.admin("GET", "/admin/api/audit", null).getJsonArray("entries");
+    JsonObject entry = audit.stream().map(JsonObject.class::cast).filter(e -> e.getString("action").equals("POST /api/v1/providers/update"))
+      .findFirst().orElseThrow(() -> new AssertionError(audit.encodePrettily()));
+    assertTrue(entry.getString("who").startsWith("alice (session "), entry.encode());
+    assertEquals(new JsonObject().put("provider", "cloud-a").put("enabled", false), entry.getJsonObject("detail"));
+    assertTrue(Math.abs(System.currentTimeMillis() - entry.getLong("time")) < 60_000, entry.encode());
+    browser.screenshot(shots, "backends");
+  }
+
+  @Test
+  @Order(4)
+  void aStateChangeWithoutTheCsrfTokenIsRefused() throws Exception {
+    // from the page itself: a script's call with the session cookie but without the token
+    Object fromPage = ((JavascriptExecutor) browser.driver).executeAsyncScript(
+      "const done = arguments[arguments.length - 1];"
+        + "fetch('/api/v1/providers/update', {method: 'POST', credentials: 'same-origin', headers: {'content-type': 'application/json'},"
+        + " body: JSON.stringify({provider: 'cloud-a', enabled: true})}).then(r => done(r.status), e => done(String(e)));");
+    assertEquals(403L, fromPage);
+    expectedRefusals.add("/api/v1/providers/update - Failed to load resource: the server responded with a status of 403");
+    // and from anywhere else that holds the cookie
+    String cookie = "switchboard_admin=" + browser.driver.manage().getCookieNamed("switchboard_admin").getValue();
+    String body = new JsonObject().put("provider", "cloud-a").put("enabled", true).encode();
+    HttpResponse<String> none = node.send("POST", "/api/v1/providers/update", body, Map.of("cookie", cookie));
+    assertEquals(403, none.statusCode(), none.body());
+    assertTrue(none.body().contains("CSRF"), none.body());
+    HttpResponse<String> wrong = node.send("POST", "/api/v1/providers/update", body, Map.of("cookie", cookie, "x-csrf-token", "forged"));
+    assertEquals(403, wrong.statusCode(), wrong.body());
+    HttpResponse<String> keyless = node.send("POST", "/api/v1/keys", new JsonObject().put("name", "sneaky").encode(), Map.of("cookie", cookie));
+    assertEquals(403, keyless.statusCode(), keyless.body());
+    JsonObject status = node.admin("GET", "/api/v1/providers/status", null);
+    assertFalse(status.getJsonArray("backends").stream().map(JsonObject.class::cast).filter(r -> r.getString("id").equals("cloud-a"))
+      .findFirst().orElseThrow().getBoolean("enabled"), "nothing changed");
+    // reading needs no CSRF token, and the same cookie with the session's token is let through
+    assertEquals(200, node.send("GET", "/api/v1/providers/status", null, Map.of("cookie", cookie)).statusCode());
+    String csrf = new JsonObject(node.send("GET", "/admin/api/session", null, Map.of("cookie", cookie)).body()).getString("csrf");
+    assertEquals(200, node.send("POST", "/api/v1/providers/update", body, Map.of("cookie", cookie, "x-csrf-token", csrf)).statusCode());
+    browser.await(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[data-disabled=cloud-a]")));
+  }
+
+  @Test
+  @Order(5)
+  void changeTheStrategyAndPlanARequest() throws Exception {
+    tab("routing");
+    WebElement strategy = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("strategy-default")));
+    new Select(strategy).selectByValue("cost");
+    browser.byId("apply-strategy").click();
+    confirm();
+    assertEquals("cost", node.admin("GET", "/api/v1/strategy", null).getString("strategy"));
+    HttpResponse<String> cheapest = node.chat(ConsoleNode.chatBody(false), Map.of());
+    assertEquals("workstation", cheapest.headers().firstValue("x-switchboard-backend").orElse(null), "cost: the free backend first");
+
+    new Select(browser.byId("plan-privacy")).selectByValue("zdr");
+    browser.byId("plan-submit").click();
+    WebElement verdict = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("plan-verdict")));
+    browser.await(ExpectedConditions.textToBePresentInElement(verdict, "Would be served by workstation"));
+    assertTrue(verdict.getText().contains("strategy cost"), verdict.getText());
+    WebElement skipped = browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-skipped=cloud-a]")));
+    assertTrue(skipped.getText().contains("privacy cloud exceeds zdr"), skipped.getText());
+    assertEquals(2, browser.driver.findElements(By.cssSelector("tr[data-candidate]")).size(), "workstation, then cloud-b");
+    browser.screenshot(shots, "routing");
+  }
+
+  @Test
+  @Order(6)
+  void theUsageChartAfterAFewRequests() throws Exception {
+    for (int i = 0; i < 4; i++) {
+      assertEquals(200, node.chat(ConsoleNode.chatBody(true), Map.of("x-switchboard-strategy", "fallback")).statusCode());
+    }
+    tab("usage");
+    // the ledger ships records to its store within a moment: refresh until the chart shows them
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (browser.driver.findElements(By.cssSelector("#usage-chart rect.bar")).isEmpty() && System.currentTimeMillis() < deadline) {
+      browser.byId("usage-refresh").click();
+      browser.await(d -> d.findElements(By.cssSelector("#usage-chart svg, #usage-chart .empty, #usage-chart .error")).size() > 0);
+    }
+    assertFalse(browser.driver.findElements(By.cssSelector("#usage-chart rect.bar")).isEmpty(), "the chart has bars");
+    String legend = browser.driver.findElement(By.cssSelector("#usage-chart .legend")).getText();
+    assertTrue(legend.contains("cloud-a") && legend.contains("workstation"), legend);
+    new Select(browser.byId("usage-metric")).selectByValue("requests");
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("usage-chart"), "Requests per"));
+    assertTrue(browser.byId("usage-totals").getText().contains("cloud-b"), browser.byId("usage-totals").getText());
+    String csv = browser.byId("usage-export").getAttribute("href");
+    assertTrue(csv.contains("/api/v1/usage/export?from="), csv);
+    browser.screenshot(shots, "usage");
+  }
+
+  @Test
+  @Order(7)
+  void createUseAndRevokeAKey() throws Exception {
+    tab("keys");
+    browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("key-name"))).sendKeys("team-a");
+    browser.byId("key-daily").sendKeys("5");
+    browser.byId("key-monthly").sendKeys("100");
+    new Select(browser.byId("key-privacy")).selectByValue("zdr");
+    browser.byId("key-create").click();
+    confirm();
+    String key = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("new-key-value"))).getText();
+    assertTrue(key.startsWith("sb-"), key);
+    WebElement row = browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-key]")));
+    String id = row.getAttribute("data-key");
+    assertTrue(row.getText().contains("team-a") && row.getText().contains("$5.00 / $100"), row.getText());
+    HttpResponse<String> withKey = node.chat(ConsoleNode.chatBody(false), Map.of("authorization", "Bearer " + key));
+    assertEquals(200, withKey.statusCode(), withKey.body());
+    browser.screenshot(shots, "keys");
+
+    browser.driver.findElement(By.cssSelector("button[data-revoke=" + id + "]")).click();
+    confirm();
+    browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-revoked=" + id + "]")));
+    HttpResponse<String> revoked = node.chat(ConsoleNode.chatBody(false), Map.of("authorization", "Bearer " + key));
+    assertEquals(401, revoked.statusCode(), revoked.body());
+    assertFalse(browser.driver.getPageSource().contains(ConsoleNode.ADMIN), "the admin token is nowhere in the page");
+  }
+
+  @Test
+  @Order(8)
+  void theCallsViewSaysVoiceIsNotEnabledHere() throws Exception {
+    tab("calls");
+    WebElement none = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-not-enabled")));
+    assertEquals("Voice is not enabled on this node.", none.getText());
+    expectedRefusals.add("/api/v1/voice/calls - Failed to load resource: the server responded with a status of 404");
+    expectedRefusals.add("/api/v1/voice/mode - Failed to load resource: the server responded with a status of 404");
+    browser.screenshot(shots, "calls");
+    tab("audit");
+    WebElement list = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("audit-list")));
+    for (String what : List.of("logged in", "backend cloud-a: disabled", "backend cloud-a: enabled", "routing: strategy → cost",
+      "created key \"team-a\"", "revoked key")) {
+      browser.await(ExpectedConditions.textToBePresentInElement(list, what));
+    }
+    browser.screenshot(shots, "audit");
+  }
+
+  @Test
+  @Order(9)
+  void anOpenBreakerShowsOnThePage() throws Exception {
+    tab("backends");
+    for (int i = 0; i < 6; i++) {
+      b.enqueue(Behaviour.error(500, "boom"));
+    }
+    for (int i = 0; i < 3; i++) {
+      node.chat(ConsoleNode.chatBody(false).put("provider", "cloud-b"), Map.of());
+    }
+    WebElement banner = browser.await(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-breaker=cloud-b]")));
+    assertTrue(banner.getText().startsWith("Breaker open: cloud-b"), banner.getText());
+    browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-backend=cloud-b] [data-breaker-state=open]")));
+    browser.screenshot(shots, "breaker-open");
+  }
+
+  @Test
+  @Order(10)
+  void noErrorInTheBrowsersConsole() {
+    List<String> unexpected = new ArrayList<>();
+    for (LogEntry e : browser.allLogs()) {
+      if (e.getLevel().intValue() >= Level.WARNING.intValue()
+        && expectedRefusals.stream().noneMatch(r -> e.getMessage().contains(r))) {
+        unexpected.add(e.getLevel() + " " + e.getMessage());
+      }
+    }
+    assertEquals(List.of(), unexpected, "console errors and warnings");
+  }
+
+  @Test
+  @Order(11)
+  void aDrainingNodeShowsOnThePage() throws Exception {
+    started.lifecycle().stop(null);
+    WebElement banner = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("banner-draining")));
+    assertTrue(banner.getText().startsWith("This node is draining"), banner.getText());
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("node-state"), "draining"));
+    browser.screenshot(shots, "draining");
+    for (LogEntry e : browser.newLogs()) {
+      // once it has drained, the page's live feed finds the node gone: only that may fail
+      assertTrue(e.getLevel().intValue() < Level.WARNING.intValue() || e.getMessage().contains("/admin/api/events"), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package io.switchboard.app.voice;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A node with Prometheus metrics on, as {@code ./mesh run} starts it: a call's turn shows in the per-stage histograms
+ * (with the backend that served), the active-calls gauge the voice HPA scales on counts the call while it is open, and
+ * the VAD threads' CPU time is there.
+ */
+class CallMetricsTest {
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+  private Vertx client;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
+      .withMetrics(new MicrometerMetricsFactory()).build();
+    client = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close().await(10, TimeUnit.SECONDS);
+    vertx.close().await(20, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void turnStagesCallsAndVadCpuAreInPrometheus() throws Exception {
+    FakeChat chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
+    chat.always(FakeChat.Reply.of("Sure thing."));
+    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+    Await.until(() -> !caller.events("turn.metrics").isEmpty(), 30_000, "the turn's metrics");
+
+    String metrics = scrape(node.port);
+    for (String series : List.of(
+      "switchboard_voice_turn_seconds_bucket{backend=\"local-whisper\",stage=\"transcription\"",
+      "switchboard_voice_turn_seconds_bucket{backend=\"primary\",stage=\"chat_first_token\"",
+      "switchboard_voice_turn_seconds_bucket{backend=\"local-tts\",stage=\"speech_first_audio\"",
+      "switchboard_voice_turn_seconds_count{backend=\"-\",stage=\"voice_to_voice\"} 1",
+      "switchboard_voice_turn_seconds_count{backend=\"-\",stage=\"endpoint\"} 1",
+      "switchboard_voice_turn_seconds_count{backend=\"-\",stage=\"first_frame\"} 1",
+      "switchboard_voice_calls_active 1.0",
+      "switchboard_voice_vad_cpu_seconds_total")) {
+      assertTrue(metrics.contains(series), "missing " + series + " in:\n" + grep(metrics));
+    }
+    caller.stop();
+    caller.closed().await(10, TimeUnit.SECONDS);
+    Await.until(() -> scrapeQuietly(node.port).contains("switchboard_voice_calls_active 0.0"), 5_000, "the gauge back to 0");
+    assertTrue(scrape(node.port).contains("switchboard_voice_calls_total{outcome=\"ok\",transport=\"stream\"} 1.0"), grep(scrape(node.port)));
+  }
+
+  private static String grep(String metrics) {
+    return String.join("\n", metrics.lines().filter(l -> l.contains("voice")).toList());
+  }
+
+  private static String scrapeQuietly(int port) {
+    try {
+      return scrape(port);
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  private static String scrape(int port) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10))
+      .build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+}

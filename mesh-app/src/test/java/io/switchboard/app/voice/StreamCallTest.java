@@ -1,0 +1,147 @@
+package io.switchboard.app.voice;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The same kind of call on the plain socket, with 16-bit PCM at 16 kHz: events ({@code transcript},
+ * {@code response.text.delta}, {@code turn.metrics}, {@code audio.clear}, {@code response.audio.done}), the agent's
+ * audio in 20 ms PCM frames, barge-in reaching both the chat and the speech upstreams.
+ */
+class StreamCallTest {
+
+  static final String ANSWER = "Of course, I can change it for you right away. Which day would you like to travel instead, and at "
+    + "what time of day? I can also look for a cheaper fare if you are flexible.";
+
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+  private Vertx client;
+  private FakeChat chat;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    client = Vertx.vertx();
+    chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close().await(10, TimeUnit.SECONDS);
+    vertx.close().await(20, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void conversationAtSixteenKilohertz() throws Exception {
+    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject().put("greeting", "Hello, how can I help?"), dir,
+      Map.of("FAKE_KEY", "sk-fake-voice"));
+    chat.enqueue(FakeChat.Reply.of(ANSWER).slowly(100, 120)).enqueue(FakeChat.Reply.of("Noted. Anything else?"));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+
+    Await.until(() -> !caller.events("session.started").isEmpty(), 5_000, "session.started");
+    assertEquals(16_000, caller.events("session.started").get(0).getInteger("output_sample_rate"));
+    Await.until(() -> caller.audioMs(16_000) > 500, 20_000, "the greeting's audio");
+    Await.until(() -> !caller.events("mark").isEmpty(), 20_000, "the greeting's mark");
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+
+    Await.until(() -> !caller.events("transcript").isEmpty(), 30_000, "the transcript event");
+    String transcript = caller.events("transcript").get(0).getString("text");
+    assertTrue(Speech.wer(Speech.FIRST, transcript) <= 0.15, "WER of '" + transcript + "'");
+    Await.until(() -> chat.requests().size() >= 1, 10_000, "the chat request");
+    assertEquals(transcript, chat.lastUserText(0), "the chat stage got the transcript");
+    assertEquals("assistant", chat.requests().get(0).getJsonArray("messages").getJsonObject(1).getString("role"),
+      "the greeting is in the history");
+
+    Await.until(() -> !caller.events("turn.metrics").isEmpty(), 20_000, "turn.metrics");
+    JsonObject metrics = caller.events("turn.metrics").get(0);
+    for (String field : List.of("endpoint_ms", "transcription_ms", "chat_first_token_ms", "speech_first_audio_ms", "first_frame_ms",
+      "voice_to_voice_ms")) {
+      assertTrue(metrics.getLong(field) >= 0, field + " in " + metrics.encode());
+    }
+    assertTrue(metrics.getLong("endpoint_ms") >= 500, "the endpoint waits for 500 ms of silence: " + metrics.encode());
+    assertTrue(metrics.getLong("voice_to_voice_ms") >= metrics.getLong("endpoint_ms") + metrics.getLong("transcription_ms"),
+      metrics.encode());
+    assertEquals("local-whisper", metrics.getJsonObject("backends").getString("transcribe"));
+    assertEquals("primary", metrics.getJsonObject("backends").getString("chat"));
+    assertEquals("local-tts", metrics.getJsonObject("backends").getString("speech"));
+    assertTrue(!caller.events("response.text.delta").isEmpty());
+
+    long audioBefore = caller.audioMs(16_000);
+    Await.until(() -> caller.audioMs(16_000) > audioBefore + 1200, 10_000, "1.2 s of the answer");
+    caller.say(Speech.at16k(Speech.SECOND));
+    Await.until(() -> !caller.events("audio.clear").isEmpty(), 10_000, "audio.clear on barge-in");
+    Await.until(() -> chat.cancelled() == 1, 5_000, "the cancel reaching the chat upstream");
+    Await.until(() -> chat.requests().size() >= 2, 30_000, "the second transcript");
+    JsonArray messages = chat.requests().get(1).getJsonArray("messages");
+    String heard = messages.getJsonObject(3).getString("content");
+    assertTrue(ANSWER.startsWith(heard) && heard.length() < ANSWER.length() / 2, "only what was played: '" + heard + "'");
+
+    Await.until(() -> !caller.events("response.audio.done").isEmpty(), 20_000, "response.audio.done");
+    for (Buffer frame : caller.audio()) {
+      assertEquals(640, frame.length(), "20 ms of 16-bit PCM at 16 kHz a frame");
+    }
+    caller.stop();
+    assertEquals((short) 1000, caller.closed().await(10, TimeUnit.SECONDS));
+    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call's usage record");
+    assertEquals("stream", node.callRecords().get(0).getJsonObject("call").getString("transport"));
+  }
+
+  /** Transcription started after 200 ms of silence is the one used when the endpoint follows: one request per turn. */
+  @Test
+  void speculativeTranscriptionIsKeptWhenTheEndpointFollows() throws Exception {
+    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject().put("vad", new JsonObject().put("speculative_ms", 200)), dir,
+      Map.of("FAKE_KEY", "sk-fake-voice"));
+    chat.always(FakeChat.Reply.of("Done."));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+    Await.until(() -> !caller.events("turn.metrics").isEmpty(), 30_000, "the turn");
+    assertTrue(Speech.wer(Speech.FIRST, chat.lastUserText(0)) <= 0.15, chat.lastUserText(0));
+    caller.stop();
+    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call record");
+    JsonObject transcribe = node.callRecords().get(0).getJsonObject("call").getJsonArray("stages").getJsonObject(0);
+    assertEquals("transcribe", transcribe.getString("stage"));
+    assertEquals(1, transcribe.getInteger("requests"), "the early transcription was kept: " + transcribe.encode());
+  }
+
+  /** With a cloud speech API that only makes 24 kHz PCM: the call's 16 kHz audio is resampled, and a barge-in cancels it. */
+  @Test
+  void bargeInCancelsTheSpeechStreamAtItsBackend() throws Exception {
+    FakeSpeech speech = FakeSpeech.start(client).await(10, TimeUnit.SECONDS).chunkEvery(90);
+    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("cloud-speech", speech, 10))
+      .add(VoiceNode.chat("primary", chat, "cloud", 10));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    chat.enqueue(FakeChat.Reply.of("This is one long sentence that the speech service reads out slowly, far more slowly than a "
+      + "person would ever want to hear it read, so that it is still speaking when the caller cuts in."));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+    Await.until(() -> caller.audioMs(16_000) > 1000, 30_000, "a second of the answer");
+    assertEquals(0, speech.cancelled());
+    caller.say(Speech.at16k(Speech.SECOND));
+    Await.until(() -> !caller.events("audio.clear").isEmpty(), 10_000, "audio.clear");
+    Await.until(() -> speech.cancelled() >= 1, 5_000, "the cancel reaching the speech upstream");
+    JsonObject first = speech.requests().get(0);
+    assertEquals("pcm", first.getString("response_format"), "the speech stage asks for PCM, resampled here from 24 kHz");
+    caller.stop();
+    caller.closed().await(10, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,169 @@
+package io.switchboard.app.voice;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An application on the plain call socket ({@code /v1/voice/stream}): a {@code start} message, then 20 ms binary
+ * frames of 16-bit PCM at the chosen rate in real time (speech, or silence between), collecting the JSON events and
+ * the agent's audio. On one context of the test's Vert.x.
+ */
+final class StreamCaller {
+
+  private final Vertx vertx;
+  private final Context context;
+  /** Held for the call's life: Vert.x closes a client (and its connections) once nothing refers to it. */
+  private final WebSocketClient client;
+  private final WebSocket socket;
+  private final int rate;
+  private final ArrayDeque<Buffer> outgoing = new ArrayDeque<>();
+  private final List<JsonObject> events = new CopyOnWriteArrayList<>();
+  private final List<Buffer> audio = new CopyOnWriteArrayList<>();
+  private final AtomicLong audioBytes = new AtomicLong();
+  private final long startedAt = System.nanoTime();
+  private final Promise<Short> closed = Promise.promise();
+  private long timer = -1;
+  private volatile long speechStartedAt = -1;
+  private boolean speechQueued;
+
+  private StreamCaller(Vertx vertx, Context context, WebSocketClient client, WebSocket socket, int rate) {
+    this.vertx = vertx;
+    this.context = context;
+    this.client = client;
+    this.socket = socket;
+    this.rate = rate;
+  }
+
+  /** Connects, sends {@code start} (with {@code sample_rate} = {@code rate} and the given parameters) and streams. */
+  static Future<StreamCaller> connect(Vertx vertx, int port, int rate, JsonObject params) {
+    return raw(vertx, port, rate, null).map(c -> {
+      c.context.runOnContext(v -> {
+        c.socket.writeTextMessage(params.copy().put("type", "start").put("sample_rate", rate).encode());
+        c.timer = vertx.setPeriodic(20, t -> c.tick());
+      });
+      return c;
+    });
+  }
+
+  /** Connects and sends nothing; {@code authorization} is a header for the upgrade, or null. */
+  static Future<StreamCaller> raw(Vertx vertx, int port, int rate, String authorization) {
+    Context context = vertx.getOrCreateContext();
+    Promise<StreamCaller> p = Promise.promise();
+    context.runOnContext(v -> {
+      WebSocketClient client = vertx.createWebSocketClient();
+      WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/v1/voice/stream");
+      if (authorization != null) {
+        options.addHeader("authorization", authorization);
+      }
+      client.connect(options).onFailure(p::fail).onSuccess(ws -> {
+        StreamCaller c = new StreamCaller(vertx, context, client, ws, rate);
+        ws.textMessageHandler(t -> c.events.add(new JsonObject(t).put("at_ms", c.now())));
+        ws.binaryMessageHandler(b -> {
+          c.audio.add(b);
+          c.audioBytes.addAndGet(b.length());
+        });
+        ws.closeHandler(x -> {
+          c.stopTimer();
+          c.closed.tryComplete(ws.closeStatusCode());
+        });
+        p.complete(c);
+      });
+    });
+    return p.future();
+  }
+
+  /** Queues speech (floats at the call's rate) after what is queued. */
+  void say(float[] samples) {
+    context.runOnContext(v -> {
+      speechQueued = true;
+      int frame = rate / 50;
+      for (int at = 0; at < samples.length; at += frame) {
+        Buffer b = Buffer.buffer(frame * 2);
+        for (int i = 0; i < frame; i++) {
+          float s = at + i < samples.length ? samples[at + i] : 0f;
+          b.appendShortLE((short) Math.round(Math.max(-1, Math.min(1, s)) * 32767));
+        }
+        outgoing.add(b);
+      }
+    });
+  }
+
+  void sendText(String text) {
+    context.runOnContext(v -> socket.writeTextMessage(text));
+  }
+
+  void sendBinary(Buffer b) {
+    context.runOnContext(v -> socket.writeBinaryMessage(b));
+  }
+
+  /** Sends {@code stop}: the call ends. */
+  void stop() {
+    context.runOnContext(v -> {
+      stopTimer();
+      socket.writeTextMessage(new JsonObject().put("type", "stop").encode());
+    });
+  }
+
+  Future<Short> closed() {
+    return closed.future();
+  }
+
+  String closeReason() {
+    return socket.closeReason();
+  }
+
+  List<JsonObject> events() {
+    return events;
+  }
+
+  List<JsonObject> events(String type) {
+    return events.stream().filter(e -> type.equals(e.getString("type"))).toList();
+  }
+
+  List<Buffer> audio() {
+    return audio;
+  }
+
+  /** Milliseconds of agent audio received (16-bit PCM at the output rate). */
+  long audioMs(int outputRate) {
+    return audioBytes.get() * 1000 / 2 / outputRate;
+  }
+
+  long speechStartedAt() {
+    return speechStartedAt;
+  }
+
+  long now() {
+    return (System.nanoTime() - startedAt) / 1_000_000;
+  }
+
+  private void tick() {
+    Buffer frame = outgoing.poll();
+    if (frame == null) {
+      frame = Buffer.buffer(new byte[rate / 50 * 2]);
+    } else if (speechQueued) {
+      speechQueued = false;
+      speechStartedAt = now();
+    }
+    socket.writeBinaryMessage(frame);
+  }
+
+  private void stopTimer() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Calls: the voice node's active calls with their mode, stage and per-stage latency, and the voice mode switch and
+// split. Reads GET /api/v1/voice/calls and GET/PUT /api/v1/voice/mode (docs/console.md has the shapes); a node
+// without the voice module answers 404 and the view says voice is not enabled here.
+import { h, table, fill } from '../dom.js';
+import { get, put, ApiError } from '../api.js';
+import { apply } from '../ui.js';
+import { ms, time } from '../format.js';
+
+const STAGES = [['endpoint_ms', 'End of speech'], ['transcribe_ms', 'Transcription'], ['chat_ttft_ms', 'Chat first token'],
+  ['speech_ttfb_ms', 'Speech first audio'], ['voice_to_voice_ms', 'Voice to voice']];
+
+let box = null;
+let modeBox = null;
+let timer = null;
+
+export function render(root) {
+  box = h('div', { id: 'calls' }, h('p', { class: 'muted' }, 'Loading…'));
+  modeBox = h('div', { id: 'voice-mode' });
+  root.append(h('section', { class: 'panel' }, h('h2', {}, 'Active calls'), box),
+    h('section', { class: 'panel' }, h('h2', {}, 'Voice mode'), modeBox));
+  poll();
+  mode();
+  timer = setInterval(poll, 2000);
+}
+
+export function leave() {
+  clearInterval(timer);
+  box = null;
+}
+
+function notEnabled(target) {
+  fill(target, h('p', { class: 'empty', id: 'voice-not-enabled' }, 'Voice is not enabled on this node.'));
+}
+
+async function poll() {
+  try {
+    const answer = await get('/api/v1/voice/calls');
+    if (!box) return;
+    const calls = answer.calls || [];
+    fill(box, calls.length === 0 ? h('p', { class: 'empty' }, 'No call in progress.')
+      : table(['Call', 'Mode', 'Started', 'Stage', 'Turns', ...STAGES.map(s => s[1])], calls.map(c => h('tr', { 'data-call': c.id },
+        h('td', { class: 'mono small' }, c.id), h('td', {}, h('span', { class: 'badge info' }, c.mode)),
+        h('td', { class: 'small' }, time(c.started_at)), h('td', {}, c.stage || '–'), h('td', { class: 'num' }, c.turns ?? '–'),
+        STAGES.map(([k]) => h('td', { class: 'num' }, ms((c.latency_ms || {})[k])))))));
+  } catch (e) {
+    if (!box) return;
+    if (e instanceof ApiError && e.status === 404) {
+      clearInterval(timer);
+      notEnabled(box);
+    } else {
+      fill(box, h('p', { class: 'error' }, e.message));
+    }
+  }
+}
+
+async function mode() {
+  let m;
+  try {
+    m = await get('/api/v1/voice/mode');
+  } catch (e) {
+    if (modeBox) e instanceof ApiError && e.status === 404 ? notEnabled(modeBox) : fill(modeBox, h('p', { class: 'error' }, e.message));
+    return;
+  }
+  if (!modeBox) return;
+  const modes = Object.keys(m.modes || { pipeline: 100, realtime: 0 });
+  const pick = h('select', { id: 'voice-mode-select' }, modes.map(x => h('option', { value: x, selected: x === m.mode }, x)));
+  const split = modes.map(x => [x, h('input', { type: 'number', min: 0, max: 100, value: (m.modes || {})[x] ?? 0, 'data-mode': x })]);
+  const fallback = h('select', { id: 'voice-fallback' }, modes.map(x => h('option', { value: x, selected: x === m.fallback_mode }, x)));
+  fill(modeBox, 
+    h('p', { class: 'muted small' }, 'A switch never changes a call in progress: new calls take the new mode at once.'),
+    h('div', { class: 'row' }, h('label', {}, 'Mode', pick), ...split.map(([x, input]) => h('label', {}, 'Split: ' + x + ' %', input)),
+      h('label', {}, 'Fallback mode', fallback),
+      h('button', { type: 'button', onclick: () => {
+        const body = { mode: pick.value, modes: Object.fromEntries(split.map(([x, i]) => [x, Number(i.value)])), fallback_mode: fallback.value };
+        apply('Voice mode', 'Set the voice mode on every node: ' + JSON.stringify(body) + '?', () => put('/api/v1/voice/mode', body), mode);
+      } }, 'Apply')));
+}

@@ -1,0 +1,44 @@
+package io.switchboard.voice.call;
+
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.voice.audio.OutputFormat;
+
+/**
+ * Which audio a call asks the speech stage for: its own output format first (μ-law 8 kHz for Twilio, PCM at the
+ * client's rate), which passes through untouched; once a backend refuses that (OpenAI's speech API makes PCM at
+ * 24 kHz only), PCM at 24 kHz for the rest of the call, converted here. On the call's context only.
+ */
+final class SpeechFormats {
+
+  static final OutputFormat FALLBACK = OutputFormat.pcm(24_000);
+
+  private final OutputFormat target;
+  private OutputFormat current;
+
+  SpeechFormats(OutputFormat target) {
+    this.target = target;
+    this.current = target;
+  }
+
+  OutputFormat target() {
+    return target;
+  }
+
+  OutputFormat current() {
+    return current;
+  }
+
+  /** True (and from now on asks for the fallback) when {@code e} is a refusal of the format and not yet fallen back. */
+  boolean fallBackOn(Throwable e) {
+    if (current.equals(FALLBACK) || !(e instanceof MeshException m)) {
+      return false;
+    }
+    boolean refusal = m.errorCode() == ErrorCode.UNSUPPORTED_MEDIA
+      || m.errorCode() == ErrorCode.INVALID_REQUEST && ("response_format".equals(m.param()) || "sample_rate".equals(m.param()));
+    if (refusal) {
+      current = FALLBACK;
+    }
+    return refusal;
+  }
+}

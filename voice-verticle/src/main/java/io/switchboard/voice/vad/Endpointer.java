@@ -1,0 +1,144 @@
+package io.switchboard.voice.vad;
+
+/**
+ * Turn-taking over the VAD's per-window speech probabilities (Silero's rule, with hysteresis): speech starts after
+ * {@code startWindows} windows in a row at or above {@code threshold}; once speaking, silence counts from the first
+ * window below {@code threshold - 0.15} and is forgotten at the next window back above {@code threshold}. After
+ * {@code speculativeMs} of silence the utterance so far may be transcribed early ({@link Listener#speculate}); after
+ * {@code endpointMs} it ends, unless it was shorter than {@code minSpeechMs} (a cough, a click): then it is dropped.
+ * An utterance that reaches {@code maxUtteranceMs} ends there. Positions are sample indices at 16 kHz since the call
+ * began. Not thread-safe: the call's context only.
+ *
+ * <p>The model's probability stays high for a window or two after the sound stops (its state carries the speech on),
+ * so the silence is counted from where the audio itself went quiet when that is earlier: the caller gives, with each
+ * window, the end of the last stretch of audio above the quiet level, and a silence the model finds is backdated to it,
+ * by at most {@link #MAX_BACKDATE} samples (three windows). On a noisy line the audio never goes quiet and nothing
+ * changes.
+ */
+public final class Endpointer {
+
+  /** What the caller is doing. */
+  public interface Listener {
+    /** Speech began at sample {@code start}. */
+    void speechStarted(long start);
+
+    /** A window of the ongoing speech (for barge-in checks while the agent talks). */
+    void speaking(long start, long at);
+
+    /** Silence since {@code end} has lasted the speculative time: {@code [start, end)} may be transcribed now. */
+    void speculate(long start, long end);
+
+    /** Speech resumed after a {@link #speculate}: its transcript is stale. */
+    void speculationCancelled();
+
+    /** The utterance {@code [start, end)} is over. */
+    void utteranceEnded(long start, long end);
+
+    /** The speech that started at {@code start} was too short to be an utterance. */
+    void speechDropped(long start);
+  }
+
+  /** Settings, in milliseconds where named so; see the class comment. */
+  public record Settings(double threshold, int startWindows, long minSpeechMs, long endpointMs, long speculativeMs,
+                         long maxUtteranceMs) {
+    public Settings {
+      if (threshold <= 0.15 || threshold >= 1) {
+        throw new IllegalArgumentException("vad.threshold must be above 0.15 and below 1, got " + threshold);
+      }
+      if (startWindows < 1 || endpointMs < SileroModel.WINDOW * 1000L / SileroModel.SAMPLE_RATE) {
+        throw new IllegalArgumentException("vad.start_ms and vad.endpoint_silence_ms must be at least one window (32 ms)");
+      }
+    }
+  }
+
+  private static final long SAMPLES_PER_MS = SileroModel.SAMPLE_RATE / 1000;
+  /** The most a silence is backdated to the audio's own quiet: three windows. */
+  static final long MAX_BACKDATE = 3L * SileroModel.WINDOW;
+
+  private final Settings settings;
+  private final Listener listener;
+  private boolean speaking;
+  private int above;
+  private long candidateStart;
+  private long start;
+  private long silenceStart = -1;
+  private boolean speculated;
+
+  public Endpointer(Settings settings, Listener listener) {
+    this.settings = settings;
+    this.listener = listener;
+  }
+
+  public boolean speaking() {
+    return speaking;
+  }
+
+  /** The probability of the window {@code [end - 512, end)}; no knowledge of where the audio went quiet. */
+  public void window(float probability, long end) {
+    window(probability, end, Long.MAX_VALUE);
+  }
+
+  /**
+   * The probability of the window {@code [end - 512, end)}, and {@code soundEnd}: the end of the last audio above the
+   * quiet level, as far as the audio has arrived (see the class comment).
+   */
+  public void window(float probability, long end, long soundEnd) {
+    long windowStart = end - SileroModel.WINDOW;
+    if (!speaking) {
+      if (probability >= settings.threshold()) {
+        if (above++ == 0) {
+          candidateStart = windowStart;
+        }
+        if (above >= settings.startWindows()) {
+          speaking = true;
+          start = candidateStart;
+          silenceStart = -1;
+          speculated = false;
+          listener.speechStarted(start);
+        }
+      } else {
+        above = 0;
+      }
+      return;
+    }
+    if (probability >= settings.threshold()) {
+      silenceStart = -1;
+      if (speculated) {
+        speculated = false;
+        listener.speculationCancelled();
+      }
+    } else if (probability < settings.threshold() - 0.15 && silenceStart < 0) {
+      silenceStart = windowStart;
+      if (soundEnd < windowStart) {
+        silenceStart = Math.max(Math.max(soundEnd, windowStart - MAX_BACKDATE), start);
+      }
+    }
+    if (silenceStart < 0) {
+      if ((end - start) / SAMPLES_PER_MS >= settings.maxUtteranceMs()) {
+        finish(end);
+      } else {
+        listener.speaking(start, end);
+      }
+      return;
+    }
+    long silentMs = (end - silenceStart) / SAMPLES_PER_MS;
+    if (silentMs >= settings.endpointMs()) {
+      finish(silenceStart);
+    } else if (!speculated && settings.speculativeMs() > 0 && silentMs >= settings.speculativeMs()
+      && (silenceStart - start) / SAMPLES_PER_MS >= settings.minSpeechMs()) {
+      speculated = true;
+      listener.speculate(start, silenceStart);
+    }
+  }
+
+  private void finish(long end) {
+    speaking = false;
+    above = 0;
+    silenceStart = -1;
+    if ((end - start) / SAMPLES_PER_MS >= settings.minSpeechMs()) {
+      listener.utteranceEnded(start, end);
+    } else {
+      listener.speechDropped(start);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.switchboard.voice.vad;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Turn-taking over scripted probabilities, one per 32 ms window. */
+class EndpointerTest {
+
+  private final List<String> events = new ArrayList<>();
+  private long end;
+
+  private Endpointer endpointer(long speculativeMs) {
+    return new Endpointer(new Endpointer.Settings(0.5, 2, 200, 500, speculativeMs, 3000), new Endpointer.Listener() {
+      @Override
+      public void speechStarted(long start) {
+        events.add("start@" + start);
+      }
+
+      @Override
+      public void speaking(long start, long at) {
+      }
+
+      @Override
+      public void speculate(long start, long stop) {
+        events.add("speculate@" + start + "-" + stop);
+      }
+
+      @Override
+      public void speculationCancelled() {
+        events.add("cancel");
+      }
+
+      @Override
+      public void utteranceEnded(long start, long stop) {
+        events.add("end@" + start + "-" + stop);
+      }
+
+      @Override
+      public void speechDropped(long start) {
+        events.add("dropped@" + start);
+      }
+    });
+  }
+
+  private void feed(Endpointer e, double p, int windows) {
+    for (int i = 0; i < windows; i++) {
+      end += 512;
+      e.window((float) p, end);
+    }
+  }
+
+  @Test
+  void utteranceStartsAfterTwoWindowsAndEndsAfterTheSilence() {
+    Endpointer e = endpointer(0);
+    feed(e, 0.1, 3);
+    feed(e, 0.9, 1);
+    feed(e, 0.1, 1); // one window is not speech
+    feed(e, 0.9, 20);
+    assertEquals(List.of("start@2560"), events, "speech starts at the first of two windows in a row");
+    feed(e, 0.1, 15); // 480 ms of silence: not yet
+    assertEquals(1, events.size());
+    feed(e, 0.1, 1);
+    assertEquals(List.of("start@2560", "end@2560-12800"), events, "ends where the silence began, after 500 ms of it");
+  }
+
+  @Test
+  void hysteresisKeepsSpeechGoingBetweenTheThresholds() {
+    Endpointer e = endpointer(0);
+    feed(e, 0.9, 10);
+    feed(e, 0.4, 40); // below 0.5 but above 0.35: not silence
+    assertEquals(1, events.size());
+    feed(e, 0.2, 16);
+    assertEquals("end@0-25600", events.get(1));
+  }
+
+  @Test
+  void shortSpeechIsDroppedAndLongSpeechIsCut() {
+    Endpointer e = endpointer(0);
+    feed(e, 0.9, 3); // 96 ms
+    feed(e, 0.0, 16);
+    assertEquals(List.of("start@0", "dropped@0"), events);
+    events.clear();
+    feed(e, 0.9, 100); // 3.2 s > max 3 s
+    assertEquals("end@9728-" + (9728 + 94 * 512), events.get(1), "cut at the first window past 3 s");
+  }
+
+  @Test
+  void speculationComesBeforeTheEndpointAndIsCancelledWhenSpeechResumes() {
+    Endpointer e = endpointer(200);
+    feed(e, 0.9, 10);
+    feed(e, 0.1, 7);
+    assertEquals(List.of("start@0", "speculate@0-5120"), events);
+    feed(e, 0.9, 5);
+    feed(e, 0.1, 16);
+    assertEquals(List.of("start@0", "speculate@0-5120", "cancel", "speculate@0-11264", "end@0-11264"), events);
+  }
+
+  @Test
+  void aSilenceIsCountedFromWhereTheAudioWentQuietWhenTheModelNoticesLater() {
+    Endpointer e = endpointer(0);
+    for (int i = 0; i < 20; i++) {
+      end += 512;
+      e.window(0.95f, end, end);
+    }
+    long quietAt = end + 100; // the sound stops 100 samples into the next window; the model lags two windows
+    for (int i = 0; i < 2; i++) {
+      end += 512;
+      e.window(0.9f, end, quietAt);
+    }
+    for (int i = 0; i < 14; i++) {
+      end += 512;
+      e.window(0.05f, end, quietAt);
+    }
+    assertEquals(List.of("start@0", "end@0-" + quietAt), events, "500 ms after the sound stopped, not after the model noticed");
+  }
+
+  @Test
+  void loudAudioAfterTheWindowOrNoQuietLevelChangesNothing() {
+    Endpointer e = endpointer(0);
+    feed(e, 0.9, 10);
+    long silence = end;
+    for (int i = 0; i < 16; i++) {
+      end += 512;
+      e.window(0.05f, end, Long.MAX_VALUE);
+    }
+    assertEquals(List.of("start@0", "end@0-" + silence), events);
+  }
+
+  @Test
+  void settingsAreChecked() {
+    assertThrows(IllegalArgumentException.class, () -> new Endpointer.Settings(1.2, 2, 200, 500, 0, 3000));
+    assertThrows(IllegalArgumentException.class, () -> new Endpointer.Settings(0.5, 2, 200, 10, 0, 3000));
+  }
+}

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -49,6 +50,7 @@ public final class ChaosProxy {
   private final AtomicInteger selected = new AtomicInteger();
   private final AtomicInteger faulted = new AtomicInteger();
   private final AtomicInteger forwarded = new AtomicInteger();
+  private final AtomicInteger open = new AtomicInteger();
   private volatile Fault fault = Fault.pass();
 
   private ChaosProxy(Vertx vertx, int targetPort) {
@@ -97,6 +99,14 @@ public final class ChaosProxy {
     return forwarded.get();
   }
 
+  /**
+   * Answers still open: requests whose answer has neither ended nor lost its connection. A client that gave up on a
+   * body that never ends or trickles must close its connection; an answer left open here is a connection it leaked.
+   */
+  public int open() {
+    return open.get();
+  }
+
   /** Completes once {@code condition} on this proxy holds, checked as requests are faulted and forwarded. */
   public Future<Void> once(BooleanSupplier condition) {
     return conditions.once(condition);
@@ -107,6 +117,15 @@ public final class ChaosProxy {
   }
 
   private void handle(HttpServerRequest req) {
+    open.incrementAndGet();
+    AtomicBoolean over = new AtomicBoolean();
+    Runnable done = () -> {
+      if (over.compareAndSet(false, true)) {
+        open.decrementAndGet();
+        conditions.changed();
+      }
+    };
+    req.response().endHandler(v -> done.run()).closeHandler(v -> done.run());
     req.body().onSuccess(body -> {
       Fault f = choose(req.path());
       switch (f.kind()) {

@@ -241,6 +241,23 @@ class ChaosProxyTest {
   }
 
   @Test
+  void anAnswerThatNeverEndsIsOpenUntilTheClientClosesItsConnection() {
+    proxy.inject(Fault.neverEnds(10));
+    get("/sse", SSE.length() - "data: [DONE]\n\n".length());
+    await(proxy.once(() -> proxy.open() == 0));
+    assertEquals(0, proxy.open(), "the client closed its connection: nothing left open");
+  }
+
+  @Test
+  void anOpenAnswerIsCounted() {
+    proxy.inject(Fault.slowFirstByte(2_000));
+    OnContext.start(context, () -> http.request(HttpMethod.GET, proxy.port(), "127.0.0.1", "/json").compose(req -> req.send()));
+    await(proxy.once(() -> proxy.open() == 1));
+    assertEquals(1, proxy.open(), "an answer held back is open");
+    await(proxy.once(() -> proxy.open() == 0));
+  }
+
+  @Test
   void aFaultSelectsByPathAfterAndTimes() {
     proxy.inject(Fault.resetBeforeHeaders().on("/json").after(1).times(1));
     assertEquals(JSON, get("/json").text(), "the first is let through");

@@ -67,7 +67,7 @@ class ClusterFailoverTest {
     vertx = Vertx.vertx();
     fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     // Non-streamed answers take 400 ms; streams 400 ms then ten chunks 300 ms apart: plenty in flight at any time.
-    fake.setDefault(Behaviour.reply("one two three four five six seven eight nine ten").chunks(10).chunkDelayMs(300).headerDelayMs(400));
+    fake.setDefault(Behaviour.reply("one two three four five six seven eight nine ten").chunks(10).chunkDelayMs(300).headerDelayMs(1500));
     cluster = new TestCluster(MeshProcess.projectDir().resolve("mesh-app/target/cluster-failover"));
     start("r1", "router", null);
     start("b1", "backend", "chat");
@@ -160,7 +160,7 @@ class ClusterFailoverTest {
     Eventually.until(vertx, "both chat nodes serving", 60_000, () -> !servedBy().getOrDefault("b1", Set.of()).isEmpty()
       && !servedBy().getOrDefault("b2", Set.of()).isEmpty()).await(65, TimeUnit.SECONDS);
     // Kill while b1 is mid-way through work of both kinds: a stream of its delivering to its client (first chunks
-    // there, end not), and a non-streamed request just handed to the upstream (which answers 400 ms later).
+    // there, end not), and a non-streamed request just handed to the upstream (which answers 1.5 s later: room for a loaded machine to land the kill).
     String delivering = awaitInFlight(load, "b1", 60_000);
     long killedAt = System.currentTimeMillis();
     nodes.get("b1").kill();
@@ -284,8 +284,8 @@ class ClusterFailoverTest {
     MeshProcess r2 = nodes.get("r2");
     int port = r2.httpPort();
     LoadRun streams = LoadRun.start(vertx, "router-term", 4, 1500, n -> new LoadRun.Plan(port, "gpt-4o-mini", true));
-    Thread.sleep(1600); // the scenario: the signal comes 1.6 s into streams that take 3.4 s
-    // every stream is still running (each takes about 3.4 s) when the signal comes
+    Thread.sleep(1600); // the scenario: the signal comes 1.6 s into streams that take 4.5 s
+    // every stream is still running (each takes about 4.5 s) when the signal comes
     long termAt = System.currentTimeMillis();
     r2.terminate();
     streams.finished().await(30, TimeUnit.SECONDS);
@@ -312,7 +312,7 @@ class ClusterFailoverTest {
 
   /**
    * Waits until {@code node} has both a stream delivering to its client (its first bytes arrived there and its end has
-   * not) and a non-streamed request the upstream received less than 100 ms ago (its answer is 300 ms away), and returns
+   * not) and a non-streamed request the upstream received less than 100 ms ago (its answer is 1.4 s away), and returns
    * the stream's request id: a kill then lands in the middle of both, however slow the machine.
    */
   private String awaitInFlight(LoadRun load, String node, long timeoutMs) throws Exception {

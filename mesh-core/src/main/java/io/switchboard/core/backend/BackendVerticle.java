@@ -67,7 +67,7 @@ public final class BackendVerticle extends VerticleBase {
   }
 
   /**
-   * Leaves, then drains. The instance's own address stays served for {@code leave_grace_ms} (the heartbeat period)
+   * Leaves, then drains. The instance's own address stays served for {@code leave_grace_ms} (clustered: one heartbeat)
    * after "leaving" was announced: a router that chose this instance just before it heard of the leave sends here, and
    * a clustered message to an address nobody consumes any more is dropped by Vert.x without an answer (the router
    * would wait for the request's deadline). What arrives meanwhile is served and drained like the rest. The backend's

@@ -29,7 +29,7 @@ mkdir -p bench/results
 OUT="bench/results/ledger-$(date -u +%Y%m%dT%H%M%SZ).txt"
 WORK="$ROOT/target/bench-ledger"
 say() { echo "== $* | $(date -u +%H:%M:%SZ) load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"; }
-run() { "${JAVA[@]}" "$@" 2>&1 | grep -v '^WARNING\|^\s*at \|INFO ' | tee -a "$OUT"; }
+run() { "${JAVA[@]}" "$@" 2>&1 | grep --line-buffered -v '^WARNING\|^\s*at \|INFO ' | tee -a "$OUT"; }
 
 if [ "$WHAT" = store ] || [ "$WHAT" = all ]; then
   rm -rf "$WORK/duckdb"

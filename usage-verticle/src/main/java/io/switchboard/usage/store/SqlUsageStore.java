@@ -1,6 +1,8 @@
 package io.switchboard.usage.store;
 
 import io.switchboard.api.ApiKey;
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.Privacy;
@@ -108,7 +110,10 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
       .addLong(Math.round(r.costUsd() * 1_000_000))
       .addInteger(r.status())
       .addString(r.errorCode())
-      .addString(r.route() == null ? null : r.route().toJson().encode());
+      .addString(r.route() == null ? null : r.route().toJson().encode())
+      .addString(r.cache() == null ? null : r.cache().wireName())
+      .addLong(Math.round(r.savedUsd() * 1_000_000))
+      .addString(r.artifacts().isEmpty() ? null : r.artifacts().toJson().encode());
   }
 
   @Override
@@ -140,12 +145,16 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
     String cap = r.getString("capability");
     String privacy = r.getString("privacy");
     String route = r.getString("route");
+    String cache = r.getString("cache");
+    String artifacts = r.getString("artifacts");
     return new UsageRecord(r.getString("request_id"), Instant.ofEpochMilli(r.getLong("ts_ms")), r.getString("key_id"),
       cap == null ? null : Capability.parse(cap), r.getString("backend"), r.getString("model"),
       privacy == null ? null : Privacy.parse(privacy), r.getLong("input_tokens"), r.getLong("output_tokens"),
       r.getLong("audio_ms") / 1000d, r.getLong("characters"), r.getLong("latency_ms"), r.getLong("first_byte_ms"),
       r.getLong("cost_micros") / 1_000_000d, r.getInteger("status"), r.getString("error_code"),
-      route == null ? null : RouteInfo.fromJson(new JsonObject(route)));
+      route == null ? null : RouteInfo.fromJson(new JsonObject(route)), null,
+      cache == null ? null : CacheStatus.parse(cache), r.getLong("saved_micros") / 1_000_000d,
+      artifacts == null ? ArtifactRefs.NONE : ArtifactRefs.fromJson(new JsonObject(artifacts)));
   }
 
   @Override

@@ -52,14 +52,19 @@ final class UsageSql {
         + "hash VARCHAR(128) NOT NULL, "
         + "created_ms BIGINT NOT NULL, "
         + "revoked_ms BIGINT, "
-        + "limits VARCHAR NOT NULL)")));
+        + "limits VARCHAR NOT NULL)")),
+    new Migration(3, "exact cache and artifacts on usage records", List.of(
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS cache VARCHAR(8)",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS saved_micros BIGINT NOT NULL DEFAULT 0",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS artifacts VARCHAR")));
 
   static final String RECORD_COLUMNS = "request_id, ts_ms, usage_day, key_id, capability, backend, model, privacy, "
-    + "input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route";
+    + "input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route, "
+    + "cache, saved_micros, artifacts";
 
   /** Insert-if-absent: a request id already stored is skipped, on both stores. */
   static final String INSERT_RECORD = "INSERT INTO usage_records (" + RECORD_COLUMNS + ") "
-    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
   static final String SELECT_RECORDS = "SELECT " + RECORD_COLUMNS + " FROM usage_records "
     + "WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, request_id LIMIT ?";

@@ -189,6 +189,11 @@ class ExactCacheHttpTest {
     assertEquals("cloud-asr", hitRecord.getString("backend"));
     assertEquals(cids.get("audio_in"), hitRecord.getJsonObject("artifacts").getString("audio_in"));
     assertEquals(cids.get("transcript"), hitRecord.getJsonObject("artifacts").getString("transcript"));
+
+    JsonObject stats = node.onContext(() -> node.client.get(node.port, "127.0.0.1", "/api/v1/cache")
+      .putHeader("authorization", "Bearer " + ADMIN).send()).await(30, TimeUnit.SECONDS).bodyAsJsonObject();
+    JsonObject transcribe = stats.getJsonObject("stats").getJsonObject("transcribe");
+    assertTrue(transcribe.getLong("hits") >= 1 && transcribe.getDouble("saved_usd") >= cost - 1e-9, "the admin API: " + stats);
   }
 
   @Test

@@ -15,6 +15,7 @@ import io.switchboard.core.cid.Cid;
 import io.switchboard.router.web.console.AdminAuth;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -43,6 +44,21 @@ final class ArtifactRoutes {
   void mount(Router router) {
     router.get("/v1/artifacts/:cid").handler(ctx -> withAccess(ctx, this::get));
     router.delete("/v1/artifacts/:cid").handler(ctx -> withAccess(ctx, this::delete));
+    router.get("/api/v1/cache").handler(admin::authorize).handler(this::cacheStats);
+  }
+
+  /**
+   * {@code GET /api/v1/cache} (admin): this node's cache counters per capability and in total (hits, misses, hit rate,
+   * saved_usd, ...) and its share of the shared map; {@code {"enabled": false}} on a node without a cache.
+   */
+  private void cacheStats(RoutingContext ctx) {
+    Artifacts a = artifacts.get();
+    if (a == null || a.cache() == null) {
+      ctx.json(new JsonObject().put("enabled", false));
+      return;
+    }
+    ctx.json(new JsonObject().put("enabled", a.cache().settings().enabled()).put("stats", a.cache().stats().toJson())
+      .put("entries", a.cache().ownEntries()).put("bytes", a.cache().ownBytes()));
   }
 
   @FunctionalInterface

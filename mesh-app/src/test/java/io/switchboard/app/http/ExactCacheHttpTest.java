@@ -78,7 +78,8 @@ class ExactCacheHttpTest {
       .add(new JsonObject().put("id", "chat").put("type", "openai-compatible").put("base_url", chat.baseUrl())
         .put("api_key_env", "CHAT_KEY").put("capabilities", new JsonArray().add("chat")).put("privacy", "cloud")
         .put("models", new JsonArray().add("gpt-4o-mini"))
-        .put("prices", new JsonObject().put("gpt-4o-mini", new JsonObject().put("input_per_mtok", 1.0).put("output_per_mtok", 2.0))));
+        .put("prices", new JsonObject().put("gpt-4o-mini", new JsonObject().put("input_per_mtok", 1.0).put("output_per_mtok", 2.0))))
+      .add(new JsonObject().put("id", "flite").put("type", "local-tts"));
     JsonObject more = new JsonObject()
       .put("artifacts", new JsonObject().put("keep", new JsonArray().add("audio_in").add("transcript").add("chat"))
         .put("store", "file").put("data_dir", dir.resolve("artifacts").toString()))
@@ -273,6 +274,26 @@ class ExactCacheHttpTest {
     HttpResponse<Buffer> plain = node.postJson("/v1/chat/completions", ask.copy().put("stream", false).put("cache", (Object) null));
     assertEquals("bypass", plain.getHeader("x-switchboard-cache"));
     assertEquals(2, chat.requestCount());
+  }
+
+  @Test
+  void speechIsReplayedAsTheSameAudioStream() throws Exception {
+    JsonObject ask = new JsonObject().put("model", "tts-1").put("input", "Kept once, spoken twice.").put("voice", "alloy")
+      .put("response_format", "wav");
+    HttpResponse<Buffer> first = node.postJson("/v1/audio/speech", ask);
+    assertEquals(200, first.statusCode(), first.bodyAsString());
+    assertEquals("miss", first.getHeader("x-switchboard-cache"));
+    String cid = artifacts(first.trailers().get("x-switchboard-artifacts")).get("audio_out");
+    assertEquals(FileDag.of(first.body()).root().toString(), cid, "audio_out: the CID of the bytes sent, hashed as they passed");
+
+    HttpResponse<Buffer> second = node.postJson("/v1/audio/speech", ask);
+    assertEquals(200, second.statusCode());
+    assertEquals("hit", second.getHeader("x-switchboard-cache"));
+    assertEquals("flite", second.getHeader("x-switchboard-backend"));
+    assertEquals("audio/wav", second.getHeader("content-type"));
+    assertEquals(first.body(), second.body());
+    assertEquals(cid, artifacts(second.getHeader("x-switchboard-artifacts")).get("audio_out"));
+    assertEquals("hit", record(second).getString("cache"));
   }
 
   /** The SSE events of a body, [DONE] included. */

@@ -75,15 +75,15 @@ public final class CacheHttpBench {
           awaitLive(client, port);
           for (String what : new String[]{"embeddings", "transcription"}) {
             Request r = what.equals("embeddings") ? embeddings() : transcription(wav);
-            Buffer first = send(client, port, r).await(30, TimeUnit.SECONDS);
+            Buffer first = send(client, port, r, false).await(30, TimeUnit.SECONDS);
             staticAnswers.put(r.path(), first);
             Histogram mesh = new Histogram(60_000_000_000L, 3);
             Histogram plain = new Histogram(60_000_000_000L, 3);
             for (int i = 0; i < warmup + requests; i++) {
               long t0 = System.nanoTime();
-              send(client, staticPort, r).await(30, TimeUnit.SECONDS);
+              send(client, staticPort, r, false).await(30, TimeUnit.SECONDS);
               long t1 = System.nanoTime();
-              send(client, port, r).await(30, TimeUnit.SECONDS);
+              send(client, port, r, true).await(30, TimeUnit.SECONDS);
               long t2 = System.nanoTime();
               if (i >= warmup) {
                 plain.recordValue(t1 - t0);
@@ -125,13 +125,17 @@ public final class CacheHttpBench {
     return new Request("/v1/audio/transcriptions", "multipart/form-data; boundary=" + boundary, body);
   }
 
-  private static Future<Buffer> send(HttpClient client, int port, Request r) {
+  /** Sends {@code r}; with {@code hit}, fails unless the node answered it from its cache. */
+  private static Future<Buffer> send(HttpClient client, int port, Request r, boolean hit) {
     return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(r.path())
         .putHeader("content-type", r.contentType()))
       .compose(req -> req.send(r.body()))
       .compose(res -> res.body().map(b -> {
         if (res.statusCode() != 200) {
           throw new IllegalStateException(r.path() + " answered " + res.statusCode() + ": " + b);
+        }
+        if (hit && !"hit".equals(res.getHeader("x-switchboard-cache"))) {
+          throw new IllegalStateException(r.path() + ": not a cache hit (" + res.getHeader("x-switchboard-cache") + ")");
         }
         return b;
       }));

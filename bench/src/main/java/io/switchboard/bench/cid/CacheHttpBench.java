@@ -3,6 +3,7 @@ package io.switchboard.bench.cid;
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.bench.audio.Args;
+import io.switchboard.bench.audio.UploadMemory;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -50,7 +51,7 @@ public final class CacheHttpBench {
     int port = Integer.parseInt(Args.get(args, "--port", "18580"));
     Path work = Files.createTempDirectory("cache-http-bench");
     Vertx bench = Vertx.vertx();
-    Buffer wav = wav(30);
+    Buffer wav = UploadMemory.wav(44 + 30 * 32_000); // 30 s at 16 kHz, 16-bit mono
     int mockPort = port + 1;
     int staticPort = port + 2;
     HttpServer mock = mockUpstream(bench, mockPort);
@@ -195,20 +196,5 @@ public final class CacheHttpBench {
       .requestHandler(req -> req.body().onSuccess(b -> req.response().putHeader("content-type", "application/json")
         .end(answers.get(req.path()))))
       .listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
-  }
-
-  /** A 16 kHz mono 16-bit WAV of {@code seconds} (a tone). */
-  private static Buffer wav(int seconds) {
-    int rate = 16_000;
-    int samples = seconds * rate;
-    Buffer b = Buffer.buffer(44 + samples * 2);
-    b.appendString("RIFF").appendIntLE(36 + samples * 2).appendString("WAVE")
-      .appendString("fmt ").appendIntLE(16).appendShortLE((short) 1).appendShortLE((short) 1)
-      .appendIntLE(rate).appendIntLE(rate * 2).appendShortLE((short) 2).appendShortLE((short) 16)
-      .appendString("data").appendIntLE(samples * 2);
-    for (int i = 0; i < samples; i++) {
-      b.appendShortLE((short) (8000 * Math.sin(2 * Math.PI * 440 * i / rate)));
-    }
-    return b;
   }
 }

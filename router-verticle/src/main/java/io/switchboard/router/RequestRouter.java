@@ -38,7 +38,8 @@ import java.util.function.Supplier;
 /**
  * Routes one request from a capability entry point to a backend: validates it, sizes it, identifies its API key,
  * asks the policy for the plan once (a conf change never alters a request in flight) under the key's privacy
- * ceiling and allowed providers and models, admits it under the key's rate limit and budget ({@link Metering}),
+ * ceiling and allowed providers and models, looks it up in the exact cache ({@link AnswerCache}: a hit is answered
+ * from there, no backend called), admits it under the key's rate limit and budget ({@link Metering}),
  * and hands it to the {@link Failover} loop, which tries the candidates in turn; the {@link AnswerRelay} carries the
  * answer back. Every refusal is recorded before it is answered: one refused before routing (malformed, invalid) by
  * {@link #refuse}, one refused or failed after by {@link RoutedRequest#fail}.
@@ -209,7 +210,10 @@ public final class RequestRouter {
     return json;
   }
 
-  /** Plans under the key's ceiling and rules, then admits and dispatches; any refusal ends the request. */
+  /**
+   * Plans under the key's ceiling and rules, looks the request up in the exact cache, then (on a miss) admits and
+   * dispatches; any refusal ends the request.
+   */
   private void plan(Routing r, RoutedRequest request, PlanRequest asked, AnswerCache.Input cacheInput,
                     AsyncResult<ApiKey> identified) {
     if (identified.failed()) {

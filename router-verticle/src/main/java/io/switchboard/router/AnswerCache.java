@@ -99,7 +99,8 @@ final class AnswerCache {
   /**
    * The request's input artifacts: a transcription's upload, named by the DAG the web node computed as it arrived or,
    * from a bus caller, computed here on a worker (hashing 25 MB takes some 16 ms). The upload is kept when the conf
-   * keeps {@code audio_in}, under the privacy the request runs under.
+   * keeps {@code audio_in}, under the privacy the request runs under, while the request goes on; its answer's last word
+   * waits until it is stored.
    */
   private Future<ArtifactRefs> inputs(RoutedRequest r, Input in, RoutePlan plan) {
     if (in == null || in.audio() == null) {
@@ -109,7 +110,7 @@ final class AnswerCache {
       : vertx.executeBlocking(() -> FileDag.of(in.audio()), false);
     return dag.map(d -> {
       if (artifacts != null) {
-        artifacts.keep(new ArtifactTag(ArtifactKind.AUDIO_IN, plan.privacy(), r.keyId(), r.requestId()), in.audio(), d);
+        r.inputsKept(artifacts.keep(new ArtifactTag(ArtifactKind.AUDIO_IN, plan.privacy(), r.keyId(), r.requestId()), in.audio(), d));
       }
       return new ArtifactRefs(java.util.Map.of(ArtifactKind.AUDIO_IN, d.root().toString()));
     });

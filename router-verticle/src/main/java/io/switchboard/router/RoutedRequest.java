@@ -90,6 +90,8 @@ final class RoutedRequest {
   private Finished.Target hitTarget;
   private double savedUsd;
   private double listCostUsd;
+  /** Completes when the request's kept inputs are stored (never fails): the last word waits for it. */
+  private Future<?> inputsKept = Future.succeededFuture();
 
   /** A request arriving now ({@code clock}): its deadline is {@code timeoutMs} from now. */
   RoutedRequest(Message<Object> caller, Capability capability, String op, String model, Forward forward, long timeoutMs,
@@ -180,6 +182,14 @@ final class RoutedRequest {
   /** The CIDs of the request's inputs (a transcription's upload); the output's join them when it comes. */
   void inputs(ArtifactRefs refs) {
     artifacts = refs;
+  }
+
+  /**
+   * The inputs are being stored ({@code kept} never fails): the answer's last word waits for it, so a caller that
+   * reads its upload back right after the answer finds it.
+   */
+  void inputsKept(Future<?> kept) {
+    inputsKept = kept;
   }
 
   /** The CIDs of input and output known so far. */
@@ -357,6 +367,7 @@ final class RoutedRequest {
     if (f.billable()) {
       listCostUsd = UsageMeter.cost(null, target, UsageMeter.Amounts.of(f), latency);
     }
-    return metering.finished(f, admission);
+    Future<Void> accounted = metering.finished(f, admission);
+    return inputsKept.isComplete() ? accounted : Future.join(accounted, inputsKept).transform(ar -> Future.succeededFuture());
   }
 }

@@ -4,21 +4,23 @@ import io.switchboard.api.ApiKey;
 import io.switchboard.api.ArtifactKind;
 import io.switchboard.api.ArtifactRefs;
 import io.switchboard.api.CacheStatus;
-import io.switchboard.api.Prices;
-import io.switchboard.core.cache.CacheKey;
-import io.switchboard.core.cache.CachedAnswer;
-import io.switchboard.router.usage.UsageMeter;
 import io.switchboard.api.Capability;
+import io.switchboard.api.ChatRequest;
+import io.switchboard.api.ConversationKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.Prices;
 import io.switchboard.api.RouteInfo;
+import io.switchboard.core.cache.CacheKey;
+import io.switchboard.core.cache.CachedAnswer;
 import io.switchboard.router.policy.Candidate;
 import io.switchboard.router.policy.RequestSize;
 import io.switchboard.router.policy.RetryPolicy;
 import io.switchboard.router.policy.RoutePlan;
 import io.switchboard.router.usage.Admission;
 import io.switchboard.router.usage.Metering;
+import io.switchboard.router.usage.UsageMeter;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One request on its way through the router: the caller, its plan (fixed when it arrived, so a conf change never
@@ -40,19 +43,28 @@ import java.util.function.LongSupplier;
  */
 final class RoutedRequest {
 
-  /** What goes to a backend for a candidate: the body (with the model resolved) and extra headers. */
-  record Forward(Function<String, Object> body, Function<String, Map<String, String>> headers) {
+  /**
+   * What goes to a backend for a candidate: the body (with the model resolved) and extra headers; and the request's
+   * instance affinity, a stable key (or null) that picks one of a backend's equally busy instances (see
+   * {@link InstanceTracker#pick}), asked only when there is such a choice.
+   */
+  record Forward(Function<String, Object> body, Function<String, Map<String, String>> headers, Supplier<String> affinity) {
     /** A JSON request: the body with the model resolved, without the mesh's own {@code cache} field. */
     static Forward json(JsonObject body) {
       return new Forward(model -> {
         JsonObject b = body.copy().put("model", model);
         b.remove(CacheStatus.REQUEST_FIELD);
         return b;
-      }, model -> Map.of());
+      }, model -> Map.of(), () -> null);
+    }
+
+    /** A chat: its turns keep to the instance that answered the conversation before, whose prompt cache holds it. */
+    static Forward chat(JsonObject body, ChatRequest request) {
+      return new Forward(json(body).body(), model -> Map.of(), () -> ConversationKey.of(request.messages()));
     }
 
     static Forward audio(Buffer audio, Function<String, Map<String, String>> headers) {
-      return new Forward(model -> audio, headers);
+      return new Forward(model -> audio, headers, () -> null);
     }
   }
 

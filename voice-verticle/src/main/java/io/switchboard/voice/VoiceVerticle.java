@@ -8,6 +8,11 @@ import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.ApologyAudio;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.call.MeshView;
+import io.switchboard.voice.mode.CallModes;
+import io.switchboard.voice.mode.ModeMetrics;
+import io.switchboard.voice.mode.ModeSwitch;
+import io.switchboard.voice.realtime.RealtimeSettings;
+import io.switchboard.api.VoiceModes;
 import io.switchboard.voice.metrics.VoiceMetrics;
 import io.switchboard.voice.vad.SileroModel;
 import io.switchboard.voice.vad.SileroModels;
@@ -36,6 +41,7 @@ public final class VoiceVerticle extends VerticleBase {
   private CallRegistry registry;
   private VoiceRoutes routes;
   private VoiceSettings settings;
+  private CallModes modes;
 
   @Override
   public Future<?> start() {
@@ -43,11 +49,13 @@ public final class VoiceVerticle extends VerticleBase {
     AudioCodec.register(vertx);
     try {
       settings = VoiceSettings.fromJson(config());
+      modes = new CallModes(new ModeSwitch(vertx, VoiceModes.fromJson(config(), VoiceModes.DEFAULT), Math::random),
+        RealtimeSettings.fromJson(config()), ModeMetrics.create());
     } catch (IllegalArgumentException e) {
-      return Future.failedFuture(e);
+      return Future.failedFuture(new IllegalArgumentException("voice: " + e.getMessage(), e));
     }
     Path dir = settings.modelsDir() != null ? Path.of(settings.modelsDir()) : NpmModel.defaultModelsDir();
-    return vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1)).map(m -> {
+    return modes.modes().start().compose(v -> vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1))).map(m -> {
       model = m;
       vad = new VadPool(m, settings.vadThreads(), settings.vadMaxBatch());
       registry = new CallRegistry(settings.maxCalls());
@@ -57,7 +65,7 @@ public final class VoiceVerticle extends VerticleBase {
       CallTokens tokens = new CallTokens(secret(settings.tokenSecretEnv()), settings.tokenTtlMs());
       TwimlWebhook twiml = new TwimlWebhook(secret(settings.twilioAuthTokenEnv()), settings.publicUrl(), secret(twilioKeyEnv()),
         settings.requireKeys(), tokens, keys);
-      routes = new VoiceRoutes(services, registry, keys, tokens, twiml);
+      routes = new VoiceRoutes(services, registry, keys, tokens, twiml, modes);
       LOG.log(System.Logger.Level.INFO, "voice calls on /v1/voice/twilio and /v1/voice/stream (up to {0} calls, VAD {1})",
         settings.maxCalls(), modelFile(dir));
       return null;
@@ -103,6 +111,7 @@ public final class VoiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    modes.modes().stop();
     if (vad != null) {
       vad.close();
     }

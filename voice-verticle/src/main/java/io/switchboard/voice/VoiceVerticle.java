@@ -42,6 +42,7 @@ public final class VoiceVerticle extends VerticleBase {
   private VoiceRoutes routes;
   private VoiceSettings settings;
   private CallModes modes;
+  private RealtimeRoutes realtimeRoutes;
 
   @Override
   public Future<?> start() {
@@ -66,6 +67,7 @@ public final class VoiceVerticle extends VerticleBase {
       TwimlWebhook twiml = new TwimlWebhook(secret(settings.twilioAuthTokenEnv()), settings.publicUrl(), secret(twilioKeyEnv()),
         settings.requireKeys(), tokens, keys);
       routes = new VoiceRoutes(services, registry, keys, tokens, twiml, modes);
+      realtimeRoutes = new RealtimeRoutes(services, registry, keys, modes, RealtimeSettings.fromJson(config()), ModeMetrics.create());
       LOG.log(System.Logger.Level.INFO, "voice calls on /v1/voice/twilio and /v1/voice/stream (up to {0} calls, VAD {1})",
         settings.maxCalls(), modelFile(dir));
       return null;
@@ -98,6 +100,7 @@ public final class VoiceVerticle extends VerticleBase {
 
   void mount(Router router) {
     routes.mount(router);
+    realtimeRoutes.mount(router);
   }
 
   boolean draining() {

@@ -3,6 +3,10 @@ package io.switchboard.app.voice;
 import io.switchboard.core.testkit.realtime.FakeRealtimeServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +48,9 @@ class ModeSwitchTest {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
+    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
+      .withMetrics(new MicrometerMetricsFactory()).build(); // metrics on, as ./mesh run starts a node: the test reads them
     client = Vertx.vertx();
     fake = FakeRealtimeServer.start(client).await(10, TimeUnit.SECONDS).requireKey(Realtime.KEY);
   }
@@ -55,7 +61,7 @@ class ModeSwitchTest {
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("drain_timeout_ms", 5000).put("admin_token", ADMIN))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
       .put("usage", new JsonObject().put("data_dir", dir.toString()))
-      .put("voice", new JsonObject().put("greeting", "").put("max_calls", 300).mergeIn(voice, true))
+      .put("voice", new JsonObject().put("greeting", "").put("max_calls", 300).put("silence_timeout_ms", 600_000).mergeIn(voice, true))
       .put("backends", new JsonArray().add(VoiceNode.flite(10)).add(Realtime.backend("rt", fake, 10)));
     node = VoiceNode.start(vertx, "all", config, Map.of(Realtime.KEY_ENV, Realtime.KEY));
     Await.until(() -> live() >= 2, 20_000, "the backends live");
@@ -109,7 +115,7 @@ class ModeSwitchTest {
     node(new JsonObject().put("mode", "pipeline").put("fallback_mode", "pipeline"));
     double started = metric("switchboard_voice_mode_calls_started_total{mode=\"pipeline\"");
     List<TwilioCaller> before = calls(20, new JsonObject());
-    Await.until(() -> metric("switchboard_voice_mode_calls_started_total{mode=\"pipeline\"") == started + 20, 10_000,
+    Await.until(() -> metric("switchboard_voice_mode_calls_started_total{mode=\"pipeline\"") == started + 20, 30_000,
       "20 calls started in pipeline mode");
     assertTrue(fake.sessions().isEmpty(), "no realtime session for pipeline calls");
 
@@ -120,8 +126,11 @@ class ModeSwitchTest {
     assertEquals("realtime", got.getString("mode"));
     assertEquals("admin", got.getString("source"));
 
+    double realtimeStarted = metric("switchboard_voice_mode_calls_started_total{mode=\"realtime\"");
     List<TwilioCaller> after = calls(5, new JsonObject());
-    Await.until(() -> fake.sessions().size() == 5, 10_000, "the next 5 calls open realtime sessions");
+    Await.until(() -> metric("switchboard_voice_mode_calls_started_total{mode=\"realtime\"") == realtimeStarted + 5, 30_000,
+      "the next 5 calls started in realtime mode");
+    assertEquals(5, fake.sessions().size());
     for (TwilioCaller c : before) {
       assertFalse(c.closed().isComplete(), "a call in progress is not touched by the switch");
     }
@@ -141,7 +150,7 @@ class ModeSwitchTest {
       double started = metric("switchboard_voice_mode_calls_started_total");
       List<TwilioCaller> callers = calls(20, new JsonObject());
       int done = 20 * (batch + 1);
-      Await.until(() -> metric("switchboard_voice_mode_calls_started_total") == started + 20, 10_000, "20 calls started");
+      Await.until(() -> metric("switchboard_voice_mode_calls_started_total") == started + 20, 30_000, "20 calls started");
       callers.forEach(TwilioCaller::hangUp);
       Await.until(() -> records().size() == done, 20_000, done + " call records");
     }

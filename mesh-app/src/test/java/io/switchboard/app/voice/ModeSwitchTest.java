@@ -141,6 +141,25 @@ class ModeSwitchTest {
     assertEquals(5, inMode("realtime"));
     assertTrue(records().stream().allMatch(c -> "caller hung up".equals(c.getString("end_reason"))),
       "none dropped: " + records().stream().map(c -> c.getString("end_reason")).toList());
+    // The operator's comparison of the modes: the ledger grouped by mode.
+    Await.until(() -> usageByMode().size() == 2, 20_000, "the ledger's rows per mode");
+    JsonArray rows = usageByMode();
+    assertEquals("pipeline", rows.getJsonObject(0).getString("mode"));
+    assertEquals(20, rows.getJsonObject(0).getInteger("calls"));
+    assertEquals("realtime", rows.getJsonObject(1).getString("mode"));
+    assertEquals(5, rows.getJsonObject(1).getInteger("calls"));
+    assertTrue(rows.getJsonObject(1).getDouble("cost_usd") > 0, rows.encode());
+    assertTrue(rows.getJsonObject(1).getDouble("call_minutes") > 0, rows.encode());
+  }
+
+  private JsonArray usageByMode() {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/api/v1/usage?group_by=mode"))
+        .header("authorization", "Bearer " + ADMIN).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? new JsonObject(r.body()).getJsonArray("rows") : new JsonArray();
+    } catch (Exception e) {
+      return new JsonArray();
+    }
   }
 
   @Test

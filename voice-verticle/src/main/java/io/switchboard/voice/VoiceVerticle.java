@@ -50,8 +50,9 @@ public final class VoiceVerticle extends VerticleBase {
     AudioCodec.register(vertx);
     try {
       settings = VoiceSettings.fromJson(config());
-      modes = new CallModes(new ModeSwitch(vertx, VoiceModes.fromJson(config(), VoiceModes.DEFAULT), Math::random),
-        RealtimeSettings.fromJson(config()), ModeMetrics.create());
+      ModeSwitch modeSwitch = new ModeSwitch(vertx, VoiceModes.fromJson(config(), VoiceModes.DEFAULT), Math::random);
+      ModeMetrics.create().weights(modeSwitch);
+      modes = new CallModes(modeSwitch, RealtimeSettings.fromJson(config()), ModeMetrics.create());
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new IllegalArgumentException("voice: " + e.getMessage(), e));
     }

@@ -1,6 +1,8 @@
 package io.switchboard.voice.mode;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.switchboard.api.VoiceModes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -28,6 +30,16 @@ public final class ModeMetrics {
   /** Into the process's Prometheus registry, or nowhere when metrics are off. */
   public static ModeMetrics create() {
     return new ModeMetrics(BackendRegistries.getDefaultNow());
+  }
+
+  /** The share of new calls each mode gets on this node now ({@code switchboard_voice_mode_weight}): where a switch shows. */
+  public void weights(ModeSwitch modes) {
+    if (registry != null) {
+      for (String m : VoiceModes.MODES) {
+        Gauge.builder("switchboard.voice.mode.weight", () -> modes.current().split().getOrDefault(m, 0)).tag("mode", m)
+          .description("Weight of the mode among new calls on this node").register(registry);
+      }
+    }
   }
 
   public void started(String mode) {

@@ -2,8 +2,8 @@
 # Realtime mode and the mode switch (issue 17).
 # 1. Voice-to-voice in realtime mode: callers replaying a flite-recorded utterance over loopback as Twilio Media Streams
 #    (VoiceLoad) against the node as ./mesh run starts it (ledger and metrics on, one event loop), in realtime mode on
-#    the mock Realtime server (MockRealtime: speech ends after 300 ms below -50 dBFS, first audio 200 ms later).
-#    Switchboard's share = voice-to-voice - 500 ms: the relay (caller's μ-law -> bus -> upstream socket, and back).
+#    the mock Realtime server (MockRealtime: speech ends after 500 ms below -50 dBFS, first audio 200 ms later).
+#    Switchboard's share = voice-to-voice - 700 ms: the relay (caller's μ-law -> bus -> upstream socket, and back).
 # 2. The mode switch across a 3-node cluster (Hazelcast on loopback): PUT /api/v1/voice/mode on one node, the time
 #    until all three apply it (ModeSwitchBench, polling each node's switchboard_voice_mode_weight every 5 ms).
 # Results: bench/results/realtime-<date>.jsonl
@@ -18,7 +18,7 @@ HZ_PORT=19050
 ADMIN=bench-admin
 
 start_mock() {
-  "$JAVA" -cp "$CP" io.switchboard.bench.voice.MockRealtime --port "$MOCK_PORT" --silence-ms 300 --first-ms 200 \
+  "$JAVA" -cp "$CP" io.switchboard.bench.voice.MockRealtime --port "$MOCK_PORT" --silence-ms 500 --first-ms 200 \
     > bench/results/realtime-mock.log 2>&1 &
   pids+=($!)
 }
@@ -43,10 +43,10 @@ if [ "$WHAT" = all ] || [ "$WHAT" = relay ]; then
   rm -rf bench/results/realtime-ledger
   node bench/results/realtime-switchboard.log "$ROOT/bench/realtime-conf.yaml"
   await_ready "$MESH_PORT" bench/results/realtime-switchboard.log
-  "$JAVA" -cp "$CP" io.switchboard.bench.voice.VoiceLoad --port "$MESH_PORT" --label warmup --calls 10 --turns 4 --fixed-ms 500 >/dev/null
+  "$JAVA" -cp "$CP" io.switchboard.bench.voice.VoiceLoad --port "$MESH_PORT" --label warmup --calls 10 --turns 4 --fixed-ms 700 >/dev/null
   for calls in 1 10 50; do
     "$JAVA" -cp "$CP" io.switchboard.bench.voice.VoiceLoad --port "$MESH_PORT" --label "realtime, $calls calls" --calls "$calls" \
-      --turns 8 --fixed-ms 500 | tee -a "$OUT"
+      --turns 8 --fixed-ms 700 | tee -a "$OUT"
   done
   stop_all
 fi

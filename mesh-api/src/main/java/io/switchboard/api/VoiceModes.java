@@ -27,7 +27,13 @@ public record VoiceModes(Map<String, Integer> split, String fallback, List<Strin
   public static final VoiceModes DEFAULT = new VoiceModes(Map.of(PIPELINE, 100), PIPELINE, MODES);
 
   public VoiceModes {
-    split = Map.copyOf(split);
+    Map<String, Integer> on = new LinkedHashMap<>();
+    split.forEach((m, w) -> {
+      if (w > 0) {
+        on.put(m, w); // a mode of weight 0 gets no calls: the same split as one without it
+      }
+    });
+    split = Map.copyOf(on);
     allowed = List.copyOf(allowed);
   }
 

@@ -8,8 +8,9 @@ package io.switchboard.api;
  * and whose {@link #HEADER} header says what it is:
  * <ul>
  *   <li>{@link #EVENT}: a client event (caller to session) or a server event (session to caller);</li>
- *   <li>{@link #PING}: the caller is still there (no body); a session that hears nothing from its caller for
- *       {@code idle_timeout_ms} ends, so a caller that died does not keep an upstream session open;</li>
+ *   <li>{@link #PING}: the caller is still there (no body, a request: the session answers it, so a caller whose
+ *       session's node died learns it); a session that hears nothing from its caller for {@link #IDLE_TIMEOUT_MS}
+ *       ends, so a caller that died does not keep an upstream session open;</li>
  *   <li>{@link #END}: either side ends the session. From the session the body is {@link #endJson}: the reason, the
  *       mesh error code when it failed, and what the session used ({@code usage}: audio seconds in and out, tokens,
  *       cost at the backend's prices).</li>

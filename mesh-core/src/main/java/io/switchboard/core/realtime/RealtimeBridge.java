@@ -110,6 +110,8 @@ public final class RealtimeBridge {
     String kind = m.headers().get(RealtimeProtocol.HEADER);
     if (RealtimeProtocol.EVENT.equals(kind) && m.body() instanceof String json) {
       upstream.send(json);
+    } else if (RealtimeProtocol.PING.equals(kind)) {
+      m.reply(null);
     } else if (RealtimeProtocol.END.equals(kind)) {
       upstream.close(m.body() instanceof String reason ? reason : "the caller ended the session");
     }

@@ -37,7 +37,8 @@ public final class RealtimeLink {
   }
 
   private static final DeliveryOptions EVENT = new DeliveryOptions().addHeader(RealtimeProtocol.HEADER, RealtimeProtocol.EVENT);
-  private static final DeliveryOptions PING = new DeliveryOptions().addHeader(RealtimeProtocol.HEADER, RealtimeProtocol.PING);
+  private static final DeliveryOptions PING = new DeliveryOptions().addHeader(RealtimeProtocol.HEADER, RealtimeProtocol.PING)
+    .setSendTimeout(RealtimeProtocol.PING_MS);
 
   private final Vertx vertx;
   private final MessageConsumer<Object> consumer;
@@ -75,7 +76,7 @@ public final class RealtimeLink {
       .map(reply -> {
         link.session = reply.body().getString("session");
         link.backend = reply.headers().get(Headers.BACKEND) != null ? reply.headers().get(Headers.BACKEND) : reply.body().getString("backend");
-        link.pingTimer = vertx.setPeriodic(RealtimeProtocol.PING_MS, t -> vertx.eventBus().send(link.session, null, PING));
+        link.pingTimer = vertx.setPeriodic(RealtimeProtocol.PING_MS, t -> link.ping());
         return link;
       })
       .recover(e -> {
@@ -110,6 +111,17 @@ public final class RealtimeLink {
   /** Completes when the session is over (never fails). */
   public Future<End> ended() {
     return ended.future();
+  }
+
+  /** Tells the session the caller is there; a session that does not answer (its node died) is over. */
+  private void ping() {
+    vertx.eventBus().request(session, null, PING).onFailure(e -> {
+      if (!ended.future().isComplete()) {
+        vertx.cancelTimer(pingTimer);
+        consumer.unregister();
+        ended.tryComplete(new End("the realtime session was lost: " + e.getMessage(), ErrorCode.UPSTREAM, new JsonObject()));
+      }
+    });
   }
 
   private void received(Message<Object> m) {

@@ -30,4 +30,7 @@ public interface Call {
 
   /** Completes with the call's usage record once the call has ended and the record was sent. */
   Future<UsageRecord> ended();
+
+  /** What the admin page shows of this call; readable from any thread. */
+  CallStatus status();
 }

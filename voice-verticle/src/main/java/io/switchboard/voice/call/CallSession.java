@@ -46,6 +46,7 @@ public final class CallSession implements Endpointer.Listener, Call {
   private final VadPool.Stream vad;
   private final Promise<UsageRecord> ended = Promise.promise();
   private final BargeIn bargeIn;
+  private final CallStatus status;
   private Turn turn;
   private int turns;
   private Speculation speculation;
@@ -81,6 +82,7 @@ public final class CallSession implements Endpointer.Listener, Call {
     this.soundEnd = new SoundEnd(settings.quietDbfs());
     this.vad = services.vad().open(context, (p, end) -> endpointer.window(p, end, soundEnd.end()));
     this.bargeIn = new BargeIn(settings, playout);
+    this.status = new CallStatus(callId, transport.kind());
   }
 
   public String callId() {
@@ -91,6 +93,11 @@ public final class CallSession implements Endpointer.Listener, Call {
   public CallSession fellBackFrom(String mode) {
     scope.ledger().fellBackFrom(mode);
     return this;
+  }
+
+  /** What the admin page shows of this call; readable from any thread. */
+  public CallStatus status() {
+    return status;
   }
 
   /** Completes with the call's usage record once the call has ended and the record was sent. */
@@ -182,6 +189,8 @@ public final class CallSession implements Endpointer.Listener, Call {
     remember(turn);
     Turn t = new Turn(scope, ++turns);
     turn = t;
+    status.turns(turns);
+    status.stage("transcribing");
     t.metrics.speechEnd = arrivals.at(end);
     t.metrics.endpoint = TurnMetrics.now();
     Future<Transcriber.Transcript> transcript;
@@ -210,9 +219,11 @@ public final class CallSession implements Endpointer.Listener, Call {
       String text = ar.result().text();
       transport.event(new JsonObject().put("type", "transcript").put("turn", t.number).put("text", text));
       if (text.isEmpty()) {
+        status.stage("listening");
         t.silent();
         return;
       }
+      status.stage("thinking");
       conversation.user(text);
       scope.ledger().turn();
       t.respond(conversation.messages());
@@ -232,6 +243,7 @@ public final class CallSession implements Endpointer.Listener, Call {
     String heard = t.heard(); // before the clear: the clock stops counting for it there
     t.cancel();
     scope.playout().clear();
+    status.stage("listening");
     conversation.assistant(heard);
     t.markRemembered();
     scope.ledger().bargeIn();
@@ -251,7 +263,9 @@ public final class CallSession implements Endpointer.Listener, Call {
     scope.ledger().firstFrame();
     t.metrics.firstFrame = TurnMetrics.now();
     JsonObject report = t.metrics.report(services.metrics());
+    status.stage("speaking");
     if (report != null) {
+      status.turnReported(report);
       LOG.log(System.Logger.Level.DEBUG, "call {0}: {1}", callId, report.encode());
       transport.event(report);
     }
@@ -263,6 +277,7 @@ public final class CallSession implements Endpointer.Listener, Call {
     }
     scope.playout().onLowWater(1, () -> {
       if (!t.cancelled()) {
+        status.stage("listening");
         transport.event(new JsonObject().put("type", "response.audio.done").put("turn", t.number));
       }
     });
@@ -303,6 +318,7 @@ public final class CallSession implements Endpointer.Listener, Call {
       return; // the socket's close after our own close, or a second reason: the first one stands
     }
     ending = true;
+    this.status.stage("ending");
     services.vertx().cancelTimer(maxTimer);
     services.vertx().cancelTimer(silenceTimer);
     vad.close();

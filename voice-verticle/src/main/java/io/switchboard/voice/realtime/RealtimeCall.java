@@ -11,6 +11,7 @@ import io.switchboard.voice.call.Call;
 import io.switchboard.voice.call.CallLedger;
 import io.switchboard.voice.call.CallOptions;
 import io.switchboard.voice.call.CallServices;
+import io.switchboard.voice.call.CallStatus;
 import io.switchboard.voice.mode.ModeMetrics;
 import io.switchboard.voice.transport.CallTransport;
 import io.vertx.core.Context;
@@ -46,6 +47,7 @@ public final class RealtimeCall implements Call {
   private final RealtimeAudio audio;
   private final Promise<UsageRecord> ended = Promise.promise();
   private final RealtimeCallRecord record;
+  private final CallStatus status;
   private RealtimeLink link;
   private int silenceMs;
   private long maxTimer = -1;
@@ -69,6 +71,7 @@ public final class RealtimeCall implements Call {
     this.playback = new ItemPlayback(playout);
     this.audio = new RealtimeAudio(transport.inputRate(), transport.outputFormat());
     this.record = new RealtimeCallRecord(callId, transport.kind(), keyId, options.privacy());
+    this.status = new CallStatus(callId, transport.kind(), VoiceModes.REALTIME);
   }
 
   /**
@@ -104,6 +107,11 @@ public final class RealtimeCall implements Call {
   @Override
   public Future<UsageRecord> ended() {
     return ended.future();
+  }
+
+  @Override
+  public CallStatus status() {
+    return status;
   }
 
   @Override
@@ -145,6 +153,7 @@ public final class RealtimeCall implements Call {
     JsonObject e = new JsonObject(json);
     switch (e.getString("type", "")) {
       case "response.output_audio.delta" -> {
+        status.stage("speaking");
         if (speechStoppedAt >= 0) {
           long stopped = speechStoppedAt;
           speechStoppedAt = -1;
@@ -154,6 +163,7 @@ public final class RealtimeCall implements Call {
       }
       case "response.output_audio.done" -> playback.flush();
       case "input_audio_buffer.speech_started" -> {
+        status.stage("listening");
         transport.event(new JsonObject().put("type", "speech.started"));
         bargeIn();
       }
@@ -163,7 +173,7 @@ public final class RealtimeCall implements Call {
         transport.event(new JsonObject().put("type", "speech.stopped"));
       }
       case "conversation.item.input_audio_transcription.completed" -> {
-        record.turn();
+        status.turns(record.turn());
         transport.event(new JsonObject().put("type", "transcript").put("text", e.getString("transcript", "")));
       }
       case "response.output_audio_transcript.delta" ->
@@ -197,6 +207,7 @@ public final class RealtimeCall implements Call {
   private void firstFrame(long speechStopped) {
     long v2v = now() - speechStopped;
     modeMetrics.voiceToVoice(VoiceModes.REALTIME, v2v);
+    status.turnReported(new JsonObject().put("voice_to_voice_ms", v2v));
     transport.event(new JsonObject().put("type", "turn.metrics").put("mode", VoiceModes.REALTIME).put("voice_to_voice_ms", v2v));
   }
 
@@ -222,6 +233,7 @@ public final class RealtimeCall implements Call {
       return;
     }
     ending = true;
+    this.status.stage("ending");
     services.vertx().cancelTimer(maxTimer);
     playout.close();
     link.end(reason);

@@ -52,8 +52,9 @@ final class RealtimeCallRecord {
     audioInSeconds += seconds;
   }
 
-  void turn() {
-    turns++;
+  /** A turn was taken; the number of turns so far. */
+  int turn() {
+    return ++turns;
   }
 
   void bargeIn() {

@@ -16,10 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -253,7 +250,7 @@ class ClusterFailoverTest {
     MeshProcess r2 = start("r2", "router", null);
     r2.awaitUp(START_MS);
     int router2Port = r2.httpPort();
-    awaitReady(router2Port, 2);
+    TestCluster.awaitReady(http, router2Port, 2, 30_000);
     LoadRun load = LoadRun.start(vertx, "routers", 20, 9000, n -> mixed(n, n % 2 == 0 ? router1Port : router2Port));
     Thread.sleep(3000); // the scenario: three seconds of load on both routers before one dies
     long killedAt = System.currentTimeMillis();
@@ -286,8 +283,8 @@ class ClusterFailoverTest {
     assertTrue(all.stream().anyMatch(o -> o.endedMs() > termAt + 500), "streams were still open when the signal came");
     assertEquals(143, exit, "exited on the signal after its hooks ran");
     String out = r2.output();
-    assertTrue(out.indexOf("HTTP closed to new connections") < out.indexOf("closing and leaving the cluster")
-      && out.contains("HTTP closed to new connections"), out);
+    assertTrue(out.indexOf("HTTP closes to new connections") < out.indexOf("closing and leaving the cluster")
+      && out.contains("HTTP closes to new connections"), out);
   }
 
   /** The backend lines of a node's start-up report, as "up id" / "off id". */
@@ -321,24 +318,5 @@ class ClusterFailoverTest {
       .recover(e -> Future.failedFuture(new AssertionError(node + " served nothing in " + timeoutMs + " ms:\n" + nodes.get(node).output())))
       .await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
     return System.currentTimeMillis();
-  }
-
-  private void awaitReady(int port, int liveBackends) throws Exception {
-    long end = System.currentTimeMillis() + 30_000;
-    String last = "";
-    while (System.currentTimeMillis() < end) {
-      try {
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-          HttpResponse.BodyHandlers.ofString());
-        last = res.body();
-        if (res.statusCode() == 200 && new JsonObject(res.body()).getInteger("live_backends", 0) >= liveBackends) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        last = e.toString();
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("router on " + port + " never ready: " + last);
   }
 }

@@ -4,7 +4,7 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.http.CloudConf;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -22,11 +22,10 @@ import java.util.Set;
  * {@code audio_out_per_minute}, {@code input_per_mtok}, {@code output_per_mtok}. The router's estimate for a session is
  * one minute of audio at both audio prices.
  */
-public final class OpenAiRealtimeProvider implements BackendProvider {
+public final class OpenAiRealtimeProvider extends TypedProvider {
 
-  @Override
-  public String type() {
-    return OpenAiRealtimeBackend.TYPE;
+  public OpenAiRealtimeProvider() {
+    super(OpenAiRealtimeBackend.TYPE);
   }
 
   @Override

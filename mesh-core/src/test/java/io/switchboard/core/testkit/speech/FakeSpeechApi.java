@@ -46,6 +46,10 @@ public final class FakeSpeechApi implements AutoCloseable {
     return server.url(path);
   }
 
+  public int port() {
+    return server.port();
+  }
+
   /** How the next requests are answered. */
   public FakeSpeechApi reply(Consumer<RoutingContext> reply) {
     this.reply = reply;

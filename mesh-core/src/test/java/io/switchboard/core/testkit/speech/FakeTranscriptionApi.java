@@ -58,6 +58,10 @@ public final class FakeTranscriptionApi implements AutoCloseable {
     return server.url(path);
   }
 
+  public int port() {
+    return server.port();
+  }
+
   /** How the next requests are answered. */
   public FakeTranscriptionApi reply(Consumer<RoutingContext> reply) {
     this.reply = reply;

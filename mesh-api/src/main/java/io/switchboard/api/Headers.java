@@ -19,6 +19,8 @@ public final class Headers {
   public static final String OP_TRANSCRIBE = "transcribe";
   public static final String OP_SPEECH = "speech";
   public static final String OP_HEALTH = "health";
+  /** Opens a realtime session ({@link RealtimeRequest}); see {@link RealtimeProtocol}. */
+  public static final String OP_REALTIME = "realtime";
 
   /** Request id; the router makes one when the caller sends none. */
   public static final String REQUEST_ID = "x-request-id";

@@ -8,6 +8,7 @@ import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
+import io.switchboard.api.RealtimeRequest;
 import io.switchboard.api.RouteHints;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.api.TranscriptionRequest;
@@ -115,6 +116,19 @@ public final class RequestRouter {
       return new Decoded(request.model(), request.hints(), CostEstimator.speech(request), null,
         RoutedRequest.Forward.json((JsonObject) m.body()), request.responseFormat(), request.sampleRate(),
         cacheInput(m, (keys, model, asker, audio) -> keys.speech(request, model, asker)));
+    });
+  }
+
+  /**
+   * Opens a realtime session on a backend of capability {@code realtime}: routed like any request (the session's
+   * estimated size is one minute of audio), answered with the session's address; the session then runs between the
+   * caller and the backend instance ({@link io.switchboard.api.RealtimeProtocol}).
+   */
+  public void realtime(Message<Object> msg) {
+    route(msg, Capability.REALTIME, Headers.OP_REALTIME, (m, r) -> {
+      RealtimeRequest request = RealtimeRequest.fromJson(json(m));
+      return new Decoded(request.model(), request.hints(), new RequestSize(0, 0, 60, 0), null,
+        RoutedRequest.Forward.json((JsonObject) m.body()));
     });
   }
 

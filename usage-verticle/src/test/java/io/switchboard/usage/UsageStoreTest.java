@@ -8,6 +8,7 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StoredKey;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.H2UsageStore;
@@ -87,9 +88,9 @@ class UsageStoreTest {
   @ValueSource(strings = {"h2", "postgresql"})
   void migrationsApplyOnceInOrder(String kind) throws Exception {
     SqlUsageStore store = open(kind);
-    assertEquals(List.of(1, 2, 3), await(store.schemaVersions()));
+    assertEquals(List.of(1, 2, 3, 4), await(store.schemaVersions()));
     await(store.migrate());
-    assertEquals(List.of(1, 2, 3), await(store.schemaVersions()), "a second start applies nothing again");
+    assertEquals(List.of(1, 2, 3, 4), await(store.schemaVersions()), "a second start applies nothing again");
     assertEquals(0L, await(store.count()));
   }
 
@@ -144,6 +145,36 @@ class UsageStoreTest {
     assertTrue(spent > 0);
     assertEquals(spent, await(store.spentMicros("k_alpha", from, to)));
     assertEquals(0L, await(store.spentMicros("k_nobody", 0, Long.MAX_VALUE)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"h2", "postgresql"})
+  void groupsVoiceCallsByModeWithTheirMinutesFallbacksAndCost(String kind) throws Exception {
+    SqlUsageStore store = open(kind);
+    java.time.Instant t = TestRecords.START;
+    await(store.insert(List.of(
+      callRecord("call_1", t, "realtime", null, 120_000, 0.30, null),
+      callRecord("call_2", t.plusSeconds(5), "realtime", null, 60_000, 0.15, ErrorCode.UPSTREAM),
+      callRecord("call_3", t.plusSeconds(9), "pipeline", "realtime", 180_000, 0.06, null),
+      UsageRecord.builder("req_stage").time(t).capability(io.switchboard.api.Capability.CHAT).costUsd(0.01).build())));
+    List<io.switchboard.usage.store.ModeTotals> rows = await(store.modeTotals(0, Long.MAX_VALUE));
+    assertEquals(List.of(new io.switchboard.usage.store.ModeTotals("pipeline", 1, 180_000, 1_000, 60_000, 1, 0),
+      new io.switchboard.usage.store.ModeTotals("realtime", 2, 180_000, 2_000, 450_000, 0, 1)), rows);
+    assertEquals(0.15, rows.get(1).toJson().getDouble("cost_per_minute_usd"), 1e-9);
+    assertEquals(0.02, rows.get(0).toJson().getDouble("cost_per_minute_usd"), 1e-9);
+    assertTrue(await(store.modeTotals(t.plusSeconds(60).toEpochMilli(), Long.MAX_VALUE)).isEmpty());
+  }
+
+  private static UsageRecord callRecord(String id, java.time.Instant t, String mode, String fallbackFrom, long ms, double cost,
+                                        ErrorCode error) {
+    io.switchboard.api.CallUsage call = new io.switchboard.api.CallUsage("twilio", ms, 1.0, 2.0, 1, 0, null, "caller hung up",
+      List.of(new io.switchboard.api.CallUsage.Stage(mode.equals("realtime") ? "realtime" : "chat", 1, 0, List.of("b"), cost)), mode,
+      fallbackFrom);
+    UsageRecord.Builder b = UsageRecord.builder(id).time(t).latencyMs(ms).audioSeconds(1.0).call(call);
+    if (error != null) {
+      b.error(error);
+    }
+    return b.build();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -8,7 +8,8 @@ import io.switchboard.voice.auth.CallTokens;
 import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.CallOptions;
 import io.switchboard.voice.call.CallServices;
-import io.switchboard.voice.call.CallSession;
+import io.switchboard.voice.call.Call;
+import io.switchboard.voice.mode.CallModes;
 import io.switchboard.voice.transport.CallOpener;
 import io.switchboard.voice.transport.CallTransport;
 import io.switchboard.voice.transport.ProtocolException;
@@ -27,8 +28,10 @@ final class CallGateway implements CallOpener {
   private final VoiceKeys keys;
   private final CallTokens tokens;
   private final CallRegistry.Slot slot;
+  private final CallModes modes;
 
-  CallGateway(CallServices services, VoiceKeys keys, CallTokens tokens, CallRegistry.Slot slot) {
+  CallGateway(CallServices services, VoiceKeys keys, CallTokens tokens, CallRegistry.Slot slot, CallModes modes) {
+    this.modes = modes;
     this.services = services;
     this.keys = keys;
     this.tokens = tokens;
@@ -36,7 +39,7 @@ final class CallGateway implements CallOpener {
   }
 
   @Override
-  public Future<CallSession> open(CallTransport transport, JsonObject params, String headerKey, String boundTo) {
+  public Future<Call> open(CallTransport transport, JsonObject params, String headerKey, String boundTo) {
     io.vertx.core.Context context = Vertx.currentContext(); // the socket's: the call lives there
     CallOptions options;
     try {
@@ -44,12 +47,13 @@ final class CallGateway implements CallOpener {
     } catch (ProtocolException e) {
       return Future.failedFuture(MeshException.invalid(null, e.getMessage()));
     }
-    return caller(params, headerKey, boundTo).map(key -> {
+    return caller(params, headerKey, boundTo).compose(key -> {
       CallOptions capped = key == null || key.ceiling() == null ? options : options.cappedAt(key.ceiling());
       String callId = "call_" + Headers.newRequestId().substring(4);
-      CallSession session = new CallSession(services, context, callId, key == null ? null : key.id(), transport, capped);
-      slot.attach(session);
-      return session;
+      return modes.start(services, context, callId, key == null ? null : key.id(), transport, capped, params);
+    }).map(call -> {
+      slot.attach(call);
+      return call;
     });
   }
 

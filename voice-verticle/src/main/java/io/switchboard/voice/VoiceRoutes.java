@@ -5,6 +5,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.voice.auth.CallTokens;
 import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.CallServices;
+import io.switchboard.voice.mode.CallModes;
 import io.switchboard.voice.transport.StreamTransport;
 import io.switchboard.voice.transport.TwilioTransport;
 import io.vertx.core.json.JsonObject;
@@ -27,8 +28,10 @@ final class VoiceRoutes {
   private final VoiceKeys keys;
   private final CallTokens tokens;
   private final TwimlWebhook twiml;
+  private final CallModes modes;
 
-  VoiceRoutes(CallServices services, CallRegistry registry, VoiceKeys keys, CallTokens tokens, TwimlWebhook twiml) {
+  VoiceRoutes(CallServices services, CallRegistry registry, VoiceKeys keys, CallTokens tokens, TwimlWebhook twiml, CallModes modes) {
+    this.modes = modes;
     this.services = services;
     this.registry = registry;
     this.keys = keys;
@@ -66,7 +69,7 @@ final class VoiceRoutes {
       }
       var ws = ar.result();
       slot.closer(() -> ws.close((short) 1001, "server shutting down"));
-      CallGateway gateway = new CallGateway(services, keys, tokens, slot);
+      CallGateway gateway = new CallGateway(services, keys, tokens, slot, modes);
       if (twilio) {
         new TwilioTransport(ws, gateway, slot::release).start();
       } else {

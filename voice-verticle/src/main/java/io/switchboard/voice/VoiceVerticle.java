@@ -8,6 +8,11 @@ import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.ApologyAudio;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.call.MeshView;
+import io.switchboard.voice.mode.CallModes;
+import io.switchboard.voice.mode.ModeMetrics;
+import io.switchboard.voice.mode.ModeSwitch;
+import io.switchboard.voice.realtime.RealtimeSettings;
+import io.switchboard.api.VoiceModes;
 import io.switchboard.voice.metrics.VoiceMetrics;
 import io.switchboard.voice.vad.SileroModel;
 import io.switchboard.voice.vad.SileroModels;
@@ -37,6 +42,8 @@ public final class VoiceVerticle extends VerticleBase {
   private CallRegistry registry;
   private VoiceRoutes routes;
   private VoiceSettings settings;
+  private CallModes modes;
+  private RealtimeRoutes realtimeRoutes;
   private CallsReport report;
 
   @Override
@@ -45,11 +52,14 @@ public final class VoiceVerticle extends VerticleBase {
     AudioCodec.register(vertx);
     try {
       settings = VoiceSettings.fromJson(config());
+      ModeSwitch modeSwitch = new ModeSwitch(vertx, VoiceModes.fromJson(config(), VoiceModes.DEFAULT), Math::random);
+      ModeMetrics.create().weights(modeSwitch);
+      modes = new CallModes(modeSwitch, RealtimeSettings.fromJson(config()), ModeMetrics.create());
     } catch (IllegalArgumentException e) {
-      return Future.failedFuture(e);
+      return Future.failedFuture(new IllegalArgumentException("voice: " + e.getMessage(), e));
     }
     Path dir = settings.modelsDir() != null ? Path.of(settings.modelsDir()) : NpmModel.defaultModelsDir();
-    return vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1)).map(m -> {
+    return modes.modes().start().compose(v -> vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1))).map(m -> {
       model = m;
       vad = new VadPool(m, settings.vadThreads(), settings.vadMaxBatch());
       registry = new CallRegistry(settings.maxCalls());
@@ -59,7 +69,8 @@ public final class VoiceVerticle extends VerticleBase {
       CallTokens tokens = new CallTokens(secret(settings.tokenSecretEnv()), settings.tokenTtlMs());
       TwimlWebhook twiml = new TwimlWebhook(secret(settings.twilioAuthTokenEnv()), settings.publicUrl(), secret(twilioKeyEnv()),
         settings.requireKeys(), tokens, keys);
-      routes = new VoiceRoutes(services, registry, keys, tokens, twiml);
+      routes = new VoiceRoutes(services, registry, keys, tokens, twiml, modes);
+      realtimeRoutes = new RealtimeRoutes(services, registry, keys, modes, RealtimeSettings.fromJson(config()), ModeMetrics.create());
       report = new CallsReport(vertx, registry, settings.maxCalls(),
         config().getString("node_name", System.getenv().getOrDefault("HOSTNAME", "switchboard")));
       report.start();
@@ -95,6 +106,7 @@ public final class VoiceVerticle extends VerticleBase {
 
   void mount(Router router) {
     routes.mount(router);
+    realtimeRoutes.mount(router);
   }
 
   boolean draining() {
@@ -108,6 +120,7 @@ public final class VoiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    modes.modes().stop();
     if (report != null) {
       report.stop();
     }

@@ -107,6 +107,7 @@ public final class WebVerticle extends VerticleBase {
     admin.mount(router, body);
     new ArtifactRoutes(artifacts, auth, adminAuth).mount(router);
     new UsageRoutes(vertx, admin::authorize).mount(router, body);
+    new VoiceModeRoutes(vertx, conf.getJsonObject("mounts", new JsonObject()).getJsonObject("voice"), admin::authorize).mount(router, body);
     console = new ConsoleRoutes(vertx, adminAuth, node);
     console.mount(router, body);
     // No route for the path (404), or one for the path but not the method (405): OpenAI errors like every other.

@@ -113,7 +113,23 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
       .addString(r.route() == null ? null : r.route().toJson().encode())
       .addString(r.cache() == null ? null : r.cache().wireName())
       .addLong(Math.round(r.savedUsd() * 1_000_000))
-      .addString(r.artifacts().isEmpty() ? null : r.artifacts().toJson().encode());
+      .addString(r.artifacts().isEmpty() ? null : r.artifacts().toJson().encode())
+      .addString(r.call() == null ? null : r.call().mode())
+      .addInteger(r.call() == null ? null : r.call().fallbackFrom() == null ? 0 : 1)
+      .addLong(r.call() == null ? null : Math.round(r.call().costUsd() * 1_000_000));
+  }
+
+  @Override
+  public Future<List<ModeTotals>> modeTotals(long fromMs, long toMs) {
+    return pool.preparedQuery(sql(UsageSql.MODE_TOTALS)).execute(Tuple.of(fromMs, toMs)).map(rows -> {
+      List<ModeTotals> out = new ArrayList<>();
+      for (Row r : rows) {
+        out.add(new ModeTotals(r.getString("grp"), r.getLong("calls"), r.getLong("call_ms"), r.getLong("audio_ms"),
+          r.getLong("cost_micros"), r.getLong("fallbacks"), r.getLong("errors")));
+      }
+      out.sort(Comparator.comparing(ModeTotals::mode));
+      return out;
+    });
   }
 
   @Override

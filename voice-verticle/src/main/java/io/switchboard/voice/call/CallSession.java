@@ -23,7 +23,7 @@ import io.vertx.core.json.JsonObject;
  * in here; everything here runs on that one context, so nothing is shared between threads but the VAD's results,
  * which come back on it.
  */
-public final class CallSession implements Endpointer.Listener {
+public final class CallSession implements Endpointer.Listener, Call {
 
   private static final System.Logger LOG = System.getLogger(CallSession.class.getName());
   /** Audio after the end of speech kept in the utterance (the VAD marks the end a little early). */
@@ -87,6 +87,12 @@ public final class CallSession implements Endpointer.Listener {
 
   public String callId() {
     return callId;
+  }
+
+  /** This call started in pipeline mode because {@code mode} could not start; its record says so. */
+  public CallSession fellBackFrom(String mode) {
+    scope.ledger().fellBackFrom(mode);
+    return this;
   }
 
   /** What the admin page shows of this call; readable from any thread. */

@@ -68,11 +68,14 @@ final class AnswerCache {
    * given, or null (a miss, a bypass, an answer refused by the privacy rule). Never fails: a cache that errs is a miss.
    */
   Future<CachedAnswer> lookup(RoutedRequest r, Input in, ApiKey key, RoutePlan plan) {
+    if (in == null) {
+      return Future.succeededFuture(); // not a request the cache knows (a realtime session): no status at all
+    }
     Future<ArtifactRefs> inputs = inputs(r, in, plan);
     return inputs.compose(refs -> {
       r.inputs(refs);
       ExactCache cache = artifacts == null ? null : artifacts.cache();
-      if (cache == null || in == null || !cache.settings().wanted(r.capability(), in.field(), in.noStore())) {
+      if (cache == null || !cache.settings().wanted(r.capability(), in.field(), in.noStore())) {
         return bypass(r);
       }
       String model = plan.candidates().isEmpty() ? r.model() : plan.candidates().get(0).model();
@@ -103,7 +106,7 @@ final class AnswerCache {
    * waits until it is stored.
    */
   private Future<ArtifactRefs> inputs(RoutedRequest r, Input in, RoutePlan plan) {
-    if (in == null || in.audio() == null) {
+    if (in.audio() == null) {
       return Future.succeededFuture(ArtifactRefs.NONE);
     }
     Future<FileDag> dag = in.audioDag() != null ? Future.succeededFuture(in.audioDag())

@@ -128,7 +128,7 @@ public final class RequestRouter {
     route(msg, Capability.REALTIME, Headers.OP_REALTIME, (m, r) -> {
       RealtimeRequest request = RealtimeRequest.fromJson(json(m));
       return new Decoded(request.model(), request.hints(), new RequestSize(0, 0, 60, 0), null,
-        RoutedRequest.Forward.json((JsonObject) m.body()));
+        RoutedRequest.Forward.json((JsonObject) m.body()), null); // a session: nothing to cache, no artifact
     });
   }
 

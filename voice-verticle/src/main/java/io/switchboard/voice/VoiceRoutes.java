@@ -2,8 +2,8 @@ package io.switchboard.voice;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.voice.auth.CallTokens;
-import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.transport.StreamTransport;
 import io.switchboard.voice.transport.TwilioTransport;
@@ -24,11 +24,11 @@ final class VoiceRoutes {
 
   private final CallServices services;
   private final CallRegistry registry;
-  private final VoiceKeys keys;
+  private final KeyVerifier keys;
   private final CallTokens tokens;
   private final TwimlWebhook twiml;
 
-  VoiceRoutes(CallServices services, CallRegistry registry, VoiceKeys keys, CallTokens tokens, TwimlWebhook twiml) {
+  VoiceRoutes(CallServices services, CallRegistry registry, KeyVerifier keys, CallTokens tokens, TwimlWebhook twiml) {
     this.services = services;
     this.registry = registry;
     this.keys = keys;
@@ -88,7 +88,8 @@ final class VoiceRoutes {
         return;
       }
       long now = System.currentTimeMillis();
-      String privacy = ar.result().ceiling() == null ? null : ar.result().ceiling().wireName();
+      var ceiling = ar.result().limits().privacyCeiling();
+      String privacy = ceiling == null ? null : ceiling.wireName();
       ctx.json(new JsonObject().put("token", tokens.mint(ar.result().id(), privacy, null, now)).put("expires_at", now + tokens.ttlMs()));
     });
   }

@@ -3,8 +3,8 @@ package io.switchboard.voice;
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.models.NpmModel;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.voice.auth.CallTokens;
-import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.ApologyAudio;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.call.MeshView;
@@ -36,6 +36,7 @@ public final class VoiceVerticle extends VerticleBase {
   private CallRegistry registry;
   private VoiceRoutes routes;
   private VoiceSettings settings;
+  private KeyVerifier keys;
 
   @Override
   public Future<?> start() {
@@ -47,13 +48,16 @@ public final class VoiceVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     Path dir = settings.modelsDir() != null ? Path.of(settings.modelsDir()) : NpmModel.defaultModelsDir();
-    return vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1)).map(m -> {
+    // Keys are checked as the web API checks them: looked up over the bus, hashed here, revocations heard at once.
+    return KeyVerifier.overBus(vertx).compose(k -> {
+      keys = k;
+      return vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1));
+    }).map(m -> {
       model = m;
       vad = new VadPool(m, settings.vadThreads(), settings.vadMaxBatch());
       registry = new CallRegistry(settings.maxCalls());
       VoiceMetrics metrics = VoiceMetrics.create(registry::active, vad);
       CallServices services = new CallServices(vertx, settings, vad, new MeshView(vertx, 2000), new ApologyAudio(), metrics);
-      VoiceKeys keys = new VoiceKeys(vertx);
       CallTokens tokens = new CallTokens(secret(settings.tokenSecretEnv()), settings.tokenTtlMs());
       TwimlWebhook twiml = new TwimlWebhook(secret(settings.twilioAuthTokenEnv()), settings.publicUrl(), secret(twilioKeyEnv()),
         settings.requireKeys(), tokens, keys);
@@ -109,6 +113,6 @@ public final class VoiceVerticle extends VerticleBase {
     if (model != null) {
       model.close();
     }
-    return Future.succeededFuture();
+    return keys == null ? Future.succeededFuture() : keys.close().otherwiseEmpty();
   }
 }

@@ -1,6 +1,7 @@
 package io.switchboard.app;
 
 import io.switchboard.asr.whisper.WhisperModels;
+import io.switchboard.voice.vad.SileroModels;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
@@ -45,7 +46,7 @@ class DocumentedCommandsTest {
       while (m.find()) {
         String name = m.group(1);
         seen++;
-        assertTrue(WhisperModels.spec(name) != null || name.matches("[\\w.-]+/[\\w.-]+"),
+        assertTrue(WhisperModels.spec(name) != null || name.equals(SileroModels.NAME) || name.matches("[\\w.-]+/[\\w.-]+"),
           ROOT.relativize(doc) + " says './mesh models pull " + name + "', which the launcher refuses as unknown");
       }
     }

@@ -7,9 +7,9 @@ import io.switchboard.voice.auth.TwilioSignature;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -43,8 +43,10 @@ class CallKeysTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
+  @RegisterExtension
+  final CallRig rig = new CallRig();
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
   private FakeOpenAiServer chat;
   private VoiceNode node;
   private String key;
@@ -53,8 +55,6 @@ class CallKeysTest {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
     chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
     chat.setDefault(Behaviour.reply("Welcome back."));
     JsonArray backends = VoiceNode.localCascade(chat);
@@ -75,12 +75,6 @@ class CallKeysTest {
       .put("name", "voice-test").put("limits", new JsonObject())).await(10, TimeUnit.SECONDS).body();
     key = created.getString("api_key");
     keyId = created.getJsonObject("key").getString("id");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   @Test

@@ -10,9 +10,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -37,22 +36,12 @@ class CallMetricsTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
-
-  @BeforeEach
-  void start() {
-    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+  @RegisterExtension
+  final CallRig rig = new CallRig(Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
-      .withMetrics(new MicrometerMetricsFactory()).build();
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
-  }
+      .withMetrics(new MicrometerMetricsFactory()).build());
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
 
   @Test
   void turnStagesCallsAndVadCpuAreInPrometheus() throws Exception {

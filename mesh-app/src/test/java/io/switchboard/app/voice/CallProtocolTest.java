@@ -7,9 +7,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -31,8 +31,10 @@ class CallProtocolTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
+  @RegisterExtension
+  final CallRig rig = new CallRig();
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
   private FakeOpenAiServer chat;
   private VoiceNode node;
 
@@ -41,17 +43,9 @@ class CallProtocolTest {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
     chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
     JsonArray backends = VoiceNode.localCascade(chat);
     node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   private static JsonObject media(TwilioCaller c, String sid, String payload) {

@@ -59,6 +59,11 @@ public final class Addresses {
   public static final String ADMIN_SESSIONS_REVOKED = "switchboard.admin.sessions.revoked";
   /** Cluster-wide map (shared data) of logged-out admin page sessions until they would have expired. */
   public static final String ADMIN_SESSIONS_REVOKED_MAP = "switchboard.admin.sessions.revoked";
+  /**
+   * Published every second by every node that takes calls, to every web verticle (the admin page's Calls view):
+   * {@code {"node","node_id","calls":[...],"active","max_calls","draining"}}, the calls open on that node.
+   */
+  public static final String VOICE_CALLS = "switchboard.voice.calls";
 
   /**
    * Publish: {@code {"cid": "...", "deleted_ms": ...}} when an artifact was deleted (by its key, the admin, retention

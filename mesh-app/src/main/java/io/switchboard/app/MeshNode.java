@@ -253,6 +253,10 @@ public final class MeshNode {
           env.put(name, options.env().get(name));
         }
       }
+      String nodeName = config.getJsonObject("http", new JsonObject()).getString("node_name"); // calls shown under it (admin page)
+      if (nodeName != null) {
+        slice.put("node_name", nodeName);
+      }
       mounts.put("voice", slice.put("require_keys", usage.requireKeys()).put("env", env).put("required", voiceNode));
     }
     return mounts;

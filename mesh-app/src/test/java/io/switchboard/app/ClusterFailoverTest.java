@@ -16,10 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +64,7 @@ class ClusterFailoverTest {
     vertx = Vertx.vertx();
     fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     // Non-streamed answers take 400 ms; streams 400 ms then ten chunks 300 ms apart: plenty in flight at any time.
-    fake.setDefault(Behaviour.reply("one two three four five six seven eight nine ten").chunks(10).chunkDelayMs(300).headerDelayMs(400));
+    fake.setDefault(Behaviour.reply("one two three four five six seven eight nine ten").chunks(10).chunkDelayMs(300).headerDelayMs(1500));
     cluster = new TestCluster(MeshProcess.projectDir().resolve("mesh-app/target/cluster-failover"));
     start("r1", "router", null);
     start("b1", "backend", "chat");
@@ -155,16 +152,18 @@ class ClusterFailoverTest {
   @Test
   @Order(2)
   void sigkillOfABackendNode() throws Exception {
-    LoadRun load = LoadRun.start(vertx, "kill", 20, 14_000, n -> mixed(n, router1Port));
-    Thread.sleep(3000); // the scenario: three seconds of load before anything happens
-    Map<String, Set<String>> before = servedBy();
-    assertFalse(before.getOrDefault("b1", Set.of()).isEmpty(), "the bus spread requests over both chat nodes");
-    assertFalse(before.getOrDefault("b2", Set.of()).isEmpty(), "the bus spread requests over both chat nodes");
-    // Kill while a stream served by b1 is delivering to its client: its first chunks arrived there, its end has not.
-    String delivering = awaitStreamDelivering(load, "b1", 30_000);
+    LoadRun load = LoadRun.start(vertx, "kill", 20, 30_000, n -> mixed(n, router1Port));
+    // Load until both chat nodes have served (the bus spreads requests over them; a loaded machine is slow to warm up).
+    Eventually.until(vertx, "both chat nodes serving", 60_000, () -> !servedBy().getOrDefault("b1", Set.of()).isEmpty()
+      && !servedBy().getOrDefault("b2", Set.of()).isEmpty()).await(65, TimeUnit.SECONDS);
+    // Kill while b1 is mid-way through work of both kinds: a stream of its delivering to its client (first chunks
+    // there, end not), and a non-streamed request just handed to the upstream (which answers 1.5 s later: room for a loaded machine to land the kill).
+    String delivering = awaitInFlight(load, "b1", 60_000);
     long killedAt = System.currentTimeMillis();
     nodes.get("b1").kill();
     long droppedAt = TestCluster.awaitInstances(observer, "chat", 1, 30_000);
+    Thread.sleep(3000); // the scenario: three more seconds of load once the registry dropped b1
+    load.stop();
     load.finished().await(60, TimeUnit.SECONDS);
     List<LoadRun.Outcome> all = load.outcomes();
     Map<String, Set<String>> served = servedBy();
@@ -189,12 +188,19 @@ class ClusterFailoverTest {
     assertTrue(all.stream().anyMatch(o -> o.requestId().equals(delivering)), "the stream delivering at the kill is among the outcomes");
 
     List<LoadRun.Outcome> plain = all.stream().filter(o -> !o.stream()).toList();
-    assertTrue(plain.size() > 100, "load ran: " + plain.size());
+    assertTrue(plain.size() > 20, "load ran: " + plain.size());
     assertEquals("", failures(plain), "no non-streamed request fails");
     List<LoadRun.Outcome> inFlightOnB1 = all.stream()
       .filter(o -> onB1.contains(o.requestId()) && o.startedMs() < killedAt && o.endedMs() > killedAt).toList();
-    long retried = inFlightOnB1.stream().filter(o -> !o.stream() && onB2.contains(o.requestId())).count();
-    assertTrue(retried > 0, "some non-streamed request in flight on b1 was answered by b2: " + inFlightOnB1);
+    // The upstream calls the kill cut (b1's connection to the upstream closed before the answer): the non-streamed ones
+    // were answered whole by b2, and there was at least one.
+    Set<String> cut = fake.requests().stream().filter(r -> "b1".equals(r.header("X-Node")) && r.body() != null
+      && !r.body().getBoolean("stream", false) && r.closedEarly().isComplete()).map(r -> r.header("x-request-id")).collect(Collectors.toSet());
+    assertFalse(cut.isEmpty(), "a non-streamed call of b1 was under way upstream at the kill");
+    for (String rid : cut) {
+      LoadRun.Outcome o = all.stream().filter(x -> x.requestId().equals(rid)).findFirst().orElseThrow();
+      assertTrue(o.ok() && onB2.contains(rid), "a non-streamed request cut on b1 was answered by b2: " + o);
+    }
     for (LoadRun.Outcome o : all.stream().filter(LoadRun.Outcome::stream).toList()) {
       boolean wasOnB1 = inFlightOnB1.contains(o);
       assertTrue(o.ok() || wasOnB1 && o.streamEndedWithError(), "a stream either completes or, cut by the kill, ends with an error event: " + o);
@@ -213,10 +219,11 @@ class ClusterFailoverTest {
   @Test
   @Order(3)
   void aNewNodeTakesAShareAndSigtermDrainsWithNoFailure() throws Exception {
+    int before = TestCluster.instances(observer).getOrDefault("chat", 0);
     MeshProcess b3 = start("b3", "backend", "chat");
-    LoadRun load = LoadRun.start(vertx, "join", 20, 90_000, n -> mixed(n, router1Port));
-    long joinedAt = TestCluster.awaitInstances(observer, "chat", 2, START_MS);
-    long firstServedAt = awaitServed("b3", 30_000);
+    LoadRun load = LoadRun.start(vertx, "join", 20, 120_000, n -> mixed(n, router1Port));
+    long joinedAt = TestCluster.awaitInstances(observer, "chat", before + 1, START_MS);
+    long firstServedAt = awaitServed("b3", 60_000);
     System.out.printf("join: b3 in the registry %d ms and served its first request %d ms after its process started%n",
       joinedAt - b3.startedAtMs, firstServedAt - b3.startedAtMs);
     Thread.sleep(4000); // the scenario: four seconds of load with b3 in, before b2 leaves
@@ -244,7 +251,7 @@ class ClusterFailoverTest {
     String out = b2.output();
     assertTrue(out.indexOf("leave the registry and drain") < out.indexOf("closing and leaving the cluster")
       && out.contains("leave the registry and drain"), "drain, then leave:\n" + out);
-    TestCluster.awaitInstances(observer, "chat", 1, 10_000);
+    TestCluster.awaitInstances(observer, "chat", before, 30_000);
   }
 
   @Test
@@ -253,7 +260,7 @@ class ClusterFailoverTest {
     MeshProcess r2 = start("r2", "router", null);
     r2.awaitUp(START_MS);
     int router2Port = r2.httpPort();
-    awaitReady(router2Port, 2);
+    TestCluster.awaitReady(http, router2Port, 2, 30_000);
     LoadRun load = LoadRun.start(vertx, "routers", 20, 9000, n -> mixed(n, n % 2 == 0 ? router1Port : router2Port));
     Thread.sleep(3000); // the scenario: three seconds of load on both routers before one dies
     long killedAt = System.currentTimeMillis();
@@ -274,8 +281,8 @@ class ClusterFailoverTest {
     MeshProcess r2 = nodes.get("r2");
     int port = r2.httpPort();
     LoadRun streams = LoadRun.start(vertx, "router-term", 4, 1500, n -> new LoadRun.Plan(port, "gpt-4o-mini", true));
-    Thread.sleep(1600); // the scenario: the signal comes 1.6 s into streams that take 3.4 s
-    // every stream is still running (each takes about 3.4 s) when the signal comes
+    Thread.sleep(1600); // the scenario: the signal comes 1.6 s into streams that take 4.5 s
+    // every stream is still running (each takes about 4.5 s) when the signal comes
     long termAt = System.currentTimeMillis();
     r2.terminate();
     streams.finished().await(30, TimeUnit.SECONDS);
@@ -286,8 +293,8 @@ class ClusterFailoverTest {
     assertTrue(all.stream().anyMatch(o -> o.endedMs() > termAt + 500), "streams were still open when the signal came");
     assertEquals(143, exit, "exited on the signal after its hooks ran");
     String out = r2.output();
-    assertTrue(out.indexOf("HTTP closed to new connections") < out.indexOf("closing and leaving the cluster")
-      && out.contains("HTTP closed to new connections"), out);
+    assertTrue(out.indexOf("HTTP closes to new connections") < out.indexOf("closing and leaving the cluster")
+      && out.contains("HTTP closes to new connections"), out);
   }
 
   /** The backend lines of a node's start-up report, as "up id" / "off id". */
@@ -301,17 +308,21 @@ class ClusterFailoverTest {
   }
 
   /**
-   * Waits until a stream that {@code node} sent upstream is delivering to its client (its first bytes arrived there and
-   * its end has not), and returns its request id: a kill then lands in the middle of content, however slow the machine.
+   * Waits until {@code node} has both a stream delivering to its client (its first bytes arrived there and its end has
+   * not) and a non-streamed request the upstream received less than 100 ms ago (its answer is 1.4 s away), and returns
+   * the stream's request id: a kill then lands in the middle of both, however slow the machine.
    */
-  private String awaitStreamDelivering(LoadRun load, String node, long timeoutMs) throws Exception {
+  private String awaitInFlight(LoadRun load, String node, long timeoutMs) throws Exception {
     String[] found = new String[1];
-    Eventually.until(vertx, "a stream from " + node + " delivering to its client", timeoutMs, () -> {
+    Eventually.until(vertx, "a stream from " + node + " delivering and a call of it just sent upstream", timeoutMs, () -> {
       Set<String> receiving = load.receiving();
-      fake.requests().stream()
-        .filter(r -> node.equals(r.header("X-Node")) && r.body() != null && r.body().getBoolean("stream", false))
-        .map(r -> r.header("x-request-id")).filter(receiving::contains).findFirst().ifPresent(rid -> found[0] = rid);
-      return found[0] != null;
+      List<RecordedRequest> fromNode = fake.requests().stream().filter(r -> node.equals(r.header("X-Node")) && r.body() != null).toList();
+      String stream = fromNode.stream().filter(r -> r.body().getBoolean("stream", false)).map(r -> r.header("x-request-id"))
+        .filter(receiving::contains).findFirst().orElse(null);
+      long now = System.currentTimeMillis();
+      boolean justSent = fromNode.stream().anyMatch(r -> !r.body().getBoolean("stream", false) && now - r.receivedAtMs() < 100);
+      found[0] = stream;
+      return stream != null && justSent;
     }).await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
     return found[0];
   }
@@ -321,24 +332,5 @@ class ClusterFailoverTest {
       .recover(e -> Future.failedFuture(new AssertionError(node + " served nothing in " + timeoutMs + " ms:\n" + nodes.get(node).output())))
       .await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
     return System.currentTimeMillis();
-  }
-
-  private void awaitReady(int port, int liveBackends) throws Exception {
-    long end = System.currentTimeMillis() + 30_000;
-    String last = "";
-    while (System.currentTimeMillis() < end) {
-      try {
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-          HttpResponse.BodyHandlers.ofString());
-        last = res.body();
-        if (res.statusCode() == 200 && new JsonObject(res.body()).getInteger("live_backends", 0) >= liveBackends) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        last = e.toString();
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("router on " + port + " never ready: " + last);
   }
 }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
  * JVM flags, {@code conf/} defaults, an operator file) but from the test class path, so it runs what this build
  * compiled even before {@code package}. Its output goes to {@code target/nodes/<name>.log}.
  */
-final class MeshProcess implements AutoCloseable {
+public final class MeshProcess implements AutoCloseable {
 
   private static final Pattern HTTP_PORT = Pattern.compile("HTTP API: http://127\\.0\\.0\\.1:(\\d+)/v1");
   private static final Pattern HEALTH_PORT = Pattern.compile("health: http://127\\.0\\.0\\.1:(\\d+)/health/ready");
@@ -38,7 +39,7 @@ final class MeshProcess implements AutoCloseable {
   }
 
   /** Starts {@code Main run <args>} with the given extra environment. */
-  static MeshProcess start(String name, List<String> args, Map<String, String> env) throws IOException {
+  public static MeshProcess start(String name, List<String> args, Map<String, String> env) throws IOException {
     Path dir = projectDir().resolve("mesh-app/target/nodes");
     Files.createDirectories(dir);
     Path log = dir.resolve(name + ".log");
@@ -62,7 +63,7 @@ final class MeshProcess implements AutoCloseable {
     return new MeshProcess(name, pb.start(), log, System.currentTimeMillis());
   }
 
-  String output() {
+  public String output() {
     try {
       return Files.exists(log) ? Files.readString(log) : "";
     } catch (IOException e) {
@@ -72,9 +73,20 @@ final class MeshProcess implements AutoCloseable {
 
   /** Waits for the start-up report; fails with the node's output if it exits or takes too long. */
   void awaitUp(long timeoutMs) throws InterruptedException {
+    awaitOutput(timeoutMs, out -> out.contains("Switchboard node up"));
+  }
+
+  /** Waits for the start-up report with its HTTP port and returns the port; fails like {@link #awaitUp}. */
+  public int awaitHttpPort(long timeoutMs) throws InterruptedException {
+    awaitOutput(timeoutMs, out -> out.contains("Switchboard node up") && HTTP_PORT.matcher(out).find());
+    return httpPort();
+  }
+
+  /** Polls the log (a child process's file: nothing calls the test back on it) until {@code done} holds. */
+  private void awaitOutput(long timeoutMs, Predicate<String> done) throws InterruptedException {
     long end = System.currentTimeMillis() + timeoutMs;
     while (System.currentTimeMillis() < end) {
-      if (output().contains("Switchboard node up")) {
+      if (done.test(output())) {
         return;
       }
       if (!process.isAlive()) {
@@ -107,12 +119,12 @@ final class MeshProcess implements AutoCloseable {
   }
 
   /** SIGKILL: the process dies at once, nothing runs. */
-  void kill() {
+  public void kill() {
     process.destroyForcibly();
   }
 
   /** Waits for the exit; returns the exit code, or fails with the output. */
-  int awaitExit(long timeoutMs) throws InterruptedException {
+  public int awaitExit(long timeoutMs) throws InterruptedException {
     if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
       throw new AssertionError(name + " still running after " + timeoutMs + " ms:\n" + output());
     }

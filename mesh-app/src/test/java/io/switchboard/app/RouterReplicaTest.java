@@ -14,10 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -85,7 +82,7 @@ class RouterReplicaTest {
     r2Port = nodes.get("r2").httpPort();
     observer = cluster.member(Map.of());
     for (String r : ROUTERS) {
-      awaitReady(nodes.get(r).httpPort());
+      TestCluster.awaitReady(http, nodes.get(r).httpPort(), 0, 60_000);
     }
   }
 
@@ -246,24 +243,5 @@ class RouterReplicaTest {
         assertTrue(found.isEmpty(), id + " answered by " + router + " has no record in " + r + "'s ledger: " + found);
       }
     }
-  }
-
-  private void awaitReady(int port) throws Exception {
-    long end = System.currentTimeMillis() + 60_000;
-    String last = "";
-    while (System.currentTimeMillis() < end) {
-      try {
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-          HttpResponse.BodyHandlers.ofString());
-        last = res.body();
-        if (res.statusCode() == 200) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        last = e.toString();
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("router on " + port + " never ready: " + last);
   }
 }

@@ -11,6 +11,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,5 +127,28 @@ final class TestCluster {
     Eventually.until(member, backend + " with " + count + " instance(s)", timeoutMs, () -> instancesNow(member),
       view -> view.getOrDefault(backend, 0) == count).await(timeoutMs + 5000, TimeUnit.MILLISECONDS);
     return System.currentTimeMillis();
+  }
+
+  /**
+   * Polls a router's {@code /health/ready} (in another process: nothing calls the test back) until it answers 200 with
+   * at least {@code liveBackends} live backends, within {@code timeoutMs}; fails with the last answer seen.
+   */
+  static void awaitReady(HttpClient http, int port, int liveBackends, long timeoutMs) throws Exception {
+    long end = System.currentTimeMillis() + timeoutMs;
+    String last = "";
+    while (System.currentTimeMillis() < end) {
+      try {
+        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+          HttpResponse.BodyHandlers.ofString());
+        last = res.body();
+        if (res.statusCode() == 200 && (liveBackends == 0 || new JsonObject(res.body()).getInteger("live_backends", 0) >= liveBackends)) {
+          return;
+        }
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("router on " + port + " never ready: " + last);
   }
 }

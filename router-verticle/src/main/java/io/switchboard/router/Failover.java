@@ -89,7 +89,7 @@ final class Failover {
       next(r, index + 1);
       return;
     }
-    String instance = instances.pick(c.id());
+    String instance = instances.pick(c.id(), r.forward().affinity());
     if (instance == null) {
       state.limiter().cancel(c.id(), r.tokens());
       r.skip(c.id(), "no live instance");

@@ -9,11 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Which backend instance each message in flight went to. The router chooses the instance itself (the one with the
- * fewest of its requests in flight), so that when the registry declares an instance dead, everything in flight
- * there is settled at once and moved elsewhere instead of waiting for its deadline. Owned by the router's event loop.
+ * fewest of its requests in flight, a request's affinity deciding among equals: {@link #pick}), so that when the
+ * registry declares an instance dead, everything in flight there is settled at once and moved elsewhere instead of
+ * waiting for its deadline. Owned by the router's event loop.
  */
 final class InstanceTracker {
 
@@ -97,8 +99,14 @@ final class InstanceTracker {
     return true;
   }
 
-  /** The live instance of a backend with the fewest requests in flight from this router (round-robin among equals). */
-  String pick(String backendId) {
+  /**
+   * The live instance of a backend with the fewest requests in flight from this router. Among equally busy instances,
+   * a request with an {@code affinity} key goes to the one the key prefers (rendezvous hashing: the highest score of
+   * key and instance id, the same on every router, and only the keys of an instance that comes or goes move), so a
+   * conversation's turns find the instance whose prompt cache holds its earlier turns; a busier preferred instance is
+   * passed over freely. Without a key, round-robin among equals. {@code affinity} is asked only when there is a choice.
+   */
+  String pick(String backendId, Supplier<String> affinity) {
     BackendRegistry.LiveBackend live = registry.get(backendId);
     if (live == null || live.instanceIds().isEmpty()) {
       return null;
@@ -107,18 +115,52 @@ final class InstanceTracker {
     int start = Math.floorMod(roundRobin++, ids.size());
     String best = null;
     int bestLoad = Integer.MAX_VALUE;
+    int equals = 0;
     for (int i = 0; i < ids.size(); i++) {
       String id = ids.get((start + i) % ids.size());
       if (isGone(id)) {
         continue;
       }
-      Set<InFlight> set = inflight.get(id);
-      int load = set == null ? 0 : set.size();
+      int load = load(id);
       if (load < bestLoad) {
         best = id;
         bestLoad = load;
+        equals = 1;
+      } else if (load == bestLoad) {
+        equals++;
+      }
+    }
+    String key = equals > 1 ? affinity.get() : null;
+    return key == null ? best : preferred(ids, bestLoad, key);
+  }
+
+  /** Among the live instances with {@code load} in flight, the one {@code key} scores highest. */
+  private String preferred(List<String> ids, int load, String key) {
+    String best = null;
+    long bestScore = 0;
+    long k = key.hashCode() * 0x9E3779B97F4A7C15L;
+    for (String id : ids) {
+      if (isGone(id) || load(id) != load) {
+        continue;
+      }
+      long score = mix(k ^ id.hashCode());
+      if (best == null || Long.compareUnsigned(score, bestScore) > 0) {
+        best = id;
+        bestScore = score;
       }
     }
     return best;
+  }
+
+  private int load(String instanceId) {
+    Set<InFlight> set = inflight.get(instanceId);
+    return set == null ? 0 : set.size();
+  }
+
+  /** SplitMix64's finaliser: every input bit moves about half the output bits. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 }

@@ -82,7 +82,7 @@ public final class RequestRouter {
   public void chat(Message<Object> msg) {
     route(msg, Capability.CHAT, Headers.OP_CHAT, (m, r) -> {
       ChatRequest request = ChatRequest.fromJson(json(m));
-      return new Decoded(request.model(), request.hints(), r.costs().chat(request), null, RoutedRequest.Forward.json((JsonObject) m.body()));
+      return new Decoded(request.model(), request.hints(), r.costs().chat(request), null, RoutedRequest.Forward.chat((JsonObject) m.body(), request));
     });
   }
 

@@ -2,6 +2,8 @@ package io.switchboard.router;
 
 import io.switchboard.api.ApiKey;
 import io.switchboard.api.Capability;
+import io.switchboard.api.ChatRequest;
+import io.switchboard.api.ConversationKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One request on its way through the router: the caller, its plan (fixed when it arrived, so a conf change never
@@ -33,14 +36,23 @@ import java.util.function.LongSupplier;
  */
 final class RoutedRequest {
 
-  /** What goes to a backend for a candidate: the body (with the model resolved) and extra headers. */
-  record Forward(Function<String, Object> body, Function<String, Map<String, String>> headers) {
+  /**
+   * What goes to a backend for a candidate: the body (with the model resolved) and extra headers; and the request's
+   * instance affinity, a stable key (or null) that picks one of a backend's equally busy instances (see
+   * {@link InstanceTracker#pick}), asked only when there is such a choice.
+   */
+  record Forward(Function<String, Object> body, Function<String, Map<String, String>> headers, Supplier<String> affinity) {
     static Forward json(JsonObject body) {
-      return new Forward(model -> body.copy().put("model", model), model -> Map.of());
+      return new Forward(model -> body.copy().put("model", model), model -> Map.of(), () -> null);
+    }
+
+    /** A chat: its turns keep to the instance that answered the conversation before, whose prompt cache holds it. */
+    static Forward chat(JsonObject body, ChatRequest request) {
+      return new Forward(json(body).body(), model -> Map.of(), () -> ConversationKey.of(request.messages()));
     }
 
     static Forward audio(Buffer audio, Function<String, Map<String, String>> headers) {
-      return new Forward(model -> audio, headers);
+      return new Forward(model -> audio, headers, () -> null);
     }
   }
 

@@ -91,6 +91,14 @@ function newRow(id) {
   return row;
 }
 
+// One instance: its id, the health its last heartbeat reported (the reason on hover) and how long ago that was.
+function instance(i) {
+  const status = (i.health && i.health.status) || 'up';
+  return h('div', { class: 'muted small mono', 'data-instance': i.id, 'data-instance-health': status, title: (i.health && i.health.reason) || '' },
+    i.id, ' ', h('span', { class: 'badge ' + (status === 'up' ? 'ok' : status === 'degraded' ? 'warn' : 'bad') }, status),
+    ' ', Math.round((i.seen_ms_ago || 0) / 1000) + ' s ago');
+}
+
 function showRow(row, b) {
   const c = row.cells;
   row.enabled = b.enabled;
@@ -100,7 +108,9 @@ function showRow(row, b) {
   fill(c.state, 
     h('span', { class: 'badge ' + (health === 'up' ? 'ok' : health === 'degraded' ? 'warn' : 'bad'), title: (b.health && b.health.reason) || '' },
       b.live ? health : 'not running'),
-    ' ', h('span', { class: 'muted small' }, b.instances + ' inst.'),
+    ' ', h('span', { class: 'muted small' }, b.instances + (b.instances === 1 ? ' instance' : ' instances')),
+    (b.instance_list || []).slice(0, 4).map(instance),
+    (b.instance_list || []).length > 4 ? h('div', { class: 'muted small' }, '+' + (b.instance_list.length - 4) + ' more') : null,
     b.enabled ? null : h('div', {}, h('span', { class: 'badge warn', 'data-disabled': b.id }, 'disabled')),
     b.health && b.health.reason ? h('div', { class: 'muted small' }, b.health.reason) : null);
   const breaker = (b.breaker && b.breaker.state) || 'closed';

@@ -1,25 +1,27 @@
-// Calls: the voice node's active calls with their mode, stage and per-stage latency, and the voice mode switch and
-// split. Reads GET /api/v1/voice/calls and GET/PUT /api/v1/voice/mode (docs/console.md has the shapes); a node
-// without the voice module answers 404 and the view says voice is not enabled here.
+// Calls: the cluster's open calls (as every voice node reports them) with their node, transport, mode, stage and the
+// last turn's per-stage latency, and the voice mode switch and split. Reads GET /api/v1/voice/calls and GET/PUT
+// /api/v1/voice/mode (docs/console.md has the shapes). No voice node reporting: the view says no node takes calls; a
+// 404 for the mode (the voice module has one mode) and the view says calls run the pipeline.
 import { h, table, fill } from '../dom.js';
 import { get, put, ApiError } from '../api.js';
 import { apply } from '../ui.js';
 import { ms, time } from '../format.js';
 
 const STAGES = [['endpoint_ms', 'End of speech'], ['transcribe_ms', 'Transcription'], ['chat_ttft_ms', 'Chat first token'],
-  ['speech_ttfb_ms', 'Speech first audio'], ['voice_to_voice_ms', 'Voice to voice']];
+  ['speech_ttfb_ms', 'Speech first audio'], ['first_frame_ms', 'First frame'], ['voice_to_voice_ms', 'Voice to voice']];
 
 let box = null;
 let modeBox = null;
 let timer = null;
+let voice = null; // whether some node takes calls: the mode box's 404 then means one mode only
 
 export function render(root) {
   box = h('div', { id: 'calls' }, h('p', { class: 'muted' }, 'Loading…'));
   modeBox = h('div', { id: 'voice-mode' });
   root.append(h('section', { class: 'panel' }, h('h2', {}, 'Active calls'), box),
     h('section', { class: 'panel' }, h('h2', {}, 'Voice mode'), modeBox));
+  voice = null;
   poll();
-  mode();
   timer = setInterval(poll, 2000);
 }
 
@@ -29,27 +31,34 @@ export function leave() {
 }
 
 function notEnabled(target) {
-  fill(target, h('p', { class: 'empty', id: 'voice-not-enabled' }, 'Voice is not enabled on this node.'));
+  fill(target, h('p', { class: 'empty', id: 'voice-not-enabled' }, 'No node in the cluster takes calls (none has reported in the last 5 s).'));
 }
 
 async function poll() {
   try {
     const answer = await get('/api/v1/voice/calls');
+    const nodes = answer.nodes || [];
+    const was = voice;
+    voice = nodes.length > 0;
     if (!box) return;
+    if (was !== voice) mode(); // what the mode box says depends on whether any node takes calls
+    if (!voice) {
+      notEnabled(box);
+      return;
+    }
     const calls = answer.calls || [];
-    fill(box, calls.length === 0 ? h('p', { class: 'empty' }, 'No call in progress.')
-      : table(['Call', 'Mode', 'Started', 'Stage', 'Turns', ...STAGES.map(s => s[1])], calls.map(c => h('tr', { 'data-call': c.id },
-        h('td', { class: 'mono small' }, c.id), h('td', {}, h('span', { class: 'badge info' }, c.mode)),
+    const head = h('ul', { class: 'muted small', id: 'calls-nodes' }, nodes.map(n => h('li', { 'data-voice-node': n.node },
+      n.node + ': ' + n.active + ' of ' + n.max_calls + ' calls open' + (n.draining ? ' (draining: no new calls)' : ''))));
+    fill(box, head, calls.length === 0 ? h('p', { class: 'empty' }, 'No call in progress.') : [
+      h('p', { class: 'muted small' }, 'Stage latencies are of each call\'s last answered turn.'),
+      table(['Call', 'Node', 'Transport', 'Mode', 'Started', 'Stage', 'Turns', ...STAGES.map(s => s[1])], calls.map(c => h('tr', { 'data-call': c.id },
+        h('td', { class: 'mono small' }, c.id), h('td', { class: 'small' }, c.node || '–'), h('td', {}, c.transport || '–'),
+        h('td', {}, h('span', { class: 'badge info' }, c.mode)),
         h('td', { class: 'small' }, time(c.started_at)), h('td', {}, c.stage || '–'), h('td', { class: 'num' }, c.turns ?? '–'),
-        STAGES.map(([k]) => h('td', { class: 'num' }, ms((c.latency_ms || {})[k])))))));
+        STAGES.map(([k]) => h('td', { class: 'num' }, ms((c.latency_ms || {})[k]))))))]);
   } catch (e) {
     if (!box) return;
-    if (e instanceof ApiError && e.status === 404) {
-      clearInterval(timer);
-      notEnabled(box);
-    } else {
-      fill(box, h('p', { class: 'error' }, e.message));
-    }
+    fill(box, h('p', { class: 'error' }, e.message));
   }
 }
 
@@ -58,7 +67,13 @@ async function mode() {
   try {
     m = await get('/api/v1/voice/mode');
   } catch (e) {
-    if (modeBox) e instanceof ApiError && e.status === 404 ? notEnabled(modeBox) : fill(modeBox, h('p', { class: 'error' }, e.message));
+    if (!modeBox) return;
+    if (e instanceof ApiError && e.status === 404) {
+      voice ? fill(modeBox, h('p', { class: 'empty', id: 'voice-one-mode' }, 'Calls run the pipeline (transcription, chat, '
+        + 'speech over the router); no other mode is installed, so there is nothing to switch.')) : notEnabled(modeBox);
+    } else {
+      fill(modeBox, h('p', { class: 'error' }, e.message));
+    }
     return;
   }
   if (!modeBox) return;

@@ -59,6 +59,12 @@ final class BusCaller {
       .otherwise(e -> new Answer(requestId, false, "", e, System.currentTimeMillis()));
   }
 
+  /** The text of an answer: a whole completion's, or a stream's pulled to its end. */
+  static Future<String> text(Message<Object> first) {
+    return first.body() instanceof JsonObject body && !BusStreams.isStream(first)
+      ? Future.succeededFuture(content(body)) : pull(first, new StringBuilder());
+  }
+
   private static Future<String> pull(Message<Object> msg, StringBuilder text) {
     ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS, new JsonArray()).forEach(c -> {
       JsonObject delta = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta");

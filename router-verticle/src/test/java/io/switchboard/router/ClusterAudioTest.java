@@ -3,6 +3,7 @@ package io.switchboard.router;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.testkit.ClusterPair;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;

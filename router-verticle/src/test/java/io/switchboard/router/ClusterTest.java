@@ -6,6 +6,7 @@ import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.testkit.ClusterPair;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.Context;

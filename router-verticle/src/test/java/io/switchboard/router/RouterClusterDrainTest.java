@@ -5,6 +5,7 @@ import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.testkit.ClusterPair;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

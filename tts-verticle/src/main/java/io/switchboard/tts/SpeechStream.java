@@ -61,16 +61,26 @@ public final class SpeechStream {
   }
 
   private static void relay(Exchange ex, HttpClientResponse response, Call call, ChunkPipe<Buffer> pipe) {
-    JsonObject trailer = call.trailer().apply(response.headers());
-    if (call.prefix() != null) {
-      pipe.write(call.prefix());
-    }
-    long[] bytes = {0};
     ex.onFailure(pipe::fail);
+    String type = response.getHeader("content-type");
+    if (!isAudio(type)) {
+      // A captive portal or a gateway's page answers 200 too: relayed, it would reach the client as audio.
+      ex.fail(new MeshException(ErrorCode.UPSTREAM, ex.upstream().id() + ": upstream answered " + response.statusCode()
+        + " with " + type + ", not audio"));
+      return;
+    }
+    JsonObject trailer = call.trailer().apply(response.headers());
+    long[] bytes = {0};
     ResponseRelay.start(ex, response, pipe,
       chunk -> {
+        // The prefix goes out with the first audio, not before: an answer cut before any audio then fails with nothing
+        // delivered, and the router can still try another backend.
+        if (chunk.length() == 0) {
+          return;
+        }
+        boolean first = bytes[0] == 0;
         bytes[0] += chunk.length();
-        pipe.write(chunk);
+        pipe.write(first && call.prefix() != null ? Buffer.buffer().appendBuffer(call.prefix()).appendBuffer(chunk) : chunk);
       },
       () -> {
         if (bytes[0] == 0) {
@@ -81,6 +91,15 @@ public final class SpeechStream {
         }
       },
       t -> ex.fail(ex.cut(bytes[0], t)));
+  }
+
+  /** Audio, or bytes of no declared kind (some speech APIs send raw PCM as octet-stream or without a type). */
+  static boolean isAudio(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return true;
+    }
+    String t = contentType.trim().toLowerCase(java.util.Locale.ROOT);
+    return t.startsWith("audio/") || t.startsWith("application/octet-stream");
   }
 
   /** The upstream model {@code request} asks for (an alias resolved), or the refusal of a model the backend lacks. */

@@ -4,8 +4,11 @@ import io.switchboard.voice.call.CallSession;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -85,6 +88,17 @@ public final class CallRegistry {
 
   public synchronized boolean draining() {
     return draining;
+  }
+
+  /** What the admin page shows of each open call (a socket still opening its call is left out). */
+  public synchronized List<JsonObject> calls() {
+    List<JsonObject> calls = new ArrayList<>();
+    for (Slot s : slots) {
+      if (s.session != null) {
+        calls.add(s.session.status().toJson());
+      }
+    }
+    return calls;
   }
 
   public synchronized boolean full() {

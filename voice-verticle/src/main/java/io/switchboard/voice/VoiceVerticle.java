@@ -23,9 +23,10 @@ import java.nio.file.Path;
 
 /**
  * Calls on this node. Wires only: reads the {@code voice} conf slice ({@link VoiceSettings}), loads Silero VAD (pulled
- * on first use, like Whisper), starts the VAD threads, and builds the node's shared call services and the routes
- * that {@link VoiceWebMount} puts on the web port. Secrets come in the slice's {@code env} object (the node copies
- * the variables the slice names from its environment), else from the process environment.
+ * on first use, like Whisper), starts the VAD threads, builds the node's shared call services and the routes that
+ * {@link VoiceWebMount} puts on the web port, and starts the {@link CallsReport} of open calls for the admin pages.
+ * Secrets come in the slice's {@code env} object (the node copies the variables the slice names from its environment),
+ * else from the process environment.
  */
 public final class VoiceVerticle extends VerticleBase {
 
@@ -37,6 +38,7 @@ public final class VoiceVerticle extends VerticleBase {
   private VoiceRoutes routes;
   private VoiceSettings settings;
   private KeyVerifier keys;
+  private CallsReport report;
 
   @Override
   public Future<?> start() {
@@ -62,6 +64,9 @@ public final class VoiceVerticle extends VerticleBase {
       TwimlWebhook twiml = new TwimlWebhook(secret(settings.twilioAuthTokenEnv()), settings.publicUrl(), secret(twilioKeyEnv()),
         settings.requireKeys(), tokens, keys);
       routes = new VoiceRoutes(services, registry, keys, tokens, twiml);
+      report = new CallsReport(vertx, registry, settings.maxCalls(),
+        config().getString("node_name", System.getenv().getOrDefault("HOSTNAME", "switchboard")));
+      report.start();
       LOG.log(System.Logger.Level.INFO, "voice calls on /v1/voice/twilio and /v1/voice/stream (up to {0} calls, VAD {1})",
         settings.maxCalls(), modelFile(dir));
       return null;
@@ -107,6 +112,9 @@ public final class VoiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (report != null) {
+      report.stop();
+    }
     if (vad != null) {
       vad.close();
     }

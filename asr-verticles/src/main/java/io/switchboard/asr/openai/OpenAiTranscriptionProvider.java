@@ -4,10 +4,9 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.http.CloudConf;
 import io.switchboard.core.http.ErrorDialect;
-import io.switchboard.core.http.Upstream;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.http.UpstreamTimeouts;
 import io.vertx.core.Vertx;
@@ -23,11 +22,10 @@ import java.util.Set;
  * {@code json} rather than {@code verbose_json}; every {@code gpt-4o*} model is), {@code max_upload_bytes}
  * (OpenAI's 25 MB), {@code max_response_bytes}, {@code timeouts}, privacy (default cloud), prices, concurrency.
  */
-public final class OpenAiTranscriptionProvider implements BackendProvider {
+public final class OpenAiTranscriptionProvider extends TypedProvider {
 
-  @Override
-  public String type() {
-    return OpenAiTranscriptionBackend.TYPE;
+  public OpenAiTranscriptionProvider() {
+    super(OpenAiTranscriptionBackend.TYPE);
   }
 
   @Override
@@ -36,8 +34,7 @@ public final class OpenAiTranscriptionProvider implements BackendProvider {
     String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
     Set<String> jsonOnly = new HashSet<>();
     conf.json().getJsonArray("json_only_models", new JsonArray()).forEach(m -> jsonOnly.add(String.valueOf(m)));
-    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.OPENAI, key),
-      UpstreamTimeouts.fromConf(conf.json(), UpstreamTimeouts.TRANSCRIPTION), conf.json().getInteger("max_connections", 32),
+    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, key, UpstreamTimeouts.TRANSCRIPTION,
       conf.json().getLong("max_response_bytes", 8L << 20));
     return new OpenAiTranscriptionBackend(conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.CLOUD, 16),
       http, base, key, jsonOnly, conf.json().getLong("max_upload_bytes", 25L * 1024 * 1024));

@@ -4,10 +4,9 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.http.CloudConf;
 import io.switchboard.core.http.ErrorDialect;
-import io.switchboard.core.http.Upstream;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.http.UpstreamTimeouts;
 import io.vertx.core.Vertx;
@@ -23,14 +22,13 @@ import java.util.Set;
  * (OpenRouter's app attribution headers), {@code instruction}, {@code audio_formats} (default wav, mp3: what the
  * OpenAI-shaped {@code input_audio} accepts everywhere), {@code max_upload_bytes}, {@code timeouts}, privacy, prices.
  */
-public final class OpenRouterTranscriptionProvider implements BackendProvider {
+public final class OpenRouterTranscriptionProvider extends TypedProvider {
 
   static final String DEFAULT_INSTRUCTION =
     "Transcribe this audio verbatim. Answer with the transcript only: no commentary, no quotes, no timestamps.";
 
-  @Override
-  public String type() {
-    return OpenRouterTranscriptionBackend.TYPE;
+  public OpenRouterTranscriptionProvider() {
+    super(OpenRouterTranscriptionBackend.TYPE);
   }
 
   @Override
@@ -44,8 +42,7 @@ public final class OpenRouterTranscriptionProvider implements BackendProvider {
       json.getString("instruction", DEFAULT_INSTRUCTION),
       OpenRouterTranscriptionBackend.formats(json.getJsonArray("audio_formats")),
       json.getLong("max_upload_bytes", 20L * 1024 * 1024));
-    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.OPENAI, settings.apiKey()),
-      UpstreamTimeouts.fromConf(json, UpstreamTimeouts.TRANSCRIPTION), json.getInteger("max_connections", 32),
+    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, settings.apiKey(), UpstreamTimeouts.TRANSCRIPTION,
       json.getLong("max_response_bytes", 8L << 20));
     return new OpenRouterTranscriptionBackend(conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.CLOUD, 16), http, settings);
   }

@@ -4,10 +4,9 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.http.CloudConf;
 import io.switchboard.core.http.ErrorDialect;
-import io.switchboard.core.http.Upstream;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.http.UpstreamTimeouts;
 import io.switchboard.core.runpod.RunPodClient;
@@ -25,11 +24,10 @@ import java.util.Set;
  * {@code async_above_bytes} (4 MB), {@code enable_vad} (false), {@code poll: {initial_ms: 500, max_ms: 5000}},
  * {@code timeouts}, privacy (default private: the operator's own endpoint), prices, concurrency.
  */
-public final class RunPodWhisperProvider implements BackendProvider {
+public final class RunPodWhisperProvider extends TypedProvider {
 
-  @Override
-  public String type() {
-    return RunPodWhisperBackend.TYPE;
+  public RunPodWhisperProvider() {
+    super(RunPodWhisperBackend.TYPE);
   }
 
   @Override
@@ -48,8 +46,7 @@ public final class RunPodWhisperProvider implements BackendProvider {
       json.getLong("async_above_bytes", 4L * 1024 * 1024),
       json.getBoolean("enable_vad", false),
       new RunPodJob.Polling(initial, max));
-    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.RUNPOD, key),
-      UpstreamTimeouts.fromConf(json, UpstreamTimeouts.TRANSCRIPTION), json.getInteger("max_connections", 32),
+    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.RUNPOD, key, UpstreamTimeouts.TRANSCRIPTION,
       json.getLong("max_response_bytes", 8L << 20));
     return new RunPodWhisperBackend(vertx, conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.PRIVATE, 8),
       new RunPodClient(http, url), settings);

@@ -6,7 +6,7 @@ import io.switchboard.api.Health;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
@@ -21,11 +21,10 @@ import java.util.Set;
  * Without {@code models}/{@code aliases} in conf the backend announces the models it loaded and
  * {@code whisper-1} as an alias of the first, so OpenAI SDK requests for {@code whisper-1} are served locally.
  */
-public final class LocalWhisperProvider implements BackendProvider {
+public final class LocalWhisperProvider extends TypedProvider {
 
-  @Override
-  public String type() {
-    return LocalWhisperBackend.TYPE;
+  public LocalWhisperProvider() {
+    super(LocalWhisperBackend.TYPE);
   }
 
   @Override

@@ -4,7 +4,7 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.vertx.core.Vertx;
 
 import java.util.Set;
@@ -14,13 +14,12 @@ import java.util.Set;
  * an operator with a zero-data-retention agreement sets {@code privacy: zdr}. A missing key makes the backend
  * unavailable with the variable's name as the reason.
  */
-public final class AnthropicProvider implements BackendProvider {
+public final class AnthropicProvider extends TypedProvider {
 
   public static final String TYPE = "anthropic";
 
-  @Override
-  public String type() {
-    return TYPE;
+  public AnthropicProvider() {
+    super(TYPE);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.switchboard.llm.anthropic;
 
 import io.switchboard.api.ChatChunks;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.http.SseParser;
@@ -50,6 +51,10 @@ final class StreamTranslator {
     JsonObject data = parse(event.data());
     if (event.event().equals("error")) {
       throw upstream.fromErrorObject(data != null ? data : new JsonObject().put("error", new JsonObject().put("message", event.data())));
+    }
+    if (data == null && event.data() != null && !event.data().isBlank()) {
+      // An event whose JSON is broken may be the one carrying the message id and the input tokens: never skip it.
+      throw new MeshException(ErrorCode.UPSTREAM, upstream.id() + ": malformed JSON in the upstream stream");
     }
     String type = data == null ? event.event() : data.getString("type", event.event());
     return switch (type) {

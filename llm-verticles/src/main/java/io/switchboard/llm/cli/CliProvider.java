@@ -5,7 +5,7 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.vertx.core.Vertx;
 
 import java.util.Set;
@@ -15,13 +15,12 @@ import java.util.Set;
  * calls a cloud model itself must be declared {@code privacy: cloud} in conf, since the mesh cannot see where it
  * sends the prompt. Concurrency defaults to 2: each request is a process.
  */
-public final class CliProvider implements BackendProvider {
+public final class CliProvider extends TypedProvider {
 
   public static final String TYPE = "cli";
 
-  @Override
-  public String type() {
-    return TYPE;
+  public CliProvider() {
+    super(TYPE);
   }
 
   @Override

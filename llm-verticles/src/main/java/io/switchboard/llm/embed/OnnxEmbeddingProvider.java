@@ -2,7 +2,7 @@ package io.switchboard.llm.embed;
 
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.vertx.core.Vertx;
 
@@ -10,11 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Builds {@code type: onnx-embeddings} backends (see {@link EmbeddingSettings} for the conf). */
-public final class OnnxEmbeddingProvider implements BackendProvider {
+public final class OnnxEmbeddingProvider extends TypedProvider {
 
-  @Override
-  public String type() {
-    return "onnx-embeddings";
+  public OnnxEmbeddingProvider() {
+    super("onnx-embeddings");
   }
 
   @Override

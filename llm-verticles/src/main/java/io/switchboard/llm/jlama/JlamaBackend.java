@@ -3,6 +3,7 @@ package io.switchboard.llm.jlama;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ChatChunks;
 import io.switchboard.api.ChatRequest;
+import io.switchboard.api.ConversationKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
@@ -15,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +37,8 @@ import java.util.function.Consumer;
  * <p>
  * Where Switchboard's pass runs the model, recent prompts' key/value caches are reused ({@link PrefixCache}): a
  * conversation's next turn, an ordinary chat request with the growing history, runs only its new tokens. The cache's
- * occupancy and counters are reported as the reason of the (up) health, which the registry and the status page show;
+ * occupancy and counters are reported as the reason of the (up) health, which the registry and the status page show,
+ * and as meters of the node ({@link PrefixCacheMeters});
  * usage says how many prompt tokens came from it ({@code prompt_tokens_details.cached_tokens}, as OpenAI does).
  */
 public final class JlamaBackend implements ChatBackend {
@@ -48,6 +51,7 @@ public final class JlamaBackend implements ChatBackend {
   private WorkerExecutor executor;
   private volatile JlamaEngine engine;
   private volatile String loadFailure;
+  private PrefixCacheMeters meters;
   private volatile boolean closing;
   private final AtomicInteger active = new AtomicInteger();
 
@@ -77,6 +81,7 @@ public final class JlamaBackend implements ChatBackend {
     return executor.executeBlocking(loader, false)
       .onSuccess(e -> {
         engine = e;
+        e.prefixCache().ifPresent(c -> meters = PrefixCacheMeters.register(BackendRegistries.getDefaultNow(), settings.descriptor().id(), c));
         LOG.log(System.Logger.Level.INFO, "{0}: loaded {1} from {2} in {3} ms", settings.descriptor().id(), settings.modelName(),
           settings.modelDir(), (System.nanoTime() - t0) / 1_000_000);
       })
@@ -99,6 +104,9 @@ public final class JlamaBackend implements ChatBackend {
   @Override
   public Future<Void> stop() {
     closing = true;
+    if (meters != null) {
+      meters.close();
+    }
     JlamaEngine e = engine;
     engine = null;
     if (executor == null) {

@@ -176,12 +176,17 @@ final class JlamaEngine implements AutoCloseable {
     return fast.isPresent();
   }
 
-  /** The prefix cache's counters, when prefixes are reused. */
-  Optional<PrefixCache.Stats> prefixCacheStats() {
-    return Optional.ofNullable(prefixes).map(PrefixCache::stats);
+  /** The prefix cache, when prefixes are reused. */
+  Optional<PrefixCache> prefixCache() {
+    return Optional.ofNullable(prefixes);
   }
 
-  /** Conversations whose caches are kept, most recently used first (see {@link ConversationKey}); empty without a cache. */
+  /** The prefix cache's counters, when prefixes are reused. */
+  Optional<PrefixCache.Stats> prefixCacheStats() {
+    return prefixCache().map(PrefixCache::stats);
+  }
+
+  /** Conversations whose caches are kept, most recently used first (see {@link io.switchboard.api.ConversationKey}); empty without a cache. */
   List<String> cachedConversations() {
     return prefixes == null ? List.of() : prefixes.labels();
   }

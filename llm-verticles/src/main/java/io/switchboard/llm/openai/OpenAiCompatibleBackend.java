@@ -111,7 +111,7 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
 
   private Future<JsonObject> call(CallContext context, String path, JsonObject body) {
     return http.call(options(HttpMethod.POST, path, "application/json", true, context), List.of(BodyPart.of(body.toBuffer())),
-        context.deadlineMs())
+        context.deadlineMs(), settings.wholeTimeouts())
       .map(this::parseReply)
       .onFailure(t -> LOG.log(System.Logger.Level.DEBUG, "{0}: {1} failed: {2}", settings.id(), path, t.getMessage()));
   }

@@ -2,18 +2,17 @@ package io.switchboard.llm.openai;
 
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.vertx.core.Vertx;
 
 /**
  * Builds {@link OpenAiCompatibleBackend}s from conf entries of type {@code openai-compatible}: one adapter, many
  * configured instances (OpenAI, OpenRouter, RunPod, Hugging Face, Gemini, a workstation).
  */
-public final class OpenAiCompatibleProvider implements BackendProvider {
+public final class OpenAiCompatibleProvider extends TypedProvider {
 
-  @Override
-  public String type() {
-    return OpenAiSettings.TYPE;
+  public OpenAiCompatibleProvider() {
+    super(OpenAiSettings.TYPE);
   }
 
   @Override

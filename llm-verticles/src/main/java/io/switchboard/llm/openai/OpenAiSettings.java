@@ -30,6 +30,9 @@ import java.util.Set;
  * @param headers        static extra request headers (OpenRouter's {@code HTTP-Referer}, {@code X-Title})
  * @param streamUsage    ask for usage in streams ({@code stream_options.include_usage}) when the caller did not
  * @param maxReplyBytes  a non-streamed reply larger than this is refused
+ * @param totalMs        {@code timeouts.total_ms} (none): the bound of a whole (non-streamed) answer, so that a body
+ *                       that trickles or never ends fails in time for the router to try another backend; streams are
+ *                       bounded by the idle limit and the request's deadline only
  */
 public record OpenAiSettings(
   String id,
@@ -47,7 +50,8 @@ public record OpenAiSettings(
   int poolSize,
   long healthIntervalMs,
   boolean streamUsage,
-  int maxReplyBytes) {
+  int maxReplyBytes,
+  long totalMs) {
 
   public static final String TYPE = "openai-compatible";
 
@@ -60,9 +64,14 @@ public record OpenAiSettings(
     return new Upstream(id, ErrorDialect.OPENAI, apiKey);
   }
 
-  /** The call's phase limits; the caller's deadline bounds the whole call. */
+  /** A stream's phase limits; the caller's deadline bounds the whole call. */
   public UpstreamTimeouts timeouts() {
     return new UpstreamTimeouts(connectMs, firstByteMs, idleMs, UpstreamTimeouts.NONE);
+  }
+
+  /** A whole answer's limits: the phase limits and {@code total_ms}. */
+  public UpstreamTimeouts wholeTimeouts() {
+    return timeouts().withTotalMs(totalMs);
   }
 
   /** Never print the key, not even in a debugger's view of the settings. */
@@ -104,7 +113,8 @@ public record OpenAiSettings(
       poolSize,
       Math.max(0, json.getLong("health_interval_ms", 0L)),
       json.getBoolean("stream_usage", true),
-      positive(id, "max_reply_bytes", json.getInteger("max_reply_bytes", 64 * 1024 * 1024)));
+      positive(id, "max_reply_bytes", json.getInteger("max_reply_bytes", 64 * 1024 * 1024)),
+      positive(id, "timeouts.total_ms", timeouts.getLong("total_ms", UpstreamTimeouts.NONE)));
   }
 
   /** {@code base_url_env} wins over {@code base_url}; with no {@code base_url} the variable is required. */

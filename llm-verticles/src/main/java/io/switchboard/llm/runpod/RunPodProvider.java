@@ -4,7 +4,7 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.vertx.core.Vertx;
 
 import java.util.Set;
@@ -13,13 +13,12 @@ import java.util.Set;
  * Builds {@link RunPodBackend}s from conf entries of type {@code runpod-serverless}. Privacy defaults to
  * {@code private}: the endpoint runs the operator's own worker on infrastructure the operator rents.
  */
-public final class RunPodProvider implements BackendProvider {
+public final class RunPodProvider extends TypedProvider {
 
   public static final String TYPE = "runpod-serverless";
 
-  @Override
-  public String type() {
-    return TYPE;
+  public RunPodProvider() {
+    super(TYPE);
   }
 
   @Override

@@ -12,8 +12,10 @@ import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.testkit.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,12 +26,10 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
+import static io.switchboard.core.testkit.Await.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +43,7 @@ class OnnxEmbeddingBackendTest {
   static void deploy() throws Exception {
     vertx = Vertx.vertx();
     JsonObject conf = new JsonObject().put("id", "embed").put("type", "onnx-embeddings").put("batch_size", 4);
-    BackendDeployer.Outcome out = await(new BackendDeployer(vertx, Map.of()).deploy(new BackendConfig(conf, Map.of()), new JsonObject()));
+    BackendDeployer.Outcome out = await(new BackendDeployer(vertx, Map.of()).deploy(new BackendConfig(conf, Map.of()), new JsonObject()), 120);
     assertTrue(out.started(), out.reason());
     reference = new AllMiniLmL6V2EmbeddingModel();
   }
@@ -53,13 +53,13 @@ class OnnxEmbeddingBackendTest {
     await(vertx.close());
   }
 
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+  static JsonObject embed(JsonObject body) {
+    return (JsonObject) await(send(body), 120).body();
   }
 
-  static JsonObject embed(JsonObject body) throws Exception {
-    return (JsonObject) await(vertx.eventBus().request(Addresses.backend("embed"), body,
-      BackendVerticle.requestOptions(Headers.OP_EMBED, "t", null, System.currentTimeMillis() + 60_000))).body();
+  static Future<Message<Object>> send(JsonObject body) {
+    return vertx.eventBus().request(Addresses.backend("embed"), body,
+      BackendVerticle.requestOptions(Headers.OP_EMBED, "t", null, System.currentTimeMillis() + 60_000));
   }
 
   static JsonObject body(Object input) {
@@ -213,8 +213,7 @@ class OnnxEmbeddingBackendTest {
   }
 
   private static MeshException failure(JsonObject body) {
-    ExecutionException ex = assertThrows(ExecutionException.class, () -> embed(body));
-    ReplyException r = assertInstanceOf(ReplyException.class, ex.getCause());
+    ReplyException r = Await.failure(send(body), ReplyException.class);
     assertEquals(400, r.failureCode());
     return MeshException.from(r);
   }

@@ -4,6 +4,8 @@ import com.github.tjake.jlama.model.AbstractModel;
 import com.github.tjake.jlama.model.ModelSupport;
 import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.safetensors.SafeTensorSupport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.switchboard.llm.jlama.decode.KvPage;
 import io.switchboard.llm.jlama.decode.KvSequence;
 import io.switchboard.llm.jlama.decode.LlamaPass;
@@ -134,6 +136,29 @@ class PrefixCacheTest {
     tiny.put(run(tokens(3, 40)), "too big");
     assertEquals(0, tiny.stats().entries(), "an entry larger than the whole budget is not kept");
     assertEquals(0, tiny.stats().bytes());
+  }
+
+  @Test
+  void theCacheIsMeteredAndItsMetersLeaveWithTheBackend() {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    PrefixCache cache = new PrefixCache(10 * pageBytes);
+    try (PrefixCacheMeters meters = PrefixCacheMeters.register(registry, "local-llama", cache)) {
+      cache.put(run(tokens(0, 64)), "a");
+      cache.take(concat(tokens(0, 64), tokens(9, 1)), pass::newSequence);
+      cache.take(tokens(5, 9), pass::newSequence);
+      cache.put(run(tokens(1, 64)), "b");
+      cache.put(run(tokens(2, 64)), "c");
+      assertEquals(8 * pageBytes, registry.get("switchboard.jlama.prefix_cache").tag("backend", "local-llama").gauge().value());
+      assertEquals(10 * pageBytes, registry.get("switchboard.jlama.prefix_cache.budget").gauge().value());
+      assertEquals(2, registry.get("switchboard.jlama.prefix_cache.entries").gauge().value());
+      assertEquals(1, registry.get("switchboard.jlama.prefix_cache.lookups").tag("result", "hit").functionCounter().count());
+      assertEquals(1, registry.get("switchboard.jlama.prefix_cache.lookups").tag("result", "miss").functionCounter().count());
+      assertEquals(64, registry.get("switchboard.jlama.prefix_cache.reused_tokens").functionCounter().count());
+      assertEquals(1, registry.get("switchboard.jlama.prefix_cache.evictions").functionCounter().count());
+      assertEquals(7, registry.getMeters().size());
+    }
+    assertEquals(0, registry.getMeters().size(), "closed with the backend");
+    PrefixCacheMeters.register(null, "local-llama", cache).close(); // metrics off: nothing to register
   }
 
   @Test

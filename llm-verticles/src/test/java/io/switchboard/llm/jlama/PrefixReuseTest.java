@@ -2,6 +2,7 @@ package io.switchboard.llm.jlama;
 
 import com.github.tjake.jlama.safetensors.DType;
 import io.switchboard.api.ChatMessage;
+import io.switchboard.api.ConversationKey;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,6 +2,8 @@ package io.switchboard.app.console;
 
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
+import io.switchboard.app.voice.Speech;
+import io.switchboard.app.voice.StreamCaller;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.MeshFixture;
@@ -22,16 +24,23 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,10 +53,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The admin page in a real browser (Debian's Chromium, headless, through Selenium) against a whole node with three
  * backends in front of fake OpenAI servers and the usage ledger: a wrong token is refused; log in; see the backends;
  * disable one and see the router skip it; a state change without the CSRF token is refused; change the strategy and
- * plan a request; the usage chart after a few requests; create a key, use it, revoke it; the calls view without voice;
- * a breaker that opens and a node that drains show on the page; no error in the browser's console. Each view is saved
- * as a screenshot ({@code target/console-screenshots}, or {@code -Dconsole.screenshots=<dir>}: docs/images for the
- * README).
+ * plan a request; the usage chart after a few requests; create a key, use it, revoke it; a live call in the calls view;
+ * a breaker that opens and a node that drains show on the page; no error in the browser's console; neither the admin
+ * token, the upstream key nor the created API key in the page's audit view or any line the node logged. Each view is
+ * saved as a screenshot ({@code target/console-screenshots}, or {@code -Dconsole.screenshots=<dir>}: docs/images for
+ * the README).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -62,11 +72,32 @@ class ConsoleBrowserTest {
   private ConsoleNode node;
   private Chromium browser;
   private Path shots;
+  /** Every line the node logs while the test runs (java.util.logging, where System.Logger goes). */
+  private final List<String> logLines = new CopyOnWriteArrayList<>();
+  private final Handler logTap = new Handler() {
+    private final SimpleFormatter format = new SimpleFormatter();
+
+    @Override
+    public void publish(LogRecord record) {
+      logLines.add(format.format(record));
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+  };
+  /** What must reach no page and no log line: the admin token, the upstream key, the API key the page created. */
+  private final List<String> secrets = new CopyOnWriteArrayList<>(List.of(ConsoleNode.ADMIN, ConsoleNode.ENV.get(ConsoleNode.KEY_ENV)));
   /** Refusals the test causes on purpose: the browser logs each as a failed resource load. */
   private final List<String> expectedRefusals = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
+    Logger.getLogger("").addHandler(logTap);
     browser = Chromium.start();
     dir = Files.createTempDirectory("console-browser");
     shots = Path.of(System.getProperty("console.screenshots", "target/console-screenshots")).toAbsolutePath();
@@ -77,12 +108,13 @@ class ConsoleBrowserTest {
     JsonObject config = ConsoleNode.config(a, b, c, dir.resolve("usage"), new JsonObject());
     started = MeshNode.deploy(vertx, new NodeOptions("all", Set.of(), false, Path.of("conf"), null, ConsoleNode.ENV, false), config)
       .await(60, TimeUnit.SECONDS);
-    MeshFixture.awaitLive(vertx, 3);
+    MeshFixture.awaitLive(vertx, ConsoleNode.BACKENDS);
     node = new ConsoleNode(started.httpPort());
   }
 
   @AfterAll
   void stop() throws Exception {
+    Logger.getLogger("").removeHandler(logTap);
     try {
       if (browser != null) {
         browser.close();
@@ -131,8 +163,9 @@ class ConsoleBrowserTest {
     browser.byId("login-name").sendKeys("alice");
     browser.byId("login-submit").click();
     browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("backends-table")));
-    for (String id : List.of("cloud-a", "cloud-b", "workstation")) {
-      browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-backend=" + id + "]")));
+    for (String id : List.of("cloud-a", "cloud-b", "workstation", "local-whisper", "local-tts")) {
+      // each backend's row lists its instance with the health its heartbeat reports
+      browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-backend=" + id + "] [data-instance-health=up]")));
     }
     assertTrue(browser.byId("who").getText().startsWith("logged in as alice"), browser.byId("who").getText());
     Cookie session = browser.driver.manage().getCookieNamed("switchboard_admin");
@@ -268,6 +301,7 @@ class ConsoleBrowserTest {
     browser.byId("key-create").click();
     confirm();
     String key = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("new-key-value"))).getText();
+    secrets.add(key);
     assertTrue(key.startsWith("sb-"), key);
     WebElement row = browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-key]")));
     String id = row.getAttribute("data-key");
@@ -286,13 +320,26 @@ class ConsoleBrowserTest {
 
   @Test
   @Order(8)
-  void theCallsViewSaysVoiceIsNotEnabledHere() throws Exception {
+  void theCallsViewShowsALiveCallWithItsStageLatencies() throws Exception {
     tab("calls");
-    WebElement none = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-not-enabled")));
-    assertEquals("Voice is not enabled on this node.", none.getText());
-    expectedRefusals.add("/api/v1/voice/calls - Failed to load resource: the server responded with a status of 404");
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls"), "No call in progress."));
+    WebElement oneMode = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-one-mode")));
+    assertTrue(oneMode.getText().startsWith("Calls run the pipeline"), oneMode.getText());
     expectedRefusals.add("/api/v1/voice/mode - Failed to load resource: the server responded with a status of 404");
+    StreamCaller caller = StreamCaller.connect(vertx, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    WebElement row = browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#calls tr[data-call]")));
+    assertTrue(row.getText().contains("stream") && row.getText().contains("pipeline"), row.getText());
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls-nodes"), "node-1: 1 of 100 calls open"));
+    caller.say(Speech.at16k(Speech.FIRST));
+    // the turn answered: its stage latencies (end of speech ... voice to voice) show in the row, refreshed by the page
+    new WebDriverWait(browser.driver, Duration.ofSeconds(90)).until(ExpectedConditions.textMatches(By.cssSelector("#calls tr[data-call]"),
+      Pattern.compile("(\\d+ ms\\s+){5}\\d+ ms"))); // Whisper, the chat and flite on a busy machine: more than the usual 20 s
+    String id = browser.driver.findElement(By.cssSelector("#calls tr[data-call]")).getAttribute("data-call");
+    assertTrue(id.startsWith("call_"), id);
     browser.screenshot(shots, "calls");
+    caller.stop();
+    caller.closed().await(10, TimeUnit.SECONDS);
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls"), "No call in progress."));
     tab("audit");
     WebElement list = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("audit-list")));
     for (String what : List.of("logged in", "backend cloud-a: disabled", "backend cloud-a: enabled", "routing: strategy → cost",
@@ -300,6 +347,9 @@ class ConsoleBrowserTest {
       browser.await(ExpectedConditions.textToBePresentInElement(list, what));
     }
     browser.screenshot(shots, "audit");
+    String audit = browser.driver.getPageSource();
+    assertFalse(audit.contains(ConsoleNode.ADMIN) || ConsoleNode.ENV.values().stream().anyMatch(audit::contains),
+      "neither the admin token nor an upstream key in the audit list");
   }
 
   @Test
@@ -329,6 +379,17 @@ class ConsoleBrowserTest {
       }
     }
     assertEquals(List.of(), unexpected, "console errors and warnings");
+  }
+
+  @Test
+  @Order(12)
+  void noSecretInTheNodesLog() {
+    assertFalse(logLines.isEmpty(), "the node's log was read");
+    for (String line : logLines) {
+      for (String secret : secrets) {
+        assertFalse(line.contains(secret), "a secret in the log: " + line);
+      }
+    }
   }
 
   @Test

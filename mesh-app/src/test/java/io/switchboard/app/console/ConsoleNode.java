@@ -1,5 +1,6 @@
 package io.switchboard.app.console;
 
+import io.switchboard.asr.whisper.WhisperModels;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * The node the console tests talk to: three OpenAI-compatible backends (the real adapter) in front of fake OpenAI
- * servers, the usage ledger on H2 in a temporary folder, an admin token; and plain HTTP calls to it.
+ * servers, the local Whisper and flite for calls, the voice module, the usage ledger on H2 in a temporary folder, an
+ * admin token; and plain HTTP calls to it.
  */
 final class ConsoleNode {
 
@@ -30,9 +32,14 @@ final class ConsoleNode {
     this.port = port;
   }
 
+  /** Backends the node runs: the three chat and embedding ones, {@code local-whisper} and {@code local-tts}. */
+  static final int BACKENDS = 5;
+
   /**
    * The mesh conf: {@code cloud-a} (cloud, priority 10, rpm/tpm limits), {@code cloud-b} (zdr, priority 20),
-   * {@code workstation} (private, priority 30), all serving {@code gpt-4o-mini} as {@code light}.
+   * {@code workstation} (private, priority 30), all serving {@code gpt-4o-mini} as {@code light}; {@code local-whisper}
+   * (whisper-tiny.en) and {@code local-tts} (flite), so that a call's turn is transcribed, answered by
+   * {@code light} and spoken.
    */
   static JsonObject config(FakeOpenAiServer a, FakeOpenAiServer b, FakeOpenAiServer c, Path dataDir, JsonObject router) {
     return new JsonObject()
@@ -47,7 +54,9 @@ final class ConsoleNode {
       .put("backends", new JsonArray()
         .add(backend("cloud-a", "cloud", 10, a, 0.15, 0.60).put("limits", new JsonObject().put("rpm", 600).put("tpm", 200_000)))
         .add(backend("cloud-b", "zdr", 20, b, 0.25, 1.00))
-        .add(backend("workstation", "private", 30, c, 0, 0)))
+        .add(backend("workstation", "private", 30, c, 0, 0))
+        .add(whisper()).add(flite()))
+      .put("voice", new JsonObject().put("greeting", "").put("stage_timeout_ms", 20_000))
       .put("usage", new JsonObject().put("data_dir", dataDir.toString()).put("idle_check_ms", 50).put("ship_linger_ms", 0));
   }
 
@@ -58,6 +67,17 @@ final class ConsoleNode {
       .put("aliases", new JsonObject().put("light", "gpt-4o-mini"))
       .put("prices", new JsonObject().put("gpt-4o-mini", new JsonObject().put("input_per_mtok", in).put("output_per_mtok", out)))
       .put("timeouts", new JsonObject().put("connect_ms", 1000).put("first_byte_ms", 3000).put("idle_ms", 3000));
+  }
+
+  private static JsonObject whisper() {
+    Path model = WhisperModels.pull(WhisperModels.DEFAULT_MODEL, WhisperModels.defaultModelsDir(), System.out);
+    return new JsonObject().put("id", "local-whisper").put("type", "local-whisper").put("models_dir", model.getParent().getParent().toString())
+      .put("priority", 10).put("workers", 1).put("intra_op_threads", 1);
+  }
+
+  private static JsonObject flite() {
+    return new JsonObject().put("id", "local-tts").put("type", "local-tts").put("engine", "flite").put("priority", 10)
+      .put("privacy", "local").put("workers", 1);
   }
 
   static JsonObject chatBody(boolean stream) {

@@ -2,6 +2,8 @@ package io.switchboard.app.console;
 
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
+import io.switchboard.app.voice.Speech;
+import io.switchboard.app.voice.StreamCaller;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
@@ -32,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The Grafana dashboard and the alert rules against a real Prometheus (Debian's, run as a process): a node started as
  * {@code ./mesh run} starts one (its own Vert.x, metrics on) with three backends in front of fake OpenAI servers and the
  * usage ledger takes a little load that touches every panel (streams, embeddings, a failover, a retry, refusals, a key
- * with a budget, a breaker opened by upstream faults); Prometheus scrapes it every second. Then every panel's PromQL
+ * with a budget, a breaker opened by upstream faults, a call with one answered turn); Prometheus scrapes it every second. Then every panel's PromQL
  * returns data, every alert rule evaluates without error, the breaker alert fires, {@code promtool check rules} passes,
  * and every Switchboard metric the dashboard and the rules use is in docs/metrics.md.
  */
@@ -58,8 +60,9 @@ class DashboardPrometheusTest {
       Files.writeString(conf.resolve("switchboard.yaml"), ConsoleNode.config(a, b, c, dir.resolve("usage"), new JsonObject()).encodePrettily());
       started = MeshNode.start(new NodeOptions("all", Set.of(), false, conf, null, ConsoleNode.ENV, true)).await(60, TimeUnit.SECONDS);
       ConsoleNode node = new ConsoleNode(started.httpPort());
-      awaitLive(node, 3);
+      awaitLive(node, ConsoleNode.BACKENDS);
       load(node, a, b, c);
+      call(fakes, node);
       try (Prometheus prometheus = Prometheus.start(dir, "127.0.0.1:" + started.httpPort(), ALERTS)) {
         awaitScrapes(prometheus, 2);
         // a few more requests while Prometheus watches, so that every rate has two samples to compare
@@ -150,6 +153,19 @@ class DashboardPrometheusTest {
     JsonObject status = node.admin("GET", "/api/v1/providers/status", null);
     assertEquals("open", status.getJsonArray("backends").stream().map(JsonObject.class::cast)
       .filter(r -> r.getString("id").equals("workstation")).findFirst().orElseThrow().getJsonObject("breaker").getString("state"));
+  }
+
+  /** One call with one answered turn, then hung up: the voice panels' histograms and counters. */
+  private static void call(Vertx vertx, ConsoleNode node) throws Exception {
+    StreamCaller caller = StreamCaller.connect(vertx, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    caller.say(Speech.at16k(Speech.FIRST));
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (caller.events("turn.metrics").isEmpty() && System.currentTimeMillis() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(100); // the caller's events arrive on its own context: polled, bounded
+    }
+    assertFalse(caller.events("turn.metrics").isEmpty(), "the call's turn was answered");
+    caller.stop();
+    caller.closed().await(10, TimeUnit.SECONDS);
   }
 
   private static void awaitLive(ConsoleNode node, int backends) throws Exception {

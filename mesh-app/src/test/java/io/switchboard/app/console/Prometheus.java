@@ -71,11 +71,14 @@ final class Prometheus implements AutoCloseable {
     return new Prometheus(p, port, log);
   }
 
-  /** {@code GET /api/v1/<path>}: the answer's JSON; null while Prometheus is not up. */
+  /** {@code GET /api/v1/<path>}: the answer's JSON; null while Prometheus is not up (or not ready: 503, plain text). */
   JsonObject api(String path) throws InterruptedException {
     try {
       HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/" + path))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      if (res.statusCode() == 503) {
+        return null; // "Service Unavailable" while its storage starts (slow on a busy machine)
+      }
       return new JsonObject(res.body());
     } catch (IOException e) {
       if (!process.isAlive()) {

@@ -304,9 +304,10 @@ class BadInputTableTest {
 
   /**
    * The voice WebSockets ({@code /v1/voice/twilio}, {@code /v1/voice/stream}, {@code /v1/realtime}): their rows go here
-   * when the endpoints land (issue 16, being built now): a frame that is not JSON, an unknown event type, audio in a
-   * format the session did not announce, an oversize frame, a session opened without a key where keys are required.
-   * None yet: the endpoints do not exist on this branch.
+   * (a frame that is not JSON, an unknown event type, audio in a format the session did not announce, an oversize
+   * frame, a session opened without a key where keys are required). Not written yet: the two voice endpoints are on
+   * main since issue 16 merged, {@code /v1/realtime} is not; this table's rows are HTTP requests and need a WebSocket
+   * form for them.
    */
   static List<Case> voiceWebSocketCases() {
     return List.of();

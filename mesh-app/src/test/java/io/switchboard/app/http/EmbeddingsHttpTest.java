@@ -2,15 +2,16 @@ package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.openai.RecordedRequest;
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,24 +36,20 @@ class EmbeddingsHttpTest {
 
   static final String KEY = "sk-test-embed-0123456789abcdef";
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static FakeOpenAiServer fake;
   static HttpTestNode node;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS).requireKey(KEY);
     JsonObject backend = new JsonObject().put("id", "openai").put("type", "openai-compatible").put("base_url", fake.baseUrl())
       .put("api_key_env", "OPENAI_API_KEY").put("capabilities", new JsonArray().add("chat").add("embed"))
       .put("models", new JsonArray().add("gpt-4o-mini").add("text-embedding-3-small"))
       .put("aliases", new JsonObject().put("embed-small", "text-embedding-3-small"));
     node = HttpTestNode.start(vertx, new JsonArray().add(backend), new JsonObject(), Map.of("OPENAI_API_KEY", KEY));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   @BeforeEach

@@ -2,6 +2,8 @@ package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -9,11 +11,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.handler.BodyHandler;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -52,7 +54,9 @@ class OpenAiSdkShapesHttpTest {
   static final Map<String, String> HINT_HEADERS = Map.of("x-switchboard-privacy", "cloud", "x-switchboard-strategy", "fallback",
     "x-switchboard-max-cost", "5", "x-switchboard-timeout-ms", "30000");
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static FakeOpenAiServer openai;
   static FakeUpstream speechFake;
   static final BlockingQueue<JsonObject> speechBodies = new LinkedBlockingQueue<>();
@@ -60,7 +64,6 @@ class OpenAiSdkShapesHttpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     openai = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS).requireKey(KEY);
     speechFake = FakeUpstream.start(vertx, router -> router.post("/v1/audio/speech").handler(BodyHandler.create()).handler(ctx -> {
       speechBodies.add(ctx.body().asJsonObject());
@@ -75,11 +78,6 @@ class OpenAiSdkShapesHttpTest {
       .add(new JsonObject().put("id", "openai-tts").put("type", "openai-speech").put("base_url", speechFake.url("/v1"))
         .put("models", new JsonArray().add("tts-1").add("gpt-4o-mini-tts-2025-03-20")).put("aliases", ALIASES));
     node = HttpTestNode.start(vertx, backends, new JsonObject(), Map.of("OPENAI_API_KEY", KEY));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   @BeforeEach
@@ -121,9 +119,7 @@ class OpenAiSdkShapesHttpTest {
 
   private JsonObject upstreamBody(String path) throws InterruptedException {
     if (path.equals("/v1/audio/speech")) {
-      JsonObject body = speechBodies.poll(10, TimeUnit.SECONDS);
-      assertNotNull(body, "the speech upstream saw no request");
-      return body;
+      return Await.next(speechBodies, "request to the speech upstream");
     }
     assertEquals(1, openai.requestCount(), "exactly one upstream call");
     assertEquals(path, openai.lastRequest().path());

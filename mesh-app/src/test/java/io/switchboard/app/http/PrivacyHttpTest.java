@@ -3,6 +3,7 @@ package io.switchboard.app.http;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.openai.RecordedRequest;
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,9 +11,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,9 @@ class PrivacyHttpTest {
   static final int REQUESTS = 200;
   static final int BATCH = 20;
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static FakeOpenAiServer cloud;
   static FakeOpenAiServer local;
   static FakeOpenAiServer broken;
@@ -42,7 +45,6 @@ class PrivacyHttpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     cloud = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     local = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     broken = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
@@ -51,11 +53,6 @@ class PrivacyHttpTest {
       .add(backend("local-llm", local, "local", 20, "gpt-4o-mini"))
       .add(backend("local-broken", broken, "local", 20, "gpt-4o-mini-private"));
     node = HttpTestNode.start(vertx, backends, new JsonObject(), Map.of("CLOUD_KEY", "sk-cloud-0000000000000000", "LOCAL_KEY", "sk-local-000000000000"));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   private static JsonObject backend(String id, FakeOpenAiServer fake, String privacy, int priority, String... models) {

@@ -1,20 +1,20 @@
 package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,14 +30,15 @@ class SpeechFormatRoutingHttpTest {
   /** Two MPEG-1 Layer III frame headers' worth of bytes: what the fake "encodes". */
   static final Buffer MP3 = Buffer.buffer(new byte[] {(byte) 0xFF, (byte) 0xFB, (byte) 0x90, 0x64, 0, 0, 0, 0});
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static FakeUpstream openai;
   static final List<JsonObject> asked = new CopyOnWriteArrayList<>();
   static HttpTestNode node;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     openai = FakeUpstream.start(vertx, router -> router.post("/v1/audio/speech").handler(BodyHandler.create()).handler(ctx -> {
       asked.add(ctx.body().asJsonObject());
       ctx.response().putHeader("content-type", "audio/mpeg").end(MP3);
@@ -48,11 +49,6 @@ class SpeechFormatRoutingHttpTest {
       .add(new JsonObject().put("id", "openai-tts").put("type", "openai-speech").put("base_url", openai.url("/v1")).put("priority", 20)
         .put("models", new JsonArray().add("tts-1")).put("timeouts", timeouts));
     node = HttpTestNode.start(vertx, backends, new JsonObject(), Map.of("OPENAI_API_KEY", OPENAI_KEY));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   private static HttpResponse<Buffer> speech(String format) throws Exception {

@@ -2,6 +2,8 @@ package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.speech.AudioScript;
 import io.switchboard.core.testkit.FakeUpstream;
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -15,12 +17,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.handler.BodyHandler;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
@@ -34,7 +36,6 @@ import java.util.function.Consumer;
 import static io.switchboard.app.http.HttpTestNode.errorNaming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,7 +53,9 @@ class SpeechHttpTest {
   record Seen(String path, MultiMap headers, JsonObject body) {
   }
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static FakeUpstream upstream;
   static volatile Consumer<RoutingContext> reply;
   static final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
@@ -60,7 +63,6 @@ class SpeechHttpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     upstream = FakeUpstream.start(vertx, router -> {
       router.post("/v1/text-to-speech/:voice/stream").handler(BodyHandler.create()).handler(SpeechHttpTest::record);
       router.post("/v1/audio/speech").handler(BodyHandler.create()).handler(SpeechHttpTest::record);
@@ -75,11 +77,6 @@ class SpeechHttpTest {
       .add(new JsonObject().put("id", "flite").put("type", "local-tts").put("priority", 10));
     node = HttpTestNode.start(vertx, backends, new JsonObject(),
       Map.of("ELEVENLABS_API_KEY", ELEVEN_KEY, "ELEVENLABS_VOICE_ID", VOICE_ID, "OPENAI_API_KEY", OPENAI_KEY));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   @BeforeEach
@@ -160,8 +157,7 @@ class SpeechHttpTest {
     assertTrue(s.endedCleanly(), "a finished stream ends cleanly");
     assertEquals(AudioScript.join(chunks), s.body(), "every byte, in order");
 
-    Seen up = seen.poll(5, TimeUnit.SECONDS);
-    assertNotNull(up);
+    Seen up = Await.next(seen, "request to the upstream");
     if (provider.equals("eleven")) {
       assertEquals("/v1/text-to-speech/" + VOICE_ID + "/stream", up.path());
       assertEquals(ELEVEN_KEY, up.headers().get("xi-api-key"));

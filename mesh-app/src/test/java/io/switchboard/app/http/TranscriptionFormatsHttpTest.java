@@ -1,21 +1,21 @@
 package io.switchboard.app.http;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,7 +36,9 @@ class TranscriptionFormatsHttpTest {
   private static final Pattern SRT_TIME = Pattern.compile("^(\\d{2}):(\\d{2}):(\\d{2}),(\\d{3}) --> (\\d{2}):(\\d{2}):(\\d{2}),(\\d{3})$");
   private static final Pattern VTT_TIME = Pattern.compile("^(\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{3}) --> (\\d{2}):(\\d{2}):(\\d{2})\\.(\\d{3})$");
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static HttpTestNode node;
   static Buffer wav;
   static double seconds;
@@ -45,13 +47,7 @@ class TranscriptionFormatsHttpTest {
   static void start(@TempDir Path dir) throws Exception {
     wav = SpokenAudio.flite(dir);
     seconds = SpokenAudio.wavSeconds(wav);
-    vertx = Vertx.vertx();
     node = HttpTestNode.start(vertx, new JsonArray().add(SpokenAudio.whisperBackend("whisper-local", 10)), new JsonObject(), Map.of());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   /** The request the OpenAI SDK sends for {@code client.audio.transcriptions.create(file=..., model="whisper-1", ...)}. */

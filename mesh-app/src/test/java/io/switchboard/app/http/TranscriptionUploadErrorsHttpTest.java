@@ -2,6 +2,7 @@ package io.switchboard.app.http;
 
 import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.core.testkit.TestAudio;
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -10,13 +11,13 @@ import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.util.Base64;
@@ -48,7 +49,9 @@ class TranscriptionUploadErrorsHttpTest {
   record Upload(String auth, String model, String fileName, Buffer bytes) {
   }
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static FakeUpstream openai;
   static final List<Upload> uploads = new CopyOnWriteArrayList<>();
   static HttpTestNode node;
@@ -58,7 +61,6 @@ class TranscriptionUploadErrorsHttpTest {
   static void start(@TempDir Path dir) throws Exception {
     wav = SpokenAudio.flite(dir);
     assertTrue(wav.length() < UPLOAD_LIMIT, "the good file fits the limit");
-    vertx = Vertx.vertx();
     openai = FakeUpstream.start(vertx, router -> router.post("/v1/audio/transcriptions")
       .handler(BodyHandler.create("target/fake-uploads").setDeleteUploadedFilesOnEnd(true))
       .handler(TranscriptionUploadErrorsHttpTest::fakeOpenAi));
@@ -67,11 +69,6 @@ class TranscriptionUploadErrorsHttpTest {
       .put("timeouts", new JsonObject().put("connect_ms", 2000).put("first_byte_ms", 10_000).put("idle_ms", 10_000));
     node = HttpTestNode.start(vertx, new JsonArray().add(SpokenAudio.whisperBackend("whisper-local", 10)).add(cloud),
       new JsonObject().put("upload_limit_bytes", UPLOAD_LIMIT), Map.of("OPENAI_API_KEY", KEY));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   @BeforeEach

@@ -1,5 +1,6 @@
 package io.switchboard.app.usage;
 
+import io.switchboard.app.MeshProcess;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
@@ -37,11 +38,11 @@ class UsageCrashTest {
   @TempDir
   Path dir;
   private Vertx vertx;
-  private final List<NodeProcess> nodes = new ArrayList<>();
+  private final List<MeshProcess> nodes = new ArrayList<>();
 
   @AfterEach
   void stop() throws Exception {
-    for (NodeProcess n : nodes) {
+    for (MeshProcess n : nodes) {
       n.close();
     }
     if (vertx != null) {
@@ -65,8 +66,8 @@ class UsageCrashTest {
     return file;
   }
 
-  private NodeProcess node(String name, Path conf) throws Exception {
-    NodeProcess p = NodeProcess.start(name, conf, Map.of("FAKE_KEY", "sk-fake-crash"));
+  private MeshProcess node(String name, Path conf) throws Exception {
+    MeshProcess p = MeshProcess.start(name, List.of("--conf", conf.toString()), Map.of("FAKE_KEY", "sk-fake-crash"));
     nodes.add(p);
     return p;
   }
@@ -92,7 +93,7 @@ class UsageCrashTest {
     FakeOpenAiServer fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     fake.setDefault(Behaviour.reply("one two three four").chunks(4).chunkDelayMs(5));
     Path conf = conf(fake);
-    NodeProcess first = node("usage-crash-1", conf);
+    MeshProcess first = node("usage-crash-1", conf);
     UsageApi api = new UsageApi(first.awaitHttpPort(180_000), ADMIN);
 
     Queue<String> answered = new ConcurrentLinkedQueue<>();
@@ -121,6 +122,7 @@ class UsageCrashTest {
     }
     threeHundred.await(60, TimeUnit.SECONDS); // the kill lands once 300 requests were answered (or after a minute)
     first.kill();
+    first.awaitExit(30_000); // dead before the second node opens the same data folder
     running.set(false);
     for (Thread t : clients) {
       t.join(30_000);
@@ -129,7 +131,7 @@ class UsageCrashTest {
     System.out.printf("crash: %d requests answered before the SIGKILL%n", beforeKill.size());
     assertTrue(beforeKill.size() >= 100, "the load ran: " + beforeKill.size());
 
-    NodeProcess second = node("usage-crash-2", conf);
+    MeshProcess second = node("usage-crash-2", conf);
     UsageApi after = new UsageApi(second.awaitHttpPort(180_000), ADMIN);
     Map<String, List<Map<String, String>>> records = after.awaitRecords(beforeKill, 60_000);
     for (String id : beforeKill) {

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Locale;
 
 /** Caller speech for the call tests (flite, resampled to the call's rate) and the word error rate of a transcript. */
-final class Speech {
+public final class Speech {
 
   // Sentences whose flite rendering at 8 kHz μ-law whisper-tiny.en transcribes exactly with any leading silence
   // (checked with 0 to 300 ms of padding): what is tested is the call, not tiny.en's limits at 8 kHz.
-  static final String FIRST = "Hello, I need to change my reservation.";
+  public static final String FIRST = "Hello, I need to change my reservation.";
   static final String SECOND = "Please send the bill to my office in Denver.";
   static final String THIRD = "My name is John and I live in Seattle.";
 
@@ -23,7 +23,7 @@ final class Speech {
     return Flite.speak(text, 8000);
   }
 
-  static float[] at16k(String text) {
+  public static float[] at16k(String text) {
     return Flite.speak(text, 16_000);
   }
 

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * frames of 16-bit PCM at the chosen rate in real time (speech, or silence between), collecting the JSON events and
  * the agent's audio. On one context of the test's Vert.x.
  */
-final class StreamCaller {
+public final class StreamCaller {
 
   private final Vertx vertx;
   private final Context context;
@@ -47,7 +47,7 @@ final class StreamCaller {
   }
 
   /** Connects, sends {@code start} (with {@code sample_rate} = {@code rate} and the given parameters) and streams. */
-  static Future<StreamCaller> connect(Vertx vertx, int port, int rate, JsonObject params) {
+  public static Future<StreamCaller> connect(Vertx vertx, int port, int rate, JsonObject params) {
     return raw(vertx, port, rate, null).map(c -> c.start(params));
   }
 
@@ -88,7 +88,7 @@ final class StreamCaller {
   }
 
   /** Queues speech (floats at the call's rate) after what is queued. */
-  void say(float[] samples) {
+  public void say(float[] samples) {
     context.runOnContext(v -> {
       speechQueued = true;
       int frame = rate / 50;
@@ -112,14 +112,14 @@ final class StreamCaller {
   }
 
   /** Sends {@code stop}: the call ends. */
-  void stop() {
+  public void stop() {
     context.runOnContext(v -> {
       stopTimer();
       socket.writeTextMessage(new JsonObject().put("type", "stop").encode());
     });
   }
 
-  Future<Short> closed() {
+  public Future<Short> closed() {
     return closed.future();
   }
 
@@ -131,7 +131,7 @@ final class StreamCaller {
     return events;
   }
 
-  List<JsonObject> events(String type) {
+  public List<JsonObject> events(String type) {
     return events.stream().filter(e -> type.equals(e.getString("type"))).toList();
   }
 

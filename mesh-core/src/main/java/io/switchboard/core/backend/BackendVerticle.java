@@ -9,6 +9,7 @@ import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -24,7 +25,9 @@ import java.util.UUID;
  *
  * <p>Config ({@code DeploymentOptions#setConfig}): {@code heartbeat_ms} (2000), {@code max_queue} (64; requests
  * beyond concurrency + queue get 429 with a Retry-After), {@code credit_timeout_ms} (30000: a stream whose
- * caller stops pulling that long is cancelled), {@code drain_timeout_ms} (30000).
+ * caller stops pulling that long is cancelled), {@code drain_timeout_ms} (30000), {@code leave_grace_ms} (clustered: the
+ * heartbeat period, else 0: how long the instance's address stays served after it announced it is leaving, see
+ * {@link #stop}).
  */
 public final class BackendVerticle extends VerticleBase {
 
@@ -63,13 +66,32 @@ public final class BackendVerticle extends VerticleBase {
     }).onSuccess(v -> heartbeat());
   }
 
+  /**
+   * Leaves, then drains. The instance's own address stays served for {@code leave_grace_ms} (clustered: one heartbeat)
+   * after "leaving" was announced: a router that chose this instance just before it heard of the leave sends here, and
+   * a clustered message to an address nobody consumes any more is dropped by Vert.x without an answer (the router
+   * would wait for the request's deadline). What arrives meanwhile is served and drained like the rest. The backend's
+   * shared address and the registry sync go at once. In one JVM there is no such wait (a request to an address nobody
+   * consumes fails at once with NO_HANDLERS, which the router's failover moves on), so the grace defaults to 0 there and
+   * a node or a hot reload stops as fast as before.
+   */
   @Override
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(heartbeatTimer);
     publish(descriptor.withHealth(health).asLeaving());
-    Future<Void> unregister = Future.all(consumer.unregister(), instanceConsumer.unregister(), syncConsumer.unregister()).mapEmpty();
-    return unregister.compose(v -> admission.idle(vertx, config().getLong("drain_timeout_ms", 30_000L)))
+    long grace = config().getLong("leave_grace_ms", vertx.isClustered() ? config().getLong("heartbeat_ms", 2_000L) : 0L);
+    Promise<Void> graceOver = Promise.promise();
+    if (grace > 0) {
+      vertx.setTimer(grace, t -> graceOver.complete());
+    } else {
+      graceOver.complete();
+    }
+    Future<Void> unregister = Future.all(consumer.unregister(), syncConsumer.unregister()).mapEmpty();
+    return unregister
+      .compose(v -> graceOver.future())
+      .compose(v -> instanceConsumer.unregister())
+      .compose(v -> admission.idle(vertx, config().getLong("drain_timeout_ms", 30_000L)))
       .onSuccess(left -> {
         if (left > 0) {
           LOG.log(System.Logger.Level.WARNING, "{0}: drain timeout, {1} request(s) still in flight", descriptor.id(), left);

@@ -2,15 +2,27 @@ package io.switchboard.core.http;
 
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
+import io.vertx.core.Vertx;
 
 /**
  * Conf readings every cloud speech adapter shares: the key and the base URL, each named by an environment
  * variable whose name conf may change ({@code api_key_env}, {@code base_url_env}) with the provider's usual name
- * as default. A missing key makes the backend unavailable with the variable's name as the reason, never a value.
+ * as default. A missing key makes the backend unavailable with the variable's name as the reason, never a value;
+ * and the backend's {@link UpstreamClient} with its pool size and timeouts as conf sets them.
  */
 public final class CloudConf {
 
   private CloudConf() {
+  }
+
+  /**
+   * The backend's upstream client: conf {@code max_connections} (default 32) connections, conf timeouts over
+   * {@code defaults}, answers up to {@code maxAnswerBytes}; errors read in {@code dialect}, {@code key} redacted.
+   */
+  public static UpstreamClient client(Vertx vertx, BackendConfig conf, ErrorDialect dialect, String key,
+                                      UpstreamTimeouts defaults, long maxAnswerBytes) {
+    return new UpstreamClient(vertx, new Upstream(conf.id(), dialect, key), UpstreamTimeouts.fromConf(conf.json(), defaults),
+      conf.json().getInteger("max_connections", 32), maxAnswerBytes);
   }
 
   /** The secret from the variable named by {@code api_key_env} (default {@code defaultEnv}). */

@@ -4,6 +4,7 @@ import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -26,10 +27,15 @@ public final class Await {
 
   /** The result of {@code future}; its failure is rethrown as an {@link AssertionError} carrying it. */
   public static <T> T await(Future<T> future) {
+    return await(future, SECONDS);
+  }
+
+  /** Like {@link #await(Future)} with a longer bound, for set-up that is slow by nature (loading a model). */
+  public static <T> T await(Future<T> future, long seconds) {
     try {
-      return future.await(SECONDS, TimeUnit.SECONDS);
+      return future.await(seconds, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
-      throw new AssertionError("future did not complete within " + SECONDS + " s", e);
+      throw new AssertionError("future did not complete within " + seconds + " s", e);
     } catch (Throwable t) {
       throw new AssertionError("future failed: " + t, t);
     }
@@ -54,6 +60,20 @@ public final class Await {
       throw new AssertionError("expected a " + type.getSimpleName() + ", failed with " + t, t);
     }
     return fail("expected a failure, got " + value);
+  }
+
+  /** The next item of {@code queue} (what a fake or a handler saw), waiting for it {@code SECONDS} at most. */
+  public static <T> T next(BlockingQueue<T> queue, String what) {
+    try {
+      T item = queue.poll(SECONDS, TimeUnit.SECONDS);
+      if (item == null) {
+        fail("no " + what + " within " + SECONDS + " s");
+      }
+      return item;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted waiting for " + what, e);
+    }
   }
 
   /**

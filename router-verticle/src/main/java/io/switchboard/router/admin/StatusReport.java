@@ -21,12 +21,22 @@ import java.util.Map;
 
 /**
  * {@code GET /api/v1/providers/status}: every backend this router knows, live (from the registry) or only
- * configured, with what routing sees of it: enabled, priority, capabilities, models, privacy class, list prices per
- * model, breaker, health (reported, probed, effective), latency percentiles, error rate, limits and current usage.
+ * configured, with what routing sees of it: its instances (each with its reported health), enabled, priority,
+ * capabilities, models, privacy class, list prices per model, breaker, health (reported, probed, effective), latency
+ * percentiles, error rate, limits and current usage.
  */
 final class StatusReport {
 
   private StatusReport() {
+  }
+
+  /** Each instance with the health its last heartbeat reported and how long ago that was. */
+  private static JsonArray instances(BackendRegistry registry, String id) {
+    JsonArray out = new JsonArray();
+    for (BackendRegistry.InstanceView i : registry.instances(id)) {
+      out.add(new JsonObject().put("id", i.id()).put("health", i.health().toJson()).put("seen_ms_ago", i.seenMsAgo()));
+    }
+    return out;
   }
 
   static Future<JsonObject> build(BackendRegistry registry, RouterState state, Routing routing) {
@@ -42,6 +52,7 @@ final class StatusReport {
         .put("type", d.type())
         .put("live", true)
         .put("instances", b.instances())
+        .put("instance_list", instances(registry, d.id()))
         .put("capabilities", caps)
         .put("models", new JsonArray(new ArrayList<>(d.models())))
         .put("aliases", new JsonObject(new LinkedHashMap<>(d.aliases())))

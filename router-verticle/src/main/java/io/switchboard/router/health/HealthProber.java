@@ -7,6 +7,8 @@ import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -22,6 +24,12 @@ import java.util.function.LongSupplier;
  * answers from its own cached probe of the upstream) and remembers the answers. A backend that does not answer in
  * time, or has no handler, is down. The router routes by the worse of this and the health its heartbeats report,
  * for as long as the probe is fresh. Owned by the router's event loop.
+ *
+ * <p>A probe goes to the backend's shared address, which the bus hands to one of its instances in turn. In a cluster
+ * that one may be an instance just killed or leaving, whose subscription the cluster has not dropped yet: its probe
+ * times out (or finds no handler) though the other instances are well, and the whole backend would be down for as
+ * long as the probe is fresh. So a probe that got no answer is sent once more (to the next instance) before the
+ * backend counts as down.
  */
 public final class HealthProber {
 
@@ -62,20 +70,28 @@ public final class HealthProber {
   public Future<Probe> probe(String backendId) {
     long start = clock.getAsLong();
     DeliveryOptions options = new DeliveryOptions().addHeader(Headers.OP, Headers.OP_HEALTH).setSendTimeout(timeoutMs);
-    return vertx.eventBus().<Object>request(Addresses.backend(backendId), new JsonObject(), options).transform(ar -> {
-      long now = clock.getAsLong();
-      Health h;
-      if (ar.succeeded() && ar.result().body() instanceof JsonObject json) {
-        h = Health.fromJson(json);
-      } else if (ar.succeeded()) {
-        h = Health.down("health check: malformed answer");
-      } else {
-        h = Health.down("health check: " + MeshException.from(ar.cause()).getMessage());
-      }
-      Probe p = new Probe(h, now, now - start);
-      probes.put(backendId, p);
-      return Future.succeededFuture(p);
-    });
+    String address = Addresses.backend(backendId);
+    return vertx.eventBus().<Object>request(address, new JsonObject(), options)
+      .recover(err -> unanswered(err) ? vertx.eventBus().<Object>request(address, new JsonObject(), options) : Future.failedFuture(err))
+      .transform(ar -> {
+        long now = clock.getAsLong();
+        Health h;
+        if (ar.succeeded() && ar.result().body() instanceof JsonObject json) {
+          h = Health.fromJson(json);
+        } else if (ar.succeeded()) {
+          h = Health.down("health check: malformed answer");
+        } else {
+          h = Health.down("health check: " + MeshException.from(ar.cause()).getMessage());
+        }
+        Probe p = new Probe(h, now, now - start);
+        probes.put(backendId, p);
+        return Future.succeededFuture(p);
+      });
+  }
+
+  /** No instance answered: the probe timed out or found no handler (not an answer saying the backend is down). */
+  private static boolean unanswered(Throwable err) {
+    return err instanceof ReplyException r && (r.failureType() == ReplyFailure.TIMEOUT || r.failureType() == ReplyFailure.NO_HANDLERS);
   }
 
   public Probe last(String backendId) {

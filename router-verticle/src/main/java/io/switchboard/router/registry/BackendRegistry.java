@@ -38,6 +38,10 @@ public final class BackendRegistry {
   private record Instance(BackendDescriptor descriptor, long lastSeenMs) {
   }
 
+  /** One instance of a backend as its last heartbeat described it (the operators' status). */
+  public record InstanceView(String id, Health health, long seenMsAgo) {
+  }
+
   private final Map<String, Map<String, Instance>> backends = new HashMap<>();
   /** The newest descriptor of every backend ever announced, live or not (a few per backend id: bounded by conf). */
   private final Map<String, BackendDescriptor> seen = new HashMap<>();
@@ -143,6 +147,18 @@ public final class BackendRegistry {
   /** The newest descriptor of every backend this registry was ever told of, live or not. */
   public java.util.Collection<BackendDescriptor> everSeen() {
     return java.util.Collections.unmodifiableCollection(seen.values());
+  }
+
+  /** Every instance of backend {@code id} within the heartbeat timeout, those reporting DOWN included, by id. */
+  public List<InstanceView> instances(String id) {
+    Map<String, Instance> instances = backends.get(id);
+    if (instances == null) {
+      return List.of();
+    }
+    long now = clock.getAsLong();
+    return instances.values().stream()
+      .map(i -> new InstanceView(i.descriptor.instanceId(), i.descriptor.health(), Math.max(0, now - i.lastSeenMs)))
+      .sorted(Comparator.comparing(InstanceView::id)).toList();
   }
 
   public LiveBackend get(String id) {

@@ -41,6 +41,7 @@ final class AdminRoutes {
     // The token is checked before any route reads a body.
     router.route("/api/v1/providers/*").handler(this::authorize);
     router.route("/api/v1/strategy").handler(this::authorize);
+    router.route("/api/v1/voice/*").handler(this::authorize); // served by the voice module's mount, when there is one
     router.get("/api/v1/providers/status").handler(ctx -> call(ctx, "status", null));
     router.get("/api/v1/providers/health").handler(ctx -> call(ctx, "health", null));
     router.post("/api/v1/providers/update").handler(body).handler(ctx -> withBody(ctx, "update"));

@@ -85,4 +85,15 @@ class BackendRegistryTest {
     assertEquals(List.of("a@2"), registry.get("a").instanceIds());
     assertEquals(Health.Status.UP, registry.get("a").health().status(), "the best instance's health stands for the backend");
   }
+
+  @Test
+  void everyInstanceIsListedForOperatorsWithItsHealthAndLastHeartbeat() {
+    registry.announce(instance("a", "a@2", Health.UP, false));
+    now.addAndGet(1500);
+    registry.announce(instance("a", "a@1", Health.down("model missing"), false));
+    now.addAndGet(500);
+    assertEquals(List.of(new BackendRegistry.InstanceView("a@1", Health.down("model missing"), 500),
+      new BackendRegistry.InstanceView("a@2", Health.UP, 2000)), registry.instances("a"), "the DOWN one too, by id");
+    assertEquals(List.of(), registry.instances("nobody"));
+  }
 }

@@ -6,9 +6,10 @@ import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
-import io.switchboard.core.backend.BackendProvider;
 import io.switchboard.core.backend.BackendUnavailableException;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.config.MeshConfig;
+import io.switchboard.core.testkit.Await;
 import io.switchboard.router.Eventually;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RouterSettings;
@@ -54,16 +55,19 @@ class ConfigWatcherTest {
   static final long SCAN_MS = 250;
 
   /** Builds scripted chat backends from conf entries, as an adapter module's provider would. */
-  static final class ScriptedProvider implements BackendProvider {
-    @Override
-    public String type() {
-      return "scripted";
+  static final class ScriptedProvider extends TypedProvider {
+    ScriptedProvider() {
+      super("scripted");
     }
 
     @Override
     public Backend create(Vertx vertx, BackendConfig config) {
-      return new ScriptedChatBackend(vertx, config.id(), config.priority(), config.privacy(Privacy.CLOUD), config.models());
+      return scripted(vertx, config);
     }
+  }
+
+  static Backend scripted(Vertx vertx, BackendConfig config) {
+    return new ScriptedChatBackend(vertx, config.id(), config.priority(), config.privacy(Privacy.CLOUD), config.models());
   }
 
   static String conf(boolean oneEnabled, String strategy) {
@@ -139,8 +143,9 @@ class ConfigWatcherTest {
     int rejectedAgain = watcher.rejections();
     write(file, conf(true, "cheapest"));
     await(vertx, "the bad strategy rejected", () -> Future.succeededFuture(watcher.rejections() > rejectedAgain));
-    // What is checked is that nothing happens: three more scans of the rejected file pass first.
-    Thread.sleep(3 * SCAN_MS);
+    // What is checked is that nothing happens: three more scans of the rejected file pass first (each one counted).
+    int scanned = watcher.rejections();
+    await(vertx, "three more scans of the rejected file", () -> Future.succeededFuture(watcher.rejections() >= scanned + 3));
     assertEquals(List.of("two"), live(vertx).await(5, TimeUnit.SECONDS), "a rejected conf starts nothing");
     assertEquals("two", servedBy(vertx));
     assertEquals(1, watcher.reloads());
@@ -159,26 +164,24 @@ class ConfigWatcherTest {
   }
 
   /** Like Jlama's provider, writes into its conf entry (the queue bound routed to the verticle's settings). */
-  static final class MutatingProvider implements BackendProvider {
-    @Override
-    public String type() {
-      return "mutating";
+  static final class MutatingProvider extends TypedProvider {
+    MutatingProvider() {
+      super("mutating");
     }
 
     @Override
     public Backend create(Vertx vertx, BackendConfig config) {
       config.json().put("verticle", new JsonObject().put("max_queue", 3));
-      return new ScriptedChatBackend(vertx, config.id(), config.priority(), config.privacy(Privacy.CLOUD), config.models());
+      return scripted(vertx, config);
     }
   }
 
   /** A backend whose key is not set: never starts; counts how often it was asked to. */
-  static final class KeylessProvider implements BackendProvider {
+  static final class KeylessProvider extends TypedProvider {
     final AtomicInteger attempts = new AtomicInteger();
 
-    @Override
-    public String type() {
-      return "keyless";
+    KeylessProvider() {
+      super("keyless");
     }
 
     @Override
@@ -267,8 +270,8 @@ class ConfigWatcherTest {
       Node node = startNode(vertx, file);
       await(vertx, "'local' live", liveIs(vertx, List.of("local")));
       int attempts = node.keyless().attempts.get();
-      // What is checked is that nothing happens: eight scans of the unchanged file pass.
-      Thread.sleep(8 * SCAN_MS);
+      // What is checked is that nothing happens: eight scans of the unchanged file pass (they count nothing to wait on).
+      Await.quiet(vertx, 8 * SCAN_MS);
       assertEquals(0, node.watcher().reloads(), "no reload without a change");
       assertEquals(attempts, node.keyless().attempts.get(), "a backend without its key is not tried again");
       assertEquals(List.of(), logs.about("reloaded"));

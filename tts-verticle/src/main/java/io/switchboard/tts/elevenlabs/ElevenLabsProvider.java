@@ -4,10 +4,9 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.http.CloudConf;
 import io.switchboard.core.http.ErrorDialect;
-import io.switchboard.core.http.Upstream;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.http.UpstreamTimeouts;
 import io.switchboard.tts.SpeechStream;
@@ -27,11 +26,10 @@ import java.util.Set;
  * retention, an enterprise feature), {@code models} (eleven_flash_v2_5, ...), {@code aliases}, {@code timeouts},
  * {@code stream_high_water}, privacy (default cloud), prices, concurrency (mind the plan's concurrent-request limit).
  */
-public final class ElevenLabsProvider implements BackendProvider {
+public final class ElevenLabsProvider extends TypedProvider {
 
-  @Override
-  public String type() {
-    return ElevenLabsBackend.TYPE;
+  public ElevenLabsProvider() {
+    super(ElevenLabsBackend.TYPE);
   }
 
   @Override
@@ -47,8 +45,7 @@ public final class ElevenLabsProvider implements BackendProvider {
       voices,
       json.getJsonObject("voice_settings", new JsonObject()),
       json.getBoolean("enable_logging", true));
-    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.ELEVENLABS, key),
-      UpstreamTimeouts.fromConf(json, UpstreamTimeouts.SPEECH), json.getInteger("max_connections", 32), 1 << 20);
+    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.ELEVENLABS, key, UpstreamTimeouts.SPEECH, 1 << 20);
     SpeechStream stream = new SpeechStream(http, json.getInteger("stream_high_water", 16));
     return new ElevenLabsBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 4), stream, settings);
   }

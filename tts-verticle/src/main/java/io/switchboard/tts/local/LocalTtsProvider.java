@@ -2,7 +2,7 @@ package io.switchboard.tts.local;
 
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.vertx.core.Vertx;
 
@@ -13,13 +13,12 @@ import java.nio.file.Path;
  * without it gets no backend, and the reason says what to install. ffmpeg is optional; without it only wav, pcm
  * and ulaw are served.
  */
-public final class LocalTtsProvider implements BackendProvider {
+public final class LocalTtsProvider extends TypedProvider {
 
   public static final String TYPE = "local-tts";
 
-  @Override
-  public String type() {
-    return TYPE;
+  public LocalTtsProvider() {
+    super(TYPE);
   }
 
   @Override

@@ -4,10 +4,9 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendConfig;
-import io.switchboard.core.backend.BackendProvider;
+import io.switchboard.core.backend.TypedProvider;
 import io.switchboard.core.http.CloudConf;
 import io.switchboard.core.http.ErrorDialect;
-import io.switchboard.core.http.Upstream;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.http.UpstreamTimeouts;
 import io.switchboard.tts.SpeechStream;
@@ -22,19 +21,17 @@ import java.util.Set;
  * (alloy), {@code stream_high_water} (audio reads buffered before the upstream is paused, 16), {@code timeouts},
  * privacy (default cloud), prices, concurrency.
  */
-public final class OpenAiSpeechProvider implements BackendProvider {
+public final class OpenAiSpeechProvider extends TypedProvider {
 
-  @Override
-  public String type() {
-    return OpenAiSpeechBackend.TYPE;
+  public OpenAiSpeechProvider() {
+    super(OpenAiSpeechBackend.TYPE);
   }
 
   @Override
   public Backend create(Vertx vertx, BackendConfig conf) {
     String key = CloudConf.apiKey(conf, "OPENAI_API_KEY");
     String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
-    UpstreamClient http = new UpstreamClient(vertx, new Upstream(conf.id(), ErrorDialect.OPENAI, key),
-      UpstreamTimeouts.fromConf(conf.json(), UpstreamTimeouts.SPEECH), conf.json().getInteger("max_connections", 32), 1 << 20);
+    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, key, UpstreamTimeouts.SPEECH, 1 << 20);
     SpeechStream stream = new SpeechStream(http, conf.json().getInteger("stream_high_water", 16));
     return new OpenAiSpeechBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 16), stream,
       new OpenAiSpeechBackend.Settings(base, key, conf.json().getString("default_voice", "alloy")));

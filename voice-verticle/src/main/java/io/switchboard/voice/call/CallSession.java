@@ -47,6 +47,7 @@ public final class CallSession implements Endpointer.Listener {
   private final VadPool.Stream vad;
   private final Promise<UsageRecord> ended = Promise.promise();
   private final BargeIn bargeIn;
+  private final CallStatus status;
   private Turn turn;
   private int turns;
   private Speculation speculation;
@@ -83,10 +84,16 @@ public final class CallSession implements Endpointer.Listener {
     this.soundEnd = new SoundEnd(settings.quietDbfs());
     this.vad = services.vad().open(context, (p, end) -> endpointer.window(p, end, soundEnd.end()));
     this.bargeIn = new BargeIn(settings, playout);
+    this.status = new CallStatus(callId, transport.kind());
   }
 
   public String callId() {
     return callId;
+  }
+
+  /** What the admin page shows of this call; readable from any thread. */
+  public CallStatus status() {
+    return status;
   }
 
   /** Completes with the call's usage record once the call has ended and the record was sent. */
@@ -178,6 +185,8 @@ public final class CallSession implements Endpointer.Listener {
     remember(turn);
     Turn t = new Turn(scope, ++turns);
     turn = t;
+    status.turns(turns);
+    status.stage("transcribing");
     t.metrics.speechEnd = arrivals.at(end);
     t.metrics.endpoint = TurnMetrics.now();
     Future<Transcriber.Transcript> transcript;
@@ -206,9 +215,11 @@ public final class CallSession implements Endpointer.Listener {
       String text = ar.result().text();
       transport.event(new JsonObject().put("type", "transcript").put("turn", t.number).put("text", text));
       if (text.isEmpty()) {
+        status.stage("listening");
         t.silent();
         return;
       }
+      status.stage("thinking");
       conversation.user(text);
       scope.ledger().turn();
       t.respond(conversation.messages());
@@ -228,6 +239,7 @@ public final class CallSession implements Endpointer.Listener {
     String heard = t.heard(); // before the clear: the clock stops counting for it there
     t.cancel();
     scope.playout().clear();
+    status.stage("listening");
     conversation.assistant(heard);
     t.markRemembered();
     scope.ledger().bargeIn();
@@ -247,7 +259,9 @@ public final class CallSession implements Endpointer.Listener {
     scope.ledger().firstFrame();
     t.metrics.firstFrame = TurnMetrics.now();
     JsonObject report = t.metrics.report(services.metrics());
+    status.stage("speaking");
     if (report != null) {
+      status.turnReported(report);
       LOG.log(System.Logger.Level.DEBUG, "call {0}: {1}", callId, report.encode());
       transport.event(report);
     }
@@ -259,6 +273,7 @@ public final class CallSession implements Endpointer.Listener {
     }
     scope.playout().onLowWater(1, () -> {
       if (!t.cancelled()) {
+        status.stage("listening");
         transport.event(new JsonObject().put("type", "response.audio.done").put("turn", t.number));
       }
     });
@@ -299,6 +314,7 @@ public final class CallSession implements Endpointer.Listener {
       return; // the socket's close after our own close, or a second reason: the first one stands
     }
     ending = true;
+    this.status.stage("ending");
     services.vertx().cancelTimer(maxTimer);
     services.vertx().cancelTimer(silenceTimer);
     vad.close();

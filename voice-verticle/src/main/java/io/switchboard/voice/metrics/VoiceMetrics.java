@@ -45,6 +45,7 @@ public final class VoiceMetrics {
       // Micrometer holds a function counter's object weakly: the pool (held by the verticle), not a lambda over it.
       FunctionCounter.builder("switchboard.voice.vad.cpu", vad, p -> p.cpuNanos() / 1e9)
         .baseUnit("seconds").description("CPU time of the VAD inference threads").register(registry);
+      m.bargeInCounter(); // at 0 from the start: a rate over a counter that appears only at the first barge-in misses it
     }
     return m;
   }
@@ -67,7 +68,11 @@ public final class VoiceMetrics {
 
   public void bargeIn() {
     if (registry != null) {
-      Counter.builder("switchboard.voice.barge_ins").register(registry).increment();
+      bargeInCounter().increment();
     }
+  }
+
+  private Counter bargeInCounter() {
+    return Counter.builder("switchboard.voice.barge_ins").description("Times a caller spoke over the agent").register(registry);
   }
 }

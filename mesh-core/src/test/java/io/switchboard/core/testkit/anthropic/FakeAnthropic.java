@@ -77,6 +77,10 @@ public final class FakeAnthropic {
     return "http://127.0.0.1:" + server.actualPort();
   }
 
+  public int port() {
+    return server.actualPort();
+  }
+
   public Future<Void> stop() {
     return server.close();
   }

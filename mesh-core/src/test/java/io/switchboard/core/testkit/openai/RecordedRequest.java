@@ -14,6 +14,7 @@ public final class RecordedRequest {
   private final JsonObject body;
   private final String rawBody;
   private final Promise<Void> closedEarly = Promise.promise();
+  private final long receivedAtMs = System.currentTimeMillis();
 
   RecordedRequest(String method, String path, MultiMap headers, JsonObject body, String rawBody) {
     this.method = method;
@@ -50,6 +51,11 @@ public final class RecordedRequest {
   /** The body as text ("" when none). */
   public String rawBody() {
     return rawBody;
+  }
+
+  /** When the request arrived (wall clock, ms). */
+  public long receivedAtMs() {
+    return receivedAtMs;
   }
 
   /** The bearer token of the {@code Authorization} header, or null. */

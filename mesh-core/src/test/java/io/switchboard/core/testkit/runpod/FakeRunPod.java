@@ -114,6 +114,10 @@ public final class FakeRunPod implements AutoCloseable {
     return "http://127.0.0.1:" + server.actualPort() + "/v2";
   }
 
+  public int port() {
+    return server.actualPort();
+  }
+
   /** {@code http://127.0.0.1:<port>/v2/<endpoint>}: what {@code RUNPOD_WHISPER_URL} names. */
   public String endpointUrl() {
     return baseUrl() + "/" + ENDPOINT;

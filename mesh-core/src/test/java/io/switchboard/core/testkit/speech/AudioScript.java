@@ -37,6 +37,15 @@ public final class AudioScript {
     return all;
   }
 
+  /** Sends every chunk as its own write, then ends: an upstream that speaks at once. */
+  public static Consumer<RoutingContext> steady(String contentType, List<Buffer> chunks) {
+    return ctx -> {
+      ctx.response().setChunked(true).putHeader("content-type", contentType);
+      chunks.forEach(ctx.response()::write);
+      ctx.response().end();
+    };
+  }
+
   /** Sends chunk 0, waits for {@code gate}, sends the rest, then ends (or cuts) and completes {@code finished}. */
   public static Consumer<RoutingContext> gated(String contentType, List<Buffer> chunks, Future<?> gate, Promise<Void> finished, boolean cut) {
     return ctx -> {

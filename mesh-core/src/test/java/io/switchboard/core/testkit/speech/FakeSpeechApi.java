@@ -1,5 +1,6 @@
 package io.switchboard.core.testkit.speech;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.FakeUpstream;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -10,11 +11,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A local cloud text-to-speech API on 127.0.0.1: OpenAI's {@code POST /v1/audio/speech} and ElevenLabs'
@@ -49,6 +46,10 @@ public final class FakeSpeechApi implements AutoCloseable {
     return server.url(path);
   }
 
+  public int port() {
+    return server.port();
+  }
+
   /** How the next requests are answered. */
   public FakeSpeechApi reply(Consumer<RoutingContext> reply) {
     this.reply = reply;
@@ -68,14 +69,7 @@ public final class FakeSpeechApi implements AutoCloseable {
 
   /** The next request the fake saw, waiting for it (bounded). */
   public Seen next() {
-    try {
-      Seen s = seen.poll(30, TimeUnit.SECONDS);
-      assertNotNull(s, "the fake saw no request");
-      return s;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return fail("interrupted", e);
-    }
+    return Await.next(seen, "request to the fake");
   }
 
   /** True when no request came since the last {@link #forget}. */

@@ -1,5 +1,6 @@
 package io.switchboard.core.testkit.speech;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.FakeUpstream;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -11,11 +12,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A local cloud speech-to-text API on 127.0.0.1: OpenAI's {@code POST /v1/audio/transcriptions}, its multipart upload
@@ -61,6 +58,10 @@ public final class FakeTranscriptionApi implements AutoCloseable {
     return server.url(path);
   }
 
+  public int port() {
+    return server.port();
+  }
+
   /** How the next requests are answered. */
   public FakeTranscriptionApi reply(Consumer<RoutingContext> reply) {
     this.reply = reply;
@@ -78,14 +79,7 @@ public final class FakeTranscriptionApi implements AutoCloseable {
 
   /** The next request the fake saw, waiting for it (bounded). */
   public Upload next() {
-    try {
-      Upload u = uploads.poll(30, TimeUnit.SECONDS);
-      assertNotNull(u, "the fake saw no upload");
-      return u;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return fail("interrupted", e);
-    }
+    return Await.next(uploads, "upload to the fake");
   }
 
   /** True when no request came since the last {@link #forget}. */

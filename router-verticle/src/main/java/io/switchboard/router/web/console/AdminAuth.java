@@ -127,6 +127,12 @@ public final class AdminAuth {
     ctx.next();
   }
 
+  /** True while {@code s} may still be used: not expired, not logged out. */
+  boolean live(SessionTokens.Session s) {
+    long now = System.currentTimeMillis();
+    return s.expiresAtMs() > now && !revocations.isRevoked(s.id(), now);
+  }
+
   /**
    * {@code POST /admin/api/session} with {@code {"token","name"}}: answers after the fixed delay, right token or not;
    * with the right one, sets the session cookie and returns the session ({@link #describe}).

@@ -16,7 +16,8 @@ import io.vertx.ext.web.handler.StaticHandler;
 /**
  * The admin page at {@code /admin}: its files from the jar ({@code switchboard-console/}: plain HTML, CSS and
  * JavaScript modules, no build step, nothing fetched from elsewhere) and the few calls only the page needs under
- * {@code /admin/api}: the session (log in, who am I, log out), the live feed, the audit list and usage series. The
+ * {@code /admin/api}: the session (log in, who am I, log out), the live feed, the audit list and usage series; and
+ * {@code GET /api/v1/voice/calls}, the cluster's open calls ({@link VoiceCalls}). The
  * page's other calls are the JSON admin API itself ({@code /api/v1/...}), which takes the page's session cookie and
  * CSRF token as well as the bearer token ({@link AdminAuth}). The files hold no data and are served to anyone; every
  * call behind them needs the admin token or a session. With no admin token configured, everything here is 404.
@@ -31,22 +32,24 @@ public final class ConsoleRoutes {
   private final AdminAuth auth;
   private final LiveFeed feed;
   private final UsageSeries usage;
+  private final VoiceCalls calls;
   private final String node;
 
   public ConsoleRoutes(Vertx vertx, AdminAuth auth, String node) {
     this.vertx = vertx;
     this.auth = auth;
     this.node = node;
-    this.feed = new LiveFeed(vertx, this::status, node);
+    this.feed = new LiveFeed(vertx, this::status, node, auth::live);
     this.usage = new UsageSeries(vertx);
+    this.calls = new VoiceCalls(vertx);
   }
 
   public Future<Void> start() {
-    return auth.enabled() ? auth.start().compose(v -> feed.start()) : Future.succeededFuture();
+    return auth.enabled() ? auth.start().compose(v -> feed.start()).compose(v -> calls.start()) : Future.succeededFuture();
   }
 
   public Future<Void> stop() {
-    return auth.enabled() ? feed.stop().eventually(auth::stop) : Future.succeededFuture();
+    return auth.enabled() ? feed.stop().eventually(calls::stop).eventually(auth::stop) : Future.succeededFuture();
   }
 
   public void mount(Router router, BodyHandler body) {
@@ -64,6 +67,9 @@ public final class ConsoleRoutes {
     router.get("/admin/api/audit").handler(this::audit);
     router.get("/admin/api/usage/series").handler(this::series);
     router.get("/admin/api/node").handler(ctx -> ctx.json(new JsonObject().put("node", node)));
+    // behind AdminRoutes' check on /api/v1/voice/*: the cluster's open calls, as the voice nodes report them
+    router.get("/api/v1/voice/calls").handler(ctx -> ctx.response().putHeader("cache-control", "no-store")
+      .putHeader("content-type", "application/json").end(calls.answer(System.currentTimeMillis()).encode()));
     router.route("/admin/api/*").handler(ctx -> HttpErrors.send(ctx.response(), new MeshException(ErrorCode.NOT_FOUND,
       "no route for " + ctx.request().method() + " " + ctx.request().path())));
     router.route("/admin/*").handler(StaticHandler.create("switchboard-console").setCachingEnabled(false)

@@ -10,8 +10,10 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -19,7 +21,8 @@ import java.util.function.Supplier;
  * status, every {@value #PERIOD_MS} ms while a page is open), {@code breaker} (a breaker transition anywhere in the
  * cluster, at once), {@code audit} (a new audit entry, at once), and {@code draining} when this node begins its
  * graceful stop: then the stream ends, so that an open page never holds the node's drain, and the page shows the node
- * draining. One timer and one consumer per address serve every open page of this web verticle.
+ * draining. A stream opened with a session ends when the session expires or logs out. One timer and one consumer per
+ * address serve every open page of this web verticle.
  */
 final class LiveFeed {
 
@@ -28,16 +31,22 @@ final class LiveFeed {
   private final Vertx vertx;
   private final Supplier<Future<JsonObject>> status;
   private final String node;
-  private final Set<HttpServerResponse> streams = ConcurrentHashMap.newKeySet();
+  private final Predicate<SessionTokens.Session> live;
+  /** Open streams, each with the session that opened it (none: the bearer token). */
+  private final Map<HttpServerResponse, Optional<SessionTokens.Session>> streams = new ConcurrentHashMap<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private long timer = -1;
   private boolean ticking;
 
-  /** @param status the provider status, from this node's router */
-  LiveFeed(Vertx vertx, Supplier<Future<JsonObject>> status, String node) {
+  /**
+   * @param status the provider status, from this node's router
+   * @param live   whether a session may still read (not expired, not logged out)
+   */
+  LiveFeed(Vertx vertx, Supplier<Future<JsonObject>> status, String node, Predicate<SessionTokens.Session> live) {
     this.vertx = vertx;
     this.status = status;
     this.node = node;
+    this.live = live;
   }
 
   Future<Void> start() {
@@ -49,7 +58,7 @@ final class LiveFeed {
 
   Future<Void> stop() {
     vertx.cancelTimer(timer);
-    streams.forEach(r -> r.end());
+    List.copyOf(streams.keySet()).forEach(LiveFeed::end);
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
   }
 
@@ -58,19 +67,25 @@ final class LiveFeed {
     HttpServerResponse res = ctx.response();
     res.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8").putHeader("cache-control", "no-store")
       .putHeader("x-accel-buffering", "no");
-    streams.add(res);
+    streams.put(res, Optional.ofNullable(ctx.get(AdminAuth.SESSION)));
     res.closeHandler(v -> streams.remove(res));
     ctx.request().connection().shutdownHandler(v -> {
       // The server is shutting down (the node drains): say so and end, rather than hold the drain open.
       send(res, "draining", new JsonObject().put("node", node).put("draining", true));
       streams.remove(res);
-      res.end();
+      end(res);
     });
     res.write("retry: 3000\n\n");
     status.get().onSuccess(s -> send(res, "status", withNode(s)));
   }
 
   private void tick() {
+    streams.forEach((res, session) -> {
+      if (session.isPresent() && !live.test(session.get())) {
+        streams.remove(res);
+        end(res);
+      }
+    });
     if (streams.isEmpty() || ticking) {
       return;
     }
@@ -88,8 +103,14 @@ final class LiveFeed {
   }
 
   private void broadcast(String event, JsonObject data) {
-    for (HttpServerResponse res : streams) {
+    for (HttpServerResponse res : streams.keySet()) {
       send(res, event, data);
+    }
+  }
+
+  private static void end(HttpServerResponse res) {
+    if (!res.ended() && !res.closed()) {
+      res.end();
     }
   }
 

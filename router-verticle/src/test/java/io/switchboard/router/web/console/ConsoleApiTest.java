@@ -1,7 +1,9 @@
 package io.switchboard.router.web.console;
 
+import io.switchboard.api.Addresses;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.testkit.OnContext;
+import io.switchboard.router.Eventually;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.Context;
@@ -189,6 +191,7 @@ class ConsoleApiTest {
     assertTrue(js.getHeader("content-type").contains("javascript"), js.getHeader("content-type"));
     assertFalse(js.bodyAsString().contains("http://") || js.bodyAsString().contains("https://"), "nothing fetched from elsewhere");
     assertEquals(401, send(() -> req(HttpMethod.GET, "/admin/api/audit").send()).statusCode());
+    assertEquals(401, send(() -> req(HttpMethod.GET, "/api/v1/voice/calls").send()).statusCode(), "the calls list needs the token too");
     assertEquals(404, send(() -> req(HttpMethod.GET, "/admin/api/nothing").putHeader("authorization", "Bearer " + TOKEN).send()).statusCode());
   }
 
@@ -210,13 +213,45 @@ class ConsoleApiTest {
         res.endHandler(v -> drained.tryComplete(seen.toString()));
       });
     String status = firstStatus.future().await(10, TimeUnit.SECONDS);
-    assertTrue(status.contains("\"id\":\"alpha\"") && status.contains("\"node\":{\"name\":\"test-node\""), status);
+    assertTrue(status.contains("\"id\":\"alpha\"") && status.contains("\"instance_list\":[{\"id\":\"") && status.contains("\"node\":{\"name\":\"test-node\""), status);
     long t0 = System.nanoTime();
     Future<Void> shutdown = web.shutdown(20_000);
     String all = drained.future().await(10, TimeUnit.SECONDS);
     assertTrue(all.contains("event: draining"), all);
     shutdown.await(10, TimeUnit.SECONDS);
     assertTrue((System.nanoTime() - t0) / 1_000_000 < 20_000, "an open page does not hold the drain");
+  }
+
+  @Test
+  void theLiveFeedOfASessionThatLogsOutEnds(Vertx vertx) throws Exception {
+    HttpResponse<Buffer> login = login(TOKEN);
+    String cookie = cookie(login);
+    Promise<Void> ended = Promise.promise();
+    OnContext.start(context, () -> vertx.createHttpClient().request(new RequestOptions().setPort(port).setHost("127.0.0.1")
+        .setURI("/admin/api/events").putHeader("cookie", cookie))
+      .compose(r -> r.send()).map(HttpClientResponse.class::cast))
+      .onSuccess(res -> res.endHandler(v -> ended.tryComplete())).await(10, TimeUnit.SECONDS);
+    assertEquals(200, send(() -> req(HttpMethod.DELETE, "/admin/api/session").putHeader("cookie", cookie)
+      .putHeader("x-csrf-token", login.bodyAsJsonObject().getString("csrf")).send()).statusCode());
+    ended.future().await(LiveFeed.PERIOD_MS * 3, TimeUnit.MILLISECONDS);
+  }
+
+  @Test
+  void theCallsOfEveryVoiceNodeAreGathered(Vertx vertx) throws Exception {
+    JsonObject empty = send(() -> req(HttpMethod.GET, "/api/v1/voice/calls").putHeader("authorization", "Bearer " + TOKEN).send()).bodyAsJsonObject();
+    assertEquals(new JsonObject().put("calls", new JsonArray()).put("nodes", new JsonArray()), empty, "no voice node in the cluster");
+    JsonObject call = new JsonObject().put("id", "call_1").put("transport", "twilio").put("mode", "pipeline").put("stage", "speaking")
+      .put("turns", 2).put("latency_ms", new JsonObject().put("voice_to_voice_ms", 900));
+    vertx.eventBus().publish(Addresses.VOICE_CALLS, new JsonObject().put("node", "voice-b").put("node_id", "b1").put("calls", new JsonArray().add(call))
+      .put("active", 1).put("max_calls", 10).put("draining", false));
+    vertx.eventBus().publish(Addresses.VOICE_CALLS, new JsonObject().put("node", "voice-a").put("node_id", "a1").put("calls", new JsonArray())
+      .put("active", 0).put("max_calls", 10).put("draining", true));
+    JsonObject both = Eventually.until(vertx, "both reports", 5000,
+      () -> OnContext.start(context, () -> req(HttpMethod.GET, "/api/v1/voice/calls").putHeader("authorization", "Bearer " + TOKEN).send())
+        .map(HttpResponse::bodyAsJsonObject), b -> b.getJsonArray("nodes").size() == 2).await(10, TimeUnit.SECONDS);
+    assertEquals(new JsonArray().add(new JsonObject().put("node", "voice-a").put("active", 0).put("max_calls", 10).put("draining", true))
+      .add(new JsonObject().put("node", "voice-b").put("active", 1).put("max_calls", 10).put("draining", false)), both.getJsonArray("nodes"));
+    assertEquals(new JsonArray().add(call.copy().put("node", "voice-b")), both.getJsonArray("calls"));
   }
 
   @Test

@@ -1,6 +1,5 @@
-package io.switchboard.llm.jlama;
+package io.switchboard.api;
 
-import io.switchboard.api.ChatMessage;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,6 +1,4 @@
-package io.switchboard.llm.jlama;
-
-import io.switchboard.api.ChatMessage;
+package io.switchboard.api;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,9 +9,11 @@ import java.util.List;
 /**
  * A stable name for a conversation, the same on every turn: a hash of its opening, that is the leading system (or
  * developer) messages and the first user message, which a client resends unchanged with each turn's growing history.
- * A router that sends requests with the same key to the same instance finds that instance's prefix cache warm (see
- * {@link PrefixCache}); the key is only a hint, any instance gives the same answer. Each message counts as its role and
- * text, length-prefixed so no two openings collide by concatenation. Requests without a user message have no key.
+ * The router sends a chat request to the instance this key prefers among a backend's equally busy instances, so a
+ * conversation's turns find that instance's cache of the earlier turns warm (Jlama's prefix cache); the key is only a
+ * hint, any instance gives the same answer. Jlama also names its cache entries by it in status. Each message counts
+ * as its role and text, length-prefixed so no two openings collide by concatenation. Requests without a user message
+ * have no key.
  */
 public final class ConversationKey {
 

@@ -1,0 +1,122 @@
+package io.switchboard.core.testkit.chaos;
+
+/**
+ * What {@link ChaosProxy} does to the requests it selects: one kind of bad day an upstream (or the network, or a
+ * proxy in front of it) has, with its figures. Which requests meet it: those whose path contains {@link #on} (all
+ * when null), after the first {@link #after} of them passed untouched, for {@link #times} of them; the rest are
+ * forwarded as they came. Immutable: the withers return a copy.
+ *
+ * @param status the status of {@link Kind#STATUS}
+ * @param ms     the delay of {@link Kind#SLOW_FIRST_BYTE}; the gap between pieces of {@link Kind#TRICKLE} and
+ *               between keep-alives of {@link Kind#NEVER_ENDS}
+ * @param bytes  the piece size of {@link Kind#TRICKLE}
+ */
+public record Fault(Kind kind, int status, long ms, int bytes, String on, int after, int times) {
+
+  public enum Kind {
+    /** Forwarded untouched. */
+    PASS,
+    /** The connection is reset (TCP RST) once the request arrived: no status line at all. */
+    RESET_BEFORE_HEADERS,
+    /** The upstream's status and headers go out, then the connection is reset before any body. */
+    RESET_AFTER_HEADERS,
+    /**
+     * The first event of an event stream goes out (OpenAI's role-only chunk, Anthropic's {@code message_start}): the
+     * upstream said something, but nothing yet, then the connection is reset.
+     */
+    RESET_AFTER_FIRST_EVENT,
+    /** The first half of the body goes out (half the SSE events, or half the bytes), then the connection is reset. */
+    RESET_MID_BODY,
+    /** The proxy answers {@link #status} itself with a gateway's HTML page; the upstream never sees the request. */
+    STATUS,
+    /** The upstream's answer is held {@link #ms} before its status line goes out. */
+    SLOW_FIRST_BYTE,
+    /** The answer goes out {@link #bytes} at a time, {@link #ms} apart: slow, but whole and correct. */
+    TRICKLE,
+    /** The first JSON document of the body (the body itself, or the first SSE event's data) is broken. */
+    MALFORMED_JSON,
+    /** A 200 whose body is an HTML page ({@code text/html}): a captive portal or a misrouted load balancer. */
+    WRONG_CONTENT_TYPE,
+    /** An event stream whose last event ({@code data: [DONE]}, {@code message_stop}) is dropped; the body ends cleanly. */
+    WITHOUT_LAST_EVENT,
+    /**
+     * The body goes out without its end (an event stream without its last event, a JSON body without its last byte,
+     * all of an audio body) and then never ends: keep-alives ({@code : keep-alive} comments, JSON whitespace, audio
+     * silence) every {@link #ms} until the client goes away.
+     */
+    NEVER_ENDS
+  }
+
+  public static Fault pass() {
+    return of(Kind.PASS);
+  }
+
+  public static Fault resetBeforeHeaders() {
+    return of(Kind.RESET_BEFORE_HEADERS);
+  }
+
+  public static Fault resetAfterHeaders() {
+    return of(Kind.RESET_AFTER_HEADERS);
+  }
+
+  public static Fault resetAfterFirstEvent() {
+    return of(Kind.RESET_AFTER_FIRST_EVENT);
+  }
+
+  public static Fault resetMidBody() {
+    return of(Kind.RESET_MID_BODY);
+  }
+
+  /** A 5xx (or any status) from the gateway in front of the upstream. */
+  public static Fault status(int status) {
+    return new Fault(Kind.STATUS, status, 0, 0, null, 0, Integer.MAX_VALUE);
+  }
+
+  public static Fault slowFirstByte(long ms) {
+    return new Fault(Kind.SLOW_FIRST_BYTE, 0, ms, 0, null, 0, Integer.MAX_VALUE);
+  }
+
+  public static Fault trickle(int bytes, long everyMs) {
+    return new Fault(Kind.TRICKLE, 0, everyMs, bytes, null, 0, Integer.MAX_VALUE);
+  }
+
+  public static Fault malformedJson() {
+    return of(Kind.MALFORMED_JSON);
+  }
+
+  public static Fault wrongContentType() {
+    return of(Kind.WRONG_CONTENT_TYPE);
+  }
+
+  public static Fault withoutLastEvent() {
+    return of(Kind.WITHOUT_LAST_EVENT);
+  }
+
+  /** Keep-alives every {@code keepAliveMs}, forever. */
+  public static Fault neverEnds(long keepAliveMs) {
+    return new Fault(Kind.NEVER_ENDS, 0, keepAliveMs, 0, null, 0, Integer.MAX_VALUE);
+  }
+
+  private static Fault of(Kind kind) {
+    return new Fault(kind, 0, 0, 0, null, 0, Integer.MAX_VALUE);
+  }
+
+  /** Only requests whose path contains {@code pathPart} (e.g. {@code "/stream/"}) are counted and faulted. */
+  public Fault on(String pathPart) {
+    return new Fault(kind, status, ms, bytes, pathPart, after, times);
+  }
+
+  /** The first {@code n} selected requests pass untouched. */
+  public Fault after(int n) {
+    return new Fault(kind, status, ms, bytes, on, n, times);
+  }
+
+  /** Only {@code n} selected requests are faulted (a burst); the ones after pass. */
+  public Fault times(int n) {
+    return new Fault(kind, status, ms, bytes, on, after, n);
+  }
+
+  boolean selects(String path) {
+    return on == null || path.contains(on);
+  }
+}

@@ -5,7 +5,8 @@ import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteHints;
 import io.switchboard.api.VoiceModes;
-import io.switchboard.voice.auth.VoiceKeys;
+import io.switchboard.api.ApiKey;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.voice.call.CallOptions;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.call.CallSession;
@@ -37,12 +38,12 @@ final class RealtimeRoutes {
 
   private final CallServices services;
   private final CallRegistry registry;
-  private final VoiceKeys keys;
+  private final KeyVerifier keys;
   private final CallModes modes;
   private final RealtimeSettings realtime;
   private final ModeMetrics metrics;
 
-  RealtimeRoutes(CallServices services, CallRegistry registry, VoiceKeys keys, CallModes modes, RealtimeSettings realtime,
+  RealtimeRoutes(CallServices services, CallRegistry registry, KeyVerifier keys, CallModes modes, RealtimeSettings realtime,
                  ModeMetrics metrics) {
     this.services = services;
     this.registry = registry;
@@ -82,20 +83,20 @@ final class RealtimeRoutes {
       return;
     }
     ctx.request().pause();
-    Future<VoiceKeys.Key> caller = key == null ? Future.succeededFuture() : keys.verify(key);
+    Future<ApiKey> caller = key == null ? Future.succeededFuture() : keys.verify(key);
     caller.compose(k -> start(ctx, choice, k, slot)).onFailure(e -> {
       slot.release();
       HttpReplies.error(ctx, MeshException.from(e));
     });
   }
 
-  private Future<Void> start(RoutingContext ctx, ModeSwitch.Choice choice, VoiceKeys.Key key, CallRegistry.Slot slot) {
+  private Future<Void> start(RoutingContext ctx, ModeSwitch.Choice choice, ApiKey key, CallRegistry.Slot slot) {
     String keyId = key == null ? null : key.id();
     if (!choice.mode().equals(VoiceModes.REALTIME)) {
       return pipeline(ctx, key, slot, null);
     }
     String model = ctx.request().getParam("model", realtime.model());
-    RouteHints hints = new RouteHints(key == null ? null : key.ceiling(), null, null, null, null);
+    RouteHints hints = new RouteHints(key == null ? null : key.limits().privacyCeiling(), null, null, null, null);
     return RealtimeRelay.open(services.vertx(), realtime, model, hints, keyId).compose(relay -> {
       metrics.started(VoiceModes.REALTIME);
       return ctx.request().toWebSocket().map(ws -> {
@@ -113,7 +114,7 @@ final class RealtimeRoutes {
     });
   }
 
-  private Future<Void> pipeline(RoutingContext ctx, VoiceKeys.Key key, CallRegistry.Slot slot, String fallbackFrom) {
+  private Future<Void> pipeline(RoutingContext ctx, ApiKey key, CallRegistry.Slot slot, String fallbackFrom) {
     return ctx.request().toWebSocket().map(ws -> {
       Context context = Vertx.currentContext();
       slot.closer(() -> ws.close((short) 1001, "server shutting down"));
@@ -131,8 +132,8 @@ final class RealtimeRoutes {
           params.put("system_prompt", s.getString("instructions"));
         }
         CallOptions options = CallOptions.of(services.settings().defaults(), params);
-        if (key != null && key.ceiling() != null) {
-          options = options.cappedAt(key.ceiling());
+        if (key != null && key.limits().privacyCeiling() != null) {
+          options = options.cappedAt(key.limits().privacyCeiling());
         }
         CallSession call = new CallSession(services, context, "call_" + Headers.newRequestId().substring(4), key == null ? null : key.id(),
           transport[0], options);

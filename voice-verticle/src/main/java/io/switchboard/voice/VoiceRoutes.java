@@ -2,8 +2,8 @@ package io.switchboard.voice;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.voice.auth.CallTokens;
-import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.mode.CallModes;
 import io.switchboard.voice.transport.StreamTransport;
@@ -25,12 +25,12 @@ final class VoiceRoutes {
 
   private final CallServices services;
   private final CallRegistry registry;
-  private final VoiceKeys keys;
+  private final KeyVerifier keys;
   private final CallTokens tokens;
   private final TwimlWebhook twiml;
   private final CallModes modes;
 
-  VoiceRoutes(CallServices services, CallRegistry registry, VoiceKeys keys, CallTokens tokens, TwimlWebhook twiml, CallModes modes) {
+  VoiceRoutes(CallServices services, CallRegistry registry, KeyVerifier keys, CallTokens tokens, TwimlWebhook twiml, CallModes modes) {
     this.modes = modes;
     this.services = services;
     this.registry = registry;
@@ -91,7 +91,8 @@ final class VoiceRoutes {
         return;
       }
       long now = System.currentTimeMillis();
-      String privacy = ar.result().ceiling() == null ? null : ar.result().ceiling().wireName();
+      var ceiling = ar.result().limits().privacyCeiling();
+      String privacy = ceiling == null ? null : ceiling.wireName();
       ctx.json(new JsonObject().put("token", tokens.mint(ar.result().id(), privacy, null, now)).put("expires_at", now + tokens.ttlMs()));
     });
   }

@@ -3,8 +3,8 @@ package io.switchboard.voice;
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.models.NpmModel;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.voice.auth.CallTokens;
-import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.ApologyAudio;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.call.MeshView;
@@ -44,6 +44,7 @@ public final class VoiceVerticle extends VerticleBase {
   private VoiceSettings settings;
   private CallModes modes;
   private RealtimeRoutes realtimeRoutes;
+  private KeyVerifier keys;
   private CallsReport report;
 
   @Override
@@ -59,13 +60,16 @@ public final class VoiceVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalArgumentException("voice: " + e.getMessage(), e));
     }
     Path dir = settings.modelsDir() != null ? Path.of(settings.modelsDir()) : NpmModel.defaultModelsDir();
-    return modes.modes().start().compose(v -> vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1))).map(m -> {
+    // Keys are checked as the web API checks them: looked up over the bus, hashed here, revocations heard at once.
+    return modes.modes().start().compose(v -> KeyVerifier.overBus(vertx)).compose(k -> {
+      keys = k;
+      return vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1));
+    }).map(m -> {
       model = m;
       vad = new VadPool(m, settings.vadThreads(), settings.vadMaxBatch());
       registry = new CallRegistry(settings.maxCalls());
       VoiceMetrics metrics = VoiceMetrics.create(registry::active, vad);
       CallServices services = new CallServices(vertx, settings, vad, new MeshView(vertx, 2000), new ApologyAudio(), metrics);
-      VoiceKeys keys = new VoiceKeys(vertx);
       CallTokens tokens = new CallTokens(secret(settings.tokenSecretEnv()), settings.tokenTtlMs());
       TwimlWebhook twiml = new TwimlWebhook(secret(settings.twilioAuthTokenEnv()), settings.publicUrl(), secret(twilioKeyEnv()),
         settings.requireKeys(), tokens, keys);
@@ -130,6 +134,6 @@ public final class VoiceVerticle extends VerticleBase {
     if (model != null) {
       model.close();
     }
-    return Future.succeededFuture();
+    return keys == null ? Future.succeededFuture() : keys.close().otherwiseEmpty();
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.Await;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.VoiceModes;
 import io.switchboard.core.testkit.ClusterPair;
@@ -27,7 +28,7 @@ class ModeSwitchClusterTest {
       pair.b.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP)
         .compose(map -> map.put(ModeSwitch.MAP_KEY, change.encode())).await(20, TimeUnit.SECONDS);
       pair.b.eventBus().publish(Addresses.VOICE_MODE_UPDATES, change);
-      Await.until(() -> "realtime".equals(onA.current().single()), 10_000, "the change applied on the other node");
+      Await.until("the change applied on the other node", () -> "realtime".equals(onA.current().single()));
 
       ModeSwitch startedLater = new ModeSwitch(pair.b, VoiceModes.DEFAULT, Math::random);
       startedLater.start().await(20, TimeUnit.SECONDS);

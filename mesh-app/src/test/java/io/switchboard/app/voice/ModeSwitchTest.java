@@ -2,6 +2,7 @@ package io.switchboard.app.voice;
 
 import io.switchboard.core.testkit.realtime.FakeRealtimeServer;
 import io.vertx.core.Future;
+import io.switchboard.core.testkit.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -64,7 +65,7 @@ class ModeSwitchTest {
       .put("voice", new JsonObject().put("greeting", "").put("max_calls", 300).put("silence_timeout_ms", 600_000).mergeIn(voice, true))
       .put("backends", new JsonArray().add(VoiceNode.flite(10)).add(Realtime.backend("rt", fake, 10)));
     node = VoiceNode.start(vertx, "all", config, Map.of(Realtime.KEY_ENV, Realtime.KEY));
-    Await.until(() -> live() >= 2, 20_000, "the backends live");
+    Await.until("the backends live", () -> live() >= 2);
   }
 
   private int live() {
@@ -115,8 +116,7 @@ class ModeSwitchTest {
     node(new JsonObject().put("mode", "pipeline").put("fallback_mode", "pipeline"));
     double started = metric("switchboard_voice_mode_calls_started_total{mode=\"pipeline\"");
     List<TwilioCaller> before = calls(20, new JsonObject());
-    Await.until(() -> metric("switchboard_voice_mode_calls_started_total{mode=\"pipeline\"") == started + 20, 30_000,
-      "20 calls started in pipeline mode");
+    Await.until("20 calls started in pipeline mode", () -> metric("switchboard_voice_mode_calls_started_total{mode=\"pipeline\"") == started + 20);
     assertTrue(fake.sessions().isEmpty(), "no realtime session for pipeline calls");
 
     HttpResponse<String> put = admin("PUT", new JsonObject().put("mode", "realtime"));
@@ -128,22 +128,20 @@ class ModeSwitchTest {
 
     double realtimeStarted = metric("switchboard_voice_mode_calls_started_total{mode=\"realtime\"");
     List<TwilioCaller> after = calls(5, new JsonObject());
-    Await.until(() -> metric("switchboard_voice_mode_calls_started_total{mode=\"realtime\"") == realtimeStarted + 5, 30_000,
-      "the next 5 calls started in realtime mode");
+    Await.until("the next 5 calls started in realtime mode", () -> metric("switchboard_voice_mode_calls_started_total{mode=\"realtime\"") == realtimeStarted + 5);
     assertEquals(5, fake.sessions().size());
     for (TwilioCaller c : before) {
       assertFalse(c.closed().isComplete(), "a call in progress is not touched by the switch");
     }
     before.forEach(TwilioCaller::hangUp);
     after.forEach(TwilioCaller::hangUp);
-    Await.until(() -> records().size() == 25, 20_000, "25 call records");
+    Await.until("25 call records", () -> records().size() == 25);
     assertEquals(20, inMode("pipeline"));
     assertEquals(5, inMode("realtime"));
     assertTrue(records().stream().allMatch(c -> "caller hung up".equals(c.getString("end_reason"))),
       "none dropped: " + records().stream().map(c -> c.getString("end_reason")).toList());
     // The operator's comparison of the modes: the ledger grouped by mode.
-    Await.until(() -> usageByMode().stream().mapToInt(r -> ((JsonObject) r).getInteger("calls")).sum() == 25, 20_000,
-      "the ledger's rows per mode, with all 25 calls written");
+    Await.until("the ledger's rows per mode, with all 25 calls written", () -> usageByMode().stream().mapToInt(r -> ((JsonObject) r).getInteger("calls")).sum() == 25);
     JsonArray rows = usageByMode();
     assertEquals("pipeline", rows.getJsonObject(0).getString("mode"));
     assertEquals(20, rows.getJsonObject(0).getInteger("calls"));
@@ -170,9 +168,9 @@ class ModeSwitchTest {
       double started = metric("switchboard_voice_mode_calls_started_total");
       List<TwilioCaller> callers = calls(20, new JsonObject());
       int done = 20 * (batch + 1);
-      Await.until(() -> metric("switchboard_voice_mode_calls_started_total") == started + 20, 30_000, "20 calls started");
+      Await.until("20 calls started", () -> metric("switchboard_voice_mode_calls_started_total") == started + 20);
       callers.forEach(TwilioCaller::hangUp);
-      Await.until(() -> records().size() == done, 20_000, done + " call records");
+      Await.until(done + " call records", () -> records().size() == done);
     }
     long realtime = inMode("realtime");
     // Binomial(200, 0.1): mean 20, sd 4.24; P(X <= 6) and P(X >= 37) are each below 1e-4.
@@ -198,13 +196,12 @@ class ModeSwitchTest {
     fake.refuse(503, null);
     double fallbacks = metric("switchboard_voice_mode_fallbacks_total{from=\"realtime\",to=\"pipeline\"");
     List<TwilioCaller> callers = calls(3, new JsonObject());
-    Await.until(() -> metric("switchboard_voice_mode_fallbacks_total{from=\"realtime\",to=\"pipeline\"") == fallbacks + 3, 20_000,
-      "3 fallbacks counted");
+    Await.until("3 fallbacks counted", () -> metric("switchboard_voice_mode_fallbacks_total{from=\"realtime\",to=\"pipeline\"") == fallbacks + 3);
     for (TwilioCaller c : callers) {
       assertFalse(c.closed().isComplete(), "the call is up, in the fallback mode");
     }
     callers.forEach(TwilioCaller::hangUp);
-    Await.until(() -> records().size() == 3, 20_000, "3 call records");
+    Await.until("3 call records", () -> records().size() == 3);
     for (JsonObject c : records()) {
       assertEquals("pipeline", c.getString("mode"), c.encode());
       assertEquals("realtime", c.getString("fallback_from"), c.encode());
@@ -221,7 +218,7 @@ class ModeSwitchTest {
   void aCallMayAskForAModeOnlyAmongTheAllowedOnesAndTheAdminApiChecksItsInput() throws Exception {
     node(new JsonObject().put("mode", "pipeline").put("allowed_modes", new JsonArray().add("pipeline").add("realtime")));
     TwilioCaller asked = calls(1, new JsonObject().put("mode", "realtime")).get(0);
-    Await.until(() -> fake.sessions().size() == 1, 10_000, "the call that asked for realtime has a session");
+    Await.until("the call that asked for realtime has a session", () -> fake.sessions().size() == 1);
     asked.hangUp();
 
     assertEquals(200, admin("PUT", new JsonObject().put("allowed_modes", new JsonArray().add("pipeline"))).statusCode());

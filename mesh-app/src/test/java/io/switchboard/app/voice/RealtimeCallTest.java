@@ -2,6 +2,7 @@ package io.switchboard.app.voice;
 
 import io.switchboard.core.testkit.realtime.FakeRealtimeServer;
 import io.switchboard.core.testkit.realtime.FakeRealtimeSession;
+import io.switchboard.core.testkit.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -58,7 +59,7 @@ class RealtimeCallTest {
   @Test
   void twilioCallInRealtimeModeRoundTripsAudioAndBargeInTruncatesToWhatWasPlayed() throws Exception {
     TwilioCaller caller = TwilioCaller.connect(client, node.port, new JsonObject()).await(10, TimeUnit.SECONDS);
-    Await.until(() -> fake.last() != null && !fake.last().received("session.update").isEmpty(), 10_000, "the session opened");
+    Await.until("the session opened", () -> fake.last() != null && !fake.last().received("session.update").isEmpty());
     FakeRealtimeSession session = fake.last();
     JsonObject audio = session.received("session.update").get(0).getJsonObject("session").getJsonObject("audio");
     assertEquals("audio/pcmu", audio.getJsonObject("input").getJsonObject("format").getString("type"));
@@ -66,7 +67,7 @@ class RealtimeCallTest {
     assertEquals("server_vad", audio.getJsonObject("input").getJsonObject("turn_detection").getString("type"));
 
     caller.say(Realtime.tone(8000, 600));
-    Await.until(() -> caller.frames().size() >= 10, 10_000, "the model's first audio at the caller");
+    Await.until("the model's first audio at the caller", () -> caller.frames().size() >= 10);
     assertEquals("hello there", session.sent("conversation.item.input_audio_transcription.completed").get(0).getString("transcript"));
     byte[] sentByModel = deltas(session, 10 * 160);
     byte[] heard = concat(caller.frames().subList(0, 10));
@@ -75,10 +76,10 @@ class RealtimeCallTest {
       assertEquals(160, frame.length, "whole 20 ms μ-law frames");
     }
 
-    Await.until(() -> caller.echoedMarks().size() >= 4, 10_000, "four segments played (their marks echoed)");
+    Await.until("four segments played (their marks echoed)", () -> caller.echoedMarks().size() >= 4);
     long playedBefore = 100L * caller.echoedMarks().size(); // each delta of the fake is 100 ms: one segment, one mark
     caller.say(Realtime.tone(8000, 600));
-    Await.until(() -> !session.received("conversation.item.truncate").isEmpty(), 10_000, "the truncate on barge-in");
+    Await.until("the truncate on barge-in", () -> !session.received("conversation.item.truncate").isEmpty());
     long receivedMs = 20L * caller.frames().size();
     JsonObject truncate = session.received("conversation.item.truncate").get(0);
     assertEquals("item_a1", truncate.getString("item_id"));
@@ -87,12 +88,12 @@ class RealtimeCallTest {
     assertTrue(endMs >= playedBefore && endMs <= receivedMs,
       "audio_end_ms " + endMs + " is what was played: at least the " + playedBefore + " ms whose marks came back, at most the "
         + receivedMs + " ms sent");
-    Await.until(() -> !caller.events("clear").isEmpty(), 5_000, "clear to Twilio");
-    Await.until(() -> !session.sent("conversation.item.truncated").isEmpty(), 5_000, "the server's truncated");
+    Await.until("clear to Twilio", () -> !caller.events("clear").isEmpty());
+    Await.until("the server's truncated", () -> !session.sent("conversation.item.truncated").isEmpty());
     assertTrue(session.sent("error").isEmpty(), "no error from the server: " + session.sent("error"));
 
     caller.hangUp();
-    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call's record");
+    Await.until("the call's record", () -> !node.callRecords().isEmpty());
     JsonObject call = node.callRecords().get(0).getJsonObject("call");
     assertEquals("realtime", call.getString("mode"), call.encodePrettily());
     assertEquals(1, call.getInteger("barge_ins"));
@@ -100,8 +101,7 @@ class RealtimeCallTest {
     assertEquals("realtime", stage.getString("stage"));
     assertEquals(List.of("rt"), stage.getJsonArray("backends").getList());
     assertTrue(stage.getDouble("cost_usd") > 0, stage.encode());
-    Await.until(() -> node.usage.stream().anyMatch(r -> "realtime".equals(r.getString("capability")) && r.getDouble("cost_usd") > 0),
-      10_000, "the session's own priced record");
+    Await.until("the session's own priced record", () -> node.usage.stream().anyMatch(r -> "realtime".equals(r.getString("capability")) && r.getDouble("cost_usd") > 0));
     JsonObject sessionRecord = node.usage.stream().filter(r -> "realtime".equals(r.getString("capability")) && r.getDouble("cost_usd") > 0)
       .findFirst().orElseThrow();
     assertNotNull(sessionRecord.getString("backend"));

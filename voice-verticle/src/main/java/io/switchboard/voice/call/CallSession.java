@@ -1,6 +1,7 @@
 package io.switchboard.voice.call;
 
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.voice.VoiceSettings;
 import io.switchboard.voice.audio.AudioTape;
@@ -71,7 +72,8 @@ public final class CallSession implements Endpointer.Listener, Call {
     }
     this.scope = new CallScope(services.vertx(), callId, options, new StageClient(services.vertx(), callId, keyId, settings.stageTimeoutMs()),
       playout, transport, services.view(), new CallLedger(callId, transport.kind(), keyId), services.apology(), services.metrics(),
-      new SpeechFormats(transport.outputFormat()));
+      new SpeechFormats(transport.outputFormat(),
+        f -> services.view().noneProduces(options.speechModel(), options.privacy(), f.responseFormat(), f.sampleRate())));
     this.conversation = new Conversation(options.systemPrompt(), options.historyTurns());
     this.transcriber = new Transcriber(scope);
     this.endpointer = new Endpointer(settings.endpointing(), this);
@@ -211,7 +213,7 @@ public final class CallSession implements Endpointer.Listener, Call {
       }
       if (ar.failed()) {
         LOG.log(System.Logger.Level.WARNING, "call {0} turn {1}: transcription failed: {2}", callId, t.number, ar.cause().getMessage());
-        t.apologize("transcription: " + ar.cause().getMessage());
+        t.apologize("transcription: " + ar.cause().getMessage(), MeshException.from(ar.cause()).errorCode());
         return;
       }
       t.metrics.transcript = TurnMetrics.now();

@@ -1,6 +1,10 @@
 package io.switchboard.usage;
 
 import io.switchboard.api.ApiKey;
+import io.switchboard.api.ArtifactKind;
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
+import io.switchboard.api.Capability;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StoredKey;
@@ -84,10 +88,27 @@ class UsageStoreTest {
   @ValueSource(strings = {"h2", "postgresql"})
   void migrationsApplyOnceInOrder(String kind) throws Exception {
     SqlUsageStore store = open(kind);
-    assertEquals(List.of(1, 2, 3), await(store.schemaVersions()));
+    assertEquals(List.of(1, 2, 3, 4), await(store.schemaVersions()));
     await(store.migrate());
-    assertEquals(List.of(1, 2, 3), await(store.schemaVersions()), "a second start applies nothing again");
+    assertEquals(List.of(1, 2, 3, 4), await(store.schemaVersions()), "a second start applies nothing again");
     assertEquals(0L, await(store.count()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"h2", "postgresql"})
+  void keepsARecordsCacheStatusSavingAndArtifacts(String kind) throws Exception {
+    SqlUsageStore store = open(kind);
+    Instant t = Instant.parse("2026-12-05T03:00:00Z");
+    UsageRecord hit = UsageRecord.builder("hit-1").time(t).capability(Capability.TRANSCRIBE).backend("cloud-asr")
+      .privacy(Privacy.CLOUD).cache(CacheStatus.HIT).savedUsd(0.003)
+      .artifacts(new ArtifactRefs(java.util.Map.of(ArtifactKind.AUDIO_IN, "bafybeia", ArtifactKind.TRANSCRIPT, "bafkreib")))
+      .build();
+    UsageRecord before = UsageRecord.builder("old-1").time(t.plusMillis(1)).capability(Capability.CHAT).build();
+    await(store.insert(List.of(hit, before)));
+    List<UsageRecord> back = await(store.records(0, Long.MAX_VALUE, 10));
+    assertEquals(List.of(hit, before), back, "read back field for field");
+    assertNull(back.get(1).cache(), "a record without cache fields stays without");
+    assertTrue(back.get(1).artifacts().isEmpty());
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,6 +1,8 @@
 package io.switchboard.usage.store;
 
 import io.switchboard.api.ApiKey;
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.Privacy;
@@ -109,6 +111,9 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
       .addInteger(r.status())
       .addString(r.errorCode())
       .addString(r.route() == null ? null : r.route().toJson().encode())
+      .addString(r.cache() == null ? null : r.cache().wireName())
+      .addLong(Math.round(r.savedUsd() * 1_000_000))
+      .addString(r.artifacts().isEmpty() ? null : r.artifacts().toJson().encode())
       .addString(r.call() == null ? null : r.call().mode())
       .addInteger(r.call() == null ? null : r.call().fallbackFrom() == null ? 0 : 1)
       .addLong(r.call() == null ? null : Math.round(r.call().costUsd() * 1_000_000));
@@ -156,12 +161,16 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
     String cap = r.getString("capability");
     String privacy = r.getString("privacy");
     String route = r.getString("route");
+    String cache = r.getString("cache");
+    String artifacts = r.getString("artifacts");
     return new UsageRecord(r.getString("request_id"), Instant.ofEpochMilli(r.getLong("ts_ms")), r.getString("key_id"),
       cap == null ? null : Capability.parse(cap), r.getString("backend"), r.getString("model"),
       privacy == null ? null : Privacy.parse(privacy), r.getLong("input_tokens"), r.getLong("output_tokens"),
       r.getLong("audio_ms") / 1000d, r.getLong("characters"), r.getLong("latency_ms"), r.getLong("first_byte_ms"),
       r.getLong("cost_micros") / 1_000_000d, r.getInteger("status"), r.getString("error_code"),
-      route == null ? null : RouteInfo.fromJson(new JsonObject(route)));
+      route == null ? null : RouteInfo.fromJson(new JsonObject(route)), null,
+      cache == null ? null : CacheStatus.parse(cache), r.getLong("saved_micros") / 1_000_000d,
+      artifacts == null ? ArtifactRefs.NONE : ArtifactRefs.fromJson(new JsonObject(artifacts)));
   }
 
   @Override

@@ -58,14 +58,19 @@ final class UsageSql {
     new Migration(3, "voice call modes", List.of(
       "ALTER TABLE usage_records ADD COLUMN voice_mode VARCHAR(16)",
       "ALTER TABLE usage_records ADD COLUMN voice_fallback INTEGER",
-      "ALTER TABLE usage_records ADD COLUMN call_cost_micros BIGINT")));
+      "ALTER TABLE usage_records ADD COLUMN call_cost_micros BIGINT")),
+    new Migration(4, "exact cache and artifacts on usage records", List.of(
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS cache VARCHAR(8)",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS saved_micros BIGINT NOT NULL DEFAULT 0",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS artifacts VARCHAR")));
 
   static final String RECORD_COLUMNS = "request_id, ts_ms, usage_day, key_id, capability, backend, model, privacy, "
-    + "input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route";
+    + "input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route, "
+    + "cache, saved_micros, artifacts";
 
   /** Insert-if-absent: a request id already stored is skipped, on both stores. */
   static final String INSERT_RECORD = "INSERT INTO usage_records (" + RECORD_COLUMNS + ", voice_mode, voice_fallback, call_cost_micros) "
-    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
   /** Voice calls per mode: calls, their minutes, fallbacks, errors and cost (the call records only). */
   static final String MODE_TOTALS = "SELECT voice_mode AS grp, "

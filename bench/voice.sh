@@ -43,16 +43,33 @@ stop_all() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$node_pid/stat"; }
 vad_cpu() { curl -fs "http://127.0.0.1:$MESH_PORT/metrics" | awk '/^switchboard_voice_vad_cpu_seconds_total/ {print $2}'; }
+# "stage sum|count value" of the node's per-turn histogram (switchboard_voice_turn_seconds), all backends together.
+stage_stats() {
+  curl -fs "http://127.0.0.1:$MESH_PORT/metrics" | awk '/^switchboard_voice_turn_seconds_(sum|count)\{/ {
+    match($0, /stage="[^"]*"/); s = substr($0, RSTART + 7, RLENGTH - 8); k = ($0 ~ /_sum\{/) ? "sum" : "count"; v[s " " k] += $NF }
+    END { for (x in v) print x, v[x] }'
+}
+# The mean of each stage over one run, from the histogram's sums and counts before and after it: where the time goes.
+stage_means() { # stage_means BEFORE_FILE AFTER_FILE -> "endpoint":12.3,...
+  awk 'NR == FNR { b[$1 " " $2] = $3; next } { a[$1 " " $2] = $3; st[$1] = 1 }
+    END { sep = ""; for (s in st) { n = a[s " count"] - b[s " count"]; if (n > 0) {
+      printf "%s\"%s\":%.1f", sep, s, 1000 * (a[s " sum"] - b[s " sum"]) / n; sep = "," } } }' "$1" "$2"
+}
 
 run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record]
-  local before after vad0 vad1 t0 t1 line
+  local before after vad0 vad1 t0 t1 line s0 s1 means
+  s0="$(mktemp)"; s1="$(mktemp)"
+  stage_stats > "$s0"
   before=$(cpu_ticks); vad0=$(vad_cpu); t0=$(date +%s.%N)
   line=$("$JAVA" -cp "$CP" io.switchboard.bench.voice.VoiceLoad --port "$MESH_PORT" --label "$1" --calls "$2" --turns "$3" \
     --barge-every "$4" --fixed-ms "$5")
   after=$(cpu_ticks); vad1=$(vad_cpu); t1=$(date +%s.%N)
+  stage_stats > "$s1"
+  means="$(stage_means "$s0" "$s1")"
+  rm -f "$s0" "$s1"
   if [ "${6:-record}" = record ]; then
     # Node CPU over the run, per call: the share of one core a call kept busy on average (VAD included).
-    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f')}/" | tee -a "$OUT"
+    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f'),\"node_stage_mean_ms\":{$means}}/" | tee -a "$OUT"
   fi
 }
 

@@ -16,6 +16,16 @@ public final class Addresses {
   /** Router entry point for embeddings. */
   public static final String EMBED = "switchboard.embed";
 
+  /**
+   * Router entry point for realtime sessions: a {@link RealtimeRequest} opens one on a backend of capability
+   * {@code realtime}; the reply names the session's address ({@link RealtimeProtocol}). See docs/event-bus.md.
+   */
+  public static final String REALTIME = "switchboard.realtime";
+  /** Published to every voice node of the cluster: the operators' new {@link VoiceModes}. */
+  public static final String VOICE_MODE_UPDATES = "switchboard.voice.mode.updates";
+  /** Cluster-wide map (shared data, not an address) holding the operators' {@link VoiceModes} under key {@code modes}. */
+  public static final String VOICE_MODE_MAP = "switchboard.voice.mode";
+
   /** Backends publish their descriptor here at start, on every heartbeat, and when leaving. */
   public static final String REGISTRY = "switchboard.registry";
   /** Routers publish here when they start; every backend instance answers by announcing itself at once. */
@@ -81,6 +91,8 @@ public final class Addresses {
   private static final String BACKEND_PREFIX = "switchboard.backend.";
   private static final String INSTANCE_PREFIX = "switchboard.instance.";
   private static final String KEY_VERIFIER_PREFIX = "switchboard.keys.verifier.";
+  private static final String REALTIME_SESSION_PREFIX = "switchboard.realtime.session.";
+  private static final String REALTIME_EVENTS_PREFIX = "switchboard.realtime.events.";
 
   private Addresses() {
   }
@@ -101,5 +113,15 @@ public final class Addresses {
   /** The private address of one key verifier, acking revocations (see {@link #KEY_VERIFIERS_MAP}). */
   public static String keyVerifier(String instanceId) {
     return KEY_VERIFIER_PREFIX + instanceId;
+  }
+
+  /** Where the caller sends a realtime session's client events (consumed by the backend instance that holds it). */
+  public static String realtimeSession(String sessionId) {
+    return REALTIME_SESSION_PREFIX + sessionId;
+  }
+
+  /** Where a realtime session's server events go (consumed by the caller that opened it). */
+  public static String realtimeEvents(String callerId) {
+    return REALTIME_EVENTS_PREFIX + callerId;
   }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
  */
 public record ArtifactRefs(Map<ArtifactKind, String> cids) {
 
-  public static final String HEADER = "x-switchboard-artifacts";
+  public static final String HEADER = Headers.ARTIFACTS;
   public static final String FIELD = "artifacts";
   public static final ArtifactRefs NONE = new ArtifactRefs(Map.of());
 

@@ -11,12 +11,22 @@ import java.util.Locale;
 public enum CacheStatus {
   HIT, MISS, BYPASS;
 
-  public static final String HEADER = "x-switchboard-cache";
+  public static final String HEADER = Headers.CACHE;
   public static final String FIELD = "cache";
   /** Request body field: {@code false} skips the cache, {@code true} opts a chat request in. */
   public static final String REQUEST_FIELD = "cache";
 
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */
+  public static CacheStatus parse(String value) {
+    for (CacheStatus s : values()) {
+      if (s.wireName().equals(value)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("unknown cache status '" + value + "' (hit, miss, bypass)");
   }
 }

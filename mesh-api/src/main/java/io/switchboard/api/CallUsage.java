@@ -19,10 +19,23 @@ import java.util.List;
  * @param bargeIns       times the caller interrupted the agent
  * @param privacy        the most the call allowed its data to travel
  * @param endReason      why the call ended ({@code caller hung up}, {@code drain timeout}, a protocol error...)
- * @param stages         one entry per stage (transcribe, chat, speech)
+ * @param stages         one entry per stage (transcribe, chat, speech; or realtime)
+ * @param mode           {@code pipeline} or {@code realtime} ({@link VoiceModes}); null in records from before modes
+ * @param fallbackFrom   the mode the call was to start in and could not (it started in {@code mode}), else null
  */
 public record CallUsage(String transport, long durationMs, double audioInSeconds, double audioOutSeconds, int turns, int bargeIns,
-                        Privacy privacy, String endReason, List<Stage> stages) {
+                        Privacy privacy, String endReason, List<Stage> stages, String mode, String fallbackFrom) {
+
+  /** A pipeline call's usage as recorded before modes existed. */
+  public CallUsage(String transport, long durationMs, double audioInSeconds, double audioOutSeconds, int turns, int bargeIns,
+                   Privacy privacy, String endReason, List<Stage> stages) {
+    this(transport, durationMs, audioInSeconds, audioOutSeconds, turns, bargeIns, privacy, endReason, stages, VoiceModes.PIPELINE, null);
+  }
+
+  /** This usage, of a call in {@code m} that fell back from {@code from} (null: it did not). */
+  public CallUsage inMode(String m, String from) {
+    return new CallUsage(transport, durationMs, audioInSeconds, audioOutSeconds, turns, bargeIns, privacy, endReason, stages, m, from);
+  }
 
   /**
    * One stage of the cascade over the whole call.
@@ -66,7 +79,7 @@ public record CallUsage(String transport, long durationMs, double audioInSeconds
     return new JsonObject().put("transport", transport).put("duration_ms", durationMs).put("audio_in_seconds", audioInSeconds)
       .put("audio_out_seconds", audioOutSeconds).put("turns", turns).put("barge_ins", bargeIns)
       .put("privacy", privacy == null ? null : privacy.wireName()).put("end_reason", endReason).put("cost_usd", costUsd())
-      .put("stages", s);
+      .put("stages", s).put("mode", mode).put("fallback_from", fallbackFrom);
   }
 
   public static CallUsage fromJson(JsonObject json) {
@@ -75,6 +88,7 @@ public record CallUsage(String transport, long durationMs, double audioInSeconds
     String privacy = json.getString("privacy");
     return new CallUsage(json.getString("transport"), json.getLong("duration_ms", 0L), json.getDouble("audio_in_seconds", 0d),
       json.getDouble("audio_out_seconds", 0d), json.getInteger("turns", 0), json.getInteger("barge_ins", 0),
-      privacy == null ? null : Privacy.parse(privacy), json.getString("end_reason"), stages);
+      privacy == null ? null : Privacy.parse(privacy), json.getString("end_reason"), stages, json.getString("mode"),
+      json.getString("fallback_from"));
   }
 }

@@ -2,9 +2,12 @@ package io.switchboard.api;
 
 import java.util.Locale;
 
-/** What a backend can do. Wire form: the lowercase name. */
+/**
+ * What a backend can do. Wire form: the lowercase name. {@link #REALTIME} is a speech-to-speech session over a socket
+ * (OpenAI's Realtime API): opened through the router like any request, then a two-way relay for the call's length.
+ */
 public enum Capability {
-  CHAT, TRANSCRIBE, SPEECH, EMBED;
+  CHAT, TRANSCRIBE, SPEECH, EMBED, REALTIME;
 
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
@@ -17,6 +20,6 @@ public enum Capability {
         return c;
       }
     }
-    throw new IllegalArgumentException("unknown capability '" + value + "' (chat, transcribe, speech, embed)");
+    throw new IllegalArgumentException("unknown capability '" + value + "' (chat, transcribe, speech, embed, realtime)");
   }
 }

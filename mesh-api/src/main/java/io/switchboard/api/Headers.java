@@ -19,6 +19,8 @@ public final class Headers {
   public static final String OP_TRANSCRIBE = "transcribe";
   public static final String OP_SPEECH = "speech";
   public static final String OP_HEALTH = "health";
+  /** Opens a realtime session ({@link RealtimeRequest}); see {@link RealtimeProtocol}. */
+  public static final String OP_REALTIME = "realtime";
 
   /** Request id; the router makes one when the caller sends none. */
   public static final String REQUEST_ID = "x-request-id";
@@ -44,6 +46,22 @@ public final class Headers {
   public static final String PARAMS = "x-switchboard-params";
   /** Stream messages: {@code data} or {@code end} ({@link StreamProtocol#HEADER}). */
   public static final String STREAM = "x-switchboard-stream";
+
+  /**
+   * HTTP responses and router replies: the CIDs of the request's input and output ({@link ArtifactRefs#toHeader});
+   * on a streamed HTTP answer an HTTP trailer (the output's CID is known at its end).
+   */
+  public static final String ARTIFACTS = "x-switchboard-artifacts";
+  /** HTTP responses and router replies: how the exact cache took part, a {@link CacheStatus} wire name. */
+  public static final String CACHE = "x-switchboard-cache";
+
+  /** Bus requests to an entry point: {@code no-store} skips the exact cache, as the HTTP header does. */
+  public static final String CACHE_CONTROL = "cache-control";
+  /**
+   * Bus, web verticle to the router of its own node: the one-time token under which the web left the DAG of a
+   * transcription upload it hashed as the bytes arrived (so the router need not hash them again).
+   */
+  public static final String UPLOAD_TOKEN = "x-switchboard-upload";
 
   /** HTTP request header for the {@link RouteHints#PRIVACY} hint (the body field wins when both are sent). */
   public static final String HINT_PRIVACY = "x-switchboard-privacy";

@@ -29,6 +29,9 @@ import java.time.format.DateTimeParseException;
  * @param route        the router's explanation, or null
  * @param call         for the one record a voice call leaves (request id = the call id, capability null, cost 0: its
  *                     stages' records carry the cost), what the call used; null for every request record
+ * @param cache        how the exact cache took part ({@link CacheStatus}); null when it did not (a refusal, a call)
+ * @param savedUsd     for a cache hit, the list-price cost of the original answer (what the hit saved); else 0
+ * @param artifacts    the CIDs of the request's input and output ({@link ArtifactRefs}); empty when none
  */
 public record UsageRecord(
   String requestId,
@@ -48,7 +51,10 @@ public record UsageRecord(
   int status,
   String errorCode,
   RouteInfo route,
-  CallUsage call) {
+  CallUsage call,
+  CacheStatus cache,
+  double savedUsd,
+  ArtifactRefs artifacts) {
 
   /** A request's record (no {@link CallUsage}): the form every record had before calls. */
   public UsageRecord(String requestId, Instant time, String keyId, Capability capability, String backend, String model,
@@ -56,6 +62,14 @@ public record UsageRecord(
                      long firstByteMs, double costUsd, int status, String errorCode, RouteInfo route) {
     this(requestId, time, keyId, capability, backend, model, privacy, inputTokens, outputTokens, audioSeconds, characters,
       latencyMs, firstByteMs, costUsd, status, errorCode, route, null);
+  }
+
+  /** A record without cache or artifact fields: the form every record had before the exact cache. */
+  public UsageRecord(String requestId, Instant time, String keyId, Capability capability, String backend, String model,
+                     Privacy privacy, long inputTokens, long outputTokens, double audioSeconds, long characters, long latencyMs,
+                     long firstByteMs, double costUsd, int status, String errorCode, RouteInfo route, CallUsage call) {
+    this(requestId, time, keyId, capability, backend, model, privacy, inputTokens, outputTokens, audioSeconds, characters,
+      latencyMs, firstByteMs, costUsd, status, errorCode, route, call, null, 0, ArtifactRefs.NONE);
   }
 
   public UsageRecord {
@@ -69,9 +83,11 @@ public record UsageRecord(
       throw new IllegalArgumentException("usage record " + requestId + " needs a time");
     }
     if (inputTokens < 0 || outputTokens < 0 || audioSeconds < 0 || characters < 0 || costUsd < 0
-      || latencyMs < 0 || firstByteMs < 0 || Double.isNaN(audioSeconds) || Double.isNaN(costUsd)) {
+      || latencyMs < 0 || firstByteMs < 0 || savedUsd < 0 || Double.isNaN(audioSeconds) || Double.isNaN(costUsd)
+      || Double.isNaN(savedUsd)) {
       throw new IllegalArgumentException("usage record " + requestId + " has a negative or NaN amount");
     }
+    artifacts = artifacts == null ? ArtifactRefs.NONE : artifacts;
   }
 
   /** True when the request failed. */
@@ -108,6 +124,15 @@ public record UsageRecord(
     if (call != null) {
       json.put("call", call.toJson());
     }
+    if (cache != null) {
+      json.put(CacheStatus.FIELD, cache.wireName());
+    }
+    if (savedUsd > 0) {
+      json.put("saved_usd", savedUsd);
+    }
+    if (!artifacts.isEmpty()) {
+      json.put(ArtifactRefs.FIELD, artifacts.toJson());
+    }
     return json;
   }
 
@@ -124,6 +149,7 @@ public record UsageRecord(
       String priv = json.getString("privacy");
       JsonObject route = json.getJsonObject("route");
       JsonObject call = json.getJsonObject("call");
+      String cache = json.getString(CacheStatus.FIELD);
       return new UsageRecord(
         json.getString("request_id"),
         time,
@@ -142,7 +168,10 @@ public record UsageRecord(
         json.getInteger("status", 200),
         json.getString("error_code"),
         route == null ? null : RouteInfo.fromJson(route),
-        call == null ? null : CallUsage.fromJson(call));
+        call == null ? null : CallUsage.fromJson(call),
+        cache == null ? null : CacheStatus.parse(cache),
+        json.getDouble("saved_usd", 0d),
+        ArtifactRefs.fromJson(json.getJsonObject(ArtifactRefs.FIELD)));
     } catch (ClassCastException | DateTimeParseException e) {
       throw new IllegalArgumentException("malformed usage record: " + e.getMessage());
     }
@@ -168,6 +197,9 @@ public record UsageRecord(
     private String errorCode;
     private RouteInfo route;
     private CallUsage call;
+    private CacheStatus cache;
+    private double savedUsd;
+    private ArtifactRefs artifacts = ArtifactRefs.NONE;
 
     private Builder(String requestId) {
       this.requestId = requestId;
@@ -187,6 +219,9 @@ public record UsageRecord(
     public Builder costUsd(double v) { costUsd = v; return this; }
     public Builder route(RouteInfo v) { route = v; return this; }
     public Builder call(CallUsage v) { call = v; return this; }
+    public Builder cache(CacheStatus v) { cache = v; return this; }
+    public Builder savedUsd(double v) { savedUsd = v; return this; }
+    public Builder artifacts(ArtifactRefs v) { artifacts = v; return this; }
 
     /** Marks the record failed with {@code code} (status becomes the code's failure code). */
     public Builder error(ErrorCode code) {
@@ -197,7 +232,7 @@ public record UsageRecord(
 
     public UsageRecord build() {
       return new UsageRecord(requestId, time, keyId, capability, backend, model, privacy, inputTokens, outputTokens,
-        audioSeconds, characters, latencyMs, firstByteMs, costUsd, status, errorCode, route, call);
+        audioSeconds, characters, latencyMs, firstByteMs, costUsd, status, errorCode, route, call, cache, savedUsd, artifacts);
     }
   }
 }

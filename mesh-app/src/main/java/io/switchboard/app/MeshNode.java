@@ -195,7 +195,8 @@ public final class MeshNode {
                                         PriceBook prices) {
     List<Future<?>> steps = new ArrayList<>();
     Future<String> router = Future.succeededFuture();
-    WebVerticle web = new WebVerticle();
+    RouterVerticle[] routerOfNode = {null};
+    WebVerticle web = new WebVerticle(() -> routerOfNode[0] == null ? null : routerOfNode[0].artifactsOrNull());
     NodeLifecycle lifecycle = new NodeLifecycle(vertx, config);
     JsonObject mounts = mounts(options, config, usage);
     if (mounts.getJsonObject("voice") != null) {
@@ -207,6 +208,7 @@ public final class MeshNode {
     }
     if (options.runsRouter()) {
       RouterVerticle routerVerticle = new RouterVerticle(usage, prices);
+      routerOfNode[0] = routerVerticle; // its artifacts serve the web verticle's /v1/artifacts
       lifecycle.router(routerVerticle);
       router = vertx.deployVerticle(routerVerticle, new DeploymentOptions().setConfig(RouterSettings.sliceOf(config)));
     }

@@ -131,7 +131,7 @@ class NodeLifecycleTest {
     assertTrue(res.body().endsWith("data: [DONE]\n\n"), "the open stream finished whole: " + res.body());
     stopped.await(30, TimeUnit.SECONDS);
     String log = stopLog.toString();
-    assertTrue(log.indexOf("HTTP closed") < log.indexOf("leave the registry") && log.indexOf("leave the registry") < log.indexOf("leaving the cluster"), log);
+    assertTrue(log.indexOf("HTTP closes to new connections") < log.indexOf("leave the registry") && log.indexOf("leave the registry") < log.indexOf("leaving the cluster"), log);
     assertTrue(started.lifecycle().draining());
   }
 
@@ -152,9 +152,9 @@ class NodeLifecycleTest {
     assertEquals("finished while the router drained", answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
     stopped.await(30, TimeUnit.SECONDS);
     String log = stopLog.toString();
-    assertTrue(log.indexOf("HTTP closed") < log.indexOf("the router takes no new requests")
+    assertTrue(log.indexOf("HTTP closes to new connections") < log.indexOf("the router takes no new requests")
       && log.indexOf("the router takes no new requests") < log.indexOf("leave the registry")
-      && log.contains("HTTP closed"), log);
+      && log.contains("HTTP closes to new connections"), log);
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -20,12 +21,17 @@ final class AnswerRelay {
   private final InstanceTracker instances;
   private final RouterState state;
   private final long streamIdleTimeoutMs;
+  private final AnswerCache cache;
 
-  /** @param streamIdleTimeoutMs how long either side of a stream may keep the other waiting for its next message */
-  AnswerRelay(InstanceTracker instances, RouterState state, long streamIdleTimeoutMs) {
+  /**
+   * @param streamIdleTimeoutMs how long either side of a stream may keep the other waiting for its next message
+   * @param cache               the answer's CIDs, kept artifacts and cache entry
+   */
+  AnswerRelay(InstanceTracker instances, RouterState state, long streamIdleTimeoutMs, AnswerCache cache) {
     this.instances = instances;
     this.state = state;
     this.streamIdleTimeoutMs = streamIdleTimeoutMs;
+    this.cache = cache;
   }
 
   /** The backend's first reply to {@code attempt}: a whole answer, or the first message of a stream. */
@@ -39,17 +45,28 @@ final class AnswerRelay {
       .addHeader(Headers.BACKEND, attempt.backend())
       .addHeader(Headers.ROUTE, route.toJson().encode());
     Object body = reply.body();
-    if (body instanceof JsonObject json) {
-      body = json.put(StreamProtocol.ROUTE, route.toJson());
-    }
+    AnswerOutputs outputs = cache.outputs(r);
     if (BusStreams.isStream(reply)) {
       r.streaming();
-      relay(attempt, r.caller(), reply, body, headers);
+      outputs.first(reply.headers());
+      if (body instanceof JsonObject json) {
+        body = json.put(StreamProtocol.ROUTE, route.toJson());
+      }
+      relay(attempt, r.caller(), reply, body, AnswerCache.headers(r, headers), outputs);
     } else {
       attempt.settle(null);
+      JsonObject json = body instanceof JsonObject j ? j : null;
+      if (json != null) {
+        r.artifacts(outputs.whole(json));
+      }
+      Future<Void> accounted = r.served(json != null ? json.getJsonObject("usage") : null, reportedSeconds(body));
+      if (json != null) {
+        outputs.cacheWhole(json); // its cost is known once accounted
+        AnswerCache.fields(r, json).put(StreamProtocol.ROUTE, route.toJson());
+      }
+      AnswerCache.headers(r, headers);
       Object answer = body;
-      r.served(body instanceof JsonObject json ? json.getJsonObject("usage") : null, reportedSeconds(body))
-        .onComplete(v -> r.caller().reply(answer, headers));
+      accounted.onComplete(v -> r.caller().reply(answer, headers));
     }
   }
 
@@ -65,18 +82,27 @@ final class AnswerRelay {
    * message, any failure (the backend's, or its instance dying) ends the caller's stream with an error.
    */
   private void relay(BackendAttempt attempt, Message<Object> caller, Message<Object> fromBackend, Object body,
-                     DeliveryOptions options) {
+                     DeliveryOptions options, AnswerOutputs outputs) {
     RoutedRequest r = attempt.request();
     if (BusStreams.isEnd(fromBackend)) {
       options.addHeader(StreamProtocol.HEADER, StreamProtocol.END);
       attempt.settle(null);
-      r.served(body instanceof JsonObject json ? json.getJsonObject(StreamProtocol.USAGE) : null, -1)
-        .onComplete(v -> caller.reply(body, options));
+      r.artifacts(outputs.end(body));
+      JsonObject json = body instanceof JsonObject j ? j : null;
+      Future<Void> accounted = r.served(json != null ? json.getJsonObject(StreamProtocol.USAGE) : null, -1);
+      if (json != null) {
+        outputs.cacheStream(json); // its cost is known once accounted
+        AnswerCache.fields(r, json);
+      }
+      AnswerCache.headers(r, options);
+      accounted.onComplete(v -> caller.reply(body, options));
       return;
     }
+    outputs.part(body);
     options.addHeader(StreamProtocol.HEADER, StreamProtocol.DATA).setSendTimeout(streamIdleTimeoutMs);
     caller.replyAndRequest(body, options).onComplete(credit -> {
       if (credit.failed() || StreamProtocol.isCancel(credit.result().body())) {
+        outputs.abort();
         BusStreams.cancel(fromBackend);
         attempt.settle(null);
         r.ended(ErrorCode.CANCELLED);
@@ -84,22 +110,23 @@ final class AnswerRelay {
       }
       Message<Object> nextCaller = credit.result();
       InstanceTracker.InFlight f = instances.track(attempt.instance(), () -> cut(attempt, nextCaller,
-        new MeshException(ErrorCode.UPSTREAM, attempt.backend() + ": instance " + attempt.instance() + " lost mid-stream")));
+        new MeshException(ErrorCode.UPSTREAM, attempt.backend() + ": instance " + attempt.instance() + " lost mid-stream"), outputs));
       BusStreams.next(fromBackend, streamIdleTimeoutMs).onComplete(next -> {
         if (!f.settle()) {
           return;
         }
         if (next.failed()) {
-          cut(attempt, nextCaller, MeshException.from(next.cause()));
+          cut(attempt, nextCaller, MeshException.from(next.cause()), outputs);
         } else {
-          relay(attempt, nextCaller, next.result(), next.result().body(), new DeliveryOptions());
+          relay(attempt, nextCaller, next.result(), next.result().body(), new DeliveryOptions(), outputs);
         }
       });
     });
   }
 
   /** The stream failed after content reached the caller: it ends with the error, never as a clean end. */
-  private static void cut(BackendAttempt attempt, Message<Object> caller, MeshException e) {
+  private static void cut(BackendAttempt attempt, Message<Object> caller, MeshException e, AnswerOutputs outputs) {
+    outputs.abort();
     attempt.settle(e);
     attempt.request().ended(e.errorCode()).onComplete(v -> caller.reply(e));
   }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The router's four capability entry points and how they close. Each request is counted in flight from its arrival
+ * The router's capability entry points and how they close. Each request is counted in flight from its arrival
  * until the caller has its answer ({@link InFlightRequests}).
  *
  * <p>Closing has two steps. {@link #closeToCluster} makes the entry points local-only, so the cluster sends new
@@ -57,7 +57,8 @@ final class EntryPoints {
     return List.of(consumer(Addresses.CHAT, router::chat, localOnly),
       consumer(Addresses.EMBED, router::embed, localOnly),
       consumer(Addresses.TRANSCRIBE, router::transcribe, localOnly),
-      consumer(Addresses.SPEECH, router::speech, localOnly));
+      consumer(Addresses.SPEECH, router::speech, localOnly),
+      consumer(Addresses.REALTIME, router::realtime, localOnly));
   }
 
   private MessageConsumer<Object> consumer(String address, Handler<Message<Object>> route, boolean localOnly) {

@@ -1,5 +1,7 @@
 package io.switchboard.router;
 
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Prices;
@@ -43,11 +45,29 @@ public record Finished(Asked asked, Target target, Answer answer, ErrorCode erro
    * @param ttfbMs            milliseconds to the first reply or stream message, -1 when none came
    * @param streamed          the answer was a stream (then {@code ttfbMs} is the time to its first message)
    * @param replyAudioSeconds the audio duration the backend reported (a transcript's {@code duration}), -1 when none
+   * @param cache             how the exact cache took part; null when the request never got that far
+   * @param savedUsd          on a {@link CacheStatus#HIT}, the list-price cost of the cached answer (nothing is billed)
+   * @param artifacts         the CIDs of the request's input and output
    */
-  public record Answer(JsonObject usage, long ttfbMs, boolean streamed, double replyAudioSeconds) {
+  public record Answer(JsonObject usage, long ttfbMs, boolean streamed, double replyAudioSeconds, CacheStatus cache,
+                       double savedUsd, ArtifactRefs artifacts) {
 
     /** Nothing came back. */
     public static final Answer NONE = new Answer(null, -1, false, -1);
+
+    /** An answer from a backend, before the exact cache was wired. */
+    public Answer(JsonObject usage, long ttfbMs, boolean streamed, double replyAudioSeconds) {
+      this(usage, ttfbMs, streamed, replyAudioSeconds, null, 0, ArtifactRefs.NONE);
+    }
+
+    public Answer {
+      artifacts = artifacts == null ? ArtifactRefs.NONE : artifacts;
+    }
+
+    /** Answered from the exact cache: no backend was called, nothing is billed. */
+    public boolean hit() {
+      return cache == CacheStatus.HIT;
+    }
   }
 
   /** A request refused before routing (malformed, invalid): no backend, no answer, no time spent. */
@@ -69,5 +89,10 @@ public record Finished(Asked asked, Target target, Answer answer, ErrorCode erro
 
   public boolean succeeded() {
     return error == null;
+  }
+
+  /** Served by a backend that bills it: succeeded, a backend was used, and not answered from the exact cache. */
+  public boolean billable() {
+    return succeeded() && target.backend() != null && !answer.hit();
   }
 }

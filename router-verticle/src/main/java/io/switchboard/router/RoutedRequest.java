@@ -1,19 +1,26 @@
 package io.switchboard.router;
 
 import io.switchboard.api.ApiKey;
+import io.switchboard.api.ArtifactKind;
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.ConversationKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.Prices;
 import io.switchboard.api.RouteInfo;
+import io.switchboard.core.cache.CacheKey;
+import io.switchboard.core.cache.CachedAnswer;
 import io.switchboard.router.policy.Candidate;
 import io.switchboard.router.policy.RequestSize;
 import io.switchboard.router.policy.RetryPolicy;
 import io.switchboard.router.policy.RoutePlan;
 import io.switchboard.router.usage.Admission;
 import io.switchboard.router.usage.Metering;
+import io.switchboard.router.usage.UsageMeter;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -42,8 +49,13 @@ final class RoutedRequest {
    * {@link InstanceTracker#pick}), asked only when there is such a choice.
    */
   record Forward(Function<String, Object> body, Function<String, Map<String, String>> headers, Supplier<String> affinity) {
+    /** A JSON request: the body with the model resolved, without the mesh's own {@code cache} field. */
     static Forward json(JsonObject body) {
-      return new Forward(model -> body.copy().put("model", model), model -> Map.of(), () -> null);
+      return new Forward(model -> {
+        JsonObject b = body.copy().put("model", model);
+        b.remove(CacheStatus.REQUEST_FIELD);
+        return b;
+      }, model -> Map.of(), () -> null);
     }
 
     /** A chat: its turns keep to the instance that answered the conversation before, whose prompt cache holds it. */
@@ -82,6 +94,16 @@ final class RoutedRequest {
   private int lastFailedIndex = -1;
   /** Shortest wait among candidates left out because they were rate limited, -1 when none was. */
   private long rateLimitWaitMs = -1;
+  private String forcedProvider;
+  private CacheStatus cacheStatus;
+  private CacheKey cacheKey;
+  private ArtifactRefs artifacts = ArtifactRefs.NONE;
+  /** Answered from the cache: the backend that produced the answer, and what it cost then. */
+  private Finished.Target hitTarget;
+  private double savedUsd;
+  private double listCostUsd;
+  /** Completes when the request's kept inputs are stored (never fails): the last word waits for it. */
+  private Future<?> inputsKept = Future.succeededFuture();
 
   /** A request arriving now ({@code clock}): its deadline is {@code timeoutMs} from now. */
   RoutedRequest(Message<Object> caller, Capability capability, String op, String model, Forward forward, long timeoutMs,
@@ -156,6 +178,75 @@ final class RoutedRequest {
   void planned(RoutePlan plan) {
     this.plan = plan;
     skipped.addAll(plan.skipped());
+  }
+
+  /** The {@code provider} the request forced, null when none: the cache serves only that backend's answers to it. */
+  void forcedProvider(String provider) {
+    forcedProvider = provider;
+  }
+
+  String forcedProvider() {
+    return forcedProvider;
+  }
+
+  // ---- the exact cache and the artifacts
+
+  /** The CIDs of the request's inputs (a transcription's upload); the output's join them when it comes. */
+  void inputs(ArtifactRefs refs) {
+    artifacts = refs;
+  }
+
+  /**
+   * The inputs are being stored ({@code kept} never fails): the answer's last word waits for it, so a caller that
+   * reads its upload back right after the answer finds it.
+   */
+  void inputsKept(Future<?> kept) {
+    inputsKept = kept;
+  }
+
+  /** The CIDs of input and output known so far. */
+  ArtifactRefs artifacts() {
+    return artifacts;
+  }
+
+  void artifacts(ArtifactRefs refs) {
+    artifacts = refs;
+  }
+
+  /** Looked up under {@code key}: a miss until {@link #hit} says otherwise. */
+  void cacheKey(CacheKey key) {
+    cacheKey = key;
+    cacheStatus = CacheStatus.MISS;
+  }
+
+  /** The cache key, null when the request bypasses the cache. */
+  CacheKey cacheKey() {
+    return cacheKey;
+  }
+
+  void cacheStatus(CacheStatus status) {
+    cacheStatus = status;
+  }
+
+  CacheStatus cacheStatus() {
+    return cacheStatus;
+  }
+
+  /** Answered from the cache with {@code answer}: its backend is the one the route names; nothing is billed. */
+  void hit(CachedAnswer answer) {
+    cacheStatus = CacheStatus.HIT;
+    savedUsd = answer.costUsd();
+    hitTarget = new Finished.Target(answer.backend(), answer.model(), answer.privacy(), Prices.FREE);
+    ArtifactRefs refs = answer.artifacts();
+    for (Map.Entry<ArtifactKind, String> e : artifacts.cids().entrySet()) {
+      refs = refs.with(e.getKey(), e.getValue());
+    }
+    artifacts = refs;
+  }
+
+  /** The list-price cost of the answer as accounted (0 before the end, or for a hit). */
+  double listCostUsd() {
+    return listCostUsd;
   }
 
   /** Let in under the key's rate limit and budget: the hold is settled when the request ends. */
@@ -238,12 +329,20 @@ final class RoutedRequest {
     ttfb = now - startedAt;
   }
 
+  /** The first reply came now (from the cache). */
+  void firstAnswerNow() {
+    firstAnswer(clock.getAsLong());
+  }
+
   /** The answer is a stream. */
   void streaming() {
     streamed = true;
   }
 
   RouteInfo route() {
+    if (hitTarget != null) {
+      return new RouteInfo(hitTarget.backend(), hitTarget.model(), skipped);
+    }
     return new RouteInfo(current == null ? null : current.id(), current == null ? model : current.model(), skipped);
   }
 
@@ -271,11 +370,16 @@ final class RoutedRequest {
     }
     finished = true;
     Finished.Asked asked = new Finished.Asked(requestId, keyId, capability, size, startedAt);
-    Finished.Target target = current == null ? Finished.Target.none(model)
+    Finished.Target target = hitTarget != null ? hitTarget : current == null ? Finished.Target.none(model)
       : new Finished.Target(current.id(), current.model(), current.backend().privacy(), current.backend().pricesFor(current.model()));
-    Finished.Answer answer = new Finished.Answer(usage, ttfb, streamed, replyAudioSeconds);
+    Finished.Answer answer = new Finished.Answer(usage, ttfb, streamed, replyAudioSeconds, cacheStatus, savedUsd, artifacts);
     long latency = clock.getAsLong() - startedAt;
-    return metering.finished(error == null ? Finished.served(asked, target, answer, route(), latency, retries)
-      : Finished.failed(asked, target, answer, error, route(), latency, retries), admission);
+    Finished f = error == null ? Finished.served(asked, target, answer, route(), latency, retries)
+      : Finished.failed(asked, target, answer, error, route(), latency, retries);
+    if (f.billable()) {
+      listCostUsd = UsageMeter.cost(null, target, UsageMeter.Amounts.of(f), latency);
+    }
+    Future<Void> accounted = metering.finished(f, admission);
+    return inputsKept.isComplete() ? accounted : Future.join(accounted, inputsKept).transform(ar -> Future.succeededFuture());
   }
 }

@@ -35,7 +35,15 @@ public record RouterSettings(PolicySettings policy, long timeoutMs, long streamI
    */
   public static JsonObject sliceOf(JsonObject meshConfig) {
     JsonObject router = meshConfig.getValue("router") instanceof JsonObject r ? r.copy() : new JsonObject();
-    return router.put("backends", meshConfig.getValue("backends") instanceof JsonArray a ? a.copy() : new JsonArray());
+    router.put("backends", meshConfig.getValue("backends") instanceof JsonArray a ? a.copy() : new JsonArray());
+    // The node's artifacts and exact cache are the router's to start (AnswerCache); absent, the router has neither.
+    if (meshConfig.getValue("artifacts") instanceof JsonObject artifacts) {
+      router.put("artifacts", artifacts.copy());
+    }
+    if (meshConfig.getValue("cache") instanceof JsonObject cache) {
+      router.put("cache", cache.copy());
+    }
+    return router;
   }
 
   /** Parses and validates; a bad value is an {@link IllegalArgumentException} naming the key. */

@@ -5,6 +5,7 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.PriceBook;
+import io.switchboard.core.artifact.Artifacts;
 import io.switchboard.core.usage.BudgetGuard;
 import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.router.admin.AdminService;
@@ -15,6 +16,7 @@ import io.switchboard.router.health.HealthProber;
 import io.switchboard.router.health.PassiveStats;
 import io.switchboard.router.health.ProbeSchedule;
 import io.switchboard.router.limits.RateLimiter;
+import io.switchboard.router.metrics.CacheMetrics;
 import io.switchboard.router.metrics.GaugeSchedule;
 import io.switchboard.router.metrics.MeteredRequests;
 import io.switchboard.router.metrics.RequestMetrics;
@@ -59,6 +61,7 @@ public final class RouterVerticle extends VerticleBase {
   private EntryPoints entryPoints;
   private GaugeSchedule gauges;
   private long drainTimeoutMs;
+  private Artifacts artifacts;
 
   /** A router without a usage ledger: no keys, budgets nor records. */
   public RouterVerticle() {
@@ -99,7 +102,29 @@ public final class RouterVerticle extends VerticleBase {
       new HealthProber(vertx, clock, settings.healthTimeoutMs(), 3 * settings.healthIntervalMs()),
       new PassiveStats(settings.passiveSamples(), settings.passiveWindowMs(), settings.maxErrorRate(), settings.minSamples()),
       new Cooldowns(), limiter, clock, new KnownBackends(registry, vertx.sharedData().getLocalMap(Addresses.BACKENDS_OFF_MAP)));
-    return metering(settings, clock).compose(m -> wire(settings, registry, m));
+    return artifacts().compose(a -> {
+      artifacts = a;
+      return metering(settings, clock);
+    }).compose(m -> wire(settings, registry, m));
+  }
+
+  /**
+   * The node's artifact store and exact cache, from the {@code artifacts} and {@code cache} slices; none (answers still
+   * get their CIDs) when the config has neither slice, as a router deployed alone in a test.
+   */
+  private Future<Artifacts> artifacts() {
+    JsonObject a = config().getJsonObject("artifacts");
+    JsonObject c = config().getJsonObject("cache");
+    if (a == null && c == null) {
+      return Future.succeededFuture();
+    }
+    return Artifacts.start(vertx, a, c, System.getenv())
+      .recover(e -> Future.failedFuture(new IllegalArgumentException("artifacts/cache: " + e.getMessage(), e)));
+  }
+
+  /** The node's artifacts and exact cache (null when not configured), for the web verticle's artifact routes. */
+  public Artifacts artifactsOrNull() {
+    return artifacts;
   }
 
   private Future<Metering> metering(RouterSettings settings, LongSupplier clock) {
@@ -125,7 +150,10 @@ public final class RouterVerticle extends VerticleBase {
         ? model : RequestMetrics.OTHER;
     });
     RequestRouter router = new RequestRouter(vertx, registry, reloader::routing, state, settings.streamIdleTimeoutMs(),
-      MeteredRequests.wrap(metering, requestMetrics, prices));
+      MeteredRequests.wrap(metering, requestMetrics, prices), artifacts);
+    if (meters != null && artifacts != null) {
+      CacheMetrics.register(meters, artifacts.cache());
+    }
     AdminService adminService = new AdminService(vertx, registry, state, reloader::routing, reloader::strategyChanged);
     if (meters != null) {
       gauges = GaugeSchedule.start(vertx, meters, adminService::status, usage.enabled(),
@@ -169,6 +197,6 @@ public final class RouterVerticle extends VerticleBase {
     return drain(drainTimeoutMs).eventually(() -> {
       state.breakers().close();
       return keys == null ? Future.succeededFuture() : keys.close();
-    });
+    }).eventually(() -> artifacts == null ? Future.succeededFuture() : artifacts.stop());
   }
 }

@@ -3,7 +3,7 @@
 import { h, table, fill } from '../dom.js';
 import { get } from '../api.js';
 import { stackedBars } from '../chart.js';
-import { usd, num, clock, time } from '../format.js';
+import { usd, num, pct, clock, time } from '../format.js';
 
 const RANGES = { '1h': [3600_000, 12], '24h': [86_400_000, 24], '7d': [7 * 86_400_000, 28], '30d': [30 * 86_400_000, 30] };
 const METRICS = {
@@ -17,6 +17,7 @@ let controls = null;
 let chartBox = null;
 let totalsBox = null;
 let keysBox = null;
+let cacheBox = null;
 
 export function render(root) {
   const sel = (id, values, value) => h('select', { id }, values.map(v => h('option', { value: v, selected: v === value }, v)));
@@ -29,6 +30,7 @@ export function render(root) {
   chartBox = h('div', { id: 'usage-chart' }, h('p', { class: 'muted' }, 'Loading…'));
   totalsBox = h('div', { id: 'usage-totals' });
   keysBox = h('div', { id: 'top-keys' });
+  cacheBox = h('div', { id: 'cache-stats' });
   const refresh = h('button', { class: 'ghost', type: 'button', id: 'usage-refresh' }, 'Refresh');
   root.append(
     h('section', { class: 'panel' }, h('h2', {}, 'Usage over time'),
@@ -37,7 +39,8 @@ export function render(root) {
       chartBox),
     h('div', { class: 'grid2' },
       h('section', { class: 'panel' }, h('h2', {}, 'Totals'), totalsBox),
-      h('section', { class: 'panel' }, h('h2', {}, 'Top keys by spend, with their budgets'), keysBox)));
+      h('section', { class: 'panel' }, h('h2', {}, 'Top keys by spend, with their budgets'), keysBox)),
+    h('section', { class: 'panel' }, h('h2', {}, 'Exact cache (this node)'), cacheBox));
   const reload = () => load(exportLink);
   Object.values(controls).forEach(c => c.addEventListener('change', reload));
   refresh.addEventListener('click', reload);
@@ -76,6 +79,26 @@ async function load(exportLink) {
     if (chartBox) fill(chartBox, h('p', { class: 'error' }, e.message));
   }
   topKeys(now);
+  cacheStats();
+}
+
+// The exact cache's hits, misses, hit rate and the list-price cost the hits saved, per capability, since this node started.
+async function cacheStats() {
+  try {
+    const stats = await get('/api/v1/cache');
+    if (!cacheBox) return;
+    const caps = ['transcribe', 'embed', 'speech', 'chat', 'total'];
+    fill(cacheBox, !stats.enabled ? h('p', { class: 'muted' }, 'No exact cache on this node.')
+      : table(['', 'Hits', 'Misses', 'Bypasses', 'Hit rate', 'Saved'].map((x, i) => h('th', { class: i ? 'num' : '' }, x)),
+        caps.filter(c => stats.stats[c]).map(c => {
+          const s = stats.stats[c];
+          return h('tr', { 'data-cache': c }, h('td', {}, c), h('td', { class: 'num' }, num(s.hits)), h('td', { class: 'num' }, num(s.misses)),
+            h('td', { class: 'num' }, num(s.bypasses)), h('td', { class: 'num' }, pct(s.hit_rate)), h('td', { class: 'num' }, usd(s.saved_usd)));
+        })),
+      h('p', { class: 'muted small' }, num(stats.entries) + ' entries, ' + num(stats.bytes) + ' bytes put in the shared map by this node.'));
+  } catch (e) {
+    if (cacheBox) fill(cacheBox, h('p', { class: 'error' }, e.message));
+  }
 }
 
 async function topKeys(now) {

@@ -130,7 +130,7 @@ class FailoverTest {
     });
     RouterState state = state(vertx);
     InstanceTracker instances = new InstanceTracker(registry, state::now);
-    Failover failover = new Failover(vertx, instances, state, new AnswerRelay(instances, state, 5000), () -> 0.5);
+    Failover failover = new Failover(vertx, instances, state, new AnswerRelay(instances, state, 5000, new AnswerCache(vertx, null, 5000)), () -> 0.5);
     Metering metering = recording(recorded);
     RoutePlan plan = new RoutePlan(candidates, List.of(), row.failover(), Privacy.CLOUD, Strategy.FALLBACK);
     ready.add(vertx.eventBus().<Object>consumer("test.failover", m -> {

@@ -1,6 +1,9 @@
 package io.switchboard.usage;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.CacheStatus;
+import io.switchboard.api.CallUsage;
+import io.switchboard.api.Capability;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.UsageRecord;
@@ -10,6 +13,7 @@ import io.switchboard.api.StoredKey;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.H2UsageStore;
+import io.switchboard.usage.store.ModeTotals;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -131,5 +135,36 @@ class H2LedgerImportTest {
     JsonObject keys = result(vertx.eventBus().<JsonObject>request(Addresses.KEYS,
       new JsonObject().put("op", "list"))).body();
     assertEquals(2, keys.getJsonArray("keys").size());
+  }
+
+  /**
+   * An H2 ledger that took main's later steps (voice call modes, the exact cache; never released, but a node may have
+   * run them): its call records keep their mode, fallback and cost, and its records their cache status and saving.
+   */
+  @Test
+  void anH2LedgerWithModeAndCacheColumnsKeepsThem() throws Exception {
+    Instant t = TestRecords.START;
+    CallUsage realtime = new CallUsage("twilio", 120_000, 1.0, 2.0, 1, 0, null, "caller hung up",
+      List.of(new CallUsage.Stage("realtime", 1, 0, List.of("b"), 0.30)), "realtime", null);
+    CallUsage fellBack = new CallUsage("twilio", 60_000, 1.0, 2.0, 1, 0, null, "caller hung up",
+      List.of(new CallUsage.Stage("chat", 1, 0, List.of("b"), 0.03)), "pipeline", "realtime");
+    UsageRecord hit = UsageRecord.builder("hit-1").time(t).capability(Capability.CHAT).cache(CacheStatus.HIT)
+      .savedUsd(0.004).build();
+    List<UsageRecord> records = List.of(hit,
+      UsageRecord.builder("call-1").time(t.plusSeconds(1)).latencyMs(120_000).call(realtime).build(),
+      UsageRecord.builder("call-2").time(t.plusSeconds(2)).latencyMs(60_000).call(fellBack).build());
+    H2UsageStore old = H2UsageStore.file(vertx, dir.resolve("usage"), 4);
+    result(old.migrate());
+    result(old.insert(records));
+    result(old.close());
+
+    DuckDbUsageStore duck = openDuck();
+    try {
+      assertEquals(List.of(new ModeTotals("pipeline", 1, 60_000, 0, 30_000, 1, 0),
+        new ModeTotals("realtime", 1, 120_000, 0, 300_000, 0, 0)), result(duck.modeTotals(0, Long.MAX_VALUE)));
+      assertEquals(hit, result(duck.records(0, Long.MAX_VALUE, 10)).get(0), "cache status and saving kept");
+    } finally {
+      result(duck.close());
+    }
   }
 }

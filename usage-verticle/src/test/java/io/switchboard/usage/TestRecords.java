@@ -70,6 +70,7 @@ public final class TestRecords {
       case CAPABILITY -> r -> r.capability() == null ? null : r.capability().wireName();
       case PRIVACY -> r -> r.privacy() == null ? null : r.privacy().wireName();
       case DAY -> r -> r.time().atZone(ZoneOffset.UTC).toLocalDate().toString();
+      case MODE -> r -> r.call() == null ? null : r.call().mode();
     };
     Map<String, long[]> sums = new TreeMap<>(Comparator.nullsFirst(Comparator.naturalOrder()));
     for (UsageRecord r : records) {

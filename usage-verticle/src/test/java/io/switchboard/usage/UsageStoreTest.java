@@ -1,9 +1,14 @@
 package io.switchboard.usage;
 
 import io.switchboard.api.ApiKey;
+import io.switchboard.api.ArtifactKind;
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
+import io.switchboard.api.Capability;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StoredKey;
+import io.switchboard.api.ErrorCode;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.DuckDbUsageStore;
@@ -86,10 +91,27 @@ class UsageStoreTest {
   @ValueSource(strings = {"duckdb", "postgresql"})
   void migrationsApplyOnceInOrder(String kind) throws Exception {
     LedgerStore store = open(kind);
-    assertEquals(List.of(1, 2, 3), await(store.schemaVersions()));
+    assertEquals(List.of(1, 2, 3, 4, 5), await(store.schemaVersions()));
     await(store.migrate());
-    assertEquals(List.of(1, 2, 3), await(store.schemaVersions()), "a second start applies nothing again");
+    assertEquals(List.of(1, 2, 3, 4, 5), await(store.schemaVersions()), "a second start applies nothing again");
     assertEquals(0L, await(store.count()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"duckdb", "postgresql"})
+  void keepsARecordsCacheStatusSavingAndArtifacts(String kind) throws Exception {
+    LedgerStore store = open(kind);
+    Instant t = Instant.parse("2026-12-05T03:00:00Z");
+    UsageRecord hit = UsageRecord.builder("hit-1").time(t).capability(Capability.TRANSCRIBE).backend("cloud-asr")
+      .privacy(Privacy.CLOUD).cache(CacheStatus.HIT).savedUsd(0.003)
+      .artifacts(new ArtifactRefs(java.util.Map.of(ArtifactKind.AUDIO_IN, "bafybeia", ArtifactKind.TRANSCRIPT, "bafkreib")))
+      .build();
+    UsageRecord before = UsageRecord.builder("old-1").time(t.plusMillis(1)).capability(Capability.CHAT).build();
+    await(store.insert(List.of(hit, before)));
+    List<UsageRecord> back = await(store.records(0, Long.MAX_VALUE, 10));
+    assertEquals(List.of(hit, before), back, "read back field for field");
+    assertNull(back.get(1).cache(), "a record without cache fields stays without");
+    assertTrue(back.get(1).artifacts().isEmpty());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -143,6 +165,36 @@ class UsageStoreTest {
     assertEquals(List.of(first, again), await(store.records(0, Long.MAX_VALUE, 10)),
       "a request that reused an id later is a second record; the same id at the same time is the record already stored");
     assertEquals(750_000L, await(store.spentMicros("k_alpha", 0, Long.MAX_VALUE)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"duckdb", "postgresql"})
+  void groupsVoiceCallsByModeWithTheirMinutesFallbacksAndCost(String kind) throws Exception {
+    LedgerStore store = open(kind);
+    java.time.Instant t = TestRecords.START;
+    await(store.insert(List.of(
+      callRecord("call_1", t, "realtime", null, 120_000, 0.30, null),
+      callRecord("call_2", t.plusSeconds(5), "realtime", null, 60_000, 0.15, ErrorCode.UPSTREAM),
+      callRecord("call_3", t.plusSeconds(9), "pipeline", "realtime", 180_000, 0.06, null),
+      UsageRecord.builder("req_stage").time(t).capability(io.switchboard.api.Capability.CHAT).costUsd(0.01).build())));
+    List<io.switchboard.usage.store.ModeTotals> rows = await(store.modeTotals(0, Long.MAX_VALUE));
+    assertEquals(List.of(new io.switchboard.usage.store.ModeTotals("pipeline", 1, 180_000, 1_000, 60_000, 1, 0),
+      new io.switchboard.usage.store.ModeTotals("realtime", 2, 180_000, 2_000, 450_000, 0, 1)), rows);
+    assertEquals(0.15, rows.get(1).toJson().getDouble("cost_per_minute_usd"), 1e-9);
+    assertEquals(0.02, rows.get(0).toJson().getDouble("cost_per_minute_usd"), 1e-9);
+    assertTrue(await(store.modeTotals(t.plusSeconds(60).toEpochMilli(), Long.MAX_VALUE)).isEmpty());
+  }
+
+  private static UsageRecord callRecord(String id, java.time.Instant t, String mode, String fallbackFrom, long ms, double cost,
+                                        ErrorCode error) {
+    io.switchboard.api.CallUsage call = new io.switchboard.api.CallUsage("twilio", ms, 1.0, 2.0, 1, 0, null, "caller hung up",
+      List.of(new io.switchboard.api.CallUsage.Stage(mode.equals("realtime") ? "realtime" : "chat", 1, 0, List.of("b"), cost)), mode,
+      fallbackFrom);
+    UsageRecord.Builder b = UsageRecord.builder(id).time(t).latencyMs(ms).audioSeconds(1.0).call(call);
+    if (error != null) {
+      b.error(error);
+    }
+    return b.build();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,6 +1,6 @@
 package io.switchboard.voice;
 
-import io.switchboard.voice.call.CallSession;
+import io.switchboard.voice.call.Call;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,7 +22,7 @@ public final class CallRegistry {
 
   /** One socket's place on the node, and the call on it once opened. */
   public final class Slot {
-    private CallSession session;
+    private Call session;
     private Runnable closer;
     private boolean released;
 
@@ -31,7 +31,7 @@ public final class CallRegistry {
       this.closer = r;
     }
 
-    public void attach(CallSession s) {
+    public void attach(Call s) {
       synchronized (CallRegistry.this) {
         session = s;
       }
@@ -51,7 +51,7 @@ public final class CallRegistry {
     }
 
     void close(String reason) {
-      CallSession s;
+      Call s;
       synchronized (CallRegistry.this) {
         s = session;
       }

@@ -2,9 +2,9 @@ package io.switchboard.voice;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.voice.auth.CallTokens;
 import io.switchboard.voice.auth.TwilioSignature;
-import io.switchboard.voice.auth.VoiceKeys;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
@@ -29,9 +29,9 @@ final class TwimlWebhook {
   private final String twilioKey;
   private final boolean requireKeys;
   private final CallTokens tokens;
-  private final VoiceKeys keys;
+  private final KeyVerifier keys;
 
-  TwimlWebhook(String authToken, String publicUrl, String twilioKey, boolean requireKeys, CallTokens tokens, VoiceKeys keys) {
+  TwimlWebhook(String authToken, String publicUrl, String twilioKey, boolean requireKeys, CallTokens tokens, KeyVerifier keys) {
     this.authToken = authToken;
     this.publicUrl = publicUrl == null || publicUrl.isBlank() ? null : publicUrl.replaceAll("/+$", "");
     this.twilioKey = twilioKey;
@@ -77,8 +77,10 @@ final class TwimlWebhook {
       return requireKeys ? Future.failedFuture(new MeshException(ErrorCode.UNAVAILABLE,
         "calls need an API key, and voice.twilio.api_key_env names no key for Twilio calls")) : Future.succeededFuture();
     }
-    return keys.verify(twilioKey).map(k -> tokens.mint(k.id(), k.ceiling() == null ? null : k.ceiling().wireName(), callSid,
-      System.currentTimeMillis()));
+    return keys.verify(twilioKey).map(k -> {
+      var ceiling = k.limits().privacyCeiling();
+      return tokens.mint(k.id(), ceiling == null ? null : ceiling.wireName(), callSid, System.currentTimeMillis());
+    });
   }
 
   private static String scheme(RoutingContext ctx) {

@@ -2,9 +2,10 @@ package io.switchboard.voice;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.voice.auth.CallTokens;
-import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.CallServices;
+import io.switchboard.voice.mode.CallModes;
 import io.switchboard.voice.transport.StreamTransport;
 import io.switchboard.voice.transport.TwilioTransport;
 import io.vertx.core.json.JsonObject;
@@ -24,11 +25,13 @@ final class VoiceRoutes {
 
   private final CallServices services;
   private final CallRegistry registry;
-  private final VoiceKeys keys;
+  private final KeyVerifier keys;
   private final CallTokens tokens;
   private final TwimlWebhook twiml;
+  private final CallModes modes;
 
-  VoiceRoutes(CallServices services, CallRegistry registry, VoiceKeys keys, CallTokens tokens, TwimlWebhook twiml) {
+  VoiceRoutes(CallServices services, CallRegistry registry, KeyVerifier keys, CallTokens tokens, TwimlWebhook twiml, CallModes modes) {
+    this.modes = modes;
     this.services = services;
     this.registry = registry;
     this.keys = keys;
@@ -66,7 +69,7 @@ final class VoiceRoutes {
       }
       var ws = ar.result();
       slot.closer(() -> ws.close((short) 1001, "server shutting down"));
-      CallGateway gateway = new CallGateway(services, keys, tokens, slot);
+      CallGateway gateway = new CallGateway(services, keys, tokens, slot, modes);
       if (twilio) {
         new TwilioTransport(ws, gateway, slot::release).start();
       } else {
@@ -88,7 +91,8 @@ final class VoiceRoutes {
         return;
       }
       long now = System.currentTimeMillis();
-      String privacy = ar.result().ceiling() == null ? null : ar.result().ceiling().wireName();
+      var ceiling = ar.result().limits().privacyCeiling();
+      String privacy = ceiling == null ? null : ceiling.wireName();
       ctx.json(new JsonObject().put("token", tokens.mint(ar.result().id(), privacy, null, now)).put("expires_at", now + tokens.ttlMs()));
     });
   }

@@ -3,11 +3,16 @@ package io.switchboard.voice;
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.models.NpmModel;
+import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.voice.auth.CallTokens;
-import io.switchboard.voice.auth.VoiceKeys;
 import io.switchboard.voice.call.ApologyAudio;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.call.MeshView;
+import io.switchboard.voice.mode.CallModes;
+import io.switchboard.voice.mode.ModeMetrics;
+import io.switchboard.voice.mode.ModeSwitch;
+import io.switchboard.voice.realtime.RealtimeSettings;
+import io.switchboard.api.VoiceModes;
 import io.switchboard.voice.metrics.VoiceMetrics;
 import io.switchboard.voice.vad.SileroModel;
 import io.switchboard.voice.vad.SileroModels;
@@ -37,6 +42,9 @@ public final class VoiceVerticle extends VerticleBase {
   private CallRegistry registry;
   private VoiceRoutes routes;
   private VoiceSettings settings;
+  private CallModes modes;
+  private RealtimeRoutes realtimeRoutes;
+  private KeyVerifier keys;
   private CallsReport report;
 
   @Override
@@ -45,21 +53,28 @@ public final class VoiceVerticle extends VerticleBase {
     AudioCodec.register(vertx);
     try {
       settings = VoiceSettings.fromJson(config());
+      ModeSwitch modeSwitch = new ModeSwitch(vertx, VoiceModes.fromJson(config(), VoiceModes.DEFAULT), Math::random);
+      ModeMetrics.create().weights(modeSwitch);
+      modes = new CallModes(modeSwitch, RealtimeSettings.fromJson(config()), ModeMetrics.create());
     } catch (IllegalArgumentException e) {
-      return Future.failedFuture(e);
+      return Future.failedFuture(new IllegalArgumentException("voice: " + e.getMessage(), e));
     }
     Path dir = settings.modelsDir() != null ? Path.of(settings.modelsDir()) : NpmModel.defaultModelsDir();
-    return vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1)).map(m -> {
+    // Keys are checked as the web API checks them: looked up over the bus, hashed here, revocations heard at once.
+    return modes.modes().start().compose(v -> KeyVerifier.overBus(vertx)).compose(k -> {
+      keys = k;
+      return vertx.executeBlocking(() -> SileroModel.load(modelFile(dir), 1));
+    }).map(m -> {
       model = m;
       vad = new VadPool(m, settings.vadThreads(), settings.vadMaxBatch());
       registry = new CallRegistry(settings.maxCalls());
       VoiceMetrics metrics = VoiceMetrics.create(registry::active, vad);
       CallServices services = new CallServices(vertx, settings, vad, new MeshView(vertx, 2000), new ApologyAudio(), metrics);
-      VoiceKeys keys = new VoiceKeys(vertx);
       CallTokens tokens = new CallTokens(secret(settings.tokenSecretEnv()), settings.tokenTtlMs());
       TwimlWebhook twiml = new TwimlWebhook(secret(settings.twilioAuthTokenEnv()), settings.publicUrl(), secret(twilioKeyEnv()),
         settings.requireKeys(), tokens, keys);
-      routes = new VoiceRoutes(services, registry, keys, tokens, twiml);
+      routes = new VoiceRoutes(services, registry, keys, tokens, twiml, modes);
+      realtimeRoutes = new RealtimeRoutes(services, registry, keys, modes, RealtimeSettings.fromJson(config()), ModeMetrics.create());
       report = new CallsReport(vertx, registry, settings.maxCalls(),
         config().getString("node_name", System.getenv().getOrDefault("HOSTNAME", "switchboard")));
       report.start();
@@ -95,6 +110,7 @@ public final class VoiceVerticle extends VerticleBase {
 
   void mount(Router router) {
     routes.mount(router);
+    realtimeRoutes.mount(router);
   }
 
   boolean draining() {
@@ -108,6 +124,7 @@ public final class VoiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    modes.modes().stop();
     if (report != null) {
       report.stop();
     }
@@ -117,6 +134,6 @@ public final class VoiceVerticle extends VerticleBase {
     if (model != null) {
       model.close();
     }
-    return Future.succeededFuture();
+    return keys == null ? Future.succeededFuture() : keys.close().otherwiseEmpty();
   }
 }

@@ -74,7 +74,7 @@ public final class UploadMemory {
   }
 
   /** A 16 kHz mono 16-bit WAV file of exactly {@code size} bytes (a quiet tone, so it is audio to every sniffer). */
-  static Buffer wav(int size) {
+  public static Buffer wav(int size) {
     int data = size - 44;
     Buffer b = Buffer.buffer(size);
     b.appendString("RIFF").appendIntLE(36 + data).appendString("WAVE")

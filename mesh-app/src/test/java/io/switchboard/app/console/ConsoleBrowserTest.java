@@ -287,6 +287,8 @@ class ConsoleBrowserTest {
     assertTrue(browser.byId("usage-totals").getText().contains("cloud-b"), browser.byId("usage-totals").getText());
     String csv = browser.byId("usage-export").getAttribute("href");
     assertTrue(csv.contains("/api/v1/usage/export?from="), csv);
+    // The exact cache's panel: this console node runs without one (no cache section in its config).
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("cache-stats"), "No exact cache on this node"));
     browser.screenshot(shots, "usage");
   }
 

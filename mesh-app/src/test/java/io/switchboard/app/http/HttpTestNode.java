@@ -56,7 +56,13 @@ final class HttpTestNode {
 
   /** Starts a node whose {@code http} section is {@code http} over the test defaults; every backend must start. */
   static HttpTestNode start(Vertx vertx, JsonArray backends, JsonObject http, Map<String, String> env) throws Exception {
-    JsonObject config = new JsonObject()
+    return start(vertx, backends, http, env, new JsonObject());
+  }
+
+  /** {@link #start(Vertx, JsonArray, JsonObject, Map)} with more top-level sections ({@code artifacts}, {@code cache}). */
+  static HttpTestNode start(Vertx vertx, JsonArray backends, JsonObject http, Map<String, String> env, JsonObject more)
+    throws Exception {
+    JsonObject config = more.copy()
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 5000))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").mergeIn(http))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))

@@ -1,12 +1,15 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -21,9 +24,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchboard.app.voice.ChatUpstream.chats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,46 +40,40 @@ class CallDrainTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
-  private FakeChat chat;
+  @RegisterExtension
+  final CallRig rig = new CallRig();
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
+  private FakeOpenAiServer chat;
   private final ByteArrayOutputStream stopLog = new ByteArrayOutputStream();
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
-    chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
+    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
   }
 
   private VoiceNode node(long drainMs) throws Exception {
-    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
-    return VoiceNode.start(vertx, backends, new JsonObject().put("drain_timeout_ms", drainMs), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    JsonArray backends = VoiceNode.localCascade(chat);
+    return VoiceNode.start(vertx, backends, new JsonObject().put("drain_timeout_ms", drainMs), dir);
   }
 
   @Test
   void openCallsGoOnWhileNewOnesAreRefused() throws Exception {
     VoiceNode node = node(60_000);
-    chat.always(FakeChat.Reply.of("Still here."));
+    chat.setDefault(Behaviour.reply("Still here."));
     TwilioCaller caller = TwilioCaller.connect(client, node.port, new JsonObject()).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
 
     Future<Void> stopped = node.started.lifecycle().stop(new PrintStream(stopLog, true, StandardCharsets.UTF_8));
-    Await.until(() -> status(node.port, "/health/ready") == 503, 5_000, "readiness false");
+    Await.until("readiness false", () -> status(node.port, "/health/ready") == 503);
     String refusal = rawUpgrade(node.port);
     assertTrue(refusal.startsWith("HTTP/1.1 503"), refusal);
     assertTrue(refusal.toLowerCase().contains("retry-after: 1"), refusal);
     assertTrue(refusal.contains("shutting down"), refusal);
 
     caller.say(Speech.at8k(Speech.FIRST));
-    Await.until(() -> chat.requests().size() == 1, 30_000, "the open call's turn, served while draining");
-    Await.until(() -> caller.frames().size() > 20, 20_000, "its answer");
+    Await.until("the open call's turn, served while draining", () -> chats(chat).size() == 1);
+    Await.until("its answer", () -> caller.frames().size() > 20);
     assertFalse(stopped.isComplete(), "the node waits for the call");
     caller.hangUp();
     stopped.await(30, TimeUnit.SECONDS);
@@ -93,7 +90,7 @@ class CallDrainTest {
     assertEquals((short) 1001, caller.closed().await(10, TimeUnit.SECONDS));
     assertTrue(System.currentTimeMillis() - t0 >= 1400, "the call had its drain time");
     assertEquals("server shutting down", caller.closeReason());
-    Await.until(() -> !node.callRecords().isEmpty(), 5_000, "the call's record, sent before the node stopped");
+    Await.until("the call's record, sent before the node stopped", () -> !node.callRecords().isEmpty());
     assertEquals("server shutting down", node.callRecords().get(0).getJsonObject("call").getString("end_reason"));
     stopped.await(30, TimeUnit.SECONDS);
     assertEquals(1, node.callRecords().size(), "one record: the socket closing after the node ended the call ends nothing more");

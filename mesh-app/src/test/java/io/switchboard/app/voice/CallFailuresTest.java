@@ -1,75 +1,69 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.core.testkit.speech.FakeSpeechApi;
+import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchboard.app.voice.ChatUpstream.chats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Failures inside a call, on a whole node: a chat stream cut mid-answer goes on on the second backend; with every
  * speech backend down the caller hears the apology and the call stays up; a call that allows only local backends
- * never reaches the cloud ones, for any stage.
+ * never reaches the cloud ones (transcription, chat, speech), though they come first by priority.
  */
 class CallFailuresTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
-
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
-  }
+  @RegisterExtension
+  final CallRig rig = new CallRig();
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
 
   @Test
   void chatStreamCutMidAnswerFinishesOnTheSecondBackend() throws Exception {
-    FakeChat primary = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    FakeChat secondary = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    primary.enqueue(FakeChat.Reply.of("Sure, the first part of the answer is here. And the second part follows, with more words "
+    FakeOpenAiServer primary = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer secondary = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    primary.enqueue(Behaviour.reply("Sure, the first part of the answer is here. And the second part follows, with more words "
       + "after it.").cutAfter(14));
-    secondary.always(FakeChat.Reply.of("And here is the rest of it."));
+    secondary.setDefault(Behaviour.reply("And here is the rest of it."));
     JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10))
       .add(VoiceNode.chat("primary", primary, "cloud", 10)).add(VoiceNode.chat("secondary", secondary, "cloud", 20));
-    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
     StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
     caller.say(Speech.at16k(Speech.FIRST));
 
-    Await.until(() -> secondary.requests().size() == 1, 30_000, "the continuation on the second backend");
-    JsonArray messages = secondary.requests().get(0).getJsonArray("messages");
+    Await.until("the continuation on the second backend", () -> chats(secondary).size() == 1);
+    JsonArray messages = chats(secondary).get(0).getJsonArray("messages");
     JsonObject spoken = messages.getJsonObject(messages.size() - 2);
     assertEquals("assistant", spoken.getString("role"));
     assertEquals("Sure, the first part of the answer is here.", spoken.getString("content"),
       "the continuation starts after the last whole piece; the piece cut mid-way is not spoken");
     assertEquals("system", messages.getJsonObject(messages.size() - 1).getString("role"));
-    Await.until(() -> !caller.events("response.audio.done").isEmpty(), 20_000, "the turn's audio, finished");
+    Await.until("the turn's audio, finished", () -> !caller.events("response.audio.done").isEmpty());
     assertTrue(caller.events("error").isEmpty(), "no apology: " + caller.events("error"));
     String text = String.join("", caller.events("response.text.delta").stream().map(e -> e.getString("delta")).toList());
     assertTrue(text.endsWith("And here is the rest of it."), text);
 
     caller.say(Speech.at16k(Speech.SECOND));
-    Await.until(() -> primary.requests().size() + secondary.requests().size() >= 3, 30_000, "the next turn: the call stayed up");
+    Await.until("the next turn: the call stayed up", () -> chats(primary).size() + chats(secondary).size() >= 3);
     caller.stop();
-    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call record");
+    Await.until("the call record", () -> !node.callRecords().isEmpty());
     JsonObject chat = stage(node.callRecords().get(0), "chat");
     assertEquals(List.of("primary", "secondary"), chat.getJsonArray("backends").getList().subList(0, 2));
     assertEquals(1, chat.getInteger("failures"));
@@ -77,22 +71,23 @@ class CallFailuresTest {
 
   @Test
   void speechStreamCutMidPieceIsSpokenAgainOnTheSecondBackend() throws Exception {
-    FakeChat chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    chat.always(FakeChat.Reply.of("Your table is ready, please come in."));
-    FakeSpeech first = FakeSpeech.start(client).await(10, TimeUnit.SECONDS).cutAfter(3);
-    FakeSpeech second = FakeSpeech.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    chat.setDefault(Behaviour.reply("Your table is ready, please come in."));
+    FakeSpeechApi first = FakeSpeechApi.start(client).reply(new PcmTone(client, 20, 3));
+    FakeSpeechApi second = FakeSpeechApi.start(client).reply(new PcmTone(client, 20, -1));
     JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("speech-a", first, 10))
       .add(VoiceNode.cloudSpeech("speech-b", second, 20)).add(VoiceNode.chat("primary", chat, "cloud", 10));
-    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
     StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
     caller.say(Speech.at16k(Speech.FIRST));
-    Await.until(() -> second.requests().stream().anyMatch(r -> r.getString("input").startsWith("Your table is ready")), 30_000,
-      "the cut piece asked again of the second backend");
-    Await.until(() -> !caller.events("response.audio.done").isEmpty(), 20_000, "the turn's audio, finished");
+    while (!second.next().body().getString("input").startsWith("Your table is ready")) {
+      // the apology recorded at the call's start comes first; the cut piece, asked again, after it
+    }
+    Await.until("the turn's audio, finished", () -> !caller.events("response.audio.done").isEmpty());
     assertTrue(caller.events("error").isEmpty(), "no apology: " + caller.events("error"));
     caller.stop();
-    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call record");
+    Await.until("the call record", () -> !node.callRecords().isEmpty());
     JsonObject speech = stage(node.callRecords().get(0), "speech");
     assertTrue(speech.getJsonArray("backends").getList().containsAll(List.of("speech-a", "speech-b")), speech.encode());
     assertTrue(speech.getInteger("failures") >= 1, speech.encode());
@@ -100,45 +95,45 @@ class CallFailuresTest {
 
   @Test
   void everySpeechBackendDownSpeaksTheApologyAndTheCallStaysUp() throws Exception {
-    FakeChat chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    FakeSpeech speech = FakeSpeech.start(client).await(10, TimeUnit.SECONDS).chunkEvery(5);
+    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    PcmTone tone = new PcmTone(client, 5, -1);
+    FakeSpeechApi speech = FakeSpeechApi.start(client).reply(tone);
     JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("cloud-speech", speech, 10))
       .add(VoiceNode.chat("primary", chat, "cloud", 10));
-    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
     StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
-    Await.until(() -> !speech.requests().isEmpty(), 10_000, "the apology spoken once while speech works");
-    String apology = speech.requests().get(0).getString("input");
+    String apology = speech.next().body().getString("input"); // spoken once at the call's start, while speech works
     Thread.sleep(500);
-    speech.status(503);
+    speech.error(503, PcmTone.ERROR, null);
     caller.say(Speech.at16k(Speech.FIRST));
 
-    Await.until(() -> !caller.events("error").isEmpty(), 30_000, "the error event of the failed stage");
+    Await.until("the error event of the failed stage", () -> !caller.events("error").isEmpty());
     JsonObject error = caller.events("error").get(0).getJsonObject("error");
     assertTrue(error.getString("message").startsWith("speech:"), error.encode());
     long apologyMs = apology.length() * 60L; // the fake speaks 60 ms a character
-    Await.until(() -> caller.audioMs(16_000) >= apologyMs - 100, 10_000, "the apology's audio");
+    Await.until("the apology's audio", () -> caller.audioMs(16_000) >= apologyMs - 100);
     assertTrue(!caller.closed().isComplete(), "the call stays up");
 
-    speech.status(200);
-    chat.always(FakeChat.Reply.of("Yes."));
+    speech.reply(tone);
+    chat.setDefault(Behaviour.reply("Yes."));
     long before = caller.audioMs(16_000);
     caller.say(Speech.at16k(Speech.SECOND));
-    Await.until(() -> caller.audioMs(16_000) > before + 100, 30_000, "the next answer, spoken again");
+    Await.until("the next answer, spoken again", () -> caller.audioMs(16_000) > before + 100);
     caller.stop();
   }
 
   @Test
   void withSpeechNeverUpTheBuiltInApologyPlays() throws Exception {
-    FakeChat chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    FakeSpeech speech = FakeSpeech.start(client).await(10, TimeUnit.SECONDS).status(503);
+    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeSpeechApi speech = FakeSpeechApi.start(client).error(503, PcmTone.ERROR, null);
     JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("cloud-speech", speech, 10))
       .add(VoiceNode.chat("primary", chat, "cloud", 10));
-    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
     TwilioCaller caller = TwilioCaller.connect(client, node.port, new JsonObject()).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
     caller.say(Speech.at8k(Speech.FIRST));
     // The recording that ships with the module: 34,200 bytes of μ-law, 4.275 s, sent as 214 whole frames.
-    Await.until(() -> caller.frames().size() >= 214, 30_000, "the built-in apology");
+    Await.until("the built-in apology", () -> caller.frames().size() >= 214);
     Thread.sleep(300);
     assertEquals(214, caller.frames().size());
     assertTrue(!caller.closed().isComplete(), "the call stays up");
@@ -148,26 +143,28 @@ class CallFailuresTest {
 
   @Test
   void aLocalOnlyCallNeverReachesACloudBackend() throws Exception {
-    FakeChat cloudChat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    FakeChat localChat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    FakeSpeech cloudSpeech = FakeSpeech.start(client).await(10, TimeUnit.SECONDS);
-    localChat.always(FakeChat.Reply.of("Handled on this machine."));
+    FakeOpenAiServer cloudChat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer localChat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeSpeechApi cloudSpeech = FakeSpeechApi.start(client).reply(new PcmTone(client, 20, -1));
+    FakeTranscriptionApi cloudAsr = FakeTranscriptionApi.start(client);
+    localChat.setDefault(Behaviour.reply("Handled on this machine."));
     // The cloud backends come first by priority: only the call's privacy keeps them out.
     JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10))
       .add(VoiceNode.chat("cloud-chat", cloudChat, "cloud", 1)).add(VoiceNode.chat("local-chat", localChat, "local", 20))
-      .add(VoiceNode.cloudSpeech("cloud-speech", cloudSpeech, 1));
-    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+      .add(VoiceNode.cloudSpeech("cloud-speech", cloudSpeech, 1)).add(VoiceNode.cloudTranscription("cloud-asr", cloudAsr, 1));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
     TwilioCaller caller = TwilioCaller.connect(client, node.port, new JsonObject().put("privacy", "local")).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
     caller.say(Speech.at8k(Speech.FIRST));
-    Await.until(() -> localChat.requests().size() == 1, 30_000, "the local chat backend");
-    Await.until(() -> caller.frames().size() > 50, 20_000, "the answer's audio");
+    Await.until("the local chat backend", () -> chats(localChat).size() == 1);
+    Await.until("the answer's audio", () -> caller.frames().size() > 50);
     caller.hangUp();
     caller.closed().await(10, TimeUnit.SECONDS);
-    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call record");
+    Await.until("the call record", () -> !node.callRecords().isEmpty());
 
-    assertEquals(0, cloudChat.requests().size(), "the cloud chat fake saw nothing");
-    assertEquals(0, cloudSpeech.requests().size(), "the cloud speech fake saw nothing");
+    assertEquals(0, chats(cloudChat).size(), "the cloud chat fake saw nothing");
+    assertTrue(cloudSpeech.sawNothing(), "the cloud speech fake saw nothing");
+    assertTrue(cloudAsr.sawNothing(), "the cloud transcription fake saw nothing");
     JsonObject record = node.callRecords().get(0);
     assertEquals("local", record.getString("privacy"), "the record says every stage stayed local: " + record.encode());
     assertEquals("local", record.getJsonObject("call").getString("privacy"));

@@ -1,12 +1,15 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.voice.auth.TwilioSignature;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -24,6 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import static io.switchboard.app.voice.ChatUpstream.chats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,9 +43,11 @@ class CallKeysTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
-  private FakeChat chat;
+  @RegisterExtension
+  final CallRig rig = new CallRig();
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
+  private FakeOpenAiServer chat;
   private VoiceNode node;
   private String key;
   private String keyId;
@@ -49,11 +55,9 @@ class CallKeysTest {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
-    chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    chat.always(FakeChat.Reply.of("Welcome back."));
-    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
+    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    chat.setDefault(Behaviour.reply("Welcome back."));
+    JsonArray backends = VoiceNode.localCascade(chat);
     JsonObject config = new JsonObject()
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 5000))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
@@ -73,12 +77,6 @@ class CallKeysTest {
     keyId = created.getJsonObject("key").getString("id");
   }
 
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
-  }
-
   @Test
   void aCallNeedsAKeyOrAToken() throws Exception {
     StreamCaller none = StreamCaller.raw(client, node.port, 16_000, null).await(10, TimeUnit.SECONDS);
@@ -93,7 +91,7 @@ class CallKeysTest {
 
     StreamCaller good = StreamCaller.raw(client, node.port, 16_000, "Bearer " + key).await(10, TimeUnit.SECONDS);
     good.sendText(new JsonObject().put("type", "start").put("sample_rate", 16000).encode());
-    Await.until(() -> !good.events("session.started").isEmpty(), 10_000, "the call with a key");
+    Await.until("the call with a key", () -> !good.events("session.started").isEmpty());
     good.stop();
     good.closed().await(10, TimeUnit.SECONDS);
 
@@ -106,9 +104,9 @@ class CallKeysTest {
     StreamCaller withToken = StreamCaller.connect(client, node.port, 16_000, new JsonObject().put("token", t)).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
     withToken.say(Speech.at16k(Speech.FIRST));
-    Await.until(() -> chat.requests().size() == 1, 30_000, "the call's turn");
+    Await.until("the call's turn", () -> chats(chat).size() == 1);
     withToken.stop();
-    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call record");
+    Await.until("the call record", () -> !node.callRecords().isEmpty());
     String callId = node.callRecords().get(node.callRecords().size() - 1).getString("request_id");
     assertEquals(keyId, node.callRecords().get(node.callRecords().size() - 1).getString("key_id"));
     assertTrue(node.usage.stream().filter(r -> r.getString("request_id").startsWith(callId + "-t1-"))
@@ -138,13 +136,39 @@ class CallKeysTest {
     caller.begin(new JsonObject().put("token", m.group(1)));
     Thread.sleep(300);
     caller.say(Speech.at8k(Speech.FIRST));
-    Await.until(() -> chat.requests().size() == 1, 30_000, "the call's turn");
+    Await.until("the call's turn", () -> chats(chat).size() == 1);
     caller.hangUp();
     caller.closed().await(10, TimeUnit.SECONDS);
 
     TwilioCaller other = TwilioCaller.connect(client, node.port, new JsonObject().put("token", m.group(1))).await(10, TimeUnit.SECONDS);
     assertEquals((short) 1008, other.closed().await(10, TimeUnit.SECONDS));
     assertEquals("call token is for another call", other.closeReason());
+  }
+
+  /**
+   * A key that may use the call's transcription and speech models but not its chat model: the chat stage is refused by
+   * the router for the key, as any request of that key would be (the same admission that applies its rate limit and
+   * budget), so the caller hears the apology, gets an {@code error} event with the refusal's code, and the chat
+   * upstream sees nothing; the call stays up.
+   */
+  @Test
+  void aCallsStagesAreHeldToItsKeysLimits() throws Exception {
+    String limited = vertx.eventBus().<JsonObject>request("switchboard.keys", new JsonObject().put("op", "create")
+      .put("name", "no-chat").put("limits", new JsonObject().put("allowed_models", new JsonArray().add("whisper-1").add("tts-1"))))
+      .await(10, TimeUnit.SECONDS).body().getString("api_key");
+    StreamCaller caller = StreamCaller.raw(client, node.port, 16_000, "Bearer " + limited).await(10, TimeUnit.SECONDS);
+    caller.start(new JsonObject());
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+    Await.until("the refused stage's error event", () -> !caller.events("error").isEmpty());
+    JsonObject error = caller.events("error").get(0).getJsonObject("error");
+    assertEquals("permission_denied", error.getString("code"), error.encode());
+    assertTrue(error.getString("message").startsWith("chat: "), error.encode());
+    Await.until("the apology's audio", () -> caller.audioMs(16_000) > 1000);
+    assertTrue(chats(chat).isEmpty(), "the chat upstream saw nothing of a stage the key may not use");
+    assertTrue(!caller.closed().isComplete(), "the call stays up");
+    caller.stop();
+    caller.closed().await(10, TimeUnit.SECONDS);
   }
 
   /** A voice-only node on the same bus, with the key for Twilio calls in its environment. */

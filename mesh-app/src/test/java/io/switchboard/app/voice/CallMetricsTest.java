@@ -1,5 +1,8 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
@@ -7,9 +10,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -19,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,33 +36,23 @@ class CallMetricsTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
-
-  @BeforeEach
-  void start() {
-    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+  @RegisterExtension
+  final CallRig rig = new CallRig(Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
-      .withMetrics(new MicrometerMetricsFactory()).build();
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
-  }
+      .withMetrics(new MicrometerMetricsFactory()).build());
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
 
   @Test
   void turnStagesCallsAndVadCpuAreInPrometheus() throws Exception {
-    FakeChat chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    chat.always(FakeChat.Reply.of("Sure thing."));
-    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
-    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    chat.setDefault(Behaviour.reply("Sure thing."));
+    JsonArray backends = VoiceNode.localCascade(chat);
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
     StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
     caller.say(Speech.at16k(Speech.FIRST));
-    Await.until(() -> !caller.events("turn.metrics").isEmpty(), 30_000, "the turn's metrics");
+    Await.until("the turn's metrics", () -> !caller.events("turn.metrics").isEmpty());
 
     String metrics = scrape(node.port);
     for (String series : List.of(
@@ -77,7 +68,7 @@ class CallMetricsTest {
     }
     caller.stop();
     caller.closed().await(10, TimeUnit.SECONDS);
-    Await.until(() -> scrapeQuietly(node.port).contains("switchboard_voice_calls_active 0.0"), 5_000, "the gauge back to 0");
+    Await.until("the gauge back to 0", () -> scrapeQuietly(node.port).contains("switchboard_voice_calls_active 0.0"));
     assertTrue(scrape(node.port).contains("switchboard_voice_calls_total{outcome=\"ok\",transport=\"stream\"} 1.0"), grep(scrape(node.port)));
   }
 

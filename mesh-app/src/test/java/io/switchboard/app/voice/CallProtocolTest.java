@@ -1,21 +1,24 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import static io.switchboard.app.voice.ChatUpstream.chats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,9 +31,11 @@ class CallProtocolTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
-  private FakeChat chat;
+  @RegisterExtension
+  final CallRig rig = new CallRig();
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
+  private FakeOpenAiServer chat;
   private VoiceNode node;
 
   private record Case(String name, boolean started, Consumer<TwilioCaller> send, int status, String reason) {
@@ -38,17 +43,9 @@ class CallProtocolTest {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
-    chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
-    node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
+    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    JsonArray backends = VoiceNode.localCascade(chat);
+    node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
   }
 
   private static JsonObject media(TwilioCaller c, String sid, String payload) {
@@ -81,9 +78,10 @@ class CallProtocolTest {
 
   @Test
   void eachMalformedInputClosesOnlyItsOwnCall() throws Exception {
-    chat.always(FakeChat.Reply.of("I heard you."));
+    chat.setDefault(Behaviour.reply("I heard you."));
     TwilioCaller good = TwilioCaller.connect(client, node.port, new JsonObject()).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
+    good.dtmf("1"); // valid Twilio input the call takes (and only logs) while it goes on
     good.say(Speech.at8k(Speech.FIRST));
 
     for (Case k : cases()) {
@@ -99,13 +97,13 @@ class CallProtocolTest {
       assertTrue(bad.closeReason() != null && bad.closeReason().contains(k.reason), k.name + ": " + bad.closeReason());
     }
 
-    Await.until(() -> chat.requests().size() == 1, 30_000, "the good call's transcript");
-    Await.until(() -> good.frames().size() > 20, 20_000, "the good call's answer");
+    Await.until("the good call's transcript", () -> chats(chat).size() == 1);
+    Await.until("the good call's answer", () -> good.frames().size() > 20);
     assertFalse(good.closed().isComplete(), "the good call is untouched");
     good.hangUp();
     good.closed().await(10, TimeUnit.SECONDS);
 
-    Await.until(() -> node.callRecords().size() >= 7, 10_000, "the records of the calls that had started");
+    Await.until("the records of the calls that had started", () -> node.callRecords().size() >= 7);
     List<JsonObject> refused = node.callRecords().stream().filter(r -> r.getInteger("status") == 400).toList();
     assertEquals(6, refused.size(), "each started call broken by its client: " + node.callRecords());
     assertTrue(refused.stream().allMatch(r -> r.getJsonObject("call").getString("end_reason").startsWith("protocol error: ")));

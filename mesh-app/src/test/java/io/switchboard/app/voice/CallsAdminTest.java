@@ -1,11 +1,13 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -36,37 +38,27 @@ class CallsAdminTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
-
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
-  }
+  @RegisterExtension
+  final CallRig rig = new CallRig();
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
 
   @Test
   void anOpenCallIsListedWithItsStageLatenciesUntilItEnds() throws Exception {
-    FakeChat chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    chat.always(FakeChat.Reply.of("Of course."));
+    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    chat.setDefault(Behaviour.reply("Of course."));
     JsonObject config = new JsonObject()
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 5000))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("admin_token", ADMIN).put("drain_timeout_ms", 5000))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
       .put("usage", new JsonObject().put("data_dir", dir.toString()))
       .put("voice", new JsonObject().put("stage_timeout_ms", 20_000).put("greeting", ""))
-      .put("backends", new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10)));
+      .put("backends", VoiceNode.localCascade(chat));
     VoiceNode node = VoiceNode.start(vertx, "all", config, Map.of("FAKE_KEY", UPSTREAM_KEY));
 
     assertEquals(401, get(node.port, null).statusCode(), "no admin token, no list");
     assertEquals(401, get(node.port, "wrong").statusCode());
-    Await.until(() -> !calls(node.port).getJsonArray("nodes").isEmpty(), 10_000, "the voice module's first report");
+    Await.until("the voice module's first report", () -> !calls(node.port).getJsonArray("nodes").isEmpty());
     JsonObject none = calls(node.port);
     assertEquals(new JsonArray(), none.getJsonArray("calls"));
     JsonObject room = none.getJsonArray("nodes").getJsonObject(0);
@@ -75,9 +67,9 @@ class CallsAdminTest {
     assertFalse(room.getBoolean("draining"));
 
     StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
-    Await.until(() -> !caller.events("session.started").isEmpty(), 10_000, "the call started");
+    Await.until("the call started", () -> !caller.events("session.started").isEmpty());
     String callId = caller.events("session.started").get(0).getString("call_id");
-    Await.until(() -> !calls(node.port).getJsonArray("calls").isEmpty(), 10_000, "the call reported");
+    Await.until("the call reported", () -> !calls(node.port).getJsonArray("calls").isEmpty());
     JsonObject open = calls(node.port);
     assertEquals(1, open.getJsonArray("nodes").getJsonObject(0).getInteger("active"));
     JsonObject call = open.getJsonArray("calls").getJsonObject(0);
@@ -91,10 +83,10 @@ class CallsAdminTest {
     assertTrue(Math.abs(System.currentTimeMillis() - call.getLong("started_at")) < 60_000, call.encode());
 
     caller.say(Speech.at16k(Speech.FIRST));
-    Await.until(() -> !caller.events("turn.metrics").isEmpty(), 30_000, "the turn answered");
+    Await.until("the turn answered", () -> !caller.events("turn.metrics").isEmpty());
     JsonObject reported = caller.events("turn.metrics").get(0);
-    Await.until(() -> calls(node.port).getJsonArray("calls").getJsonObject(0).getJsonObject("latency_ms").containsKey("voice_to_voice_ms"),
-      10_000, "the turn's latencies in the node's next report");
+    Await.until("the turn's latencies in the node's next report",
+      () -> calls(node.port).getJsonArray("calls").getJsonObject(0).getJsonObject("latency_ms").containsKey("voice_to_voice_ms"));
     String body = get(node.port, ADMIN).body();
     JsonObject answered = new JsonObject(body).getJsonArray("calls").getJsonObject(0);
     assertEquals(1, answered.getInteger("turns"));
@@ -110,7 +102,7 @@ class CallsAdminTest {
 
     caller.stop();
     caller.closed().await(10, TimeUnit.SECONDS);
-    Await.until(() -> calls(node.port).getJsonArray("calls").isEmpty(), 10_000, "the ended call gone");
+    Await.until("the ended call gone", () -> calls(node.port).getJsonArray("calls").isEmpty());
   }
 
   private static JsonObject calls(int port) {

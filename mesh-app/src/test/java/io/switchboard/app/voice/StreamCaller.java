@@ -48,13 +48,16 @@ public final class StreamCaller {
 
   /** Connects, sends {@code start} (with {@code sample_rate} = {@code rate} and the given parameters) and streams. */
   public static Future<StreamCaller> connect(Vertx vertx, int port, int rate, JsonObject params) {
-    return raw(vertx, port, rate, null).map(c -> {
-      c.context.runOnContext(v -> {
-        c.socket.writeTextMessage(params.copy().put("type", "start").put("sample_rate", rate).encode());
-        c.timer = vertx.setPeriodic(20, t -> c.tick());
-      });
-      return c;
+    return raw(vertx, port, rate, null).map(c -> c.start(params));
+  }
+
+  /** Sends {@code start} (with {@code sample_rate} and the given parameters), then a frame every 20 ms. */
+  StreamCaller start(JsonObject params) {
+    context.runOnContext(v -> {
+      socket.writeTextMessage(params.copy().put("type", "start").put("sample_rate", rate).encode());
+      timer = vertx.setPeriodic(20, t -> tick());
     });
+    return this;
   }
 
   /** Connects and sends nothing; {@code authorization} is a header for the upgrade, or null. */

@@ -1,18 +1,22 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.openai.Behaviour;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.switchboard.app.voice.ChatUpstream.chats;
+import static io.switchboard.app.voice.ChatUpstream.lastUserText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,73 +37,67 @@ class TwilioCallTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private Vertx client;
-  private FakeChat chat;
+  @RegisterExtension
+  final CallRig rig = new CallRig();
+  private final Vertx vertx = rig.node;
+  private final Vertx client = rig.client;
+  private FakeOpenAiServer chat;
   private VoiceNode node;
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
-    chat = FakeChat.start(client).await(10, TimeUnit.SECONDS);
-    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
-    node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
+    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    JsonArray backends = VoiceNode.localCascade(chat);
+    node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
   }
 
   @Test
   void conversationWithBargeIn() throws Exception {
-    chat.enqueue(FakeChat.Reply.of(ANSWER).slowly(100, 120)).enqueue(FakeChat.Reply.of(SHORT)).enqueue(FakeChat.Reply.of("Bye."));
+    chat.enqueue(Behaviour.reply(ANSWER).headerDelayMs(100).chunkDelayMs(120)).enqueue(Behaviour.reply(SHORT)).enqueue(Behaviour.reply("Bye."));
     TwilioCaller caller = TwilioCaller.connect(client, node.port, new JsonObject().put("model", "light")).await(10, TimeUnit.SECONDS);
     Thread.sleep(400);
     caller.say(Speech.at8k(Speech.FIRST));
 
-    Await.until(() -> chat.requests().size() >= 1, 30_000, "the first transcript at the chat upstream");
-    String heardFirst = chat.lastUserText(0);
+    Await.until("the first transcript at the chat upstream", () -> chats(chat).size() >= 1);
+    String heardFirst = lastUserText(chat, 0);
     assertTrue(Speech.wer(Speech.FIRST, heardFirst) <= 0.15, "WER of '" + heardFirst + "' = " + Speech.wer(Speech.FIRST, heardFirst));
-    assertTrue(chat.requests().get(0).getBoolean("stream"), "the chat stage streams");
+    assertTrue(chats(chat).get(0).getBoolean("stream"), "the chat stage streams");
 
-    Await.until(() -> !caller.frames().isEmpty(), 20_000, "the answer's first audio");
+    Await.until("the answer's first audio", () -> !caller.frames().isEmpty());
     long firstFrameAt = caller.events("media").get(0).atMs();
-    Await.until(() -> caller.now() > firstFrameAt + 1200, 5_000, "1.2 s of the answer");
-    assertEquals(0, chat.cancelled(), "the answer is still streaming");
+    Await.until("1.2 s of the answer", () -> caller.now() > firstFrameAt + 1200);
+    assertEquals(0, chat.abortedCount(), "the answer is still streaming");
     caller.say(Speech.at8k(Speech.SECOND));
 
-    Await.until(() -> !caller.events("clear").isEmpty(), 10_000, "clear on barge-in");
+    Await.until("clear on barge-in", () -> !caller.events("clear").isEmpty());
     long clearAt = caller.events("clear").get(0).atMs();
     assertTrue(clearAt - caller.speechStartedAt() < 1000, "clear came " + (clearAt - caller.speechStartedAt()) + " ms after the caller spoke");
-    Await.until(() -> chat.cancelled() == 1, 5_000, "the cancel reaching the chat upstream");
+    Await.until("the cancel reaching the chat upstream", () -> chat.abortedCount() == 1);
 
-    Await.until(() -> chat.requests().size() >= 2, 30_000, "the second transcript");
-    JsonArray messages = chat.requests().get(1).getJsonArray("messages");
+    Await.until("the second transcript", () -> chats(chat).size() >= 2);
+    JsonArray messages = chats(chat).get(1).getJsonArray("messages");
     assertEquals(List.of("system", "user", "assistant", "user"), roles(messages), messages.encodePrettily());
     String heard = messages.getJsonObject(2).getString("content");
     assertTrue(ANSWER.startsWith(heard) && heard.length() < ANSWER.length() / 2,
       "the history keeps only what was played before the barge-in: '" + heard + "'");
-    assertTrue(Speech.wer(Speech.SECOND, chat.lastUserText(1)) <= 0.15, "WER of '" + chat.lastUserText(1) + "'");
+    assertTrue(Speech.wer(Speech.SECOND, lastUserText(chat, 1)) <= 0.15, "WER of '" + lastUserText(chat, 1) + "'");
 
     int framesBefore = caller.frames().size();
     // "Done." and "Your two seats are booked." are two pieces, each with its mark: wait for the last to play.
-    Await.until(() -> caller.echoedMarks().contains("t2p2"), 20_000, "the short answer played to its last mark");
+    Await.until("the short answer played to its last mark", () -> caller.echoedMarks().contains("t2p2"));
     assertTrue(caller.frames().size() > framesBefore);
     for (byte[] frame : caller.frames()) {
       assertEquals(160, frame.length, "every outbound media payload is one whole 20 ms μ-law frame");
     }
     Thread.sleep(300);
     caller.say(Speech.at8k("Thank you."));
-    Await.until(() -> chat.requests().size() >= 3, 30_000, "the third transcript");
-    JsonArray third = chat.requests().get(2).getJsonArray("messages");
+    Await.until("the third transcript", () -> chats(chat).size() >= 3);
+    JsonArray third = chats(chat).get(2).getJsonArray("messages");
     assertEquals(SHORT, third.getJsonObject(4).getString("content"), "an answer played to its last mark is kept whole");
 
     caller.hangUp();
     assertEquals((short) 1000, caller.closed().await(10, TimeUnit.SECONDS));
-    Await.until(() -> !node.callRecords().isEmpty(), 10_000, "the call's usage record");
+    Await.until("the call's usage record", () -> !node.callRecords().isEmpty());
     JsonObject record = node.callRecords().get(0);
     JsonObject call = record.getJsonObject("call");
     assertNotNull(call, record.encodePrettily());

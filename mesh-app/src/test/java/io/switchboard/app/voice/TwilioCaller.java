@@ -155,6 +155,12 @@ final class TwilioCaller {
     return Integer.toString(++sequence);
   }
 
+  /** A key pressed on the caller's handset, as Twilio reports it on a bidirectional stream. */
+  void dtmf(String digit) {
+    context.runOnContext(v -> text(new JsonObject().put("event", "dtmf").put("streamSid", streamSid).put("sequenceNumber", seq())
+      .put("dtmf", new JsonObject().put("track", "inbound_track").put("digit", digit))));
+  }
+
   /** Hangs up: {@code stop}, then the socket closes. */
   void hangUp() {
     context.runOnContext(v -> {

@@ -1,5 +1,8 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
+import io.switchboard.core.testkit.speech.FakeSpeechApi;
+import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.asr.whisper.WhisperModels;
@@ -40,6 +43,19 @@ final class VoiceNode {
     this.started = started;
     this.port = started.httpPort();
     this.usage = usage;
+  }
+
+  /** The key the fake cloud backends of these tests are configured with ({@code api_key_env: FAKE_KEY}). */
+  static final Map<String, String> FAKE_ENV = Map.of("FAKE_KEY", "sk-fake-voice");
+
+  /** A node with {@code backends}, the fakes' key in its environment and {@code voice} over the test defaults. */
+  static VoiceNode start(Vertx vertx, JsonArray backends, JsonObject voice, Path dataDir) throws Exception {
+    return start(vertx, backends, voice, dataDir, FAKE_ENV);
+  }
+
+  /** The usual cascade: the real Whisper and flite, the chat on {@code chat} (a cloud backend named "primary"). */
+  static JsonArray localCascade(FakeOpenAiServer chat) {
+    return new JsonArray().add(whisper(10)).add(flite(10)).add(chat("primary", chat, "cloud", 10));
   }
 
   static VoiceNode start(Vertx vertx, JsonArray backends, JsonObject voice, Path dataDir, Map<String, String> env) throws Exception {
@@ -108,16 +124,23 @@ final class VoiceNode {
       .put("privacy", "local").put("workers", 2);
   }
 
-  static JsonObject chat(String id, FakeChat fake, String privacy, int priority) {
+  static JsonObject chat(String id, FakeOpenAiServer fake, String privacy, int priority) {
     return new JsonObject().put("id", id).put("type", "openai-compatible").put("base_url", fake.baseUrl()).put("api_key_env", "FAKE_KEY")
       .put("capabilities", new JsonArray().add("chat")).put("privacy", privacy).put("priority", priority)
       .put("models", new JsonArray().add("gpt-4o-mini")).put("aliases", new JsonObject().put("light", "gpt-4o-mini"))
       .put("timeouts", new JsonObject().put("connect_ms", 1000).put("first_byte_ms", 10_000).put("idle_ms", 5000));
   }
 
-  static JsonObject cloudSpeech(String id, FakeSpeech fake, int priority) {
-    return new JsonObject().put("id", id).put("type", "openai-speech").put("base_url", fake.baseUrl()).put("api_key_env", "FAKE_KEY")
+  static JsonObject cloudSpeech(String id, FakeSpeechApi fake, int priority) {
+    return new JsonObject().put("id", id).put("type", "openai-speech").put("base_url", fake.url("/v1")).put("api_key_env", "FAKE_KEY")
       .put("privacy", "cloud").put("priority", priority).put("models", new JsonArray().add("tts-1")).put("aliases", new JsonObject())
+      .put("timeouts", new JsonObject().put("connect_ms", 1000).put("first_byte_ms", 5000).put("idle_ms", 5000));
+  }
+
+  /** OpenAI's transcription API on {@code fake}, serving {@code whisper-1} (the calls' default transcription model). */
+  static JsonObject cloudTranscription(String id, FakeTranscriptionApi fake, int priority) {
+    return new JsonObject().put("id", id).put("type", "openai-transcription").put("base_url", fake.url("/v1")).put("api_key_env", "FAKE_KEY")
+      .put("privacy", "cloud").put("priority", priority).put("models", new JsonArray().add("whisper-1")).put("aliases", new JsonObject())
       .put("timeouts", new JsonObject().put("connect_ms", 1000).put("first_byte_ms", 5000).put("idle_ms", 5000));
   }
 }

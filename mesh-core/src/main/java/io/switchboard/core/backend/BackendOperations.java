@@ -5,10 +5,13 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
+import io.switchboard.api.RealtimeProtocol;
 import io.switchboard.api.StreamProtocol;
+import io.switchboard.core.realtime.RealtimeBridge;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -49,6 +52,8 @@ final class BackendOperations {
         case Headers.OP_EMBED -> reply(msg, as(EmbeddingBackend.class, "embeddings").embed(BackendRequests.embedding(msg), ctx));
         case Headers.OP_TRANSCRIBE -> transcribe(msg, ctx);
         case Headers.OP_SPEECH -> speech(msg, ctx);
+        case Headers.OP_REALTIME -> RealtimeBridge.serve(Vertx.currentContext().owner(), msg,
+          as(RealtimeBackend.class, "realtime sessions"), ctx, RealtimeProtocol.IDLE_TIMEOUT_MS);
         default -> throw MeshException.invalid(null, "unknown operation '" + op + "' for backend " + id);
       };
     } catch (RuntimeException e) {

@@ -20,9 +20,11 @@ public record CacheSettings(boolean enabled, Map<Capability, Mode> modes, Map<Ca
   public enum Mode { ON, OPT_IN, OFF }
 
   private static final Map<Capability, Mode> DEFAULT_MODES = Map.of(
-    Capability.TRANSCRIBE, Mode.ON, Capability.EMBED, Mode.ON, Capability.SPEECH, Mode.ON, Capability.CHAT, Mode.OPT_IN);
+    Capability.TRANSCRIBE, Mode.ON, Capability.EMBED, Mode.ON, Capability.SPEECH, Mode.ON, Capability.CHAT, Mode.OPT_IN,
+    Capability.REALTIME, Mode.OFF);
   private static final Map<Capability, Long> DEFAULT_TTLS = Map.of(
-    Capability.TRANSCRIBE, 86_400_000L, Capability.EMBED, 604_800_000L, Capability.SPEECH, 86_400_000L, Capability.CHAT, 3_600_000L);
+    Capability.TRANSCRIBE, 86_400_000L, Capability.EMBED, 604_800_000L, Capability.SPEECH, 86_400_000L, Capability.CHAT, 3_600_000L,
+    Capability.REALTIME, 60_000L);
 
   public CacheSettings {
     modes = Map.copyOf(modes);

@@ -80,6 +80,14 @@ public final class CacheStats {
     return byCapability.get(c).denied.sum();
   }
 
+  public long bypasses(Capability c) {
+    return byCapability.get(c).bypasses.sum();
+  }
+
+  public long stores(Capability c) {
+    return byCapability.get(c).stores.sum();
+  }
+
   public long evictions(Capability c) {
     return byCapability.get(c).evictions.sum();
   }

@@ -19,8 +19,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CidReference {
 
-  private static final Path SOURCE = Path.of("src/test/cid-reference");
-  private static final Path HOME = Path.of("target/cid-reference");
+  /** mesh-core's own folder: the working directory of its tests, or its sibling for another module's (mesh-app's). */
+  private static final Path MODULE = Files.isDirectory(Path.of("src/test/cid-reference")) ? Path.of("") : Path.of("../mesh-core");
+  private static final Path SOURCE = MODULE.resolve("src/test/cid-reference");
+  private static final Path HOME = MODULE.resolve("target/cid-reference");
   private static boolean installed;
 
   private CidReference() {

@@ -81,7 +81,12 @@ public final class Await {
    * back on (a process of the operating system gone, a file written by a child process).
    */
   public static void until(String what, BooleanSupplier condition) {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+    until(what, TimeUnit.SECONDS.toMillis(SECONDS), condition);
+  }
+
+  /** {@link #until(String, BooleanSupplier)} for {@code timeoutMs} (a local model's work on a loaded machine). */
+  public static void until(String what, long timeoutMs, BooleanSupplier condition) {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > end) {
         fail("timed out waiting until " + what);

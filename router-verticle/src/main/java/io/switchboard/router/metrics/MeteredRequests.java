@@ -52,7 +52,7 @@ public final class MeteredRequests implements Metering {
   @Override
   public Future<Void> finished(Finished f, Admission admission) {
     UsageMeter.Amounts amounts = UsageMeter.Amounts.of(f);
-    boolean billable = f.succeeded() && f.target().backend() != null;
+    boolean billable = f.billable();
     metrics.finished(f, amounts, billable ? UsageMeter.cost(prices, f.target(), amounts, f.latencyMs()) : 0);
     return delegate.finished(f, admission);
   }

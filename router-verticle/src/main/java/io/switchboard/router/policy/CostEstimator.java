@@ -68,6 +68,7 @@ public final class CostEstimator {
       case EMBED -> p.cost(size.inputTokens(), 0, 0, 0);
       case TRANSCRIBE -> p.cost(0, 0, size.audioSeconds(), 0);
       case SPEECH -> p.cost(0, 0, size.audioSeconds(), size.characters());
+      case REALTIME -> p.cost(0, 0, size.audioSeconds(), 0); // per minute of session audio, both ways
     };
   }
 }

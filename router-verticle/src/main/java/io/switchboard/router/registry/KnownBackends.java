@@ -105,7 +105,8 @@ public final class KnownBackends {
     Map.entry("runpod-serverless", Capability.CHAT), Map.entry("cli", Capability.CHAT), Map.entry("onnx-embeddings", Capability.EMBED),
     Map.entry("local-whisper", Capability.TRANSCRIBE), Map.entry("openai-transcription", Capability.TRANSCRIBE),
     Map.entry("openrouter-transcription", Capability.TRANSCRIBE), Map.entry("runpod-whisper", Capability.TRANSCRIBE),
-    Map.entry("local-tts", Capability.SPEECH), Map.entry("openai-speech", Capability.SPEECH), Map.entry("elevenlabs", Capability.SPEECH));
+    Map.entry("local-tts", Capability.SPEECH), Map.entry("openai-speech", Capability.SPEECH), Map.entry("elevenlabs", Capability.SPEECH),
+    Map.entry("openai-realtime", Capability.REALTIME));
 
   private static boolean mayServe(JsonObject entry, Capability capability) {
     if (entry.getValue("capabilities") instanceof JsonArray caps && !caps.isEmpty()) {

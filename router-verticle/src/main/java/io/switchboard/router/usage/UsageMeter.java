@@ -123,7 +123,7 @@ public final class UsageMeter implements Metering {
     Finished.Asked asked = f.asked();
     Finished.Target on = f.target();
     Amounts a = Amounts.of(f);
-    boolean billable = f.succeeded() && on.backend() != null;
+    boolean billable = f.billable();
     double cost = billable ? cost(prices, on, a, f.latencyMs()) : 0;
     if (billable && prices != null) {
       prices.observe(on.backend(), f.latencyMs() / 1000d);
@@ -147,7 +147,10 @@ public final class UsageMeter implements Metering {
       .latencyMs(Math.max(0, f.latencyMs()))
       .firstByteMs(f.answer().streamed() ? Math.max(0, f.answer().ttfbMs()) : 0)
       .costUsd(cost)
-      .route(f.route());
+      .route(f.route())
+      .cache(f.answer().cache())
+      .savedUsd(f.answer().savedUsd())
+      .artifacts(f.answer().artifacts());
     if (f.error() != null) {
       record.error(f.error());
     }

@@ -2,12 +2,15 @@ package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.AudioCodec;
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.stream.BusStreams;
+import io.switchboard.router.UploadDags;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -143,9 +146,18 @@ final class AudioRoutes {
       PolicyHeaders.mergeInto(req.headers(), params);
       coerceNumbers(params);
       TranscriptionRequest request = TranscriptionRequest.fromJson(params);
+      JsonObject forRouter = request.toJson();
+      Object cache = cacheField(params);
+      if (cache != null) {
+        forRouter.put(CacheStatus.REQUEST_FIELD, cache);
+      }
+      // The DAG hashed as the upload arrived goes to this node's router, which needs its CID (UploadDags).
+      String token = UploadDags.leave(vertx, form.fileDag());
       DeliveryOptions options = AudioCodec.options(RouterBus.options(ctx))
-        .addHeader(TranscriptionRequest.PARAMS_HEADER, request.toJson().encode());
+        .addHeader(TranscriptionRequest.PARAMS_HEADER, forRouter.encode())
+        .addHeader(Headers.UPLOAD_TOKEN, token);
       vertx.eventBus().<Object>request(Addresses.TRANSCRIBE, file, options).onComplete(ar -> {
+        UploadDags.drop(vertx, token);
         if (ar.failed()) {
           HttpErrors.send(ctx, ar.cause());
           return;
@@ -158,6 +170,19 @@ final class AudioRoutes {
     } catch (RuntimeException e) {
       edge.refuse(ctx, Capability.TRANSCRIBE, e);
     }
+  }
+
+  /** The form's {@code cache} field ({@code true}/{@code false}), null when absent; anything else is refused. */
+  private static Object cacheField(JsonObject params) {
+    Object v = params.getValue(CacheStatus.REQUEST_FIELD);
+    if (v == null || v instanceof Boolean) {
+      return v;
+    }
+    return switch (String.valueOf(v).trim().toLowerCase(Locale.ROOT)) {
+      case "true" -> Boolean.TRUE;
+      case "false" -> Boolean.FALSE;
+      default -> throw MeshException.invalid(CacheStatus.REQUEST_FIELD, "'cache' must be true or false");
+    };
   }
 
   /** Form fields arrive as strings; hints that are numbers in JSON are converted back. */
@@ -184,7 +209,8 @@ final class AudioRoutes {
       }
       HttpServerResponse res = ctx.response();
       RouterBus.routeHeaders(res, ar.result());
-      res.putHeader("content-type", contentType(request.responseFormat())).setChunked(true);
+      res.putHeader("content-type", contentType(request.responseFormat())).setChunked(true)
+        .putHeader(RouterBus.TRAILER, Headers.ARTIFACTS);
       new AudioStreamWriter(res, idleTimeoutMs).start(ar.result());
     });
   }
@@ -229,6 +255,7 @@ final class AudioRoutes {
       Buffer audio = body instanceof Buffer b ? b
         : body instanceof JsonObject j && j.getValue("audio") != null ? j.getBuffer("audio") : Buffer.buffer();
       if (BusStreams.isEnd(msg)) {
+        RouterBus.artifactsTrailer(res, msg);
         res.end(audio);
         return;
       }

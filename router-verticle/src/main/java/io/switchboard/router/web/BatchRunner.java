@@ -85,7 +85,8 @@ final class BatchRunner {
     }
     return vertx.eventBus().<JsonObject>request(Addresses.CHAT, body, options).map(reply -> {
       JsonObject completion = reply.body();
-      JsonObject route = (JsonObject) completion.remove(StreamProtocol.ROUTE);
+      JsonObject route = completion.getJsonObject(StreamProtocol.ROUTE);
+      RouterBus.withoutMeshFields(completion);
       JsonObject result = new JsonObject().put("index", index).put("status", 200).put("response", completion);
       if (route != null) {
         result.put("backend", route.getString("backend"));

@@ -3,7 +3,6 @@ package io.switchboard.router.web;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
-import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -47,7 +46,7 @@ final class ChatRoutes {
         new ChatStreamWriter(ctx.response(), idleTimeoutMs, includeUsage).start(reply);
       } else {
         JsonObject completion = (JsonObject) reply.body();
-        completion.remove(StreamProtocol.ROUTE);
+        RouterBus.withoutMeshFields(completion);
         ctx.response().putHeader("content-type", "application/json").end(completion.toBuffer());
       }
     });

@@ -1,5 +1,6 @@
 package io.switchboard.router.web;
 
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
@@ -35,7 +36,8 @@ final class ChatStreamWriter {
     response.setChunked(true)
       .putHeader("content-type", "text/event-stream; charset=utf-8")
       .putHeader("cache-control", "no-cache")
-      .putHeader("x-accel-buffering", "no");
+      .putHeader("x-accel-buffering", "no")
+      .putHeader(RouterBus.TRAILER, Headers.ARTIFACTS);
     response.closeHandler(v -> {
       closed = true;
       if (pending != null) {
@@ -69,6 +71,7 @@ final class ChatStreamWriter {
           .put("choices", new JsonArray()).put("usage", usage);
         out.appendString("data: ").appendBuffer(usageChunk.toBuffer()).appendString("\n\n");
       }
+      RouterBus.artifactsTrailer(response, msg);
       response.end(out.appendBuffer(DONE));
       return;
     }

@@ -3,7 +3,6 @@ package io.switchboard.router.web;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Capability;
 import io.switchboard.api.EmbeddingRequest;
-import io.switchboard.api.StreamProtocol;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -32,7 +31,7 @@ final class EmbeddingRoutes {
       }
       RouterBus.routeHeaders(ctx.response(), ar.result());
       JsonObject result = (JsonObject) ar.result().body();
-      result.remove(StreamProtocol.ROUTE);
+      RouterBus.withoutMeshFields(result);
       ctx.response().putHeader("content-type", "application/json").end(result.toBuffer());
     });
   }

@@ -1,5 +1,6 @@
 package io.switchboard.router.web;
 
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
@@ -72,6 +73,10 @@ final class JsonRequests {
       }
       if (!(parsed instanceof JsonObject json)) {
         throw MeshException.invalid(null, "the request body must be a JSON object, got " + (parsed instanceof JsonArray ? "an array" : "a value"));
+      }
+      Object cache = json.getValue(CacheStatus.REQUEST_FIELD);
+      if (cache != null && !(cache instanceof Boolean)) {
+        throw MeshException.invalid(CacheStatus.REQUEST_FIELD, "'cache' must be true or false");
       }
       PolicyHeaders.mergeInto(ctx.request().headers(), json);
       handler.handle(ctx, json);

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.cid.FileDag;
+import io.switchboard.core.cid.FileDagHasher;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 
@@ -59,6 +61,8 @@ final class MultipartReader {
   private int fileParts;
   private PartHeaders filePart;
   private UploadBuffer file;
+  /** The file's CID and DAG, computed as its bytes arrive (the upload is never read a second time for it). */
+  private FileDagHasher fileHash;
 
   /** @param contentLength the request's declared length, -1 when it has none (chunked) */
   MultipartReader(String boundary, long uploadLimit, long contentLength) {
@@ -94,6 +98,11 @@ final class MultipartReader {
   /** The first {@code file} part's bytes (no copy of what was received), or null when none came. */
   Buffer file() {
     return file == null ? null : file.toBuffer();
+  }
+
+  /** The first {@code file} part's UnixFS DAG (its CID is the root), or null when none came. */
+  FileDag fileDag() {
+    return fileHash == null || file == null ? null : fileHash.finish();
   }
 
   void feed(Buffer chunk) {
@@ -229,6 +238,7 @@ final class MultipartReader {
       filePart = part;
       // The rest of the declared body bounds the file: blocks are cut to it, but only filled as bytes arrive.
       file = new UploadBuffer(contentLength < 0 ? -1 : Math.max(0, contentLength - received + unread));
+      fileHash = new FileDagHasher();
       sink = this::fileData;
     }
   }
@@ -237,6 +247,9 @@ final class MultipartReader {
     if (file.length() + bytes.readableBytes() > uploadLimit) {
       file = null; // what was gathered is garbage now; the rest of the body is only read past
       throw new MeshException(ErrorCode.PAYLOAD_TOO_LARGE, "audio file exceeds the upload limit of " + uploadLimit + " bytes", "file");
+    }
+    for (java.nio.ByteBuffer b : bytes.nioBuffers()) {
+      fileHash.update(b);
     }
     file.append(bytes);
   }

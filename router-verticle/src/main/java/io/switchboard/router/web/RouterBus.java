@@ -1,6 +1,9 @@
 package io.switchboard.router.web;
 
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Headers;
+import io.switchboard.api.StreamProtocol;
 import io.switchboard.api.RouteInfo;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -13,6 +16,9 @@ import io.vertx.ext.web.RoutingContext;
  * headers copied from the router's reply onto the HTTP response.
  */
 final class RouterBus {
+
+  /** Says, on a streamed answer, that the artifacts' CIDs come as a trailer (the output's is known at its end). */
+  static final String TRAILER = "trailer";
 
   private RouterBus() {
   }
@@ -32,14 +38,23 @@ final class RouterBus {
     if (ceiling != null) {
       o.addHeader(Headers.KEY_PRIVACY, ceiling);
     }
+    String cacheControl = ctx.request().getHeader(Headers.CACHE_CONTROL);
+    if (cacheControl != null) {
+      o.addHeader(Headers.CACHE_CONTROL, cacheControl);
+    }
     return o;
   }
 
-  /** {@code x-switchboard-backend} as is, and {@code x-switchboard-route} in its one-line form. */
+  /**
+   * {@code x-switchboard-backend}, {@code x-switchboard-cache} and {@code x-switchboard-artifacts} as they are, and
+   * {@code x-switchboard-route} in its one-line form.
+   */
   static void routeHeaders(HttpServerResponse res, Message<?> reply) {
-    String backend = reply.headers().get(Headers.BACKEND);
-    if (backend != null) {
-      res.putHeader(Headers.BACKEND, backend);
+    for (String name : new String[]{Headers.BACKEND, Headers.CACHE, Headers.ARTIFACTS}) {
+      String value = reply.headers().get(name);
+      if (value != null) {
+        res.putHeader(name, value);
+      }
     }
     String route = reply.headers().get(Headers.ROUTE);
     if (route != null) {
@@ -48,6 +63,22 @@ final class RouterBus {
       } catch (RuntimeException ignored) {
         // a route header that is not ours is not echoed
       }
+    }
+  }
+
+  /** The mesh's own fields of a JSON answer from the router (route, cache status, artifacts): not part of the OpenAI body. */
+  static JsonObject withoutMeshFields(JsonObject body) {
+    body.remove(StreamProtocol.ROUTE);
+    body.remove(CacheStatus.FIELD);
+    body.remove(ArtifactRefs.FIELD);
+    return body;
+  }
+
+  /** A stream's end message's {@code x-switchboard-artifacts} as an HTTP trailer (announced when the stream began). */
+  static void artifactsTrailer(HttpServerResponse res, Message<?> end) {
+    String artifacts = end.headers().get(Headers.ARTIFACTS);
+    if (artifacts != null && res.isChunked()) {
+      res.putTrailer(Headers.ARTIFACTS, artifacts);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.switchboard.router.web;
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshExceptionCodec;
+import io.switchboard.core.artifact.Artifacts;
 import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.core.web.WebMount;
 import io.switchboard.router.metrics.RequestMetrics;
@@ -22,11 +23,12 @@ import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Wires the OpenAI-compatible HTTP API over the bus entry points, plus health, metrics and the admin API: one routes
  * class per resource ({@link ChatRoutes}, {@link EmbeddingRoutes}, {@link BatchRoutes}, {@link AudioRoutes},
- * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}, the admin page's
+ * {@link ModelRoutes}, {@link HealthRoutes}, {@link AdminRoutes}, {@link UsageRoutes}, {@link ArtifactRoutes}, the admin page's
  * {@link ConsoleRoutes}), JSON bodies checked by
  * {@link JsonRequests}. Config (the {@code http} slice): {@code port} (8080), {@code host} (0.0.0.0),
  * {@code body_limit_bytes} (4 MiB), {@code upload_limit_bytes} (25 MiB), {@code stream_idle_timeout_ms} (60000),
@@ -48,6 +50,17 @@ public final class WebVerticle extends VerticleBase {
   private EdgeRecords edge;
   private ConsoleRoutes console;
   private List<WebMount> mounts = List.of();
+  private final Supplier<Artifacts> artifacts;
+
+  /** A web verticle whose node keeps no artifacts: {@code /v1/artifacts} answers 404. */
+  public WebVerticle() {
+    this(() -> null);
+  }
+
+  /** @param artifacts the node's artifacts and cache (its router's), for {@code /v1/artifacts}; may supply null */
+  public WebVerticle(Supplier<Artifacts> artifacts) {
+    this.artifacts = artifacts;
+  }
 
   @Override
   public Future<?> start() {
@@ -92,7 +105,9 @@ public final class WebVerticle extends VerticleBase {
     AdminAuth adminAuth = AdminAuth.fromConfig(vertx, conf, node);
     AdminRoutes admin = new AdminRoutes(vertx, adminAuth);
     admin.mount(router, body);
+    new ArtifactRoutes(artifacts, auth, adminAuth).mount(router);
     new UsageRoutes(vertx, admin::authorize).mount(router, body);
+    new VoiceModeRoutes(vertx, conf.getJsonObject("mounts", new JsonObject()).getJsonObject("voice"), admin::authorize).mount(router, body);
     console = new ConsoleRoutes(vertx, adminAuth, node);
     console.mount(router, body);
     // No route for the path (404), or one for the path but not the method (405): OpenAI errors like every other.

@@ -70,6 +70,13 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
   private Future<JsonObject> query(JsonObject body) {
     GroupBy groupBy = GroupBy.parse(body.getString("group_by", "day"));
     TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
+    if (groupBy == GroupBy.MODE) {
+      return schema.ready().compose(v -> store.modeTotals(range.fromMs(), range.toMs())).map(rows -> {
+        JsonArray out = new JsonArray();
+        rows.forEach(t -> out.add(t.toJson()));
+        return new JsonObject().put("group_by", groupBy.wireName()).put("rows", out);
+      });
+    }
     return schema.ready().compose(v -> store.totals(range.fromMs(), range.toMs(), groupBy)).map(rows -> {
       JsonArray out = new JsonArray();
       for (UsageTotals t : rows) {

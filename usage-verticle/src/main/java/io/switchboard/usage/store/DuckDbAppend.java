@@ -76,7 +76,7 @@ final class DuckDbAppend implements AutoCloseable {
     }
   }
 
-  /** One row in {@link UsageSql#RECORD_COLUMNS} order. */
+  /** One row in the table's column order ({@link DuckDbSchema}: the first columns, then those added by later steps). */
   static void append(DuckDBAppender a, UsageRecord r) throws SQLException {
     a.beginRow()
       .append(r.requestId())
@@ -97,6 +97,12 @@ final class DuckDbAppend implements AutoCloseable {
       .append(r.status())
       .append(r.errorCode())
       .append(UsageColumns.route(r))
+      .append(UsageColumns.voiceMode(r))
+      .append(UsageColumns.voiceFallback(r))
+      .append(UsageColumns.callCostMicros(r))
+      .append(UsageColumns.cache(r))
+      .append(UsageColumns.savedMicros(r))
+      .append(UsageColumns.artifacts(r))
       .endRow();
   }
 

@@ -51,13 +51,28 @@ final class DuckDbSchema {
         + "source VARCHAR NOT NULL PRIMARY KEY, "
         + "records BIGINT NOT NULL, "
         + "keys BIGINT NOT NULL, "
-        + "imported_ms BIGINT NOT NULL)")));
+        + "imported_ms BIGINT NOT NULL)")),
+    // The columns of PostgreSQL's steps 3 and 4 (voice call modes; the exact cache and artifacts), in that order: the
+    // appender writes by position. DuckDB adds no constraint with a column, so saved_micros has its default only.
+    new UsageSql.Migration(4, "voice call modes", List.of(
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS voice_mode VARCHAR",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS voice_fallback INTEGER",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS call_cost_micros BIGINT")),
+    new UsageSql.Migration(5, "exact cache and artifacts on usage records", List.of(
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS cache VARCHAR",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS saved_micros BIGINT DEFAULT 0",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS artifacts VARCHAR")));
 
   private DuckDbSchema() {
   }
 
   /** Applies the steps not applied yet, each in its own transaction; {@code c} is in manual-commit mode. */
   static void migrate(Connection c) throws SQLException {
+    migrate(c, STEPS.size());
+  }
+
+  /** As {@link #migrate(Connection)}, up to step {@code last} only (the tests make the databases of earlier versions). */
+  static void migrate(Connection c, int last) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(UsageSql.CREATE_SCHEMA_VERSION);
       c.commit();
@@ -67,7 +82,7 @@ final class DuckDbSchema {
         current = rs.getInt("v");
       }
       for (UsageSql.Migration m : STEPS) {
-        if (m.version() <= current) {
+        if (m.version() <= current || m.version() > last) {
           continue;
         }
         try {

@@ -190,6 +190,24 @@ public final class DuckDbUsageStore implements LedgerStore {
     });
   }
 
+  @Override
+  public Future<List<ModeTotals>> modeTotals(long fromMs, long toMs) {
+    return read(c -> {
+      List<ModeTotals> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(UsageSql.MODE_TOTALS)) {
+        ps.setLong(1, fromMs);
+        ps.setLong(2, toMs);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(UsageColumns.modeTotals(columns(rs)));
+          }
+        }
+      }
+      out.sort(Comparator.comparing(ModeTotals::mode));
+      return out;
+    });
+  }
+
   /**
    * The first {@code limit} records of the window by time. Two steps keep DuckDB's memory small whatever the size of
    * the ledger: the time of the {@code limit}-th record (a top-N of one column), then the records up to it, sorted

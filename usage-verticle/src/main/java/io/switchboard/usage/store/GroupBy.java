@@ -11,7 +11,9 @@ public enum GroupBy {
   MODEL("model"),
   CAPABILITY("capability"),
   PRIVACY("privacy"),
-  DAY("usage_day");
+  DAY("usage_day"),
+  /** Voice calls by mode (their call records; {@link ModeTotals}), not requests. */
+  MODE("voice_mode");
 
   private final String column;
 
@@ -37,6 +39,6 @@ public enum GroupBy {
       }
     }
     throw MeshException.invalid("group_by",
-      "unknown group_by '" + value + "' (key, backend, model, capability, privacy, day)");
+      "unknown group_by '" + value + "' (key, backend, model, capability, privacy, day, mode)");
   }
 }

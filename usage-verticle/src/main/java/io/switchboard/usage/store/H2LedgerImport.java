@@ -15,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * Brings a ledger written by earlier versions (the H2 store, {@code <data_dir>/usage.mv.db}) into DuckDB on the first
@@ -85,12 +86,34 @@ final class H2LedgerImport {
     }
   }
 
+  private static boolean hasColumn(Connection h2, String table, String column) throws SQLException {
+    try (ResultSet rs = h2.getMetaData().getColumns(null, null, table, column)) {
+      return rs.next();
+    }
+  }
+
+  /**
+   * The columns to read: the first 18 every H2 ledger has, then those later schema steps added, in DuckDB's column order
+   * ({@link DuckDbSchema}), each as NULL (saved_micros as 0) where the H2 ledger predates it.
+   */
+  private static String selectRecords(Connection h2) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT request_id, ts_ms, usage_day, key_id, capability, backend, model, "
+      + "privacy, input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, "
+      + "error_code, route");
+    for (String column : List.of("voice_mode", "voice_fallback", "call_cost_micros", "cache", "saved_micros", "artifacts")) {
+      sql.append(", ").append(hasColumn(h2, "usage_records", column) ? column
+        : (column.equals("saved_micros") ? "0" : "NULL") + " AS " + column);
+    }
+    return sql.append(" FROM usage_records ORDER BY ts_ms, request_id").toString();
+  }
+
   /** In time order, so that DuckDB's row groups hold neighbouring times (what its time filters rely on). */
   private static long copyRecords(Connection h2, DuckDBConnection c) throws SQLException {
     long n = 0;
+    String select = selectRecords(h2);
     try (Statement s = h2.createStatement()) {
       s.setFetchSize(10_000);
-      try (ResultSet rs = s.executeQuery("SELECT " + UsageSql.RECORD_COLUMNS + " FROM usage_records ORDER BY ts_ms, request_id");
+      try (ResultSet rs = s.executeQuery(select);
            DuckDBAppender a = c.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "usage_records")) {
         while (rs.next()) {
           a.beginRow()
@@ -108,6 +131,12 @@ final class H2LedgerImport {
           a.append(rs.getInt(16))
             .append(rs.getString(17))
             .append(rs.getString(18))
+            .append(rs.getString(19))
+            .append(rs.getObject(20, Integer.class))
+            .append(rs.getObject(21, Long.class))
+            .append(rs.getString(22))
+            .append(rs.getLong(23))
+            .append(rs.getString(24))
             .endRow();
           if (++n % 1_000_000 == 0) {
             LOG.log(Level.INFO, "imported {0} usage records so far", n);

@@ -84,7 +84,8 @@ public abstract class SqlUsageStore implements LedgerStore {
     return pool.withTransaction(tx -> tx.preparedQuery(sql(UsageSql.INSERT_RECORD)).executeBatch(tuples)).mapEmpty();
   }
 
-  private static Tuple tuple(UsageRecord r) {
+  /** A record as {@link UsageSql#INSERT_RECORD} takes it. */
+  static Tuple tuple(UsageRecord r) {
     return Tuple.tuple()
       .addString(r.requestId())
       .addLong(r.time().toEpochMilli())
@@ -103,7 +104,25 @@ public abstract class SqlUsageStore implements LedgerStore {
       .addLong(UsageColumns.costMicros(r))
       .addInteger(r.status())
       .addString(r.errorCode())
-      .addString(UsageColumns.route(r));
+      .addString(UsageColumns.route(r))
+      .addString(UsageColumns.cache(r))
+      .addLong(UsageColumns.savedMicros(r))
+      .addString(UsageColumns.artifacts(r))
+      .addString(UsageColumns.voiceMode(r))
+      .addInteger(UsageColumns.voiceFallback(r))
+      .addLong(UsageColumns.callCostMicros(r));
+  }
+
+  @Override
+  public Future<List<ModeTotals>> modeTotals(long fromMs, long toMs) {
+    return pool.preparedQuery(sql(UsageSql.MODE_TOTALS)).execute(Tuple.of(fromMs, toMs)).map(rows -> {
+      List<ModeTotals> out = new ArrayList<>();
+      for (Row r : rows) {
+        out.add(UsageColumns.modeTotals(columns(r)));
+      }
+      out.sort(Comparator.comparing(ModeTotals::mode));
+      return out;
+    });
   }
 
   /** A Vert.x SQL row as {@link UsageColumns} reads it. */

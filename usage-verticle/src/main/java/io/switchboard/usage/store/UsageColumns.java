@@ -1,5 +1,7 @@
 package io.switchboard.usage.store;
 
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.RouteInfo;
@@ -32,7 +34,8 @@ final class UsageColumns {
 
   /** The columns {@link #record} reads, in its order (the day is left out: it is the time's). */
   static final String RECORD_READ = "request_id, ts_ms, key_id, capability, backend, model, privacy, input_tokens, "
-    + "output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route";
+    + "output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route, cache, "
+    + "saved_micros, artifacts";
 
   private UsageColumns() {
   }
@@ -61,16 +64,53 @@ final class UsageColumns {
     return r.route() == null ? null : r.route().toJson().encode();
   }
 
-  /** A row of {@link #RECORD_READ}. */
+  static String cache(UsageRecord r) {
+    return r.cache() == null ? null : r.cache().wireName();
+  }
+
+  static long savedMicros(UsageRecord r) {
+    return Math.round(r.savedUsd() * 1_000_000);
+  }
+
+  static String artifacts(UsageRecord r) {
+    return r.artifacts().isEmpty() ? null : r.artifacts().toJson().encode();
+  }
+
+  /** A call record's mode ({@code group_by=mode}); null for a request's record. */
+  static String voiceMode(UsageRecord r) {
+    return r.call() == null ? null : r.call().mode();
+  }
+
+  /** 1 when the call fell back to its mode, 0 when not, null for a request's record. */
+  static Integer voiceFallback(UsageRecord r) {
+    return r.call() == null ? null : r.call().fallbackFrom() == null ? 0 : 1;
+  }
+
+  /** A call's own cost (its stages' at list prices) in micro-dollars; null for a request's record. */
+  static Long callCostMicros(UsageRecord r) {
+    return r.call() == null ? null : Math.round(r.call().costUsd() * 1_000_000);
+  }
+
+  /** A row of {@link #RECORD_READ}. The call itself is not kept (only its mode columns): it reads back as null. */
   static UsageRecord record(Row r) {
     String cap = r.string(3);
     String privacy = r.string(6);
     String route = r.string(16);
+    String cache = r.string(17);
+    Long saved = r.number(18);
+    String artifacts = r.string(19);
     return new UsageRecord(r.string(0), Instant.ofEpochMilli(r.number(1)), r.string(2),
       cap == null ? null : Capability.parse(cap), r.string(4), r.string(5),
       privacy == null ? null : Privacy.parse(privacy), r.number(7), r.number(8), r.number(9) / 1000d, r.number(10),
       r.number(11), r.number(12), r.number(13) / 1_000_000d, r.number(14).intValue(), r.string(15),
-      route == null ? null : RouteInfo.fromJson(new JsonObject(route)));
+      route == null ? null : RouteInfo.fromJson(new JsonObject(route)), null,
+      cache == null ? null : CacheStatus.parse(cache), saved == null ? 0 : saved / 1_000_000d,
+      artifacts == null ? ArtifactRefs.NONE : ArtifactRefs.fromJson(new JsonObject(artifacts)));
+  }
+
+  /** A row of {@link UsageSql#MODE_TOTALS}: the mode, then the sums in their order. */
+  static ModeTotals modeTotals(Row r) {
+    return new ModeTotals(r.string(0), r.number(1), r.number(2), r.number(3), r.number(4), r.number(5), r.number(6));
   }
 
   /** A row of {@link UsageSql#TOTALS}: the group, then the sums in their order. */

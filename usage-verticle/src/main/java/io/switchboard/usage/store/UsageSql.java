@@ -55,18 +55,44 @@ final class UsageSql {
         + "created_ms BIGINT NOT NULL, "
         + "revoked_ms BIGINT, "
         + "limits VARCHAR NOT NULL)")),
+    // Voice calls by mode: the call records' mode, whether the call fell back to it, and the call's own cost (its stages'
+    // at list prices; the stage records carry what the key is charged, so cost_micros of a call record stays 0).
+    new Migration(3, "voice call modes", List.of(
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS voice_mode VARCHAR(16)",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS voice_fallback INTEGER",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS call_cost_micros BIGINT")),
+    new Migration(4, "exact cache and artifacts on usage records", List.of(
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS cache VARCHAR(8)",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS saved_micros BIGINT NOT NULL DEFAULT 0",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS artifacts VARCHAR")),
     // A record is the request id at its time: a client that reuses its x-request-id no longer hides a request from the
-    // ledger, and the embedded store can check a batch against the records of its own time span only.
-    new Migration(3, "usage record identity: request id and time", List.of(
-      "ALTER TABLE usage_records DROP CONSTRAINT usage_records_pkey",
+    // ledger, and the embedded store can check a batch against the records of its own time span only. Written so that
+    // it can run again: a database made by the unmerged ledger branch recorded this step as 3 (before the voice modes
+    // took that number), so it gets the voice columns here if step 3 was skipped for it, and its key rebuilt once more.
+    new Migration(5, "usage record identity: request id and time", List.of(
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS voice_mode VARCHAR(16)",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS voice_fallback INTEGER",
+      "ALTER TABLE usage_records ADD COLUMN IF NOT EXISTS call_cost_micros BIGINT",
+      "ALTER TABLE usage_records DROP CONSTRAINT IF EXISTS usage_records_pkey",
       "ALTER TABLE usage_records ADD PRIMARY KEY (request_id, ts_ms)")));
 
   static final String RECORD_COLUMNS = "request_id, ts_ms, usage_day, key_id, capability, backend, model, privacy, "
-    + "input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route";
+    + "input_tokens, output_tokens, audio_ms, characters, latency_ms, first_byte_ms, cost_micros, status, error_code, route, "
+    + "cache, saved_micros, artifacts";
 
   /** Insert-if-absent: a record (request id and time) already stored is skipped. */
-  static final String INSERT_RECORD = "INSERT INTO usage_records (" + RECORD_COLUMNS + ") "
-    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+  static final String INSERT_RECORD = "INSERT INTO usage_records (" + RECORD_COLUMNS + ", voice_mode, voice_fallback, call_cost_micros) "
+    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+  /** Voice calls per mode: calls, their minutes, fallbacks, errors and cost (the call records only). */
+  static final String MODE_TOTALS = "SELECT voice_mode AS grp, "
+    + "COUNT(*) AS calls, "
+    + "CAST(COALESCE(SUM(latency_ms), 0) AS BIGINT) AS call_ms, "
+    + "CAST(COALESCE(SUM(audio_ms), 0) AS BIGINT) AS audio_ms, "
+    + "CAST(COALESCE(SUM(call_cost_micros), 0) AS BIGINT) AS cost_micros, "
+    + "CAST(COALESCE(SUM(voice_fallback), 0) AS BIGINT) AS fallbacks, "
+    + "CAST(COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS BIGINT) AS errors "
+    + "FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? AND voice_mode IS NOT NULL GROUP BY voice_mode";
 
   static final String SELECT_RECORDS = "SELECT " + UsageColumns.RECORD_READ + " FROM usage_records "
     + "WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, request_id LIMIT ?";

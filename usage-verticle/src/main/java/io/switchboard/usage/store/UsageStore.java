@@ -30,6 +30,9 @@ public interface UsageStore {
   /** Totals per group over {@code [fromMs, toMs)}, sorted by group (null first). */
   Future<List<UsageTotals>> totals(long fromMs, long toMs, GroupBy groupBy);
 
+  /** Voice calls per mode over {@code [fromMs, toMs)} ({@code group_by=mode}), sorted by mode. */
+  Future<List<ModeTotals>> modeTotals(long fromMs, long toMs);
+
   /** Records over {@code [fromMs, toMs)} by time, at most {@code limit}. */
   Future<List<UsageRecord>> records(long fromMs, long toMs, int limit);
 

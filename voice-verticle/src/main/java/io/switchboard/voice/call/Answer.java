@@ -141,7 +141,7 @@ final class Answer {
     }
     if (!delivered) {
       // Before any text the router already tried every backend it could: none can answer.
-      speaker.apologize("chat: " + e.getMessage());
+      speaker.apologize("chat: " + e.getMessage(), e.errorCode());
       return;
     }
     chunker.discardPending();
@@ -158,7 +158,7 @@ final class Answer {
           }
           request(continued, ar.result());
         } else {
-          speaker.apologize("chat: the stream was cut and no other backend can go on: " + e.getMessage());
+          speaker.apologize("chat: the stream was cut and no other backend can go on: " + e.getMessage(), e.errorCode());
         }
       });
   }

@@ -5,6 +5,7 @@ import io.switchboard.api.CallUsage;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.api.VoiceModes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -51,6 +52,7 @@ public final class CallLedger {
   private int turns;
   private int bargeIns;
   private long firstFrameMs = -1;
+  private String fallbackFrom;
 
   public CallLedger(String callId, String transport, String keyId) {
     this.callId = callId;
@@ -109,6 +111,11 @@ public final class CallLedger {
     return bargeIns;
   }
 
+  /** The call started in pipeline mode because {@code mode} could not start. */
+  public void fellBackFrom(String mode) {
+    fallbackFrom = mode;
+  }
+
   /** The first outbound frame of the call left now (the greeting's, usually). */
   public void firstFrame() {
     if (firstFrameMs < 0) {
@@ -138,7 +145,8 @@ public final class CallLedger {
       list.add(new CallUsage.Stage(name, s.requests, s.failures, List.copyOf(s.backends), cost));
     });
     long duration = System.currentTimeMillis() - startedAt;
-    CallUsage usage = new CallUsage(transport, duration, audioInSeconds, audioOutSeconds, turns, bargeIns, ceiling, endReason, list);
+    CallUsage usage = new CallUsage(transport, duration, audioInSeconds, audioOutSeconds, turns, bargeIns, ceiling, endReason, list)
+      .inMode(VoiceModes.PIPELINE, fallbackFrom);
     Privacy widest = used.stream().max(Enum::compareTo).orElse(null);
     UsageRecord.Builder b = UsageRecord.builder(callId).time(Instant.now()).keyId(keyId).model(chatModel).privacy(widest)
       .tokens(inputTokens, outputTokens).audioSeconds(audioInSeconds).characters(characters).latencyMs(duration)

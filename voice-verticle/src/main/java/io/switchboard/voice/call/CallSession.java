@@ -1,6 +1,7 @@
 package io.switchboard.voice.call;
 
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.voice.VoiceSettings;
 import io.switchboard.voice.audio.AudioTape;
@@ -23,7 +24,7 @@ import io.vertx.core.json.JsonObject;
  * in here; everything here runs on that one context, so nothing is shared between threads but the VAD's results,
  * which come back on it.
  */
-public final class CallSession implements Endpointer.Listener {
+public final class CallSession implements Endpointer.Listener, Call {
 
   private static final System.Logger LOG = System.getLogger(CallSession.class.getName());
   /** Audio after the end of speech kept in the utterance (the VAD marks the end a little early). */
@@ -71,7 +72,8 @@ public final class CallSession implements Endpointer.Listener {
     }
     this.scope = new CallScope(services.vertx(), callId, options, new StageClient(services.vertx(), callId, keyId, settings.stageTimeoutMs()),
       playout, transport, services.view(), new CallLedger(callId, transport.kind(), keyId), services.apology(), services.metrics(),
-      new SpeechFormats(transport.outputFormat()));
+      new SpeechFormats(transport.outputFormat(),
+        f -> services.view().noneProduces(options.speechModel(), options.privacy(), f.responseFormat(), f.sampleRate())));
     this.conversation = new Conversation(options.systemPrompt(), options.historyTurns());
     this.transcriber = new Transcriber(scope);
     this.endpointer = new Endpointer(settings.endpointing(), this);
@@ -87,6 +89,12 @@ public final class CallSession implements Endpointer.Listener {
 
   public String callId() {
     return callId;
+  }
+
+  /** This call started in pipeline mode because {@code mode} could not start; its record says so. */
+  public CallSession fellBackFrom(String mode) {
+    scope.ledger().fellBackFrom(mode);
+    return this;
   }
 
   /** What the admin page shows of this call; readable from any thread. */
@@ -205,7 +213,7 @@ public final class CallSession implements Endpointer.Listener {
       }
       if (ar.failed()) {
         LOG.log(System.Logger.Level.WARNING, "call {0} turn {1}: transcription failed: {2}", callId, t.number, ar.cause().getMessage());
-        t.apologize("transcription: " + ar.cause().getMessage());
+        t.apologize("transcription: " + ar.cause().getMessage(), MeshException.from(ar.cause()).errorCode());
         return;
       }
       t.metrics.transcript = TurnMetrics.now();

@@ -10,31 +10,37 @@ import io.vertx.core.json.JsonObject;
  */
 public final class CallStatus {
 
-  /** The one mode this node's calls run: the cascade over the router's transcribe, chat and speech addresses. */
+  /** The cascade over the router's transcribe, chat and speech addresses (a realtime call says {@code realtime}). */
   public static final String MODE = "pipeline";
 
   private final String callId;
   private final String transport;
+  private final String mode;
   private final long startedAt = System.currentTimeMillis();
   private volatile String stage = "listening";
   private volatile int turns;
   private volatile JsonObject lastTurn = new JsonObject();
 
   CallStatus(String callId, String transport) {
-    this.callId = callId;
-    this.transport = transport;
+    this(callId, transport, MODE);
   }
 
-  void stage(String s) {
+  public CallStatus(String callId, String transport, String mode) {
+    this.callId = callId;
+    this.transport = transport;
+    this.mode = mode;
+  }
+
+  public void stage(String s) {
     stage = s;
   }
 
-  void turns(int n) {
+  public void turns(int n) {
     turns = n;
   }
 
   /** A turn's {@code turn.metrics} report ({@link TurnMetrics#report}): its stage times become the last turn's. */
-  void turnReported(JsonObject report) {
+  public void turnReported(JsonObject report) {
     JsonObject ms = new JsonObject();
     put(ms, "endpoint_ms", report.getLong("endpoint_ms"));
     put(ms, "transcribe_ms", report.getLong("transcription_ms"));
@@ -52,7 +58,7 @@ public final class CallStatus {
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("id", callId).put("transport", transport).put("mode", MODE).put("started_at", startedAt)
+    return new JsonObject().put("id", callId).put("transport", transport).put("mode", mode).put("started_at", startedAt)
       .put("stage", stage).put("turns", turns).put("latency_ms", lastTurn.copy());
   }
 }

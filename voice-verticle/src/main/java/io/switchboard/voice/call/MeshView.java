@@ -78,6 +78,20 @@ public final class MeshView {
       .orElse(null));
   }
 
+  /**
+   * True when, as last seen, backends serve speech for {@code model} within {@code privacy} (null: any) but none of
+   * them can produce {@code format} at {@code sampleRate}: the router then refuses the request as having no backend
+   * (it leaves out backends that cannot make the format), and the call should ask for another format. False when
+   * nothing is known yet.
+   */
+  public boolean noneProduces(String model, Privacy privacy, String format, int sampleRate) {
+    List<BackendDescriptor> speech = backends.stream()
+      .filter(b -> b.serves(Capability.SPEECH) && b.resolveModel(model) != null)
+      .filter(b -> privacy == null || privacy.allows(b.privacy()))
+      .toList();
+    return !speech.isEmpty() && speech.stream().allMatch(b -> b.outputs().refusal(format, sampleRate) != null);
+  }
+
   /** The privacy class of backend {@code id} as last seen, or null. */
   public Privacy privacyOf(String id) {
     return backends.stream().filter(b -> b.id().equals(id)).findFirst().map(BackendDescriptor::privacy).orElse(null);

@@ -46,6 +46,7 @@ final class Speaker {
   private boolean finishing;
   private boolean apologyDue;
   private String apologyReason;
+  private ErrorCode apologyCode;
   private boolean stopped;
   private int count;
 
@@ -79,12 +80,13 @@ final class Speaker {
    * Drops what is not spoken yet and says the apology once the current piece has arrived; {@code reason} (which stage
    * failed, and how) goes to the client as an {@code error} event where the protocol has events.
    */
-  void apologize(String reason) {
+  void apologize(String reason, ErrorCode code) {
     if (stopped || apologyDue) {
       return;
     }
     apologyDue = true;
     apologyReason = reason;
+    apologyCode = code;
     SpokenPiece current = pieces.peek();
     pieces.removeIf(p -> {
       boolean drop = p != current || !p.playing();
@@ -194,7 +196,7 @@ final class Speaker {
     if (!delivered || backend == null) {
       // The router already tried every backend it could: none can speak.
       piece.abandon();
-      apologize("speech: " + e.getMessage());
+      apologize("speech: " + e.getMessage(), e.errorCode());
       return;
     }
     failedBackends.add(backend);
@@ -208,7 +210,7 @@ final class Speaker {
           piece.retry();
         } else {
           piece.abandon();
-          apologize("speech: the stream was cut and no other backend can speak: " + e.getMessage());
+          apologize("speech: the stream was cut and no other backend can speak: " + e.getMessage(), e.errorCode());
         }
       });
   }
@@ -238,8 +240,8 @@ final class Speaker {
   private void playApology() {
     stopped = true;
     scope.transport().event(new JsonObject().put("type", "error").put("turn", turn())
-      .put("error", new JsonObject().put("message", apologyReason).put("type", ErrorCode.UNAVAILABLE.type())
-        .put("code", ErrorCode.UNAVAILABLE.openAiCode())));
+      .put("error", new JsonObject().put("message", apologyReason).put("type", apologyCode.type())
+        .put("code", apologyCode.openAiCode())));
     CallOptions o = scope.options();
     Playout playout = scope.playout();
     Playout.Segment segment = playout.begin(tag + "apology");

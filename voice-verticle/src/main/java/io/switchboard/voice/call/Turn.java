@@ -1,5 +1,6 @@
 package io.switchboard.voice.call;
 
+import io.switchboard.api.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 
@@ -39,10 +40,10 @@ final class Turn {
     speaker.finish();
   }
 
-  /** Says the apology (the transcription stage had no backend left: {@code reason}). */
-  void apologize(String reason) {
+  /** Says the apology (the transcription stage failed with {@code code}: {@code reason}). */
+  void apologize(String reason, ErrorCode code) {
     speaker = new Speaker(scope, metrics, heard, "t" + number);
-    speaker.apologize(reason);
+    speaker.apologize(reason, code);
   }
 
   /** Stops every stage in flight; the cancels reach the backends. */

@@ -1,5 +1,7 @@
 package io.switchboard.voice.metrics;
 
+import io.switchboard.api.VoiceModes;
+import io.switchboard.voice.mode.ModeMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -54,6 +56,9 @@ public final class VoiceMetrics {
   public void stage(String stage, String backend, long millis) {
     if (registry == null || millis < 0) {
       return;
+    }
+    if (stage.equals("voice_to_voice")) {
+      ModeMetrics.create().voiceToVoice(VoiceModes.PIPELINE, millis); // the per-mode figure (the cascade is pipeline mode)
     }
     Timer.builder("switchboard.voice.turn").tag("stage", stage).tag("backend", backend == null ? "-" : backend)
       .serviceLevelObjectives(BUCKETS).description("Time of each stage of a call's turn")

@@ -1,6 +1,6 @@
 package io.switchboard.voice.transport;
 
-import io.switchboard.voice.call.CallSession;
+import io.switchboard.voice.call.Call;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -17,5 +17,5 @@ public interface CallOpener {
    * @param headerKey  an API key from the upgrade request's headers, or null
    * @param boundTo    what a token must be bound to (Twilio's CallSid), or null
    */
-  Future<CallSession> open(CallTransport transport, JsonObject params, String headerKey, String boundTo);
+  Future<Call> open(CallTransport transport, JsonObject params, String headerKey, String boundTo);
 }

@@ -2,7 +2,7 @@ package io.switchboard.voice.transport;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.voice.call.CallSession;
+import io.switchboard.voice.call.Call;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -27,7 +27,7 @@ final class CallSocket {
   private final Runnable onClosed;
   private final EarlyAudio early = new EarlyAudio();
   private State state = State.NEW;
-  private CallSession session;
+  private Call session;
   private Consumer<ProtocolException> protocolError;
 
   /** @param onClosed runs once when the socket closes, whether or not a call was opened on it */
@@ -90,7 +90,7 @@ final class CallSocket {
   }
 
   /** The open call, or null. */
-  CallSession session() {
+  Call session() {
     return session;
   }
 

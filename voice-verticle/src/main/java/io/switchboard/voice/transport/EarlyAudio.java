@@ -1,6 +1,6 @@
 package io.switchboard.voice.transport;
 
-import io.switchboard.voice.call.CallSession;
+import io.switchboard.voice.call.Call;
 
 import java.util.ArrayDeque;
 
@@ -21,7 +21,7 @@ final class EarlyAudio {
     frames.add(samples);
   }
 
-  void replay(CallSession session) {
+  void replay(Call session) {
     while (!frames.isEmpty()) {
       session.audio(frames.poll());
     }

@@ -249,6 +249,16 @@ public final class AdminAuth {
     return !(method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS);
   }
 
+  /**
+   * True when the request carries the admin token as its bearer (never a session: the artifact routes are API calls).
+   * Routes open to keys and the admin alike ask this instead of {@link #authorize}.
+   */
+  public boolean presentsToken(RoutingContext ctx) {
+    String header = ctx.request().getHeader("authorization");
+    return enabled() && header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+      && tokenMatches(header.substring(7).trim());
+  }
+
   private boolean tokenMatches(String presented) {
     return MessageDigest.isEqual(tokenDigest, sha256(presented));
   }

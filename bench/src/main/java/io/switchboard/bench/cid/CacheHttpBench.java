@@ -1,0 +1,200 @@
+package io.switchboard.bench.cid;
+
+import io.switchboard.app.MeshNode;
+import io.switchboard.app.NodeOptions;
+import io.switchboard.bench.audio.Args;
+import io.switchboard.bench.audio.UploadMemory;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What an exact-cache hit adds through HTTP: the same request sent, one at a time over one keep-alive connection, to a
+ * node that answers it from its cache and to a plain Vert.x server in this JVM that answers the same bytes at once (the
+ * "direct static answer"), alternated request by request so both see the same machine. Two requests: an embeddings
+ * request (small JSON) and a transcription of a 30 s WAV (a 960 KB multipart upload, hashed as it arrives; the static
+ * server reads the whole upload too). The node is started as {@code ./mesh run} starts it (conf/switchboard.yaml, the
+ * usage ledger on with durable answers, metrics on: {@code --variant default}), or with durable answers off
+ * ({@code nodurable}) or the ledger off ({@code noledger}); one variant per JVM (bench/cid.sh runs all three).
+ * A mock upstream on loopback answers the first (missing) request of each; every measured request is a hit.
+ *
+ * <p>Usage: {@code CacheHttpBench [--variant default] [--requests 3000] [--warmup 1000] [--port 18580]}
+ */
+public final class CacheHttpBench {
+
+  private CacheHttpBench() {
+  }
+
+  record Variant(String name, JsonObject usage) {
+  }
+
+  public static void main(String[] args) throws Exception {
+    int requests = Integer.parseInt(Args.get(args, "--requests", "3000"));
+    int warmup = Integer.parseInt(Args.get(args, "--warmup", "1000"));
+    int port = Integer.parseInt(Args.get(args, "--port", "18580"));
+    Path work = Files.createTempDirectory("cache-http-bench");
+    Vertx bench = Vertx.vertx();
+    Buffer wav = UploadMemory.wav(44 + 30 * 32_000); // 30 s at 16 kHz, 16-bit mono
+    int mockPort = port + 1;
+    int staticPort = port + 2;
+    HttpServer mock = mockUpstream(bench, mockPort);
+    Map<String, Buffer> staticAnswers = new HashMap<>();
+    HttpServer direct = staticServer(bench, staticPort, staticAnswers);
+    HttpClient client = bench.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+      new PoolOptions().setHttp1MaxSize(1));
+    Variant v = switch (Args.get(args, "--variant", "default")) {
+      case "default" -> new Variant("./mesh run defaults (ledger on, durable answers, metrics)", new JsonObject());
+      case "nodurable" -> new Variant("ledger on, durable_answers: false", new JsonObject().put("durable_answers", false));
+      case "noledger" -> new Variant("ledger off", new JsonObject().put("enabled", false));
+      default -> throw new IllegalArgumentException("--variant default|nodurable|noledger");
+    };
+    try {
+      {
+        Path conf = work.resolve(UUID.randomUUID() + ".yaml");
+        Files.writeString(conf, conf(port, mockPort, work, v.usage()).encodePrettily());
+        NodeOptions options = new NodeOptions("all", Set.of("bench-embed", "bench-asr"), false, Path.of("conf"), conf,
+          Map.of("BENCH_KEY", "bench-key"), true);
+        MeshNode.Started node = MeshNode.start(options).await(120, TimeUnit.SECONDS);
+        try {
+          awaitLive(client, port);
+          for (String what : new String[]{"embeddings", "transcription"}) {
+            Request r = what.equals("embeddings") ? embeddings() : transcription(wav);
+            Buffer first = send(client, port, r, false).await(30, TimeUnit.SECONDS);
+            staticAnswers.put(r.path(), first);
+            Histogram mesh = new Histogram(60_000_000_000L, 3);
+            Histogram plain = new Histogram(60_000_000_000L, 3);
+            for (int i = 0; i < warmup + requests; i++) {
+              long t0 = System.nanoTime();
+              send(client, staticPort, r, false).await(30, TimeUnit.SECONDS);
+              long t1 = System.nanoTime();
+              send(client, port, r, true).await(30, TimeUnit.SECONDS);
+              long t2 = System.nanoTime();
+              if (i >= warmup) {
+                plain.recordValue(t1 - t0);
+                mesh.recordValue(t2 - t1);
+              }
+            }
+            System.out.println(new JsonObject().put("bench", "cache-http").put("variant", v.name()).put("request", what)
+              .put("requests", requests)
+              .put("static_us", us(plain)).put("hit_us", us(mesh))
+              .put("added_p50_us", (mesh.getValueAtPercentile(50) - plain.getValueAtPercentile(50)) / 1000d)
+              .put("load_average", Files.readString(Path.of("/proc/loadavg")).trim()).encode());
+          }
+        } finally {
+          node.vertx().close().await(60, TimeUnit.SECONDS);
+        }
+      }
+    } finally {
+      mock.close();
+      direct.close();
+      bench.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  record Request(String path, String contentType, Buffer body) {
+  }
+
+  private static Request embeddings() {
+    return new Request("/v1/embeddings", "application/json",
+      new JsonObject().put("model", "bench-embed").put("input", "the same sentence, embedded again").toBuffer());
+  }
+
+  private static Request transcription(Buffer wav) {
+    String boundary = "----bench" + UUID.randomUUID().toString().replace("-", "");
+    Buffer body = Buffer.buffer()
+      .appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n")
+      .appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"call.wav\"\r\n"
+        + "Content-Type: audio/wav\r\n\r\n")
+      .appendBuffer(wav).appendString("\r\n--" + boundary + "--\r\n");
+    return new Request("/v1/audio/transcriptions", "multipart/form-data; boundary=" + boundary, body);
+  }
+
+  /** Sends {@code r}; with {@code hit}, fails unless the node answered it from its cache. */
+  private static Future<Buffer> send(HttpClient client, int port, Request r, boolean hit) {
+    return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(r.path())
+        .putHeader("content-type", r.contentType()))
+      .compose(req -> req.send(r.body()))
+      .compose(res -> res.body().map(b -> {
+        if (res.statusCode() != 200) {
+          throw new IllegalStateException(r.path() + " answered " + res.statusCode() + ": " + b);
+        }
+        if (hit && !"hit".equals(res.getHeader("x-switchboard-cache"))) {
+          throw new IllegalStateException(r.path() + ": not a cache hit (" + res.getHeader("x-switchboard-cache") + ")");
+        }
+        return b;
+      }));
+  }
+
+  private static void awaitLive(HttpClient client, int port) throws Exception {
+    long until = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < until) {
+      JsonObject ready = client.request(HttpMethod.GET, port, "127.0.0.1", "/health/ready").compose(req -> req.send())
+        .compose(res -> res.body()).map(Buffer::toJsonObject).otherwise(new JsonObject()).await(10, TimeUnit.SECONDS);
+      if (ready.getInteger("live_backends", 0) >= 2) {
+        return;
+      }
+      Thread.sleep(100); // polling a node we started in this process: no event to wait on
+    }
+    throw new IllegalStateException("the node did not get its two backends live");
+  }
+
+  private static JsonObject us(Histogram h) {
+    return new JsonObject().put("p50", h.getValueAtPercentile(50) / 1000d).put("p90", h.getValueAtPercentile(90) / 1000d)
+      .put("p99", h.getValueAtPercentile(99) / 1000d);
+  }
+
+  private static JsonObject conf(int port, int mockPort, Path work, JsonObject usage) {
+    String base = "http://127.0.0.1:" + mockPort + "/v1";
+    return new JsonObject()
+      .put("http", new JsonObject().put("port", port).put("host", "127.0.0.1"))
+      .put("usage", usage.copy().put("data_dir", work.resolve("usage-" + UUID.randomUUID()).toString()))
+      .put("backends", new JsonArray()
+        .add(new JsonObject().put("id", "bench-embed").put("type", "openai-compatible").put("base_url", base)
+          .put("api_key_env", "BENCH_KEY").put("capabilities", new JsonArray().add("embed")).put("privacy", "cloud")
+          .put("models", new JsonArray().add("bench-embed")))
+        .add(new JsonObject().put("id", "bench-asr").put("type", "openai-transcription").put("base_url", base)
+          .put("api_key_env", "BENCH_KEY").put("privacy", "cloud").put("models", new JsonArray().add("whisper-1"))));
+  }
+
+  /** The upstream for the first request of each kind: an embeddings list and a verbose transcript. */
+  private static HttpServer mockUpstream(Vertx vertx, int port) throws Exception {
+    JsonArray vector = new JsonArray();
+    for (int i = 0; i < 384; i++) {
+      vector.add(Math.sin(i) / 10);
+    }
+    Buffer embedding = new JsonObject().put("object", "list").put("model", "bench-embed")
+      .put("data", new JsonArray().add(new JsonObject().put("object", "embedding").put("index", 0).put("embedding", vector)))
+      .put("usage", new JsonObject().put("prompt_tokens", 7).put("total_tokens", 7)).toBuffer();
+    Buffer transcript = new JsonObject().put("task", "transcribe").put("language", "english").put("duration", 30.0)
+      .put("text", "a thirty second recording, transcribed once").put("segments", new JsonArray()).toBuffer();
+    return vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> req.response()
+        .putHeader("content-type", "application/json")
+        .end(req.path().endsWith("/embeddings") ? embedding : transcript)))
+      .listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+  }
+
+  /** The direct static answer: the bytes the node answered, for the same path, after reading the whole request. */
+  private static HttpServer staticServer(Vertx vertx, int port, Map<String, Buffer> answers) throws Exception {
+    return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setTcpNoDelay(true))
+      .requestHandler(req -> req.body().onSuccess(b -> req.response().putHeader("content-type", "application/json")
+        .end(answers.get(req.path()))))
+      .listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,33 @@
+package io.switchboard.app.voice;
+
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The two Vert.x instances of a call test, new for each test and closed after it: the node's (a whole node runs on
+ * it; closing it stops the node) and the callers' (the callers and the fake upstreams), kept apart as the network
+ * keeps a phone and a server apart. Register it per test instance: {@code @RegisterExtension final CallRig rig = ...}.
+ */
+final class CallRig implements AfterEachCallback {
+
+  final Vertx node;
+  final Vertx client = Vertx.vertx();
+
+  CallRig() {
+    this(Vertx.vertx());
+  }
+
+  /** @param node the node's Vert.x, when it needs options (metrics) */
+  CallRig(Vertx node) {
+    this.node = node;
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws Exception {
+    client.close().await(10, TimeUnit.SECONDS);
+    node.close().await(20, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,40 @@
+package io.switchboard.app.voice;
+
+import io.switchboard.core.testkit.Await;
+import io.switchboard.api.Addresses;
+import io.switchboard.api.VoiceModes;
+import io.switchboard.core.testkit.ClusterPair;
+import io.switchboard.voice.mode.ModeSwitch;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The voice mode across a cluster (two Vert.x clustered over Hazelcast): an operator's change made on one node (kept in
+ * the cluster-wide map and published, as {@code PUT /api/v1/voice/mode} does) applies on the other node's running
+ * mode switch, and a node whose mode switch starts afterwards takes it from the map.
+ */
+class ModeSwitchClusterTest {
+
+  @Test
+  void aChangeOnOneNodeAppliesOnTheOthersAndOnANodeStartedLater() throws Exception {
+    try (ClusterPair pair = ClusterPair.start()) {
+      ModeSwitch onA = new ModeSwitch(pair.a, VoiceModes.DEFAULT, Math::random);
+      onA.start().await(20, TimeUnit.SECONDS);
+      JsonObject change = VoiceModes.fromJson(new JsonObject().put("mode", "realtime"), VoiceModes.DEFAULT).toJson();
+      pair.b.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP)
+        .compose(map -> map.put(ModeSwitch.MAP_KEY, change.encode())).await(20, TimeUnit.SECONDS);
+      pair.b.eventBus().publish(Addresses.VOICE_MODE_UPDATES, change);
+      Await.until("the change applied on the other node", () -> "realtime".equals(onA.current().single()));
+
+      ModeSwitch startedLater = new ModeSwitch(pair.b, VoiceModes.DEFAULT, Math::random);
+      startedLater.start().await(20, TimeUnit.SECONDS);
+      assertEquals("realtime", startedLater.current().single(), "a node started later takes the cluster's mode, not its conf's");
+      onA.stop().await(10, TimeUnit.SECONDS);
+      startedLater.stop().await(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.switchboard.router;
+
+import io.switchboard.api.Headers;
+import io.switchboard.core.cid.FileDag;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+
+import java.util.UUID;
+
+/**
+ * Hands the DAG of a transcription upload, computed by the web verticle while the bytes arrived, to the router of the
+ * same node, so the upload is hashed once. The web leaves it in a node-local map under a random one-time token and
+ * sends the token in {@link Headers#UPLOAD_TOKEN}; the router takes it out. Only code in this JVM can put an entry
+ * there, and a token cannot be guessed, so a bus caller cannot make the router believe audio has another CID (which
+ * would poison the cache); a DAG whose length is not the audio's is ignored. A caller without a token gets its audio
+ * hashed by the router.
+ */
+public final class UploadDags {
+
+  private static final String MAP = "switchboard.upload.dags";
+
+  private record Entry(FileDag dag) implements Shareable {
+  }
+
+  private UploadDags() {
+  }
+
+  /** Leaves {@code dag} for the router; answers the token to send (remove it with {@link #drop} when done). */
+  public static String leave(Vertx vertx, FileDag dag) {
+    String token = UUID.randomUUID().toString();
+    vertx.sharedData().<String, Entry>getLocalMap(MAP).put(token, new Entry(dag));
+    return token;
+  }
+
+  /** Forgets a token the router did not take (a request refused before it was decoded). */
+  public static void drop(Vertx vertx, String token) {
+    vertx.sharedData().<String, Entry>getLocalMap(MAP).remove(token);
+  }
+
+  /** The DAG the web left for {@code msg}'s audio, or null when there is none (then the router hashes it). */
+  static FileDag take(Vertx vertx, Message<Object> msg) {
+    String token = msg.headers().get(Headers.UPLOAD_TOKEN);
+    if (token == null) {
+      return null;
+    }
+    LocalMap<String, Entry> map = vertx.sharedData().getLocalMap(MAP);
+    Entry e = map.remove(token);
+    return e != null && msg.body() instanceof Buffer audio && e.dag().size() == audio.length() ? e.dag() : null;
+  }
+}

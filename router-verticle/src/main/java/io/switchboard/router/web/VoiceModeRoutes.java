@@ -1,0 +1,88 @@
+package io.switchboard.router.web;
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.VoiceModes;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * {@code GET/PUT /api/v1/voice/mode}, behind the admin token: the mode new voice calls start in ({@link VoiceModes}:
+ * {@code mode} or a split {@code modes}, {@code fallback_mode}, {@code allowed_modes}). A change is kept in the
+ * cluster-wide map {@link Addresses#VOICE_MODE_MAP} (a voice node that starts later reads it) and published to every
+ * voice node ({@link Addresses#VOICE_MODE_UPDATES}), as provider updates are; calls in progress keep their mode. A PUT
+ * may give only what changes; the rest stays. Until the first change, GET answers this node's conf
+ * ({@code voice.mode}...).
+ */
+final class VoiceModeRoutes {
+
+  private final Vertx vertx;
+  private final VoiceModes fromConf;
+  private final Handler<RoutingContext> authorize;
+
+  /** @param voiceConf this node's {@code voice} section (null: none) */
+  VoiceModeRoutes(Vertx vertx, JsonObject voiceConf, Handler<RoutingContext> authorize) {
+    this.vertx = vertx;
+    VoiceModes conf;
+    try {
+      conf = VoiceModes.fromJson(voiceConf == null ? new JsonObject() : voiceConf, VoiceModes.DEFAULT);
+    } catch (IllegalArgumentException e) {
+      conf = VoiceModes.DEFAULT; // the voice mount reports the bad conf itself
+    }
+    this.fromConf = conf;
+    this.authorize = authorize;
+  }
+
+  void mount(Router router, BodyHandler body) {
+    router.route("/api/v1/voice/mode").handler(authorize);
+    router.get("/api/v1/voice/mode").handler(ctx -> current().onComplete(ar -> reply(ctx, ar.failed() ? null : ar.result(), ar.cause())));
+    router.put("/api/v1/voice/mode").handler(body).handler(this::update);
+  }
+
+  private Future<JsonObject> current() {
+    return vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP)
+      .compose(map -> map.get("modes"))
+      .map(stored -> stored == null ? fromConf.toJson().put("source", "conf") : new JsonObject(stored).put("source", "admin"));
+  }
+
+  private void update(RoutingContext ctx) {
+    Buffer raw = ctx.body().buffer();
+    JsonObject change;
+    try {
+      change = raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
+    } catch (DecodeException | ClassCastException e) {
+      HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
+      return;
+    }
+    current().compose(now -> {
+      VoiceModes next;
+      try {
+        next = VoiceModes.fromJson(change, VoiceModes.fromJson(now.copy().put("mode", (Object) null), VoiceModes.DEFAULT));
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(MeshException.invalid(null, e.getMessage()));
+      }
+      JsonObject json = next.toJson();
+      return vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP)
+        .compose(map -> map.put("modes", json.encode()))
+        .map(v -> {
+          vertx.eventBus().publish(Addresses.VOICE_MODE_UPDATES, json);
+          return json.copy().put("source", "admin");
+        });
+    }).onComplete(ar -> reply(ctx, ar.failed() ? null : ar.result(), ar.cause()));
+  }
+
+  private static void reply(RoutingContext ctx, JsonObject body, Throwable failure) {
+    if (failure != null) {
+      HttpErrors.send(ctx, failure);
+    } else {
+      ctx.json(body);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package io.switchboard.voice.mode;
+
+import io.switchboard.api.Addresses;
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
+import io.switchboard.api.VoiceModes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.DoubleSupplier;
+
+/**
+ * The mode new calls on this node start in: conf's {@code voice.mode} / {@code voice.modes} /
+ * {@code voice.fallback_mode} / {@code voice.allowed_modes}, then the operators' latest change, applied on every voice
+ * node of the cluster at once ({@link Addresses#VOICE_MODE_UPDATES}) and read from the cluster-wide map
+ * ({@link Addresses#VOICE_MODE_MAP}) by a node that starts later. A change never touches a call in progress: a call
+ * asks once, when it starts ({@link #choose}).
+ */
+public final class ModeSwitch {
+
+  private static final System.Logger LOG = System.getLogger(ModeSwitch.class.getName());
+  public static final String MAP_KEY = "modes";
+
+  private final Vertx vertx;
+  private final DoubleSupplier random;
+  private volatile VoiceModes modes;
+  private MessageConsumer<JsonObject> updates;
+
+  public ModeSwitch(Vertx vertx, VoiceModes fromConf, DoubleSupplier random) {
+    this.vertx = vertx;
+    this.modes = fromConf;
+    this.random = random;
+  }
+
+  /** Listens for the operators' changes, then takes the latest one the cluster holds (if any). */
+  public Future<Void> start() {
+    updates = vertx.eventBus().consumer(Addresses.VOICE_MODE_UPDATES, m -> apply(m.body()));
+    return updates.completion()
+      .compose(v -> vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP))
+      .compose(map -> map.get(MAP_KEY))
+      .map(stored -> {
+        if (stored != null) {
+          apply(new JsonObject(stored));
+        }
+        return (Void) null;
+      })
+      .recover(e -> {
+        LOG.log(System.Logger.Level.WARNING, "voice: could not read the operators'' voice mode from the cluster: {0}", e.getMessage());
+        return Future.succeededFuture();
+      });
+  }
+
+  public Future<Void> stop() {
+    return updates == null ? Future.succeededFuture() : updates.unregister();
+  }
+
+  public VoiceModes current() {
+    return modes;
+  }
+
+  private void apply(JsonObject json) {
+    try {
+      modes = VoiceModes.fromJson(json, VoiceModes.DEFAULT);
+      LOG.log(System.Logger.Level.INFO, "voice: new calls now start as {0}", modes.toJson().encode());
+    } catch (IllegalArgumentException e) {
+      LOG.log(System.Logger.Level.WARNING, "voice: ignored a voice mode change: {0}", e.getMessage());
+    }
+  }
+
+  /**
+   * The mode of a call starting now: the one it asks for in its parameters ({@code mode}) when the operators allow it
+   * (else PERMISSION, naming the allowed ones), or one drawn from the split.
+   */
+  public Choice choose(JsonObject params) {
+    VoiceModes m = modes;
+    Object asked = params == null ? null : params.getValue("mode");
+    if (asked != null) {
+      if (!(asked instanceof String s) || !VoiceModes.MODES.contains(s)) {
+        throw MeshException.invalid("mode", "call parameter 'mode' must be pipeline or realtime");
+      }
+      if (!m.allowed().contains(s)) {
+        throw new MeshException(ErrorCode.PERMISSION, "a call may not ask for mode '" + s + "' here (allowed: " + m.allowed() + ")");
+      }
+      return new Choice(s, m.fallback(), true);
+    }
+    return new Choice(m.pick(random.getAsDouble()), m.fallback(), false);
+  }
+
+  /** A call's mode, the fallback it may take, and whether the call asked for its mode. */
+  public record Choice(String mode, String fallback, boolean asked) {
+  }
+}

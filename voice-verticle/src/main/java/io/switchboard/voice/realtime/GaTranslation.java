@@ -1,0 +1,111 @@
+package io.switchboard.voice.realtime;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Base64;
+import java.util.function.Consumer;
+
+/**
+ * A pipeline call's events and audio as the GA server events a Realtime client expects: {@code speech.started/stopped}
+ * as {@code input_audio_buffer.speech_started/stopped} (+ {@code committed}), the transcript as
+ * {@code conversation.item.input_audio_transcription.completed}, the answer as one response ({@code response.created},
+ * {@code response.output_item.added}, {@code response.output_audio_transcript.delta}, {@code response.output_audio.delta},
+ * then the {@code .done} events and {@code response.done}), a barge-in as {@code response.done} with status
+ * {@code cancelled}, the call's errors as {@code error}. The call's other events have no GA counterpart and are not sent.
+ */
+final class GaTranslation {
+
+  private final Consumer<JsonObject> send;
+  private long audioMs;
+  private int items;
+  private int responses;
+  private String userItem;
+  private String responseId;
+  private String assistantItem;
+  private final StringBuilder transcript = new StringBuilder();
+
+  GaTranslation(Consumer<JsonObject> send) {
+    this.send = send;
+  }
+
+  /** {@code ms} more of the caller's audio arrived (for {@code audio_start_ms}/{@code audio_end_ms}). */
+  void appended(long ms) {
+    audioMs += ms;
+  }
+
+  void callEvent(JsonObject e) {
+    switch (e.getString("type", "")) {
+      case "speech.started" -> {
+        userItem = "item_sbu" + (++items);
+        send.accept(GaEvents.event("input_audio_buffer.speech_started").put("audio_start_ms", audioMs).put("item_id", userItem));
+      }
+      case "speech.stopped" -> {
+        String item = userItem != null ? userItem : "item_sbu" + (++items);
+        send.accept(GaEvents.event("input_audio_buffer.speech_stopped").put("audio_end_ms", audioMs).put("item_id", item));
+        if (!e.getBoolean("dropped", false)) {
+          send.accept(GaEvents.event("input_audio_buffer.committed").put("item_id", item).put("previous_item_id", (Object) null));
+        }
+      }
+      case "transcript" -> send.accept(GaEvents.event("conversation.item.input_audio_transcription.completed")
+        .put("item_id", userItem != null ? userItem : "item_sbu" + items).put("content_index", 0).put("transcript", e.getString("text", "")));
+      case "response.text.delta" -> {
+        open();
+        transcript.append(e.getString("delta", ""));
+        send.accept(part("response.output_audio_transcript.delta").put("delta", e.getString("delta", "")));
+      }
+      case "response.audio.done" -> finish("completed");
+      case "error" -> {
+        JsonObject error = e.getJsonObject("error", new JsonObject());
+        send.accept(GaEvents.error("server_error", error.getString("code", "pipeline_error"), error.getString("message", "the call failed"),
+          null, null));
+      }
+      default -> { }
+    }
+  }
+
+  void audio(byte[] pcm) {
+    open();
+    send.accept(part("response.output_audio.delta").put("delta", Base64.getEncoder().encodeToString(pcm)));
+  }
+
+  void interrupted() {
+    if (responseId != null) {
+      finish("cancelled");
+    }
+  }
+
+  private void open() {
+    if (responseId != null) {
+      return;
+    }
+    responseId = "resp_sb" + (++responses);
+    assistantItem = "item_sba" + (++items);
+    transcript.setLength(0);
+    send.accept(GaEvents.event("response.created").put("response", response("in_progress")));
+    send.accept(GaEvents.event("response.output_item.added").put("response_id", responseId).put("output_index", 0)
+      .put("item", new JsonObject().put("id", assistantItem).put("type", "message").put("role", "assistant").put("status", "in_progress")));
+  }
+
+  private void finish(String status) {
+    if (responseId == null) {
+      return;
+    }
+    if (status.equals("completed")) {
+      send.accept(part("response.output_audio.done"));
+      send.accept(part("response.output_audio_transcript.done").put("transcript", transcript.toString()));
+      send.accept(GaEvents.event("response.output_item.done").put("response_id", responseId).put("output_index", 0)
+        .put("item", new JsonObject().put("id", assistantItem).put("type", "message").put("role", "assistant").put("status", "completed")));
+    }
+    send.accept(GaEvents.event("response.done").put("response", response(status)));
+    responseId = null;
+    assistantItem = null;
+  }
+
+  private JsonObject response(String status) {
+    return new JsonObject().put("id", responseId).put("object", "realtime.response").put("status", status);
+  }
+
+  private JsonObject part(String type) {
+    return GaEvents.event(type).put("response_id", responseId).put("item_id", assistantItem).put("output_index", 0).put("content_index", 0);
+  }
+}

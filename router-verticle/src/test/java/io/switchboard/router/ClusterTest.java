@@ -150,13 +150,19 @@ class ClusterTest {
     // Counted where the backend received them: the first and last windows are partial (the load started and stopped
     // inside them), and the first whole one also holds the requests admitted at the end of the first that were still
     // on their way (slow while the JVM warms up), so the steady windows are those in between.
+    // Within one window the share between the routers depends on timing (a router whose callers are backing off after a
+    // 429 can find the window used up by the other's when they return), so the share is checked over the steady windows
+    // together; the limit in each.
+    int[] steady = new int[2];
     for (Long w : windows.subList(2, windows.size() - 1)) {
       int[] byRouter = perWindow.get(w);
       int served = byRouter[0] + byRouter[1];
       String detail = "window " + w + ": router A " + byRouter[0] + " + router B " + byRouter[1] + " = " + served + ", limit " + PER_WINDOW;
       assertTrue(served <= PER_WINDOW * 1.05 && served >= PER_WINDOW * 0.95, detail);
-      assertTrue(byRouter[0] > 0 && byRouter[1] > 0, "both routers served within the shared limit: " + detail);
+      steady[0] += byRouter[0];
+      steady[1] += byRouter[1];
     }
+    assertTrue(steady[0] > 0 && steady[1] > 0, "both routers served within the shared limit: A " + steady[0] + ", B " + steady[1]);
   }
 
   // ---- admin API across routers

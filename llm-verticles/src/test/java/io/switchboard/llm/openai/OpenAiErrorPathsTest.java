@@ -184,15 +184,32 @@ class OpenAiErrorPathsTest {
 
   @Test
   void connectionRefusedIsUnavailable() {
-    HttpServer closed = await(vertx.createHttpServer().requestHandler(r -> { }).listen(0, "127.0.0.1"));
-    int port = closed.actualPort();
-    await(closed.close());
-    OpenAiCompatibleBackend nowhere = OpenAiTestKit.backend(vertx, conf(fake).put("base_url", "http://127.0.0.1:" + port + "/v1"));
-    MeshException e = failure(nowhere.chat(chat("hi", false), ctx()));
+    // A port freed a moment ago: another process on the machine may take it before the request goes out (then the
+    // answer is some other server's), so a few fresh ports are tried; the first that nobody took must be refused.
+    MeshException e = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      HttpServer closed = await(vertx.createHttpServer().requestHandler(r -> { }).listen(0, "127.0.0.1"));
+      int port = closed.actualPort();
+      await(closed.close());
+      OpenAiCompatibleBackend nowhere = OpenAiTestKit.backend(vertx, conf(fake).put("base_url", "http://127.0.0.1:" + port + "/v1"));
+      e = failure(nowhere.chat(chat("hi", false), ctx()));
+      await(nowhere.stop());
+      if (!portTaken(port)) {
+        break;
+      }
+    }
     seen.add(e);
     assertEquals(ErrorCode.UNAVAILABLE, e.errorCode());
     assertEquals("openai: connection refused", e.getMessage());
-    await(nowhere.stop());
+  }
+
+  private static boolean portTaken(int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+      return true;
+    } catch (java.io.IOException refused) {
+      return false;
+    }
   }
 
   @Test

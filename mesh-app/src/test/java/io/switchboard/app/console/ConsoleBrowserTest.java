@@ -325,9 +325,10 @@ class ConsoleBrowserTest {
   void theCallsViewShowsALiveCallWithItsStageLatencies() throws Exception {
     tab("calls");
     browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls"), "No call in progress."));
-    WebElement oneMode = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-one-mode")));
-    assertTrue(oneMode.getText().startsWith("Calls run the pipeline"), oneMode.getText());
-    expectedRefusals.add("/api/v1/voice/mode - Failed to load resource: the server responded with a status of 404");
+    // The mode switch (GET/PUT /api/v1/voice/mode) shows the mode new calls start in, from this node's conf.
+    WebElement mode = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-mode-select")));
+    assertEquals("pipeline", mode.getDomProperty("value"));
+    assertEquals("pipeline", browser.driver.findElement(By.id("voice-fallback")).getDomProperty("value"));
     StreamCaller caller = StreamCaller.connect(vertx, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
     WebElement row = browser.await(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#calls tr[data-call]")));
     assertTrue(row.getText().contains("stream") && row.getText().contains("pipeline"), row.getText());

@@ -14,7 +14,7 @@
 # RSS (VmRSS) idle after start, in the middle of the 5,000 req/s run, and idle 10 s after the load. The direct rows
 # (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
 # Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for the node (e.g. a heap cap to try).
-# JFR_DIR: record a JFR profile (settings=profile) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr
+# JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr
 # (bench/jfr-top.py summarises it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,7 +91,8 @@ measure() {
     if [ "$rate" = 5000 ]; then (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss") & rss_pid=$!; fi
     if [ "$rate" = 5000 ] && [ -n "${JFR_DIR:-}" ]; then
       mkdir -p "$JFR_DIR"
-      "$JAVA_HOME/bin/jcmd" "$mesh_pid" JFR.start name=bench settings=profile duration="$(( SECONDS_PER_RUN + 1 ))s" \
+      "$JAVA_HOME/bin/jcmd" "$mesh_pid" JFR.start name=bench settings=profile \
+        'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' duration="$(( SECONDS_PER_RUN + 1 ))s" \
         filename="$JFR_DIR/$name.jfr" > /dev/null
       thread_ticks > "$WORK/threads-before"
     fi

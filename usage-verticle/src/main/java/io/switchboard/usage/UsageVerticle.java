@@ -2,6 +2,7 @@ package io.switchboard.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
+import io.switchboard.api.UsageBatchCodec;
 import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.usage.cluster.ClusterLedgers;
 import io.switchboard.usage.journal.JournalSyncer;
@@ -49,6 +50,7 @@ public final class UsageVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
+    UsageBatchCodec.register(vertx);
     UsageConfig conf = UsageConfig.from(config(), System.getenv());
     conf.warnings().forEach(w -> LOG.log(Level.WARNING, w));
     journal = new UsageJournal(conf.journalDir(), conf.segmentBytes());
@@ -77,7 +79,9 @@ public final class UsageVerticle extends VerticleBase {
           writer = new JournalWriter(journal, syncer, conf.durability(), conf.writeMaxBatch(), conf.maxWaiting(), shipper::nudge);
           syncer.start();
           writer.start();
-          consumers.add(vertx.eventBus().consumer(Addresses.USAGE, new UsageRecordHandler(writer, conf.durability())));
+          UsageRecordHandler records = new UsageRecordHandler(writer, conf.durability());
+          consumers.add(vertx.eventBus().consumer(Addresses.USAGE, records));
+          consumers.add(vertx.eventBus().localConsumer(Addresses.USAGE_BATCH, records));
           consumers.add(vertx.eventBus().consumer(Addresses.USAGE_QUERY, new UsageQueryHandler(store, schema, this::status)));
           consumers.add(vertx.eventBus().consumer(Addresses.KEYS, new KeyHandler(keys, verifier)));
           return null;

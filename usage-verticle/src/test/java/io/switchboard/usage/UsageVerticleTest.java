@@ -5,6 +5,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Reservation;
+import io.switchboard.api.UsageBatch;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.core.usage.BudgetGuard;
 import io.switchboard.core.usage.KeyVerifier;
@@ -100,6 +101,33 @@ class UsageVerticleTest {
     assertEquals(UsageCsv.HEADER, lines[0]);
     assertEquals(501, lines.length, "header + one line per distinct request");
     assertTrue(csv.contains("\\\"\"half\\\"\""), "quotes inside the route JSON are doubled");
+  }
+
+  @Test
+  void aBatchIsConfirmedByOneReplyAndStoredLikeSingleRecords() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(300, 7, "b-");
+    List<Future<JsonObject>> acks = new ArrayList<>();
+    for (int i = 0; i < records.size(); i += 100) {
+      acks.add(ask(Addresses.USAGE_BATCH, records.subList(i, i + 100)));
+    }
+    // A record sent again, in a batch and alone, is stored once.
+    acks.add(ask(Addresses.USAGE_BATCH, records.subList(0, 10)));
+    acks.add(ask(Addresses.USAGE, records.get(11).toJson()));
+    for (Future<JsonObject> a : acks) {
+      assertEquals(new JsonObject().put("durability", "process"), result(a));
+    }
+    JsonObject status = Await.caughtUp(vertx, 30);
+    assertEquals(311L, status.getLong("records_journaled"));
+    JsonObject byModel = result(ask(Addresses.USAGE_QUERY, new JsonObject().put("op", "query").put("group_by", "model")));
+    JsonArray expected = new JsonArray();
+    for (UsageTotals t : TestRecords.expected(records, GroupBy.MODEL, 0, Long.MAX_VALUE)) {
+      expected.add(t.toJson(GroupBy.MODEL));
+    }
+    assertEquals(expected, byModel.getJsonArray("rows"));
+  }
+
+  private Future<JsonObject> ask(String address, List<UsageRecord> batch) {
+    return vertx.eventBus().<JsonObject>request(address, new UsageBatch(batch)).map(Message::body);
   }
 
   @Test

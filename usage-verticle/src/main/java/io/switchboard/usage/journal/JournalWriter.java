@@ -2,6 +2,7 @@ package io.switchboard.usage.journal;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.UsageBatch;
 import io.switchboard.api.UsageDurability;
 import io.switchboard.api.UsageRecord;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +37,8 @@ public final class JournalWriter {
     void done(MeshException failure);
   }
 
-  private record Entry(JsonObject json, Confirmation confirmation) {
+  /** One record as JSON (to validate), or a batch of valid records ({@code count} of them), with one confirmation. */
+  private record Entry(Object body, int count, Confirmation confirmation) {
   }
 
   private final UsageJournal journal;
@@ -76,17 +78,26 @@ public final class JournalWriter {
 
   /** Queues {@code json} (a usage record); {@code confirmation} is told on the writer's or the syncer's thread. */
   public void append(JsonObject json, Confirmation confirmation) {
+    queue(json, 1, confirmation);
+  }
+
+  /** Queues the records of {@code batch}; {@code confirmation} is told once, for all of them. */
+  public void append(UsageBatch batch, Confirmation confirmation) {
+    queue(batch, batch.records().size(), confirmation);
+  }
+
+  private void queue(Object body, int count, Confirmation confirmation) {
     if (stopping) {
       confirmation.done(new MeshException(ErrorCode.UNAVAILABLE, "usage ledger is stopping"));
       return;
     }
-    if (queued.incrementAndGet() > maxWaiting) {
-      queued.decrementAndGet();
+    if (queued.addAndGet(count) > maxWaiting) {
+      queued.addAndGet(-count);
       confirmation.done(new MeshException(ErrorCode.UNAVAILABLE,
         "usage journal is " + maxWaiting + " records behind; record refused"));
       return;
     }
-    queue.add(new Entry(json, confirmation));
+    queue.add(new Entry(body, count, confirmation));
     if (parked) {
       LockSupport.unpark(thread);
     }
@@ -109,10 +120,12 @@ public final class JournalWriter {
         parked = false;
         continue;
       }
+      int records = 0;
       do {
         batch.add(e);
-      } while (batch.size() < maxBatch && (e = queue.poll()) != null);
-      queued.addAndGet(-batch.size());
+        records += e.count();
+      } while (records < maxBatch && (e = queue.poll()) != null);
+      queued.addAndGet(-records);
       write(batch, lines);
       batch.clear();
       lines.clear();
@@ -122,20 +135,31 @@ public final class JournalWriter {
   private void write(List<Entry> batch, List<byte[]> lines) {
     List<Entry> valid = new ArrayList<>(batch.size());
     int size = 0;
+    int records = 0;
     for (Entry e : batch) {
-      byte[] line;
+      int before = lines.size();
       try {
-        // Read once to refuse what the cursor could not read back; written as it came (a second encoding of the
-        // record would cost a third more for the same fields).
-        UsageRecord.fromJson(e.json());
-        line = e.json().encode().getBytes(StandardCharsets.UTF_8);
+        if (e.body() instanceof UsageBatch b) {
+          for (UsageRecord r : b.records()) {
+            lines.add(r.toJson().encode().getBytes(StandardCharsets.UTF_8));
+          }
+        } else {
+          JsonObject json = (JsonObject) e.body();
+          // Read once to refuse what the cursor could not read back; written as it came (a second encoding of the
+          // record would cost a third more for the same fields).
+          UsageRecord.fromJson(json);
+          lines.add(json.encode().getBytes(StandardCharsets.UTF_8));
+        }
       } catch (RuntimeException bad) {
+        lines.subList(before, lines.size()).clear();
         e.confirmation().done(MeshException.invalid(null, bad.getMessage()));
         continue;
       }
+      for (int i = before; i < lines.size(); i++) {
+        size += lines.get(i).length + 1;
+      }
       valid.add(e);
-      lines.add(line);
-      size += line.length + 1;
+      records += e.count();
     }
     if (valid.isEmpty()) {
       return;
@@ -154,7 +178,7 @@ public final class JournalWriter {
       valid.forEach(v -> v.confirmation().done(failure));
       return;
     }
-    written.addAndGet(valid.size());
+    written.addAndGet(records);
     if (waitForSync) {
       List<Confirmation> waiting = new ArrayList<>(valid.size());
       valid.forEach(v -> waiting.add(v.confirmation()));

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -22,8 +21,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Puts usage records in the journal on a thread of its own, so that neither the encoding nor the write system call
- * runs on an event loop: {@link #append} only queues. The thread takes everything queued, validates and encodes it,
- * writes it with one system call and then confirms each record: at once with {@link UsageDurability#PROCESS} (the
+ * runs on an event loop: {@link #append} only queues. The thread takes everything queued, validates and encodes it
+ * ({@link JournalLines}), writes it with one system call, hands the records to the {@link JournalTail} and then confirms each record: at once with {@link UsageDurability#PROCESS} (the
  * write is in the page cache), or once the {@link JournalSyncer} has fsynced past it with
  * {@link UsageDurability#MACHINE}. Records queued while a write is under way go together in the next one.
  */
@@ -47,6 +46,8 @@ public final class JournalWriter {
   private final int maxBatch;
   private final int maxWaiting;
   private final Runnable onWritten;
+  private final JournalTail tail;
+  private final JournalLines lines = new JournalLines();
   private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong written = new AtomicLong();
@@ -60,15 +61,17 @@ public final class JournalWriter {
    * @param maxBatch   records per write at most
    * @param maxWaiting records queued at most; beyond it new ones are refused (the disk cannot keep up)
    * @param onWritten  told on this writer's thread after each write (the shipper may have work)
+   * @param tail       given each write's records (for the shipper), or null
    */
   public JournalWriter(UsageJournal journal, JournalSyncer syncer, UsageDurability durability, int maxBatch, int maxWaiting,
-                       Runnable onWritten) {
+                       Runnable onWritten, JournalTail tail) {
     this.journal = journal;
     this.syncer = syncer;
     this.waitForSync = durability == UsageDurability.MACHINE;
     this.maxBatch = maxBatch;
     this.maxWaiting = maxWaiting;
     this.onWritten = onWritten;
+    this.tail = tail;
     this.thread = Thread.ofPlatform().name("switchboard-usage-journal-writer").daemon().unstarted(this::run);
   }
 
@@ -105,7 +108,7 @@ public final class JournalWriter {
 
   private void run() {
     List<Entry> batch = new ArrayList<>();
-    List<byte[]> lines = new ArrayList<>();
+    List<UsageRecord> records = new ArrayList<>();
     while (true) {
       Entry e = queue.poll();
       if (e == null) {
@@ -120,69 +123,60 @@ public final class JournalWriter {
         parked = false;
         continue;
       }
-      int records = 0;
+      int count = 0;
       do {
         batch.add(e);
-        records += e.count();
-      } while (records < maxBatch && (e = queue.poll()) != null);
-      queued.addAndGet(-records);
-      write(batch, lines);
+        count += e.count();
+      } while (count < maxBatch && (e = queue.poll()) != null);
+      queued.addAndGet(-count);
+      write(batch, records);
       batch.clear();
-      lines.clear();
+      records.clear();
     }
   }
 
-  private void write(List<Entry> batch, List<byte[]> lines) {
+  private void write(List<Entry> batch, List<UsageRecord> records) {
     List<Entry> valid = new ArrayList<>(batch.size());
-    int size = 0;
-    int records = 0;
     for (Entry e : batch) {
-      int before = lines.size();
-      try {
-        if (e.body() instanceof UsageBatch b) {
-          for (UsageRecord r : b.records()) {
-            lines.add(r.toJson().encode().getBytes(StandardCharsets.UTF_8));
-          }
-        } else {
-          JsonObject json = (JsonObject) e.body();
-          // Read once to refuse what the cursor could not read back; written as it came (a second encoding of the
-          // record would cost a third more for the same fields).
-          UsageRecord.fromJson(json);
-          lines.add(json.encode().getBytes(StandardCharsets.UTF_8));
+      if (e.body() instanceof UsageBatch b) {
+        records.addAll(b.records());
+      } else {
+        try {
+          // Read to refuse what the cursor could not read back; written from the record read (the same JSON as
+          // the record's own), so the tail's records are exactly what the file holds.
+          records.add(UsageRecord.fromJson((JsonObject) e.body()));
+        } catch (RuntimeException bad) {
+          e.confirmation().done(MeshException.invalid(null, bad.getMessage()));
+          continue;
         }
-      } catch (RuntimeException bad) {
-        lines.subList(before, lines.size()).clear();
-        e.confirmation().done(MeshException.invalid(null, bad.getMessage()));
-        continue;
-      }
-      for (int i = before; i < lines.size(); i++) {
-        size += lines.get(i).length + 1;
       }
       valid.add(e);
-      records += e.count();
     }
     if (valid.isEmpty()) {
       return;
     }
-    ByteBuffer buf = buffer(size);
-    for (byte[] l : lines) {
-      buf.put(l).put((byte) '\n');
-    }
-    buf.flip();
-    long end;
+    lines.begin();
+    records.forEach(lines::add);
+    byte[] bytes = lines.finish();
+    ByteBuffer buf = buffer(bytes.length);
+    buf.put(bytes).flip();
+    UsageJournal.Written w;
     try {
-      end = journal.write(buf);
+      w = journal.write(buf);
     } catch (IOException | RuntimeException err) {
       LOG.log(Level.ERROR, "usage journal write failed: " + err.getMessage());
       MeshException failure = new MeshException(ErrorCode.UNAVAILABLE, "usage journal write failed: " + err.getMessage());
       valid.forEach(v -> v.confirmation().done(failure));
       return;
     }
-    written.addAndGet(records);
+    written.addAndGet(records.size());
+    if (tail != null) {
+      tail.add(new JournalTail.Write(w.segmentId(), w.start(), w.end(), List.copyOf(records)));
+    }
     if (waitForSync) {
       List<Confirmation> waiting = new ArrayList<>(valid.size());
       valid.forEach(v -> waiting.add(v.confirmation()));
-      syncer.confirmWhenSynced(end, waiting);
+      syncer.confirmWhenSynced(w.position(), waiting);
     } else {
       syncer.written();
       valid.forEach(v -> v.confirmation().done(null));

@@ -8,6 +8,7 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.usage.RecordJson;
 import io.switchboard.usage.TestRecords;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,9 @@ class JournalTailTest {
       JsonObject json = new JsonObject(each[i]);
       assertEquals(records.get(i).toJson(), json);
       assertEquals(records.get(i), UsageRecord.fromJson(json));
+      if (records.get(i).route() != null) {
+        assertEquals(records.get(i).route().toJson().encode(), RecordJson.route(records.get(i).route()), "the route column's text");
+      }
     }
     // The next write starts afresh.
     lines.begin();

@@ -126,6 +126,33 @@ class UsageVerticleTest {
     assertEquals(expected, byModel.getJsonArray("rows"));
   }
 
+  @Test
+  void anExportInPagesIsTheWholeExport() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(230, 21, "p-");
+    result(ask(Addresses.USAGE_BATCH, records));
+    Await.caughtUp(vertx, 30);
+    JsonObject query = new JsonObject().put("op", "export").put("from", TestRecords.START.toString());
+    String whole = result(vertx.eventBus().<String>request(Addresses.USAGE_QUERY, query.copy().put("limit", 1000))).body();
+    StringBuilder paged = new StringBuilder();
+    JsonObject ask = query.copy().put("page_size", 17);
+    int pages = 0;
+    while (true) {
+      Message<String> page = result(vertx.eventBus().request(Addresses.USAGE_QUERY, ask));
+      paged.append(page.body());
+      pages++;
+      String nextId = page.headers().get("x-switchboard-next-id");
+      if (nextId == null) {
+        break;
+      }
+      ask = ask.copy().put("after_ms", Long.parseLong(page.headers().get("x-switchboard-next-ms"))).put("after_id", nextId);
+    }
+    assertEquals(whole, paged.toString());
+    assertEquals(230 / 17 + 1, pages, "full pages name the next; the last is short");
+    assertEquals(231, whole.split("\r\n").length);
+    MeshException e = meshFailure(ask(Addresses.USAGE_QUERY, query.copy().put("page_size", 0)));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+  }
+
   private Future<JsonObject> ask(String address, List<UsageRecord> batch) {
     return vertx.eventBus().<JsonObject>request(address, new UsageBatch(batch)).map(Message::body);
   }

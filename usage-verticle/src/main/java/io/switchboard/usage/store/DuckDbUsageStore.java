@@ -242,6 +242,32 @@ public final class DuckDbUsageStore implements LedgerStore {
     });
   }
 
+  /** A page is small: DuckDB's top-N over the rows after the last page's, in one query. */
+  @Override
+  public Future<List<UsageRecord>> recordsAfter(long fromMs, long toMs, long afterMs, String afterId, int limit) {
+    if (afterId == null) {
+      return records(fromMs, toMs, limit);
+    }
+    return read(c -> {
+      List<UsageRecord> out = new ArrayList<>(Math.min(limit, 10_000));
+      try (PreparedStatement ps = c.prepareStatement(UsageSql.SELECT_RECORDS_AFTER)) {
+        ps.setLong(1, fromMs);
+        ps.setLong(2, toMs);
+        ps.setLong(3, afterMs);
+        ps.setLong(4, afterMs);
+        ps.setString(5, afterId);
+        ps.setInt(6, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          UsageColumns.Row row = columns(rs);
+          while (rs.next()) {
+            out.add(UsageColumns.record(row));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
   @Override
   public Future<Long> spentMicros(String keyId, long fromMs, long toMs) {
     return read(c -> {

@@ -1,97 +1,121 @@
 #!/usr/bin/env bash
 # Gateway overhead benchmark: the same load sent straight to a mock OpenAI upstream and through Switchboard to it.
 # Loopback only; every run is bounded in time and stops by itself. Results: bench/results/gateway-<date>.jsonl
-#   bench/gateway.sh [SECONDS]           (default 20 s per measured run, after 5 s of warm-up each, and one warm-up
-#                                        of $WARMUP seconds (default 60) through the mesh before the first: the JIT
-#                                        compilers keep a core busy for the first ~40 s at these rates)
-#   bench/gateway.sh [SECONDS] --usage   the usage ledger's cost at 2,000 requests/s: Switchboard without it, with
-#                                        it answering at once (durable_answers: false), and answering only once each
-#                                        request's record is fsynced (durable_answers: true)
+#   bench/gateway.sh [--no-build] [SECONDS]   (default 20 s per measured run)
+# Switchboard is measured in these configurations, one node JVM after the other, in one run (issue 15):
+#   default        what `./mesh run` starts: the usage ledger on (DuckDB, durability process), metrics on; only the
+#                  backend (bench/gateway-conf.yaml) and the folders are the bench's. THE HEADLINE ROW.
+#   machine        the same with usage.durability: machine (each answer waits for the journal's fsync)
+#   ledger-off     usage.enabled: false
+#   metrics-off    SWITCHBOARD_METRICS=false, ledger on
+# Each gets $WARMUP s (default 30) of load before its rows (the JIT keeps a core busy for the first ~40 s of a JVM),
+# then 2,000 req/s, 5,000 req/s and saturation (32 connections), each after 1 s of its own warm-up. Beside every row:
+# the node's CPU per request (user + system ticks of its process over the run, divided by the requests sent), and its
+# RSS (VmRSS) idle after start, in the middle of the 5,000 req/s run, and idle 10 s after the load. The direct rows
+# (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
+# Ports: MOCK_PORT (18090) and MESH_PORT (18080).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-USAGE_MODE=false
-ARGS=()
-for a in "$@"; do
-  if [ "$a" = "--usage" ]; then USAGE_MODE=true; else ARGS+=("$a"); fi
-done
-SECONDS_PER_RUN="${ARGS[0]:-20}"
-MOCK_PORT=18090
-MESH_PORT=18080
-./mesh build >/dev/null
+BUILD=true
+if [ "${1:-}" = "--no-build" ]; then BUILD=false; shift; fi
+SECONDS_PER_RUN="${1:-20}"
+WARMUP="${WARMUP:-30}"
+MOCK_PORT="${MOCK_PORT:-18090}"
+MESH_PORT="${MESH_PORT:-18080}"
+CONFIGS="${CONFIGS:-default machine ledger-off metrics-off}"
+if [ "$BUILD" = true ]; then ./mesh build >/dev/null; fi
 source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
 find_jdk
 JAVA="$JAVA_HOME/bin/java"
-CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
+CP="$(mvn -B -q -o -Dstyle.color=never -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
 mkdir -p bench/results
-OUT="bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="bench/results/gateway-$STAMP.jsonl"
+WORK="$ROOT/target/bench-gateway"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+# The node runs from a copy of the launcher jar, so that a build during the run cannot change what is measured.
+cp -r mesh-app/target/mesh-app.jar mesh-app/target/lib "$WORK/"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+note() { echo "{\"note\":\"$*\",\"utc\":\"$(date -u +%H:%M:%S)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT"; }
 
-"$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > bench/results/mock.log 2>&1 &
+"$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > "$WORK/mock.log" 2>&1 &
 pids+=($!)
 mesh_pid=""
-start_mesh() { # $1: operator conf file
+start_mesh() { # $1: name; the rest: extra environment
+  local name="$1"; shift
+  local conf="$WORK/$name.yaml"
+  sed "s#127.0.0.1:18090#127.0.0.1:$MOCK_PORT#" bench/gateway-conf.yaml > "$conf"
+  case "$name" in
+    machine) printf 'usage:\n  durability: machine\n' >> "$conf" ;;
+    ledger-off) printf 'usage:\n  enabled: false\n' >> "$conf" ;;
+  esac
   # shellcheck disable=SC2046
-  BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$1" \
-    "$JAVA" $(jvm_flags) -Djava.util.logging.config.file="$ROOT/conf/logging.properties" -jar mesh-app/target/mesh-app.jar run \
-    > bench/results/switchboard.log 2>&1 &
+  env "$@" BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$conf" SWITCHBOARD_HTTP_PORT="$MESH_PORT" \
+    SWITCHBOARD_USAGE_DIR="$WORK/usage-$name" \
+    "$JAVA" $(jvm_flags) -jar "$WORK/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
   mesh_pid=$!
   pids+=("$mesh_pid")
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 240); do
     curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" >/dev/null 2>&1 && break
     sleep 0.5
   done
-  curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" >/dev/null || { echo "Switchboard did not become ready; see bench/results/switchboard.log" >&2; exit 1; }
+  curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" >/dev/null || { echo "Switchboard did not become ready; see $WORK/switchboard-$name.log" >&2; exit 1; }
 }
 stop_mesh() {
   kill "$mesh_pid" 2>/dev/null || true
   wait "$mesh_pid" 2>/dev/null || true
 }
+rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$mesh_pid/status"; }
+ticks() { awk '{print $14 + $15}' "/proc/$mesh_pid/stat"; }
 
-load() { "$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --seconds "$SECONDS_PER_RUN" --warmup 5 "$@" | tee -a "$OUT"; }
 DIRECT="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
 MESH="http://127.0.0.1:$MESH_PORT/v1/chat/completions"
+# One measured run; with $1 = a configuration name, the node's CPU per request (and at 5,000 req/s its RSS) beside it.
+measure() {
+  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid=""
+  if [ -n "$name" ]; then
+    before=$(ticks)
+    if [ "$rate" = 5000 ]; then (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss") & rss_pid=$!; fi
+  fi
+  line=$("$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$rate" --connections 32 \
+    --seconds "$SECONDS_PER_RUN" --warmup 1)
+  if [ -n "$name" ]; then
+    after=$(ticks)
+    if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
+    # Requests sent = the measured run's rate over its seconds plus the 1 s warm-up before it.
+    line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); n=r['achieved_rps']*($SECONDS_PER_RUN+1); \
+r['config']='$name'; r['cpu_us_per_request']=round(($after-$before)*1e6/$(getconf CLK_TCK)/max(n,1),1); \
+r.update({'rss_mb':int('$rss')} if '$rss' else {}); print(json.dumps(r))")
+  else
+    line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); r['config']='direct'; print(json.dumps(r))")
+  fi
+  echo "$line" | tee -a "$OUT"
+}
 
-if [ "$USAGE_MODE" = true ]; then
-  # The *-journal variants point the ledger at a PostgreSQL that is not there: records are journaled and never
-  # shipped, which leaves the request path and the journal alone (the embedded H2 store's inserts cost far more CPU
-  # than either, and on a two-core machine they compete with the requests).
-  rm -rf target/bench-usage-ledger
-  for variant in "off:false:false:" "on:true:false:" "durable:true:true:" "on-journal:true:false:nostore" "durable-journal:true:true:nostore"; do
-    IFS=: read -r name enabled durable store <<< "$variant"
-    conf="bench/results/gateway-usage-$name.yaml"
-    cp bench/gateway-usage-conf.yaml "$conf"
-    printf '  enabled: %s\n  durable_answers: %s\n' "$enabled" "$durable" >> "$conf"
-    if [ "$store" = nostore ]; then
-      rm -rf target/bench-usage-journal-only
-      sed -i 's#data_dir: .*#data_dir: target/bench-usage-journal-only#' "$conf"
-      printf '  store: postgresql\n  postgres_url: postgresql://bench@127.0.0.1:9/none\n' >> "$conf"
-    fi
-    start_mesh "$ROOT/$conf"
-    echo "usage ledger: $name (usage.enabled=$enabled, usage.durable_answers=$durable)"
-    # Switchboard's own CPU time per request (warm-up included): less blurred than latency on a busy machine.
-    ticks_before=$(awk '{print $14 + $15}' "/proc/$mesh_pid/stat")
-    load --url "$MESH" --rate 2000 --connections 32
-    ticks_after=$(awk '{print $14 + $15}' "/proc/$mesh_pid/stat")
-    echo "{\"usage\":\"$name\",\"switchboard_cpu_us_per_request\":$(( (ticks_after - ticks_before) * 1000000 / $(getconf CLK_TCK) / (2000 * (SECONDS_PER_RUN + 5)) ))}" | tee -a "$OUT"
-    stop_mesh
-  done
-  load --url "$DIRECT" --rate 2000 --connections 32
-  echo "results in $OUT"
-  exit 0
-fi
-
-start_mesh "$ROOT/bench/gateway-conf.yaml"
-"$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$MESH" --rate 2000 --connections 32 \
-  --seconds "${WARMUP:-60}" --warmup 1 > /dev/null
-for rate in 500 2000 5000; do
-  load --url "$DIRECT" --rate "$rate" --connections 32
-  load --url "$MESH" --rate "$rate" --connections 32
+note "start; configurations: $CONFIGS"
+for name in $CONFIGS; do
+  case "$name" in
+    metrics-off) start_mesh "$name" SWITCHBOARD_METRICS=false ;;
+    default|machine|ledger-off) start_mesh "$name" ;;
+    *) echo "unknown configuration $name" >&2; exit 2 ;;
+  esac
+  sleep 5
+  echo "{\"config\":\"$name\",\"rss_idle_after_start_mb\":$(rss_mb)}" | tee -a "$OUT"
+  "$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$MESH" --rate 2000 --connections 32 \
+    --seconds "$WARMUP" --warmup 1 > /dev/null
+  note "$name warm"
+  for rate in 2000 5000 0; do measure "$name" "$MESH" "$rate"; done
+  sleep 10
+  echo "{\"config\":\"$name\",\"rss_idle_after_load_mb\":$(rss_mb)}" | tee -a "$OUT"
+  if [ "$name" != ledger-off ]; then
+    curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" > "$WORK/ready-$name.json" || true
+  fi
+  stop_mesh
 done
-load --url "$DIRECT" --rate 0 --connections 32
-load --url "$MESH" --rate 0 --connections 32
-load --url "$DIRECT" --rate 500 --connections 32 --stream
-load --url "$MESH" --rate 500 --connections 32 --stream
+for rate in 2000 5000 0; do measure "" "$DIRECT" "$rate"; done
+note "end"
 echo "results in $OUT"

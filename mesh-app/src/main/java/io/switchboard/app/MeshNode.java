@@ -10,6 +10,7 @@ import io.switchboard.router.usage.UsageSettings;
 import io.switchboard.router.web.WebVerticle;
 import io.switchboard.usage.UsageConfig;
 import io.switchboard.usage.UsageVerticle;
+import io.switchboard.usage.cluster.LedgerConflictException;
 import io.switchboard.voice.VoiceSettings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -164,7 +165,8 @@ public final class MeshNode {
    * A routing node's usage verticle (the ledger: journal, store, keys), with the {@code usage} conf slice. In a cluster
    * one that cannot start (its journal folder held by another process) is not fatal: the router's records and key
    * checks go over the bus to a ledger elsewhere. A single node has no elsewhere: it does not start, and says what to
-   * change (a second node on the same host and data directory is the usual cause).
+   * change (a second node on the same host and data directory is the usual cause). A ledger that would be a second
+   * one in its cluster on another store (ClusterLedgers) is refused in both cases.
    */
   private static Future<Void> usageLedger(Vertx vertx, NodeOptions options, UsageSettings usage, JsonObject config) {
     if (!options.runsRouter() || !usage.enabled() || !usage.localLedger()) {
@@ -173,6 +175,10 @@ public final class MeshNode {
     return vertx.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(config.getJsonObject("usage")))
       .<Void>mapEmpty()
       .recover(err -> {
+        if (err instanceof LedgerConflictException) {
+          // A second ledger would split keys and usage: refused, whatever the role; the message says what to change.
+          return Future.failedFuture(new IllegalStateException("the usage ledger cannot start: " + err.getMessage()));
+        }
         if (!options.cluster()) {
           return Future.failedFuture(new IllegalStateException("the usage ledger cannot start: " + err.getMessage()
             + ". Another Switchboard on this host may use the same usage.data_dir: give this node its own "

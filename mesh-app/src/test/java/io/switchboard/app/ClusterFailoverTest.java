@@ -105,7 +105,9 @@ class ClusterFailoverTest {
         .put("breaker", new JsonObject().put("max_failures", 1000))
         .put("retries", new JsonObject().put("max", 10).put("base_ms", 200).put("max_ms", 2000)))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", HEARTBEAT_MS).put("drain_timeout_ms", DRAIN_MS))
-      .put("backends", new JsonArray().add(backend("chat", "gpt-4o-mini", node)).add(backend("other", "other-model", node)));
+      .put("backends", new JsonArray().add(backend("chat", "gpt-4o-mini", node)).add(backend("other", "other-model", node)))
+      // One usage ledger per cluster: r1's; the second router uses it over the bus.
+      .put("usage", new JsonObject().put("local_ledger", !node.equals("r2")));
   }
 
   private JsonObject backend(String id, String model, String node) {

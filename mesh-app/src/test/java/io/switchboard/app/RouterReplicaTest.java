@@ -17,11 +17,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -30,13 +29,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Router replicas on loopback, every node its own JVM joined over Hazelcast: three router nodes, each with its own
- * usage ledger (its own {@code usage.data_dir}, durable answers), and one chat backend node, against one fake OpenAI
- * server in this JVM. (1) Bus callers (a cluster member in this JVM, no HTTP) keep requests in flight on every router;
- * r3 gets SIGTERM: what it has in flight finishes, the rest go to the other routers. (2) HTTP clients on r1 and r2;
- * r1 gets SIGKILL: r2's clients see nothing of it. (3) Every request that got its whole answer, from any router, has
- * exactly one usage record, in the ledger of the router that answered it: each ledger is read as the product reads
- * it, by a node started on its data folder (the journal is replayed into the store) and its CSV export.
+ * Router replicas on loopback, every node its own JVM joined over Hazelcast: three router nodes and one chat backend
+ * node, against one fake OpenAI server in this JVM. The cluster has one usage ledger (issue 15: keys and usage give one
+ * answer whichever router is asked): r2's, on its embedded store, with durable answers; r1 and r3 run with
+ * {@code usage.local_ledger: false} and journal their records in it over the bus. (1) Bus callers (a cluster member in
+ * this JVM, no HTTP) keep requests in flight on every router; r3 gets SIGTERM: what it has in flight finishes, the rest
+ * go to the other routers. (2) HTTP clients on r1 and r2; r1 gets SIGKILL: r2's clients see nothing of it. (3) Every
+ * request that got its whole answer, from any router, has exactly one usage record in the cluster's ledger, read as
+ * the product reads it, by a node started on its data folder (the journal is replayed into the store) and its CSV
+ * export.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -46,6 +47,7 @@ class RouterReplicaTest {
   static final long START_MS = 120_000;
   static final long DRAIN_MS = 15_000;
   static final List<String> ROUTERS = List.of("r1", "r2", "r3");
+  static final String LEDGER = "r2";
 
   private Vertx vertx;
   private FakeOpenAiServer fake;
@@ -109,10 +111,11 @@ class RouterReplicaTest {
         .put("base_url", fake.baseUrl()).put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat"))
         .put("privacy", "private").put("priority", 10).put("models", new JsonArray().add("gpt-4o-mini"))
         .put("aliases", new JsonObject()).put("headers", new JsonObject().put("X-Node", node))))
-      // Each router its own ledger. Durable answers (the default): a request is answered once its record is fsynced;
-      // the wait for that is generous here so that a stalled disk on a busy machine does not count a record lost.
-      .put("usage", new JsonObject().put("data_dir", runDir.resolve("usage-" + node).toString()).put("durable_answers", true)
-        .put("record_timeout_ms", 10_000).put("idle_check_ms", 100));
+      // One ledger, r2's (the router that outlives the others). Durable answers: a request is answered once its record
+      // is fsynced; the wait for that is generous here so that a stalled disk on a busy machine does not count a
+      // record lost.
+      .put("usage", new JsonObject().put("data_dir", runDir.resolve("usage-" + node).toString()).put("durability", "machine")
+        .put("local_ledger", node.equals(LEDGER)).put("record_timeout_ms", 10_000).put("idle_check_ms", 100));
   }
 
   @Test
@@ -176,72 +179,35 @@ class RouterReplicaTest {
 
   @Test
   @Order(3)
-  void everyAnsweredRequestHasExactlyOneRecordInTheLedgerOfTheRouterThatAnsweredIt() throws Exception {
+  void everyAnsweredRequestHasExactlyOneRecordInTheClustersLedger() throws Exception {
     assertFalse(bus.isEmpty() || viaHttp.isEmpty(), "the two tests before ran");
     // r1 died, r3 stopped; r2 stops too, so that a node may open its ledger.
     MeshProcess r2 = nodes.get("r2");
     r2.terminate();
     r2.awaitExit(DRAIN_MS + 30_000);
-    Map<String, MeshProcess> readers = new LinkedHashMap<>();
-    for (String r : ROUTERS) {
-      MeshProcess reader = MeshProcess.start("replica-read-" + r, List.of("--role", "router", "--conf", confs.get(r).toString()),
-        Map.of("FAKE_KEY", "sk-fake-replica-test"));
-      nodes.put("read-" + r, reader);
-      readers.put(r, reader);
-    }
-    Map<String, UsageApi> ledgers = new LinkedHashMap<>();
-    for (Map.Entry<String, MeshProcess> e : readers.entrySet()) {
-      e.getValue().awaitUp(START_MS);
-      ledgers.put(e.getKey(), new UsageApi(e.getValue().httpPort(), ADMIN));
-    }
+    MeshProcess reader = MeshProcess.start("replica-read-" + LEDGER, List.of("--role", "router", "--conf", confs.get(LEDGER).toString()),
+      Map.of("FAKE_KEY", "sk-fake-replica-test"));
+    nodes.put("read-" + LEDGER, reader);
+    reader.awaitUp(START_MS);
+    UsageApi ledger = new UsageApi(reader.httpPort(), ADMIN);
 
     // Exactly the requests whose client got the whole answer: a 200 with the completion, or a stream ending with
-    // [DONE]. A killed router answers nothing after its death, so these are all answered before the kill.
-    List<String> answeredByR1 = viaHttp.stream().filter(o -> o.port() == r1Port && o.ok()).map(LoadRun.Outcome::requestId).toList();
-    List<String> answeredByR2 = viaHttp.stream().filter(o -> o.port() == r2Port && o.ok()).map(LoadRun.Outcome::requestId).toList();
-    List<String> answeredOnBus = bus.stream().filter(BusLoadRun.Outcome::ok).map(BusLoadRun.Outcome::requestId).toList();
-    Map<String, Map<String, List<Map<String, String>>>> rows = new HashMap<>();
-    rows.put("r1", ledgers.get("r1").awaitRecords(answeredByR1, 90_000));
-    rows.put("r2", ledgers.get("r2").awaitRecords(answeredByR2, 90_000));
-    rows.put("r3", ledgers.get("r3").awaitRecords(List.of(), 30_000));
-    long end = System.currentTimeMillis() + 60_000;
-    while (!answeredOnBus.stream().allMatch(id -> ROUTERS.stream().anyMatch(r -> rows.get(r).containsKey(id)))
-      && System.currentTimeMillis() < end) {
-      Thread.sleep(500);
-      for (String r : ROUTERS) {
-        rows.put(r, ledgers.get(r).awaitRecords(List.of(), 30_000));
-      }
+    // [DONE]. A killed router answers nothing after its death, so r1's are all answered before the kill.
+    List<String> answered = new ArrayList<>();
+    viaHttp.stream().filter(LoadRun.Outcome::ok).map(LoadRun.Outcome::requestId).forEach(answered::add);
+    bus.stream().filter(BusLoadRun.Outcome::ok).map(BusLoadRun.Outcome::requestId).forEach(answered::add);
+    Map<String, List<Map<String, String>>> rows = ledger.awaitRecords(answered, 90_000);
+    for (String id : answered) {
+      List<Map<String, String>> found = rows.get(id);
+      assertEquals(1, found.size(), id + ": one record in the cluster's ledger: " + found);
+      assertEquals("200", found.get(0).get("status"), id + ": " + found.get(0));
     }
-
-    for (String id : answeredByR1) {
-      assertOneRecordIn("r1", id, rows);
-    }
-    for (String id : answeredByR2) {
-      assertOneRecordIn("r2", id, rows);
-    }
-    for (String id : answeredOnBus) {
-      List<String> holders = ROUTERS.stream().filter(r -> rows.get(r).containsKey(id)).toList();
-      assertEquals(1, holders.size(), id + " is in exactly one ledger: " + holders);
-      assertOneRecordIn(holders.get(0), id, rows);
-    }
-    Set<String> inFlightOnR3 = bus.stream()
-      .filter(o -> rows.get("r3").containsKey(o.requestId()) && o.startedMs() < termAt && o.endedMs() > termAt)
-      .map(BusLoadRun.Outcome::requestId).collect(Collectors.toSet());
-    System.out.printf("ledgers: r1 holds %d records (%d answered over HTTP before the SIGKILL), r2 %d, r3 %d; "
-        + "%d bus requests were in flight on r3 at its SIGTERM and finished%n", rows.get("r1").size(), answeredByR1.size(),
-      rows.get("r2").size(), rows.get("r3").size(), inFlightOnR3.size());
-    assertFalse(inFlightOnR3.isEmpty(), "r3 had bus requests in flight at its SIGTERM (its ledger says which)");
-  }
-
-  private static void assertOneRecordIn(String router, String id, Map<String, Map<String, List<Map<String, String>>>> rows) {
-    for (String r : ROUTERS) {
-      List<Map<String, String>> found = rows.get(r).getOrDefault(id, List.of());
-      if (r.equals(router)) {
-        assertEquals(1, found.size(), id + ": one record in " + r + "'s ledger: " + found);
-        assertEquals("200", found.get(0).get("status"), id + ": " + found.get(0));
-      } else {
-        assertTrue(found.isEmpty(), id + " answered by " + router + " has no record in " + r + "'s ledger: " + found);
-      }
-    }
+    long answeredByR1 = viaHttp.stream().filter(o -> o.port() == r1Port && o.ok()).count();
+    long inFlightAtTerm = bus.stream().filter(o -> o.ok() && o.startedMs() < termAt && o.endedMs() > termAt).count();
+    // One ledger no longer says which router served a request (each router's own ledger did): that r3 finished what
+    // it had in flight is shown by the first test (no bus request failed while it stopped, in that order).
+    System.out.printf("ledger: %d records, %d of them answered by r1 over HTTP before its SIGKILL; %d bus requests were "
+      + "in flight in the cluster at r3's SIGTERM and finished%n", rows.size(), answeredByR1, inFlightAtTerm);
+    assertTrue(inFlightAtTerm > 0, "bus requests were in flight at r3's SIGTERM");
   }
 }

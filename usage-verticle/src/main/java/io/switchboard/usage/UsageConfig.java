@@ -1,35 +1,56 @@
 package io.switchboard.usage;
 
+import io.switchboard.api.UsageDurability;
 import io.switchboard.usage.journal.UsageShipper;
+import io.switchboard.usage.store.DuckDbUsageStore;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The {@code usage:} slice of the mesh configuration, with its defaults beside each setting. The store is H2 in a
+ * The {@code usage:} slice of the mesh configuration, with its defaults beside each setting. The store is DuckDB in a
  * file unless a PostgreSQL URL is given ({@code postgres_url}, else the environment's
- * {@code SWITCHBOARD_POSTGRES_URL}); {@code store: h2} forces the embedded store even then.
+ * {@code SWITCHBOARD_POSTGRES_URL}); {@code store: duckdb} forces the embedded store even then ({@code store: h2}, the
+ * embedded store of earlier versions, is read as {@code duckdb}: its ledger is imported).
+ *
+ * @param h2Path     where an H2 ledger of earlier versions would be; imported into DuckDB on the first start
+ * @param durability when a record is confirmed: written ({@code process}) or fsynced ({@code machine})
+ * @param warnings   deprecated settings met, for the verticle to log
  */
 public record UsageConfig(
   String store,
+  Path duckdbPath,
   Path h2Path,
+  DuckDbUsageStore.Options duckdb,
   String postgresUrl,
   int postgresPoolSize,
   Path journalDir,
   long segmentBytes,
-  int commitMaxBatch,
+  UsageDurability durability,
+  long syncIntervalMs,
+  int writeMaxBatch,
   int maxWaiting,
   UsageShipper.Options shipper,
   long keyCacheTtlMs,
-  long revocationTimeoutMs) {
+  long revocationTimeoutMs,
+  List<String> warnings) {
 
   public static UsageConfig from(JsonObject conf, Map<String, String> env) {
+    List<String> warnings = new ArrayList<>();
     Path dataDir = path(conf.getString("data_dir", "~/.cache/switchboard/usage"));
     String store = conf.getString("store", "auto").toLowerCase(Locale.ROOT);
-    if (!store.equals("auto") && !store.equals("h2") && !store.equals("postgresql")) {
-      throw new IllegalArgumentException("usage.store must be auto, h2 or postgresql, got '" + store + "'");
+    if (store.equals("h2")) {
+      warnings.add("usage.store: h2 is replaced by the DuckDB store (store: duckdb); an H2 ledger found in the data "
+        + "folder is imported into it once");
+      store = "duckdb";
+    }
+    if (!store.equals("auto") && !store.equals("duckdb") && !store.equals("postgresql")) {
+      throw new IllegalArgumentException("usage.store must be auto, duckdb or postgresql, got '" + store + "'");
     }
     String url = conf.getString("postgres_url");
     if (url == null || url.isBlank()) {
@@ -38,24 +59,38 @@ public record UsageConfig(
     if (url != null && url.isBlank()) {
       url = null;
     }
-    if (store.equals("h2")) {
+    if (store.equals("duckdb")) {
       url = null;
     } else if (store.equals("postgresql") && url == null) {
       throw new IllegalArgumentException("usage.store is postgresql but neither usage.postgres_url nor SWITCHBOARD_POSTGRES_URL is set");
     }
+    UsageDurability durability = UsageDurability.fromConf(conf);
+    if (UsageDurability.deprecatedKeyUsed(conf)) {
+      warnings.add("usage.durable_answers is deprecated: it is read as usage.durability: " + durability.wireName());
+    }
+    String duck = conf.getString("duckdb_path");
     String h2 = conf.getString("h2_path");
     String journal = conf.getString("journal_dir");
     return new UsageConfig(
-      url == null ? "h2" : "postgresql",
+      url == null ? "duckdb" : "postgresql",
+      duck == null ? dataDir.resolve("usage.duckdb") : path(duck),
       h2 == null ? dataDir.resolve("usage") : path(h2),
+      new DuckDbUsageStore.Options(
+        conf.getInteger("duckdb_memory_mb", 64),
+        conf.getInteger("duckdb_threads", 1),
+        conf.getInteger("duckdb_readers", 2),
+        conf.getInteger("duckdb_checkpoint_mb", 16),
+        duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject()))),
       url,
       conf.getInteger("postgres_pool_size", 8),
       journal == null ? dataDir.resolve("journal") : path(journal),
       conf.getLong("segment_bytes", 8L << 20),
+      durability,
+      conf.getLong("sync_interval_ms", 5L),
       conf.getInteger("commit_max_batch", 4096),
       conf.getInteger("max_waiting", 100_000),
       new UsageShipper.Options(
-        conf.getInteger("batch_size", 1000),
+        conf.getInteger("batch_size", 5000),
         conf.getLong("retry_min_ms", 200L),
         conf.getLong("retry_max_ms", 10_000L),
         conf.getLong("idle_check_ms", 1000L),
@@ -63,7 +98,15 @@ public record UsageConfig(
         conf.getLong("rotate_age_ms", 60_000L),
         conf.getLong("ship_linger_ms", 100L)),
       conf.getLong("key_cache_ttl_ms", 300_000L),
-      conf.getLong("revocation_timeout_ms", 5_000L));
+      conf.getLong("revocation_timeout_ms", 5_000L),
+      List.copyOf(warnings));
+  }
+
+  /** Further DuckDB settings as DuckDB names them; the defaults are those measured best for the ledger. */
+  private static Map<String, String> duckDbSettings(JsonObject given) {
+    Map<String, String> out = new LinkedHashMap<>();
+    given.forEach(e -> out.put(e.getKey(), String.valueOf(e.getValue())));
+    return Map.copyOf(out);
   }
 
   private static Path path(String p) {

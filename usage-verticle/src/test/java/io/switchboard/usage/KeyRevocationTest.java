@@ -43,7 +43,7 @@ class KeyRevocationTest {
     TestCluster cluster = new TestCluster();
     a = cluster.join();
     b = cluster.join();
-    JsonObject conf = new JsonObject().put("store", "h2").put("data_dir", dir.toString());
+    JsonObject conf = new JsonObject().put("store", "duckdb").put("data_dir", dir.toString());
     result(a.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(conf)));
   }
 

@@ -3,7 +3,7 @@ package io.switchboard.usage;
 import io.switchboard.api.ApiKey;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.StoredKey;
-import io.switchboard.usage.store.H2UsageStore;
+import io.switchboard.usage.store.DuckDbUsageStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
- * A key written to the embedded store is seen by every connection of its pool, not only by the one that wrote it:
+ * A key written to the embedded store is seen by every connection of it, not only by the one that wrote it:
  * many lookups at once (as many routers' verifiers make) all find a new key, and all see its revocation.
  */
 class KeyStoreVisibilityTest {
@@ -29,12 +29,12 @@ class KeyStoreVisibilityTest {
   @TempDir
   Path dir;
   private Vertx vertx;
-  private H2UsageStore store;
+  private DuckDbUsageStore store;
 
   @BeforeEach
   void open() throws Exception {
     vertx = Vertx.vertx();
-    store = H2UsageStore.file(vertx, dir.resolve("usage"));
+    store = DuckDbUsageStore.open(vertx, dir.resolve("usage.duckdb"), null, UsageStoreTest.DUCKDB);
     store.migrate().await(20, TimeUnit.SECONDS);
   }
 

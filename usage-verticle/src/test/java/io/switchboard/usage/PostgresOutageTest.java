@@ -83,7 +83,7 @@ class PostgresOutageTest {
 
     List<UsageRecord> records = TestRecords.generate(500, 99, "pg-down-");
     for (Future<Object> ack : send(records.subList(0, 300))) {
-      assertEquals(new JsonObject().put("durable", true), result(ack));
+      assertEquals(new JsonObject().put("durability", "process"), result(ack));
     }
     JsonObject down = Await.status(vertx, 30, s -> s.getInteger("failures") > 0);
     assertFalse(down.getBoolean("store_ready"));
@@ -103,7 +103,7 @@ class PostgresOutageTest {
     acks.addAll(send(records.subList(400, 500)));
     acks.addAll(send(records.subList(250, 300)));
     for (Future<Object> ack : acks) {
-      assertEquals(new JsonObject().put("durable", true), result(ack));
+      assertEquals(new JsonObject().put("durability", "process"), result(ack));
     }
     Await.status(vertx, 30, s -> s.getInteger("failures") > 0 || s.getBoolean("caught_up"));
     PostgresTestServer.start(PORT);

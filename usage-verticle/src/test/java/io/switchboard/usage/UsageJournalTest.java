@@ -6,7 +6,9 @@ import io.switchboard.usage.journal.UsageJournal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +32,16 @@ class UsageJournalTest {
     return out;
   }
 
+  /** Writes the lines as the journal writer does: one batch, newline-terminated. */
+  private static long append(UsageJournal journal, List<byte[]> lines) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] l : lines) {
+      out.write(l);
+      out.write('\n');
+    }
+    return journal.write(ByteBuffer.wrap(out.toByteArray()));
+  }
+
   private static List<UsageRecord> drain(JournalCursor cursor, int batch) throws IOException {
     List<UsageRecord> out = new ArrayList<>();
     for (int i = 0; i < 10_000; i++) {
@@ -50,7 +62,7 @@ class UsageJournalTest {
     try (UsageJournal journal = new UsageJournal(dir, 16 * 1024)) {
       journal.open();
       for (int i = 0; i < 300; i += 30) {
-        journal.append(lines(records.subList(i, i + 30)));
+        append(journal, lines(records.subList(i, i + 30)));
       }
       assertTrue(journal.segments().size() > 3, "small segments rotate: " + journal.segments().size());
       JournalCursor cursor = new JournalCursor(journal, 8 * 1024);
@@ -63,7 +75,7 @@ class UsageJournalTest {
       }
       assertEquals(1, journal.segments().size());
       assertEquals(0, cursor.backlogBytes());
-      journal.append(lines(records.subList(0, 2)));
+      append(journal, lines(records.subList(0, 2)));
       assertTrue(cursor.backlogBytes() > 0);
       assertEquals(records.subList(0, 2), drain(cursor, 10));
     }
@@ -74,9 +86,9 @@ class UsageJournalTest {
     List<UsageRecord> records = TestRecords.generate(50, 2, "t-");
     try (UsageJournal journal = new UsageJournal(dir, 1 << 20)) {
       journal.open();
-      journal.append(lines(records.subList(0, 20)));
-      journal.append(List.of("{not json".getBytes(StandardCharsets.UTF_8)));
-      journal.append(lines(records.subList(20, 40)));
+      append(journal, lines(records.subList(0, 20)));
+      append(journal, List.of("{not json".getBytes(StandardCharsets.UTF_8)));
+      append(journal, lines(records.subList(20, 40)));
     }
     // A crash in the middle of a write leaves half a line that was never acknowledged.
     Path segment;
@@ -87,9 +99,29 @@ class UsageJournalTest {
 
     try (UsageJournal journal = new UsageJournal(dir, 1 << 20)) {
       journal.open();
-      journal.append(lines(records.subList(40, 50)));
+      append(journal, lines(records.subList(40, 50)));
       JournalCursor cursor = new JournalCursor(journal, 4096);
       assertEquals(records, drain(cursor, 7));
+    }
+  }
+
+  @Test
+  void aWriteIsReadableAtOnceAndSyncedByTheNextSyncEvenAcrossARotation() throws IOException {
+    List<UsageRecord> records = TestRecords.generate(40, 4, "s-");
+    try (UsageJournal journal = new UsageJournal(dir, 1 << 20)) {
+      journal.open();
+      long end = append(journal, lines(records.subList(0, 20)));
+      assertEquals(end, journal.writtenPosition());
+      assertEquals(0, journal.syncedPosition(), "written, not synced");
+      JournalCursor cursor = new JournalCursor(journal, 1 << 16);
+      assertEquals(records.subList(0, 20), drain(cursor, 100), "the cursor reads what is written, synced or not");
+
+      journal.rotate();
+      long end2 = append(journal, lines(records.subList(20, 40)));
+      assertEquals(end2, journal.sync(), "one sync covers the closed segment and the current one");
+      assertEquals(end2, journal.syncedPosition());
+      assertEquals(end2, journal.sync(), "nothing new: nothing to do");
+      assertEquals(records.subList(20, 40), drain(cursor, 100));
     }
   }
 
@@ -111,7 +143,7 @@ class UsageJournalTest {
       assertEquals(1, journal.segments().size());
       long id = journal.segments().get(0).id();
       assertThrows(IllegalStateException.class, () -> journal.delete(id));
-      journal.append(lines(TestRecords.generate(1, 3, "r-")));
+      append(journal, lines(TestRecords.generate(1, 3, "r-")));
       assertTrue(journal.rotateIf(1, Long.MAX_VALUE));
       assertEquals(2, journal.segments().size());
     }

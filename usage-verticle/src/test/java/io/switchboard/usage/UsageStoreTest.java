@@ -11,9 +11,9 @@ import io.switchboard.api.StoredKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.usage.store.GroupBy;
-import io.switchboard.usage.store.H2UsageStore;
+import io.switchboard.usage.store.DuckDbUsageStore;
+import io.switchboard.usage.store.LedgerStore;
 import io.switchboard.usage.store.PgUsageStore;
-import io.switchboard.usage.store.SqlUsageStore;
 import io.switchboard.usage.store.UsageTotals;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,13 +30,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The two stores, H2 and a real PostgreSQL, against the same records: same writes, same answers. */
+/** The two stores, DuckDB and a real PostgreSQL, against the same records: same writes, same answers. */
 class UsageStoreTest {
 
   private static Vertx vertx;
@@ -64,10 +65,12 @@ class UsageStoreTest {
     return Await.result(f);
   }
 
-  private SqlUsageStore open(String kind) throws Exception {
-    SqlUsageStore store;
-    if (kind.equals("h2")) {
-      store = H2UsageStore.file(vertx, dir.resolve("usage-" + System.nanoTime()));
+  static final DuckDbUsageStore.Options DUCKDB = new DuckDbUsageStore.Options(64, 1, 2, 16, Map.of());
+
+  private LedgerStore open(String kind) throws Exception {
+    LedgerStore store;
+    if (kind.equals("duckdb")) {
+      store = DuckDbUsageStore.open(vertx, dir.resolve("usage-" + System.nanoTime() + ".duckdb"), null, DUCKDB);
     } else {
       String url = PostgresTestServer.freshSchemaUrl(vertx);
       store = PgUsageStore.connect(vertx, url, 4);
@@ -85,19 +88,19 @@ class UsageStoreTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"h2", "postgresql"})
+  @ValueSource(strings = {"duckdb", "postgresql"})
   void migrationsApplyOnceInOrder(String kind) throws Exception {
-    SqlUsageStore store = open(kind);
-    assertEquals(List.of(1, 2, 3, 4), await(store.schemaVersions()));
+    LedgerStore store = open(kind);
+    assertEquals(List.of(1, 2, 3, 4, 5), await(store.schemaVersions()));
     await(store.migrate());
-    assertEquals(List.of(1, 2, 3, 4), await(store.schemaVersions()), "a second start applies nothing again");
+    assertEquals(List.of(1, 2, 3, 4, 5), await(store.schemaVersions()), "a second start applies nothing again");
     assertEquals(0L, await(store.count()));
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"h2", "postgresql"})
+  @ValueSource(strings = {"duckdb", "postgresql"})
   void keepsARecordsCacheStatusSavingAndArtifacts(String kind) throws Exception {
-    SqlUsageStore store = open(kind);
+    LedgerStore store = open(kind);
     Instant t = Instant.parse("2026-12-05T03:00:00Z");
     UsageRecord hit = UsageRecord.builder("hit-1").time(t).capability(Capability.TRANSCRIBE).backend("cloud-asr")
       .privacy(Privacy.CLOUD).cache(CacheStatus.HIT).savedUsd(0.003)
@@ -112,9 +115,9 @@ class UsageStoreTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"h2", "postgresql"})
+  @ValueSource(strings = {"duckdb", "postgresql"})
   void storesEachRequestOnceAndGroupsAsTheRecordsSay(String kind) throws Exception {
-    SqlUsageStore store = open(kind);
+    LedgerStore store = open(kind);
     List<UsageRecord> records = TestRecords.generate(600, 42, "req-");
     await(store.insert(records.subList(0, 250)));
     assertEquals(250L, await(store.count()));
@@ -148,9 +151,26 @@ class UsageStoreTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"h2", "postgresql"})
+  @ValueSource(strings = {"duckdb", "postgresql"})
+  void aRecordIsItsRequestIdAtItsTime(String kind) throws Exception {
+    LedgerStore store = open(kind);
+    UsageRecord first = UsageRecord.builder("client-chosen-id").time(TestRecords.START).keyId("k_alpha").costUsd(0.25).build();
+    UsageRecord again = UsageRecord.builder("client-chosen-id").time(TestRecords.START.plusSeconds(60)).keyId("k_alpha")
+      .costUsd(0.5).build();
+    UsageRecord sameTimeOtherFields = UsageRecord.builder("client-chosen-id").time(TestRecords.START).keyId("k_beta")
+      .costUsd(9).build();
+    await(store.insert(List.of(first)));
+    await(store.insert(List.of(again, first)));
+    await(store.insert(List.of(sameTimeOtherFields)));
+    assertEquals(List.of(first, again), await(store.records(0, Long.MAX_VALUE, 10)),
+      "a request that reused an id later is a second record; the same id at the same time is the record already stored");
+    assertEquals(750_000L, await(store.spentMicros("k_alpha", 0, Long.MAX_VALUE)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"duckdb", "postgresql"})
   void groupsVoiceCallsByModeWithTheirMinutesFallbacksAndCost(String kind) throws Exception {
-    SqlUsageStore store = open(kind);
+    LedgerStore store = open(kind);
     java.time.Instant t = TestRecords.START;
     await(store.insert(List.of(
       callRecord("call_1", t, "realtime", null, 120_000, 0.30, null),
@@ -178,9 +198,9 @@ class UsageStoreTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"h2", "postgresql"})
+  @ValueSource(strings = {"duckdb", "postgresql"})
   void keepsKeysAndRevokesThem(String kind) throws Exception {
-    SqlUsageStore store = open(kind);
+    LedgerStore store = open(kind);
     KeyLimits limits = new KeyLimits(5.0, 100.0, 60, Privacy.ZDR, List.of("openai"), List.of("gpt-4o-mini"));
     ApiKey key = new ApiKey("k_test1", "team a", Instant.ofEpochMilli(1_700_000_000_000L), null, limits);
     await(store.insertKey(new StoredKey(key, "00ff", "abc123")));
@@ -196,16 +216,16 @@ class UsageStoreTest {
 
   @Test
   void bothStoresGiveIdenticalAnswersForTheSameRecords() throws Exception {
-    SqlUsageStore h2 = open("h2");
-    SqlUsageStore pg = open("postgresql");
+    LedgerStore duck = open("duckdb");
+    LedgerStore pg = open("postgresql");
     List<UsageRecord> records = TestRecords.generate(400, 7, "same-");
-    await(h2.insert(records));
+    await(duck.insert(records));
     await(pg.insert(records));
     for (GroupBy g : GroupBy.values()) {
-      List<UsageTotals> a = await(h2.totals(0, Long.MAX_VALUE, g));
+      List<UsageTotals> a = await(duck.totals(0, Long.MAX_VALUE, g));
       assertEquals(a, await(pg.totals(0, Long.MAX_VALUE, g)), "group by " + g);
       assertFalse(a.isEmpty());
     }
-    assertEquals(await(h2.records(0, Long.MAX_VALUE, 1000)), await(pg.records(0, Long.MAX_VALUE, 1000)));
+    assertEquals(await(duck.records(0, Long.MAX_VALUE, 1000)), await(pg.records(0, Long.MAX_VALUE, 1000)));
   }
 }

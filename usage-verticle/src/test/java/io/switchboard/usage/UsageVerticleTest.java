@@ -47,7 +47,7 @@ class UsageVerticleTest {
   void deploy() throws Exception {
     vertx = Vertx.vertx();
     MeshExceptionCodec.register(vertx);
-    JsonObject conf = new JsonObject().put("store", "h2").put("data_dir", dir.toString())
+    JsonObject conf = new JsonObject().put("store", "duckdb").put("data_dir", dir.toString())
       .put("idle_check_ms", 50).put("rotate_age_ms", 100);
     result(vertx.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(conf)));
   }
@@ -72,10 +72,10 @@ class UsageVerticleTest {
     records.forEach(r -> acks.add(ask(Addresses.USAGE, r.toJson())));
     records.subList(0, 50).forEach(r -> acks.add(ask(Addresses.USAGE, r.toJson())));
     for (Future<JsonObject> a : acks) {
-      assertEquals(new JsonObject().put("durable", true), result(a));
+      assertEquals(new JsonObject().put("durability", "process"), result(a));
     }
     JsonObject status = Await.caughtUp(vertx, 30);
-    assertEquals("h2", status.getString("store"));
+    assertEquals("duckdb", status.getString("store"));
     assertEquals(550L, status.getLong("records_journaled"));
 
     JsonObject byBackend = result(ask(Addresses.USAGE_QUERY, new JsonObject().put("op", "query").put("group_by", "backend")));

@@ -50,10 +50,16 @@ public final class LoadGenerator {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI(uri.getPath())
       .putHeader("content-type", "application/json").putHeader("authorization", "Bearer bench");
 
-    Run warm = new Run(vertx, client, options, body, stream, rate, connections, warmup);
-    warm.start().await(warmup + 30, TimeUnit.SECONDS);
     Run run = new Run(vertx, client, options, body, stream, rate, connections, seconds);
-    run.start().await(seconds + 60, TimeUnit.SECONDS);
+    try {
+      // A cold or starved node may take long over its first requests: the waits are generous, and bounded.
+      new Run(vertx, client, options, body, stream, rate, connections, warmup).start().await(warmup + 120, TimeUnit.SECONDS);
+      run.start().await(seconds + 120, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // The event loop's threads would keep the JVM (and the script waiting for it) alive: say so and leave.
+      System.err.println("load generator: requests still unanswered after the bounded wait; giving up");
+      System.exit(1);
+    }
     Histogram h = run.histogram;
     JsonObject out = new JsonObject()
       .put("url", url).put("mode", rate > 0 ? "rate" : "saturation").put("target_rps", rate).put("connections", connections)

@@ -27,7 +27,7 @@ public final class UsageApi {
     this.adminToken = adminToken;
   }
 
-  static JsonObject chatBody(String model, boolean stream) {
+  public static JsonObject chatBody(String model, boolean stream) {
     return new JsonObject().put("model", model).put("stream", stream)
       .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Say hello.")));
   }
@@ -42,11 +42,11 @@ public final class UsageApi {
   }
 
   /** {@code POST /v1/chat/completions}; {@code headers} are name, value pairs. */
-  HttpResponse<String> chat(JsonObject body, String... headers) throws IOException, InterruptedException {
+  public HttpResponse<String> chat(JsonObject body, String... headers) throws IOException, InterruptedException {
     return post("/v1/chat/completions", "application/json", body.encode(), headers);
   }
 
-  HttpResponse<String> admin(String method, String path, JsonObject body, String token) throws IOException, InterruptedException {
+  public HttpResponse<String> admin(String method, String path, JsonObject body, String token) throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
       .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
     if (body != null) {
@@ -58,12 +58,12 @@ public final class UsageApi {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  HttpResponse<String> admin(String method, String path, JsonObject body) throws IOException, InterruptedException {
+  public HttpResponse<String> admin(String method, String path, JsonObject body) throws IOException, InterruptedException {
     return admin(method, path, body, adminToken);
   }
 
   /** Creates a key through the admin API: the answer's {@code api_key} is the plaintext, {@code key.id} its id. */
-  JsonObject createKey(String name, JsonObject limits) throws IOException, InterruptedException {
+  public JsonObject createKey(String name, JsonObject limits) throws IOException, InterruptedException {
     HttpResponse<String> res = admin("POST", "/api/v1/keys", new JsonObject().put("name", name).put("limits", limits));
     if (res.statusCode() != 201) {
       throw new AssertionError("key not created: " + res.statusCode() + " " + res.body());

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sends usage records to the ledger on {@code switchboard.usage}: to this node's usage verticle when it has one (no
- * cluster hop on the answer's path), else over the cluster bus to one elsewhere. With durable answers, {@link #send} completes once the ledger says the record is fsynced, so
+ * cluster hop on the answer's path), else over the cluster bus to one elsewhere. With durable answers, {@link #send} completes once the ledger confirms the record (in its journal file, or fsynced: the ledger's {@code usage.durability}), so
  * the request's answer can wait for it. A record no ledger takes in time cannot be journaled anywhere: it is logged
  * (at most one line a second) and counted ({@link #lost()}, metric {@code switchboard_usage_records_lost_total}),
  * and the answer goes out anyway. Safe from any thread.

@@ -1,5 +1,6 @@
 package io.switchboard.router.usage;
 
+import io.switchboard.api.UsageDurability;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Locale;
@@ -11,8 +12,9 @@ import java.util.Map;
  *
  * @param enabled         {@code usage.enabled}: records, keys and budgets on the request path. Without a
  *                        {@code usage:} section at all (a conf built in code) it is off.
- * @param durableAnswers  {@code usage.durable_answers} (true): a request is answered only once its usage record is
- *                        fsynced by a usage verticle, so no answered request loses its record in a crash
+ * @param durableAnswers  a request is answered only once a usage verticle confirms its record, at the durability that
+ *                        ledger is set to ({@code usage.durability}: {@code process} by default, {@code machine});
+ *                        false with {@code usage.durability: none} (or the deprecated {@code durable_answers: false})
  * @param recordTimeoutMs {@code usage.record_timeout_ms} (2000): how long an answer waits for that; past it the
  *                        answer goes out and the record is counted lost
  * @param localLedger     {@code usage.local_ledger} (true): this node runs a usage verticle when it runs a router;
@@ -58,7 +60,8 @@ public record UsageSettings(boolean enabled, boolean durableAnswers, long record
     if (prices != null && !(prices instanceof String)) {
       throw new IllegalArgumentException("usage.prices_file must be a path");
     }
-    return new UsageSettings(bool(usage, "enabled", true, "usage"), bool(usage, "durable_answers", true, "usage"),
+    boolean waitForRecord = UsageDurability.fromConf(usage) != UsageDurability.NONE;
+    return new UsageSettings(bool(usage, "enabled", true, "usage"), waitForRecord,
       ((Number) timeout).longValue(), bool(usage, "local_ledger", true, "usage"), (String) prices, requireKeys);
   }
 

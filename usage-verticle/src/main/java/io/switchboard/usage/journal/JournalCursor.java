@@ -44,8 +44,18 @@ public final class JournalCursor {
 
   /** The next records after the cursor, at most {@code maxRecords}; empty when the store has caught up. */
   public Batch read(int maxRecords) throws IOException {
-    long segId = segmentId;
-    long off = offset;
+    return read(segmentId, offset, maxRecords);
+  }
+
+  /**
+   * The records after {@code previous}, read ahead while {@code previous} is being stored (the cursor stays where it
+   * is until {@link #advance}).
+   */
+  public Batch readAfter(Batch previous, int maxRecords) throws IOException {
+    return read(previous.segmentId(), previous.offset(), maxRecords);
+  }
+
+  private Batch read(long segId, long off, int maxRecords) throws IOException {
     while (true) {
       UsageJournal.Segment seg = journal.segmentAtOrAfter(segId);
       if (seg == null) {
@@ -55,7 +65,7 @@ public final class JournalCursor {
         segId = seg.id();
         off = 0;
       }
-      if (off >= seg.durableBytes()) {
+      if (off >= seg.bytes()) {
         if (!seg.closed()) {
           return new Batch(List.of(), segId, off);
         }
@@ -78,7 +88,7 @@ public final class JournalCursor {
 
   private Batch readFrom(UsageJournal.Segment seg, long off, int maxRecords) throws IOException {
     FileChannel ch = channel(seg);
-    long end = seg.durableBytes();
+    long end = seg.bytes();
     int want = (int) Math.min(end - off, maxBytes);
     ByteBuffer buf = ByteBuffer.allocate(want);
     while (buf.hasRemaining()) {
@@ -147,7 +157,7 @@ public final class JournalCursor {
   public List<Long> consumedSegments() {
     List<Long> out = new ArrayList<>();
     for (UsageJournal.Segment s : journal.segments()) {
-      boolean behind = s.id() < segmentId || (s.id() == segmentId && offset >= s.durableBytes());
+      boolean behind = s.id() < segmentId || (s.id() == segmentId && offset >= s.bytes());
       if (s.closed() && behind) {
         out.add(s.id());
       }
@@ -160,9 +170,9 @@ public final class JournalCursor {
     long n = 0;
     for (UsageJournal.Segment s : journal.segments()) {
       if (s.id() > segmentId) {
-        n += s.durableBytes();
+        n += s.bytes();
       } else if (s.id() == segmentId) {
-        n += Math.max(0, s.durableBytes() - offset);
+        n += Math.max(0, s.bytes() - offset);
       }
     }
     return n;

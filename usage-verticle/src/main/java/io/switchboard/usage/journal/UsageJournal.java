@@ -16,18 +16,22 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The local write-ahead journal of usage records: newline-separated JSON appended to numbered segment files and
- * fsynced before a record is acknowledged, so an answered request's record survives a crash. Segments are
- * replayed into the store by {@link JournalCursor} and deleted once stored; every start opens a fresh segment so
- * a torn tail left by a crash is never appended to.
+ * The local write-ahead journal of usage records: newline-separated JSON appended to numbered segment files.
+ * Writing and syncing are separate steps: {@link #write} puts a batch in the file (the kernel's page cache: from then
+ * on it survives a crash of this process), {@link #sync} fsyncs everything written so far (from then on it survives a
+ * crash of the machine). Positions are counted in bytes over the journal's life in this process, so a caller can
+ * tell whether its batch is synced ({@link #syncedPosition()} at or past the end {@link #write} returned). Segments
+ * are replayed into the store by {@link JournalCursor} and deleted once stored; every start opens a fresh segment
+ * so a torn tail left by a crash is never appended to.
  * <p>
- * Threading: {@link #append} and {@link #rotate} are called from one thread (the journal's single worker);
- * segment metadata is read from others (the cursor, status), under this object's lock. All methods block.
+ * Threading: {@link #write} and the rotations are serialised by a write lock (one writer thread, plus the shipper's
+ * occasional rotation); {@link #sync} runs on another thread at the same time as writes (an fsync never holds up a
+ * write); segment metadata is read by others (the cursor, status) under this object's lock. All methods block.
  */
 public final class UsageJournal implements Closeable {
 
-  /** A segment: its durable length is the bytes fsynced so far; a closed one never grows again. */
-  public record Segment(long id, Path path, long durableBytes, boolean closed, long createdMs) {
+  /** A segment: {@code bytes} written so far (not necessarily synced); a closed one never grows again. */
+  public record Segment(long id, Path path, long bytes, boolean closed, long createdMs) {
   }
 
   private static final String PREFIX = "segment-";
@@ -35,11 +39,17 @@ public final class UsageJournal implements Closeable {
 
   private final Path dir;
   private final long segmentBytes;
+  private final Object writeLock = new Object();
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
+  /** Channels of closed segments not yet fsynced since they were closed; the next {@link #sync} syncs and closes them. */
+  private final List<FileChannel> retired = new ArrayList<>();
   private FileChannel lockChannel;
   private FileLock lock;
   private FileChannel current;
   private long currentId;
+  private long written;
+  private long synced;
+  private long syncs;
 
   /** {@code segmentBytes}: a segment is closed and a new one begun once it reaches this size. */
   public UsageJournal(Path dir, long segmentBytes) {
@@ -100,64 +110,126 @@ public final class UsageJournal implements Closeable {
     }
   }
 
-  /** Appends lines (each without its newline) and fsyncs them; when this returns they survive a crash. */
-  public void append(List<byte[]> lines) throws IOException {
-    int size = 0;
-    for (byte[] l : lines) {
-      size += l.length + 1;
-    }
-    ByteBuffer buf = ByteBuffer.allocate(size);
-    for (byte[] l : lines) {
-      buf.put(l).put((byte) '\n');
-    }
-    buf.flip();
-    FileChannel ch;
-    long start;
-    synchronized (this) {
-      ch = current;
-      start = segments.get(currentId).durableBytes();
-    }
-    try {
-      while (buf.hasRemaining()) {
-        ch.write(buf);
+  /**
+   * Writes {@code batch} (whole lines) at the end of the journal and returns the position just after it. When this
+   * returns the bytes are in the file: readable by the cursor, kept through a crash of this process, not yet synced.
+   */
+  public long write(ByteBuffer batch) throws IOException {
+    synchronized (writeLock) {
+      FileChannel ch;
+      long start;
+      synchronized (this) {
+        ch = current;
+        start = segments.get(currentId).bytes();
       }
-      ch.force(false);
-    } catch (IOException e) {
-      // A half-written batch (disk full) must not glue itself to the next record: cut back to the last fsync.
-      ch.truncate(start);
-      ch.position(start);
-      throw e;
+      int size = batch.remaining();
+      try {
+        while (batch.hasRemaining()) {
+          ch.write(batch);
+        }
+      } catch (IOException e) {
+        // A half-written batch (disk full) must not glue itself to the next record: cut back to its start.
+        ch.truncate(start);
+        ch.position(start);
+        throw e;
+      }
+      long end;
+      boolean full;
+      synchronized (this) {
+        Segment s = segments.get(currentId);
+        segments.put(currentId, new Segment(s.id(), s.path(), start + size, false, s.createdMs()));
+        written += size;
+        end = written;
+        full = start + size >= segmentBytes;
+      }
+      if (full) {
+        rotate();
+      }
+      return end;
     }
-    long end = ch.position();
+  }
+
+  /**
+   * Fsyncs everything written so far (the current segment and the segments closed since the last sync, which are
+   * then let go) and returns the position now synced. Runs beside {@link #write}: what is written meanwhile waits for
+   * the next sync.
+   */
+  public long sync() throws IOException {
+    long target;
+    List<FileChannel> closing;
+    FileChannel open;
     synchronized (this) {
-      Segment s = segments.get(currentId);
-      segments.put(currentId, new Segment(s.id(), s.path(), end, false, s.createdMs()));
+      target = written;
+      if (target == synced && retired.isEmpty()) {
+        return synced;
+      }
+      closing = new ArrayList<>(retired);
+      open = current;
     }
-    if (end >= segmentBytes) {
-      rotate();
+    for (FileChannel ch : closing) {
+      ch.force(false);
     }
+    // Closed by a rotation meanwhile: it was retired after the snapshot and is synced and closed next time.
+    if (open.isOpen()) {
+      open.force(false);
+    }
+    synchronized (this) {
+      for (FileChannel ch : closing) {
+        ch.close();
+        retired.remove(ch);
+      }
+      synced = Math.max(synced, target);
+      syncs++;
+      return synced;
+    }
+  }
+
+  /** Bytes written since open (the position after the last write). */
+  public synchronized long writtenPosition() {
+    return written;
+  }
+
+  /** Bytes fsynced since open. */
+  public synchronized long syncedPosition() {
+    return synced;
+  }
+
+  /** Fsyncs done since open. */
+  public synchronized long syncCount() {
+    return syncs;
   }
 
   /** Closes the current segment and opens the next; nothing happens when the current one is empty. */
-  public synchronized void rotate() throws IOException {
-    Segment s = segments.get(currentId);
-    if (s.durableBytes() == 0) {
-      return;
+  public void rotate() throws IOException {
+    synchronized (writeLock) {
+      synchronized (this) {
+        Segment s = segments.get(currentId);
+        if (s.bytes() == 0) {
+          return;
+        }
+        // Not closed here: the sync thread may be fsyncing it right now. The next sync fsyncs and closes it.
+        retired.add(current);
+        segments.put(currentId, new Segment(s.id(), s.path(), s.bytes(), true, s.createdMs()));
+        currentId++;
+        openCurrent();
+      }
     }
-    current.close();
-    segments.put(currentId, new Segment(s.id(), s.path(), s.durableBytes(), true, s.createdMs()));
-    currentId++;
-    openCurrent();
   }
 
   /** Rotates when the current segment is at least {@code minBytes} long or older than {@code maxAgeMs}. */
-  public synchronized boolean rotateIf(long minBytes, long maxAgeMs) throws IOException {
-    Segment s = segments.get(currentId);
-    if (s.durableBytes() > 0 && (s.durableBytes() >= minBytes || System.currentTimeMillis() - s.createdMs() >= maxAgeMs)) {
-      rotate();
-      return true;
+  public boolean rotateIf(long minBytes, long maxAgeMs) throws IOException {
+    synchronized (writeLock) {
+      Segment s = segmentAtOrAfter(currentId());
+      if (s.bytes() > 0 && (s.bytes() >= minBytes || System.currentTimeMillis() - s.createdMs() >= maxAgeMs)) {
+        rotate();
+        return true;
+      }
+      return false;
     }
-    return false;
+  }
+
+  private synchronized long currentId() {
+    return currentId;
   }
 
   /** The first segment with an id at or after {@code id}, or null. */
@@ -188,13 +260,32 @@ public final class UsageJournal implements Closeable {
     return dir;
   }
 
+  /** Syncs what was written (a clean stop loses nothing even to a machine crash right after), then lets go. */
   @Override
-  public synchronized void close() throws IOException {
+  public void close() throws IOException {
+    synchronized (writeLock) {
+      try {
+        if (current != null && current.isOpen()) {
+          sync();
+        }
+      } finally {
+        synchronized (this) {
+          closeFiles();
+        }
+      }
+    }
+  }
+
+  private void closeFiles() throws IOException {
     try {
+      for (FileChannel ch : retired) {
+        ch.close();
+      }
+      retired.clear();
       if (current != null) {
         current.close();
         Segment s = segments.get(currentId);
-        if (s != null && s.durableBytes() == 0) {
+        if (s != null && s.bytes() == 0) {
           Files.deleteIfExists(s.path());
           segments.remove(currentId);
         }

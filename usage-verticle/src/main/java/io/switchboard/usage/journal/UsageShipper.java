@@ -2,6 +2,7 @@ package io.switchboard.usage.journal;
 
 import io.switchboard.usage.store.SchemaGate;
 import io.switchboard.usage.store.UsageStore;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,14 +12,15 @@ import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Moves journaled records into the store, off the requests' path: reads a batch at the journal cursor, inserts
  * it (insert-if-absent, so replays are harmless), advances, and deletes journal segments once the store has
  * synced them. When the store is down or full it retries with exponential backoff while the journal keeps taking
  * records; it catches up when the store returns. The schema is migrated on the first success, so a store that is
- * down at start delays nothing but the writes. Runs on the usage verticle's event loop; file reads go to their
- * own worker thread and journal rotation to the journal's.
+ * down at start delays nothing but the writes. Runs on the usage verticle's event loop (only {@link #nudge} may be
+ * called from elsewhere); file reads go to their own worker thread and journal rotation to the journal's.
  */
 public final class UsageShipper {
 
@@ -35,6 +37,7 @@ public final class UsageShipper {
   private enum Step { FULL, MORE, IDLE }
 
   private final Vertx vertx;
+  private final Context context;
   private final JournalCursor cursor;
   private final UsageJournal journal;
   private final UsageStore store;
@@ -52,24 +55,48 @@ public final class UsageShipper {
   private String lastError;
   private long attempted;
   private Promise<Void> stopPromise;
+  /** Records were written since the last read began: caught up is not idle yet. */
+  private volatile boolean fresh;
+  /** Waiting for the idle check: only then does a write need to wake the shipper. */
+  private volatile boolean idle;
+  private final AtomicBoolean nudged = new AtomicBoolean();
+  /** The batch after the last one stored, read while it was stored; null when none is under way. */
+  private Future<JournalCursor.Batch> readAhead;
 
   public UsageShipper(Vertx vertx, UsageJournal journal, UsageStore store, SchemaGate schema, WorkerExecutor readerThread,
                       WorkerExecutor journalThread, Options options) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.schema = schema;
     this.journal = journal;
-    this.cursor = new JournalCursor(journal, 1 << 20);
+    // About 500 bytes a record: a full batch fits in one read.
+    this.cursor = new JournalCursor(journal, (int) Math.min(16L << 20, Math.max(1L << 20, options.batchSize() * 768L)));
     this.store = store;
     this.readerThread = readerThread;
     this.journalThread = journalThread;
     this.options = options;
   }
 
-  /** New records are durable in the journal: ship them soon. */
+  /**
+   * From any thread (the journal writer's): new records are in the journal. Costs a volatile write while the shipper
+   * is busy anyway; only an idle shipper is woken, on its own context.
+   */
+  public void nudge() {
+    fresh = true;
+    if (idle && nudged.compareAndSet(false, true)) {
+      context.runOnContext(v -> {
+        nudged.set(false);
+        wake();
+      });
+    }
+  }
+
+  /** New records are in the journal: ship them soon. On the shipper's context. */
   public void wake() {
     if (stopped) {
       return;
     }
+    idle = false;
     if (running) {
       wakeRequested = true;
       return;
@@ -101,6 +128,8 @@ public final class UsageShipper {
     }
     running = true;
     wakeRequested = false;
+    idle = false;
+    fresh = false;
     schema.ready().compose(v -> step()).onComplete(ar -> {
       running = false;
       if (stopped) {
@@ -129,25 +158,53 @@ public final class UsageShipper {
         } else if (ar.result() == Step.MORE || wakeRequested) {
           linger();
         } else {
-          schedule(options.idleCheckMs());
+          goIdle();
         }
       }
     });
   }
 
+  /** Caught up: wait for the idle check, unless a write came in meanwhile (then it is shipped after the linger). */
+  private void goIdle() {
+    idle = true;
+    // After announcing idle: a write from now on nudges; one before it is seen here.
+    if (fresh) {
+      idle = false;
+      linger();
+    } else {
+      schedule(options.idleCheckMs());
+    }
+  }
+
+  /**
+   * Stores the next batch. After a full batch the one after it is read (and parsed) while this one is stored, so that
+   * catching up keeps the reader thread and the store's writer busy at the same time.
+   */
   private Future<Step> step() {
-    return readerThread.executeBlocking(() -> cursor.read(options.batchSize()), true).compose(batch -> {
+    Future<JournalCursor.Batch> next = readAhead != null ? readAhead : read(null);
+    readAhead = null;
+    return next.compose(batch -> {
       if (batch.isEmpty()) {
         cursor.advance(batch);
         return idle().map(Step.IDLE);
       }
       attempted += batch.records().size();
-      Step next = batch.records().size() >= options.batchSize() ? Step.FULL : Step.MORE;
-      return store.insert(batch.records()).compose(v -> {
-        cursor.advance(batch);
-        return cleanup();
-      }).map(next);
+      boolean full = batch.records().size() >= options.batchSize();
+      Future<JournalCursor.Batch> ahead = full ? read(batch) : null;
+      return store.insert(batch.records())
+        .onFailure(e -> readAhead = null)
+        .compose(v -> {
+          cursor.advance(batch);
+          readAhead = ahead;
+          return cleanup();
+        }).map(full ? Step.FULL : Step.MORE);
     });
+  }
+
+  /** The batch after {@code previous}, or at the cursor when null, read on the reader thread. */
+  private Future<JournalCursor.Batch> read(JournalCursor.Batch previous) {
+    return readerThread.executeBlocking(() -> previous == null ? cursor.read(options.batchSize())
+      : cursor.readAfter(previous, options.batchSize()), true);
   }
 
   /** Caught up: close the current segment once it is big or old enough, so the journal empties when idle. */

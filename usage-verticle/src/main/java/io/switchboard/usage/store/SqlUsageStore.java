@@ -1,37 +1,25 @@
 package io.switchboard.usage.store;
 
 import io.switchboard.api.ApiKey;
-import io.switchboard.api.ArtifactRefs;
-import io.switchboard.api.CacheStatus;
-import io.switchboard.api.Capability;
-import io.switchboard.api.KeyLimits;
-import io.switchboard.api.Privacy;
-import io.switchboard.api.RouteInfo;
 import io.switchboard.api.StoredKey;
 import io.switchboard.api.UsageRecord;
-import io.switchboard.usage.keys.KeyStore;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * The usage and key store over any Vert.x SQL {@link Pool}: the JDBC pool (H2) and the reactive PostgreSQL pool
- * speak the same client API, so the two stores differ only in how they connect, how placeholders are written
- * and what {@link #sync()} does.
+ * The usage and key store over a Vert.x SQL {@link Pool}: the reactive PostgreSQL pool (and, in the tests, the JDBC
+ * pool of the H2 store of earlier versions), which differ only in how they connect, how placeholders are written,
+ * which schema steps they take and what {@link #sync()} does.
  */
-public abstract class SqlUsageStore implements UsageStore, KeyStore {
-
-  private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
+public abstract class SqlUsageStore implements LedgerStore {
 
   protected final Pool pool;
 
@@ -41,6 +29,11 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
 
   /** The statement in this store's placeholder style. */
   protected abstract String sql(String text);
+
+  /** The schema steps this store applies, in order. */
+  protected List<UsageSql.Migration> migrations() {
+    return UsageSql.MIGRATIONS;
+  }
 
   @Override
   public Future<Void> migrate() {
@@ -54,7 +47,7 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
     return tx.query(sql(UsageSql.CURRENT_VERSION)).execute().compose(rows -> {
       int current = rows.iterator().next().getInteger("v");
       Future<Void> chain = Future.succeededFuture();
-      for (UsageSql.Migration m : UsageSql.MIGRATIONS) {
+      for (UsageSql.Migration m : migrations()) {
         if (m.version() > current) {
           chain = chain.compose(v -> apply(tx, m));
         }
@@ -91,32 +84,33 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
     return pool.withTransaction(tx -> tx.preparedQuery(sql(UsageSql.INSERT_RECORD)).executeBatch(tuples)).mapEmpty();
   }
 
-  private static Tuple tuple(UsageRecord r) {
+  /** A record as {@link UsageSql#INSERT_RECORD} takes it. */
+  static Tuple tuple(UsageRecord r) {
     return Tuple.tuple()
       .addString(r.requestId())
       .addLong(r.time().toEpochMilli())
-      .addString(DAY.format(r.time()))
+      .addString(UsageColumns.day(r))
       .addString(r.keyId())
-      .addString(r.capability() == null ? null : r.capability().wireName())
+      .addString(UsageColumns.capability(r))
       .addString(r.backend())
       .addString(r.model())
-      .addString(r.privacy() == null ? null : r.privacy().wireName())
+      .addString(UsageColumns.privacy(r))
       .addLong(r.inputTokens())
       .addLong(r.outputTokens())
-      .addLong(Math.round(r.audioSeconds() * 1000))
+      .addLong(UsageColumns.audioMs(r))
       .addLong(r.characters())
       .addLong(r.latencyMs())
       .addLong(r.firstByteMs())
-      .addLong(Math.round(r.costUsd() * 1_000_000))
+      .addLong(UsageColumns.costMicros(r))
       .addInteger(r.status())
       .addString(r.errorCode())
-      .addString(r.route() == null ? null : r.route().toJson().encode())
-      .addString(r.cache() == null ? null : r.cache().wireName())
-      .addLong(Math.round(r.savedUsd() * 1_000_000))
-      .addString(r.artifacts().isEmpty() ? null : r.artifacts().toJson().encode())
-      .addString(r.call() == null ? null : r.call().mode())
-      .addInteger(r.call() == null ? null : r.call().fallbackFrom() == null ? 0 : 1)
-      .addLong(r.call() == null ? null : Math.round(r.call().costUsd() * 1_000_000));
+      .addString(UsageColumns.route(r))
+      .addString(UsageColumns.cache(r))
+      .addLong(UsageColumns.savedMicros(r))
+      .addString(UsageColumns.artifacts(r))
+      .addString(UsageColumns.voiceMode(r))
+      .addInteger(UsageColumns.voiceFallback(r))
+      .addLong(UsageColumns.callCostMicros(r));
   }
 
   @Override
@@ -124,12 +118,26 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
     return pool.preparedQuery(sql(UsageSql.MODE_TOTALS)).execute(Tuple.of(fromMs, toMs)).map(rows -> {
       List<ModeTotals> out = new ArrayList<>();
       for (Row r : rows) {
-        out.add(new ModeTotals(r.getString("grp"), r.getLong("calls"), r.getLong("call_ms"), r.getLong("audio_ms"),
-          r.getLong("cost_micros"), r.getLong("fallbacks"), r.getLong("errors")));
+        out.add(UsageColumns.modeTotals(columns(r)));
       }
       out.sort(Comparator.comparing(ModeTotals::mode));
       return out;
     });
+  }
+
+  /** A Vert.x SQL row as {@link UsageColumns} reads it. */
+  private static UsageColumns.Row columns(Row r) {
+    return new UsageColumns.Row() {
+      @Override
+      public String string(int column) {
+        return r.getString(column);
+      }
+
+      @Override
+      public Long number(int column) {
+        return r.getLong(column);
+      }
+    };
   }
 
   @Override
@@ -138,9 +146,7 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
     return pool.preparedQuery(sql(text)).execute(Tuple.of(fromMs, toMs)).map(rows -> {
       List<UsageTotals> out = new ArrayList<>();
       for (Row r : rows) {
-        out.add(new UsageTotals(r.getString("grp"), r.getLong("requests"), r.getLong("input_tokens"),
-          r.getLong("output_tokens"), r.getLong("audio_ms"), r.getLong("characters"), r.getLong("cost_micros"),
-          r.getLong("errors")));
+        out.add(UsageColumns.totals(columns(r)));
       }
       // Sorted here, not in SQL: the two databases order NULLs and collate text differently.
       out.sort(Comparator.comparing(UsageTotals::group, Comparator.nullsFirst(Comparator.naturalOrder())));
@@ -152,25 +158,9 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
   public Future<List<UsageRecord>> records(long fromMs, long toMs, int limit) {
     return pool.preparedQuery(sql(UsageSql.SELECT_RECORDS)).execute(Tuple.of(fromMs, toMs, limit)).map(rows -> {
       List<UsageRecord> out = new ArrayList<>();
-      rows.forEach(r -> out.add(record(r)));
+      rows.forEach(r -> out.add(UsageColumns.record(columns(r))));
       return out;
     });
-  }
-
-  private static UsageRecord record(Row r) {
-    String cap = r.getString("capability");
-    String privacy = r.getString("privacy");
-    String route = r.getString("route");
-    String cache = r.getString("cache");
-    String artifacts = r.getString("artifacts");
-    return new UsageRecord(r.getString("request_id"), Instant.ofEpochMilli(r.getLong("ts_ms")), r.getString("key_id"),
-      cap == null ? null : Capability.parse(cap), r.getString("backend"), r.getString("model"),
-      privacy == null ? null : Privacy.parse(privacy), r.getLong("input_tokens"), r.getLong("output_tokens"),
-      r.getLong("audio_ms") / 1000d, r.getLong("characters"), r.getLong("latency_ms"), r.getLong("first_byte_ms"),
-      r.getLong("cost_micros") / 1_000_000d, r.getInteger("status"), r.getString("error_code"),
-      route == null ? null : RouteInfo.fromJson(new JsonObject(route)), null,
-      cache == null ? null : CacheStatus.parse(cache), r.getLong("saved_micros") / 1_000_000d,
-      artifacts == null ? ArtifactRefs.NONE : ArtifactRefs.fromJson(new JsonObject(artifacts)));
   }
 
   @Override
@@ -203,14 +193,14 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
   @Override
   public Future<StoredKey> findKey(String id) {
     return pool.preparedQuery(sql(UsageSql.FIND_KEY)).execute(Tuple.of(id))
-      .map(rows -> rows.size() == 0 ? null : storedKey(rows.iterator().next()));
+      .map(rows -> rows.size() == 0 ? null : UsageColumns.storedKey(columns(rows.iterator().next())));
   }
 
   @Override
   public Future<List<StoredKey>> listKeys() {
     return pool.query(sql(UsageSql.LIST_KEYS)).execute().map(rows -> {
       List<StoredKey> out = new ArrayList<>();
-      rows.forEach(r -> out.add(storedKey(r)));
+      rows.forEach(r -> out.add(UsageColumns.storedKey(columns(r))));
       return out;
     });
   }
@@ -219,13 +209,6 @@ public abstract class SqlUsageStore implements UsageStore, KeyStore {
   public Future<Boolean> revokeKey(String id, Instant at) {
     return pool.withTransaction(tx -> tx.preparedQuery(sql(UsageSql.REVOKE_KEY)).execute(Tuple.of(at.toEpochMilli(), id)))
       .map(rows -> rows.rowCount() > 0);
-  }
-
-  private static StoredKey storedKey(Row r) {
-    Long revoked = r.getLong("revoked_ms");
-    ApiKey key = new ApiKey(r.getString("id"), r.getString("name"), Instant.ofEpochMilli(r.getLong("created_ms")),
-      revoked == null ? null : Instant.ofEpochMilli(revoked), KeyLimits.fromJson(new JsonObject(r.getString("limits"))));
-    return new StoredKey(key, r.getString("salt"), r.getString("hash"));
   }
 
   @Override

@@ -6,13 +6,13 @@ import io.vertx.core.Future;
 import java.util.List;
 
 /**
- * Where usage records end up: H2 in a file by default ({@link H2UsageStore}), PostgreSQL when configured
- * ({@link PgUsageStore}). Both run the same SQL ({@link UsageSql}) and answer identically. Nothing here blocks
- * an event loop.
+ * Where usage records end up: DuckDB in a file by default ({@link DuckDbUsageStore}), PostgreSQL when configured
+ * ({@link PgUsageStore}). Both keep the same columns ({@link UsageColumns}), run the same queries ({@link UsageSql})
+ * and answer identically. Nothing here blocks an event loop.
  */
 public interface UsageStore {
 
-  /** {@code h2} or {@code postgresql}. */
+  /** {@code duckdb} or {@code postgresql}. */
   String kind();
 
   /** Creates the schema or brings it to the latest version; safe to call again, and from several nodes. */
@@ -22,8 +22,8 @@ public interface UsageStore {
   Future<List<Integer>> schemaVersions();
 
   /**
-   * Stores, in one transaction, the records whose request id is not stored yet; the others are skipped (a
-   * replay or a retried request is harmless).
+   * Stores, in one transaction, the records not stored yet; a record is its request id at its time (milliseconds),
+   * so a replay or a record sent twice is skipped, while two requests that reused one request id are both kept.
    */
   Future<Void> insert(List<UsageRecord> records);
 
@@ -43,8 +43,8 @@ public interface UsageStore {
   Future<Long> count();
 
   /**
-   * Makes every committed write survive a crash of this process. PostgreSQL commits are durable already; H2
-   * writes its log lazily, so the journal is only deleted after this.
+   * Makes every committed write survive a crash; the journal's segments are deleted only after it. PostgreSQL and
+   * DuckDB commits are durable already (DuckDB fsyncs its write-ahead log at each commit).
    */
   Future<Void> sync();
 

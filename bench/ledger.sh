@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The usage ledger's benchmarks (issue 15): local files only, every run bounded. Results: bench/results/ledger-<date>.txt
+#   bench/ledger.sh [--no-build] [store|engines|ledger|all]   (default all)
+#     store    the embedded store (DuckDB, as shipped) filled to $RECORDS records (10,000,000) in the shipper's batches,
+#              then the usage queries and the CSV export over all of it (UsageStoreBench); with
+#              SWITCHBOARD_TEST_POSTGRES_URL set, PostgreSQL too ($PG_RECORDS, 1,000,000)
+#     engines  the candidates it was chosen against, $ENGINE_RECORDS records each (1,000,000): SQLite, H2 as the old
+#              store used it, H2 with multi-row inserts
+#     ledger   the ledger as the router uses it (UsageLedgerBench): 1,000,000 records flooded with durability process
+#              and machine; 5,000 records/s for 30 s (after 15 s of warm-up) with no ledger (the baseline), process,
+#              machine, and journal only (no store)
+# The machine is shared: run it as `flock /tmp/bench.lock bench/ledger.sh` and read the load average it prints.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BUILD=true
+if [ "${1:-}" = "--no-build" ]; then BUILD=false; shift; fi
+WHAT="${1:-all}"
+RECORDS="${RECORDS:-10000000}"
+ENGINE_RECORDS="${ENGINE_RECORDS:-1000000}"
+PG_RECORDS="${PG_RECORDS:-1000000}"
+if [ "$BUILD" = true ]; then ./mesh build >/dev/null; fi
+source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
+find_jdk
+CP="$(mvn -B -q -o -Dstyle.color=never -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
+# shellcheck disable=SC2046
+JAVA=("$JAVA_HOME/bin/java" $(jvm_flags) -XX:NativeMemoryTracking=summary -cp "$CP")
+mkdir -p bench/results
+OUT="bench/results/ledger-$(date -u +%Y%m%dT%H%M%SZ).txt"
+WORK="$ROOT/target/bench-ledger"
+say() { echo "== $* | $(date -u +%H:%M:%SZ) load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"; }
+run() { "${JAVA[@]}" "$@" 2>&1 | grep --line-buffered -v '^WARNING\|^\s*at \|INFO ' | tee -a "$OUT"; }
+
+if [ "$WHAT" = store ] || [ "$WHAT" = all ]; then
+  rm -rf "$WORK/duckdb"
+  say "store: duckdb, $RECORDS records"
+  run io.switchboard.bench.usage.UsageStoreBench duckdb "$RECORDS" "$WORK/duckdb"
+  if [ -n "${SWITCHBOARD_TEST_POSTGRES_URL:-}" ]; then
+    say "store: postgresql, $PG_RECORDS records"
+    run io.switchboard.bench.usage.UsageStoreBench postgresql "$PG_RECORDS" "$WORK/pg" "$SWITCHBOARD_TEST_POSTGRES_URL"
+  fi
+fi
+if [ "$WHAT" = engines ] || [ "$WHAT" = all ]; then
+  for engine in sqlite h2 h2-multirow; do
+    rm -rf "$WORK/$engine"
+    say "engine: $engine, $ENGINE_RECORDS records"
+    run io.switchboard.bench.usage.UsageStoreBench "$engine" "$ENGINE_RECORDS" "$WORK/$engine"
+  done
+fi
+if [ "$WHAT" = ledger ] || [ "$WHAT" = all ]; then
+  for durability in process machine; do
+    say "ledger: flood, durability $durability"
+    run io.switchboard.bench.usage.UsageLedgerBench flood 1000000 "$durability" duckdb
+  done
+  for variant in "process stub" "process duckdb" "machine duckdb" "process journal"; do
+    say "ledger: 5,000 records/s, durability/store $variant"
+    # shellcheck disable=SC2086
+    run io.switchboard.bench.usage.UsageLedgerBench paced 5000 30 $variant
+  done
+fi
+rm -rf "$WORK"
+echo "results in $OUT"

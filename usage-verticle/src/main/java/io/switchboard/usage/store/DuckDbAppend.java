@@ -1,0 +1,113 @@
+package io.switchboard.usage.store;
+
+import io.switchboard.api.UsageRecord;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Inserts batches of records into DuckDB, skipping those already stored, each in one transaction on the writer's
+ * connection. Records go in through DuckDB's appender (columnar, no SQL per row). The check for records already stored
+ * asks for the stored records whose time is one of the batch's, within the batch's time span: records arrive in about
+ * the order of their time, so DuckDB's per-row-group min/max of {@code ts_ms} leaves one or two row groups to read
+ * whatever the size of the ledger, and only true neighbours come back.
+ */
+final class DuckDbAppend implements AutoCloseable {
+
+  /** A record's identity in the store. */
+  private record Id(String requestId, long tsMs) {
+  }
+
+  private static final String STORED = "SELECT request_id, ts_ms FROM usage_records "
+    + "WHERE ts_ms >= ? AND ts_ms <= ? AND ts_ms IN (SELECT UNNEST(?::BIGINT[]))";
+
+  private final DuckDBConnection c;
+  private final PreparedStatement stored;
+
+  /** {@code c}: the writer's connection, in manual-commit mode. */
+  DuckDbAppend(DuckDBConnection c) throws SQLException {
+    this.c = c;
+    this.stored = c.prepareStatement(STORED);
+  }
+
+  /** Stores the records of {@code batch} not stored yet; returns how many it stored. */
+  int insert(Iterable<UsageRecord> batch) throws SQLException {
+    // The first of each identity in the batch, as PostgreSQL's ON CONFLICT DO NOTHING keeps it.
+    Map<Id, UsageRecord> fresh = new LinkedHashMap<>();
+    Set<Long> times = new HashSet<>();
+    long lo = Long.MAX_VALUE;
+    long hi = Long.MIN_VALUE;
+    for (UsageRecord r : batch) {
+      long ts = r.time().toEpochMilli();
+      fresh.putIfAbsent(new Id(r.requestId(), ts), r);
+      times.add(ts);
+      lo = Math.min(lo, ts);
+      hi = Math.max(hi, ts);
+    }
+    if (fresh.isEmpty()) {
+      return 0;
+    }
+    try {
+      stored.setLong(1, lo);
+      stored.setLong(2, hi);
+      stored.setArray(3, c.createArrayOf("BIGINT", times.toArray()));
+      try (ResultSet rs = stored.executeQuery()) {
+        while (rs.next()) {
+          fresh.remove(new Id(rs.getString(1), rs.getLong(2)));
+        }
+      }
+      try (DuckDBAppender a = c.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "usage_records")) {
+        for (UsageRecord r : fresh.values()) {
+          append(a, r);
+        }
+      }
+      c.commit();
+      return fresh.size();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    }
+  }
+
+  /** One row in the table's column order ({@link DuckDbSchema}: the first columns, then those added by later steps). */
+  static void append(DuckDBAppender a, UsageRecord r) throws SQLException {
+    a.beginRow()
+      .append(r.requestId())
+      .append(r.time().toEpochMilli())
+      .append(UsageColumns.day(r))
+      .append(r.keyId())
+      .append(UsageColumns.capability(r))
+      .append(r.backend())
+      .append(r.model())
+      .append(UsageColumns.privacy(r))
+      .append(r.inputTokens())
+      .append(r.outputTokens())
+      .append(UsageColumns.audioMs(r))
+      .append(r.characters())
+      .append(r.latencyMs())
+      .append(r.firstByteMs())
+      .append(UsageColumns.costMicros(r))
+      .append(r.status())
+      .append(r.errorCode())
+      .append(UsageColumns.route(r))
+      .append(UsageColumns.voiceMode(r))
+      .append(UsageColumns.voiceFallback(r))
+      .append(UsageColumns.callCostMicros(r))
+      .append(UsageColumns.cache(r))
+      .append(UsageColumns.savedMicros(r))
+      .append(UsageColumns.artifacts(r))
+      .endRow();
+  }
+
+  @Override
+  public void close() throws SQLException {
+    stored.close();
+  }
+}

@@ -183,6 +183,9 @@ class ConsoleBrowserTest {
       assertEquals(200, node.chat(ConsoleNode.chatBody(i % 2 == 0), Map.of()).statusCode());
     }
     browser.await(ExpectedConditions.textMatches(By.cssSelector("tr[data-backend=cloud-a]"), Pattern.compile("\\d+ ms / \\d+ ms")));
+    // ... per instance too: latency and errors of the requests this router sent to that instance
+    browser.await(ExpectedConditions.textMatches(By.cssSelector("tr[data-backend=cloud-a] [data-instance-figures]"),
+      Pattern.compile("\\d+ ms / \\d+ ms · 0\\.0% errors of \\d+")));
     browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("node-state"), "node-1: live"));
   }
 

@@ -123,6 +123,18 @@ class KeyUpdateTest {
   }
 
   @Test
+  void changesSentTogetherAreAllKept() throws Exception {
+    String id = result(ask(new JsonObject().put("op", "create").put("name", "busy"))).getJsonObject("key").getString("id");
+    List<String> fields = List.of("daily_budget_usd", "monthly_budget_usd", "requests_per_minute");
+    List<Future<JsonObject>> all = fields.stream().map(f -> ask(update(id, new JsonObject().put(f, 7)))).toList();
+    Future.all(all).await();
+    JsonObject limits = result(ask(new JsonObject().put("op", "get").put("id", id))).getJsonObject("key").getJsonObject("limits");
+    for (String f : fields) {
+      assertEquals(7, limits.getInteger(f), "each change read the one before it, none was lost: " + limits);
+    }
+  }
+
+  @Test
   void badUpdatesAreRefusedWithTheFieldNamed() throws Exception {
     String id = result(ask(new JsonObject().put("op", "create").put("name", "x"))).getJsonObject("key").getString("id");
 

@@ -37,6 +37,8 @@ public final class KeyService {
   private final KeyStore store;
   private final Supplier<Future<Void>> ready;
   private final long revocationTimeoutMs;
+  /** The last change of limits asked for (see {@link #update}). */
+  private Future<ApiKey> updates = Future.succeededFuture();
 
   /** {@code ready}: completes when the store can be used (its schema is migrated). */
   public KeyService(Vertx vertx, KeyStore store, Supplier<Future<Void>> ready, long revocationTimeoutMs) {
@@ -80,9 +82,17 @@ public final class KeyService {
   /**
    * Changes a live key's limits ({@link KeyLimitsPatch}: the fields named replace the key's, null clears one) and
    * waits until every verifier in the cluster has dropped what it had cached. NOT_FOUND for an unknown key;
-   * INVALID_REQUEST (param {@code id}) for a revoked one, whose limits no longer matter.
+   * INVALID_REQUEST (param {@code id}) for a revoked one, whose limits no longer matter. Changes run one after the
+   * other: each reads the limits, patches and writes them, and two at once would lose one's fields (the cluster has
+   * one ledger, so one key service; its handler runs on one context, where this chain lives).
    */
   Future<ApiKey> update(String id, KeyLimitsPatch patch) {
+    Future<ApiKey> next = updates.transform(previous -> updateNow(id, patch));
+    updates = next;
+    return next;
+  }
+
+  private Future<ApiKey> updateNow(String id, KeyLimitsPatch patch) {
     return lookup(id).compose(k -> {
       if (k == null) {
         return Future.failedFuture(notFound(id));

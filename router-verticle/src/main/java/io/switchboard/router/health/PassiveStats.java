@@ -45,14 +45,14 @@ public final class PassiveStats {
   }
 
   public void success(String backendId, long nowMs, long latencyMs) {
-    ring(backendId).add(nowMs, latencyMs, true);
+    outcome(backendId, null, nowMs, latencyMs, true);
   }
 
   public void failure(String backendId, long nowMs, long latencyMs) {
-    ring(backendId).add(nowMs, latencyMs, false);
+    outcome(backendId, null, nowMs, latencyMs, false);
   }
 
-  /** A request's outcome on one instance of a backend: counted for the backend and for the instance. */
+  /** A request's outcome on one instance of a backend (null: not known): counted for the backend and the instance. */
   public void outcome(String backendId, String instanceId, long nowMs, long latencyMs, boolean success) {
     ring(backendId).add(nowMs, latencyMs, success);
     if (instanceId != null) {

@@ -35,6 +35,7 @@ class OneLedgerPerClusterTest {
   static final long START_MS = 120_000;
 
   private Vertx vertx;
+  private FakeOpenAiServer fake;
   private TestCluster cluster;
   private final List<MeshProcess> nodes = new ArrayList<>();
 
@@ -64,18 +65,24 @@ class OneLedgerPerClusterTest {
     return p;
   }
 
-  @Test
-  void keysRevocationsAndUsageGiveOneAnswerWhicheverRouterIsAsked() throws Exception {
+  /** r1 with the ledger, r2 without, both up: their admin API clients. */
+  private List<UsageApi> twoRouters() throws Exception {
     vertx = Vertx.vertx();
-    FakeOpenAiServer fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
+    fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     fake.setDefault(Behaviour.reply("hello from the fake"));
     cluster = new TestCluster(MeshProcess.projectDir().resolve("mesh-app/target/one-ledger"));
     MeshProcess r1 = start(fake, "r1", true);
     r1.awaitUp(START_MS);
     MeshProcess r2 = start(fake, "r2", false);
     r2.awaitUp(START_MS);
-    UsageApi one = new UsageApi(r1.httpPort(), ADMIN);
-    UsageApi two = new UsageApi(r2.httpPort(), ADMIN);
+    return List.of(new UsageApi(r1.httpPort(), ADMIN), new UsageApi(r2.httpPort(), ADMIN));
+  }
+
+  @Test
+  void keysRevocationsAndUsageGiveOneAnswerWhicheverRouterIsAsked() throws Exception {
+    List<UsageApi> routers = twoRouters();
+    UsageApi one = routers.get(0);
+    UsageApi two = routers.get(1);
 
     JsonObject created = one.createKey("team-a", new JsonObject());
     String key = created.getString("api_key");
@@ -128,16 +135,9 @@ class OneLedgerPerClusterTest {
    */
   @Test
   void aChangeOfLimitsThroughOneRouterIsEnforcedAtOnceByTheOther() throws Exception {
-    vertx = Vertx.vertx();
-    FakeOpenAiServer fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
-    fake.setDefault(Behaviour.reply("hello from the fake"));
-    cluster = new TestCluster(MeshProcess.projectDir().resolve("mesh-app/target/one-ledger"));
-    MeshProcess r1 = start(fake, "r1", true);
-    r1.awaitUp(START_MS);
-    MeshProcess r2 = start(fake, "r2", false);
-    r2.awaitUp(START_MS);
-    UsageApi one = new UsageApi(r1.httpPort(), ADMIN);
-    UsageApi two = new UsageApi(r2.httpPort(), ADMIN);
+    List<UsageApi> routers = twoRouters();
+    UsageApi one = routers.get(0);
+    UsageApi two = routers.get(1);
 
     JsonObject created = one.createKey("team-b", new JsonObject().put("allowed_models", new JsonArray().add("gpt-4o-mini")));
     String key = created.getString("api_key");

@@ -1,46 +1,46 @@
 package io.switchboard.artifact.postgres;
 
 import io.switchboard.core.artifact.ArtifactCarTest;
+import io.switchboard.core.artifact.ArtifactSettings;
 import io.switchboard.core.artifact.ArtifactStore;
+import io.switchboard.core.artifact.ArtifactStores;
 import io.switchboard.core.testkit.TestPostgres;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.switchboard.core.testkit.TestVertx;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import static io.switchboard.core.testkit.Await.await;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-/** A CAR exported from the PostgreSQL store is read by the reference exactly as one from the file store. */
+/**
+ * {@code artifacts.store: postgresql} reaches this module's store through mesh-core's {@link ArtifactStores}, and a CAR
+ * exported from it is read by the reference exactly as one from the file store.
+ */
 class PgArtifactCarTest {
 
-  private static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
 
   @TempDir
   Path dir;
 
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-  }
-
   @Test
-  void theReferenceReadsTheExport() throws Exception {
-    String url = TestPostgres.freshSchemaUrl(vertx);
-    ArtifactStore store = await(PgArtifactStore.connect(vertx, url, 2));
+  void theSettingsOpenThePostgresqlStoreAndTheReferenceReadsItsExport() throws Exception {
+    String url = TestPostgres.freshSchemaUrl(vx.get());
+    ArtifactSettings settings = ArtifactSettings.from(new JsonObject().put("store", "postgresql").put("postgres_url", url), Map.of());
+    ArtifactStore store = await(ArtifactStores.open(vx.get(), settings));
     try {
+      assertInstanceOf(PgArtifactStore.class, store);
       ArtifactCarTest.exportIsTheReferences(store, dir, 700_000);
     } finally {
       await(store.close());
-      TestPostgres.execute(vertx, url, "SELECT lo_unlink(oid) FROM artifacts");
-      TestPostgres.dropSchema(vertx, url);
+      TestPostgres.execute(vx.get(), url, "SELECT lo_unlink(oid) FROM artifacts");
+      TestPostgres.dropSchema(vx.get(), url);
     }
   }
 }

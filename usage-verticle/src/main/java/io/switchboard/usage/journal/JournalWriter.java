@@ -22,7 +22,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Puts usage records in the journal on a thread of its own, so that neither the encoding nor the write system call
  * runs on an event loop: {@link #append} only queues. The thread takes everything queued, validates and encodes it
- * ({@link JournalLines}), writes it with one system call, hands the records to the {@link JournalTail} and then confirms each record: at once with {@link UsageDurability#PROCESS} (the
+ * ({@link JournalLines}), writes it with one system call, hands the records to the {@link JournalTail} and then
+ * confirms each entry (a record, or a batch with one confirmation): at once with {@link UsageDurability#PROCESS} (the
  * write is in the page cache), or once the {@link JournalSyncer} has fsynced past it with
  * {@link UsageDurability#MACHINE}. Records queued while a write is under way go together in the next one.
  */

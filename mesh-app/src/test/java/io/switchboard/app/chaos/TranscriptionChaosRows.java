@@ -47,6 +47,8 @@ final class TranscriptionChaosRows {
     rows.add(row(a, "the job COMPLETED with the worker's error as output", Fault.reply(Reply.json(200, new JsonObject()
       .put("id", "chaos-job-1").put("status", "COMPLETED").put("output", new JsonObject().put("error", "audio could not be decoded"))
       .encode())).on("/status/"), FAILOVER, true, UPSTREAM));
+    rows.add(row(a, "the job stays IN_QUEUE (no worker comes)", Fault.reply(job("IN_QUEUE", null)).on("/status/"), FAILOVER, true,
+      TIMEOUT));
     rows.add(row(a, "a status poll reset", Fault.resetBeforeHeaders().on("/status/"), FAILOVER, true, UNAVAILABLE));
     rows.add(row(a, "a status poll answers 500", Fault.reply(Reply.json(500, "{\"error\":\"internal error\"}")).on("/status/"),
       FAILOVER, true, UPSTREAM));

@@ -48,7 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * status) and that nothing leaked: no answer of the faulty upstream left open (a connection the adapter did not let
  * go of) and no request left running or queued on the faulty backend. Each row has its own faulty backend and proxy,
  * so the rows run at once and a breaker count belongs to one row; the healthy backend of an adapter serves every
- * row's model. Then, per adapter, a burst of failures opens a breaker and a healed upstream closes it again.
+ * row's model. A row that names an error code ({@link ChaosRow#code}) also checks it in the faulty backend's skip
+ * reason, and for a rate limit that the backend cools down as its Retry-After said. Then, per adapter, a burst of failures opens a breaker and a healed upstream closes it again.
  *
  * <p>Rows can be chosen with {@code -Dchaos.rows=<regex>} on their names (e.g. {@code 'anthropic stream.*'}).
  */

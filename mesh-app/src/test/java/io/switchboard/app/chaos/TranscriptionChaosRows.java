@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 
 import static io.switchboard.app.chaos.ChaosRow.Expect.FAILOVER;
 import static io.switchboard.app.chaos.ChaosRow.Expect.SERVED;
@@ -36,7 +37,7 @@ final class TranscriptionChaosRows {
 
   static void runPodWhisper(List<ChaosRow> rows) {
     Adapter a = Adapter.RUNPOD_WHISPER;
-    UpstreamChaosTest.whole(rows, a);
+    wholeWithCodes(rows, a);
     apiErrors(rows, a, status -> new JsonObject().put("error", "worker pool error " + status).encode());
     rows.add(row(a, "/run answers a FAILED job", Fault.reply(job("FAILED", "CUDA out of memory")).on("/run"),
       FAILOVER, true, UPSTREAM));
@@ -63,7 +64,7 @@ final class TranscriptionChaosRows {
 
   static void openRouter(List<ChaosRow> rows) {
     Adapter a = Adapter.OPENROUTER_TRANSCRIPTION;
-    UpstreamChaosTest.whole(rows, a);
+    wholeWithCodes(rows, a);
     apiErrors(rows, a, status -> new JsonObject().put("error", new JsonObject().put("code", status)
       .put("message", "Provider returned error")).encode());
     rows.add(row(a, "a 200 whose body is an error", Fault.reply(Reply.json(200, new JsonObject().put("error", new JsonObject()
@@ -73,6 +74,33 @@ final class TranscriptionChaosRows {
         .put("finish_reason", "error").put("message", new JsonObject().put("role", "assistant").put("content", ""))
         .put("error", new JsonObject().put("code", 502).put("message", "upstream provider failed")))).encode())),
       FAILOVER, true, UPSTREAM));
+  }
+
+  /**
+   * The code of each failover of {@link UpstreamChaosTest#whole}, the same for both adapters (their HTTP client maps the
+   * faults): a connection reset before any response is the way to the backend gone, a late or endless answer a timeout,
+   * anything else the upstream's error.
+   */
+  static final Map<String, String> WHOLE_CODES = Map.of(
+    "reset before headers", UNAVAILABLE,
+    "reset after headers", UPSTREAM,
+    "503 from the gateway", UPSTREAM,
+    "first byte after the timeout", TIMEOUT,
+    "an HTML page with 200", UPSTREAM,
+    "reset mid-body", UPSTREAM,
+    "malformed JSON", UPSTREAM,
+    "a body that never ends", TIMEOUT);
+
+  /** The faults every whole answer meets ({@link UpstreamChaosTest#whole}), each failover with its code. */
+  private static void wholeWithCodes(List<ChaosRow> rows, Adapter a) {
+    List<ChaosRow> whole = new java.util.ArrayList<>();
+    UpstreamChaosTest.whole(whole, a);
+    for (ChaosRow r : whole) {
+      if (r.expect() == FAILOVER && !WHOLE_CODES.containsKey(r.faultName())) {
+        throw new IllegalStateException("no code for the row " + r);
+      }
+      rows.add(r.expect() == FAILOVER ? r.code(WHOLE_CODES.get(r.faultName())) : r);
+    }
   }
 
   /** The API's own error answers: rate limits with both forms of Retry-After, and 5xx with its JSON error body. */

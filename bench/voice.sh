@@ -5,8 +5,11 @@
 # after 100 ms): 1, 10 and 50 concurrent calls. Voice-to-voice (end of the caller's speech -> the answer's first frame)
 # and Switchboard's share of it (minus the 500 ms endpoint silence and the three first-byte delays), barge-in (speech
 # onset -> clear), whether each answer's audio kept up with real time, and the node's CPU per call. Then the local
-# cascade: Whisper tiny.en and flite on this machine, the chat on the mock at 50 ms to first token, without and with
-# speculative transcription. Results: bench/results/voice-<date>.jsonl
+# cascade: Whisper tiny.en and flite on this machine, the chat on the mock at 50 ms to first token, with (the default)
+# and without speculative transcription. The default conf transcribes speculatively after 250 ms of silence (vad.speculative_ms),
+# inside the 500 ms endpoint silence: those rows also give the share against the stages left in series (share_serial_*:
+# minus 750 ms, the mock transcription's 100 ms taken out), and a row with speculation off gives the plain serial share.
+# Results: bench/results/voice-<date>.jsonl
 #   bench/voice.sh [--no-build] [cloud|local|all]       (default all)
 # Run it under flock /tmp/bench.lock; the machine's load average is written beside every row.
 set -euo pipefail
@@ -56,13 +59,13 @@ stage_means() { # stage_means BEFORE_FILE AFTER_FILE -> "endpoint":12.3,...
       printf "%s\"%s\":%.1f", sep, s, 1000 * (a[s " sum"] - b[s " sum"]) / n; sep = "," } } }' "$1" "$2"
 }
 
-run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record]
+run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record|skip] [VoiceLoad args...]
   local before after vad0 vad1 t0 t1 line s0 s1 means
   s0="$(mktemp)"; s1="$(mktemp)"
   stage_stats > "$s0"
   before=$(cpu_ticks); vad0=$(vad_cpu); t0=$(date +%s.%N)
   line=$("$JAVA" -cp "$CP" io.switchboard.bench.voice.VoiceLoad --port "$MESH_PORT" --label "$1" --calls "$2" --turns "$3" \
-    --barge-every "$4" --fixed-ms "$5")
+    --barge-every "$4" --fixed-ms "$5" "${@:7}")
   after=$(cpu_ticks); vad1=$(vad_cpu); t1=$(date +%s.%N)
   stage_stats > "$s1"
   means="$(stage_means "$s0" "$s1")"
@@ -75,13 +78,22 @@ run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record]
 
 echo "{\"bench\":\"voice\",\"load_average\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"commit\":\"$(git rev-parse --short HEAD)\"}" | tee -a "$OUT"
 if [ "$WHAT" = all ] || [ "$WHAT" = cloud ]; then
+  spec=(--hidden-ms 100 --overlap "transcription started after 250 ms of silence (vad.speculative_ms), inside the 500 ms endpoint silence")
   start_mock 150
   start_node "$ROOT/bench/voice-conf.yaml"
   run warmup 10 4 2 850 skip
-  run "1 call" 1 12 3 850
-  run "10 calls" 10 8 4 850
-  run "50 calls" 50 6 3 850
+  run "1 call" 1 12 3 850 record "${spec[@]}"
+  run "10 calls" 10 8 4 850 record "${spec[@]}"
+  run "50 calls" 50 6 3 850 record "${spec[@]}"
   stop_all
+  serial="$(mktemp --suffix=.yaml)"
+  sed 's/^voice:$/voice:\n  vad:\n    speculative_ms: 0/' "$ROOT/bench/voice-conf.yaml" > "$serial"
+  start_mock 150
+  start_node "$serial"
+  run warmup 10 4 2 850 skip
+  run "10 calls, speculative_ms 0" 10 8 4 850
+  stop_all
+  rm -f "$serial"
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = local ]; then
   start_mock 50
@@ -91,11 +103,11 @@ if [ "$WHAT" = all ] || [ "$WHAT" = local ]; then
   stop_all
   spec="$(mktemp --suffix=.yaml)"
   cp "$ROOT/bench/voice-local-conf.yaml" "$spec"
-  printf 'voice:\n  vad:\n    speculative_ms: 200\n' >> "$spec"
+  printf 'voice:\n  vad:\n    speculative_ms: 0\n' >> "$spec"
   start_mock 50
   start_node "$spec"
   run warmup 1 3 0 550 skip
-  run "local cascade, speculative 200 ms" 1 10 0 550
+  run "local cascade, speculative_ms 0" 1 10 0 550
   stop_all
   rm -f "$spec"
 fi

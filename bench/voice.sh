@@ -59,20 +59,28 @@ stage_means() { # stage_means BEFORE_FILE AFTER_FILE -> "endpoint":12.3,...
       printf "%s\"%s\":%.1f", sep, s, 1000 * (a[s " sum"] - b[s " sum"]) / n; sep = "," } } }' "$1" "$2"
 }
 
+# The mock's real first-byte delays over one run (its /stats before and after): "transcription":100.9,...
+mock_means() { # mock_means BEFORE_JSON AFTER_JSON
+  python3 -c 'import json,sys; b=json.loads(sys.argv[1]); a=json.loads(sys.argv[2])
+print(",".join("\"%s\":%.1f" % (k, (a[k]["sum_ms"]-b[k]["sum_ms"])/(a[k]["count"]-b[k]["count"])) for k in a if a[k]["count"]>b[k]["count"]))' "$1" "$2"
+}
+
 run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record|skip] [VoiceLoad args...]
-  local before after vad0 vad1 t0 t1 line s0 s1 means
+  local before after vad0 vad1 t0 t1 line s0 s1 means m0 m1
   s0="$(mktemp)"; s1="$(mktemp)"
   stage_stats > "$s0"
+  m0="$(curl -fs "http://127.0.0.1:$MOCK_PORT/stats")"
   before=$(cpu_ticks); vad0=$(vad_cpu); t0=$(date +%s.%N)
   line=$("$JAVA" -cp "$CP" io.switchboard.bench.voice.VoiceLoad --port "$MESH_PORT" --label "$1" --calls "$2" --turns "$3" \
     --barge-every "$4" --fixed-ms "$5" "${@:7}")
   after=$(cpu_ticks); vad1=$(vad_cpu); t1=$(date +%s.%N)
   stage_stats > "$s1"
+  m1="$(curl -fs "http://127.0.0.1:$MOCK_PORT/stats")"
   means="$(stage_means "$s0" "$s1")"
   rm -f "$s0" "$s1"
   if [ "${6:-record}" = record ]; then
     # Node CPU over the run, per call: the share of one core a call kept busy on average (VAD included).
-    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f'),\"node_stage_mean_ms\":{$means}}/" | tee -a "$OUT"
+    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f'),\"node_stage_mean_ms\":{$means},\"mock_first_byte_mean_ms\":{$(mock_means "$m0" "$m1")}}/" | tee -a "$OUT"
   fi
 }
 

@@ -16,8 +16,12 @@ import io.vertx.core.json.JsonObject;
  * <ul>
  *   <li>OpenAI {@code POST /v1/audio/transcriptions}: the multipart body is read, then after {@code --asr-ms} a
  *       {@code verbose_json} transcript;</li>
- *   <li>OpenAI {@code POST /v1/chat/completions} with {@code stream: true}: SSE chunks, the first content after
- *       {@code --chat-ms}, then a word every 10 ms, {@code [DONE]};</li>
+ *   <li>OpenAI {@code POST /v1/chat/completions} with {@code stream: true}: SSE chunks, the first content (the
+ *       answer's first sentence, {@code Sure, <name>.}) after {@code --chat-ms}, then a word every 10 ms,
+ *       {@code [DONE]}. The name is made up anew for every answer (three syllables from a counter), so that no
+ *       answer's first piece is ever the same as another's: the node's exact cache (on for speech by default) would
+ *       otherwise serve the repeated first piece from memory and the speech stage, whose delay the benchmark
+ *       subtracts, would not run;</li>
  *   <li>ElevenLabs {@code POST /v1/text-to-speech/{voice}/stream?output_format=ulaw_8000}: raw μ-law, the first chunk
  *       after {@code --tts-ms}, then 200 ms of audio every 20 ms (ten times real time), 60 ms of audio a character.</li>
  * </ul>
@@ -29,7 +33,10 @@ import io.vertx.core.json.JsonObject;
  */
 public final class MockVoiceUpstream {
 
-  static final String ANSWER = "Sure. A table for two at seven tonight is booked.";
+  static final String ANSWER = "Sure, %s. A table for two at seven tonight is booked.";
+  private static final String[] SYLLABLES = {"ka", "lo", "mi", "ne", "ta", "ru", "so", "vi", "da", "pe", "zo", "li", "mu", "ra",
+    "te", "no"};
+  private static int answers;
   private static final String[] STAGES = {"transcription", "chat", "speech"};
   /** Per stage: first bytes sent, and the sum of their real delays in nanoseconds (the one event loop only). */
   private static final long[] FIRSTS = new long[3];
@@ -57,7 +64,7 @@ public final class MockVoiceUpstream {
                 .put("duration", 3.0).put("segments", new JsonArray()).encode());
           }));
         } else if (path.equals("/v1/chat/completions")) {
-          req.body().onSuccess(b -> chat(vertx, req.response(), b.toJsonObject().getString("model"), answer.split(" "), chatMs, arrived));
+          req.body().onSuccess(b -> chat(vertx, req.response(), b.toJsonObject().getString("model"), words(answer), chatMs, arrived));
         } else if (path.startsWith("/v1/text-to-speech/") && path.endsWith("/stream")) {
           req.body().onSuccess(b -> speech(vertx, req, b.toJsonObject().getString("text", ""), ttsMs, arrived));
         } else if (path.equals("/stats")) {
@@ -73,6 +80,22 @@ public final class MockVoiceUpstream {
       .listen().await();
     System.out.println("mock voice upstream on 127.0.0.1:" + port + " (transcript after " + asrMs + " ms, first token after "
       + chatMs + " ms, first audio after " + ttsMs + " ms)");
+  }
+
+  /** The next answer's words, its first sentence (with a name no answer had before) as the first of them. */
+  private static String[] words(String template) {
+    int n = answers++;
+    String name = SYLLABLES[n / 256 % 16] + SYLLABLES[n / 16 % 16] + SYLLABLES[n % 16];
+    String text = template.formatted(Character.toUpperCase(name.charAt(0)) + name.substring(1));
+    int firstEnd = text.indexOf(". ") + 1;
+    if (firstEnd <= 0) {
+      return text.split(" ");
+    }
+    String[] rest = text.substring(firstEnd + 1).split(" ");
+    String[] out = new String[rest.length + 1];
+    out[0] = text.substring(0, firstEnd);
+    System.arraycopy(rest, 0, out, 1, rest.length);
+    return out;
   }
 
   /** Stage {@code stage}'s first byte is being written now, for a request that arrived at {@code arrived}. */

@@ -1,5 +1,6 @@
 package io.switchboard.voice.realtime;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Base64;
@@ -9,9 +10,12 @@ import java.util.function.Consumer;
  * A pipeline call's events and audio as the GA server events a Realtime client expects: {@code speech.started/stopped}
  * as {@code input_audio_buffer.speech_started/stopped} (+ {@code committed}), the transcript as
  * {@code conversation.item.input_audio_transcription.completed}, the answer as one response ({@code response.created},
- * {@code response.output_item.added}, {@code response.output_audio_transcript.delta}, {@code response.output_audio.delta},
- * then the {@code .done} events and {@code response.done}), a barge-in as {@code response.done} with status
- * {@code cancelled}, the call's errors as {@code error}. The call's other events have no GA counterpart and are not sent.
+ * {@code response.output_item.added}, {@code conversation.item.added}, {@code response.content_part.added} (an
+ * {@code audio} part), {@code response.output_audio_transcript.delta}, {@code response.output_audio.delta}, then the
+ * {@code .done} events and {@code response.done} whose {@code output} holds the assistant item, as OpenAI's server
+ * sends them: clients read the answer's transcript from those), a barge-in as the same ends with the item
+ * {@code incomplete} and the response {@code cancelled}, the call's errors as {@code error}. The call's other events
+ * have no GA counterpart and are not sent.
  */
 final class GaTranslation {
 
@@ -83,7 +87,9 @@ final class GaTranslation {
     transcript.setLength(0);
     send.accept(GaEvents.event("response.created").put("response", response("in_progress")));
     send.accept(GaEvents.event("response.output_item.added").put("response_id", responseId).put("output_index", 0)
-      .put("item", new JsonObject().put("id", assistantItem).put("type", "message").put("role", "assistant").put("status", "in_progress")));
+      .put("item", item("in_progress")));
+    send.accept(GaEvents.event("conversation.item.added").put("previous_item_id", (Object) userItem).put("item", item("in_progress")));
+    send.accept(part("response.content_part.added").put("part", audioPart()));
   }
 
   private void finish(String status) {
@@ -93,12 +99,25 @@ final class GaTranslation {
     if (status.equals("completed")) {
       send.accept(part("response.output_audio.done"));
       send.accept(part("response.output_audio_transcript.done").put("transcript", transcript.toString()));
-      send.accept(GaEvents.event("response.output_item.done").put("response_id", responseId).put("output_index", 0)
-        .put("item", new JsonObject().put("id", assistantItem).put("type", "message").put("role", "assistant").put("status", "completed")));
     }
-    send.accept(GaEvents.event("response.done").put("response", response(status)));
+    String itemStatus = status.equals("completed") ? "completed" : "incomplete";
+    send.accept(part("response.content_part.done").put("part", audioPart()));
+    send.accept(GaEvents.event("response.output_item.done").put("response_id", responseId).put("output_index", 0)
+      .put("item", item(itemStatus)));
+    send.accept(GaEvents.event("conversation.item.done").put("previous_item_id", (Object) userItem).put("item", item(itemStatus)));
+    send.accept(GaEvents.event("response.done").put("response", response(status).put("output", new JsonArray().add(item(itemStatus)))));
     responseId = null;
     assistantItem = null;
+  }
+
+  /** The assistant item as GA writes it: its content is one {@code output_audio} part with the transcript so far. */
+  private JsonObject item(String status) {
+    return new JsonObject().put("id", assistantItem).put("object", "realtime.item").put("type", "message").put("role", "assistant")
+      .put("status", status).put("content", new JsonArray().add(new JsonObject().put("type", "output_audio").put("transcript", transcript.toString())));
+  }
+
+  private JsonObject audioPart() {
+    return new JsonObject().put("type", "audio").put("transcript", transcript.toString());
   }
 
   private JsonObject response(String status) {

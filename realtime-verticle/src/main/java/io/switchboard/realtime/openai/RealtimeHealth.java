@@ -23,12 +23,18 @@ import java.util.List;
  * counted against the account's concurrent sessions), so the probe is the REST call OpenAI serves on the same base URL
  * and key: {@code GET {base}/models/{model}} for the backend's first model. It proves what a session needs before any
  * audio: the host answers, the key is accepted, the account sees the model. At most once per
- * {@code health_interval_ms}, cached between probes, shared by concurrent callers (as the chat adapters'
+ * {@code health_interval_ms} while up (every {@link #RETRY_MS} at most while not), cached between probes, shared by concurrent callers (as the chat adapters'
  * {@code GET /models} probe). A 2xx is up; 429 degraded (the router prefers others while it lasts); 401/403 and 404
  * down as misconfigured (a wrong key or a model the account does not have: waiting will not mend it); 5xx, refused,
  * timed out down. The reason is the mesh's error text, without the key.
  */
 final class RealtimeHealth {
+
+  /**
+   * A failed probe is kept at most this long (a good one for the whole interval): one probe that timed out on a
+   * loaded machine, or a blip, does not hold the backend down for a minute, and a mended key shows soon.
+   */
+  static final long RETRY_MS = 5_000;
 
   private final String id;
   private final long intervalMs;
@@ -66,7 +72,8 @@ final class RealtimeHealth {
     if (inflight != null) {
       return inflight;
     }
-    if (probed && System.currentTimeMillis() - lastAt < intervalMs) {
+    long keep = last.isUp() ? intervalMs : Math.min(intervalMs, RETRY_MS);
+    if (probed && System.currentTimeMillis() - lastAt < keep) {
       return Future.succeededFuture(last);
     }
     Future<Health> f = http.call(probe, List.of(), System.currentTimeMillis() + timeoutMs)

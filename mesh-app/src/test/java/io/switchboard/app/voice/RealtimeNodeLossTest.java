@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The node holding a call's realtime session goes away mid-call. Two clustered nodes: A takes the call (router, voice,
  * the cascade's backends: local Whisper, flite, a fake chat), B holds only the {@code openai-realtime} backend (against
- * the fake Realtime server). B's Vert.x is closed while the model speaks. The call does not hang and does not drop:
+ * the fake Realtime server). B goes away while the model speaks. The call does not hang and does not drop:
  * the caller gets {@code mode.changed} (pipeline, with the reason), hears the handover line, and the next turn is the
  * cascade's (Whisper's transcript, the chat's answer). Two records for the one call id: the realtime leg (its error)
  * and the pipeline leg ({@code fallback_from: realtime}).
@@ -39,7 +39,26 @@ class RealtimeNodeLossTest {
   Path dir;
 
   @Test
-  void aCallWhoseRealtimeNodeGoesAwayContinuesInPipelineMode() throws Exception {
+  void aCallWhoseRealtimeNodeIsClosedContinuesInPipelineMode() throws Exception {
+    lose(pair -> pair.b.close().await(30, TimeUnit.SECONDS), "the upstream closed the session");
+  }
+
+  /**
+   * B drops off the cluster without a word (its Hazelcast member terminated, as a SIGKILL or a partition looks to the
+   * others): no end message comes, the call's pings find no session and the call continues; B, hearing no pings,
+   * closes its upstream session after the idle timeout, so no session is left billing for a call that moved on.
+   */
+  @Test
+  void aCallWhoseRealtimeNodeDropsOffTheClusterContinuesInPipelineMode() throws Exception {
+    lose(pair -> ((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) ((io.vertx.core.internal.VertxInternal) pair.b).clusterManager())
+      .getHazelcastInstance().getLifecycleService().terminate(), "the realtime session was lost");
+  }
+
+  interface Loss {
+    void apply(ClusterPair pair) throws Exception;
+  }
+
+  private void lose(Loss loss, String reasonHas) throws Exception {
     Vertx client = Vertx.vertx();
     try (ClusterPair pair = ClusterPair.start()) {
       FakeRealtimeServer fake = FakeRealtimeServer.start(client).await(10, TimeUnit.SECONDS).requireKey(Realtime.KEY);
@@ -63,12 +82,13 @@ class RealtimeNodeLossTest {
       caller.say(Realtime.tone(16_000, 600));
       Await.until("the model speaking", () -> caller.audioMs(16_000) > 500);
 
-      pair.b.close().await(30, TimeUnit.SECONDS);
+      loss.apply(pair);
       Await.until("mode.changed", 30_000, () -> !caller.events("mode.changed").isEmpty());
       JsonObject changed = caller.events("mode.changed").get(0);
       assertEquals("pipeline", changed.getString("mode"));
       assertEquals("realtime", changed.getString("from"));
-      assertTrue(changed.getString("reason").startsWith("realtime session ended: "), changed.encode());
+      assertTrue(changed.getString("reason").startsWith("realtime session ended: ") && changed.getString("reason").contains(reasonHas),
+        changed.encode());
       long atChange = caller.audioMs(16_000);
       Await.until("the handover line's audio", 30_000, () -> caller.audioMs(16_000) > atChange + 1000);
 
@@ -95,6 +115,7 @@ class RealtimeNodeLossTest {
         realtime.encodePrettily());
       assertEquals("realtime", pipeline.getJsonObject("call").getString("fallback_from"), pipeline.encodePrettily());
       assertEquals(null, pipeline.getString("error_code"), pipeline.encodePrettily());
+      Await.until("the upstream session closed", 60_000, () -> fake.sessions().get(0).closed());
     } finally {
       client.close().await(10, TimeUnit.SECONDS);
     }

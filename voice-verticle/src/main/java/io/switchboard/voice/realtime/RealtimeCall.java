@@ -227,11 +227,8 @@ public final class RealtimeCall implements Call {
     return System.nanoTime() / 1_000_000;
   }
 
+  /** On the call's event loop (the link's consumer is the call's), before the record waiting on the same end is built. */
   private void sessionEnded(RealtimeLink.End end) {
-    if (!context.equals(Vertx.currentContext())) {
-      context.runOnContext(v -> sessionEnded(end));
-      return;
-    }
     record.session(end.usage(), end.error() != null);
     if (ending) {
       return;

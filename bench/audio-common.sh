@@ -1,4 +1,5 @@
-# Shared by bench/speech.sh, bench/upload.sh, bench/run.sh and bench/jlama.sh (sourced with their arguments): --no-build is taken out, the other
+# The head every bench script shares (sourced with its arguments; the name is older than its users: speech, upload,
+# run, jlama, cid, metrics, voice, realtime, soak, cluster): --no-build is taken out, the other
 # arguments are left in ARGS; JDK and flags from ./mesh, the classpath, process cleanup.
 # With --no-build nothing is built: Switchboard's modules run from their target/classes as they are (compile them
 # first, e.g. mvn -o -q -pl bench,router-verticle compile), and nothing is installed into ~/.m2.

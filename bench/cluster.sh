@@ -4,30 +4,20 @@
 # Hazelcast on loopback; the difference is what the cluster hop costs. Then the backend node is stopped and a new
 # one started: the time from its process start to the first request it serves is the join time.
 # Loopback only; every run is bounded and stops by itself. Results: bench/results/cluster-<date>.jsonl
-#   bench/cluster.sh [SECONDS] [RATE] [WARMUP]   (default 20 s per measured run, 1000 requests/s, 60 s of warm-up)
+#   bench/cluster.sh [--no-build] [SECONDS] [RATE] [WARMUP]   (default 20 s per measured run, 1000 requests/s, 60 s of warm-up)
 # The warm-up is long on purpose: at 1,000 req/s each JVM's C2 compiler keeps a core busy for about 40 s on two
 # cores, and a measurement taken while it compiles measures the compiler, not the hop (bench/cpu.sh shows it).
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-SECONDS_PER_RUN="${1:-20}"
-RATE="${2:-1000}"
-WARMUP="${3:-60}"
+source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT, pids
+SECONDS_PER_RUN="${ARGS[0]:-20}"
+RATE="${ARGS[1]:-1000}"
+WARMUP="${ARGS[2]:-60}"
 MOCK_PORT=18090
 ALL_PORT=18080
 ROUTER_PORT=18081
 HZ_PORT=25701
-./mesh build >/dev/null
-source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
-find_jdk
-JAVA="$JAVA_HOME/bin/java"
-CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
-mkdir -p bench/results
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="bench/results/cluster-$STAMP.jsonl"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
 members=""
 for i in $(seq 0 9); do members="$members${members:+,}127.0.0.1:$((HZ_PORT + i))"; done

@@ -2,28 +2,18 @@
 # Long-run (soak) benchmark: mixed traffic (chat whole and streamed, embeddings, one-second transcriptions, speech)
 # through the node `./mesh run` starts (its default configuration: ledger with durable answers, metrics), its OpenAI
 # backends pointed at a mock on 127.0.0.1 that answers at once. Loopback only, bounded, stops by itself.
-#   bench/soak.sh [RATE] [SECONDS] [WINDOW]      defaults: 1000 req/s, 1200 s (20 minutes), 60 s windows
+#   bench/soak.sh [--no-build] [RATE] [SECONDS] [WINDOW]      defaults: 1000 req/s, 1200 s (20 minutes), 60 s windows
 # Prints one JSON line per window (requests, failures, p50/p99, the node's RSS, heap after a full GC, threads, file
 # descriptors) and a summary against window 2. Results: bench/results/soak-<date>.jsonl
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-RATE="${1:-1000}"
-SECS="${2:-1200}"
-WINDOW="${3:-60}"
+source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT, pids
+RATE="${ARGS[0]:-1000}"
+SECS="${ARGS[1]:-1200}"
+WINDOW="${ARGS[2]:-60}"
 MESH_PORT=18980
 MOCK_PORT=18990
-./mesh build >/dev/null
-source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
-find_jdk
-JAVA="$JAVA_HOME/bin/java"
-CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
-mkdir -p bench/results
 rm -rf target/soak
 OUT="bench/results/soak-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
 "$JAVA" -cp "$CP" io.switchboard.bench.soak.SoakUpstream --port "$MOCK_PORT" > bench/results/soak-mock.log 2>&1 &
 pids+=($!)

@@ -49,6 +49,9 @@ export function change(e) {
     return 'routing: ' + Object.entries(d).map(([k, v]) => k + ' → ' + (typeof v === 'string' ? v : JSON.stringify(v))).join('; ');
   }
   if (e.action === 'POST /api/v1/keys') return 'created key "' + (d.name || '') + '"';
+  if (e.action.startsWith('PATCH /api/v1/keys/')) {
+    return 'changed limits of key ' + e.action.slice('PATCH /api/v1/keys/'.length) + ': ' + JSON.stringify(d.limits || {});
+  }
   if (e.action.startsWith('DELETE /api/v1/keys/')) return 'revoked key ' + e.action.slice('DELETE /api/v1/keys/'.length);
   if (e.action === 'PUT /api/v1/voice/mode') return 'voice mode: ' + JSON.stringify(d);
   return e.action + (e.detail ? ' ' + JSON.stringify(e.detail) : '');

@@ -41,10 +41,12 @@ public final class Addresses {
    */
   public static final String USAGE_QUERY = "switchboard.usage.query";
 
-  /** Request/reply to the key service, body {@code {"op": "create"|"list"|"get"|"revoke"|"verify"|"lookup", ...}}. */
+  /** Request/reply to the key service, body {@code {"op": "create"|"list"|"get"|"update"|"revoke"|"verify"|"lookup", ...}}. */
   public static final String KEYS = "switchboard.keys";
   /** Published {@code {"id": "k_..."}} when a key is revoked, for anyone who caches keys. */
   public static final String KEYS_REVOKED = "switchboard.keys.revoked";
+  /** Published {@code {"id": "k_..."}} when a key's limits change, for anyone who caches keys. */
+  public static final String KEYS_UPDATED = "switchboard.keys.updated";
   /**
    * Cluster-wide map (shared data, not an address) of the live key verifiers: instance id to the verifier's own address
    * ({@link #keyVerifier}), where the key service sends each revocation and waits for the ack.
@@ -110,7 +112,7 @@ public final class Addresses {
     return INSTANCE_PREFIX + instanceId;
   }
 
-  /** The private address of one key verifier, acking revocations (see {@link #KEY_VERIFIERS_MAP}). */
+  /** The private address of one key verifier, acking revocations and limit changes (see {@link #KEY_VERIFIERS_MAP}). */
   public static String keyVerifier(String instanceId) {
     return KEY_VERIFIER_PREFIX + instanceId;
   }

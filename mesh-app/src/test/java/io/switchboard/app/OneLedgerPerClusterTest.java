@@ -35,6 +35,7 @@ class OneLedgerPerClusterTest {
   static final long START_MS = 120_000;
 
   private Vertx vertx;
+  private FakeOpenAiServer fake;
   private TestCluster cluster;
   private final List<MeshProcess> nodes = new ArrayList<>();
 
@@ -64,18 +65,24 @@ class OneLedgerPerClusterTest {
     return p;
   }
 
-  @Test
-  void keysRevocationsAndUsageGiveOneAnswerWhicheverRouterIsAsked() throws Exception {
+  /** r1 with the ledger, r2 without, both up: their admin API clients. */
+  private List<UsageApi> twoRouters() throws Exception {
     vertx = Vertx.vertx();
-    FakeOpenAiServer fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
+    fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     fake.setDefault(Behaviour.reply("hello from the fake"));
     cluster = new TestCluster(MeshProcess.projectDir().resolve("mesh-app/target/one-ledger"));
     MeshProcess r1 = start(fake, "r1", true);
     r1.awaitUp(START_MS);
     MeshProcess r2 = start(fake, "r2", false);
     r2.awaitUp(START_MS);
-    UsageApi one = new UsageApi(r1.httpPort(), ADMIN);
-    UsageApi two = new UsageApi(r2.httpPort(), ADMIN);
+    return List.of(new UsageApi(r1.httpPort(), ADMIN), new UsageApi(r2.httpPort(), ADMIN));
+  }
+
+  @Test
+  void keysRevocationsAndUsageGiveOneAnswerWhicheverRouterIsAsked() throws Exception {
+    List<UsageApi> routers = twoRouters();
+    UsageApi one = routers.get(0);
+    UsageApi two = routers.get(1);
 
     JsonObject created = one.createKey("team-a", new JsonObject());
     String key = created.getString("api_key");
@@ -118,5 +125,48 @@ class OneLedgerPerClusterTest {
     assertTrue(out.contains("this cluster already has a usage ledger") && out.contains("usage.local_ledger: false"), out);
     // ... and the cluster's one ledger still answers both routers.
     assertEquals(1, new JsonObject(two.admin("GET", "/api/v1/keys", null).body()).getJsonArray("keys").size());
+  }
+
+  /**
+   * A key's limits changed through one router are enforced at once by the other (issue 18): r2 has the key cached
+   * from a request it served; the change made through r1's admin API ({@code PATCH /api/v1/keys/{id}}) answers only
+   * once r2's verifier has dropped it, so r2's very next request is judged by the new limits, with no waiting: a
+   * model taken away is refused (403), given back is served again.
+   */
+  @Test
+  void aChangeOfLimitsThroughOneRouterIsEnforcedAtOnceByTheOther() throws Exception {
+    List<UsageApi> routers = twoRouters();
+    UsageApi one = routers.get(0);
+    UsageApi two = routers.get(1);
+
+    JsonObject created = one.createKey("team-b", new JsonObject().put("allowed_models", new JsonArray().add("gpt-4o-mini")));
+    String key = created.getString("api_key");
+    String keyId = created.getJsonObject("key").getString("id");
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> res = two.chat(UsageApi.chatBody("gpt-4o-mini", false), "authorization", "Bearer " + key);
+      assertEquals(200, res.statusCode(), "served by r2, which now has the key cached: " + res.body());
+    }
+
+    HttpResponse<String> changed = one.admin("PATCH", "/api/v1/keys/" + keyId,
+      new JsonObject().put("limits", new JsonObject().put("allowed_models", new JsonArray().add("gpt-4o")).put("daily_budget_usd", 3)));
+    assertEquals(200, changed.statusCode(), changed.body());
+    JsonObject limits = new JsonObject(changed.body()).getJsonObject("key").getJsonObject("limits");
+    assertEquals(new JsonArray().add("gpt-4o"), limits.getJsonArray("allowed_models"));
+    assertEquals(3.0, limits.getDouble("daily_budget_usd"));
+
+    HttpResponse<String> refused = two.chat(UsageApi.chatBody("gpt-4o-mini", false), "authorization", "Bearer " + key);
+    assertEquals(403, refused.statusCode(), "r2 judges the next request by the new limits: " + refused.body());
+    JsonObject error = new JsonObject(refused.body()).getJsonObject("error");
+    assertTrue(error.getString("message").contains("may not use model 'gpt-4o-mini'"), error.encode());
+    JsonObject listed = new JsonObject(two.admin("GET", "/api/v1/keys/" + keyId, null).body()).getJsonObject("key");
+    assertEquals(3.0, listed.getJsonObject("limits").getDouble("daily_budget_usd"), "r2's admin API reads the stored change");
+
+    HttpResponse<String> back = two.admin("PATCH", "/api/v1/keys/" + keyId,
+      new JsonObject().put("limits", new JsonObject().put("allowed_models", null)));
+    assertEquals(200, back.statusCode(), back.body());
+    for (UsageApi api : List.of(one, two)) {
+      HttpResponse<String> res = api.chat(UsageApi.chatBody("gpt-4o-mini", false), "authorization", "Bearer " + key);
+      assertEquals(200, res.statusCode(), "every model allowed again: " + res.body());
+    }
   }
 }

@@ -90,11 +90,11 @@ final class BackendAttempt {
     state.limiter().release(backend());
     long latency = (firstAnswerAt > 0 ? firstAnswerAt : now) - sentAt;
     if (failure == null) {
-      state.stats().success(backend(), now, latency);
+      state.stats().outcome(backend(), instance, now, latency, true);
       breakerCall.tryComplete();
     } else {
       if (Breakers.counts(failure)) {
-        state.stats().failure(backend(), now, latency);
+        state.stats().outcome(backend(), instance, now, latency, false);
       }
       breakerCall.tryFail(failure);
     }

@@ -162,6 +162,7 @@ public final class RouterVerticle extends VerticleBase {
     RegistryListener registryListener = new RegistryListener(vertx, registry, lost -> {
       router.instancesLost(lost);
       state.cooldowns().sweep(state.now());
+      state.stats().sweepInstances(state.now());
     });
     entryPoints = new EntryPoints(vertx, context, router);
     List<MessageConsumer<?>> consumers = List.of(

@@ -91,12 +91,17 @@ function newRow(id) {
   return row;
 }
 
-// One instance: its id, the health its last heartbeat reported (the reason on hover) and how long ago that was.
+// One instance: its id, the health its last heartbeat reported (the reason on hover), how long ago that was, and what
+// this router saw of its recent requests: latency p50 / p95 and error rate (the breaker is the backend's).
 function instance(i) {
   const status = (i.health && i.health.status) || 'up';
+  const lat = i.latency_ms || {};
+  const errors = i.error_rate || 0;
   return h('div', { class: 'muted small mono', 'data-instance': i.id, 'data-instance-health': status, title: (i.health && i.health.reason) || '' },
     i.id, ' ', h('span', { class: 'badge ' + (status === 'up' ? 'ok' : status === 'degraded' ? 'warn' : 'bad') }, status),
-    ' ', Math.round((i.seen_ms_ago || 0) / 1000) + ' s ago');
+    ' ', Math.round((i.seen_ms_ago || 0) / 1000) + ' s ago',
+    i.samples ? h('span', { 'data-instance-figures': i.id, class: errors > 0 ? 'error' : '' },
+      ' · ' + ms(lat.p50) + ' / ' + ms(lat.p95) + ' · ' + pct(errors) + ' errors of ' + i.samples) : null);
 }
 
 function showRow(row, b) {

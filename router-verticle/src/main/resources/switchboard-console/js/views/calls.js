@@ -78,15 +78,26 @@ async function mode() {
   }
   if (!modeBox) return;
   const modes = Object.keys(m.modes || { pipeline: 100, realtime: 0 });
-  const pick = h('select', { id: 'voice-mode-select' }, modes.map(x => h('option', { value: x, selected: x === m.mode }, x)));
-  const split = modes.map(x => [x, h('input', { type: 'number', min: 0, max: 100, value: (m.modes || {})[x] ?? 0, 'data-mode': x })]);
-  const fallback = h('select', { id: 'voice-fallback' }, modes.map(x => h('option', { value: x, selected: x === m.fallback_mode }, x)));
-  fill(modeBox, 
+  // The mode is a shortcut for a split of 100 to one mode; any other split reads "split". What is sent is the split
+  // alone (with the mode as well, the two must agree, and a split of 70/30 has no single mode).
+  const pick = h('select', { id: 'voice-mode-select' }, modes.map(x => h('option', { value: x, selected: x === m.mode }, x)),
+    h('option', { value: '', selected: !m.mode }, 'split'));
+  const split = modes.map(x => [x, h('input', { type: 'number', min: 0, max: 100, step: 1, value: (m.modes || {})[x] ?? 0, 'data-mode': x })]);
+  const fallback = h('select', { id: 'voice-fallback' }, modes.map(x => h('option', { value: x, selected: x === m.fallback_mode }, x)),
+    h('option', { value: 'none', selected: !m.fallback_mode }, 'none'));
+  pick.addEventListener('change', () => {
+    if (pick.value) split.forEach(([x, input]) => { input.value = x === pick.value ? 100 : 0; });
+  });
+  split.forEach(([, input]) => input.addEventListener('input', () => {
+    const on = split.filter(([, i]) => Number(i.value) > 0);
+    pick.value = on.length === 1 ? on[0][0] : '';
+  }));
+  fill(modeBox,
     h('p', { class: 'muted small' }, 'A switch never changes a call in progress: new calls take the new mode at once.'),
     h('div', { class: 'row' }, h('label', {}, 'Mode', pick), ...split.map(([x, input]) => h('label', {}, 'Split: ' + x + ' %', input)),
       h('label', {}, 'Fallback mode', fallback),
-      h('button', { type: 'button', onclick: () => {
-        const body = { mode: pick.value, modes: Object.fromEntries(split.map(([x, i]) => [x, Number(i.value)])), fallback_mode: fallback.value };
+      h('button', { type: 'button', id: 'voice-apply', onclick: () => {
+        const body = { modes: Object.fromEntries(split.map(([x, i]) => [x, Number(i.value)])), fallback_mode: fallback.value };
         apply('Voice mode', 'Set the voice mode on every node: ' + JSON.stringify(body) + '?', () => put('/api/v1/voice/mode', body), mode);
       } }, 'Apply')));
 }

@@ -214,6 +214,23 @@ class UsageStoreTest {
     assertEquals(Instant.ofEpochMilli(1_700_000_100_000L), all.get(0).key().revokedAt());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"duckdb", "postgresql"})
+  void changesTheLimitsOfLiveKeysOnly(String kind) throws Exception {
+    LedgerStore store = open(kind);
+    ApiKey key = new ApiKey("k_test2", "team b", Instant.ofEpochMilli(1_700_000_000_000L), null, KeyLimits.NONE);
+    await(store.insertKey(new StoredKey(key, "00ff", "abc123")));
+    KeyLimits limits = new KeyLimits(2.5, null, 30, Privacy.PRIVATE, List.of(), List.of("whisper-base"));
+    assertTrue(await(store.updateKeyLimits("k_test2", limits)));
+    StoredKey found = await(store.findKey("k_test2"));
+    assertEquals(new StoredKey(new ApiKey("k_test2", "team b", key.createdAt(), null, limits), "00ff", "abc123"), found,
+      "the limits change; the name, hash and dates stay");
+    assertFalse(await(store.updateKeyLimits("k_none", limits)));
+    assertTrue(await(store.revokeKey("k_test2", Instant.ofEpochMilli(1_700_000_100_000L))));
+    assertFalse(await(store.updateKeyLimits("k_test2", KeyLimits.NONE)), "a revoked key's limits stay");
+    assertEquals(limits, await(store.findKey("k_test2")).key().limits());
+  }
+
   @Test
   void bothStoresGiveIdenticalAnswersForTheSameRecords() throws Exception {
     LedgerStore duck = open("duckdb");

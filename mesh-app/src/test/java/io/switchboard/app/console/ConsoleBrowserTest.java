@@ -183,6 +183,9 @@ class ConsoleBrowserTest {
       assertEquals(200, node.chat(ConsoleNode.chatBody(i % 2 == 0), Map.of()).statusCode());
     }
     browser.await(ExpectedConditions.textMatches(By.cssSelector("tr[data-backend=cloud-a]"), Pattern.compile("\\d+ ms / \\d+ ms")));
+    // ... per instance too: latency and errors of the requests this router sent to that instance
+    browser.await(ExpectedConditions.textMatches(By.cssSelector("tr[data-backend=cloud-a] [data-instance-figures]"),
+      Pattern.compile("\\d+ ms / \\d+ ms · 0\\.0% errors of \\d+")));
     browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("node-state"), "node-1: live"));
   }
 
@@ -310,6 +313,31 @@ class ConsoleBrowserTest {
     assertTrue(row.getText().contains("team-a") && row.getText().contains("$5.00 / $100"), row.getText());
     HttpResponse<String> withKey = node.chat(ConsoleNode.chatBody(false), Map.of("authorization", "Bearer " + key));
     assertEquals(200, withKey.statusCode(), withKey.body());
+
+    // edit its budget: the form opens filled with the key's limits; the change is confirmed, stored, shown, audited
+    browser.driver.findElement(By.cssSelector("button[data-edit=" + id + "]")).click();
+    WebElement daily = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("edit-daily")));
+    assertEquals("5", daily.getDomProperty("value"));
+    assertEquals("zdr", browser.byId("edit-privacy").getDomProperty("value"));
+    daily.clear();
+    daily.sendKeys("2.5");
+    browser.byId("edit-monthly").clear(); // empty: no monthly budget any more
+    browser.byId("key-save").click();
+    assertTrue(browser.byId("confirm-text").getText().contains("\"daily_budget_usd\":2.5"), browser.byId("confirm-text").getText());
+    confirm();
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-key=" + id + "]"), "$2.50 / –"));
+    browser.await(ExpectedConditions.invisibilityOfElementLocated(By.id("key-edit-form")));
+    JsonObject limits = node.admin("GET", "/api/v1/keys/" + id, null).getJsonObject("key").getJsonObject("limits");
+    assertEquals(2.5, limits.getDouble("daily_budget_usd"));
+    assertNull(limits.getValue("monthly_budget_usd"));
+    assertEquals("zdr", limits.getString("privacy"), "the limits the form left as they were stay");
+    JsonArray audit = node.admin("GET", "/admin/api/audit", null).getJsonArray("entries");
+    JsonObject entry = audit.stream().map(JsonObject.class::cast).filter(e -> e.getString("action").equals("PATCH /api/v1/keys/" + id))
+      .findFirst().orElseThrow(() -> new AssertionError(audit.encodePrettily()));
+    assertTrue(entry.getString("who").startsWith("alice (session "), entry.encode());
+    assertEquals(2.5, entry.getJsonObject("detail").getJsonObject("limits").getDouble("daily_budget_usd"));
+    assertEquals(200, node.chat(ConsoleNode.chatBody(false), Map.of("authorization", "Bearer " + key)).statusCode(),
+      "still a live key");
     browser.screenshot(shots, "keys");
 
     browser.driver.findElement(By.cssSelector("button[data-revoke=" + id + "]")).click();
@@ -343,10 +371,41 @@ class ConsoleBrowserTest {
     caller.stop();
     caller.closed().await(10, TimeUnit.SECONDS);
     browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls"), "No call in progress."));
+
+    // The mode switch: a split of 70/30 applied from the page is what the admin API then answers ...
+    WebElement pipeline = browser.driver.findElement(By.cssSelector("#voice-mode input[data-mode=pipeline]"));
+    WebElement realtime = browser.driver.findElement(By.cssSelector("#voice-mode input[data-mode=realtime]"));
+    pipeline.clear();
+    pipeline.sendKeys("70");
+    realtime.clear();
+    realtime.sendKeys("30");
+    assertEquals("", browser.byId("voice-mode-select").getDomProperty("value"), "a split has no single mode");
+    browser.byId("voice-apply").click();
+    confirm();
+    browser.await(ExpectedConditions.stalenessOf(pipeline)); // redrawn from what the node answers after the change
+    JsonObject split = node.admin("GET", "/api/v1/voice/mode", null);
+    assertEquals(new JsonObject().put("pipeline", 70).put("realtime", 30), split.getJsonObject("modes"), split.encode());
+    assertNull(split.getValue("mode"), split.encode());
+    assertEquals("pipeline", split.getString("fallback_mode"));
+    assertEquals("admin", split.getString("source"));
+    // ... and so is a whole mode picked from the list (the split follows it)
+    assertEquals("", browser.byId("voice-mode-select").getDomProperty("value"));
+    assertEquals("30", browser.driver.findElement(By.cssSelector("#voice-mode input[data-mode=realtime]")).getDomProperty("value"));
+    WebElement select = browser.byId("voice-mode-select");
+    new Select(browser.byId("voice-mode-select")).selectByValue("realtime");
+    assertEquals("100", browser.driver.findElement(By.cssSelector("#voice-mode input[data-mode=realtime]")).getDomProperty("value"));
+    assertEquals("0", browser.driver.findElement(By.cssSelector("#voice-mode input[data-mode=pipeline]")).getDomProperty("value"));
+    browser.byId("voice-apply").click();
+    confirm();
+    browser.await(ExpectedConditions.stalenessOf(select));
+    JsonObject whole = node.admin("GET", "/api/v1/voice/mode", null);
+    assertEquals("realtime", whole.getString("mode"), whole.encode());
+    assertEquals(new JsonObject().put("pipeline", 0).put("realtime", 100), whole.getJsonObject("modes"));
+    assertEquals("realtime", browser.byId("voice-mode-select").getDomProperty("value"));
     tab("audit");
     WebElement list = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("audit-list")));
     for (String what : List.of("logged in", "backend cloud-a: disabled", "backend cloud-a: enabled", "routing: strategy → cost",
-      "created key \"team-a\"", "revoked key")) {
+      "created key \"team-a\"", "changed limits of key", "revoked key", "voice mode: {\"modes\":{\"pipeline\":70,\"realtime\":30}")) {
       browser.await(ExpectedConditions.textToBePresentInElement(list, what));
     }
     browser.screenshot(shots, "audit");

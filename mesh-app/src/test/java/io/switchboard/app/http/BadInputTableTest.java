@@ -93,7 +93,7 @@ class BadInputTableTest {
       .put("upload_limit_bytes", UPLOAD_LIMIT), Map.of("FAKE_KEY", FAKE_KEY));
     liveKey = createKey("table-live");
     revokedKey = createKey("table-revoked");
-    String revokedId = revokedKey.substring(3, revokedKey.indexOf('-', 3));
+    String revokedId = idOf(revokedKey);
     RawHttp.Response revoked = send(RawHttp.request("DELETE", "/api/v1/keys/" + revokedId, Map.of("authorization", "Bearer " + ADMIN), null));
     assertEquals(200, revoked.status(), revoked.toString());
   }
@@ -102,6 +102,11 @@ class BadInputTableTest {
   static void stop() throws Exception {
     Logger.getLogger("").removeHandler(capture);
     vertx.close().await(20, TimeUnit.SECONDS);
+  }
+
+  /** The id of a key {@code sb-<id>-<secret>}. */
+  static String idOf(String plaintext) {
+    return plaintext.substring(3, plaintext.indexOf('-', 3));
   }
 
   static String createKey(String name) throws Exception {
@@ -275,6 +280,15 @@ class BadInputTableTest {
     c.add(new Case("keys", "limits a string", admin("POST", "/api/v1/keys", "{\"name\":\"t\",\"limits\":\"all\"}"), 400, "limits"));
     c.add(new Case("keys", "privacy unknown", admin("POST", "/api/v1/keys", "{\"name\":\"t\",\"limits\":{\"privacy\":\"public\"}}"), 400, "privacy"));
     c.add(new Case("keys", "an unknown key", admin("GET", "/api/v1/keys/k_doesnotexist", null), 404, null));
+    String live = "/api/v1/keys/" + idOf(liveKey);
+    c.add(new Case("keys", "limits of an unknown key", admin("PATCH", "/api/v1/keys/k_doesnotexist", "{\"limits\":{\"daily_budget_usd\":1}}"), 404, "id"));
+    c.add(new Case("keys", "limits of a revoked key", admin("PATCH", "/api/v1/keys/" + idOf(revokedKey), "{\"limits\":{\"daily_budget_usd\":1}}"), 400, "id"));
+    c.add(new Case("keys", "a negative budget on a change", admin("PATCH", live, "{\"limits\":{\"daily_budget_usd\":-1}}"), 400, "daily_budget_usd"));
+    c.add(new Case("keys", "a misspelt limit on a change", admin("PATCH", live, "{\"limits\":{\"daily_budget\":1}}"), 400, "daily_budget"));
+    c.add(new Case("keys", "a change without limits", admin("PATCH", live, "{}"), 400, "limits"));
+    c.add(new Case("keys", "a change of the name", admin("PATCH", live, "{\"name\":\"other\",\"limits\":{}}"), 400, "name"));
+    c.add(new Case("keys", "a change in broken JSON", admin("PATCH", live, "{\"limits\":"), 400, null));
+    c.add(new Case("keys", "a change without the admin token", json("PATCH", live, "{\"limits\":{\"daily_budget_usd\":1}}", Map.of()), 401, null));
     c.add(new Case("keys", "a revoked key on chat", json("POST", chatPath, chat(""), Map.of("authorization", "Bearer " + revokedKey)), 401, null));
     c.add(new Case("keys", "a forged sb- key", json("POST", chatPath, chat(""), Map.of("authorization", "Bearer sb-k_forged-0123456789")), 401, null));
     c.add(new Case("keys", "a revoked key as x-api-key", json("POST", embedPath, "{\"model\":\"text-embedding-3-small\",\"input\":\"a\"}",

@@ -3,6 +3,7 @@ package io.switchboard.core.artifact;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.util.ServiceLoader;
 import java.util.logging.Logger;
 
 /**
@@ -18,10 +19,16 @@ public final class ArtifactStores {
   }
 
   public static Future<ArtifactStore> open(Vertx vertx, ArtifactSettings settings) {
-    Future<? extends ArtifactStore> store = settings.store().equals("postgresql")
-      ? PgArtifactStore.connect(vertx, settings.postgresUrl(), settings.postgresPoolSize())
-      : FileArtifactStore.open(vertx, settings.dataDir(), settings.fileWorkers());
-    return store.map(s -> s);
+    if (settings.store().equals("file")) {
+      return FileArtifactStore.open(vertx, settings.dataDir(), settings.fileWorkers()).map(s -> s);
+    }
+    for (ArtifactStoreProvider provider : ServiceLoader.load(ArtifactStoreProvider.class)) {
+      if (provider.store().equals(settings.store())) {
+        return provider.open(vertx, settings).map(s -> s);
+      }
+    }
+    return Future.failedFuture(new IllegalStateException("artifacts.store " + settings.store()
+      + " needs its module on the class path (artifact-postgres; the mesh-app launcher includes it)"));
   }
 
   /** Starts the periodic retention; answers the timer id (cancel it before closing the store). */

@@ -5,21 +5,21 @@ import io.switchboard.api.MeshException;
 import io.switchboard.core.cid.Cid;
 
 /** A stored artifact does not match its CID (a chunk, a node, or its length): it must not be served. */
-final class CorruptArtifactException extends RuntimeException {
+public final class CorruptArtifactException extends RuntimeException {
 
   private final Cid cid;
 
-  CorruptArtifactException(Cid cid, String what) {
+  public CorruptArtifactException(Cid cid, String what) {
     super("artifact " + cid + " failed verification: " + what, null, false, false);
     this.cid = cid;
   }
 
-  Cid cid() {
+  public Cid cid() {
     return cid;
   }
 
   /** What the reader is told: an internal error (the store removes the artifact; it is never served). */
-  MeshException toMeshException() {
+  public MeshException toMeshException() {
     return new MeshException(ErrorCode.INTERNAL, getMessage() + "; it was removed and is not served");
   }
 }

@@ -7,17 +7,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** The hooks a store runs after a deletion; one failing hook neither stops the others nor the deletion. */
-final class DeletionHooks {
+public final class DeletionHooks {
 
   private static final Logger LOG = Logger.getLogger(DeletionHooks.class.getName());
 
   private final List<Consumer<ArtifactDeletion>> hooks = new CopyOnWriteArrayList<>();
 
-  void add(Consumer<ArtifactDeletion> hook) {
+  public void add(Consumer<ArtifactDeletion> hook) {
     hooks.add(hook);
   }
 
-  void fire(ArtifactDeletion deletion) {
+  public void fire(ArtifactDeletion deletion) {
     for (Consumer<ArtifactDeletion> hook : hooks) {
       try {
         hook.accept(deletion);

@@ -17,10 +17,10 @@ import java.util.function.Consumer;
  * it ({@link #check}) where the bytes land (a worker thread). A corrupted leaf is reported once to the store, which
  * removes the artifact, and fails the read with {@code INTERNAL}.
  */
-final class VerifiedReader implements ArtifactReader {
+public final class VerifiedReader implements ArtifactReader {
 
   /** Where the bytes are. */
-  interface Source {
+  public interface Source {
     /** The leaf's bytes, already checked with {@link #check}. */
     Future<Buffer> read(FileDag.Leaf leaf);
 
@@ -33,7 +33,7 @@ final class VerifiedReader implements ArtifactReader {
   private int next;
   private boolean closed;
 
-  VerifiedReader(FileDag dag, Source source, Consumer<CorruptArtifactException> corrupted) {
+  public VerifiedReader(FileDag dag, Source source, Consumer<CorruptArtifactException> corrupted) {
     this.dag = dag;
     this.source = source;
     this.corrupted = corrupted;
@@ -83,7 +83,7 @@ final class VerifiedReader implements ArtifactReader {
   }
 
   /** Checks that {@code bytes} are exactly {@code leaf} (read in place); throws {@link CorruptArtifactException} when not. */
-  static Buffer check(Cid artifact, FileDag.Leaf leaf, Buffer bytes) {
+  public static Buffer check(Cid artifact, FileDag.Leaf leaf, Buffer bytes) {
     if (bytes.length() != leaf.length()) {
       throw new CorruptArtifactException(artifact, "chunk at " + leaf.offset() + " has " + bytes.length() + " bytes, expected " + leaf.length());
     }

@@ -13,18 +13,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Checks presented API keys on the request path, fast: a key seen before is answered from memory (cached by the
  * key's digest, never the key); a new one is looked up once ({@link KeyLookup}) and checked against its salted
- * hash locally, so the key never leaves this process. Revocations drop cached entries at once: each verifier
- * registers in the cluster-wide map {@link io.switchboard.api.Addresses#KEY_VERIFIERS_MAP} and acks every revocation the
- * key service sends it. Safe from any thread.
+ * hash locally, so the key never leaves this process. Revocations and limit changes drop cached entries at once: each
+ * verifier registers in the cluster-wide map {@link io.switchboard.api.Addresses#KEY_VERIFIERS_MAP} and acks every
+ * change the key service sends it ({@code {"id", "change": "revoked"|"limits"}}; without {@code change}, a
+ * revocation). A changed key is looked up again on its next use. Safe from any thread.
  */
 public final class KeyVerifier {
 
   private record Entry(ApiKey key, long expiresAt) {
   }
+
+  /** The {@code change} of a revocation message. */
+  public static final String REVOKED = "revoked";
+  /** The {@code change} of a message saying a key's limits changed. */
+  public static final String LIMITS = "limits";
 
   private static final int MAX_ENTRIES = 10_000;
 
@@ -35,8 +42,11 @@ public final class KeyVerifier {
   private final Map<String, Entry> byDigest = new ConcurrentHashMap<>();
   private final Map<String, Entry> byId = new ConcurrentHashMap<>();
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+  /** Counts limit changes heard: a lookup that was under way across one does not cache what it read. */
+  private final AtomicLong changes = new AtomicLong();
   private MessageConsumer<JsonObject> direct;
   private MessageConsumer<JsonObject> broadcast;
+  private MessageConsumer<JsonObject> updates;
 
   private KeyVerifier(Vertx vertx, KeyLookup lookup, long ttlMs) {
     this.vertx = vertx;
@@ -61,12 +71,14 @@ public final class KeyVerifier {
   private Future<Void> listen() {
     String address = Addresses.keyVerifier(instanceId);
     direct = vertx.eventBus().consumer(address, msg -> {
-      forget(msg.body().getString("id"));
+      heard(msg.body());
       msg.reply(new JsonObject().put("ok", true));
     });
     broadcast = vertx.eventBus().consumer(Addresses.KEYS_REVOKED, msg -> forget(msg.body().getString("id")));
+    updates = vertx.eventBus().consumer(Addresses.KEYS_UPDATED, msg -> changed(msg.body().getString("id")));
     return direct.completion()
       .compose(v -> broadcast.completion())
+      .compose(v -> updates.completion())
       .compose(v -> vertx.sharedData().<String, String>getAsyncMap(Addresses.KEY_VERIFIERS_MAP))
       .compose(map -> map.put(instanceId, address));
   }
@@ -88,6 +100,7 @@ public final class KeyVerifier {
     if (id == null) {
       return Future.failedFuture(auth("malformed API key (Switchboard keys start with sb-)"));
     }
+    long seen = changes.get();
     return lookup.find(id).compose(stored -> {
       if (stored == null || !KeyHashes.sameHash(stored.hash(), KeyHashes.hash(stored.salt(), plaintext))) {
         return Future.failedFuture(auth("invalid API key"));
@@ -95,7 +108,7 @@ public final class KeyVerifier {
       if (stored.key().revoked() || revoked.contains(id)) {
         return Future.failedFuture(auth("API key " + id + " has been revoked"));
       }
-      remember(digest, stored.key());
+      remember(digest, stored.key(), seen);
       return Future.succeededFuture(stored.key());
     });
   }
@@ -106,6 +119,7 @@ public final class KeyVerifier {
     if (hit != null && hit.expiresAt() > System.currentTimeMillis()) {
       return Future.succeededFuture(hit.key());
     }
+    long seen = changes.get();
     return lookup.find(id).compose(stored -> {
       if (stored == null || stored.key().revoked() || revoked.contains(id)) {
         return Future.failedFuture(new MeshException(ErrorCode.NOT_FOUND, "no live API key with id " + id, "id"));
@@ -113,20 +127,46 @@ public final class KeyVerifier {
       if (byId.size() >= MAX_ENTRIES) {
         byId.clear();
       }
-      byId.put(id, new Entry(stored.key(), System.currentTimeMillis() + ttlMs));
+      if (changes.get() == seen) {
+        byId.put(id, new Entry(stored.key(), System.currentTimeMillis() + ttlMs));
+      }
       return Future.succeededFuture(stored.key());
     });
   }
 
-  private void remember(String digest, ApiKey key) {
+  private void remember(String digest, ApiKey key, long seen) {
     if (byDigest.size() >= MAX_ENTRIES) {
       byDigest.clear();
     }
     byDigest.put(digest, new Entry(key, System.currentTimeMillis() + ttlMs));
-    // A revocation that arrived while the lookup was under way wins.
+    // A revocation or a limit change that arrived while the lookup was under way wins.
     if (revoked.contains(key.id())) {
       forget(key.id());
+    } else if (changes.get() != seen) {
+      drop(key.id());
     }
+  }
+
+  private void heard(JsonObject change) {
+    String id = change.getString("id");
+    if (LIMITS.equals(change.getString("change"))) {
+      changed(id);
+    } else {
+      forget(id);
+    }
+  }
+
+  /** The key's limits changed: its cached entries go, and its next use looks it up again. */
+  private void changed(String id) {
+    if (id != null) {
+      changes.incrementAndGet();
+      drop(id);
+    }
+  }
+
+  private void drop(String id) {
+    byDigest.values().removeIf(e -> e.key().id().equals(id));
+    byId.remove(id);
   }
 
   private void forget(String id) {
@@ -134,8 +174,7 @@ public final class KeyVerifier {
       return;
     }
     revoked.add(id);
-    byDigest.values().removeIf(e -> e.key().id().equals(id));
-    byId.remove(id);
+    drop(id);
   }
 
   private static MeshException auth(String message) {
@@ -148,6 +187,7 @@ public final class KeyVerifier {
       .compose(map -> map.remove(instanceId))
       .eventually(() -> direct.unregister())
       .eventually(() -> broadcast.unregister())
+      .eventually(() -> updates.unregister())
       .mapEmpty();
   }
 }

@@ -4,7 +4,6 @@ import io.switchboard.api.ArtifactKind;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.cid.Cid;
 import io.switchboard.core.cid.CidReference;
-import io.switchboard.core.testkit.TestPostgres;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -12,7 +11,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * as the only root), every block hashes to its CID, and its blocks are exactly those {@code ipfs-unixfs-importer}
  * makes for the same bytes: what {@code ipfs dag import} needs to have the whole file under that CID.
  */
-class ArtifactCarTest {
+public class ArtifactCarTest {
 
   private static final ArtifactTag TAG = new ArtifactTag(ArtifactKind.AUDIO_OUT, Privacy.LOCAL, "k_1", "req_1");
   private static Vertx vertx;
@@ -48,7 +46,7 @@ class ArtifactCarTest {
     vertx.close().await();
   }
 
-  static <T> T await(Future<T> f) throws Exception {
+  private static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }
 
@@ -57,26 +55,15 @@ class ArtifactCarTest {
   void theReferenceReadsTheExport(int size) throws Exception {
     ArtifactStore store = await(FileArtifactStore.open(vertx, dir.resolve("store"), 2));
     try {
-      check(store, size);
+      exportIsTheReferences(store, dir, size);
     } finally {
       await(store.close());
     }
   }
 
-  @Test
-  void fromPostgresqlToo() throws Exception {
-    String url = TestPostgres.freshSchemaUrl(vertx);
-    ArtifactStore store = await(PgArtifactStore.connect(vertx, url, 2));
-    try {
-      check(store, 700_000);
-    } finally {
-      await(store.close());
-      TestPostgres.execute(vertx, url, "SELECT lo_unlink(oid) FROM artifacts");
-      TestPostgres.dropSchema(vertx, url);
-    }
-  }
 
-  private void check(ArtifactStore store, int size) throws Exception {
+  /** Stores {@code size} random bytes in {@code store}, exports them as a CAR into {@code dir} and has the reference read it. */
+  public static void exportIsTheReferences(ArtifactStore store, Path dir, int size) throws Exception {
     byte[] data = new byte[size];
     new Random(size).nextBytes(data);
     Path payload = dir.resolve("payload-" + size);

@@ -39,24 +39,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the admin with the deletion hook told, retention by age and by total size (oldest first), and a corrupted artifact
  * detected on read, removed, and never served.
  */
-abstract class ArtifactStoreContract {
+public abstract class ArtifactStoreContract {
 
-  static final ArtifactTag K1_LOCAL = new ArtifactTag(ArtifactKind.AUDIO_IN, Privacy.LOCAL, "k_1", "req_1");
-  static final ArtifactTag K2_CLOUD = new ArtifactTag(ArtifactKind.AUDIO_IN, Privacy.CLOUD, "k_2", "req_2");
+  protected static final ArtifactTag K1_LOCAL = new ArtifactTag(ArtifactKind.AUDIO_IN, Privacy.LOCAL, "k_1", "req_1");
+  protected static final ArtifactTag K2_CLOUD = new ArtifactTag(ArtifactKind.AUDIO_IN, Privacy.CLOUD, "k_2", "req_2");
 
-  static Vertx vertx;
-  final AtomicLong clock = new AtomicLong(1_000_000);
-  final List<ArtifactDeletion> deletions = new CopyOnWriteArrayList<>();
+  protected static Vertx vertx;
+  protected final AtomicLong clock = new AtomicLong(1_000_000);
+  protected final List<ArtifactDeletion> deletions = new CopyOnWriteArrayList<>();
   final CompletableFuture<ArtifactDeletion> firstDeletion = new CompletableFuture<>();
-  ArtifactStore store;
+  protected ArtifactStore store;
 
   /** A new, empty store whose times come from {@code clock}. */
-  abstract ArtifactStore open(AtomicLong clock) throws Exception;
+  protected abstract ArtifactStore open(AtomicLong clock) throws Exception;
 
   /** Overwrites stored bytes of {@code cid} at {@code offset}, behind the store's back. */
-  abstract void corrupt(ArtifactStore store, Cid cid, long offset, byte[] bytes) throws Exception;
+  protected abstract void corrupt(ArtifactStore store, Cid cid, long offset, byte[] bytes) throws Exception;
 
-  abstract void cleanUp() throws Exception;
+  protected abstract void cleanUp() throws Exception;
 
   @BeforeAll
   static void startVertx() {
@@ -83,7 +83,7 @@ abstract class ArtifactStoreContract {
     cleanUp();
   }
 
-  static <T> T await(Future<T> f) throws Exception {
+  protected static <T> T await(Future<T> f) throws Exception {
     try {
       return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -91,7 +91,7 @@ abstract class ArtifactStoreContract {
     }
   }
 
-  static byte[] bytes(int n, long seed) {
+  protected static byte[] bytes(int n, long seed) {
     byte[] b = new byte[n];
     new Random(seed).nextBytes(b);
     return b;

@@ -25,7 +25,7 @@ class FileArtifactStoreTest extends ArtifactStoreContract {
   Path dir;
 
   @Override
-  ArtifactStore open(AtomicLong clock) throws Exception {
+  protected ArtifactStore open(AtomicLong clock) throws Exception {
     return await(FileArtifactStore.open(vertx, dir, 2, clock::get));
   }
 
@@ -35,14 +35,14 @@ class FileArtifactStoreTest extends ArtifactStoreContract {
   }
 
   @Override
-  void corrupt(ArtifactStore store, Cid cid, long offset, byte[] bytes) throws Exception {
+  protected void corrupt(ArtifactStore store, Cid cid, long offset, byte[] bytes) throws Exception {
     try (FileChannel ch = FileChannel.open(dataPath(dir, cid), StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(bytes), offset);
     }
   }
 
   @Override
-  void cleanUp() {
+  protected void cleanUp() {
   }
 
   @Test

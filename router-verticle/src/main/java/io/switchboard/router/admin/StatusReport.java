@@ -23,18 +23,28 @@ import java.util.Map;
  * {@code GET /api/v1/providers/status}: every backend this router knows, live (from the registry) or only
  * configured, with what routing sees of it: its instances (each with its reported health), enabled, priority,
  * capabilities, models, privacy class, list prices per model, breaker, health (reported, probed, effective), latency
- * percentiles, error rate, limits and current usage.
+ * percentiles, error rate, limits and current usage. Latency and error rate are also given per instance, so that an
+ * operator sees which instance of a backend is slow or failing. The breaker stays per backend: routing plans whole
+ * backends, and an instance is taken out of rotation only by the registry (heartbeats stopped, or no handler), not by
+ * its error rate.
  */
 final class StatusReport {
 
   private StatusReport() {
   }
 
-  /** Each instance with the health its last heartbeat reported and how long ago that was. */
-  private static JsonArray instances(BackendRegistry registry, String id) {
+  /**
+   * Each instance with the health its last heartbeat reported, how long ago that was, and what this router saw of
+   * its requests there (latency percentiles, error rate, samples; the breaker is the backend's, see the class note).
+   */
+  private static JsonArray instances(BackendRegistry registry, RouterState state, String id, long now) {
     JsonArray out = new JsonArray();
     for (BackendRegistry.InstanceView i : registry.instances(id)) {
-      out.add(new JsonObject().put("id", i.id()).put("health", i.health().toJson()).put("seen_ms_ago", i.seenMsAgo()));
+      PassiveStats.Figures f = state.stats().instanceFigures(i.id(), now);
+      out.add(new JsonObject().put("id", i.id()).put("health", i.health().toJson()).put("seen_ms_ago", i.seenMsAgo())
+        .put("latency_ms", new JsonObject().put("p50", f.p50Ms()).put("p95", f.p95Ms()))
+        .put("error_rate", f.errorRate())
+        .put("samples", f.samples()));
     }
     return out;
   }
@@ -52,7 +62,7 @@ final class StatusReport {
         .put("type", d.type())
         .put("live", true)
         .put("instances", b.instances())
-        .put("instance_list", instances(registry, d.id()))
+        .put("instance_list", instances(registry, state, d.id(), now))
         .put("capabilities", caps)
         .put("models", new JsonArray(new ArrayList<>(d.models())))
         .put("aliases", new JsonObject(new LinkedHashMap<>(d.aliases())))

@@ -10,7 +10,9 @@ import java.util.Map;
  * Passive health: the outcomes of the last requests to each backend (a fixed ring of samples, of which only those
  * younger than the window count), giving latency percentiles to the first answer and the error rate. Figures are
  * recomputed at most every {@value #REFRESH_MS} ms so that reading them per request stays cheap. Only upstream
- * faults count as errors; a caller's mistake is not a sample. Owned by the router's event loop.
+ * faults count as errors; a caller's mistake is not a sample. The same figures are kept per backend instance, for
+ * the operators (status, console): routing reads the backend's; an instance's ring goes once it has had no sample
+ * for a window ({@link #sweepInstances}). Owned by the router's event loop.
  *
  * @param maxErrorRate a backend failing at least this share of at least {@code minSamples} recent requests is degraded
  */
@@ -33,6 +35,7 @@ public final class PassiveStats {
   private final double maxErrorRate;
   private final int minSamples;
   private final Map<String, Ring> rings = new HashMap<>();
+  private final Map<String, Ring> instances = new HashMap<>();
 
   public PassiveStats(int capacity, long windowMs, double maxErrorRate, int minSamples) {
     this.capacity = capacity;
@@ -42,11 +45,30 @@ public final class PassiveStats {
   }
 
   public void success(String backendId, long nowMs, long latencyMs) {
-    ring(backendId).add(nowMs, latencyMs, true);
+    outcome(backendId, null, nowMs, latencyMs, true);
   }
 
   public void failure(String backendId, long nowMs, long latencyMs) {
-    ring(backendId).add(nowMs, latencyMs, false);
+    outcome(backendId, null, nowMs, latencyMs, false);
+  }
+
+  /** A request's outcome on one instance of a backend (null: not known): counted for the backend and the instance. */
+  public void outcome(String backendId, String instanceId, long nowMs, long latencyMs, boolean success) {
+    ring(backendId).add(nowMs, latencyMs, success);
+    if (instanceId != null) {
+      instances.computeIfAbsent(instanceId, k -> new Ring(capacity)).add(nowMs, latencyMs, success);
+    }
+  }
+
+  /** The figures of one backend instance (none when it has had no sample within the window). */
+  public Figures instanceFigures(String instanceId, long nowMs) {
+    Ring r = instances.get(instanceId);
+    return r == null ? Figures.NONE : r.figures(nowMs);
+  }
+
+  /** Forgets instances without a sample in the last window: gone, or idle (their figures would be empty anyway). */
+  public void sweepInstances(long nowMs) {
+    instances.values().removeIf(r -> nowMs - r.newest() > windowMs);
   }
 
   public Figures figures(String backendId, long nowMs) {
@@ -83,6 +105,10 @@ public final class PassiveStats {
       latency = new long[capacity];
       ok = new boolean[capacity];
       scratch = new long[capacity];
+    }
+
+    long newest() {
+      return size == 0 ? Long.MIN_VALUE / 2 : at[Math.floorMod(next - 1, at.length)];
     }
 
     void add(long now, long ms, boolean success) {

@@ -19,7 +19,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * The usage ledger's admin API, behind the admin token: usage totals ({@code GET /api/v1/usage?from=&to=&group_by=})
  * and the records as CSV ({@code GET /api/v1/usage/export?from=&to=&limit=}), and API keys (create, list, get,
- * revoke under {@code /api/v1/keys}). Each call is one request to the usage verticle on the bus (this node's, or one
+ * change limits with {@code PATCH /api/v1/keys/{id}} and {@code {"limits": {...}}}, a merge patch; revoke, under
+ * {@code /api/v1/keys}). Each call is one request to the usage verticle on the bus (this node's, or one
  * elsewhere in the cluster); the plaintext of a key appears once, in the answer to its creation.
  */
 final class UsageRoutes {
@@ -44,6 +45,7 @@ final class UsageRoutes {
     router.post("/api/v1/keys").handler(body).handler(this::create);
     router.get("/api/v1/keys").handler(ctx -> keys(ctx, new JsonObject().put("op", "list"), 200));
     router.get("/api/v1/keys/:id").handler(ctx -> keys(ctx, new JsonObject().put("op", "get").put("id", ctx.pathParam("id")), 200));
+    router.patch("/api/v1/keys/:id").handler(body).handler(this::update);
     router.delete("/api/v1/keys/:id").handler(ctx -> keys(ctx, new JsonObject().put("op", "revoke").put("id", ctx.pathParam("id")), 200));
   }
 
@@ -84,13 +86,35 @@ final class UsageRoutes {
     });
   }
 
-  private void create(RoutingContext ctx) {
+  /** The request's JSON object (empty when there is no body), or null once a 400 has been sent. */
+  private static JsonObject jsonBody(RoutingContext ctx) {
     Buffer raw = ctx.body().buffer();
-    JsonObject body;
     try {
-      body = raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
+      return raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
     } catch (DecodeException | ClassCastException e) {
       HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
+      return null;
+    }
+  }
+
+  private void update(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) {
+      return;
+    }
+    for (String field : body.fieldNames()) {
+      if (!field.equals("limits")) {
+        HttpErrors.send(ctx.response(), MeshException.invalid(field, "only a key's limits can change: send {\"limits\": {...}} "
+          + "(the name of a key is fixed; '" + field + "' is not accepted)"));
+        return;
+      }
+    }
+    keys(ctx, new JsonObject().put("op", "update").put("id", ctx.pathParam("id")).put("limits", body.getValue("limits")), 200);
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    if (body == null) {
       return;
     }
     Object name = body.getValue("name");

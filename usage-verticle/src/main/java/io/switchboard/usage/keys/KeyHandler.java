@@ -13,7 +13,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Answers {@link Addresses#KEYS}: {@code create} ({@code name}, limits in {@code limits} or at the top level;
- * answers the key once, in {@code api_key}), {@code list}, {@code get} / {@code revoke} ({@code id}),
+ * answers the key once, in {@code api_key}), {@code list}, {@code get} / {@code revoke} ({@code id}), {@code update}
+ * ({@code id}, {@code limits}: the limits to change, as a JSON merge patch, see {@link KeyLimitsPatch}),
  * {@code verify} ({@code api_key}; for callers outside the JVM) and {@code lookup} ({@code id}; the salted hash,
  * for {@link KeyVerifier}s on other nodes).
  */
@@ -42,10 +43,12 @@ public final class KeyHandler implements Handler<Message<JsonObject>> {
           return new JsonObject().put("keys", out);
         });
         case "get" -> keys.get(body.getString("id")).map(k -> new JsonObject().put("key", k.toJson()));
+        case "update" -> keys.update(body.getString("id"), KeyLimitsPatch.of(body.getValue("limits")))
+          .map(k -> new JsonObject().put("key", k.toJson()));
         case "revoke" -> keys.revoke(body.getString("id")).map(k -> new JsonObject().put("key", k.toJson()));
         case "verify" -> verifier.verify(body.getString("api_key")).map(k -> new JsonObject().put("key", k.toJson()));
         case "lookup" -> keys.lookup(body.getString("id")).map(k -> k == null ? new JsonObject() : k.toJson());
-        default -> throw MeshException.invalid("op", "unknown op '" + op + "' (create, list, get, revoke, verify, lookup)");
+        default -> throw MeshException.invalid("op", "unknown op '" + op + "' (create, list, get, update, revoke, verify, lookup)");
       };
     } catch (MeshException e) {
       msg.reply(e);

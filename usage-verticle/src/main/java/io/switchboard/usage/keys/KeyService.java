@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Creates, lists, reads and revokes API keys over a {@link KeyStore}. The plaintext key exists only in the answer
- * to {@link #create}; a revocation reaches every {@link KeyVerifier} in the cluster before {@link #revoke}
- * completes. Logs name keys by id only.
+ * Creates, lists, reads, updates (limits) and revokes API keys over a {@link KeyStore}. The plaintext key exists
+ * only in the answer to {@link #create}; a revocation or a change of limits reaches every {@link KeyVerifier} in
+ * the cluster before {@link #revoke} or {@link #update} completes. Logs name keys by id only.
  */
 public final class KeyService {
 
@@ -37,6 +37,8 @@ public final class KeyService {
   private final KeyStore store;
   private final Supplier<Future<Void>> ready;
   private final long revocationTimeoutMs;
+  /** The last change of limits asked for (see {@link #update}). */
+  private Future<ApiKey> updates = Future.succeededFuture();
 
   /** {@code ready}: completes when the store can be used (its schema is migrated). */
   public KeyService(Vertx vertx, KeyStore store, Supplier<Future<Void>> ready, long revocationTimeoutMs) {
@@ -77,6 +79,40 @@ public final class KeyService {
     return ready.get().compose(v -> store.findKey(id));
   }
 
+  /**
+   * Changes a live key's limits ({@link KeyLimitsPatch}: the fields named replace the key's, null clears one) and
+   * waits until every verifier in the cluster has dropped what it had cached. NOT_FOUND for an unknown key;
+   * INVALID_REQUEST (param {@code id}) for a revoked one, whose limits no longer matter. Changes run one after the
+   * other: each reads the limits, patches and writes them, and two at once would lose one's fields (the cluster has
+   * one ledger, so one key service; its handler runs on one context, where this chain lives).
+   */
+  Future<ApiKey> update(String id, KeyLimitsPatch patch) {
+    Future<ApiKey> next = updates.transform(previous -> updateNow(id, patch));
+    updates = next;
+    return next;
+  }
+
+  private Future<ApiKey> updateNow(String id, KeyLimitsPatch patch) {
+    return lookup(id).compose(k -> {
+      if (k == null) {
+        return Future.failedFuture(notFound(id));
+      }
+      if (k.key().revoked()) {
+        return Future.failedFuture(revoked(id));
+      }
+      ApiKey key = k.key();
+      KeyLimits limits = patch.applyTo(key.limits());
+      return store.updateKeyLimits(id, limits).compose(changed -> {
+        if (!changed) {
+          return Future.failedFuture(revoked(id)); // revoked between the read and the write
+        }
+        LOG.log(Level.INFO, "API key {0}: limits changed", id);
+        return KeyAnnouncements.limitsChanged(vertx, id, revocationTimeoutMs)
+          .map(v -> new ApiKey(key.id(), key.name(), key.createdAt(), null, limits));
+      });
+    });
+  }
+
   /** Revokes the key (again is fine) and waits until every verifier in the cluster has dropped it. */
   Future<ApiKey> revoke(String id) {
     return lookup(id).compose(k -> {
@@ -85,7 +121,7 @@ public final class KeyService {
       }
       Instant at = k.key().revoked() ? k.key().revokedAt() : Instant.ofEpochMilli(System.currentTimeMillis());
       return store.revokeKey(id, at)
-        .compose(changed -> KeyRevocations.announce(vertx, id, revocationTimeoutMs).map(changed))
+        .compose(changed -> KeyAnnouncements.revoked(vertx, id, revocationTimeoutMs).map(changed))
         .map(changed -> {
           if (changed) {
             LOG.log(Level.INFO, "API key {0} revoked", id);
@@ -94,6 +130,10 @@ public final class KeyService {
           return new ApiKey(key.id(), key.name(), key.createdAt(), at, key.limits());
         });
     });
+  }
+
+  private static MeshException revoked(String id) {
+    return MeshException.invalid("id", "API key " + id + " is revoked: its limits can no longer change");
   }
 
   private static MeshException notFound(String id) {

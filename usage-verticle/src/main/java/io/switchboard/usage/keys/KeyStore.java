@@ -1,5 +1,6 @@
 package io.switchboard.usage.keys;
 
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.StoredKey;
 import io.vertx.core.Future;
 
@@ -18,4 +19,7 @@ public interface KeyStore {
 
   /** Marks the key revoked; false when it does not exist or was revoked already. */
   Future<Boolean> revokeKey(String id, Instant at);
+
+  /** Replaces a live key's limits; false when it does not exist or is revoked (a revoked key's limits stay as they were). */
+  Future<Boolean> updateKeyLimits(String id, KeyLimits limits);
 }

@@ -2,6 +2,7 @@ package io.switchboard.usage.store;
 
 import io.switchboard.api.UsageRecord;
 import io.switchboard.api.ApiKey;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.StoredKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -349,6 +350,22 @@ public final class DuckDbUsageStore implements LedgerStore {
     return write(c -> {
       try (PreparedStatement ps = c.prepareStatement(UsageSql.REVOKE_KEY)) {
         ps.setLong(1, at.toEpochMilli());
+        ps.setString(2, id);
+        int changed = ps.executeUpdate();
+        c.commit();
+        return changed > 0;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> updateKeyLimits(String id, KeyLimits limits) {
+    return write(c -> {
+      try (PreparedStatement ps = c.prepareStatement(UsageSql.UPDATE_KEY_LIMITS)) {
+        ps.setString(1, limits.toJson().encode());
         ps.setString(2, id);
         int changed = ps.executeUpdate();
         c.commit();

@@ -1,6 +1,7 @@
 package io.switchboard.usage.store;
 
 import io.switchboard.api.ApiKey;
+import io.switchboard.api.KeyLimits;
 import io.switchboard.api.StoredKey;
 import io.switchboard.api.UsageRecord;
 import io.vertx.core.Future;
@@ -208,6 +209,12 @@ public abstract class SqlUsageStore implements LedgerStore {
   @Override
   public Future<Boolean> revokeKey(String id, Instant at) {
     return pool.withTransaction(tx -> tx.preparedQuery(sql(UsageSql.REVOKE_KEY)).execute(Tuple.of(at.toEpochMilli(), id)))
+      .map(rows -> rows.rowCount() > 0);
+  }
+
+  @Override
+  public Future<Boolean> updateKeyLimits(String id, KeyLimits limits) {
+    return pool.withTransaction(tx -> tx.preparedQuery(sql(UsageSql.UPDATE_KEY_LIMITS)).execute(Tuple.of(limits.toJson().encode(), id)))
       .map(rows -> rows.rowCount() > 0);
   }
 

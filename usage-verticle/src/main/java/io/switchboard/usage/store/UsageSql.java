@@ -119,6 +119,7 @@ final class UsageSql {
   static final String FIND_KEY = "SELECT " + KEY_COLUMNS + " FROM api_keys WHERE id = ?";
   static final String LIST_KEYS = "SELECT " + KEY_COLUMNS + " FROM api_keys ORDER BY created_ms, id";
   static final String REVOKE_KEY = "UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL";
+  static final String UPDATE_KEY_LIMITS = "UPDATE api_keys SET limits = ? WHERE id = ? AND revoked_ms IS NULL";
 
   private UsageSql() {
   }

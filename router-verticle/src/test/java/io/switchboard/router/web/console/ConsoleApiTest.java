@@ -124,6 +124,14 @@ class ConsoleApiTest {
       .putHeader("x-csrf-token", csrf).sendJsonObject(disable));
     assertEquals(200, ok.statusCode(), ok.bodyAsString());
     assertFalse(mesh.status("alpha").getBoolean("enabled"));
+    // a key's limits (PATCH) are a change like any other: refused without the token; with it, on to the key service
+    // (which this node, without a usage ledger, does not have)
+    JsonObject limits = new JsonObject().put("limits", new JsonObject().put("daily_budget_usd", 1));
+    assertEquals(403, send(() -> req(HttpMethod.PATCH, "/api/v1/keys/k_abc").putHeader("cookie", cookie).sendJsonObject(limits)).statusCode());
+    HttpResponse<Buffer> patched = send(() -> req(HttpMethod.PATCH, "/api/v1/keys/k_abc").putHeader("cookie", cookie)
+      .putHeader("x-csrf-token", csrf).sendJsonObject(limits));
+    assertEquals(503, patched.statusCode(), patched.bodyAsString());
+    assertTrue(patched.bodyAsString().contains("usage ledger"), patched.bodyAsString());
     HttpResponse<Buffer> script = send(() -> req(HttpMethod.POST, "/api/v1/providers/update").putHeader("authorization", "Bearer " + TOKEN)
       .sendJsonObject(new JsonObject().put("provider", "alpha").put("enabled", true)));
     assertEquals(200, script.statusCode(), "the bearer token needs no CSRF token");

@@ -1,5 +1,7 @@
-package io.switchboard.core.artifact;
+package io.switchboard.artifact.postgres;
 
+import io.switchboard.core.artifact.ArtifactInfo;
+import io.switchboard.core.artifact.ArtifactWriter;
 import io.switchboard.core.cid.FileDagHasher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

@@ -1,9 +1,19 @@
-package io.switchboard.core.artifact;
+package io.switchboard.artifact.postgres;
 
 import io.switchboard.api.ArtifactKind;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
+import io.switchboard.core.artifact.ArtifactClaim;
+import io.switchboard.core.artifact.ArtifactDeletion;
+import io.switchboard.core.artifact.ArtifactInfo;
+import io.switchboard.core.artifact.ArtifactReader;
+import io.switchboard.core.artifact.ArtifactStore;
+import io.switchboard.core.artifact.ArtifactTag;
+import io.switchboard.core.artifact.ArtifactWriter;
+import io.switchboard.core.artifact.CorruptArtifactException;
+import io.switchboard.core.artifact.DeletionHooks;
+import io.switchboard.core.artifact.VerifiedReader;
 import io.switchboard.core.cid.Cid;
 import io.switchboard.core.cid.FileDag;
 import io.vertx.core.Future;

@@ -1,5 +1,8 @@
-package io.switchboard.core.artifact;
+package io.switchboard.artifact.postgres;
 
+import io.switchboard.core.artifact.ArtifactStore;
+import io.switchboard.core.artifact.ArtifactStoreContract;
+import io.switchboard.core.artifact.ArtifactWriter;
 import io.switchboard.core.cid.Cid;
 import io.switchboard.core.testkit.TestPostgres;
 import io.vertx.core.buffer.Buffer;
@@ -19,13 +22,13 @@ class PgArtifactStoreTest extends ArtifactStoreContract {
   private String url;
 
   @Override
-  ArtifactStore open(AtomicLong clock) throws Exception {
+  protected ArtifactStore open(AtomicLong clock) throws Exception {
     url = TestPostgres.freshSchemaUrl(vertx);
     return await(PgArtifactStore.connect(vertx, url, 4, clock::get));
   }
 
   @Override
-  void corrupt(ArtifactStore store, Cid cid, long offset, byte[] bytes) throws Exception {
+  protected void corrupt(ArtifactStore store, Cid cid, long offset, byte[] bytes) throws Exception {
     Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
     try {
       await(pool.preparedQuery("SELECT lo_put(oid, $2, $3) FROM artifacts WHERE cid = $1")
@@ -36,7 +39,7 @@ class PgArtifactStoreTest extends ArtifactStoreContract {
   }
 
   @Override
-  void cleanUp() throws Exception {
+  protected void cleanUp() throws Exception {
     TestPostgres.execute(vertx, url, "SELECT lo_unlink(oid) FROM (SELECT oid FROM artifacts UNION SELECT oid FROM artifact_uploads) o");
     TestPostgres.dropSchema(vertx, url);
   }

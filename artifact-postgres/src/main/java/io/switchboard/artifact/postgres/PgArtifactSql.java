@@ -1,4 +1,4 @@
-package io.switchboard.core.artifact;
+package io.switchboard.artifact.postgres;
 
 import java.util.List;
 

@@ -9,6 +9,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -31,11 +33,11 @@ public final class ModeSwitch {
   private final Vertx vertx;
   private final DoubleSupplier random;
   private volatile VoiceModes modes;
-  private final String node = java.util.UUID.randomUUID().toString();
+  private final String node = UUID.randomUUID().toString();
   private MessageConsumer<JsonObject> updates;
   private MessageConsumer<Object> hellos;
   private MessageConsumer<Object> answers;
-  private final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger answered = new AtomicInteger();
 
   public ModeSwitch(Vertx vertx, VoiceModes fromConf, DoubleSupplier random) {
     this.vertx = vertx;

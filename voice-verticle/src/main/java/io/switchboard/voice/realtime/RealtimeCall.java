@@ -16,6 +16,7 @@ import io.switchboard.voice.mode.ModeMetrics;
 import io.switchboard.voice.transport.CallTransport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -53,7 +54,7 @@ public final class RealtimeCall implements Call {
   private long maxTimer = -1;
   private long speechStoppedAt = -1;
   private boolean ending;
-  private io.vertx.core.Handler<String> onLost;
+  private Handler<String> onLost;
 
   private RealtimeCall(CallServices services, Context context, String callId, String keyId, CallTransport transport,
                        CallOptions options, ModeMetrics modeMetrics) {
@@ -99,7 +100,7 @@ public final class RealtimeCall implements Call {
    * leg ends without closing the socket (its record says why) and {@code handler} gets the reason, to continue the
    * call in the fallback mode. Without one, such a call ends with the reason.
    */
-  public RealtimeCall onLost(io.vertx.core.Handler<String> handler) {
+  public RealtimeCall onLost(Handler<String> handler) {
     this.onLost = handler;
     return this;
   }

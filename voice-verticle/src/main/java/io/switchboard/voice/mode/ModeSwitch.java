@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
@@ -35,6 +36,7 @@ public final class ModeSwitch {
   private volatile VoiceModes modes;
   private final String node = UUID.randomUUID().toString();
   private MessageConsumer<JsonObject> updates;
+  private MessageConsumer<JsonObject> applyHere;
   private MessageConsumer<Object> hellos;
   private MessageConsumer<Object> answers;
   private final AtomicInteger answered = new AtomicInteger();
@@ -48,7 +50,11 @@ public final class ModeSwitch {
   /** Listens for the operators' changes, then takes the latest one the cluster holds (if any). */
   public Future<Void> start() {
     updates = vertx.eventBus().consumer(Addresses.VOICE_MODE_UPDATES, m -> apply(m.body()));
-    return updates.completion()
+    applyHere = vertx.eventBus().localConsumer(Addresses.VOICE_MODE_APPLY, m -> {
+      apply(m.body());
+      m.reply(null);
+    });
+    return Future.join(updates.completion(), applyHere.completion())
       .compose(v -> warmLinks())
       .compose(v -> vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP))
       .compose(map -> map.get(MAP_KEY))
@@ -65,7 +71,7 @@ public final class ModeSwitch {
   }
 
   public Future<Void> stop() {
-    return Future.join(unregister(updates), unregister(hellos), unregister(answers)).mapEmpty();
+    return Future.join(List.of(unregister(updates), unregister(applyHere), unregister(hellos), unregister(answers))).mapEmpty();
   }
 
   private static Future<Void> unregister(MessageConsumer<?> c) {
@@ -103,8 +109,11 @@ public final class ModeSwitch {
 
   private void apply(JsonObject json) {
     try {
-      modes = VoiceModes.fromJson(json, VoiceModes.DEFAULT);
-      LOG.log(System.Logger.Level.INFO, "voice: new calls now start as {0}", modes.toJson().encode());
+      VoiceModes next = VoiceModes.fromJson(json, VoiceModes.DEFAULT);
+      if (!next.equals(modes)) { // the node that served the change gets it twice: applied here, then published
+        modes = next;
+        LOG.log(System.Logger.Level.INFO, "voice: new calls now start as {0}", next.toJson().encode());
+      }
     } catch (IllegalArgumentException e) {
       LOG.log(System.Logger.Level.WARNING, "voice: ignored a voice mode change: {0}", e.getMessage());
     }

@@ -102,6 +102,9 @@ class ClusterTest {
 
   // ---- rate limit across routers
 
+  /** Per rate window: how many requests a router turned away at the limit (the callers wanted more than it). */
+  private static final Map<Long, AtomicInteger> TURNED_AWAY = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Closed-loop callers on one node's router until {@code until}; a 429 waits a little before trying again. */
   private static Future<Void> load(Vertx v, String tag, int callers, long until, AtomicInteger limited) {
     List<Future<Void>> all = new ArrayList<>();
@@ -125,6 +128,7 @@ class ClusterTest {
     v.eventBus().request(Addresses.CHAT, body, new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000)).onComplete(ar -> {
       if (ar.failed() && ar.cause() instanceof MeshException e && e.errorCode() == ErrorCode.RATE_LIMITED) {
         limited.incrementAndGet();
+        TURNED_AWAY.computeIfAbsent(System.currentTimeMillis() / WINDOW_MS, w -> new AtomicInteger()).incrementAndGet();
         v.setTimer(20, t -> call(v, tag, n, until, limited, done));
       } else {
         call(v, tag, n, until, limited, done);
@@ -158,7 +162,13 @@ class ClusterTest {
       int[] byRouter = perWindow.get(w);
       int served = byRouter[0] + byRouter[1];
       String detail = "window " + w + ": router A " + byRouter[0] + " + router B " + byRouter[1] + " = " + served + ", limit " + PER_WINDOW;
-      assertTrue(served <= PER_WINDOW * 1.05 && served >= PER_WINDOW * 0.95, detail);
+      assertTrue(served <= PER_WINDOW * 1.05, detail);
+      // The whole limit is usable: a window in which the routers turned requests away was served up to the limit. (A
+      // window without a 429 is one the callers could not fill: on a starved machine twelve callers need not reach
+      // the limit, which says nothing about the limit.)
+      if (TURNED_AWAY.containsKey(w)) {
+        assertTrue(served >= PER_WINDOW * 0.95, detail + ", turned away " + TURNED_AWAY.get(w));
+      }
       steady[0] += byRouter[0];
       steady[1] += byRouter[1];
     }

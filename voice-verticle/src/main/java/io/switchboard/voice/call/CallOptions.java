@@ -62,6 +62,12 @@ public record CallOptions(String chatModel, String transcribeModel, String speec
       maxTokens, historyTurns, chunking);
   }
 
+  /** These options with another greeting (a call continuing in another mode says something else first). */
+  public CallOptions withGreeting(String text) {
+    return new CallOptions(chatModel, transcribeModel, speechModel, voice, language, privacy, strategy, systemPrompt, text, apology,
+      maxTokens, historyTurns, chunking);
+  }
+
   /** Writes the call's routing hints into a stage request body. */
   public JsonObject hints(JsonObject body) {
     if (privacy != null) {

@@ -4,7 +4,8 @@
 #    (VoiceLoad) against the node as ./mesh run starts it (ledger and metrics on, one event loop), in realtime mode on
 #    the mock Realtime server (MockRealtime: speech ends after 500 ms below -50 dBFS, first audio 200 ms later).
 #    Switchboard's share = voice-to-voice - 700 ms: the relay (caller's μ-law -> bus -> upstream socket, and back).
-# 2. The mode switch across a 3-node cluster (Hazelcast on loopback): PUT /api/v1/voice/mode on one node, the time
+# 2. The mode switch across a 3-node cluster (Hazelcast on loopback; the first node holds the cluster's one ledger, the
+#    others use it over the bus): PUT /api/v1/voice/mode on one node, the time
 #    until all three apply it (ModeSwitchBench, polling each node's switchboard_voice_mode_weight every 5 ms).
 # Results: bench/results/realtime-<date>.jsonl
 #   flock /tmp/bench.lock bench/realtime.sh [--no-build] [relay|switch|all]      (default all)
@@ -58,6 +59,8 @@ if [ "$WHAT" = all ] || [ "$WHAT" = switch ]; then
     conf="bench/results/realtime-node$i.yaml"
     rm -rf "bench/results/realtime-ledger$i"
     sed -e "s#realtime-ledger #realtime-ledger$i #" "$ROOT/bench/realtime-conf.yaml" > "$conf"
+    # One ledger per cluster: the first node holds it, the others use it over the bus.
+    if [ "$i" != 0 ]; then sed -i -e 's#^\(  data_dir: .*\)$#\1\n  local_ledger: false#' "$conf"; fi
     node "bench/results/realtime-node$i.log" "$conf" SWITCHBOARD_HTTP_PORT=$((MESH_PORT + 10 + i)) \
       SWITCHBOARD_CLUSTER_NAME="switchboard-rt-bench-$$" SWITCHBOARD_CLUSTER_HOST=127.0.0.1 SWITCHBOARD_CLUSTER_PORT=$((HZ_PORT + i)) \
       SWITCHBOARD_CLUSTER_MEMBERS="$members"

@@ -5,8 +5,11 @@
 # after 100 ms): 1, 10 and 50 concurrent calls. Voice-to-voice (end of the caller's speech -> the answer's first frame)
 # and Switchboard's share of it (minus the 500 ms endpoint silence and the three first-byte delays), barge-in (speech
 # onset -> clear), whether each answer's audio kept up with real time, and the node's CPU per call. Then the local
-# cascade: Whisper tiny.en and flite on this machine, the chat on the mock at 50 ms to first token, without and with
-# speculative transcription. Results: bench/results/voice-<date>.jsonl
+# cascade: Whisper tiny.en and flite on this machine, the chat on the mock at 50 ms to first token, with (the default)
+# and without speculative transcription. The default conf transcribes speculatively after 250 ms of silence (vad.speculative_ms),
+# inside the 500 ms endpoint silence: those rows also give the share against the stages left in series (share_serial_*:
+# minus 750 ms, the mock transcription's 100 ms taken out), and a row with speculation off gives the plain serial share.
+# Results: bench/results/voice-<date>.jsonl
 #   bench/voice.sh [--no-build] [cloud|local|all]       (default all)
 # Run it under flock /tmp/bench.lock; the machine's load average is written beside every row.
 set -euo pipefail
@@ -56,32 +59,49 @@ stage_means() { # stage_means BEFORE_FILE AFTER_FILE -> "endpoint":12.3,...
       printf "%s\"%s\":%.1f", sep, s, 1000 * (a[s " sum"] - b[s " sum"]) / n; sep = "," } } }' "$1" "$2"
 }
 
-run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record]
-  local before after vad0 vad1 t0 t1 line s0 s1 means
+# The mock's real first-byte delays over one run (its /stats before and after): "transcription":100.9,...
+mock_means() { # mock_means BEFORE_JSON AFTER_JSON
+  python3 -c 'import json,sys; b=json.loads(sys.argv[1]); a=json.loads(sys.argv[2])
+print(",".join("\"%s\":%.1f" % (k, (a[k]["sum_ms"]-b[k]["sum_ms"])/(a[k]["count"]-b[k]["count"])) for k in a if a[k]["count"]>b[k]["count"]))' "$1" "$2"
+}
+
+run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record|skip] [VoiceLoad args...]
+  local before after vad0 vad1 t0 t1 line s0 s1 means m0 m1
   s0="$(mktemp)"; s1="$(mktemp)"
   stage_stats > "$s0"
+  m0="$(curl -fs "http://127.0.0.1:$MOCK_PORT/stats")"
   before=$(cpu_ticks); vad0=$(vad_cpu); t0=$(date +%s.%N)
   line=$("$JAVA" -cp "$CP" io.switchboard.bench.voice.VoiceLoad --port "$MESH_PORT" --label "$1" --calls "$2" --turns "$3" \
-    --barge-every "$4" --fixed-ms "$5")
+    --barge-every "$4" --fixed-ms "$5" "${@:7}")
   after=$(cpu_ticks); vad1=$(vad_cpu); t1=$(date +%s.%N)
   stage_stats > "$s1"
+  m1="$(curl -fs "http://127.0.0.1:$MOCK_PORT/stats")"
   means="$(stage_means "$s0" "$s1")"
   rm -f "$s0" "$s1"
   if [ "${6:-record}" = record ]; then
     # Node CPU over the run, per call: the share of one core a call kept busy on average (VAD included).
-    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f'),\"node_stage_mean_ms\":{$means}}/" | tee -a "$OUT"
+    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f'),\"node_stage_mean_ms\":{$means},\"mock_first_byte_mean_ms\":{$(mock_means "$m0" "$m1")}}/" | tee -a "$OUT"
   fi
 }
 
 echo "{\"bench\":\"voice\",\"load_average\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"commit\":\"$(git rev-parse --short HEAD)\"}" | tee -a "$OUT"
 if [ "$WHAT" = all ] || [ "$WHAT" = cloud ]; then
+  spec=(--hidden-ms 100 --overlap "transcription started after 250 ms of silence (vad.speculative_ms), inside the 500 ms endpoint silence")
   start_mock 150
   start_node "$ROOT/bench/voice-conf.yaml"
   run warmup 10 4 2 850 skip
-  run "1 call" 1 12 3 850
-  run "10 calls" 10 8 4 850
-  run "50 calls" 50 6 3 850
+  run "1 call" 1 12 3 850 record "${spec[@]}"
+  run "10 calls" 10 8 4 850 record "${spec[@]}"
+  run "50 calls" 50 6 3 850 record "${spec[@]}"
   stop_all
+  serial="$(mktemp --suffix=.yaml)"
+  sed 's/^voice:$/voice:\n  vad:\n    speculative_ms: 0/' "$ROOT/bench/voice-conf.yaml" > "$serial"
+  start_mock 150
+  start_node "$serial"
+  run warmup 10 4 2 850 skip
+  run "10 calls, speculative_ms 0" 10 8 4 850
+  stop_all
+  rm -f "$serial"
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = local ]; then
   start_mock 50
@@ -91,11 +111,11 @@ if [ "$WHAT" = all ] || [ "$WHAT" = local ]; then
   stop_all
   spec="$(mktemp --suffix=.yaml)"
   cp "$ROOT/bench/voice-local-conf.yaml" "$spec"
-  printf 'voice:\n  vad:\n    speculative_ms: 200\n' >> "$spec"
+  printf 'voice:\n  vad:\n    speculative_ms: 0\n' >> "$spec"
   start_mock 50
   start_node "$spec"
   run warmup 1 3 0 550 skip
-  run "local cascade, speculative 200 ms" 1 10 0 550
+  run "local cascade, speculative_ms 0" 1 10 0 550
   stop_all
   rm -f "$spec"
 fi

@@ -23,6 +23,11 @@ public final class Addresses {
   public static final String REALTIME = "switchboard.realtime";
   /** Published to every voice node of the cluster: the operators' new {@link VoiceModes}. */
   public static final String VOICE_MODE_UPDATES = "switchboard.voice.mode.updates";
+  /**
+   * This node's voice mode switch, local only, a request: applies the change before the admin API answers it (the
+   * publish on {@link #VOICE_MODE_UPDATES} reaches the others), so a call started after the answer takes it.
+   */
+  public static final String VOICE_MODE_APPLY = "switchboard.voice.mode.apply";
   /** Cluster-wide map (shared data, not an address) holding the operators' {@link VoiceModes} under key {@code modes}. */
   public static final String VOICE_MODE_MAP = "switchboard.voice.mode";
 

@@ -23,8 +23,12 @@ public final class RealtimeProtocol {
   public static final String PING = "ping";
   public static final String END = "end";
 
-  /** How often a caller pings its session, and how long a session waits without hearing from its caller. */
-  public static final long PING_MS = 5_000;
+  /**
+   * How often a caller pings its session, how long it waits for the answer (a call whose session's node died learns it
+   * within their sum: dead air a caller hears, so short), and how long a session waits without hearing from its caller.
+   */
+  public static final long PING_MS = 1_000;
+  public static final long PING_TIMEOUT_MS = 3_000;
   public static final long IDLE_TIMEOUT_MS = 20_000;
 
   private RealtimeProtocol() {

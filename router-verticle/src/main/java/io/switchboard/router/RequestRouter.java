@@ -17,6 +17,7 @@ import io.switchboard.router.policy.CostEstimator;
 import io.switchboard.router.policy.PlanRequest;
 import io.switchboard.router.policy.RequestSize;
 import io.switchboard.router.policy.RoutePlan;
+import io.switchboard.router.policy.RoutingPolicy;
 import io.switchboard.router.registry.BackendRegistry;
 import io.switchboard.router.usage.Admission;
 import io.switchboard.router.usage.KeyRules;
@@ -244,7 +245,13 @@ public final class RequestRouter {
         KeyRules.permit(key, asked.model(), asked.hints().provider(),
           state.known() == null ? Set.of(asked.model()) : state.known().resolutions(asked.model()));
       }
-      plan = metering.restrict(key, asked.model(), r.policy().plan(keyed, registry.live(), state, state.now()));
+      RoutePlan policyPlan = r.policy().plan(keyed, registry.live(), state, state.now());
+      try {
+        plan = metering.restrict(key, asked.model(), policyPlan);
+      } catch (MeshException refused) {
+        throw KeyRules.whenAllowedAreOff(refused, key, asked.model(), policyPlan,
+          state.notLive(asked.capability(), asked.model()), RoutingPolicy.NOT_LIVE_RETRY_MS);
+      }
     } catch (RuntimeException e) {
       request.fail(MeshException.from(e));
       return;

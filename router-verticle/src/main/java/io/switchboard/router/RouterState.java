@@ -12,6 +12,7 @@ import io.switchboard.router.policy.StateView;
 import io.switchboard.router.registry.KnownBackends;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -121,8 +122,8 @@ public final class RouterState implements StateView {
   }
 
   @Override
-  public String notLive(Capability capability, String model) {
-    return known == null ? null : known.notLive(capability, model);
+  public Map<String, String> notLive(Capability capability, String model) {
+    return known == null ? Map.of() : known.notLive(capability, model);
   }
 
   @Override

@@ -47,7 +47,7 @@ public record VoiceSettings(int maxCalls, long maxCallMs, long silenceTimeoutMs,
       (int) Math.max(1, (vad.getLong("start_ms", 64L) + windowMs - 1) / windowMs),
       vad.getLong("min_speech_ms", 200L),
       vad.getLong("endpoint_silence_ms", 500L),
-      vad.getLong("speculative_ms", 0L),
+      vad.getLong("speculative_ms", 250L),
       vad.getLong("max_utterance_ms", 30_000L));
     CallDefaults defaults = new CallDefaults(
       c.getString("chat_model", "light"),

@@ -26,7 +26,8 @@ import io.vertx.core.json.JsonObject;
  * {@code transcription} and {@code detected_language} become the verbose transcript. Short audio goes through
  * {@code /runsync}; audio longer than {@code async_above_seconds} (or larger than {@code async_above_bytes}) through
  * {@code /run} and status polling, unless its payload is over {@code /run}'s 10 MB limit (then {@code /runsync},
- * whose limit is 20 MB; above that the request is refused here).
+ * whose limit is 20 MB; above that the request is refused here). {@code timeouts.total_ms}, when set, bounds the job as
+ * a whole (queue, run and polls), so that a job still queued then is cancelled and another backend can answer in time.
  */
 public final class RunPodWhisperBackend implements TranscriptionBackend {
 
@@ -64,7 +65,11 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
     return Uploads.accept(descriptor, request, audio, MAX_AUDIO).compose(model -> run(model, request, audio, context));
   }
 
-  private Future<JsonObject> run(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
+  private Future<JsonObject> run(String model, TranscriptionRequest request, Buffer audio, CallContext call) {
+    // The job is the whole answer timeouts.total_ms bounds: one no worker takes is given up (and cancelled) while the
+    // request still has time for another backend, not at the request's own deadline.
+    CallContext context = new CallContext(call.requestId(), call.keyId(), runpod.timeouts().endOf(System.currentTimeMillis(),
+      call.deadlineMs()));
     long payload = payload(audio);
     double seconds = AudioProbe.wavSeconds(audio);
     boolean long_ = seconds > settings.asyncAboveSeconds() || audio.length() > settings.asyncAboveBytes();

@@ -196,6 +196,19 @@ class RunPodWhisperBackendTest {
     assertEquals("job-3", fake.cancelled.get(0));
   }
 
+  @Test
+  void aJobStillQueuedAtTheBackendsTotalBoundIsCancelledLongBeforeTheRequestsDeadline() {
+    backend = create(new JsonObject().put("async_above_seconds", 0).put("timeouts", new JsonObject().put("total_ms", 2_000)));
+    fake.script("run", Reply.json(status("job-q", "IN_QUEUE")));
+    fake.script("status", Reply.json(status("job-q", "IN_QUEUE")));
+    long started = System.currentTimeMillis();
+    MeshException e = failure(backend.transcribe(request(), TestAudio.wav(1, 8000), ctx(60_000)));
+    assertEquals(ErrorCode.TIMEOUT, e.errorCode(), "a timeout, which the router fails over: " + e.getMessage());
+    assertTrue(e.getMessage().contains("job-q still IN_QUEUE"), e.getMessage());
+    assertTrue(System.currentTimeMillis() - started < 30_000, "given up at total_ms, not at the request's deadline");
+    await(fake.once(() -> fake.cancelled.contains("job-q")));
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "400,'{\"error\":\"Invalid input: audio_base64 is not valid base64\"}',INVALID_REQUEST,not valid base64,0",

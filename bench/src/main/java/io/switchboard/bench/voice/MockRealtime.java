@@ -35,6 +35,11 @@ public final class MockRealtime {
     vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true)
         .setMaxWebSocketFrameSize(1 << 20).setMaxWebSocketMessageSize(16 << 20))
       .requestHandler(req -> {
+        if (req.path().startsWith("/v1/models/")) { // the backend's health probe
+          String model = req.path().substring("/v1/models/".length());
+          req.response().putHeader("content-type", "application/json").end("{\"id\":\"" + model + "\",\"object\":\"model\",\"created\":0,\"owned_by\":\"system\"}");
+          return;
+        }
         if (!req.path().equals("/v1/realtime")) {
           req.response().setStatusCode(404).end();
           return;

@@ -16,16 +16,31 @@ import io.vertx.core.json.JsonObject;
  * <ul>
  *   <li>OpenAI {@code POST /v1/audio/transcriptions}: the multipart body is read, then after {@code --asr-ms} a
  *       {@code verbose_json} transcript;</li>
- *   <li>OpenAI {@code POST /v1/chat/completions} with {@code stream: true}: SSE chunks, the first content after
- *       {@code --chat-ms}, then a word every 10 ms, {@code [DONE]};</li>
+ *   <li>OpenAI {@code POST /v1/chat/completions} with {@code stream: true}: SSE chunks, the first content (the
+ *       answer's first sentence, {@code Sure, <name>.}) after {@code --chat-ms}, then a word every 10 ms,
+ *       {@code [DONE]}. The name is made up anew for every answer (three syllables from a counter), so that no
+ *       answer's first piece is ever the same as another's: the node's exact cache (on for speech by default) would
+ *       otherwise serve the repeated first piece from memory and the speech stage, whose delay the benchmark
+ *       subtracts, would not run;</li>
  *   <li>ElevenLabs {@code POST /v1/text-to-speech/{voice}/stream?output_format=ulaw_8000}: raw μ-law, the first chunk
  *       after {@code --tts-ms}, then 200 ms of audio every 20 ms (ten times real time), 60 ms of audio a character.</li>
  * </ul>
+ * {@code GET /stats} gives, per stage, how many first bytes it sent and the sum of their real delays in ms (the request
+ * arrived → its first byte written: the transcript, the first content token, the first audio), so that the
+ * benchmark can check the delays it subtracts are the ones the mock really kept (its timers fire late, its one
+ * event loop serves every call).
  * Usage: {@code MockVoiceUpstream --port 18391 [--asr-ms 100] [--chat-ms 150] [--tts-ms 100] [--answer TEXT]}
  */
 public final class MockVoiceUpstream {
 
-  static final String ANSWER = "Sure. A table for two at seven tonight is booked.";
+  static final String ANSWER = "Sure, %s. A table for two at seven tonight is booked.";
+  private static final String[] SYLLABLES = {"ka", "lo", "mi", "ne", "ta", "ru", "so", "vi", "da", "pe", "zo", "li", "mu", "ra",
+    "te", "no"};
+  private static int answers;
+  private static final String[] STAGES = {"transcription", "chat", "speech"};
+  /** Per stage: first bytes sent, and the sum of their real delays in nanoseconds (the one event loop only). */
+  private static final long[] FIRSTS = new long[3];
+  private static final long[] DELAY_NANOS = new long[3];
 
   private MockVoiceUpstream() {
   }
@@ -40,14 +55,24 @@ public final class MockVoiceUpstream {
     vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
       .requestHandler(req -> {
         String path = req.path();
+        long arrived = System.nanoTime();
         if (path.equals("/v1/audio/transcriptions")) {
-          req.body().onSuccess(b -> vertx.setTimer(asrMs, t -> req.response().putHeader("content-type", "application/json")
-            .end(new JsonObject().put("text", "I would like to book a table for two people tonight.").put("language", "english")
-              .put("duration", 3.0).put("segments", new JsonArray()).encode())));
+          req.body().onSuccess(b -> vertx.setTimer(asrMs, t -> {
+            first(0, arrived);
+            req.response().putHeader("content-type", "application/json")
+              .end(new JsonObject().put("text", "I would like to book a table for two people tonight.").put("language", "english")
+                .put("duration", 3.0).put("segments", new JsonArray()).encode());
+          }));
         } else if (path.equals("/v1/chat/completions")) {
-          req.body().onSuccess(b -> chat(vertx, req.response(), b.toJsonObject().getString("model"), answer.split(" "), chatMs));
+          req.body().onSuccess(b -> chat(vertx, req.response(), b.toJsonObject().getString("model"), words(answer), chatMs, arrived));
         } else if (path.startsWith("/v1/text-to-speech/") && path.endsWith("/stream")) {
-          req.body().onSuccess(b -> speech(vertx, req, b.toJsonObject().getString("text", ""), ttsMs));
+          req.body().onSuccess(b -> speech(vertx, req, b.toJsonObject().getString("text", ""), ttsMs, arrived));
+        } else if (path.equals("/stats")) {
+          JsonObject stats = new JsonObject();
+          for (int i = 0; i < STAGES.length; i++) {
+            stats.put(STAGES[i], new JsonObject().put("count", FIRSTS[i]).put("sum_ms", DELAY_NANOS[i] / 1e6));
+          }
+          req.response().putHeader("content-type", "application/json").end(stats.encode());
         } else {
           req.response().setStatusCode(404).end();
         }
@@ -57,10 +82,35 @@ public final class MockVoiceUpstream {
       + chatMs + " ms, first audio after " + ttsMs + " ms)");
   }
 
-  private static void chat(Vertx vertx, HttpServerResponse res, String model, String[] words, long firstMs) {
+  /** The next answer's words, its first sentence (with a name no answer had before) as the first of them. */
+  private static String[] words(String template) {
+    int n = answers++;
+    String name = SYLLABLES[n / 256 % 16] + SYLLABLES[n / 16 % 16] + SYLLABLES[n % 16];
+    String text = template.formatted(Character.toUpperCase(name.charAt(0)) + name.substring(1));
+    int firstEnd = text.indexOf(". ") + 1;
+    if (firstEnd <= 0) {
+      return text.split(" ");
+    }
+    String[] rest = text.substring(firstEnd + 1).split(" ");
+    String[] out = new String[rest.length + 1];
+    out[0] = text.substring(0, firstEnd);
+    System.arraycopy(rest, 0, out, 1, rest.length);
+    return out;
+  }
+
+  /** Stage {@code stage}'s first byte is being written now, for a request that arrived at {@code arrived}. */
+  private static void first(int stage, long arrived) {
+    FIRSTS[stage]++;
+    DELAY_NANOS[stage] += System.nanoTime() - arrived;
+  }
+
+  private static void chat(Vertx vertx, HttpServerResponse res, String model, String[] words, long firstMs, long arrived) {
     res.setChunked(true).putHeader("content-type", "text/event-stream").writeHead();
     res.write(sse(chunk(model, new JsonObject().put("role", "assistant").put("content", ""), null)));
-    vertx.setTimer(firstMs, t -> word(vertx, res, model, words, 0));
+    vertx.setTimer(firstMs, t -> {
+      first(1, arrived);
+      word(vertx, res, model, words, 0);
+    });
   }
 
   private static void word(Vertx vertx, HttpServerResponse res, String model, String[] words, int i) {
@@ -86,14 +136,17 @@ public final class MockVoiceUpstream {
     return "data: " + json.encode() + "\n\n";
   }
 
-  private static void speech(Vertx vertx, HttpServerRequest req, String text, long firstMs) {
+  private static void speech(Vertx vertx, HttpServerRequest req, String text, long firstMs, long arrived) {
     if (!"ulaw_8000".equals(req.getParam("output_format"))) {
       req.response().setStatusCode(400).end("{\"detail\":{\"status\":\"invalid_output_format\"}}");
       return;
     }
     HttpServerResponse res = req.response().setChunked(true).putHeader("content-type", "audio/basic");
     int total = text.length() * 480; // 60 ms of 8 kHz μ-law a character
-    vertx.setTimer(firstMs, t -> audio(vertx, res, 0, total));
+    vertx.setTimer(firstMs, t -> {
+      first(2, arrived);
+      audio(vertx, res, 0, total);
+    });
   }
 
   private static void audio(Vertx vertx, HttpServerResponse res, int from, int total) {

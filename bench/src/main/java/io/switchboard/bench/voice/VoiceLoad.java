@@ -19,9 +19,13 @@ import java.util.concurrent.TimeUnit;
  * turn it cuts into the answer). Prints one JSON line: voice-to-voice percentiles, Switchboard's share of them
  * (voice-to-voice minus {@code --fixed-ms}, the endpoint silence plus the stages' first-byte delays), barge-in (speech
  * onset to {@code clear}), and whether every answer's audio arrived no later than real time from its first frame.
+ * When a stage ran inside the endpoint silence (speculative transcription), {@code --hidden-ms} names its first-byte
+ * delay and {@code --overlap} says which it was: the share is then also given against the stages that stayed in series
+ * ({@code share_serial_*}: voice-to-voice minus ({@code --fixed-ms} minus {@code --hidden-ms})), beside the issue's
+ * definition (minus all of {@code --fixed-ms}), which such an overlap can take below zero.
  *
  * <p>Usage: {@code VoiceLoad --port 18300 [--calls 1] [--turns 10] [--barge-every 0] [--stagger-ms 150]
- * [--fixed-ms 850] [--label name] [--text "..."]}
+ * [--fixed-ms 850] [--hidden-ms 0 --overlap "what ran during the silence"] [--label name] [--text "..."]}
  */
 public final class VoiceLoad implements Caller.Results {
 
@@ -44,6 +48,8 @@ public final class VoiceLoad implements Caller.Results {
     int bargeEvery = Integer.parseInt(Args.get(args, "--barge-every", "0"));
     long stagger = Long.parseLong(Args.get(args, "--stagger-ms", "150"));
     long fixedMs = Long.parseLong(Args.get(args, "--fixed-ms", "850"));
+    long hiddenMs = Long.parseLong(Args.get(args, "--hidden-ms", "0"));
+    String overlap = Args.get(args, "--overlap", null);
     String label = Args.get(args, "--label", calls + " calls");
     String text = Args.get(args, "--text", "I would like to book a table for two people tonight.");
     Utterance utterance = Utterance.speak(text);
@@ -61,7 +67,14 @@ public final class VoiceLoad implements Caller.Results {
     });
     load.allDone.get(30, TimeUnit.MINUTES);
     double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.println(load.report(label, calls, turns, bargeEvery, fixedMs, utterance, seconds).encode());
+    JsonObject report = load.report(label, calls, turns, bargeEvery, fixedMs, utterance, seconds);
+    if (hiddenMs > 0 && load.v2v.getTotalCount() > 0) {
+      long serial = fixedMs - hiddenMs;
+      report.put("overlap", overlap).put("serial_fixed_ms", serial)
+        .put("share_serial_p50_ms", ms(load.v2v.getValueAtPercentile(50)) - serial)
+        .put("share_serial_p95_ms", ms(load.v2v.getValueAtPercentile(95)) - serial);
+    }
+    System.out.println(report.encode());
     load.client.close();
     vertx.close().await(10, TimeUnit.SECONDS);
   }

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The cloud adapters the chaos suite puts behind the router, each the real one from its conf {@code type}: how a
@@ -161,6 +162,73 @@ enum Adapter {
     Buffer answer() {
       return Buffer.buffer(Upstreams.TRANSCRIPT);
     }
+  },
+
+  /**
+   * RunPod's faster-whisper worker on its own fake endpoint. Every faulty backend takes the asynchronous path
+   * ({@code /run}, then {@code /status} polls) so that the polling rows have polls to fault; its URL comes from a
+   * variable of its own ({@link #env}), as the type reads it.
+   */
+  RUNPOD_WHISPER("runpod-whisper", "") {
+    @Override
+    JsonObject entry(List<String> models) {
+      return new JsonObject().put("models", new JsonArray(models)).put("async_above_seconds", 0)
+        .put("poll", new JsonObject().put("initial_ms", 20).put("max_ms", 100));
+    }
+
+    @Override
+    JsonObject backend(String id, int priority, String baseUrl, List<String> models, JsonObject timeouts) {
+      JsonObject entry = super.backend(id, priority, baseUrl, models, timeouts);
+      entry.remove("base_url");
+      return entry.put("url_env", urlEnv(id));
+    }
+
+    @Override
+    Map<String, String> env(String id, String baseUrl) {
+      return Map.of(urlEnv(id), baseUrl + "/v2/" + FakeRunPod.ENDPOINT);
+    }
+
+    private String urlEnv(String id) {
+      return "CHAOS_RUNPOD_WHISPER_URL_" + id.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    }
+
+    @Override
+    int port(Upstreams u) {
+      return u.runpodWhisper.port();
+    }
+
+    @Override
+    Future<ChaosClient.Outcome> call(ChaosClient client, String model, boolean stream, String requestId) {
+      return client.transcribe(model, TONE, requestId);
+    }
+
+    @Override
+    Buffer answer() {
+      return Buffer.buffer(Upstreams.TRANSCRIPT);
+    }
+  },
+
+  /** An audio-capable chat model on OpenRouter: the OpenAI fake's chat completion is the transcript. */
+  OPENROUTER_TRANSCRIPTION("openrouter-transcription", "/v1") {
+    @Override
+    JsonObject entry(List<String> models) {
+      return new JsonObject().put("models", new JsonArray(models)).put("api_key_env", "OPENAI_API_KEY");
+    }
+
+    @Override
+    int port(Upstreams u) {
+      return u.openai.port();
+    }
+
+    @Override
+    Future<ChaosClient.Outcome> call(ChaosClient client, String model, boolean stream, String requestId) {
+      return client.transcribe(model, TONE, requestId);
+    }
+
+    @Override
+    Buffer answer() {
+      return Buffer.buffer(Behaviour.DEFAULT_TEXT);
+    }
   };
 
   static final String PROMPT = "chaos check one two three";
@@ -201,6 +269,11 @@ enum Adapter {
       .put("concurrency", 32).put("timeouts", timeouts(timeouts)).mergeIn(entry(models));
   }
 
+  /** The variables a backend entry of this adapter reads besides the common keys (none but for RunPod Whisper's URL). */
+  Map<String, String> env(String id, String baseUrl) {
+    return Map.of();
+  }
+
   /** Each of {@code models} as an alias of the one model the fake knows. */
   private static JsonObject aliases(List<String> models, String upstreamModel) {
     JsonObject aliases = new JsonObject();
@@ -212,7 +285,7 @@ enum Adapter {
   boolean streams(boolean asked) {
     return switch (this) {
       case ELEVENLABS, OPENAI_SPEECH -> true;
-      case OPENAI_TRANSCRIPTION -> false;
+      case OPENAI_TRANSCRIPTION, RUNPOD_WHISPER, OPENROUTER_TRANSCRIPTION -> false;
       default -> asked;
     };
   }

@@ -61,9 +61,13 @@ final class ChaosNode {
 
   /** The breaker of one backend: {@code {"state": "closed|open|half_open", "failures": n}}. */
   Future<JsonObject> breaker(String backendId) {
+    return backend(backendId).map(b -> b.getJsonObject("breaker"));
+  }
+
+  /** The router's status of one backend: its breaker, its {@code cooldown_ms}, ... */
+  Future<JsonObject> backend(String backendId) {
     return status().map(s -> s.getJsonArray("backends").stream().map(b -> (JsonObject) b)
       .filter(b -> backendId.equals(b.getString("id"))).findFirst()
-      .orElseThrow(() -> new AssertionError("the router does not list " + backendId))
-      .getJsonObject("breaker"));
+      .orElseThrow(() -> new AssertionError("the router does not list " + backendId)));
   }
 }

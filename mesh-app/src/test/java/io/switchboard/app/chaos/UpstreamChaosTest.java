@@ -48,7 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * status) and that nothing leaked: no answer of the faulty upstream left open (a connection the adapter did not let
  * go of) and no request left running or queued on the faulty backend. Each row has its own faulty backend and proxy,
  * so the rows run at once and a breaker count belongs to one row; the healthy backend of an adapter serves every
- * row's model. Then, per adapter, a burst of failures opens a breaker and a healed upstream closes it again.
+ * row's model. A row that names an error code ({@link ChaosRow#code}) also checks it in the faulty backend's skip
+ * reason, and for a rate limit that the backend cools down as its Retry-After said. Then, per adapter, a burst of failures opens a breaker and a healed upstream closes it again.
  *
  * <p>Rows can be chosen with {@code -Dchaos.rows=<regex>} on their names (e.g. {@code 'anthropic stream.*'}).
  */
@@ -77,6 +78,8 @@ class UpstreamChaosTest {
     audio(rows, Adapter.ELEVENLABS);
     audio(rows, Adapter.OPENAI_SPEECH);
     whole(rows, Adapter.OPENAI_TRANSCRIPTION);
+    TranscriptionChaosRows.runPodWhisper(rows);
+    TranscriptionChaosRows.openRouter(rows);
     return rows;
   }
 
@@ -90,7 +93,7 @@ class UpstreamChaosTest {
     rows.add(new ChaosRow(a, stream, "a trickling body", Fault.trickle(ChaosConf.TRICKLE_BYTES, ChaosConf.TRICKLE_EVERY_MS), SERVED, false));
   }
 
-  private static void whole(List<ChaosRow> rows, Adapter a) {
+  static void whole(List<ChaosRow> rows, Adapter a) {
     beforeContent(rows, a, false);
     rows.add(new ChaosRow(a, false, "reset mid-body", Fault.resetMidBody(), FAILOVER, true));
     rows.add(new ChaosRow(a, false, "malformed JSON", Fault.malformedJson(), FAILOVER, true));
@@ -150,27 +153,32 @@ class UpstreamChaosTest {
     upstreams = new Upstreams(vertx);
     List<ChaosRow> rows = table().stream().filter(r -> r.toString().matches(System.getProperty("chaos.rows", ".*"))).toList();
     JsonArray backends = new JsonArray();
+    Map<String, String> env = new java.util.HashMap<>(Upstreams.env());
     Map<Adapter, List<String>> modelsOf = new EnumMap<>(Adapter.class);
     for (int i = 0; i < rows.size(); i++) {
       ChaosRow row = rows.get(i);
       ChaosProxy proxy = await(ChaosProxy.start(vertx, row.adapter().port(upstreams)));
       proxies.put(row, proxy);
       backends.add(row.adapter().backend(faultyId(i), 10, proxy.url(""), List.of(model(row, i)), ChaosConf.faulty()));
+      env.putAll(row.adapter().env(faultyId(i), proxy.url("")));
       modelsOf.computeIfAbsent(row.adapter(), k -> new ArrayList<>()).add(model(row, i));
     }
     for (Adapter a : modelsOf.keySet()) {
       ChaosProxy proxy = await(ChaosProxy.start(vertx, a.port(upstreams)));
       breakerProxies.put(a, proxy);
       backends.add(a.backend(breakerId(a), 10, proxy.url(""), List.of(breakerId(a)), ChaosConf.faulty()));
+      env.putAll(a.env(breakerId(a), proxy.url("")));
       modelsOf.get(a).add(breakerId(a));
     }
     modelsOf.forEach((a, models) -> models.add(warmUpModel(a)));
-    modelsOf.forEach((a, models) -> backends.add(a.backend(healthyId(a), 20, "http://127.0.0.1:" + a.port(upstreams), models,
-      ChaosConf.healthy())));
+    modelsOf.forEach((a, models) -> {
+      backends.add(a.backend(healthyId(a), 20, "http://127.0.0.1:" + a.port(upstreams), models, ChaosConf.healthy()));
+      env.putAll(a.env(healthyId(a), "http://127.0.0.1:" + a.port(upstreams)));
+    });
     ledger = await(Ledger.start(vertx));
     instances = await(Instances.start(vertx));
     // Breakers that one row's failure does not open (each row counts at most one), and that the breaker test's three do.
-    node = ChaosNode.start(vertx, ChaosConf.router(3, ChaosConf.BREAKER_RESET_MS), Ledger.conf(), backends, Upstreams.env());
+    node = ChaosNode.start(vertx, ChaosConf.router(3, ChaosConf.BREAKER_RESET_MS), Ledger.conf(), backends, env);
     client = new ChaosClient(vertx, node.port);
     // One request per adapter on its healthy backend first: the rows then do not race a cold JIT and empty pools.
     for (Adapter a : modelsOf.keySet()) {
@@ -200,7 +208,7 @@ class UpstreamChaosTest {
    * What one row came to: the client's outcome, then the faulty backend's breaker, the usage records of the request,
    * and what was still open once the row settled (null: nothing).
    */
-  record Result(Outcome outcome, JsonObject breaker, int faulted, List<UsageRecord> records, String leak) {
+  record Result(Outcome outcome, JsonObject breaker, long cooldownMs, int faulted, List<UsageRecord> records, String leak) {
   }
 
   @TestFactory
@@ -234,8 +242,9 @@ class UpstreamChaosTest {
     String faulty = faultyId(i);
     String rid = rowRequestId(i);
     return row.adapter().call(client, model(row, i), row.stream(), rid)
-      .compose(outcome -> node.breaker(faulty).compose(b -> settled(proxy, faulty)
-        .map(leak -> new Result(outcome, b, proxy.faulted(), ledger.of(rid), leak))));
+      .compose(outcome -> node.backend(faulty).compose(b -> settled(proxy, faulty)
+        .map(leak -> new Result(outcome, b.getJsonObject("breaker"), b.getLong("cooldown_ms", 0L), proxy.faulted(), ledger.of(rid),
+          leak))));
   }
 
   /**
@@ -278,6 +287,10 @@ class UpstreamChaosTest {
     assertEquals(row.counts() ? 1 : 0, r.breaker().getLong("failures"), "failures the breaker counted: " + r.breaker() + ", " + seen);
     assertEquals("closed", r.breaker().getString("state"), "one failure does not open it: " + r.breaker());
     checkRecord(row, faulty, r.records(), seen);
+    if (TranscriptionChaosRows.RATE_LIMITED.equals(row.code())) {
+      assertTrue(r.cooldownMs() > TranscriptionChaosRows.RETRY_AFTER_S * 1000 / 2,
+        "the backend cools down as its Retry-After said: " + r.cooldownMs() + " ms, " + seen);
+    }
     assertNull(r.leak(), "nothing left open: " + seen);
   }
 
@@ -296,6 +309,10 @@ class UpstreamChaosTest {
         assertEquals(200, u.status(), said);
         assertTrue(u.route() != null && u.route().skipped().stream().anyMatch(k -> k.backend().equals(faulty)),
           "the record's route says the faulty backend was tried: " + said);
+        if (row.code() != null) {
+          assertTrue(u.route().skipped().stream().anyMatch(k -> k.backend().equals(faulty) && k.reason().startsWith(row.code() + ":")),
+            "the faulty backend failed with " + row.code() + ": " + said);
+        }
       }
       case CUT -> {
         assertEquals(faulty, u.backend(), said);

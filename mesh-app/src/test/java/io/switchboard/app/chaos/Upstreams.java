@@ -18,7 +18,8 @@ import static io.switchboard.core.testkit.Await.await;
 
 /**
  * The wire-exact fakes the chaos suite's adapters talk to, one of each, healthy and scripted to answer at once: the
- * OpenAI API (chat), Anthropic, a RunPod endpoint, the speech APIs (OpenAI and ElevenLabs: a short audio answer) and
+ * OpenAI API (chat, and OpenRouter's transcription by chat), Anthropic, two RunPod endpoints (an echoing chat worker, the
+ * faster-whisper worker), the speech APIs (OpenAI and ElevenLabs: a short audio answer) and
  * OpenAI transcription (a fixed transcript). Every faulty backend reaches its fake through its own chaos proxy; the
  * healthy ones reach it directly.
  */
@@ -34,6 +35,8 @@ final class Upstreams implements AutoCloseable {
   final FakeOpenAiServer openai;
   final FakeAnthropic anthropic;
   final FakeRunPod runpod;
+  /** A second RunPod endpoint, running the faster-whisper worker (the first echoes chat prompts). */
+  final FakeRunPod runpodWhisper;
   final FakeSpeechApi speech;
   final FakeTranscriptionApi transcription;
 
@@ -41,6 +44,10 @@ final class Upstreams implements AutoCloseable {
     openai = await(FakeOpenAiServer.start(vertx));
     anthropic = await(new FakeAnthropic(vertx).start());
     runpod = await(new FakeRunPod(vertx).start());
+    runpodWhisper = await(new FakeRunPod(vertx).start());
+    runpodWhisper.worker = input -> new JsonObject().put("transcription", TRANSCRIPT).put("detected_language", "en")
+      .put("segments", new JsonArray().add(new JsonObject().put("id", 1).put("seek", 0).put("start", 0.0).put("end", 0.5)
+        .put("text", " " + TRANSCRIPT))).put("device", "cuda").put("model", "turbo");
     speech = FakeSpeechApi.start(vertx).reply(AudioScript.steady("audio/mpeg", AUDIO));
     transcription = FakeTranscriptionApi.start(vertx).reply(ctx -> ctx.response().putHeader("content-type", "application/json")
       .end(new JsonObject().put("task", "transcribe").put("language", "english").put("duration", 1.0).put("text", TRANSCRIPT)
@@ -59,6 +66,7 @@ final class Upstreams implements AutoCloseable {
     await(openai.close());
     await(anthropic.stop());
     runpod.close();
+    runpodWhisper.close();
     speech.close();
     transcription.close();
   }

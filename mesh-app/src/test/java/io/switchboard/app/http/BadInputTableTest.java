@@ -35,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * wrong-typed JSON, values outside OpenAI's ranges, broken multipart and audio, oversize bodies, headers and fields,
  * protocol garbage, and auth tricks. Each must get its 4xx with an OpenAI error body (naming the field where there is
  * one): never a 5xx, a reset or a hang. Then the node serves normally, and no value sent could forge a log line.
+ * The voice WebSockets have their own table, {@code io.switchboard.app.voice.VoiceBadInputTableTest}.
  */
 class BadInputTableTest {
 
@@ -312,19 +313,7 @@ class BadInputTableTest {
       Map.of("x-request-id", "r\u0001" + FORGED)), 400, null));
     c.add(new Case("protocol", "an x-request-id with a bare CR", json("POST", chatPath, chat(""),
       Map.of("x-request-id", "r\r" + FORGED)), 400, null));
-    c.addAll(voiceWebSocketCases());
     return c;
-  }
-
-  /**
-   * The voice WebSockets ({@code /v1/voice/twilio}, {@code /v1/voice/stream}, {@code /v1/realtime}): their rows go here
-   * (a frame that is not JSON, an unknown event type, audio in a format the session did not announce, an oversize
-   * frame, a session opened without a key where keys are required). Not written yet: the two voice endpoints are on
-   * main since issue 16 merged, {@code /v1/realtime} is not; this table's rows are HTTP requests and need a WebSocket
-   * form for them.
-   */
-  static List<Case> voiceWebSocketCases() {
-    return List.of();
   }
 
   /** A WAV header that claims more data than the file holds. */

@@ -79,7 +79,8 @@ class UsageEndToEndTest {
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
       .put("backends", new JsonArray()
         .add(backend("fakecloud", "cloud", 10, cloud, "gpt-4o-mini", "metered"))
-        .add(backend("fakelocal", "local", 20, local, "gpt-4o-mini")))
+        .add(backend("fakelocal", "local", 20, local, "gpt-4o-mini"))
+        .add(backend("standby", "cloud", 30, cloud, "gpt-4o-mini").put("enabled", false)))
       .put("usage", new JsonObject().put("data_dir", dir.resolve("usage").toString()).put("prices_file", pricesFile.toString())
         .put("idle_check_ms", 50));
     vertx.eventBus().addOutboundInterceptor(ctx -> {
@@ -264,6 +265,29 @@ class UsageEndToEndTest {
     HttpResponse<String> privacy = api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + key);
     assertEquals(503, privacy.statusCode(), privacy.body());
     assertTrue(error(privacy).getString("message").contains("privacy=private"), privacy.body());
+  }
+
+  /**
+   * Whether a key may use something does not depend on which backends are up: a key whose only allowed provider serves
+   * the model but is off (here disabled in conf) gets 503 with Retry-After naming it, as any caller would, not a 403 that
+   * an SDK takes as final; a key whose providers serve nothing of the kind stays 403.
+   */
+  @Test
+  void aKeyWhoseAllowedProviderIsOffGets503NotA403() throws Exception {
+    String standby = api.createKey("standby-only", new JsonObject().put("allowed_providers", new JsonArray().add("standby")))
+      .getString("api_key");
+    HttpResponse<String> off = api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + standby);
+    assertEquals(503, off.statusCode(), off.body());
+    String message = error(off).getString("message");
+    assertTrue(message.contains("standby: disabled in conf"), message);
+    assertTrue(message.contains("fakecloud: provider not allowed for API key"), message);
+    assertTrue(off.headers().firstValue("retry-after").isPresent(), "Retry-After on " + off.headers().map());
+
+    String nowhere = api.createKey("nowhere-only", new JsonObject().put("allowed_providers", new JsonArray().add("nowhere")))
+      .getString("api_key");
+    HttpResponse<String> refused = api.chat(UsageApi.chatBody("light", false), "authorization", "Bearer " + nowhere);
+    assertEquals(403, refused.statusCode(), refused.body());
+    assertEquals("provider", error(refused).getString("param"), refused.body());
   }
 
   /** Small amounts keep their digits in messages: a budget of a tenth of a cent is not "$0.00", a max_cost not "$0". */

@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -44,11 +45,19 @@ final class GaClient {
   }
 
   static Future<GaClient> connect(Vertx vertx, int port, String query) {
+    return connect(vertx, port, query, null);
+  }
+
+  /** As {@link #connect(Vertx, int, String)}, with {@code authorization} (e.g. {@code Bearer sb-...}) on the upgrade, or none. */
+  static Future<GaClient> connect(Vertx vertx, int port, String query, String authorization) {
     Context context = vertx.getOrCreateContext();
     WebSocketClient client = vertx.createWebSocketClient();
     Promise<GaClient> p = Promise.promise();
-    context.runOnContext(v -> client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-        .setURI("/v1/realtime" + query))
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/v1/realtime" + query);
+    if (authorization != null) {
+      options.addHeader("authorization", authorization);
+    }
+    context.runOnContext(v -> client.connect(options)
       .onComplete(ar -> {
         if (ar.failed()) {
           p.fail(ar.cause());
@@ -60,7 +69,20 @@ final class GaClient {
   }
 
   void send(JsonObject event) {
-    context.runOnContext(v -> ws.writeTextMessage(event.encode()));
+    sendText(event.encode());
+  }
+
+  /** Any text message, as it is (a broken client's). */
+  void sendText(String text) {
+    context.runOnContext(v -> ws.writeTextMessage(text));
+  }
+
+  void sendBinary(Buffer bytes) {
+    context.runOnContext(v -> ws.writeBinaryMessage(bytes));
+  }
+
+  String closeReason() {
+    return ws.closeReason();
   }
 
   /** Appends {@code pcm24k} in 100 ms events, one every {@code paceMs}; completes after the last. */

@@ -73,7 +73,8 @@ final class VoiceNode {
     NodeOptions options = new NodeOptions(role, Set.of(), false, Path.of("conf"), null, env, false);
     List<JsonObject> usage = new CopyOnWriteArrayList<>();
     vertx.eventBus().addOutboundInterceptor((DeliveryContext<Object> dc) -> {
-      if ("switchboard.usage".equals(dc.message().address()) && dc.message().body() instanceof JsonObject record) {
+      // dc.body(), not dc.message().body(): on a clustered event bus the outbound message's body() is null.
+      if ("switchboard.usage".equals(dc.message().address()) && dc.body() instanceof JsonObject record) {
         usage.add(record.copy());
       }
       dc.next();

@@ -38,7 +38,7 @@ public final class RealtimeLink {
 
   private static final DeliveryOptions EVENT = new DeliveryOptions().addHeader(RealtimeProtocol.HEADER, RealtimeProtocol.EVENT);
   private static final DeliveryOptions PING = new DeliveryOptions().addHeader(RealtimeProtocol.HEADER, RealtimeProtocol.PING)
-    .setSendTimeout(RealtimeProtocol.PING_MS);
+    .setSendTimeout(RealtimeProtocol.PING_TIMEOUT_MS);
 
   private final Vertx vertx;
   private final MessageConsumer<Object> consumer;

@@ -2,6 +2,7 @@ package io.switchboard.realtime.openai;
 
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RealtimeRequest;
 import io.switchboard.core.backend.CallContext;
@@ -33,8 +34,11 @@ public final class OpenAiRealtimeBackend implements RealtimeBackend {
 
   public static final String TYPE = "openai-realtime";
 
-  /** @param connectTimeoutMs the socket's open and the server's {@code session.created}, together */
-  public record Settings(String baseUrl, String apiKey, long connectTimeoutMs, RealtimePrices prices) {
+  /**
+   * @param connectTimeoutMs the socket's open and the server's {@code session.created}, together
+   * @param healthIntervalMs how often the upstream is probed ({@link RealtimeHealth}); 0: never (always up)
+   */
+  public record Settings(String baseUrl, String apiKey, long connectTimeoutMs, long healthIntervalMs, RealtimePrices prices) {
     @Override
     public String toString() {
       return "Settings[baseUrl=" + baseUrl + ", apiKey=(secret)]";
@@ -45,6 +49,7 @@ public final class OpenAiRealtimeBackend implements RealtimeBackend {
   private final BackendDescriptor descriptor;
   private final Settings settings;
   private final WebSocketClient client;
+  private final RealtimeHealth health;
 
   public OpenAiRealtimeBackend(Vertx vertx, BackendDescriptor descriptor, Settings settings) {
     this.vertx = vertx;
@@ -52,6 +57,9 @@ public final class OpenAiRealtimeBackend implements RealtimeBackend {
     this.settings = settings;
     this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20)
       .setConnectTimeout((int) settings.connectTimeoutMs()));
+    String probed = descriptor.models().isEmpty() ? "gpt-realtime" : descriptor.models().get(0);
+    this.health = new RealtimeHealth(vertx, descriptor.id(), settings.baseUrl(), settings.apiKey(), probed, settings.healthIntervalMs(),
+      settings.connectTimeoutMs());
   }
 
   @Override
@@ -60,8 +68,13 @@ public final class OpenAiRealtimeBackend implements RealtimeBackend {
   }
 
   @Override
+  public Future<Health> health() {
+    return health.health();
+  }
+
+  @Override
   public Future<Void> stop() {
-    return client.close();
+    return Future.join(client.close(), health.close()).mapEmpty();
   }
 
   @Override

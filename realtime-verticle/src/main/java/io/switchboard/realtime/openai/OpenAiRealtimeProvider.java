@@ -17,7 +17,8 @@ import java.util.Set;
  * a workstation is this type with another {@code base_url} and privacy). Conf: {@code base_url} (default
  * {@code https://api.openai.com/v1}, or the variable named by {@code base_url_env}, default {@code OPENAI_BASE_URL};
  * http(s) becomes ws(s)), {@code api_key_env} (default {@code OPENAI_API_KEY}), {@code models} ({@code gpt-realtime}),
- * {@code aliases}, {@code connect_timeout_ms} (5000: the socket open and {@code session.created}), privacy (default
+ * {@code aliases}, {@code connect_timeout_ms} (5000: the socket open and {@code session.created}; also the health
+ * probe's bound), {@code health_interval_ms} (60000; 0 turns the probe off: {@link RealtimeHealth}), privacy (default
  * cloud), concurrency (open sessions, default 100), and per model {@code prices}: {@code audio_in_per_minute},
  * {@code audio_out_per_minute}, {@code input_per_mtok}, {@code output_per_mtok}. The router's estimate for a session is
  * one minute of audio at both audio prices.
@@ -42,6 +43,7 @@ public final class OpenAiRealtimeProvider extends TypedProvider {
     });
     BackendConfig forDescriptor = new BackendConfig(conf.json().copy().put("prices", announced), Map.of());
     return new OpenAiRealtimeBackend(vertx, forDescriptor.descriptor(type(), Set.of(Capability.REALTIME), Privacy.CLOUD, 100),
-      new OpenAiRealtimeBackend.Settings(base, key, conf.json().getLong("connect_timeout_ms", 5000L), RealtimePrices.fromJson(prices)));
+      new OpenAiRealtimeBackend.Settings(base, key, conf.json().getLong("connect_timeout_ms", 5000L),
+        Math.max(0, conf.json().getLong("health_interval_ms", 60_000L)), RealtimePrices.fromJson(prices)));
   }
 }

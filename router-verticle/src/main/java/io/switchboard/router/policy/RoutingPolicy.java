@@ -36,7 +36,7 @@ public final class RoutingPolicy {
    * Retry-After for a known model whose backends are all off: a backend that comes back announces itself at once,
    * and one that is restarting (a pod rescheduled) takes seconds.
    */
-  static final long NOT_LIVE_RETRY_MS = 5_000;
+  public static final long NOT_LIVE_RETRY_MS = 5_000;
 
   private final PolicySettings settings;
   private final DoubleSupplier random;
@@ -100,15 +100,22 @@ public final class RoutingPolicy {
       scan.collect(live, r.model());
     }
     if (!scan.anyKnowsModel) {
-      String off = state.notLive(r.capability(), r.model());
-      if (off != null) {
+      Map<String, String> off = state.notLive(r.capability(), r.model());
+      if (!off.isEmpty()) {
         throw new MeshException(ErrorCode.UNAVAILABLE, "no live " + r.capability().wireName() + " backend serves model '"
-          + r.model() + "' now (" + off + ")", null, NOT_LIVE_RETRY_MS);
+          + r.model() + "' now (" + reasons(off) + ")", null, NOT_LIVE_RETRY_MS);
       }
       throw new MeshException(ErrorCode.MODEL_NOT_FOUND,
         "model '" + r.model() + "' is not served by any " + r.capability().wireName() + " backend", "model");
     }
     return scan;
+  }
+
+  /** {@code id: why; id: why}, as refusals name backends that are not live. */
+  public static String reasons(Map<String, String> notLive) {
+    StringBuilder sb = new StringBuilder();
+    notLive.forEach((id, why) -> sb.append(sb.isEmpty() ? "" : "; ").append(id).append(": ").append(why));
+    return sb.toString();
   }
 
   /** The candidates for one target model, filtered with reasons, then ordered. */

@@ -4,6 +4,8 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.Health;
 import io.vertx.circuitbreaker.CircuitBreakerState;
 
+import java.util.Map;
+
 /**
  * The router's live knowledge of each backend beyond its descriptor, read by the policy without I/O: admin
  * overrides, breaker state, health probes, Retry-After cool-downs, rate-limit windows known to be full, and passive
@@ -54,11 +56,11 @@ public interface StateView {
   }
 
   /**
-   * For a model no live backend serves: the backends that serve it but are not live, with why (a conf entry, a
-   * backend announced once), or null when none is known (the model is unknown).
+   * The backends that serve the model but are not live, by id, with why (a conf entry, a backend announced once); empty
+   * when none is known. Asked only on the way to a refusal, never for a request that is served.
    */
-  default String notLive(Capability capability, String model) {
-    return null;
+  default Map<String, String> notLive(Capability capability, String model) {
+    return Map.of();
   }
 
   /** Recent median latency to the first answer in ms, or -1 when there are too few samples. */

@@ -40,10 +40,10 @@ public final class KnownBackends {
   }
 
   /**
-   * The backends that serve {@code model} for {@code capability} but are not live, each with why it is not, e.g.
-   * {@code openai: OPENAI_API_KEY not set; local-whisper: no live instance}; null when no such backend is known.
+   * The backends that serve {@code model} for {@code capability} but are not live, by id, each with why it is not, e.g.
+   * {@code openai -> OPENAI_API_KEY not set, local-whisper -> no live instance}; empty when no such backend is known.
    */
-  public String notLive(Capability capability, String model) {
+  public Map<String, String> notLive(Capability capability, String model) {
     Map<String, String> out = new LinkedHashMap<>();
     for (BackendDescriptor d : registry.everSeen()) {
       if (registry.get(d.id()) == null && d.serves(capability) && !d.models().isEmpty() && d.resolveModel(model) != null) {
@@ -56,12 +56,7 @@ public final class KnownBackends {
         out.put(id, !entry.getBoolean("enabled", true) ? "disabled in conf" : offReasons.getOrDefault(id, "not running on any node"));
       }
     }
-    if (out.isEmpty()) {
-      return null;
-    }
-    StringBuilder sb = new StringBuilder();
-    out.forEach((id, why) -> sb.append(sb.isEmpty() ? "" : "; ").append(id).append(": ").append(why));
-    return sb.toString();
+    return out;
   }
 
   /**

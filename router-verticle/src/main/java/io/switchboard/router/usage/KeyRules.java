@@ -7,9 +7,12 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.router.policy.Candidate;
 import io.switchboard.router.policy.RoutePlan;
+import io.switchboard.router.policy.RoutingPolicy;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -84,5 +87,35 @@ public final class KeyRules {
         modelRefused ? "model" : "provider");
     }
     return new RoutePlan(kept, skipped, plan.failover(), plan.privacy(), plan.strategy());
+  }
+
+  /**
+   * A refusal by {@link #restrict} seen against the backends that are not live: when a provider the key allows serves
+   * the model but is off now (not running, disabled, its key not set), the request is not refused for the key's sake
+   * but unanswerable for now, as for any caller: UNAVAILABLE (503) with Retry-After, naming every backend and why it
+   * was not used. Whether a key may use something must not depend on which backends happen to be up. Any other
+   * refusal is answered as it is.
+   */
+  public static MeshException whenAllowedAreOff(MeshException refusal, ApiKey key, String model, RoutePlan plan,
+                                                Map<String, String> notLive, long retryAfterMs) {
+    if (key == null || refusal.errorCode() != ErrorCode.PERMISSION || !"provider".equals(refusal.param())) {
+      return refusal;
+    }
+    Map<String, String> why = new LinkedHashMap<>();
+    plan.candidates().forEach(c -> why.put(c.id(), "provider not allowed for API key " + key.id()));
+    plan.skipped().forEach(k -> why.putIfAbsent(k.backend(), k.reason()));
+    boolean allowedOff = false;
+    for (Map.Entry<String, String> off : notLive.entrySet()) {
+      if (key.limits().allowsProvider(off.getKey())) {
+        allowedOff = true;
+        why.putIfAbsent(off.getKey(), off.getValue());
+      }
+    }
+    if (!allowedOff) {
+      return refusal;
+    }
+    return new MeshException(ErrorCode.UNAVAILABLE, "no live backend for privacy=" + plan.privacy().wireName()
+      + " that API key " + key.id() + " may use serves model " + model + " now (" + RoutingPolicy.reasons(why) + ")",
+      null, retryAfterMs);
   }
 }

@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -17,7 +18,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * {@code GET/PUT /api/v1/voice/mode}, behind the admin token: the mode new voice calls start in ({@link VoiceModes}:
  * {@code mode} or a split {@code modes}, {@code fallback_mode}, {@code allowed_modes}). A change is kept in the
  * cluster-wide map {@link Addresses#VOICE_MODE_MAP} (a voice node that starts later reads it) and published to every
- * voice node ({@link Addresses#VOICE_MODE_UPDATES}), as provider updates are; calls in progress keep their mode. A PUT
+ * voice node ({@link Addresses#VOICE_MODE_UPDATES}), as provider updates are, and applied on this node's voice calls
+ * before the answer ({@link Addresses#VOICE_MODE_APPLY}); calls in progress keep their mode. A PUT
  * may give only what changes; the rest stays. Until the first change, GET answers this node's conf
  * ({@code voice.mode}...).
  */
@@ -71,10 +73,13 @@ final class VoiceModeRoutes {
       JsonObject json = next.toJson();
       return vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP)
         .compose(map -> map.put("modes", json.encode()))
-        .map(v -> {
+        .compose(v -> {
           vertx.eventBus().publish(Addresses.VOICE_MODE_UPDATES, json);
-          return json.copy().put("source", "admin");
-        });
+          // This node's voice calls take it before the answer (none here, or slow: the publish still reaches it).
+          return vertx.eventBus().request(Addresses.VOICE_MODE_APPLY, json,
+            new DeliveryOptions().setLocalOnly(true).setSendTimeout(2000)).otherwiseEmpty();
+        })
+        .map(v -> json.copy().put("source", "admin"));
     }).onComplete(ar -> reply(ctx, ar.failed() ? null : ar.result(), ar.cause()));
   }
 

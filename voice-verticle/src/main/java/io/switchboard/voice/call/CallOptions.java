@@ -1,7 +1,9 @@
 package io.switchboard.voice.call;
 
+import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.Strategy;
+import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.voice.VoiceSettings;
 import io.switchboard.voice.transport.ProtocolException;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +12,8 @@ import io.vertx.core.json.JsonObject;
  * One call's settings: conf's {@code voice} defaults, overridden by the call's own parameters (Twilio's
  * {@code start.customParameters}, or the plain socket's first message): {@code model}, {@code voice},
  * {@code privacy}, {@code strategy}, {@code system_prompt}, {@code greeting}, {@code language}. A parameter of the
- * wrong kind is a protocol error that closes the call.
+ * wrong kind (not a string, too long, an unknown privacy or strategy, a language the transcription stage would refuse)
+ * is a protocol error that refuses the call before it starts, rather than a failure in every turn.
  */
 public record CallOptions(String chatModel, String transcribeModel, String speechModel, String voice, String language,
                           Privacy privacy, Strategy strategy, String systemPrompt, String greeting, String apology, int maxTokens,
@@ -32,12 +35,16 @@ public record CallOptions(String chatModel, String transcribeModel, String speec
     } catch (IllegalArgumentException e) {
       throw new ProtocolException(ProtocolException.POLICY, e.getMessage());
     }
+    String language = text(p, "language", defaults.language(), 32);
+    if (language != null && !language.equals(defaults.language())) {
+      checkLanguage(language);
+    }
     return new CallOptions(
       text(p, "model", defaults.chatModel(), 200),
       defaults.transcribeModel(),
       defaults.speechModel(),
       text(p, "voice", defaults.voice(), 200),
-      text(p, "language", defaults.language(), 16),
+      language,
       parsedPrivacy,
       parsedStrategy,
       text(p, "system_prompt", defaults.systemPrompt(), MAX_PROMPT),
@@ -55,6 +62,12 @@ public record CallOptions(String chatModel, String transcribeModel, String speec
       maxTokens, historyTurns, chunking);
   }
 
+  /** These options with another greeting (a call continuing in another mode says something else first). */
+  public CallOptions withGreeting(String text) {
+    return new CallOptions(chatModel, transcribeModel, speechModel, voice, language, privacy, strategy, systemPrompt, text, apology,
+      maxTokens, historyTurns, chunking);
+  }
+
   /** Writes the call's routing hints into a stage request body. */
   public JsonObject hints(JsonObject body) {
     if (privacy != null) {
@@ -64,6 +77,15 @@ public record CallOptions(String chatModel, String transcribeModel, String speec
       body.put("strategy", strategy.wireName());
     }
     return body;
+  }
+
+  /** The transcription stage's own rule (an ISO-639-1 code or a language's English name), checked at the start. */
+  private static void checkLanguage(String language) {
+    try {
+      TranscriptionRequest.fromJson(new JsonObject().put("model", "-").put("language", language));
+    } catch (MeshException e) {
+      throw new ProtocolException(ProtocolException.POLICY, "call parameter " + e.getMessage());
+    }
   }
 
   private static String text(JsonObject p, String field, String fallback, int max) {

@@ -133,6 +133,7 @@ public final class CallSession implements Endpointer.Listener, Call {
     soundEnd.push(at16k);
     arrivals.arrived(tape.end(), TurnMetrics.now());
     vad.push(at16k);
+    endpointer.audio(tape.end(), soundEnd.end());
   }
 
   /** The client echoed mark {@code name}: the audio before it has played. */

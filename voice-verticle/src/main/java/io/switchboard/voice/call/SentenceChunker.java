@@ -11,6 +11,11 @@ import java.util.Set;
  * of an answer so that speech starts sooner. A boundary counts only when whitespace follows it, so {@code 3.5} and
  * {@code U.S.A} are not cut, nor common abbreviations ({@code Dr. Smith}). A piece that runs past {@code maxChars}
  * without a boundary is cut at its last space. Markdown emphasis and heading marks are dropped: they are not spoken.
+ *
+ * <p>The answer's first piece is what the caller waits for, so it does not wait for the whitespace: a stop or clause
+ * mark that ends the text so far, right after a word of two letters or more ({@code Sure.}, {@code Well,}), cuts it
+ * at once rather than one token later. A digit before it ({@code 3.}, {@code 1,}) or an abbreviation still waits.
+ * The cost is a rare wrong cut ({@code Wow!!} spoken as {@code Wow!}: a lone {@code !} is no piece).
  */
 public final class SentenceChunker {
 
@@ -70,9 +75,9 @@ public final class SentenceChunker {
   /** The end (exclusive) of the first complete piece in {@code pending}, or 0 when there is none yet. */
   private int nextCut() {
     int clauseMin = pieces == 0 ? firstClauseChars : clauseChars;
-    for (int i = 0; i + 1 < pending.length(); i++) {
+    for (int i = 0; i < pending.length(); i++) {
       char c = pending.charAt(i);
-      if (!Character.isWhitespace(pending.charAt(i + 1))) {
+      if (i + 1 == pending.length() ? !endsWord(i) : !Character.isWhitespace(pending.charAt(i + 1))) {
         continue;
       }
       if ((c == '.' || c == '!' || c == '?' || c == '…' || c == '\n') && !abbreviation(i) && i > 0) {
@@ -87,6 +92,11 @@ public final class SentenceChunker {
       return space > 0 ? space : maxChars;
     }
     return 0;
+  }
+
+  /** The first piece's mark at the end of the text so far cuts at once when a word of two letters ends there. */
+  private boolean endsWord(int mark) {
+    return pieces == 0 && mark >= 2 && Character.isLetter(pending.charAt(mark - 1)) && Character.isLetter(pending.charAt(mark - 2));
   }
 
   private boolean abbreviation(int dot) {

@@ -1,5 +1,6 @@
 package io.switchboard.voice.call;
 
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.StreamProtocol;
@@ -25,7 +26,9 @@ final class Transcriber {
 
   Future<Transcript> transcribe(int turn, float[] audio16k) {
     CallOptions o = scope.options();
-    JsonObject params = o.hints(new JsonObject().put("model", o.transcribeModel()));
+    // A caller's live utterance never comes again: the exact cache could only look it up in vain and keep the call's
+    // words in the shared cache, so the stage skips it (no lookup on the way, nothing stored after).
+    JsonObject params = o.hints(new JsonObject().put("model", o.transcribeModel()).put(CacheStatus.REQUEST_FIELD, false));
     if (o.language() != null) {
       params.put("language", o.language());
     }

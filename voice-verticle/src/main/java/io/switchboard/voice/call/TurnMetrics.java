@@ -8,8 +8,11 @@ import io.vertx.core.json.JsonObject;
  * endpoint delay (the caller's last speech audio arrived → the endpoint was decided), transcription (sent → text;
  * only the part after the endpoint when it was started early), chat time to first token, speech time to first audio
  * (of the first piece), first frame (that audio → its first outbound frame) and voice-to-voice (the caller's end of
- * speech → the first outbound frame). Reported once, when the first frame leaves: as a {@code turn.metrics} event
- * and in the histograms.
+ * speech → the first outbound frame). Beside them the hand-offs between the stages, so that voice-to-voice is the sum
+ * of its parts: the endpoint → the transcription sent ({@code transcribe_start}), the transcript → the chat sent
+ * ({@code chat_start}), the first token → the first piece's speech asked for ({@code first_piece}: the wait for a whole
+ * first sentence or clause). Reported once, when the first frame leaves: as a {@code turn.metrics} event and in the
+ * histograms.
  */
 final class TurnMetrics {
 
@@ -48,6 +51,12 @@ final class TurnMetrics {
     long audioMs = between(speechSent, firstAudio);
     long frameMs = between(firstAudio, firstFrame);
     long v2v = between(speechEnd, firstFrame);
+    long transcribeStart = between(endpoint, Math.max(transcribeSent, endpoint));
+    long chatStart = between(transcript, chatSent);
+    long firstPiece = between(firstToken, speechSent);
+    metrics.stage("transcribe_start", null, transcribeStart);
+    metrics.stage("chat_start", null, chatStart);
+    metrics.stage("first_piece", null, firstPiece);
     metrics.stage("endpoint", null, endpointMs);
     metrics.stage("transcription", transcribeBackend, transcriptionMs);
     metrics.stage("chat_first_token", chatBackend, tokenMs);
@@ -57,6 +66,8 @@ final class TurnMetrics {
     return new JsonObject().put("type", "turn.metrics").put("turn", turn).put("endpoint_ms", endpointMs)
       .put("transcription_ms", transcriptionMs).put("chat_first_token_ms", tokenMs).put("speech_first_audio_ms", audioMs)
       .put("first_frame_ms", frameMs).put("voice_to_voice_ms", v2v)
+      .put("handoff_ms", new JsonObject().put("transcribe_start", transcribeStart).put("chat_start", chatStart)
+        .put("first_piece", firstPiece))
       .put("backends", new JsonObject().put("transcribe", transcribeBackend).put("chat", chatBackend).put("speech", speechBackend));
   }
 

@@ -19,7 +19,8 @@ import io.vertx.core.json.JsonObject;
  * Starts a call in its mode: asks the {@link ModeSwitch} once (the call keeps that mode to its end), builds a
  * {@link CallSession} for the pipeline or opens a {@link RealtimeCall}; a realtime call that cannot start (no live
  * realtime backend, breakers open, the upstream refusing) starts in the fallback mode instead, and its record says
- * so ({@code fallback_from}). Counts starts, fallbacks and ends per mode ({@link ModeMetrics}).
+ * so ({@code fallback_from}); a realtime call whose session fails while it is live continues in the fallback mode
+ * ({@link HandoverCall}). Counts starts, fallbacks and ends per mode ({@link ModeMetrics}).
  */
 public final class CallModes {
 
@@ -53,7 +54,16 @@ public final class CallModes {
     }
     return RealtimeCall.open(services, realtime, metrics, context, callId, keyId, transport, options).map(call -> {
       metrics.started(VoiceModes.REALTIME); // its end is counted by the call itself, with the session's cost
-      return call;
+      if (!VoiceModes.PIPELINE.equals(choice.fallback())) {
+        return call;
+      }
+      return (Call) new HandoverCall((RealtimeCall) call, lost -> {
+        LOG.log(System.Logger.Level.WARNING, "call {0}: {1}; continuing in pipeline mode", callId, lost);
+        metrics.fallback(VoiceModes.REALTIME, VoiceModes.PIPELINE);
+        transport.event(new JsonObject().put("type", "mode.changed").put("mode", VoiceModes.PIPELINE).put("from", VoiceModes.REALTIME)
+          .put("reason", lost));
+        return pipeline(services, context, callId, keyId, transport, options.withGreeting(realtime.handoverLine()), VoiceModes.REALTIME);
+      });
     }).recover(e -> {
       if (!VoiceModes.PIPELINE.equals(choice.fallback())) {
         return Future.failedFuture(e);

@@ -9,6 +9,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -22,11 +25,21 @@ public final class ModeSwitch {
 
   private static final System.Logger LOG = System.getLogger(ModeSwitch.class.getName());
   public static final String MAP_KEY = "modes";
+  /**
+   * Where a starting voice node says hello (published), and, with {@code .<node>} after it, where every other node
+   * answers it (a one-way send). See {@link #warmLinks}.
+   */
+  static final String HELLO = "switchboard.voice.mode.hello";
 
   private final Vertx vertx;
   private final DoubleSupplier random;
   private volatile VoiceModes modes;
+  private final String node = UUID.randomUUID().toString();
   private MessageConsumer<JsonObject> updates;
+  private MessageConsumer<JsonObject> applyHere;
+  private MessageConsumer<Object> hellos;
+  private MessageConsumer<Object> answers;
+  private final AtomicInteger answered = new AtomicInteger();
 
   public ModeSwitch(Vertx vertx, VoiceModes fromConf, DoubleSupplier random) {
     this.vertx = vertx;
@@ -37,7 +50,12 @@ public final class ModeSwitch {
   /** Listens for the operators' changes, then takes the latest one the cluster holds (if any). */
   public Future<Void> start() {
     updates = vertx.eventBus().consumer(Addresses.VOICE_MODE_UPDATES, m -> apply(m.body()));
-    return updates.completion()
+    applyHere = vertx.eventBus().localConsumer(Addresses.VOICE_MODE_APPLY, m -> {
+      apply(m.body());
+      m.reply(null);
+    });
+    return Future.join(updates.completion(), applyHere.completion())
+      .compose(v -> warmLinks())
       .compose(v -> vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP))
       .compose(map -> map.get(MAP_KEY))
       .map(stored -> {
@@ -53,7 +71,36 @@ public final class ModeSwitch {
   }
 
   public Future<Void> stop() {
-    return updates == null ? Future.succeededFuture() : updates.unregister();
+    return Future.join(List.of(unregister(updates), unregister(applyHere), unregister(hellos), unregister(answers))).mapEmpty();
+  }
+
+  private static Future<Void> unregister(MessageConsumer<?> c) {
+    return c == null ? Future.succeededFuture() : c.unregister();
+  }
+
+  /**
+   * Opens the event bus's node-to-node links both ways between this node and every voice node already up, before any
+   * switch needs them. A clustered event bus looks a node up and connects to it on the first message to it; that first
+   * switch after start took 1.27 s against ~130 ms for the next ones (docs/benchmarks.md). This node publishes hello
+   * (its links to the others open), each other node answers with a one-way send to this node's own address (theirs to
+   * it open). Nothing waits on the answers; a node alone hears nobody.
+   */
+  private Future<Void> warmLinks() {
+    answers = vertx.eventBus().consumer(HELLO + "." + node, m -> answered.incrementAndGet());
+    hellos = vertx.eventBus().consumer(HELLO, m -> {
+      if (m.body() instanceof String from && !from.equals(node)) {
+        vertx.eventBus().send(HELLO + "." + from, node);
+      }
+    });
+    return Future.join(answers.completion(), hellos.completion()).map(v -> {
+      vertx.eventBus().publish(HELLO, node);
+      return (Void) null;
+    });
+  }
+
+  /** How many voice nodes answered this node's hello (their links to it are open). */
+  public int answered() {
+    return answered.get();
   }
 
   public VoiceModes current() {
@@ -62,8 +109,11 @@ public final class ModeSwitch {
 
   private void apply(JsonObject json) {
     try {
-      modes = VoiceModes.fromJson(json, VoiceModes.DEFAULT);
-      LOG.log(System.Logger.Level.INFO, "voice: new calls now start as {0}", modes.toJson().encode());
+      VoiceModes next = VoiceModes.fromJson(json, VoiceModes.DEFAULT);
+      if (!next.equals(modes)) { // the node that served the change gets it twice: applied here, then published
+        modes = next;
+        LOG.log(System.Logger.Level.INFO, "voice: new calls now start as {0}", next.toJson().encode());
+      }
     } catch (IllegalArgumentException e) {
       LOG.log(System.Logger.Level.WARNING, "voice: ignored a voice mode change: {0}", e.getMessage());
     }

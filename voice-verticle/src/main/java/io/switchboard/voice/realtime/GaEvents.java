@@ -47,7 +47,8 @@ final class GaEvents {
     Object type = e.getValue("type");
     if (!(type instanceof String t) || !CLIENT.contains(t)) {
       throw new Refused(error("invalid_request_error", "invalid_value", "Unknown or unsupported event type '" + type
-        + "'. Supported: " + String.join(", ", CLIENT.stream().sorted().toList()) + ".", "type", e.getString("event_id")));
+        + "'. Supported: " + String.join(", ", CLIENT.stream().sorted().toList()) + ".", "type",
+        e.getValue("event_id") instanceof String id ? id : null));
     }
     return e;
   }

@@ -16,6 +16,7 @@ import io.switchboard.voice.mode.ModeMetrics;
 import io.switchboard.voice.transport.CallTransport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -53,6 +54,7 @@ public final class RealtimeCall implements Call {
   private long maxTimer = -1;
   private long speechStoppedAt = -1;
   private boolean ending;
+  private Handler<String> onLost;
 
   private RealtimeCall(CallServices services, Context context, String callId, String keyId, CallTransport transport,
                        CallOptions options, ModeMetrics modeMetrics) {
@@ -91,6 +93,16 @@ public final class RealtimeCall implements Call {
         link.ended().onComplete(ar -> call.sessionEnded(ar.result()));
         return call;
       });
+  }
+
+  /**
+   * What to do when the session fails while the call is live (its node died, the upstream cut it, it expired): this
+   * leg ends without closing the socket (its record says why) and {@code handler} gets the reason, to continue the
+   * call in the fallback mode. Without one, such a call ends with the reason.
+   */
+  public RealtimeCall onLost(Handler<String> handler) {
+    this.onLost = handler;
+    return this;
   }
 
   /** The mode this call wanted and could not start in, for its record. */
@@ -216,10 +228,21 @@ public final class RealtimeCall implements Call {
     return System.nanoTime() / 1_000_000;
   }
 
+  /** On the call's event loop (the link's consumer is the call's), before the record waiting on the same end is built. */
   private void sessionEnded(RealtimeLink.End end) {
     record.session(end.usage(), end.error() != null);
-    if (!ending) {
-      end("realtime session ended: " + end.reason(), end.error() == null ? (short) 1000 : (short) 1011, end.error());
+    if (ending) {
+      return;
+    }
+    String reason = "realtime session ended: " + end.reason();
+    if (end.error() != null && onLost != null) {
+      if (playout.busy()) {
+        playout.clear(); // the client drops what it holds of the lost session's answer
+      }
+      finish(reason + "; the call continues in the fallback mode", (short) 0, end.error(), false);
+      onLost.handle(reason);
+    } else {
+      end(reason, end.error() == null ? (short) 1000 : (short) 1011, end.error());
     }
   }
 
@@ -229,6 +252,11 @@ public final class RealtimeCall implements Call {
       context.runOnContext(v -> end(reason, status, error));
       return;
     }
+    finish(reason, status, error, true);
+  }
+
+  /** Ends this call, or only its realtime leg ({@code closeSocket} false: the socket stays for the fallback mode). */
+  private void finish(String reason, short status, ErrorCode error, boolean closeSocket) {
     if (ending) {
       return;
     }
@@ -237,8 +265,10 @@ public final class RealtimeCall implements Call {
     services.vertx().cancelTimer(maxTimer);
     playout.close();
     link.end(reason);
-    transport.event(new JsonObject().put("type", "session.ended").put("reason", reason));
-    transport.close(status, reason);
+    if (closeSocket) {
+      transport.event(new JsonObject().put("type", "session.ended").put("reason", reason));
+      transport.close(status, reason);
+    }
     LOG.log(System.Logger.Level.INFO, "call {0} ({1}, realtime on {2}) ended: {3}", callId, transport.kind(), link.backend(), reason);
     String outcome = error == null ? "ok" : error.openAiCode();
     services.metrics().callEnded(transport.kind(), outcome);

@@ -3,6 +3,7 @@ package io.switchboard.voice.realtime;
 import io.switchboard.voice.audio.OutputFormat;
 import io.switchboard.voice.audio.Pcm16;
 import io.switchboard.voice.call.Call;
+import io.switchboard.voice.transport.ProtocolException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
@@ -39,6 +40,12 @@ public final class RealtimePipeline implements io.switchboard.voice.transport.Ca
     ws.textMessageHandler(this::fromClient);
     ws.binaryMessageHandler(b -> send(GaEvents.error("invalid_request_error", "invalid_value",
       "Binary frames are not part of the Realtime API: send JSON text events.", null, null)));
+    ws.exceptionHandler(e -> {
+      if (ProtocolException.isOversizeMessage(e)) {
+        send(GaEvents.error("invalid_request_error", "invalid_value", "The event was dropped: " + ProtocolException.OVERSIZE
+          + "; send audio in smaller appends.", null, null));
+      }
+    });
     ws.closeHandler(v -> {
       closed = true;
       if (call != null) {
@@ -57,19 +64,30 @@ public final class RealtimePipeline implements io.switchboard.voice.transport.Ca
       send(r.error);
       return;
     }
-    String id = e.getString("event_id");
-    switch (e.getString("type")) {
-      case "session.update" -> update(e, id);
-      case "input_audio_buffer.append" -> append(e, id);
-      case "input_audio_buffer.clear" -> send(GaEvents.event("input_audio_buffer.cleared"));
-      case "conversation.item.truncate" -> send(GaEvents.event("conversation.item.truncated").put("item_id", e.getString("item_id"))
-        .put("content_index", e.getInteger("content_index", 0)).put("audio_end_ms", e.getValue("audio_end_ms")));
-      default -> send(GaEvents.error("invalid_request_error", "unsupported_in_pipeline_mode", "'" + e.getString("type")
-        + "' is not supported in pipeline mode: turns are taken by the server's voice activity detection (server_vad).", "type", id));
+    Object eventId = e.getValue("event_id");
+    String id = eventId instanceof String s ? s : null;
+    String type = e.getString("type");
+    try {
+      switch (type) {
+        case "session.update" -> update(e, id);
+        case "input_audio_buffer.append" -> append(e, id);
+        case "input_audio_buffer.clear" -> send(GaEvents.event("input_audio_buffer.cleared"));
+        case "conversation.item.truncate" -> send(GaEvents.event("conversation.item.truncated").put("item_id", e.getString("item_id"))
+          .put("content_index", e.getInteger("content_index", 0)).put("audio_end_ms", e.getValue("audio_end_ms")));
+        default -> send(GaEvents.error("invalid_request_error", "unsupported_in_pipeline_mode", "'" + type
+          + "' is not supported in pipeline mode: turns are taken by the server's voice activity detection (server_vad).", "type", id));
+      }
+    } catch (ClassCastException wrongType) {
+      // A field of the wrong JSON type deeper in the event (a rate as text, a format as a string).
+      send(GaEvents.error("invalid_request_error", "invalid_value", "A field of '" + type + "' has the wrong type.", null, id));
     }
   }
 
   private void update(JsonObject e, String id) {
+    if (e.getValue("session") != null && !(e.getValue("session") instanceof JsonObject)) {
+      send(GaEvents.error("invalid_request_error", "invalid_value", "'session' must be an object.", "session", id));
+      return;
+    }
     JsonObject asked = e.getJsonObject("session", new JsonObject());
     JsonObject audio = asked.getJsonObject("audio", new JsonObject());
     for (String side : new String[] {"input", "output"}) {
@@ -87,6 +105,10 @@ public final class RealtimePipeline implements io.switchboard.voice.transport.Ca
   }
 
   private void append(JsonObject e, String id) {
+    if (e.getValue("audio") != null && !(e.getValue("audio") instanceof String)) {
+      send(GaEvents.error("invalid_request_error", "invalid_value", "'audio' must be a base64 string.", "audio", id));
+      return;
+    }
     byte[] bytes;
     try {
       bytes = Base64.getDecoder().decode(e.getString("audio", ""));

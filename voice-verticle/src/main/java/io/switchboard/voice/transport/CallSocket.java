@@ -41,7 +41,15 @@ final class CallSocket {
   void read(Handler<String> text, Handler<Buffer> binary) {
     socket.textMessageHandler(t -> guarded(() -> text.handle(t)));
     socket.binaryMessageHandler(b -> guarded(() -> binary.handle(b)));
-    socket.exceptionHandler(e -> LOG.log(System.Logger.Level.DEBUG, kind + " socket error: " + e.getMessage()));
+    socket.exceptionHandler(e -> {
+      if (ProtocolException.isOversizeMessage(e)) {
+        guarded(() -> {
+          throw new ProtocolException(ProtocolException.TOO_BIG, ProtocolException.OVERSIZE);
+        });
+      } else {
+        LOG.log(System.Logger.Level.DEBUG, kind + " socket error: " + e.getMessage());
+      }
+    });
     socket.closeHandler(v -> closed());
   }
 

@@ -22,4 +22,16 @@ public final class ProtocolException extends RuntimeException {
   public short status() {
     return status;
   }
+
+  /** What a client is told of a message {@link #isOversizeMessage} dropped. */
+  public static final String OVERSIZE = "message larger than this socket takes (256 KiB)";
+
+  /**
+   * True for Vert.x's report that a WebSocket message went over the server's message bound (its default, 256 KiB):
+   * Vert.x drops such a message whole and tells only the socket's exception handler, with an
+   * {@link IllegalStateException} (it has no type of its own), so without this the client would hear nothing at all.
+   */
+  public static boolean isOversizeMessage(Throwable e) {
+    return e instanceof IllegalStateException && e.getMessage() != null && e.getMessage().contains("max message size");
+  }
 }

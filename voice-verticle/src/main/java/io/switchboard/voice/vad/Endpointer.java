@@ -14,6 +14,12 @@ package io.switchboard.voice.vad;
  * window, the end of the last stretch of audio above the quiet level, and a silence the model finds is backdated to it,
  * by at most {@link #MAX_BACKDATE} samples (three windows). On a noisy line the audio never goes quiet and nothing
  * changes.
+ *
+ * <p>Once the model has found the silence, its end no longer waits for a window: the caller also reports each stretch
+ * of audio as it arrives ({@link #audio}), and when that audio is still quiet since the model found the silence (no
+ * block above the quiet level after that window) the utterance ends with the frame that completes the silence, not with the next 32 ms
+ * window's result (on average half a window and the VAD's turnaround earlier). Audio that is not quiet, or a line
+ * where nothing counts as quiet, leaves the decision to the windows.
  */
 public final class Endpointer {
 
@@ -62,6 +68,8 @@ public final class Endpointer {
   private long candidateStart;
   private long start;
   private long silenceStart = -1;
+  /** The end of the window in which the model found the silence: quiet audio after it confirms the silence. */
+  private long silenceFoundAt = -1;
   private boolean speculated;
 
   public Endpointer(Settings settings, Listener listener) {
@@ -71,6 +79,18 @@ public final class Endpointer {
 
   public boolean speaking() {
     return speaking;
+  }
+
+  /**
+   * Audio up to sample {@code arrived} has come in, the last of it above the quiet level ending at {@code soundEnd}:
+   * ends the utterance now when the silence the model found has lasted the endpoint and stayed quiet (see the class
+   * comment).
+   */
+  public void audio(long arrived, long soundEnd) {
+    if (speaking && silenceStart >= 0 && soundEnd <= silenceFoundAt
+      && (arrived - silenceStart) / SAMPLES_PER_MS >= settings.endpointMs()) {
+      finish(silenceStart);
+    }
   }
 
   /** The probability of the window {@code [end - 512, end)}; no knowledge of where the audio went quiet. */
@@ -109,6 +129,7 @@ public final class Endpointer {
       }
     } else if (probability < settings.threshold() - 0.15 && silenceStart < 0) {
       silenceStart = windowStart;
+      silenceFoundAt = end;
       if (soundEnd < windowStart) {
         silenceStart = Math.max(Math.max(soundEnd, windowStart - MAX_BACKDATE), start);
       }

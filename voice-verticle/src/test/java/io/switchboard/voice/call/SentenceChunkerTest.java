@@ -30,6 +30,24 @@ class SentenceChunkerTest {
   }
 
   @Test
+  void theFirstPieceIsCutWithoutWaitingForTheNextToken() {
+    SentenceChunker c = new SentenceChunker(4, 40, 240);
+    assertEquals(List.of("Sure."), c.push("Sure."), "the first piece's stop ends it at once");
+    assertEquals(List.of(), c.push(" A table."), "later pieces still wait for the whitespace after the stop");
+    assertEquals(List.of("A table."), c.push(" Done"));
+    SentenceChunker numbers = new SentenceChunker(4, 40, 240);
+    assertEquals(List.of(), numbers.push("It is 3."), "a digit before the stop waits: 3.5 may follow");
+    assertEquals(List.of("It is 3.5 km."), numbers.push("5 km. Then"));
+    SentenceChunker abbreviation = new SentenceChunker(16, 40, 240);
+    assertEquals(List.of(), abbreviation.push("Dr."), "an abbreviation waits");
+    assertEquals(List.of(), abbreviation.push(" Smith, yes"), "a clause shorter than the first clause length is not cut");
+    SentenceChunker clause = new SentenceChunker(4, 40, 240);
+    assertEquals(List.of("Well,"), clause.push("Well,"), "a clause mark counts for the first piece, as long as it is long enough");
+    SentenceChunker thousands = new SentenceChunker(1, 40, 240);
+    assertEquals(List.of(), thousands.push("About 1,"), "a digit before the comma waits: 1,000 may follow");
+  }
+
+  @Test
   void numbersAbbreviationsAndInitialsAreNotSentenceEnds() {
     SentenceChunker c = new SentenceChunker(100, 100, 400);
     List<String> pieces = feed(c, "It costs 3.50 dollars. Dr. Smith met Mr. J. Doe at 9 a.m. today. Done.", 3);

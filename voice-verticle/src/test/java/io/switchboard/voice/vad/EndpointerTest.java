@@ -120,6 +120,46 @@ class EndpointerTest {
   }
 
   @Test
+  void aQuietSilenceEndsWithTheFrameThatCompletesItNotWithTheNextWindow() {
+    Endpointer e = endpointer(0);
+    for (int i = 0; i < 20; i++) {
+      end += 512;
+      e.window(0.95f, end, end);
+    }
+    long quietAt = end + 100;
+    end += 512;
+    e.window(0.9f, end, quietAt); // the sound stops 100 samples into this window; the model lags a window
+    end += 512;
+    e.window(0.05f, end, quietAt); // the model finds the silence; it started at quietAt
+    long arrived = end;
+    long endpoint = quietAt + 500 * 16;
+    while (arrived + 320 < endpoint) {
+      arrived += 320; // 20 ms frames at 16 kHz
+      e.audio(arrived, quietAt);
+    }
+    assertEquals(List.of("start@0"), events, "not before 500 ms of audio after the silence began have arrived");
+    e.audio(arrived + 320, quietAt);
+    assertEquals(List.of("start@0", "end@0-" + quietAt), events, "the frame that completes 500 ms ends it, between windows");
+    while (end < arrived + 320) {
+      end += 512;
+      e.window(0.05f, end, quietAt); // the windows of that audio come back later: nothing more happens
+    }
+    assertEquals(2, events.size());
+  }
+
+  @Test
+  void loudAudioSinceTheSilenceLeavesTheEndToTheWindows() {
+    Endpointer e = endpointer(0);
+    feed(e, 0.9, 10);
+    long silence = end;
+    feed(e, 0.05, 1);
+    e.audio(silence + 600 * 16, silence + 3200); // something above the quiet level after the silence began (noise)
+    assertEquals(List.of("start@0"), events, "not quiet: the model's windows decide");
+    feed(e, 0.05, 15);
+    assertEquals(List.of("start@0", "end@0-" + silence), events);
+  }
+
+  @Test
   void loudAudioAfterTheWindowOrNoQuietLevelChangesNothing() {
     Endpointer e = endpointer(0);
     feed(e, 0.9, 10);

@@ -23,7 +23,8 @@ import java.util.function.BooleanSupplier;
  * fake (point the adapter's base URL at {@link #url}). Each request is read whole, forwarded to the fake, and its
  * whole answer held; then the {@link Fault} in force shapes what the client gets: nothing but a TCP reset, the
  * headers and a reset, half the body and a reset, a gateway's 5xx, a late first byte, a trickle, broken JSON, an
- * HTML page, an event stream without its last event, or a body that never ends. Requests the fault does not select
+ * HTML page, an event stream without its last event, a body that never ends, or an answer of the upstream's own
+ * scripted by the test (a 429 with {@code Retry-After}, a JSON 5xx, a failed job). Requests the fault does not select
  * are forwarded untouched.
  *
  * <p>Resets are real TCP resets (the server's sockets linger 0), sent once what went before has reached the client.
@@ -131,6 +132,11 @@ public final class ChaosProxy {
       switch (f.kind()) {
         case RESET_BEFORE_HEADERS -> req.connection().close();
         case STATUS -> gatewayPage(req.response(), f.status());
+        case REPLY -> {
+          req.response().setStatusCode(f.reply().status());
+          f.reply().headers().forEach(req.response()::putHeader);
+          req.response().end(f.reply().body());
+        }
         default -> forward(req, body).onComplete(ar -> {
           if (ar.failed()) {
             gatewayPage(req.response(), 502);

@@ -176,6 +176,21 @@ class ChaosProxyTest {
   }
 
   @Test
+  void aScriptedReplyIsAnsweredInsteadOfTheUpstreamsForTheSelectedPathOnly() {
+    proxy.inject(Fault.reply(Fault.Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}").header("retry-after", "7"))
+      .on("/json").times(1));
+    assertEquals(SSE, get("/sse").text(), "another path passes");
+    Seen s = get("/json");
+    assertEquals(429, s.status());
+    assertEquals("application/json", s.contentType());
+    assertEquals("{\"error\":{\"message\":\"slow down\"}}", s.text());
+    assertNull(s.failure());
+    assertEquals(1, upstreamCalls.get(), "the upstream saw only the request that passed");
+    assertEquals(JSON, get("/json").text(), "one reply, then the upstream again");
+    assertEquals(1, proxy.faulted());
+  }
+
+  @Test
   void aSlowFirstByteHoldsTheStatusLine() {
     proxy.inject(Fault.slowFirstByte(300));
     long start = System.nanoTime();

@@ -1,5 +1,7 @@
 package io.switchboard.core.testkit.chaos;
 
+import java.util.Map;
+
 /**
  * What {@link ChaosProxy} does to the requests it selects: one kind of bad day an upstream (or the network, or a
  * proxy in front of it) has, with its figures. Which requests meet it: those whose path contains {@link #on} (all
@@ -10,8 +12,30 @@ package io.switchboard.core.testkit.chaos;
  * @param ms     the delay of {@link Kind#SLOW_FIRST_BYTE}; the gap between pieces of {@link Kind#TRICKLE} and
  *               between keep-alives of {@link Kind#NEVER_ENDS}
  * @param bytes  the piece size of {@link Kind#TRICKLE}
+ * @param reply  the answer of {@link Kind#REPLY}
  */
-public record Fault(Kind kind, int status, long ms, int bytes, String on, int after, int times) {
+public record Fault(Kind kind, int status, long ms, int bytes, String on, int after, int times, Reply reply) {
+
+  /**
+   * An answer the upstream itself gives, as it goes on the wire: an API's 429 with its {@code Retry-After}, a 5xx with
+   * its JSON error body, a job document in a failed state.
+   */
+  public record Reply(int status, Map<String, String> headers, String body) {
+    public Reply {
+      headers = Map.copyOf(headers);
+    }
+
+    /** {@code body} as {@code application/json} with {@code status}. */
+    public static Reply json(int status, String body) {
+      return new Reply(status, Map.of("content-type", "application/json"), body);
+    }
+
+    public Reply header(String name, String value) {
+      Map<String, String> h = new java.util.HashMap<>(headers);
+      h.put(name, value);
+      return new Reply(status, h, body);
+    }
+  }
 
   public enum Kind {
     /** Forwarded untouched. */
@@ -44,7 +68,9 @@ public record Fault(Kind kind, int status, long ms, int bytes, String on, int af
      * all of an audio body) and then never ends: keep-alives ({@code : keep-alive} comments, JSON whitespace, audio
      * silence) every {@link #ms} until the client goes away.
      */
-    NEVER_ENDS
+    NEVER_ENDS,
+    /** The proxy answers {@link #reply} as the upstream would have; the upstream never sees the request. */
+    REPLY
   }
 
   public static Fault pass() {
@@ -69,15 +95,15 @@ public record Fault(Kind kind, int status, long ms, int bytes, String on, int af
 
   /** A 5xx (or any status) from the gateway in front of the upstream. */
   public static Fault status(int status) {
-    return new Fault(Kind.STATUS, status, 0, 0, null, 0, Integer.MAX_VALUE);
+    return new Fault(Kind.STATUS, status, 0, 0, null, 0, Integer.MAX_VALUE, null);
   }
 
   public static Fault slowFirstByte(long ms) {
-    return new Fault(Kind.SLOW_FIRST_BYTE, 0, ms, 0, null, 0, Integer.MAX_VALUE);
+    return new Fault(Kind.SLOW_FIRST_BYTE, 0, ms, 0, null, 0, Integer.MAX_VALUE, null);
   }
 
   public static Fault trickle(int bytes, long everyMs) {
-    return new Fault(Kind.TRICKLE, 0, everyMs, bytes, null, 0, Integer.MAX_VALUE);
+    return new Fault(Kind.TRICKLE, 0, everyMs, bytes, null, 0, Integer.MAX_VALUE, null);
   }
 
   public static Fault malformedJson() {
@@ -94,26 +120,31 @@ public record Fault(Kind kind, int status, long ms, int bytes, String on, int af
 
   /** Keep-alives every {@code keepAliveMs}, forever. */
   public static Fault neverEnds(long keepAliveMs) {
-    return new Fault(Kind.NEVER_ENDS, 0, keepAliveMs, 0, null, 0, Integer.MAX_VALUE);
+    return new Fault(Kind.NEVER_ENDS, 0, keepAliveMs, 0, null, 0, Integer.MAX_VALUE, null);
+  }
+
+  /** The upstream's own answer {@code reply} (e.g. a 429 with {@code Retry-After}), given by the proxy in its place. */
+  public static Fault reply(Reply reply) {
+    return new Fault(Kind.REPLY, reply.status(), 0, 0, null, 0, Integer.MAX_VALUE, reply);
   }
 
   private static Fault of(Kind kind) {
-    return new Fault(kind, 0, 0, 0, null, 0, Integer.MAX_VALUE);
+    return new Fault(kind, 0, 0, 0, null, 0, Integer.MAX_VALUE, null);
   }
 
   /** Only requests whose path contains {@code pathPart} (e.g. {@code "/stream/"}) are counted and faulted. */
   public Fault on(String pathPart) {
-    return new Fault(kind, status, ms, bytes, pathPart, after, times);
+    return new Fault(kind, status, ms, bytes, pathPart, after, times, reply);
   }
 
   /** The first {@code n} selected requests pass untouched. */
   public Fault after(int n) {
-    return new Fault(kind, status, ms, bytes, on, n, times);
+    return new Fault(kind, status, ms, bytes, on, n, times, reply);
   }
 
   /** Only {@code n} selected requests are faulted (a burst); the ones after pass. */
   public Fault times(int n) {
-    return new Fault(kind, status, ms, bytes, on, after, n);
+    return new Fault(kind, status, ms, bytes, on, after, n, reply);
   }
 
   boolean selects(String path) {

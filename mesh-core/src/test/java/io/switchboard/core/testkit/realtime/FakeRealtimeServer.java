@@ -18,6 +18,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code commit}, {@code clear}, {@code conversation.item.create}, {@code response.create/cancel} as the real one
  * answers them; an {@code error} event for an unknown or malformed event.
  *
+ * <p>Also {@code GET /v1/models/{model}} as OpenAI answers it (the model object, or 404 {@code model_not_found} for a
+ * model not in {@link #models}), which the backend's health probe calls; it opens no session and obeys the same key
+ * check and {@link #refuse} status, so a probe sees what a handshake would.
+ *
  * <p>Scripted failures: the handshake refused with a status and OpenAI's error body ({@link #refuse}), the socket cut
  * mid-response ({@link Script#cutAfterDeltas}), the session expiring ({@link FakeRealtimeSession#expire}).
  * Thread-safe: tests script and read it from any thread.
@@ -49,6 +53,8 @@ public final class FakeRealtimeServer {
   private volatile String requiredKey;
   private volatile int refuseStatus;
   private volatile String refuseRetryAfter;
+  private volatile java.util.Set<String> models = java.util.Set.of("gpt-realtime", "gpt-realtime-mini");
+  private final java.util.concurrent.atomic.AtomicInteger modelLookups = new java.util.concurrent.atomic.AtomicInteger();
 
   private FakeRealtimeServer(Vertx vertx) {
     this.vertx = vertx;
@@ -83,6 +89,17 @@ public final class FakeRealtimeServer {
     return this;
   }
 
+  /** The models {@code GET /v1/models/{model}} knows (default gpt-realtime, gpt-realtime-mini). */
+  public FakeRealtimeServer models(java.util.Set<String> models) {
+    this.models = java.util.Set.copyOf(models);
+    return this;
+  }
+
+  /** How many {@code GET /v1/models/{model}} calls came (answered or refused). */
+  public int modelLookups() {
+    return modelLookups.get();
+  }
+
   /** Every session opened, in order. */
   public List<FakeRealtimeSession> sessions() {
     return sessions;
@@ -98,7 +115,10 @@ public final class FakeRealtimeServer {
   }
 
   private void handle(HttpServerRequest req) {
-    if (!req.path().equals("/v1/realtime") || req.getParam("model") == null) {
+    boolean lookup = req.method() == io.vertx.core.http.HttpMethod.GET && req.path().startsWith("/v1/models/");
+    if (lookup) {
+      modelLookups.incrementAndGet();
+    } else if (!req.path().equals("/v1/realtime") || req.getParam("model") == null) {
       error(req, 404, "invalid_request_error", "Unknown path or missing model: " + req.uri());
       return;
     }
@@ -118,8 +138,23 @@ public final class FakeRealtimeServer {
       error(req, refuseStatus, refuseStatus == 429 ? "rate_limit_error" : "server_error", "Refused by the test (" + refuseStatus + ")");
       return;
     }
+    if (lookup) {
+      model(req, req.path().substring("/v1/models/".length()));
+      return;
+    }
     var connection = req.connection();
     req.toWebSocket().onSuccess(ws -> sessions.add(new FakeRealtimeSession(vertx, ws, connection, req.getParam("model"), script)));
+  }
+
+  private void model(HttpServerRequest req, String model) {
+    if (!models.contains(model)) {
+      req.response().setStatusCode(404).putHeader("content-type", "application/json")
+        .end(new JsonObject().put("error", new JsonObject().put("message", "The model '" + model + "' does not exist or you do not have access to it.")
+          .put("type", "invalid_request_error").put("param", (Object) null).put("code", "model_not_found")).encode());
+      return;
+    }
+    req.response().putHeader("content-type", "application/json")
+      .end(new JsonObject().put("id", model).put("object", "model").put("created", 1756339200L).put("owned_by", "system").encode());
   }
 
   private static void error(HttpServerRequest req, int status, String type, String message) {

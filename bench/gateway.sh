@@ -13,7 +13,10 @@
 # the node's CPU per request (user + system ticks of its process over the run, divided by the requests sent), and its
 # RSS (VmRSS) idle after start, in the middle of the 5,000 req/s run, and idle 10 s after the load. The direct rows
 # (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
-# Ports: MOCK_PORT (18090) and MESH_PORT (18080).
+# Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for the node (e.g. a heap cap to try).
+# The 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
+# keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
+# thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -56,7 +59,7 @@ start_mesh() { # $1: name; the rest: extra environment
   # shellcheck disable=SC2046
   env "$@" BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$conf" SWITCHBOARD_HTTP_PORT="$MESH_PORT" \
     SWITCHBOARD_USAGE_DIR="$WORK/usage-$name" \
-    "$JAVA" $(jvm_flags) -jar "$WORK/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
+    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} -jar "$WORK/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
   mesh_pid=$!
   pids+=("$mesh_pid")
   for _ in $(seq 1 240); do
@@ -71,25 +74,45 @@ stop_mesh() {
 }
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$mesh_pid/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$mesh_pid/stat"; }
+# Per thread: its name with digits folded (a group: event loops, workers...) and its user + system ticks.
+thread_ticks() {
+  for t in /proc/"$mesh_pid"/task/*; do
+    # shellcheck disable=SC2015
+    [ -r "$t/stat" ] && sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1\t\2/' "$t/stat" 2>/dev/null | awk -F'\t' '{ n = $1; gsub(/[0-9]+/, "N", n); gsub(/ /, "_", n); split($2, f, " "); print n, f[12] + f[13] }' || true
+  done
+}
 
 DIRECT="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
 MESH="http://127.0.0.1:$MESH_PORT/v1/chat/completions"
 # One measured run; with $1 = a configuration name, the node's CPU per request (and at 5,000 req/s its RSS) beside it.
 measure() {
-  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid=""
+  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" threads=""
   if [ -n "$name" ]; then
     before=$(ticks)
     if [ "$rate" = 5000 ]; then (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss") & rss_pid=$!; fi
+    if [ "$rate" = 5000 ] && [ -n "${JFR_DIR:-}" ]; then
+      mkdir -p "$JFR_DIR"
+      "$JAVA_HOME/bin/jcmd" "$mesh_pid" JFR.start name=bench settings=profile \
+        'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' duration="$(( SECONDS_PER_RUN + 1 ))s" \
+        filename="$JFR_DIR/$name.jfr" > /dev/null
+    fi
+    if [ "$rate" = 5000 ]; then thread_ticks > "$WORK/threads-before"; fi
   fi
   line=$("$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$rate" --connections 32 \
     --seconds "$SECONDS_PER_RUN" --warmup 1)
   if [ -n "$name" ]; then
     after=$(ticks)
     if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
+    if [ "$rate" = 5000 ]; then # CPU per thread group over the run, µs per request (the groups above 1 µs)
+      threads=$(thread_ticks | awk -v n=$(( rate * (SECONDS_PER_RUN + 1) )) -v hz="$(getconf CLK_TCK)" \
+        'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END { for (t in a) { v = (a[t] - b[t]) * 1e6 / hz / n; if (v >= 1) printf "%s=%.1f ", t, v } }' \
+        "$WORK/threads-before" -)
+    fi
     # Requests sent = the measured run's rate over its seconds plus the 1 s warm-up before it.
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); n=r['achieved_rps']*($SECONDS_PER_RUN+1); \
 r['config']='$name'; r['cpu_us_per_request']=round(($after-$before)*1e6/$(getconf CLK_TCK)/max(n,1),1); \
-r.update({'rss_mb':int('$rss')} if '$rss' else {}); print(json.dumps(r))")
+r.update({'rss_mb':int('$rss')} if '$rss' else {}); \
+r.update({'cpu_us_per_request_by_thread':'${threads:-}'.strip()} if '${threads:-}' else {}); print(json.dumps(r))")
   else
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); r['config']='direct'; print(json.dumps(r))")
   fi

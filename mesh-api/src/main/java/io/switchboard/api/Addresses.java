@@ -41,6 +41,12 @@ public final class Addresses {
   /** One usage record per finished request, to the usage verticle. */
   public static final String USAGE = "switchboard.usage";
   /**
+   * Within one node only: several usage records in one message ({@link UsageBatch}, passed as objects, never encoded),
+   * from the router to its own node's usage verticle; one reply confirms them all. Senders fall back to
+   * {@link #USAGE} when no local consumer exists.
+   */
+  public static final String USAGE_BATCH = "switchboard.usage.batch";
+  /**
    * Request/reply to the usage verticle, body {@code {"op": "query"|"export"|"spent"|"status", ...}}: usage totals per
    * group, a CSV export, what a key spent in a period, and the ledger's own state (journal backlog, store health).
    */

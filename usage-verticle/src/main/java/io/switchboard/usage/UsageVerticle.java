@@ -2,9 +2,11 @@ package io.switchboard.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
+import io.switchboard.api.UsageBatchCodec;
 import io.switchboard.core.usage.KeyVerifier;
 import io.switchboard.usage.cluster.ClusterLedgers;
 import io.switchboard.usage.journal.JournalSyncer;
+import io.switchboard.usage.journal.JournalTail;
 import io.switchboard.usage.journal.JournalWriter;
 import io.switchboard.usage.journal.UsageJournal;
 import io.switchboard.usage.journal.UsageRecordHandler;
@@ -43,12 +45,14 @@ public final class UsageVerticle extends VerticleBase {
   private UsageShipper shipper;
   private JournalSyncer syncer;
   private JournalWriter writer;
+  private JournalTail tail;
   private KeyVerifier verifier;
   private ClusterLedgers cluster;
 
   @Override
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
+    UsageBatchCodec.register(vertx);
     UsageConfig conf = UsageConfig.from(config(), System.getenv());
     conf.warnings().forEach(w -> LOG.log(Level.WARNING, w));
     journal = new UsageJournal(conf.journalDir(), conf.segmentBytes());
@@ -72,12 +76,17 @@ public final class UsageVerticle extends VerticleBase {
         KeyService keys = new KeyService(vertx, store, schema::ready, conf.revocationTimeoutMs());
         return KeyVerifier.start(vertx, keys::lookup, conf.keyCacheTtlMs()).map(started -> {
           verifier = started;
-          shipper = new UsageShipper(vertx, journal, store, schema, readerThread, journalThread, conf.shipper());
+          // Twice a shipper's batch: the writes of one linger and those of the insert under way.
+          tail = new JournalTail(2 * conf.shipper().batchSize());
+          shipper = new UsageShipper(vertx, journal, tail, store, schema, readerThread, journalThread, conf.shipper());
           syncer = new JournalSyncer(journal, conf.syncIntervalMs());
-          writer = new JournalWriter(journal, syncer, conf.durability(), conf.writeMaxBatch(), conf.maxWaiting(), shipper::nudge);
+          writer = new JournalWriter(journal, syncer, conf.durability(), conf.writeMaxBatch(), conf.maxWaiting(), shipper::nudge,
+            tail);
           syncer.start();
           writer.start();
-          consumers.add(vertx.eventBus().consumer(Addresses.USAGE, new UsageRecordHandler(writer, conf.durability())));
+          UsageRecordHandler records = new UsageRecordHandler(writer, conf.durability());
+          consumers.add(vertx.eventBus().consumer(Addresses.USAGE, records));
+          consumers.add(vertx.eventBus().localConsumer(Addresses.USAGE_BATCH, records));
           consumers.add(vertx.eventBus().consumer(Addresses.USAGE_QUERY, new UsageQueryHandler(store, schema, this::status)));
           consumers.add(vertx.eventBus().consumer(Addresses.KEYS, new KeyHandler(keys, verifier)));
           return null;
@@ -103,7 +112,8 @@ public final class UsageVerticle extends VerticleBase {
       .put("journal_dir", journal.dir().toString())
       .put("journal_bytes", journalBytes)
       .put("waiting_for_write", writer.queued())
-      .put("records_journaled", writer.written());
+      .put("records_journaled", writer.written())
+      .put("records_shipped_from_memory", tail.hits());
   }
 
   @Override

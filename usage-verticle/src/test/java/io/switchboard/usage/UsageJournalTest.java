@@ -39,7 +39,7 @@ class UsageJournalTest {
       out.write(l);
       out.write('\n');
     }
-    return journal.write(ByteBuffer.wrap(out.toByteArray()));
+    return journal.write(ByteBuffer.wrap(out.toByteArray())).position();
   }
 
   private static List<UsageRecord> drain(JournalCursor cursor, int batch) throws IOException {

@@ -142,6 +142,20 @@ class UsageStoreTest {
     sorted.sort(Comparator.comparing(UsageRecord::time).thenComparing(UsageRecord::requestId));
     assertEquals(sorted, back, "records read back field for field");
     assertEquals(10, await(store.records(0, Long.MAX_VALUE, 10)).size());
+    // In pages, as the export reads them: each after the last record of the one before (time, then request id).
+    List<UsageRecord> paged = new ArrayList<>();
+    long afterMs = 0;
+    String afterId = null;
+    for (int pages = 0; pages < 100; pages++) {
+      List<UsageRecord> page = await(store.recordsAfter(0, Long.MAX_VALUE, afterMs, afterId, 37));
+      paged.addAll(page);
+      if (page.size() < 37) {
+        break;
+      }
+      afterMs = page.get(36).time().toEpochMilli();
+      afterId = page.get(36).requestId();
+    }
+    assertEquals(sorted, paged, "the pages make the whole");
 
     long spent = records.stream().filter(r -> "k_alpha".equals(r.keyId()) && r.time().toEpochMilli() >= from && r.time().toEpochMilli() < to)
       .mapToLong(r -> Math.round(r.costUsd() * 1_000_000)).sum();

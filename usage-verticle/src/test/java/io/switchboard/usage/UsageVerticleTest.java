@@ -5,6 +5,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Reservation;
+import io.switchboard.api.UsageBatch;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.core.usage.BudgetGuard;
 import io.switchboard.core.usage.KeyVerifier;
@@ -100,6 +101,60 @@ class UsageVerticleTest {
     assertEquals(UsageCsv.HEADER, lines[0]);
     assertEquals(501, lines.length, "header + one line per distinct request");
     assertTrue(csv.contains("\\\"\"half\\\"\""), "quotes inside the route JSON are doubled");
+  }
+
+  @Test
+  void aBatchIsConfirmedByOneReplyAndStoredLikeSingleRecords() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(300, 7, "b-");
+    List<Future<JsonObject>> acks = new ArrayList<>();
+    for (int i = 0; i < records.size(); i += 100) {
+      acks.add(ask(Addresses.USAGE_BATCH, records.subList(i, i + 100)));
+    }
+    // A record sent again, in a batch and alone, is stored once.
+    acks.add(ask(Addresses.USAGE_BATCH, records.subList(0, 10)));
+    acks.add(ask(Addresses.USAGE, records.get(11).toJson()));
+    for (Future<JsonObject> a : acks) {
+      assertEquals(new JsonObject().put("durability", "process"), result(a));
+    }
+    JsonObject status = Await.caughtUp(vertx, 30);
+    assertEquals(311L, status.getLong("records_journaled"));
+    JsonObject byModel = result(ask(Addresses.USAGE_QUERY, new JsonObject().put("op", "query").put("group_by", "model")));
+    JsonArray expected = new JsonArray();
+    for (UsageTotals t : TestRecords.expected(records, GroupBy.MODEL, 0, Long.MAX_VALUE)) {
+      expected.add(t.toJson(GroupBy.MODEL));
+    }
+    assertEquals(expected, byModel.getJsonArray("rows"));
+  }
+
+  @Test
+  void anExportInPagesIsTheWholeExport() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(230, 21, "p-");
+    result(ask(Addresses.USAGE_BATCH, records));
+    Await.caughtUp(vertx, 30);
+    JsonObject query = new JsonObject().put("op", "export").put("from", TestRecords.START.toString());
+    String whole = result(vertx.eventBus().<String>request(Addresses.USAGE_QUERY, query.copy().put("limit", 1000))).body();
+    StringBuilder paged = new StringBuilder();
+    JsonObject ask = query.copy().put("page_size", 17);
+    int pages = 0;
+    while (true) {
+      Message<String> page = result(vertx.eventBus().request(Addresses.USAGE_QUERY, ask));
+      paged.append(page.body());
+      pages++;
+      String nextId = page.headers().get("x-switchboard-next-id");
+      if (nextId == null) {
+        break;
+      }
+      ask = ask.copy().put("after_ms", Long.parseLong(page.headers().get("x-switchboard-next-ms"))).put("after_id", nextId);
+    }
+    assertEquals(whole, paged.toString());
+    assertEquals(230 / 17 + 1, pages, "full pages name the next; the last is short");
+    assertEquals(231, whole.split("\r\n").length);
+    MeshException e = meshFailure(ask(Addresses.USAGE_QUERY, query.copy().put("page_size", 0)));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+  }
+
+  private Future<JsonObject> ask(String address, List<UsageRecord> batch) {
+    return vertx.eventBus().<JsonObject>request(address, new UsageBatch(batch)).map(Message::body);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.switchboard.bench.usage;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.router.usage.UsageRecorder;
 import io.switchboard.usage.UsageVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -34,7 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code machine}; store {@code duckdb}, {@code postgresql}, {@code journal} (records journaled, never shipped) or
  * {@code stub} (no ledger: a consumer that confirms at once, the baseline). {@code -Dloops=} event loops (1, as a
  * node), {@code -Dwarmup=} seconds before the paced measurement (15), {@code -Dusage.<setting>=} any ledger setting
- * ({@code -Dusage.duckdb_settings=name=value;name=value}).
+ * ({@code -Dusage.duckdb_settings=name=value;name=value}). The sender is the router's own {@link UsageRecorder} (the
+ * records of one event-loop turn in one batch), or with {@code -Dsender=json} one JSON message per record on
+ * {@code switchboard.usage} (the path of a sender elsewhere in the cluster, and of every record before batches).
  */
 public final class UsageLedgerBench {
 
@@ -82,6 +85,7 @@ public final class UsageLedgerBench {
         // bus cost without a ledger; the ledger's own cost is a run's CPU less this one's.
         JsonObject confirmed = new JsonObject().put("durability", "process");
         await(vertx.eventBus().consumer(Addresses.USAGE, m -> m.reply(confirmed)).completion());
+        await(vertx.eventBus().localConsumer(Addresses.USAGE_BATCH, m -> m.reply(confirmed)).completion());
       } else {
         await(vertx.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(conf)));
       }
@@ -101,11 +105,14 @@ public final class UsageLedgerBench {
   private static final class Sender extends VerticleBase {
     private final LedgerRecords records = new LedgerRecords(100_000_000L, 30);
     private final AtomicLong next = new AtomicLong();
+    private final boolean json = "json".equals(System.getProperty("sender"));
+    private UsageRecorder recorder;
     volatile String thread;
 
     @Override
     public Future<?> start() {
       thread = Thread.currentThread().getName();
+      recorder = new UsageRecorder(vertx, true, 30_000);
       return Future.succeededFuture();
     }
 
@@ -117,6 +124,18 @@ public final class UsageLedgerBench {
     void send(java.util.function.LongConsumer done, Promise<Void> failed) {
       UsageRecord r = records.record(next.getAndIncrement());
       long t0 = System.nanoTime();
+      if (!json) {
+        // The recorder never fails: a record no ledger confirmed is counted lost.
+        long lost = recorder.lost();
+        recorder.send(r).onComplete(ar -> {
+          if (recorder.lost() > lost) {
+            failed.tryFail(new IllegalStateException(recorder.lost() + " records lost"));
+          } else {
+            done.accept(System.nanoTime() - t0);
+          }
+        });
+        return;
+      }
       vertx.eventBus().request(Addresses.USAGE, r.toJson()).onComplete(ar -> {
         if (ar.failed()) {
           failed.tryFail(ar.cause());

@@ -1,6 +1,7 @@
 package io.switchboard.app.http;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.UsageBatch;
 import io.switchboard.core.cid.CanonicalJson;
 import io.switchboard.core.cid.CidReference;
 import io.switchboard.core.cid.FileDag;
@@ -61,8 +62,9 @@ class ExactCacheHttpTest {
   static void start(@TempDir Path dir) throws Exception {
     vertx = Vertx.vertx();
     vertx.eventBus().addOutboundInterceptor((DeliveryContext<Object> ctx) -> {
-      if (ctx.message().address().equals(Addresses.USAGE) && ctx.message().body() instanceof JsonObject r) {
-        records.put(r.getString("request_id"), r.copy());
+      String address = ctx.message().address();
+      if (address.equals(Addresses.USAGE) || address.equals(Addresses.USAGE_BATCH)) {
+        UsageBatch.recordsOf(ctx.message().body()).forEach(r -> records.put(r.requestId(), r.toJson()));
       }
       ctx.next();
     });

@@ -1,6 +1,7 @@
 package io.switchboard.app.usage;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.UsageBatch;
 import io.switchboard.api.PriceBook;
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
@@ -83,8 +84,10 @@ class UsageEndToEndTest {
       .put("usage", new JsonObject().put("data_dir", dir.resolve("usage").toString()).put("prices_file", pricesFile.toString())
         .put("idle_check_ms", 50));
     vertx.eventBus().addOutboundInterceptor(ctx -> {
-      if (Addresses.USAGE.equals(ctx.message().address()) && ctx.message().body() instanceof JsonObject json) {
-        sent.computeIfAbsent(json.getString("request_id"), k -> new AtomicInteger()).incrementAndGet();
+      String address = ctx.message().address();
+      if (Addresses.USAGE.equals(address) || Addresses.USAGE_BATCH.equals(address)) {
+        UsageBatch.recordsOf(ctx.message().body())
+          .forEach(r -> sent.computeIfAbsent(r.requestId(), k -> new AtomicInteger()).incrementAndGet());
       }
       ctx.next();
     });

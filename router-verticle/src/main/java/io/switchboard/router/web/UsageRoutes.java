@@ -7,9 +7,9 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,9 +18,10 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The usage ledger's admin API, behind the admin token: usage totals ({@code GET /api/v1/usage?from=&to=&group_by=})
- * and the records as CSV ({@code GET /api/v1/usage/export?from=&to=&limit=}), and API keys (create, list, get,
- * change limits with {@code PATCH /api/v1/keys/{id}} and {@code {"limits": {...}}}, a merge patch; revoke, under
- * {@code /api/v1/keys}). Each call is one request to the usage verticle on the bus (this node's, or one
+ * and the records as CSV ({@code GET /api/v1/usage/export?from=&to=&limit=}, streamed a page at a time:
+ * {@link UsageExport}), and API keys (create, list, get, change limits with {@code PATCH /api/v1/keys/{id}} and
+ * {@code {"limits": {...}}}, a merge patch; revoke, under {@code /api/v1/keys}). Each call is one request to the usage
+ * verticle on the bus (this node's, or one
  * elsewhere in the cluster); the plaintext of a key appears once, in the answer to its creation.
  */
 final class UsageRoutes {
@@ -29,10 +30,12 @@ final class UsageRoutes {
 
   private final Vertx vertx;
   private final Handler<RoutingContext> authorize;
+  private final UsageExport export;
 
   UsageRoutes(Vertx vertx, Handler<RoutingContext> authorize) {
     this.vertx = vertx;
     this.authorize = authorize;
+    this.export = new UsageExport(vertx, options(), UsageRoutes::fail);
   }
 
   void mount(Router router, BodyHandler body) {
@@ -64,26 +67,17 @@ final class UsageRoutes {
   }
 
   private void export(RoutingContext ctx) {
-    JsonObject request = query(ctx, "export");
     String limit = ctx.request().getParam("limit");
+    int max = UsageExport.DEFAULT_LIMIT;
     if (limit != null) {
       try {
-        request.put("limit", Integer.parseInt(limit.trim()));
+        max = Integer.parseInt(limit.trim());
       } catch (NumberFormatException e) {
         HttpErrors.send(ctx.response(), MeshException.invalid("limit", "limit must be a whole number, got '" + limit + "'"));
         return;
       }
     }
-    vertx.eventBus().<Object>request(Addresses.USAGE_QUERY, request, options()).onComplete(ar -> {
-      if (ar.failed()) {
-        fail(ctx, ar.cause());
-        return;
-      }
-      Message<Object> reply = ar.result();
-      ctx.response().putHeader("content-type", "text/csv; charset=utf-8")
-        .putHeader("content-disposition", "attachment; filename=\"switchboard-usage.csv\"")
-        .end(String.valueOf(reply.body()));
-    });
+    export.stream(ctx.response(), query(ctx, "export"), max);
   }
 
   /** The request's JSON object (empty when there is no body), or null once a 400 has been sent. */
@@ -146,11 +140,15 @@ final class UsageRoutes {
   }
 
   private static void fail(RoutingContext ctx, Throwable cause) {
+    fail(ctx.response(), cause);
+  }
+
+  private static void fail(HttpServerResponse response, Throwable cause) {
     if (cause instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
-      HttpErrors.send(ctx.response(), new MeshException(ErrorCode.UNAVAILABLE,
+      HttpErrors.send(response, new MeshException(ErrorCode.UNAVAILABLE,
         "the usage ledger is not running anywhere in this mesh (usage.enabled)"));
     } else {
-      HttpErrors.send(ctx, cause);
+      HttpErrors.send(response, MeshException.from(cause));
     }
   }
 }

@@ -16,7 +16,9 @@ import java.util.List;
 /**
  * Reads the journal in order from where the store left off, one batch at a time. The journal is the queue of
  * records waiting for the store, so nothing waits in memory and a restart simply starts over from the oldest
- * segment (the store skips what it has). Used from one thread at a time.
+ * segment (the store skips what it has). What the writer wrote a moment ago comes from its {@link JournalTail} when
+ * that holds the writes from the cursor's position on (the same records, not read back and parsed). Used from one
+ * thread at a time.
  */
 public final class JournalCursor {
 
@@ -30,6 +32,7 @@ public final class JournalCursor {
   }
 
   private final UsageJournal journal;
+  private final JournalTail tail;
   private final int maxBytes;
   private volatile long segmentId;
   private volatile long offset;
@@ -38,7 +41,13 @@ public final class JournalCursor {
 
   /** {@code maxBytes}: at most this much is read per batch (a line longer than it is read whole anyway). */
   public JournalCursor(UsageJournal journal, int maxBytes) {
+    this(journal, null, maxBytes);
+  }
+
+  /** {@code tail}: the writer's latest writes in memory, or null (everything is read from the file). */
+  public JournalCursor(UsageJournal journal, JournalTail tail, int maxBytes) {
     this.journal = journal;
+    this.tail = tail;
     this.maxBytes = maxBytes;
   }
 
@@ -73,7 +82,19 @@ public final class JournalCursor {
         off = 0;
         continue;
       }
-      Batch b = readFrom(seg, off, maxRecords);
+      long end = seg.bytes();
+      if (tail != null) {
+        Batch kept = tail.take(segId, off, maxRecords);
+        if (kept != null) {
+          return kept;
+        }
+        // Read up to where the tail's writes begin: from there on the next read takes them from memory.
+        long next = tail.nextStart(segId, off);
+        if (next > off && next < end) {
+          end = next;
+        }
+      }
+      Batch b = readFrom(seg, off, end, maxRecords);
       if (b.isEmpty() && b.offset() == off) {
         return b;
       }
@@ -86,9 +107,8 @@ public final class JournalCursor {
     }
   }
 
-  private Batch readFrom(UsageJournal.Segment seg, long off, int maxRecords) throws IOException {
+  private Batch readFrom(UsageJournal.Segment seg, long off, long end, int maxRecords) throws IOException {
     FileChannel ch = channel(seg);
-    long end = seg.bytes();
     int want = (int) Math.min(end - off, maxBytes);
     ByteBuffer buf = ByteBuffer.allocate(want);
     while (buf.hasRemaining()) {
@@ -110,9 +130,9 @@ public final class JournalCursor {
     if (lineStart == 0 && len > 0) {
       if (want < end - off) {
         // One line longer than maxBytes: read up to its end.
-        return readLongLine(seg, off, maxRecords);
+        return readLongLine(seg, off, end, maxRecords);
       }
-      if (seg.closed()) {
+      if (seg.closed() && end == seg.bytes()) {
         LOG.log(Level.WARNING, "usage journal {0}: {1} bytes without a line end at its tail skipped (written but never acknowledged before a crash)",
           seg.path().getFileName(), len);
         return new Batch(List.of(), seg.id(), end);
@@ -121,9 +141,9 @@ public final class JournalCursor {
     return new Batch(records, seg.id(), off + lineStart);
   }
 
-  private Batch readLongLine(UsageJournal.Segment seg, long off, int maxRecords) throws IOException {
+  private Batch readLongLine(UsageJournal.Segment seg, long off, long end, int maxRecords) throws IOException {
     JournalCursor wide = new JournalCursor(journal, (int) Math.min(Integer.MAX_VALUE - 16, (long) maxBytes * 16));
-    return wide.readFrom(seg, off, maxRecords);
+    return wide.readFrom(seg, off, end, maxRecords);
   }
 
   private static void parse(UsageJournal.Segment seg, long at, byte[] bytes, int from, int length, List<UsageRecord> out) {

@@ -2,6 +2,7 @@ package io.switchboard.usage.journal;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.UsageBatch;
 import io.switchboard.api.UsageDurability;
 import io.switchboard.api.UsageRecord;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,8 +21,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Puts usage records in the journal on a thread of its own, so that neither the encoding nor the write system call
- * runs on an event loop: {@link #append} only queues. The thread takes everything queued, validates and encodes it,
- * writes it with one system call and then confirms each record: at once with {@link UsageDurability#PROCESS} (the
+ * runs on an event loop: {@link #append} only queues. The thread takes everything queued, validates and encodes it
+ * ({@link JournalLines}), writes it with one system call, hands the records to the {@link JournalTail} and then
+ * confirms each entry (a record, or a batch with one confirmation): at once with {@link UsageDurability#PROCESS} (the
  * write is in the page cache), or once the {@link JournalSyncer} has fsynced past it with
  * {@link UsageDurability#MACHINE}. Records queued while a write is under way go together in the next one.
  */
@@ -36,7 +37,8 @@ public final class JournalWriter {
     void done(MeshException failure);
   }
 
-  private record Entry(JsonObject json, Confirmation confirmation) {
+  /** One record as JSON (to validate), or a batch of valid records ({@code count} of them), with one confirmation. */
+  private record Entry(Object body, int count, Confirmation confirmation) {
   }
 
   private final UsageJournal journal;
@@ -45,6 +47,8 @@ public final class JournalWriter {
   private final int maxBatch;
   private final int maxWaiting;
   private final Runnable onWritten;
+  private final JournalTail tail;
+  private final JournalLines lines = new JournalLines();
   private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong written = new AtomicLong();
@@ -58,15 +62,17 @@ public final class JournalWriter {
    * @param maxBatch   records per write at most
    * @param maxWaiting records queued at most; beyond it new ones are refused (the disk cannot keep up)
    * @param onWritten  told on this writer's thread after each write (the shipper may have work)
+   * @param tail       given each write's records (for the shipper), or null
    */
   public JournalWriter(UsageJournal journal, JournalSyncer syncer, UsageDurability durability, int maxBatch, int maxWaiting,
-                       Runnable onWritten) {
+                       Runnable onWritten, JournalTail tail) {
     this.journal = journal;
     this.syncer = syncer;
     this.waitForSync = durability == UsageDurability.MACHINE;
     this.maxBatch = maxBatch;
     this.maxWaiting = maxWaiting;
     this.onWritten = onWritten;
+    this.tail = tail;
     this.thread = Thread.ofPlatform().name("switchboard-usage-journal-writer").daemon().unstarted(this::run);
   }
 
@@ -76,17 +82,26 @@ public final class JournalWriter {
 
   /** Queues {@code json} (a usage record); {@code confirmation} is told on the writer's or the syncer's thread. */
   public void append(JsonObject json, Confirmation confirmation) {
+    queue(json, 1, confirmation);
+  }
+
+  /** Queues the records of {@code batch}; {@code confirmation} is told once, for all of them. */
+  public void append(UsageBatch batch, Confirmation confirmation) {
+    queue(batch, batch.records().size(), confirmation);
+  }
+
+  private void queue(Object body, int count, Confirmation confirmation) {
     if (stopping) {
       confirmation.done(new MeshException(ErrorCode.UNAVAILABLE, "usage ledger is stopping"));
       return;
     }
-    if (queued.incrementAndGet() > maxWaiting) {
-      queued.decrementAndGet();
+    if (queued.addAndGet(count) > maxWaiting) {
+      queued.addAndGet(-count);
       confirmation.done(new MeshException(ErrorCode.UNAVAILABLE,
         "usage journal is " + maxWaiting + " records behind; record refused"));
       return;
     }
-    queue.add(new Entry(json, confirmation));
+    queue.add(new Entry(body, count, confirmation));
     if (parked) {
       LockSupport.unpark(thread);
     }
@@ -94,7 +109,7 @@ public final class JournalWriter {
 
   private void run() {
     List<Entry> batch = new ArrayList<>();
-    List<byte[]> lines = new ArrayList<>();
+    List<UsageRecord> records = new ArrayList<>();
     while (true) {
       Entry e = queue.poll();
       if (e == null) {
@@ -109,56 +124,60 @@ public final class JournalWriter {
         parked = false;
         continue;
       }
+      int count = 0;
       do {
         batch.add(e);
-      } while (batch.size() < maxBatch && (e = queue.poll()) != null);
-      queued.addAndGet(-batch.size());
-      write(batch, lines);
+        count += e.count();
+      } while (count < maxBatch && (e = queue.poll()) != null);
+      queued.addAndGet(-count);
+      write(batch, records);
       batch.clear();
-      lines.clear();
+      records.clear();
     }
   }
 
-  private void write(List<Entry> batch, List<byte[]> lines) {
+  private void write(List<Entry> batch, List<UsageRecord> records) {
     List<Entry> valid = new ArrayList<>(batch.size());
-    int size = 0;
     for (Entry e : batch) {
-      byte[] line;
-      try {
-        // Read once to refuse what the cursor could not read back; written as it came (a second encoding of the
-        // record would cost a third more for the same fields).
-        UsageRecord.fromJson(e.json());
-        line = e.json().encode().getBytes(StandardCharsets.UTF_8);
-      } catch (RuntimeException bad) {
-        e.confirmation().done(MeshException.invalid(null, bad.getMessage()));
-        continue;
+      if (e.body() instanceof UsageBatch b) {
+        records.addAll(b.records());
+      } else {
+        try {
+          // Read to refuse what the cursor could not read back; written from the record read (the same JSON as
+          // the record's own), so the tail's records are exactly what the file holds.
+          records.add(UsageRecord.fromJson((JsonObject) e.body()));
+        } catch (RuntimeException bad) {
+          e.confirmation().done(MeshException.invalid(null, bad.getMessage()));
+          continue;
+        }
       }
       valid.add(e);
-      lines.add(line);
-      size += line.length + 1;
     }
     if (valid.isEmpty()) {
       return;
     }
-    ByteBuffer buf = buffer(size);
-    for (byte[] l : lines) {
-      buf.put(l).put((byte) '\n');
-    }
-    buf.flip();
-    long end;
+    lines.begin();
+    records.forEach(lines::add);
+    byte[] bytes = lines.finish();
+    ByteBuffer buf = buffer(bytes.length);
+    buf.put(bytes).flip();
+    UsageJournal.Written w;
     try {
-      end = journal.write(buf);
+      w = journal.write(buf);
     } catch (IOException | RuntimeException err) {
       LOG.log(Level.ERROR, "usage journal write failed: " + err.getMessage());
       MeshException failure = new MeshException(ErrorCode.UNAVAILABLE, "usage journal write failed: " + err.getMessage());
       valid.forEach(v -> v.confirmation().done(failure));
       return;
     }
-    written.addAndGet(valid.size());
+    written.addAndGet(records.size());
+    if (tail != null) {
+      tail.add(new JournalTail.Write(w.segmentId(), w.start(), w.end(), List.copyOf(records)));
+    }
     if (waitForSync) {
       List<Confirmation> waiting = new ArrayList<>(valid.size());
       valid.forEach(v -> waiting.add(v.confirmation()));
-      syncer.confirmWhenSynced(end, waiting);
+      syncer.confirmWhenSynced(w.position(), waiting);
     } else {
       syncer.written();
       valid.forEach(v -> v.confirmation().done(null));

@@ -30,6 +30,13 @@ import java.util.TreeMap;
  */
 public final class UsageJournal implements Closeable {
 
+  /**
+   * Where a write went: bytes {@code start} to {@code end} of segment {@code segmentId}, and the journal's position
+   * after it (see {@link #syncedPosition()}).
+   */
+  public record Written(long segmentId, long start, long end, long position) {
+  }
+
   /** A segment: {@code bytes} written so far (not necessarily synced); a closed one never grows again. */
   public record Segment(long id, Path path, long bytes, boolean closed, long createdMs) {
   }
@@ -111,10 +118,10 @@ public final class UsageJournal implements Closeable {
   }
 
   /**
-   * Writes {@code batch} (whole lines) at the end of the journal and returns the position just after it. When this
-   * returns the bytes are in the file: readable by the cursor, kept through a crash of this process, not yet synced.
+   * Writes {@code batch} (whole lines) at the end of the journal and returns where it went. When this returns the
+   * bytes are in the file: readable by the cursor, kept through a crash of this process, not yet synced.
    */
-  public long write(ByteBuffer batch) throws IOException {
+  public Written write(ByteBuffer batch) throws IOException {
     synchronized (writeLock) {
       FileChannel ch;
       long start;
@@ -133,19 +140,19 @@ public final class UsageJournal implements Closeable {
         ch.position(start);
         throw e;
       }
-      long end;
+      Written w;
       boolean full;
       synchronized (this) {
         Segment s = segments.get(currentId);
         segments.put(currentId, new Segment(s.id(), s.path(), start + size, false, s.createdMs()));
         written += size;
-        end = written;
+        w = new Written(currentId, start, start + size, written);
         full = start + size >= segmentBytes;
       }
       if (full) {
         rotate();
       }
-      return end;
+      return w;
     }
   }
 

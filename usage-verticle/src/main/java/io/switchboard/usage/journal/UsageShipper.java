@@ -63,14 +63,15 @@ public final class UsageShipper {
   /** The batch after the last one stored, read while it was stored; null when none is under way. */
   private Future<JournalCursor.Batch> readAhead;
 
-  public UsageShipper(Vertx vertx, UsageJournal journal, UsageStore store, SchemaGate schema, WorkerExecutor readerThread,
-                      WorkerExecutor journalThread, Options options) {
+  /** {@code tail}: the journal writer's latest writes in memory (read from there rather than from the file), or null. */
+  public UsageShipper(Vertx vertx, UsageJournal journal, JournalTail tail, UsageStore store, SchemaGate schema,
+                      WorkerExecutor readerThread, WorkerExecutor journalThread, Options options) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.schema = schema;
     this.journal = journal;
     // About 500 bytes a record: a full batch fits in one read.
-    this.cursor = new JournalCursor(journal, (int) Math.min(16L << 20, Math.max(1L << 20, options.batchSize() * 768L)));
+    this.cursor = new JournalCursor(journal, tail, (int) Math.min(16L << 20, Math.max(1L << 20, options.batchSize() * 768L)));
     this.store = store;
     this.readerThread = readerThread;
     this.journalThread = journalThread;

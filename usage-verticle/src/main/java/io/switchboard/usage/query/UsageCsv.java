@@ -1,6 +1,7 @@
 package io.switchboard.usage.query;
 
 import io.switchboard.api.UsageRecord;
+import io.switchboard.usage.RecordJson;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -15,8 +16,15 @@ public final class UsageCsv {
   }
 
   public static String write(List<UsageRecord> records) {
+    return write(records, true);
+  }
+
+  /** The lines of {@code records}, after the header line when {@code header} (the first page of an export). */
+  public static String write(List<UsageRecord> records, boolean header) {
     StringBuilder sb = new StringBuilder(HEADER.length() + 2 + records.size() * 200);
-    sb.append(HEADER).append("\r\n");
+    if (header) {
+      sb.append(HEADER).append("\r\n");
+    }
     for (UsageRecord r : records) {
       field(sb, r.requestId()).append(',');
       field(sb, r.time().toString()).append(',');
@@ -34,7 +42,7 @@ public final class UsageCsv {
       sb.append(BigDecimal.valueOf(r.costUsd()).toPlainString()).append(',');
       sb.append(r.status()).append(',');
       field(sb, r.errorCode()).append(',');
-      field(sb, r.route() == null ? null : r.route().toJson().encode()).append("\r\n");
+      field(sb, r.route() == null ? null : RecordJson.route(r.route())).append("\r\n");
     }
     return sb.toString();
   }

@@ -2,6 +2,7 @@ package io.switchboard.usage.query;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.UsageRecord;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.SchemaGate;
 import io.switchboard.usage.store.UsageStore;
@@ -25,6 +26,10 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
 
   static final int DEFAULT_EXPORT_LIMIT = 100_000;
   static final int MAX_EXPORT_LIMIT = 1_000_000;
+  static final int MAX_PAGE = 100_000;
+  /** Reply headers of an export page that is full: the last record's time (ms) and request id. */
+  public static final String NEXT_MS = "x-switchboard-next-ms";
+  public static final String NEXT_ID = "x-switchboard-next-id";
 
   private final UsageStore store;
   private final SchemaGate schema;
@@ -43,7 +48,7 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
       JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
       answer = switch (body.getString("op", "query")) {
         case "query" -> query(body);
-        case "export" -> export(body).map(csv -> {
+        case "export" -> body.containsKey("page_size") ? exportPage(body, msg) : export(body).map(csv -> {
           msg.reply(csv, new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8"));
           return null;
         });
@@ -98,6 +103,32 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
     }
     int max = limit;
     return schema.ready().compose(v -> store.records(range.fromMs(), range.toMs(), max)).map(UsageCsv::write);
+  }
+
+  /**
+   * One page of an export ({@code page_size} records at most, {@value #MAX_PAGE} at most), after the record named by
+   * {@code after_ms} and {@code after_id} (none: the first page, with the header line). The reply is the page's CSV;
+   * when the page is full its last record is named in the headers {@value #NEXT_MS} and {@value #NEXT_ID}, to ask for
+   * the next page with.
+   */
+  private Future<Void> exportPage(JsonObject body, Message<JsonObject> msg) {
+    TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
+    Object p = body.getValue("page_size");
+    if (!(p instanceof Number n) || n.intValue() < 1 || n.intValue() > MAX_PAGE) {
+      throw MeshException.invalid("page_size", "page_size must be a whole number from 1 to " + MAX_PAGE + ", got " + p);
+    }
+    int size = n.intValue();
+    String afterId = body.getString("after_id");
+    long afterMs = body.getLong("after_ms", Long.MIN_VALUE);
+    return schema.ready().compose(v -> store.recordsAfter(range.fromMs(), range.toMs(), afterMs, afterId, size)).map(page -> {
+      DeliveryOptions headers = new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8");
+      if (page.size() == size) {
+        UsageRecord last = page.get(page.size() - 1);
+        headers.addHeader(NEXT_MS, Long.toString(last.time().toEpochMilli())).addHeader(NEXT_ID, last.requestId());
+      }
+      msg.reply(UsageCsv.write(page, afterId == null), headers);
+      return null;
+    });
   }
 
   private Future<JsonObject> spent(JsonObject body) {

@@ -54,6 +54,11 @@ public final class DuckDbUsageStore implements LedgerStore {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
   private static final String LAST_TIME = "SELECT ts_ms FROM usage_records WHERE ts_ms >= ? AND ts_ms < ? "
     + "ORDER BY ts_ms LIMIT 1 OFFSET ?";
+  private static final String AFTER = "ts_ms >= ? AND ts_ms < ? AND (ts_ms > ? OR (ts_ms = ? AND request_id > ?))";
+  private static final String LAST_TIME_AFTER = "SELECT ts_ms FROM usage_records WHERE " + AFTER
+    + " ORDER BY ts_ms LIMIT 1 OFFSET ?";
+  private static final String RECORDS_AFTER_UP_TO = "SELECT " + UsageColumns.RECORD_READ + " FROM usage_records WHERE "
+    + AFTER + " ORDER BY ts_ms, request_id";
   private static final String RECORDS_UP_TO = "SELECT " + UsageColumns.RECORD_READ
     + " FROM usage_records WHERE ts_ms >= ? AND ts_ms <= ? ORDER BY ts_ms, request_id";
 
@@ -241,6 +246,49 @@ public final class DuckDbUsageStore implements LedgerStore {
       }
       return out;
     });
+  }
+
+  /**
+   * A page as {@link #records} reads: the time of the page's last record first (a top-N of one column: DuckDB's top-N
+   * of whole rows over a large ledger runs out of its memory limit), then the rows up to it, sorted, until
+   * {@code limit}.
+   */
+  @Override
+  public Future<List<UsageRecord>> recordsAfter(long fromMs, long toMs, long afterMs, String afterId, int limit) {
+    if (afterId == null) {
+      return records(fromMs, toMs, limit);
+    }
+    return read(c -> {
+      long last = toMs - 1;
+      try (PreparedStatement ps = c.prepareStatement(LAST_TIME_AFTER)) {
+        after(ps, fromMs, toMs, afterMs, afterId);
+        ps.setInt(6, limit - 1);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            last = rs.getLong(1);
+          }
+        }
+      }
+      List<UsageRecord> out = new ArrayList<>(Math.min(limit, 10_000));
+      try (PreparedStatement ps = c.prepareStatement(RECORDS_AFTER_UP_TO)) {
+        after(ps, fromMs, last + 1, afterMs, afterId);
+        try (ResultSet rs = ps.executeQuery()) {
+          UsageColumns.Row row = columns(rs);
+          while (out.size() < limit && rs.next()) {
+            out.add(UsageColumns.record(row));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  private static void after(PreparedStatement ps, long fromMs, long toMs, long afterMs, String afterId) throws SQLException {
+    ps.setLong(1, fromMs);
+    ps.setLong(2, toMs);
+    ps.setLong(3, afterMs);
+    ps.setLong(4, afterMs);
+    ps.setString(5, afterId);
   }
 
   @Override

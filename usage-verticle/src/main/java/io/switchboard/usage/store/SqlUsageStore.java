@@ -165,6 +165,19 @@ public abstract class SqlUsageStore implements LedgerStore {
   }
 
   @Override
+  public Future<List<UsageRecord>> recordsAfter(long fromMs, long toMs, long afterMs, String afterId, int limit) {
+    if (afterId == null) {
+      return records(fromMs, toMs, limit);
+    }
+    return pool.preparedQuery(sql(UsageSql.SELECT_RECORDS_AFTER))
+      .execute(Tuple.of(fromMs, toMs, afterMs, afterMs, afterId, limit)).map(rows -> {
+        List<UsageRecord> out = new ArrayList<>();
+        rows.forEach(r -> out.add(UsageColumns.record(columns(r))));
+        return out;
+      });
+  }
+
+  @Override
   public Future<Long> spentMicros(String keyId, long fromMs, long toMs) {
     return pool.preparedQuery(sql(UsageSql.SPENT)).execute(Tuple.of(keyId, fromMs, toMs))
       .map(rows -> rows.iterator().next().getLong("spent"));

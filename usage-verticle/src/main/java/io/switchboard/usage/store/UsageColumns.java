@@ -9,6 +9,7 @@ import io.switchboard.api.UsageRecord;
 import io.switchboard.api.ApiKey;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.StoredKey;
+import io.switchboard.usage.RecordJson;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -61,7 +62,7 @@ final class UsageColumns {
   }
 
   static String route(UsageRecord r) {
-    return r.route() == null ? null : r.route().toJson().encode();
+    return r.route() == null ? null : RecordJson.route(r.route());
   }
 
   static String cache(UsageRecord r) {

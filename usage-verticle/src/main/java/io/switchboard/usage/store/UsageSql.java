@@ -97,6 +97,9 @@ final class UsageSql {
   static final String SELECT_RECORDS = "SELECT " + UsageColumns.RECORD_READ + " FROM usage_records "
     + "WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms, request_id LIMIT ?";
 
+  static final String SELECT_RECORDS_AFTER = "SELECT " + UsageColumns.RECORD_READ + " FROM usage_records "
+    + "WHERE ts_ms >= ? AND ts_ms < ? AND (ts_ms > ? OR (ts_ms = ? AND request_id > ?)) ORDER BY ts_ms, request_id LIMIT ?";
+
   static final String SPENT = "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS spent FROM usage_records "
     + "WHERE key_id = ? AND ts_ms >= ? AND ts_ms < ?";
 

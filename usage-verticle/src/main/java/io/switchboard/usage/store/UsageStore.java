@@ -36,6 +36,13 @@ public interface UsageStore {
   /** Records over {@code [fromMs, toMs)} by time, at most {@code limit}. */
   Future<List<UsageRecord>> records(long fromMs, long toMs, int limit);
 
+  /**
+   * One page of {@link #records}: the records over {@code [fromMs, toMs)} after the record at time {@code afterMs} with
+   * request id {@code afterId} (in the order by time, then request id; {@code afterId} null: from the start), at most
+   * {@code limit}. A page at a time keeps an export's memory to one page whatever its length.
+   */
+  Future<List<UsageRecord>> recordsAfter(long fromMs, long toMs, long afterMs, String afterId, int limit);
+
   /** What key {@code keyId} spent over {@code [fromMs, toMs)}, in micro-dollars. */
   Future<Long> spentMicros(String keyId, long fromMs, long toMs);
 

@@ -62,18 +62,18 @@ class ArtifactDeletionClusterTest {
     cluster = ClusterPair.start();
     asr = FakeTranscriptionApi.start(cluster.a).reply(ctx -> ctx.json(new JsonObject().put("language", "english")
       .put("duration", 12.0).put("text", "kept once, shared by both").put("segments", new JsonArray())));
-    a = node(cluster.a, dir.resolve("a"));
-    b = node(cluster.b, dir.resolve("b"));
+    a = node(cluster.a, dir.resolve("a"), true);
+    b = node(cluster.b, dir.resolve("b"), false); // one ledger per cluster: b's router records through a's
   }
 
-  private static Node node(Vertx vertx, Path dir) throws Exception {
+  private static Node node(Vertx vertx, Path dir, boolean localLedger) throws Exception {
     Files.createDirectories(dir);
     JsonObject config = new JsonObject()
       // A shared test machine can be slow to answer a probe: that is not what this test is about.
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 15_000).put("health_timeout_ms", 20_000))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
-      .put("usage", new JsonObject().put("data_dir", dir.resolve("usage").toString()))
+      .put("usage", new JsonObject().put("data_dir", dir.resolve("usage").toString()).put("local_ledger", localLedger))
       .put("artifacts", new JsonObject().put("keep", new JsonArray().add("audio_in")).put("store", "file")
         .put("data_dir", dir.resolve("artifacts").toString()))
       .put("cache", new JsonObject())

@@ -1,5 +1,7 @@
 package io.switchboard.app.voice;
 
+import io.switchboard.api.Addresses;
+import io.switchboard.api.UsageBatch;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.speech.FakeSpeechApi;
 import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
@@ -73,9 +75,13 @@ final class VoiceNode {
     NodeOptions options = new NodeOptions(role, Set.of(), false, Path.of("conf"), null, env, false);
     List<JsonObject> usage = new CopyOnWriteArrayList<>();
     vertx.eventBus().addOutboundInterceptor((DeliveryContext<Object> dc) -> {
-      // dc.body(), not dc.message().body(): on a clustered event bus the outbound message's body() is null.
-      if ("switchboard.usage".equals(dc.message().address()) && dc.body() instanceof JsonObject record) {
+      // dc.body(), not dc.message().body(): on a clustered event bus the outbound message's body() is null. A node's
+      // own router sends the records of one event-loop turn as one batch of objects; JSON records go one by one.
+      String address = dc.message().address();
+      if (Addresses.USAGE.equals(address) && dc.body() instanceof JsonObject record) {
         usage.add(record.copy());
+      } else if (Addresses.USAGE_BATCH.equals(address)) {
+        UsageBatch.recordsOf(dc.body()).forEach(r -> usage.add(r.toJson()));
       }
       dc.next();
     });

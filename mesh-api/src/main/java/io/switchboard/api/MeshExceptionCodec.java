@@ -2,7 +2,6 @@ package io.switchboard.api;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -10,43 +9,26 @@ import io.vertx.core.json.JsonObject;
  * {@code {"code":"RATE_LIMITED","message":"...","param":null,"retry_after_ms":1000}}. Every node registers it
  * with {@link #register(Vertx)}; a receiver then sees the reply fail with the same {@code MeshException}.
  */
-public final class MeshExceptionCodec implements MessageCodec<MeshException, MeshException> {
+public final class MeshExceptionCodec extends JsonWireCodec<MeshException> {
 
   public static final String NAME = "switchboard.mesh-exception";
 
+  public MeshExceptionCodec() {
+    super(NAME);
+  }
+
   /** Registers the codec as the default for {@link MeshException}; safe to call more than once per Vert.x. */
   public static void register(Vertx vertx) {
-    try {
-      vertx.eventBus().registerDefaultCodec(MeshException.class, new MeshExceptionCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this Vert.x instance registered it first
-    }
+    registerOnce(vertx, MeshException.class, new MeshExceptionCodec());
   }
 
   @Override
-  public void encodeToWire(Buffer buffer, MeshException e) {
-    Buffer json = e.toWireJson().toBuffer();
-    buffer.appendInt(json.length()).appendBuffer(json);
+  Buffer toJson(MeshException e) {
+    return e.toWireJson().toBuffer();
   }
 
   @Override
-  public MeshException decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    return MeshException.fromWireJson(new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length)));
-  }
-
-  @Override
-  public MeshException transform(MeshException e) {
-    return e;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
+  MeshException fromJson(Buffer json) {
+    return MeshException.fromWireJson(new JsonObject(json));
   }
 }

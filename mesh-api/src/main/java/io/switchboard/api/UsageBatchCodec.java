@@ -2,9 +2,7 @@ package io.switchboard.api;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,50 +12,33 @@ import java.util.List;
  * {@link Addresses#USAGE_BATCH} is local only, but should a batch ever cross the cluster it goes as a length-prefixed
  * JSON array of records, read back through {@link UsageRecord#fromJson}.
  */
-public final class UsageBatchCodec implements MessageCodec<UsageBatch, UsageBatch> {
+public final class UsageBatchCodec extends JsonWireCodec<UsageBatch> {
 
   public static final String NAME = "switchboard.usage-batch";
 
+  public UsageBatchCodec() {
+    super(NAME);
+  }
+
   /** Registers the codec as the default for {@link UsageBatch}; safe to call more than once per Vert.x. */
   public static void register(Vertx vertx) {
-    try {
-      vertx.eventBus().registerDefaultCodec(UsageBatch.class, new UsageBatchCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this Vert.x instance registered it first
-    }
+    registerOnce(vertx, UsageBatch.class, new UsageBatchCodec());
   }
 
   @Override
-  public void encodeToWire(Buffer buffer, UsageBatch batch) {
+  Buffer toJson(UsageBatch batch) {
     JsonArray records = new JsonArray();
     batch.records().forEach(r -> records.add(r.toJson()));
-    Buffer json = records.toBuffer();
-    buffer.appendInt(json.length()).appendBuffer(json);
+    return records.toBuffer();
   }
 
   @Override
-  public UsageBatch decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    JsonArray json = new JsonArray(buffer.getBuffer(pos + 4, pos + 4 + length));
+  UsageBatch fromJson(Buffer buffer) {
+    JsonArray json = new JsonArray(buffer);
     List<UsageRecord> records = new ArrayList<>(json.size());
     for (int i = 0; i < json.size(); i++) {
       records.add(UsageRecord.fromJson(json.getJsonObject(i)));
     }
     return new UsageBatch(records);
-  }
-
-  @Override
-  public UsageBatch transform(UsageBatch batch) {
-    return batch;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }

@@ -69,7 +69,7 @@ public record VoiceSettings(int maxCalls, long maxCallMs, long silenceTimeoutMs,
       text.getInteger("first_clause_chars", 16),
       text.getInteger("clause_chars", 40),
       text.getInteger("max_chars", 240),
-      c.getString("preemptive", "chat"));
+      preemptive(c.getValue("preemptive", "chat")));
     VoiceSettings s = new VoiceSettings(
       c.getInteger("max_calls", 100),
       c.getLong("max_call_ms", 3_600_000L),
@@ -93,6 +93,11 @@ public record VoiceSettings(int maxCalls, long maxCallMs, long silenceTimeoutMs,
       defaults);
     s.validate();
     return s;
+  }
+
+  /** YAML reads an unquoted {@code off} (or {@code on}) as a boolean: both spellings mean the same here. */
+  private static String preemptive(Object value) {
+    return value instanceof Boolean b ? (b ? "chat" : "off") : String.valueOf(value);
   }
 
   private void validate() {

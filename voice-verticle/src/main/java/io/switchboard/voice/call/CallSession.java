@@ -19,10 +19,15 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * One call, from its start to its end, on the context of its socket: the caller's audio to the VAD and the tape,
- * turn-taking ({@link Endpointer}), one {@link Turn} per utterance, barge-in, the call's limits (length, silence)
- * and its end (the ledger record, the socket closed, the metrics). The transport parses the wire protocol and calls
- * in here; everything here runs on that one context, so nothing is shared between threads but the VAD's results,
- * which come back on it.
+ * turn-taking ({@link Endpointer}, ended by the clock with {@link EndClock}), one {@link Turn} per utterance, barge-in,
+ * the call's limits (length, silence) and its end (the ledger record, the socket closed, the metrics). The transport
+ * parses the wire protocol and calls in here; everything here runs on that one context, so nothing is shared between
+ * threads but the VAD's results, which come back on it.
+ *
+ * <p>A turn may begin before its utterance is known to be over: on the speculative transcript (preemptive generation,
+ * {@code voice.preemptive}), or when the clock says the silence is complete and the frame that confirms it is still
+ * on its way. Such a turn is held ({@code next}): it works, but nothing of it plays or enters the history until the
+ * endpoint commits it; when the caller goes on, it is discarded.
  */
 public final class CallSession implements Endpointer.Listener, Call {
 

@@ -93,40 +93,39 @@ run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record|skip] [VoiceLoad ar
 }
 
 echo "{\"bench\":\"voice\",\"load_average\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"commit\":\"$(git rev-parse --short HEAD)\"}" | tee -a "$OUT"
+# One configuration's rows on the mock cloud stages: cloud_rows CONF_LINES SUFFIX "CALLS TURNS BARGE_EVERY"... -- [VoiceLoad args]
+# (CONF_LINES: what goes under voice: in bench/voice-conf.yaml, "" for the default configuration).
+cloud_rows() {
+  local conf lines="$1" suffix="$2" row
+  shift 2
+  conf="$(mktemp --suffix=.yaml)"
+  if [ -n "$lines" ]; then
+    sed "s/^voice:\$/voice:\\n$lines/" "$ROOT/bench/voice-conf.yaml" > "$conf"
+  else
+    cp "$ROOT/bench/voice-conf.yaml" "$conf"
+  fi
+  local rows=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do rows+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  start_mock 150
+  start_node "$conf"
+  run warmup 10 4 2 850 skip
+  for row in "${rows[@]}"; do
+    read -r calls turns barge <<< "$row"
+    run "$calls call$([ "$calls" = 1 ] || echo s)$suffix" "$calls" "$turns" "$barge" 850 record "$@"
+  done
+  stop_all
+  rm -f "$conf"
+}
+
 if [ "$WHAT" = all ] || [ "$WHAT" = cloud ]; then
-  spec=(--hidden-ms 250 --overlap "transcription after 250 ms of silence (vad.speculative_ms) and the chat on its transcript (voice.preemptive: chat), inside the 500 ms endpoint silence")
-  start_mock 150
-  start_node "$ROOT/bench/voice-conf.yaml"
-  run warmup 10 4 2 850 skip
-  run "1 call" 1 12 3 850 record "${spec[@]}"
-  run "10 calls" 10 8 4 850 record "${spec[@]}"
-  run "50 calls" 50 6 3 850 record "${spec[@]}"
-  stop_all
-  spec=(--hidden-ms 100 --overlap "transcription after 250 ms of silence (vad.speculative_ms), inside the 500 ms endpoint silence")
-  nopre="$(mktemp --suffix=.yaml)"
-  sed 's/^voice:$/voice:\n  preemptive: "off"/' "$ROOT/bench/voice-conf.yaml" > "$nopre"
-  start_mock 150
-  start_node "$nopre"
-  run warmup 10 4 2 850 skip
-  run "1 call, preemptive off" 1 12 3 850 record "${spec[@]}"
-  run "10 calls, preemptive off" 10 8 4 850 record "${spec[@]}"
-  run "50 calls, preemptive off" 50 6 3 850 record "${spec[@]}"
-  stop_all
-  sed 's/^voice:$/voice:\n  preemptive: speech/' "$ROOT/bench/voice-conf.yaml" > "$nopre"
-  start_mock 150
-  start_node "$nopre"
-  run warmup 10 2 2 850 skip
-  run "10 calls, preemptive speech" 10 8 4 850 record --hidden-ms 250 --overlap "as the default, and the first piece's speech asked for before the endpoint"
-  stop_all
-  rm -f "$nopre"
-  serial="$(mktemp --suffix=.yaml)"
-  sed 's/^voice:$/voice:\n  vad:\n    speculative_ms: 0/' "$ROOT/bench/voice-conf.yaml" > "$serial"
-  start_mock 150
-  start_node "$serial"
-  run warmup 10 4 2 850 skip
-  run "10 calls, speculative_ms 0" 10 8 4 850
-  stop_all
-  rm -f "$serial"
+  cloud_rows "" "" "1 12 3" "10 8 4" "50 6 3" -- --hidden-ms 250 --overlap "transcription after 250 ms of silence \
+(vad.speculative_ms) and the chat on its transcript (voice.preemptive: chat), inside the 500 ms endpoint silence"
+  cloud_rows '  preemptive: "off"' ", preemptive off" "1 12 3" "10 8 4" "50 6 3" -- --hidden-ms 100 --overlap "transcription \
+after 250 ms of silence (vad.speculative_ms), inside the 500 ms endpoint silence"
+  cloud_rows "  preemptive: speech" ", preemptive speech" "10 8 4" -- --hidden-ms 250 --overlap "as the default, and the first \
+piece's speech asked for before the endpoint"
+  cloud_rows "  vad:\\n    speculative_ms: 0" ", speculative_ms 0" "10 8 4"
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = local ]; then
   start_mock 50

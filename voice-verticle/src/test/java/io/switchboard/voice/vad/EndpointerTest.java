@@ -165,6 +165,15 @@ class EndpointerTest {
     return end;
   }
 
+  /** Quiet 20 ms frames after {@code arrived}, short of the one that holds {@code completes}; returns the audio arrived. */
+  private static long quietFramesUntil(Endpointer e, long arrived, long completes, long quietAt) {
+    while (arrived + 320 < completes) {
+      arrived += 320;
+      e.audio(arrived, quietAt);
+    }
+    return arrived;
+  }
+
   @Test
   void theClockEndsTheUtteranceWhenTheSilenceCompletesAndTheNextQuietFrameConfirmsIt() {
     Endpointer e = endpointer(0);
@@ -172,10 +181,7 @@ class EndpointerTest {
     long arrived = speechThenQuiet(e, quietAt);
     long completes = quietAt + 500 * 16;
     assertEquals(completes, e.silenceCompletesAt(quietAt), "the silence is complete 500 ms after the sound stopped");
-    while (arrived + 320 < completes) {
-      arrived += 320;
-      e.audio(arrived, quietAt);
-    }
+    arrived = quietFramesUntil(e, arrived, completes, quietAt);
     e.clock(completes - 1, quietAt);
     assertEquals(List.of("start@0"), events, "not a sample early");
     e.clock(completes, quietAt);
@@ -192,10 +198,7 @@ class EndpointerTest {
     long quietAt = 20 * 512 + 100;
     long arrived = speechThenQuiet(e, quietAt);
     long completes = quietAt + 500 * 16;
-    while (arrived + 320 < completes) {
-      arrived += 320;
-      e.audio(arrived, quietAt);
-    }
+    arrived = quietFramesUntil(e, arrived, completes, quietAt);
     e.clock(completes, quietAt);
     e.audio(arrived + 320, arrived + 160); // the frame holds sound: the caller speaks again
     assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel"), events);

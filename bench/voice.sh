@@ -9,7 +9,7 @@
 # and without speculative transcription. The default conf transcribes speculatively after 250 ms of silence (vad.speculative_ms)
 # and starts the chat on that transcript (voice.preemptive: chat), inside the 500 ms endpoint silence: those rows also give
 # the share against the stages left in series (share_serial_*: minus 600 ms, the mock's transcription and chat delays
-# taken out); rows with preemptive generation off (minus 750 ms: the transcription alone hidden), with it on for speech
+# taken out); rows at 10 calls with preemptive generation off (minus 750 ms: the transcription alone hidden), with it on for speech
 # too, and with speculation off (nothing hidden) beside them.
 # Results: bench/results/voice-<date>.jsonl
 #   bench/voice.sh [--no-build] [cloud|local|all]       (default all)
@@ -121,7 +121,7 @@ cloud_rows() {
 if [ "$WHAT" = all ] || [ "$WHAT" = cloud ]; then
   cloud_rows "" "" "1 12 3" "10 8 4" "50 6 3" -- --hidden-ms 250 --overlap "transcription after 250 ms of silence \
 (vad.speculative_ms) and the chat on its transcript (voice.preemptive: chat), inside the 500 ms endpoint silence"
-  cloud_rows '  preemptive: "off"' ", preemptive off" "1 12 3" "10 8 4" "50 6 3" -- --hidden-ms 100 --overlap "transcription \
+  cloud_rows '  preemptive: "off"' ", preemptive off" "10 8 4" -- --hidden-ms 100 --overlap "transcription \
 after 250 ms of silence (vad.speculative_ms), inside the 500 ms endpoint silence"
   cloud_rows "  preemptive: speech" ", preemptive speech" "10 8 4" -- --hidden-ms 250 --overlap "as the default, and the first \
 piece's speech asked for before the endpoint"

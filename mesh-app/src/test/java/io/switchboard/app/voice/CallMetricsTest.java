@@ -3,12 +3,7 @@ package io.switchboard.app.voice;
 import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -31,9 +26,7 @@ class CallMetricsTest extends CallFixture {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   CallMetricsTest() {
-    super(new CallRig(Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
-      .withMetrics(new MicrometerMetricsFactory()).build()));
+    super(CallRig.withMetrics());
   }
 
   @Test

@@ -43,13 +43,7 @@ public record ChatRequest(
    * {@link ErrorCode#INVALID_REQUEST} whose message names the field.
    */
   public static ChatRequest fromJson(JsonObject body) {
-    if (body == null) {
-      throw MeshException.invalid(null, "the request body must be a JSON object");
-    }
-    Object model = body.getValue("model");
-    if (!(model instanceof String m) || m.isBlank()) {
-      throw MeshException.invalid("model", model == null ? "'model' is required" : "'model' must be a non-empty string");
-    }
+    String m = RequestBodies.model(body);
     Object msgs = body.getValue("messages");
     if (!(msgs instanceof JsonArray array)) {
       throw MeshException.invalid("messages", msgs == null ? "'messages' is required" : "'messages' must be an array");

@@ -149,18 +149,12 @@ public record ChatRequest(
     if (maxTokens != null && !extra.containsKey("max_tokens") && !extra.containsKey("max_completion_tokens")) {
       body.put("max_tokens", maxTokens);
     }
-    if (temperature != null) {
-      body.put("temperature", temperature);
-    }
-    if (topP != null) {
-      body.put("top_p", topP);
-    }
+    RequestBodies.putSet(body, "temperature", temperature);
+    RequestBodies.putSet(body, "top_p", topP);
     if (!stop.isEmpty()) {
       body.put("stop", new JsonArray(new ArrayList<>(stop)));
     }
-    if (seed != null) {
-      body.put("seed", seed);
-    }
+    RequestBodies.putSet(body, "seed", seed);
     return body;
   }
 

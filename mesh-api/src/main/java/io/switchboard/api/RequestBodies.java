@@ -2,7 +2,10 @@ package io.switchboard.api;
 
 import io.vertx.core.json.JsonObject;
 
-/** The checks the request bodies of the OpenAI-shaped endpoints begin with, said once with their messages. */
+/**
+ * What the request records share in reading and writing their bodies: the checks a body begins with (said once with
+ * their messages), and leaving an unset optional field out.
+ */
 final class RequestBodies {
 
   private RequestBodies() {
@@ -18,5 +21,12 @@ final class RequestBodies {
       throw MeshException.invalid("model", model == null ? "'model' is required" : "'model' must be a non-empty string");
     }
     return m;
+  }
+
+  /** Puts {@code value} under {@code key} unless it is null: an unset optional field is left out, not sent as null. */
+  static void putSet(JsonObject json, String key, Object value) {
+    if (value != null) {
+      json.put(key, value);
+    }
   }
 }

@@ -52,4 +52,27 @@ class RequestFieldsTest {
       "unknown strategy 'fastest' (fallback, priority, cost, latency, weighted)");
     refused(() -> RouteHints.fromJson(new JsonObject().put("strategy", "")), "strategy", "strategy must be a non-empty string");
   }
+
+  @Test
+  void unsetOptionalFieldsAreLeftOutOfTheBusFormAndSetOnesKept() {
+    JsonObject bare = TranscriptionRequest.fromJson(new JsonObject().put("model", "w")).toJson();
+    assertEquals(new JsonObject().put("model", "w").put("response_format", "json"), bare);
+    JsonObject full = new JsonObject().put("model", "w").put("response_format", "text").put("language", "en").put("prompt", "p")
+      .put("temperature", 0.5).put("filename", "a.wav").put("content_type", "audio/wav");
+    assertEquals(full, TranscriptionRequest.fromJson(full.copy()).toJson());
+
+    JsonObject speech = SpeechRequest.fromJson(new JsonObject().put("model", "t").put("input", "hi")).toJson();
+    assertEquals(new JsonObject().put("model", "t").put("input", "hi").put("response_format", "mp3"), speech);
+    JsonObject voiced = new JsonObject().put("model", "t").put("input", "hi").put("response_format", "wav").put("voice", "alloy")
+      .put("speed", 1.5).put("sample_rate", 16000);
+    assertEquals(voiced, SpeechRequest.fromJson(voiced.copy()).toJson());
+
+    JsonObject chat = new JsonObject().put("model", "m").put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
+    JsonObject upstream = ChatRequest.fromJson(chat.copy()).toUpstreamJson();
+    assertEquals(List.of("messages", "model"), upstream.fieldNames().stream().sorted().toList());
+    JsonObject sampled = ChatRequest.fromJson(chat.copy().put("temperature", 0.2).put("top_p", 0.9).put("seed", 7)).toUpstreamJson();
+    assertEquals(0.2, sampled.getDouble("temperature"));
+    assertEquals(0.9, sampled.getDouble("top_p"));
+    assertEquals(7, sampled.getInteger("seed"));
+  }
 }

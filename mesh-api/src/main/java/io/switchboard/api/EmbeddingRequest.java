@@ -86,9 +86,7 @@ public record EmbeddingRequest(String model, List<String> inputs, String encodin
     if (!"float".equals(encodingFormat)) {
       body.put("encoding_format", encodingFormat);
     }
-    if (dimensions != null) {
-      body.put("dimensions", dimensions);
-    }
+    RequestBodies.putSet(body, "dimensions", dimensions);
     return body;
   }
 

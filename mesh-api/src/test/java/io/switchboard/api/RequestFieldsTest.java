@@ -74,5 +74,10 @@ class RequestFieldsTest {
     assertEquals(0.2, sampled.getDouble("temperature"));
     assertEquals(0.9, sampled.getDouble("top_p"));
     assertEquals(7, sampled.getInteger("seed"));
+
+    assertEquals(new JsonObject().put("model", "e").put("input", new JsonArray().add("hi")),
+      EmbeddingRequest.fromJson(new JsonObject().put("model", "e").put("input", "hi")).toUpstreamJson());
+    assertEquals(256, EmbeddingRequest.fromJson(new JsonObject().put("model", "e").put("input", "hi").put("dimensions", 256))
+      .toUpstreamJson().getInteger("dimensions"));
   }
 }

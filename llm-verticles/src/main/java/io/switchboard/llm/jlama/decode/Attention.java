@@ -5,13 +5,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Rotary positions and causal attention over a {@link KvSequence}, for a tile of tokens and one key/value head at a time. The
- * arithmetic follows Jlama 0.8.4's {@code CausalSelfAttention}: the same rotary table and its way of indexing it (per
- * key/value head for the queries, which rotates every query head of a group by the same extra angle and so leaves the
- * scores unchanged), scores {@code (q . k) * scale}, softmax, values weighted by it; the operations and their order
- * depend only on the token's position, never on which tokens run beside it, so a prompt's keys and values equal a
- * generation's bit for bit. Keys are stored transposed in the pages: 16 positions' scores come from one vector
- * multiply-add per dimension, with no horizontal sums.
+ * Rotary positions and causal attention over a {@link KvSequence}, for a tile of tokens and one key/value head at a
+ * time. The arithmetic follows Jlama 0.8.4's {@code CausalSelfAttention}: the same rotary table and its way of
+ * indexing it (per key/value head for the queries, which rotates every query head of a group by the same extra angle
+ * and so leaves the scores unchanged), scores {@code (q . k) * scale}, softmax, values weighted by it; the operations
+ * and their order depend only on the token's position, never on which tokens run beside it, so a prompt's keys and
+ * values equal a generation's bit for bit. Keys are stored transposed in the pages: 16 positions' scores come from
+ * one vector multiply-add per dimension, with no horizontal sums.
  */
 final class Attention {
 

@@ -215,7 +215,8 @@ public final class LlamaPass implements AutoCloseable {
         int t = i / groups * ATTENTION_TILE;
         int count = Math.min(ATTENTION_TILE, n - t);
         float[] sc = scores(attention.scoresNeeded(count, start + t));
-        attention.group(i % groups, count, qkv, t * stride, stride, start + t, index, kv, attended, t * attentionLength, attentionLength, sc);
+        attention.group(i % groups, count, qkv, t * stride, stride, start + t, index, kv, attended, t * attentionLength,
+          attentionLength, sc);
       }
     });
     team.forEach(n, 1, (s, end) -> {

@@ -7,6 +7,7 @@ import com.github.tjake.jlama.safetensors.SafeTensorSupport;
 import io.switchboard.llm.jlama.decode.KvSequence;
 import io.switchboard.llm.jlama.decode.LlamaPass;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -81,7 +82,8 @@ public final class PassBench {
       last = ms * 64 / (end - at);
     }
     double total = (System.nanoTime() - start) / 1e9;
-    System.out.printf(Locale.ROOT, "cold %d: %.2f s (%.1f tokens/s); CPU time of the first 64-token chunk %.0f ms, of the last %.0f ms per 64 tokens%n", longPrompt, total,
+    System.out.printf(Locale.ROOT, "cold %d: %.2f s (%.1f tokens/s); CPU time of the first 64-token chunk %.0f ms, of the last %.0f ms"
+      + " per 64 tokens%n", longPrompt, total,
       longPrompt / total, first, last);
     pass.close();
     m.close();
@@ -92,6 +94,6 @@ public final class PassBench {
    * far less with the load than the wall clock does.
    */
   private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 }

@@ -5,13 +5,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Rotary positions and causal attention over a {@link KvSequence}, for one token and one query head at a time. The
- * arithmetic follows Jlama 0.8.4's {@code CausalSelfAttention}: the same rotary table and its way of indexing it (per
- * key/value head for the queries, which rotates every query head of a group by the same extra angle and so leaves the
- * scores unchanged), scores {@code (q . k) * scale}, softmax, values weighted by it; the operations and their order
- * depend only on the token's position, never on which tokens run beside it, so a prompt's keys and values equal a
- * generation's bit for bit. Keys are stored transposed in the pages: 16 positions' scores come from one vector
- * multiply-add per dimension, with no horizontal sums.
+ * Rotary positions and causal attention over a {@link KvSequence}, for a tile of tokens and one key/value head at a
+ * time. The arithmetic follows Jlama 0.8.4's {@code CausalSelfAttention}: the same rotary table and its way of
+ * indexing it (per key/value head for the queries, which rotates every query head of a group by the same extra angle
+ * and so leaves the scores unchanged), scores {@code (q . k) * scale}, softmax, values weighted by it; the operations
+ * and their order depend only on the token's position, never on which tokens run beside it, so a prompt's keys and
+ * values equal a generation's bit for bit. Keys are stored transposed in the pages: 16 positions' scores come from
+ * one vector multiply-add per dimension, with no horizontal sums.
  */
 final class Attention {
 
@@ -72,55 +72,88 @@ final class Attention {
   }
 
   /**
-   * The query heads of key/value head {@code g} (already rotated, in {@code q[qAt + h * headSize ..]}) for the token at
-   * {@code position}, attending to positions {@code [0, position]} of {@code layer}: writes their outputs to
-   * {@code out[outAt + h * headSize ..]}. The heads of a group share every key and value load; each head's arithmetic
-   * is its own and in a fixed order. {@code scores} holds at least {@code groupSize * (position + 16)} floats.
+   * The query heads of key/value head {@code g} for {@code count} consecutive tokens at positions {@code position,
+   * position + 1, ..}, each attending to the positions up to its own of {@code layer}: token {@code t}'s rotated queries
+   * are in {@code q[qAt + t * qStride + h * headSize ..]} and its outputs go to {@code out[outAt + t * outStride + h *
+   * headSize ..]}. The tokens form one tile over the keys and values: each page of keys, then of values, is read once
+   * for the whole tile and stays in the cache while every token's heads pass over it (page by page, so a long prompt
+   * does not stream its whole cache once per token), with the causal mask applied per page (a token skips the pages
+   * after its own position). Each token's arithmetic is the one-token order all the same: its scores over the
+   * dimensions in order, its softmax, its values summed position by position from the first (the accumulators live in
+   * {@code out} between pages), so a token's result never depends on which tokens share its tile.
+   * {@code scores} holds at least {@link #scoresNeeded} floats.
    */
-  void group(int g, float[] q, int qAt, int position, int layer, KvSequence kv, float[] out, int outAt, float[] scores) {
+  void group(int g, int count, float[] q, int qAt, int qStride, int position, int layer, KvSequence kv, float[] out, int outAt,
+             int outStride, float[] scores) {
     int size = c.headSize;
     int heads = groupSize();
-    int n = position + 1;
-    int pages = (n + P - 1) / P;
-    int padded = pages * P;
+    int lastPages = (position + count - 1) / P + 1;
+    int rowLength = lastPages * P;
     int kvAt = g * size;
-    for (int first = 0; first < heads; first += 4) {
-      int count = Math.min(4, heads - first);
-      scores(g * heads + first, count, q, qAt, kvAt, pages, layer, kv, scores, padded);
-    }
-    for (int i = 0; i < heads; i++) {
-      softmax(scores, i * padded, n, padded);
-    }
-    for (int i = 0; i < heads; i++) {
-      int dc = 0;
-      for (; dc + 4 * F.length() <= size; dc += 4 * F.length()) {
-        values4(scores, i * padded, n, layer, kv, kvAt + dc, out, outAt + (g * heads + i) * size + dc);
+    for (int pg = 0; pg < lastPages; pg++) {
+      float[] page = kv.page(pg).layers[layer];
+      for (int t = firstToken(pg, position); t < count; t++) {
+        int row = t * heads * rowLength + pg * P;
+        for (int first = 0; first < heads; first += 4) {
+          scores(page, Math.min(4, heads - first), q, qAt + t * qStride + (g * heads + first) * size, kvAt, scores,
+            row + first * rowLength, rowLength);
+        }
       }
-      for (; dc < size; dc += F.length()) {
-        values1(scores, i * padded, n, layer, kv, kvAt + dc, out, outAt + (g * heads + i) * size + dc);
+    }
+    for (int t = 0; t < count; t++) {
+      int n = position + t + 1;
+      int padded = (n + P - 1) / P * P;
+      for (int i = 0; i < heads; i++) {
+        softmax(scores, (t * heads + i) * rowLength, n, padded);
+      }
+    }
+    for (int pg = 0; pg < lastPages; pg++) {
+      float[] page = kv.page(pg).layers[layer];
+      for (int t = firstToken(pg, position); t < count; t++) {
+        int end = Math.min(P, position + t + 1 - pg * P);
+        for (int i = 0; i < heads; i++) {
+          int w = (t * heads + i) * rowLength + pg * P;
+          int o = outAt + t * outStride + (g * heads + i) * size;
+          int dc = 0;
+          for (; dc + 4 * F.length() <= size; dc += 4 * F.length()) {
+            values4(scores, w, end, page, kvAt + dc, out, o + dc, pg == 0);
+          }
+          for (; dc < size; dc += F.length()) {
+            values1(scores, w, end, page, kvAt + dc, out, o + dc, pg == 0);
+          }
+        }
       }
     }
   }
 
-  /** {@code out[at .. at + 64) = sum over positions p of w[p] * value(p)[dim .. dim + 64)}, positions in order. */
-  private void values4(float[] w, int wAt, int n, int layer, KvSequence kv, int dim, float[] out, int at) {
+  /** Floats of scores {@link #group} needs for {@code count} tokens from {@code position}. */
+  int scoresNeeded(int count, int position) {
+    return count * groupSize() * ((position + count - 1) / P + 1) * P;
+  }
+
+  /** The first token of a tile from {@code position} that sees page {@code pg} (the earlier ones end before it). */
+  private static int firstToken(int pg, int position) {
+    return Math.max(0, pg * P - position);
+  }
+
+  /**
+   * {@code out[at .. at + 64) += sum over slots s < end of w[wAt + s] * value(s)[dim .. dim + 64)} for one page, slots
+   * in order; with {@code fresh} the sum starts from zero instead of {@code out}.
+   */
+  private void values4(float[] w, int wAt, int end, float[] page, int dim, float[] out, int at, boolean fresh) {
     int base = P * c.kvLength + dim;
     int stride = c.kvLength;
-    FloatVector a0 = FloatVector.zero(F);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    for (int pg = 0; pg * P < n; pg++) {
-      float[] page = kv.page(pg).layers[layer];
-      int end = Math.min(P, n - pg * P);
-      for (int slot = 0; slot < end; slot++) {
-        FloatVector x = FloatVector.broadcast(F, w[wAt + pg * P + slot]);
-        int v = base + slot * stride;
-        a0 = x.fma(FloatVector.fromArray(F, page, v), a0);
-        a1 = x.fma(FloatVector.fromArray(F, page, v + 16), a1);
-        a2 = x.fma(FloatVector.fromArray(F, page, v + 32), a2);
-        a3 = x.fma(FloatVector.fromArray(F, page, v + 48), a3);
-      }
+    FloatVector a0 = fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at);
+    FloatVector a1 = fresh ? a0 : FloatVector.fromArray(F, out, at + 16);
+    FloatVector a2 = fresh ? a0 : FloatVector.fromArray(F, out, at + 32);
+    FloatVector a3 = fresh ? a0 : FloatVector.fromArray(F, out, at + 48);
+    for (int slot = 0; slot < end; slot++) {
+      FloatVector x = FloatVector.broadcast(F, w[wAt + slot]);
+      int v = base + slot * stride;
+      a0 = x.fma(FloatVector.fromArray(F, page, v), a0);
+      a1 = x.fma(FloatVector.fromArray(F, page, v + 16), a1);
+      a2 = x.fma(FloatVector.fromArray(F, page, v + 32), a2);
+      a3 = x.fma(FloatVector.fromArray(F, page, v + 48), a3);
     }
     a0.intoArray(out, at);
     a1.intoArray(out, at + 16);
@@ -129,51 +162,44 @@ final class Attention {
   }
 
   /** {@link #values4} for 16 dimensions. */
-  private void values1(float[] w, int wAt, int n, int layer, KvSequence kv, int dim, float[] out, int at) {
+  private void values1(float[] w, int wAt, int end, float[] page, int dim, float[] out, int at, boolean fresh) {
     int base = P * c.kvLength + dim;
-    FloatVector a = FloatVector.zero(F);
-    for (int pg = 0; pg * P < n; pg++) {
-      float[] page = kv.page(pg).layers[layer];
-      int end = Math.min(P, n - pg * P);
-      for (int slot = 0; slot < end; slot++) {
-        a = FloatVector.broadcast(F, w[wAt + pg * P + slot]).fma(FloatVector.fromArray(F, page, base + slot * c.kvLength), a);
-      }
+    FloatVector a = fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, out, at);
+    for (int slot = 0; slot < end; slot++) {
+      a = FloatVector.broadcast(F, w[wAt + slot]).fma(FloatVector.fromArray(F, page, base + slot * c.kvLength), a);
     }
     a.intoArray(out, at);
   }
 
-  /** {@code (q . k) * scale} of up to four query heads from {@code head}, for every position of the first {@code pages} pages, into rows of {@code padded} scores. */
-  private void scores(int head, int count, float[] q, int qAt, int kvAt, int pages, int layer, KvSequence kv, float[] scores, int padded) {
+  /**
+   * {@code (q . k) * scale} of {@code count} (up to four) query heads from {@code q[q0 ..]}, for the 16 positions of one
+   * page, into {@code scores[at ..]}, {@code scores[at + padded ..]}, ..
+   */
+  private void scores(float[] page, int count, float[] q, int q0, int kvAt, float[] scores, int at, int padded) {
     int size = c.headSize;
-    int q0 = qAt + head * size;
     int q1 = q0 + (count > 1 ? size : 0);
     int q2 = q0 + (count > 2 ? 2 * size : 0);
     int q3 = q0 + (count > 3 ? 3 * size : 0);
-    int row = (head % groupSize()) * padded;
-    for (int pg = 0; pg < pages; pg++) {
-      float[] page = kv.page(pg).layers[layer];
-      FloatVector a0 = FloatVector.zero(F);
-      FloatVector a1 = a0;
-      FloatVector a2 = a0;
-      FloatVector a3 = a0;
-      for (int d = 0; d < size; d++) {
-        FloatVector k = FloatVector.fromArray(F, page, (kvAt + d) * P);
-        a0 = FloatVector.broadcast(F, q[q0 + d]).fma(k, a0);
-        a1 = FloatVector.broadcast(F, q[q1 + d]).fma(k, a1);
-        a2 = FloatVector.broadcast(F, q[q2 + d]).fma(k, a2);
-        a3 = FloatVector.broadcast(F, q[q3 + d]).fma(k, a3);
-      }
-      int at = row + pg * P;
-      a0.mul(scale).intoArray(scores, at);
-      if (count > 1) {
-        a1.mul(scale).intoArray(scores, at + padded);
-      }
-      if (count > 2) {
-        a2.mul(scale).intoArray(scores, at + 2 * padded);
-      }
-      if (count > 3) {
-        a3.mul(scale).intoArray(scores, at + 3 * padded);
-      }
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int d = 0; d < size; d++) {
+      FloatVector k = FloatVector.fromArray(F, page, (kvAt + d) * P);
+      a0 = FloatVector.broadcast(F, q[q0 + d]).fma(k, a0);
+      a1 = FloatVector.broadcast(F, q[q1 + d]).fma(k, a1);
+      a2 = FloatVector.broadcast(F, q[q2 + d]).fma(k, a2);
+      a3 = FloatVector.broadcast(F, q[q3 + d]).fma(k, a3);
+    }
+    a0.mul(scale).intoArray(scores, at);
+    if (count > 1) {
+      a1.mul(scale).intoArray(scores, at + padded);
+    }
+    if (count > 2) {
+      a2.mul(scale).intoArray(scores, at + 2 * padded);
+    }
+    if (count > 3) {
+      a3.mul(scale).intoArray(scores, at + 3 * padded);
     }
   }
 

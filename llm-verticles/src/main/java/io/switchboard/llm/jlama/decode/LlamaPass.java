@@ -32,6 +32,12 @@ public final class LlamaPass implements AutoCloseable {
   public static final int CHUNK = 64;
   /** Rows per grain of a product (in 32-row groups): a thread's grain stays in its cache while a chunk's tiles pass. */
   private static final int GRAIN = 4;
+  /**
+   * Tokens of a prompt that attend together ({@link Attention#group}): each page of keys and values is read once per
+   * tile instead of once per token, and a tile's scores (16 tokens, 4 heads, up to a few thousand positions) stay in
+   * the second-level cache.
+   */
+  private static final int ATTENTION_TILE = 16;
   /** Values per grain of the gated activation. */
   private static final int SILU_PIECE = 256;
 
@@ -203,11 +209,14 @@ public final class LlamaPass implements AutoCloseable {
       }
     });
     int groups = c.numberOfKeyValueHeads;
-    team.forEach(n * groups, 1, (s, end) -> {
-      float[] sc = scores(attention.groupSize() * (start + n + KvPage.POSITIONS));
+    int tiles = (n + ATTENTION_TILE - 1) / ATTENTION_TILE;
+    team.forEach(tiles * groups, 1, (s, end) -> {
       for (int i = s; i < end; i++) {
-        int t = i / groups;
-        attention.group(i % groups, qkv, t * stride, start + t, index, kv, attended, t * attentionLength, sc);
+        int t = i / groups * ATTENTION_TILE;
+        int count = Math.min(ATTENTION_TILE, n - t);
+        float[] sc = scores(attention.scoresNeeded(count, start + t));
+        attention.group(i % groups, count, qkv, t * stride, stride, start + t, index, kv, attended, t * attentionLength,
+          attentionLength, sc);
       }
     });
     team.forEach(n, 1, (s, end) -> {

@@ -20,6 +20,8 @@ final class Q8Activations {
   final int cols;
   final int blocks;
   final int capacity;
+  /** Token slots held: the capacity rounded up to whole tiles. */
+  final int slots;
   final int[] p;
   final int[] d;
   final short[] correction;
@@ -32,7 +34,7 @@ final class Q8Activations {
     this.cols = cols;
     this.blocks = cols / Q4MatVec.BLOCK;
     this.capacity = capacity;
-    int slots = (capacity + Q4Kernel.TILE - 1) / Q4Kernel.TILE * Q4Kernel.TILE;
+    this.slots = (capacity + Q4Kernel.TILE - 1) / Q4Kernel.TILE * Q4Kernel.TILE;
     this.p = new int[slots * blocks * 16];
     this.d = new int[slots * blocks * 16];
     this.correction = new short[slots * blocks];

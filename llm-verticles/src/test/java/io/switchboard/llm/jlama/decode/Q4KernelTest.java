@@ -91,7 +91,7 @@ class Q4KernelTest {
   }
 
   @Test
-  void aTokensResultIsTheSameAloneOrInATileAndOnAnySplitOfRows() {
+  void aTokensResultIsTheSameAloneOrInATilePaddedOrNotAndOnAnySplitOfRows() {
     SplittableRandom rnd = new SplittableRandom(5);
     int rows = 700;
     int cols = 256;
@@ -104,6 +104,12 @@ class Q4KernelTest {
     Q4Kernel.multiply(packed, all, tokens, 0, 7, together, packed.paddedRows);
     Q4Kernel.multiply(packed, all, tokens, 7, 19, together, packed.paddedRows);
     Q4Kernel.multiply(packed, all, tokens, 19, packed.groups, together, packed.paddedRows);
+    // With room for a whole last tile, the 13 tokens run as two tiles of eight (three padding slots): the same bits.
+    float[] roomy = new float[16 * packed.paddedRows];
+    Q4Kernel.multiply(packed, all, tokens, 0, packed.groups, roomy, packed.paddedRows);
+    for (int i = 0; i < together.length; i++) {
+      assertEquals(Float.floatToRawIntBits(together[i]), Float.floatToRawIntBits(roomy[i]), "value " + i + " with a padded tile");
+    }
     for (int t = 0; t < tokens; t++) {
       Q8Activations one = new Q8Activations(cols, 1);
       float[] row = new float[cols];

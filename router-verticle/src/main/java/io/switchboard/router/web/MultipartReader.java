@@ -108,8 +108,18 @@ final class MultipartReader {
   void feed(Buffer chunk) {
     ByteBuf data = ((BufferInternal) chunk).getByteBuf();
     received += data.readableBytes();
-    ByteBuf in = carry == null ? data : Unpooled.wrappedBuffer(carry, data);
-    carry = null;
+    ByteBuf in = data;
+    if (carry != null) {
+      ByteBuf held = carry;
+      carry = null;
+      if (state == State.BODY && held.readableBytes() + data.readableBytes() >= 2 * delimiter.length - 1) {
+        bodyJunction(held, data); // the usual case: a part's data goes on without joining the two
+      } else {
+        // Before or between parts (a few bytes, now and then): one plain buffer. A composite view would make every
+        // later byte of this read cost a lookup of its component (the file's bytes were read 4 times slower so).
+        in = Unpooled.buffer(held.readableBytes() + data.readableBytes()).writeBytes(held).writeBytes(data);
+      }
+    }
     while (step(in)) {
       // each step consumes a boundary, a part's headers or data; it returns false when it needs more bytes
     }
@@ -204,6 +214,36 @@ final class MultipartReader {
     startPart(PartHeaders.parse(block), in.readableBytes());
     state = State.BODY;
     return true;
+  }
+
+  /**
+   * A part's data went on past the last read: {@code held} is its last bytes, fewer than the delimiter, kept because
+   * the delimiter could start there. Decides that with the first bytes of {@code data} (there are enough: held and data
+   * together are at least two delimiters less one byte, so a match starting anywhere in held ends in data): either the delimiter starts in
+   * {@code held} (the bytes before it end the part, {@code data} is read from just after it) or it does not (all of
+   * {@code held} is data). Nothing is joined or copied; {@code data} then goes on alone.
+   */
+  private void bodyJunction(ByteBuf held, ByteBuf data) {
+    int h = held.readerIndex();
+    int c = held.readableBytes();
+    int d = data.readerIndex();
+    for (int i = 0; i < c; i++) {
+      int j = 0;
+      while (j < delimiter.length && (i + j < c ? held.getByte(h + i + j) : data.getByte(d + i + j - c)) == delimiter[j]) {
+        j++;
+      }
+      if (j == delimiter.length) {
+        if (i > 0) {
+          sink.data(held.slice(h, i));
+        }
+        data.readerIndex(d + delimiter.length - (c - i));
+        sink.end();
+        sink = null;
+        state = State.AFTER_BOUNDARY;
+        return;
+      }
+    }
+    sink.data(held);
   }
 
   private boolean body(ByteBuf in) {

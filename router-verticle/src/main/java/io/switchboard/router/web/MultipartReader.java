@@ -236,10 +236,10 @@ final class MultipartReader {
 
   /**
    * A part's data went on past the last read: {@code held} is its last bytes, fewer than the delimiter, kept because
-   * the delimiter could start there. Decides that with the first bytes of {@code data} (there are enough: held and data
-   * together are at least two delimiters less one byte, so a match starting anywhere in held ends in data): either the delimiter starts in
-   * {@code held} (the bytes before it end the part, {@code data} is read from just after it) or it does not (all of
-   * {@code held} is data). Nothing is joined or copied; {@code data} then goes on alone.
+   * the delimiter could start there. Decides that with the first bytes of {@code data} (there are enough: the two
+   * together are at least two delimiters less one byte, so a match starting anywhere in held ends in data): either
+   * the delimiter starts in {@code held} (the bytes before it end the part, {@code data} is read from just after it)
+   * or it does not (all of {@code held} is data). Nothing is joined or copied; {@code data} then goes on alone.
    */
   private void bodyJunction(ByteBuf held, ByteBuf data) {
     int h = held.readerIndex();

@@ -5,7 +5,7 @@
 #   CacheHitBench  ExactCache.lookup cost for a transcript, a chat stream and a speech stream: one node (local map)
 #                  and two clustered nodes in one JVM (Hazelcast on loopback, ports 18560-18569);
 #   CacheHttpBench a cache hit through HTTP (embeddings; a 30 s WAV transcription) against a static server answering
-#                  the same bytes, on a node started as ./mesh run starts it, then with durable answers off and with
+#                  the same bytes, on a node started as ./mesh run starts it, then with usage.durability: none and with
 #                  the ledger off (ports 18580-18582).
 # Results: bench/results/cid-<date>.jsonl. Run it under the machine's benchmark lock:
 #   flock /tmp/bench.lock bench/cid.sh [--no-build] [CidBench options...]

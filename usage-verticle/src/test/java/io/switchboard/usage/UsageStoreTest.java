@@ -12,6 +12,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.core.testkit.TestPostgres;
 import io.switchboard.core.testkit.TestVertx;
+import io.switchboard.usage.query.UsageCsv;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.switchboard.usage.store.LedgerStore;
@@ -95,16 +96,36 @@ class UsageStoreTest {
   void keepsARecordsCacheStatusSavingAndArtifacts(String kind) throws Exception {
     LedgerStore store = open(kind);
     Instant t = Instant.parse("2026-12-05T03:00:00Z");
-    UsageRecord hit = UsageRecord.builder("hit-1").time(t).capability(Capability.TRANSCRIBE).backend("cloud-asr")
-      .privacy(Privacy.CLOUD).cache(CacheStatus.HIT).savedUsd(0.003)
-      .artifacts(new ArtifactRefs(java.util.Map.of(ArtifactKind.AUDIO_IN, "bafybeia", ArtifactKind.TRANSCRIPT, "bafkreib")))
-      .build();
+    UsageRecord hit = transcriptionHit(t);
     UsageRecord before = UsageRecord.builder("old-1").time(t.plusMillis(1)).capability(Capability.CHAT).build();
     await(store.insert(List.of(hit, before)));
     List<UsageRecord> back = await(store.records(0, Long.MAX_VALUE, 10));
     assertEquals(List.of(hit, before), back, "read back field for field");
     assertNull(back.get(1).cache(), "a record without cache fields stays without");
     assertTrue(back.get(1).artifacts().isEmpty());
+  }
+
+  /** A transcription answered from the exact cache, with what it saved and its input and output CIDs. */
+  private static UsageRecord transcriptionHit(Instant t) {
+    return UsageRecord.builder("hit-1").time(t).capability(Capability.TRANSCRIBE).backend("cloud-asr")
+      .privacy(Privacy.CLOUD).cache(CacheStatus.HIT).savedUsd(0.003)
+      .artifacts(new ArtifactRefs(java.util.Map.of(ArtifactKind.AUDIO_IN, "bafybeia", ArtifactKind.TRANSCRIPT, "bafkreib")))
+      .build();
+  }
+
+  /** The export (UsageCsv over what the store reads back) carries the cache status, the saving and the CIDs. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"duckdb", "postgresql"})
+  void theExportCarriesACacheHitsSavingAndArtifacts(String kind) throws Exception {
+    LedgerStore store = open(kind);
+    Instant t = Instant.parse("2026-12-05T03:00:00Z");
+    UsageRecord plain = UsageRecord.builder("old-1").time(t.plusMillis(1)).capability(Capability.CHAT).build();
+    await(store.insert(List.of(transcriptionHit(t), plain)));
+    String[] lines = UsageCsv.write(await(store.records(0, Long.MAX_VALUE, 10))).split("\r\n");
+    assertTrue(lines[0].endsWith(",route,cache,saved_usd,artifacts"), lines[0]);
+    assertTrue(lines[1].startsWith("hit-1,") && lines[1].endsWith(
+      ",hit,0.003,\"{\"\"audio_in\"\":\"\"bafybeia\"\",\"\"transcript\"\":\"\"bafkreib\"\"}\""), lines[1]);
+    assertTrue(lines[2].startsWith("old-1,") && lines[2].endsWith(",,0.0,"), lines[2]);
   }
 
   @ParameterizedTest(name = "{0}")

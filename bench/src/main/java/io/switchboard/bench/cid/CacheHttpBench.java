@@ -33,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * "direct static answer"), alternated request by request so both see the same machine. Two requests: an embeddings
  * request (small JSON) and a transcription of a 30 s WAV (a 960 KB multipart upload, hashed as it arrives; the static
  * server reads the whole upload too). The node is started as {@code ./mesh run} starts it (conf/switchboard.yaml, the
- * usage ledger on with durable answers, metrics on: {@code --variant default}), or with durable answers off
- * ({@code nodurable}) or the ledger off ({@code noledger}); one variant per JVM (bench/cid.sh runs all three).
+ * usage ledger on with {@code usage.durability: process}, metrics on: {@code --variant default}), or with
+ * {@code durability: none} ({@code nodurable}: answers do not wait for their usage record) or the ledger off
+ * ({@code noledger}); one variant per JVM (bench/cid.sh runs all three).
  * A mock upstream on loopback answers the first (missing) request of each; every measured request is a hit.
  *
  * <p>Usage: {@code CacheHttpBench [--variant default] [--requests 3000] [--warmup 1000] [--port 18580]}
@@ -62,8 +63,8 @@ public final class CacheHttpBench {
     HttpClient client = bench.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
       new PoolOptions().setHttp1MaxSize(1));
     Variant v = switch (Args.get(args, "--variant", "default")) {
-      case "default" -> new Variant("./mesh run defaults (ledger on, durable answers, metrics)", new JsonObject());
-      case "nodurable" -> new Variant("ledger on, durable_answers: false", new JsonObject().put("durable_answers", false));
+      case "default" -> new Variant("./mesh run defaults (ledger on, durability: process, metrics)", new JsonObject());
+      case "nodurable" -> new Variant("ledger on, durability: none", new JsonObject().put("durability", "none"));
       case "noledger" -> new Variant("ledger off", new JsonObject().put("enabled", false));
       default -> throw new IllegalArgumentException("--variant default|nodurable|noledger");
     };

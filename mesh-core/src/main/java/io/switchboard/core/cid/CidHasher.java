@@ -30,6 +30,8 @@ public final class CidHasher {
   private final DagListener listener;
   private final List<List<FileNode.Link>> levels = new ArrayList<>();
   private int inLeaf;
+  /** A leaf shorter than a chunk came through {@link #leaf}: it is the file's last. */
+  private boolean lastLeafIn;
   private long length;
   private long leaves;
   private Cid root;
@@ -85,8 +87,8 @@ public final class CidHasher {
 
   /** Feeds the remaining bytes of {@code data} (its position moves to its limit). */
   public CidHasher update(ByteBuffer data) {
-    if (root != null) {
-      throw new IllegalStateException("finish() was called: this hasher is done");
+    if (root != null || lastLeafIn) {
+      throw new IllegalStateException("finish() was called, or the last leaf came: this hasher is done");
     }
     while (data.hasRemaining()) {
       int n = Math.min(data.remaining(), CHUNK_SIZE - inLeaf);
@@ -99,6 +101,21 @@ public final class CidHasher {
         closeLeaf();
       }
     }
+    return this;
+  }
+
+  /**
+   * Feeds a whole leaf whose SHA-256 was computed elsewhere (on another thread, while later bytes arrived), as if its
+   * {@code size} bytes had been fed: the same CID results. Only between leaves; every leaf but the file's last is
+   * {@value #CHUNK_SIZE} bytes, and after a shorter one only {@link #finish} may come.
+   */
+  public CidHasher leaf(byte[] sha256, int size) {
+    if (root != null || lastLeafIn || inLeaf != 0 || size <= 0 || size > CHUNK_SIZE) {
+      throw new IllegalStateException("a leaf of " + size + " bytes cannot come after " + length + " bytes");
+    }
+    length += size;
+    addLeaf(Cid.fromDigest(Cid.RAW, sha256), size);
+    lastLeafIn = size < CHUNK_SIZE;
     return this;
   }
 
@@ -128,10 +145,14 @@ public final class CidHasher {
   }
 
   private void closeLeaf() {
-    Cid cid = Cid.fromDigest(Cid.RAW, leafDigest.digest());
-    listener.leaf(cid, length - inLeaf, inLeaf);
-    push(0, new FileNode.Link(cid, inLeaf, inLeaf));
+    addLeaf(Cid.fromDigest(Cid.RAW, leafDigest.digest()), inLeaf);
     inLeaf = 0;
+  }
+
+  /** The leaf that ends at {@link #length}. */
+  private void addLeaf(Cid cid, int size) {
+    listener.leaf(cid, length - size, size);
+    push(0, new FileNode.Link(cid, size, size));
     leaves++;
   }
 

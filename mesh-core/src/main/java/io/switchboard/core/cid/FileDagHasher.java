@@ -38,6 +38,12 @@ public final class FileDagHasher {
     return this;
   }
 
+  /** A whole leaf hashed elsewhere ({@link CidHasher#leaf}). */
+  public FileDagHasher leaf(byte[] sha256, int size) {
+    hasher.leaf(sha256, size);
+    return this;
+  }
+
   public long length() {
     return hasher.length();
   }

@@ -34,9 +34,21 @@ class CidHasherReferenceTest {
   @TempDir
   Path dir;
 
+  private static io.vertx.core.Vertx vertx;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void startVertx() {
+    vertx = io.vertx.core.Vertx.vertx();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void stopVertx() {
+    vertx.close().await();
+  }
+
   @ParameterizedTest
   @ValueSource(longs = {0, 1, 262_144, 262_145, 3_000_000, 26_214_400, 174L * 262_144, 174L * 262_144 + 1})
-  void cidEqualsTheReference(long size) throws IOException {
+  void cidEqualsTheReference(long size) throws Exception {
     Path file = payload(size);
     JsonObject reference = CidReference.cid(file);
 
@@ -59,6 +71,22 @@ class CidHasherReferenceTest {
     assertEquals(reference.getString("cid"), hasher.finish().toString(), "CID of " + size + " bytes");
     assertEquals(new HashSet<>(reference.getJsonArray("blocks").getList()), blocks, "blocks of " + size + " bytes");
     assertEquals(reference.getString("cid"), CidHasher.of(Files.readAllBytes(file)).toString(), "one-call CID");
+
+    // Leaves hashed on worker threads as they complete (an upload's path): the same CID, leaves and nodes.
+    byte[] all = Files.readAllBytes(file);
+    ConcurrentDagHasher concurrent = new ConcurrentDagHasher(vertx);
+    Random random = new Random(size + 1);
+    for (int pos = 0; pos < all.length; ) {
+      int n = Math.min(all.length - pos, random.nextInt(4) == 0 ? 1 + random.nextInt(16) : 1 + random.nextInt(600 * 1024));
+      concurrent.update(java.nio.ByteBuffer.wrap(all, pos, n));
+      pos += n;
+    }
+    FileDag dag = concurrent.finish().await(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(reference.getString("cid"), dag.root().toString(), "CID of " + size + " bytes hashed leaf by leaf on workers");
+    FileDag sequential = FileDag.of(io.vertx.core.buffer.Buffer.buffer(all));
+    assertEquals(sequential.leaves(), dag.leaves());
+    assertEquals(sequential.nodes().stream().map(FileDag.Node::cid).toList(), dag.nodes().stream().map(FileDag.Node::cid).toList());
+    assertEquals(size, dag.size());
   }
 
   /** Deterministic bytes (seeded by the size), written to a file in 1 MiB pieces. */

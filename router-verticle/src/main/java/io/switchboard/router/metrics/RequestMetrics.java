@@ -27,6 +27,11 @@ public final class RequestMetrics {
 
   /** The label of a request that reached no backend, or of a model the backend does not declare. */
   static final String NONE = "none";
+  /**
+   * The backend label of a request answered from the exact cache: its count, duration and amounts are the cache's,
+   * not those of the backend that produced the answer first (that backend did no work, and its latency stays its own).
+   */
+  public static final String CACHE = "cache";
   public static final String OTHER = "other";
 
   /** The bounded model label of {@code model} as served by {@code backend} (both non-null). */
@@ -76,8 +81,8 @@ public final class RequestMetrics {
     }
     Capability capability = f.asked().capability();
     String backend = f.target().backend();
-    BackendMeters b = backend(capability, backend == null ? NONE : backend);
     String model = backend == null || f.target().model() == null ? NONE : models.label(backend, f.target().model());
+    BackendMeters b = backend(capability, f.answer().hit() ? CACHE : backend == null ? NONE : backend);
     ModelMeters m = b.model(model);
     m.requests(f.error()).increment();
     if (f.error() == null) {

@@ -9,8 +9,10 @@ import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.api.TranscriptionRequest;
+import io.switchboard.core.cid.FileDag;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.router.UploadDags;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -63,7 +65,7 @@ final class AudioRoutes {
       refuseUnread(ctx, MeshException.invalid("file", "Content-Type multipart/form-data needs a boundary parameter"));
       return;
     }
-    MultipartReader form = new MultipartReader(boundary, uploadLimit, contentLength(req));
+    MultipartReader form = new MultipartReader(vertx, boundary, uploadLimit, contentLength(req));
     boolean[] refused = {false};
     req.handler(chunk -> {
       if (refused[0]) {
@@ -93,11 +95,19 @@ final class AudioRoutes {
         edge.refuse(ctx, Capability.TRANSCRIBE, e);
         return;
       }
+      // The key is checked while the file's last leaves are hashed.
+      Future<FileDag> dag = form.fileDag();
       auth.authenticate(ctx).onComplete(authenticated -> {
         if (authenticated.failed()) {
           edge.refuse(ctx, Capability.TRANSCRIBE, authenticated.cause());
         } else {
-          send(ctx, form);
+          dag.onComplete(hashed -> {
+            if (hashed.failed()) {
+              edge.refuse(ctx, Capability.TRANSCRIBE, hashed.cause());
+            } else {
+              send(ctx, form, hashed.result());
+            }
+          });
         }
       });
     });
@@ -125,7 +135,7 @@ final class AudioRoutes {
    * The whole upload is in: validates the form and sends the audio to the router with {@link AudioCodec}, so the
    * router and a backend in this JVM read these same bytes rather than copies.
    */
-  private void send(RoutingContext ctx, MultipartReader form) {
+  private void send(RoutingContext ctx, MultipartReader form, FileDag fileDag) {
     HttpServerRequest req = ctx.request();
     try {
       JsonObject params = new JsonObject();
@@ -152,7 +162,7 @@ final class AudioRoutes {
         forRouter.put(CacheStatus.REQUEST_FIELD, cache);
       }
       // The DAG hashed as the upload arrived goes to this node's router, which needs its CID (UploadDags).
-      String token = UploadDags.leave(vertx, form.fileDag());
+      String token = UploadDags.leave(vertx, fileDag);
       DeliveryOptions options = AudioCodec.options(RouterBus.options(ctx))
         .addHeader(TranscriptionRequest.PARAMS_HEADER, forRouter.encode())
         .addHeader(Headers.UPLOAD_TOKEN, token);

@@ -4,8 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.cid.ConcurrentDagHasher;
 import io.switchboard.core.cid.FileDag;
-import io.switchboard.core.cid.FileDagHasher;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 
@@ -61,11 +63,24 @@ final class MultipartReader {
   private int fileParts;
   private PartHeaders filePart;
   private UploadBuffer file;
-  /** The file's CID and DAG, computed as its bytes arrive (the upload is never read a second time for it). */
-  private FileDagHasher fileHash;
+  /**
+   * The file's CID and DAG, computed as its bytes arrive (the upload is never read a second time for it): each full
+   * leaf on a worker thread, from the bytes where {@link UploadBuffer} keeps them.
+   */
+  private ConcurrentDagHasher fileHash;
+  private final Vertx vertx;
 
   /** @param contentLength the request's declared length, -1 when it has none (chunked) */
   MultipartReader(String boundary, long uploadLimit, long contentLength) {
+    this(null, boundary, uploadLimit, contentLength);
+  }
+
+  /**
+   * @param vertx         whose workers hash the file's leaves as they complete; null: hashed on the caller's thread
+   * @param contentLength the request's declared length, -1 when it has none (chunked)
+   */
+  MultipartReader(Vertx vertx, String boundary, long uploadLimit, long contentLength) {
+    this.vertx = vertx;
     this.delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
     this.uploadLimit = uploadLimit;
     this.contentLength = contentLength;
@@ -100,16 +115,29 @@ final class MultipartReader {
     return file == null ? null : file.toBuffer();
   }
 
-  /** The first {@code file} part's UnixFS DAG (its CID is the root), or null when none came. */
-  FileDag fileDag() {
-    return fileHash == null || file == null ? null : fileHash.finish();
+  /**
+   * The first {@code file} part's UnixFS DAG (its CID is the root) once its last leaves are hashed, or null when none
+   * came. Call it after {@link #end}.
+   */
+  Future<FileDag> fileDag() {
+    return fileHash == null || file == null ? Future.succeededFuture() : fileHash.finish();
   }
 
   void feed(Buffer chunk) {
     ByteBuf data = ((BufferInternal) chunk).getByteBuf();
     received += data.readableBytes();
-    ByteBuf in = carry == null ? data : Unpooled.wrappedBuffer(carry, data);
-    carry = null;
+    ByteBuf in = data;
+    if (carry != null) {
+      ByteBuf held = carry;
+      carry = null;
+      if (state == State.BODY && held.readableBytes() + data.readableBytes() >= 2 * delimiter.length - 1) {
+        bodyJunction(held, data); // the usual case: a part's data goes on without joining the two
+      } else {
+        // Before or between parts (a few bytes, now and then): one plain buffer. A composite view would make every
+        // later byte of this read cost a lookup of its component (the file's bytes were read 4 times slower so).
+        in = Unpooled.buffer(held.readableBytes() + data.readableBytes()).writeBytes(held).writeBytes(data);
+      }
+    }
     while (step(in)) {
       // each step consumes a boundary, a part's headers or data; it returns false when it needs more bytes
     }
@@ -206,6 +234,36 @@ final class MultipartReader {
     return true;
   }
 
+  /**
+   * A part's data went on past the last read: {@code held} is its last bytes, fewer than the delimiter, kept because
+   * the delimiter could start there. Decides that with the first bytes of {@code data} (there are enough: the two
+   * together are at least two delimiters less one byte, so a match starting anywhere in held ends in data): either
+   * the delimiter starts in {@code held} (the bytes before it end the part, {@code data} is read from just after it)
+   * or it does not (all of {@code held} is data). Nothing is joined or copied; {@code data} then goes on alone.
+   */
+  private void bodyJunction(ByteBuf held, ByteBuf data) {
+    int h = held.readerIndex();
+    int c = held.readableBytes();
+    int d = data.readerIndex();
+    for (int i = 0; i < c; i++) {
+      int j = 0;
+      while (j < delimiter.length && (i + j < c ? held.getByte(h + i + j) : data.getByte(d + i + j - c)) == delimiter[j]) {
+        j++;
+      }
+      if (j == delimiter.length) {
+        if (i > 0) {
+          sink.data(held.slice(h, i));
+        }
+        data.readerIndex(d + delimiter.length - (c - i));
+        sink.end();
+        sink = null;
+        state = State.AFTER_BOUNDARY;
+        return;
+      }
+    }
+    sink.data(held);
+  }
+
   private boolean body(ByteBuf in) {
     int at = indexOf(in, delimiter);
     int until = at >= 0 ? at : in.writerIndex() - (delimiter.length - 1);
@@ -238,7 +296,7 @@ final class MultipartReader {
       filePart = part;
       // The rest of the declared body bounds the file: blocks are cut to it, but only filled as bytes arrive.
       file = new UploadBuffer(contentLength < 0 ? -1 : Math.max(0, contentLength - received + unread));
-      fileHash = new FileDagHasher();
+      fileHash = new ConcurrentDagHasher(vertx);
       sink = this::fileData;
     }
   }
@@ -248,10 +306,7 @@ final class MultipartReader {
       file = null; // what was gathered is garbage now; the rest of the body is only read past
       throw new MeshException(ErrorCode.PAYLOAD_TOO_LARGE, "audio file exceeds the upload limit of " + uploadLimit + " bytes", "file");
     }
-    for (java.nio.ByteBuffer b : bytes.nioBuffers()) {
-      fileHash.update(b);
-    }
-    file.append(bytes);
+    file.append(bytes, fileHash::update);
   }
 
   /** A text field, decoded as UTF-8 at its end. */

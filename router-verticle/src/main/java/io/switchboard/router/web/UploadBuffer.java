@@ -7,8 +7,10 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * An uploaded file gathered as it arrives, in blocks of about 1 MiB. A buffer that grows by reallocation copies
@@ -47,17 +49,26 @@ final class UploadBuffer {
     return blocks.stream().mapToLong(ByteBuf::capacity).sum();
   }
 
-  /** Copies the readable bytes of {@code data} (its reader index moves to the end). */
-  void append(ByteBuf data) {
+  /**
+   * Copies the readable bytes of {@code data} (its reader index moves to the end) and hands {@code written} a view of
+   * where they now lie (one per block they went into): bytes that never change nor move again.
+   */
+  void append(ByteBuf data, Consumer<ByteBuffer> written) {
     while (data.isReadable()) {
       if (current == null || !current.isWritable()) {
         current = Unpooled.wrappedBuffer(new byte[nextBlockSize(data.readableBytes())]).clear();
         blocks.add(current);
       }
       int n = Math.min(current.writableBytes(), data.readableBytes());
+      int at = current.writerIndex();
       current.writeBytes(data, n);
       length += n;
+      written.accept(current.nioBuffer(at, n));
     }
+  }
+
+  void append(ByteBuf data) {
+    append(data, b -> { });
   }
 
   private int nextBlockSize(int atHand) {

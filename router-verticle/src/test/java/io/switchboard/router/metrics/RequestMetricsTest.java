@@ -50,6 +50,20 @@ class RequestMetricsTest {
     return registry.scrape();
   }
 
+  /** A hit is the cache's request, under {@code backend="cache"}: the backend that produced the answer did no work. */
+  @Test
+  void aCacheHitCountsUnderTheCacheNotTheBackendThatAnsweredFirst() {
+    Finished hit = Finished.served(new Finished.Asked("req-9", "k_1", Capability.CHAT, RequestSize.ZERO, 0),
+      new Finished.Target("openai", "gpt-4o-mini", Privacy.CLOUD, Prices.FREE),
+      new Finished.Answer(new JsonObject().put("prompt_tokens", 12), -1, false, -1, io.switchboard.api.CacheStatus.HIT, 0.01,
+        null), new RouteInfo("openai", "gpt-4o-mini", List.of()), 1, 0);
+    record(hit, 0);
+    String text = scrape();
+    assertTrue(text.contains("switchboard_requests_total{backend=\"cache\",capability=\"chat\",code=\"none\",model=\"gpt-4o-mini\",outcome=\"served\"} 1.0"), text);
+    assertTrue(text.contains("switchboard_request_duration_seconds_count{backend=\"cache\",capability=\"chat\"} 1"), text);
+    assertFalse(text.contains("backend=\"openai\""), text);
+  }
+
   @Test
   void aServedStreamCountsRequestLatencyTtfbTokensAndCost() {
     record(served("openai", "gpt-4o-mini", 420, 80, 0, new RouteInfo("openai", "gpt-4o-mini", List.of())), 0.0042);

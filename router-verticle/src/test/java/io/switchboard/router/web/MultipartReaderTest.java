@@ -2,11 +2,15 @@ package io.switchboard.router.web;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.cid.CidHasher;
+import io.switchboard.core.cid.FileDag;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -74,6 +78,22 @@ class MultipartReaderTest {
     assertForm(read(body, 1, 2, 3, 5, 7, 11, 13), TRICKY);
   }
 
+  /**
+   * The body cut in two at every point: the second read is long, so a delimiter (or a near one in the file) that
+   * starts in the bytes held back from the first read is decided at the junction, without joining the two reads.
+   */
+  @Test
+  void aBodyCutInTwoAnywhereGivesTheSameForm() {
+    Buffer body = form(TRICKY);
+    for (int cut = 1; cut < body.length(); cut++) {
+      MultipartReader reader = new MultipartReader(B, 10_000_000, body.length());
+      reader.feed(body.getBuffer(0, cut));
+      reader.feed(body.getBuffer(cut, body.length()));
+      reader.end();
+      assertForm(reader, TRICKY);
+    }
+  }
+
   @Test
   void aLargeRandomFileInRandomPiecesComesThroughExactly() {
     Random random = new Random(42);
@@ -84,7 +104,33 @@ class MultipartReaderTest {
     for (int i = 0; i < pieces.length; i++) {
       pieces[i] = 1 + random.nextInt(70_000);
     }
-    assertForm(read(form(file), pieces), file);
+    MultipartReader r = read(form(file), pieces);
+    assertForm(r, file);
+    assertEquals(CidHasher.of(file), r.fileDag().result().root(), "the CID of the file's bytes, hashed as they arrived");
+  }
+
+  /** With a Vert.x, the file's full leaves are hashed on its workers from where the reader keeps them: the same CID. */
+  @Test
+  void leavesHashedOnWorkersGiveTheFilesCid() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Random random = new Random(7);
+      byte[] bytes = new byte[CidHasher.CHUNK_SIZE * 3 + 12_345];
+      random.nextBytes(bytes);
+      Buffer file = Buffer.buffer(bytes);
+      Buffer body = form(file);
+      MultipartReader reader = new MultipartReader(vertx, B, 10_000_000, body.length());
+      for (int at = 0; at < body.length(); at += 8192) {
+        reader.feed(body.getBuffer(at, Math.min(body.length(), at + 8192)));
+      }
+      reader.end();
+      assertForm(reader, file);
+      FileDag dag = reader.fileDag().await(30, TimeUnit.SECONDS);
+      assertEquals(FileDag.of(file).root(), dag.root());
+      assertEquals(FileDag.of(file).leaves(), dag.leaves());
+    } finally {
+      vertx.close().await();
+    }
   }
 
   @Test

@@ -6,11 +6,16 @@ import io.switchboard.usage.RecordJson;
 import java.math.BigDecimal;
 import java.util.List;
 
-/** Usage records as CSV (RFC 4180): one header line, one line per record, the route as its JSON. */
+/**
+ * Usage records as CSV (RFC 4180): one header line, one line per record, the route as its JSON; then the exact cache's
+ * part ({@code cache}: hit, miss or bypass, empty when the request never reached the cache; {@code saved_usd}: what a
+ * hit saved) and the request's CIDs ({@code artifacts}, their JSON), last so that older readers' columns stay put.
+ */
 public final class UsageCsv {
 
   public static final String HEADER = "request_id,time,key_id,capability,backend,model,privacy,input_tokens,"
-    + "output_tokens,audio_seconds,characters,latency_ms,first_byte_ms,cost_usd,status,error_code,route";
+    + "output_tokens,audio_seconds,characters,latency_ms,first_byte_ms,cost_usd,status,error_code,route,cache,saved_usd,"
+    + "artifacts";
 
   private UsageCsv() {
   }
@@ -42,7 +47,10 @@ public final class UsageCsv {
       sb.append(BigDecimal.valueOf(r.costUsd()).toPlainString()).append(',');
       sb.append(r.status()).append(',');
       field(sb, r.errorCode()).append(',');
-      field(sb, r.route() == null ? null : RecordJson.route(r.route())).append("\r\n");
+      field(sb, r.route() == null ? null : RecordJson.route(r.route())).append(',');
+      field(sb, r.cache() == null ? null : r.cache().wireName()).append(',');
+      sb.append(BigDecimal.valueOf(r.savedUsd()).toPlainString()).append(',');
+      field(sb, r.artifacts().isEmpty() ? null : r.artifacts().toJson().encode()).append("\r\n");
     }
     return sb.toString();
   }

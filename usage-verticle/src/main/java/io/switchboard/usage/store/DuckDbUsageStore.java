@@ -99,8 +99,8 @@ public final class DuckDbUsageStore implements LedgerStore {
       throw e;
     }
     int n = INSTANCES.incrementAndGet();
-    writer = vertx.createSharedWorkerExecutor("switchboard-usage-duckdb-writer-" + n, 1);
-    readers = vertx.createSharedWorkerExecutor("switchboard-usage-duckdb-reader-" + n, options.readers());
+    writer = vertx.createSharedWorkerExecutor("ledger-duckdb-w-" + n, 1);
+    readers = vertx.createSharedWorkerExecutor("ledger-duckdb-r-" + n, options.readers());
   }
 
   /**

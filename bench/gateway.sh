@@ -19,6 +19,8 @@
 # The 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
 # keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it).
+# NMT_DIR: run the nodes with native memory tracking and write each one's account (by area, and the heap) when idle
+# after the load into $NMT_DIR/<config>.txt.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -64,7 +66,7 @@ start_mesh() { # $1: name; the rest: extra environment
   # shellcheck disable=SC2046
   env "$@" BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$conf" SWITCHBOARD_HTTP_PORT="$MESH_PORT" \
     SWITCHBOARD_USAGE_DIR="$WORK/usage-$name" \
-    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} -jar "$WORK/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
+    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} ${NMT_DIR:+-XX:NativeMemoryTracking=summary} -jar "$WORK/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
   mesh_pid=$!
   pids+=("$mesh_pid")
   for _ in $(seq 1 240); do
@@ -141,6 +143,11 @@ for name in $CONFIGS; do
   for rate in 2000 5000 0; do measure "$name" "$MESH" "$rate"; done
   sleep 10
   echo "{\"config\":\"$name\",\"rss_idle_after_load_mb\":$(rss_mb)}" | tee -a "$OUT"
+  if [ -n "${NMT_DIR:-}" ]; then # where the idle node's memory is: the JVM's account by area, and the heap
+    mkdir -p "$NMT_DIR"
+    { "$JAVA_HOME/bin/jcmd" "$mesh_pid" VM.native_memory summary; "$JAVA_HOME/bin/jcmd" "$mesh_pid" GC.heap_info; } \
+      > "$NMT_DIR/$name.txt" 2>&1 || true
+  fi
   if [ "$name" != ledger-off ]; then
     curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" > "$WORK/ready-$name.json" || true
   fi

@@ -284,7 +284,9 @@ public final class DuckDbUsageStore implements LedgerStore {
   }
 
   private static void after(PreparedStatement ps, long fromMs, long toMs, long afterMs, String afterId) throws SQLException {
-    ps.setLong(1, fromMs);
+    // The page starts at the last one's time: as the lower bound it lets DuckDB skip the row groups before it (the
+    // OR below alone reads every row of the window: about a second a page over 10 million records).
+    ps.setLong(1, Math.max(fromMs, afterMs));
     ps.setLong(2, toMs);
     ps.setLong(3, afterMs);
     ps.setLong(4, afterMs);

@@ -4,6 +4,7 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.router.web.WebVerticle;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,20 +13,38 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A router, a web verticle on a random port, and scripted backends on one Vert.x, for tests. */
+/**
+ * A router, a web verticle on a random port, and scripted backends on one Vert.x, for tests; once the web verticle
+ * runs, a {@link #client} of it and the {@link #context} its requests are sent from ({@code OnContext.start}).
+ */
 public final class MeshFixture {
 
   public final Vertx vertx;
   public final List<ScriptedChatBackend> backends = new ArrayList<>();
   public int port;
+  public WebClient client;
+  public Context context;
 
   public MeshFixture(Vertx vertx) {
     this.vertx = vertx;
+  }
+
+  /**
+   * The mesh most web tests start from: a router, one cloud backend "alpha" serving m1, the web verticle with
+   * {@code webConf}, and the router seeing the backend live.
+   */
+  public static MeshFixture alphaBehindWeb(Vertx vertx, JsonObject webConf) throws Exception {
+    MeshFixture mesh = new MeshFixture(vertx).router(new JsonObject());
+    mesh.backend("alpha", 10, Privacy.CLOUD, "m1");
+    mesh.web(webConf);
+    mesh.awaitLive(1);
+    return mesh;
   }
 
   public MeshFixture router(JsonObject conf) throws Exception {
@@ -62,6 +81,8 @@ public final class MeshFixture {
     vertx.deployVerticle(web, new DeploymentOptions().setConfig(conf.copy().put("port", 0).put("host", "127.0.0.1")))
       .await(10, TimeUnit.SECONDS);
     port = web.actualPort();
+    client = WebClient.create(vertx);
+    context = vertx.getOrCreateContext();
     return this;
   }
 

@@ -5,30 +5,30 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Blocking waits for tests (never on an event loop). */
+/**
+ * The usage tests' blocking waits (never on an event loop): a future's result or failure, by the test kit's
+ * {@link io.switchboard.core.testkit.Await} with the ledger's longer bound (a store migrating, a cluster forming on a
+ * loaded machine), and polls of the usage verticle's status, which nothing calls the test back on.
+ */
 public final class Await {
+
+  private static final long SECONDS = 60;
 
   private Await() {
   }
 
-  public static <T> T result(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  public static <T> T result(Future<T> f) {
+    return io.switchboard.core.testkit.Await.await(f, SECONDS);
   }
 
   /** The failure of {@code f}, which must fail. */
-  public static Throwable failure(Future<?> f) throws Exception {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-    return fail("expected a failure");
+  public static Throwable failure(Future<?> f) {
+    return io.switchboard.core.testkit.Await.failure(f, Throwable.class);
   }
 
   /** Polls the usage verticle's status until {@code ok} holds (bounded: {@code seconds}). */

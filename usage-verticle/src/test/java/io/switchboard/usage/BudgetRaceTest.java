@@ -4,6 +4,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Reservation;
+import io.switchboard.core.testkit.ClusterPair;
 import io.switchboard.core.usage.BudgetGuard;
 import io.switchboard.core.usage.SpentLookup;
 import io.vertx.core.Future;
@@ -29,20 +30,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BudgetRaceTest {
 
+  private static ClusterPair cluster;
   private static Vertx a;
   private static Vertx b;
 
   @BeforeAll
-  static void cluster() throws Exception {
-    TestCluster cluster = new TestCluster();
-    a = cluster.join();
-    b = cluster.join();
+  static void cluster() {
+    cluster = ClusterPair.start();
+    a = cluster.a;
+    b = cluster.b;
   }
 
   @AfterAll
-  static void leave() {
-    b.close().await();
-    a.close().await();
+  static void leave() throws Exception {
+    cluster.close();
   }
 
   private static BudgetGuard guard(Vertx vertx, KeyLimits limits, SpentLookup spent) {

@@ -1,6 +1,8 @@
 package io.switchboard.usage;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.core.testkit.TestCluster;
+import io.switchboard.core.testkit.TestPostgres;
 import io.switchboard.usage.cluster.ClusterLedgers;
 import io.switchboard.usage.cluster.LedgerConflictException;
 import io.vertx.core.DeploymentOptions;
@@ -43,7 +45,7 @@ class ClusterLedgersTest {
     Vertx vertx = Vertx.vertx();
     try {
       for (String url : schemas) {
-        PostgresTestServer.dropSchema(vertx, url);
+        TestPostgres.dropSchema(vertx, url);
       }
     } finally {
       vertx.close().await();
@@ -102,8 +104,8 @@ class ClusterLedgersTest {
   @Test
   void ledgersOnOnePostgresShareTheClusterAndOnAnotherSchemaAreRefused() throws Exception {
     List<Vertx> nodes = cluster(3);
-    String shared = PostgresTestServer.freshSchemaUrl(nodes.get(0));
-    String other = PostgresTestServer.freshSchemaUrl(nodes.get(0));
+    String shared = TestPostgres.freshSchemaUrl(nodes.get(0));
+    String other = TestPostgres.freshSchemaUrl(nodes.get(0));
     schemas.add(shared);
     schemas.add(other);
     result(ledger(nodes.get(0), embedded("a").put("store", "postgresql").put("postgres_url", shared)));

@@ -5,21 +5,14 @@ import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
-import io.switchboard.core.usage.KeyLookup;
 import io.switchboard.core.usage.KeyVerifier;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.switchboard.usage.Await.result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,25 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KeyRevocationTest {
 
-  @TempDir
-  Path dir;
-  private Vertx a;
-  private Vertx b;
-
-  @BeforeEach
-  void cluster() throws Exception {
-    TestCluster cluster = new TestCluster();
-    a = cluster.join();
-    b = cluster.join();
-    JsonObject conf = new JsonObject().put("store", "duckdb").put("data_dir", dir.toString());
-    result(a.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(conf)));
-  }
-
-  @AfterEach
-  void leave() {
-    b.close().await();
-    a.close().await();
-  }
+  @RegisterExtension
+  final KeyCluster nodes = new KeyCluster();
 
   private static MeshException authFailure(KeyVerifier v, String key) throws Exception {
     MeshException e = assertInstanceOf(MeshException.class, Await.failure(v.verify(key)));
@@ -62,7 +38,7 @@ class KeyRevocationTest {
 
   @Test
   void aRevokedKeyFailsAtOnceOnBothNodesAndVerifyReturnsItsLimits() throws Exception {
-    JsonObject created = result(b.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "create")
+    JsonObject created = result(nodes.b.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "create")
       .put("name", "voice agent")
       .put("limits", new JsonObject().put("daily_budget_usd", 5).put("monthly_budget_usd", 50).put("requests_per_minute", 120)
         .put("privacy", "private").put("allowed_providers", new JsonArray().add("local-whisper").add("runpod"))
@@ -70,13 +46,8 @@ class KeyRevocationTest {
     String plaintext = created.getString("api_key");
     String id = created.getJsonObject("key").getString("id");
 
-    AtomicInteger lookupsOnB = new AtomicInteger();
-    KeyLookup overBus = KeyLookup.overBus(b, 5000);
-    KeyVerifier onA = result(KeyVerifier.overBus(a));
-    KeyVerifier onB = result(KeyVerifier.start(b, kid -> {
-      lookupsOnB.incrementAndGet();
-      return overBus.find(kid);
-    }, 300_000));
+    KeyVerifier onA = nodes.verifierOnA();
+    KeyVerifier onB = nodes.verifierOnB();
 
     for (KeyVerifier v : List.of(onA, onB, onA, onB)) {
       ApiKey key = result(v.verify(plaintext));
@@ -89,16 +60,16 @@ class KeyRevocationTest {
       assertEquals(120, key.limits().requestsPerMinute());
       assertTrue(key.limits().allowsModel("whisper-base") && !key.limits().allowsModel("gpt-4o"));
     }
-    assertEquals(1, lookupsOnB.get(), "the second verify on B is answered from its cache");
+    assertEquals(1, nodes.lookupsOnB.get(), "the second verify on B is answered from its cache");
     authFailure(onB, plaintext.substring(0, plaintext.length() - 1) + (plaintext.endsWith("a") ? "b" : "a"));
     authFailure(onA, "sb-nonsense");
     authFailure(onA, "Bearer whatever");
 
     Promise<String> published = Promise.promise();
-    b.eventBus().<JsonObject>consumer(Addresses.KEYS_REVOKED, m -> published.tryComplete(m.body().getString("id")))
+    nodes.b.eventBus().<JsonObject>consumer(Addresses.KEYS_REVOKED, m -> published.tryComplete(m.body().getString("id")))
       .completion().toCompletionStage().toCompletableFuture().get();
 
-    JsonObject revoked = result(b.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "revoke").put("id", id))).body();
+    JsonObject revoked = result(nodes.b.eventBus().<JsonObject>request(Addresses.KEYS, new JsonObject().put("op", "revoke").put("id", id))).body();
     assertTrue(revoked.getJsonObject("key").getString("revoked_at") != null);
     // No waiting: revoke answers only after every verifier in the cluster has dropped the key.
     assertTrue(authFailure(onB, plaintext).getMessage().contains("revoked"));

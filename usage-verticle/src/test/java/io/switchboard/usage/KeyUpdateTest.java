@@ -5,23 +5,16 @@ import io.switchboard.api.ApiKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
-import io.switchboard.core.usage.KeyLookup;
 import io.switchboard.core.usage.KeyVerifier;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.switchboard.usage.Await.result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,28 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KeyUpdateTest {
 
-  @TempDir
-  Path dir;
-  private Vertx a;
-  private Vertx b;
-
-  @BeforeEach
-  void cluster() throws Exception {
-    TestCluster cluster = new TestCluster();
-    a = cluster.join();
-    b = cluster.join();
-    JsonObject conf = new JsonObject().put("store", "duckdb").put("data_dir", dir.toString());
-    result(a.deployVerticle(new UsageVerticle(), new DeploymentOptions().setConfig(conf)));
-  }
-
-  @AfterEach
-  void leave() {
-    b.close().await();
-    a.close().await();
-  }
+  @RegisterExtension
+  final KeyCluster nodes = new KeyCluster();
 
   private Future<JsonObject> ask(JsonObject body) {
-    return b.eventBus().<JsonObject>request(Addresses.KEYS, body).map(Message::body);
+    return nodes.b.eventBus().<JsonObject>request(Addresses.KEYS, body).map(Message::body);
   }
 
   private static MeshException refused(Future<?> f) throws Exception {
@@ -77,21 +53,16 @@ class KeyUpdateTest {
     String plaintext = created.getString("api_key");
     String id = created.getJsonObject("key").getString("id");
 
-    AtomicInteger lookupsOnB = new AtomicInteger();
-    KeyLookup overBus = KeyLookup.overBus(b, 5000);
-    KeyVerifier onA = result(KeyVerifier.overBus(a));
-    KeyVerifier onB = result(KeyVerifier.start(b, kid -> {
-      lookupsOnB.incrementAndGet();
-      return overBus.find(kid);
-    }, 300_000));
+    KeyVerifier onA = nodes.verifierOnA();
+    KeyVerifier onB = nodes.verifierOnB();
     for (KeyVerifier v : List.of(onA, onB, onA, onB)) {
       assertEquals(5.0, result(v.verify(plaintext)).limits().dailyBudgetUsd());
       assertEquals(5.0, result(v.get(id)).limits().dailyBudgetUsd());
     }
-    assertEquals(2, lookupsOnB.get(), "B answers from its cache: one lookup for verify, one for get");
+    assertEquals(2, nodes.lookupsOnB.get(), "B answers from its cache: one lookup for verify, one for get");
 
     Promise<String> published = Promise.promise();
-    b.eventBus().<JsonObject>consumer(Addresses.KEYS_UPDATED, m -> published.tryComplete(m.body().getString("id")))
+    nodes.b.eventBus().<JsonObject>consumer(Addresses.KEYS_UPDATED, m -> published.tryComplete(m.body().getString("id")))
       .completion().await();
     JsonObject answer = result(ask(update(id, new JsonObject().put("daily_budget_usd", 1.5).put("monthly_budget_usd", null)
       .put("privacy", "zdr"))));
@@ -112,7 +83,7 @@ class KeyUpdateTest {
         assertEquals(60, k.limits().requestsPerMinute());
       }
     }
-    assertEquals(4, lookupsOnB.get(), "B looked the changed key up again, once per cache");
+    assertEquals(4, nodes.lookupsOnB.get(), "B looked the changed key up again, once per cache");
     assertEquals(id, result(published.future()));
     assertEquals(1.5, result(ask(new JsonObject().put("op", "get").put("id", id))).getJsonObject("key")
       .getJsonObject("limits").getDouble("daily_budget_usd"), "stored");

@@ -5,6 +5,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.core.testkit.TestPostgres;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PostgresOutageTest {
 
-  private static final int PORT = PostgresTestServer.OUTAGE_PORT;
+  /** The port of the server this test stops and starts, apart from the shared one. */
+  private static final int PORT = 55433;
 
   @TempDir
   Path dir;
@@ -40,15 +42,15 @@ class PostgresOutageTest {
   /** The server of this test's own is not left running after it (each test restarts it in {@link #close}). */
   @AfterAll
   static void stopServer() {
-    PostgresTestServer.stop(PORT);
+    TestPostgres.stop(PORT);
   }
 
   @AfterEach
   void close() throws Exception {
-    PostgresTestServer.start(PORT);
+    TestPostgres.start(PORT);
     if (vertx != null) {
       if (url != null) {
-        PostgresTestServer.dropSchema(vertx, url);
+        TestPostgres.dropSchema(vertx, url);
       }
       vertx.close().await();
     }
@@ -74,8 +76,8 @@ class PostgresOutageTest {
   void recordsAreAcknowledgedThroughOutagesAndWrittenWhenPostgresReturns() throws Exception {
     vertx = Vertx.vertx();
     MeshExceptionCodec.register(vertx);
-    url = PostgresTestServer.freshSchemaUrl(vertx, PostgresTestServer.start(PORT));
-    PostgresTestServer.stop(PORT);
+    url = TestPostgres.freshSchemaUrl(vertx, TestPostgres.start(PORT));
+    TestPostgres.stop(PORT);
 
     JsonObject conf = new JsonObject().put("store", "postgresql").put("postgres_url", url).put("data_dir", dir.toString())
       .put("retry_min_ms", 100).put("retry_max_ms", 500).put("idle_check_ms", 50);
@@ -93,20 +95,20 @@ class PostgresOutageTest {
       Await.failure(vertx.eventBus().request(Addresses.KEYS, new JsonObject().put("op", "list"))));
     assertEquals(ErrorCode.UNAVAILABLE, e.errorCode(), "the key store is down too, and says so");
 
-    PostgresTestServer.start(PORT);
+    TestPostgres.start(PORT);
     Await.caughtUp(vertx, 90);
     assertEquals(300L, storedRequests());
 
     // Down again in the middle of a run: the first half is sent while it is up, the rest while it is down.
     List<Future<Object>> acks = send(records.subList(300, 400));
-    PostgresTestServer.stop(PORT);
+    TestPostgres.stop(PORT);
     acks.addAll(send(records.subList(400, 500)));
     acks.addAll(send(records.subList(250, 300)));
     for (Future<Object> ack : acks) {
       assertEquals(new JsonObject().put("durability", "process"), result(ack));
     }
     Await.status(vertx, 30, s -> s.getInteger("failures") > 0 || s.getBoolean("caught_up"));
-    PostgresTestServer.start(PORT);
+    TestPostgres.start(PORT);
     Await.caughtUp(vertx, 90);
     assertEquals(500L, storedRequests(), "every record once, the resent ones included");
   }

@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.switchboard.usage.journal.CursorDrain.drain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,20 +41,6 @@ class UsageJournalTest {
       out.write('\n');
     }
     return journal.write(ByteBuffer.wrap(out.toByteArray())).position();
-  }
-
-  private static List<UsageRecord> drain(JournalCursor cursor, int batch) throws IOException {
-    List<UsageRecord> out = new ArrayList<>();
-    for (int i = 0; i < 10_000; i++) {
-      JournalCursor.Batch b = cursor.read(batch);
-      cursor.advance(b);
-      if (b.isEmpty()) {
-        return out;
-      }
-      assertTrue(b.records().size() <= batch);
-      out.addAll(b.records());
-    }
-    throw new AssertionError("cursor never caught up");
   }
 
   @Test

@@ -10,6 +10,8 @@ import io.switchboard.api.Privacy;
 import io.switchboard.api.StoredKey;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.core.testkit.TestPostgres;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.switchboard.usage.store.LedgerStore;
@@ -17,10 +19,9 @@ import io.switchboard.usage.store.PgUsageStore;
 import io.switchboard.usage.store.UsageTotals;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,21 +41,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The two stores, DuckDB and a real PostgreSQL, against the same records: same writes, same answers. */
 class UsageStoreTest {
 
-  private static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx VX = new TestVertx();
+  private static final Vertx vertx = VX.get();
   private final List<Runnable> cleanups = new ArrayList<>();
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() {
-    vertx.close().await();
-  }
 
   @AfterEach
   void cleanUp() {
@@ -72,11 +65,11 @@ class UsageStoreTest {
     if (kind.equals("duckdb")) {
       store = DuckDbUsageStore.open(vertx, dir.resolve("usage-" + System.nanoTime() + ".duckdb"), null, DUCKDB);
     } else {
-      String url = PostgresTestServer.freshSchemaUrl(vertx);
+      String url = TestPostgres.freshSchemaUrl(vertx);
       store = PgUsageStore.connect(vertx, url, 4);
       cleanups.add(() -> {
         try {
-          PostgresTestServer.dropSchema(vertx, url);
+          TestPostgres.dropSchema(vertx, url);
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }

@@ -2,6 +2,7 @@ package io.switchboard.app.usage;
 
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
+import io.switchboard.app.RouterOnlyNode;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,20 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SharedDataDirTest {
 
-  static void conf(Path confDir) throws Exception {
-    Files.writeString(confDir.resolve("switchboard.yaml"), """
-      http:
-        port: 0
-        host: 127.0.0.1
-      reload:
-        scan_period_ms: 0
-      backends: []
-      """);
-  }
-
   @Test
   void aSecondNodeOnTheSameDataDirFailsToStartNamingTheFix(@TempDir Path confDir, @TempDir Path data, @TempDir Path other) throws Exception {
-    conf(confDir);
+    RouterOnlyNode.writeConf(confDir, "");
     Map<String, String> env = Map.of("SWITCHBOARD_USAGE_DIR", data.toString());
     MeshNode.Started first = MeshNode.start(new NodeOptions("all", Set.of(), false, confDir, null, env, false)).await(60, TimeUnit.SECONDS);
     try {

@@ -5,14 +5,10 @@ import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.speech.FakeSpeechApi;
 import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -29,22 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code budget_exceeded}, the call stays up, a third utterance is refused the same way, and the call's record and
  * its stage records show one answered turn, the refusals, and a spend within the budget.
  */
-class CallBudgetTest {
+class CallBudgetTest extends CallFixture {
 
   /** $1 an audio minute: each ~3 s utterance (with the pre-roll and tail the call sends) costs about 5 cents. */
   static final double PER_MINUTE = 1.0;
   static final double BUDGET = 0.075;
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
-
   @Test
   void theBudgetRunsOutMidCallTheCallerHearsTheApologyAndNothingMoreIsSpent() throws Exception {
-    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer chat = chatUpstream();
     chat.setDefault(Behaviour.reply("Of course. What date would you like?"));
     FakeSpeechApi speech = FakeSpeechApi.start(client).reply(new PcmTone(client, 20, -1));
     FakeTranscriptionApi asr = FakeTranscriptionApi.start(client).reply(ctx -> ctx.response().putHeader("content-type", "application/json")

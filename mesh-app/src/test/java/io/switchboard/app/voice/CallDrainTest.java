@@ -4,13 +4,9 @@ import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -36,25 +31,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * before the upgrade, keeps the open calls (their stages still served) until they end, then stops; a call still open
  * when {@code voice.drain_timeout_ms} runs out is ended with 1001.
  */
-class CallDrainTest {
+class CallDrainTest extends CallFixture {
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
   private FakeOpenAiServer chat;
   private final ByteArrayOutputStream stopLog = new ByteArrayOutputStream();
 
   @BeforeEach
   void start() throws Exception {
-    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    chat = chatUpstream();
   }
 
   private VoiceNode node(long drainMs) throws Exception {
-    JsonArray backends = VoiceNode.localCascade(chat);
-    return VoiceNode.start(vertx, backends, new JsonObject().put("drain_timeout_ms", drainMs), dir);
+    return cascade(chat, new JsonObject().put("drain_timeout_ms", drainMs));
   }
 
   @Test

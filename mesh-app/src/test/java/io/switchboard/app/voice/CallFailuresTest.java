@@ -5,14 +5,10 @@ import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.speech.FakeSpeechApi;
 import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -25,19 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * speech backend down the caller hears the apology and the call stays up; a call that allows only local backends
  * never reaches the cloud ones (transcription, chat, speech), though they come first by priority.
  */
-class CallFailuresTest {
-
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
+class CallFailuresTest extends CallFixture {
 
   @Test
   void chatStreamCutMidAnswerFinishesOnTheSecondBackend() throws Exception {
-    FakeOpenAiServer primary = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
-    FakeOpenAiServer secondary = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer primary = chatUpstream();
+    FakeOpenAiServer secondary = chatUpstream();
     primary.enqueue(Behaviour.reply("Sure, the first part of the answer is here. And the second part follows, with more words "
       + "after it.").cutAfter(14));
     secondary.setDefault(Behaviour.reply("And here is the rest of it."));
@@ -71,7 +60,7 @@ class CallFailuresTest {
 
   @Test
   void speechStreamCutMidPieceIsSpokenAgainOnTheSecondBackend() throws Exception {
-    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer chat = chatUpstream();
     chat.setDefault(Behaviour.reply("Your table is ready, please come in."));
     FakeSpeechApi first = FakeSpeechApi.start(client).reply(new PcmTone(client, 20, 3));
     FakeSpeechApi second = FakeSpeechApi.start(client).reply(new PcmTone(client, 20, -1));
@@ -95,7 +84,7 @@ class CallFailuresTest {
 
   @Test
   void everySpeechBackendDownSpeaksTheApologyAndTheCallStaysUp() throws Exception {
-    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer chat = chatUpstream();
     PcmTone tone = new PcmTone(client, 5, -1);
     FakeSpeechApi speech = FakeSpeechApi.start(client).reply(tone);
     JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("cloud-speech", speech, 10))
@@ -124,7 +113,7 @@ class CallFailuresTest {
 
   @Test
   void withSpeechNeverUpTheBuiltInApologyPlays() throws Exception {
-    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer chat = chatUpstream();
     FakeSpeechApi speech = FakeSpeechApi.start(client).error(503, PcmTone.ERROR, null);
     JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("cloud-speech", speech, 10))
       .add(VoiceNode.chat("primary", chat, "cloud", 10));
@@ -143,8 +132,8 @@ class CallFailuresTest {
 
   @Test
   void aLocalOnlyCallNeverReachesACloudBackend() throws Exception {
-    FakeOpenAiServer cloudChat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
-    FakeOpenAiServer localChat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer cloudChat = chatUpstream();
+    FakeOpenAiServer localChat = chatUpstream();
     FakeSpeechApi cloudSpeech = FakeSpeechApi.start(client).reply(new PcmTone(client, 20, -1));
     FakeTranscriptionApi cloudAsr = FakeTranscriptionApi.start(client);
     localChat.setDefault(Behaviour.reply("Handled on this machine."));

@@ -4,13 +4,10 @@ import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.voice.auth.TwilioSignature;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -18,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,17 +32,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * none is refused; Twilio's webhook checks the signature and hands the stream a token bound to its CallSid, so no key
  * is written into TwiML; and a call's stage requests carry the key's id, so its limits and budget count the call.
  */
-class CallKeysTest {
+class CallKeysTest extends CallFixture {
 
   static final String AUTH_TOKEN = "twilio-auth-token-for-the-test";
   static final String SECRET = "voice-token-secret-shared-by-the-nodes";
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
   private FakeOpenAiServer chat;
   private VoiceNode node;
   private String key;
@@ -55,7 +45,7 @@ class CallKeysTest {
 
   @BeforeEach
   void start() throws Exception {
-    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    chat = chatUpstream();
     chat.setDefault(Behaviour.reply("Welcome back."));
     JsonArray backends = VoiceNode.localCascade(chat);
     JsonObject config = new JsonObject()

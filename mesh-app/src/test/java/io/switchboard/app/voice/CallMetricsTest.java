@@ -3,22 +3,13 @@ package io.switchboard.app.voice;
 import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,25 +21,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (with the backend that served), the active-calls gauge the voice HPA scales on counts the call while it is open, and
  * the VAD threads' CPU time is there.
  */
-class CallMetricsTest {
+class CallMetricsTest extends CallFixture {
 
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig(Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
-      .withMetrics(new MicrometerMetricsFactory()).build());
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
+  CallMetricsTest() {
+    super(CallRig.withMetrics());
+  }
 
   @Test
   void turnStagesCallsAndVadCpuAreInPrometheus() throws Exception {
-    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer chat = chatUpstream();
     chat.setDefault(Behaviour.reply("Sure thing."));
-    JsonArray backends = VoiceNode.localCascade(chat);
-    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
+    VoiceNode node = cascade(chat, new JsonObject());
     StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
     Thread.sleep(300);
     caller.say(Speech.at16k(Speech.FIRST));

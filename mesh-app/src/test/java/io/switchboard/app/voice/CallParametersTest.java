@@ -5,15 +5,11 @@ import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.speech.FakeSpeechApi;
 import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -30,14 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the call before it starts: 1008 with the reason (the plain socket sends an {@code invalid_request_error} event
  * first), and no upstream sees anything.
  */
-class CallParametersTest {
+class CallParametersTest extends CallFixture {
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
   private FakeOpenAiServer dear;
   private FakeOpenAiServer cheap;
   private FakeSpeechApi speech;
@@ -46,8 +36,8 @@ class CallParametersTest {
 
   @BeforeEach
   void start() throws Exception {
-    dear = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
-    cheap = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    dear = chatUpstream();
+    cheap = chatUpstream();
     dear.setDefault(Behaviour.reply("Certainly."));
     cheap.setDefault(Behaviour.reply("Certainly."));
     speech = FakeSpeechApi.start(client).reply(new PcmTone(client, 20, -1));

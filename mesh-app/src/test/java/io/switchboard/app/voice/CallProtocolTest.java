@@ -3,16 +3,11 @@ package io.switchboard.app.voice;
 import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Broken clients: each kind of malformed or out-of-order input closes its own call with a WebSocket status and a reason
  * (and leaves a call record saying why, once the call had started), while a call running beside them goes on.
  */
-class CallProtocolTest {
+class CallProtocolTest extends CallFixture {
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
   private FakeOpenAiServer chat;
   private VoiceNode node;
 
@@ -43,9 +32,8 @@ class CallProtocolTest {
 
   @BeforeEach
   void start() throws Exception {
-    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
-    JsonArray backends = VoiceNode.localCascade(chat);
-    node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
+    chat = chatUpstream();
+    node = cascade(chat, new JsonObject());
   }
 
   private static JsonObject media(TwilioCaller c, String sid, String payload) {

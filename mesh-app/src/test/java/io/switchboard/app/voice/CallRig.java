@@ -1,6 +1,10 @@
 package io.switchboard.app.voice;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -23,6 +27,13 @@ final class CallRig implements AfterEachCallback {
   /** @param node the node's Vert.x, when it needs options (metrics) */
   CallRig(Vertx node) {
     this.node = node;
+  }
+
+  /** A rig whose node has Prometheus metrics on, as {@code ./mesh run} starts a node: for tests that read them. */
+  static CallRig withMetrics() {
+    return new CallRig(Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
+      .withMetrics(new MicrometerMetricsFactory()).build());
   }
 
   @Override

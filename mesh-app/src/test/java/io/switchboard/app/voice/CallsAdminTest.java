@@ -3,18 +3,14 @@ package io.switchboard.app.voice;
 import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,22 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * room; an open call with its node, transport, mode, stage, turns and its last turn's stage latencies; gone once it
  * ends; no key and nothing the caller said in it.
  */
-class CallsAdminTest {
+class CallsAdminTest extends CallFixture {
 
   private static final String ADMIN = "calls-admin-test-token-71c3";
   private static final String UPSTREAM_KEY = "sk-fake-voice-upstream-9d2e";
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
-
   @Test
   void anOpenCallIsListedWithItsStageLatenciesUntilItEnds() throws Exception {
-    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer chat = chatUpstream();
     chat.setDefault(Behaviour.reply("Of course."));
     JsonObject config = new JsonObject()
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 5000))

@@ -3,23 +3,15 @@ package io.switchboard.app.voice;
 import io.switchboard.core.testkit.realtime.FakeRealtimeServer;
 import io.vertx.core.Future;
 import io.switchboard.core.testkit.Await;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,24 +27,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * within the binomial range; calls whose realtime session cannot start (the backend refusing) start in the fallback
  * mode and say so; a call may ask for a mode only among those allowed; the admin API checks what it is given.
  */
-class ModeSwitchTest {
+class ModeSwitchTest extends CallFixture {
 
   static final String ADMIN = "admin-token-for-mode-tests";
 
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-  private Vertx client;
+  ModeSwitchTest() {
+    super(CallRig.withMetrics()); // the test reads the node's metrics
+  }
+
   private FakeRealtimeServer fake;
   private VoiceNode node;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
-      .withMetrics(new MicrometerMetricsFactory()).build(); // metrics on, as ./mesh run starts a node: the test reads them
-    client = Vertx.vertx();
     fake = FakeRealtimeServer.start(client).await(10, TimeUnit.SECONDS).requireKey(Realtime.KEY);
   }
 
@@ -76,12 +64,6 @@ class ModeSwitchTest {
     } catch (Exception e) {
       return 0;
     }
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   private HttpResponse<String> admin(String method, JsonObject body) throws Exception {

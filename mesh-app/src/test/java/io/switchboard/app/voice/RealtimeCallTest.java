@@ -3,17 +3,13 @@ package io.switchboard.app.voice;
 import io.switchboard.core.testkit.realtime.FakeRealtimeServer;
 import io.switchboard.core.testkit.realtime.FakeRealtimeSession;
 import io.switchboard.core.testkit.Await;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -33,29 +29,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the caller's marks say was played; the call's record says realtime, and the session leaves its own priced record.
  * The same over the plain socket, resampled both ways.
  */
-class RealtimeCallTest {
+class RealtimeCallTest extends CallFixture {
 
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-  private Vertx client;
   private FakeRealtimeServer fake;
   private VoiceNode node;
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
     fake = FakeRealtimeServer.start(client).await(10, TimeUnit.SECONDS).requireKey(Realtime.KEY);
     fake.script().responseMs = 4000;
     node = VoiceNode.start(vertx, new JsonArray().add(Realtime.backend("rt", fake, 10)),
       new JsonObject().put("mode", "realtime").put("fallback_mode", "pipeline"), dir, Map.of(Realtime.KEY_ENV, Realtime.KEY));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   @Test

@@ -6,15 +6,10 @@ import io.switchboard.core.testkit.realtime.FakeRealtimeServer;
 import io.switchboard.core.testkit.realtime.FakeRealtimeSession;
 import io.switchboard.voice.testkit.Flite;
 import io.switchboard.core.testkit.Await;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,24 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * backends (the real Whisper, a fake chat upstream behind the real adapter, the real flite); in realtime mode it is
  * relayed to the fake Realtime server through the router and the real adapter.
  */
-class RealtimeEndpointTest {
-
-  @TempDir
-  Path dir;
-  private Vertx vertx;
-  private Vertx client;
-
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
-  }
+class RealtimeEndpointTest extends CallFixture {
 
   private static JsonObject sessionUpdate() {
     JsonObject pcm = new JsonObject().put("type", "audio/pcm").put("rate", 24000);
@@ -56,7 +34,7 @@ class RealtimeEndpointTest {
 
   @Test
   void pipelineModeServesARealtimeClientWithLocalWhisperAndFlite() throws Exception {
-    FakeOpenAiServer chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    FakeOpenAiServer chat = chatUpstream();
     chat.setDefault(Behaviour.reply("The next train leaves at nine."));
     JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.flite(10)).add(VoiceNode.chat("primary", chat, "cloud", 10));
     VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject().put("mode", "pipeline"), dir, Map.of("FAKE_KEY", "sk-fake-voice"));

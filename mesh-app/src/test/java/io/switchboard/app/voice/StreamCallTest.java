@@ -4,16 +4,12 @@ import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.speech.FakeSpeechApi;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,22 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code response.text.delta}, {@code turn.metrics}, {@code audio.clear}, {@code response.audio.done}), the agent's
  * audio in 20 ms PCM frames, barge-in reaching both the chat and the speech upstreams.
  */
-class StreamCallTest {
+class StreamCallTest extends CallFixture {
 
   static final String ANSWER = "Of course, I can change it for you right away. Which day would you like to travel instead, and at "
     + "what time of day? I can also look for a cheaper fare if you are flexible.";
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
   private FakeOpenAiServer chat;
 
   @BeforeEach
   void start() throws Exception {
-    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
+    chat = chatUpstream();
   }
 
   @Test

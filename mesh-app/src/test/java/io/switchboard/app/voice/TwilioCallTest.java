@@ -3,15 +3,11 @@ package io.switchboard.app.voice;
 import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -28,27 +24,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * upstream (WER), the outbound frames, marks, barge-in with {@code clear} and the cancel reaching the chat upstream,
  * the history holding only what was played, and the call's ledger record.
  */
-class TwilioCallTest {
+class TwilioCallTest extends CallFixture {
 
   static final String ANSWER = "Sure, the next train to Boston leaves at nine fifteen tonight from platform four. It is an express "
     + "train, so it makes only two stops on the way. You can buy tickets on board or at the station, and there is a cafe car near "
     + "the front of the train.";
   static final String SHORT = "Done. Your two seats are booked.";
 
-  @TempDir
-  Path dir;
-  @RegisterExtension
-  final CallRig rig = new CallRig();
-  private final Vertx vertx = rig.node;
-  private final Vertx client = rig.client;
   private FakeOpenAiServer chat;
   private VoiceNode node;
 
   @BeforeEach
   void start() throws Exception {
-    chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
-    JsonArray backends = VoiceNode.localCascade(chat);
-    node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
+    chat = chatUpstream();
+    node = cascade(chat, new JsonObject());
   }
 
   @Test

@@ -6,14 +6,14 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.cid.Cid;
 import io.switchboard.core.cid.CidHasher;
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +44,9 @@ public abstract class ArtifactStoreContract {
   protected static final ArtifactTag K1_LOCAL = new ArtifactTag(ArtifactKind.AUDIO_IN, Privacy.LOCAL, "k_1", "req_1");
   protected static final ArtifactTag K2_CLOUD = new ArtifactTag(ArtifactKind.AUDIO_IN, Privacy.CLOUD, "k_2", "req_2");
 
-  protected static Vertx vertx;
+  @RegisterExtension
+  protected static final TestVertx VX = new TestVertx();
+  protected static final Vertx vertx = VX.get();
   protected final AtomicLong clock = new AtomicLong(1_000_000);
   protected final List<ArtifactDeletion> deletions = new CopyOnWriteArrayList<>();
   final CompletableFuture<ArtifactDeletion> firstDeletion = new CompletableFuture<>();
@@ -57,16 +59,6 @@ public abstract class ArtifactStoreContract {
   protected abstract void corrupt(ArtifactStore store, Cid cid, long offset, byte[] bytes) throws Exception;
 
   protected abstract void cleanUp() throws Exception;
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() {
-    vertx.close().await();
-  }
 
   @BeforeEach
   void openStore() throws Exception {

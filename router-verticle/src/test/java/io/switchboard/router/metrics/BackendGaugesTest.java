@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import static io.switchboard.router.metrics.Scrape.assertHas;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The backends' gauges from the provider status. */
@@ -36,20 +37,22 @@ class BackendGaugesTest {
     String text = registry.scrape();
     assertTrue(text.contains("switchboard_backend_up{backend=\"a\"} 1.0"), text);
     assertTrue(text.contains("switchboard_backend_up{backend=\"b\"} 0.0"), "an open breaker is not up: " + text);
-    assertTrue(text.contains("switchboard_backend_breaker_state{backend=\"b\",state=\"open\"} 1.0"), text);
-    assertTrue(text.contains("switchboard_backend_breaker_state{backend=\"b\",state=\"closed\"} 0.0"), text);
-    assertTrue(text.contains("switchboard_backend_instances{backend=\"a\"} 2.0"), text);
-    assertTrue(text.contains("switchboard_backend_error_ratio{backend=\"a\"} 0.25"), text);
-    assertTrue(text.contains("switchboard_backend_rate_limit_used{backend=\"a\",limit=\"rpm\"} 150.0"), text);
-    assertTrue(text.contains("switchboard_backend_rate_limit{backend=\"a\",limit=\"rpm\"} 600.0"), text);
-    assertTrue(text.contains("switchboard_backend_rate_limit_used{backend=\"a\",limit=\"concurrency\"} 3.0"), text);
-    assertTrue(text.contains("switchboard_backends_available{capability=\"chat\"} 1.0"), text);
+    assertHas(text,
+      "switchboard_backend_breaker_state{backend=\"b\",state=\"open\"} 1.0",
+      "switchboard_backend_breaker_state{backend=\"b\",state=\"closed\"} 0.0",
+      "switchboard_backend_instances{backend=\"a\"} 2.0",
+      "switchboard_backend_error_ratio{backend=\"a\"} 0.25",
+      "switchboard_backend_rate_limit_used{backend=\"a\",limit=\"rpm\"} 150.0",
+      "switchboard_backend_rate_limit{backend=\"a\",limit=\"rpm\"} 600.0",
+      "switchboard_backend_rate_limit_used{backend=\"a\",limit=\"concurrency\"} 3.0",
+      "switchboard_backends_available{capability=\"chat\"} 1.0");
 
     // a is disabled and b leaves: chat has nothing left, and says so with a 0
     gauges.update(status(row("a", true, false, "up", "closed")));
     text = registry.scrape();
-    assertTrue(text.contains("switchboard_backend_enabled{backend=\"a\"} 0.0"), text);
-    assertTrue(text.contains("switchboard_backends_available{capability=\"chat\"} 0.0"), text);
+    assertHas(text,
+      "switchboard_backend_enabled{backend=\"a\"} 0.0",
+      "switchboard_backends_available{capability=\"chat\"} 0.0");
     gauges.update(status());
     assertTrue(registry.scrape().contains("switchboard_backends_available{capability=\"chat\"} 0.0"), "still listed once served");
   }

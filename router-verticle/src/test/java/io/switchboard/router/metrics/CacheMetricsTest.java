@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.switchboard.router.metrics.Scrape.assertHas;
 
 /** The exact cache's counters reach Prometheus as {@code switchboard_cache_*}, per capability, as they change. */
 class CacheMetricsTest {
@@ -42,12 +42,13 @@ class CacheMetricsTest {
       cache.lookup(key, anyone).await(10, TimeUnit.SECONDS);
       cache.stats().bypass(Capability.CHAT);
       String text = registry.scrape();
-      assertTrue(text.contains("switchboard_cache_hits_total{capability=\"embed\"} 1.0"), text);
-      assertTrue(text.contains("switchboard_cache_misses_total{capability=\"embed\"} 1.0"), text);
-      assertTrue(text.contains("switchboard_cache_saved_usd_total{capability=\"embed\"} 0.25"), text);
-      assertTrue(text.contains("switchboard_cache_bypasses_total{capability=\"chat\"} 1.0"), text);
-      assertTrue(text.contains("switchboard_cache_stores_total{capability=\"embed\"} 1.0"), text);
-      assertTrue(text.contains("switchboard_cache_entries 1.0"), text);
+      assertHas(text,
+        "switchboard_cache_hits_total{capability=\"embed\"} 1.0",
+        "switchboard_cache_misses_total{capability=\"embed\"} 1.0",
+        "switchboard_cache_saved_usd_total{capability=\"embed\"} 0.25",
+        "switchboard_cache_bypasses_total{capability=\"chat\"} 1.0",
+        "switchboard_cache_stores_total{capability=\"embed\"} 1.0",
+        "switchboard_cache_entries 1.0");
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Set;
 
+import static io.switchboard.router.metrics.Scrape.assertHas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,13 +54,14 @@ class RequestMetricsTest {
   void aServedStreamCountsRequestLatencyTtfbTokensAndCost() {
     record(served("openai", "gpt-4o-mini", 420, 80, 0, new RouteInfo("openai", "gpt-4o-mini", List.of())), 0.0042);
     String text = scrape();
-    assertTrue(text.contains("switchboard_requests_total{backend=\"openai\",capability=\"chat\",code=\"none\",model=\"gpt-4o-mini\",outcome=\"served\"} 1.0"), text);
-    assertTrue(text.contains("switchboard_request_duration_seconds_bucket{backend=\"openai\",capability=\"chat\",le=\"0.5\"} 1"), text);
-    assertTrue(text.contains("switchboard_request_duration_seconds_bucket{backend=\"openai\",capability=\"chat\",le=\"0.25\"} 0"), text);
-    assertTrue(text.contains("switchboard_request_ttfb_seconds_bucket{backend=\"openai\",capability=\"chat\",le=\"0.1\"} 1"), text);
-    assertTrue(text.contains("switchboard_tokens_total{backend=\"openai\",capability=\"chat\",direction=\"input\",model=\"gpt-4o-mini\"} 12.0"), text);
-    assertTrue(text.contains("switchboard_tokens_total{backend=\"openai\",capability=\"chat\",direction=\"output\",model=\"gpt-4o-mini\"} 30.0"), text);
-    assertTrue(text.contains("switchboard_cost_usd_total{backend=\"openai\",capability=\"chat\",model=\"gpt-4o-mini\"} 0.0042"), text);
+    assertHas(text,
+      "switchboard_requests_total{backend=\"openai\",capability=\"chat\",code=\"none\",model=\"gpt-4o-mini\",outcome=\"served\"} 1.0",
+      "switchboard_request_duration_seconds_bucket{backend=\"openai\",capability=\"chat\",le=\"0.5\"} 1",
+      "switchboard_request_duration_seconds_bucket{backend=\"openai\",capability=\"chat\",le=\"0.25\"} 0",
+      "switchboard_request_ttfb_seconds_bucket{backend=\"openai\",capability=\"chat\",le=\"0.1\"} 1",
+      "switchboard_tokens_total{backend=\"openai\",capability=\"chat\",direction=\"input\",model=\"gpt-4o-mini\"} 12.0",
+      "switchboard_tokens_total{backend=\"openai\",capability=\"chat\",direction=\"output\",model=\"gpt-4o-mini\"} 30.0",
+      "switchboard_cost_usd_total{backend=\"openai\",capability=\"chat\",model=\"gpt-4o-mini\"} 0.0042");
     assertFalse(text.contains("req-123") || text.contains("k_1"), "no request id, no key id as a label");
   }
 
@@ -81,9 +83,10 @@ class RequestMetricsTest {
       new Finished.Target("openai", "gpt-4o-mini", Privacy.CLOUD, Prices.FREE), Finished.Answer.NONE, ErrorCode.CANCELLED, null, 3, 0);
     record(cancelled, 0);
     String text = scrape();
-    assertTrue(text.contains("switchboard_requests_total{backend=\"none\",capability=\"chat\",code=\"invalid_api_key\",model=\"none\",outcome=\"refused\"} 1.0"), text);
-    assertTrue(text.contains("switchboard_requests_total{backend=\"none\",capability=\"embed\",code=\"no_healthy_backend\",model=\"none\",outcome=\"failed\"} 1.0"), text);
-    assertTrue(text.contains("code=\"cancelled\",model=\"gpt-4o-mini\",outcome=\"cancelled\"} 1.0"), text);
+    assertHas(text,
+      "switchboard_requests_total{backend=\"none\",capability=\"chat\",code=\"invalid_api_key\",model=\"none\",outcome=\"refused\"} 1.0",
+      "switchboard_requests_total{backend=\"none\",capability=\"embed\",code=\"no_healthy_backend\",model=\"none\",outcome=\"failed\"} 1.0",
+      "code=\"cancelled\",model=\"gpt-4o-mini\",outcome=\"cancelled\"} 1.0");
     assertFalse(text.contains("switchboard_request_duration_seconds_count{backend=\"none\""), "failures are not in the latency histogram");
   }
 
@@ -95,11 +98,12 @@ class RequestMetricsTest {
       new RouteInfo.Skip("cloud-b", "timeout: no first byte within 800 ms")));
     record(served("cloud-b", "gpt-4o-mini", 900, -1, 1, route), 0);
     String text = scrape();
-    assertTrue(text.contains("switchboard_route_skips_total{backend=\"cloud-a\",capability=\"chat\",reason=\"failed\"} 1.0"), text);
-    assertTrue(text.contains("switchboard_route_skips_total{backend=\"local\",capability=\"chat\",reason=\"privacy\"} 1.0"), text);
-    assertTrue(text.contains("switchboard_failovers_total{backend=\"cloud-a\",capability=\"chat\",code=\"upstream_error\"} 1.0"), text);
-    assertTrue(text.contains("switchboard_failovers_total{backend=\"cloud-b\",capability=\"chat\",code=\"timeout\"} 1.0"), text);
-    assertTrue(text.contains("switchboard_retries_total{backend=\"cloud-b\",capability=\"chat\"} 1.0"), text);
+    assertHas(text,
+      "switchboard_route_skips_total{backend=\"cloud-a\",capability=\"chat\",reason=\"failed\"} 1.0",
+      "switchboard_route_skips_total{backend=\"local\",capability=\"chat\",reason=\"privacy\"} 1.0",
+      "switchboard_failovers_total{backend=\"cloud-a\",capability=\"chat\",code=\"upstream_error\"} 1.0",
+      "switchboard_failovers_total{backend=\"cloud-b\",capability=\"chat\",code=\"timeout\"} 1.0",
+      "switchboard_retries_total{backend=\"cloud-b\",capability=\"chat\"} 1.0");
     assertFalse(text.contains("abc-123") || text.contains("800 ms"), "no free text as a label");
   }
 

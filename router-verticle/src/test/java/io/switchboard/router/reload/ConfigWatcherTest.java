@@ -239,6 +239,31 @@ class ConfigWatcherTest {
     }
   }
 
+  /**
+   * A node on {@link #STEADY}, its log caught from before it starts, for the tests of what scans must not do; closing
+   * it stops the watcher, then the catching.
+   */
+  record Steady(Path file, Logs logs, Node node) implements AutoCloseable {
+
+    static Steady start(Vertx vertx, Path dir) throws Exception {
+      Path file = dir.resolve("switchboard.yaml");
+      write(file, STEADY);
+      Logs logs = new Logs();
+      try {
+        return new Steady(file, logs, startNode(vertx, file));
+      } catch (Exception e) {
+        logs.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      node.watcher().close();
+      logs.close();
+    }
+  }
+
   /** The node as HotReload starts it: the conf loaded once, backends deployed from it, then the watcher on the files. */
   record Node(ConfigWatcher watcher, Map<String, String> running, KeylessProvider keyless) {
   }
@@ -264,58 +289,46 @@ class ConfigWatcherTest {
    */
   @Test
   void scansOfAnUnchangedFileReloadNothing(Vertx vertx, @TempDir Path dir) throws Exception {
-    Path file = dir.resolve("switchboard.yaml");
-    write(file, STEADY);
-    try (Logs logs = new Logs()) {
-      Node node = startNode(vertx, file);
+    try (Steady steady = Steady.start(vertx, dir)) {
       await(vertx, "'local' live", liveIs(vertx, List.of("local")));
-      int attempts = node.keyless().attempts.get();
+      int attempts = steady.node().keyless().attempts.get();
       // What is checked is that nothing happens: eight scans of the unchanged file pass (they count nothing to wait on).
       Await.quiet(vertx, 8 * SCAN_MS);
-      assertEquals(0, node.watcher().reloads(), "no reload without a change");
-      assertEquals(attempts, node.keyless().attempts.get(), "a backend without its key is not tried again");
-      assertEquals(List.of(), logs.about("reloaded"));
-      assertEquals(List.of(), logs.about("stopping backend"));
+      assertEquals(0, steady.node().watcher().reloads(), "no reload without a change");
+      assertEquals(attempts, steady.node().keyless().attempts.get(), "a backend without its key is not tried again");
+      assertEquals(List.of(), steady.logs().about("reloaded"));
+      assertEquals(List.of(), steady.logs().about("stopping backend"));
       assertEquals(List.of("local"), live(vertx).await(5, TimeUnit.SECONDS));
-      node.watcher().close();
     }
   }
 
   /** A broken file is one log line, without a stack trace, however many scans see it; a new problem is one more line. */
   @Test
   void aBrokenFileIsOneLineOncePerChange(Vertx vertx, @TempDir Path dir) throws Exception {
-    Path file = dir.resolve("switchboard.yaml");
-    write(file, STEADY);
-    try (Logs logs = new Logs()) {
-      Node node = startNode(vertx, file);
-      write(file, "router: {strategy: cost\nbackends: [ {id: one, type: scripted");
-      await(vertx, "the unreadable file rejected", () -> Future.succeededFuture(node.watcher().rejections() > 3));
-      List<LogRecord> logged = records(logs, Level.WARNING);
+    try (Steady steady = Steady.start(vertx, dir)) {
+      write(steady.file(), "router: {strategy: cost\nbackends: [ {id: one, type: scripted");
+      await(vertx, "the unreadable file rejected", () -> Future.succeededFuture(steady.node().watcher().rejections() > 3));
+      List<LogRecord> logged = records(steady.logs(), Level.WARNING);
       assertEquals(1, logged.size(), "one line for the broken file: " + logged.stream().map(LogRecord::getMessage).toList());
       assertEquals(null, logged.get(0).getThrown(), "no stack trace");
-      write(file, STEADY.replace("heartbeat_timeout_ms: 1000", "heartbeat_timeout_ms: -5"));
-      int seen = node.watcher().rejections();
-      await(vertx, "the bad value rejected", () -> Future.succeededFuture(node.watcher().rejections() > seen + 3));
-      assertEquals(2, records(logs, Level.WARNING).size(), "a new problem is one more line");
-      node.watcher().close();
+      write(steady.file(), STEADY.replace("heartbeat_timeout_ms: 1000", "heartbeat_timeout_ms: -5"));
+      int seen = steady.node().watcher().rejections();
+      await(vertx, "the bad value rejected", () -> Future.succeededFuture(steady.node().watcher().rejections() > seen + 3));
+      assertEquals(2, records(steady.logs(), Level.WARNING).size(), "a new problem is one more line");
     }
   }
 
   /** A setting read only at start says so when it changes, and is never reported as reloaded. */
   @Test
   void aSettingThatNeedsARestartSaysSo(Vertx vertx, @TempDir Path dir) throws Exception {
-    Path file = dir.resolve("switchboard.yaml");
-    write(file, STEADY);
-    try (Logs logs = new Logs()) {
-      Node node = startNode(vertx, file);
-      write(file, STEADY.replace("require_keys: false", "require_keys: true"));
-      await(vertx, "the change noticed", () -> Future.succeededFuture(!logs.about("auth.require_keys").isEmpty()));
-      LogRecord said = logs.about("auth.require_keys").get(0);
+    try (Steady steady = Steady.start(vertx, dir)) {
+      write(steady.file(), STEADY.replace("require_keys: false", "require_keys: true"));
+      await(vertx, "the change noticed", () -> Future.succeededFuture(!steady.logs().about("auth.require_keys").isEmpty()));
+      LogRecord said = steady.logs().about("auth.require_keys").get(0);
       assertEquals(Level.WARNING, said.getLevel());
       assertTrue(format(said).contains("restart"), format(said));
-      assertEquals(List.of(), logs.about("reloaded"), "nothing was reloaded");
-      assertEquals(0, node.watcher().reloads());
-      node.watcher().close();
+      assertEquals(List.of(), steady.logs().about("reloaded"), "nothing was reloaded");
+      assertEquals(0, steady.node().watcher().reloads());
     }
   }
 

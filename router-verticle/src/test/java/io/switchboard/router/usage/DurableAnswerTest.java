@@ -20,9 +20,10 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a stream's end, an error) only after the ledger confirmed the usage record; without them, at once. Here the
  * "ledger" is a consumer of {@code switchboard.usage} that holds each record until the test lets it go.
  */
+@ExtendWith(VertxExtension.class)
 class DurableAnswerTest {
 
   private Vertx vertx;
@@ -46,14 +48,9 @@ class DurableAnswerTest {
   private final Promise<Void> firstHeld = Promise.promise();
 
   @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
+  void start(Vertx vertx) {
+    this.vertx = vertx;
     MeshExceptionCodec.register(vertx);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   private ScriptedChatBackend mesh(boolean durable, boolean ledger, long timeoutMs) throws Exception {

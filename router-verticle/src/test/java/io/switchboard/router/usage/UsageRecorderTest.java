@@ -12,9 +12,10 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link UsageBatch} to this node's batch consumer, confirmed by one reply; without such a consumer each goes as JSON
  * on {@code switchboard.usage}; a ledger that refuses a batch loses its records (counted), never the answers.
  */
+@ExtendWith(VertxExtension.class)
 class UsageRecorderTest {
 
   private Vertx vertx;
@@ -38,14 +40,9 @@ class UsageRecorderTest {
   private final List<Message<Object>> singles = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
+  void start(Vertx vertx) {
+    this.vertx = vertx;
     MeshExceptionCodec.register(vertx);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   private void batchLedger() throws Exception {

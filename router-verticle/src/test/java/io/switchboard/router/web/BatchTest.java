@@ -1,17 +1,14 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.ErrorCode;
-import io.switchboard.api.Privacy;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.ScriptedChatBackend;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,18 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchTest {
 
   private MeshFixture mesh;
-  private WebClient client;
-  private Context context;
   private ScriptedChatBackend alpha;
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
-    mesh = new MeshFixture(vertx).router(new JsonObject());
-    alpha = mesh.backend("alpha", 10, Privacy.CLOUD, "m1");
-    mesh.web(new JsonObject().put("batch_max_items", 50));
-    mesh.awaitLive(1);
-    client = WebClient.create(vertx);
-    context = vertx.getOrCreateContext();
+    mesh = MeshFixture.alphaBehindWeb(vertx, new JsonObject().put("batch_max_items", 50));
+    alpha = mesh.backends.get(0);
   }
 
   private static JsonObject chat(String model, String content) {
@@ -48,7 +39,7 @@ class BatchTest {
   }
 
   private HttpResponse<Buffer> post(JsonObject body) throws Exception {
-    return OnContext.start(context, () -> client.post(mesh.port, "127.0.0.1", "/v1/batch").putHeader("content-type", "application/json")
+    return OnContext.start(mesh.context, () -> mesh.client.post(mesh.port, "127.0.0.1", "/v1/batch").putHeader("content-type", "application/json")
       .sendBuffer(body.toBuffer())).await(20, TimeUnit.SECONDS);
   }
 

@@ -6,13 +6,11 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.MeshFixture;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,8 +34,6 @@ class UsageExportTest {
 
   private static final String ADMIN = "admin-token-0123456789";
   private MeshFixture mesh;
-  private WebClient client;
-  private Context context;
   private final List<JsonObject> asked = new CopyOnWriteArrayList<>();
   /** Rows the fake ledger holds; {@code failAfter} pages answered before it fails (-1: never). */
   private int rows;
@@ -67,12 +63,10 @@ class UsageExportTest {
       m.reply(csv.toString(), headers);
     }).completion().await(5, TimeUnit.SECONDS);
     mesh = new MeshFixture(vertx).web(new JsonObject().put("admin_token", ADMIN));
-    client = WebClient.create(vertx);
-    context = vertx.getOrCreateContext();
   }
 
   private HttpResponse<Buffer> export(String query) throws Exception {
-    return OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/api/v1/usage/export" + query)
+    return OnContext.start(mesh.context, () -> mesh.client.get(mesh.port, "127.0.0.1", "/api/v1/usage/export" + query)
       .bearerTokenAuthentication(ADMIN).send()).await(20, TimeUnit.SECONDS);
   }
 

@@ -1,16 +1,13 @@
 package io.switchboard.router.web;
 
-import io.switchboard.api.Privacy;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.ScriptedChatBackend;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,18 +31,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebChatTest {
 
   private MeshFixture mesh;
-  private WebClient client;
-  private Context context;
   private ScriptedChatBackend alpha;
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
-    mesh = new MeshFixture(vertx).router(new JsonObject());
-    alpha = mesh.backend("alpha", 10, Privacy.CLOUD, "m1");
-    mesh.web(new JsonObject().put("body_limit_bytes", 4096));
-    mesh.awaitLive(1);
-    client = WebClient.create(vertx);
-    context = vertx.getOrCreateContext();
+    mesh = MeshFixture.alphaBehindWeb(vertx, new JsonObject().put("body_limit_bytes", 4096));
+    alpha = mesh.backends.get(0);
   }
 
   private static String valid(boolean stream) {
@@ -54,11 +45,11 @@ class WebChatTest {
   }
 
   private HttpResponse<Buffer> post(String path, String contentType, String body) throws Exception {
-    var req = client.post(mesh.port, "127.0.0.1", path);
+    var req = mesh.client.post(mesh.port, "127.0.0.1", path);
     if (contentType != null) {
       req.putHeader("content-type", contentType);
     }
-    return OnContext.start(context, () -> req.sendBuffer(Buffer.buffer(body))).await(10, TimeUnit.SECONDS);
+    return OnContext.start(mesh.context, () -> req.sendBuffer(Buffer.buffer(body))).await(10, TimeUnit.SECONDS);
   }
 
   @Test
@@ -156,24 +147,24 @@ class WebChatTest {
 
   @Test
   void unknownRouteAndModelsAndHealth() throws Exception {
-    HttpResponse<Buffer> missing = OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/v1/nothing").send()).await(5, TimeUnit.SECONDS);
+    HttpResponse<Buffer> missing = OnContext.start(mesh.context, () -> mesh.client.get(mesh.port, "127.0.0.1", "/v1/nothing").send()).await(5, TimeUnit.SECONDS);
     assertEquals(404, missing.statusCode());
     assertEquals("not_found", missing.bodyAsJsonObject().getJsonObject("error").getString("code"));
 
-    JsonObject models = OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/v1/models").send()).await(5, TimeUnit.SECONDS).bodyAsJsonObject();
+    JsonObject models = OnContext.start(mesh.context, () -> mesh.client.get(mesh.port, "127.0.0.1", "/v1/models").send()).await(5, TimeUnit.SECONDS).bodyAsJsonObject();
     assertEquals("list", models.getString("object"));
     List<String> ids = models.getJsonArray("data").stream().map(o -> ((JsonObject) o).getString("id")).toList();
     assertEquals(List.of("light", "m1"), ids);
 
-    assertEquals(200, OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/health/live").send()).await(5, TimeUnit.SECONDS).statusCode());
-    HttpResponse<Buffer> ready = OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/health/ready").send()).await(5, TimeUnit.SECONDS);
+    assertEquals(200, OnContext.start(mesh.context, () -> mesh.client.get(mesh.port, "127.0.0.1", "/health/live").send()).await(5, TimeUnit.SECONDS).statusCode());
+    HttpResponse<Buffer> ready = OnContext.start(mesh.context, () -> mesh.client.get(mesh.port, "127.0.0.1", "/health/ready").send()).await(5, TimeUnit.SECONDS);
     assertEquals(200, ready.statusCode());
     assertEquals(1, ready.bodyAsJsonObject().getInteger("live_backends"));
   }
 
   @Test
   void theAdminApiIsOffWithoutAToken() throws Exception {
-    HttpResponse<Buffer> res = OnContext.start(context, () -> client.get(mesh.port, "127.0.0.1", "/api/v1/providers/status")
+    HttpResponse<Buffer> res = OnContext.start(mesh.context, () -> mesh.client.get(mesh.port, "127.0.0.1", "/api/v1/providers/status")
       .putHeader("authorization", "Bearer anything").send()).await(5, TimeUnit.SECONDS);
     assertEquals(404, res.statusCode());
     assertTrue(res.bodyAsJsonObject().getJsonObject("error").getString("message").contains("SWITCHBOARD_ADMIN_TOKEN"));
@@ -181,7 +172,7 @@ class WebChatTest {
 
   @Test
   void policyHeadersReachTheRouter() throws Exception {
-    var res = OnContext.start(context, () -> client.post(mesh.port, "127.0.0.1", "/v1/chat/completions")
+    var res = OnContext.start(mesh.context, () -> mesh.client.post(mesh.port, "127.0.0.1", "/v1/chat/completions")
       .putHeader("content-type", "application/json").putHeader("x-switchboard-privacy", "local")
       .sendBuffer(Buffer.buffer(valid(false)))).await(5, TimeUnit.SECONDS);
     assertEquals(503, res.statusCode());

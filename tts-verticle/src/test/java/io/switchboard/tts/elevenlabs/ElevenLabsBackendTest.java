@@ -10,6 +10,7 @@ import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.SpeechBackend;
 import io.switchboard.core.testkit.speech.AudioScript;
 import io.switchboard.core.testkit.speech.FakeSpeechApi;
+import io.switchboard.core.testkit.speech.HeldAudio;
 import io.switchboard.core.testkit.speech.PipeProbe;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,7 +25,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -86,10 +86,8 @@ class ElevenLabsBackendTest {
 
   @Test
   void streamsAudioAsItArrives() {
-    List<Buffer> chunks = AudioScript.chunks(3, 2048);
-    Promise<Void> gate = Promise.promise();
-    Promise<Void> finished = Promise.promise();
-    Consumer<RoutingContext> audio = AudioScript.gated("audio/mpeg", chunks, gate.future(), finished, false);
+    HeldAudio held = new HeldAudio(3, 2048);
+    Consumer<RoutingContext> audio = held.reply("audio/mpeg");
     fake.reply(ctx -> {
       ctx.response().putHeader("character-cost", "11").putHeader("request-id", "rq-1");
       audio.accept(ctx);
@@ -97,16 +95,7 @@ class ElevenLabsBackendTest {
     SpeechRequest r = new SpeechRequest("tts-1", "Hallo Welt.", null, "mp3", 1.1, null,
       new JsonObject().put("language_code", "de").put("voice_settings", new JsonObject().put("style", 0.2)), null);
 
-    PipeProbe probe = PipeProbe.start(vertx, true, () -> backend.speak(r, ctx()));
-    Buffer first = await(probe.first());
-    assertFalse(finished.future().isComplete(), "the first audio arrived while the upstream still held the rest");
-    // A read may hold part of a chunk: what arrived first is the start of chunk 0.
-    assertTrue(first.length() > 0 && first.length() <= 2048, "first read " + first.length());
-    assertEquals(chunks.get(0).getBuffer(0, first.length()), first);
-    gate.complete();
-    JsonObject trailer = await(probe.done());
-
-    assertEquals(AudioScript.join(chunks), probe.audio());
+    JsonObject trailer = held.forwardedAsItArrives(PipeProbe.start(vertx, true, () -> backend.speak(r, ctx())));
     assertEquals(new JsonObject().put("characters", 11).put("credits", 11), trailer);
     FakeSpeechApi.Seen s = fake.next();
     assertEquals(DEFAULT_VOICE, s.voiceId());

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.switchboard.usage.journal.CursorDrain.drain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,19 +85,6 @@ class JournalTailTest {
       UsageJournal.Written w = journal.write(ByteBuffer.wrap(lines.finish()));
       tail.add(new JournalTail.Write(w.segmentId(), w.start(), w.end(), List.copyOf(part)));
     }
-  }
-
-  private static List<UsageRecord> drain(JournalCursor cursor, int batch) throws IOException {
-    List<UsageRecord> out = new ArrayList<>();
-    for (int i = 0; i < 10_000; i++) {
-      JournalCursor.Batch b = cursor.read(batch);
-      cursor.advance(b);
-      if (b.isEmpty()) {
-        return out;
-      }
-      out.addAll(b.records());
-    }
-    throw new AssertionError("cursor never caught up");
   }
 
   @Test

@@ -4,14 +4,14 @@ import io.switchboard.api.CacheStatus;
 import io.switchboard.api.CallUsage;
 import io.switchboard.api.Capability;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.core.testkit.TestPostgres;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.usage.Await;
-import io.switchboard.usage.PostgresTestServer;
 import io.switchboard.usage.TestRecords;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,23 +29,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class PgMigrationForwardTest {
 
-  private static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx VX = new TestVertx();
+  private static final Vertx vertx = VX.get();
   private final List<String> urls = new ArrayList<>();
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() {
-    vertx.close().await();
-  }
 
   @AfterEach
   void dropSchemas() throws Exception {
     for (String url : urls) {
-      PostgresTestServer.dropSchema(vertx, url);
+      TestPostgres.dropSchema(vertx, url);
     }
   }
 
@@ -68,7 +60,7 @@ class PgMigrationForwardTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"release", "voice-modes", "exact-cache", "ledger-branch"})
   void anEarlierStepMigratesForward(String state) throws Exception {
-    String url = PostgresTestServer.freshSchemaUrl(vertx);
+    String url = TestPostgres.freshSchemaUrl(vertx);
     urls.add(url);
     PgUsageStore store = PgUsageStore.connect(vertx, url, 2);
     try {

@@ -1,12 +1,12 @@
 package io.switchboard.usage.store;
 
 import io.switchboard.api.UsageRecord;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.usage.Await;
 import io.switchboard.usage.TestRecords;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -24,20 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class DuckDbReplayTest {
 
   private static final DuckDbUsageStore.Options OPTIONS = new DuckDbUsageStore.Options(64, 1, 2, 16, Map.of());
-  private static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx VX = new TestVertx();
+  private static final Vertx vertx = VX.get();
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() {
-    vertx.close().await();
-  }
 
   @Test
   void aReplayIsStoredOnceInTheSameRunAndAfterARestart() throws Exception {

@@ -26,9 +26,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-await_ready() { # await_ready PORT LOG
+await_ready() { # await_ready PORT LOG [PID]: with PID, that node must still be running (another process may hold the port)
   for _ in $(seq 1 240); do
-    curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    [ -z "${3:-}" ] || kill -0 "$3" 2>/dev/null || { echo "node on $1 exited; see $2" >&2; exit 1; }
+    curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && { [ -z "${3:-}" ] || kill -0 "$3" 2>/dev/null; } && return 0
     sleep 0.5
   done
   echo "node on $1 did not become ready; see $2" >&2

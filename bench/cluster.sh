@@ -41,16 +41,6 @@ stop() { # stop PID: SIGTERM, then wait until it has drained and exited
   wait "$1" 2>/dev/null || true
 }
 
-await_ready() { # await_ready PORT LOG PID (the node must still be running: another process may hold the port)
-  for _ in $(seq 1 240); do
-    kill -0 "$3" 2>/dev/null || { echo "node on $1 exited; see $2" >&2; exit 1; }
-    curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && kill -0 "$3" 2>/dev/null && return 0
-    sleep 0.5
-  done
-  echo "node on $1 did not become ready; see $2" >&2
-  exit 1
-}
-
 cpu() { # cpu PID: "<event-loop ticks> <JIT compiler ticks> <all ticks>" of a JVM so far (1 tick = 10 ms)
   local el=0 jit=0 all=0 name v
   for t in /proc/"$1"/task/*; do

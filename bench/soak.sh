@@ -23,11 +23,7 @@ OPENAI_API_KEY=soak-key OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1" SWITCHB
   > bench/results/soak-switchboard.log 2>&1 &
 mesh_pid=$!
 pids+=("$mesh_pid")
-for _ in $(seq 1 240); do
-  curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" >/dev/null || { echo "Switchboard did not become ready; see bench/results/soak-switchboard.log" >&2; exit 1; }
+await_ready "$MESH_PORT" bench/results/soak-switchboard.log "$mesh_pid"
 echo "{\"uptime\":\"$(uptime)\"}" | tee -a "$OUT"
 "$JAVA" -cp "$CP" io.switchboard.bench.soak.SoakRun --port "$MESH_PORT" --pid "$mesh_pid" --rate "$RATE" --seconds "$SECS" \
   --window "$WINDOW" | tee -a "$OUT"

@@ -43,13 +43,7 @@ public record ChatRequest(
    * {@link ErrorCode#INVALID_REQUEST} whose message names the field.
    */
   public static ChatRequest fromJson(JsonObject body) {
-    if (body == null) {
-      throw MeshException.invalid(null, "the request body must be a JSON object");
-    }
-    Object model = body.getValue("model");
-    if (!(model instanceof String m) || m.isBlank()) {
-      throw MeshException.invalid("model", model == null ? "'model' is required" : "'model' must be a non-empty string");
-    }
+    String m = RequestBodies.model(body);
     Object msgs = body.getValue("messages");
     if (!(msgs instanceof JsonArray array)) {
       throw MeshException.invalid("messages", msgs == null ? "'messages' is required" : "'messages' must be an array");
@@ -155,18 +149,12 @@ public record ChatRequest(
     if (maxTokens != null && !extra.containsKey("max_tokens") && !extra.containsKey("max_completion_tokens")) {
       body.put("max_tokens", maxTokens);
     }
-    if (temperature != null) {
-      body.put("temperature", temperature);
-    }
-    if (topP != null) {
-      body.put("top_p", topP);
-    }
+    RequestBodies.putSet(body, "temperature", temperature);
+    RequestBodies.putSet(body, "top_p", topP);
     if (!stop.isEmpty()) {
       body.put("stop", new JsonArray(new ArrayList<>(stop)));
     }
-    if (seed != null) {
-      body.put("seed", seed);
-    }
+    RequestBodies.putSet(body, "seed", seed);
     return body;
   }
 

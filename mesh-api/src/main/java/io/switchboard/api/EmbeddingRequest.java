@@ -24,13 +24,7 @@ public record EmbeddingRequest(String model, List<String> inputs, String encodin
   }
 
   public static EmbeddingRequest fromJson(JsonObject body) {
-    if (body == null) {
-      throw MeshException.invalid(null, "the request body must be a JSON object");
-    }
-    Object model = body.getValue("model");
-    if (!(model instanceof String m) || m.isBlank()) {
-      throw MeshException.invalid("model", model == null ? "'model' is required" : "'model' must be a non-empty string");
-    }
+    String m = RequestBodies.model(body);
     Object input = body.getValue("input");
     List<String> inputs = new ArrayList<>();
     if (input instanceof String s) {
@@ -92,9 +86,7 @@ public record EmbeddingRequest(String model, List<String> inputs, String encodin
     if (!"float".equals(encodingFormat)) {
       body.put("encoding_format", encodingFormat);
     }
-    if (dimensions != null) {
-      body.put("dimensions", dimensions);
-    }
+    RequestBodies.putSet(body, "dimensions", dimensions);
     return body;
   }
 

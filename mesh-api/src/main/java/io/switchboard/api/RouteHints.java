@@ -2,6 +2,8 @@ package io.switchboard.api;
 
 import io.vertx.core.json.JsonObject;
 
+import java.util.function.Function;
+
 /**
  * The policy fields a request may carry beside its OpenAI body (top-level body fields, or
  * {@code x-switchboard-*} headers over HTTP). Every field is optional: null means "the configured default".
@@ -34,24 +36,8 @@ public record RouteHints(Privacy privacy, Strategy strategy, String provider, Do
 
   /** Reads the hint fields of a request body; a malformed one is a {@link MeshException} naming the field. */
   public static RouteHints fromJson(JsonObject body) {
-    Privacy privacy = null;
-    Strategy strategy = null;
-    Object p = body.getValue(PRIVACY);
-    if (p != null) {
-      try {
-        privacy = Privacy.parse(stringField(p, PRIVACY));
-      } catch (IllegalArgumentException e) {
-        throw MeshException.invalid(PRIVACY, e.getMessage());
-      }
-    }
-    Object s = body.getValue(STRATEGY);
-    if (s != null) {
-      try {
-        strategy = Strategy.parse(stringField(s, STRATEGY));
-      } catch (IllegalArgumentException e) {
-        throw MeshException.invalid(STRATEGY, e.getMessage());
-      }
-    }
+    Privacy privacy = named(body, PRIVACY, Privacy::parse);
+    Strategy strategy = named(body, STRATEGY, Strategy::parse);
     Object prov = body.getValue(PROVIDER);
     String provider = prov == null ? null : stringField(prov, PROVIDER);
     Double maxCost = null;
@@ -101,6 +87,19 @@ public record RouteHints(Privacy privacy, Strategy strategy, String provider, Do
       body.put(TIMEOUT_MS, timeoutMs);
     }
     return body;
+  }
+
+  /** The field {@code name} read by {@code parse} (null when absent); a wrong name is an error naming the field. */
+  private static <T> T named(JsonObject body, String name, Function<String, T> parse) {
+    Object v = body.getValue(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return parse.apply(stringField(v, name));
+    } catch (IllegalArgumentException e) {
+      throw MeshException.invalid(name, e.getMessage());
+    }
   }
 
   private static String stringField(Object v, String name) {

@@ -76,15 +76,9 @@ public record SpeechRequest(String model, String input, String voice, String res
 
   public JsonObject toJson() {
     JsonObject json = extra.copy().put("model", model).put("input", input).put("response_format", responseFormat);
-    if (voice != null) {
-      json.put("voice", voice);
-    }
-    if (speed != null) {
-      json.put("speed", speed);
-    }
-    if (sampleRate != null) {
-      json.put("sample_rate", sampleRate);
-    }
+    RequestBodies.putSet(json, "voice", voice);
+    RequestBodies.putSet(json, "speed", speed);
+    RequestBodies.putSet(json, "sample_rate", sampleRate);
     return hints.writeTo(json);
   }
 }

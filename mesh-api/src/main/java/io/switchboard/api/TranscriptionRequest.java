@@ -64,21 +64,11 @@ public record TranscriptionRequest(String model, String language, String prompt,
 
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("model", model).put("response_format", responseFormat);
-    if (language != null) {
-      json.put("language", language);
-    }
-    if (prompt != null) {
-      json.put("prompt", prompt);
-    }
-    if (temperature != null) {
-      json.put("temperature", temperature);
-    }
-    if (filename != null) {
-      json.put("filename", filename);
-    }
-    if (contentType != null) {
-      json.put("content_type", contentType);
-    }
+    RequestBodies.putSet(json, "language", language);
+    RequestBodies.putSet(json, "prompt", prompt);
+    RequestBodies.putSet(json, "temperature", temperature);
+    RequestBodies.putSet(json, "filename", filename);
+    RequestBodies.putSet(json, "content_type", contentType);
     return hints.writeTo(json);
   }
 }

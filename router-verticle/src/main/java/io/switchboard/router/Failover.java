@@ -122,8 +122,8 @@ final class Failover {
     }
     vertx.eventBus().<Object>request(Addresses.instance(instance), body, options).onComplete(ar -> {
       if (!f.settle()) {
-        if (ar.succeeded() && BusStreams.isStream(ar.result()) && !BusStreams.isEnd(ar.result())) {
-          BusStreams.cancel(ar.result());
+        if (ar.succeeded()) {
+          BusStreams.drop(ar.result());
         }
         return;
       }

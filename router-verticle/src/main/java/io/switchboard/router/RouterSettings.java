@@ -1,5 +1,6 @@
 package io.switchboard.router;
 
+import io.switchboard.core.config.ConfValues;
 import io.switchboard.router.health.BreakerSettings;
 import io.switchboard.router.limits.Limits;
 import io.switchboard.router.policy.PolicySettings;
@@ -51,8 +52,8 @@ public record RouterSettings(PolicySettings policy, long timeoutMs, long streamI
     PolicySettings policy = PolicySettings.fromJson(conf);
     JsonObject passive = object(conf, "passive");
     JsonObject limitConf = object(conf, "limits");
-    double maxErrorRate = fraction(passive, "max_error_rate", 0.5, "router.passive");
-    double lease = fraction(limitConf, "lease_fraction", 0.02, "router.limits");
+    double maxErrorRate = ConfValues.fraction(passive, "max_error_rate", 0.5, "router.passive");
+    double lease = ConfValues.fraction(limitConf, "lease_fraction", 0.02, "router.limits");
     if (lease <= 0) {
       throw new IllegalArgumentException("router.limits.lease_fraction must be above 0");
     }
@@ -72,18 +73,18 @@ public record RouterSettings(PolicySettings policy, long timeoutMs, long streamI
       }
     }
     return new RouterSettings(policy,
-      positive(conf, "timeout_ms", 120_000, "router"),
-      positive(conf, "stream_idle_timeout_ms", 60_000, "router"),
-      positive(conf, "heartbeat_timeout_ms", 6_000, "router"),
-      positive(conf, "health_interval_ms", 10_000, "router"),
-      positive(conf, "health_timeout_ms", 5_000, "router"),
+      ConfValues.positive(conf, "timeout_ms", 120_000, "router"),
+      ConfValues.positive(conf, "stream_idle_timeout_ms", 60_000, "router"),
+      ConfValues.positive(conf, "heartbeat_timeout_ms", 6_000, "router"),
+      ConfValues.positive(conf, "health_interval_ms", 10_000, "router"),
+      ConfValues.positive(conf, "health_timeout_ms", 5_000, "router"),
       BreakerSettings.fromJson(conf.getValue("breaker") == null ? null : object(conf, "breaker")),
       RetryPolicy.fromJson(conf.getValue("retries") == null ? null : object(conf, "retries")),
-      (int) Math.min(100_000, positive(passive, "samples", 256, "router.passive")),
-      positive(passive, "window_ms", 300_000, "router.passive"),
+      (int) Math.min(100_000, ConfValues.positive(passive, "samples", 256, "router.passive")),
+      ConfValues.positive(passive, "window_ms", 300_000, "router.passive"),
       maxErrorRate,
-      (int) Math.min(Integer.MAX_VALUE, positive(passive, "min_samples", 10, "router.passive")),
-      positive(limitConf, "window_ms", 60_000, "router.limits"),
+      (int) Math.min(Integer.MAX_VALUE, ConfValues.positive(passive, "min_samples", 10, "router.passive")),
+      ConfValues.positive(limitConf, "window_ms", 60_000, "router.limits"),
       lease,
       limits,
       backends.copy());
@@ -102,27 +103,5 @@ public record RouterSettings(PolicySettings policy, long timeoutMs, long streamI
       throw new IllegalArgumentException("router." + key + " must be a map");
     }
     return o;
-  }
-
-  private static long positive(JsonObject json, String key, long fallback, String where) {
-    Object v = json.getValue(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (!(v instanceof Number n) || n.longValue() <= 0) {
-      throw new IllegalArgumentException(where + "." + key + " must be a positive integer");
-    }
-    return n.longValue();
-  }
-
-  private static double fraction(JsonObject json, String key, double fallback, String where) {
-    Object v = json.getValue(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (!(v instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > 1) {
-      throw new IllegalArgumentException(where + "." + key + " must be a number between 0 and 1");
-    }
-    return n.doubleValue();
   }
 }

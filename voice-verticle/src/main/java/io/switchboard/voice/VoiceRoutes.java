@@ -3,6 +3,7 @@ package io.switchboard.voice;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.core.usage.PresentedKey;
 import io.switchboard.voice.auth.CallTokens;
 import io.switchboard.voice.call.CallServices;
 import io.switchboard.voice.mode.CallModes;
@@ -99,11 +100,6 @@ final class VoiceRoutes {
 
   /** A Switchboard key on the request ({@code Authorization: Bearer sb-...} or {@code x-api-key}), or null. */
   static String presentedKey(RoutingContext ctx) {
-    String header = ctx.request().getHeader("authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && header.substring(7).trim().startsWith("sb-")) {
-      return header.substring(7).trim();
-    }
-    String apiKey = ctx.request().getHeader("x-api-key");
-    return apiKey != null && apiKey.trim().startsWith("sb-") ? apiKey.trim() : null;
+    return PresentedKey.in(ctx.request().headers());
   }
 }

@@ -8,6 +8,7 @@ import io.switchboard.asr.Transcripts;
 import io.switchboard.asr.Uploads;
 import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.TranscriptionBackend;
 import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.http.UpstreamReply;
@@ -26,11 +27,10 @@ import java.util.Set;
  * {@code verbose_json} with segment granularity; the {@code gpt-4o-*-transcribe} family, which only answers
  * {@code json} or {@code text}, is asked for {@code json} and yields no segments.
  */
-public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
+public final class OpenAiTranscriptionBackend extends DescribedBackend implements TranscriptionBackend {
 
   public static final String TYPE = "openai-transcription";
 
-  private final BackendDescriptor descriptor;
   private final UpstreamClient http;
   private final String url;
   private final String apiKey;
@@ -39,7 +39,7 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
 
   public OpenAiTranscriptionBackend(BackendDescriptor descriptor, UpstreamClient http, String baseUrl, String apiKey,
                                     Set<String> jsonOnlyModels, long maxUploadBytes) {
-    this.descriptor = descriptor;
+    super(descriptor);
     this.http = http;
     this.url = baseUrl + "/audio/transcriptions";
     this.apiKey = apiKey;
@@ -48,20 +48,15 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
   }
 
   @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
-  }
-
-  @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
-    return Uploads.accept(descriptor, request, audio, maxUploadBytes).compose(model -> upload(model, request, audio, context));
+    return Uploads.accept(descriptor(), request, audio, maxUploadBytes).compose(model -> upload(model, request, audio, context));
   }
 
   private Future<JsonObject> upload(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
     // The bytes decide, not the name: a file that is not audio is refused here rather than paid for upstream.
     if (AudioProbe.sniff(audio) == AudioProbe.Format.UNKNOWN) {
       return Future.failedFuture(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
-        descriptor.id() + ": the file is not audio this API reads (flac, m4a, mp3, mp4, ogg, wav, webm)", "file"));
+        descriptor().id() + ": the file is not audio this API reads (flac, m4a, mp3, mp4, ogg, wav, webm)", "file"));
     }
     AudioProbe.Format format = AudioProbe.detect(audio, request.filename(), request.contentType());
     boolean verbose = supportsVerbose(model);
@@ -95,9 +90,9 @@ public final class OpenAiTranscriptionBackend implements TranscriptionBackend {
     if (type != null && type.startsWith("text/plain")) {
       return Transcripts.verbose(reply.body().toString(), request.language(), Math.max(0, AudioProbe.wavSeconds(audio)), null);
     }
-    JsonObject json = reply.json(descriptor.id());
+    JsonObject json = reply.json(descriptor().id());
     if (!(json.getValue("text") instanceof String text)) {
-      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": upstream transcript has no 'text'");
+      throw new MeshException(ErrorCode.UPSTREAM, descriptor().id() + ": upstream transcript has no 'text'");
     }
     JsonObject usage = json.getJsonObject("usage");
     double duration = json.getValue("duration") instanceof Number d ? d.doubleValue()

@@ -30,13 +30,12 @@ public final class OpenAiTranscriptionProvider extends TypedProvider {
 
   @Override
   public Backend create(Vertx vertx, BackendConfig conf) {
-    String key = CloudConf.apiKey(conf, "OPENAI_API_KEY");
-    String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
+    CloudConf.Endpoint openAi = CloudConf.openAi(conf);
     Set<String> jsonOnly = new HashSet<>();
     conf.json().getJsonArray("json_only_models", new JsonArray()).forEach(m -> jsonOnly.add(String.valueOf(m)));
-    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, key, UpstreamTimeouts.TRANSCRIPTION,
+    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, openAi.apiKey(), UpstreamTimeouts.TRANSCRIPTION,
       conf.json().getLong("max_response_bytes", 8L << 20));
     return new OpenAiTranscriptionBackend(conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.CLOUD, 16),
-      http, base, key, jsonOnly, conf.json().getLong("max_upload_bytes", 25L * 1024 * 1024));
+      http, openAi.baseUrl(), openAi.apiKey(), jsonOnly, conf.json().getLong("max_upload_bytes", 25L * 1024 * 1024));
   }
 }

@@ -9,6 +9,7 @@ import io.switchboard.asr.Transcripts;
 import io.switchboard.asr.Uploads;
 import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.TranscriptionBackend;
 import io.switchboard.core.http.Base64Audio;
 import io.switchboard.core.http.UpstreamClient;
@@ -29,7 +30,7 @@ import java.util.Set;
  * is kept. A chat model gives no timestamps, so segments are empty and the duration is read from a WAV header
  * when there is one.
  */
-public final class OpenRouterTranscriptionBackend implements TranscriptionBackend {
+public final class OpenRouterTranscriptionBackend extends DescribedBackend implements TranscriptionBackend {
 
   public static final String TYPE = "openrouter-transcription";
 
@@ -43,28 +44,22 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
     }
   }
 
-  private final BackendDescriptor descriptor;
   private final UpstreamClient http;
   private final Settings settings;
 
   public OpenRouterTranscriptionBackend(BackendDescriptor descriptor, UpstreamClient http, Settings settings) {
-    this.descriptor = descriptor;
+    super(descriptor);
     this.http = http;
     this.settings = settings;
   }
 
   @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
-  }
-
-  @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
-    return Uploads.accept(descriptor, request, audio, settings.maxUploadBytes()).compose(model -> ask(model, request, audio, context));
+    return Uploads.accept(descriptor(), request, audio, settings.maxUploadBytes()).compose(model -> ask(model, request, audio, context));
   }
 
   private Future<JsonObject> ask(String model, TranscriptionRequest request, Buffer audio, CallContext context) {
-    String id = descriptor.id();
+    String id = descriptor().id();
     String format = AudioProbe.detect(audio, request.filename(), request.contentType()).extension();
     if (!settings.formats().contains(format)) {
       return Future.failedFuture(new MeshException(ErrorCode.UNSUPPORTED_MEDIA,
@@ -115,7 +110,7 @@ public final class OpenRouterTranscriptionBackend implements TranscriptionBacken
   }
 
   private JsonObject toVerbose(JsonObject json, TranscriptionRequest request, Buffer audio) {
-    String id = descriptor.id();
+    String id = descriptor().id();
     // OpenRouter reports an error met after the model started as a 200 whose body holds the error.
     if (json.getValue("error") instanceof JsonObject) {
       throw http.upstream().fromErrorObject(json);

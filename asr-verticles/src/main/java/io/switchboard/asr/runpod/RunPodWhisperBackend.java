@@ -8,6 +8,7 @@ import io.switchboard.asr.Transcripts;
 import io.switchboard.asr.Uploads;
 import io.switchboard.core.audio.AudioProbe;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.TranscriptionBackend;
 import io.switchboard.core.config.Secrets;
 import io.switchboard.core.http.Base64Audio;
@@ -29,7 +30,7 @@ import io.vertx.core.json.JsonObject;
  * whose limit is 20 MB; above that the request is refused here). {@code timeouts.total_ms}, when set, bounds the job as
  * a whole (queue, run and polls), so that a job still queued then is cancelled and another backend can answer in time.
  */
-public final class RunPodWhisperBackend implements TranscriptionBackend {
+public final class RunPodWhisperBackend extends DescribedBackend implements TranscriptionBackend {
 
   public static final String TYPE = "runpod-whisper";
 
@@ -44,25 +45,19 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
   }
 
   private final Vertx vertx;
-  private final BackendDescriptor descriptor;
   private final RunPodClient runpod;
   private final Settings settings;
 
   public RunPodWhisperBackend(Vertx vertx, BackendDescriptor descriptor, RunPodClient runpod, Settings settings) {
+    super(descriptor);
     this.vertx = vertx;
-    this.descriptor = descriptor;
     this.runpod = runpod;
     this.settings = settings;
   }
 
   @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
-  }
-
-  @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
-    return Uploads.accept(descriptor, request, audio, MAX_AUDIO).compose(model -> run(model, request, audio, context));
+    return Uploads.accept(descriptor(), request, audio, MAX_AUDIO).compose(model -> run(model, request, audio, context));
   }
 
   private Future<JsonObject> run(String model, TranscriptionRequest request, Buffer audio, CallContext call) {
@@ -107,13 +102,13 @@ public final class RunPodWhisperBackend implements TranscriptionBackend {
   private JsonObject toVerbose(JsonObject job, TranscriptionRequest request, double wavSeconds) {
     if (!(job.getValue("output") instanceof JsonObject output) || output.getValue("error") != null) {
       String why = job.getValue("output") instanceof JsonObject o ? String.valueOf(o.getValue("error")) : "no output object";
-      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": runpod job " + job.getString("id")
+      throw new MeshException(ErrorCode.UPSTREAM, descriptor().id() + ": runpod job " + job.getString("id")
         + " completed without a transcript: " + Secrets.redact(why, runpod.apiKey()));
     }
     JsonArray segments = Transcripts.segments(output.getJsonArray("segments"));
     Object text = output.getValue("transcription");
     if (!(text instanceof String)) {
-      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": runpod output has no 'transcription' text");
+      throw new MeshException(ErrorCode.UPSTREAM, descriptor().id() + ": runpod output has no 'transcription' text");
     }
     double duration = wavSeconds > 0 ? wavSeconds : Math.max(0, Transcripts.lastEnd(segments));
     String language = output.getString("detected_language", request.language());

@@ -8,6 +8,7 @@ import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.audio.AudioDecoder;
 import io.switchboard.core.audio.FfmpegDecoder;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.TranscriptionBackend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,31 +32,25 @@ import java.util.concurrent.TimeUnit;
  * ignored, and a language outside conf {@code languages} (default {@code [en]}: tiny.en is English-only) is
  * refused with 400 so the caller is not handed an English guess at French audio.
  */
-public final class LocalWhisperBackend implements TranscriptionBackend {
+public final class LocalWhisperBackend extends DescribedBackend implements TranscriptionBackend {
 
   public static final String TYPE = "local-whisper";
 
   private final Vertx vertx;
-  private final BackendDescriptor descriptor;
   private final WhisperSettings settings;
   private final Map<String, WhisperSession> sessions = new ConcurrentHashMap<>();
   private WorkerExecutor workers;
   private volatile WhisperTranscriber transcriber;
 
   LocalWhisperBackend(Vertx vertx, BackendDescriptor descriptor, WhisperSettings settings) {
+    super(descriptor);
     this.vertx = vertx;
-    this.descriptor = descriptor;
     this.settings = settings;
   }
 
   @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
-  }
-
-  @Override
   public Future<Void> start() {
-    workers = vertx.createSharedWorkerExecutor("switchboard-whisper-" + descriptor.id(), settings.workers(), 60, TimeUnit.MINUTES);
+    workers = vertx.createSharedWorkerExecutor("switchboard-whisper-" + descriptor().id(), settings.workers(), 60, TimeUnit.MINUTES);
     return workers.executeBlocking(() -> {
       for (WhisperSettings.ModelRange r : settings.models()) {
         if (!sessions.containsKey(r.name())) {
@@ -101,7 +96,7 @@ public final class LocalWhisperBackend implements TranscriptionBackend {
   @Override
   public Future<JsonObject> transcribe(TranscriptionRequest request, Buffer audio, CallContext context) {
     if (transcriber == null) {
-      return Future.failedFuture(new MeshException(ErrorCode.UNAVAILABLE, descriptor.id() + " is not started"));
+      return Future.failedFuture(new MeshException(ErrorCode.UNAVAILABLE, descriptor().id() + " is not started"));
     }
     String language;
     try {

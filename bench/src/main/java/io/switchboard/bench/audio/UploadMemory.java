@@ -1,5 +1,6 @@
 package io.switchboard.bench.audio;
 
+import io.switchboard.core.audio.WavWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -76,11 +77,7 @@ public final class UploadMemory {
   /** A 16 kHz mono 16-bit WAV file of exactly {@code size} bytes (a quiet tone, so it is audio to every sniffer). */
   public static Buffer wav(int size) {
     int data = size - 44;
-    Buffer b = Buffer.buffer(size);
-    b.appendString("RIFF").appendIntLE(36 + data).appendString("WAVE")
-      .appendString("fmt ").appendIntLE(16).appendShortLE((short) 1).appendShortLE((short) 1)
-      .appendIntLE(16_000).appendIntLE(32_000).appendShortLE((short) 2).appendShortLE((short) 16)
-      .appendString("data").appendIntLE(data);
+    Buffer b = Buffer.buffer(size).appendBytes(WavWriter.pcm16Header(16_000, 1, data));
     for (int i = 0; i < data / 2; i++) {
       b.appendShortLE((short) (Math.sin(i * 2 * Math.PI * 440 / 16_000) * 3000));
     }

@@ -1,6 +1,7 @@
 package io.switchboard.bench.soak;
 
 import io.switchboard.bench.audio.Args;
+import io.switchboard.bench.audio.UploadMemory;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -77,7 +78,7 @@ public final class SoakRun {
     this.maxInflight = maxInflight;
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
       new PoolOptions().setHttp1MaxSize(128));
-    Buffer wav = wav(16_000);
+    Buffer wav = UploadMemory.wav(44 + 2 * 16_000); // one second of a tone at 16 kHz
     this.form = Buffer.buffer()
       .appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\ngpt-4o-mini-transcribe\r\n")
       .appendString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"one-second.wav\"\r\n"
@@ -257,16 +258,5 @@ public final class SoakRun {
       }
     }
     return out;
-  }
-
-  /** One second of a 440 Hz tone, 16 kHz mono PCM16, as a WAV file. */
-  private static Buffer wav(int samples) {
-    Buffer b = Buffer.buffer().appendString("RIFF").appendIntLE(36 + samples * 2).appendString("WAVEfmt ")
-      .appendIntLE(16).appendShortLE((short) 1).appendShortLE((short) 1).appendIntLE(16_000).appendIntLE(32_000)
-      .appendShortLE((short) 2).appendShortLE((short) 16).appendString("data").appendIntLE(samples * 2);
-    for (int i = 0; i < samples; i++) {
-      b.appendShortLE((short) (8000 * Math.sin(2 * Math.PI * 440 * i / 16_000.0)));
-    }
-    return b;
   }
 }

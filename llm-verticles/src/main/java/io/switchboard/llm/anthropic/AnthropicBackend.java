@@ -6,6 +6,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.http.BodyPart;
 import io.switchboard.core.http.ErrorDialect;
 import io.switchboard.core.http.Upstream;
@@ -27,24 +28,18 @@ import java.util.List;
  * the HTTP exchange, its timeouts and the error mapping are the upstream kit's. The key travels only in the
  * {@code x-api-key} header and is redacted from every error text.
  */
-public final class AnthropicBackend implements ChatBackend {
+public final class AnthropicBackend extends DescribedBackend implements ChatBackend {
 
   private static final System.Logger LOG = System.getLogger(AnthropicBackend.class.getName());
 
   private final AnthropicSettings settings;
-  private final BackendDescriptor descriptor;
   private final UpstreamClient http;
 
   AnthropicBackend(Vertx vertx, AnthropicSettings settings, BackendDescriptor descriptor) {
+    super(descriptor);
     this.settings = settings;
-    this.descriptor = descriptor;
     this.http = new UpstreamClient(vertx, new Upstream(descriptor.id(), ErrorDialect.ANTHROPIC, settings.apiKey()),
       settings.streamTimeouts(), Math.max(4, descriptor.concurrency()), 64L << 20);
-  }
-
-  @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
   }
 
   @Override
@@ -85,9 +80,9 @@ public final class AnthropicBackend implements ChatBackend {
     if (reply.status() != 200) {
       throw http.error(reply);
     }
-    JsonObject message = reply.json(descriptor.id());
+    JsonObject message = reply.json(descriptor().id());
     if (!"message".equals(message.getString("type"))) {
-      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": anthropic returned '" + message.getString("type")
+      throw new MeshException(ErrorCode.UPSTREAM, descriptor().id() + ": anthropic returned '" + message.getString("type")
         + "' instead of a message");
     }
     return MessagesResponseMapper.toChatCompletion(message, model, created);

@@ -8,6 +8,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,25 +26,19 @@ import java.util.concurrent.TimeUnit;
  * the timeout kills the process tree; output beyond {@code max_output_bytes} is cut with finish reason
  * {@code length}. Usage is estimated (four characters a token): a CLI reports none.
  */
-public final class CliBackend implements ChatBackend {
+public final class CliBackend extends DescribedBackend implements ChatBackend {
 
   private final Vertx vertx;
   private final CliSettings settings;
-  private final BackendDescriptor descriptor;
   private final WorkerExecutor workers;
 
   CliBackend(Vertx vertx, CliSettings settings, BackendDescriptor descriptor) {
+    super(descriptor);
     this.vertx = vertx;
     this.settings = settings;
-    this.descriptor = descriptor;
     // Blocking reads may last as long as the process may run: keep the blocked-thread checker quiet until then.
     this.workers = vertx.createSharedWorkerExecutor("switchboard-cli-" + descriptor.id(), settings.workerPool(),
       settings.timeoutMs() + 10_000, TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
   }
 
   @Override
@@ -120,10 +115,10 @@ public final class CliBackend implements ChatBackend {
   }
 
   private Invocation invocation(ChatRequest request, CallContext context) {
-    String model = descriptor.resolveModel(request.model());
+    String model = descriptor().resolveModel(request.model());
     if (model == null) {
       throw new MeshException(ErrorCode.MODEL_NOT_FOUND,
-        "model '" + request.model() + "' is not served by " + descriptor.id() + " (" + String.join(", ", descriptor.models()) + ")", "model");
+        "model '" + request.model() + "' is not served by " + descriptor().id() + " (" + String.join(", ", descriptor().models()) + ")", "model");
     }
     if (model.startsWith("-")) {
       throw MeshException.invalid("model", "a model name may not start with '-'");

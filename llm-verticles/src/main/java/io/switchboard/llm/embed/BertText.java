@@ -10,19 +10,7 @@ import java.util.Locale;
  * drop control characters, space out CJK ideographs, strip accents, lowercase, then split on whitespace and around
  * every punctuation character.
  */
-final class BertText {
-
-  private final boolean cleanText;
-  private final boolean chineseChars;
-  private final boolean stripAccents;
-  private final boolean lowercase;
-
-  BertText(boolean cleanText, boolean chineseChars, boolean stripAccents, boolean lowercase) {
-    this.cleanText = cleanText;
-    this.chineseChars = chineseChars;
-    this.stripAccents = stripAccents;
-    this.lowercase = lowercase;
-  }
+record BertText(boolean cleanText, boolean chineseChars, boolean stripAccents, boolean lowercase) {
 
   String normalize(String text) {
     StringBuilder sb = new StringBuilder(text.length() + 8);

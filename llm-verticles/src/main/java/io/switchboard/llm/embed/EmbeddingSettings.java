@@ -2,15 +2,10 @@ package io.switchboard.llm.embed;
 
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
-import io.switchboard.api.Health;
 import io.switchboard.api.Prices;
-import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.llm.LocalModelDescriptor;
 import io.vertx.core.json.JsonObject;
-
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * An {@code onnx-embeddings} backend's conf entry:
@@ -54,7 +49,8 @@ record EmbeddingSettings(String modelName, String modelPath, String tokenizerPat
       throw new IllegalArgumentException("'max_length' must be between 3 and 512 word pieces");
     }
     return new EmbeddingSettings(name, modelPath, tokenizerPath, maxLength, positive(json, "batch_size", 32),
-      json.getInteger("threads", 0), json.getBoolean("spin", false), positive(json, "max_inputs", 2048), descriptor(conf, name));
+      json.getInteger("threads", 0), json.getBoolean("spin", false), positive(json, "max_inputs", 2048),
+      LocalModelDescriptor.loading(conf, "onnx-embeddings", Capability.EMBED, 2, name, e -> new Prices(e, 0, 0, 0, 0)));
   }
 
   private static int positive(JsonObject json, String key, int fallback) {
@@ -63,17 +59,5 @@ record EmbeddingSettings(String modelName, String modelPath, String tokenizerPat
       throw new IllegalArgumentException("'" + key + "' must be a positive integer");
     }
     return v;
-  }
-
-  private static BackendDescriptor descriptor(BackendConfig conf, String name) {
-    BackendDescriptor d = conf.descriptor("onnx-embeddings", Set.of(Capability.EMBED), Privacy.LOCAL, 2);
-    List<String> models = d.models().isEmpty() ? List.of(name) : d.models();
-    Map<String, Prices> prices = d.prices();
-    Double electricity = conf.json().getDouble("electricity_per_mtok");
-    if (prices.isEmpty() && electricity != null) {
-      prices = Map.of("*", new Prices(electricity, 0, 0, 0, 0));
-    }
-    return new BackendDescriptor(d.id(), d.instanceId(), d.type(), d.capabilities(), models, d.aliases(), d.privacy(),
-      d.priority(), prices, d.concurrency(), Health.down("loading"), false);
   }
 }

@@ -1,12 +1,12 @@
 package io.switchboard.llm.embed;
 
 import ai.onnxruntime.OrtException;
-import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.EmbeddingBackend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * {@code usage.prompt_tokens} counts the word pieces actually read. {@code dimensions} above the model's width is
  * refused; below it the vector is cut and rescaled to unit length.
  */
-public final class OnnxEmbeddingBackend implements EmbeddingBackend {
+public final class OnnxEmbeddingBackend extends DescribedBackend implements EmbeddingBackend {
 
   private static final System.Logger LOG = System.getLogger(OnnxEmbeddingBackend.class.getName());
 
@@ -44,19 +44,15 @@ public final class OnnxEmbeddingBackend implements EmbeddingBackend {
   private volatile String loadFailure;
 
   OnnxEmbeddingBackend(Vertx vertx, EmbeddingSettings settings) {
+    super(settings.descriptor());
     this.vertx = vertx;
     this.settings = settings;
   }
 
   @Override
-  public BackendDescriptor descriptor() {
-    return settings.descriptor();
-  }
-
-  @Override
   public Future<Void> start() {
-    int size = settings.descriptor().concurrency();
-    executor = vertx.createSharedWorkerExecutor("switchboard-embed-" + settings.descriptor().id(), size, 10, TimeUnit.MINUTES);
+    int size = descriptor().concurrency();
+    executor = vertx.createSharedWorkerExecutor("switchboard-embed-" + descriptor().id(), size, 10, TimeUnit.MINUTES);
     long t0 = System.nanoTime();
     return executor.executeBlocking(() -> {
       WordPieceTokenizer t = WordPieceTokenizer.fromJson(new JsonObject(Buffer.buffer(read(settings.tokenizerPath(), EmbeddingSettings.BUNDLED_TOKENIZER))));
@@ -64,7 +60,7 @@ public final class OnnxEmbeddingBackend implements EmbeddingBackend {
       tokenizer = t;
       encoder = e;
       return null;
-    }, false).onSuccess(v -> LOG.log(System.Logger.Level.INFO, "{0}: loaded {1} ({2} dimensions) in {3} ms", settings.descriptor().id(),
+    }, false).onSuccess(v -> LOG.log(System.Logger.Level.INFO, "{0}: loaded {1} ({2} dimensions) in {3} ms", descriptor().id(),
       settings.modelName(), encoder.dimensions(), (System.nanoTime() - t0) / 1_000_000))
       .recover(err -> {
         loadFailure = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
@@ -113,7 +109,7 @@ public final class OnnxEmbeddingBackend implements EmbeddingBackend {
     SentenceEncoder e = encoder;
     WordPieceTokenizer t = tokenizer;
     if (e == null || t == null) {
-      return Future.failedFuture(new MeshException(ErrorCode.UNAVAILABLE, settings.descriptor().id() + " is still loading its model", null, 1000));
+      return Future.failedFuture(new MeshException(ErrorCode.UNAVAILABLE, descriptor().id() + " is still loading its model", null, 1000));
     }
     if (request.inputs().size() > settings.maxInputs()) {
       return Future.failedFuture(MeshException.invalid("input", "at most " + settings.maxInputs() + " inputs per request, got " + request.inputs().size()));

@@ -1,6 +1,5 @@
 package io.switchboard.llm.openai;
 
-import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
@@ -10,6 +9,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.EmbeddingBackend;
 import io.switchboard.core.http.BodyPart;
 import io.switchboard.core.http.Exchange;
@@ -37,7 +37,7 @@ import java.util.Locale;
  *
  * <p>Call it on a Vert.x context (the {@code BackendVerticle} does): a stream's pipe is driven on the caller's context.
  */
-public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBackend {
+public final class OpenAiCompatibleBackend extends DescribedBackend implements ChatBackend, EmbeddingBackend {
 
   private static final System.Logger LOG = System.getLogger(OpenAiCompatibleBackend.class.getName());
 
@@ -46,15 +46,11 @@ public final class OpenAiCompatibleBackend implements ChatBackend, EmbeddingBack
   private final HealthProbe probe;
 
   public OpenAiCompatibleBackend(Vertx vertx, OpenAiSettings settings) {
+    super(settings.descriptor());
     this.settings = settings;
     this.http = new UpstreamClient(vertx, settings.upstream(), settings.timeouts(), settings.poolSize(), settings.maxReplyBytes());
     this.probe = new HealthProbe(settings, () -> http.call(options(HttpMethod.GET, "/models", "application/json", false, null),
       List.of(), System.currentTimeMillis() + settings.connectMs() + settings.firstByteMs()));
-  }
-
-  @Override
-  public BackendDescriptor descriptor() {
-    return settings.descriptor();
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.http.ErrorDialect;
 import io.switchboard.core.http.Upstream;
 import io.switchboard.core.http.UpstreamClient;
@@ -27,29 +28,23 @@ import io.vertx.core.json.JsonObject;
  * heartbeat probes {@code GET /health} at most every {@code health_probe_ms}, so it recovers once a worker is ready
  * even if the router sends it nothing meanwhile.
  */
-public final class RunPodBackend implements ChatBackend {
+public final class RunPodBackend extends DescribedBackend implements ChatBackend {
 
   private final Vertx vertx;
   private final RunPodSettings settings;
-  private final BackendDescriptor descriptor;
   private final RunPodClient client;
   private final ColdStart cold;
   private volatile long lastProbe;
 
   RunPodBackend(Vertx vertx, RunPodSettings settings, BackendDescriptor descriptor) {
+    super(descriptor);
     this.vertx = vertx;
     this.settings = settings;
-    this.descriptor = descriptor;
     // Each job needs a connection for its polls and, at the end, one for its cancel.
     UpstreamClient http = new UpstreamClient(vertx, new Upstream(descriptor.id(), ErrorDialect.RUNPOD, settings.apiKey()),
       settings.timeouts(), 2 * descriptor.concurrency() + 2, 16L << 20);
     this.client = new RunPodClient(http, settings.endpointUrl());
     this.cold = new ColdStart(settings.coldAfterMs());
-  }
-
-  @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
   }
 
   @Override
@@ -80,7 +75,7 @@ public final class RunPodBackend implements ChatBackend {
     String jobId = job.getString("id");
     String text = JobOutput.text(job, settings.outputPointer());
     if (text == null) {
-      throw new MeshException(ErrorCode.UPSTREAM, descriptor.id() + ": runpod job " + jobId + " completed without output at "
+      throw new MeshException(ErrorCode.UPSTREAM, descriptor().id() + ": runpod job " + jobId + " completed without output at "
         + settings.outputPointer());
     }
     Usage usage = JobOutput.usage(job, settings.usagePointer(), request.estimatePromptTokens(), text);

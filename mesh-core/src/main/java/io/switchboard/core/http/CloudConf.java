@@ -25,6 +25,23 @@ public final class CloudConf {
       conf.json().getInteger("max_connections", 32), maxAnswerBytes);
   }
 
+  /** Where a cloud adapter calls, and with which key; never prints the key. */
+  public record Endpoint(String baseUrl, String apiKey) {
+    @Override
+    public String toString() {
+      return "Endpoint[" + baseUrl + "]";
+    }
+  }
+
+  /**
+   * OpenAI's API as every OpenAI adapter (transcription, speech, realtime) reads it: the key from {@code OPENAI_API_KEY},
+   * the base from {@code OPENAI_BASE_URL}, else conf {@code base_url}, else {@code https://api.openai.com/v1}.
+   */
+  public static Endpoint openAi(BackendConfig conf) {
+    String key = apiKey(conf, "OPENAI_API_KEY");
+    return new Endpoint(baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1"), key);
+  }
+
   /** The secret from the variable named by {@code api_key_env} (default {@code defaultEnv}). */
   public static String apiKey(BackendConfig conf, String defaultEnv) {
     return required(conf, "api_key_env", defaultEnv);

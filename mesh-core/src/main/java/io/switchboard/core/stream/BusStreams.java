@@ -47,6 +47,16 @@ public final class BusStreams {
     current.reply(StreamProtocol.cancel());
   }
 
+  /**
+   * As a caller that no longer reads what comes (its client went away, another answer won): stops the stream, unless
+   * {@code current} already ended it or was a whole reply, which need no cancel.
+   */
+  public static void drop(Message<?> current) {
+    if (isStream(current) && !isEnd(current)) {
+      cancel(current);
+    }
+  }
+
 
   /**
    * Serves {@code pipe} to the caller of {@code request}: waits for the first item (a failure before it fails the

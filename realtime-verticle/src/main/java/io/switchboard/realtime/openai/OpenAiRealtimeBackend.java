@@ -6,6 +6,7 @@ import io.switchboard.api.Health;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RealtimeRequest;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.RealtimeBackend;
 import io.switchboard.core.http.ErrorDialect;
 import io.switchboard.core.http.UpstreamErrors;
@@ -30,7 +31,7 @@ import java.nio.charset.StandardCharsets;
  * a socket that cannot open and an {@code error} before {@code session.created} fail the open with the mesh's codes
  * (so the router fails over, and its breaker counts them).
  */
-public final class OpenAiRealtimeBackend implements RealtimeBackend {
+public final class OpenAiRealtimeBackend extends DescribedBackend implements RealtimeBackend {
 
   public static final String TYPE = "openai-realtime";
 
@@ -46,25 +47,19 @@ public final class OpenAiRealtimeBackend implements RealtimeBackend {
   }
 
   private final Vertx vertx;
-  private final BackendDescriptor descriptor;
   private final Settings settings;
   private final WebSocketClient client;
   private final RealtimeHealth health;
 
   public OpenAiRealtimeBackend(Vertx vertx, BackendDescriptor descriptor, Settings settings) {
+    super(descriptor);
     this.vertx = vertx;
-    this.descriptor = descriptor;
     this.settings = settings;
     this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20)
       .setConnectTimeout((int) settings.connectTimeoutMs()));
     String probed = descriptor.models().isEmpty() ? "gpt-realtime" : descriptor.models().get(0);
     this.health = new RealtimeHealth(vertx, descriptor.id(), settings.baseUrl(), settings.apiKey(), probed, settings.healthIntervalMs(),
       settings.connectTimeoutMs());
-  }
-
-  @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
   }
 
   @Override
@@ -79,7 +74,7 @@ public final class OpenAiRealtimeBackend implements RealtimeBackend {
 
   @Override
   public Future<RealtimeUpstream> connect(RealtimeRequest request, CallContext context, RealtimeUpstream.Listener listener) {
-    String model = descriptor.resolveModel(request.model());
+    String model = descriptor().resolveModel(request.model());
     WebSocketConnectOptions options = new WebSocketConnectOptions()
       .setAbsoluteURI(wsBase(settings.baseUrl()) + "/realtime?model=" + URLEncoder.encode(model, StandardCharsets.UTF_8))
       .addHeader("Authorization", "Bearer " + settings.apiKey())
@@ -89,13 +84,13 @@ public final class OpenAiRealtimeBackend implements RealtimeBackend {
     }
     Promise<RealtimeUpstream> opened = Promise.promise();
     long timer = vertx.setTimer(settings.connectTimeoutMs(), t -> opened.tryFail(
-      new MeshException(ErrorCode.TIMEOUT, descriptor.id() + ": no session.created within " + settings.connectTimeoutMs() + " ms")));
+      new MeshException(ErrorCode.TIMEOUT, descriptor().id() + ": no session.created within " + settings.connectTimeoutMs() + " ms")));
     client.connect(options).onComplete(ar -> {
       if (ar.failed()) {
         opened.tryFail(handshakeError(ar.cause()));
         return;
       }
-      RealtimeSocket socket = new RealtimeSocket(descriptor.id(), model, ar.result(), settings, listener);
+      RealtimeSocket socket = new RealtimeSocket(descriptor().id(), model, ar.result(), settings, listener);
       socket.open(request.session()).onComplete(o -> {
         if (o.succeeded()) {
           if (!opened.tryComplete(socket)) {
@@ -113,9 +108,9 @@ public final class OpenAiRealtimeBackend implements RealtimeBackend {
   private MeshException handshakeError(Throwable t) {
     if (t instanceof UpgradeRejectedException r) {
       MultiMap headers = r.getHeaders() == null ? MultiMap.caseInsensitiveMultiMap() : r.getHeaders();
-      return UpstreamErrors.fromStatus(ErrorDialect.OPENAI, descriptor.id(), r.getStatus(), headers, r.getBody(), settings.apiKey());
+      return UpstreamErrors.fromStatus(ErrorDialect.OPENAI, descriptor().id(), r.getStatus(), headers, r.getBody(), settings.apiKey());
     }
-    return UpstreamErrors.fromTransport(descriptor.id(), t);
+    return UpstreamErrors.fromTransport(descriptor().id(), t);
   }
 
   /** {@code https://host/v1} as the WebSocket URL {@code wss://host/v1}. */

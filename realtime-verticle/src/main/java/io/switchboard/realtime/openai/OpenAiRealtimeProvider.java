@@ -31,8 +31,7 @@ public final class OpenAiRealtimeProvider extends TypedProvider {
 
   @Override
   public Backend create(Vertx vertx, BackendConfig conf) {
-    String key = CloudConf.apiKey(conf, "OPENAI_API_KEY");
-    String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
+    CloudConf.Endpoint openAi = CloudConf.openAi(conf);
     JsonObject prices = conf.json().getJsonObject("prices", new JsonObject());
     JsonObject announced = new JsonObject();
     prices.forEach(e -> {
@@ -43,7 +42,7 @@ public final class OpenAiRealtimeProvider extends TypedProvider {
     });
     BackendConfig forDescriptor = new BackendConfig(conf.json().copy().put("prices", announced), Map.of());
     return new OpenAiRealtimeBackend(vertx, forDescriptor.descriptor(type(), Set.of(Capability.REALTIME), Privacy.CLOUD, 100),
-      new OpenAiRealtimeBackend.Settings(base, key, conf.json().getLong("connect_timeout_ms", 5000L),
+      new OpenAiRealtimeBackend.Settings(openAi.baseUrl(), openAi.apiKey(), conf.json().getLong("connect_timeout_ms", 5000L),
         Math.max(0, conf.json().getLong("health_interval_ms", 60_000L)), RealtimePrices.fromJson(prices)));
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.router.health;
 
+import io.switchboard.core.config.ConfValues;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.json.JsonObject;
 
@@ -11,29 +12,19 @@ import io.vertx.core.json.JsonObject;
 public record BreakerSettings(int maxFailures, long resetTimeoutMs, long failuresWindowMs) {
 
   public static final BreakerSettings DEFAULT = new BreakerSettings(5, 30_000, 60_000);
+  private static final String WHERE = "router.breaker";
 
   public static BreakerSettings fromJson(JsonObject json) {
     if (json == null) {
       return DEFAULT;
     }
-    int max = positive(json, "max_failures", DEFAULT.maxFailures);
-    long reset = positive(json, "reset_timeout_ms", DEFAULT.resetTimeoutMs);
-    long window = positive(json, "failures_window_ms", DEFAULT.failuresWindowMs);
+    int max = (int) Math.min(Integer.MAX_VALUE, ConfValues.positive(json, "max_failures", DEFAULT.maxFailures, WHERE));
+    long reset = ConfValues.positive(json, "reset_timeout_ms", DEFAULT.resetTimeoutMs, WHERE);
+    long window = ConfValues.positive(json, "failures_window_ms", DEFAULT.failuresWindowMs, WHERE);
     if (window < 1000) {
       throw new IllegalArgumentException("router.breaker.failures_window_ms must be at least 1000 (the breaker counts per second)");
     }
     return new BreakerSettings(max, reset, window);
-  }
-
-  private static int positive(JsonObject json, String key, long fallback) {
-    Object v = json.getValue(key);
-    if (v == null) {
-      return (int) Math.min(Integer.MAX_VALUE, fallback);
-    }
-    if (!(v instanceof Number n) || n.longValue() <= 0) {
-      throw new IllegalArgumentException("router.breaker." + key + " must be a positive integer");
-    }
-    return (int) Math.min(Integer.MAX_VALUE, n.longValue());
   }
 
   /**

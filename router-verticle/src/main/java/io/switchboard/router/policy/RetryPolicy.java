@@ -1,5 +1,6 @@
 package io.switchboard.router.policy;
 
+import io.switchboard.core.config.ConfValues;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -11,29 +12,19 @@ import io.vertx.core.json.JsonObject;
 public record RetryPolicy(int max, long baseMs, long maxMs) {
 
   public static final RetryPolicy DEFAULT = new RetryPolicy(2, 100, 2000);
+  private static final String WHERE = "router.retries";
 
   public static RetryPolicy fromJson(JsonObject json) {
     if (json == null) {
       return DEFAULT;
     }
-    long max = nonNegative(json, "max", DEFAULT.max);
-    long base = nonNegative(json, "base_ms", DEFAULT.baseMs);
-    long cap = nonNegative(json, "max_ms", DEFAULT.maxMs);
+    long max = ConfValues.nonNegative(json, "max", DEFAULT.max, WHERE);
+    long base = ConfValues.nonNegative(json, "base_ms", DEFAULT.baseMs, WHERE);
+    long cap = ConfValues.nonNegative(json, "max_ms", DEFAULT.maxMs, WHERE);
     if (cap < base) {
       throw new IllegalArgumentException("router.retries.max_ms must be at least base_ms");
     }
     return new RetryPolicy((int) Math.min(max, 100), base, cap);
-  }
-
-  private static long nonNegative(JsonObject json, String key, long fallback) {
-    Object v = json.getValue(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (!(v instanceof Number n) || n.longValue() < 0) {
-      throw new IllegalArgumentException("router.retries." + key + " must be a non-negative integer");
-    }
-    return n.longValue();
   }
 
   /**

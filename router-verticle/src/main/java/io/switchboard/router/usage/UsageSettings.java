@@ -1,6 +1,7 @@
 package io.switchboard.router.usage;
 
 import io.switchboard.api.UsageDurability;
+import io.switchboard.core.config.ConfValues;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Locale;
@@ -40,7 +41,7 @@ public record UsageSettings(boolean enabled, boolean durableAnswers, long record
     }
     JsonObject usage = (JsonObject) u;
     JsonObject auth = a == null ? new JsonObject() : (JsonObject) a;
-    boolean requireKeys = bool(auth, "require_keys", false, "auth");
+    boolean requireKeys = ConfValues.bool(auth, "require_keys", false, "auth");
     String fromEnv = env.get("SWITCHBOARD_REQUIRE_KEYS");
     if (fromEnv != null && !fromEnv.isBlank()) {
       requireKeys = switch (fromEnv.trim().toLowerCase(Locale.ROOT)) {
@@ -61,19 +62,8 @@ public record UsageSettings(boolean enabled, boolean durableAnswers, long record
       throw new IllegalArgumentException("usage.prices_file must be a path");
     }
     boolean waitForRecord = UsageDurability.fromConf(usage) != UsageDurability.NONE;
-    return new UsageSettings(bool(usage, "enabled", true, "usage"), waitForRecord,
-      ((Number) timeout).longValue(), bool(usage, "local_ledger", true, "usage"), (String) prices, requireKeys);
-  }
-
-  private static boolean bool(JsonObject json, String key, boolean fallback, String where) {
-    Object v = json.getValue(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (!(v instanceof Boolean b)) {
-      throw new IllegalArgumentException(where + "." + key + " must be true or false");
-    }
-    return b;
+    return new UsageSettings(ConfValues.bool(usage, "enabled", true, "usage"), waitForRecord,
+      ((Number) timeout).longValue(), ConfValues.bool(usage, "local_ledger", true, "usage"), (String) prices, requireKeys);
   }
 
   /** The settings as the web verticle's conf carries them ({@link #fromJson}). */

@@ -1,12 +1,9 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
-import io.switchboard.api.MeshException;
 import io.switchboard.router.web.console.AdminAuth;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -60,15 +57,10 @@ final class AdminRoutes {
   }
 
   private void withBody(RoutingContext ctx, String op) {
-    Buffer raw = ctx.body().buffer();
-    JsonObject json;
-    try {
-      json = raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
-    } catch (DecodeException | ClassCastException e) {
-      HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
-      return;
+    JsonObject json = JsonRequests.optionalObject(ctx);
+    if (json != null) {
+      call(ctx, op, json);
     }
-    call(ctx, op, json);
   }
 
   private void call(RoutingContext ctx, String op, JsonObject body) {

@@ -246,9 +246,7 @@ final class AudioRoutes {
 
     private void onMessage(Message<Object> msg) {
       if (closed) {
-        if (!BusStreams.isEnd(msg)) {
-          BusStreams.cancel(msg);
-        }
+        BusStreams.drop(msg);
         return;
       }
       Object body = msg.body();

@@ -50,9 +50,7 @@ final class ChatStreamWriter {
 
   private void onMessage(Message<Object> msg) {
     if (closed) {
-      if (!BusStreams.isEnd(msg)) {
-        BusStreams.cancel(msg);
-      }
+      BusStreams.drop(msg);
       return;
     }
     JsonObject body = msg.body() instanceof JsonObject j ? j : new JsonObject();

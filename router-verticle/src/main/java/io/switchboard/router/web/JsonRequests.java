@@ -36,6 +36,20 @@ final class JsonRequests {
     this.edge = edge;
   }
 
+  /**
+   * The admin routes' body: the request's JSON object (empty when there is no body), or null once a 400 has been sent.
+   * Key, content type and policy headers are not theirs to check (the admin token is).
+   */
+  static JsonObject optionalObject(RoutingContext ctx) {
+    Buffer raw = ctx.body().buffer();
+    try {
+      return raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
+    } catch (DecodeException | ClassCastException e) {
+      HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
+      return null;
+    }
+  }
+
   /** A route handler for a request of {@code capability} (null: not a capability's; its refusals are not recorded). */
   Handler<RoutingContext> of(Capability capability, JsonHandler handler) {
     return ctx -> {

@@ -5,6 +5,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.core.usage.PresentedKey;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
@@ -30,7 +31,7 @@ final class KeyAuth {
 
   /** Completes once the request may go on, having put the key's id and ceiling on {@code ctx}; 401 otherwise. */
   Future<Void> authenticate(RoutingContext ctx) {
-    String presented = presented(ctx);
+    String presented = PresentedKey.in(ctx.request().headers());
     if (presented == null) {
       return requireKeys ? Future.failedFuture(new MeshException(ErrorCode.AUTHENTICATION,
         "this Switchboard requires an API key: send 'Authorization: Bearer sb-...' or 'x-api-key: sb-...'")) : PASS;
@@ -55,15 +56,5 @@ final class KeyAuth {
     if (key.limits().privacyCeiling() != null) {
       ctx.put(Headers.KEY_PRIVACY, key.limits().privacyCeiling().wireName());
     }
-  }
-
-  /** The Switchboard key the request carries (bearer first, then {@code x-api-key}), or null. */
-  private static String presented(RoutingContext ctx) {
-    String header = ctx.request().getHeader("authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && header.substring(7).trim().startsWith("sb-")) {
-      return header.substring(7).trim();
-    }
-    String apiKey = ctx.request().getHeader("x-api-key");
-    return apiKey != null && apiKey.trim().startsWith("sb-") ? apiKey.trim() : null;
   }
 }

@@ -5,12 +5,10 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -80,19 +78,8 @@ final class UsageRoutes {
     export.stream(ctx.response(), query(ctx, "export"), max);
   }
 
-  /** The request's JSON object (empty when there is no body), or null once a 400 has been sent. */
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    Buffer raw = ctx.body().buffer();
-    try {
-      return raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
-    } catch (DecodeException | ClassCastException e) {
-      HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
-      return null;
-    }
-  }
-
   private void update(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
+    JsonObject body = JsonRequests.optionalObject(ctx);
     if (body == null) {
       return;
     }
@@ -107,7 +94,7 @@ final class UsageRoutes {
   }
 
   private void create(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx);
+    JsonObject body = JsonRequests.optionalObject(ctx);
     if (body == null) {
       return;
     }

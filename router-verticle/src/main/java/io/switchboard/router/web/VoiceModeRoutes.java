@@ -6,9 +6,7 @@ import io.switchboard.api.VoiceModes;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -55,12 +53,8 @@ final class VoiceModeRoutes {
   }
 
   private void update(RoutingContext ctx) {
-    Buffer raw = ctx.body().buffer();
-    JsonObject change;
-    try {
-      change = raw == null || raw.length() == 0 ? new JsonObject() : new JsonObject(raw);
-    } catch (DecodeException | ClassCastException e) {
-      HttpErrors.send(ctx.response(), MeshException.invalid(null, "the request body must be a JSON object"));
+    JsonObject change = JsonRequests.optionalObject(ctx);
+    if (change == null) {
       return;
     }
     current().compose(now -> {

@@ -5,6 +5,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.SpeechBackend;
 import io.switchboard.core.stream.ChunkPipe;
 import io.switchboard.tts.SpeechStream;
@@ -28,7 +29,7 @@ import java.util.regex.Pattern;
  * looks like an ElevenLabs voice id, else the default voice ({@code ELEVENLABS_VOICE_ID}). The trailer carries the
  * characters sent and, when ElevenLabs reports it ({@code character-cost} header), the credits charged.
  */
-public final class ElevenLabsBackend implements SpeechBackend {
+public final class ElevenLabsBackend extends DescribedBackend implements SpeechBackend {
 
   public static final String TYPE = "elevenlabs";
 
@@ -46,25 +47,19 @@ public final class ElevenLabsBackend implements SpeechBackend {
     }
   }
 
-  private final BackendDescriptor descriptor;
   private final SpeechStream stream;
   private final Settings settings;
 
   public ElevenLabsBackend(BackendDescriptor descriptor, SpeechStream stream, Settings settings) {
-    this.descriptor = descriptor.withOutputs(ElevenLabsFormats.OUTPUTS);
+    super(descriptor.withOutputs(ElevenLabsFormats.OUTPUTS));
     this.stream = stream;
     this.settings = settings;
   }
 
   @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
-  }
-
-  @Override
   public String contentType(SpeechRequest request) {
     try {
-      return ElevenLabsFormats.choose(descriptor.id(), request.responseFormat(), request.sampleRate()).contentType();
+      return ElevenLabsFormats.choose(descriptor().id(), request.responseFormat(), request.sampleRate()).contentType();
     } catch (MeshException unsupported) {
       return "application/octet-stream";
     }
@@ -77,8 +72,8 @@ public final class ElevenLabsBackend implements SpeechBackend {
 
   /** The upstream call for {@code request}; a format, rate or voice ElevenLabs cannot take is refused here. */
   private SpeechStream.Call call(SpeechRequest request) {
-    String model = SpeechStream.model(descriptor, request);
-    ElevenLabsFormats.Choice choice = ElevenLabsFormats.choose(descriptor.id(), request.responseFormat(), request.sampleRate());
+    String model = SpeechStream.model(descriptor(), request);
+    ElevenLabsFormats.Choice choice = ElevenLabsFormats.choose(descriptor().id(), request.responseFormat(), request.sampleRate());
     String url = settings.baseUrl() + "/v1/text-to-speech/" + URLEncoder.encode(voiceId(request.voice()), StandardCharsets.UTF_8)
       + "/stream?output_format=" + choice.outputFormat() + (settings.enableLogging() ? "" : "&enable_logging=false");
     RequestOptions post = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
@@ -118,7 +113,7 @@ public final class ElevenLabsBackend implements SpeechBackend {
       return voice;
     }
     if (settings.defaultVoiceId() == null) {
-      throw MeshException.invalid("voice", descriptor.id() + " has no default voice: name an ElevenLabs voice id");
+      throw MeshException.invalid("voice", descriptor().id() + " has no default voice: name an ElevenLabs voice id");
     }
     return settings.defaultVoiceId();
   }

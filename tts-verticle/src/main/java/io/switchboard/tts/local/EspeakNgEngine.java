@@ -38,11 +38,6 @@ final class EspeakNgEngine implements TtsEngine {
   }
 
   @Override
-  public String installHint() {
-    return "apt-get install espeak-ng";
-  }
-
-  @Override
   public String defaultVoice() {
     return "en-us";
   }

@@ -42,11 +42,6 @@ final class FliteEngine implements TtsEngine {
   }
 
   @Override
-  public String installHint() {
-    return "apt-get install flite";
-  }
-
-  @Override
   public String defaultVoice() {
     return "slt";
   }

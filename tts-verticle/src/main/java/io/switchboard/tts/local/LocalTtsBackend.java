@@ -11,6 +11,7 @@ import io.switchboard.api.Privacy;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.SpeechBackend;
 import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Context;
@@ -33,7 +34,7 @@ import java.util.function.Consumer;
  * from 8 to 48 kHz. Announces the engine as its model with {@code tts-1}/{@code tts-1-hd} as aliases, so
  * requests written for OpenAI can be served here, at no cost and with privacy class {@code local}.
  */
-public final class LocalTtsBackend implements SpeechBackend {
+public final class LocalTtsBackend extends DescribedBackend implements SpeechBackend {
 
   private static final System.Logger LOG = System.getLogger(LocalTtsBackend.class.getName());
   private static final long DISCOVERY_TIMEOUT_MS = 10_000;
@@ -42,17 +43,16 @@ public final class LocalTtsBackend implements SpeechBackend {
   private final LocalTtsOptions options;
   private final TtsEngine engine;
   private final Path ffmpeg;
-  private final BackendDescriptor descriptor;
   private WorkerExecutor workers;
   private volatile VoiceSelector voices;
 
   /** {@code ffmpeg} null: the compressed formats answer 415. */
   LocalTtsBackend(Vertx vertx, BackendConfig config, LocalTtsOptions options, TtsEngine engine, Path ffmpeg) {
+    super(describe(config, options, engine.name()).withOutputs(outputs(ffmpeg != null)));
     this.vertx = vertx;
     this.options = options;
     this.engine = engine;
     this.ffmpeg = ffmpeg;
-    this.descriptor = describe(config, options, engine.name()).withOutputs(outputs(ffmpeg != null));
   }
 
   private static BackendDescriptor describe(BackendConfig config, LocalTtsOptions options, String engine) {
@@ -81,19 +81,14 @@ public final class LocalTtsBackend implements SpeechBackend {
   }
 
   @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
-  }
-
-  @Override
   public Future<Void> start() {
-    workers = vertx.createSharedWorkerExecutor("local-tts-" + descriptor.id(), options.workers(),
+    workers = vertx.createSharedWorkerExecutor("local-tts-" + descriptor().id(), options.workers(),
       options.timeoutMs() + DISCOVERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     return workers.executeBlocking(() -> new VoiceSelector(engine, engine.discoverVoices(DISCOVERY_TIMEOUT_MS), options.voice(),
       VoiceSelector.merge(engine.defaultVoiceMap(), options.voiceMap())), false)
       .onSuccess(selector -> {
         voices = selector;
-        LOG.log(System.Logger.Level.INFO, "{0}: {1} with {2} voices (default {3}), {4} workers, ffmpeg {5}", descriptor.id(),
+        LOG.log(System.Logger.Level.INFO, "{0}: {1} with {2} voices (default {3}), {4} workers, ffmpeg {5}", descriptor().id(),
           engine.name(), selector.voices().size(), selector.defaultVoice(), options.workers(), ffmpeg == null ? "absent" : ffmpeg);
       })
       .mapEmpty();
@@ -149,7 +144,7 @@ public final class LocalTtsBackend implements SpeechBackend {
   SpeechPlan plan(SpeechRequest request) {
     VoiceSelector selector = voices;
     if (selector == null) {
-      throw new MeshException(ErrorCode.UNAVAILABLE, descriptor.id() + " is not started");
+      throw new MeshException(ErrorCode.UNAVAILABLE, descriptor().id() + " is not started");
     }
     String input = request.input();
     if (input == null || input.isBlank()) {
@@ -157,12 +152,12 @@ public final class LocalTtsBackend implements SpeechBackend {
     }
     int characters = input.codePointCount(0, input.length());
     if (characters > options.maxChars()) {
-      throw new MeshException(ErrorCode.PAYLOAD_TOO_LARGE, "'input' has " + characters + " characters; " + descriptor.id()
+      throw new MeshException(ErrorCode.PAYLOAD_TOO_LARGE, "'input' has " + characters + " characters; " + descriptor().id()
         + " speaks at most " + options.maxChars() + " per request (conf max_chars)", "input");
     }
-    if (request.model() != null && descriptor.resolveModel(request.model()) == null) {
-      throw new MeshException(ErrorCode.MODEL_NOT_FOUND, "model '" + request.model() + "' is not served by " + descriptor.id()
-        + " (models: " + String.join(", ", descriptor.models()) + "; aliases: " + String.join(", ", descriptor.aliases().keySet()) + ")",
+    if (request.model() != null && descriptor().resolveModel(request.model()) == null) {
+      throw new MeshException(ErrorCode.MODEL_NOT_FOUND, "model '" + request.model() + "' is not served by " + descriptor().id()
+        + " (models: " + String.join(", ", descriptor().models()) + "; aliases: " + String.join(", ", descriptor().aliases().keySet()) + ")",
         "model");
     }
     OutputFormat format = OutputFormat.of(request.responseFormat());

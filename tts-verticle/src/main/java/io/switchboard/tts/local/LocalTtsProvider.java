@@ -28,7 +28,7 @@ public final class LocalTtsProvider extends TypedProvider {
     Path binary = Executables.resolve(options.enginePath(), pathEnv);
     boolean flite = options.engine().equals(LocalTtsOptions.FLITE);
     if (binary == null) {
-      String hint = "apt-get install " + (flite ? "flite" : "espeak-ng");
+      String hint = TtsEngine.installHint(options.engine());
       throw new BackendUnavailableException(LocalTtsBackend.notInstalled(options.engine(), hint, options.enginePath()));
     }
     TtsEngine engine = flite ? new FliteEngine(binary) : new EspeakNgEngine(binary);

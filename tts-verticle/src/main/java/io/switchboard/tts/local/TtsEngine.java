@@ -18,7 +18,14 @@ interface TtsEngine {
   Path binary();
 
   /** How to install the engine on Debian, for "not installed" reasons. */
-  String installHint();
+  default String installHint() {
+    return installHint(name());
+  }
+
+  /** How to install the engine {@code name} on Debian: each engine's package is named like it. */
+  static String installHint(String name) {
+    return "apt-get install " + name;
+  }
 
   /** The voice used when a request names none and conf sets none. */
   String defaultVoice();

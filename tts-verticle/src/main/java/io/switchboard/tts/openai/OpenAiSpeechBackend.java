@@ -6,6 +6,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.core.backend.CallContext;
+import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.SpeechBackend;
 import io.switchboard.core.stream.ChunkPipe;
 import io.switchboard.tts.SpeechStream;
@@ -24,7 +25,7 @@ import java.util.Map;
  * its {@code wav} carries its own header; it has no mu-law and no other sample rate, so those requests are refused
  * here rather than answered with audio the caller would misread.
  */
-public final class OpenAiSpeechBackend implements SpeechBackend {
+public final class OpenAiSpeechBackend extends DescribedBackend implements SpeechBackend {
 
   public static final String TYPE = "openai-speech";
   /** OpenAI's documented input limit. */
@@ -47,19 +48,13 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
   static final AudioOutputs OUTPUTS = AudioOutputs.UNDECLARED.with("mp3", PCM_RATE).with("opus", PCM_RATE).with("aac", PCM_RATE)
     .with("flac", PCM_RATE).with("wav", PCM_RATE).with("pcm", PCM_RATE);
 
-  private final BackendDescriptor descriptor;
   private final SpeechStream stream;
   private final Settings settings;
 
   public OpenAiSpeechBackend(BackendDescriptor descriptor, SpeechStream stream, Settings settings) {
-    this.descriptor = descriptor.withOutputs(OUTPUTS);
+    super(descriptor.withOutputs(OUTPUTS));
     this.stream = stream;
     this.settings = settings;
-  }
-
-  @Override
-  public BackendDescriptor descriptor() {
-    return descriptor;
   }
 
   @Override
@@ -74,8 +69,8 @@ public final class OpenAiSpeechBackend implements SpeechBackend {
 
   /** The upstream call for {@code request}; what OpenAI cannot answer is refused here, before any cost. */
   private SpeechStream.Call call(SpeechRequest request) {
-    String id = descriptor.id();
-    String model = SpeechStream.model(descriptor, request);
+    String id = descriptor().id();
+    String model = SpeechStream.model(descriptor(), request);
     String format = request.responseFormat();
     if (!CONTENT_TYPES.containsKey(format)) {
       throw new MeshException(ErrorCode.UNSUPPORTED_MEDIA, id + " cannot produce '" + format + "' (mp3, opus, aac, flac, wav, pcm)",

@@ -29,11 +29,10 @@ public final class OpenAiSpeechProvider extends TypedProvider {
 
   @Override
   public Backend create(Vertx vertx, BackendConfig conf) {
-    String key = CloudConf.apiKey(conf, "OPENAI_API_KEY");
-    String base = CloudConf.baseUrl(conf, "OPENAI_BASE_URL", "https://api.openai.com/v1");
-    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, key, UpstreamTimeouts.SPEECH, 1 << 20);
+    CloudConf.Endpoint openAi = CloudConf.openAi(conf);
+    UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, openAi.apiKey(), UpstreamTimeouts.SPEECH, 1 << 20);
     SpeechStream stream = new SpeechStream(http, conf.json().getInteger("stream_high_water", 16));
     return new OpenAiSpeechBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 16), stream,
-      new OpenAiSpeechBackend.Settings(base, key, conf.json().getString("default_voice", "alloy")));
+      new OpenAiSpeechBackend.Settings(openAi.baseUrl(), openAi.apiKey(), conf.json().getString("default_voice", "alloy")));
   }
 }

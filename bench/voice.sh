@@ -6,9 +6,11 @@
 # and Switchboard's share of it (minus the 500 ms endpoint silence and the three first-byte delays), barge-in (speech
 # onset -> clear), whether each answer's audio kept up with real time, and the node's CPU per call. Then the local
 # cascade: Whisper tiny.en and flite on this machine, the chat on the mock at 50 ms to first token, with (the default)
-# and without speculative transcription. The default conf transcribes speculatively after 250 ms of silence (vad.speculative_ms),
-# inside the 500 ms endpoint silence: those rows also give the share against the stages left in series (share_serial_*:
-# minus 750 ms, the mock transcription's 100 ms taken out), and a row with speculation off gives the plain serial share.
+# and without speculative transcription. The default conf transcribes speculatively after 250 ms of silence (vad.speculative_ms)
+# and starts the chat on that transcript (voice.preemptive: chat), inside the 500 ms endpoint silence: those rows also give
+# the share against the stages left in series (share_serial_*: minus 600 ms, the mock's transcription and chat delays
+# taken out); rows at 10 calls with preemptive generation off (minus 750 ms: the transcription alone hidden), with it on for speech
+# too, and with speculation off (nothing hidden) beside them.
 # Results: bench/results/voice-<date>.jsonl
 #   bench/voice.sh [--no-build] [cloud|local|all]       (default all)
 # Run it under flock /tmp/bench.lock; the machine's load average is written beside every row.
@@ -65,6 +67,12 @@ mock_means() { # mock_means BEFORE_JSON AFTER_JSON
 print(",".join("\"%s\":%.1f" % (k, (a[k]["sum_ms"]-b[k]["sum_ms"])/(a[k]["count"]-b[k]["count"])) for k in a if a[k]["count"]>b[k]["count"]))' "$1" "$2"
 }
 
+# How many requests the mock served per stage over one run (a chat prepared and discarded is one more than the turns).
+mock_counts() { # mock_counts BEFORE_JSON AFTER_JSON
+  python3 -c 'import json,sys; b=json.loads(sys.argv[1]); a=json.loads(sys.argv[2])
+print(",".join("\"%s\":%d" % (k, a[k]["count"]-b[k]["count"]) for k in a))' "$1" "$2"
+}
+
 run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record|skip] [VoiceLoad args...]
   local before after vad0 vad1 t0 t1 line s0 s1 means m0 m1
   s0="$(mktemp)"; s1="$(mktemp)"
@@ -80,28 +88,44 @@ run() { # run LABEL CALLS TURNS BARGE_EVERY FIXED_MS [record|skip] [VoiceLoad ar
   rm -f "$s0" "$s1"
   if [ "${6:-record}" = record ]; then
     # Node CPU over the run, per call: the share of one core a call kept busy on average (VAD included).
-    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f'),\"node_stage_mean_ms\":{$means},\"mock_first_byte_mean_ms\":{$(mock_means "$m0" "$m1")}}/" | tee -a "$OUT"
+    echo "$line" | sed "s/}\$/,\"node_cpu_s\":$(echo "($after - $before) / $TICK" | bc -l | xargs printf '%.2f'),\"node_cpu_per_call_pct\":$(echo "100 * ($after - $before) / $TICK / ($t1 - $t0) / $2" | bc -l | xargs printf '%.2f'),\"vad_cpu_s\":$(echo "${vad1:-0} - ${vad0:-0}" | bc -l | xargs printf '%.3f'),\"node_stage_mean_ms\":{$means},\"mock_first_byte_mean_ms\":{$(mock_means "$m0" "$m1")},\"mock_first_bytes\":{$(mock_counts "$m0" "$m1")}}/" | tee -a "$OUT"
   fi
 }
 
 echo "{\"bench\":\"voice\",\"load_average\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"commit\":\"$(git rev-parse --short HEAD)\"}" | tee -a "$OUT"
+# One configuration's rows on the mock cloud stages: cloud_rows CONF_LINES SUFFIX "CALLS TURNS BARGE_EVERY"... -- [VoiceLoad args]
+# (CONF_LINES: what goes under voice: in bench/voice-conf.yaml, "" for the default configuration).
+cloud_rows() {
+  local conf lines="$1" suffix="$2" row
+  shift 2
+  conf="$(mktemp --suffix=.yaml)"
+  if [ -n "$lines" ]; then
+    sed "s/^voice:\$/voice:\\n$lines/" "$ROOT/bench/voice-conf.yaml" > "$conf"
+  else
+    cp "$ROOT/bench/voice-conf.yaml" "$conf"
+  fi
+  local rows=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do rows+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  start_mock 150
+  start_node "$conf"
+  run warmup 10 4 2 850 skip
+  for row in "${rows[@]}"; do
+    read -r calls turns barge <<< "$row"
+    run "$calls call$([ "$calls" = 1 ] || echo s)$suffix" "$calls" "$turns" "$barge" 850 record "$@"
+  done
+  stop_all
+  rm -f "$conf"
+}
+
 if [ "$WHAT" = all ] || [ "$WHAT" = cloud ]; then
-  spec=(--hidden-ms 100 --overlap "transcription started after 250 ms of silence (vad.speculative_ms), inside the 500 ms endpoint silence")
-  start_mock 150
-  start_node "$ROOT/bench/voice-conf.yaml"
-  run warmup 10 4 2 850 skip
-  run "1 call" 1 12 3 850 record "${spec[@]}"
-  run "10 calls" 10 8 4 850 record "${spec[@]}"
-  run "50 calls" 50 6 3 850 record "${spec[@]}"
-  stop_all
-  serial="$(mktemp --suffix=.yaml)"
-  sed 's/^voice:$/voice:\n  vad:\n    speculative_ms: 0/' "$ROOT/bench/voice-conf.yaml" > "$serial"
-  start_mock 150
-  start_node "$serial"
-  run warmup 10 4 2 850 skip
-  run "10 calls, speculative_ms 0" 10 8 4 850
-  stop_all
-  rm -f "$serial"
+  cloud_rows "" "" "1 12 3" "10 8 4" "50 6 3" -- --hidden-ms 250 --overlap "transcription after 250 ms of silence \
+(vad.speculative_ms) and the chat on its transcript (voice.preemptive: chat), inside the 500 ms endpoint silence"
+  cloud_rows '  preemptive: "off"' ", preemptive off" "10 8 4" -- --hidden-ms 100 --overlap "transcription \
+after 250 ms of silence (vad.speculative_ms), inside the 500 ms endpoint silence"
+  cloud_rows "  preemptive: speech" ", preemptive speech" "10 8 4" -- --hidden-ms 250 --overlap "as the default, and the first \
+piece's speech asked for before the endpoint"
+  cloud_rows "  vad:\\n    speculative_ms: 0" ", speculative_ms 0" "10 8 4"
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = local ]; then
   start_mock 50

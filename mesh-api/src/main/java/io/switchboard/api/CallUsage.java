@@ -42,24 +42,32 @@ public record CallUsage(String transport, long durationMs, double audioInSeconds
    *
    * @param stage    {@code transcribe}, {@code chat} or {@code speech}
    * @param requests requests sent (each has its own usage record)
-   * @param failures requests that failed (before or after content)
-   * @param backends the backends that served, in first-use order
-   * @param costUsd  the stage's cost at list prices, as the registry announced them
+   * @param failures  requests that failed (before or after content)
+   * @param discarded requests cancelled unheard: an answer prepared before the caller's turn was over, and the caller
+   *                  went on (preemptive generation)
+   * @param backends  the backends that served, in first-use order
+   * @param costUsd   the stage's cost at list prices, as the registry announced them
    */
-  public record Stage(String stage, int requests, int failures, List<String> backends, double costUsd) {
+  public record Stage(String stage, int requests, int failures, int discarded, List<String> backends, double costUsd) {
     public Stage {
       backends = List.copyOf(backends);
     }
 
+    /** A stage with nothing discarded. */
+    public Stage(String stage, int requests, int failures, List<String> backends, double costUsd) {
+      this(stage, requests, failures, 0, backends, costUsd);
+    }
+
     public JsonObject toJson() {
-      return new JsonObject().put("stage", stage).put("requests", requests).put("failures", failures)
+      return new JsonObject().put("stage", stage).put("requests", requests).put("failures", failures).put("discarded", discarded)
         .put("backends", new JsonArray(new ArrayList<>(backends))).put("cost_usd", costUsd);
     }
 
     static Stage fromJson(JsonObject json) {
       List<String> backends = new ArrayList<>();
       json.getJsonArray("backends", new JsonArray()).forEach(b -> backends.add(String.valueOf(b)));
-      return new Stage(json.getString("stage"), json.getInteger("requests", 0), json.getInteger("failures", 0), backends,
+      return new Stage(json.getString("stage"), json.getInteger("requests", 0), json.getInteger("failures", 0),
+        json.getInteger("discarded", 0), backends,
         json.getDouble("cost_usd", 0d));
     }
   }

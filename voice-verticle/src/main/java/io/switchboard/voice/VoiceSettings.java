@@ -28,8 +28,12 @@ public record VoiceSettings(int maxCalls, long maxCallMs, long silenceTimeoutMs,
   /** Per-call settings before the call's own parameters ({@code start.customParameters} or the first message). */
   public record CallDefaults(String chatModel, String transcribeModel, String speechModel, String voice, String language,
                              String privacy, String strategy, String systemPrompt, String greeting, String apology,
-                             int maxTokens, int historyTurns, int firstClauseChars, int clauseChars, int maxPieceChars) {
+                             int maxTokens, int historyTurns, int firstClauseChars, int clauseChars, int maxPieceChars,
+                             String preemptive) {
   }
+
+  /** {@code voice.preemptive}: an answer prepared on the speculative transcript: none, its chat, or its chat and speech. */
+  public static final java.util.List<String> PREEMPTIVE = java.util.List.of("off", "chat", "speech");
 
   public static final String DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant on a phone call. Answer in short, plain "
     + "spoken sentences: no lists, no markdown, no emoji. If you did not understand, say so briefly.";
@@ -64,7 +68,8 @@ public record VoiceSettings(int maxCalls, long maxCallMs, long silenceTimeoutMs,
       c.getInteger("history_turns", 20),
       text.getInteger("first_clause_chars", 16),
       text.getInteger("clause_chars", 40),
-      text.getInteger("max_chars", 240));
+      text.getInteger("max_chars", 240),
+      preemptive(c.getValue("preemptive", "chat")));
     VoiceSettings s = new VoiceSettings(
       c.getInteger("max_calls", 100),
       c.getLong("max_call_ms", 3_600_000L),
@@ -90,11 +95,19 @@ public record VoiceSettings(int maxCalls, long maxCallMs, long silenceTimeoutMs,
     return s;
   }
 
+  /** YAML reads an unquoted {@code off} (or {@code on}) as a boolean: both spellings mean the same here. */
+  private static String preemptive(Object value) {
+    return value instanceof Boolean b ? (b ? "chat" : "off") : String.valueOf(value);
+  }
+
   private void validate() {
     if (maxCalls < 1 || maxCallMs < 1000 || silenceTimeoutMs < 1000 || stageTimeoutMs < 100 || leadMs < 20 || vadThreads < 1
       || vadMaxBatch < 1 || preRollMs < 0 || tokenTtlMs < 1000) {
       throw new IllegalArgumentException("voice: max_calls, max_call_ms, silence_timeout_ms, stage_timeout_ms, output.lead_ms (20+), "
         + "vad.threads, vad.max_batch and tokens.ttl_ms must be positive; vad.pre_roll_ms may not be negative");
+    }
+    if (!PREEMPTIVE.contains(defaults.preemptive())) {
+      throw new IllegalArgumentException("voice.preemptive must be one of " + PREEMPTIVE + ", got " + defaults.preemptive());
     }
     if (defaults.maxTokens() < 1 || defaults.historyTurns() < 0 || defaults.maxPieceChars() < 20) {
       throw new IllegalArgumentException("voice: max_tokens must be positive, history_turns not negative, chunking.max_chars 20+");

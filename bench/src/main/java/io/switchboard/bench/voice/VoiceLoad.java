@@ -89,7 +89,7 @@ public final class VoiceLoad implements Caller.Results {
     if (v2v.getTotalCount() > 0) {
       out.put("turns_measured", v2v.getTotalCount())
         .put("v2v_p50_ms", ms(v2v.getValueAtPercentile(50))).put("v2v_p95_ms", ms(v2v.getValueAtPercentile(95)))
-        .put("v2v_max_ms", ms(v2v.getMaxValue())).put("fixed_ms", fixedMs)
+        .put("v2v_max_ms", ms(v2v.getMaxValue())).put("v2v_mean_ms", Math.round(v2v.getMean() / 100.0) / 10.0).put("fixed_ms", fixedMs)
         .put("share_p50_ms", ms(v2v.getValueAtPercentile(50)) - fixedMs).put("share_p95_ms", ms(v2v.getValueAtPercentile(95)) - fixedMs);
     }
     if (barge.getTotalCount() > 0) {

@@ -72,7 +72,7 @@ public final class StreamCaller {
       }
       client.connect(options).onFailure(p::fail).onSuccess(ws -> {
         StreamCaller c = new StreamCaller(vertx, context, client, ws, rate);
-        ws.textMessageHandler(t -> c.events.add(new JsonObject(t).put("at_ms", c.now())));
+        ws.textMessageHandler(t -> c.events.add(new JsonObject(t).put("at_ms", c.now()).put("at_wall_ms", System.currentTimeMillis())));
         ws.binaryMessageHandler(b -> {
           c.audio.add(b);
           c.audioBytes.addAndGet(b.length());

@@ -8,7 +8,9 @@ import io.switchboard.core.stream.BusStreams;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -16,7 +18,9 @@ import java.util.Set;
  * arrives ({@link SentenceChunker}) and each piece handed to the {@link Speaker} at once, so speech of the first
  * sentence starts while the rest is still being written. A stream cut after it started goes on on the next backend
  * the registry offers, asked to continue from the last whole piece (the piece cut mid-way is not spoken); a chat no
- * backend can answer ends in the spoken apology. On the call's context only.
+ * backend can answer ends in the spoken apology. An answer prepared before the caller's turn is confirmed
+ * ({@link #hold}) keeps its text events until {@link #release}: a client sees no text of an answer that may be
+ * discarded. On the call's context only.
  */
 final class Answer {
 
@@ -32,6 +36,7 @@ final class Answer {
   private JsonArray original;
   private PulledStream current;
   private boolean cancelled;
+  private List<JsonObject> heldEvents;
 
   Answer(CallScope scope, TurnMetrics metrics, Speaker speaker) {
     this.scope = scope;
@@ -45,6 +50,20 @@ final class Answer {
   void start(JsonArray messages) {
     original = messages;
     request(messages, null);
+  }
+
+  /** Keeps the text events until {@link #release}. */
+  void hold() {
+    heldEvents = new ArrayList<>();
+  }
+
+  /** Sends the text events kept so far, and the next ones as they come. */
+  void release() {
+    List<JsonObject> kept = heldEvents;
+    heldEvents = null;
+    if (kept != null) {
+      kept.forEach(scope.transport()::event);
+    }
   }
 
   /** Stops the stream (barge-in): the cancel reaches the backend. */
@@ -125,7 +144,12 @@ final class Answer {
       if (metrics.firstToken < 0) {
         metrics.firstToken = TurnMetrics.now();
       }
-      scope.transport().event(new JsonObject().put("type", "response.text.delta").put("turn", metrics.turn).put("delta", text));
+      JsonObject delta = new JsonObject().put("type", "response.text.delta").put("turn", metrics.turn).put("delta", text);
+      if (heldEvents != null) {
+        heldEvents.add(delta);
+      } else {
+        scope.transport().event(delta);
+      }
       chunker.push(text).forEach(this::piece);
     }
   }

@@ -23,6 +23,12 @@ final class ArrivalClock {
     }
   }
 
+  /** When the latest stretch arrived; -1 before any. */
+  long latest() {
+    Entry e = entries.peekLast();
+    return e == null ? -1 : e.atMs;
+  }
+
   /** When sample {@code index} arrived (the earliest entry that covers it); -1 when it is too old or not here yet. */
   long at(long index) {
     for (Entry e : entries) {

@@ -36,6 +36,7 @@ public final class CallLedger {
   private static final class Stage {
     int requests;
     int failures;
+    int discarded;
     final Set<String> backends = new LinkedHashSet<>();
     final List<Use> uses = new ArrayList<>();
   }
@@ -75,6 +76,14 @@ public final class CallLedger {
     if (backend != null) {
       s.backends.add(backend);
     }
+  }
+
+  /**
+   * {@code n} requests of {@code stage} were cancelled unheard: prepared for an utterance the caller then went on with
+   * (they count among {@link #requested}; their own records show them cancelled).
+   */
+  public void discarded(String stage, int n) {
+    stages.get(stage).discarded += n;
   }
 
   /** Backend {@code backend} served a request of {@code stage} for {@code model}, using this much. */
@@ -142,7 +151,7 @@ public final class CallLedger {
           used.add(p);
         }
       }
-      list.add(new CallUsage.Stage(name, s.requests, s.failures, List.copyOf(s.backends), cost));
+      list.add(new CallUsage.Stage(name, s.requests, s.failures, s.discarded, List.copyOf(s.backends), cost));
     });
     long duration = System.currentTimeMillis() - startedAt;
     CallUsage usage = new CallUsage(transport, duration, audioInSeconds, audioOutSeconds, turns, bargeIns, ceiling, endReason, list)

@@ -11,13 +11,13 @@ import io.vertx.core.json.JsonObject;
 /**
  * One call's settings: conf's {@code voice} defaults, overridden by the call's own parameters (Twilio's
  * {@code start.customParameters}, or the plain socket's first message): {@code model}, {@code voice},
- * {@code privacy}, {@code strategy}, {@code system_prompt}, {@code greeting}, {@code language}. A parameter of the
+ * {@code privacy}, {@code strategy}, {@code system_prompt}, {@code greeting}, {@code language}, {@code preemptive}. A parameter of the
  * wrong kind (not a string, too long, an unknown privacy or strategy, a language the transcription stage would refuse)
  * is a protocol error that refuses the call before it starts, rather than a failure in every turn.
  */
 public record CallOptions(String chatModel, String transcribeModel, String speechModel, String voice, String language,
                           Privacy privacy, Strategy strategy, String systemPrompt, String greeting, String apology, int maxTokens,
-                          int historyTurns, VoiceSettings.CallDefaults chunking) {
+                          int historyTurns, VoiceSettings.CallDefaults chunking, String preemptive) {
 
   private static final int MAX_PROMPT = 8000;
   private static final int MAX_TEXT = 1000;
@@ -36,6 +36,10 @@ public record CallOptions(String chatModel, String transcribeModel, String speec
       throw new ProtocolException(ProtocolException.POLICY, e.getMessage());
     }
     String language = text(p, "language", defaults.language(), 32);
+    String preemptive = text(p, "preemptive", defaults.preemptive(), 16);
+    if (!VoiceSettings.PREEMPTIVE.contains(preemptive)) {
+      throw new ProtocolException(ProtocolException.POLICY, "call parameter 'preemptive' must be one of " + VoiceSettings.PREEMPTIVE);
+    }
     if (language != null && !language.equals(defaults.language())) {
       checkLanguage(language);
     }
@@ -52,20 +56,31 @@ public record CallOptions(String chatModel, String transcribeModel, String speec
       defaults.apology(),
       defaults.maxTokens(),
       defaults.historyTurns(),
-      defaults);
+      defaults,
+      preemptive);
   }
 
   /** These options with privacy no looser than {@code ceiling} (an API key's). */
   public CallOptions cappedAt(Privacy ceiling) {
     Privacy p = privacy == null ? ceiling : privacy.min(ceiling);
     return new CallOptions(chatModel, transcribeModel, speechModel, voice, language, p, strategy, systemPrompt, greeting, apology,
-      maxTokens, historyTurns, chunking);
+      maxTokens, historyTurns, chunking, preemptive);
   }
 
   /** These options with another greeting (a call continuing in another mode says something else first). */
   public CallOptions withGreeting(String text) {
     return new CallOptions(chatModel, transcribeModel, speechModel, voice, language, privacy, strategy, systemPrompt, text, apology,
-      maxTokens, historyTurns, chunking);
+      maxTokens, historyTurns, chunking, preemptive);
+  }
+
+  /** Whether the chat starts on the speculative transcript, before the endpoint confirms it. */
+  public boolean preemptiveChat() {
+    return !preemptive.equals("off");
+  }
+
+  /** Whether the first piece's speech is asked for before the endpoint too. */
+  public boolean preemptiveSpeech() {
+    return preemptive.equals("speech");
   }
 
   /** Writes the call's routing hints into a stage request body. */

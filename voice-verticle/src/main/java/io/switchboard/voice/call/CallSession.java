@@ -19,10 +19,15 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * One call, from its start to its end, on the context of its socket: the caller's audio to the VAD and the tape,
- * turn-taking ({@link Endpointer}), one {@link Turn} per utterance, barge-in, the call's limits (length, silence)
- * and its end (the ledger record, the socket closed, the metrics). The transport parses the wire protocol and calls
- * in here; everything here runs on that one context, so nothing is shared between threads but the VAD's results,
- * which come back on it.
+ * turn-taking ({@link Endpointer}, ended by the clock with {@link EndClock}), one {@link Turn} per utterance, barge-in,
+ * the call's limits (length, silence) and its end (the ledger record, the socket closed, the metrics). The transport
+ * parses the wire protocol and calls in here; everything here runs on that one context, so nothing is shared between
+ * threads but the VAD's results, which come back on it.
+ *
+ * <p>A turn may begin before its utterance is known to be over: on the speculative transcript (preemptive generation,
+ * {@code voice.preemptive}), or when the clock says the silence is complete and the frame that confirms it is still
+ * on its way. Such a turn is held ({@code next}): it works, but nothing of it plays or enters the history until the
+ * endpoint commits it; when the caller goes on, it is discarded.
  */
 public final class CallSession implements Endpointer.Listener, Call {
 
@@ -49,6 +54,11 @@ public final class CallSession implements Endpointer.Listener, Call {
   private final BargeIn bargeIn;
   private final CallStatus status;
   private Turn turn;
+  /** The turn prepared for the utterance {@code [nextStart, nextEnd)}, held until it is confirmed over; or null. */
+  private Turn next;
+  private long nextStart;
+  private long nextEnd;
+  private final EndClock clock;
   private int turns;
   private Speculation speculation;
   private long lastActivity = TurnMetrics.now();
@@ -56,7 +66,7 @@ public final class CallSession implements Endpointer.Listener, Call {
   private long silenceTimer = -1;
   private boolean ending;
 
-  private record Speculation(long start, long end, Future<Transcriber.Transcript> transcript) {
+  private record Speculation(long start, long end, long sent, Future<Transcriber.Transcript> transcript) {
   }
 
   public CallSession(CallServices services, Context context, String callId, String keyId, CallTransport transport, CallOptions options) {
@@ -82,7 +92,11 @@ public final class CallSession implements Endpointer.Listener, Call {
       (int) (SileroModel.SAMPLE_RATE * (settings.endpointing().maxUtteranceMs() / 1000 + 3)) + preRoll);
     this.toVadRate = new StreamResampler(transport.inputRate(), SileroModel.SAMPLE_RATE);
     this.soundEnd = new SoundEnd(settings.quietDbfs());
-    this.vad = services.vad().open(context, (p, end) -> endpointer.window(p, end, soundEnd.end()));
+    this.clock = new EndClock(services.vertx(), endpointer, soundEnd::end);
+    this.vad = services.vad().open(context, (p, end) -> {
+      endpointer.window(p, end, soundEnd.end());
+      clock.update(tape.end(), arrivals.latest());
+    });
     this.bargeIn = new BargeIn(settings, playout);
     this.status = new CallStatus(callId, transport.kind());
   }
@@ -134,6 +148,7 @@ public final class CallSession implements Endpointer.Listener, Call {
     arrivals.arrived(tape.end(), TurnMetrics.now());
     vad.push(at16k);
     endpointer.audio(tape.end(), soundEnd.end());
+    clock.update(tape.end(), arrivals.latest());
   }
 
   /** The client echoed mark {@code name}: the audio before it has played. */
@@ -168,12 +183,21 @@ public final class CallSession implements Endpointer.Listener, Call {
       return;
     }
     float[] audio = utterance(start, end);
-    speculation = new Speculation(start, end, transcriber.transcribe(turns + 1, audio));
+    Speculation s = new Speculation(start, end, TurnMetrics.now(), transcriber.transcribe(turns + 1, audio));
+    speculation = s;
+    if (options.preemptiveChat()) {
+      s.transcript.onSuccess(tr -> {
+        if (speculation == s && next == null && !ending && agentQuiet()) {
+          next = begin(start, end, options.preemptiveSpeech()); // preemptive generation: the chat starts, nothing plays
+        }
+      });
+    }
   }
 
   @Override
   public void speculationCancelled() {
     speculation = null; // its result, if it comes, is not used
+    discardNext();
   }
 
   @Override
@@ -183,31 +207,67 @@ public final class CallSession implements Endpointer.Listener, Call {
   }
 
   @Override
+  public void utteranceEnding(long start, long end) {
+    if (!prepared(start, end)) {
+      discardNext();
+      next = begin(start, end, true);
+    }
+    next.allowSpeech();
+    next.metrics.endpoint = TurnMetrics.now();
+  }
+
+  @Override
   public void utteranceEnded(long start, long end) {
     lastActivity = TurnMetrics.now();
+    clock.cancel();
     transport.event(new JsonObject().put("type", "speech.stopped"));
+    if (!prepared(start, end)) {
+      discardNext();
+      next = begin(start, end, false);
+    }
+    Turn t = next;
+    next = null;
+    if (t.metrics.endpoint < 0) {
+      t.metrics.endpoint = TurnMetrics.now();
+    }
+    turns++;
+    turn = t;
+    status.turns(turns);
+    tape.release();
+    scope.playout().onFirstFrame(() -> firstFrame(t));
+    t.commit();
+    if (t.text() != null) {
+      heard(t);
+    } else {
+      status.stage("transcribing");
+    }
+  }
+
+  /**
+   * A held turn for the utterance {@code [start, end)}: its transcript (the speculative one when it covers the same
+   * audio), then its answer, which plays nothing until {@link Turn#commit}; with {@code speech}, the answer's speech
+   * may be asked for meanwhile. The previous turn goes into the history first (it has ended, or is interrupted now).
+   */
+  private Turn begin(long start, long end, boolean speech) {
     if (turn != null && turn.producing()) {
       interrupt(); // barge-in was off or held back by the echo guard, but the caller said a whole utterance over it
     }
     remember(turn);
-    Turn t = new Turn(scope, ++turns);
-    turn = t;
-    status.turns(turns);
-    status.stage("transcribing");
+    Turn t = new Turn(scope, turns + 1);
+    t.hold(speech);
+    nextStart = start;
+    nextEnd = end;
     t.metrics.speechEnd = arrivals.at(end);
-    t.metrics.endpoint = TurnMetrics.now();
     Future<Transcriber.Transcript> transcript;
     Speculation s = speculation;
     speculation = null;
     if (s != null && s.start == start && s.end == end) {
-      t.metrics.transcribeSent = t.metrics.endpoint; // started early: only what is left after the endpoint counts
+      t.metrics.transcribeSent = s.sent; // started early: only what is left after the endpoint counts
       transcript = s.transcript;
     } else {
       t.metrics.transcribeSent = TurnMetrics.now();
       transcript = transcriber.transcribe(t.number, utterance(start, end));
     }
-    tape.release();
-    scope.playout().onFirstFrame(() -> firstFrame(t));
     transcript.onComplete(ar -> {
       if (t.cancelled() || ending) {
         return;
@@ -219,19 +279,48 @@ public final class CallSession implements Endpointer.Listener, Call {
       }
       t.metrics.transcript = TurnMetrics.now();
       t.metrics.transcribeBackend = ar.result().backend();
-      String text = ar.result().text();
-      transport.event(new JsonObject().put("type", "transcript").put("turn", t.number).put("text", text));
-      if (text.isEmpty()) {
-        status.stage("listening");
+      t.text(ar.result().text());
+      if (t.text().isEmpty()) {
         t.silent();
-        return;
+      } else {
+        t.respond(conversation.messagesWith(t.text()));
       }
-      status.stage("thinking");
-      conversation.user(text);
-      scope.ledger().turn();
-      t.respond(conversation.messages());
-      t.spoken().onComplete(v -> audioDone(t));
+      if (!t.held()) {
+        heard(t);
+      }
     });
+    return t;
+  }
+
+  /** The committed turn's transcript is known: it goes to the client and into the history. */
+  private void heard(Turn t) {
+    transport.event(new JsonObject().put("type", "transcript").put("turn", t.number).put("text", t.text()));
+    if (t.text().isEmpty()) {
+      status.stage("listening");
+      return;
+    }
+    status.stage("thinking");
+    conversation.user(t.text());
+    scope.ledger().turn();
+    t.spoken().onComplete(v -> audioDone(t));
+  }
+
+  private boolean prepared(long start, long end) {
+    return next != null && nextStart == start && nextEnd == end;
+  }
+
+  /** The caller went on: the answer prepared for the utterance so far is cancelled unheard. */
+  private void discardNext() {
+    if (next != null) {
+      LOG.log(System.Logger.Level.DEBUG, "call {0}: the answer prepared for turn {1} is discarded: the caller went on", callId, next.number);
+      next.discard();
+      next = null;
+    }
+  }
+
+  /** Nothing of the agent's is being produced or played: an answer prepared now cannot miss any of it in its history. */
+  private boolean agentQuiet() {
+    return (turn == null || !turn.producing()) && !scope.playout().busy();
   }
 
   /** Barge-in: the caller speaks while the agent does (past the echo guard): stop, clear, keep what was heard. */
@@ -325,6 +414,8 @@ public final class CallSession implements Endpointer.Listener, Call {
     services.vertx().cancelTimer(maxTimer);
     services.vertx().cancelTimer(silenceTimer);
     vad.close();
+    clock.cancel();
+    discardNext();
     if (turn != null) {
       remember(turn);
       turn.cancel();

@@ -42,6 +42,11 @@ public final class Conversation {
     return out;
   }
 
+  /** The messages for a chat request answering {@code userText}, which is not (yet) in the history. */
+  public JsonArray messagesWith(String userText) {
+    return messages().add(message("user", userText));
+  }
+
   private void add(String role, String text) {
     messages.add(message(role, text));
     while (messages.size() > maxMessages) {

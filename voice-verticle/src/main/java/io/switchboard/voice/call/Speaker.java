@@ -23,7 +23,10 @@ import java.util.Set;
  * <p>Failures: a refusal of the format switches the call to PCM at 24 kHz, converted here; a stream cut after its
  * first audio speaks the piece again, from its start, on the next backend the registry offers (the router fails
  * over by itself only before the first byte); a piece no backend can speak, or an answer {@link #apologize}d for,
- * ends with the conf's spoken apology and nothing after it. On the call's context only.
+ * ends with the conf's spoken apology and nothing after it.
+ *
+ * <p>An answer prepared before the caller's turn is confirmed ({@link #hold}) plays nothing, and until it is
+ * allowed asks for no speech either, until it is {@link #release}d or cancelled. On the call's context only.
  */
 final class Speaker {
 
@@ -49,6 +52,11 @@ final class Speaker {
   private ErrorCode apologyCode;
   private boolean stopped;
   private int count;
+  private int requests;
+  private Hold hold = Hold.NONE;
+
+  /** How far an answer not yet confirmed may go: nothing asked for, speech asked for but not played, or all. */
+  enum Hold { SILENT, SPEECH, NONE }
 
   /**
    * @param metrics the turn's metrics (its speech moments are filled in), or null (the greeting)
@@ -68,6 +76,30 @@ final class Speaker {
     }
     pieces.add(new SpokenPiece(this, text, ++count));
     advance();
+  }
+
+  /** Holds the answer back: with {@code speech}, its pieces' speech is asked for (and kept), else not even that. */
+  void hold(boolean speech) {
+    hold = speech ? Hold.SPEECH : Hold.SILENT;
+  }
+
+  /** The caller's turn is confirmed: speech may be asked for (nothing plays yet). */
+  void allowSpeech() {
+    if (hold == Hold.SILENT) {
+      hold = Hold.SPEECH;
+      advance();
+    }
+  }
+
+  /** The caller's turn is confirmed: the answer plays from now on. */
+  void release() {
+    hold = Hold.NONE;
+    advance();
+  }
+
+  /** Speech requests sent for this answer (a discarded answer's are counted as such). */
+  int requests() {
+    return requests;
   }
 
   /** No more pieces will come: {@link #done} completes once the last one has arrived whole. */
@@ -130,6 +162,7 @@ final class Speaker {
 
   /** Speech of the answer's first piece was asked for now. */
   void requested() {
+    requests++;
     if (metrics != null && metrics.speechSent < 0) {
       metrics.speechSent = TurnMetrics.now();
     }
@@ -152,7 +185,7 @@ final class Speaker {
       return;
     }
     SpokenPiece head;
-    while ((head = pieces.peek()) != null) {
+    while (hold == Hold.NONE && (head = pieces.peek()) != null) {
       if (!head.playing()) {
         head.play(scope.playout().begin(tag + "p" + head.index()));
         heard.add(head.text(), head.segment());
@@ -164,10 +197,13 @@ final class Speaker {
       pieces.poll();
     }
     if (apologyDue) {
-      if (pieces.isEmpty()) {
+      if (pieces.isEmpty() && hold == Hold.NONE) {
         playApology();
       }
       return; // nothing more is asked for; the apology follows the piece that plays
+    }
+    if (hold == Hold.SILENT) {
+      return;
     }
     int inFlight = 0;
     for (SpokenPiece p : pieces) {

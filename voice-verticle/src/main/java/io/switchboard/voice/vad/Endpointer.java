@@ -20,6 +20,13 @@ package io.switchboard.voice.vad;
  * block above the quiet level after that window) the utterance ends with the frame that completes the silence, not with the next 32 ms
  * window's result (on average half a window and the VAD's turnaround earlier). Audio that is not quiet, or a line
  * where nothing counts as quiet, leaves the decision to the windows.
+ *
+ * <p>Nor need it wait for that frame: from the audio it has, the caller knows the sample at which the silence will be
+ * complete ({@link #silenceCompletesAt}) and, with a clock, the instant. At that instant ({@link #clock}) the utterance
+ * ends provisionally ({@link Listener#utteranceEnding}); the frame that then arrives confirms it when it is quiet
+ * ({@link Listener#utteranceEnded}) or, when it holds sound, or a window says speech first, undoes it: the caller went
+ * on ({@link Listener#speculationCancelled}), and the silence is counted afresh. The frame's 20 ms are then no longer
+ * waited for (on average half a frame).
  */
 public final class Endpointer {
 
@@ -34,8 +41,15 @@ public final class Endpointer {
     /** Silence since {@code end} has lasted the speculative time: {@code [start, end)} may be transcribed now. */
     void speculate(long start, long end);
 
-    /** Speech resumed after a {@link #speculate}: its transcript is stale. */
+    /** Speech resumed after a {@link #speculate} or an {@link #utteranceEnding}: what was started for it is stale. */
     void speculationCancelled();
+
+    /**
+     * By the clock, the silence after {@code [start, end)} is complete, but the audio that covers its last moment has not
+     * arrived: {@link #utteranceEnded} with the same bounds or {@link #speculationCancelled} follows.
+     */
+    default void utteranceEnding(long start, long end) {
+    }
 
     /** The utterance {@code [start, end)} is over. */
     void utteranceEnded(long start, long end);
@@ -71,6 +85,8 @@ public final class Endpointer {
   /** The end of the window in which the model found the silence: quiet audio after it confirms the silence. */
   private long silenceFoundAt = -1;
   private boolean speculated;
+  /** The sample that completed the silence by the clock, while the audio that covers it is awaited; else -1. */
+  private long provisional = -1;
 
   public Endpointer(Settings settings, Listener listener) {
     this.settings = settings;
@@ -87,9 +103,42 @@ public final class Endpointer {
    * comment).
    */
   public void audio(long arrived, long soundEnd) {
+    if (provisional >= 0) {
+      if (soundEnd > silenceFoundAt) {
+        resumed(); // the frame after the clock's end holds sound: the caller goes on
+      } else if (arrived >= provisional) {
+        finish(silenceStart);
+      }
+      return;
+    }
     if (speaking && silenceStart >= 0 && soundEnd <= silenceFoundAt
       && (arrived - silenceStart) / SAMPLES_PER_MS >= settings.endpointMs()) {
       finish(silenceStart);
+    }
+  }
+
+  /**
+   * The sample at which the silence under way completes the endpoint, when the audio since the model found it is quiet
+   * ({@code soundEnd}: as in {@link #audio}); -1 when there is no such silence, or the utterance already ended by the
+   * clock.
+   */
+  public long silenceCompletesAt(long soundEnd) {
+    if (!speaking || silenceStart < 0 || provisional >= 0 || soundEnd > silenceFoundAt
+      || (silenceStart - start) / SAMPLES_PER_MS < settings.minSpeechMs()) {
+      return -1;
+    }
+    return silenceStart + settings.endpointMs() * SAMPLES_PER_MS;
+  }
+
+  /**
+   * The clock says the caller has spoken up to sample {@code at}, the audio until now quiet since {@code soundEnd}: an
+   * utterance whose silence is complete by then ends provisionally (see the class comment).
+   */
+  public void clock(long at, long soundEnd) {
+    long completes = silenceCompletesAt(soundEnd);
+    if (completes >= 0 && at >= completes) {
+      provisional = completes;
+      listener.utteranceEnding(start, silenceStart);
     }
   }
 
@@ -121,7 +170,9 @@ public final class Endpointer {
       }
       return;
     }
-    if (probability >= settings.threshold()) {
+    if (probability >= settings.threshold() && provisional >= 0) {
+      resumed();
+    } else if (probability >= settings.threshold()) {
       silenceStart = -1;
       if (speculated) {
         speculated = false;
@@ -152,7 +203,16 @@ public final class Endpointer {
     }
   }
 
+  /** The caller went on after a provisional end: the utterance goes on, the silence is counted afresh. */
+  private void resumed() {
+    provisional = -1;
+    silenceStart = -1;
+    speculated = false;
+    listener.speculationCancelled();
+  }
+
   private void finish(long end) {
+    provisional = -1;
     speaking = false;
     above = 0;
     silenceStart = -1;

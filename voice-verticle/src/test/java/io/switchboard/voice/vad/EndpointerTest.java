@@ -36,6 +36,11 @@ class EndpointerTest {
       }
 
       @Override
+      public void utteranceEnding(long start, long stop) {
+        events.add("ending@" + start + "-" + stop);
+      }
+
+      @Override
       public void utteranceEnded(long start, long stop) {
         events.add("end@" + start + "-" + stop);
       }
@@ -145,6 +150,94 @@ class EndpointerTest {
       e.window(0.05f, end, quietAt); // the windows of that audio come back later: nothing more happens
     }
     assertEquals(2, events.size());
+  }
+
+  /** Speech until {@code quietAt}, then the model finds the silence one window later; returns the audio arrived. */
+  private long speechThenQuiet(Endpointer e, long quietAt) {
+    while (end + 512 <= quietAt) {
+      end += 512;
+      e.window(0.95f, end, end);
+    }
+    end += 512;
+    e.window(0.9f, end, quietAt);
+    end += 512;
+    e.window(0.05f, end, quietAt);
+    return end;
+  }
+
+  /** Quiet 20 ms frames after {@code arrived}, short of the one that holds {@code completes}; returns the audio arrived. */
+  private static long quietFramesUntil(Endpointer e, long arrived, long completes, long quietAt) {
+    while (arrived + 320 < completes) {
+      arrived += 320;
+      e.audio(arrived, quietAt);
+    }
+    return arrived;
+  }
+
+  @Test
+  void theClockEndsTheUtteranceWhenTheSilenceCompletesAndTheNextQuietFrameConfirmsIt() {
+    Endpointer e = endpointer(0);
+    long quietAt = 20 * 512 + 100;
+    long arrived = speechThenQuiet(e, quietAt);
+    long completes = quietAt + 500 * 16;
+    assertEquals(completes, e.silenceCompletesAt(quietAt), "the silence is complete 500 ms after the sound stopped");
+    arrived = quietFramesUntil(e, arrived, completes, quietAt);
+    e.clock(completes - 1, quietAt);
+    assertEquals(List.of("start@0"), events, "not a sample early");
+    e.clock(completes, quietAt);
+    assertEquals(List.of("start@0", "ending@0-" + quietAt), events, "ended by the clock, before the frame that holds the instant");
+    assertEquals(-1, e.silenceCompletesAt(quietAt), "no second timer for the same silence");
+    e.audio(arrived + 320, quietAt);
+    assertEquals(List.of("start@0", "ending@0-" + quietAt, "end@0-" + quietAt), events, "the quiet frame confirms it");
+    assertEquals(false, e.speaking());
+  }
+
+  @Test
+  void soundInTheFrameAfterTheClocksEndMeansTheCallerWentOn() {
+    Endpointer e = endpointer(0);
+    long quietAt = 20 * 512 + 100;
+    long arrived = speechThenQuiet(e, quietAt);
+    long completes = quietAt + 500 * 16;
+    arrived = quietFramesUntil(e, arrived, completes, quietAt);
+    e.clock(completes, quietAt);
+    e.audio(arrived + 320, arrived + 160); // the frame holds sound: the caller speaks again
+    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel"), events);
+    assertEquals(true, e.speaking(), "the utterance goes on");
+    assertEquals(-1, e.silenceCompletesAt(arrived + 160), "its silence is counted afresh");
+    long again = arrived + 320;
+    end = again;
+    for (int i = 0; i < 16; i++) {
+      end += 512;
+      e.window(0.05f, end, again);
+    }
+    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel", "end@0-" + again), events, "one utterance, ended after the new silence");
+  }
+
+  @Test
+  void aWindowSayingSpeechUndoesTheClocksEnd() {
+    Endpointer e = endpointer(0);
+    long quietAt = 20 * 512 + 100;
+    speechThenQuiet(e, quietAt);
+    e.clock(quietAt + 500 * 16, quietAt);
+    end += 512;
+    e.window(0.9f, end, quietAt);
+    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel"), events);
+    assertEquals(true, e.speaking());
+  }
+
+  @Test
+  void noClockEndForASilenceThatIsNotQuietOrASpeechTooShort() {
+    Endpointer e = endpointer(0);
+    feed(e, 0.9, 10);
+    feed(e, 0.05, 1);
+    assertEquals(-1, e.silenceCompletesAt(end + 3200), "sound after the model found the silence: the windows decide");
+    assertEquals(-1, e.silenceCompletesAt(Long.MAX_VALUE), "a line where nothing is quiet");
+    events.clear();
+    Endpointer shortOne = endpointer(0);
+    end = 0;
+    feed(shortOne, 0.9, 3); // 96 ms: below the minimum speech
+    feed(shortOne, 0.05, 1);
+    assertEquals(-1, shortOne.silenceCompletesAt(0));
   }
 
   @Test

@@ -13,10 +13,14 @@
 # the node's CPU per request (user + system ticks of its process over the run, divided by the requests sent), and its
 # RSS (VmRSS) idle after start, in the middle of the 5,000 req/s run, and idle 10 s after the load. The direct rows
 # (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
-# Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for the node (e.g. a heap cap to try).
+#   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
+#                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2)
+# Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for every node (e.g. a heap cap to try).
 # The 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
 # keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it).
+# NMT_DIR: run the nodes with native memory tracking and write each one's account (by area, and the heap) when idle
+# after the load into $NMT_DIR/<config>.txt.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -52,14 +56,17 @@ start_mesh() { # $1: name; the rest: extra environment
   local name="$1"; shift
   local conf="$WORK/$name.yaml"
   sed "s#127.0.0.1:18090#127.0.0.1:$MOCK_PORT#" bench/gateway-conf.yaml > "$conf"
+  local usage=""
   case "$name" in
-    machine) printf 'usage:\n  durability: machine\n' >> "$conf" ;;
-    ledger-off) printf 'usage:\n  enabled: false\n' >> "$conf" ;;
+    machine) usage="durability: machine" ;;
+    ledger-off) usage="enabled: false" ;;
   esac
+  if [ "$name" = try ]; then usage="${TRY_USAGE:-}"; fi
+  if [ -n "$usage" ]; then { echo "usage:"; echo "$usage" | sed '/^$/d; s/^/  /'; } >> "$conf"; fi
   # shellcheck disable=SC2046
   env "$@" BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$conf" SWITCHBOARD_HTTP_PORT="$MESH_PORT" \
     SWITCHBOARD_USAGE_DIR="$WORK/usage-$name" \
-    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} -jar "$WORK/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
+    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} ${NMT_DIR:+-XX:NativeMemoryTracking=summary} -jar "$WORK/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
   mesh_pid=$!
   pids+=("$mesh_pid")
   for _ in $(seq 1 240); do
@@ -124,6 +131,8 @@ for name in $CONFIGS; do
   case "$name" in
     metrics-off) start_mesh "$name" SWITCHBOARD_METRICS=false ;;
     default|machine|ledger-off) start_mesh "$name" ;;
+    # shellcheck disable=SC2086
+    try) NODE_OPTS="${NODE_OPTS:-} ${TRY_OPTS:-}" start_mesh "$name" ${TRY_ENV:-} ;;
     *) echo "unknown configuration $name" >&2; exit 2 ;;
   esac
   sleep 5
@@ -134,6 +143,11 @@ for name in $CONFIGS; do
   for rate in 2000 5000 0; do measure "$name" "$MESH" "$rate"; done
   sleep 10
   echo "{\"config\":\"$name\",\"rss_idle_after_load_mb\":$(rss_mb)}" | tee -a "$OUT"
+  if [ -n "${NMT_DIR:-}" ]; then # where the idle node's memory is: the JVM's account by area, and the heap
+    mkdir -p "$NMT_DIR"
+    { "$JAVA_HOME/bin/jcmd" "$mesh_pid" VM.native_memory summary; "$JAVA_HOME/bin/jcmd" "$mesh_pid" GC.heap_info; } \
+      > "$NMT_DIR/$name.txt" 2>&1 || true
+  fi
   if [ "$name" != ledger-off ]; then
     curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" > "$WORK/ready-$name.json" || true
   fi

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ports the node really opens, optional secret references for every key a pod's backends name, grace periods equal
  * to the drain timeouts plus the close margin, every pod in the Hazelcast headless service); the conf in the
  * ConfigMap names real backend types; every pod carries Prometheus's scrape annotations for the port serving /metrics; the
- * Dockerfile runs the jar with the project's JVM flags.
+ * Dockerfile runs the jar with the project's JVM flags and the launcher's memory flags.
  */
 class K8sManifestsTest {
 
@@ -100,7 +100,12 @@ class K8sManifestsTest {
     Matcher image = Pattern.compile("SWITCHBOARD_JVM_FLAGS=\"([^\"]*)\"").matcher(docker);
     assertTrue(image.find(), docker);
     assertEquals(pom.group(1).trim(), image.group(1).trim(), "the image's JVM flags are the parent pom's");
-    assertTrue(docker.contains("exec java $SWITCHBOARD_JVM_FLAGS"), "java is PID 1 and receives SIGTERM");
+    assertTrue(docker.contains("exec java $SWITCHBOARD_JVM_FLAGS $SWITCHBOARD_JVM_MEMORY"), "java is PID 1 and receives SIGTERM");
+    Matcher launcher = Pattern.compile("\\$\\{SWITCHBOARD_JVM_MEMORY-([^}]*)}").matcher(Files.readString(ROOT.resolve("mesh")));
+    assertTrue(launcher.find(), "the launcher's default memory flags");
+    Matcher memory = Pattern.compile("SWITCHBOARD_JVM_MEMORY=\"([^\"]*)\"").matcher(docker);
+    assertTrue(memory.find(), docker);
+    assertEquals(launcher.group(1).trim(), memory.group(1).trim(), "the image's memory flags are the launcher's");
   }
 
   // ---- the checks

@@ -56,8 +56,8 @@ public final class UsageVerticle extends VerticleBase {
     UsageConfig conf = UsageConfig.from(config(), System.getenv());
     conf.warnings().forEach(w -> LOG.log(Level.WARNING, w));
     journal = new UsageJournal(conf.journalDir(), conf.segmentBytes());
-    journalThread = vertx.createSharedWorkerExecutor("switchboard-usage-journal-" + deploymentID(), 1);
-    readerThread = vertx.createSharedWorkerExecutor("switchboard-usage-reader-" + deploymentID(), 1);
+    journalThread = vertx.createSharedWorkerExecutor("ledger-journal-" + deploymentID(), 1);
+    readerThread = vertx.createSharedWorkerExecutor("ledger-reader-" + deploymentID(), 1);
     ClusterLedgers.Store storeId = conf.postgresUrl() != null ? ClusterLedgers.Store.postgres(conf.postgresUrl())
       : ClusterLedgers.Store.embedded("duckdb", conf.duckdbPath());
     // One ledger per cluster (or all on one PostgreSQL) before anything is opened; then the journal: its lock says

@@ -56,19 +56,19 @@ final class ThreadCpu {
     if (thread.startsWith("vert.x-eventloop")) {
       return "event loops";
     }
-    if (thread.startsWith("switchboard-usage-journal-writer")) {
+    if (thread.startsWith("ledger-writer")) {
       return "journal writer";
     }
-    if (thread.startsWith("switchboard-usage-journal-sync")) {
+    if (thread.startsWith("ledger-fsync")) {
       return "journal fsync";
     }
-    if (thread.startsWith("switchboard-usage-duckdb-writer")) {
+    if (thread.startsWith("ledger-duckdb-w")) {
       return "store writer (DuckDB)";
     }
-    if (thread.startsWith("switchboard-usage-duckdb-reader")) {
+    if (thread.startsWith("ledger-duckdb-r")) {
       return "store readers (DuckDB)";
     }
-    if (thread.startsWith("switchboard-usage-reader") || thread.startsWith("switchboard-usage-journal")) {
+    if (thread.startsWith("ledger-reader") || thread.startsWith("ledger-journal")) {
       return "journal reader and rotation";
     }
     if (thread.startsWith("C1 ") || thread.startsWith("C2 ")) {

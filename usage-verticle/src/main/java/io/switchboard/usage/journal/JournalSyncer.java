@@ -41,7 +41,7 @@ public final class JournalSyncer {
   public JournalSyncer(UsageJournal journal, long intervalMs) {
     this.journal = journal;
     this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, intervalMs));
-    this.thread = Thread.ofPlatform().name("switchboard-usage-journal-sync").daemon().unstarted(this::run);
+    this.thread = Thread.ofPlatform().name("ledger-fsync").daemon().unstarted(this::run);
   }
 
   public void start() {

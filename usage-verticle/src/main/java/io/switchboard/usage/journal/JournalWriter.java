@@ -73,7 +73,7 @@ public final class JournalWriter {
     this.maxWaiting = maxWaiting;
     this.onWritten = onWritten;
     this.tail = tail;
-    this.thread = Thread.ofPlatform().name("switchboard-usage-journal-writer").daemon().unstarted(this::run);
+    this.thread = Thread.ofPlatform().name("ledger-writer").daemon().unstarted(this::run);
   }
 
   public void start() {

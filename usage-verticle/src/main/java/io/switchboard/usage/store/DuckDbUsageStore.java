@@ -99,8 +99,8 @@ public final class DuckDbUsageStore implements LedgerStore {
       throw e;
     }
     int n = INSTANCES.incrementAndGet();
-    writer = vertx.createSharedWorkerExecutor("switchboard-usage-duckdb-writer-" + n, 1);
-    readers = vertx.createSharedWorkerExecutor("switchboard-usage-duckdb-reader-" + n, options.readers());
+    writer = vertx.createSharedWorkerExecutor("ledger-duckdb-w-" + n, 1);
+    readers = vertx.createSharedWorkerExecutor("ledger-duckdb-r-" + n, options.readers());
   }
 
   /**
@@ -284,7 +284,9 @@ public final class DuckDbUsageStore implements LedgerStore {
   }
 
   private static void after(PreparedStatement ps, long fromMs, long toMs, long afterMs, String afterId) throws SQLException {
-    ps.setLong(1, fromMs);
+    // The page starts at the last one's time: as the lower bound it lets DuckDB skip the row groups before it (the
+    // OR below alone reads every row of the window: about a second a page over 10 million records).
+    ps.setLong(1, Math.max(fromMs, afterMs));
     ps.setLong(2, toMs);
     ps.setLong(3, afterMs);
     ps.setLong(4, afterMs);

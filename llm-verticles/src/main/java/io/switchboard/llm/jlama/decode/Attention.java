@@ -92,7 +92,18 @@ final class Attention {
     int kvAt = g * size;
     for (int pg = 0; pg < lastPages; pg++) {
       float[] page = kv.page(pg).layers[layer];
-      for (int t = firstToken(pg, position); t < count; t++) {
+      int t = firstToken(pg, position);
+      // Two tokens at a time share each key load and keep eight independent sums in flight; each score is summed
+      // over the dimensions in the same order as alone.
+      for (; t + 1 < count; t += 2) {
+        int row = t * heads * rowLength + pg * P;
+        for (int first = 0; first < heads; first += 4) {
+          int q0 = qAt + t * qStride + (g * heads + first) * size;
+          scores2(page, Math.min(4, heads - first), q, q0, q0 + qStride, kvAt, scores, row + first * rowLength,
+            row + (heads + first) * rowLength, rowLength);
+        }
+      }
+      for (; t < count; t++) {
         int row = t * heads * rowLength + pg * P;
         for (int first = 0; first < heads; first += 4) {
           scores(page, Math.min(4, heads - first), q, qAt + t * qStride + (g * heads + first) * size, kvAt, scores,
@@ -111,7 +122,17 @@ final class Attention {
       float[] page = kv.page(pg).layers[layer];
       for (int t = firstToken(pg, position); t < count; t++) {
         int end = Math.min(P, position + t + 1 - pg * P);
-        for (int i = 0; i < heads; i++) {
+        int i = 0;
+        // Two heads at a time share each value load and keep eight independent sums in flight (four would wait on
+        // the multiply-add latency); each head's sum is the same as alone.
+        for (; i + 1 < heads && size % (4 * F.length()) == 0; i += 2) {
+          int w = (t * heads + i) * rowLength + pg * P;
+          int o = outAt + t * outStride + (g * heads + i) * size;
+          for (int dc = 0; dc < size; dc += 4 * F.length()) {
+            values4x2(scores, w, w + rowLength, end, page, kvAt + dc, out, o + dc, o + size + dc, pg == 0);
+          }
+        }
+        for (; i < heads; i++) {
           int w = (t * heads + i) * rowLength + pg * P;
           int o = outAt + t * outStride + (g * heads + i) * size;
           int dc = 0;
@@ -161,6 +182,46 @@ final class Attention {
     a3.intoArray(out, at + 48);
   }
 
+  /** {@link #values4} for two heads at once (weights from {@code wA}, {@code wB}; sums into {@code atA}, {@code atB}), each summed exactly as alone. */
+  private void values4x2(float[] w, int wA, int wB, int end, float[] page, int dim, float[] out, int atA, int atB, boolean fresh) {
+    int base = P * c.kvLength + dim;
+    int stride = c.kvLength;
+    FloatVector zero = FloatVector.zero(F);
+    FloatVector a0 = fresh ? zero : FloatVector.fromArray(F, out, atA);
+    FloatVector a1 = fresh ? zero : FloatVector.fromArray(F, out, atA + 16);
+    FloatVector a2 = fresh ? zero : FloatVector.fromArray(F, out, atA + 32);
+    FloatVector a3 = fresh ? zero : FloatVector.fromArray(F, out, atA + 48);
+    FloatVector b0 = fresh ? zero : FloatVector.fromArray(F, out, atB);
+    FloatVector b1 = fresh ? zero : FloatVector.fromArray(F, out, atB + 16);
+    FloatVector b2 = fresh ? zero : FloatVector.fromArray(F, out, atB + 32);
+    FloatVector b3 = fresh ? zero : FloatVector.fromArray(F, out, atB + 48);
+    for (int slot = 0; slot < end; slot++) {
+      FloatVector x = FloatVector.broadcast(F, w[wA + slot]);
+      FloatVector y = FloatVector.broadcast(F, w[wB + slot]);
+      int v = base + slot * stride;
+      FloatVector v0 = FloatVector.fromArray(F, page, v);
+      FloatVector v1 = FloatVector.fromArray(F, page, v + 16);
+      FloatVector v2 = FloatVector.fromArray(F, page, v + 32);
+      FloatVector v3 = FloatVector.fromArray(F, page, v + 48);
+      a0 = x.fma(v0, a0);
+      a1 = x.fma(v1, a1);
+      a2 = x.fma(v2, a2);
+      a3 = x.fma(v3, a3);
+      b0 = y.fma(v0, b0);
+      b1 = y.fma(v1, b1);
+      b2 = y.fma(v2, b2);
+      b3 = y.fma(v3, b3);
+    }
+    a0.intoArray(out, atA);
+    a1.intoArray(out, atA + 16);
+    a2.intoArray(out, atA + 32);
+    a3.intoArray(out, atA + 48);
+    b0.intoArray(out, atB);
+    b1.intoArray(out, atB + 16);
+    b2.intoArray(out, atB + 32);
+    b3.intoArray(out, atB + 48);
+  }
+
   /** {@link #values4} for 16 dimensions. */
   private void values1(float[] w, int wAt, int end, float[] page, int dim, float[] out, int at, boolean fresh) {
     int base = P * c.kvLength + dim;
@@ -191,6 +252,39 @@ final class Attention {
       a2 = FloatVector.broadcast(F, q[q2 + d]).fma(k, a2);
       a3 = FloatVector.broadcast(F, q[q3 + d]).fma(k, a3);
     }
+    store(a0, a1, a2, a3, count, scores, at, padded);
+  }
+
+  /** {@link #scores} for two tokens at once (queries from {@code qA}, {@code qB}; scores to {@code atA}, {@code atB}). */
+  private void scores2(float[] page, int count, float[] q, int qA, int qB, int kvAt, float[] scores, int atA, int atB, int padded) {
+    int size = c.headSize;
+    int s1 = count > 1 ? size : 0;
+    int s2 = count > 2 ? 2 * size : 0;
+    int s3 = count > 3 ? 3 * size : 0;
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector b0 = a0;
+    FloatVector b1 = a0;
+    FloatVector b2 = a0;
+    FloatVector b3 = a0;
+    for (int d = 0; d < size; d++) {
+      FloatVector k = FloatVector.fromArray(F, page, (kvAt + d) * P);
+      a0 = FloatVector.broadcast(F, q[qA + d]).fma(k, a0);
+      a1 = FloatVector.broadcast(F, q[qA + s1 + d]).fma(k, a1);
+      a2 = FloatVector.broadcast(F, q[qA + s2 + d]).fma(k, a2);
+      a3 = FloatVector.broadcast(F, q[qA + s3 + d]).fma(k, a3);
+      b0 = FloatVector.broadcast(F, q[qB + d]).fma(k, b0);
+      b1 = FloatVector.broadcast(F, q[qB + s1 + d]).fma(k, b1);
+      b2 = FloatVector.broadcast(F, q[qB + s2 + d]).fma(k, b2);
+      b3 = FloatVector.broadcast(F, q[qB + s3 + d]).fma(k, b3);
+    }
+    store(a0, a1, a2, a3, count, scores, atA, padded);
+    store(b0, b1, b2, b3, count, scores, atB, padded);
+  }
+
+  private void store(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, int count, float[] scores, int at, int padded) {
     a0.mul(scale).intoArray(scores, at);
     if (count > 1) {
       a1.mul(scale).intoArray(scores, at + padded);

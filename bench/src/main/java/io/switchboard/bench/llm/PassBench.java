@@ -58,14 +58,7 @@ public final class PassBench {
     pass.forward(tokens, 0, 500, kv, logits);
     double cold = (System.nanoTime() - t0) / 1e9;
     System.out.printf(Locale.ROOT, "cold 500: %.2f s (%.1f tokens/s; CPU %.2f s)%n", cold, 500 / cold, (cpuNanos() - cpu0) / 1e9);
-    for (int rep = 0; rep < 3; rep++) {
-      KvSequence turn = KvSequence.prefixOf(kv, 500);
-      t0 = System.nanoTime();
-      cpu0 = cpuNanos();
-      pass.forward(tokens, 500, 554, turn, logits);
-      double f = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "follow-up 54 after 500: %.3f s (%.1f tokens/s; CPU %.3f s)%n", f, 54 / f, (cpuNanos() - cpu0) / 1e9);
-    }
+    followUps(pass, tokens, kv, 500, logits);
 
     kv = pass.newSequence();
     long start = System.nanoTime();
@@ -85,8 +78,22 @@ public final class PassBench {
     System.out.printf(Locale.ROOT, "cold %d: %.2f s (%.1f tokens/s); CPU time of the first 64-token chunk %.0f ms, of the last %.0f ms"
       + " per 64 tokens%n", longPrompt, total,
       longPrompt / total, first, last);
+    followUps(pass, tokens, kv, longPrompt, logits);
     pass.close();
     m.close();
+  }
+
+  /** Three times a conversation's later turn: 54 new tokens after {@code cached} positions taken from {@code kv}. */
+  private static void followUps(LlamaPass pass, int[] tokens, KvSequence kv, int cached, float[] logits) {
+    for (int rep = 0; rep < 3; rep++) {
+      KvSequence turn = KvSequence.prefixOf(kv, cached);
+      long t0 = System.nanoTime();
+      long cpu0 = cpuNanos();
+      pass.forward(tokens, cached, cached + 54, turn, logits);
+      double f = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(Locale.ROOT, "follow-up 54 after %d: %.3f s (%.1f tokens/s; CPU %.3f s)%n", cached, f, 54 / f,
+        (cpuNanos() - cpu0) / 1e9);
+    }
   }
 
   /**

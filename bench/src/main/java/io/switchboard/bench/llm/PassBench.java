@@ -18,7 +18,10 @@ import java.util.Random;
  * model that {@code bench/jlama.sh} writes: the kernels' own speed, in a bounded run of about a minute, for iterating
  * on them. Prints one line per part: generation (ms per token after a 64-token prompt), a 54-token follow-up block
  * after a 500-token history (what a conversation's later turn runs), cold prefill of 500 tokens, and prefill up to
- * {@code long} tokens with the CPU time of its first and last 64-token chunks (how attention grows with the position).
+ * {@code long} tokens with the CPU time of its first and last 64-token chunks (how attention grows with the position),
+ * then the same follow-up block after those {@code long} tokens ({@code long=1324}: the bench conversation's tenth turn).
+ * With {@code threads=1} the CPU times are one thread's work, without the helpers' spinning: the steadiest figures on a
+ * shared machine.
  * <p>
  * {@code PassBench MODEL_DIR [threads=2] [long=2000]}
  */

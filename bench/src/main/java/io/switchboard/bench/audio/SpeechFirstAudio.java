@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * Time to first audio (TTFA) of a speech request, straight to the mock upstream and through Switchboard's
@@ -38,16 +39,25 @@ import java.util.concurrent.TimeUnit;
 public final class SpeechFirstAudio {
 
   private static final String TEXT = "Thank you for calling. Your appointment is confirmed for Tuesday at ten.";
+
+  private static String text(int n) {
+    return TEXT + " Reference " + n + ".";
+  }
   private static final String VOICE_ID = "21m00Tcm4TlvDq8ikWAM";
 
   private final Vertx vertx;
   private final HttpClient client;
   private final Target direct;
   private final Target mesh;
+  private int made; // requests made so far, on the bench's one event loop: each one's text is new
   private final long expectBytes;
 
-  /** One way to ask for the same speech: where, and with which body. */
-  private record Target(String name, RequestOptions options, Buffer body) {
+  /**
+   * One way to ask for the same speech: where, and the body for the n-th request. Every request's text differs (a
+   * reference number at its end), because the mesh's exact cache answers a repeated speech request without the
+   * upstream: the same text every time measured cache hits, not what the mesh adds to a request it must pass on.
+   */
+  private record Target(String name, RequestOptions options, IntFunction<Buffer> body) {
   }
 
   /** TTFA, and its two legs from the mock's clock stamps: request sent to request read, first chunk written to read. */
@@ -75,18 +85,19 @@ public final class SpeechFirstAudio {
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
       new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(-1));
     this.expectBytes = expectBytes;
-    JsonObject meshBody = new JsonObject().put("input", TEXT).put("response_format", "mp3");
+    JsonObject meshBody = new JsonObject().put("response_format", "mp3");
     if (provider.equals("elevenlabs")) {
       direct = new Target("direct", post(upstreamPort, "/v1/text-to-speech/" + VOICE_ID + "/stream?output_format=mp3_44100_128")
         .putHeader("xi-api-key", "bench-key"),
-        new JsonObject().put("text", TEXT).put("model_id", "eleven_flash_v2_5").toBuffer());
+        n -> new JsonObject().put("text", text(n)).put("model_id", "eleven_flash_v2_5").toBuffer());
       meshBody.put("model", "eleven_flash_v2_5").put("voice", VOICE_ID);
     } else {
       direct = new Target("direct", post(upstreamPort, "/v1/audio/speech").putHeader("authorization", "Bearer bench-key"),
-        new JsonObject().put("model", "tts-1").put("input", TEXT).put("voice", "alloy").put("response_format", "mp3").toBuffer());
+        n -> new JsonObject().put("model", "tts-1").put("input", text(n)).put("voice", "alloy").put("response_format", "mp3")
+          .toBuffer());
       meshBody.put("model", "tts-1").put("voice", "alloy");
     }
-    mesh = new Target("mesh", post(meshPort, "/v1/audio/speech"), meshBody.toBuffer());
+    mesh = new Target("mesh", post(meshPort, "/v1/audio/speech"), n -> meshBody.copy().put("input", text(n)).toBuffer());
   }
 
   public static void main(String[] args) throws Exception {
@@ -197,7 +208,8 @@ public final class SpeechFirstAudio {
     long[] firstByte = {0};
     long[] stamps = {0, 0};
     long[] bytes = {0};
-    client.request(target.options()).compose(req -> req.send(target.body())).onComplete(ar -> {
+    Buffer body = target.body().apply(++made);
+    client.request(target.options()).compose(req -> req.send(body)).onComplete(ar -> {
       if (ar.failed() || ar.result().statusCode() != 200) {
         stats.errors++;
         if (ar.succeeded()) {

@@ -54,10 +54,8 @@ public final class CallSession implements Endpointer.Listener, Call {
   private final BargeIn bargeIn;
   private final CallStatus status;
   private Turn turn;
-  /** The turn prepared for the utterance {@code [nextStart, nextEnd)}, held until it is confirmed over; or null. */
-  private Turn next;
-  private long nextStart;
-  private long nextEnd;
+  /** The turn prepared for an utterance not yet confirmed over, held until it is; or null. */
+  private Held next;
   private final EndClock clock;
   private int turns;
   private Speculation speculation;
@@ -67,6 +65,10 @@ public final class CallSession implements Endpointer.Listener, Call {
   private boolean ending;
 
   private record Speculation(long start, long end, long sent, Future<Transcriber.Transcript> transcript) {
+  }
+
+  /** A held turn and the utterance {@code [start, end)} it answers. */
+  private record Held(Turn turn, long start, long end) {
   }
 
   public CallSession(CallServices services, Context context, String callId, String keyId, CallTransport transport, CallOptions options) {
@@ -188,7 +190,8 @@ public final class CallSession implements Endpointer.Listener, Call {
     if (options.preemptiveChat()) {
       s.transcript.onSuccess(tr -> {
         if (speculation == s && next == null && !ending && agentQuiet()) {
-          next = begin(start, end, options.preemptiveSpeech()); // preemptive generation: the chat starts, nothing plays
+          // preemptive generation: the chat starts on the speculative transcript, nothing plays
+          next = new Held(begin(start, end, options.preemptiveSpeech()), start, end);
         }
       });
     }
@@ -210,10 +213,10 @@ public final class CallSession implements Endpointer.Listener, Call {
   public void utteranceEnding(long start, long end) {
     if (!prepared(start, end)) {
       discardNext();
-      next = begin(start, end, true);
+      next = new Held(begin(start, end, true), start, end);
     }
-    next.allowSpeech();
-    next.metrics.endpoint = TurnMetrics.now();
+    next.turn.allowSpeech();
+    next.turn.metrics.endpoint = TurnMetrics.now();
   }
 
   @Override
@@ -223,9 +226,9 @@ public final class CallSession implements Endpointer.Listener, Call {
     transport.event(new JsonObject().put("type", "speech.stopped"));
     if (!prepared(start, end)) {
       discardNext();
-      next = begin(start, end, false);
+      next = new Held(begin(start, end, false), start, end);
     }
-    Turn t = next;
+    Turn t = next.turn;
     next = null;
     if (t.metrics.endpoint < 0) {
       t.metrics.endpoint = TurnMetrics.now();
@@ -255,8 +258,6 @@ public final class CallSession implements Endpointer.Listener, Call {
     remember(turn);
     Turn t = new Turn(scope, turns + 1);
     t.hold(speech);
-    nextStart = start;
-    nextEnd = end;
     t.metrics.speechEnd = arrivals.at(end);
     Future<Transcriber.Transcript> transcript;
     Speculation s = speculation;
@@ -306,14 +307,14 @@ public final class CallSession implements Endpointer.Listener, Call {
   }
 
   private boolean prepared(long start, long end) {
-    return next != null && nextStart == start && nextEnd == end;
+    return next != null && next.start == start && next.end == end;
   }
 
   /** The caller went on: the answer prepared for the utterance so far is cancelled unheard. */
   private void discardNext() {
     if (next != null) {
-      LOG.log(System.Logger.Level.DEBUG, "call {0}: the answer prepared for turn {1} is discarded: the caller went on", callId, next.number);
-      next.discard();
+      LOG.log(System.Logger.Level.DEBUG, "call {0}: the answer prepared for turn {1} is discarded: the caller went on", callId, next.turn.number);
+      next.turn.discard();
       next = null;
     }
   }

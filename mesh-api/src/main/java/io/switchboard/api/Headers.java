@@ -62,6 +62,15 @@ public final class Headers {
    * transcription upload it hashed as the bytes arrived (so the router need not hash them again).
    */
   public static final String UPLOAD_TOKEN = "x-switchboard-upload";
+  /**
+   * Bus requests to an entry point: with {@link #REPLY_BYTES}, a whole answer served from the exact cache comes as the
+   * bytes of its JSON body (a {@code Buffer}, without the mesh's {@code switchboard}, {@code cache} and
+   * {@code artifacts} fields, which the reply's headers carry) instead of a JSON object. The HTTP edge asks for it and
+   * writes them as they are; any other answer is unchanged.
+   */
+  public static final String REPLY_FORM = "x-switchboard-reply-form";
+  /** The value of {@link #REPLY_FORM} that asks for a cached whole answer's bytes. */
+  public static final String REPLY_BYTES = "bytes";
 
   /** HTTP request header for the {@link RouteHints#PRIVACY} hint (the body field wins when both are sent). */
   public static final String HINT_PRIVACY = "x-switchboard-privacy";

@@ -121,7 +121,9 @@ final class AnswerCache {
 
   /**
    * Answers {@code r} from {@code answer}: accounted first (a hit, cost 0, the original's cost saved), then the whole
-   * answer or the recorded stream, with the original's backend and artifacts and {@code x-switchboard-cache: hit}.
+   * answer or the recorded stream, with the original's backend and artifacts and {@code x-switchboard-cache: hit}. A
+   * whole answer goes as its kept JSON bytes to a caller that asks for them ({@link Headers#REPLY_FORM}: the HTTP edge,
+   * which writes them as they are), else as a JSON object with the mesh's fields.
    */
   void serve(RoutedRequest r, CachedAnswer answer) {
     r.hit(answer);
@@ -129,10 +131,11 @@ final class AnswerCache {
     JsonObject route = r.route().toJson();
     DeliveryOptions options = headers(r, new DeliveryOptions().addHeader(Headers.BACKEND, answer.backend())
       .addHeader(Headers.ROUTE, route.encode()));
-    double seconds = answer.whole() != null && answer.whole().getValue("duration") instanceof Number n ? n.doubleValue() : -1;
     if (!answer.streamed()) {
-      JsonObject body = fields(r, answer.whole().copy()).put(StreamProtocol.ROUTE, route);
-      r.served(answer.usage(), seconds).onComplete(v -> r.caller().reply(body, options));
+      Future<Void> accounted = r.served(answer.usage(), answer.audioSeconds());
+      Object body = Headers.REPLY_BYTES.equals(r.caller().headers().get(Headers.REPLY_FORM)) ? answer.whole()
+        : fields(r, answer.wholeJson()).put(StreamProtocol.ROUTE, route);
+      accounted.onComplete(v -> r.caller().reply(body, options));
       return;
     }
     r.streaming();

@@ -12,6 +12,8 @@ import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
@@ -34,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -276,6 +279,42 @@ class ExactCacheHttpTest {
     HttpResponse<Buffer> plain = node.postJson("/v1/chat/completions", ask.copy().put("stream", false).put("cache", (Object) null));
     assertEquals("bypass", plain.getHeader("x-switchboard-cache"));
     assertEquals(2, chat.requestCount());
+  }
+
+  @Test
+  void aWholeChatHitIsWrittenAsTheBytesOfTheMissAndABusCallerStillGetsJson() throws Exception {
+    chat.reset();
+    chat.enqueue(Behaviour.reply("a whole answer, kept as its bytes"));
+    JsonObject ask = new JsonObject().put("model", "gpt-4o-mini").put("temperature", 0).put("cache", true)
+      .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "Say it whole.")));
+    HttpResponse<Buffer> first = node.postJson("/v1/chat/completions", ask);
+    assertEquals(200, first.statusCode(), first.bodyAsString());
+    assertEquals("miss", first.getHeader("x-switchboard-cache"));
+
+    HttpResponse<Buffer> second = node.postJson("/v1/chat/completions", ask);
+    assertEquals(200, second.statusCode(), second.bodyAsString());
+    assertEquals("hit", second.getHeader("x-switchboard-cache"));
+    assertEquals("application/json", second.getHeader("content-type"));
+    assertEquals(first.body(), second.body(), "the hit's body is the miss's, byte for byte");
+    for (String meshField : List.of("switchboard", "cache", "artifacts")) {
+      assertFalse(second.bodyAsJsonObject().containsKey(meshField), meshField + " is not part of the OpenAI body");
+    }
+    assertEquals(first.getHeader("x-switchboard-artifacts"), second.getHeader("x-switchboard-artifacts"));
+    assertEquals("chat", second.getHeader("x-switchboard-backend"));
+    assertEquals(1, chat.requestCount(), "the upstream was called once");
+    JsonObject hitRecord = record(second);
+    assertEquals("hit", hitRecord.getString("cache"));
+    assertTrue(hitRecord.getDouble("saved_usd") > 0, "the hit's record carries the cost it saved: " + hitRecord);
+
+    // A bus caller that does not ask for bytes gets the JSON object with the mesh's fields, as before.
+    Message<Object> bus = node.started.vertx().eventBus().<Object>request(Addresses.CHAT, ask.copy(),
+      new DeliveryOptions().setLocalOnly(true)).await(30, TimeUnit.SECONDS);
+    JsonObject json = assertInstanceOf(JsonObject.class, bus.body());
+    assertEquals(first.bodyAsJsonObject().getJsonArray("choices"), json.getJsonArray("choices"));
+    assertEquals("hit", json.getString("cache"));
+    assertEquals("chat", json.getJsonObject("switchboard").getString("backend"));
+    assertNotNull(json.getJsonObject("artifacts").getString("chat"));
+    assertEquals(1, chat.requestCount());
   }
 
   @Test

@@ -27,7 +27,7 @@ public final class CacheReplay {
 
   /** Replies with a whole answer; {@code route} (the explanation of this request) goes in its {@code switchboard} field. */
   public static void reply(Message<?> request, CachedAnswer answer, DeliveryOptions options, JsonObject route) {
-    request.reply(withRoute(answer.whole().copy(), route), options);
+    request.reply(withRoute(answer.wholeJson(), route), options);
   }
 
   /**

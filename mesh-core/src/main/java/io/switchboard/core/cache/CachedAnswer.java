@@ -1,6 +1,7 @@
 package io.switchboard.core.cache;
 
 import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.api.StreamProtocol;
@@ -15,8 +16,11 @@ import java.util.Objects;
 /**
  * An answer as the cache keeps it: who produced it (backend, its privacy class, the model it ran), what it cost
  * (the saving of every hit), its usage, when, the artifacts of the request and answer, and the answer itself: a whole
- * reply ({@code whole}), or a stream's data messages ({@code parts}: JSON objects for chat, audio buffers for speech)
- * and its end message, with the headers of its first message (a speech stream's {@code content-type}).
+ * reply ({@code whole}: its JSON bytes as an HTTP answer carries them, without the mesh's own fields, so that a hit can
+ * be written as it is, never decoded and encoded again), or a stream's data messages ({@code parts}: JSON objects for
+ * chat, audio buffers for speech) and its end message, with the headers of its first message (a speech stream's
+ * {@code content-type}); and the audio seconds a transcript reports ({@code duration}, -1 for none), which a hit's
+ * usage record repeats without decoding the reply.
  */
 public record CachedAnswer(
   Capability capability,
@@ -28,9 +32,10 @@ public record CachedAnswer(
   long createdMs,
   ArtifactRefs artifacts,
   JsonObject headers,
-  JsonObject whole,
+  Buffer whole,
   List<Object> parts,
-  JsonObject end) {
+  JsonObject end,
+  double audioSeconds) {
 
   /**
    * Where an answer came from: what the usage record of a hit repeats (backend, model, usage) and what the privacy
@@ -40,18 +45,27 @@ public record CachedAnswer(
                        ArtifactRefs artifacts, long createdMs) {
   }
 
-  /** A whole reply (its route explanation, which is per request, left out). */
+  /**
+   * A whole reply, kept as its JSON bytes without the mesh's own fields: the route explanation, the cache status and the
+   * artifacts are per request (a hit gets its own).
+   */
   public static CachedAnswer whole(Origin o, JsonObject body) {
     JsonObject kept = body.copy();
     kept.remove(StreamProtocol.ROUTE);
+    kept.remove(CacheStatus.FIELD);
+    kept.remove(ArtifactRefs.FIELD);
     return new CachedAnswer(o.capability(), o.backend(), o.privacy(), o.model(), o.costUsd(), o.usage(), o.createdMs(),
-      o.artifacts(), null, kept, null, null);
+      o.artifacts(), null, kept.toBuffer(), null, null, seconds(kept));
   }
 
   /** A stream: the headers of its first message, its data bodies, its end body. */
   public static CachedAnswer stream(Origin o, JsonObject headers, List<Object> parts, JsonObject end) {
     return new CachedAnswer(o.capability(), o.backend(), o.privacy(), o.model(), o.costUsd(), o.usage(), o.createdMs(),
-      o.artifacts(), headers, null, parts, end);
+      o.artifacts(), headers, null, parts, end, -1);
+  }
+
+  private static double seconds(JsonObject reply) {
+    return reply.getValue("duration") instanceof Number n && n.doubleValue() >= 0 ? n.doubleValue() : -1;
   }
 
   private static final byte JSON = 'J';
@@ -78,6 +92,11 @@ public record CachedAnswer(
     return end != null;
   }
 
+  /** The whole reply decoded (a new object each call: the caller may change it); null for a stream. */
+  public JsonObject wholeJson() {
+    return whole == null ? null : new JsonObject(whole);
+  }
+
   /**
    * The form kept in the shared map: {@code [meta length][meta JSON]} then frames {@code [J|B][length][bytes]}: the
    * whole reply, or every part and then the end.
@@ -93,12 +112,13 @@ public record CachedAnswer(
       .put("created_ms", createdMs)
       .put("artifacts", artifacts.toJson())
       .put("headers", headers)
+      .put("audio_seconds", audioSeconds)
       .put("form", streamed() ? "stream" : "whole")
       .put("parts", parts.size());
     byte[] m = meta.encode().getBytes(StandardCharsets.UTF_8);
     Buffer out = Buffer.buffer(64 + m.length).appendInt(m.length).appendBytes(m);
     if (!streamed()) {
-      frame(out, whole);
+      out.appendByte(JSON).appendInt(whole.length()).appendBuffer(whole);
     } else {
       parts.forEach(p -> frame(out, p));
       frame(out, end);
@@ -122,11 +142,11 @@ public record CachedAnswer(
       JsonObject meta = new JsonObject(in.getString(4, 4 + metaLength, "UTF-8"));
       int[] pos = {4 + metaLength};
       boolean streamed = "stream".equals(meta.getString("form"));
-      JsonObject whole = null;
+      Buffer whole = null;
       JsonObject end = null;
       List<Object> parts = new ArrayList<>();
       if (!streamed) {
-        whole = (JsonObject) readFrame(in, pos);
+        whole = wholeFrame(in, pos);
       } else {
         int n = meta.getInteger("parts");
         for (int i = 0; i < n; i++) {
@@ -140,10 +160,22 @@ public record CachedAnswer(
       return new CachedAnswer(Capability.parse(meta.getString("capability")), meta.getString("backend"),
         Privacy.parse(meta.getString("privacy")), meta.getString("model"), meta.getDouble("cost_usd", 0d),
         meta.getJsonObject("usage"), meta.getLong("created_ms", 0L), ArtifactRefs.fromJson(meta.getJsonObject("artifacts")),
-        meta.getJsonObject("headers"), whole, parts, end);
+        meta.getJsonObject("headers"), whole, parts, end,
+        meta.containsKey("audio_seconds") ? meta.getDouble("audio_seconds") : whole != null ? seconds(new JsonObject(whole)) : -1);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a cached answer: " + e.getMessage(), e);
     }
+  }
+
+  /** The whole reply's frame as its bytes (a view), not decoded: a hit over HTTP writes them as they are. */
+  private static Buffer wholeFrame(Buffer in, int[] pos) {
+    int length = in.getInt(pos[0] + 1);
+    if (in.getByte(pos[0]) != JSON || length < 2 || in.getByte(pos[0] + 5) != '{') {
+      throw new IllegalArgumentException("the whole reply is not a JSON object");
+    }
+    Buffer body = in.slice(pos[0] + 5, pos[0] + 5 + length);
+    pos[0] += 5 + length;
+    return body;
   }
 
   private static Object readFrame(Buffer in, int[] pos) {

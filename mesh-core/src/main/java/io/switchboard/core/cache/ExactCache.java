@@ -1,6 +1,7 @@
 package io.switchboard.core.cache;
 
 import io.switchboard.core.artifact.ArtifactDeletion;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -100,6 +101,11 @@ public final class ExactCache {
    * (with the cost it saved) or a miss.
    */
   public Future<CachedAnswer> lookup(CacheKey key, CacheAudience audience) {
+    Future<Buffer> read = entries.get(key.id());
+    if (read.isComplete()) {
+      // The local map (a node without a cluster) answers at once: nothing to time out, no timer set and cancelled.
+      return Future.succeededFuture(read(key, read, audience));
+    }
     Promise<CachedAnswer> result = Promise.promise();
     long timer = vertx.setTimer(settings.lookupTimeoutMs(), t -> {
       if (result.tryComplete(null)) {
@@ -107,20 +113,23 @@ public final class ExactCache {
         LOG.fine("cache lookup slower than " + settings.lookupTimeoutMs() + " ms: a miss");
       }
     });
-    entries.get(key.id()).onComplete(ar -> {
+    read.onComplete(ar -> {
       vertx.cancelTimer(timer);
-      if (result.future().isComplete()) {
-        return;
+      if (!result.future().isComplete()) {
+        result.complete(read(key, ar, audience));
       }
-      if (ar.failed()) {
-        LOG.log(Level.FINE, "cache lookup failed: a miss", ar.cause());
-        stats.onMiss(key.capability());
-        result.complete(null);
-        return;
-      }
-      result.complete(found(key, ar.result(), audience));
     });
     return result.future();
+  }
+
+  /** What a completed map read gives {@code audience}: the answer, or null (a miss: none, failed, refused). */
+  private CachedAnswer read(CacheKey key, AsyncResult<Buffer> ar, CacheAudience audience) {
+    if (ar.failed()) {
+      LOG.log(Level.FINE, "cache lookup failed: a miss", ar.cause());
+      stats.onMiss(key.capability());
+      return null;
+    }
+    return found(key, ar.result(), audience);
   }
 
   private CachedAnswer found(CacheKey key, Buffer value, CacheAudience audience) {

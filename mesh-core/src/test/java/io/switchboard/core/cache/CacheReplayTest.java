@@ -178,7 +178,7 @@ class CacheReplayTest {
   void aWholeAnswerAndAStreamWithNoDataMessages() {
     CachedAnswer whole = CachedAnswer.whole(CHAT, new JsonObject().put("object", "chat.completion")
       .put(StreamProtocol.ROUTE, new JsonObject().put("backend", "openai")));
-    assertNull(whole.whole().getValue(StreamProtocol.ROUTE), "the route is per request, not kept");
+    assertNull(whole.wholeJson().getValue(StreamProtocol.ROUTE), "the route is per request, not kept");
     vertx.eventBus().consumer("test.whole", msg -> CacheReplay.reply(msg, CachedAnswer.decode(whole.encode()),
       new DeliveryOptions().addHeader("x-switchboard-cache", "hit"), new JsonObject().put("cache", "hit")));
     Message<Object> reply = vertx.eventBus().request("test.whole", new JsonObject()).await();
@@ -192,6 +192,24 @@ class CacheReplayTest {
     done.future().await();
     assertEquals(1, got.size());
     assertEquals(new JsonArray().add(1), ((JsonObject) got.get(0).body()).getJsonArray(StreamProtocol.CHUNKS));
+  }
+
+  @Test
+  void anEntryWithoutItsAudioSecondsReadsThemFromTheTranscriptAndABrokenWholeFrameIsRefused() {
+    JsonObject meta = new JsonObject().put("capability", "transcribe").put("backend", "local-whisper").put("privacy", "local")
+      .put("model", "whisper-1").put("cost_usd", 0).put("usage", new JsonObject()).put("created_ms", 1L)
+      .put("artifacts", new JsonObject()).put("headers", new JsonObject()).put("form", "whole").put("parts", 0);
+    Buffer transcript = new JsonObject().put("text", "older entry").put("duration", 12.0).toBuffer();
+    CachedAnswer older = CachedAnswer.decode(entry(meta, transcript));
+    assertEquals(12.0, older.audioSeconds(), "an entry written before audio_seconds was kept");
+    assertEquals(transcript, older.whole());
+    assertThrows(IllegalArgumentException.class, () -> CachedAnswer.decode(entry(meta, Buffer.buffer("[1,2]"))),
+      "a whole answer is a JSON object");
+  }
+
+  private static Buffer entry(JsonObject meta, Buffer whole) {
+    Buffer m = meta.toBuffer();
+    return Buffer.buffer().appendInt(m.length()).appendBuffer(m).appendByte((byte) 'J').appendInt(whole.length()).appendBuffer(whole);
   }
 
   @Test

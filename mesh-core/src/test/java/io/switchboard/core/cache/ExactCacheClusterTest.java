@@ -64,7 +64,7 @@ class ExactCacheClusterTest {
 
       CachedAnswer hit = onB.lookup(key, CacheAudience.anyone(Privacy.LOCAL, "whisper-1", null)).await(30, TimeUnit.SECONDS);
       assertNotNull(hit, "a hit on the node that did not store it");
-      assertEquals("hello", hit.whole().getString("text"));
+      assertEquals("hello", hit.wholeJson().getString("text"));
       assertEquals(1, onB.stats().hits(Capability.TRANSCRIBE));
 
       // A stream kept by b replays to a caller on a.

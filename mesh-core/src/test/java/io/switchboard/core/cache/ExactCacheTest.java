@@ -7,6 +7,7 @@ import io.switchboard.api.Privacy;
 import io.switchboard.core.artifact.ArtifactDeletion;
 import io.switchboard.core.cid.Cid;
 import io.switchboard.core.cid.CidHasher;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -62,7 +63,7 @@ class ExactCacheTest {
     assertNull(cache.lookup(k, anyone(Privacy.CLOUD)).await());
     cache.store(k, transcript("hello", "openai-transcription", Privacy.CLOUD, 0.006)).await();
     CachedAnswer hit = cache.lookup(k, anyone(Privacy.CLOUD)).await();
-    assertEquals("hello", hit.whole().getString("text"));
+    assertEquals("hello", hit.wholeJson().getString("text"));
     assertEquals("openai-transcription", hit.backend());
     cache.lookup(k, anyone(Privacy.CLOUD)).await();
     assertEquals(2, cache.stats().hits(Capability.TRANSCRIBE));
@@ -70,6 +71,23 @@ class ExactCacheTest {
     assertEquals(0.012, cache.stats().savedUsd(Capability.TRANSCRIBE), 1e-9);
     JsonObject total = cache.stats().toJson().getJsonObject("total");
     assertEquals(2.0 / 3, total.getDouble("hit_rate"), 1e-9);
+  }
+
+  @Test
+  void aLocalHitIsAnsweredWithinTheCallAsTheBytesOfItsBody(Vertx vertx) {
+    ExactCache cache = cache(vertx, new JsonObject());
+    CacheKey k = key("bytes");
+    JsonObject body = new JsonObject().put("text", "hello").put("duration", 2.5)
+      .put("switchboard", new JsonObject().put("backend", "local-whisper")).put("cache", "miss")
+      .put("artifacts", new JsonObject().put("transcript", "bafkreiexample"));
+    cache.store(k, CachedAnswer.whole(new CachedAnswer.Origin(Capability.TRANSCRIBE, "local-whisper", Privacy.LOCAL, "whisper-1",
+      0, new JsonObject(), ArtifactRefs.NONE, clock.get()), body)).await();
+    Future<CachedAnswer> hit = cache.lookup(k, anyone(Privacy.LOCAL));
+    assertTrue(hit.isComplete(), "the local map answers at once: no timer to wait for, no later turn of the loop");
+    assertEquals(Buffer.buffer("{\"text\":\"hello\",\"duration\":2.5}"), hit.result().whole(),
+      "the body as an HTTP answer carries it, without the mesh's per-request fields");
+    assertEquals(2.5, hit.result().audioSeconds(), "the transcript's seconds, for the hit's usage record");
+    assertNull(cache.lookup(key("absent"), anyone(Privacy.LOCAL)).result(), "a local miss is answered at once too");
   }
 
   @Test

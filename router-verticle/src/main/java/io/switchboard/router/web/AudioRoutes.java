@@ -163,7 +163,7 @@ final class AudioRoutes {
       }
       // The DAG hashed as the upload arrived goes to this node's router, which needs its CID (UploadDags).
       String token = UploadDags.leave(vertx, fileDag);
-      DeliveryOptions options = AudioCodec.options(RouterBus.options(ctx))
+      DeliveryOptions options = AudioCodec.options(RouterBus.wholeAsBytes(ctx))
         .addHeader(TranscriptionRequest.PARAMS_HEADER, forRouter.encode())
         .addHeader(Headers.UPLOAD_TOKEN, token);
       vertx.eventBus().<Object>request(Addresses.TRANSCRIBE, file, options).onComplete(ar -> {
@@ -172,7 +172,7 @@ final class AudioRoutes {
           HttpErrors.send(ctx, ar.cause());
           return;
         }
-        JsonObject verbose = (JsonObject) ar.result().body();
+        JsonObject verbose = RouterBus.json(ar.result().body());
         RouterBus.routeHeaders(ctx.response(), ar.result());
         TranscriptFormats.Rendered r = TranscriptFormats.render(verbose, request.responseFormat());
         ctx.response().putHeader("content-type", r.contentType()).end(r.body());

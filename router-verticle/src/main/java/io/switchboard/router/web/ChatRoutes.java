@@ -33,7 +33,7 @@ final class ChatRoutes {
 
   private void chat(RoutingContext ctx, JsonObject body) {
     ChatRequest request = ChatRequest.fromJson(body); // fail fast, before the bus
-    vertx.eventBus().<Object>request(Addresses.CHAT, body, RouterBus.options(ctx)).onComplete(ar -> {
+    vertx.eventBus().<Object>request(Addresses.CHAT, body, RouterBus.wholeAsBytes(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
         return;
@@ -45,9 +45,7 @@ final class ChatRoutes {
         boolean includeUsage = streamOptions != null && streamOptions.getBoolean("include_usage", false);
         new ChatStreamWriter(ctx.response(), idleTimeoutMs, includeUsage).start(reply);
       } else {
-        JsonObject completion = (JsonObject) reply.body();
-        RouterBus.withoutMeshFields(completion);
-        ctx.response().putHeader("content-type", "application/json").end(completion.toBuffer());
+        ctx.response().putHeader("content-type", "application/json").end(RouterBus.jsonBody(reply.body()));
       }
     });
   }

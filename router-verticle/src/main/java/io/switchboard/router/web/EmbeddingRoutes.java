@@ -24,15 +24,13 @@ final class EmbeddingRoutes {
 
   private void embeddings(RoutingContext ctx, JsonObject body) {
     EmbeddingRequest.fromJson(body);
-    vertx.eventBus().<Object>request(Addresses.EMBED, body, RouterBus.options(ctx)).onComplete(ar -> {
+    vertx.eventBus().<Object>request(Addresses.EMBED, body, RouterBus.wholeAsBytes(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
         return;
       }
       RouterBus.routeHeaders(ctx.response(), ar.result());
-      JsonObject result = (JsonObject) ar.result().body();
-      RouterBus.withoutMeshFields(result);
-      ctx.response().putHeader("content-type", "application/json").end(result.toBuffer());
+      ctx.response().putHeader("content-type", "application/json").end(RouterBus.jsonBody(ar.result().body()));
     });
   }
 }

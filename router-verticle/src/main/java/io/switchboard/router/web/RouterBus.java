@@ -5,6 +5,7 @@ import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Headers;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.api.RouteInfo;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerResponse;
@@ -43,6 +44,24 @@ final class RouterBus {
       o.addHeader(Headers.CACHE_CONTROL, cacheControl);
     }
     return o;
+  }
+
+  /**
+   * {@link #options} for a request whose whole answer this edge writes as a JSON body: a cached one comes as its bytes
+   * ({@link Headers#REPLY_FORM}), read by {@link #jsonBody} or {@link #json}.
+   */
+  static DeliveryOptions wholeAsBytes(RoutingContext ctx) {
+    return options(ctx).addHeader(Headers.REPLY_FORM, Headers.REPLY_BYTES);
+  }
+
+  /** A whole answer's HTTP body: a cached answer's bytes as they are, or the router's JSON object without the mesh's fields. */
+  static Buffer jsonBody(Object body) {
+    return body instanceof Buffer bytes ? bytes : withoutMeshFields((JsonObject) body).toBuffer();
+  }
+
+  /** A whole answer as a JSON object to read from (a transcript to render): a cached answer's bytes decoded. */
+  static JsonObject json(Object body) {
+    return body instanceof Buffer bytes ? new JsonObject(bytes) : (JsonObject) body;
   }
 
   /**

@@ -1,0 +1,72 @@
+package io.switchboard.core.cid;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.ByteBuffer;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Hashing an upload as it arrives: the last leaf is hashed in steps too, so little is left after the last byte. */
+@ExtendWith(VertxExtension.class)
+class ConcurrentDagHasherTest {
+
+  /** A 30 s 16 kHz WAV's size in a multipart upload: three full leaves and a last one of 173 KB. */
+  static final int SIZE = 44 + 30 * 32_000;
+
+  @Test
+  void onceTheWorkersHaveCaughtUpTheDagIsReadyWithinFinishAndEqualsTheSequentialOne(Vertx vertx) throws Exception {
+    byte[] file = new byte[SIZE];
+    new Random(7).nextBytes(file);
+    Context loop = vertx.getOrCreateContext();
+    ConcurrentDagHasher hasher = new ConcurrentDagHasher(vertx);
+    Promise<Integer> fed = Promise.promise();
+    loop.runOnContext(v -> {
+      for (int pos = 0; pos < file.length; pos += 8192) { // the pieces an upload arrives in
+        hasher.update(ByteBuffer.wrap(file, pos, Math.min(8192, file.length - pos)));
+      }
+      fed.complete(hasher.bytesNotHandedOver());
+    });
+    int left = fed.future().await(30, TimeUnit.SECONDS);
+    assertTrue(left < ConcurrentDagHasher.PIECE, "the last leaf (173 KB) went to workers in steps as it arrived: " + left + " bytes left");
+    Promise<Future<?>> handedOver = Promise.promise();
+    loop.runOnContext(v -> handedOver.complete(hasher.handedOverHashed()));
+    handedOver.future().await(30, TimeUnit.SECONDS).await(30, TimeUnit.SECONDS);
+    Promise<Boolean> readyAtOnce = Promise.promise();
+    Promise<FileDag> dag = Promise.promise();
+    loop.runOnContext(v -> {
+      Future<FileDag> finished = hasher.finish();
+      readyAtOnce.complete(finished.isComplete());
+      finished.onComplete(dag);
+    });
+    assertTrue(readyAtOnce.future().await(30, TimeUnit.SECONDS),
+      "the last leaf's last step is hashed within finish(): no hop to a worker after the last byte");
+    FileDag sequential = FileDag.of(Buffer.buffer(file));
+    FileDag concurrent = dag.future().await(30, TimeUnit.SECONDS);
+    assertEquals(sequential.root(), concurrent.root());
+    assertEquals(sequential.leaves(), concurrent.leaves());
+    assertEquals(SIZE, concurrent.size());
+  }
+
+  @Test
+  void withoutVertxEveryStepIsHashedOnTheCallersThread() {
+    byte[] file = new byte[3 * 262_144 + 5];
+    new Random(8).nextBytes(file);
+    ConcurrentDagHasher hasher = new ConcurrentDagHasher(null);
+    for (int pos = 0; pos < file.length; pos += 100_000) {
+      hasher.update(ByteBuffer.wrap(file, pos, Math.min(100_000, file.length - pos)));
+    }
+    Future<FileDag> dag = hasher.finish();
+    assertTrue(dag.isComplete());
+    assertEquals(FileDag.of(Buffer.buffer(file)).root(), dag.result().root());
+  }
+}

@@ -1,17 +1,22 @@
 package io.switchboard.core.cid;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The DAG of a file whose bytes arrive in pieces that stay where they are once in (an upload gathered into blocks),
  * hashed while the rest arrives: each 256 KiB leaf is hashed on a worker thread in {@value #PIECE}-byte steps as its
- * bytes come in (one digest per leaf, its steps one after the other, the leaves side by side), so the receiving event
+ * bytes come in (one digest per leaf, its steps in order, the leaves side by side), so the receiving event
  * loop only hands over views of its bytes, and when the file ends at most one step of its last leaf is left to hash
  * ({@link #finish}, on the caller's thread: some 40 µs, where the whole last leaf of a 960 KB upload, 173 KB, took
  * 0.11 ms and more on a busy machine). {@link #finish} then puts the leaves' digests in order through a
@@ -24,14 +29,19 @@ public final class ConcurrentDagHasher {
   static final int PIECE = 64 * 1024;
 
   private final Vertx vertx;
+  private final Context context;
   private final List<Future<byte[]>> leaves = new ArrayList<>();
   private Leaf leaf;
   private long length;
   private Future<FileDag> dag;
 
-  /** @param vertx whose worker threads hash the leaves; null: every leaf is hashed on the caller's thread */
+  /**
+   * @param vertx whose worker threads hash the leaves (the digests complete on the context this is made on); null:
+   *              every leaf is hashed on the caller's thread
+   */
   public ConcurrentDagHasher(Vertx vertx) {
     this.vertx = vertx;
+    this.context = vertx == null ? null : vertx.getOrCreateContext();
   }
 
   /**
@@ -66,13 +76,9 @@ public final class ConcurrentDagHasher {
     return leaf == null ? 0 : leaf.stepBytes;
   }
 
-  /** Completes when every step handed to a worker so far is hashed (for tests: what {@link #finish} can find done). */
-  Future<?> handedOverHashed() {
-    List<Future<?>> all = new ArrayList<>(leaves);
-    if (leaf != null) {
-      all.add(leaf.hashed);
-    }
-    return Future.all(all);
+  /** True when every step handed to a worker so far is hashed (for tests: what {@link #finish} can find done). */
+  boolean caughtUp() {
+    return leaves.stream().allMatch(Future::isComplete) && (leaf == null || leaf.caughtUp());
   }
 
   /** Ends the file: its DAG once every leaf is hashed (on the caller's context). Later calls answer the same. */
@@ -101,16 +107,17 @@ public final class ConcurrentDagHasher {
   }
 
   /**
-   * One leaf's digest, fed in steps: each full step goes to a worker once the one before it is hashed, so that the
-   * digest is only ever touched by one thread at a time (the hand-over between steps orders their writes).
+   * One leaf's digest, fed in steps that one worker task at a time hashes in order (a task takes every step queued
+   * behind it, so a busy event loop never stands between two steps), the digest only ever touched by that one task.
    */
   private final class Leaf {
     private final MessageDigest sha = Cid.sha256();
     private final List<ByteBuffer> step = new ArrayList<>();
     private int stepBytes;
     private int bytes;
-    /** Completes when every step handed over so far is in the digest. */
-    private Future<Void> hashed = Future.succeededFuture();
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Tasks queued and not yet run: 0 when every step handed over is in the digest. */
+    private final AtomicInteger pending = new AtomicInteger();
 
     void add(ByteBuffer view) {
       step.add(view);
@@ -120,31 +127,49 @@ public final class ConcurrentDagHasher {
         List<ByteBuffer> piece = List.copyOf(step);
         step.clear();
         stepBytes = 0;
-        if (vertx == null) {
-          update(sha, piece);
-        } else {
-          hashed = hashed.compose(v -> vertx.executeBlocking(() -> update(sha, piece), false));
-        }
+        run(() -> update(sha, piece));
       }
     }
 
+    /** Runs {@code task} after the ones before it: on a worker, or here without Vert.x. */
+    private void run(Runnable task) {
+      if (vertx == null) {
+        task.run();
+        return;
+      }
+      tasks.add(task);
+      if (pending.getAndIncrement() == 0) {
+        vertx.executeBlocking(() -> {
+          do {
+            tasks.poll().run();
+          } while (pending.decrementAndGet() != 0);
+          return null;
+        }, false);
+      }
+    }
+
+    boolean caughtUp() {
+      return pending.get() == 0;
+    }
+
     /**
-     * The digest once the steps handed over are hashed. The rest (less than a step) goes to a worker too, except for
-     * the file's {@code last} leaf: then it is hashed on the caller's thread, at once when the workers are done (the
-     * usual case: they keep up with the bytes), else when they are.
+     * The digest, on the hasher's context. The rest (less than a step) is hashed after the steps on the worker, except
+     * for the file's {@code last} leaf when the workers have caught up (the usual case: they keep up with the bytes):
+     * then here, at once, with no hop to a worker and back.
      */
     Future<byte[]> digest(boolean last) {
       List<ByteBuffer> rest = List.copyOf(step);
-      if (!last && vertx != null) {
-        return hashed.compose(v -> vertx.executeBlocking(() -> {
-          update(sha, rest);
-          return sha.digest();
-        }, false));
-      }
-      return hashed.map(v -> {
+      if (vertx == null || last && caughtUp()) {
         update(sha, rest);
-        return sha.digest();
+        return Future.succeededFuture(sha.digest());
+      }
+      Promise<byte[]> digest = Promise.promise();
+      run(() -> {
+        update(sha, rest);
+        byte[] d = sha.digest();
+        context.runOnContext(v -> digest.complete(d));
       });
+      return digest.future();
     }
   }
 

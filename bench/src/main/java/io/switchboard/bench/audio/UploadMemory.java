@@ -50,20 +50,18 @@ public final class UploadMemory {
   }
 
   public static void main(String[] args) throws Exception {
-    int meshPort = Integer.parseInt(Args.get(args, "--mesh-port", "18080"));
-    int probePort = Integer.parseInt(Args.get(args, "--probe-port", "18099"));
-    int bytes = Integer.parseInt(Args.get(args, "--bytes", "25000000"));
-    int runs = Integer.parseInt(Args.get(args, "--runs", "3"));
-    double mbps = Double.parseDouble(Args.get(args, "--upload-mbps", "20"));
+    JsonObject o = Args.options(args, new JsonObject().put("mesh-port", 18080).put("probe-port", 18099).put("bytes", 25_000_000)
+      .put("runs", 3).put("upload-mbps", 20.0));
     Vertx vertx = Vertx.vertx();
     try {
-      UploadMemory bench = new UploadMemory(vertx, meshPort, probePort, mbps);
+      UploadMemory bench = new UploadMemory(vertx, o.getInteger("mesh-port"), o.getInteger("probe-port"), o.getDouble("upload-mbps"));
       JsonObject warm = bench.upload(wav(1_000_000)).await(120, TimeUnit.SECONDS);
       if (warm.getInteger("status") != 200) {
         throw new IllegalStateException("warm-up upload failed: " + warm.encode());
       }
+      int bytes = o.getInteger("bytes");
       Buffer audio = wav(bytes);
-      for (int run = 1; run <= runs; run++) {
+      for (int run = 1; run <= o.getInteger("runs"); run++) {
         bench.probe("/start").await(60, TimeUnit.SECONDS);
         JsonObject result = bench.upload(audio).await(300, TimeUnit.SECONDS);
         JsonObject probe = bench.probe("/stop").await(60, TimeUnit.SECONDS);

@@ -20,9 +20,12 @@ JAVA="$JAVA_HOME/bin/java"
 if [ "${NO_BUILD:-false}" != true ]; then
   ./mesh build >/dev/null
 fi
-# Switchboard's own modules from their target/classes, the rest from the local Maven repository.
+# Switchboard's own modules from their target/classes (their test kits, *-tests.jar, from target/test-classes), the
+# rest from the local Maven repository.
 CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout | tr ':' '\n' \
-  | sed -E "s#^.*/io/switchboard/([a-z-]+)/[^/]+/[^/]+\.jar\$#${MODULES_FROM:-$ROOT}/\1/target/classes#" | awk '!seen[$0]++' | paste -sd:):bench/target/classes"
+  | sed -E -e "s#^.*/io/switchboard/([a-z-]+)/[^/]+/[^/]+-tests\.jar\$#${MODULES_FROM:-$ROOT}/\1/target/test-classes#" \
+    -e "s#^.*/io/switchboard/([a-z-]+)/[^/]+/[^/]+\.jar\$#${MODULES_FROM:-$ROOT}/\1/target/classes#" \
+  | awk '!seen[$0]++' | paste -sd:):bench/target/classes"
 mkdir -p bench/results
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 positional() { # positional NAME=DEFAULT...: the arguments left in ARGS, in order, into the named variables, else their defaults

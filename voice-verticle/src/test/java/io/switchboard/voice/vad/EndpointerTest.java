@@ -53,9 +53,22 @@ class EndpointerTest {
   }
 
   private void feed(Endpointer e, double p, int windows) {
+    feed(e, p, windows, Long.MAX_VALUE); // what window(p, end) passes: no quiet level
+  }
+
+  /** {@code windows} windows of probability {@code p}; the audio's sound ended at {@code soundEnd}. */
+  private void feed(Endpointer e, double p, int windows, long soundEnd) {
     for (int i = 0; i < windows; i++) {
       end += 512;
-      e.window((float) p, end);
+      e.window((float) p, end, soundEnd);
+    }
+  }
+
+  /** {@code windows} windows of probability {@code p} whose sound lasts to their end. */
+  private void feedSound(Endpointer e, double p, int windows) {
+    for (int i = 0; i < windows; i++) {
+      end += 512;
+      e.window((float) p, end, end);
     }
   }
 
@@ -108,34 +121,20 @@ class EndpointerTest {
   @Test
   void aSilenceIsCountedFromWhereTheAudioWentQuietWhenTheModelNoticesLater() {
     Endpointer e = endpointer(0);
-    for (int i = 0; i < 20; i++) {
-      end += 512;
-      e.window(0.95f, end, end);
-    }
+    feedSound(e, 0.95, 20);
     long quietAt = end + 100; // the sound stops 100 samples into the next window; the model lags two windows
-    for (int i = 0; i < 2; i++) {
-      end += 512;
-      e.window(0.9f, end, quietAt);
-    }
-    for (int i = 0; i < 14; i++) {
-      end += 512;
-      e.window(0.05f, end, quietAt);
-    }
+    feed(e, 0.9, 2, quietAt);
+    feed(e, 0.05, 14, quietAt);
     assertEquals(List.of("start@0", "end@0-" + quietAt), events, "500 ms after the sound stopped, not after the model noticed");
   }
 
   @Test
   void aQuietSilenceEndsWithTheFrameThatCompletesItNotWithTheNextWindow() {
     Endpointer e = endpointer(0);
-    for (int i = 0; i < 20; i++) {
-      end += 512;
-      e.window(0.95f, end, end);
-    }
+    feedSound(e, 0.95, 20);
     long quietAt = end + 100;
-    end += 512;
-    e.window(0.9f, end, quietAt); // the sound stops 100 samples into this window; the model lags a window
-    end += 512;
-    e.window(0.05f, end, quietAt); // the model finds the silence; it started at quietAt
+    feed(e, 0.9, 1, quietAt); // the sound stops 100 samples into this window; the model lags a window
+    feed(e, 0.05, 1, quietAt); // the model finds the silence; it started at quietAt
     long arrived = end;
     long endpoint = quietAt + 500 * 16;
     while (arrived + 320 < endpoint) {
@@ -146,8 +145,7 @@ class EndpointerTest {
     e.audio(arrived + 320, quietAt);
     assertEquals(List.of("start@0", "end@0-" + quietAt), events, "the frame that completes 500 ms ends it, between windows");
     while (end < arrived + 320) {
-      end += 512;
-      e.window(0.05f, end, quietAt); // the windows of that audio come back later: nothing more happens
+      feed(e, 0.05, 1, quietAt); // the windows of that audio come back later: nothing more happens
     }
     assertEquals(2, events.size());
   }
@@ -155,13 +153,10 @@ class EndpointerTest {
   /** Speech until {@code quietAt}, then the model finds the silence one window later; returns the audio arrived. */
   private long speechThenQuiet(Endpointer e, long quietAt) {
     while (end + 512 <= quietAt) {
-      end += 512;
-      e.window(0.95f, end, end);
+      feedSound(e, 0.95, 1);
     }
-    end += 512;
-    e.window(0.9f, end, quietAt);
-    end += 512;
-    e.window(0.05f, end, quietAt);
+    feed(e, 0.9, 1, quietAt);
+    feed(e, 0.05, 1, quietAt);
     return end;
   }
 
@@ -206,10 +201,7 @@ class EndpointerTest {
     assertEquals(-1, e.silenceCompletesAt(arrived + 160), "its silence is counted afresh");
     long again = arrived + 320;
     end = again;
-    for (int i = 0; i < 16; i++) {
-      end += 512;
-      e.window(0.05f, end, again);
-    }
+    feed(e, 0.05, 16, again);
     assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel", "end@0-" + again), events, "one utterance, ended after the new silence");
   }
 
@@ -219,8 +211,7 @@ class EndpointerTest {
     long quietAt = 20 * 512 + 100;
     speechThenQuiet(e, quietAt);
     e.clock(quietAt + 500 * 16, quietAt);
-    end += 512;
-    e.window(0.9f, end, quietAt);
+    feed(e, 0.9, 1, quietAt);
     assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel"), events);
     assertEquals(true, e.speaking());
   }
@@ -257,10 +248,7 @@ class EndpointerTest {
     Endpointer e = endpointer(0);
     feed(e, 0.9, 10);
     long silence = end;
-    for (int i = 0; i < 16; i++) {
-      end += 512;
-      e.window(0.05f, end, Long.MAX_VALUE);
-    }
+    feed(e, 0.05, 16, Long.MAX_VALUE);
     assertEquals(List.of("start@0", "end@0-" + silence), events);
   }
 

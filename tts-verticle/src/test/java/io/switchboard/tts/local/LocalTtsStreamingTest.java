@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.tts.local.TtsTestSupport.callContext;
@@ -57,10 +59,22 @@ class LocalTtsStreamingTest {
     }
   }
 
+  /** A started backend and the engine that records its runs into {@link #events}. */
+  private record Recorded(LocalTtsBackend backend, RecordingEngine engine) {
+  }
+
+  /** A backend from {@code conf} whose engine ({@code wrap} applied to the real one) records into {@link #events}. */
+  private Recorded recorded(JsonObject conf, UnaryOperator<TtsEngine> wrap) {
+    RecordingEngine[] engine = new RecordingEngine[1];
+    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf, e -> engine[0] = new RecordingEngine(wrap.apply(e), events));
+    return new Recorded(backend, engine[0]);
+  }
+
   @Test
   void theFirstChunkLeavesBeforeTheLastSentenceIsSynthesised() {
-    RecordingEngine[] engine = new RecordingEngine[1];
-    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf("flite-order"), e -> engine[0] = new RecordingEngine(e, events));
+    Recorded rec = recorded(conf("flite-order"), e -> e);
+    LocalTtsBackend backend = rec.backend();
+    RecordingEngine engine = rec.engine();
     Promise<Void> done = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> {
       ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "pcm", null), callContext());
@@ -86,15 +100,16 @@ class LocalTtsStreamingTest {
     assertTrue(index("end:" + SENTENCES.get(0)) < firstChunk, events.toString());
     assertTrue(firstChunk < index("start:" + SENTENCES.get(1)), "audio of sentence 1 before sentence 2 starts: " + events);
     assertTrue(firstChunk < index("start:" + last), "first audio before the last sentence is synthesised: " + events);
-    assertEquals(SENTENCES.size(), engine[0].count("start:"), "one engine run per sentence: " + events);
+    assertEquals(SENTENCES.size(), engine.count("start:"), "one engine run per sentence: " + events);
     assertTrue(index("end") > index("end:" + last));
     await(backend.stop());
   }
 
   @Test
   void aFullPipeHoldsBackTheNextSentenceUntilItDrains() throws Exception {
-    RecordingEngine[] engine = new RecordingEngine[1];
-    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf("flite-bp"), e -> engine[0] = new RecordingEngine(e, events));
+    Recorded rec = recorded(conf("flite-bp"), e -> e);
+    LocalTtsBackend backend = rec.backend();
+    RecordingEngine engine = rec.engine();
     SpeechPlan plan = backend.plan(request(TEXT, "slt", "pcm", null));
     WorkerExecutor workers = vertx.createSharedWorkerExecutor("bp-test", 2);
     Context ctx = vertx.getOrCreateContext();
@@ -104,7 +119,7 @@ class LocalTtsStreamingTest {
     List<Buffer> taken = new ArrayList<>();
     ctx.runOnContext(v -> {
       AudioEncoder encoder = new RawEncoder(plan.format(), plan.rate(), b -> ctx.runOnContext(x -> pipe.write(b)));
-      new SpeechSession(workers, engine[0], plan, encoder, pipe, new Cancellation(), 30_000, callContext()).start();
+      new SpeechSession(workers, engine, plan, encoder, pipe, new Cancellation(), 30_000, callContext()).start();
       pipe.availableHandler(() -> {
         if (pipe.writeQueueFull()) {
           full.tryComplete();
@@ -118,7 +133,7 @@ class LocalTtsStreamingTest {
     await(full.future());
     // Nobody takes from the pipe: sentence 3 must not start. A producer ignoring back-pressure would start it at once.
     await(vertx.timer(300));
-    assertEquals(2, engine[0].count("start:"), "paused at the high-water mark: " + events);
+    assertEquals(2, engine.count("start:"), "paused at the high-water mark: " + events);
     // Taking the items resumes the producer; from now on the consumer takes as it comes.
     ctx.runOnContext(v -> pipe.availableHandler(() -> {
       taken.addAll(pipe.takeAll());
@@ -127,15 +142,16 @@ class LocalTtsStreamingTest {
       }
     }));
     assertEquals(SENTENCES.size(), await(done.future()));
-    assertEquals(SENTENCES.size(), engine[0].count("end:"));
+    assertEquals(SENTENCES.size(), engine.count("end:"));
     await(workers.close());
     await(backend.stop());
   }
 
   @Test
   void cancellingAfterTheFirstChunkStopsLaterSentences() {
-    RecordingEngine[] engine = new RecordingEngine[1];
-    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf("flite-cancel"), e -> engine[0] = new RecordingEngine(e, events));
+    Recorded rec = recorded(conf("flite-cancel"), e -> e);
+    LocalTtsBackend backend = rec.backend();
+    RecordingEngine engine = rec.engine();
     Promise<Void> cancelled = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> {
       ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "wav", null), callContext());
@@ -149,7 +165,7 @@ class LocalTtsStreamingTest {
     });
     await(cancelled.future());
     await(vertx.timer(300));
-    assertEquals(1, engine[0].count("start:"), "no sentence after the cancel: " + events);
+    assertEquals(1, engine.count("start:"), "no sentence after the cancel: " + events);
     await(backend.stop());
   }
 
@@ -157,9 +173,9 @@ class LocalTtsStreamingTest {
   void cancellingKillsTheRunningEngine(@TempDir Path dir) throws IOException {
     Path marker = dir.resolve("started");
     Path slow = script(dir, "slow-flite", "touch '" + marker + "'\nexec sleep 60");
-    RecordingEngine[] engine = new RecordingEngine[1];
-    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf("flite-kill").put("timeout_ms", 120_000),
-      e -> engine[0] = new RecordingEngine(new SwappedBinaryEngine(e, slow), events));
+    Recorded rec = recorded(conf("flite-kill").put("timeout_ms", 120_000), e -> new SwappedBinaryEngine(e, slow));
+    LocalTtsBackend backend = rec.backend();
+    RecordingEngine engine = rec.engine();
     Promise<Void> failed = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> {
       ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "wav", null), callContext());
@@ -170,14 +186,14 @@ class LocalTtsStreamingTest {
     });
     await(failed.future());
     // The engine sleeps 60 s unless killed; the synthesis call returns only once the process is gone.
-    for (int i = 0; i < 100 && engine[0].count("failed:") == 0; i++) {
+    for (int i = 0; i < 100 && engine.count("failed:") == 0; i++) {
       await(vertx.timer(50));
     }
-    assertEquals(1, engine[0].count("failed:"), events.toString());
+    assertEquals(1, engine.count("failed:"), events.toString());
     synchronized (events) {
       assertTrue(events.stream().anyMatch(e -> e.startsWith("failed:") && e.contains(ErrorCode.CANCELLED.name())), events.toString());
     }
-    assertEquals(1, engine[0].count("start:"));
+    assertEquals(1, engine.count("start:"));
     await(backend.stop());
   }
 

@@ -1,8 +1,8 @@
 package io.switchboard.bench.audio;
 
+import io.switchboard.bench.BenchKit;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.switchboard.bench.BenchKit;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;

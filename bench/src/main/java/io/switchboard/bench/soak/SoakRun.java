@@ -1,9 +1,9 @@
 package io.switchboard.bench.soak;
 
+import io.switchboard.bench.BenchKit;
 import io.switchboard.bench.audio.Args;
 import io.switchboard.bench.audio.UploadMemory;
 import io.vertx.core.Future;
-import io.switchboard.bench.BenchKit;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;

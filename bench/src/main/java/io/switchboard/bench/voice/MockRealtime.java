@@ -1,8 +1,8 @@
 package io.switchboard.bench.voice;
 
+import io.switchboard.bench.BenchKit;
 import io.switchboard.bench.audio.Args;
 import io.switchboard.core.audio.G711;
-import io.switchboard.bench.BenchKit;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,7 @@
 package io.switchboard.bench.voice;
 
-import io.switchboard.bench.audio.Args;
 import io.switchboard.bench.BenchKit;
+import io.switchboard.bench.audio.Args;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;

@@ -1,12 +1,10 @@
 package io.switchboard.router.web.console;
 
 import io.switchboard.api.Addresses;
-import io.switchboard.api.Privacy;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.Eventually;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.web.WebVerticle;
-import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -49,6 +49,11 @@ public final class MeshFixture {
     return mesh;
   }
 
+  /** The first backend deployed: "alpha" of {@link #alphaBehindWeb}. */
+  public ScriptedChatBackend alpha() {
+    return backends.get(0);
+  }
+
   public MeshFixture router(JsonObject conf) throws Exception {
     vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
     return this;

@@ -150,6 +150,11 @@ class EndpointerTest {
     assertEquals(2, events.size());
   }
 
+  /** Where the sound stops in the clock tests: 100 samples into the 21st window. */
+  private static final long QUIET_AT = 20 * 512 + 100;
+  /** Where their 500 ms of silence is complete. */
+  private static final long COMPLETES = QUIET_AT + 500 * 16;
+
   /** Speech until {@code quietAt}, then the model finds the silence one window later; returns the audio arrived. */
   private long speechThenQuiet(Endpointer e, long quietAt) {
     while (end + 512 <= quietAt) {
@@ -172,47 +177,42 @@ class EndpointerTest {
   @Test
   void theClockEndsTheUtteranceWhenTheSilenceCompletesAndTheNextQuietFrameConfirmsIt() {
     Endpointer e = endpointer(0);
-    long quietAt = 20 * 512 + 100;
-    long arrived = speechThenQuiet(e, quietAt);
-    long completes = quietAt + 500 * 16;
-    assertEquals(completes, e.silenceCompletesAt(quietAt), "the silence is complete 500 ms after the sound stopped");
-    arrived = quietFramesUntil(e, arrived, completes, quietAt);
-    e.clock(completes - 1, quietAt);
+    long arrived = speechThenQuiet(e, QUIET_AT);
+    assertEquals(COMPLETES, e.silenceCompletesAt(QUIET_AT), "the silence is complete 500 ms after the sound stopped");
+    arrived = quietFramesUntil(e, arrived, COMPLETES, QUIET_AT);
+    e.clock(COMPLETES - 1, QUIET_AT);
     assertEquals(List.of("start@0"), events, "not a sample early");
-    e.clock(completes, quietAt);
-    assertEquals(List.of("start@0", "ending@0-" + quietAt), events, "ended by the clock, before the frame that holds the instant");
-    assertEquals(-1, e.silenceCompletesAt(quietAt), "no second timer for the same silence");
-    e.audio(arrived + 320, quietAt);
-    assertEquals(List.of("start@0", "ending@0-" + quietAt, "end@0-" + quietAt), events, "the quiet frame confirms it");
+    e.clock(COMPLETES, QUIET_AT);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT), events, "ended by the clock, before the frame that holds the instant");
+    assertEquals(-1, e.silenceCompletesAt(QUIET_AT), "no second timer for the same silence");
+    e.audio(arrived + 320, QUIET_AT);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT, "end@0-" + QUIET_AT), events, "the quiet frame confirms it");
     assertEquals(false, e.speaking());
   }
 
   @Test
   void soundInTheFrameAfterTheClocksEndMeansTheCallerWentOn() {
     Endpointer e = endpointer(0);
-    long quietAt = 20 * 512 + 100;
-    long arrived = speechThenQuiet(e, quietAt);
-    long completes = quietAt + 500 * 16;
-    arrived = quietFramesUntil(e, arrived, completes, quietAt);
-    e.clock(completes, quietAt);
+    long arrived = speechThenQuiet(e, QUIET_AT);
+    arrived = quietFramesUntil(e, arrived, COMPLETES, QUIET_AT);
+    e.clock(COMPLETES, QUIET_AT);
     e.audio(arrived + 320, arrived + 160); // the frame holds sound: the caller speaks again
-    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel"), events);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT, "cancel"), events);
     assertEquals(true, e.speaking(), "the utterance goes on");
     assertEquals(-1, e.silenceCompletesAt(arrived + 160), "its silence is counted afresh");
     long again = arrived + 320;
     end = again;
     feed(e, 0.05, 16, again);
-    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel", "end@0-" + again), events, "one utterance, ended after the new silence");
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT, "cancel", "end@0-" + again), events, "one utterance, ended after the new silence");
   }
 
   @Test
   void aWindowSayingSpeechUndoesTheClocksEnd() {
     Endpointer e = endpointer(0);
-    long quietAt = 20 * 512 + 100;
-    speechThenQuiet(e, quietAt);
-    e.clock(quietAt + 500 * 16, quietAt);
-    feed(e, 0.9, 1, quietAt);
-    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel"), events);
+    speechThenQuiet(e, QUIET_AT);
+    e.clock(COMPLETES, QUIET_AT);
+    feed(e, 0.9, 1, QUIET_AT);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT, "cancel"), events);
     assertEquals(true, e.speaking());
   }
 

@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import static io.switchboard.core.testkit.Await.await;
@@ -70,25 +71,28 @@ class LocalTtsStreamingTest {
     return new Recorded(backend, engine[0]);
   }
 
+  /** Speaks {@link #TEXT} as {@code format} on a context of the test's Vert.x; {@code onAvailable} gets the pipe at each news. */
+  private void speakOnContext(LocalTtsBackend backend, String format, Consumer<ChunkPipe<Buffer>> onAvailable) {
+    vertx.getOrCreateContext().runOnContext(v -> {
+      ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", format, null), callContext());
+      pipe.availableHandler(() -> onAvailable.accept(pipe));
+    });
+  }
+
   @Test
   void theFirstChunkLeavesBeforeTheLastSentenceIsSynthesised() {
     Recorded rec = recorded(conf("flite-order"), e -> e);
-    LocalTtsBackend backend = rec.backend();
-    RecordingEngine engine = rec.engine();
     Promise<Void> done = Promise.promise();
-    vertx.getOrCreateContext().runOnContext(v -> {
-      ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "pcm", null), callContext());
-      pipe.availableHandler(() -> {
-        for (Buffer chunk : pipe.takeAll()) {
-          events.add("chunk:" + chunk.length());
-        }
-        if (pipe.isEnded()) {
-          events.add("end");
-          done.tryComplete();
-        } else if (pipe.failure() != null) {
-          done.tryFail(pipe.failure());
-        }
-      });
+    speakOnContext(rec.backend(), "pcm", pipe -> {
+      for (Buffer chunk : pipe.takeAll()) {
+        events.add("chunk:" + chunk.length());
+      }
+      if (pipe.isEnded()) {
+        events.add("end");
+        done.tryComplete();
+      } else if (pipe.failure() != null) {
+        done.tryFail(pipe.failure());
+      }
     });
     await(done.future());
     String last = SENTENCES.get(SENTENCES.size() - 1);
@@ -100,17 +104,15 @@ class LocalTtsStreamingTest {
     assertTrue(index("end:" + SENTENCES.get(0)) < firstChunk, events.toString());
     assertTrue(firstChunk < index("start:" + SENTENCES.get(1)), "audio of sentence 1 before sentence 2 starts: " + events);
     assertTrue(firstChunk < index("start:" + last), "first audio before the last sentence is synthesised: " + events);
-    assertEquals(SENTENCES.size(), engine.count("start:"), "one engine run per sentence: " + events);
+    assertEquals(SENTENCES.size(), rec.engine().count("start:"), "one engine run per sentence: " + events);
     assertTrue(index("end") > index("end:" + last));
-    await(backend.stop());
+    await(rec.backend().stop());
   }
 
   @Test
   void aFullPipeHoldsBackTheNextSentenceUntilItDrains() throws Exception {
     Recorded rec = recorded(conf("flite-bp"), e -> e);
-    LocalTtsBackend backend = rec.backend();
-    RecordingEngine engine = rec.engine();
-    SpeechPlan plan = backend.plan(request(TEXT, "slt", "pcm", null));
+    SpeechPlan plan = rec.backend().plan(request(TEXT, "slt", "pcm", null));
     WorkerExecutor workers = vertx.createSharedWorkerExecutor("bp-test", 2);
     Context ctx = vertx.getOrCreateContext();
     ChunkPipe<Buffer> pipe = new ChunkPipe<>(2);
@@ -119,7 +121,7 @@ class LocalTtsStreamingTest {
     List<Buffer> taken = new ArrayList<>();
     ctx.runOnContext(v -> {
       AudioEncoder encoder = new RawEncoder(plan.format(), plan.rate(), b -> ctx.runOnContext(x -> pipe.write(b)));
-      new SpeechSession(workers, engine, plan, encoder, pipe, new Cancellation(), 30_000, callContext()).start();
+      new SpeechSession(workers, rec.engine(), plan, encoder, pipe, new Cancellation(), 30_000, callContext()).start();
       pipe.availableHandler(() -> {
         if (pipe.writeQueueFull()) {
           full.tryComplete();
@@ -133,7 +135,7 @@ class LocalTtsStreamingTest {
     await(full.future());
     // Nobody takes from the pipe: sentence 3 must not start. A producer ignoring back-pressure would start it at once.
     await(vertx.timer(300));
-    assertEquals(2, engine.count("start:"), "paused at the high-water mark: " + events);
+    assertEquals(2, rec.engine().count("start:"), "paused at the high-water mark: " + events);
     // Taking the items resumes the producer; from now on the consumer takes as it comes.
     ctx.runOnContext(v -> pipe.availableHandler(() -> {
       taken.addAll(pipe.takeAll());
@@ -142,31 +144,26 @@ class LocalTtsStreamingTest {
       }
     }));
     assertEquals(SENTENCES.size(), await(done.future()));
-    assertEquals(SENTENCES.size(), engine.count("end:"));
+    assertEquals(SENTENCES.size(), rec.engine().count("end:"));
     await(workers.close());
-    await(backend.stop());
+    await(rec.backend().stop());
   }
 
   @Test
   void cancellingAfterTheFirstChunkStopsLaterSentences() {
     Recorded rec = recorded(conf("flite-cancel"), e -> e);
-    LocalTtsBackend backend = rec.backend();
-    RecordingEngine engine = rec.engine();
     Promise<Void> cancelled = Promise.promise();
-    vertx.getOrCreateContext().runOnContext(v -> {
-      ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "wav", null), callContext());
-      pipe.availableHandler(() -> {
-        if (pipe.hasItems()) {
-          pipe.takeAll();
-          pipe.cancel();
-          cancelled.tryComplete();
-        }
-      });
+    speakOnContext(rec.backend(), "wav", pipe -> {
+      if (pipe.hasItems()) {
+        pipe.takeAll();
+        pipe.cancel();
+        cancelled.tryComplete();
+      }
     });
     await(cancelled.future());
     await(vertx.timer(300));
-    assertEquals(1, engine.count("start:"), "no sentence after the cancel: " + events);
-    await(backend.stop());
+    assertEquals(1, rec.engine().count("start:"), "no sentence after the cancel: " + events);
+    await(rec.backend().stop());
   }
 
   @Test
@@ -174,11 +171,9 @@ class LocalTtsStreamingTest {
     Path marker = dir.resolve("started");
     Path slow = script(dir, "slow-flite", "touch '" + marker + "'\nexec sleep 60");
     Recorded rec = recorded(conf("flite-kill").put("timeout_ms", 120_000), e -> new SwappedBinaryEngine(e, slow));
-    LocalTtsBackend backend = rec.backend();
-    RecordingEngine engine = rec.engine();
     Promise<Void> failed = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> {
-      ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "wav", null), callContext());
+      ChunkPipe<Buffer> pipe = rec.backend().speak(request(TEXT, "slt", "wav", null), callContext());
       waitForFile(marker, 200, () -> {
         pipe.cancel();
         failed.tryComplete();
@@ -186,15 +181,15 @@ class LocalTtsStreamingTest {
     });
     await(failed.future());
     // The engine sleeps 60 s unless killed; the synthesis call returns only once the process is gone.
-    for (int i = 0; i < 100 && engine.count("failed:") == 0; i++) {
+    for (int i = 0; i < 100 && rec.engine().count("failed:") == 0; i++) {
       await(vertx.timer(50));
     }
-    assertEquals(1, engine.count("failed:"), events.toString());
+    assertEquals(1, rec.engine().count("failed:"), events.toString());
     synchronized (events) {
       assertTrue(events.stream().anyMatch(e -> e.startsWith("failed:") && e.contains(ErrorCode.CANCELLED.name())), events.toString());
     }
-    assertEquals(1, engine.count("start:"));
-    await(backend.stop());
+    assertEquals(1, rec.engine().count("start:"));
+    await(rec.backend().stop());
   }
 
   @Test

@@ -1,11 +1,11 @@
 package io.switchboard.llm;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -18,17 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The shared end of an in-process model: closed on its pool's thread, then the pool, whatever the close did. */
 class ModelWorkersTest {
 
-  Vertx vertx;
+  @RegisterExtension
+  static final TestVertx VX = new TestVertx();
 
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() {
-    await(vertx.close());
-  }
+  private final Vertx vertx = VX.get();
 
   @Test
   void closesTheModelOnAWorkerOfThePoolThenThePool() {

@@ -3,6 +3,7 @@ package io.switchboard.router.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RouteInfo;
@@ -26,12 +27,12 @@ import java.util.concurrent.TimeUnit;
 public final class RequestMetrics {
 
   /** The label of a request that reached no backend, or of a model the backend does not declare. */
-  static final String NONE = "none";
+  static final String NONE = BackendDescriptor.NO_BACKEND_LABEL;
   /**
    * The backend label of a request answered from the exact cache: its count, duration and amounts are the cache's,
    * not those of the backend that produced the answer first (that backend did no work, and its latency stays its own).
    */
-  public static final String CACHE = "cache";
+  public static final String CACHE = BackendDescriptor.CACHE_LABEL;
   public static final String OTHER = "other";
 
   /** The bounded model label of {@code model} as served by {@code backend} (both non-null). */

@@ -87,13 +87,13 @@ public final class RequestMetrics {
     ModelMeters m = b.model(model);
     m.requests(f.error()).increment();
     if (f.error() == null) {
-      b.duration().record(Math.max(0, f.latencyMs()), TimeUnit.MILLISECONDS);
+      b.duration.get().record(Math.max(0, f.latencyMs()), TimeUnit.MILLISECONDS);
     }
     if (f.answer().streamed() && f.answer().ttfbMs() >= 0) {
-      b.ttfb().record(f.answer().ttfbMs(), TimeUnit.MILLISECONDS);
+      b.ttfb.get().record(f.answer().ttfbMs(), TimeUnit.MILLISECONDS);
     }
     if (f.retries() > 0) {
-      b.retries().increment(f.retries());
+      b.retries.get().increment(f.retries());
     }
     if (amounts.inputTokens() > 0) {
       m.inputTokens.increment(amounts.inputTokens());
@@ -102,10 +102,10 @@ public final class RequestMetrics {
       m.outputTokens.increment(amounts.outputTokens());
     }
     if (amounts.audioSeconds() > 0) {
-      m.audio().increment(amounts.audioSeconds());
+      m.audio.get().increment(amounts.audioSeconds());
     }
     if (amounts.characters() > 0) {
-      m.characters().increment(amounts.characters());
+      m.characters.get().increment(amounts.characters());
     }
     if (cost > 0) {
       m.cost.increment(cost);
@@ -158,22 +158,16 @@ public final class RequestMetrics {
     final Map<String, ModelMeters> models = new ConcurrentHashMap<>();
     final Map<String, Counter> skips = new ConcurrentHashMap<>();
     final Map<ErrorCode, Counter> failovers = new ConcurrentHashMap<>();
-    volatile Timer duration;
-    volatile Timer ttfb;
-    volatile Counter retries;
+    final LazyMeter<Timer> duration = new LazyMeter<>(
+      () -> timer("switchboard.request.duration", "time from arrival to the end of the answer, served requests"));
+    final LazyMeter<Timer> ttfb = new LazyMeter<>(
+      () -> timer("switchboard.request.ttfb", "time from arrival to the first message of a streamed answer"));
+    final LazyMeter<Counter> retries = new LazyMeter<>(
+      () -> counter("switchboard.retries", "attempts again on a backend that failed, after a backoff"));
 
     BackendMeters(String capability, String backend) {
       this.capability = capability;
       this.backend = backend;
-    }
-
-    Timer duration() {
-      Timer t = duration;
-      if (t == null) {
-        t = timer("switchboard.request.duration", "time from arrival to the end of the answer, served requests");
-        duration = t;
-      }
-      return t;
     }
 
     private Timer timer(String name, String description) {
@@ -181,23 +175,8 @@ public final class RequestMetrics {
         .serviceLevelObjectives(BUCKETS).register(registry);
     }
 
-    Timer ttfb() {
-      Timer t = ttfb;
-      if (t == null) {
-        t = timer("switchboard.request.ttfb", "time from arrival to the first message of a streamed answer");
-        ttfb = t;
-      }
-      return t;
-    }
-
-    Counter retries() {
-      Counter c = retries;
-      if (c == null) {
-        c = Counter.builder("switchboard.retries").description("attempts again on a backend that failed, after a backoff")
-          .tags("capability", capability, "backend", backend).register(registry);
-        retries = c;
-      }
-      return c;
+    private Counter counter(String name, String description) {
+      return Counter.builder(name).description(description).tags("capability", capability, "backend", backend).register(registry);
     }
 
     ModelMeters model(String model) {
@@ -229,8 +208,8 @@ public final class RequestMetrics {
     final Counter inputTokens;
     final Counter outputTokens;
     final Counter cost;
-    volatile Counter audio;
-    volatile Counter characters;
+    final LazyMeter<Counter> audio = new LazyMeter<>(() -> counter("switchboard.audio.seconds", "seconds of audio transcribed or spoken"));
+    final LazyMeter<Counter> characters = new LazyMeter<>(() -> counter("switchboard.characters", "characters of text spoken"));
 
     ModelMeters(BackendMeters b, String model) {
       this.b = b;
@@ -252,24 +231,6 @@ public final class RequestMetrics {
         c = counter("switchboard.requests", "finished requests", "outcome", outcome(code),
           "code", code == null ? NONE : code.openAiCode());
         requests[i] = c;
-      }
-      return c;
-    }
-
-    Counter audio() {
-      Counter c = audio;
-      if (c == null) {
-        c = counter("switchboard.audio.seconds", "seconds of audio transcribed or spoken");
-        audio = c;
-      }
-      return c;
-    }
-
-    Counter characters() {
-      Counter c = characters;
-      if (c == null) {
-        c = counter("switchboard.characters", "characters of text spoken");
-        characters = c;
       }
       return c;
     }

@@ -43,6 +43,7 @@ public final class UsageVerticle extends VerticleBase {
   private WorkerExecutor journalThread;
   private WorkerExecutor readerThread;
   private UsageShipper shipper;
+  private UsageQueryHandler queries;
   private JournalSyncer syncer;
   private JournalWriter writer;
   private JournalTail tail;
@@ -87,7 +88,8 @@ public final class UsageVerticle extends VerticleBase {
           UsageRecordHandler records = new UsageRecordHandler(writer, conf.durability());
           consumers.add(vertx.eventBus().consumer(Addresses.USAGE, records));
           consumers.add(vertx.eventBus().localConsumer(Addresses.USAGE_BATCH, records));
-          consumers.add(vertx.eventBus().consumer(Addresses.USAGE_QUERY, new UsageQueryHandler(store, schema, this::status)));
+          queries = new UsageQueryHandler(vertx, store, schema, this::status);
+          consumers.add(vertx.eventBus().consumer(Addresses.USAGE_QUERY, queries));
           consumers.add(vertx.eventBus().consumer(Addresses.KEYS, new KeyHandler(keys, verifier)));
           return null;
         });
@@ -131,6 +133,7 @@ public final class UsageVerticle extends VerticleBase {
         }
         return null;
       }, true))
+      .eventually(() -> queries == null ? Future.succeededFuture() : queries.close())
       .eventually(() -> shipper == null ? Future.succeededFuture() : shipper.stop())
       .eventually(() -> verifier == null ? Future.succeededFuture() : verifier.close())
       .eventually(() -> journalThread.executeBlocking(() -> {

@@ -4,6 +4,9 @@
 #     store    the embedded store (DuckDB, as shipped) filled to $RECORDS records (10,000,000) in the shipper's batches,
 #              then the usage queries and the CSV export over all of it (UsageStoreBench); with
 #              SWITCHBOARD_TEST_POSTGRES_URL set, PostgreSQL too ($PG_RECORDS, 1,000,000)
+#     export   the CSV export only (the queries whose name has "export"; $REPEATS runs each, default 1), over the store
+#              the last 'store' run left (filled first when there is none): pages of 10,000 as each a query (the
+#              export before issue 15's fix) beside one read streamed, up to all $RECORDS records
 #     engines  the candidates it was chosen against, $ENGINE_RECORDS records each (1,000,000): SQLite, H2 as the old
 #              store used it, H2 with multi-row inserts
 #     ledger   the ledger as the router uses it (UsageLedgerBench): 1,000,000 records flooded with durability process
@@ -39,6 +42,14 @@ if [ "$WHAT" = store ] || [ "$WHAT" = all ]; then
     say "store: postgresql, $PG_RECORDS records"
     run io.switchboard.bench.usage.UsageStoreBench postgresql "$PG_RECORDS" "$WORK/pg" "$SWITCHBOARD_TEST_POSTGRES_URL"
   fi
+fi
+if [ "$WHAT" = export ]; then
+  if [ ! -f "$WORK/duckdb/usage.duckdb" ]; then
+    say "store: duckdb, $RECORDS records (for the export)"
+    run -Dqueries=nothing io.switchboard.bench.usage.UsageStoreBench duckdb "$RECORDS" "$WORK/duckdb"
+  fi
+  say "export: duckdb, the store in $WORK/duckdb"
+  run -Dqueries=export -Drepeats="${REPEATS:-1}" io.switchboard.bench.usage.UsageStoreBench duckdb 0 "$WORK/duckdb"
 fi
 if [ "$WHAT" = engines ] || [ "$WHAT" = all ]; then
   for engine in sqlite h2 h2-multirow; do

@@ -4,6 +4,7 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.UsageBatchCodec;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.core.usage.LocalJournal;
 import io.switchboard.usage.cluster.ClusterLedgers;
 import io.switchboard.usage.journal.JournalSyncer;
 import io.switchboard.usage.journal.JournalTail;
@@ -44,6 +45,8 @@ public final class UsageVerticle extends VerticleBase {
   private WorkerExecutor readerThread;
   private UsageShipper shipper;
   private UsageQueryHandler queries;
+  /** This node's router hands its records here ({@link LocalJournal}); the bus consumers stay for the others. */
+  private LocalJournal local;
   private JournalSyncer syncer;
   private JournalWriter writer;
   private JournalTail tail;
@@ -86,6 +89,9 @@ public final class UsageVerticle extends VerticleBase {
           syncer.start();
           writer.start();
           UsageRecordHandler records = new UsageRecordHandler(writer, conf.durability());
+          JournalWriter w = writer;
+          local = (batch, done) -> w.append(batch, done::accept);
+          LocalJournal.register(vertx, local);
           consumers.add(vertx.eventBus().consumer(Addresses.USAGE, records));
           consumers.add(vertx.eventBus().localConsumer(Addresses.USAGE_BATCH, records));
           queries = new UsageQueryHandler(vertx, store, schema, this::status);
@@ -120,6 +126,9 @@ public final class UsageVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (local != null) {
+      LocalJournal.unregister(vertx, local);
+    }
     List<Future<?>> unregistered = new ArrayList<>();
     consumers.forEach(c -> unregistered.add(c.unregister()));
     return Future.join(unregistered)

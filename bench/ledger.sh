@@ -4,7 +4,8 @@
 #     store    the embedded store (DuckDB, as shipped) filled to $RECORDS records (10,000,000) in the shipper's batches,
 #              then the usage queries and the CSV export over all of it (UsageStoreBench); with
 #              SWITCHBOARD_TEST_POSTGRES_URL set, PostgreSQL too ($PG_RECORDS, 1,000,000)
-#     export   the CSV export only (the queries whose name has "export"; $REPEATS runs each, default 1), over the store
+#     export   the CSV export only (the queries whose name has $QUERIES, default "export"; $REPEATS runs each, default
+#              1), over the store
 #              the last 'store' run left (filled first when there is none): pages of 10,000 as each a query (the
 #              export before issue 15's fix) beside one read streamed, up to all $RECORDS records
 #     engines  the candidates it was chosen against, $ENGINE_RECORDS records each (1,000,000): SQLite, H2 as the old
@@ -49,7 +50,7 @@ if [ "$WHAT" = export ]; then
     run -Dqueries=nothing io.switchboard.bench.usage.UsageStoreBench duckdb "$RECORDS" "$WORK/duckdb"
   fi
   say "export: duckdb, the store in $WORK/duckdb"
-  run -Dqueries=export -Drepeats="${REPEATS:-1}" io.switchboard.bench.usage.UsageStoreBench duckdb 0 "$WORK/duckdb"
+  run -Dqueries="${QUERIES:-export}" -Drepeats="${REPEATS:-1}" io.switchboard.bench.usage.UsageStoreBench duckdb 0 "$WORK/duckdb"
 fi
 if [ "$WHAT" = engines ] || [ "$WHAT" = all ]; then
   for engine in sqlite h2 h2-multirow; do

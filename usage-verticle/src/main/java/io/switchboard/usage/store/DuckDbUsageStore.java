@@ -239,21 +239,26 @@ public final class DuckDbUsageStore implements LedgerStore {
   }
 
   /**
-   * One read for a whole export, on a connection of its own (so that the readers stay free for queries and key
-   * lookups between its pages), each page read on a reader thread.
+   * One read for a whole export (in chunks of {@link JdbcCsvCursor#CHUNK}), on a connection of its own (so that the
+   * readers stay free for queries and key lookups between its pages), each page read on a reader thread.
    */
   @Override
   public Future<CsvCursor> openExport(long fromMs, long toMs, long afterMs, String afterId, int limit) {
+    return openExport(fromMs, toMs, afterMs, afterId, limit, JdbcCsvCursor.CHUNK);
+  }
+
+  /** {@link #openExport} in chunks of {@code chunk} records. */
+  Future<CsvCursor> openExport(long fromMs, long toMs, long afterMs, String afterId, int limit, int chunk) {
     return read(c -> {
       DuckDBConnection own = (DuckDBConnection) c.duplicate();
       try {
         own.setAutoCommit(true);
-        PreparedStatement ps = ordered(own, fromMs, toMs, afterMs, afterId, limit);
-        return new JdbcCsvCursor(own, ps, limit, readers, DuckDbUsageStore::columns);
-      } catch (SQLException | RuntimeException e) {
+      } catch (SQLException e) {
         close(own);
         throw e;
       }
+      return new JdbcCsvCursor(own, (conn, ms, id, max) -> ordered((DuckDBConnection) conn, fromMs, toMs, ms, id, max),
+        afterMs, afterId, limit, chunk, readers, DuckDbUsageStore::columns);
     });
   }
 

@@ -12,7 +12,8 @@
 #              store used it, H2 with multi-row inserts
 #     ledger   the ledger as the router uses it (UsageLedgerBench): 1,000,000 records flooded with durability process
 #              and machine; 5,000 records/s for 30 s (after 15 s of warm-up) with no ledger (the baseline), process,
-#              machine, and journal only (no store)
+#              machine, and journal only (no store); FLOODS (e.g. "process") and PACED (e.g. "process duckdb", comma
+#              separated) choose fewer
 # The machine is shared: run it as `flock /tmp/bench.lock bench/ledger.sh` and read the load average it prints.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,15 +61,17 @@ if [ "$WHAT" = engines ] || [ "$WHAT" = all ]; then
   done
 fi
 if [ "$WHAT" = ledger ] || [ "$WHAT" = all ]; then
-  for durability in process machine; do
+  for durability in ${FLOODS:-process machine}; do
     say "ledger: flood, durability $durability"
     run io.switchboard.bench.usage.UsageLedgerBench flood 1000000 "$durability" duckdb
   done
-  for variant in "process stub" "process duckdb" "machine duckdb" "process journal"; do
+  IFS=, read -r -a paced <<< "${PACED:-process stub,process duckdb,machine duckdb,process journal}"
+  for variant in "${paced[@]}"; do
     say "ledger: 5,000 records/s, durability/store $variant"
     # shellcheck disable=SC2086
     run io.switchboard.bench.usage.UsageLedgerBench paced 5000 30 $variant
   done
 fi
-rm -rf "$WORK"
+# The export keeps the store it read, for the next export run.
+if [ "$WHAT" != export ]; then rm -rf "$WORK"; fi
 echo "results in $OUT"

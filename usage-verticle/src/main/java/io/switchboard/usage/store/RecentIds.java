@@ -16,7 +16,7 @@ import java.util.Collection;
  */
 final class RecentIds {
 
-  private record Batch(long[] sortedHashes, long minTs, long maxTs) {
+  private record Batch(long[] sortedHashes, long maxTs) {
   }
 
   private final int capacity;
@@ -41,8 +41,7 @@ final class RecentIds {
     }
     long h = hash(requestId, tsMs);
     for (Batch b : batches) {
-      // Only a batch whose times span this one can hold it: a new record is newer than all of them, so costs no search.
-      if (tsMs >= b.minTs() && tsMs <= b.maxTs() && Arrays.binarySearch(b.sortedHashes(), h) >= 0) {
+      if (Arrays.binarySearch(b.sortedHashes(), h) >= 0) {
         return true;
       }
     }
@@ -55,17 +54,15 @@ final class RecentIds {
       return;
     }
     long[] hashes = new long[times.length];
-    long minTs = Long.MAX_VALUE;
     long maxTs = Long.MIN_VALUE;
     int i = 0;
     for (String id : requestIds) {
       hashes[i] = hash(id, times[i]);
-      minTs = Math.min(minTs, times[i]);
       maxTs = Math.max(maxTs, times[i]);
       i++;
     }
     Arrays.sort(hashes);
-    batches.add(new Batch(hashes, minTs, maxTs));
+    batches.add(new Batch(hashes, maxTs));
     size += hashes.length;
     while (size > capacity && batches.size() > 1) {
       Batch gone = batches.poll();

@@ -89,9 +89,12 @@ public final class UsageVerticle extends VerticleBase {
           syncer.start();
           writer.start();
           UsageRecordHandler records = new UsageRecordHandler(writer, conf.durability());
-          JournalWriter w = writer;
-          local = (batch, done) -> w.append(batch, done::accept);
-          LocalJournal.register(vertx, local);
+          // local_journal: false sends this node's records over the bus too, as before it (to compare the two).
+          if (config().getBoolean("local_journal", true)) {
+            JournalWriter w = writer;
+            local = (batch, done) -> w.append(batch, done::accept);
+            LocalJournal.register(vertx, local);
+          }
           consumers.add(vertx.eventBus().consumer(Addresses.USAGE, records));
           consumers.add(vertx.eventBus().localConsumer(Addresses.USAGE_BATCH, records));
           queries = new UsageQueryHandler(vertx, store, schema, this::status);

@@ -16,7 +16,7 @@
 #   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
 #                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2)
 # Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for every node (e.g. a heap cap to try).
-# The 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
+# The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
 # keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it).
 # NMT_DIR: run the nodes with native memory tracking and write each one's account (by area, and the heap) when idle
@@ -103,14 +103,14 @@ measure() {
         'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' duration="$(( SECONDS_PER_RUN + 1 ))s" \
         filename="$JFR_DIR/$name.jfr" > /dev/null
     fi
-    if [ "$rate" = 5000 ]; then thread_ticks > "$WORK/threads-before"; fi
+    if [ "$rate" != 0 ]; then thread_ticks > "$WORK/threads-before"; fi
   fi
   line=$("$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$rate" --connections 32 \
     --seconds "$SECONDS_PER_RUN" --warmup 1)
   if [ -n "$name" ]; then
     after=$(ticks)
     if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
-    if [ "$rate" = 5000 ]; then # CPU per thread group over the run, µs per request (the groups above 1 µs)
+    if [ "$rate" != 0 ]; then # CPU per thread group over the run, µs per request (the groups above 1 µs)
       threads=$(thread_ticks | awk -v n=$(( rate * (SECONDS_PER_RUN + 1) )) -v hz="$(getconf CLK_TCK)" \
         'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END { for (t in a) { v = (a[t] - b[t]) * 1e6 / hz / n; if (v >= 1) printf "%s=%.1f ", t, v } }' \
         "$WORK/threads-before" -)

@@ -234,7 +234,8 @@ public final class UsageStoreBench {
   }
 
   private static void queries(List<Object[]> queries) throws Exception {
-    System.out.printf("%-42s %10s %10s %12s %10s%n", "query", "first ms", "best ms", "best CPU ms", "rows");
+    System.out.printf("%-42s %10s %10s %12s %10s %8s %13s%n", "query", "first ms", "best ms", "best CPU ms", "rows", "rss MB",
+      "heap commit MB");
     for (Object[] q : queries) {
       double first = 0;
       double best = Double.MAX_VALUE;
@@ -249,7 +250,9 @@ public final class UsageStoreBench {
         best = Math.min(best, ms);
         bestCpu = Math.min(bestCpu, (processCpu() - c0) / 1e6);
       }
-      System.out.printf(Locale.ROOT, "%-42s %10.1f %10.1f %12.1f %10d%n", q[0], first, best, bestCpu, rows);
+      // The RSS (a high-water mark, mostly) and the heap the JVM holds after the query: what is left is native memory.
+      System.out.printf(Locale.ROOT, "%-42s %10.1f %10.1f %12.1f %10d %8d %13d%n", q[0], first, best, bestCpu, rows, rssMb(),
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20);
     }
     System.out.printf("after the queries: rss %d MB, heap %d MB%n", rssMb(), heapMb());
   }

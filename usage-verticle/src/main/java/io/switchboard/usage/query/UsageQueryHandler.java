@@ -1,6 +1,7 @@
 package io.switchboard.usage.query;
 
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.usage.store.CsvCursor;
 import io.switchboard.usage.store.GroupBy;
@@ -28,11 +29,6 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
   static final int DEFAULT_EXPORT_LIMIT = 100_000;
   static final int MAX_EXPORT_LIMIT = 1_000_000;
   static final int MAX_PAGE = 100_000;
-  /** Reply headers of an export page that is full: the last record's time (ms) and request id. */
-  public static final String NEXT_MS = "x-switchboard-next-ms";
-  public static final String NEXT_ID = "x-switchboard-next-id";
-  /** Reply header of an export page whose read is kept open for the next page: its name, sent back as {@code cursor}. */
-  public static final String CURSOR = "x-switchboard-cursor";
 
   private final UsageStore store;
   private final SchemaGate schema;
@@ -121,9 +117,10 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
    * {@code after_ms} and {@code after_id} (none: the first page, with the header line), of the {@code limit} records
    * the export still wants (this page's among them; without it, this page's). The pages are one read of the store:
    * the first opens it, and a full page that leaves records to want keeps it open under the name in the reply header
-   * {@value #CURSOR}, which the next page's ask sends back as {@code cursor}; an ask whose cursor this node does not
-   * hold (closed idle, another node) opens a new read after the record it names. When the page is full its last
-   * record is named in the headers {@value #NEXT_MS} and {@value #NEXT_ID}, to ask for the next page with.
+   * {@link Headers#EXPORT_CURSOR}, which the next page's ask sends back as {@code cursor}; an ask whose cursor this
+   * node does not hold (closed idle, another node) opens a new read after the record it names. When the page is full
+   * its last record is named in the headers {@link Headers#EXPORT_NEXT_MS} and {@link Headers#EXPORT_NEXT_ID}, to ask
+   * for the next page with.
    */
   private Future<Void> exportPage(JsonObject body, Message<JsonObject> msg) {
     TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
@@ -145,9 +142,9 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
     }).map(page -> {
       DeliveryOptions headers = new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8");
       if (page.rows() == size) {
-        headers.addHeader(NEXT_MS, Long.toString(page.lastMs())).addHeader(NEXT_ID, page.lastId());
+        headers.addHeader(Headers.EXPORT_NEXT_MS, Long.toString(page.lastMs())).addHeader(Headers.EXPORT_NEXT_ID, page.lastId());
         if (wanted > size) {
-          headers.addHeader(CURSOR, cursors.keep(c));
+          headers.addHeader(Headers.EXPORT_CURSOR, cursors.keep(c));
         }
       }
       msg.reply(afterId == null ? UsageCsv.HEADER + "\r\n" + page.csv() : page.csv(), headers);

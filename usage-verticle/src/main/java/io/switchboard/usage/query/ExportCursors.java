@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The exports under way on this node, between their pages: each an open {@link CsvCursor} under a name the asker sends
@@ -24,15 +25,17 @@ final class ExportCursors {
 
   private final Vertx vertx;
   private final Map<String, Open> open = new HashMap<>();
-  private long next;
 
   ExportCursors(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  /** Keeps {@code cursor} for its next page; returns its name. */
+  /**
+   * Keeps {@code cursor} for its next page; returns its name, unique across nodes (in a cluster the next ask may reach
+   * another node's ledger, which must not take it for one of its own).
+   */
   String keep(CsvCursor cursor) {
-    String name = "x" + (++next);
+    String name = UUID.randomUUID().toString();
     long timer = vertx.setTimer(IDLE_MS, t -> {
       Open idle = open.remove(name);
       if (idle != null) {

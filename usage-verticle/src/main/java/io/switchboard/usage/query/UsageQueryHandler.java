@@ -118,7 +118,7 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
    * the export still wants (this page's among them; without it, this page's). The pages are one read of the store:
    * the first opens it, and a full page that leaves records to want keeps it open under the name in the reply header
    * {@link Headers#EXPORT_CURSOR}, which the next page's ask sends back as {@code cursor}; an ask whose cursor this
-   * node does not hold (closed idle, another node) opens a new read after the record it names. When the page is full
+   * node does not hold (closed idle, another node's) reads one page after the record it names. When the page is full
    * its last record is named in the headers {@link Headers#EXPORT_NEXT_MS} and {@link Headers#EXPORT_NEXT_ID}, to ask
    * for the next page with.
    */
@@ -133,17 +133,21 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
     String afterId = body.getString("after_id");
     long afterMs = body.getLong("after_ms", Long.MIN_VALUE);
     CsvCursor kept = cursors.take(body.getString("cursor"));
+    // A read is kept for the next page when it starts the export or continues one kept here. An ask after a record
+    // with no cursor held here comes from an export whose pages reach several ledgers (a cluster on one PostgreSQL):
+    // it reads one page and lets go, as the next ask may go elsewhere.
+    boolean keep = wanted > size && (kept != null || afterId == null);
     Future<CsvCursor> cursor = kept != null ? Future.succeededFuture(kept)
-      : schema.ready().compose(v -> store.openExport(range.fromMs(), range.toMs(), afterMs, afterId, wanted));
+      : schema.ready().compose(v -> store.openExport(range.fromMs(), range.toMs(), afterMs, afterId, keep ? wanted : size));
     return cursor.compose(c -> c.next(size).andThen(ar -> {
-      if (ar.failed() || ar.result().rows() < size || wanted <= size) {
+      if (ar.failed() || ar.result().rows() < size || !keep) {
         c.close();
       }
     }).map(page -> {
       DeliveryOptions headers = new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8");
       if (page.rows() == size) {
         headers.addHeader(Headers.EXPORT_NEXT_MS, Long.toString(page.lastMs())).addHeader(Headers.EXPORT_NEXT_ID, page.lastId());
-        if (wanted > size) {
+        if (keep) {
           headers.addHeader(Headers.EXPORT_CURSOR, cursors.keep(c));
         }
       }

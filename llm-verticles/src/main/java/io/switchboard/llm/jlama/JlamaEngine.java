@@ -361,6 +361,7 @@ final class JlamaEngine implements AutoCloseable {
       if (prefixes != null && kv != null && consistent) {
         prefixes.put(kv, conversation);
       }
+      pass.reservePages();
     }
   }
 

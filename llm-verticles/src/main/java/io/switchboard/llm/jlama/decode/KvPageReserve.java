@@ -7,7 +7,8 @@ import java.util.ArrayDeque;
  * megabyte (1B model) and lives on in the prefix cache, so a conversation's turn allocates several of them; made while
  * the prompt runs, they filled the node's small young generation (24 MB, see the README's "JVM memory") mid-prefill
  * every other turn, and the collection that followed, copying the cache's new pages out, stopped that turn's prefill
- * for tens of milliseconds (measured: the follow-ups alternated about 60 ms slow and fast). Made here at the end of a
+ * (young pauses of 28-364 ms in a JFR of the bench's conversation at load 18; the quiet runs' follow-ups alternated
+ * about 60 ms slow and fast). Made here at the end of a
  * generation, after its answer was streamed, a collection they cause falls between turns. Not thread-safe: one per
  * {@link LlamaPass}.
  */
@@ -36,10 +37,5 @@ final class KvPageReserve {
     while (spare.size() < size) {
       spare.push(new KvPage(layerCount, kvLength));
     }
-  }
-
-  /** Pages spare now. */
-  int spare() {
-    return spare.size();
   }
 }

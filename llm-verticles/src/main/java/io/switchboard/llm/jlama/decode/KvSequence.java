@@ -6,7 +6,8 @@ import java.util.Arrays;
  * The key/value cache of one generation: the tokens at positions {@code [0, length)} and their keys and values in
  * {@link KvPage}s. Pages below {@link #sharedPages} come from a cached prefix and are only read; so is a partly filled
  * last page of that prefix until this sequence first writes, when it takes a copy ({@link #append}: the copy goes into
- * a page the pass made before the prompt, not into a new one). The others belong to this sequence. Not thread-safe: one generation writes it; once handed to a {@link PrefixCache} it is not written again.
+ * a page the pass made before the prompt, not into a new one). The others belong to this sequence. Not thread-safe:
+ * one generation writes it; once handed to a {@link PrefixCache} it is not written again.
  */
 public final class KvSequence {
 

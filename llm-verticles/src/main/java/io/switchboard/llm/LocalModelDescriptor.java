@@ -13,9 +13,9 @@ import java.util.Set;
 import java.util.function.DoubleFunction;
 
 /**
- * The descriptor of a backend that runs its model in this process (ONNX embeddings; Jlama has the same logic in
- * {@code JlamaSettings}): privacy {@code local}; the model's own name when conf lists no {@code models}; free unless
- * conf sets {@code electricity_per_mtok} (and no {@code prices}); down ("loading") until the model has loaded.
+ * The descriptor of a backend that runs its model in this process (ONNX embeddings, Jlama): privacy {@code local};
+ * the model's own name when conf lists no {@code models}; free unless conf sets {@code electricity_per_mtok} (and no
+ * {@code prices}); down ("loading") until the model has loaded.
  */
 public final class LocalModelDescriptor {
 

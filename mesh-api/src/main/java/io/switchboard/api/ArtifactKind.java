@@ -16,11 +16,6 @@ public enum ArtifactKind {
 
   /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */
   public static ArtifactKind parse(String value) {
-    for (ArtifactKind k : values()) {
-      if (k.wireName().equals(value)) {
-        return k;
-      }
-    }
-    throw new IllegalArgumentException("unknown artifact kind '" + value + "' (audio_in, transcript, audio_out, chat, embedding)");
+    return WireNames.parse(ArtifactKind.class, value, "artifact kind");
   }
 }

@@ -161,6 +161,13 @@ public record BackendDescriptor(
     return json;
   }
 
+  /** The backend label of a request answered from the exact cache (metrics, console): no backend did the work. */
+  public static final String CACHE_LABEL = "cache";
+  /** The backend label of a request that reached no backend. */
+  public static final String NO_BACKEND_LABEL = "none";
+  /** Ids no backend may take, since they would merge its series with the labels above. */
+  public static final Set<String> RESERVED_IDS = Set.of(CACHE_LABEL, NO_BACKEND_LABEL);
+
   /** Reads {@code prices}: an object of model to price table ({@code *} for the rest). */
   public static Map<String, Prices> pricesFromJson(JsonObject json) {
     Map<String, Prices> out = new LinkedHashMap<>();

@@ -22,11 +22,6 @@ public enum CacheStatus {
 
   /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */
   public static CacheStatus parse(String value) {
-    for (CacheStatus s : values()) {
-      if (s.wireName().equals(value)) {
-        return s;
-      }
-    }
-    throw new IllegalArgumentException("unknown cache status '" + value + "' (hit, miss, bypass)");
+    return WireNames.parse(CacheStatus.class, value, "cache status");
   }
 }

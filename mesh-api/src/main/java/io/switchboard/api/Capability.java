@@ -15,11 +15,6 @@ public enum Capability {
 
   /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */
   public static Capability parse(String value) {
-    for (Capability c : values()) {
-      if (c.wireName().equals(value)) {
-        return c;
-      }
-    }
-    throw new IllegalArgumentException("unknown capability '" + value + "' (chat, transcribe, speech, embed, realtime)");
+    return WireNames.parse(Capability.class, value, "capability");
   }
 }

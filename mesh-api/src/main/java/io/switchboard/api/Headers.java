@@ -74,6 +74,13 @@ public final class Headers {
   /** HTTP request header for the {@link RouteHints#TIMEOUT_MS} hint. */
   public static final String HINT_TIMEOUT_MS = "x-switchboard-timeout-ms";
 
+  /**
+   * Bus replies of {@code switchboard.usage.query}'s paged export: on a full page, the time (epoch ms) and request id
+   * of its last record, which the next page starts after.
+   */
+  public static final String EXPORT_NEXT_MS = "x-switchboard-next-ms";
+  public static final String EXPORT_NEXT_ID = "x-switchboard-next-id";
+
   private static final HexFormat HEX = HexFormat.of();
 
   private Headers() {

@@ -28,13 +28,9 @@ public enum Privacy {
   public static Privacy parse(String value) {
     if (value != null) {
       String v = value.trim().toLowerCase(Locale.ROOT);
-      if (v.equals("any")) {
-        return CLOUD;
-      }
-      for (Privacy p : values()) {
-        if (p.wireName().equals(v)) {
-          return p;
-        }
+      Privacy p = v.equals("any") ? CLOUD : WireNames.find(Privacy.class, v);
+      if (p != null) {
+        return p;
       }
     }
     throw new IllegalArgumentException("unknown privacy class '" + value + "' (local, private, zdr, cloud, any)");

@@ -26,12 +26,9 @@ public enum UsageDurability {
   }
 
   public static UsageDurability parse(String value) {
-    if (value != null) {
-      for (UsageDurability d : values()) {
-        if (d.wireName().equals(value.trim().toLowerCase(Locale.ROOT))) {
-          return d;
-        }
-      }
+    UsageDurability d = value == null ? null : WireNames.find(UsageDurability.class, value.trim().toLowerCase(Locale.ROOT));
+    if (d != null) {
+      return d;
     }
     throw new IllegalArgumentException("usage.durability must be none, process or machine, got '" + value + "'");
   }

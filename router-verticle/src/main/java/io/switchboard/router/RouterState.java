@@ -17,64 +17,16 @@ import java.util.function.LongSupplier;
 
 /**
  * The router's live knowledge of its backends, gathered from its collaborators (operator overrides, breakers,
- * probes, passive figures, cool-downs, limits) and shown to the policy as a {@link StateView}.
+ * probes, passive figures, cool-downs, limits) and shown to the policy as a {@link StateView}. {@code known}: the
+ * backends that are not live, or null when none are known.
  */
-public final class RouterState implements StateView {
+public record RouterState(AdminState admin, Breakers breakers, HealthProber prober, PassiveStats stats, Cooldowns cooldowns,
+                          RateLimiter limiter, LongSupplier clock, KnownBackends known) implements StateView {
 
-  private final AdminState admin;
-  private final Breakers breakers;
-  private final HealthProber prober;
-  private final PassiveStats stats;
-  private final Cooldowns cooldowns;
-  private final RateLimiter limiter;
-  private final LongSupplier clock;
-  private final KnownBackends known;
-
+  /** A state that knows no backends beyond the live ones (an unknown model is a 404). */
   public RouterState(AdminState admin, Breakers breakers, HealthProber prober, PassiveStats stats, Cooldowns cooldowns,
                      RateLimiter limiter, LongSupplier clock) {
     this(admin, breakers, prober, stats, cooldowns, limiter, clock, null);
-  }
-
-  /** @param known backends that are not live (null: none known, an unknown model is a 404) */
-  public RouterState(AdminState admin, Breakers breakers, HealthProber prober, PassiveStats stats, Cooldowns cooldowns,
-                     RateLimiter limiter, LongSupplier clock, KnownBackends known) {
-    this.known = known;
-    this.admin = admin;
-    this.breakers = breakers;
-    this.prober = prober;
-    this.stats = stats;
-    this.cooldowns = cooldowns;
-    this.limiter = limiter;
-    this.clock = clock;
-  }
-
-  public AdminState admin() {
-    return admin;
-  }
-
-  public Breakers breakers() {
-    return breakers;
-  }
-
-  public HealthProber prober() {
-    return prober;
-  }
-
-  public PassiveStats stats() {
-    return stats;
-  }
-
-  public Cooldowns cooldowns() {
-    return cooldowns;
-  }
-
-  public RateLimiter limiter() {
-    return limiter;
-  }
-
-  /** Backends that are not live, or null. */
-  public KnownBackends known() {
-    return known;
   }
 
   public long now() {

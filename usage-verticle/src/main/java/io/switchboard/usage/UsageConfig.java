@@ -1,6 +1,7 @@
 package io.switchboard.usage;
 
 import io.switchboard.api.UsageDurability;
+import io.switchboard.core.config.ConfValues;
 import io.switchboard.usage.journal.UsageShipper;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.vertx.core.json.JsonObject;
@@ -42,7 +43,7 @@ public record UsageConfig(
 
   public static UsageConfig from(JsonObject conf, Map<String, String> env) {
     List<String> warnings = new ArrayList<>();
-    Path dataDir = path(conf.getString("data_dir", "~/.cache/switchboard/usage"));
+    Path dataDir = ConfValues.path(conf.getString("data_dir", "~/.cache/switchboard/usage"));
     String store = conf.getString("store", "auto").toLowerCase(Locale.ROOT);
     if (store.equals("h2")) {
       warnings.add("usage.store: h2 is replaced by the DuckDB store (store: duckdb); an H2 ledger found in the data "
@@ -73,8 +74,8 @@ public record UsageConfig(
     String journal = conf.getString("journal_dir");
     return new UsageConfig(
       url == null ? "duckdb" : "postgresql",
-      duck == null ? dataDir.resolve("usage.duckdb") : path(duck),
-      h2 == null ? dataDir.resolve("usage") : path(h2),
+      duck == null ? dataDir.resolve("usage.duckdb") : ConfValues.path(duck),
+      h2 == null ? dataDir.resolve("usage") : ConfValues.path(h2),
       new DuckDbUsageStore.Options(
         conf.getInteger("duckdb_memory_mb", 64),
         conf.getInteger("duckdb_threads", 1),
@@ -83,7 +84,7 @@ public record UsageConfig(
         duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject()))),
       url,
       conf.getInteger("postgres_pool_size", 8),
-      journal == null ? dataDir.resolve("journal") : path(journal),
+      journal == null ? dataDir.resolve("journal") : ConfValues.path(journal),
       conf.getLong("segment_bytes", 8L << 20),
       durability,
       // The background fsync (durability process): the window a crash of the machine can lose. Each fsync costs the
@@ -111,13 +112,5 @@ public record UsageConfig(
     Map<String, String> out = new LinkedHashMap<>();
     given.forEach(e -> out.put(e.getKey(), String.valueOf(e.getValue())));
     return Map.copyOf(out);
-  }
-
-  private static Path path(String p) {
-    String s = p.trim();
-    if (s.equals("~") || s.startsWith("~/")) {
-      s = System.getProperty("user.home") + s.substring(1);
-    }
-    return Path.of(s).toAbsolutePath();
   }
 }

@@ -54,12 +54,13 @@ public final class PgArtifactStore implements ArtifactStore {
   private final Vertx vertx;
   private final Pool pool;
   private final LongSupplier clock;
-  private final DeletionHooks hooks = new DeletionHooks();
+  private final DeletionHooks hooks;
 
   private PgArtifactStore(Vertx vertx, Pool pool, LongSupplier clock) {
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
+    this.hooks = new DeletionHooks(clock);
   }
 
   /** Connects to {@code url} ({@code postgresql://user:password@host:port/db}, a {@code jdbc:} prefix accepted) and creates the tables. */
@@ -272,10 +273,7 @@ public final class PgArtifactStore implements ArtifactStore {
   }
 
   private void corrupted(CorruptArtifactException c) {
-    LOG.warning(c.getMessage() + ": removing it");
-    pool.preparedQuery(PgArtifactSql.DELETE).execute(Tuple.of(c.cid().toString()))
-      .onSuccess(rows -> fire(new ArtifactDeletion(c.cid(), ArtifactDeletion.Reason.CORRUPTED, null, true, clock.getAsLong())))
-      .onFailure(e -> LOG.log(Level.WARNING, "could not remove corrupted artifact " + c.cid(), e));
+    hooks.removeCorrupted(c, () -> pool.preparedQuery(PgArtifactSql.DELETE).execute(Tuple.of(c.cid().toString())));
   }
 
   @Override
@@ -283,24 +281,12 @@ public final class PgArtifactStore implements ArtifactStore {
     return pool.withTransaction(tx -> tx.preparedQuery(PgArtifactSql.DELETE_CLAIMS).execute(Tuple.of(cid.toString(), keyId == null ? "" : keyId))
       .compose(claims -> claims.rowCount() == 0 ? Future.succeededFuture((Boolean) null)
         : tx.preparedQuery(PgArtifactSql.DELETE_UNCLAIMED).execute(Tuple.of(cid.toString())).map(gone -> gone.size() > 0)))
-      .map(whole -> {
-        if (whole == null) {
-          return false;
-        }
-        fire(new ArtifactDeletion(cid, reason, keyId, whole, clock.getAsLong()));
-        return true;
-      });
+      .map(whole -> hooks.claimsDeleted(cid, keyId, reason, whole));
   }
 
   @Override
   public Future<Boolean> delete(Cid cid, ArtifactDeletion.Reason reason) {
-    return pool.preparedQuery(PgArtifactSql.DELETE).execute(Tuple.of(cid.toString())).map(rows -> {
-      boolean removed = rows.size() > 0;
-      if (removed) {
-        fire(new ArtifactDeletion(cid, reason, null, true, clock.getAsLong()));
-      }
-      return removed;
-    });
+    return pool.preparedQuery(PgArtifactSql.DELETE).execute(Tuple.of(cid.toString())).map(rows -> hooks.deleted(cid, reason, rows.size() > 0));
   }
 
   @Override
@@ -315,10 +301,7 @@ public final class PgArtifactStore implements ArtifactStore {
       chain = chain.compose(v -> pool.preparedQuery(PgArtifactSql.RETAIN_SIZE).execute(Tuple.of(maxBytes)))
         .map(rows -> collect(rows, removed));
     }
-    return chain.map(v -> {
-      removed.forEach(cid -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.RETENTION, null, true, now)));
-      return removed;
-    });
+    return chain.map(v -> hooks.retained(removed, now));
   }
 
   private static Void collect(RowSet<Row> rows, List<Cid> into) {
@@ -334,10 +317,6 @@ public final class PgArtifactStore implements ArtifactStore {
   @Override
   public void onDeleted(Consumer<ArtifactDeletion> hook) {
     hooks.add(hook);
-  }
-
-  private void fire(ArtifactDeletion deletion) {
-    hooks.fire(deletion);
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.switchboard.api.MeshException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.DescribedBackend;
 import io.switchboard.core.backend.EmbeddingBackend;
+import io.switchboard.llm.ModelWorkers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -93,15 +94,7 @@ public final class OnnxEmbeddingBackend extends DescribedBackend implements Embe
   public Future<Void> stop() {
     SentenceEncoder e = encoder;
     encoder = null;
-    if (executor == null) {
-      return Future.succeededFuture();
-    }
-    return executor.executeBlocking(() -> {
-      if (e != null) {
-        e.close();
-      }
-      return null;
-    }, false).eventually(executor::close).mapEmpty();
+    return ModelWorkers.close(executor, e);
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.switchboard.api.Usage;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.ChatBackend;
 import io.switchboard.core.stream.ChunkPipe;
+import io.switchboard.llm.ModelWorkers;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -109,15 +110,7 @@ public final class JlamaBackend implements ChatBackend {
     }
     JlamaEngine e = engine;
     engine = null;
-    if (executor == null) {
-      return Future.succeededFuture();
-    }
-    return executor.executeBlocking(() -> {
-      if (e != null) {
-        e.close();
-      }
-      return null;
-    }, false).eventually(executor::close).mapEmpty();
+    return ModelWorkers.close(executor, e);
   }
 
   /** Generations running on the worker pool now. */

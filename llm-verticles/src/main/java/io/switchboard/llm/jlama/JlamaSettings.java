@@ -3,16 +3,13 @@ package io.switchboard.llm.jlama;
 import com.github.tjake.jlama.safetensors.DType;
 import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
-import io.switchboard.api.Health;
 import io.switchboard.api.Prices;
-import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.llm.LocalModelDescriptor;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -73,20 +70,8 @@ record JlamaSettings(Path modelDir, String modelName, DType workingDType, DType 
       throw new IllegalArgumentException("'temperature' must be in [0, 2] and 'top_p' in (0, 1]");
     }
     return new JlamaSettings(dir, name, working, workingQ, quantize, kernel.equals("vector"), prefixCacheBytes, maxTokens, temperature, topP,
-      descriptor(conf, name));
-  }
-
-  /** Chat only, privacy {@code local}, concurrency 1 unless conf says otherwise, free unless conf prices electricity. */
-  private static BackendDescriptor descriptor(BackendConfig conf, String name) {
-    BackendDescriptor d = conf.descriptor("jlama", Set.of(Capability.CHAT), Privacy.LOCAL, 1);
-    List<String> models = d.models().isEmpty() ? List.of(name) : d.models();
-    Map<String, Prices> prices = d.prices();
-    Double electricity = conf.json().getDouble("electricity_per_mtok");
-    if (prices.isEmpty() && electricity != null) {
-      prices = Map.of("*", new Prices(electricity, electricity, 0, 0, 0));
-    }
-    return new BackendDescriptor(d.id(), d.instanceId(), d.type(), d.capabilities(), models, d.aliases(), d.privacy(),
-      d.priority(), prices, d.concurrency(), Health.down("loading"), false);
+      // Chat only, concurrency 1 unless conf says otherwise; electricity is paid on tokens in and out.
+      LocalModelDescriptor.loading(conf, "jlama", Capability.CHAT, 1, name, e -> new Prices(e, e, 0, 0, 0)));
   }
 
   /** Q8 is what Jlama calls I8. */

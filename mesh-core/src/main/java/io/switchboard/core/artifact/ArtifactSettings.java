@@ -1,6 +1,7 @@
 package io.switchboard.core.artifact;
 
 import io.switchboard.api.ArtifactKind;
+import io.switchboard.core.config.ConfValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -48,7 +49,7 @@ public record ArtifactSettings(
       throw new IllegalArgumentException("artifacts.store is postgresql but neither artifacts.postgres_url nor SWITCHBOARD_POSTGRES_URL is set");
     }
     return new ArtifactSettings(Set.copyOf(keep), url == null ? "file" : "postgresql",
-      path(c.getString("data_dir", "~/.cache/switchboard/artifacts")),
+      ConfValues.path(c.getString("data_dir", "~/.cache/switchboard/artifacts")),
       c.getInteger("file_workers", 2),
       url,
       c.getInteger("postgres_pool_size", 4),
@@ -60,14 +61,6 @@ public record ArtifactSettings(
   /** True when artifacts of {@code kind} are stored. */
   public boolean keeps(ArtifactKind kind) {
     return keep.contains(kind);
-  }
-
-  private static Path path(String p) {
-    String s = p.trim();
-    if (s.equals("~") || s.startsWith("~/")) {
-      s = System.getProperty("user.home") + s.substring(1);
-    }
-    return Path.of(s).toAbsolutePath();
   }
 
   @Override

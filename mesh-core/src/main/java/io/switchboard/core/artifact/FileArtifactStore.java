@@ -45,11 +45,12 @@ public final class FileArtifactStore implements ArtifactStore {
   private final FileIndex index;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  private final DeletionHooks hooks = new DeletionHooks();
+  private final DeletionHooks hooks;
 
   private FileArtifactStore(WorkerExecutor workers, LongSupplier clock, FileIndex index, FileChannel lockChannel, FileLock lock) {
     this.workers = workers;
     this.clock = clock;
+    this.hooks = new DeletionHooks(clock);
     this.index = index;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -262,40 +263,22 @@ public final class FileArtifactStore implements ArtifactStore {
 
   /** A read found the artifact corrupted: it is removed (and cache entries referring to it with it), never served. */
   private void corrupted(CorruptArtifactException c) {
-    Cid cid = c.cid();
-    LOG.warning(c.getMessage() + ": removing it");
-    workers.executeBlocking(() -> index.remove(cid), false)
-      .onSuccess(removed -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.CORRUPTED, null, true, clock.getAsLong())))
-      .onFailure(e -> LOG.log(Level.WARNING, "could not remove corrupted artifact " + cid, e));
+    hooks.removeCorrupted(c, () -> workers.executeBlocking(() -> index.remove(c.cid()), false));
   }
 
   @Override
   public Future<Boolean> deleteClaims(Cid cid, String keyId, ArtifactDeletion.Reason reason) {
-    return workers.executeBlocking(() -> index.removeClaims(cid, keyId), false).map(whole -> {
-      if (whole == null) {
-        return false;
-      }
-      fire(new ArtifactDeletion(cid, reason, keyId, whole, clock.getAsLong()));
-      return true;
-    });
+    return workers.executeBlocking(() -> index.removeClaims(cid, keyId), false).map(whole -> hooks.claimsDeleted(cid, keyId, reason, whole));
   }
 
   @Override
   public Future<Boolean> delete(Cid cid, ArtifactDeletion.Reason reason) {
-    return workers.executeBlocking(() -> index.remove(cid), false).map(removed -> {
-      if (removed) {
-        fire(new ArtifactDeletion(cid, reason, null, true, clock.getAsLong()));
-      }
-      return removed;
-    });
+    return workers.executeBlocking(() -> index.remove(cid), false).map(removed -> hooks.deleted(cid, reason, removed));
   }
 
   @Override
   public Future<List<Cid>> retain(long maxAgeMs, long maxBytes, long now) {
-    return workers.executeBlocking(() -> index.retain(maxAgeMs, maxBytes, now), false).map(removed -> {
-      removed.forEach(cid -> fire(new ArtifactDeletion(cid, ArtifactDeletion.Reason.RETENTION, null, true, now)));
-      return removed;
-    });
+    return workers.executeBlocking(() -> index.retain(maxAgeMs, maxBytes, now), false).map(removed -> hooks.retained(removed, now));
   }
 
   @Override
@@ -306,10 +289,6 @@ public final class FileArtifactStore implements ArtifactStore {
   @Override
   public void onDeleted(Consumer<ArtifactDeletion> hook) {
     hooks.add(hook);
-  }
-
-  private void fire(ArtifactDeletion deletion) {
-    hooks.fire(deletion);
   }
 
   @Override

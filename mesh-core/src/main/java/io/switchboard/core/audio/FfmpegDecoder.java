@@ -2,8 +2,8 @@ package io.switchboard.core.audio;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.process.StreamDrain;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -77,16 +77,15 @@ public final class FfmpegDecoder {
         + " this host (install the ffmpeg package, or send WAV or raw μ-law audio)", "file");
     }
     AtomicBoolean timedOut = new AtomicBoolean();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     Thread.ofVirtual().start(() -> feed(process, file == null ? input : null));
-    Thread errReader = Thread.ofVirtual().start(() -> drainTail(process.getErrorStream(), stderr));
+    StreamDrain stderr = StreamDrain.start(process.getErrorStream(), "", STDERR_TAIL, 2 * STDERR_TAIL);
     Thread.ofVirtual().start(() -> watchdog(process, timedOut));
     long maxSamples = (long) Math.ceil(maxSeconds * rate);
     float[] samples;
     try {
       samples = readFloats(process.getInputStream(), maxSamples, container, maxSeconds, process);
       process.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
-      errReader.join(1000);
+      stderr.await(1000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
@@ -97,10 +96,7 @@ public final class FfmpegDecoder {
     } finally {
       process.destroyForcibly();
     }
-    String tail;
-    synchronized (stderr) {
-      tail = stderr.toString(java.nio.charset.StandardCharsets.UTF_8);
-    }
+    String tail = stderr.text();
     if (!tail.isBlank()) {
       LOG.log(System.Logger.Level.DEBUG, "ffmpeg stderr ({0}): {1}", container.label(), tail);
     }
@@ -155,25 +151,6 @@ public final class FfmpegDecoder {
       }
     } catch (IOException e) {
       // ffmpeg stopped reading (it failed, or it had enough): its exit status tells the story.
-    }
-  }
-
-  private static void drainTail(InputStream err, ByteArrayOutputStream tail) {
-    byte[] buf = new byte[4096];
-    try (err) {
-      int n;
-      while ((n = err.read(buf)) >= 0) {
-        synchronized (tail) {
-          tail.write(buf, 0, n);
-          if (tail.size() > 2 * STDERR_TAIL) {
-            byte[] all = tail.toByteArray();
-            tail.reset();
-            tail.write(all, all.length - STDERR_TAIL, STDERR_TAIL);
-          }
-        }
-      }
-    } catch (IOException e) {
-      // The process is gone; whatever was read is kept.
     }
   }
 

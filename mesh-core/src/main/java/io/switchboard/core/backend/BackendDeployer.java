@@ -1,6 +1,7 @@
 package io.switchboard.core.backend;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.BackendDescriptor;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -95,6 +96,11 @@ public final class BackendDeployer {
     String type = conf.type();
     if (id == null || id.isBlank()) {
       return Future.succeededFuture(new Outcome("?", type, false, "backend entry without an 'id'", null));
+    }
+    if (BackendDescriptor.RESERVED_IDS.contains(id)) {
+      return Future.succeededFuture(new Outcome(id, type, false, "backend id '" + id + "' is reserved (metrics and the console "
+        + "label with it " + (BackendDescriptor.CACHE_LABEL.equals(id) ? "the answers of the exact cache" : "requests no backend took")
+        + "): give this backend another id", null));
     }
     if (!conf.enabled()) {
       return Future.succeededFuture(new Outcome(id, type, false, "disabled in conf", null));

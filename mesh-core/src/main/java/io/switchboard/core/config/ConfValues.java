@@ -2,6 +2,7 @@ package io.switchboard.core.config;
 
 import io.vertx.core.json.JsonObject;
 
+import java.nio.file.Path;
 import java.util.function.Predicate;
 
 /**
@@ -37,6 +38,15 @@ public final class ConfValues {
   public static boolean bool(JsonObject json, String key, boolean fallback, String where) {
     Object v = checked(json, key, where, x -> x instanceof Boolean, "true or false");
     return v == null ? fallback : (Boolean) v;
+  }
+
+  /** A file or directory from conf, absolute: {@code ~} and {@code ~/...} are under the user's home. */
+  public static Path path(String p) {
+    String s = p.trim();
+    if (s.equals("~") || s.startsWith("~/")) {
+      s = System.getProperty("user.home") + s.substring(1);
+    }
+    return Path.of(s).toAbsolutePath();
   }
 
   /** The value at {@code key}, or null when there is none; one that {@code valid} refuses is an error. */

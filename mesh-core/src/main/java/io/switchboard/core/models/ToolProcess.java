@@ -1,10 +1,9 @@
 package io.switchboard.core.models;
 
-import java.io.ByteArrayOutputStream;
+import io.switchboard.core.process.StreamDrain;
+
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,47 +52,21 @@ final class ToolProcess {
     pb.environment().putAll(extraEnv);
     Process p = pb.start();
     p.getOutputStream().close();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Thread reader = Thread.ofVirtual().start(() -> keepTail(p.getInputStream(), out));
+    StreamDrain out = StreamDrain.start(p.getInputStream(), "", 8192, 16384);
     long start = System.nanoTime();
     long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!p.waitFor(5, TimeUnit.SECONDS)) {
       if (System.nanoTime() > deadline) {
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
-        reader.join(1000);
-        return new Result(-1, tail(out) + "\n" + command.get(0) + " timed out after " + timeoutMs / 1000 + " s");
+        out.await(1000);
+        return new Result(-1, out.text() + "\n" + command.get(0) + " timed out after " + timeoutMs / 1000 + " s");
       }
       if (progress != null) {
         progress.printf("        ... %s, %d s%n", activity, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
       }
     }
-    reader.join(5000);
-    return new Result(p.exitValue(), tail(out));
-  }
-
-  private static void keepTail(InputStream in, ByteArrayOutputStream out) {
-    byte[] buf = new byte[4096];
-    try (in) {
-      int n;
-      while ((n = in.read(buf)) >= 0) {
-        synchronized (out) {
-          out.write(buf, 0, n);
-          if (out.size() > 16384) {
-            byte[] all = out.toByteArray();
-            out.reset();
-            out.write(all, all.length - 8192, 8192);
-          }
-        }
-      }
-    } catch (IOException e) {
-      // process gone; keep what was read
-    }
-  }
-
-  private static String tail(ByteArrayOutputStream out) {
-    synchronized (out) {
-      return out.toString(StandardCharsets.UTF_8);
-    }
+    out.await(5000);
+    return new Result(p.exitValue(), out.text());
   }
 }

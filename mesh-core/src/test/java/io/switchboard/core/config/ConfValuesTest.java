@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Path;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -58,5 +60,15 @@ class ConfValuesTest {
       }
     });
     assertEquals(message, e.getMessage());
+  }
+
+  @Test
+  void aPathIsAbsoluteWithTheHomeForATilde() {
+    String home = System.getProperty("user.home");
+    assertEquals(Path.of(home, ".cache", "x"), ConfValues.path(" ~/.cache/x "));
+    assertEquals(Path.of(home), ConfValues.path("~"));
+    assertEquals(Path.of("/var/lib/x"), ConfValues.path("/var/lib/x"));
+    assertEquals(Path.of("~x").toAbsolutePath(), ConfValues.path("~x")); // another user's home is not expanded
+    assertTrue(ConfValues.path("data").isAbsolute());
   }
 }

@@ -3,6 +3,7 @@ package io.switchboard.router.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RouteInfo;
@@ -26,12 +27,12 @@ import java.util.concurrent.TimeUnit;
 public final class RequestMetrics {
 
   /** The label of a request that reached no backend, or of a model the backend does not declare. */
-  static final String NONE = "none";
+  static final String NONE = BackendDescriptor.NO_BACKEND_LABEL;
   /**
    * The backend label of a request answered from the exact cache: its count, duration and amounts are the cache's,
    * not those of the backend that produced the answer first (that backend did no work, and its latency stays its own).
    */
-  public static final String CACHE = "cache";
+  public static final String CACHE = BackendDescriptor.CACHE_LABEL;
   public static final String OTHER = "other";
 
   /** The bounded model label of {@code model} as served by {@code backend} (both non-null). */
@@ -86,13 +87,13 @@ public final class RequestMetrics {
     ModelMeters m = b.model(model);
     m.requests(f.error()).increment();
     if (f.error() == null) {
-      b.duration().record(Math.max(0, f.latencyMs()), TimeUnit.MILLISECONDS);
+      b.duration.get().record(Math.max(0, f.latencyMs()), TimeUnit.MILLISECONDS);
     }
     if (f.answer().streamed() && f.answer().ttfbMs() >= 0) {
-      b.ttfb().record(f.answer().ttfbMs(), TimeUnit.MILLISECONDS);
+      b.ttfb.get().record(f.answer().ttfbMs(), TimeUnit.MILLISECONDS);
     }
     if (f.retries() > 0) {
-      b.retries().increment(f.retries());
+      b.retries.get().increment(f.retries());
     }
     if (amounts.inputTokens() > 0) {
       m.inputTokens.increment(amounts.inputTokens());
@@ -101,10 +102,10 @@ public final class RequestMetrics {
       m.outputTokens.increment(amounts.outputTokens());
     }
     if (amounts.audioSeconds() > 0) {
-      m.audio().increment(amounts.audioSeconds());
+      m.audio.get().increment(amounts.audioSeconds());
     }
     if (amounts.characters() > 0) {
-      m.characters().increment(amounts.characters());
+      m.characters.get().increment(amounts.characters());
     }
     if (cost > 0) {
       m.cost.increment(cost);
@@ -157,22 +158,16 @@ public final class RequestMetrics {
     final Map<String, ModelMeters> models = new ConcurrentHashMap<>();
     final Map<String, Counter> skips = new ConcurrentHashMap<>();
     final Map<ErrorCode, Counter> failovers = new ConcurrentHashMap<>();
-    volatile Timer duration;
-    volatile Timer ttfb;
-    volatile Counter retries;
+    final LazyMeter<Timer> duration = new LazyMeter<>(
+      () -> timer("switchboard.request.duration", "time from arrival to the end of the answer, served requests"));
+    final LazyMeter<Timer> ttfb = new LazyMeter<>(
+      () -> timer("switchboard.request.ttfb", "time from arrival to the first message of a streamed answer"));
+    final LazyMeter<Counter> retries = new LazyMeter<>(
+      () -> counter("switchboard.retries", "attempts again on a backend that failed, after a backoff"));
 
     BackendMeters(String capability, String backend) {
       this.capability = capability;
       this.backend = backend;
-    }
-
-    Timer duration() {
-      Timer t = duration;
-      if (t == null) {
-        t = timer("switchboard.request.duration", "time from arrival to the end of the answer, served requests");
-        duration = t;
-      }
-      return t;
     }
 
     private Timer timer(String name, String description) {
@@ -180,23 +175,8 @@ public final class RequestMetrics {
         .serviceLevelObjectives(BUCKETS).register(registry);
     }
 
-    Timer ttfb() {
-      Timer t = ttfb;
-      if (t == null) {
-        t = timer("switchboard.request.ttfb", "time from arrival to the first message of a streamed answer");
-        ttfb = t;
-      }
-      return t;
-    }
-
-    Counter retries() {
-      Counter c = retries;
-      if (c == null) {
-        c = Counter.builder("switchboard.retries").description("attempts again on a backend that failed, after a backoff")
-          .tags("capability", capability, "backend", backend).register(registry);
-        retries = c;
-      }
-      return c;
+    private Counter counter(String name, String description) {
+      return Counter.builder(name).description(description).tags("capability", capability, "backend", backend).register(registry);
     }
 
     ModelMeters model(String model) {
@@ -228,8 +208,8 @@ public final class RequestMetrics {
     final Counter inputTokens;
     final Counter outputTokens;
     final Counter cost;
-    volatile Counter audio;
-    volatile Counter characters;
+    final LazyMeter<Counter> audio = new LazyMeter<>(() -> counter("switchboard.audio.seconds", "seconds of audio transcribed or spoken"));
+    final LazyMeter<Counter> characters = new LazyMeter<>(() -> counter("switchboard.characters", "characters of text spoken"));
 
     ModelMeters(BackendMeters b, String model) {
       this.b = b;
@@ -251,24 +231,6 @@ public final class RequestMetrics {
         c = counter("switchboard.requests", "finished requests", "outcome", outcome(code),
           "code", code == null ? NONE : code.openAiCode());
         requests[i] = c;
-      }
-      return c;
-    }
-
-    Counter audio() {
-      Counter c = audio;
-      if (c == null) {
-        c = counter("switchboard.audio.seconds", "seconds of audio transcribed or spoken");
-        audio = c;
-      }
-      return c;
-    }
-
-    Counter characters() {
-      Counter c = characters;
-      if (c == null) {
-        c = counter("switchboard.characters", "characters of text spoken");
-        characters = c;
       }
       return c;
     }

@@ -1,6 +1,7 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,9 +24,6 @@ final class UsageExport {
   static final int PAGE = 10_000;
   static final int DEFAULT_LIMIT = 100_000;
   static final int MAX_LIMIT = 1_000_000;
-  /** Reply headers of a full page (the usage verticle's {@code UsageQueryHandler}): its last record. */
-  private static final String NEXT_MS = "x-switchboard-next-ms";
-  private static final String NEXT_ID = "x-switchboard-next-id";
 
   private final Vertx vertx;
   private final DeliveryOptions options;
@@ -67,13 +65,13 @@ final class UsageExport {
           .putHeader("content-disposition", "attachment; filename=\"switchboard-usage.csv\"");
       }
       Message<Object> reply = ar.result();
-      String nextId = reply.headers().get(NEXT_ID);
+      String nextId = reply.headers().get(Headers.EXPORT_NEXT_ID);
       Future<Void> written = response.write(String.valueOf(reply.body()));
       if (nextId == null || remaining - size <= 0) {
         written.onComplete(w -> response.end());
         return;
       }
-      long nextMs = Long.parseLong(reply.headers().get(NEXT_MS));
+      long nextMs = Long.parseLong(reply.headers().get(Headers.EXPORT_NEXT_MS));
       // The next page once this one is written: a slow client holds the export back, not the memory.
       written.onSuccess(w -> page(response, query, remaining - size, nextMs, nextId));
     });

@@ -2,10 +2,9 @@ package io.switchboard.tts.local;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.process.StreamDrain;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -40,8 +39,8 @@ final class EngineProcess {
     }
     cancellation.attach(process);
     try {
-      Drain out = Drain.start(process.getInputStream(), Integer.MAX_VALUE);
-      Drain err = Drain.start(process.getErrorStream(), STDERR_TAIL);
+      StreamDrain out = StreamDrain.start(process.getInputStream(), "local-tts-drain", Integer.MAX_VALUE);
+      StreamDrain err = StreamDrain.start(process.getErrorStream(), "local-tts-drain", STDERR_TAIL);
       feed(process, stdin);
       boolean exited = process.waitFor(timeoutMs, TimeUnit.MILLISECONDS);
       if (!exited) {
@@ -52,7 +51,7 @@ final class EngineProcess {
       cancellation.check();
       byte[] stdout = out.await();
       if (process.exitValue() != 0) {
-        throw new MeshException(ErrorCode.INTERNAL, program + " failed (exit " + process.exitValue() + "): " + err.text());
+        throw new MeshException(ErrorCode.INTERNAL, program + " failed (exit " + process.exitValue() + "): " + message(err));
       }
       return stdout;
     } catch (InterruptedException e) {
@@ -80,51 +79,9 @@ final class EngineProcess {
     });
   }
 
-  /** Reads a stream to its end on a virtual thread, keeping at most {@code limit} bytes (the last ones). */
-  static final class Drain {
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final Thread thread;
-    private final int limit;
-
-    private Drain(InputStream stream, int limit) {
-      this.limit = limit;
-      this.thread = Thread.ofVirtual().name("local-tts-drain").start(() -> pump(stream));
-    }
-
-    static Drain start(InputStream stream, int limit) {
-      return new Drain(stream, limit);
-    }
-
-    private void pump(InputStream stream) {
-      byte[] buf = new byte[8192];
-      try (stream) {
-        int n;
-        while ((n = stream.read(buf)) >= 0) {
-          synchronized (bytes) {
-            bytes.write(buf, 0, n);
-            if (bytes.size() > limit) {
-              byte[] all = bytes.toByteArray();
-              bytes.reset();
-              bytes.write(all, all.length - limit, limit);
-            }
-          }
-        }
-      } catch (IOException e) {
-        // Stream closed because the process was killed: what was read so far is all there is.
-      }
-    }
-
-    /** Everything read, once the stream has ended. */
-    byte[] await() throws InterruptedException {
-      thread.join();
-      synchronized (bytes) {
-        return bytes.toByteArray();
-      }
-    }
-
-    String text() throws InterruptedException {
-      String s = new String(await(), StandardCharsets.UTF_8).strip();
-      return s.isEmpty() ? "(no message)" : s;
-    }
+  /** The end of an engine's stderr for an error message, once the stream has ended. */
+  static String message(StreamDrain stderr) throws InterruptedException {
+    String s = new String(stderr.await(), StandardCharsets.UTF_8).strip();
+    return s.isEmpty() ? "(no message)" : s;
   }
 }

@@ -4,6 +4,7 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.audio.PcmAudio;
 import io.switchboard.core.audio.WavWriter;
+import io.switchboard.core.process.StreamDrain;
 import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class FfmpegEncoder implements AudioEncoder {
   private volatile Process process;
   private OutputStream stdin;
   private Thread reader;
-  private EngineProcess.Drain stderr;
+  private StreamDrain stderr;
   private volatile IOException readFailure;
 
   FfmpegEncoder(Path ffmpeg, OutputFormat format, int rate, Consumer<Buffer> sink, Cancellation cancellation) {
@@ -76,7 +77,7 @@ final class FfmpegEncoder implements AudioEncoder {
         process = p;
         cancellation.attach(p);
         stdin = p.getOutputStream();
-        stderr = EngineProcess.Drain.start(p.getErrorStream(), 2048);
+        stderr = StreamDrain.start(p.getErrorStream(), "local-tts-drain", 2048);
         InputStream stdout = p.getInputStream();
         reader = Thread.ofVirtual().name("local-tts-ffmpeg").start(() -> pump(stdout));
         if (aborted) {
@@ -170,7 +171,7 @@ final class FfmpegEncoder implements AudioEncoder {
 
   private String stderrText() {
     try {
-      return stderr == null ? "(no message)" : stderr.text();
+      return stderr == null ? "(no message)" : EngineProcess.message(stderr);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "(interrupted)";

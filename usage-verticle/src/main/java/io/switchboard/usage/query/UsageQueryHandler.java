@@ -1,6 +1,7 @@
 package io.switchboard.usage.query;
 
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.usage.store.GroupBy;
@@ -27,9 +28,6 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
   static final int DEFAULT_EXPORT_LIMIT = 100_000;
   static final int MAX_EXPORT_LIMIT = 1_000_000;
   static final int MAX_PAGE = 100_000;
-  /** Reply headers of an export page that is full: the last record's time (ms) and request id. */
-  public static final String NEXT_MS = "x-switchboard-next-ms";
-  public static final String NEXT_ID = "x-switchboard-next-id";
 
   private final UsageStore store;
   private final SchemaGate schema;
@@ -108,8 +106,8 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
   /**
    * One page of an export ({@code page_size} records at most, {@value #MAX_PAGE} at most), after the record named by
    * {@code after_ms} and {@code after_id} (none: the first page, with the header line). The reply is the page's CSV;
-   * when the page is full its last record is named in the headers {@value #NEXT_MS} and {@value #NEXT_ID}, to ask for
-   * the next page with.
+   * when the page is full its last record is named in the headers {@link Headers#EXPORT_NEXT_MS} and
+   * {@link Headers#EXPORT_NEXT_ID}, to ask for the next page with.
    */
   private Future<Void> exportPage(JsonObject body, Message<JsonObject> msg) {
     TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
@@ -124,7 +122,7 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
       DeliveryOptions headers = new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8");
       if (page.size() == size) {
         UsageRecord last = page.get(page.size() - 1);
-        headers.addHeader(NEXT_MS, Long.toString(last.time().toEpochMilli())).addHeader(NEXT_ID, last.requestId());
+        headers.addHeader(Headers.EXPORT_NEXT_MS, Long.toString(last.time().toEpochMilli())).addHeader(Headers.EXPORT_NEXT_ID, last.requestId());
       }
       msg.reply(UsageCsv.write(page, afterId == null), headers);
       return null;

@@ -1,10 +1,12 @@
 # The head every bench script shares (sourced with its arguments; the name is older than its users: speech, upload,
-# run, jlama, cid, metrics, voice, realtime, soak, cluster): --no-build is taken out, the other
-# arguments are left in ARGS; JDK and flags from ./mesh, the classpath, process cleanup.
+# run, jlama, cid, metrics, voice, realtime, soak, cluster, gateway, ledger): strict mode (set -euo pipefail), --no-build
+# is taken out, the other arguments are left in ARGS (`positional` names them); JDK and flags from ./mesh, the
+# classpath, STAMP (this run's UTC time, in the names of its result files), process cleanup.
 # With --no-build nothing is built: Switchboard's modules run from their target/classes as they are (compile them
 # first, e.g. mvn -o -q -pl bench,router-verticle compile), and nothing is installed into ~/.m2.
 # MODULES_FROM=DIR takes the modules' target/classes from another checkout (e.g. `git archive` of the commit before a
 # change, compiled there) while the benchmark's own classes stay these: a before/after on the same harness.
+set -euo pipefail
 NO_BUILD=false
 ARGS=()
 for a in "$@"; do
@@ -18,10 +20,21 @@ JAVA="$JAVA_HOME/bin/java"
 if [ "${NO_BUILD:-false}" != true ]; then
   ./mesh build >/dev/null
 fi
-# Switchboard's own modules from their target/classes, the rest from the local Maven repository.
+# Switchboard's own modules from their target/classes (their test kits, *-tests.jar, from target/test-classes), the
+# rest from the local Maven repository.
 CP="$(mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout | tr ':' '\n' \
-  | sed -E "s#^.*/io/switchboard/([a-z-]+)/[^/]+/[^/]+\.jar\$#${MODULES_FROM:-$ROOT}/\1/target/classes#" | awk '!seen[$0]++' | paste -sd:):bench/target/classes"
+  | sed -E -e "s#^.*/io/switchboard/([a-z-]+)/[^/]+/[^/]+-tests\.jar\$#${MODULES_FROM:-$ROOT}/\1/target/test-classes#" \
+    -e "s#^.*/io/switchboard/([a-z-]+)/[^/]+/[^/]+\.jar\$#${MODULES_FROM:-$ROOT}/\1/target/classes#" \
+  | awk '!seen[$0]++' | paste -sd:):bench/target/classes"
 mkdir -p bench/results
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+positional() { # positional NAME=DEFAULT...: the arguments left in ARGS, in order, into the named variables, else their defaults
+  local i=0 pair
+  for pair in "$@"; do
+    printf -v "${pair%%=*}" '%s' "${ARGS[$i]:-${pair#*=}}"
+    i=$((i + 1))
+  done
+}
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT

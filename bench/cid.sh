@@ -11,14 +11,13 @@
 #   flock /tmp/bench.lock bench/cid.sh [--no-build] [CidBench options...]
 #   flock /tmp/bench.lock bench/cid.sh --http-only     runs CacheHttpBench alone (or HTTP_ONLY=1);
 # HTTP_ARGS="--requests N --warmup M" are its options.
-set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
 REST=()
 for a in "${ARGS[@]}"; do
   if [ "$a" = "--http-only" ]; then HTTP_ONLY=1; else REST+=("$a"); fi
 done
 ARGS=("${REST[@]}")
-OUT="bench/results/cid-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+OUT="bench/results/cid-$STAMP.jsonl"
 echo "{\"bench\":\"cid\",\"load_average\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT"
 if [ "${HTTP_ONLY:-}" != 1 ]; then
   # shellcheck disable=SC2046

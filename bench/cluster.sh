@@ -7,16 +7,12 @@
 #   bench/cluster.sh [--no-build] [SECONDS] [RATE] [WARMUP]   (default 20 s per measured run, 1000 requests/s, 60 s of warm-up)
 # The warm-up is long on purpose: at 1,000 req/s each JVM's C2 compiler keeps a core busy for about 40 s on two
 # cores, and a measurement taken while it compiles measures the compiler, not the hop (bench/cpu.sh shows it).
-set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT, pids
-SECONDS_PER_RUN="${ARGS[0]:-20}"
-RATE="${ARGS[1]:-1000}"
-WARMUP="${ARGS[2]:-60}"
+positional SECONDS_PER_RUN=20 RATE=1000 WARMUP=60
 MOCK_PORT=18090
 ALL_PORT=18080
 ROUTER_PORT=18081
 HZ_PORT=25701
-STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="bench/results/cluster-$STAMP.jsonl"
 
 members=""

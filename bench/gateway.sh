@@ -21,32 +21,18 @@
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it).
 # NMT_DIR: run the nodes with native memory tracking and write each one's account (by area, and the heap) when idle
 # after the load into $NMT_DIR/<config>.txt.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-BUILD=true
-if [ "${1:-}" = "--no-build" ]; then BUILD=false; shift; fi
-SECONDS_PER_RUN="${1:-20}"
+source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT, STAMP, pids
+positional SECONDS_PER_RUN=20
 WARMUP="${WARMUP:-30}"
 MOCK_PORT="${MOCK_PORT:-18090}"
 MESH_PORT="${MESH_PORT:-18080}"
 CONFIGS="${CONFIGS:-default machine ledger-off metrics-off}"
-if [ "$BUILD" = true ]; then ./mesh build >/dev/null; fi
-source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
-find_jdk
-JAVA="$JAVA_HOME/bin/java"
-CP="$(mvn -B -q -o -Dstyle.color=never -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
-mkdir -p bench/results
-STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="bench/results/gateway-$STAMP.jsonl"
 WORK="$ROOT/target/bench-gateway"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 # The node runs from a copy of the launcher jar, so that a build during the run cannot change what is measured.
 cp -r mesh-app/target/mesh-app.jar mesh-app/target/lib "$WORK/"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 note() { echo "{\"note\":\"$*\",\"utc\":\"$(date -u +%H:%M:%S)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT"; }
 
 "$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > "$WORK/mock.log" 2>&1 &

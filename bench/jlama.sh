@@ -8,10 +8,9 @@
 # JLAMA_BASELINE=<commit> adds "baseline": the same measurements on that commit's modules (built under /tmp with
 # `git archive`, nothing installed), e.g. the commit before a change. JLAMA_ROWS limits the rows (e.g. "default").
 # Wrap it in `flock /tmp/bench.lock` on a shared machine. Results: bench/results/jlama-<date>.jsonl
-set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT
-WORK="${ARGS[0]:-/tmp/switchboard-bench}"
-OUT="bench/results/jlama-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+positional WORK=/tmp/switchboard-bench
+OUT="bench/results/jlama-$STAMP.jsonl"
 ROWS="${JLAMA_ROWS:-default no-reuse${JLAMA_BASELINE:+ baseline}}"
 
 classpath_from() { # the bench classpath with Switchboard's modules taken from checkout $1

@@ -10,23 +10,14 @@
 #              and machine; 5,000 records/s for 30 s (after 15 s of warm-up) with no ledger (the baseline), process,
 #              machine, and journal only (no store)
 # The machine is shared: run it as `flock /tmp/bench.lock bench/ledger.sh` and read the load average it prints.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-BUILD=true
-if [ "${1:-}" = "--no-build" ]; then BUILD=false; shift; fi
-WHAT="${1:-all}"
+source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, CP (our modules), ROOT, STAMP
+positional WHAT=all
 RECORDS="${RECORDS:-10000000}"
 ENGINE_RECORDS="${ENGINE_RECORDS:-1000000}"
 PG_RECORDS="${PG_RECORDS:-1000000}"
-if [ "$BUILD" = true ]; then ./mesh build >/dev/null; fi
-source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
-find_jdk
-CP="$(mvn -B -q -o -Dstyle.color=never -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
 # shellcheck disable=SC2046
 JAVA=("$JAVA_HOME/bin/java" $(jvm_flags) -XX:NativeMemoryTracking=summary -cp "$CP")
-mkdir -p bench/results
-OUT="bench/results/ledger-$(date -u +%Y%m%dT%H%M%SZ).txt"
+OUT="bench/results/ledger-$STAMP.txt"
 WORK="$ROOT/target/bench-ledger"
 say() { echo "== $* | $(date -u +%H:%M:%SZ) load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"; }
 run() { "${JAVA[@]}" "$@" 2>&1 | grep --line-buffered -v '^WARNING\|^\s*at \|INFO ' | tee -a "$OUT"; }

@@ -9,10 +9,9 @@
 #    until all three apply it (ModeSwitchBench, polling each node's switchboard_voice_mode_weight every 5 ms).
 # Results: bench/results/realtime-<date>.jsonl
 #   flock /tmp/bench.lock bench/realtime.sh [--no-build] [relay|switch|all]      (default all)
-set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest), JAVA, CP, ROOT
-WHAT="${ARGS[0]:-all}"
-OUT="bench/results/realtime-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+positional WHAT=all
+OUT="bench/results/realtime-$STAMP.jsonl"
 MESH_PORT=19000
 MOCK_PORT=19091
 HZ_PORT=19050

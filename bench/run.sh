@@ -4,7 +4,6 @@
 # /usr/lib/jvm/*, the newest 21 or later).
 #   bench/run.sh [--no-build] CLASS [ARGS...]    e.g. bench/run.sh io.switchboard.bench.policy.PolicyBench 1000000
 # Without --no-build the project is built first (./mesh build). Extra JVM options: BENCH_JAVA_OPTS.
-set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh"
 if [ "${#ARGS[@]}" -eq 0 ]; then
   sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2

@@ -5,15 +5,12 @@
 #   bench/soak.sh [--no-build] [RATE] [SECONDS] [WINDOW]      defaults: 1000 req/s, 1200 s (20 minutes), 60 s windows
 # Prints one JSON line per window (requests, failures, p50/p99, the node's RSS, heap after a full GC, threads, file
 # descriptors) and a summary against window 2. Results: bench/results/soak-<date>.jsonl
-set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT, pids
-RATE="${ARGS[0]:-1000}"
-SECS="${ARGS[1]:-1200}"
-WINDOW="${ARGS[2]:-60}"
+positional RATE=1000 SECS=1200 WINDOW=60
 MESH_PORT=18980
 MOCK_PORT=18990
 rm -rf target/soak
-OUT="bench/results/soak-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+OUT="bench/results/soak-$STAMP.jsonl"
 
 "$JAVA" -cp "$CP" io.switchboard.bench.soak.SoakUpstream --port "$MOCK_PORT" > bench/results/soak-mock.log 2>&1 &
 pids+=($!)

@@ -18,10 +18,8 @@ case "$TARGET" in
   *) echo "SPEECH_TARGET is mesh, bare, bare-web or bare-bus, not '$TARGET'" >&2; exit 2 ;;
 esac
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
-PAIRS="${ARGS[0]:-300}"
-RATE="${ARGS[1]:-50}"
-SECONDS_PER_RUN="${ARGS[2]:-20}"
-OUT="bench/results/speech-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+positional PAIRS=300 RATE=50 SECONDS_PER_RUN=20
+OUT="bench/results/speech-$STAMP.jsonl"
 MESH_PORT=18080
 MOCK_PORT=18091
 FIRST_MS=20

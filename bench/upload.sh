@@ -7,11 +7,9 @@
 # Loopback only; bounded. Results: bench/results/upload-<date>.jsonl
 #   bench/upload.sh [--no-build] [RUNS] [BYTES]        (defaults 3 runs of 25000000 bytes)
 # Extra JVM flags for the node (e.g. -Xmx160m to see whether it fits): SWITCHBOARD_JAVA_OPTS.
-set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
-RUNS="${ARGS[0]:-3}"
-BYTES="${ARGS[1]:-25000000}"
-OUT="bench/results/upload-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+positional RUNS=3 BYTES=25000000
+OUT="bench/results/upload-$STAMP.jsonl"
 MESH_PORT=18080
 MOCK_PORT=18091
 PROBE_PORT=18099

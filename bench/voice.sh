@@ -14,10 +14,9 @@
 # Results: bench/results/voice-<date>.jsonl
 #   bench/voice.sh [--no-build] [cloud|local|all]       (default all)
 # Run it under flock /tmp/bench.lock; the machine's load average is written beside every row.
-set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest), JAVA, CP, ROOT
-WHAT="${ARGS[0]:-all}"
-OUT="bench/results/voice-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+positional WHAT=all
+OUT="bench/results/voice-$STAMP.jsonl"
 MESH_PORT=18300
 MOCK_PORT=18391
 TICK="$(getconf CLK_TCK)"

@@ -2,6 +2,7 @@ package io.switchboard.router;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Privacy;
+import io.switchboard.core.backend.Backend;
 import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.router.web.WebVerticle;
 import io.vertx.core.Context;
@@ -27,6 +28,7 @@ public final class MeshFixture {
 
   public final Vertx vertx;
   public final List<ScriptedChatBackend> backends = new ArrayList<>();
+  public WebVerticle web;
   public int port;
   public WebClient client;
   public Context context;
@@ -47,6 +49,11 @@ public final class MeshFixture {
     return mesh;
   }
 
+  /** The first backend deployed: "alpha" of {@link #alphaBehindWeb}. */
+  public ScriptedChatBackend alpha() {
+    return backends.get(0);
+  }
+
   public MeshFixture router(JsonObject conf) throws Exception {
     vertx.deployVerticle(new RouterVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
     return this;
@@ -58,9 +65,14 @@ public final class MeshFixture {
 
   /** Deploys a backend configured beforehand (prices are read from its descriptor when it starts). */
   public ScriptedChatBackend deploy(ScriptedChatBackend b) throws Exception {
+    backends.add(deployed(b));
+    return b;
+  }
+
+  /** Any backend behind a backend verticle that heartbeats every 200 ms. */
+  public <B extends Backend> B deployed(B b) throws Exception {
     vertx.deployVerticle(new BackendVerticle(b), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 200)))
       .await(10, TimeUnit.SECONDS);
-    backends.add(b);
     return b;
   }
 
@@ -77,7 +89,7 @@ public final class MeshFixture {
   }
 
   public MeshFixture web(JsonObject conf) throws Exception {
-    WebVerticle web = new WebVerticle();
+    web = new WebVerticle();
     vertx.deployVerticle(web, new DeploymentOptions().setConfig(conf.copy().put("port", 0).put("host", "127.0.0.1")))
       .await(10, TimeUnit.SECONDS);
     port = web.actualPort();

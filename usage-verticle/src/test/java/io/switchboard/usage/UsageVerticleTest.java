@@ -66,6 +66,15 @@ class UsageVerticleTest {
     return assertInstanceOf(MeshException.class, Await.failure(f));
   }
 
+  /** The rows a query grouped {@code by} must answer over all of {@code records}. */
+  private static JsonArray expectedRows(List<UsageRecord> records, GroupBy by) {
+    JsonArray rows = new JsonArray();
+    for (UsageTotals t : TestRecords.expected(records, by, 0, Long.MAX_VALUE)) {
+      rows.add(t.toJson(by));
+    }
+    return rows;
+  }
+
   @Test
   void recordsAreAcknowledgedStoredOnceQueriedAndExported() throws Exception {
     List<UsageRecord> records = TestRecords.generate(500, 11, "v-");
@@ -80,11 +89,7 @@ class UsageVerticleTest {
     assertEquals(550L, status.getLong("records_journaled"));
 
     JsonObject byBackend = result(ask(Addresses.USAGE_QUERY, new JsonObject().put("op", "query").put("group_by", "backend")));
-    JsonArray expected = new JsonArray();
-    for (UsageTotals t : TestRecords.expected(records, GroupBy.BACKEND, 0, Long.MAX_VALUE)) {
-      expected.add(t.toJson(GroupBy.BACKEND));
-    }
-    assertEquals(expected, byBackend.getJsonArray("rows"));
+    assertEquals(expectedRows(records, GroupBy.BACKEND), byBackend.getJsonArray("rows"));
     assertEquals(5, byBackend.getJsonArray("rows").size());
 
     String from = TestRecords.START.plusSeconds(86_400).toString();
@@ -119,11 +124,7 @@ class UsageVerticleTest {
     JsonObject status = Await.caughtUp(vertx, 30);
     assertEquals(311L, status.getLong("records_journaled"));
     JsonObject byModel = result(ask(Addresses.USAGE_QUERY, new JsonObject().put("op", "query").put("group_by", "model")));
-    JsonArray expected = new JsonArray();
-    for (UsageTotals t : TestRecords.expected(records, GroupBy.MODEL, 0, Long.MAX_VALUE)) {
-      expected.add(t.toJson(GroupBy.MODEL));
-    }
-    assertEquals(expected, byModel.getJsonArray("rows"));
+    assertEquals(expectedRows(records, GroupBy.MODEL), byModel.getJsonArray("rows"));
   }
 
   @Test

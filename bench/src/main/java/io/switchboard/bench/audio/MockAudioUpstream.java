@@ -1,9 +1,8 @@
 package io.switchboard.bench.audio;
 
+import io.switchboard.bench.BenchKit;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -33,15 +32,14 @@ public final class MockAudioUpstream {
   }
 
   public static void main(String[] args) {
-    int port = Integer.parseInt(Args.get(args, "--port", "18091"));
-    long firstMs = Long.parseLong(Args.get(args, "--first-ms", "20"));
-    int chunks = Integer.parseInt(Args.get(args, "--chunks", "10"));
-    int chunkBytes = Integer.parseInt(Args.get(args, "--chunk-bytes", "4096"));
-    long intervalMs = Long.parseLong(Args.get(args, "--interval-ms", "10"));
-    long holdMs = Long.parseLong(Args.get(args, "--hold-ms", "3000"));
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    Buffer chunk = mp3Chunk(chunkBytes);
-    vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
+    JsonObject o = Args.options(args, new JsonObject().put("port", 18091).put("first-ms", 20).put("chunks", 10)
+      .put("chunk-bytes", 4096).put("interval-ms", 10).put("hold-ms", 3000));
+    Vertx vertx = BenchKit.oneLoop();
+    Buffer chunk = mp3Chunk(o.getInteger("chunk-bytes"));
+    int chunks = o.getInteger("chunks");
+    long firstMs = o.getLong("first-ms");
+    long intervalMs = o.getLong("interval-ms");
+    BenchKit.server(vertx, o.getInteger("port"))
       .requestHandler(req -> {
         String path = req.path();
         if (path.equals("/v1/audio/speech")) {
@@ -49,14 +47,13 @@ public final class MockAudioUpstream {
         } else if (path.startsWith("/v1/text-to-speech/") && path.endsWith("/stream")) {
           speech(vertx, req, "xi-api-key", chunk, chunks, firstMs, intervalMs);
         } else if (path.equals("/v1/audio/transcriptions")) {
-          transcription(vertx, req, holdMs);
+          transcription(vertx, req, o.getLong("hold-ms"));
         } else {
           error(req.response(), 404, "not_found", "no route " + path);
         }
       })
       .listen().await();
-    System.out.println("mock audio upstream on 127.0.0.1:" + port + " (first audio after " + firstMs + " ms, " + chunks
-      + " x " + chunkBytes + " B every " + intervalMs + " ms; transcripts held " + holdMs + " ms)");
+    System.out.println("mock audio upstream on 127.0.0.1, options " + o.encode());
   }
 
   private static void speech(Vertx vertx, HttpServerRequest req, String keyHeader, Buffer chunk, int chunks, long firstMs, long intervalMs) {

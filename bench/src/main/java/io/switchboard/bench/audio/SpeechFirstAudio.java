@@ -1,9 +1,9 @@
 package io.switchboard.bench.audio;
 
+import io.switchboard.bench.BenchKit;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -101,28 +101,27 @@ public final class SpeechFirstAudio {
   }
 
   public static void main(String[] args) throws Exception {
-    String provider = Args.get(args, "--provider", "openai");
-    int upstreamPort = Integer.parseInt(Args.get(args, "--upstream-port", "18091"));
-    int meshPort = Integer.parseInt(Args.get(args, "--mesh-port", "18080"));
-    int warmupRate = Integer.parseInt(Args.get(args, "--warmup-rate", "300"));
-    int warmupSeconds = Integer.parseInt(Args.get(args, "--warmup-seconds", "15"));
-    int warmup = Integer.parseInt(Args.get(args, "--warmup", "50"));
-    int pairs = Integer.parseInt(Args.get(args, "--pairs", "300"));
-    int rate = Integer.parseInt(Args.get(args, "--rate", "50"));
-    int seconds = Integer.parseInt(Args.get(args, "--seconds", "20"));
-    long expect = Long.parseLong(Args.get(args, "--expect-bytes", "40960"));
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    SpeechFirstAudio bench = new SpeechFirstAudio(vertx, provider, upstreamPort, meshPort, expect);
+    JsonObject o = Args.options(args, new JsonObject().put("provider", "openai").put("upstream-port", 18091).put("mesh-port", 18080)
+      .put("warmup-rate", 300).put("warmup-seconds", 15).put("warmup", 50).put("pairs", 300).put("rate", 50).put("seconds", 20)
+      .put("expect-bytes", 40960).putNull("trace-out"));
+    String provider = o.getString("provider");
+    Vertx vertx = BenchKit.oneLoop();
+    SpeechFirstAudio bench = new SpeechFirstAudio(vertx, provider, o.getInteger("upstream-port"), o.getInteger("mesh-port"),
+      o.getLong("expect-bytes"));
     try {
+      int warmupRate = o.getInteger("warmup-rate");
+      int warmupSeconds = o.getInteger("warmup-seconds");
       if (warmupRate > 0 && warmupSeconds > 0) {
         bench.openLoop(warmupRate, warmupSeconds, new Stats(), new Stats()).await(warmupSeconds + 120L, TimeUnit.SECONDS);
       }
+      int warmup = o.getInteger("warmup");
       bench.sequential(warmup, new Stats(), new Stats()).await(warmup * 10L + 60, TimeUnit.SECONDS);
       Stats d = new Stats();
       Stats m = new Stats();
+      int pairs = o.getInteger("pairs");
       bench.sequential(pairs, d, m).await(pairs * 10L + 60, TimeUnit.SECONDS);
       System.out.println(report(provider, "sequential", 0, d, m).encode());
-      String traceOut = Args.get(args, "--trace-out", null);
+      String traceOut = o.getString("trace-out");
       if (traceOut != null) {
         // Per request clock readings (nanoTime: sent, upstream read, upstream wrote, first byte), to line up with a
         // trace of the node's own event-bus hops.
@@ -131,6 +130,8 @@ public final class SpeechFirstAudio {
           m.samples.forEach(x -> w.println("mesh " + x[0] + " " + x[1] + " " + x[2] + " " + x[3]));
         }
       }
+      int rate = o.getInteger("rate");
+      int seconds = o.getInteger("seconds");
       if (rate > 0 && seconds > 0) {
         Stats dc = new Stats();
         Stats mc = new Stats();

@@ -37,33 +37,28 @@ public final class UploadMemory {
 
   private final Vertx vertx;
   private final HttpClient client;
-  private final int meshPort;
-  private final int probePort;
-  private final double uploadMbps;
+  /** The command line's options ({@link Args#options}), read where used. */
+  private final JsonObject settings;
 
-  private UploadMemory(Vertx vertx, int meshPort, int probePort, double uploadMbps) {
+  private UploadMemory(Vertx vertx, JsonObject settings) {
     this.vertx = vertx;
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
-    this.meshPort = meshPort;
-    this.probePort = probePort;
-    this.uploadMbps = uploadMbps;
+    this.settings = settings;
   }
 
   public static void main(String[] args) throws Exception {
-    int meshPort = Integer.parseInt(Args.get(args, "--mesh-port", "18080"));
-    int probePort = Integer.parseInt(Args.get(args, "--probe-port", "18099"));
-    int bytes = Integer.parseInt(Args.get(args, "--bytes", "25000000"));
-    int runs = Integer.parseInt(Args.get(args, "--runs", "3"));
-    double mbps = Double.parseDouble(Args.get(args, "--upload-mbps", "20"));
+    JsonObject o = Args.options(args, new JsonObject().put("mesh-port", 18080).put("probe-port", 18099).put("bytes", 25_000_000)
+      .put("runs", 3).put("upload-mbps", 20.0));
     Vertx vertx = Vertx.vertx();
     try {
-      UploadMemory bench = new UploadMemory(vertx, meshPort, probePort, mbps);
+      UploadMemory bench = new UploadMemory(vertx, o);
       JsonObject warm = bench.upload(wav(1_000_000)).await(120, TimeUnit.SECONDS);
       if (warm.getInteger("status") != 200) {
         throw new IllegalStateException("warm-up upload failed: " + warm.encode());
       }
+      int bytes = o.getInteger("bytes");
       Buffer audio = wav(bytes);
-      for (int run = 1; run <= runs; run++) {
+      for (int run = 1; run <= o.getInteger("runs"); run++) {
         bench.probe("/start").await(60, TimeUnit.SECONDS);
         JsonObject result = bench.upload(audio).await(300, TimeUnit.SECONDS);
         JsonObject probe = bench.probe("/stop").await(60, TimeUnit.SECONDS);
@@ -95,8 +90,8 @@ public final class UploadMemory {
         + "Content-Type: audio/wav\r\n\r\n");
     Buffer tail = Buffer.buffer("\r\n--" + BOUNDARY + "--\r\n");
     long length = head.length() + (long) audio.length() + tail.length();
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(meshPort)
-      .setURI("/v1/audio/transcriptions").putHeader("content-type", "multipart/form-data; boundary=" + BOUNDARY)
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+      .setPort(settings.getInteger("mesh-port")).setURI("/v1/audio/transcriptions").putHeader("content-type", "multipart/form-data; boundary=" + BOUNDARY)
       .putHeader("content-length", Long.toString(length));
     long start = System.nanoTime();
     return client.request(options).compose(req -> {
@@ -122,7 +117,7 @@ public final class UploadMemory {
     }
     int end = Math.min(audio.length(), offset + 64 * 1024);
     req.write(audio.slice(offset, end));
-    long dueNanos = start + (long) (end / (uploadMbps * 1_000_000) * 1e9);
+    long dueNanos = start + (long) (end / (settings.getDouble("upload-mbps") * 1_000_000) * 1e9);
     long waitMs = Math.max(0, (dueNanos - System.nanoTime()) / 1_000_000);
     Runnable next = () -> step(req, audio, end, start, done);
     if (req.writeQueueFull()) {
@@ -139,7 +134,8 @@ public final class UploadMemory {
   }
 
   private Future<JsonObject> probe(String path) {
-    return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(probePort).setURI(path))
+    return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+        .setPort(settings.getInteger("probe-port")).setURI(path))
       .compose(req -> req.send())
       .compose(res -> res.body())
       .map(Buffer::toJsonObject);

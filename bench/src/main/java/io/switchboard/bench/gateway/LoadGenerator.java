@@ -1,7 +1,8 @@
 package io.switchboard.bench.gateway;
 
+import io.switchboard.bench.BenchKit;
+import io.switchboard.bench.audio.Args;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -12,7 +13,6 @@ import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
 import java.net.URI;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,17 +31,17 @@ public final class LoadGenerator {
   }
 
   public static void main(String[] args) throws Exception {
-    String url = arg(args, "--url", "http://127.0.0.1:8080/v1/chat/completions");
-    int rate = Integer.parseInt(arg(args, "--rate", "1000"));
-    int seconds = Integer.parseInt(arg(args, "--seconds", "20"));
-    int warmup = Integer.parseInt(arg(args, "--warmup", "5"));
-    int connections = Integer.parseInt(arg(args, "--connections", "32"));
+    String url = Args.get(args, "--url", "http://127.0.0.1:8080/v1/chat/completions");
+    int rate = Integer.parseInt(Args.get(args, "--rate", "1000"));
+    int seconds = Integer.parseInt(Args.get(args, "--seconds", "20"));
+    int warmup = Integer.parseInt(Args.get(args, "--warmup", "5"));
+    int connections = Integer.parseInt(Args.get(args, "--connections", "32"));
     boolean stream = hasFlag(args, "--stream");
     URI uri = URI.create(url);
     if (!uri.getHost().equals("127.0.0.1") && !uri.getHost().equals("localhost")) {
       throw new IllegalArgumentException("benchmarks target loopback only");
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    Vertx vertx = BenchKit.oneLoop();
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
       .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()), new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
     Buffer body = Buffer.buffer(new JsonObject().put("model", "bench-model").put("stream", stream)
@@ -171,15 +171,6 @@ public final class LoadGenerator {
         done.tryComplete();
       }
     }
-  }
-
-  private static String arg(String[] args, String name, String def) {
-    for (int i = 0; i < args.length - 1; i++) {
-      if (args[i].equals(name)) {
-        return args[i + 1];
-      }
-    }
-    return def;
   }
 
   private static boolean hasFlag(String[] args, String name) {

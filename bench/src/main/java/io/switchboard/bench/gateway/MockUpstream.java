@@ -1,9 +1,9 @@
 package io.switchboard.bench.gateway;
 
+import io.switchboard.bench.BenchKit;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -47,7 +47,7 @@ public final class MockUpstream {
     stream.appendString("data: [DONE]\n\n");
 
     for (int i = 0; i < loops; i++) {
-      vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
+      BenchKit.server(vertx, port)
         .requestHandler(req -> req.body().onSuccess(body -> {
           boolean streaming = body.length() > 0 && body.toString().contains("\"stream\":true");
           if (streaming) {

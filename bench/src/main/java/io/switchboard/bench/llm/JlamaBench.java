@@ -44,19 +44,9 @@ import java.util.concurrent.TimeUnit;
  * {@code -Dswitchboard.bench.cold=500,2000} sets the cold prompt lengths. Each result is a line on stdout and a JSON line appended to {@code bench/results/jlama-<date>.jsonl} (the file named
  * by {@code -Dswitchboard.bench.out}).
  */
-public final class JlamaBench {
+public record JlamaBench(Vertx vertx, String label, Path out) {
 
   private static final String ID = "bench-llm";
-
-  private final Vertx vertx;
-  private final String label;
-  private final Path out;
-
-  private JlamaBench(Vertx vertx, String label, Path out) {
-    this.vertx = vertx;
-    this.label = label;
-    this.out = out;
-  }
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(args.length > 0 ? args[0] : "/tmp/switchboard-bench");

@@ -1,5 +1,6 @@
 package io.switchboard.bench.llm;
 
+import io.switchboard.llm.jlama.TinyLlama;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -89,7 +90,7 @@ final class RandomLlama {
   private static JsonObject tokenizer(Shape s) {
     JsonObject vocab = new JsonObject();
     for (int b = 0; b < 256; b++) {
-      vocab.put(alias(b), b);
+      vocab.put(TinyLlama.byteAlias(b), b);
     }
     for (int id = 256; id < s.vocab(); id++) {
       if (id < BOS || id > EOT) {
@@ -107,20 +108,6 @@ final class RandomLlama {
       .put("pre_tokenizer", new JsonObject().put("type", "Sequence").put("pretokenizers", new JsonArray()
         .add(new JsonObject().put("type", "ByteLevel").put("add_prefix_space", false))))
       .put("model", new JsonObject().put("type", "BPE").put("byte_fallback", false).put("vocab", vocab).put("merges", new JsonArray()));
-  }
-
-  /** GPT-2's printable stand-in for a byte. */
-  private static String alias(int b) {
-    if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255)) {
-      return Character.toString(b);
-    }
-    int n = 0;
-    for (int c = 0; c < b; c++) {
-      if (!((c >= 33 && c <= 126) || (c >= 161 && c <= 172) || (c >= 174 && c <= 255))) {
-        n++;
-      }
-    }
-    return Character.toString(256 + n);
   }
 
   private static List<Tensor> tensors(Shape s) {

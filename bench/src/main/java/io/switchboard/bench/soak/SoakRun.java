@@ -1,10 +1,10 @@
 package io.switchboard.bench.soak;
 
+import io.switchboard.bench.BenchKit;
 import io.switchboard.bench.audio.Args;
 import io.switchboard.bench.audio.UploadMemory;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -86,14 +86,13 @@ public final class SoakRun {
   }
 
   public static void main(String[] args) throws Exception {
-    int port = Integer.parseInt(Args.get(args, "--port", "18980"));
-    long pid = Long.parseLong(Args.get(args, "--pid", "-1"));
-    int rate = Integer.parseInt(Args.get(args, "--rate", "1000"));
-    int seconds = Integer.parseInt(Args.get(args, "--seconds", "1200"));
-    int windowSeconds = Integer.parseInt(Args.get(args, "--window", "60"));
-    int maxInflight = Integer.parseInt(Args.get(args, "--max-inflight", "4096"));
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    SoakRun run = new SoakRun(vertx, port, pid, maxInflight);
+    JsonObject o = Args.options(args, new JsonObject().put("port", 18980).put("pid", -1).put("rate", 1000).put("seconds", 1200)
+      .put("window", 60).put("max-inflight", 4096));
+    Vertx vertx = BenchKit.oneLoop();
+    SoakRun run = new SoakRun(vertx, o.getInteger("port"), o.getLong("pid"), o.getInteger("max-inflight"));
+    int rate = o.getInteger("rate");
+    int seconds = o.getInteger("seconds");
+    int windowSeconds = o.getInteger("window");
     System.out.println(new JsonObject().put("soak", "start").put("rate", rate).put("seconds", seconds).put("window_s", windowSeconds)
       .put("mix", new JsonArray(Arrays.asList(KINDS))).encode());
     run.go(rate, seconds, windowSeconds);

@@ -1,10 +1,9 @@
 package io.switchboard.bench.soak;
 
+import io.switchboard.bench.BenchKit;
 import io.switchboard.bench.audio.Args;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,7 +23,7 @@ public final class SoakUpstream {
 
   public static void main(String[] args) {
     int port = Integer.parseInt(Args.get(args, "--port", "18990"));
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    Vertx vertx = BenchKit.oneLoop();
     Buffer completion = new JsonObject().put("id", "chatcmpl-soak").put("object", "chat.completion").put("created", 1)
       .put("model", "gpt-4o-mini")
       .put("choices", new JsonArray().add(new JsonObject().put("index", 0)
@@ -53,7 +52,7 @@ public final class SoakUpstream {
     for (int i = 0; i < audio.length(); i += 4) {
       audio.setByte(i, (byte) 0xFF).setByte(i + 1, (byte) 0xFB).setByte(i + 2, (byte) 0x90).setByte(i + 3, (byte) 0x64);
     }
-    vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
+    BenchKit.server(vertx, port)
       .requestHandler(req -> req.body().onSuccess(body -> {
         HttpServerResponse res = req.response();
         switch (req.path()) {

@@ -1,10 +1,9 @@
 package io.switchboard.bench.voice;
 
+import io.switchboard.bench.BenchKit;
 import io.switchboard.bench.audio.Args;
 import io.switchboard.core.audio.G711;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
@@ -27,13 +26,11 @@ public final class MockRealtime {
   }
 
   public static void main(String[] args) {
-    int port = Integer.parseInt(Args.get(args, "--port", "19091"));
-    int silenceMs = Integer.parseInt(Args.get(args, "--silence-ms", "300"));
-    long firstMs = Long.parseLong(Args.get(args, "--first-ms", "200"));
-    int answerMs = Integer.parseInt(Args.get(args, "--answer-ms", "1500"));
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true)
-        .setMaxWebSocketFrameSize(1 << 20).setMaxWebSocketMessageSize(16 << 20))
+    JsonObject o = Args.options(args, new JsonObject().put("port", 19091).put("silence-ms", 300).put("first-ms", 200)
+      .put("answer-ms", 1500));
+    Timing timing = new Timing(o.getInteger("silence-ms"), o.getLong("first-ms"), o.getInteger("answer-ms"));
+    Vertx vertx = BenchKit.oneLoop();
+    vertx.createHttpServer(BenchKit.loopback(o.getInteger("port")).setMaxWebSocketFrameSize(1 << 20).setMaxWebSocketMessageSize(16 << 20))
       .requestHandler(req -> {
         if (req.path().startsWith("/v1/models/")) { // the backend's health probe
           String model = req.path().substring("/v1/models/".length());
@@ -44,32 +41,31 @@ public final class MockRealtime {
           req.response().setStatusCode(404).end();
           return;
         }
-        req.toWebSocket().onSuccess(ws -> new Session(vertx, ws, silenceMs, firstMs, answerMs));
+        req.toWebSocket().onSuccess(ws -> new Session(vertx, ws, timing));
       })
       .listen().await();
-    System.out.println("mock realtime on 127.0.0.1:" + port + " (speech ends after " + silenceMs + " ms of silence, first audio "
-      + firstMs + " ms later)");
+    System.out.println("mock realtime on 127.0.0.1, options " + o.encode());
+  }
+
+  /** Speech ends after {@code silenceMs} of quiet frames; the answer's first audio {@code firstMs} later, {@code answerMs} long. */
+  private record Timing(int silenceMs, long firstMs, int answerMs) {
   }
 
   /** One socket. On the server's event loop. */
   private static final class Session {
     private final Vertx vertx;
     private final ServerWebSocket ws;
-    private final int silenceMs;
-    private final long firstMs;
-    private final int answerMs;
+    private final Timing timing;
     private boolean speaking;
     private int quietMs;
     private int responses;
     private long responseTimer = -1;
     private int events;
 
-    Session(Vertx vertx, ServerWebSocket ws, int silenceMs, long firstMs, int answerMs) {
+    Session(Vertx vertx, ServerWebSocket ws, Timing timing) {
       this.vertx = vertx;
       this.ws = ws;
-      this.silenceMs = silenceMs;
-      this.firstMs = firstMs;
-      this.answerMs = answerMs;
+      this.timing = timing;
       ws.textMessageHandler(this::onText);
       send(new JsonObject().put("type", "session.created").put("session", new JsonObject().put("type", "realtime")));
     }
@@ -104,17 +100,17 @@ public final class MockRealtime {
                 .put("status", "cancelled")));
             }
           }
-        } else if (speaking && (quietMs += 20) >= silenceMs) {
+        } else if (speaking && (quietMs += 20) >= timing.silenceMs()) {
           speaking = false;
           send(new JsonObject().put("type", "input_audio_buffer.speech_stopped").put("audio_end_ms", 0).put("item_id", "u"));
           String item = "a" + (++responses);
-          responseTimer = vertx.setTimer(firstMs, t -> delta(item, 0));
+          responseTimer = vertx.setTimer(timing.firstMs(), t -> delta(item, 0));
         }
       }
     }
 
     private void delta(String item, int sent) {
-      if (sent >= answerMs) {
+      if (sent >= timing.answerMs()) {
         responseTimer = -1;
         send(new JsonObject().put("type", "response.output_audio.done").put("item_id", item));
         send(new JsonObject().put("type", "response.done").put("response", new JsonObject().put("id", "r" + responses)

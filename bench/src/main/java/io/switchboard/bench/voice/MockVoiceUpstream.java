@@ -1,10 +1,9 @@
 package io.switchboard.bench.voice;
 
+import io.switchboard.bench.BenchKit;
 import io.switchboard.bench.audio.Args;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -46,13 +45,14 @@ public final class MockVoiceUpstream {
   }
 
   public static void main(String[] args) {
-    int port = Integer.parseInt(Args.get(args, "--port", "18391"));
-    long asrMs = Long.parseLong(Args.get(args, "--asr-ms", "100"));
-    long chatMs = Long.parseLong(Args.get(args, "--chat-ms", "150"));
-    long ttsMs = Long.parseLong(Args.get(args, "--tts-ms", "100"));
-    String answer = Args.get(args, "--answer", ANSWER);
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
+    JsonObject o = Args.options(args, new JsonObject().put("port", 18391).put("asr-ms", 100).put("chat-ms", 150).put("tts-ms", 100)
+      .put("answer", ANSWER));
+    long asrMs = o.getLong("asr-ms");
+    long chatMs = o.getLong("chat-ms");
+    long ttsMs = o.getLong("tts-ms");
+    String answer = o.getString("answer");
+    Vertx vertx = BenchKit.oneLoop();
+    BenchKit.server(vertx, o.getInteger("port"))
       .requestHandler(req -> {
         String path = req.path();
         long arrived = System.nanoTime();
@@ -78,8 +78,7 @@ public final class MockVoiceUpstream {
         }
       })
       .listen().await();
-    System.out.println("mock voice upstream on 127.0.0.1:" + port + " (transcript after " + asrMs + " ms, first token after "
-      + chatMs + " ms, first audio after " + ttsMs + " ms)");
+    System.out.println("mock voice upstream on 127.0.0.1, options " + o.encode());
   }
 
   /** The next answer's words, its first sentence (with a name no answer had before) as the first of them. */

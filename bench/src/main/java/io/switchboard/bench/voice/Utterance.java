@@ -1,12 +1,7 @@
 package io.switchboard.bench.voice;
 
 import io.switchboard.core.audio.G711;
-import io.switchboard.core.audio.WavDecoder;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import io.switchboard.voice.testkit.Flite;
 
 /**
  * The recorded speech the benchmark's callers replay: a sentence spoken by flite, as Twilio would carry it (μ-law
@@ -16,20 +11,8 @@ import java.util.concurrent.TimeUnit;
  */
 record Utterance(byte[][] frames, int onsetSample, int endSample) {
 
-  static Utterance speak(String text) throws Exception {
-    Path wav = Files.createTempFile("bench-utterance-", ".wav");
-    try {
-      Process p = new ProcessBuilder(List.of("flite", "-t", text, "-o", wav.toString())).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("flite failed (apt-get install flite)");
-      }
-      byte[] bytes = Files.readAllBytes(wav);
-      float[] samples = WavDecoder.decode(bytes, WavDecoder.parse(bytes)).resampledTo(8000).samples();
-      return of(samples);
-    } finally {
-      Files.deleteIfExists(wav);
-    }
+  static Utterance speak(String text) {
+    return of(Flite.speak(text, 8000));
   }
 
   static Utterance of(float[] samples8k) {

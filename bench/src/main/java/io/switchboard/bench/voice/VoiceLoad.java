@@ -1,8 +1,8 @@
 package io.switchboard.bench.voice;
 
+import io.switchboard.bench.BenchKit;
 import io.switchboard.bench.audio.Args;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
@@ -10,6 +10,7 @@ import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -42,18 +43,14 @@ public final class VoiceLoad implements Caller.Results {
   private WebSocketClient client;
 
   public static void main(String[] args) throws Exception {
-    int port = Integer.parseInt(Args.get(args, "--port", "18300"));
-    int calls = Integer.parseInt(Args.get(args, "--calls", "1"));
-    int turns = Integer.parseInt(Args.get(args, "--turns", "10"));
-    int bargeEvery = Integer.parseInt(Args.get(args, "--barge-every", "0"));
-    long stagger = Long.parseLong(Args.get(args, "--stagger-ms", "150"));
-    long fixedMs = Long.parseLong(Args.get(args, "--fixed-ms", "850"));
-    long hiddenMs = Long.parseLong(Args.get(args, "--hidden-ms", "0"));
-    String overlap = Args.get(args, "--overlap", null);
-    String label = Args.get(args, "--label", calls + " calls");
-    String text = Args.get(args, "--text", "I would like to book a table for two people tonight.");
-    Utterance utterance = Utterance.speak(text);
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    JsonObject o = Args.options(args, new JsonObject().put("port", 18300).put("calls", 1).put("turns", 10).put("barge-every", 0)
+      .put("stagger-ms", 150).put("fixed-ms", 850).put("hidden-ms", 0).putNull("overlap").putNull("label")
+      .put("text", "I would like to book a table for two people tonight."));
+    int calls = o.getInteger("calls");
+    int turns = o.getInteger("turns");
+    int bargeEvery = o.getInteger("barge-every");
+    Utterance utterance = Utterance.speak(o.getString("text"));
+    Vertx vertx = BenchKit.oneLoop();
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(calls + 10));
     VoiceLoad load = new VoiceLoad();
     load.client = client;
@@ -61,16 +58,19 @@ public final class VoiceLoad implements Caller.Results {
     long started = System.nanoTime();
     vertx.runOnContext(v -> {
       for (int i = 0; i < calls; i++) {
-        Caller c = new Caller(vertx, client, port, utterance, turns, bargeEvery, load, 1000L + i);
-        vertx.setTimer(1 + i * stagger, t -> c.start());
+        Caller c = new Caller(vertx, client, o.getInteger("port"), utterance, turns, bargeEvery, load, 1000L + i);
+        vertx.setTimer(1 + i * o.getLong("stagger-ms"), t -> c.start());
       }
     });
     load.allDone.get(30, TimeUnit.MINUTES);
     double seconds = (System.nanoTime() - started) / 1e9;
+    long fixedMs = o.getLong("fixed-ms");
+    String label = Objects.requireNonNullElse(o.getString("label"), calls + " calls");
     JsonObject report = load.report(label, calls, turns, bargeEvery, fixedMs, utterance, seconds);
+    long hiddenMs = o.getLong("hidden-ms");
     if (hiddenMs > 0 && load.v2v.getTotalCount() > 0) {
       long serial = fixedMs - hiddenMs;
-      report.put("overlap", overlap).put("serial_fixed_ms", serial)
+      report.put("overlap", o.getString("overlap")).put("serial_fixed_ms", serial)
         .put("share_serial_p50_ms", ms(load.v2v.getValueAtPercentile(50)) - serial)
         .put("share_serial_p95_ms", ms(load.v2v.getValueAtPercentile(95)) - serial);
     }

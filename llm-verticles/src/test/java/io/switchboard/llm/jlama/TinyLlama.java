@@ -103,7 +103,7 @@ public final class TinyLlama {
   }
 
   /** GPT-2's printable alias of each byte, as every byte-level BPE vocabulary spells it. */
-  static String byteAlias(int b) {
+  public static String byteAlias(int b) {
     boolean printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
     if (printable) {
       return Character.toString(b);

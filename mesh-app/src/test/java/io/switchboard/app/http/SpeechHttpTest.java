@@ -94,11 +94,24 @@ class SpeechHttpTest {
                   boolean endedCleanly) {
   }
 
+  /** The upstream's next reply: {@code chunks} of audio, all but the first held until {@code gate} opens; {@code finished}. */
+  private record Gated(List<Buffer> chunks, Promise<Void> gate, Promise<Void> finished) {
+  }
+
+  /** Makes the upstream's next reply {@code n} chunks of 4 KiB ({@link AudioScript#gated}), cut mid-way when {@code cut}. */
+  private static Gated gatedReply(int n, boolean cut) {
+    Gated g = new Gated(AudioScript.chunks(n, 4096), Promise.promise(), Promise.promise());
+    reply = AudioScript.gated("audio/mpeg", g.chunks(), g.gate().future(), g.finished(), cut);
+    return g;
+  }
+
   /**
    * Sends a speech request with a raw HTTP client; on the first bytes of the body, notes whether the upstream had
-   * finished and opens {@code gate}, which lets the fake send the rest.
+   * finished and opens the upstream's gate, which lets the fake send the rest.
    */
-  private static Streamed stream(JsonObject request, String provider, Promise<Void> gate, Promise<Void> upstreamFinished) throws Exception {
+  private static Streamed stream(JsonObject request, String provider, Gated upstream) throws Exception {
+    Promise<Void> gate = upstream.gate();
+    Promise<Void> upstreamFinished = upstream.finished();
     HttpClient http = vertx.createHttpClient();
     try {
       Promise<Buffer> first = Promise.promise();
@@ -138,20 +151,18 @@ class SpeechHttpTest {
   @ParameterizedTest
   @ValueSource(strings = {"eleven", "openai-tts"})
   void cloudAudioReachesTheClientBeforeTheUpstreamFinished(String provider) throws Exception {
-    List<Buffer> chunks = AudioScript.chunks(5, 4096);
-    Promise<Void> gate = Promise.promise();
-    Promise<Void> finished = Promise.promise();
-    reply = AudioScript.gated("audio/mpeg", chunks, gate.future(), finished, false);
+    Gated upstream = gatedReply(5, false);
+    List<Buffer> chunks = upstream.chunks();
     JsonObject request = new JsonObject().put("model", "tts-1").put("input", "Streaming speech from the mesh.").put("voice", "alloy")
       .put("response_format", "mp3");
 
-    Streamed s = stream(request, provider, gate, finished);
+    Streamed s = stream(request, provider, upstream);
 
     assertEquals(200, s.status());
     assertEquals(provider, s.backend());
     assertEquals("audio/mpeg", s.contentType());
     assertFalse(s.upstreamFinishedAtFirstBytes(), "the first audio reached the HTTP client while the upstream still held the rest");
-    assertTrue(finished.future().isComplete(), "and the upstream finished after that");
+    assertTrue(upstream.finished().future().isComplete(), "and the upstream finished after that");
     assertTrue(s.first().length() > 0 && s.first().length() <= 4096, "the first read is part of chunk 0: " + s.first().length());
     assertEquals(chunks.get(0).getBuffer(0, s.first().length()), s.first());
     assertTrue(s.endedCleanly(), "a finished stream ends cleanly");
@@ -174,13 +185,10 @@ class SpeechHttpTest {
   @ParameterizedTest
   @ValueSource(strings = {"eleven", "openai-tts"})
   void anUpstreamCutMidStreamDoesNotEndCleanly(String provider) throws Exception {
-    List<Buffer> chunks = AudioScript.chunks(4, 4096);
-    Promise<Void> gate = Promise.promise();
-    Promise<Void> finished = Promise.promise();
-    reply = AudioScript.gated("audio/mpeg", chunks, gate.future(), finished, true);
+    Gated upstream = gatedReply(4, true);
     JsonObject request = new JsonObject().put("model", "tts-1").put("input", "This stream will be cut.").put("voice", "alloy");
 
-    Streamed s = stream(request, provider, gate, finished);
+    Streamed s = stream(request, provider, upstream);
 
     assertEquals(200, s.status(), "headers went out with the first audio");
     assertFalse(s.endedCleanly(), "the client can tell the audio is incomplete: " + s.body().length() + " bytes");

@@ -1,13 +1,10 @@
 package io.switchboard.app.voice;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Base64;
@@ -21,19 +18,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class GaClient {
 
-  private final Vertx vertx;
-  private final Context context;
-  private final WebSocketClient client;
-  private final WebSocket ws;
+  private final LoopbackSocket line;
   private final List<JsonObject> received = new CopyOnWriteArrayList<>();
   private final List<String> invalid = new CopyOnWriteArrayList<>();
   private final Promise<Short> closed = Promise.promise();
 
-  private GaClient(Vertx vertx, Context context, WebSocketClient client, WebSocket ws) {
-    this.vertx = vertx;
-    this.context = context;
-    this.client = client;
-    this.ws = ws;
+  private GaClient(LoopbackSocket line) {
+    this.line = line;
+    WebSocket ws = line.ws();
     ws.textMessageHandler(t -> {
       try {
         received.add(GaServerEvents.check(t));
@@ -50,22 +42,7 @@ final class GaClient {
 
   /** As {@link #connect(Vertx, int, String)}, with {@code authorization} (e.g. {@code Bearer sb-...}) on the upgrade, or none. */
   static Future<GaClient> connect(Vertx vertx, int port, String query, String authorization) {
-    Context context = vertx.getOrCreateContext();
-    WebSocketClient client = vertx.createWebSocketClient();
-    Promise<GaClient> p = Promise.promise();
-    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/v1/realtime" + query);
-    if (authorization != null) {
-      options.addHeader("authorization", authorization);
-    }
-    context.runOnContext(v -> client.connect(options)
-      .onComplete(ar -> {
-        if (ar.failed()) {
-          p.fail(ar.cause());
-        } else {
-          p.complete(new GaClient(vertx, context, client, ar.result()));
-        }
-      }));
-    return p.future();
+    return LoopbackSocket.open(vertx, port, "/v1/realtime" + query, authorization).map(GaClient::new);
   }
 
   void send(JsonObject event) {
@@ -74,15 +51,15 @@ final class GaClient {
 
   /** Any text message, as it is (a broken client's). */
   void sendText(String text) {
-    context.runOnContext(v -> ws.writeTextMessage(text));
+    line.context().runOnContext(v -> line.ws().writeTextMessage(text));
   }
 
   void sendBinary(Buffer bytes) {
-    context.runOnContext(v -> ws.writeBinaryMessage(bytes));
+    line.context().runOnContext(v -> line.ws().writeBinaryMessage(bytes));
   }
 
   String closeReason() {
-    return ws.closeReason();
+    return line.ws().closeReason();
   }
 
   /** Appends {@code pcm24k} in 100 ms events, one every {@code paceMs}; completes after the last. */
@@ -90,9 +67,9 @@ final class GaClient {
     Promise<Void> done = Promise.promise();
     int chunk = 2400;
     int[] at = {0};
-    context.runOnContext(v -> vertx.setPeriodic(paceMs, t -> {
+    line.context().runOnContext(v -> line.vertx().setPeriodic(paceMs, t -> {
       if (at[0] >= pcm24k.length) {
-        vertx.cancelTimer(t);
+        line.vertx().cancelTimer(t);
         done.tryComplete();
         return;
       }
@@ -104,7 +81,7 @@ final class GaClient {
         bytes[2 * i + 1] = (byte) (s >> 8);
       }
       at[0] += n;
-      ws.writeTextMessage(new JsonObject().put("type", "input_audio_buffer.append").put("audio", Base64.getEncoder().encodeToString(bytes))
+      line.ws().writeTextMessage(new JsonObject().put("type", "input_audio_buffer.append").put("audio", Base64.getEncoder().encodeToString(bytes))
         .encode());
     }));
     return done.future();
@@ -127,6 +104,6 @@ final class GaClient {
   }
 
   void close() {
-    context.runOnContext(v -> ws.close());
+    line.context().runOnContext(v -> line.ws().close());
   }
 }

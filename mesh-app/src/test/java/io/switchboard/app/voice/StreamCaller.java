@@ -1,13 +1,10 @@
 package io.switchboard.app.voice;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
@@ -22,11 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class StreamCaller {
 
-  private final Vertx vertx;
-  private final Context context;
-  /** Held for the call's life: Vert.x closes a client (and its connections) once nothing refers to it. */
-  private final WebSocketClient client;
-  private final WebSocket socket;
+  private final LoopbackSocket line;
   private final int rate;
   private final ArrayDeque<Buffer> outgoing = new ArrayDeque<>();
   private final List<JsonObject> events = new CopyOnWriteArrayList<>();
@@ -38,11 +31,8 @@ public final class StreamCaller {
   private volatile long speechStartedAt = -1;
   private boolean speechQueued;
 
-  private StreamCaller(Vertx vertx, Context context, WebSocketClient client, WebSocket socket, int rate) {
-    this.vertx = vertx;
-    this.context = context;
-    this.client = client;
-    this.socket = socket;
+  private StreamCaller(LoopbackSocket line, int rate) {
+    this.line = line;
     this.rate = rate;
   }
 
@@ -53,43 +43,34 @@ public final class StreamCaller {
 
   /** Sends {@code start} (with {@code sample_rate} and the given parameters), then a frame every 20 ms. */
   StreamCaller start(JsonObject params) {
-    context.runOnContext(v -> {
-      socket.writeTextMessage(params.copy().put("type", "start").put("sample_rate", rate).encode());
-      timer = vertx.setPeriodic(20, t -> tick());
+    line.context().runOnContext(v -> {
+      line.ws().writeTextMessage(params.copy().put("type", "start").put("sample_rate", rate).encode());
+      timer = line.vertx().setPeriodic(20, t -> tick());
     });
     return this;
   }
 
   /** Connects and sends nothing; {@code authorization} is a header for the upgrade, or null. */
   static Future<StreamCaller> raw(Vertx vertx, int port, int rate, String authorization) {
-    Context context = vertx.getOrCreateContext();
-    Promise<StreamCaller> p = Promise.promise();
-    context.runOnContext(v -> {
-      WebSocketClient client = vertx.createWebSocketClient();
-      WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/v1/voice/stream");
-      if (authorization != null) {
-        options.addHeader("authorization", authorization);
-      }
-      client.connect(options).onFailure(p::fail).onSuccess(ws -> {
-        StreamCaller c = new StreamCaller(vertx, context, client, ws, rate);
-        ws.textMessageHandler(t -> c.events.add(new JsonObject(t).put("at_ms", c.now()).put("at_wall_ms", System.currentTimeMillis())));
-        ws.binaryMessageHandler(b -> {
-          c.audio.add(b);
-          c.audioBytes.addAndGet(b.length());
-        });
-        ws.closeHandler(x -> {
-          c.stopTimer();
-          c.closed.tryComplete(ws.closeStatusCode());
-        });
-        p.complete(c);
+    return LoopbackSocket.open(vertx, port, "/v1/voice/stream", authorization).map(line -> {
+      StreamCaller c = new StreamCaller(line, rate);
+      WebSocket ws = line.ws();
+      ws.textMessageHandler(t -> c.events.add(new JsonObject(t).put("at_ms", c.now()).put("at_wall_ms", System.currentTimeMillis())));
+      ws.binaryMessageHandler(b -> {
+        c.audio.add(b);
+        c.audioBytes.addAndGet(b.length());
       });
+      ws.closeHandler(x -> {
+        c.stopTimer();
+        c.closed.tryComplete(ws.closeStatusCode());
+      });
+      return c;
     });
-    return p.future();
   }
 
   /** Queues speech (floats at the call's rate) after what is queued. */
   public void say(float[] samples) {
-    context.runOnContext(v -> {
+    line.context().runOnContext(v -> {
       speechQueued = true;
       int frame = rate / 50;
       for (int at = 0; at < samples.length; at += frame) {
@@ -104,18 +85,18 @@ public final class StreamCaller {
   }
 
   void sendText(String text) {
-    context.runOnContext(v -> socket.writeTextMessage(text));
+    line.context().runOnContext(v -> line.ws().writeTextMessage(text));
   }
 
   void sendBinary(Buffer b) {
-    context.runOnContext(v -> socket.writeBinaryMessage(b));
+    line.context().runOnContext(v -> line.ws().writeBinaryMessage(b));
   }
 
   /** Sends {@code stop}: the call ends. */
   public void stop() {
-    context.runOnContext(v -> {
+    line.context().runOnContext(v -> {
       stopTimer();
-      socket.writeTextMessage(new JsonObject().put("type", "stop").encode());
+      line.ws().writeTextMessage(new JsonObject().put("type", "stop").encode());
     });
   }
 
@@ -124,7 +105,7 @@ public final class StreamCaller {
   }
 
   String closeReason() {
-    return socket.closeReason();
+    return line.ws().closeReason();
   }
 
   List<JsonObject> events() {
@@ -160,12 +141,12 @@ public final class StreamCaller {
       speechQueued = false;
       speechStartedAt = now();
     }
-    socket.writeBinaryMessage(frame);
+    line.ws().writeBinaryMessage(frame);
   }
 
   private void stopTimer() {
     if (timer >= 0) {
-      vertx.cancelTimer(timer);
+      line.vertx().cancelTimer(timer);
       timer = -1;
     }
   }

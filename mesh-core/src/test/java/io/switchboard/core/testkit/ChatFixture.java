@@ -17,24 +17,10 @@ import static io.switchboard.core.testkit.Await.await;
 /**
  * Chat adapters under test, built from conf by their provider as the deployer builds them, stopped after each test
  * ({@link TestVertx#forTest}), and called as the backend verticle calls them: on a Vert.x context, streams read to
- * their end.
+ * their end. Backends of {@code provider} from {@code conf}, their key {@code key} in the variable {@code keyEnv}.
  */
-public final class ChatFixture<B extends ChatBackend> {
-
-  private final TestVertx vx;
-  private final BackendProvider provider;
-  private final JsonObject conf;
-  private final String keyEnv;
-  private final String key;
-
-  /** Backends of {@code provider} from {@code conf}, their key {@code key} in the variable {@code keyEnv}. */
-  public ChatFixture(TestVertx vx, BackendProvider provider, JsonObject conf, String keyEnv, String key) {
-    this.vx = vx;
-    this.provider = provider;
-    this.conf = conf;
-    this.keyEnv = keyEnv;
-    this.key = key;
-  }
+public record ChatFixture<B extends ChatBackend>(TestVertx vx, BackendProvider provider, JsonObject conf, String keyEnv,
+    String key) {
 
   public Vertx vertx() {
     return vx.get();

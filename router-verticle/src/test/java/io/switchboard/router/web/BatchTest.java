@@ -25,12 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchTest {
 
   private MeshFixture mesh;
-  private ScriptedChatBackend alpha;
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
     mesh = MeshFixture.alphaBehindWeb(vertx, new JsonObject().put("batch_max_items", 50));
-    alpha = mesh.backends.get(0);
   }
 
   private static JsonObject chat(String model, String content) {
@@ -70,12 +68,12 @@ class BatchTest {
       assertEquals(400, data.getJsonObject(i).getInteger("status"), data.getJsonObject(i).encode());
     }
     assertTrue(data.getJsonObject(15).getJsonObject("error").getString("message").contains("streaming"));
-    assertEquals(12, alpha.served.get(), "only the valid items reached the backend");
+    assertEquals(12, mesh.alpha().served.get(), "only the valid items reached the backend");
   }
 
   @Test
   void aFailingItemDoesNotSinkTheOthers() throws Exception {
-    alpha.mode(ScriptedChatBackend.Mode.FAIL_BEFORE, ErrorCode.UPSTREAM);
+    mesh.alpha().mode(ScriptedChatBackend.Mode.FAIL_BEFORE, ErrorCode.UPSTREAM);
     JsonArray items = new JsonArray().add(chat("m1", "a")).add(chat("m1", "b"));
     JsonArray data = post(new JsonObject().put("requests", items)).bodyAsJsonObject().getJsonArray("data");
     assertEquals(2, data.size());

@@ -1,11 +1,8 @@
 package io.switchboard.router.web;
 
-import io.switchboard.core.backend.BackendVerticle;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.RecordingTranscriptionBackend;
-import io.vertx.core.Context;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -43,18 +40,14 @@ class WebTranscriptionTest {
   private MeshFixture mesh;
   private RecordingTranscriptionBackend asr;
   private HttpClient client;
-  private Context context;
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
     mesh = new MeshFixture(vertx).router(new JsonObject());
-    asr = new RecordingTranscriptionBackend("asr", "whisper-1");
-    vertx.deployVerticle(new BackendVerticle(asr), new DeploymentOptions().setConfig(new JsonObject().put("heartbeat_ms", 200)))
-      .await(10, TimeUnit.SECONDS);
+    asr = mesh.deployed(new RecordingTranscriptionBackend("asr", "whisper-1"));
     mesh.web(new JsonObject().put("upload_limit_bytes", LIMIT));
     mesh.awaitLive(1);
     client = vertx.createHttpClient();
-    context = vertx.getOrCreateContext();
   }
 
   static Buffer audio(int size) {
@@ -80,7 +73,7 @@ class WebTranscriptionTest {
 
   /** The status and body; the body is asked for on the event loop, before it can arrive and be missed. */
   private JsonObject answer(Supplier<Future<HttpClientResponse>> response) throws Exception {
-    return OnContext.start(context, () -> response.get()
+    return OnContext.start(mesh.context, () -> response.get()
         .compose(res -> res.body().map(body -> new JsonObject().put("status", res.statusCode()).put("body", body.toString()))))
       .await(30, TimeUnit.SECONDS);
   }

@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import static io.switchboard.core.testkit.Await.await;
 import static io.switchboard.tts.local.TtsTestSupport.callContext;
@@ -57,24 +60,39 @@ class LocalTtsStreamingTest {
     }
   }
 
+  /** A started backend and the engine that records its runs into {@link #events}. */
+  private record Recorded(LocalTtsBackend backend, RecordingEngine engine) {
+  }
+
+  /** A backend from {@code conf} whose engine ({@code wrap} applied to the real one) records into {@link #events}. */
+  private Recorded recorded(JsonObject conf, UnaryOperator<TtsEngine> wrap) {
+    RecordingEngine[] engine = new RecordingEngine[1];
+    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf, e -> engine[0] = new RecordingEngine(wrap.apply(e), events));
+    return new Recorded(backend, engine[0]);
+  }
+
+  /** Speaks {@link #TEXT} as {@code format} on a context of the test's Vert.x; {@code onAvailable} gets the pipe at each news. */
+  private void speakOnContext(LocalTtsBackend backend, String format, Consumer<ChunkPipe<Buffer>> onAvailable) {
+    vertx.getOrCreateContext().runOnContext(v -> {
+      ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", format, null), callContext());
+      pipe.availableHandler(() -> onAvailable.accept(pipe));
+    });
+  }
+
   @Test
   void theFirstChunkLeavesBeforeTheLastSentenceIsSynthesised() {
-    RecordingEngine[] engine = new RecordingEngine[1];
-    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf("flite-order"), e -> engine[0] = new RecordingEngine(e, events));
+    Recorded rec = recorded(conf("flite-order"), e -> e);
     Promise<Void> done = Promise.promise();
-    vertx.getOrCreateContext().runOnContext(v -> {
-      ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "pcm", null), callContext());
-      pipe.availableHandler(() -> {
-        for (Buffer chunk : pipe.takeAll()) {
-          events.add("chunk:" + chunk.length());
-        }
-        if (pipe.isEnded()) {
-          events.add("end");
-          done.tryComplete();
-        } else if (pipe.failure() != null) {
-          done.tryFail(pipe.failure());
-        }
-      });
+    speakOnContext(rec.backend(), "pcm", pipe -> {
+      for (Buffer chunk : pipe.takeAll()) {
+        events.add("chunk:" + chunk.length());
+      }
+      if (pipe.isEnded()) {
+        events.add("end");
+        done.tryComplete();
+      } else if (pipe.failure() != null) {
+        done.tryFail(pipe.failure());
+      }
     });
     await(done.future());
     String last = SENTENCES.get(SENTENCES.size() - 1);
@@ -86,16 +104,15 @@ class LocalTtsStreamingTest {
     assertTrue(index("end:" + SENTENCES.get(0)) < firstChunk, events.toString());
     assertTrue(firstChunk < index("start:" + SENTENCES.get(1)), "audio of sentence 1 before sentence 2 starts: " + events);
     assertTrue(firstChunk < index("start:" + last), "first audio before the last sentence is synthesised: " + events);
-    assertEquals(SENTENCES.size(), engine[0].count("start:"), "one engine run per sentence: " + events);
+    assertEquals(SENTENCES.size(), rec.engine().count("start:"), "one engine run per sentence: " + events);
     assertTrue(index("end") > index("end:" + last));
-    await(backend.stop());
+    await(rec.backend().stop());
   }
 
   @Test
   void aFullPipeHoldsBackTheNextSentenceUntilItDrains() throws Exception {
-    RecordingEngine[] engine = new RecordingEngine[1];
-    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf("flite-bp"), e -> engine[0] = new RecordingEngine(e, events));
-    SpeechPlan plan = backend.plan(request(TEXT, "slt", "pcm", null));
+    Recorded rec = recorded(conf("flite-bp"), e -> e);
+    SpeechPlan plan = rec.backend().plan(request(TEXT, "slt", "pcm", null));
     WorkerExecutor workers = vertx.createSharedWorkerExecutor("bp-test", 2);
     Context ctx = vertx.getOrCreateContext();
     ChunkPipe<Buffer> pipe = new ChunkPipe<>(2);
@@ -104,7 +121,7 @@ class LocalTtsStreamingTest {
     List<Buffer> taken = new ArrayList<>();
     ctx.runOnContext(v -> {
       AudioEncoder encoder = new RawEncoder(plan.format(), plan.rate(), b -> ctx.runOnContext(x -> pipe.write(b)));
-      new SpeechSession(workers, engine[0], plan, encoder, pipe, new Cancellation(), 30_000, callContext()).start();
+      new SpeechSession(workers, rec.engine(), plan, encoder, pipe, new Cancellation(), 30_000, callContext()).start();
       pipe.availableHandler(() -> {
         if (pipe.writeQueueFull()) {
           full.tryComplete();
@@ -118,7 +135,7 @@ class LocalTtsStreamingTest {
     await(full.future());
     // Nobody takes from the pipe: sentence 3 must not start. A producer ignoring back-pressure would start it at once.
     await(vertx.timer(300));
-    assertEquals(2, engine[0].count("start:"), "paused at the high-water mark: " + events);
+    assertEquals(2, rec.engine().count("start:"), "paused at the high-water mark: " + events);
     // Taking the items resumes the producer; from now on the consumer takes as it comes.
     ctx.runOnContext(v -> pipe.availableHandler(() -> {
       taken.addAll(pipe.takeAll());
@@ -127,42 +144,36 @@ class LocalTtsStreamingTest {
       }
     }));
     assertEquals(SENTENCES.size(), await(done.future()));
-    assertEquals(SENTENCES.size(), engine[0].count("end:"));
+    assertEquals(SENTENCES.size(), rec.engine().count("end:"));
     await(workers.close());
-    await(backend.stop());
+    await(rec.backend().stop());
   }
 
   @Test
   void cancellingAfterTheFirstChunkStopsLaterSentences() {
-    RecordingEngine[] engine = new RecordingEngine[1];
-    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf("flite-cancel"), e -> engine[0] = new RecordingEngine(e, events));
+    Recorded rec = recorded(conf("flite-cancel"), e -> e);
     Promise<Void> cancelled = Promise.promise();
-    vertx.getOrCreateContext().runOnContext(v -> {
-      ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "wav", null), callContext());
-      pipe.availableHandler(() -> {
-        if (pipe.hasItems()) {
-          pipe.takeAll();
-          pipe.cancel();
-          cancelled.tryComplete();
-        }
-      });
+    speakOnContext(rec.backend(), "wav", pipe -> {
+      if (pipe.hasItems()) {
+        pipe.takeAll();
+        pipe.cancel();
+        cancelled.tryComplete();
+      }
     });
     await(cancelled.future());
     await(vertx.timer(300));
-    assertEquals(1, engine[0].count("start:"), "no sentence after the cancel: " + events);
-    await(backend.stop());
+    assertEquals(1, rec.engine().count("start:"), "no sentence after the cancel: " + events);
+    await(rec.backend().stop());
   }
 
   @Test
   void cancellingKillsTheRunningEngine(@TempDir Path dir) throws IOException {
     Path marker = dir.resolve("started");
     Path slow = script(dir, "slow-flite", "touch '" + marker + "'\nexec sleep 60");
-    RecordingEngine[] engine = new RecordingEngine[1];
-    LocalTtsBackend backend = TtsTestSupport.startedWith(vertx, conf("flite-kill").put("timeout_ms", 120_000),
-      e -> engine[0] = new RecordingEngine(new SwappedBinaryEngine(e, slow), events));
+    Recorded rec = recorded(conf("flite-kill").put("timeout_ms", 120_000), e -> new SwappedBinaryEngine(e, slow));
     Promise<Void> failed = Promise.promise();
     vertx.getOrCreateContext().runOnContext(v -> {
-      ChunkPipe<Buffer> pipe = backend.speak(request(TEXT, "slt", "wav", null), callContext());
+      ChunkPipe<Buffer> pipe = rec.backend().speak(request(TEXT, "slt", "wav", null), callContext());
       waitForFile(marker, 200, () -> {
         pipe.cancel();
         failed.tryComplete();
@@ -170,15 +181,15 @@ class LocalTtsStreamingTest {
     });
     await(failed.future());
     // The engine sleeps 60 s unless killed; the synthesis call returns only once the process is gone.
-    for (int i = 0; i < 100 && engine[0].count("failed:") == 0; i++) {
+    for (int i = 0; i < 100 && rec.engine().count("failed:") == 0; i++) {
       await(vertx.timer(50));
     }
-    assertEquals(1, engine[0].count("failed:"), events.toString());
+    assertEquals(1, rec.engine().count("failed:"), events.toString());
     synchronized (events) {
       assertTrue(events.stream().anyMatch(e -> e.startsWith("failed:") && e.contains(ErrorCode.CANCELLED.name())), events.toString());
     }
-    assertEquals(1, engine[0].count("start:"));
-    await(backend.stop());
+    assertEquals(1, rec.engine().count("start:"));
+    await(rec.backend().stop());
   }
 
   @Test

@@ -53,9 +53,22 @@ class EndpointerTest {
   }
 
   private void feed(Endpointer e, double p, int windows) {
+    feed(e, p, windows, Long.MAX_VALUE); // what window(p, end) passes: no quiet level
+  }
+
+  /** {@code windows} windows of probability {@code p}; the audio's sound ended at {@code soundEnd}. */
+  private void feed(Endpointer e, double p, int windows, long soundEnd) {
     for (int i = 0; i < windows; i++) {
       end += 512;
-      e.window((float) p, end);
+      e.window((float) p, end, soundEnd);
+    }
+  }
+
+  /** {@code windows} windows of probability {@code p} whose sound lasts to their end. */
+  private void feedSound(Endpointer e, double p, int windows) {
+    for (int i = 0; i < windows; i++) {
+      end += 512;
+      e.window((float) p, end, end);
     }
   }
 
@@ -108,34 +121,20 @@ class EndpointerTest {
   @Test
   void aSilenceIsCountedFromWhereTheAudioWentQuietWhenTheModelNoticesLater() {
     Endpointer e = endpointer(0);
-    for (int i = 0; i < 20; i++) {
-      end += 512;
-      e.window(0.95f, end, end);
-    }
+    feedSound(e, 0.95, 20);
     long quietAt = end + 100; // the sound stops 100 samples into the next window; the model lags two windows
-    for (int i = 0; i < 2; i++) {
-      end += 512;
-      e.window(0.9f, end, quietAt);
-    }
-    for (int i = 0; i < 14; i++) {
-      end += 512;
-      e.window(0.05f, end, quietAt);
-    }
+    feed(e, 0.9, 2, quietAt);
+    feed(e, 0.05, 14, quietAt);
     assertEquals(List.of("start@0", "end@0-" + quietAt), events, "500 ms after the sound stopped, not after the model noticed");
   }
 
   @Test
   void aQuietSilenceEndsWithTheFrameThatCompletesItNotWithTheNextWindow() {
     Endpointer e = endpointer(0);
-    for (int i = 0; i < 20; i++) {
-      end += 512;
-      e.window(0.95f, end, end);
-    }
+    feedSound(e, 0.95, 20);
     long quietAt = end + 100;
-    end += 512;
-    e.window(0.9f, end, quietAt); // the sound stops 100 samples into this window; the model lags a window
-    end += 512;
-    e.window(0.05f, end, quietAt); // the model finds the silence; it started at quietAt
+    feed(e, 0.9, 1, quietAt); // the sound stops 100 samples into this window; the model lags a window
+    feed(e, 0.05, 1, quietAt); // the model finds the silence; it started at quietAt
     long arrived = end;
     long endpoint = quietAt + 500 * 16;
     while (arrived + 320 < endpoint) {
@@ -146,22 +145,23 @@ class EndpointerTest {
     e.audio(arrived + 320, quietAt);
     assertEquals(List.of("start@0", "end@0-" + quietAt), events, "the frame that completes 500 ms ends it, between windows");
     while (end < arrived + 320) {
-      end += 512;
-      e.window(0.05f, end, quietAt); // the windows of that audio come back later: nothing more happens
+      feed(e, 0.05, 1, quietAt); // the windows of that audio come back later: nothing more happens
     }
     assertEquals(2, events.size());
   }
 
+  /** Where the sound stops in the clock tests: 100 samples into the 21st window. */
+  private static final long QUIET_AT = 20 * 512 + 100;
+  /** Where their 500 ms of silence is complete. */
+  private static final long COMPLETES = QUIET_AT + 500 * 16;
+
   /** Speech until {@code quietAt}, then the model finds the silence one window later; returns the audio arrived. */
   private long speechThenQuiet(Endpointer e, long quietAt) {
     while (end + 512 <= quietAt) {
-      end += 512;
-      e.window(0.95f, end, end);
+      feedSound(e, 0.95, 1);
     }
-    end += 512;
-    e.window(0.9f, end, quietAt);
-    end += 512;
-    e.window(0.05f, end, quietAt);
+    feed(e, 0.9, 1, quietAt);
+    feed(e, 0.05, 1, quietAt);
     return end;
   }
 
@@ -177,51 +177,42 @@ class EndpointerTest {
   @Test
   void theClockEndsTheUtteranceWhenTheSilenceCompletesAndTheNextQuietFrameConfirmsIt() {
     Endpointer e = endpointer(0);
-    long quietAt = 20 * 512 + 100;
-    long arrived = speechThenQuiet(e, quietAt);
-    long completes = quietAt + 500 * 16;
-    assertEquals(completes, e.silenceCompletesAt(quietAt), "the silence is complete 500 ms after the sound stopped");
-    arrived = quietFramesUntil(e, arrived, completes, quietAt);
-    e.clock(completes - 1, quietAt);
+    long arrived = speechThenQuiet(e, QUIET_AT);
+    assertEquals(COMPLETES, e.silenceCompletesAt(QUIET_AT), "the silence is complete 500 ms after the sound stopped");
+    arrived = quietFramesUntil(e, arrived, COMPLETES, QUIET_AT);
+    e.clock(COMPLETES - 1, QUIET_AT);
     assertEquals(List.of("start@0"), events, "not a sample early");
-    e.clock(completes, quietAt);
-    assertEquals(List.of("start@0", "ending@0-" + quietAt), events, "ended by the clock, before the frame that holds the instant");
-    assertEquals(-1, e.silenceCompletesAt(quietAt), "no second timer for the same silence");
-    e.audio(arrived + 320, quietAt);
-    assertEquals(List.of("start@0", "ending@0-" + quietAt, "end@0-" + quietAt), events, "the quiet frame confirms it");
+    e.clock(COMPLETES, QUIET_AT);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT), events, "ended by the clock, before the frame that holds the instant");
+    assertEquals(-1, e.silenceCompletesAt(QUIET_AT), "no second timer for the same silence");
+    e.audio(arrived + 320, QUIET_AT);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT, "end@0-" + QUIET_AT), events, "the quiet frame confirms it");
     assertEquals(false, e.speaking());
   }
 
   @Test
   void soundInTheFrameAfterTheClocksEndMeansTheCallerWentOn() {
     Endpointer e = endpointer(0);
-    long quietAt = 20 * 512 + 100;
-    long arrived = speechThenQuiet(e, quietAt);
-    long completes = quietAt + 500 * 16;
-    arrived = quietFramesUntil(e, arrived, completes, quietAt);
-    e.clock(completes, quietAt);
+    long arrived = speechThenQuiet(e, QUIET_AT);
+    arrived = quietFramesUntil(e, arrived, COMPLETES, QUIET_AT);
+    e.clock(COMPLETES, QUIET_AT);
     e.audio(arrived + 320, arrived + 160); // the frame holds sound: the caller speaks again
-    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel"), events);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT, "cancel"), events);
     assertEquals(true, e.speaking(), "the utterance goes on");
     assertEquals(-1, e.silenceCompletesAt(arrived + 160), "its silence is counted afresh");
     long again = arrived + 320;
     end = again;
-    for (int i = 0; i < 16; i++) {
-      end += 512;
-      e.window(0.05f, end, again);
-    }
-    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel", "end@0-" + again), events, "one utterance, ended after the new silence");
+    feed(e, 0.05, 16, again);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT, "cancel", "end@0-" + again), events, "one utterance, ended after the new silence");
   }
 
   @Test
   void aWindowSayingSpeechUndoesTheClocksEnd() {
     Endpointer e = endpointer(0);
-    long quietAt = 20 * 512 + 100;
-    speechThenQuiet(e, quietAt);
-    e.clock(quietAt + 500 * 16, quietAt);
-    end += 512;
-    e.window(0.9f, end, quietAt);
-    assertEquals(List.of("start@0", "ending@0-" + quietAt, "cancel"), events);
+    speechThenQuiet(e, QUIET_AT);
+    e.clock(COMPLETES, QUIET_AT);
+    feed(e, 0.9, 1, QUIET_AT);
+    assertEquals(List.of("start@0", "ending@0-" + QUIET_AT, "cancel"), events);
     assertEquals(true, e.speaking());
   }
 
@@ -257,10 +248,7 @@ class EndpointerTest {
     Endpointer e = endpointer(0);
     feed(e, 0.9, 10);
     long silence = end;
-    for (int i = 0; i < 16; i++) {
-      end += 512;
-      e.window(0.05f, end, Long.MAX_VALUE);
-    }
+    feed(e, 0.05, 16, Long.MAX_VALUE);
     assertEquals(List.of("start@0", "end@0-" + silence), events);
   }
 

@@ -9,19 +9,7 @@ import io.vertx.core.http.HttpServerResponse;
  * Writes one held upstream answer to the client the way its {@link Fault} says: whole, late, in a trickle, broken,
  * cut by a reset, or never finished. Runs on the proxy connection's context.
  */
-final class FaultyAnswer {
-
-  private final Vertx vertx;
-  private final HttpServerResponse resp;
-  private final HeldAnswer answer;
-  private final Fault fault;
-
-  FaultyAnswer(Vertx vertx, HttpServerResponse resp, HeldAnswer answer, Fault fault) {
-    this.vertx = vertx;
-    this.resp = resp;
-    this.answer = answer;
-    this.fault = fault;
-  }
+record FaultyAnswer(Vertx vertx, HttpServerResponse resp, HeldAnswer answer, Fault fault) {
 
   void send() {
     switch (fault.kind()) {

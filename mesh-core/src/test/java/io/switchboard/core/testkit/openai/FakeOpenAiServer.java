@@ -182,7 +182,7 @@ public final class FakeOpenAiServer {
       // recorded as raw text only
     }
     HttpServerResponse resp = req.response();
-    RecordedRequest rec = new RecordedRequest(req.method().name(), req.path(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
+    RecordedRequest rec = RecordedRequest.now(req.method().name(), req.path(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
       body, raw.toString());
     requests.add(rec);
     conditions.changed();

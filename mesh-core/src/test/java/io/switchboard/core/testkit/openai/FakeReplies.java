@@ -55,18 +55,24 @@ final class FakeReplies {
     return new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", prompt + completion);
   }
 
-  static JsonObject completion(String id, String model, String text, String finishReason, JsonObject usage) {
-    JsonObject json = new JsonObject()
+  /** What a completion and a stream chunk share: one choice, its {@code part} ("message" or "delta") {@code content}. */
+  private static JsonObject envelope(String id, String object, String model, String part, JsonObject content, String finishReason) {
+    return new JsonObject()
       .put("id", id)
-      .put("object", "chat.completion")
+      .put("object", object)
       .put("created", CREATED)
       .put("model", model)
       .put("system_fingerprint", "fp_fake")
       .put("choices", new JsonArray().add(new JsonObject()
         .put("index", 0)
-        .put("message", new JsonObject().put("role", "assistant").put("content", text).putNull("refusal"))
+        .put(part, content)
         .putNull("logprobs")
         .put("finish_reason", finishReason)));
+  }
+
+  static JsonObject completion(String id, String model, String text, String finishReason, JsonObject usage) {
+    JsonObject json = envelope(id, "chat.completion", model,
+      "message", new JsonObject().put("role", "assistant").put("content", text).putNull("refusal"), finishReason);
     if (usage != null) {
       json.put("usage", usage);
     }
@@ -75,17 +81,7 @@ final class FakeReplies {
 
   /** A stream chunk; {@code withUsageField} adds {@code "usage":null} as OpenAI does when usage was asked for. */
   static JsonObject chunk(String id, String model, JsonObject delta, String finishReason, boolean withUsageField) {
-    JsonObject json = new JsonObject()
-      .put("id", id)
-      .put("object", "chat.completion.chunk")
-      .put("created", CREATED)
-      .put("model", model)
-      .put("system_fingerprint", "fp_fake")
-      .put("choices", new JsonArray().add(new JsonObject()
-        .put("index", 0)
-        .put("delta", delta)
-        .putNull("logprobs")
-        .put("finish_reason", finishReason)));
+    JsonObject json = envelope(id, "chat.completion.chunk", model, "delta", delta, finishReason);
     if (withUsageField) {
       json.putNull("usage");
     }

@@ -5,57 +5,21 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 
-/** One request as {@link FakeOpenAiServer} received it. */
-public final class RecordedRequest {
+/**
+ * One request as {@link FakeOpenAiServer} received it: HTTP method (e.g. {@code POST}), path without the query (e.g.
+ * {@code /v1/chat/completions}), a copy of the request headers (case-insensitive), the JSON body (null when there was
+ * none or it was not a JSON object), the body as text ("" when none), and when it arrived (wall clock, ms).
+ * {@code closing} completes when the client closed the connection before the response was finished.
+ */
+public record RecordedRequest(String method, String path, MultiMap headers, JsonObject body, String rawBody,
+    long receivedAtMs, Promise<Void> closing) {
 
-  private final String method;
-  private final String path;
-  private final MultiMap headers;
-  private final JsonObject body;
-  private final String rawBody;
-  private final Promise<Void> closedEarly = Promise.promise();
-  private final long receivedAtMs = System.currentTimeMillis();
-
-  RecordedRequest(String method, String path, MultiMap headers, JsonObject body, String rawBody) {
-    this.method = method;
-    this.path = path;
-    this.headers = headers;
-    this.body = body;
-    this.rawBody = rawBody;
-  }
-
-  /** HTTP method, e.g. {@code POST}. */
-  public String method() {
-    return method;
-  }
-
-  /** Path without the query, e.g. {@code /v1/chat/completions}. */
-  public String path() {
-    return path;
-  }
-
-  /** A copy of the request headers (case-insensitive). */
-  public MultiMap headers() {
-    return headers;
+  static RecordedRequest now(String method, String path, MultiMap headers, JsonObject body, String rawBody) {
+    return new RecordedRequest(method, path, headers, body, rawBody, System.currentTimeMillis(), Promise.promise());
   }
 
   public String header(String name) {
     return headers.get(name);
-  }
-
-  /** The JSON body, or null when there was none or it was not a JSON object. */
-  public JsonObject body() {
-    return body;
-  }
-
-  /** The body as text ("" when none). */
-  public String rawBody() {
-    return rawBody;
-  }
-
-  /** When the request arrived (wall clock, ms). */
-  public long receivedAtMs() {
-    return receivedAtMs;
   }
 
   /** The bearer token of the {@code Authorization} header, or null. */
@@ -66,11 +30,11 @@ public final class RecordedRequest {
 
   /** Completes when the client closed the connection before this request's response was finished. */
   public Future<Void> closedEarly() {
-    return closedEarly.future();
+    return closing.future();
   }
 
   void markClosedEarly() {
-    closedEarly.tryComplete();
+    closing.tryComplete();
   }
 
   @Override

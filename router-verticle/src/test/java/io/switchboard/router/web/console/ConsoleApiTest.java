@@ -1,12 +1,10 @@
 package io.switchboard.router.web.console;
 
 import io.switchboard.api.Addresses;
-import io.switchboard.api.Privacy;
 import io.switchboard.core.testkit.OnContext;
 import io.switchboard.router.Eventually;
 import io.switchboard.router.MeshFixture;
 import io.switchboard.router.web.WebVerticle;
-import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,30 +42,19 @@ class ConsoleApiTest {
   static final long DELAY_MS = 250;
 
   private MeshFixture mesh;
-  private WebVerticle web;
-  private int port;
-  private WebClient client;
-  private Context context;
 
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
-    mesh = new MeshFixture(vertx).router(new JsonObject());
-    mesh.backend("alpha", 10, Privacy.CLOUD, "m1");
-    web = new WebVerticle();
-    vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject().put("port", 0).put("host", "127.0.0.1")
-      .put("admin_token", TOKEN).put("admin_login_delay_ms", DELAY_MS).put("node_name", "test-node"))).await(10, TimeUnit.SECONDS);
-    port = web.actualPort();
-    mesh.awaitLive(1);
-    client = WebClient.create(vertx);
-    context = vertx.getOrCreateContext();
+    mesh = MeshFixture.alphaBehindWeb(vertx, new JsonObject().put("admin_token", TOKEN).put("admin_login_delay_ms", DELAY_MS)
+      .put("node_name", "test-node"));
   }
 
   private HttpResponse<Buffer> send(Supplier<Future<HttpResponse<Buffer>>> call) throws Exception {
-    return OnContext.start(context, call).await(10, TimeUnit.SECONDS);
+    return OnContext.start(mesh.context, call).await(10, TimeUnit.SECONDS);
   }
 
   private HttpRequest<Buffer> req(HttpMethod method, String path) {
-    return client.request(method, port, "127.0.0.1", path);
+    return mesh.client.request(method, mesh.port, "127.0.0.1", path);
   }
 
   private HttpResponse<Buffer> login(String token) throws Exception {
@@ -209,7 +195,7 @@ class ConsoleApiTest {
     Promise<String> firstStatus = Promise.promise();
     Promise<String> drained = Promise.promise();
     StringBuilder seen = new StringBuilder();
-    OnContext.start(context, () -> vertx.createHttpClient().request(new RequestOptions().setPort(port).setHost("127.0.0.1")
+    OnContext.start(mesh.context, () -> vertx.createHttpClient().request(new RequestOptions().setPort(mesh.port).setHost("127.0.0.1")
         .setURI("/admin/api/events").putHeader("cookie", cookie))
       .compose(r -> r.send()).map(HttpClientResponse.class::cast)).onSuccess(res -> {
         res.handler(chunk -> {
@@ -223,7 +209,7 @@ class ConsoleApiTest {
     String status = firstStatus.future().await(10, TimeUnit.SECONDS);
     assertTrue(status.contains("\"id\":\"alpha\"") && status.contains("\"instance_list\":[{\"id\":\"") && status.contains("\"node\":{\"name\":\"test-node\""), status);
     long t0 = System.nanoTime();
-    Future<Void> shutdown = web.shutdown(20_000);
+    Future<Void> shutdown = mesh.web.shutdown(20_000);
     String all = drained.future().await(10, TimeUnit.SECONDS);
     assertTrue(all.contains("event: draining"), all);
     shutdown.await(10, TimeUnit.SECONDS);
@@ -235,7 +221,7 @@ class ConsoleApiTest {
     HttpResponse<Buffer> login = login(TOKEN);
     String cookie = cookie(login);
     Promise<Void> ended = Promise.promise();
-    OnContext.start(context, () -> vertx.createHttpClient().request(new RequestOptions().setPort(port).setHost("127.0.0.1")
+    OnContext.start(mesh.context, () -> vertx.createHttpClient().request(new RequestOptions().setPort(mesh.port).setHost("127.0.0.1")
         .setURI("/admin/api/events").putHeader("cookie", cookie))
       .compose(r -> r.send()).map(HttpClientResponse.class::cast))
       .onSuccess(res -> res.endHandler(v -> ended.tryComplete())).await(10, TimeUnit.SECONDS);
@@ -255,7 +241,7 @@ class ConsoleApiTest {
     vertx.eventBus().publish(Addresses.VOICE_CALLS, new JsonObject().put("node", "voice-a").put("node_id", "a1").put("calls", new JsonArray())
       .put("active", 0).put("max_calls", 10).put("draining", true));
     JsonObject both = Eventually.until(vertx, "both reports", 5000,
-      () -> OnContext.start(context, () -> req(HttpMethod.GET, "/api/v1/voice/calls").putHeader("authorization", "Bearer " + TOKEN).send())
+      () -> OnContext.start(mesh.context, () -> req(HttpMethod.GET, "/api/v1/voice/calls").putHeader("authorization", "Bearer " + TOKEN).send())
         .map(HttpResponse::bodyAsJsonObject), b -> b.getJsonArray("nodes").size() == 2).await(10, TimeUnit.SECONDS);
     assertEquals(new JsonArray().add(new JsonObject().put("node", "voice-a").put("active", 0).put("max_calls", 10).put("draining", true))
       .add(new JsonObject().put("node", "voice-b").put("active", 1).put("max_calls", 10).put("draining", false)), both.getJsonArray("nodes"));
@@ -267,7 +253,7 @@ class ConsoleApiTest {
     WebVerticle off = new WebVerticle();
     vertx.deployVerticle(off, new DeploymentOptions().setConfig(new JsonObject().put("port", 0).put("host", "127.0.0.1")))
       .await(10, TimeUnit.SECONDS);
-    HttpResponse<Buffer> page = send(() -> client.get(off.actualPort(), "127.0.0.1", "/admin/").send());
+    HttpResponse<Buffer> page = send(() -> mesh.client.get(off.actualPort(), "127.0.0.1", "/admin/").send());
     assertEquals(404, page.statusCode());
     assertTrue(page.bodyAsString().contains("SWITCHBOARD_ADMIN_TOKEN"), page.bodyAsString());
     assertNull(page.getHeader("set-cookie"));

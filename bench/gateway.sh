@@ -16,7 +16,7 @@
 #   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
 #                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2)
 # Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for every node (e.g. a heap cap to try).
-# The 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
+# The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
 # keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it).
 # NMT_DIR: run the nodes with native memory tracking and write each one's account (by area, and the heap) when idle
@@ -74,12 +74,20 @@ thread_ticks() {
     [ -r "$t/stat" ] && sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1\t\2/' "$t/stat" 2>/dev/null | awk -F'\t' '{ n = $1; gsub(/[0-9]+/, "N", n); gsub(/ /, "_", n); split($2, f, " "); print n, f[12] + f[13] }' || true
   done
 }
+# Per thread: its name folded as above and its voluntary context switches (each one a sleep, so each a wake-up).
+thread_switches() {
+  for t in /proc/"$mesh_pid"/task/*; do
+    # shellcheck disable=SC2015
+    [ -r "$t/status" ] && awk '/^Name:/ { n = $0; sub(/^Name:[ \t]*/, "", n); gsub(/[0-9]+/, "N", n); gsub(/ /, "_", n) }
+      /^voluntary_ctxt_switches:/ { print n, $2 }' "$t/status" 2>/dev/null || true
+  done
+}
 
 DIRECT="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
 MESH="http://127.0.0.1:$MESH_PORT/v1/chat/completions"
 # One measured run; with $1 = a configuration name, the node's CPU per request (and at 5,000 req/s its RSS) beside it.
 measure() {
-  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" threads=""
+  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" threads="" switches=""
   if [ -n "$name" ]; then
     before=$(ticks)
     if [ "$rate" = 5000 ]; then (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss") & rss_pid=$!; fi
@@ -89,23 +97,28 @@ measure() {
         'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' duration="$(( SECONDS_PER_RUN + 1 ))s" \
         filename="$JFR_DIR/$name.jfr" > /dev/null
     fi
-    if [ "$rate" = 5000 ]; then thread_ticks > "$WORK/threads-before"; fi
+    if [ "$rate" != 0 ]; then thread_ticks > "$WORK/threads-before"; thread_switches > "$WORK/switches-before"; fi
   fi
   line=$("$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$rate" --connections 32 \
     --seconds "$SECONDS_PER_RUN" --warmup 1)
   if [ -n "$name" ]; then
     after=$(ticks)
     if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
-    if [ "$rate" = 5000 ]; then # CPU per thread group over the run, µs per request (the groups above 1 µs)
+    if [ "$rate" != 0 ]; then # CPU per thread group over the run, µs per request (the groups above 1 µs)
       threads=$(thread_ticks | awk -v n=$(( rate * (SECONDS_PER_RUN + 1) )) -v hz="$(getconf CLK_TCK)" \
         'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END { for (t in a) { v = (a[t] - b[t]) * 1e6 / hz / n; if (v >= 1) printf "%s=%.1f ", t, v } }' \
         "$WORK/threads-before" -)
+      # Wake-ups per request by thread group (voluntary context switches; the groups above 0.05)
+      switches=$(thread_switches | awk -v n=$(( rate * (SECONDS_PER_RUN + 1) )) \
+        'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END { for (t in a) { v = (a[t] - b[t]) / n; if (v >= 0.05) printf "%s=%.2f ", t, v } }' \
+        "$WORK/switches-before" -)
     fi
     # Requests sent = the measured run's rate over its seconds plus the 1 s warm-up before it.
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); n=r['achieved_rps']*($SECONDS_PER_RUN+1); \
 r['config']='$name'; r['cpu_us_per_request']=round(($after-$before)*1e6/$(getconf CLK_TCK)/max(n,1),1); \
 r.update({'rss_mb':int('$rss')} if '$rss' else {}); \
-r.update({'cpu_us_per_request_by_thread':'${threads:-}'.strip()} if '${threads:-}' else {}); print(json.dumps(r))")
+r.update({'cpu_us_per_request_by_thread':'${threads:-}'.strip()} if '${threads:-}' else {}); \
+r.update({'wakeups_per_request_by_thread':'${switches:-}'.strip()} if '${switches:-}' else {}); print(json.dumps(r))")
   else
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); r['config']='direct'; print(json.dumps(r))")
   fi

@@ -89,6 +89,8 @@ public final class Headers {
    */
   public static final String EXPORT_NEXT_MS = "x-switchboard-next-ms";
   public static final String EXPORT_NEXT_ID = "x-switchboard-next-id";
+  /** Bus reply of a full export page whose read the usage verticle keeps open: its name, sent back as {@code cursor}. */
+  public static final String EXPORT_CURSOR = "x-switchboard-cursor";
 
   private static final HexFormat HEX = HexFormat.of();
 

@@ -4,6 +4,7 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.UsageBatchCodec;
 import io.switchboard.core.usage.KeyVerifier;
+import io.switchboard.core.usage.LocalJournal;
 import io.switchboard.usage.cluster.ClusterLedgers;
 import io.switchboard.usage.journal.JournalSyncer;
 import io.switchboard.usage.journal.JournalTail;
@@ -43,6 +44,9 @@ public final class UsageVerticle extends VerticleBase {
   private WorkerExecutor journalThread;
   private WorkerExecutor readerThread;
   private UsageShipper shipper;
+  private UsageQueryHandler queries;
+  /** This node's router hands its records here ({@link LocalJournal}); the bus consumers stay for the others. */
+  private LocalJournal local;
   private JournalSyncer syncer;
   private JournalWriter writer;
   private JournalTail tail;
@@ -85,9 +89,16 @@ public final class UsageVerticle extends VerticleBase {
           syncer.start();
           writer.start();
           UsageRecordHandler records = new UsageRecordHandler(writer, conf.durability());
+          // local_journal: false sends this node's records over the bus too, as before it (to compare the two).
+          if (config().getBoolean("local_journal", true)) {
+            JournalWriter w = writer;
+            local = (batch, done) -> w.append(batch, done::accept);
+            LocalJournal.register(vertx, local);
+          }
           consumers.add(vertx.eventBus().consumer(Addresses.USAGE, records));
           consumers.add(vertx.eventBus().localConsumer(Addresses.USAGE_BATCH, records));
-          consumers.add(vertx.eventBus().consumer(Addresses.USAGE_QUERY, new UsageQueryHandler(store, schema, this::status)));
+          queries = new UsageQueryHandler(vertx, store, schema, this::status);
+          consumers.add(vertx.eventBus().consumer(Addresses.USAGE_QUERY, queries));
           consumers.add(vertx.eventBus().consumer(Addresses.KEYS, new KeyHandler(keys, verifier)));
           return null;
         });
@@ -118,6 +129,9 @@ public final class UsageVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (local != null) {
+      LocalJournal.unregister(vertx, local);
+    }
     List<Future<?>> unregistered = new ArrayList<>();
     consumers.forEach(c -> unregistered.add(c.unregister()));
     return Future.join(unregistered)
@@ -131,6 +145,7 @@ public final class UsageVerticle extends VerticleBase {
         }
         return null;
       }, true))
+      .eventually(() -> queries == null ? Future.succeededFuture() : queries.close())
       .eventually(() -> shipper == null ? Future.succeededFuture() : shipper.stop())
       .eventually(() -> verifier == null ? Future.succeededFuture() : verifier.close())
       .eventually(() -> journalThread.executeBlocking(() -> {

@@ -13,6 +13,7 @@ import io.switchboard.api.UsageRecord;
 import io.switchboard.core.testkit.TestPostgres;
 import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.usage.query.UsageCsv;
+import io.switchboard.usage.store.CsvCursor;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.switchboard.usage.store.LedgerStore;
@@ -126,6 +127,56 @@ class UsageStoreTest {
     assertTrue(lines[1].startsWith("hit-1,") && lines[1].endsWith(
       ",hit,0.003,\"{\"\"audio_in\"\":\"\"bafybeia\"\",\"\"transcript\"\":\"\"bafkreib\"\"}\""), lines[1]);
     assertTrue(lines[2].startsWith("old-1,") && lines[2].endsWith(",,0.0,"), lines[2]);
+  }
+
+  /**
+   * The export streamed from the store's columns ({@link LedgerStore#openExport}) is the text the records read back
+   * gave (UsageCsv over {@code records}), to the byte, in one piece and page by page, from the start and after a
+   * record; with the fields that need quoting or defusing, routes, a cache hit with CIDs, times on a whole second.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"duckdb", "postgresql"})
+  void theStreamedExportIsTheTextOfTheRecordsReadBack(String kind) throws Exception {
+    LedgerStore store = open(kind);
+    List<UsageRecord> records = new ArrayList<>(TestRecords.generate(500, 11, "csv-"));
+    Instant t = Instant.parse("2026-12-05T03:00:00Z");
+    records.add(transcriptionHit(t));
+    records.add(UsageRecord.builder("=1+2,\"quoted\"\r\nline").time(t).keyId("-k").backend("@b").model("+m, x")
+      .capability(Capability.CHAT).privacy(Privacy.LOCAL).audioSeconds(1.5).costUsd(0.0000015).error(ErrorCode.UNAVAILABLE)
+      .build());
+    records.add(UsageRecord.builder("zero").time(t.plusSeconds(1)).build());
+    await(store.insert(records));
+    int n = records.size();
+
+    String old = UsageCsv.write(await(store.records(0, Long.MAX_VALUE, 10_000)));
+    assertEquals(old, UsageCsv.HEADER + "\r\n" + streamed(store, 0, null, n + 5, 10_000), "in one piece");
+    assertEquals(old, UsageCsv.HEADER + "\r\n" + streamed(store, 0, null, n, 37), "in pages of 37");
+    assertEquals(UsageCsv.write(await(store.records(0, Long.MAX_VALUE, 100))), UsageCsv.HEADER + "\r\n"
+      + streamed(store, 0, null, 100, 30), "to a limit");
+
+    UsageRecord after = await(store.records(0, Long.MAX_VALUE, 200)).get(199);
+    List<UsageRecord> rest = await(store.recordsAfter(0, Long.MAX_VALUE, after.time().toEpochMilli(), after.requestId(), 10_000));
+    assertEquals(n - 200, rest.size());
+    assertEquals(UsageCsv.write(rest, false), streamed(store, after.time().toEpochMilli(), after.requestId(), 10_000, 64),
+      "after a record");
+  }
+
+  /** The CSV lines of an export read through one cursor, {@code page} records at a time. */
+  private static String streamed(LedgerStore store, long afterMs, String afterId, int limit, int page) throws Exception {
+    CsvCursor cursor = await(store.openExport(0, Long.MAX_VALUE, afterMs, afterId, limit));
+    StringBuilder sb = new StringBuilder();
+    try {
+      for (int pages = 0; pages < 1_000; pages++) {
+        CsvCursor.Page p = await(cursor.next(page));
+        sb.append(p.csv());
+        if (p.rows() < page) {
+          break;
+        }
+      }
+    } finally {
+      await(cursor.close());
+    }
+    return sb.toString();
   }
 
   @ParameterizedTest(name = "{0}")

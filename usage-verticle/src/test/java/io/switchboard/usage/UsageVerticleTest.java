@@ -2,6 +2,7 @@ package io.switchboard.usage;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.Reservation;
@@ -29,12 +30,15 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static io.switchboard.usage.Await.result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The usage verticle end to end on the embedded store: records, queries, export, keys and budgets over the bus. */
@@ -152,6 +156,50 @@ class UsageVerticleTest {
     assertEquals(231, whole.split("\r\n").length);
     MeshException e = meshFailure(ask(Addresses.USAGE_QUERY, query.copy().put("page_size", 0)));
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+  }
+
+  /**
+   * With the records wanted ({@code limit}) the pages are one read kept between the asks (its name in
+   * {@code x-switchboard-cursor}, sent back as {@code cursor}); an ask naming a cursor this ledger does not hold (another
+   * node's) still gets the page after the record it names, and keeps nothing.
+   */
+  @Test
+  void anExportInPagesOfOneReadIsTheWholeExportWhateverCursorIsSentBack() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(230, 22, "c-");
+    result(ask(Addresses.USAGE_BATCH, records));
+    Await.caughtUp(vertx, 30);
+    JsonObject query = new JsonObject().put("op", "export").put("from", TestRecords.START.toString());
+    String whole = result(vertx.eventBus().<String>request(Addresses.USAGE_QUERY, query.copy().put("limit", 1000))).body();
+    StringBuilder paged = new StringBuilder();
+    JsonObject ask = query.copy().put("page_size", 17);
+    int remaining = 1000;
+    int pages = 0;
+    Set<String> cursors = new HashSet<>();
+    while (true) {
+      Message<String> page = result(vertx.eventBus().request(Addresses.USAGE_QUERY, ask.copy().put("limit", remaining)));
+      paged.append(page.body());
+      pages++;
+      remaining -= 17;
+      String nextId = page.headers().get(Headers.EXPORT_NEXT_ID);
+      if (nextId == null) {
+        break;
+      }
+      ask = ask.copy().put("after_ms", Long.parseLong(page.headers().get(Headers.EXPORT_NEXT_MS))).put("after_id", nextId);
+      String cursor = page.headers().get(Headers.EXPORT_CURSOR);
+      if (pages == 5) {
+        // Another node's cursor: this page is read on its own, and no read is kept for the next.
+        assertNotNull(cursor, "a full page of a read kept names it");
+        ask.put("cursor", "another-nodes-cursor");
+      } else if (cursor != null) {
+        cursors.add(cursor);
+        ask.put("cursor", cursor);
+      } else {
+        ask.remove("cursor");
+      }
+    }
+    assertEquals(whole, paged.toString());
+    assertEquals(230 / 17 + 1, pages);
+    assertEquals(5, cursors.size() + 1, "the read was kept for pages 2 to 5 (one name each), not after the foreign cursor");
   }
 
   private Future<JsonObject> ask(String address, List<UsageRecord> batch) {

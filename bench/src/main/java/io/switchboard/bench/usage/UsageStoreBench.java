@@ -3,6 +3,7 @@ package io.switchboard.bench.usage;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.usage.UsageConfig;
 import io.switchboard.usage.query.UsageCsv;
+import io.switchboard.usage.store.CsvCursor;
 import io.switchboard.usage.store.DuckDbUsageStore;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.LedgerStore;
@@ -35,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 public final class UsageStoreBench {
 
   private static final int BATCH = Integer.getInteger("batch", 5000);
+  /** Runs of each query (the first and the best are printed); {@code -Dqueries=text} runs only those whose name has it. */
+  private static final int REPEATS = Integer.getInteger("repeats", 3);
   private static final long DAY = 86_400_000L;
 
   private interface Target {
@@ -159,6 +162,14 @@ public final class UsageStoreBench {
     q.add(new Object[]{"export CSV in pages of 10,000 (as GET /api/v1/usage/export), first 100,000", (Query) () -> pagedCsv(store, 0, 100_000)});
     q.add(new Object[]{"export CSV in pages of 10,000, 100,000 from day 20", (Query) () -> pagedCsv(store, start + 20 * DAY, 100_000)});
     q.add(new Object[]{"export CSV in pages of 10,000, first 1,000,000", (Query) () -> pagedCsv(store, 0, 1_000_000)});
+    q.add(new Object[]{"export CSV streamed (one read, pages of 10,000), first 100,000", (Query) () -> streamedCsv(store, 0, 100_000)});
+    q.add(new Object[]{"export CSV streamed, 100,000 from day 20", (Query) () -> streamedCsv(store, start + 20 * DAY, 100_000)});
+    q.add(new Object[]{"export CSV streamed, first 1,000,000", (Query) () -> streamedCsv(store, 0, 1_000_000)});
+    q.add(new Object[]{"export CSV streamed, all records", (Query) () -> streamedCsv(store, 0, Integer.MAX_VALUE)});
+    String only = System.getProperty("queries");
+    if (only != null) {
+      q.removeIf(row -> !((String) row[0]).contains(only));
+    }
     return q;
   }
 
@@ -180,6 +191,23 @@ public final class UsageStoreBench {
       afterId = last.requestId();
     }
     return chars;
+  }
+
+  /** The export as the usage verticle now answers it: one read of the store, a page of 10,000 at a time; its length. */
+  private static long streamedCsv(LedgerStore store, long fromMs, int limit) throws Exception {
+    CsvCursor cursor = await(store.openExport(fromMs, Long.MAX_VALUE, 0, null, limit));
+    long chars = UsageCsv.HEADER.length() + 2;
+    try {
+      while (true) {
+        CsvCursor.Page page = await(cursor.next(10_000));
+        chars += page.csv().length();
+        if (page.rows() < 10_000) {
+          return chars;
+        }
+      }
+    } finally {
+      await(cursor.close());
+    }
   }
 
   private static List<Object[]> jdbcQueries(JdbcLedger ledger, long n) {
@@ -206,13 +234,14 @@ public final class UsageStoreBench {
   }
 
   private static void queries(List<Object[]> queries) throws Exception {
-    System.out.printf("%-42s %10s %10s %12s %10s%n", "query", "first ms", "best ms", "best CPU ms", "rows");
+    System.out.printf("%-42s %10s %10s %12s %10s %8s %13s%n", "query", "first ms", "best ms", "best CPU ms", "rows", "rss MB",
+      "heap commit MB");
     for (Object[] q : queries) {
       double first = 0;
       double best = Double.MAX_VALUE;
       double bestCpu = Double.MAX_VALUE;
       long rows = 0;
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < REPEATS; i++) {
         long t0 = System.nanoTime();
         long c0 = processCpu();
         rows = ((Query) q[1]).run();
@@ -221,7 +250,9 @@ public final class UsageStoreBench {
         best = Math.min(best, ms);
         bestCpu = Math.min(bestCpu, (processCpu() - c0) / 1e6);
       }
-      System.out.printf(Locale.ROOT, "%-42s %10.1f %10.1f %12.1f %10d%n", q[0], first, best, bestCpu, rows);
+      // The RSS (a high-water mark, mostly) and the heap the JVM holds after the query: what is left is native memory.
+      System.out.printf(Locale.ROOT, "%-42s %10.1f %10.1f %12.1f %10d %8d %13d%n", q[0], first, best, bestCpu, rows, rssMb(),
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20);
     }
     System.out.printf("after the queries: rss %d MB, heap %d MB%n", rssMb(), heapMb());
   }

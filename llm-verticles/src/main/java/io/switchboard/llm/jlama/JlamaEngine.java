@@ -22,8 +22,10 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -62,6 +64,11 @@ final class JlamaEngine implements AutoCloseable {
   /** Passes not running a generation now; more are made (up to {@link #maxPasses}) for generations at the same time. */
   private final Deque<LlamaPass> idle = new ArrayDeque<>();
   private final List<LlamaPass> passes = new ArrayList<>();
+  /**
+   * Each pass's logits buffer (half a megabyte for a 128k vocabulary), kept between generations: allocated per request,
+   * it could start a garbage collection inside the prompt's prefill (see KvPageReserve).
+   */
+  private final Map<LlamaPass, float[]> logitBuffers = new IdentityHashMap<>();
   private final int maxPasses;
   private final PrefixCache prefixes;
   private final KvBufferCache kvCache;
@@ -256,7 +263,7 @@ final class JlamaEngine implements AutoCloseable {
     TokenText.Decoder decoder = text.decoder();
     StringBuilder answer = new StringBuilder();
     List<Integer> eos = model.getConfig().eosTokens;
-    float[] logits = new float[model.getConfig().vocabularySize];
+    float[] logits = f.logits();
     int completion = 0;
     String finish = "length";
     check(cancelled, p.deadlineMs());
@@ -295,6 +302,9 @@ final class JlamaEngine implements AutoCloseable {
   /** One way of running the model for a generation: the prompt, then one token at a time. */
   private interface Forward extends AutoCloseable {
 
+    /** The buffer the logits go to. */
+    float[] logits();
+
     /** Runs {@code prompt}, writes the last token's finished logits into {@code logits}, returns their argmax (-1: none). {@code between} runs between prompt chunks. */
     int prompt(int[] prompt, float[] logits, Runnable between);
 
@@ -323,6 +333,13 @@ final class JlamaEngine implements AutoCloseable {
     PassForward(LlamaPass pass, String conversation) {
       this.pass = pass;
       this.conversation = conversation;
+    }
+
+    @Override
+    public float[] logits() {
+      synchronized (JlamaEngine.this) {
+        return logitBuffers.computeIfAbsent(pass, p -> new float[model.getConfig().vocabularySize]);
+      }
     }
 
     @Override
@@ -361,6 +378,7 @@ final class JlamaEngine implements AutoCloseable {
       if (prefixes != null && kv != null && consistent) {
         prefixes.put(kv, conversation);
       }
+      pass.reservePages();
     }
   }
 
@@ -368,6 +386,11 @@ final class JlamaEngine implements AutoCloseable {
   private final class JlamaForward implements Forward {
     private final KvBufferCache.KvBuffer kv = kvCache.getEphemeralKvBuffer();
     private final AbstractTensor scratch = model.makeDenseTensor(model.getConfig().vocabularySize);
+
+    @Override
+    public float[] logits() {
+      return new float[model.getConfig().vocabularySize];
+    }
 
     @Override
     public int prompt(int[] prompt, float[] logits, Runnable between) {

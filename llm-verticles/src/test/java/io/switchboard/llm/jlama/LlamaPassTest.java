@@ -26,6 +26,8 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -203,6 +205,26 @@ class LlamaPassTest {
     pass.forward(b, tokens.length - 5, tokens.length + 1, second, logits);
     assertArrayEquals(before, snapshot(base), "the shared sequence's keys and values are unchanged");
     assertFalse(Arrays.equals(snapshot(first), snapshot(second)), "the two continuations wrote their own pages");
+  }
+
+  @Test
+  void aPrefixSharesItsPartlyFilledPageUntilItFirstWrites() {
+    int[] tokens = prompt("a prompt long enough to fill more than one page of positions");
+    int n = 16 + 5;
+    assertTrue(tokens.length > n + 1, "the prompt has " + tokens.length + " tokens");
+    float[] logits = new float[model.getConfig().vocabularySize];
+    KvSequence base = pass.newSequence();
+    pass.forward(tokens, 0, tokens.length, base, logits);
+    base.seal();
+    KvSequence turn = KvSequence.prefixOf(base, n);
+    assertSame(base.pages()[1], turn.pages()[1], "the partly filled page is read from the prefix, not copied up front");
+    float[] shared = base.pages()[1].layerValues(0);
+
+    pass.forward(tokens, n, n + 1, turn, logits);
+    assertNotSame(base.pages()[1], turn.pages()[1], "the first write took a copy");
+    assertSame(base.pages()[0], turn.pages()[0], "whole pages stay shared");
+    assertArrayEquals(shared, base.pages()[1].layerValues(0), "the prefix's page is unchanged");
+    assertArrayEquals(shared, turn.pages()[1].layerValues(0), "the copy ran the same token at the same position: the same keys and values");
   }
 
   private static float[] snapshot(KvSequence s) {

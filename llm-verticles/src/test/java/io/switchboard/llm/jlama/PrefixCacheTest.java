@@ -28,6 +28,7 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -169,9 +170,11 @@ class PrefixCacheTest {
     assertThrows(IllegalStateException.class, () -> pass.forward(new int[] {40}, 0, 1, stored, new float[model.getConfig().vocabularySize]));
     KvSequence taken = cache.take(concat(tokens(0, 30), tokens(50, 2)), pass::newSequence);
     assertEquals(30, taken.length());
-    KvPage[] mine = taken.pages();
     KvPage[] theirs = stored.pages();
-    assertEquals(theirs[0], mine[0], "the whole page is shared");
+    assertSame(theirs[1], taken.pages()[1], "the partial page is read in place until the taker writes");
+    pass.forward(tokens(50, 2), 0, 2, taken, new float[model.getConfig().vocabularySize]);
+    KvPage[] mine = taken.pages();
+    assertSame(theirs[0], mine[0], "the whole page is shared");
     assertNotSame(theirs[1], mine[1], "the partial page is copied before it is written");
   }
 

@@ -5,6 +5,7 @@ import io.switchboard.api.UsageBatch;
 import io.switchboard.core.cid.CanonicalJson;
 import io.switchboard.core.cid.CidReference;
 import io.switchboard.core.cid.FileDag;
+import io.switchboard.core.testkit.JournalTap;
 import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
@@ -45,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The exact cache and the artifacts from outside, over HTTP, with the real adapters against the test kit's fakes: two
  * cloud speech-to-text APIs (classes {@code cloud} and {@code private}) and an OpenAI chat server, artifacts kept on
  * files. Every test sends bytes of its own, so the tests never share a cache entry. Usage records are read as the
- * router sends them on {@code switchboard.usage} (an outbound interceptor: the ledger still gets them).
+ * router hands them to the node's journal ({@code JournalTap}) or sends them on {@code switchboard.usage} (an outbound
+ * interceptor); the ledger still gets them.
  */
 class ExactCacheHttpTest {
 
@@ -91,6 +93,7 @@ class ExactCacheHttpTest {
       .put("cache", new JsonObject());
     node = HttpTestNode.start(vertx, backends, new JsonObject().put("admin_token", ADMIN),
       Map.of("OPENAI_API_KEY", "sk-test-asr-0123456789", "CHAT_KEY", "sk-test-chat-0123456789"), more);
+    JournalTap.install(vertx, r -> records.put(r.requestId(), r.toJson()));
   }
 
   @AfterAll

@@ -2,9 +2,11 @@ package io.switchboard.app.voice;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.UsageBatch;
+import io.switchboard.core.testkit.JournalTap;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.speech.FakeSpeechApi;
 import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
+import io.switchboard.core.usage.LocalJournal;
 import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.asr.whisper.WhisperModels;
@@ -86,6 +88,10 @@ final class VoiceNode {
       dc.next();
     });
     MeshNode.Started started = MeshNode.deploy(vertx, options, config).await(90, TimeUnit.SECONDS);
+    if (LocalJournal.of(vertx) != null) {
+      // A node with the ledger: its router hands the records to its journal, off the bus.
+      JournalTap.install(vertx, r -> usage.add(r.toJson()));
+    }
     for (BackendDeployer.Outcome o : started.backends()) {
       assertTrue(o.started(), "backend " + o.id() + " did not start: " + o.reason());
     }

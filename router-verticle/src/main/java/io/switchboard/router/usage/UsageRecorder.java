@@ -6,6 +6,8 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.UsageBatch;
 import io.switchboard.api.UsageBatchCodec;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.core.usage.LocalJournal;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,8 +24,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Sends usage records to the ledger: to this node's usage verticle when it has one (no cluster hop on the answer's
- * path), else over the cluster bus to one elsewhere. The records finished in one turn of the caller's event loop go
+ * Sends usage records to the ledger: to this node's journal when the node runs the ledger ({@link LocalJournal}: no
+ * bus, no hop through the usage verticle's event loop on the answer's path), else over the cluster bus to one
+ * elsewhere. The records finished in one turn of the caller's event loop go
  * together, as one {@link UsageBatch} on {@code switchboard.usage.batch} (one message and one reply for all of them,
  * no JSON); without a local consumer of batches each goes on its own, as JSON, on {@code switchboard.usage}. With
  * durable answers, {@link #send} completes once the ledger confirms the record (in its journal file, or fsynced: the
@@ -87,6 +90,24 @@ public final class UsageRecorder {
     }
     List<UsageRecord> records = new ArrayList<>(batch.size());
     batch.forEach(p -> records.add(p.record()));
+    LocalJournal journal = LocalJournal.of(vertx);
+    if (journal != null) {
+      // This node's journal, without the bus: its writer tells us on its thread, and we complete on ours.
+      Context context = vertx.getOrCreateContext();
+      journal.append(new UsageBatch(records), failure -> context.runOnContext(v -> {
+        if (failure == null) {
+          batch.forEach(p -> p.confirmed().complete());
+        } else {
+          // Refused (the ledger stops, or is too far behind): as on the bus, to whichever ledger takes it.
+          overBus(batch, records);
+        }
+      }));
+      return;
+    }
+    overBus(batch, records);
+  }
+
+  private void overBus(List<Pending> batch, List<UsageRecord> records) {
     vertx.eventBus().request(Addresses.USAGE_BATCH, new UsageBatch(records), local).onComplete(ar -> {
       if (ar.succeeded()) {
         batch.forEach(p -> p.confirmed().complete());

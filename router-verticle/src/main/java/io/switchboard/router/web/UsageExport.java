@@ -14,7 +14,8 @@ import java.util.function.BiConsumer;
 
 /**
  * {@code GET /api/v1/usage/export} as a stream: the CSV is asked of the usage verticle a page at a time
- * ({@value #PAGE} records, each page after the last record of the one before) and each page is written to the
+ * ({@value #PAGE} records, each page after the last record of the one before; the usage verticle reads them in one
+ * pass of its store, held open between the asks, see its {@code UsageQueryHandler}) and each page is written to the
  * response (chunked) before the next is asked for, so neither node holds more than a page whatever the export's
  * length, and a slow client slows the reads. A failure after the first page cuts the response (the connection is
  * reset): a cut export never looks complete.
@@ -42,14 +43,19 @@ final class UsageExport {
       fail.accept(response, MeshException.invalid("limit", "limit must be a whole number from 1 to " + MAX_LIMIT + ", got " + limit));
       return;
     }
-    page(response, query, limit, 0, null);
+    page(response, query, limit, 0, null, null);
   }
 
-  private void page(HttpServerResponse response, JsonObject query, int remaining, long afterMs, String afterId) {
+  private void page(HttpServerResponse response, JsonObject query, int remaining, long afterMs, String afterId,
+                    String cursor) {
     int size = Math.min(PAGE, remaining);
-    JsonObject ask = query.copy().put("op", "export").put("page_size", size);
+    // The records still wanted: the usage verticle reads them in one pass, a page per ask (the cursor names it).
+    JsonObject ask = query.copy().put("op", "export").put("page_size", size).put("limit", remaining);
     if (afterId != null) {
       ask.put("after_ms", afterMs).put("after_id", afterId);
+    }
+    if (cursor != null) {
+      ask.put("cursor", cursor);
     }
     vertx.eventBus().<Object>request(Addresses.USAGE_QUERY, ask, options).onComplete(ar -> {
       if (ar.failed()) {
@@ -73,7 +79,8 @@ final class UsageExport {
       }
       long nextMs = Long.parseLong(reply.headers().get(Headers.EXPORT_NEXT_MS));
       // The next page once this one is written: a slow client holds the export back, not the memory.
-      written.onSuccess(w -> page(response, query, remaining - size, nextMs, nextId));
+      String nextCursor = reply.headers().get(Headers.EXPORT_CURSOR);
+      written.onSuccess(w -> page(response, query, remaining - size, nextMs, nextId, nextCursor));
     });
   }
 }

@@ -7,6 +7,7 @@ import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.UsageBatch;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.core.testkit.Await;
+import io.switchboard.core.usage.LocalJournal;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -19,7 +20,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * How the router hands its usage records over: those finished in one turn of the event loop go as one
  * {@link UsageBatch} to this node's batch consumer, confirmed by one reply; without such a consumer each goes as JSON
- * on {@code switchboard.usage}; a ledger that refuses a batch loses its records (counted), never the answers.
+ * on {@code switchboard.usage}; a ledger that refuses a batch loses its records (counted), never the answers. With this
+ * node's journal registered ({@link LocalJournal}) the batch goes to it, not on the bus.
  */
 @ExtendWith(VertxExtension.class)
 class UsageRecorderTest {
@@ -135,5 +140,81 @@ class UsageRecorderTest {
     List<Future<Void>> answers = sendInOneTurn(recorder, 2, "n-");
     Future.all(answers).await(5, TimeUnit.SECONDS);
     assertEquals(2, recorder.lost());
+  }
+
+  /** A journal on its own thread, as the usage verticle's writer: queues what it is given, confirms when told. */
+  private static final class ThreadJournal implements LocalJournal {
+    final List<UsageBatch> appended = new CopyOnWriteArrayList<>();
+    final List<Consumer<MeshException>> waiting = new CopyOnWriteArrayList<>();
+    final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-journal"));
+
+    @Override
+    public void append(UsageBatch batch, Consumer<MeshException> done) {
+      appended.add(batch);
+      waiting.add(done);
+    }
+
+    /** Tells every waiting batch, from the journal's thread. */
+    void confirmAll(MeshException failure) throws Exception {
+      thread.submit(() -> waiting.forEach(d -> d.accept(failure))).get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void withThisNodesJournalTheTurnsRecordsGoToItWithoutTheBusAndCompleteOnTheirEventLoop() throws Exception {
+    batchLedger();
+    ThreadJournal journal = new ThreadJournal();
+    LocalJournal.register(vertx, journal);
+    try {
+      UsageRecorder recorder = new UsageRecorder(vertx, true, 10_000);
+      List<Thread> completedOn = new CopyOnWriteArrayList<>();
+      Promise<Thread> sender = Promise.promise();
+      Promise<List<Future<Void>>> sent = Promise.promise();
+      vertx.getOrCreateContext().runOnContext(v -> {
+        sender.complete(Thread.currentThread());
+        List<Future<Void>> out = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+          out.add(recorder.send(UsageRecord.builder("l-" + i).build()).onComplete(ar -> completedOn.add(Thread.currentThread())));
+        }
+        sent.complete(out);
+      });
+      List<Future<Void>> answers = sent.future().await(5, TimeUnit.SECONDS);
+      Await.until("the journal is given the batch", () -> journal.appended.size() == 1);
+      assertEquals(5, journal.appended.get(0).records().size(), "the turn's records in one batch");
+      Await.quiet(vertx, 100);
+      answers.forEach(a -> assertFalse(a.isComplete(), "an answer went out before its record was in the journal"));
+      journal.confirmAll(null);
+      Future.all(answers).await(5, TimeUnit.SECONDS);
+      Await.until("every answer completed", () -> completedOn.size() == 5);
+      Thread loop = sender.future().await(5, TimeUnit.SECONDS);
+      completedOn.forEach(t -> assertEquals(loop, t, "completed on the sender's event loop, not the journal's thread"));
+      assertTrue(batches.isEmpty(), "nothing on the bus");
+      assertEquals(0, recorder.lost());
+    } finally {
+      LocalJournal.unregister(vertx, journal);
+      journal.thread.shutdownNow();
+    }
+  }
+
+  @Test
+  void aBatchThisNodesJournalRefusesGoesOnTheBus() throws Exception {
+    batchLedger();
+    ThreadJournal journal = new ThreadJournal();
+    LocalJournal.register(vertx, journal);
+    try {
+      UsageRecorder recorder = new UsageRecorder(vertx, true, 10_000);
+      List<Future<Void>> answers = sendInOneTurn(recorder, 3, "s-");
+      Await.until("the journal is given the batch", () -> journal.appended.size() == 1);
+      journal.confirmAll(new MeshException(ErrorCode.UNAVAILABLE, "usage ledger is stopping"));
+      Await.until("the batch goes on the bus", () -> batches.size() == 1);
+      assertEquals(3, UsageBatch.recordsOf(batches.get(0).body()).size());
+      answers.forEach(a -> assertFalse(a.isComplete()));
+      batches.get(0).reply(new JsonObject().put("durability", "process"));
+      Future.all(answers).await(5, TimeUnit.SECONDS);
+      assertEquals(0, recorder.lost());
+    } finally {
+      LocalJournal.unregister(vertx, journal);
+      journal.thread.shutdownNow();
+    }
   }
 }

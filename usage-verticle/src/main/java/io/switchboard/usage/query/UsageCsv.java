@@ -56,7 +56,7 @@ public final class UsageCsv {
   }
 
   /** Quotes a field when it holds a comma, quote or line break; a formula-like start is defused for spreadsheets. */
-  private static StringBuilder field(StringBuilder sb, String v) {
+  public static StringBuilder field(StringBuilder sb, String v) {
     if (v == null) {
       return sb;
     }

@@ -3,13 +3,14 @@ package io.switchboard.usage.query;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
-import io.switchboard.api.UsageRecord;
+import io.switchboard.usage.store.CsvCursor;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.SchemaGate;
 import io.switchboard.usage.store.UsageStore;
 import io.switchboard.usage.store.UsageTotals;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -32,8 +33,10 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
   private final UsageStore store;
   private final SchemaGate schema;
   private final Supplier<JsonObject> status;
+  private final ExportCursors cursors;
 
-  public UsageQueryHandler(UsageStore store, SchemaGate schema, Supplier<JsonObject> status) {
+  public UsageQueryHandler(Vertx vertx, UsageStore store, SchemaGate schema, Supplier<JsonObject> status) {
+    this.cursors = new ExportCursors(vertx);
     this.store = store;
     this.schema = schema;
     this.status = status;
@@ -91,23 +94,33 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
 
   private Future<String> export(JsonObject body) {
     TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
+    int max = limit(body, DEFAULT_EXPORT_LIMIT);
+    return schema.ready().compose(v -> store.openExport(range.fromMs(), range.toMs(), 0, null, max))
+      .compose(cursor -> cursor.next(max).eventually(cursor::close))
+      .map(page -> UsageCsv.HEADER + "\r\n" + page.csv());
+  }
+
+  /** {@code limit} of {@code body} (the records wanted), {@code otherwise} when absent. */
+  private static int limit(JsonObject body, int otherwise) {
     Object l = body.getValue("limit");
-    int limit = DEFAULT_EXPORT_LIMIT;
-    if (l != null) {
-      if (!(l instanceof Number n) || n.intValue() < 1 || n.intValue() > MAX_EXPORT_LIMIT) {
-        throw MeshException.invalid("limit", "limit must be a whole number from 1 to " + MAX_EXPORT_LIMIT + ", got " + l);
-      }
-      limit = n.intValue();
+    if (l == null) {
+      return otherwise;
     }
-    int max = limit;
-    return schema.ready().compose(v -> store.records(range.fromMs(), range.toMs(), max)).map(UsageCsv::write);
+    if (!(l instanceof Number n) || n.intValue() < 1 || n.intValue() > MAX_EXPORT_LIMIT) {
+      throw MeshException.invalid("limit", "limit must be a whole number from 1 to " + MAX_EXPORT_LIMIT + ", got " + l);
+    }
+    return n.intValue();
   }
 
   /**
    * One page of an export ({@code page_size} records at most, {@value #MAX_PAGE} at most), after the record named by
-   * {@code after_ms} and {@code after_id} (none: the first page, with the header line). The reply is the page's CSV;
-   * when the page is full its last record is named in the headers {@link Headers#EXPORT_NEXT_MS} and
-   * {@link Headers#EXPORT_NEXT_ID}, to ask for the next page with.
+   * {@code after_ms} and {@code after_id} (none: the first page, with the header line), of the {@code limit} records
+   * the export still wants (this page's among them; without it, this page's). The pages are one read of the store:
+   * the first opens it, and a full page that leaves records to want keeps it open under the name in the reply header
+   * {@link Headers#EXPORT_CURSOR}, which the next page's ask sends back as {@code cursor}; an ask whose cursor this
+   * node does not hold (closed idle, another node's) reads one page after the record it names. When the page is full
+   * its last record is named in the headers {@link Headers#EXPORT_NEXT_MS} and {@link Headers#EXPORT_NEXT_ID}, to ask
+   * for the next page with.
    */
   private Future<Void> exportPage(JsonObject body, Message<JsonObject> msg) {
     TimeRange range = TimeRange.parse(body.getValue("from"), body.getValue("to"));
@@ -116,17 +129,36 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
       throw MeshException.invalid("page_size", "page_size must be a whole number from 1 to " + MAX_PAGE + ", got " + p);
     }
     int size = n.intValue();
+    int wanted = Math.max(limit(body, size), size);
     String afterId = body.getString("after_id");
     long afterMs = body.getLong("after_ms", Long.MIN_VALUE);
-    return schema.ready().compose(v -> store.recordsAfter(range.fromMs(), range.toMs(), afterMs, afterId, size)).map(page -> {
-      DeliveryOptions headers = new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8");
-      if (page.size() == size) {
-        UsageRecord last = page.get(page.size() - 1);
-        headers.addHeader(Headers.EXPORT_NEXT_MS, Long.toString(last.time().toEpochMilli())).addHeader(Headers.EXPORT_NEXT_ID, last.requestId());
+    CsvCursor kept = cursors.take(body.getString("cursor"));
+    // A read is kept for the next page when it starts the export or continues one kept here. An ask after a record
+    // with no cursor held here comes from an export whose pages reach several ledgers (a cluster on one PostgreSQL):
+    // it reads one page and lets go, as the next ask may go elsewhere.
+    boolean keep = wanted > size && (kept != null || afterId == null);
+    Future<CsvCursor> cursor = kept != null ? Future.succeededFuture(kept)
+      : schema.ready().compose(v -> store.openExport(range.fromMs(), range.toMs(), afterMs, afterId, keep ? wanted : size));
+    return cursor.compose(c -> c.next(size).andThen(ar -> {
+      if (ar.failed() || ar.result().rows() < size || !keep) {
+        c.close();
       }
-      msg.reply(UsageCsv.write(page, afterId == null), headers);
+    }).map(page -> {
+      DeliveryOptions headers = new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8");
+      if (page.rows() == size) {
+        headers.addHeader(Headers.EXPORT_NEXT_MS, Long.toString(page.lastMs())).addHeader(Headers.EXPORT_NEXT_ID, page.lastId());
+        if (keep) {
+          headers.addHeader(Headers.EXPORT_CURSOR, cursors.keep(c));
+        }
+      }
+      msg.reply(afterId == null ? UsageCsv.HEADER + "\r\n" + page.csv() : page.csv(), headers);
       return null;
-    });
+    }));
+  }
+
+  /** Closes the exports under way (the verticle stops). */
+  public Future<Void> close() {
+    return cursors.closeAll();
   }
 
   private Future<JsonObject> spent(JsonObject body) {

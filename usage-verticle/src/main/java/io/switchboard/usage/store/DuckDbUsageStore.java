@@ -57,6 +57,8 @@ public final class DuckDbUsageStore implements LedgerStore {
   private static final String AFTER = "ts_ms >= ? AND ts_ms < ? AND (ts_ms > ? OR (ts_ms = ? AND request_id > ?))";
   private static final String LAST_TIME_AFTER = "SELECT ts_ms FROM usage_records WHERE " + AFTER
     + " ORDER BY ts_ms LIMIT 1 OFFSET ?";
+  private static final String COUNT = "SELECT count(*) FROM usage_records WHERE ts_ms >= ? AND ts_ms < ?";
+  private static final String COUNT_AFTER = "SELECT count(*) FROM usage_records WHERE " + AFTER;
   private static final String RECORDS_AFTER_UP_TO = "SELECT " + UsageColumns.RECORD_READ + " FROM usage_records WHERE "
     + AFTER + " ORDER BY ts_ms, request_id";
   private static final String RECORDS_UP_TO = "SELECT " + UsageColumns.RECORD_READ
@@ -215,33 +217,21 @@ public final class DuckDbUsageStore implements LedgerStore {
   }
 
   /**
-   * The first {@code limit} records of the window by time. Two steps keep DuckDB's memory small whatever the size of
-   * the ledger: the time of the {@code limit}-th record (a top-N of one column), then the records up to it, sorted
-   * (a sort that may spill to disk) and read until {@code limit}.
+   * The first {@code limit} records of the window by time: {@link #recordsAfter} from the start.
    */
   @Override
   public Future<List<UsageRecord>> records(long fromMs, long toMs, int limit) {
+    return recordsAfter(fromMs, toMs, 0, null, limit);
+  }
+
+  @Override
+  public Future<List<UsageRecord>> recordsAfter(long fromMs, long toMs, long afterMs, String afterId, int limit) {
     return read(c -> {
-      long last = toMs - 1;
-      try (PreparedStatement ps = c.prepareStatement(LAST_TIME)) {
-        ps.setLong(1, fromMs);
-        ps.setLong(2, toMs);
-        ps.setInt(3, limit - 1);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            last = rs.getLong(1);
-          }
-        }
-      }
       List<UsageRecord> out = new ArrayList<>(Math.min(limit, 10_000));
-      try (PreparedStatement ps = c.prepareStatement(RECORDS_UP_TO)) {
-        ps.setLong(1, fromMs);
-        ps.setLong(2, last);
-        try (ResultSet rs = ps.executeQuery()) {
-          UsageColumns.Row row = columns(rs);
-          while (out.size() < limit && rs.next()) {
-            out.add(UsageColumns.record(row));
-          }
+      try (PreparedStatement ps = ordered(c, fromMs, toMs, afterMs, afterId, limit); ResultSet rs = ps.executeQuery()) {
+        UsageColumns.Row row = columns(rs);
+        while (out.size() < limit && rs.next()) {
+          out.add(UsageColumns.record(row));
         }
       }
       return out;
@@ -249,48 +239,88 @@ public final class DuckDbUsageStore implements LedgerStore {
   }
 
   /**
-   * A page as {@link #records} reads: the time of the page's last record first (a top-N of one column: DuckDB's top-N
-   * of whole rows over a large ledger runs out of its memory limit), then the rows up to it, sorted, until
-   * {@code limit}.
+   * One read for a whole export (in chunks of {@link JdbcCsvCursor#CHUNK}), on a connection of its own (so that the
+   * readers stay free for queries and key lookups between its pages), each page read on a reader thread.
    */
   @Override
-  public Future<List<UsageRecord>> recordsAfter(long fromMs, long toMs, long afterMs, String afterId, int limit) {
-    if (afterId == null) {
-      return records(fromMs, toMs, limit);
-    }
+  public Future<CsvCursor> openExport(long fromMs, long toMs, long afterMs, String afterId, int limit) {
+    return openExport(fromMs, toMs, afterMs, afterId, limit, JdbcCsvCursor.CHUNK);
+  }
+
+  /** {@link #openExport} in chunks of {@code chunk} records. */
+  Future<CsvCursor> openExport(long fromMs, long toMs, long afterMs, String afterId, int limit, int chunk) {
     return read(c -> {
-      long last = toMs - 1;
-      try (PreparedStatement ps = c.prepareStatement(LAST_TIME_AFTER)) {
-        after(ps, fromMs, toMs, afterMs, afterId);
-        ps.setInt(6, limit - 1);
+      DuckDBConnection own = (DuckDBConnection) c.duplicate();
+      try {
+        own.setAutoCommit(true);
+      } catch (SQLException e) {
+        close(own);
+        throw e;
+      }
+      return new JdbcCsvCursor(own, (conn, ms, id, max) -> ordered((DuckDBConnection) conn, fromMs, toMs, ms, id, max),
+        afterMs, afterId, limit, chunk, readers, DuckDbUsageStore::columns);
+    });
+  }
+
+  /**
+   * The statement (not yet run) for the records after {@code afterMs}/{@code afterId} (null: from {@code fromMs}), by
+   * time then request id, to be read until {@code limit}. Two steps keep DuckDB's memory small whatever the size of
+   * the ledger: the time of the {@code limit}-th record first (a top-N of one column: DuckDB's top-N of whole rows
+   * over a large ledger runs out of its memory limit), then the rows up to it, sorted (a sort that may spill to disk).
+   */
+  private static PreparedStatement ordered(DuckDBConnection c, long fromMs, long toMs, long afterMs, String afterId,
+                                           int limit) throws SQLException {
+    long last = toMs - 1;
+    long count;
+    // A limit past the window's records needs no bound (and its top-N would be of the whole window).
+    try (PreparedStatement ps = c.prepareStatement(afterId == null ? COUNT : COUNT_AFTER)) {
+      window(ps, fromMs, toMs, afterMs, afterId);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        count = rs.getLong(1);
+      }
+    }
+    if (count > limit) {
+      try (PreparedStatement ps = c.prepareStatement(afterId == null ? LAST_TIME : LAST_TIME_AFTER)) {
+        int n = window(ps, fromMs, toMs, afterMs, afterId);
+        ps.setInt(n, limit - 1);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
             last = rs.getLong(1);
           }
         }
       }
-      List<UsageRecord> out = new ArrayList<>(Math.min(limit, 10_000));
-      try (PreparedStatement ps = c.prepareStatement(RECORDS_AFTER_UP_TO)) {
-        after(ps, fromMs, last + 1, afterMs, afterId);
-        try (ResultSet rs = ps.executeQuery()) {
-          UsageColumns.Row row = columns(rs);
-          while (out.size() < limit && rs.next()) {
-            out.add(UsageColumns.record(row));
-          }
-        }
+    }
+    PreparedStatement ps = c.prepareStatement(afterId == null ? RECORDS_UP_TO : RECORDS_AFTER_UP_TO);
+    try {
+      if (afterId == null) {
+        ps.setLong(1, fromMs);
+        ps.setLong(2, last);
+      } else {
+        window(ps, fromMs, last + 1, afterMs, afterId);
       }
-      return out;
-    });
+      return ps;
+    } catch (SQLException | RuntimeException e) {
+      ps.close();
+      throw e;
+    }
   }
 
-  private static void after(PreparedStatement ps, long fromMs, long toMs, long afterMs, String afterId) throws SQLException {
+  /** Sets the window's parameters ({@link #AFTER}'s with {@code afterId}); returns the next parameter's index. */
+  private static int window(PreparedStatement ps, long fromMs, long toMs, long afterMs, String afterId) throws SQLException {
+    if (afterId == null) {
+      ps.setLong(1, fromMs);
+      ps.setLong(2, toMs);
+      return 3;
+    }
     // The page starts at the last one's time: as the lower bound it lets DuckDB skip the row groups before it (the
-    // OR below alone reads every row of the window: about a second a page over 10 million records).
+    // OR below alone reads every row of the window).
     ps.setLong(1, Math.max(fromMs, afterMs));
     ps.setLong(2, toMs);
     ps.setLong(3, afterMs);
     ps.setLong(4, afterMs);
     ps.setString(5, afterId);
+    return 6;
   }
 
   @Override
@@ -428,7 +458,7 @@ public final class DuckDbUsageStore implements LedgerStore {
   }
 
   /** The current row of {@code rs} as {@link UsageColumns} reads it. */
-  private static UsageColumns.Row columns(ResultSet rs) {
+  static UsageColumns.Row columns(ResultSet rs) {
     return new UsageColumns.Row() {
       @Override
       public String string(int column) {

@@ -177,6 +177,16 @@ public abstract class SqlUsageStore implements LedgerStore {
       });
   }
 
+  /** A cursor over {@link UsageSql#SELECT_RECORDS} (or {@code _AFTER}) with the limit, in a transaction of its own. */
+  @Override
+  public Future<CsvCursor> openExport(long fromMs, long toMs, long afterMs, String afterId, int limit) {
+    Tuple args = afterId == null ? Tuple.of(fromMs, toMs, limit) : Tuple.of(fromMs, toMs, afterMs, afterMs, afterId, limit);
+    String text = sql(afterId == null ? UsageSql.SELECT_RECORDS : UsageSql.SELECT_RECORDS_AFTER);
+    return pool.getConnection().compose(conn -> conn.begin()
+      .compose(tx -> conn.prepare(text).<CsvCursor>map(ps -> new SqlCsvCursor(conn, tx, ps.cursor(args), SqlUsageStore::columns)))
+      .onFailure(e -> conn.close()));
+  }
+
   @Override
   public Future<Long> spentMicros(String keyId, long fromMs, long toMs) {
     return pool.preparedQuery(sql(UsageSql.SPENT)).execute(Tuple.of(keyId, fromMs, toMs))

@@ -10,8 +10,10 @@ import io.switchboard.api.ApiKey;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.StoredKey;
 import io.switchboard.usage.RecordJson;
+import io.switchboard.usage.query.UsageCsv;
 import io.vertx.core.json.JsonObject;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -107,6 +109,35 @@ final class UsageColumns {
       route == null ? null : RouteInfo.fromJson(new JsonObject(route)), null,
       cache == null ? null : CacheStatus.parse(cache), saved == null ? 0 : saved / 1_000_000d,
       artifacts == null ? ArtifactRefs.NONE : ArtifactRefs.fromJson(new JsonObject(artifacts)));
+  }
+
+  /**
+   * A row of {@link #RECORD_READ} as the line {@link UsageCsv#write} gives its record, written from the columns
+   * without making the record: the same text to the byte (the route and the CIDs are written as the store keeps
+   * them, which is how the record would encode them again).
+   */
+  static void csv(StringBuilder sb, Row r) {
+    UsageCsv.field(sb, r.string(0)).append(',');
+    sb.append(Instant.ofEpochMilli(r.number(1))).append(',');
+    UsageCsv.field(sb, r.string(2)).append(',');
+    UsageCsv.field(sb, r.string(3)).append(',');
+    UsageCsv.field(sb, r.string(4)).append(',');
+    UsageCsv.field(sb, r.string(5)).append(',');
+    UsageCsv.field(sb, r.string(6)).append(',');
+    sb.append(r.number(7).longValue()).append(',');
+    sb.append(r.number(8).longValue()).append(',');
+    sb.append(r.number(9) / 1000d).append(',');
+    sb.append(r.number(10).longValue()).append(',');
+    sb.append(r.number(11).longValue()).append(',');
+    sb.append(r.number(12).longValue()).append(',');
+    sb.append(BigDecimal.valueOf(r.number(13) / 1_000_000d).toPlainString()).append(',');
+    sb.append(r.number(14).intValue()).append(',');
+    UsageCsv.field(sb, r.string(15)).append(',');
+    UsageCsv.field(sb, r.string(16)).append(',');
+    UsageCsv.field(sb, r.string(17)).append(',');
+    Long saved = r.number(18);
+    sb.append(BigDecimal.valueOf(saved == null ? 0 : saved / 1_000_000d).toPlainString()).append(',');
+    UsageCsv.field(sb, r.string(19)).append("\r\n");
   }
 
   /** A row of {@link UsageSql#MODE_TOTALS}: the mode, then the sums in their order. */

@@ -43,6 +43,14 @@ public interface UsageStore {
    */
   Future<List<UsageRecord>> recordsAfter(long fromMs, long toMs, long afterMs, String afterId, int limit);
 
+  /**
+   * Opens the export of the records over {@code [fromMs, toMs)} after the record at {@code afterMs} with request id
+   * {@code afterId} ({@code afterId} null: from the start), in the order of {@link #recordsAfter}, at most
+   * {@code limit}: one read, its pages taken with {@link CsvCursor#next}, each the same text {@code UsageCsv} writes
+   * for the records {@link #recordsAfter} would give. Close it when done.
+   */
+  Future<CsvCursor> openExport(long fromMs, long toMs, long afterMs, String afterId, int limit);
+
   /** What key {@code keyId} spent over {@code [fromMs, toMs)}, in micro-dollars. */
   Future<Long> spentMicros(String keyId, long fromMs, long toMs);
 

@@ -18,8 +18,8 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The embedded store skips the table's check for records it knows are new ({@link RecentIds}): a replay is still
- * stored once, whether it comes in the same run (remembered) or after a restart (older than the table's newest time).
+ * The embedded store checks each batch against the table's records of its time span: a replay is stored once, whether
+ * it comes in the same run or after a restart.
  */
 class DuckDbReplayTest {
 

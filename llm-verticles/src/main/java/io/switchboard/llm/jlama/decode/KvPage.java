@@ -5,7 +5,7 @@ package io.switchboard.llm.jlama.decode;
  * keys transposed ({@code [kvLength][16]}: the keys of the 16 positions for one dimension side by side, so one vector
  * load serves 16 attention scores) and then the values ({@code [16][kvLength]}). A page is written by the one sequence
  * that created it; once a {@link PrefixCache} holds it, nothing writes it again (a sequence extending a cached prefix
- * copies the partial page it would write into), so cached pages are shared between requests without locks.
+ * copies the partial page before it first writes into it), so cached pages are shared between requests without locks.
  */
 public final class KvPage {
 
@@ -20,18 +20,11 @@ public final class KvPage {
     this.layers = new float[layerCount][2 * POSITIONS * kvLength];
   }
 
-  private KvPage(float[][] layers, int kvLength) {
-    this.layers = layers;
-    this.kvLength = kvLength;
-  }
-
-  /** A private copy, for a sequence that goes on writing where this page's owner stopped. */
-  KvPage copy() {
-    float[][] copy = new float[layers.length][];
+  /** Copies this page's keys and values into {@code target}, for a sequence that goes on writing where this page's owner stopped. */
+  void copyInto(KvPage target) {
     for (int l = 0; l < layers.length; l++) {
-      copy[l] = layers[l].clone();
+      System.arraycopy(layers[l], 0, target.layers[l], 0, layers[l].length);
     }
-    return new KvPage(copy, kvLength);
   }
 
   /** Bytes of keys and values this page holds. */

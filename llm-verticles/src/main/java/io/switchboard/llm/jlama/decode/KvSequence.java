@@ -4,8 +4,10 @@ import java.util.Arrays;
 
 /**
  * The key/value cache of one generation: the tokens at positions {@code [0, length)} and their keys and values in
- * {@link KvPage}s. Pages below {@link #sharedPages} come from a cached prefix and are only read; the others belong to
- * this sequence. Not thread-safe: one generation writes it; once handed to a {@link PrefixCache} it is not written again.
+ * {@link KvPage}s. Pages below {@link #sharedPages} come from a cached prefix and are only read; so is a partly filled
+ * last page of that prefix until this sequence first writes, when it takes a copy ({@link #append}: the copy goes into
+ * a page the pass made before the prompt, not into a new one). The others belong to this sequence. Not thread-safe:
+ * one generation writes it; once handed to a {@link PrefixCache} it is not written again.
  */
 public final class KvSequence {
 
@@ -15,6 +17,8 @@ public final class KvSequence {
   private int[] tokens;
   private int length;
   private int sharedPages;
+  /** The index of the source's partly filled page that this sequence reads until it copies it on its first write; -1: none. */
+  private int copyOnWrite = -1;
   private boolean sealed;
 
   /** An empty sequence for a model with {@code layerCount} layers of {@code kvLength} key (and value) floats per position. */
@@ -32,8 +36,9 @@ public final class KvSequence {
   }
 
   /**
-   * A new sequence holding the first {@code n} positions of {@code source} (at most its length): its whole pages
-   * shared, the page that the new sequence will go on writing copied. {@code source} is not changed.
+   * A new sequence holding the first {@code n} positions of {@code source} (at most its length): its pages shared, the
+   * partly filled one (which the new sequence will go on writing) copied on the first write. {@code source} is not
+   * changed.
    */
   public static KvSequence prefixOf(KvSequence source, int n) {
     if (n < 0 || n > source.length) {
@@ -42,12 +47,11 @@ public final class KvSequence {
     int whole = n / KvPage.POSITIONS;
     int used = (n + KvPage.POSITIONS - 1) / KvPage.POSITIONS;
     KvPage[] pages = new KvPage[Math.max(4, used + 1)];
-    System.arraycopy(source.pages, 0, pages, 0, whole);
-    if (used > whole) {
-      pages[whole] = source.pages[whole].copy();
-    }
+    System.arraycopy(source.pages, 0, pages, 0, used);
     int[] tokens = Arrays.copyOf(source.tokens, Math.max(64, n + 16));
-    return new KvSequence(source.layerCount, source.kvLength, pages, tokens, n, whole);
+    KvSequence s = new KvSequence(source.layerCount, source.kvLength, pages, tokens, n, whole);
+    s.copyOnWrite = used > whole ? whole : -1;
+    return s;
   }
 
   /** Positions held. */
@@ -95,10 +99,19 @@ public final class KvSequence {
     return pages[index];
   }
 
-  /** Makes room for {@code count} more positions holding {@code newTokens[from, from + count)}; returns the first new position. */
-  int append(int[] newTokens, int from, int count) {
+  /**
+   * Makes room for {@code count} more positions holding {@code newTokens[from, from + count)}, with new pages from
+   * {@code reserve}; returns the first new position.
+   */
+  int append(int[] newTokens, int from, int count, KvPageReserve reserve) {
     if (sealed) {
       throw new IllegalStateException("this key/value sequence was handed to the prefix cache and is read-only");
+    }
+    if (copyOnWrite >= 0) {
+      KvPage own = reserve.take();
+      pages[copyOnWrite].copyInto(own);
+      pages[copyOnWrite] = own;
+      copyOnWrite = -1;
     }
     int start = length;
     int end = start + count;
@@ -108,7 +121,7 @@ public final class KvSequence {
     }
     for (int p = 0; p < needed; p++) {
       if (pages[p] == null) {
-        pages[p] = new KvPage(layerCount, kvLength);
+        pages[p] = reserve.take();
       }
     }
     if (end > tokens.length) {

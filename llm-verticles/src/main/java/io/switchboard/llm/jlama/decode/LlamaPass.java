@@ -40,6 +40,11 @@ public final class LlamaPass implements AutoCloseable {
   private static final int ATTENTION_TILE = 16;
   /** Values per grain of the gated activation. */
   private static final int SILU_PIECE = 256;
+  /**
+   * Key/value pages kept made between generations ({@link #reservePages}): enough for a prompt of two chunks and the
+   * page a follow-up copies from the cached prefix (a conversation's later turn runs some 20-60 new tokens).
+   */
+  private static final int RESERVED_PAGES = 2 * CHUNK / KvPage.POSITIONS + 1;
 
   private final Config c;
   private final LlamaWeights w;
@@ -48,6 +53,7 @@ public final class LlamaPass implements AutoCloseable {
   private final int threads;
   private final Attention attention;
   private final DecodeTeam team;
+  private final KvPageReserve reserve;
   private final int attentionLength;
   private final float[] x;
   private final float[] normed;
@@ -86,6 +92,7 @@ public final class LlamaPass implements AutoCloseable {
     this.attendedQ = new Q8Activations(attentionLength, CHUNK);
     this.hiddenQ = new Q8Activations(c.hiddenLength, CHUNK);
     this.team = new DecodeTeam(threads, "switchboard-llama");
+    this.reserve = new KvPageReserve(c.numberOfLayers, c.kvLength, RESERVED_PAGES);
   }
 
   /**
@@ -138,6 +145,15 @@ public final class LlamaPass implements AutoCloseable {
     for (int i = CHUNK; i < tokens.length; i++) {
       forward(tokens, i, i + 1, kv, out);
     }
+    reservePages();
+  }
+
+  /**
+   * Makes the key/value pages the next prompt will write now ({@link KvPageReserve}): for the caller to run between
+   * generations, so that a garbage collection the allocation triggers does not stop the next prompt's prefill.
+   */
+  public void reservePages() {
+    reserve.refill();
   }
 
   /** An empty key/value sequence for this model. */
@@ -165,7 +181,7 @@ public final class LlamaPass implements AutoCloseable {
     }
     for (int at = from; at < to; at += CHUNK) {
       int n = Math.min(CHUNK, to - at);
-      int start = kv.append(tokens, at, n);
+      int start = kv.append(tokens, at, n, reserve);
       embed(tokens, at, n, start);
       for (int l = 0; l < layers.length; l++) {
         layer(l, n, start, kv);

@@ -43,7 +43,6 @@ final class Q8Activations {
 
   /** Quantizes {@code x[from .. from + cols)} as token {@code token}. */
   void quantize(int token, float[] x, int from) {
-    int[] q = new int[Q4MatVec.BLOCK];
     for (int b = 0; b < blocks; b++) {
       int at = from + b * Q4MatVec.BLOCK;
       float max = 0;
@@ -52,15 +51,15 @@ final class Q8Activations {
       }
       float inverse = max != 0 ? 127f / max : 0f;
       int sum = 0;
-      for (int i = 0; i < Q4MatVec.BLOCK; i++) {
-        float scaled = x[at + i] * inverse;
-        q[i] = (byte) (int) (scaled + 0.5f);
-        sum += q[i];
-      }
       int k = at(token, b);
+      // No scratch array: a prompt's tokens are quantized at every layer, and what a prefill allocates can start a
+      // garbage collection inside it (see KvPageReserve).
       for (int j = 0; j < 16; j++) {
-        p[k + j * Q4Kernel.TILE] = pair(q[j]);
-        d[k + j * Q4Kernel.TILE] = pair(q[j + 16] - 16 * q[j]);
+        int low = quantized(x[at + j], inverse);
+        int high = quantized(x[at + j + 16], inverse);
+        sum += low + high;
+        p[k + j * Q4Kernel.TILE] = pair(low);
+        d[k + j * Q4Kernel.TILE] = pair(high - 16 * low);
       }
       correction[scaleAt(token, b)] = (short) (8 * sum);
       scale[scaleAt(token, b)] = max / 127f;
@@ -88,6 +87,11 @@ final class Q8Activations {
   /** The scale of block {@code b} of {@code token} (for tests). */
   float scale(int token, int b) {
     return scale[scaleAt(token, b)];
+  }
+
+  private static int quantized(float x, float inverse) {
+    float scaled = x * inverse;
+    return (byte) (int) (scaled + 0.5f);
   }
 
   private static int pair(int v) {

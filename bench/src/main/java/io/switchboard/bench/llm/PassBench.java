@@ -39,7 +39,8 @@ public final class PassBench {
     LlamaPass pass = LlamaPass.of(m, threads).orElseThrow();
     int vocab = m.getConfig().vocabularySize;
     float[] logits = new float[vocab];
-    int[] tokens = new Random(7).ints(longPrompt + 64, 3, vocab).toArray();
+    // Room for the longest prompt run below (the cold 500 and the long one) and a follow-up block after it.
+    int[] tokens = new Random(7).ints(Math.max(longPrompt, 500) + 64, 3, vocab).toArray();
     pass.warmUp();
     pass.warmUp();
 

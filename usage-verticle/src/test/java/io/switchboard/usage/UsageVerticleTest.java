@@ -131,30 +131,36 @@ class UsageVerticleTest {
     assertEquals(expectedRows(records, GroupBy.MODEL), byModel.getJsonArray("rows"));
   }
 
+  /** The export of every stored record, asked for in one piece: what the paged exports below must add up to. */
+  private static final JsonObject EXPORT = new JsonObject().put("op", "export").put("from", TestRecords.START.toString());
+
+  /** Stores 230 generated records and answers their whole export in one piece. */
+  private String storedAndExportedWhole(long seed, String prefix) throws Exception {
+    result(ask(Addresses.USAGE_BATCH, TestRecords.generate(230, seed, prefix)));
+    Await.caughtUp(vertx, 30);
+    return result(vertx.eventBus().<String>request(Addresses.USAGE_QUERY, EXPORT.copy().put("limit", 1000))).body();
+  }
+
   @Test
   void anExportInPagesIsTheWholeExport() throws Exception {
-    List<UsageRecord> records = TestRecords.generate(230, 21, "p-");
-    result(ask(Addresses.USAGE_BATCH, records));
-    Await.caughtUp(vertx, 30);
-    JsonObject query = new JsonObject().put("op", "export").put("from", TestRecords.START.toString());
-    String whole = result(vertx.eventBus().<String>request(Addresses.USAGE_QUERY, query.copy().put("limit", 1000))).body();
+    String whole = storedAndExportedWhole(21, "p-");
     StringBuilder paged = new StringBuilder();
-    JsonObject ask = query.copy().put("page_size", 17);
+    JsonObject ask = EXPORT.copy().put("page_size", 17);
     int pages = 0;
     while (true) {
       Message<String> page = result(vertx.eventBus().request(Addresses.USAGE_QUERY, ask));
       paged.append(page.body());
       pages++;
-      String nextId = page.headers().get("x-switchboard-next-id");
+      String nextId = page.headers().get(Headers.EXPORT_NEXT_ID);
       if (nextId == null) {
         break;
       }
-      ask = ask.copy().put("after_ms", Long.parseLong(page.headers().get("x-switchboard-next-ms"))).put("after_id", nextId);
+      ask = ask.copy().put("after_ms", Long.parseLong(page.headers().get(Headers.EXPORT_NEXT_MS))).put("after_id", nextId);
     }
     assertEquals(whole, paged.toString());
     assertEquals(230 / 17 + 1, pages, "full pages name the next; the last is short");
     assertEquals(231, whole.split("\r\n").length);
-    MeshException e = meshFailure(ask(Addresses.USAGE_QUERY, query.copy().put("page_size", 0)));
+    MeshException e = meshFailure(ask(Addresses.USAGE_QUERY, EXPORT.copy().put("page_size", 0)));
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
   }
 
@@ -165,13 +171,9 @@ class UsageVerticleTest {
    */
   @Test
   void anExportInPagesOfOneReadIsTheWholeExportWhateverCursorIsSentBack() throws Exception {
-    List<UsageRecord> records = TestRecords.generate(230, 22, "c-");
-    result(ask(Addresses.USAGE_BATCH, records));
-    Await.caughtUp(vertx, 30);
-    JsonObject query = new JsonObject().put("op", "export").put("from", TestRecords.START.toString());
-    String whole = result(vertx.eventBus().<String>request(Addresses.USAGE_QUERY, query.copy().put("limit", 1000))).body();
+    String whole = storedAndExportedWhole(22, "c-");
     StringBuilder paged = new StringBuilder();
-    JsonObject ask = query.copy().put("page_size", 17);
+    JsonObject ask = EXPORT.copy().put("page_size", 17);
     int remaining = 1000;
     int pages = 0;
     Set<String> cursors = new HashSet<>();

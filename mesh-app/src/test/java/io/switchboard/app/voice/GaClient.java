@@ -42,7 +42,7 @@ final class GaClient {
 
   /** As {@link #connect(Vertx, int, String)}, with {@code authorization} (e.g. {@code Bearer sb-...}) on the upgrade, or none. */
   static Future<GaClient> connect(Vertx vertx, int port, String query, String authorization) {
-    return LoopbackSocket.open(vertx, port, "/v1/realtime" + query, authorization).map(GaClient::new);
+    return LoopbackSocket.open(vertx, port, "/v1/realtime" + query, authorization, GaClient::new);
   }
 
   void send(JsonObject event) {

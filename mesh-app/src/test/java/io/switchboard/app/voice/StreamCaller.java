@@ -52,7 +52,7 @@ public final class StreamCaller {
 
   /** Connects and sends nothing; {@code authorization} is a header for the upgrade, or null. */
   static Future<StreamCaller> raw(Vertx vertx, int port, int rate, String authorization) {
-    return LoopbackSocket.open(vertx, port, "/v1/voice/stream", authorization).map(line -> {
+    return LoopbackSocket.open(vertx, port, "/v1/voice/stream", authorization, line -> {
       StreamCaller c = new StreamCaller(line, rate);
       WebSocket ws = line.ws();
       ws.textMessageHandler(t -> c.events.add(new JsonObject(t).put("at_ms", c.now()).put("at_wall_ms", System.currentTimeMillis())));

@@ -42,11 +42,11 @@ public final class FakeTranscriptionApi extends ScriptedApi<FakeTranscriptionApi
     return new FakeTranscriptionApi(vertx);
   }
 
-  /** Answers the next requests with this status, headers and body. */
+  /** Answers the next requests with this status, headers (over a JSON content-type) and body. */
   public FakeTranscriptionApi error(int status, MultiMap headers, String body) {
     return reply(ctx -> {
       ctx.response().setStatusCode(status).putHeader("content-type", "application/json");
-      ctx.response().headers().addAll(headers);
+      ctx.response().headers().setAll(headers);
       ctx.response().end(body);
     });
   }

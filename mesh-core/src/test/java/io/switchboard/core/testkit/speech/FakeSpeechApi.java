@@ -11,7 +11,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * A local cloud text-to-speech API on 127.0.0.1: OpenAI's {@code POST /v1/audio/speech} and ElevenLabs'
  * {@code POST /v1/text-to-speech/{voice_id}/stream}, both taking a JSON body. Every request is recorded as it came
  * ({@link Seen}); the test says how the next answers go ({@link #reply}: audio with {@link AudioScript}, or a
- * provider's error body and status), and can wait for the client to close the connection ({@link #closed()}).
+ * provider's error body and status), and can wait for the client to close the connection ({@link #closed()}). An
+ * adapter's base URL is {@code url("/v1")} for OpenAI, {@code url("")} for ElevenLabs.
  */
 public final class FakeSpeechApi extends ScriptedApi<FakeSpeechApi.Seen, FakeSpeechApi> {
 

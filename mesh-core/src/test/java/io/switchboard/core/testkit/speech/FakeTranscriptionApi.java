@@ -12,7 +12,8 @@ import io.vertx.ext.web.handler.BodyHandler;
  * A local cloud speech-to-text API on 127.0.0.1: OpenAI's {@code POST /v1/audio/transcriptions}, its multipart upload
  * parsed by vertx-web's BodyHandler (the file's bytes read back), and OpenRouter's {@code POST /api/v1/chat/completions}
  * taking the audio as base64 inside a chat message. Every request is recorded as it came ({@link Upload}); the test
- * says how the next answers go ({@link #reply}, {@link #error}).
+ * says how the next answers go ({@link #reply}, {@link #error}). An adapter's base URL is {@code url("/v1")} for
+ * OpenAI, {@code url("/api/v1")} for OpenRouter.
  */
 public final class FakeTranscriptionApi extends ScriptedApi<FakeTranscriptionApi.Upload, FakeTranscriptionApi> {
 

@@ -85,13 +85,19 @@ public final class CacheHttpBench {
             Histogram mesh = new Histogram(60_000_000_000L, 3);
             Histogram plain = new Histogram(60_000_000_000L, 3);
             // The whole loop on one context: a request started from this (non-Vert.x) thread is sometimes never written.
-            onContext(loop, () -> measure(client, r, staticPort, port, warmup, requests, plain, mesh))
+            long[] cpu = new long[2];
+            onContext(loop, () -> measure(client, r, staticPort, port, warmup, requests, plain, mesh, cpu))
               .await(60L * (warmup + requests) + 60_000, TimeUnit.MILLISECONDS);
+            // The same number of static answers alone: what of a round's CPU is the hit's.
+            onContext(loop, () -> measure(client, r, staticPort, -1, 0, requests, new Histogram(3), new Histogram(3), cpu))
+              .await(60L * requests + 60_000, TimeUnit.MILLISECONDS);
             System.out.println(new JsonObject().put("bench", "cache-http").put("variant", v.name()).put("request", what)
               .put("requests", requests)
               .put("static_us", us(plain)).put("hit_us", us(mesh))
               .put("added_p50_us", (mesh.getValueAtPercentile(50) - plain.getValueAtPercentile(50)) / 1000d)
               .put("added_p99_us", (mesh.getValueAtPercentile(99) - plain.getValueAtPercentile(99)) / 1000d)
+              .put("hit_cpu_us", (cpu[0] - cpu[1]) / 1000d / requests)
+              .put("static_cpu_us", cpu[1] / 1000d / requests)
               .put("load_average", Files.readString(Path.of("/proc/loadavg")).trim()).encode());
           }
         } finally {
@@ -129,17 +135,31 @@ public final class CacheHttpBench {
    * calling context: the Vert.x 5.0.8 HttpClient, called from a non-Vert.x thread with a pool of one connection, now and
    * then never writes a request (the bench hung at its 30 s bound: the server had received n requests, the connection
    * sat idle, every event loop waited in epoll), as the test kit's {@code OnContext} records for tests.
+   *
+   * <p>The process's CPU time over the recorded rounds goes in {@code cpu[0]} (this JVM holds the client, the static
+   * server and the node: every thread's CPU on both sides of the loopback); with {@code port} -1 (static answers alone)
+   * in {@code cpu[1]}. A count that the machine's load moves much less than the wall clock.
    */
   private static Future<Void> measure(HttpClient client, Request r, int staticPort, int port, int warmup, int requests,
-                                      Histogram plain, Histogram mesh) {
+                                      Histogram plain, Histogram mesh, long[] cpu) {
+    com.sun.management.OperatingSystemMXBean os =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    int slot = port < 0 ? 1 : 0;
     Future<Void> rounds = Future.succeededFuture();
     for (int i = 0; i < warmup + requests; i++) {
       boolean record = i >= warmup;
+      boolean first = i == warmup;
       // Chained lazily: each round starts once the one before has ended.
       rounds = rounds.compose(v -> {
+        if (first) {
+          cpu[slot] = -os.getProcessCpuTime();
+        }
         long t0 = System.nanoTime();
         return send(client, staticPort, r, false).compose(b -> {
           long t1 = System.nanoTime();
+          if (port < 0) {
+            return Future.succeededFuture(null);
+          }
           return send(client, port, r, true).map(b2 -> {
             if (record) {
               plain.recordValue(t1 - t0);
@@ -150,7 +170,7 @@ public final class CacheHttpBench {
         });
       });
     }
-    return rounds;
+    return rounds.onSuccess(v -> cpu[slot] += os.getProcessCpuTime());
   }
 
   /** Runs {@code call} on {@code context}; completes with its result. */

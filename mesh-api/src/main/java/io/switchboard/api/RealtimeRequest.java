@@ -16,12 +16,7 @@ public record RealtimeRequest(String model, String events, JsonObject session, R
   }
 
   public static RealtimeRequest fromJson(JsonObject body) {
-    if (body == null) {
-      throw MeshException.invalid(null, "the request body must be a JSON object");
-    }
-    if (!(body.getValue("model") instanceof String m) || m.isBlank()) {
-      throw MeshException.invalid("model", "'model' is required");
-    }
+    String m = RequestBodies.model(body);
     if (!(body.getValue("events") instanceof String e) || e.isBlank()) {
       throw MeshException.invalid("events", "'events' (the address the session's server events go to) is required");
     }

@@ -21,13 +21,7 @@ public record SpeechRequest(String model, String input, String voice, String res
   }
 
   public static SpeechRequest fromJson(JsonObject body) {
-    if (body == null) {
-      throw MeshException.invalid(null, "the request body must be a JSON object");
-    }
-    Object model = body.getValue("model");
-    if (!(model instanceof String m) || m.isBlank()) {
-      throw MeshException.invalid("model", "'model' is required");
-    }
+    String m = RequestBodies.model(body);
     Object input = body.getValue("input");
     if (!(input instanceof String in) || in.isBlank()) {
       throw MeshException.invalid("input", input == null ? "'input' is required" : "'input' must be a non-empty string");

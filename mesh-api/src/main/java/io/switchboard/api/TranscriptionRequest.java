@@ -24,10 +24,7 @@ public record TranscriptionRequest(String model, String language, String prompt,
   }
 
   public static TranscriptionRequest fromJson(JsonObject p) {
-    Object model = p.getValue("model");
-    if (!(model instanceof String m) || m.isBlank()) {
-      throw MeshException.invalid("model", "'model' is required");
-    }
+    String m = RequestBodies.model(p);
     String fmt = p.getString("response_format", "json");
     if (!FORMATS.contains(fmt)) {
       throw MeshException.invalid("response_format", "'response_format' must be one of json, text, verbose_json, srt, vtt");

@@ -22,11 +22,13 @@ class RequestFieldsTest {
   }
 
   @Test
-  void chatAndEmbeddingBodiesMustNameAModel() {
+  void everyRequestBodyMustNameAModel() {
     JsonObject messages = new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
     JsonObject input = new JsonObject().put("input", "hi");
-    for (Function<JsonObject, ?> read : List.<Function<JsonObject, ?>>of(ChatRequest::fromJson, EmbeddingRequest::fromJson)) {
-      JsonObject rest = messages.copy().mergeIn(input);
+    JsonObject events = new JsonObject().put("events", "session.events.1");
+    for (Function<JsonObject, ?> read : List.<Function<JsonObject, ?>>of(ChatRequest::fromJson, EmbeddingRequest::fromJson,
+      SpeechRequest::fromJson, TranscriptionRequest::fromJson, RealtimeRequest::fromJson)) {
+      JsonObject rest = messages.copy().mergeIn(input).mergeIn(events);
       refused(() -> read.apply(null), null, "the request body must be a JSON object");
       refused(() -> read.apply(rest.copy()), "model", "'model' is required");
       refused(() -> read.apply(rest.copy().put("model", 7)), "model", "'model' must be a non-empty string");

@@ -18,6 +18,9 @@ let chartBox = null;
 let totalsBox = null;
 let keysBox = null;
 let cacheBox = null;
+// Each load is numbered: an answer that arrives after a newer load started (a refresh clicked twice, a control changed
+// while the last range was still loading) is dropped rather than drawn over the newer one.
+let loads = 0;
 
 export function render(root) {
   const sel = (id, values, value) => h('select', { id }, values.map(v => h('option', { value: v, selected: v === value }, v)));
@@ -52,6 +55,8 @@ export function leave() {
 }
 
 async function load(exportLink) {
+  const mine = ++loads;
+  const current = () => chartBox && mine === loads;
   const [rangeMs, buckets] = RANGES[controls.range.value];
   const by = controls.by.value;
   const metric = METRICS[controls.metric.value];
@@ -62,7 +67,7 @@ async function load(exportLink) {
     const [series, totals] = await Promise.all([
       get(`/admin/api/usage/series?by=${by}&range_ms=${rangeMs}&buckets=${buckets}`),
       get(`/api/v1/usage?group_by=${by}&from=${encodeURIComponent(from)}`)]);
-    if (!chartBox) return;
+    if (!current()) return;
     const label = rangeMs <= 86_400_000 ? clock : t => new Date(t).toISOString().slice(5, 10);
     fill(chartBox, series.series.length === 0 ? h('p', { class: 'empty' }, 'No usage in this range.')
       : stackedBars({ buckets: series.buckets, series: series.series.map(s => ({ name: s.name, values: metric.value(s) })) },
@@ -76,8 +81,9 @@ async function load(exportLink) {
           h('td', { class: 'num' }, num(r.input_tokens) + ' / ' + num(r.output_tokens)),
           h('td', { class: 'num' }, num(r.audio_seconds)), h('td', { class: 'num' }, usd(r.cost_usd))))));
   } catch (e) {
-    if (chartBox) fill(chartBox, h('p', { class: 'error' }, e.message));
+    if (current()) fill(chartBox, h('p', { class: 'error' }, e.message));
   }
+  if (!current()) return;
   topKeys(now);
   cacheStats();
 }

@@ -1,6 +1,7 @@
 package io.switchboard.asr.openai;
 
 import io.switchboard.core.testkit.TestVertx;
+import io.vertx.core.MultiMap;
 import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
 import io.switchboard.core.testkit.TestAudio;
@@ -233,11 +234,7 @@ class OpenAiTranscriptionBackendTest {
   @MethodSource("upstreamErrors")
   void upstreamErrorsMapToTheMeshTaxonomy(int status, Map<String, String> headers, String body, ErrorCode code, String fragment,
                                           long minRetry, long maxRetry) {
-    fake.reply(ctx -> {
-      ctx.response().setStatusCode(status).putHeader("content-type", "application/json");
-      headers.forEach(ctx.response()::putHeader);
-      ctx.response().end(body);
-    });
+    fake.error(status, MultiMap.caseInsensitiveMultiMap().addAll(headers), body);
     MeshException e = failure(backend.transcribe(request("whisper-1"), TestAudio.wav(0.2, 8000), ctx()));
     assertEquals(code, e.errorCode(), e.getMessage());
     assertTrue(e.getMessage().startsWith("openai-transcribe"), e.getMessage());

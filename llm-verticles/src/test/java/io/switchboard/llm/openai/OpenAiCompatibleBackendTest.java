@@ -20,6 +20,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,6 +31,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static io.switchboard.llm.openai.OpenAiTestKit.KEY;
 import static io.switchboard.core.testkit.Await.await;
@@ -130,37 +134,37 @@ class OpenAiCompatibleBackendTest {
     assertTrue(got.text().startsWith("one "), "content before the cut was delivered: " + got.text());
   }
 
-  @Test
-  void streamEndingCleanlyWithoutDoneStillFails() {
-    fake.enqueue(Behaviour.sse("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n"));
-    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    assertEquals("half", got.text());
-    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
-    assertTrue(got.meshFailure().getMessage().contains("before [DONE]"));
+  /** An SSE stream that breaks after some text: the text it delivers, then what its UPSTREAM failure says. */
+  record Broken(String name, List<String> frames, String delivered, String says) {
+    @Override
+    public String toString() {
+      return name;
+    }
   }
 
-  @Test
-  void malformedJsonInTheStreamFailsUpstream() {
-    fake.enqueue(Behaviour.sse(
-      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n",
-      "data: {\"choices\":[{\"delta\":\n\n",
-      "data: [DONE]\n\n"));
-    Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    assertEquals("ok", got.text());
-    assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
-    assertTrue(got.meshFailure().getMessage().contains("malformed JSON"), got.meshFailure().getMessage());
+  static Stream<Arguments> brokenStreams() {
+    return Stream.of(
+      new Broken("clean end without [DONE]", List.of(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half\"}}]}\n\n"), "half", "before [DONE]"),
+      new Broken("malformed JSON", List.of(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n",
+        "data: {\"choices\":[{\"delta\":\n\n",
+        "data: [DONE]\n\n"), "ok", "malformed JSON"),
+      new Broken("error event (OpenRouter)", List.of(
+        ": OPENROUTER PROCESSING\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"}}]}\n\n",
+        "data: {\"error\":{\"message\":\"Provider overloaded\",\"code\":502}}\n\n"), "par", "Provider overloaded")
+    ).map(Arguments::of);
   }
 
-  @Test
-  void errorEventInsideTheStreamFailsWithItsClass() {
-    fake.enqueue(Behaviour.sse(
-      ": OPENROUTER PROCESSING\n\n",
-      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"par\"}}]}\n\n",
-      "data: {\"error\":{\"message\":\"Provider overloaded\",\"code\":502}}\n\n"));
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("brokenStreams")
+  void aBrokenStreamFailsUpstreamAfterWhatItDelivered(Broken b) {
+    fake.enqueue(Behaviour.sse(b.frames().toArray(String[]::new)));
     Drained got = await(Drain.stream(vertx, () -> backend.chatStream(chat("hi", true), ctx())));
-    assertEquals("par", got.text());
+    assertEquals(b.delivered(), got.text());
     assertEquals(ErrorCode.UPSTREAM, got.meshFailure().errorCode());
-    assertTrue(got.meshFailure().getMessage().contains("Provider overloaded"), got.meshFailure().getMessage());
+    assertTrue(got.meshFailure().getMessage().contains(b.says()), got.meshFailure().getMessage());
   }
 
   @Test

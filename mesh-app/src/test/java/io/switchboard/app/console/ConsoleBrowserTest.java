@@ -20,6 +20,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -276,18 +278,22 @@ class ConsoleBrowserTest {
       assertEquals(200, node.chat(ConsoleNode.chatBody(true), Map.of("x-switchboard-strategy", "fallback")).statusCode());
     }
     tab("usage");
-    // the ledger ships records to its store within a moment: refresh until the chart shows them
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (browser.driver.findElements(By.cssSelector("#usage-chart rect.bar")).isEmpty() && System.currentTimeMillis() < deadline) {
-      browser.byId("usage-refresh").click();
-      browser.await(d -> d.findElements(By.cssSelector("#usage-chart svg, #usage-chart .empty, #usage-chart .error")).size() > 0);
-    }
-    assertFalse(browser.driver.findElements(By.cssSelector("#usage-chart rect.bar")).isEmpty(), "the chart has bars");
-    String legend = browser.driver.findElement(By.cssSelector("#usage-chart .legend")).getText();
+    // The ledger ships records to its store within a moment: refresh until the chart's legend names both backends. A
+    // refresh re-renders the chart, so an element read a moment ago may be gone: each poll reads it afresh.
+    String legend = new WebDriverWait(browser.driver, Duration.ofSeconds(30)).pollingEvery(Duration.ofSeconds(1))
+      .ignoring(StaleElementReferenceException.class).ignoring(NoSuchElementException.class)
+      .withMessage("the usage chart's legend names cloud-a and workstation")
+      .until(d -> {
+        String text = d.findElements(By.cssSelector("#usage-chart rect.bar")).isEmpty() ? ""
+          : d.findElement(By.cssSelector("#usage-chart .legend")).getText();
+        if (text.contains("cloud-a") && text.contains("workstation")) return text;
+        d.findElement(By.id("usage-refresh")).click();
+        return null;
+      });
     assertTrue(legend.contains("cloud-a") && legend.contains("workstation"), legend);
     new Select(browser.byId("usage-metric")).selectByValue("requests");
     browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("usage-chart"), "Requests per"));
-    assertTrue(browser.byId("usage-totals").getText().contains("cloud-b"), browser.byId("usage-totals").getText());
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("usage-totals"), "cloud-b"));
     String csv = browser.byId("usage-export").getAttribute("href");
     assertTrue(csv.contains("/api/v1/usage/export?from="), csv);
     // The exact cache's panel: this console node runs without one (no cache section in its config).

@@ -84,13 +84,7 @@ class BadInputTableTest {
     wav = SpokenAudio.flite(dir);
     vertx = Vertx.vertx();
     openai = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
-    JsonArray backends = new JsonArray()
-      .add(new JsonObject().put("id", "fake-openai").put("type", "openai-compatible").put("base_url", openai.baseUrl())
-        .put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat").add("embed")).put("priority", 10)
-        .put("models", new JsonArray().add("gpt-4o-mini").add("text-embedding-3-small")))
-      .add(new JsonObject().put("id", "flite").put("type", "local-tts").put("priority", 10))
-      .add(SpokenAudio.whisperBackend("whisper-local", 10));
-    node = HttpTestNode.start(vertx, backends, new JsonObject().put("admin_token", ADMIN).put("body_limit_bytes", BODY_LIMIT)
+    node = HttpTestNode.start(vertx, HttpTestNode.everyKind(openai), new JsonObject().put("admin_token", ADMIN).put("body_limit_bytes", BODY_LIMIT)
       .put("upload_limit_bytes", UPLOAD_LIMIT), Map.of("FAKE_KEY", FAKE_KEY));
     liveKey = createKey("table-live");
     revokedKey = createKey("table-revoked");

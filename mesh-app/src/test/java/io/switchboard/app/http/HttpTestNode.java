@@ -4,6 +4,7 @@ import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.testkit.OnContext;
+import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.Eventually;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -52,6 +53,19 @@ final class HttpTestNode {
   /** Starts {@code call} (an HTTP request) on this node's one event-loop context, as {@link OnContext#start} does. */
   <T> Future<T> onContext(Supplier<Future<T>> call) {
     return OnContext.start(context, call);
+  }
+
+  /**
+   * Backends for every kind of call the mesh serves: {@code fake-openai} for chat and embeddings on {@code openai} (its
+   * key from the variable {@code FAKE_KEY}), {@code flite} for speech and {@code whisper-local} for transcription.
+   */
+  static JsonArray everyKind(FakeOpenAiServer openai) {
+    return new JsonArray()
+      .add(new JsonObject().put("id", "fake-openai").put("type", "openai-compatible").put("base_url", openai.baseUrl())
+        .put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat").add("embed")).put("priority", 10)
+        .put("models", new JsonArray().add("gpt-4o-mini").add("text-embedding-3-small")))
+      .add(new JsonObject().put("id", "flite").put("type", "local-tts").put("priority", 10))
+      .add(SpokenAudio.whisperBackend("whisper-local", 10));
   }
 
   /** Starts a node whose {@code http} section is {@code http} over the test defaults; every backend must start. */

@@ -71,13 +71,7 @@ class TlsHttpTest {
     Files.write(wav, SpokenAudio.flite(dir).getBytes());
     vertx = Vertx.vertx();
     upstream = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
-    JsonArray backends = new JsonArray()
-      .add(new JsonObject().put("id", "fake-openai").put("type", "openai-compatible").put("base_url", upstream.baseUrl())
-        .put("api_key_env", "FAKE_KEY").put("capabilities", new JsonArray().add("chat").add("embed")).put("priority", 10)
-        .put("models", new JsonArray().add("gpt-4o-mini").add("text-embedding-3-small")))
-      .add(new JsonObject().put("id", "flite").put("type", "local-tts").put("priority", 10))
-      .add(SpokenAudio.whisperBackend("whisper-local", 10));
-    node = HttpTestNode.start(vertx, backends, new JsonObject().put("tls", new JsonObject()
+    node = HttpTestNode.start(vertx, HttpTestNode.everyKind(upstream), new JsonObject().put("tls", new JsonObject()
       .put("cert_file", server.cert().toString()).put("key_file", server.key().toString())), Map.of("FAKE_KEY", FAKE_KEY));
     X509TrustManager trust = trusting(ca);
     SSLContext tls = SSLContext.getInstance("TLS");

@@ -3,7 +3,9 @@ package io.switchboard.router.metrics;
 import io.switchboard.api.ErrorCode;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Sorts the route explanation's skip reasons (free text written for people, e.g. "privacy cloud exceeds local") into a
@@ -25,6 +27,37 @@ final class SkipReasons {
     }
   }
 
+  /**
+   * The labels of the reasons that did not fail, in the order they are tried: the first rule whose text matches gives
+   * the label ("rate limited for" before the looser "limit").
+   */
+  private static final List<Rule> RULES = List.of(
+    Rule.startsWith("provider=", "provider_forced"),
+    Rule.startsWith("privacy ", "privacy"),
+    Rule.startsWith("language ", "language"),
+    Rule.is("disabled by admin", "disabled"),
+    Rule.startsWith("down", "down"),
+    Rule.is("breaker open", "breaker_open"),
+    Rule.startsWith("breaker half-open", "breaker_half_open"),
+    Rule.startsWith("rate limited for", "retry_after"),
+    new Rule(r -> r.contains("limit") || r.contains("rate limiter"), "rate_limit"),
+    Rule.startsWith("estimate $", "max_cost"),
+    Rule.startsWith("strategy=priority", "priority_only"),
+    Rule.is("no live instance", "no_instance"),
+    new Rule(r -> r.endsWith("not allowed for API key") || r.contains(" not allowed for API key "), "key_rules"));
+
+  /** Reasons that {@code matches} get {@code label}. */
+  private record Rule(Predicate<String> matches, String label) {
+
+    static Rule startsWith(String prefix, String label) {
+      return new Rule(r -> r.startsWith(prefix), label);
+    }
+
+    static Rule is(String text, String label) {
+      return new Rule(text::equals, label);
+    }
+  }
+
   private SkipReasons() {
   }
 
@@ -36,44 +69,10 @@ final class SkipReasons {
     if (failureCode(reason) != null) {
       return FAILED;
     }
-    if (reason.startsWith("provider=")) {
-      return "provider_forced";
-    }
-    if (reason.startsWith("privacy ")) {
-      return "privacy";
-    }
-    if (reason.startsWith("language ")) {
-      return "language";
-    }
-    if (reason.equals("disabled by admin")) {
-      return "disabled";
-    }
-    if (reason.startsWith("down")) {
-      return "down";
-    }
-    if (reason.equals("breaker open")) {
-      return "breaker_open";
-    }
-    if (reason.startsWith("breaker half-open")) {
-      return "breaker_half_open";
-    }
-    if (reason.startsWith("rate limited for")) {
-      return "retry_after";
-    }
-    if (reason.contains("limit") || reason.contains("rate limiter")) {
-      return "rate_limit";
-    }
-    if (reason.startsWith("estimate $")) {
-      return "max_cost";
-    }
-    if (reason.startsWith("strategy=priority")) {
-      return "priority_only";
-    }
-    if (reason.equals("no live instance")) {
-      return "no_instance";
-    }
-    if (reason.endsWith("not allowed for API key") || reason.contains(" not allowed for API key ")) {
-      return "key_rules";
+    for (Rule rule : RULES) {
+      if (rule.matches().test(reason)) {
+        return rule.label();
+      }
     }
     return OTHER;
   }

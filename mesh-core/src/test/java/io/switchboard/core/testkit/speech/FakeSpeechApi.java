@@ -1,7 +1,5 @@
 package io.switchboard.core.testkit.speech;
 
-import io.switchboard.core.testkit.Await;
-import io.switchboard.core.testkit.FakeUpstream;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -9,29 +7,24 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
-
 /**
  * A local cloud text-to-speech API on 127.0.0.1: OpenAI's {@code POST /v1/audio/speech} and ElevenLabs'
  * {@code POST /v1/text-to-speech/{voice_id}/stream}, both taking a JSON body. Every request is recorded as it came
  * ({@link Seen}); the test says how the next answers go ({@link #reply}: audio with {@link AudioScript}, or a
- * provider's error body and status), and can wait for the client to close the connection ({@link #closed()}).
+ * provider's error body and status), and can wait for the client to close the connection ({@link #closed()}). An
+ * adapter's base URL is {@code url("/v1")} for OpenAI, {@code url("")} for ElevenLabs.
  */
-public final class FakeSpeechApi implements AutoCloseable {
+public final class FakeSpeechApi extends ScriptedApi<FakeSpeechApi.Seen, FakeSpeechApi> {
 
   /** One request: the ElevenLabs voice id from the path (null for OpenAI), query, headers, JSON body. */
   public record Seen(String path, String voiceId, MultiMap query, MultiMap headers, JsonObject body) {
   }
 
-  private final FakeUpstream server;
-  private final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
-  private volatile Consumer<RoutingContext> reply = ctx -> ctx.response().setStatusCode(500).end("no reply scripted");
   private volatile Promise<Void> closed = Promise.promise();
 
   private FakeSpeechApi(Vertx vertx) {
-    server = FakeUpstream.start(vertx, router -> {
+    super("request to the fake");
+    listen(vertx, router -> {
       router.post("/v1/audio/speech").handler(BodyHandler.create()).handler(this::handle);
       router.post("/v1/text-to-speech/:voice/stream").handler(BodyHandler.create()).handler(this::handle);
     });
@@ -39,21 +32,6 @@ public final class FakeSpeechApi implements AutoCloseable {
 
   public static FakeSpeechApi start(Vertx vertx) {
     return new FakeSpeechApi(vertx);
-  }
-
-  /** The base URL an adapter is configured with: OpenAI's is {@code url("/v1")}, ElevenLabs' {@code url("")}. */
-  public String url(String path) {
-    return server.url(path);
-  }
-
-  public int port() {
-    return server.port();
-  }
-
-  /** How the next requests are answered. */
-  public FakeSpeechApi reply(Consumer<RoutingContext> reply) {
-    this.reply = reply;
-    return this;
   }
 
   /** Answers the next requests with this status and JSON body ({@code retryAfter} may be null). */
@@ -67,19 +45,10 @@ public final class FakeSpeechApi implements AutoCloseable {
     });
   }
 
-  /** The next request the fake saw, waiting for it (bounded). */
-  public Seen next() {
-    return Await.next(seen, "request to the fake");
-  }
-
-  /** True when no request came since the last {@link #forget}. */
-  public boolean sawNothing() {
-    return seen.isEmpty();
-  }
-
   /** Forgets what it saw, and starts watching for the next connection's close. */
+  @Override
   public void forget() {
-    seen.clear();
+    super.forget();
     closed = Promise.promise();
   }
 
@@ -89,15 +58,9 @@ public final class FakeSpeechApi implements AutoCloseable {
   }
 
   private void handle(RoutingContext ctx) {
-    seen.add(new Seen(ctx.normalizedPath(), ctx.pathParam("voice"), MultiMap.caseInsensitiveMultiMap().addAll(ctx.queryParams()),
-      MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().headers()), ctx.body().asJsonObject()));
     Promise<Void> watching = closed;
     ctx.request().connection().closeHandler(v -> watching.tryComplete());
-    reply.accept(ctx);
-  }
-
-  @Override
-  public void close() {
-    server.close();
+    answer(new Seen(ctx.normalizedPath(), ctx.pathParam("voice"), MultiMap.caseInsensitiveMultiMap().addAll(ctx.queryParams()),
+      MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().headers()), ctx.body().asJsonObject()), ctx);
   }
 }

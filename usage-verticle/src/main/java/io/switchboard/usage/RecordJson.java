@@ -32,13 +32,7 @@ public final class RecordJson {
 
   /** The route's JSON text, as {@code route.toJson().encode()} gives it. */
   public static String route(RouteInfo route) {
-    StringWriter out = new StringWriter(128);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      route(g, route);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toString();
+    return text(g -> route(g, route));
   }
 
   /**
@@ -85,9 +79,19 @@ public final class RecordJson {
 
   /** The artifacts' JSON text, as {@code artifacts.toJson().encode()} gives it. */
   public static String artifacts(ArtifactRefs artifacts) {
+    return text(g -> artifacts(g, artifacts));
+  }
+
+  /** One part of a record written by the generator. */
+  @FunctionalInterface
+  private interface Part {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private static String text(Part part) {
     StringWriter out = new StringWriter(128);
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      artifacts(g, artifacts);
+      part.write(g);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

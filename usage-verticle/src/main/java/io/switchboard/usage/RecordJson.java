@@ -38,7 +38,7 @@ public final class RecordJson {
   /**
    * {@code t.toString()} (ISO-8601 in UTC, the fraction of a second in groups of three digits as needed) written
    * directly for the years 0 to 9999, the others by {@code toString()}: the JDK's formatter builds a print context and
-   * a builder per call, about a tenth of the journal writer's own time per record.
+   * a builder per call, about a tenth of the journal writer's Java time per record.
    */
   public static String time(Instant t) {
     long seconds = t.getEpochSecond();

@@ -10,13 +10,11 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.cid.FileDag;
-import io.switchboard.core.stream.BusStreams;
 import io.switchboard.router.UploadDags;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +27,8 @@ import java.util.Locale;
 
 /**
  * {@code POST /v1/audio/transcriptions} (OpenAI's multipart form read as it streams in by {@link MultipartReader}:
- * the file is held once, in blocks, bounded by the upload limit, and goes on the bus without being copied) and
+ * the file is held once, mostly as the very pieces Vert.x handed over, bounded by the upload limit, and goes on the
+ * bus without being copied) and
  * {@code POST /v1/audio/speech} (audio written to the client as it arrives).
  */
 final class AudioRoutes {
@@ -65,7 +64,7 @@ final class AudioRoutes {
       refuseUnread(ctx, MeshException.invalid("file", "Content-Type multipart/form-data needs a boundary parameter"));
       return;
     }
-    MultipartReader form = new MultipartReader(vertx, boundary, uploadLimit, contentLength(req));
+    MultipartReader form = new MultipartReader(vertx, boundary, uploadLimit);
     boolean[] refused = {false};
     req.handler(chunk -> {
       if (refused[0]) {
@@ -120,15 +119,6 @@ final class AudioRoutes {
   private void refuseUnread(RoutingContext ctx, MeshException e) {
     ctx.request().handler(chunk -> { });
     edge.refuse(ctx, Capability.TRANSCRIBE, e);
-  }
-
-  private static long contentLength(HttpServerRequest req) {
-    try {
-      String v = req.getHeader("content-length");
-      return v == null ? -1 : Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   /**
@@ -221,7 +211,7 @@ final class AudioRoutes {
       RouterBus.routeHeaders(res, ar.result());
       res.putHeader("content-type", contentType(request.responseFormat())).setChunked(true)
         .putHeader(RouterBus.TRAILER, Headers.ARTIFACTS);
-      new AudioStreamWriter(res, idleTimeoutMs).start(ar.result());
+      new SpeechStreamWriter(res, idleTimeoutMs).start(ar.result());
     });
   }
 
@@ -236,54 +226,5 @@ final class AudioRoutes {
       case "ulaw" -> "audio/basic";
       default -> "application/octet-stream";
     };
-  }
-
-  /** Writes audio buffers as they come off the bus; an error after the first byte cuts the response. */
-  private static final class AudioStreamWriter {
-    private final HttpServerResponse res;
-    private final long idleTimeoutMs;
-    private boolean closed;
-
-    AudioStreamWriter(HttpServerResponse res, long idleTimeoutMs) {
-      this.res = res;
-      this.idleTimeoutMs = idleTimeoutMs;
-    }
-
-    void start(Message<Object> first) {
-      res.closeHandler(v -> closed = true);
-      onMessage(first);
-    }
-
-    private void onMessage(Message<Object> msg) {
-      if (closed) {
-        BusStreams.drop(msg);
-        return;
-      }
-      Object body = msg.body();
-      Buffer audio = body instanceof Buffer b ? b
-        : body instanceof JsonObject j && j.getValue("audio") != null ? j.getBuffer("audio") : Buffer.buffer();
-      if (BusStreams.isEnd(msg)) {
-        RouterBus.artifactsTrailer(res, msg);
-        res.end(audio);
-        return;
-      }
-      res.write(audio);
-      if (res.writeQueueFull()) {
-        res.drainHandler(v -> pull(msg));
-      } else {
-        pull(msg);
-      }
-    }
-
-    private void pull(Message<Object> msg) {
-      BusStreams.next(msg, idleTimeoutMs).onComplete(ar -> {
-        if (ar.succeeded()) {
-          onMessage(ar.result());
-        } else if (!closed) {
-          // Headers are gone: the only honest signal left is a response that does not end cleanly.
-          res.reset();
-        }
-      });
-    }
   }
 }

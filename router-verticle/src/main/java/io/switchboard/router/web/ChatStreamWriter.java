@@ -12,7 +12,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Writes a bus chat stream as OpenAI's server-sent events ({@code data: {chunk}\n\n} ... {@code data: [DONE]\n\n}),
- * pulling the next bus message only when the HTTP connection can take more. A failure after the first byte ends
+ * at the pace the HTTP connection takes it ({@link ResponsePacer}). A failure after the first byte ends
  * the response with an error event and no {@code [DONE]}; a client that goes away cancels the bus stream.
  */
 final class ChatStreamWriter {
@@ -20,16 +20,14 @@ final class ChatStreamWriter {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
 
   private final HttpServerResponse response;
-  private final long idleTimeoutMs;
   private final boolean includeUsage;
-  private Message<Object> pending;
-  private boolean closed;
+  private final ResponsePacer pacer;
   private JsonObject lastChunk;
 
   ChatStreamWriter(HttpServerResponse response, long idleTimeoutMs, boolean includeUsage) {
     this.response = response;
-    this.idleTimeoutMs = idleTimeoutMs;
     this.includeUsage = includeUsage;
+    this.pacer = new ResponsePacer(response, idleTimeoutMs, this::onMessage, this::fail);
   }
 
   void start(Message<Object> first) {
@@ -38,21 +36,10 @@ final class ChatStreamWriter {
       .putHeader("cache-control", "no-cache")
       .putHeader("x-accel-buffering", "no")
       .putHeader(RouterBus.TRAILER, Headers.ARTIFACTS);
-    response.closeHandler(v -> {
-      closed = true;
-      if (pending != null) {
-        BusStreams.cancel(pending);
-        pending = null;
-      }
-    });
-    onMessage(first);
+    pacer.start(first);
   }
 
   private void onMessage(Message<Object> msg) {
-    if (closed) {
-      BusStreams.drop(msg);
-      return;
-    }
     JsonObject body = msg.body() instanceof JsonObject j ? j : new JsonObject();
     Buffer out = Buffer.buffer(256);
     JsonArray chunks = body.getJsonArray(StreamProtocol.CHUNKS, new JsonArray());
@@ -76,27 +63,11 @@ final class ChatStreamWriter {
     if (out.length() > 0) {
       response.write(out);
     }
-    if (response.writeQueueFull()) {
-      pending = msg;
-      response.drainHandler(v -> {
-        if (pending == msg) {
-          pull(msg);
-        }
-      });
-    } else {
-      pull(msg);
-    }
+    pacer.written(msg);
   }
 
-  private void pull(Message<Object> msg) {
-    pending = null;
-    BusStreams.next(msg, idleTimeoutMs).onComplete(ar -> {
-      if (ar.succeeded()) {
-        onMessage(ar.result());
-      } else if (!closed) {
-        JsonObject error = MeshException.from(ar.cause()).toOpenAiJson();
-        response.end(Buffer.buffer("data: ").appendBuffer(error.toBuffer()).appendString("\n\n"));
-      }
-    });
+  private void fail(Throwable cause) {
+    JsonObject error = MeshException.from(cause).toOpenAiJson();
+    response.end(Buffer.buffer("data: ").appendBuffer(error.toBuffer()).appendString("\n\n"));
   }
 }

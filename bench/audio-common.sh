@@ -1,6 +1,6 @@
 # The head every bench script shares (sourced with its arguments; the name is older than its users: speech, upload,
 # run, jlama, cid, metrics, voice, realtime, soak, cluster, gateway, ledger): strict mode (set -euo pipefail), --no-build
-# is taken out, the other arguments are left in ARGS (`positional` names them); JDK and flags from ./mesh, the
+# is taken out, the other arguments are left in ARGS (`positional` names them); JDK, flags and environment from ./mesh, the
 # classpath, STAMP (this run's UTC time, in the names of its result files), process cleanup.
 # With --no-build nothing is built: Switchboard's modules run from their target/classes as they are (compile them
 # first, e.g. mvn -o -q -pl bench,router-verticle compile), and nothing is installed into ~/.m2.
@@ -14,8 +14,9 @@ for a in "$@"; do
 done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p' mesh)
+source <(sed -n '/^java_major()/,/^}/p;/^find_jdk()/,/^}/p;/^jvm_flags()/,/^}/p;/^node_env()/,/^}/p' mesh)
 find_jdk
+node_env # the nodes started here get the launcher's environment too
 JAVA="$JAVA_HOME/bin/java"
 if [ "${NO_BUILD:-false}" != true ]; then
   ./mesh build >/dev/null

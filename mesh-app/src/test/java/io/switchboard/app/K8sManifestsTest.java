@@ -106,6 +106,9 @@ class K8sManifestsTest {
     Matcher memory = Pattern.compile("SWITCHBOARD_JVM_MEMORY=\"([^\"]*)\"").matcher(docker);
     assertTrue(memory.find(), docker);
     assertEquals(launcher.group(1).trim(), memory.group(1).trim(), "the image's memory flags are the launcher's");
+    Matcher allocator = Pattern.compile("\\$\\{DUCKDB_JE_MALLOC_CONF-([^}]*)}").matcher(Files.readString(ROOT.resolve("mesh")));
+    assertTrue(allocator.find(), "the launcher's default for DuckDB's allocator");
+    assertTrue(docker.contains("ENV DUCKDB_JE_MALLOC_CONF=\"" + allocator.group(1) + "\""), "the image's allocator setting is the launcher's");
   }
 
   // ---- the checks

@@ -76,7 +76,7 @@ final class UsageColumns {
   }
 
   static String artifacts(UsageRecord r) {
-    return r.artifacts().isEmpty() ? null : r.artifacts().toJson().encode();
+    return r.artifacts().isEmpty() ? null : RecordJson.artifacts(r.artifacts());
   }
 
   /** A call record's mode ({@code group_by=mode}); null for a request's record. */

@@ -68,6 +68,10 @@ class JournalTailTest {
       if (records.get(i).route() != null) {
         assertEquals(records.get(i).route().toJson().encode(), RecordJson.route(records.get(i).route()), "the route column's text");
       }
+      if (!records.get(i).artifacts().isEmpty()) {
+        assertEquals(records.get(i).artifacts().toJson().encode(), RecordJson.artifacts(records.get(i).artifacts()),
+          "the artifacts column's text");
+      }
     }
     // The next write starts afresh.
     lines.begin();

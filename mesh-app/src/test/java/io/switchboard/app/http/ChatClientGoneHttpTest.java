@@ -11,11 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -98,26 +95,12 @@ class ChatClientGoneHttpTest {
       client.setSoTimeout(30_000);
       client.getOutputStream().write(request);
       client.getOutputStream().flush();
-      String head = readHead(client.getInputStream());
+      String head = RawHttp.readHead(client.getInputStream());
       assertTrue(head.startsWith("HTTP/1.1 200"), head);
       return client;
     } catch (Exception | AssertionError e) {
       client.close();
       throw e;
     }
-  }
-
-  /** Reads the response up to the blank line after its headers, one byte at a time so as not to read past it. */
-  private static String readHead(InputStream in) throws Exception {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) >= 0) {
-      head.write(b);
-      String text = head.toString(StandardCharsets.ISO_8859_1);
-      if (text.endsWith("\r\n\r\n")) {
-        return text;
-      }
-    }
-    throw new AssertionError("the connection closed before the response head: " + head.toString(StandardCharsets.ISO_8859_1));
   }
 }

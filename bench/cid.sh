@@ -10,7 +10,7 @@
 # Results: bench/results/cid-<date>.jsonl. Run it under the machine's benchmark lock:
 #   flock /tmp/bench.lock bench/cid.sh [--no-build] [CidBench options...]
 #   flock /tmp/bench.lock bench/cid.sh --http-only     runs CacheHttpBench alone (or HTTP_ONLY=1);
-# HTTP_ARGS="--requests N --warmup M" are its options.
+# HTTP_ARGS="--requests N --warmup M" are its options; VARIANTS="default" runs only those variants.
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
 REST=()
 for a in "${ARGS[@]}"; do
@@ -26,7 +26,7 @@ if [ "${HTTP_ONLY:-}" != 1 ]; then
   "$JAVA" $(jvm_flags) -Xmx512m -Djava.util.logging.config.file="$ROOT/conf/logging.properties" -cp "$CP" \
     io.switchboard.bench.cid.CacheHitBench | tee -a "$OUT"
 fi
-for variant in default nodurable noledger; do
+for variant in ${VARIANTS:-default nodurable noledger}; do
   # shellcheck disable=SC2046
   "$JAVA" $(jvm_flags) -Xmx512m -Djava.util.logging.config.file="$ROOT/conf/logging.properties" -cp "$CP" \
     io.switchboard.bench.cid.CacheHttpBench --variant "$variant" ${HTTP_ARGS:-} | tee -a "$OUT"

@@ -39,12 +39,14 @@ public final class CanonicalJson {
       writeArray(sb, a.getList());
     } else if (value instanceof List<?> l) {
       writeArray(sb, l);
+    } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+      sb.append(((Number) value).longValue()); // what number() gives an integer, without a BigDecimal
     } else if (value instanceof Number n) {
       sb.append(number(n));
     } else if (value instanceof Boolean b) {
       sb.append(b);
     } else if (value instanceof CharSequence s) {
-      sb.append(Json.encode(s.toString()));
+      string(sb, s.toString());
     } else {
       sb.append(Json.encode(value)); // Buffer, byte[], Instant: as Vert.x writes them
     }
@@ -63,7 +65,8 @@ public final class CanonicalJson {
       if (i > 0) {
         sb.append(',');
       }
-      sb.append(Json.encode(keys.get(i))).append(':');
+      string(sb, keys.get(i));
+      sb.append(':');
       write(sb, map.get(keys.get(i)));
     }
     sb.append('}');
@@ -78,6 +81,22 @@ public final class CanonicalJson {
       write(sb, list.get(i));
     }
     sb.append(']');
+  }
+
+  /**
+   * A string as Jackson writes it: printable ASCII other than {@code "} and {@code \\} as it is (every key and most
+   * values; a cache key's JSON is rebuilt on every request, and a call into Jackson per string was most of its cost),
+   * anything else through Jackson, so the bytes stay the same whatever the string holds.
+   */
+  private static void string(StringBuilder sb, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        sb.append(Json.encode(s));
+        return;
+      }
+    }
+    sb.append('"').append(s).append('"');
   }
 
   public static String number(Number n) {

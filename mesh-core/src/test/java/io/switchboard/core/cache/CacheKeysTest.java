@@ -41,6 +41,21 @@ class CacheKeysTest {
   }
 
   @Test
+  void canonicalStringsAndIntegersAreWrittenAsJacksonAndNumberWriteThem() {
+    for (String v : new String[]{"", "plain ascii ~!@#$%^&*()_+{}|:<>?/", "quote \" here", "back\\slash", "tab\tnew\nline",
+      "nul\u0000", "del\u007f", "é ü 中文 😀", "\u2028"}) {
+      assertEquals("[" + io.vertx.core.json.Json.encode(v) + "]",
+        new String(CanonicalJson.bytes(new io.vertx.core.json.JsonArray().add(v)), StandardCharsets.UTF_8), v);
+      assertEquals("{" + io.vertx.core.json.Json.encode(v) + ":1}",
+        new String(CanonicalJson.bytes(new JsonObject().put(v, 1)), StandardCharsets.UTF_8), v);
+    }
+    for (Number n : new Number[]{0, -0L, 7, -42, Integer.MAX_VALUE, Long.MIN_VALUE, (short) 10, (byte) -3, 100L}) {
+      assertEquals(CanonicalJson.number(n), new String(CanonicalJson.bytes(new io.vertx.core.json.JsonArray().add(n)),
+        StandardCharsets.UTF_8).replaceAll("^\\[|]$", ""), String.valueOf(n));
+    }
+  }
+
+  @Test
   void chatIsKeyedOnlyWhenDeterministic() {
     assertNull(SHARED.chat(chat("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), null, CLOUD_K1));
     assertNull(SHARED.chat(chat("{\"model\":\"m\",\"temperature\":0.2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), null, CLOUD_K1));

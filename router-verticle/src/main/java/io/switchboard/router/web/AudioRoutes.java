@@ -27,7 +27,8 @@ import java.util.Locale;
 
 /**
  * {@code POST /v1/audio/transcriptions} (OpenAI's multipart form read as it streams in by {@link MultipartReader}:
- * the file is held once, in blocks, bounded by the upload limit, and goes on the bus without being copied) and
+ * the file is held once, mostly as the very pieces Vert.x handed over, bounded by the upload limit, and goes on the
+ * bus without being copied) and
  * {@code POST /v1/audio/speech} (audio written to the client as it arrives).
  */
 final class AudioRoutes {
@@ -63,7 +64,7 @@ final class AudioRoutes {
       refuseUnread(ctx, MeshException.invalid("file", "Content-Type multipart/form-data needs a boundary parameter"));
       return;
     }
-    MultipartReader form = new MultipartReader(vertx, boundary, uploadLimit, contentLength(req));
+    MultipartReader form = new MultipartReader(vertx, boundary, uploadLimit);
     boolean[] refused = {false};
     req.handler(chunk -> {
       if (refused[0]) {
@@ -118,15 +119,6 @@ final class AudioRoutes {
   private void refuseUnread(RoutingContext ctx, MeshException e) {
     ctx.request().handler(chunk -> { });
     edge.refuse(ctx, Capability.TRANSCRIBE, e);
-  }
-
-  private static long contentLength(HttpServerRequest req) {
-    try {
-      String v = req.getHeader("content-length");
-      return v == null ? -1 : Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   /**

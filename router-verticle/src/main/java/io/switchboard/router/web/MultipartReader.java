@@ -52,12 +52,10 @@ final class MultipartReader {
   /** {@code CRLF "--" boundary}: the body is read as if it began with CRLF, so the first boundary matches too. */
   private final byte[] delimiter;
   private final long uploadLimit;
-  private final long contentLength;
   private final Map<String, String> fields = new LinkedHashMap<>();
   private final List<String> otherFiles = new ArrayList<>();
   private State state = State.PREAMBLE;
   private ByteBuf carry = Unpooled.wrappedBuffer(new byte[]{'\r', '\n'});
-  private long received;
   private long preamble;
   private Sink sink;
   private int fileParts;
@@ -70,20 +68,15 @@ final class MultipartReader {
   private ConcurrentDagHasher fileHash;
   private final Vertx vertx;
 
-  /** @param contentLength the request's declared length, -1 when it has none (chunked) */
-  MultipartReader(String boundary, long uploadLimit, long contentLength) {
-    this(null, boundary, uploadLimit, contentLength);
+  MultipartReader(String boundary, long uploadLimit) {
+    this(null, boundary, uploadLimit);
   }
 
-  /**
-   * @param vertx         whose workers hash the file's leaves as they complete; null: hashed on the caller's thread
-   * @param contentLength the request's declared length, -1 when it has none (chunked)
-   */
-  MultipartReader(Vertx vertx, String boundary, long uploadLimit, long contentLength) {
+  /** @param vertx whose workers hash the file's leaves as they complete; null: hashed on the caller's thread */
+  MultipartReader(Vertx vertx, String boundary, long uploadLimit) {
     this.vertx = vertx;
     this.delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
     this.uploadLimit = uploadLimit;
-    this.contentLength = contentLength;
   }
 
   static MeshException malformed(String why) {
@@ -125,7 +118,6 @@ final class MultipartReader {
 
   void feed(Buffer chunk) {
     ByteBuf data = ((BufferInternal) chunk).getByteBuf();
-    received += data.readableBytes();
     ByteBuf in = data;
     if (carry != null) {
       ByteBuf held = carry;
@@ -229,7 +221,7 @@ final class MultipartReader {
     }
     String block = end > r ? in.toString(r, end - r, StandardCharsets.UTF_8) : "";
     in.readerIndex(end + HEADERS_END.length);
-    startPart(PartHeaders.parse(block), in.readableBytes());
+    startPart(PartHeaders.parse(block));
     state = State.BODY;
     return true;
   }
@@ -281,7 +273,7 @@ final class MultipartReader {
     return true;
   }
 
-  private void startPart(PartHeaders part, int unread) {
+  private void startPart(PartHeaders part) {
     if (part.filename() == null) {
       if (fields.size() >= MAX_FIELDS && !fields.containsKey(part.name())) {
         throw malformed("more than " + MAX_FIELDS + " form fields");
@@ -294,19 +286,27 @@ final class MultipartReader {
       sink = DROP; // drained, never appended: two files must not become one audio stream
     } else {
       filePart = part;
-      // The rest of the declared body bounds the file: blocks are cut to it, but only filled as bytes arrive.
-      file = new UploadBuffer(contentLength < 0 ? -1 : Math.max(0, contentLength - received + unread));
       fileHash = new ConcurrentDagHasher(vertx);
-      sink = this::fileData;
+      file = new UploadBuffer(fileHash::update);
+      sink = new FileSink();
     }
   }
 
-  private void fileData(ByteBuf bytes) {
-    if (file.length() + bytes.readableBytes() > uploadLimit) {
-      file = null; // what was gathered is garbage now; the rest of the body is only read past
-      throw new MeshException(ErrorCode.PAYLOAD_TOO_LARGE, "audio file exceeds the upload limit of " + uploadLimit + " bytes", "file");
+  /** The file's bytes: kept (most of them not copied, see {@link UploadBuffer}) and hashed as they come. */
+  private final class FileSink implements Sink {
+    @Override
+    public void data(ByteBuf bytes) {
+      if (file.length() + bytes.readableBytes() > uploadLimit) {
+        file = null; // what was gathered is garbage now; the rest of the body is only read past
+        throw new MeshException(ErrorCode.PAYLOAD_TOO_LARGE, "audio file exceeds the upload limit of " + uploadLimit + " bytes", "file");
+      }
+      file.append(bytes);
     }
-    file.append(bytes, fileHash::update);
+
+    @Override
+    public void end() {
+      file.end();
+    }
   }
 
   /** A text field, decoded as UTF-8 at its end. */

@@ -41,7 +41,7 @@ class MultipartReaderTest {
   }
 
   static MultipartReader read(Buffer body, int... pieces) {
-    MultipartReader reader = new MultipartReader(B, 10_000_000, body.length());
+    MultipartReader reader = new MultipartReader(B, 10_000_000);
     int at = 0;
     int p = 0;
     while (at < body.length()) {
@@ -86,7 +86,7 @@ class MultipartReaderTest {
   void aBodyCutInTwoAnywhereGivesTheSameForm() {
     Buffer body = form(TRICKY);
     for (int cut = 1; cut < body.length(); cut++) {
-      MultipartReader reader = new MultipartReader(B, 10_000_000, body.length());
+      MultipartReader reader = new MultipartReader(B, 10_000_000);
       reader.feed(body.getBuffer(0, cut));
       reader.feed(body.getBuffer(cut, body.length()));
       reader.end();
@@ -119,7 +119,7 @@ class MultipartReaderTest {
       random.nextBytes(bytes);
       Buffer file = Buffer.buffer(bytes);
       Buffer body = form(file);
-      MultipartReader reader = new MultipartReader(vertx, B, 10_000_000, body.length());
+      MultipartReader reader = new MultipartReader(vertx, B, 10_000_000);
       for (int at = 0; at < body.length(); at += 8192) {
         reader.feed(body.getBuffer(at, Math.min(body.length(), at + 8192)));
       }
@@ -134,15 +134,16 @@ class MultipartReaderTest {
   }
 
   @Test
-  void withoutAContentLengthTheFileStillComesThrough() {
-    Buffer file = Buffer.buffer(new byte[2 * UploadBuffer.BLOCK + 5]).setByte(0, (byte) 'R');
-    MultipartReader reader = new MultipartReader(B, 10_000_000, -1);
+  void aFileOfManyPartsComesThroughWhole() {
+    Buffer file = Buffer.buffer(new byte[30 * UploadBuffer.STAGE + 5]).setByte(0, (byte) 'R').setByte(29 * UploadBuffer.STAGE, (byte) 'S');
+    MultipartReader reader = new MultipartReader(B, 10_000_000);
     Buffer body = form(file);
     for (int at = 0; at < body.length(); at += 8192) {
       reader.feed(body.getBuffer(at, Math.min(body.length(), at + 8192)));
     }
     reader.end();
     assertForm(reader, file);
+    assertEquals(file, reader.file());
   }
 
   @Test
@@ -181,7 +182,7 @@ class MultipartReaderTest {
 
   @Test
   void aFileOverTheLimitIsRefusedWhileItArrives() {
-    MultipartReader reader = new MultipartReader(B, 1000, -1);
+    MultipartReader reader = new MultipartReader(B, 1000);
     reader.feed(Buffer.buffer("--" + B + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"));
     reader.feed(Buffer.buffer(new byte[600]));
     MeshException e = assertThrows(MeshException.class, () -> reader.feed(Buffer.buffer(new byte[600])));
@@ -192,34 +193,34 @@ class MultipartReaderTest {
   @Test
   void aBodyCutBeforeItsClosingBoundaryIsMalformed() {
     Buffer body = form(TRICKY);
-    MultipartReader reader = new MultipartReader(B, 10_000_000, body.length());
+    MultipartReader reader = new MultipartReader(B, 10_000_000);
     reader.feed(body.getBuffer(0, body.length() / 2));
     assertMalformed(assertThrows(MeshException.class, reader::end), "closing boundary");
   }
 
   @Test
   void aBodyWithAnotherBoundaryIsMalformed() {
-    MultipartReader reader = new MultipartReader("not-the-one-used", 10_000_000, -1);
+    MultipartReader reader = new MultipartReader("not-the-one-used", 10_000_000);
     reader.feed(form(TRICKY));
     assertMalformed(assertThrows(MeshException.class, reader::end), "boundary");
   }
 
   @Test
   void aPartWithoutContentDispositionIsMalformed() {
-    MultipartReader reader = new MultipartReader(B, 10_000_000, -1);
+    MultipartReader reader = new MultipartReader(B, 10_000_000);
     assertMalformed(assertThrows(MeshException.class,
       () -> reader.feed(Buffer.buffer("--" + B + "\r\nContent-Type: text/plain\r\n\r\nhi\r\n--" + B + "--"))), "Content-Disposition");
   }
 
   @Test
   void garbageAfterABoundaryIsMalformed() {
-    MultipartReader reader = new MultipartReader(B, 10_000_000, -1);
+    MultipartReader reader = new MultipartReader(B, 10_000_000);
     assertMalformed(assertThrows(MeshException.class, () -> reader.feed(Buffer.buffer("--" + B + "xyz\r\n"))), "after a boundary");
   }
 
   @Test
   void aFieldLongerThanItsLimitIsRefusedNamingIt() {
-    MultipartReader reader = new MultipartReader(B, 10_000_000, -1);
+    MultipartReader reader = new MultipartReader(B, 10_000_000);
     reader.feed(Buffer.buffer("--" + B + "\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\n"));
     MeshException e = assertThrows(MeshException.class,
       () -> reader.feed(Buffer.buffer(new byte[MultipartReader.MAX_FIELD_BYTES + 100])));

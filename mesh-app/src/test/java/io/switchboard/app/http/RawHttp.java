@@ -112,4 +112,21 @@ final class RawHttp {
     }
     return out;
   }
+
+  /**
+   * Reads a response up to the blank line after its headers, one byte at a time so as not to read past it: what a
+   * client that stops reading after the head has taken from the connection.
+   */
+  static String readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) >= 0) {
+      head.write(b);
+      String text = head.toString(StandardCharsets.ISO_8859_1);
+      if (text.endsWith("\r\n\r\n")) {
+        return text;
+      }
+    }
+    throw new AssertionError("the connection closed before the response head: " + head.toString(StandardCharsets.ISO_8859_1));
+  }
 }

@@ -14,11 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -119,7 +116,7 @@ class SpeechClientGoneHttpTest {
       client.setSoTimeout(30_000);
       client.getOutputStream().write(request);
       client.getOutputStream().flush();
-      String head = readHead(client.getInputStream());
+      String head = RawHttp.readHead(client.getInputStream());
       assertTrue(head.startsWith("HTTP/1.1 200"), head);
       fake.next();
       // Read nothing more: the server's write queue fills, then the bus stream and the adapter stop, then the fake.
@@ -133,19 +130,5 @@ class SpeechClientGoneHttpTest {
         + "not cancelled (it would end only at the " + LONG_MS + " ms credit timeout); the fake sent " + upstream.sent.get() + " bytes");
     }
     assertTrue(upstream.sent.get() < MAX_BYTES, "the fake never finished its audio: " + upstream.sent.get());
-  }
-
-  /** Reads the response up to the blank line after its headers, and not one read more than it takes. */
-  private static String readHead(InputStream in) throws Exception {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) >= 0) {
-      head.write(b);
-      String text = head.toString(StandardCharsets.ISO_8859_1);
-      if (text.endsWith("\r\n\r\n")) {
-        return text;
-      }
-    }
-    throw new AssertionError("the connection closed before the response head: " + head.toString(StandardCharsets.ISO_8859_1));
   }
 }

@@ -187,11 +187,8 @@ public final class FakeOpenAiServer {
     requests.add(rec);
     conditions.changed();
     resp.closeHandler(v -> {
-      if (!resp.ended() && !closedByServer.contains(rec) && !rec.closedEarly().isComplete()) {
-        // Count first: a test that waits on closedEarly() then reads the count must see it.
-        aborted.incrementAndGet();
-        rec.markClosedEarly();
-        conditions.changed();
+      if (!resp.ended()) {
+        abort(rec);
       }
     });
     String key = requiredKey;
@@ -216,6 +213,20 @@ public final class FakeOpenAiServer {
       vertx.setTimer(behaviour.headerDelayMs, t -> respond(req, rec, behaviour));
     } else {
       respond(req, rec, behaviour);
+    }
+  }
+
+  /**
+   * The client closed the connection of {@code rec} before its response was finished: seen as the response's close, or,
+   * mid-stream, as a write that failed (a reset connection fails the writes before Vert.x reports the close, and a
+   * stream written on into it would end "cleanly" and never count).
+   */
+  private void abort(RecordedRequest rec) {
+    if (!closedByServer.contains(rec) && !rec.closedEarly().isComplete()) {
+      // Count first: a test that waits on closedEarly() then reads the count must see it.
+      aborted.incrementAndGet();
+      rec.markClosedEarly();
+      conditions.changed();
     }
   }
 
@@ -285,7 +296,12 @@ public final class FakeOpenAiServer {
     pump(resp, rec, frames, 0, b.chunkDelayMs);
   }
 
-  /** Writes frames from {@code i} on, honouring the delay and the client's back-pressure. */
+  /**
+   * Writes frames from {@code i} on, honouring the delay and the client's back-pressure, and stops as a real server
+   * does when the client goes away: at the connection's close or the first write that fails. A drain goes on in a task
+   * of its own, so that a close Vert.x reports right after the drain it caused is seen before the rest of a long stream
+   * is written into the dead connection (where the write queue never fills again).
+   */
   private void pump(HttpServerResponse resp, RecordedRequest rec, List<Buffer> frames, int i, long delayMs) {
     Future<Void> lastWrite = Future.succeededFuture();
     while (i < frames.size()) {
@@ -298,7 +314,7 @@ public final class FakeOpenAiServer {
         lastWrite.onComplete(v -> resp.reset());
         return;
       }
-      lastWrite = resp.write(frame);
+      lastWrite = resp.write(frame).onFailure(e -> abort(rec));
       int next = i;
       if (delayMs > 0 && next < frames.size()) {
         vertx.setTimer(delayMs, t -> pump(resp, rec, frames, next, delayMs));
@@ -307,11 +323,13 @@ public final class FakeOpenAiServer {
       if (resp.writeQueueFull()) {
         backPressured.incrementAndGet();
         conditions.changed();
-        resp.drainHandler(v -> pump(resp, rec, frames, next, delayMs));
+        resp.drainHandler(v -> vertx.runOnContext(x -> pump(resp, rec, frames, next, delayMs)));
         return;
       }
     }
-    resp.end();
+    if (!gone(rec)) {
+      resp.end().onFailure(e -> abort(rec));
+    }
   }
 
   private void embeddings(HttpServerResponse resp, RecordedRequest rec, Behaviour b) {

@@ -29,12 +29,16 @@ final class FakeReplies {
       }
       return out;
     }
-    int[] cps = text.codePoints().toArray();
-    int parts = Math.min(n, Math.max(1, cps.length));
+    // Walks the text once by code points (never splitting a surrogate pair), without copying it into an int[] first:
+    // a long scripted reply (a test's 128 MiB stream) stays cheap on the fake's event loop.
+    int count = text.codePointCount(0, text.length());
+    int parts = Math.min(n, Math.max(1, count));
+    int start = 0;
     for (int i = 0; i < parts; i++) {
-      int from = (int) ((long) cps.length * i / parts);
-      int to = (int) ((long) cps.length * (i + 1) / parts);
-      out.add(new String(cps, from, to - from));
+      int size = (int) ((long) count * (i + 1) / parts - (long) count * i / parts);
+      int end = text.offsetByCodePoints(start, size);
+      out.add(text.substring(start, end));
+      start = end;
     }
     return out;
   }

@@ -10,7 +10,6 @@ import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +26,7 @@ import static io.switchboard.llm.openai.OpenAiTestKit.ctx;
 import static io.switchboard.core.testkit.Await.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -184,13 +184,17 @@ class OpenAiErrorPathsTest {
 
   @Test
   void connectionRefusedIsUnavailable() {
-    // A port freed a moment ago: another process on the machine may take it before the request goes out (then the
-    // answer is some other server's), so a few fresh ports are tried; the first that nobody took must be refused.
+    // A port below the kernel's ephemeral range (32768 and up by default) that nothing listens on. A port freed a
+    // moment ago from that range is not enough: the client's own source port can be the same number, and Linux then
+    // connects the socket to itself (seen once: "connection closed before the response"). Another process may still
+    // take the port before the request goes out, so a few ports are tried; the first that nobody took must be refused.
     MeshException e = null;
-    for (int attempt = 0; attempt < 3; attempt++) {
-      HttpServer closed = await(vertx.createHttpServer().requestHandler(r -> { }).listen(0, "127.0.0.1"));
-      int port = closed.actualPort();
-      await(closed.close());
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 5; attempt++) {
+      int port = 20_000 + random.nextInt(10_000);
+      if (portTaken(port)) {
+        continue;
+      }
       OpenAiCompatibleBackend nowhere = OpenAiTestKit.backend(vertx, conf(fake).put("base_url", "http://127.0.0.1:" + port + "/v1"));
       e = failure(nowhere.chat(chat("hi", false), ctx()));
       await(nowhere.stop());
@@ -198,6 +202,7 @@ class OpenAiErrorPathsTest {
         break;
       }
     }
+    assertNotNull(e, "five ports below the ephemeral range were all in use");
     seen.add(e);
     assertEquals(ErrorCode.UNAVAILABLE, e.errorCode());
     assertEquals("openai: connection refused", e.getMessage());

@@ -11,14 +11,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -83,24 +81,10 @@ class ChatClientGoneHttpTest {
     assertEquals(1, fake.requestCount());
   }
 
-  /** Sends {@code body} on a raw socket with a small receive window and reads the 200 response's head, not a byte more. */
+  /** Sends {@code body} as a streamed chat request and reads the 200 response's head, not a byte more ({@link RawHttp#sendAndReadHead}). */
   private static Socket requestAndReadHead(JsonObject body) throws Exception {
     byte[] request = RawHttp.request("POST", "/v1/chat/completions",
       Map.of("content-type", "application/json", "x-switchboard-provider", "fake-openai"), body.toBuffer());
-    Socket client = new Socket();
-    try {
-      // A small receive window, so that a client that does not read stops the server's writes early.
-      client.setReceiveBufferSize(8 * 1024);
-      client.connect(new InetSocketAddress("127.0.0.1", node.port), 5000);
-      client.setSoTimeout(30_000);
-      client.getOutputStream().write(request);
-      client.getOutputStream().flush();
-      String head = RawHttp.readHead(client.getInputStream());
-      assertTrue(head.startsWith("HTTP/1.1 200"), head);
-      return client;
-    } catch (Exception | AssertionError e) {
-      client.close();
-      throw e;
-    }
+    return RawHttp.sendAndReadHead(node.port, request);
   }
 }

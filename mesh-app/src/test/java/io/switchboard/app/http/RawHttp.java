@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -128,5 +129,28 @@ final class RawHttp {
       }
     }
     throw new AssertionError("the connection closed before the response head: " + head.toString(StandardCharsets.ISO_8859_1));
+  }
+
+  /**
+   * Sends {@code request} to 127.0.0.1:{@code port} on a socket with a small receive window (so that a client that stops
+   * reading stops the server's writes early) and reads the 200 response's head, not a byte more. The caller closes it.
+   */
+  static Socket sendAndReadHead(int port, byte[] request) throws IOException {
+    Socket client = new Socket();
+    try {
+      client.setReceiveBufferSize(8 * 1024);
+      client.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      client.setSoTimeout(30_000);
+      client.getOutputStream().write(request);
+      client.getOutputStream().flush();
+      String head = readHead(client.getInputStream());
+      if (!head.startsWith("HTTP/1.1 200")) {
+        throw new AssertionError("expected a 200 response, got: " + head);
+      }
+      return client;
+    } catch (IOException | RuntimeException | AssertionError e) {
+      client.close();
+      throw e;
+    }
   }
 }

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -109,15 +108,7 @@ class SpeechClientGoneHttpTest {
       Map.of("content-type", "application/json", "x-switchboard-provider", "openai-tts"),
       new JsonObject().put("model", "tts-1").put("input", "A long speech nobody listens to.").put("voice", "alloy")
         .put("response_format", "mp3").toBuffer());
-    try (Socket client = new Socket()) {
-      // A small receive window, so that a client that does not read stops the server's writes early.
-      client.setReceiveBufferSize(8 * 1024);
-      client.connect(new InetSocketAddress("127.0.0.1", node.port), 5000);
-      client.setSoTimeout(30_000);
-      client.getOutputStream().write(request);
-      client.getOutputStream().flush();
-      String head = RawHttp.readHead(client.getInputStream());
-      assertTrue(head.startsWith("HTTP/1.1 200"), head);
+    try (Socket client = RawHttp.sendAndReadHead(node.port, request)) {
       fake.next();
       // Read nothing more: the server's write queue fills, then the bus stream and the adapter stop, then the fake.
       Await.until("the audio backed up to the fake upstream", 60_000,

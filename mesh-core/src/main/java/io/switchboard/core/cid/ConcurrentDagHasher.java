@@ -173,10 +173,9 @@ public final class ConcurrentDagHasher {
     }
   }
 
-  private static Void update(MessageDigest sha, List<ByteBuffer> parts) {
+  private static void update(MessageDigest sha, List<ByteBuffer> parts) {
     for (ByteBuffer p : parts) {
       sha.update(p.duplicate());
     }
-    return null;
   }
 }

@@ -65,8 +65,8 @@ final class JdbcCsvCursor implements CsvCursor {
     StringBuilder sb = new StringBuilder(Math.min(rows, 10_000) * 200);
     int n = 0;
     while (n < rows && remaining > 0) {
-      if (rs == null && !nextChunk()) {
-        break;
+      if (rs == null) {
+        nextChunk();
       }
       if (!rs.next()) {
         boolean more = chunkRows == chunkLimit;
@@ -86,13 +86,12 @@ final class JdbcCsvCursor implements CsvCursor {
     return new Page(sb.toString(), n, lastMs, lastId);
   }
 
-  private boolean nextChunk() throws SQLException {
+  private void nextChunk() throws SQLException {
     chunkLimit = Math.min(chunk, remaining);
     chunkRows = 0;
     statement = query.prepare(connection, lastMs, lastId, chunkLimit);
     rs = statement.executeQuery();
     row = columns.apply(rs);
-    return true;
   }
 
   private void endChunk() throws SQLException {

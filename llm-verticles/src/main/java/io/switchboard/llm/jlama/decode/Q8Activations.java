@@ -1,5 +1,10 @@
 package io.switchboard.llm.jlama.decode;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The activations of up to {@code capacity} tokens quantized the way Jlama does with {@code working_qtype: I8}: per
  * block of 32 values, scale {@code max|x| / 127} and {@code q = (int) (x * (127 / max) + 0.5f)}, bit for bit, so the
@@ -14,8 +19,24 @@ package io.switchboard.llm.jlama.decode;
  * q[j + 16]}: the low nibble needs no mask. Tokens are stored interleaved in tiles of eight ({@link #at}): the
  * kernel's eight tokens of a tile then sit at fixed offsets from one index, and need no registers of their own.
  * Each token is written independently of the others.
+ * <p>
+ * Quantizing runs on the Vector API, sixteen values at a time, with the same float operations as Jlama's scalar loop
+ * (a multiply, then an add, then Java's float-to-int and int-to-byte casts), so every byte is the same: a generated token
+ * quantizes 25,600 values per token of the 1B model on one thread between the parallel products, and the scalar loop
+ * took about 1 ms of a 23 ms token.
  */
 final class Q8Activations {
+
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+  /** Where value {@code j} (0..15) of a block goes in {@link #p} and {@link #d}, from the block's index: a tile apart. */
+  private static final int[] SPREAD = new int[16];
+
+  static {
+    for (int j = 0; j < SPREAD.length; j++) {
+      SPREAD[j] = j * Q4Kernel.TILE;
+    }
+  }
 
   final int cols;
   final int blocks;
@@ -45,22 +66,19 @@ final class Q8Activations {
   void quantize(int token, float[] x, int from) {
     for (int b = 0; b < blocks; b++) {
       int at = from + b * Q4MatVec.BLOCK;
-      float max = 0;
-      for (int i = 0; i < Q4MatVec.BLOCK; i++) {
-        max = Math.max(max, Math.abs(x[at + i]));
-      }
+      FloatVector lowX = FloatVector.fromArray(F, x, at);
+      FloatVector highX = FloatVector.fromArray(F, x, at + 16);
+      // Math.max's order of operands does not change its result, so the lanes' maximum is the scalar loop's.
+      float max = Math.max(0f, lowX.abs().max(highX.abs()).reduceLanes(VectorOperators.MAX));
       float inverse = max != 0 ? 127f / max : 0f;
-      int sum = 0;
+      IntVector low = quantized(lowX, inverse);
+      IntVector high = quantized(highX, inverse);
       int k = at(token, b);
       // No scratch array: a prompt's tokens are quantized at every layer, and what a prefill allocates can start a
       // garbage collection inside it (see KvPageReserve).
-      for (int j = 0; j < 16; j++) {
-        int low = quantized(x[at + j], inverse);
-        int high = quantized(x[at + j + 16], inverse);
-        sum += low + high;
-        p[k + j * Q4Kernel.TILE] = pair(low);
-        d[k + j * Q4Kernel.TILE] = pair(high - 16 * low);
-      }
+      pair(low).intoArray(p, k, SPREAD, 0);
+      pair(high.sub(low.lanewise(VectorOperators.LSHL, 4))).intoArray(d, k, SPREAD, 0);
+      int sum = low.add(high).reduceLanes(VectorOperators.ADD);
       correction[scaleAt(token, b)] = (short) (8 * sum);
       scale[scaleAt(token, b)] = max / 127f;
     }
@@ -89,12 +107,14 @@ final class Q8Activations {
     return scale[scaleAt(token, b)];
   }
 
-  private static int quantized(float x, float inverse) {
-    float scaled = x * inverse;
-    return (byte) (int) (scaled + 0.5f);
+  /** Jlama's {@code (byte) (int) (x * inverse + 0.5f)}, lane by lane: a multiply and an add (not fused), then the casts. */
+  private static IntVector quantized(FloatVector x, float inverse) {
+    IntVector i = (IntVector) x.mul(inverse).add(0.5f).convert(VectorOperators.F2I, 0);
+    return i.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24);
   }
 
-  private static int pair(int v) {
-    return (v & 0xFFFF) | (v << 16);
+  /** Each lane's low 16 bits repeated in both halves of it. */
+  private static IntVector pair(IntVector v) {
+    return v.and(0xFFFF).or(v.lanewise(VectorOperators.LSHL, 16));
   }
 }

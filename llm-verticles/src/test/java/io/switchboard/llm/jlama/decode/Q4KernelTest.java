@@ -91,6 +91,38 @@ class Q4KernelTest {
   }
 
   @Test
+  void quantizingGivesJlamasBytesOnEdgeValues() {
+    // Blocks of 32: all zero; one value and the rest zero; values whose scaled form lands exactly on .5 both signs
+    // (127 / 127 * k + 0.5 for negative k truncates toward zero); tiny and huge magnitudes; subnormals; a random row.
+    int cols = 7 * 32;
+    float[] row = new float[cols];
+    row[32 + 5] = -3.25f;
+    for (int i = 0; i < 32; i++) {
+      row[64 + i] = (i - 16) * 0.5f;
+      row[96 + i] = (i % 2 == 0 ? 1 : -1) * (float) Math.scalb(1.0, -20 + i);
+      row[128 + i] = Float.MIN_VALUE * (i - 7);
+      row[160 + i] = (i - 15.5f) * 1e30f;
+    }
+    SplittableRandom rnd = new SplittableRandom(11);
+    for (int i = 192; i < cols; i++) {
+      row[i] = (float) rnd.nextGaussian();
+    }
+    FloatBufferTensor x = new FloatBufferTensor(1, cols);
+    for (int i = 0; i < cols; i++) {
+      x.set(row[i], 0, i);
+    }
+    for (int t : new int[] {0, 3, 9}) {
+      Q8Activations q = new Q8Activations(cols, 10);
+      q.quantize(t, row, 0);
+      AbstractTensor q8 = jlama.quantize(x, DType.I8, 0, cols);
+      for (int i = 0; i < cols; i++) {
+        assertEquals(q8.get(0, i), q.value(t, i) * q.scale(t, i / 32), "slot " + t + " value " + i + " (" + row[i] + ")");
+      }
+      q8.close();
+    }
+  }
+
+  @Test
   void aTokensResultIsTheSameAloneOrInATilePaddedOrNotAndOnAnySplitOfRows() {
     SplittableRandom rnd = new SplittableRandom(5);
     int rows = 700;

@@ -130,6 +130,12 @@ class KeyUpdateTest {
     e = refused(ask(new JsonObject().put("op", "update").put("id", id).put("limits", 5)));
     assertEquals("limits", e.param());
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    e = refused(ask(new JsonObject().put("op", "create").put("name", "y").put("limits", "cheap")));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertTrue(e.getMessage().startsWith("malformed key request: "), "a field of another JSON type: " + e.getMessage());
+    e = refused(ask(new JsonObject().put("op", "rename").put("id", id)));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertEquals("op", e.param());
     assertTrue(result(ask(new JsonObject().put("op", "get").put("id", id))).getJsonObject("key").getJsonObject("limits")
       .getValue("daily_budget_usd") == null, "nothing refused changed the key");
 

@@ -16,10 +16,10 @@ import java.util.Set;
 /**
  * Inserts batches of records into DuckDB, skipping those already stored, each in one transaction on the writer's
  * connection. Records go in through DuckDB's appender (columnar, no SQL per row), one for the connection's life: made
- * per batch, its set-up (the table's columns read through JNI) was 6 % of the insert thread under load. The check for records already stored
- * asks for the stored records whose time is one of the batch's, within the batch's time span: records arrive in about
- * the order of their time, so DuckDB's per-row-group min/max of {@code ts_ms} leaves one or two row groups to read
- * whatever the size of the ledger, and only true neighbours come back.
+ * per batch, its set-up (the table's columns read through JNI) was ~6 % of the insert thread's samples under load. The
+ * check for records already stored asks for the stored records whose time is one of the batch's, within the batch's
+ * time span: records arrive in about the order of their time, so DuckDB's per-row-group min/max of {@code ts_ms} leaves
+ * one or two row groups to read whatever the size of the ledger, and only true neighbours come back.
  */
 final class DuckDbAppend implements AutoCloseable {
 

@@ -11,7 +11,6 @@ import java.util.function.Function;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BusOpsTest {
@@ -49,11 +48,18 @@ class BusOpsTest {
   }
 
   @Test
-  void anExceptionOutsideTheMalformedClassIsThrownOnUnlessTheServiceCountsItMalformed() {
+  void aBodyThatIsNotAJsonObjectIsAMalformedRequest() {
+    MeshException e = (MeshException) BusOps.start("{\"op\":\"count\"}", "test request", ClassCastException.class, OPS).cause();
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertEquals("malformed test request: the body must be a JSON object, got String", e.getMessage());
+  }
+
+  @Test
+  void anExceptionOutsideTheMalformedClassIsAnsweredAsInternalUnlessTheServiceCountsItMalformed() {
     JsonObject body = new JsonObject().put("op", "broken");
-    IllegalStateException bug = assertThrows(IllegalStateException.class,
-      () -> BusOps.start(body, "test request", ClassCastException.class, OPS));
-    assertEquals("a bug", bug.getMessage());
+    MeshException bug = (MeshException) BusOps.start(body, "test request", ClassCastException.class, OPS).cause();
+    assertSame(ErrorCode.INTERNAL, bug.errorCode());
+    assertEquals("internal error (IllegalStateException)", bug.getMessage());
     MeshException e = (MeshException) BusOps.start(body, "test request", RuntimeException.class, OPS).cause();
     assertSame(ErrorCode.INVALID_REQUEST, e.errorCode());
     assertEquals("malformed test request: a bug", e.getMessage());

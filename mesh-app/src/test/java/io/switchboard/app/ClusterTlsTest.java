@@ -1,7 +1,6 @@
 package io.switchboard.app;
 
 import io.switchboard.api.Addresses;
-import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.Eventually;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,9 +47,7 @@ class ClusterTlsTest {
 
   static final long HEARTBEAT_MS = 300;
 
-  @RegisterExtension
-  static final TestVertx vx = new TestVertx();
-  static final Vertx vertx = vx.get();
+  private Vertx vertx;
   private FakeOpenAiServer fake;
   private TestCluster cluster;
   private TestCerts certs;
@@ -62,6 +58,7 @@ class ClusterTlsTest {
 
   @BeforeAll
   void start() throws Exception {
+    vertx = Vertx.vertx();
     fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     fake.setDefault(Behaviour.reply("over TLS"));
     cluster = new TestCluster(MeshProcess.projectDir().resolve("mesh-app/target/cluster-tls"));
@@ -78,7 +75,7 @@ class ClusterTlsTest {
 
   @AfterAll
   void stop() throws Exception {
-    TestCluster.stop(nodes, null, members.toArray(Vertx[]::new));
+    TestCluster.stop(nodes, vertx, members.toArray(Vertx[]::new));
   }
 
   private MeshProcess node(String name, String role, String backends) throws Exception {

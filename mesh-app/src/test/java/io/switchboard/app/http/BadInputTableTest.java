@@ -1,7 +1,6 @@
 package io.switchboard.app.http;
 
 import io.switchboard.core.config.OneLineFormatter;
-import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -57,9 +55,7 @@ class BadInputTableTest {
     }
   }
 
-  @RegisterExtension
-  static final TestVertx vx = new TestVertx();
-  static final Vertx vertx = vx.get();
+  static Vertx vertx;
   static FakeOpenAiServer openai;
   static HttpTestNode node;
   static Buffer wav;
@@ -86,6 +82,7 @@ class BadInputTableTest {
     capture.setLevel(Level.ALL);
     Logger.getLogger("").addHandler(capture);
     wav = SpokenAudio.flite(dir);
+    vertx = Vertx.vertx();
     openai = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     node = HttpTestNode.start(vertx, HttpTestNode.everyKind(openai), new JsonObject().put("admin_token", ADMIN).put("body_limit_bytes", BODY_LIMIT)
       .put("upload_limit_bytes", UPLOAD_LIMIT), Map.of("FAKE_KEY", FAKE_KEY));
@@ -99,6 +96,7 @@ class BadInputTableTest {
   @AfterAll
   static void stop() throws Exception {
     Logger.getLogger("").removeHandler(capture);
+    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   /** The id of a key {@code sb-<id>-<secret>}. */

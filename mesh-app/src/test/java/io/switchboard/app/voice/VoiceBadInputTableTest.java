@@ -1,7 +1,6 @@
 package io.switchboard.app.voice;
 
 import io.switchboard.core.testkit.Await;
-import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.voice.testkit.Flite;
@@ -14,7 +13,6 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -53,9 +51,7 @@ class VoiceBadInputTableTest {
 
   @TempDir
   static Path dir;
-  @RegisterExtension
-  static final TestVertx vx = new TestVertx();
-  static final Vertx vertx = vx.get();
+  static Vertx vertx;
   static Vertx client;
   static FakeOpenAiServer chat;
   static VoiceNode node;
@@ -76,6 +72,7 @@ class VoiceBadInputTableTest {
 
   @BeforeAll
   static void start() throws Exception {
+    vertx = Vertx.vertx();
     client = Vertx.vertx();
     chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
     chat.setDefault(Behaviour.reply("I heard you."));
@@ -95,6 +92,7 @@ class VoiceBadInputTableTest {
   @AfterAll
   static void stop() throws Exception {
     client.close().await(10, TimeUnit.SECONDS);
+    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   /** A call token for the Twilio socket, made with the table's key. */

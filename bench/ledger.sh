@@ -2,7 +2,8 @@
 # The usage ledger's benchmarks (issue 15): local files only, every run bounded. Results: bench/results/ledger-<date>.txt
 #   bench/ledger.sh [--no-build] [store|engines|ledger|all]   (default all)
 #     store    the embedded store (DuckDB, as shipped) filled to $RECORDS records (10,000,000) in the shipper's batches,
-#              then the usage queries and the CSV export over all of it (UsageStoreBench); with
+#              then the usage queries and the CSV export over all of it (UsageStoreBench; QUERIES=nothing: the
+#              ingest alone, QUERIES=<text>: the queries whose name has it); with
 #              SWITCHBOARD_TEST_POSTGRES_URL set, PostgreSQL too ($PG_RECORDS, 1,000,000)
 #     export   the CSV export only (the queries whose name has $QUERIES, default "export"; $REPEATS runs each, default
 #              1), over the store
@@ -30,7 +31,7 @@ run() { "${JAVA[@]}" "$@" 2>&1 | grep --line-buffered -v '^WARNING\|^\s*at \|INF
 if [ "$WHAT" = store ] || [ "$WHAT" = all ]; then
   rm -rf "$WORK/duckdb"
   say "store: duckdb, $RECORDS records"
-  run io.switchboard.bench.usage.UsageStoreBench duckdb "$RECORDS" "$WORK/duckdb"
+  run ${QUERIES:+-Dqueries="$QUERIES"} io.switchboard.bench.usage.UsageStoreBench duckdb "$RECORDS" "$WORK/duckdb"
   if [ -n "${SWITCHBOARD_TEST_POSTGRES_URL:-}" ]; then
     say "store: postgresql, $PG_RECORDS records"
     run io.switchboard.bench.usage.UsageStoreBench postgresql "$PG_RECORDS" "$WORK/pg" "$SWITCHBOARD_TEST_POSTGRES_URL"

@@ -25,28 +25,26 @@ public final class ChatChunks {
   }
 
   private static JsonObject chunk(String id, long created, String model, JsonObject delta, String finishReason) {
-    return new JsonObject()
-      .put("id", id)
-      .put("object", "chat.completion.chunk")
-      .put("created", created)
-      .put("model", model)
-      .put("choices", new JsonArray().add(new JsonObject()
-        .put("index", 0)
-        .put("delta", delta)
-        .put("finish_reason", finishReason)));
+    return oneChoice("chat.completion.chunk", id, created, model, "delta", delta, finishReason);
   }
 
   /** A whole non-streamed answer. */
   public static JsonObject completion(String id, long created, String model, String content, String finishReason, Usage usage) {
+    JsonObject message = new JsonObject().put("role", "assistant").put("content", content);
+    return oneChoice("chat.completion", id, created, model, "message", message, finishReason).put("usage", usage.toJson());
+  }
+
+  /** The envelope both objects share, with choice 0 holding {@code part} ({@code delta} or {@code message}). */
+  private static JsonObject oneChoice(String object, String id, long created, String model, String part, JsonObject value,
+                                      String finishReason) {
     return new JsonObject()
       .put("id", id)
-      .put("object", "chat.completion")
+      .put("object", object)
       .put("created", created)
       .put("model", model)
       .put("choices", new JsonArray().add(new JsonObject()
         .put("index", 0)
-        .put("message", new JsonObject().put("role", "assistant").put("content", content))
-        .put("finish_reason", finishReason)))
-      .put("usage", usage.toJson());
+        .put(part, value)
+        .put("finish_reason", finishReason)));
   }
 }

@@ -22,6 +22,12 @@ public record KeyLimits(Double dailyBudgetUsd, Double monthlyBudgetUsd, int requ
 
   public static final KeyLimits NONE = new KeyLimits(null, null, 0, null, List.of(), List.of());
 
+  /**
+   * The largest budget: the budget counters keep micro-dollars in a long ({@code BudgetGuard}), so a larger one would
+   * be counted as another amount.
+   */
+  static final double MAX_BUDGET_USD = Math.floor(Long.MAX_VALUE / 1_000_000d);
+
   public KeyLimits {
     allowedProviders = List.copyOf(allowedProviders);
     allowedModels = List.copyOf(allowedModels);
@@ -57,8 +63,11 @@ public record KeyLimits(Double dailyBudgetUsd, Double monthlyBudgetUsd, int requ
     Double daily = budget(json, "daily_budget_usd");
     Double monthly = budget(json, "monthly_budget_usd");
     Object rpm = json.getValue("requests_per_minute");
-    if (rpm != null && (!(rpm instanceof Number n) || n.intValue() < 0 || n.doubleValue() != Math.floor(n.doubleValue()))) {
-      throw MeshException.invalid("requests_per_minute", "requests_per_minute must be a whole number >= 0, got " + rpm);
+    // Checked as a double, before any narrowing: intValue() of 2^32 is 0, which would read as "no limit".
+    if (rpm != null && (!(rpm instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= Integer.MAX_VALUE)
+      || n.doubleValue() != Math.floor(n.doubleValue()))) {
+      throw MeshException.invalid("requests_per_minute",
+        "requests_per_minute must be a whole number from 0 to " + Integer.MAX_VALUE + ", got " + rpm);
     }
     Privacy ceiling = null;
     Object p = json.getValue("privacy");
@@ -78,8 +87,8 @@ public record KeyLimits(Double dailyBudgetUsd, Double monthlyBudgetUsd, int requ
     if (v == null) {
       return null;
     }
-    if (!(v instanceof Number n) || n.doubleValue() < 0 || Double.isNaN(n.doubleValue()) || Double.isInfinite(n.doubleValue())) {
-      throw MeshException.invalid(field, field + " must be a number of US dollars >= 0, got " + v);
+    if (!(v instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= MAX_BUDGET_USD)) {
+      throw MeshException.invalid(field, field + " must be a number of US dollars from 0 to " + (long) MAX_BUDGET_USD + ", got " + v);
     }
     return n.doubleValue();
   }

@@ -1,5 +1,6 @@
 package io.switchboard.app;
 
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.core.testkit.openai.RecordedRequest;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -51,7 +53,9 @@ class ClusterFailoverTest {
   static final long DRAIN_MS = 15_000;
   static final long START_MS = 120_000;
 
-  private Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   private FakeOpenAiServer fake;
   private TestCluster cluster;
   private Vertx observer;
@@ -61,7 +65,6 @@ class ClusterFailoverTest {
 
   @BeforeAll
   void startCluster() throws Exception {
-    vertx = Vertx.vertx();
     fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     // Non-streamed answers take 400 ms; streams 400 ms then ten chunks 300 ms apart: plenty in flight at any time.
     fake.setDefault(Behaviour.reply("one two three four five six seven eight nine ten").chunks(10).chunkDelayMs(300).headerDelayMs(1500));
@@ -81,7 +84,7 @@ class ClusterFailoverTest {
 
   @AfterAll
   void stopCluster() throws Exception {
-    TestCluster.stop(nodes.values(), vertx, observer);
+    TestCluster.stop(nodes.values(), null, observer);
   }
 
   private MeshProcess start(String name, String role, String backends) throws Exception {

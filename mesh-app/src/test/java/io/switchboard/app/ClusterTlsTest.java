@@ -1,6 +1,7 @@
 package io.switchboard.app;
 
 import io.switchboard.api.Addresses;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.Eventually;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,7 +49,9 @@ class ClusterTlsTest {
 
   static final long HEARTBEAT_MS = 300;
 
-  private Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   private FakeOpenAiServer fake;
   private TestCluster cluster;
   private TestCerts certs;
@@ -58,7 +62,6 @@ class ClusterTlsTest {
 
   @BeforeAll
   void start() throws Exception {
-    vertx = Vertx.vertx();
     fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     fake.setDefault(Behaviour.reply("over TLS"));
     cluster = new TestCluster(MeshProcess.projectDir().resolve("mesh-app/target/cluster-tls"));
@@ -75,7 +78,7 @@ class ClusterTlsTest {
 
   @AfterAll
   void stop() throws Exception {
-    TestCluster.stop(nodes, vertx, members.toArray(Vertx[]::new));
+    TestCluster.stop(nodes, null, members.toArray(Vertx[]::new));
   }
 
   private MeshProcess node(String name, String role, String backends) throws Exception {

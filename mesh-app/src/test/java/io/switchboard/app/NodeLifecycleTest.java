@@ -3,6 +3,7 @@ package io.switchboard.app;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Headers;
 import io.switchboard.core.backend.BackendVerticle;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.Eventually;
@@ -15,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -44,11 +46,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NodeLifecycleTest {
 
+  /** The fake upstream's Vert.x: each test's node has its own, since stopping it is what is tested. */
+  @RegisterExtension
+  static final TestVertx upstream = new TestVertx();
   private Vertx vertx;
   /** This test's own usage ledger folder: never a journal another run holds. */
   @org.junit.jupiter.api.io.TempDir
   java.nio.file.Path usageDir;
-  private Vertx upstream;
   private FakeOpenAiServer fake;
   private final HttpClient http = HttpClient.newHttpClient();
   private final ByteArrayOutputStream stopLog = new ByteArrayOutputStream();
@@ -56,14 +60,12 @@ class NodeLifecycleTest {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    upstream = Vertx.vertx();
-    fake = FakeOpenAiServer.start(upstream).await(10, TimeUnit.SECONDS);
+    fake = upstream.forTest(FakeOpenAiServer.start(upstream.get()).await(10, TimeUnit.SECONDS), FakeOpenAiServer::close);
   }
 
   @AfterEach
   void stop() throws Exception {
     vertx.close().await(10, TimeUnit.SECONDS);
-    upstream.close().await(10, TimeUnit.SECONDS);
   }
 
   private JsonObject config(int httpPort) {

@@ -1,6 +1,7 @@
 package io.switchboard.app;
 
 import io.switchboard.app.usage.UsageApi;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -49,7 +51,9 @@ class RouterReplicaTest {
   static final List<String> ROUTERS = List.of("r1", "r2", "r3");
   static final String LEDGER = "r2";
 
-  private Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   private FakeOpenAiServer fake;
   private TestCluster cluster;
   private Path runDir;
@@ -67,7 +71,6 @@ class RouterReplicaTest {
 
   @BeforeAll
   void startCluster() throws Exception {
-    vertx = Vertx.vertx();
     fake = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     // Whole answers after 400 ms; streams 400 ms then ten chunks 300 ms apart: plenty in flight at any time.
     fake.setDefault(Behaviour.reply("one two three four five six seven eight nine ten").chunks(10).chunkDelayMs(300).headerDelayMs(400));
@@ -90,7 +93,7 @@ class RouterReplicaTest {
 
   @AfterAll
   void stopCluster() throws Exception {
-    TestCluster.stop(nodes.values(), vertx, observer);
+    TestCluster.stop(nodes.values(), null, observer);
   }
 
   private MeshProcess start(String name, String role, String backends) throws Exception {

@@ -119,6 +119,16 @@ class KeyUpdateTest {
     assertEquals("daily_budget_usd", e.param());
     e = refused(ask(update(id, new JsonObject().put("requests_per_minute", 2.5))));
     assertEquals("requests_per_minute", e.param());
+    // 2^32 narrowed to an int is 0, "no limit": refused, on a change and on a create.
+    e = refused(ask(update(id, new JsonObject().put("requests_per_minute", 4_294_967_296L))));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertEquals("requests_per_minute", e.param());
+    e = refused(ask(new JsonObject().put("op", "create").put("name", "huge")
+      .put("limits", new JsonObject().put("requests_per_minute", 4_294_967_296L))));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertEquals("requests_per_minute", e.param());
+    e = refused(ask(update(id, new JsonObject().put("monthly_budget_usd", 1e300))));
+    assertEquals("monthly_budget_usd", e.param());
     e = refused(ask(update(id, new JsonObject().put("privacy", "secret"))));
     assertEquals("privacy", e.param());
     e = refused(ask(update(id, new JsonObject().put("allowed_models", "gpt-4o"))));
@@ -130,6 +140,12 @@ class KeyUpdateTest {
     e = refused(ask(new JsonObject().put("op", "update").put("id", id).put("limits", 5)));
     assertEquals("limits", e.param());
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    e = refused(ask(new JsonObject().put("op", "create").put("name", "y").put("limits", "cheap")));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertTrue(e.getMessage().startsWith("malformed key request: "), "a field of another JSON type: " + e.getMessage());
+    e = refused(ask(new JsonObject().put("op", "rename").put("id", id)));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertEquals("op", e.param());
     assertTrue(result(ask(new JsonObject().put("op", "get").put("id", id))).getJsonObject("key").getJsonObject("limits")
       .getValue("daily_budget_usd") == null, "nothing refused changed the key");
 

@@ -16,6 +16,7 @@ import io.switchboard.usage.store.UsageTotals;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -263,6 +264,25 @@ class UsageVerticleTest {
     assertEquals("op", e.param());
     e = meshFailure(ask(Addresses.KEYS, new JsonObject().put("op", "revoke").put("id", "k_missing")));
     assertEquals(ErrorCode.NOT_FOUND, e.errorCode());
+  }
+
+  /**
+   * Requests the handlers cannot read are answered at once, not left to the bus timeout: an instant past what epoch
+   * milliseconds hold (Instant.toEpochMilli overflows), a body of JSON text instead of a JSON object.
+   */
+  @Test
+  void aRequestThatCannotBeReadIsAnsweredNotTimedOut() throws Exception {
+    DeliveryOptions soon = new DeliveryOptions().setSendTimeout(10_000);
+    MeshException e = meshFailure(vertx.eventBus().request(Addresses.USAGE_QUERY,
+      new JsonObject().put("from", "+300000000-01-01T00:00:00Z"), soon));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertEquals("from", e.param());
+    assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+    for (String address : List.of(Addresses.USAGE_QUERY, Addresses.KEYS)) {
+      e = meshFailure(vertx.eventBus().request(address, "{\"op\":\"list\"}", soon));
+      assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode(), address);
+      assertTrue(e.getMessage().endsWith("the body must be a JSON object, got String"), e.getMessage());
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.app.voice.Speech;
 import io.switchboard.app.voice.StreamCaller;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.MeshFixture;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.JavascriptExecutor;
@@ -65,7 +67,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserTest {
 
-  private Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   private Path dir;
   private FakeOpenAiServer a;
   private FakeOpenAiServer b;
@@ -103,7 +107,6 @@ class ConsoleBrowserTest {
     browser = Chromium.start();
     dir = Files.createTempDirectory("console-browser");
     shots = Path.of(System.getProperty("console.screenshots", "target/console-screenshots")).toAbsolutePath();
-    vertx = Vertx.vertx();
     a = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     b = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     c = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
@@ -117,14 +120,8 @@ class ConsoleBrowserTest {
   @AfterAll
   void stop() throws Exception {
     Logger.getLogger("").removeHandler(logTap);
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (vertx != null) {
-        vertx.close().await(30, TimeUnit.SECONDS);
-      }
+    if (browser != null) {
+      browser.close();
     }
   }
 

@@ -4,12 +4,14 @@ import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.app.voice.Speech;
 import io.switchboard.app.voice.StreamCaller;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
@@ -46,10 +48,13 @@ class DashboardPrometheusTest {
   static final Path CATALOGUE = ROOT.resolve("docs/metrics.md");
   private static final Pattern METRIC = Pattern.compile("\\b(switchboard_[a-z_]+)");
 
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+
   @Test
   void everyPanelReturnsDataAndEveryAlertEvaluates(@TempDir Path dir) throws Exception {
     Prometheus.requireInstalled();
-    Vertx fakes = Vertx.vertx();
+    Vertx fakes = vx.get();
     MeshNode.Started started = null;
     try {
       FakeOpenAiServer a = FakeOpenAiServer.start(fakes).await(10, TimeUnit.SECONDS);
@@ -76,7 +81,6 @@ class DashboardPrometheusTest {
       if (started != null) {
         started.vertx().close().await(30, TimeUnit.SECONDS);
       }
-      fakes.close().await(10, TimeUnit.SECONDS);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.switchboard.app.http;
 
 import io.switchboard.core.config.OneLineFormatter;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -9,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -55,7 +57,9 @@ class BadInputTableTest {
     }
   }
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static FakeOpenAiServer openai;
   static HttpTestNode node;
   static Buffer wav;
@@ -82,7 +86,6 @@ class BadInputTableTest {
     capture.setLevel(Level.ALL);
     Logger.getLogger("").addHandler(capture);
     wav = SpokenAudio.flite(dir);
-    vertx = Vertx.vertx();
     openai = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     node = HttpTestNode.start(vertx, HttpTestNode.everyKind(openai), new JsonObject().put("admin_token", ADMIN).put("body_limit_bytes", BODY_LIMIT)
       .put("upload_limit_bytes", UPLOAD_LIMIT), Map.of("FAKE_KEY", FAKE_KEY));
@@ -96,7 +99,6 @@ class BadInputTableTest {
   @AfterAll
   static void stop() throws Exception {
     Logger.getLogger("").removeHandler(capture);
-    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   /** The id of a key {@code sb-<id>-<secret>}. */
@@ -272,6 +274,8 @@ class BadInputTableTest {
     c.add(new Case("keys", "a name that is a number", admin("POST", "/api/v1/keys", "{\"name\":5}"), 400, "name"));
     c.add(new Case("keys", "a name with a line break", admin("POST", "/api/v1/keys", new JsonObject().put("name", "team\r\n" + FORGED).encode()), 400, "name"));
     c.add(new Case("keys", "a negative budget", admin("POST", "/api/v1/keys", "{\"name\":\"t\",\"limits\":{\"daily_budget_usd\":-5}}"), 400, "daily_budget_usd"));
+    c.add(new Case("keys", "a rate past 32 bits (not wrapped to 0, no limit)",
+      admin("POST", "/api/v1/keys", "{\"name\":\"t\",\"limits\":{\"requests_per_minute\":4294967296}}"), 400, "requests_per_minute"));
     c.add(new Case("keys", "limits a string", admin("POST", "/api/v1/keys", "{\"name\":\"t\",\"limits\":\"all\"}"), 400, "limits"));
     c.add(new Case("keys", "privacy unknown", admin("POST", "/api/v1/keys", "{\"name\":\"t\",\"limits\":{\"privacy\":\"public\"}}"), 400, "privacy"));
     c.add(new Case("keys", "an unknown key", admin("GET", "/api/v1/keys/k_doesnotexist", null), 404, null));
@@ -279,6 +283,7 @@ class BadInputTableTest {
     c.add(new Case("keys", "limits of an unknown key", admin("PATCH", "/api/v1/keys/k_doesnotexist", "{\"limits\":{\"daily_budget_usd\":1}}"), 404, "id"));
     c.add(new Case("keys", "limits of a revoked key", admin("PATCH", "/api/v1/keys/" + idOf(revokedKey), "{\"limits\":{\"daily_budget_usd\":1}}"), 400, "id"));
     c.add(new Case("keys", "a negative budget on a change", admin("PATCH", live, "{\"limits\":{\"daily_budget_usd\":-1}}"), 400, "daily_budget_usd"));
+    c.add(new Case("keys", "a rate past 32 bits on a change", admin("PATCH", live, "{\"limits\":{\"requests_per_minute\":4294967296}}"), 400, "requests_per_minute"));
     c.add(new Case("keys", "a misspelt limit on a change", admin("PATCH", live, "{\"limits\":{\"daily_budget\":1}}"), 400, "daily_budget"));
     c.add(new Case("keys", "a change without limits", admin("PATCH", live, "{}"), 400, "limits"));
     c.add(new Case("keys", "a change of the name", admin("PATCH", live, "{\"name\":\"other\",\"limits\":{}}"), 400, "name"));

@@ -13,6 +13,7 @@ import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import io.switchboard.app.TestCerts;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
@@ -25,6 +26,7 @@ import io.vertx.core.net.PemTrustOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SSLContext;
@@ -55,7 +57,9 @@ class TlsHttpTest {
 
   static final String FAKE_KEY = "sk-fake-tls-0123456789abcdef";
 
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static FakeOpenAiServer upstream;
   static HttpTestNode node;
   static Path ca;
@@ -69,7 +73,6 @@ class TlsHttpTest {
     TestCerts.Pair server = certs.server("mesh", "test-ca");
     wav = dir.resolve("spoken.wav");
     Files.write(wav, SpokenAudio.flite(dir).getBytes());
-    vertx = Vertx.vertx();
     upstream = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     node = HttpTestNode.start(vertx, HttpTestNode.everyKind(upstream), new JsonObject().put("tls", new JsonObject()
       .put("cert_file", server.cert().toString()).put("key_file", server.key().toString())), Map.of("FAKE_KEY", FAKE_KEY));
@@ -85,7 +88,6 @@ class TlsHttpTest {
     if (sdk != null) {
       sdk.close();
     }
-    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   static X509TrustManager trusting(Path caPem) throws Exception {

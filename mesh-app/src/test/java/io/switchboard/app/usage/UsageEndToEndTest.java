@@ -7,6 +7,7 @@ import io.switchboard.app.MeshNode;
 import io.switchboard.app.NodeOptions;
 import io.switchboard.core.config.PriceTable;
 import io.switchboard.core.testkit.JournalTap;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.router.MeshFixture;
@@ -14,10 +15,10 @@ import io.switchboard.usage.query.UsageCsv;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -50,7 +51,9 @@ class UsageEndToEndTest {
   static final double OUT_PER_MTOK = 2000;
   static final double METERED = 0.01;
 
-  private Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   private Path dir;
   private FakeOpenAiServer cloud;
   private FakeOpenAiServer local;
@@ -62,7 +65,6 @@ class UsageEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     dir = Files.createTempDirectory("usage-e2e");
-    vertx = Vertx.vertx();
     cloud = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     local = FakeOpenAiServer.start(vertx).await(10, TimeUnit.SECONDS);
     Path pricesFile = dir.resolve("prices.yaml");
@@ -98,11 +100,6 @@ class UsageEndToEndTest {
     JournalTap.install(vertx, r -> sent.computeIfAbsent(r.requestId(), k -> new AtomicInteger()).incrementAndGet());
     api = new UsageApi(started.httpPort(), ADMIN);
     awaitReady();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   private static JsonObject backend(String id, String privacy, int priority, FakeOpenAiServer fake, String... models) {

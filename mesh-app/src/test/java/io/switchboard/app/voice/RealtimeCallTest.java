@@ -180,6 +180,29 @@ class RealtimeCallTest extends CallFixture {
       () -> node.usage.stream().anyMatch(r -> "realtime".equals(r.getString("capability")) && r.getDouble("cost_usd") > 0));
   }
 
+  /**
+   * The session's {@code response.done} usage (as OpenAI's server sends it, with audio/text details) reaches the caller
+   * as the pipeline mode's {@code response.audio.done} usage: input and output tokens, nothing else.
+   */
+  @Test
+  void theSessionsTokenCountsReachResponseAudioDone() throws Exception {
+    fake.script().responseMs = 600;
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Await.until("session.started", () -> !caller.events("session.started").isEmpty());
+    Await.until("the session opened", () -> fake.last() != null && !fake.last().received("session.update").isEmpty());
+    FakeRealtimeSession session = fake.last();
+    caller.say(Realtime.tone(16_000, 600));
+    Await.until("response.audio.done", () -> !caller.events("response.audio.done").isEmpty());
+    JsonObject upstream = session.sent("response.done").get(0).getJsonObject("response");
+    assertEquals("completed", upstream.getString("status"));
+    JsonObject sent = upstream.getJsonObject("usage");
+    assertTrue(sent.getLong("output_tokens") > 0 && sent.containsKey("input_token_details"), sent.encode());
+    assertEquals(new JsonObject().put("input_tokens", sent.getLong("input_tokens")).put("output_tokens", sent.getLong("output_tokens")),
+      caller.events("response.audio.done").get(0).getJsonObject("usage"));
+    caller.stop();
+    assertEquals((short) 1000, caller.closed().await(10, TimeUnit.SECONDS));
+  }
+
   /** Every appended chunk, decoded: 16-bit little-endian PCM. */
   private static short[] appended(FakeRealtimeSession s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -60,6 +60,16 @@ class RealtimeEndpointTest extends CallFixture {
     assertEquals(1, ga.events("input_audio_buffer.speech_started").size());
     assertEquals(1, ga.events("input_audio_buffer.speech_stopped").size());
     assertEquals("completed", ga.events("response.done").get(0).getJsonObject("response").getString("status"));
+    // The chat's own counts reach response.done: the router's record of the chat request says the same, and the fake
+    // streamed the answer as six pieces (a word each), one completion token each.
+    Await.until("the chat's record", () -> node.usage.stream().anyMatch(r -> "chat".equals(r.getString("capability"))));
+    JsonObject chatRecord = node.usage.stream().filter(r -> "chat".equals(r.getString("capability"))).findFirst().orElseThrow();
+    long in = chatRecord.getLong("input_tokens");
+    assertTrue(in > 0, chatRecord.encode());
+    assertEquals(new JsonObject().put("total_tokens", in + 6).put("input_tokens", in).put("output_tokens", 6)
+      .put("input_token_details", new JsonObject().put("text_tokens", in))
+      .put("output_token_details", new JsonObject().put("text_tokens", 6)),
+      ga.events("response.done").get(0).getJsonObject("response").getJsonObject("usage"));
     String said = String.join("", ga.events("response.output_audio_transcript.delta").stream().map(e -> e.getString("delta")).toList());
     assertEquals("The next train leaves at nine.", said.trim());
     long audioBytes = ga.events("response.output_audio.delta").stream().mapToLong(e -> Base64.getDecoder().decode(e.getString("delta")).length).sum();

@@ -1,6 +1,7 @@
 package io.switchboard.app.voice;
 
 import io.switchboard.core.testkit.Await;
+import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.switchboard.voice.testkit.Flite;
@@ -13,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -51,7 +53,9 @@ class VoiceBadInputTableTest {
 
   @TempDir
   static Path dir;
-  static Vertx vertx;
+  @RegisterExtension
+  static final TestVertx vx = new TestVertx();
+  static final Vertx vertx = vx.get();
   static Vertx client;
   static FakeOpenAiServer chat;
   static VoiceNode node;
@@ -72,7 +76,6 @@ class VoiceBadInputTableTest {
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
     client = Vertx.vertx();
     chat = FakeOpenAiServer.start(client).await(10, TimeUnit.SECONDS);
     chat.setDefault(Behaviour.reply("I heard you."));
@@ -92,7 +95,6 @@ class VoiceBadInputTableTest {
   @AfterAll
   static void stop() throws Exception {
     client.close().await(10, TimeUnit.SECONDS);
-    vertx.close().await(20, TimeUnit.SECONDS);
   }
 
   /** A call token for the Twilio socket, made with the table's key. */

@@ -115,11 +115,19 @@ public final class OpenAiRealtimeBackend extends DescribedBackend implements Rea
 
   /** {@code https://host/v1} as the WebSocket URL {@code wss://host/v1}. */
   static String wsBase(String base) {
-    if (base.startsWith("https://")) {
-      return "wss://" + base.substring(8);
-    }
-    if (base.startsWith("http://")) {
-      return "ws://" + base.substring(7);
+    return rescheme(base, "http", "ws");
+  }
+
+  /**
+   * {@code base} with its scheme moved from {@code from} to {@code to}, keeping TLS ({@code https} to {@code wss},
+   * {@code http} to {@code ws}, and back); any other base stays as it is.
+   */
+  static String rescheme(String base, String from, String to) {
+    for (String tls : new String[] {"s", ""}) {
+      String prefix = from + tls + "://";
+      if (base.startsWith(prefix)) {
+        return to + tls + "://" + base.substring(prefix.length());
+      }
     }
     return base;
   }

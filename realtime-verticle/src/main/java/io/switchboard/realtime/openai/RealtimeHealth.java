@@ -109,12 +109,6 @@ final class RealtimeHealth {
 
   /** {@code wss://host/v1} (a base given as ws) as {@code https://host/v1}; http(s) stays. */
   static String httpBase(String base) {
-    if (base.startsWith("wss://")) {
-      return "https://" + base.substring(6);
-    }
-    if (base.startsWith("ws://")) {
-      return "http://" + base.substring(5);
-    }
-    return base;
+    return OpenAiRealtimeBackend.rescheme(base, "ws", "http");
   }
 }

@@ -114,4 +114,14 @@ class RealtimeHealthTest {
     assertTrue(h.getString("reason").contains("(401)"), h.encode());
     assertTrue(fake.sessions().isEmpty());
   }
+
+  @Test
+  void theProbeAndTheSocketReadOneBaseUrlEachInItsOwnScheme() {
+    assertEquals("https://api.openai.com/v1", RealtimeHealth.httpBase("wss://api.openai.com/v1"));
+    assertEquals("http://127.0.0.1:9/v1", RealtimeHealth.httpBase("ws://127.0.0.1:9/v1"));
+    assertEquals("https://api.openai.com/v1", RealtimeHealth.httpBase("https://api.openai.com/v1"));
+    assertEquals("wss://api.openai.com/v1", OpenAiRealtimeBackend.wsBase("https://api.openai.com/v1"));
+    assertEquals("ws://127.0.0.1:9/v1", OpenAiRealtimeBackend.wsBase("http://127.0.0.1:9/v1"));
+    assertEquals("ws://127.0.0.1:9/v1", OpenAiRealtimeBackend.wsBase("ws://127.0.0.1:9/v1"));
+  }
 }

@@ -3,6 +3,7 @@ package io.switchboard.router.admin;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.bus.BusOps;
 import io.switchboard.router.RouterState;
 import io.switchboard.router.Routing;
 import io.switchboard.router.registry.BackendRegistry;
@@ -52,29 +53,18 @@ public final class AdminService {
   }
 
   public void handle(Message<JsonObject> msg) {
-    JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
-    Future<JsonObject> result;
-    try {
-      result = switch (body.getString("op", "")) {
-        case "status" -> status();
-        case "update" -> update(body.getJsonObject("body", new JsonObject()));
-        case "health" -> health();
-        case "compare-cost" -> Future.succeededFuture(CostComparison.compare(body.getJsonObject("body", new JsonObject()),
-          registry, state, routing.get()));
-        case "plan" -> Future.succeededFuture(DryRunPlan.plan(body.getJsonObject("body", new JsonObject()), registry, state,
-          routing.get()));
-        case "strategy" -> Future.succeededFuture(strategy());
-        case "set-strategy" -> setStrategy(body.getJsonObject("body", new JsonObject()));
-        default -> throw MeshException.invalid("op", "unknown admin operation '" + body.getString("op") + "'");
-      };
-    } catch (MeshException e) {
-      msg.reply(e);
-      return;
-    } catch (RuntimeException e) {
-      msg.reply(MeshException.invalid(null, "malformed admin request: " + e.getMessage()));
-      return;
-    }
-    result.onComplete(ar -> msg.reply(ar.succeeded() ? ar.result() : MeshException.from(ar.cause())));
+    BusOps.start(msg.body(), "admin request", RuntimeException.class, body -> switch (body.getString("op", "")) {
+      case "status" -> status();
+      case "update" -> update(body.getJsonObject("body", new JsonObject()));
+      case "health" -> health();
+      case "compare-cost" -> Future.succeededFuture(CostComparison.compare(body.getJsonObject("body", new JsonObject()),
+        registry, state, routing.get()));
+      case "plan" -> Future.succeededFuture(DryRunPlan.plan(body.getJsonObject("body", new JsonObject()), registry, state,
+        routing.get()));
+      case "strategy" -> Future.succeededFuture(strategy());
+      case "set-strategy" -> setStrategy(body.getJsonObject("body", new JsonObject()));
+      default -> throw MeshException.invalid("op", "unknown admin operation '" + body.getString("op") + "'");
+    }).onComplete(ar -> msg.reply(ar.succeeded() ? ar.result() : MeshException.from(ar.cause())));
   }
 
   private Future<JsonObject> update(JsonObject body) {

@@ -14,27 +14,16 @@ import java.util.Map;
  * {@code espeak-ng --voices} ({@code en-us}, {@code de}, ...); a variant from {@code --voices=variant} may follow a
  * plus ({@code en-us+f3}).
  */
-final class EspeakNgEngine implements TtsEngine {
+record EspeakNgEngine(Path binary) implements TtsEngine {
 
   /** espeak-ng's default rate in words per minute, and the range it accepts. */
   private static final int DEFAULT_WPM = 175;
   private static final int MIN_WPM = 80;
   private static final int MAX_WPM = 450;
 
-  private final Path binary;
-
-  EspeakNgEngine(Path binary) {
-    this.binary = binary;
-  }
-
   @Override
   public String name() {
     return "espeak-ng";
-  }
-
-  @Override
-  public Path binary() {
-    return binary;
   }
 
   @Override

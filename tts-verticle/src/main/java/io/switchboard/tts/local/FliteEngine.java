@@ -21,24 +21,13 @@ import java.util.Map;
  * kal16 at 16 kHz, kal at 8 kHz. flite falls back to kal silently on an unknown voice, so voices are checked
  * before it runs.
  */
-final class FliteEngine implements TtsEngine {
+record FliteEngine(Path binary) implements TtsEngine {
 
   private static final System.Logger LOG = System.getLogger(FliteEngine.class.getName());
-
-  private final Path binary;
-
-  FliteEngine(Path binary) {
-    this.binary = binary;
-  }
 
   @Override
   public String name() {
     return "flite";
-  }
-
-  @Override
-  public Path binary() {
-    return binary;
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.bus.BusOps;
 import io.switchboard.core.usage.KeyVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -30,11 +31,9 @@ public final class KeyHandler implements Handler<Message<JsonObject>> {
 
   @Override
   public void handle(Message<JsonObject> msg) {
-    Future<JsonObject> answer;
-    try {
-      JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+    BusOps.start(msg.body(), "key request", ClassCastException.class, body -> {
       String op = body.getString("op");
-      answer = switch (op == null ? "" : op) {
+      return switch (op == null ? "" : op) {
         case "create" -> keys.create(body.getString("name"), KeyLimits.fromJson(body.getJsonObject("limits", body)))
           .map(KeyService.Created::toJson);
         case "list" -> keys.list().map(list -> {
@@ -50,14 +49,7 @@ public final class KeyHandler implements Handler<Message<JsonObject>> {
         case "lookup" -> keys.lookup(body.getString("id")).map(k -> k == null ? new JsonObject() : k.toJson());
         default -> throw MeshException.invalid("op", "unknown op '" + op + "' (create, list, get, update, revoke, verify, lookup)");
       };
-    } catch (MeshException e) {
-      msg.reply(e);
-      return;
-    } catch (ClassCastException e) {
-      msg.reply(MeshException.invalid(null, "malformed key request: " + e.getMessage()));
-      return;
-    }
-    answer.onComplete(ar -> msg.reply(ar.succeeded() ? ar.result() : failure(ar.cause())));
+    }).onComplete(ar -> msg.reply(ar.succeeded() ? ar.result() : failure(ar.cause())));
   }
 
   private static MeshException failure(Throwable t) {

@@ -38,6 +38,8 @@ record TimeRange(long fromMs, long toMs) {
       return Instant.parse(s).toEpochMilli();
     } catch (DateTimeParseException | NumberFormatException e) {
       throw MeshException.invalid(name, "'" + name + "' must be an ISO instant, a date (YYYY-MM-DD) or epoch milliseconds, got '" + s + "'");
+    } catch (ArithmeticException e) { // an instant Instant can hold but epoch milliseconds cannot (past ±292 million years)
+      throw MeshException.invalid(name, "'" + name + "' is out of range (more than 292 million years from 1970), got '" + s + "'");
     }
   }
 }

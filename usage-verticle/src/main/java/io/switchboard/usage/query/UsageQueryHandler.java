@@ -3,6 +3,7 @@ package io.switchboard.usage.query;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
+import io.switchboard.core.bus.BusOps;
 import io.switchboard.usage.store.CsvCursor;
 import io.switchboard.usage.store.GroupBy;
 import io.switchboard.usage.store.SchemaGate;
@@ -44,27 +45,16 @@ public final class UsageQueryHandler implements Handler<Message<JsonObject>> {
 
   @Override
   public void handle(Message<JsonObject> msg) {
-    Future<?> answer;
-    try {
-      JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
-      answer = switch (body.getString("op", "query")) {
-        case "query" -> query(body);
-        case "export" -> body.containsKey("page_size") ? exportPage(body, msg) : export(body).map(csv -> {
-          msg.reply(csv, new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8"));
-          return null;
-        });
-        case "spent" -> spent(body);
-        case "status" -> Future.succeededFuture(status.get());
-        default -> throw MeshException.invalid("op", "unknown op '" + body.getString("op") + "' (query, export, spent, status)");
-      };
-    } catch (MeshException e) {
-      msg.reply(e);
-      return;
-    } catch (ClassCastException e) {
-      msg.reply(MeshException.invalid(null, "malformed usage query: " + e.getMessage()));
-      return;
-    }
-    answer.onComplete(ar -> {
+    BusOps.<Object>start(msg.body(), "usage query", ClassCastException.class, body -> switch (body.getString("op", "query")) {
+      case "query" -> query(body);
+      case "export" -> body.containsKey("page_size") ? exportPage(body, msg) : export(body).map(csv -> {
+        msg.reply(csv, new DeliveryOptions().addHeader("content-type", "text/csv; charset=utf-8"));
+        return null;
+      });
+      case "spent" -> spent(body);
+      case "status" -> Future.succeededFuture(status.get());
+      default -> throw MeshException.invalid("op", "unknown op '" + body.getString("op") + "' (query, export, spent, status)");
+    }).onComplete(ar -> {
       if (ar.failed()) {
         msg.reply(failure(ar.cause()));
       } else if (ar.result() != null) {

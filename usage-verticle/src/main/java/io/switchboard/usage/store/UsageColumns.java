@@ -44,7 +44,12 @@ final class UsageColumns {
   }
 
   static String day(UsageRecord r) {
-    return DAY.format(r.time());
+    return day(r.time());
+  }
+
+  /** The UTC day of {@code t}, as {@code usage_day} holds it (ISO, e.g. 2026-12-05). */
+  static String day(Instant t) {
+    return DAY.format(t);
   }
 
   static String capability(UsageRecord r) {

@@ -37,6 +37,7 @@ final class Answer {
   private PulledStream current;
   private boolean cancelled;
   private List<JsonObject> heldEvents;
+  private JsonObject usage;
 
   Answer(CallScope scope, TurnMetrics metrics, Speaker speaker) {
     this.scope = scope;
@@ -64,6 +65,14 @@ final class Answer {
     if (kept != null) {
       kept.forEach(scope.transport()::event);
     }
+  }
+
+  /**
+   * The tokens the chat backend reported for this answer ({@code input_tokens}, {@code output_tokens}); null until
+   * the answer is finished, and when the backend reported none.
+   */
+  JsonObject usage() {
+    return usage;
   }
 
   /** Stops the stream (barge-in): the cancel reaches the backend. */
@@ -120,9 +129,13 @@ final class Answer {
   private void finished(String backend, JsonObject end) {
     chunks(end);
     chunker.flush().forEach(this::piece);
-    JsonObject usage = end.getJsonObject(StreamProtocol.USAGE, new JsonObject());
-    long in = usage.getLong("prompt_tokens", 0L);
-    long out = usage.getLong("completion_tokens", 0L);
+    JsonObject reported = end.getJsonObject(StreamProtocol.USAGE);
+    JsonObject counts = reported == null ? new JsonObject() : reported;
+    long in = counts.getLong("prompt_tokens", 0L);
+    long out = counts.getLong("completion_tokens", 0L);
+    if (reported != null) {
+      usage = new JsonObject().put("input_tokens", in).put("output_tokens", out);
+    }
     scope.ledger().tokens(in, out);
     scope.ledger().served("chat", backend, scope.options().chatModel(), in, out, 0, 0);
     speaker.finish();

@@ -371,7 +371,12 @@ public final class CallSession implements Endpointer.Listener, Call {
     scope.playout().onLowWater(1, () -> {
       if (!t.cancelled()) {
         status.stage("listening");
-        transport.event(new JsonObject().put("type", "response.audio.done").put("turn", t.number));
+        JsonObject done = new JsonObject().put("type", "response.audio.done").put("turn", t.number);
+        JsonObject usage = t.chatUsage();
+        if (usage != null) {
+          done.put("usage", usage);
+        }
+        transport.event(done);
       }
     });
   }

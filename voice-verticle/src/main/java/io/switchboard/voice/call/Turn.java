@@ -3,6 +3,7 @@ package io.switchboard.voice.call;
 import io.switchboard.api.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 /**
  * One turn of a call: the answer to one utterance (chat and speech stages) and what of it the caller heard. The
@@ -81,6 +82,11 @@ final class Turn {
 
   void text(String transcript) {
     text = transcript;
+  }
+
+  /** The tokens the chat backend reported for this turn's answer (see {@link Answer#usage}); null when none. */
+  JsonObject chatUsage() {
+    return answer == null ? null : answer.usage();
   }
 
   /** Answers: {@code messages} to the chat stage, the answer's pieces to the speech stage as they come. */

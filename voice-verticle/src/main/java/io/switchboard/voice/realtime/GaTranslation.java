@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  * {@code response.output_item.added}, {@code conversation.item.added}, {@code response.content_part.added} (an
  * {@code audio} part), {@code response.output_audio_transcript.delta}, {@code response.output_audio.delta}, then the
  * {@code .done} events and {@code response.done} whose {@code output} holds the assistant item, as OpenAI's server
- * sends them: clients read the answer's transcript from those), a barge-in as the same ends with the item
+ * sends them: clients read the answer's transcript from those; its {@code usage} is the chat's token counts when the
+ * chat reported them), a barge-in as the same ends with the item
  * {@code incomplete} and the response {@code cancelled}, the call's errors as {@code error}. The call's other events
  * have no GA counterpart and are not sent.
  */
@@ -57,7 +58,7 @@ final class GaTranslation {
         transcript.append(e.getString("delta", ""));
         send.accept(part("response.output_audio_transcript.delta").put("delta", e.getString("delta", "")));
       }
-      case "response.audio.done" -> finish("completed");
+      case "response.audio.done" -> finish("completed", e.getJsonObject("usage"));
       case "error" -> {
         JsonObject error = e.getJsonObject("error", new JsonObject());
         send.accept(GaEvents.error("server_error", error.getString("code", "pipeline_error"), error.getString("message", "the call failed"),
@@ -74,7 +75,7 @@ final class GaTranslation {
 
   void interrupted() {
     if (responseId != null) {
-      finish("cancelled");
+      finish("cancelled", null);
     }
   }
 
@@ -92,7 +93,8 @@ final class GaTranslation {
     send.accept(part("response.content_part.added").put("part", audioPart()));
   }
 
-  private void finish(String status) {
+  /** Closes the response; {@code usage}: the chat's token counts when it reported them (see {@link #usage}). */
+  private void finish(String status, JsonObject usage) {
     if (responseId == null) {
       return;
     }
@@ -105,7 +107,11 @@ final class GaTranslation {
     send.accept(GaEvents.event("response.output_item.done").put("response_id", responseId).put("output_index", 0)
       .put("item", item(itemStatus)));
     send.accept(GaEvents.event("conversation.item.done").put("previous_item_id", (Object) userItem).put("item", item(itemStatus)));
-    send.accept(GaEvents.event("response.done").put("response", response(status).put("output", new JsonArray().add(item(itemStatus)))));
+    JsonObject response = response(status).put("output", new JsonArray().add(item(itemStatus)));
+    if (usage != null) {
+      response.put("usage", usage(usage));
+    }
+    send.accept(GaEvents.event("response.done").put("response", response));
     responseId = null;
     assistantItem = null;
   }
@@ -114,6 +120,18 @@ final class GaTranslation {
   private JsonObject item(String status) {
     return new JsonObject().put("id", assistantItem).put("object", "realtime.item").put("type", "message").put("role", "assistant")
       .put("status", status).put("content", new JsonArray().add(new JsonObject().put("type", "output_audio").put("transcript", transcript.toString())));
+  }
+
+  /**
+   * The chat's counts as GA's {@code response.usage}. They are text tokens: the cascade's chat reads the transcript and
+   * writes text, so no audio token count is known and none is given (nor a cached count the chat did not report).
+   */
+  private static JsonObject usage(JsonObject chat) {
+    long in = chat.getLong("input_tokens", 0L);
+    long out = chat.getLong("output_tokens", 0L);
+    return new JsonObject().put("total_tokens", in + out).put("input_tokens", in).put("output_tokens", out)
+      .put("input_token_details", new JsonObject().put("text_tokens", in))
+      .put("output_token_details", new JsonObject().put("text_tokens", out));
   }
 
   private JsonObject audioPart() {

@@ -190,7 +190,7 @@ public final class RealtimeCall implements Call {
       }
       case "response.output_audio_transcript.delta" ->
         transport.event(new JsonObject().put("type", "response.text.delta").put("delta", e.getString("delta", "")));
-      case "response.done" -> transport.event(new JsonObject().put("type", "response.audio.done"));
+      case "response.done" -> transport.event(audioDone(e.getJsonObject("response", new JsonObject()).getJsonObject("usage")));
       case "error" -> {
         JsonObject error = e.getJsonObject("error", new JsonObject());
         LOG.log(System.Logger.Level.WARNING, "call {0}: realtime error: {1} ({2})", callId, error.getString("message"), error.getString("code"));
@@ -198,6 +198,20 @@ public final class RealtimeCall implements Call {
       }
       default -> { }
     }
+  }
+
+  /**
+   * The call's {@code response.audio.done}, with the session's token counts in the shape the pipeline mode gives them
+   * ({@code usage}: {@code input_tokens}, {@code output_tokens}) so a client reads one shape in either mode; the
+   * session's audio/text/cached details have no place in it. No {@code usage} when the session reported none.
+   */
+  private static JsonObject audioDone(JsonObject sessionUsage) {
+    JsonObject done = new JsonObject().put("type", "response.audio.done");
+    if (sessionUsage != null) {
+      done.put("usage", new JsonObject().put("input_tokens", sessionUsage.getLong("input_tokens", 0L))
+        .put("output_tokens", sessionUsage.getLong("output_tokens", 0L)));
+    }
+    return done;
   }
 
   /** The caller speaks over the agent: keep in the model's history only what was heard, and stop the playback. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * The answer's server events against the GA reference (platform.openai.com/docs/api-reference/realtime-server-events):
@@ -56,6 +57,27 @@ class GaTranslationTest {
     assertEquals("Paris is.", content.getString("transcript"));
     assertEquals(item.getString("id"), sent.get(types().indexOf("response.output_item.done")).getJsonObject("item").getString("id"));
     assertEquals("item_sbu1", sent.get(types().indexOf("conversation.item.added")).getString("previous_item_id"));
+  }
+
+  @Test
+  void theChatsTokenCountsAreTheResponsesUsageAsTextTokens() {
+    turn();
+    ga.callEvent(new JsonObject().put("type", "response.audio.done")
+      .put("usage", new JsonObject().put("input_tokens", 41).put("output_tokens", 6)));
+    JsonObject usage = sent.getLast().getJsonObject("response").getJsonObject("usage");
+    assertEquals(new JsonObject().put("total_tokens", 47L).put("input_tokens", 41L).put("output_tokens", 6L)
+      .put("input_token_details", new JsonObject().put("text_tokens", 41L))
+      .put("output_token_details", new JsonObject().put("text_tokens", 6L)), usage);
+  }
+
+  @Test
+  void aResponseWithoutCountsHasNoUsage() {
+    turn();
+    ga.callEvent(new JsonObject().put("type", "response.audio.done"));
+    assertFalse(sent.getLast().getJsonObject("response").containsKey("usage"));
+    turn();
+    ga.interrupted();
+    assertFalse(sent.getLast().getJsonObject("response").containsKey("usage"));
   }
 
   @Test

@@ -41,10 +41,6 @@ final class DelimiterSearch {
     }
   }
 
-  int length() {
-    return needle.length;
-  }
-
   /** Where the delimiter starts in the readable bytes of {@code in}, or -1. */
   int indexOf(ByteBuf in) {
     int from = in.readerIndex();

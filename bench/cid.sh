@@ -10,7 +10,8 @@
 # Results: bench/results/cid-<date>.jsonl. Run it under the machine's benchmark lock:
 #   flock /tmp/bench.lock bench/cid.sh [--no-build] [CidBench options...]
 #   flock /tmp/bench.lock bench/cid.sh --http-only     runs CacheHttpBench alone (or HTTP_ONLY=1);
-# HTTP_ARGS="--requests N --warmup M" are its options; VARIANTS="default" runs only those variants.
+# HTTP_ARGS="--requests N --warmup M" are its options; VARIANTS="default" runs only those variants; HTTP_JVM_FLAGS
+# are added to its JVM's flags (a profiler's, e.g. -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit for perf).
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
 REST=()
 for a in "${ARGS[@]}"; do
@@ -28,7 +29,7 @@ if [ "${HTTP_ONLY:-}" != 1 ]; then
 fi
 for variant in ${VARIANTS:-default nodurable noledger}; do
   # shellcheck disable=SC2046
-  "$JAVA" $(jvm_flags) -Xmx512m -Djava.util.logging.config.file="$ROOT/conf/logging.properties" -cp "$CP" \
+  "$JAVA" $(jvm_flags) ${HTTP_JVM_FLAGS:-} -Xmx512m -Djava.util.logging.config.file="$ROOT/conf/logging.properties" -cp "$CP" \
     io.switchboard.bench.cid.CacheHttpBench --variant "$variant" ${HTTP_ARGS:-} | tee -a "$OUT"
 done
 echo "results in $OUT"

@@ -44,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  * compilers worked ~1 s a second through the measurement), which a node running for hours does not pay. The JIT's time
  * during the measured rounds is printed beside the figures ({@code jit_ms}).
  *
- * <p>Usage: {@code CacheHttpBench [--variant default] [--requests 3000] [--warmup 1000] [--warmup-s 30] [--port 18580]}
+ * <p>Usage: {@code CacheHttpBench [--variant default] [--requests 3000] [--warmup 1000] [--warmup-s 30] [--port 18580]
+ * [--only embeddings,transcription]} (the requests measured, in that order). "measuring: R" and "measured: R" go to
+ * stderr around the measured rounds (for a profiler attached to them).
  */
 public final class CacheHttpBench {
 
@@ -86,7 +88,7 @@ public final class CacheHttpBench {
         try {
           Context loop = bench.getOrCreateContext();
           onContext(loop, () -> awaitLive(bench, client, port, System.currentTimeMillis() + 60_000)).await(90, TimeUnit.SECONDS);
-          for (String what : new String[]{"embeddings", "transcription"}) {
+          for (String what : Args.get(args, "--only", "embeddings,transcription").split(",")) {
             Request r = what.equals("embeddings") ? embeddings() : transcription(wav);
             Buffer first = onContext(loop, () -> send(client, port, r, false)).await(30, TimeUnit.SECONDS);
             staticAnswers.put(r.path(), first);
@@ -98,7 +100,7 @@ public final class CacheHttpBench {
             while (true) {
               long jit0 = jit.getTotalCompilationTime();
               long t0 = System.currentTimeMillis();
-              onContext(loop, () -> measure(client, r, staticPort, port, warmup, 0, plain, mesh, new long[2]))
+              onContext(loop, () -> measure(client, r, staticPort, port, warmup, 0, plain, mesh, new long[4]))
                 .await(60L * warmup + 60_000, TimeUnit.MILLISECONDS);
               warmRounds += warmup;
               long wall = System.currentTimeMillis() - t0;
@@ -106,10 +108,12 @@ public final class CacheHttpBench {
                 break;
               }
             }
-            long[] cpu = new long[2];
+            long[] cpu = new long[4];
             long jitBefore = jit.getTotalCompilationTime();
+            System.err.println("measuring: " + what);
             onContext(loop, () -> measure(client, r, staticPort, port, 0, requests, plain, mesh, cpu))
               .await(60L * requests + 60_000, TimeUnit.MILLISECONDS);
+            System.err.println("measured: " + what);
             long jitMs = jit.getTotalCompilationTime() - jitBefore;
             // The same number of static answers alone: what of a round's CPU is the hit's.
             onContext(loop, () -> measure(client, r, staticPort, -1, 0, requests, new Histogram(3), new Histogram(3), cpu))
@@ -121,6 +125,8 @@ public final class CacheHttpBench {
               .put("added_p99_us", (mesh.getValueAtPercentile(99) - plain.getValueAtPercentile(99)) / 1000d)
               .put("hit_cpu_us", (cpu[0] - cpu[1]) / 1000d / requests)
               .put("static_cpu_us", cpu[1] / 1000d / requests)
+              .put("hit_threads_cpu_us", (cpu[2] - cpu[3]) / 1000d / requests)
+              .put("static_threads_cpu_us", cpu[3] / 1000d / requests)
               .put("load_average", Files.readString(Path.of("/proc/loadavg")).trim()).encode());
           }
         } finally {
@@ -161,7 +167,8 @@ public final class CacheHttpBench {
    *
    * <p>The process's CPU time over the recorded rounds goes in {@code cpu[0]} (this JVM holds the client, the static
    * server and the node: every thread's CPU on both sides of the loopback); with {@code port} -1 (static answers alone)
-   * in {@code cpu[1]}. A count that the machine's load moves much less than the wall clock.
+   * in {@code cpu[1]}. A count that the machine's load moves much less than the wall clock. The same for the Java
+   * threads alone (without the JIT and the collector) in {@code cpu[2]} and {@code cpu[3]}.
    */
   private static Future<Void> measure(HttpClient client, Request r, int staticPort, int port, int warmup, int requests,
                                       Histogram plain, Histogram mesh, long[] cpu) {
@@ -176,6 +183,7 @@ public final class CacheHttpBench {
       rounds = rounds.compose(v -> {
         if (first) {
           cpu[slot] = -os.getProcessCpuTime();
+          cpu[2 + slot] = -javaThreadsCpu();
         }
         long t0 = System.nanoTime();
         return send(client, staticPort, r, false).compose(b -> {
@@ -193,7 +201,23 @@ public final class CacheHttpBench {
         });
       });
     }
-    return rounds.onSuccess(v -> cpu[slot] += os.getProcessCpuTime());
+    return rounds.onSuccess(v -> {
+      cpu[slot] += os.getProcessCpuTime();
+      cpu[2 + slot] += javaThreadsCpu();
+    });
+  }
+
+  /**
+   * The CPU time of this JVM's Java threads (event loops, workers, the ledger's): the process's less the JIT
+   * compilers and the collector, which the machine's load makes come and go between runs.
+   */
+  private static long javaThreadsCpu() {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (long id : threads.getAllThreadIds()) {
+      sum += Math.max(0, threads.getThreadCpuTime(id));
+    }
+    return sum;
   }
 
   /** Runs {@code call} on {@code context}; completes with its result. */

@@ -51,6 +51,7 @@ final class MultipartReader {
 
   /** {@code CRLF "--" boundary}: the body is read as if it began with CRLF, so the first boundary matches too. */
   private final byte[] delimiter;
+  private final DelimiterSearch delimiterSearch;
   private final long uploadLimit;
   private final Map<String, String> fields = new LinkedHashMap<>();
   private final List<String> otherFiles = new ArrayList<>();
@@ -76,6 +77,7 @@ final class MultipartReader {
   MultipartReader(Vertx vertx, String boundary, long uploadLimit) {
     this.vertx = vertx;
     this.delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+    this.delimiterSearch = new DelimiterSearch(delimiter);
     this.uploadLimit = uploadLimit;
   }
 
@@ -161,7 +163,7 @@ final class MultipartReader {
   }
 
   private boolean preamble(ByteBuf in) {
-    int at = indexOf(in, delimiter);
+    int at = delimiterSearch.indexOf(in);
     if (at < 0) {
       int drop = Math.max(0, in.readableBytes() - (delimiter.length - 1));
       in.skipBytes(drop);
@@ -257,7 +259,7 @@ final class MultipartReader {
   }
 
   private boolean body(ByteBuf in) {
-    int at = indexOf(in, delimiter);
+    int at = delimiterSearch.indexOf(in);
     int until = at >= 0 ? at : in.writerIndex() - (delimiter.length - 1);
     if (until > in.readerIndex()) {
       sink.data(in.slice(in.readerIndex(), until - in.readerIndex()));
@@ -333,9 +335,8 @@ final class MultipartReader {
   }
 
   /**
-   * Where {@code needle} starts in the readable bytes of {@code in}, or -1. Candidate starts are found with Netty's
-   * byte scan for the needle's first byte. The delimiter starts with CR and a boundary never contains another, so
-   * its partial matches cannot overlap: the search over a file's bytes is linear whatever the file holds.
+   * Where {@code needle} starts in the readable bytes of {@code in}, or -1 (a part's headers' end; the delimiter has
+   * {@link DelimiterSearch}). Candidate starts are found with Netty's byte scan for the needle's first byte.
    */
   private static int indexOf(ByteBuf in, byte[] needle) {
     int from = in.readerIndex();

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * <p>It stays linear whatever a client sends: a window whose last byte matches is compared from its start, and since
  * the delimiter's first byte (CR) occurs nowhere else in it (a boundary holds no CR: HTTP headers cannot carry one), two
  * windows' matching runs cannot overlap: every byte of the data is matched at most once, plus one byte per window. A
- * delimiter that did repeat its first byte is searched byte by byte instead.
+ * delimiter that did repeat its first byte, or a buffer without an array, is searched by {@link #scan} instead.
  */
 final class DelimiterSearch {
 
@@ -43,32 +43,12 @@ final class DelimiterSearch {
 
   /** Where the delimiter starts in the readable bytes of {@code in}, or -1. */
   int indexOf(ByteBuf in) {
-    int from = in.readerIndex();
-    int to = in.writerIndex();
-    if (shift == null) {
-      return naive(in, from, to);
+    if (shift == null || !in.hasArray()) {
+      return scan(in, needle);
     }
-    if (in.hasArray()) {
-      int off = in.arrayOffset();
-      int at = indexOf(in.array(), off + from, off + to);
-      return at < 0 ? -1 : at - off;
-    }
-    int m = needle.length;
-    byte lastByte = needle[m - 1];
-    for (int pos = from; pos <= to - m; ) {
-      byte b = in.getByte(pos + m - 1);
-      if (b == lastByte) {
-        int i = 0;
-        while (i < m - 1 && in.getByte(pos + i) == needle[i]) {
-          i++;
-        }
-        if (i == m - 1) {
-          return pos;
-        }
-      }
-      pos += shift[b & 0xff];
-    }
-    return -1;
+    int off = in.arrayOffset();
+    int at = indexOf(in.array(), off + in.readerIndex(), off + in.writerIndex());
+    return at < 0 ? -1 : at - off;
   }
 
   private int indexOf(byte[] a, int from, int to) {
@@ -92,17 +72,27 @@ final class DelimiterSearch {
     return -1;
   }
 
-  /** Every start tried in turn (only for a delimiter whose first byte recurs, which a real boundary never makes). */
-  private int naive(ByteBuf in, int from, int to) {
-    int m = needle.length;
-    for (int pos = from; pos <= to - m; pos++) {
-      int i = 0;
-      while (i < m && in.getByte(pos + i) == needle[i]) {
+  /**
+   * Where {@code needle} starts in the readable bytes of {@code in}, or -1, without skipping: candidate starts are
+   * found with Netty's byte scan for the needle's first byte. For a part's headers' end, a buffer without an array (its
+   * bytes are few: Vert.x hands request bodies over in heap arrays), and a delimiter whose first byte recurs.
+   */
+  static int scan(ByteBuf in, byte[] needle) {
+    int from = in.readerIndex();
+    int last = in.writerIndex() - needle.length;
+    while (from <= last) {
+      int first = in.indexOf(from, last + 1, needle[0]);
+      if (first < 0) {
+        return -1;
+      }
+      int i = 1;
+      while (i < needle.length && in.getByte(first + i) == needle[i]) {
         i++;
       }
-      if (i == m) {
-        return pos;
+      if (i == needle.length) {
+        return first;
       }
+      from = first + 1;
     }
     return -1;
   }

@@ -213,7 +213,7 @@ final class MultipartReader {
     if (in.readableBytes() >= 2 && in.getByte(r) == '\r' && in.getByte(r + 1) == '\n') {
       end = r - 2; // no header lines at all: the blank line comes first
     } else {
-      end = indexOf(in, HEADERS_END);
+      end = DelimiterSearch.scan(in, HEADERS_END);
     }
     if (end < 0 || end - r > MAX_HEADER_BYTES) {
       if (in.readableBytes() > MAX_HEADER_BYTES) {
@@ -332,29 +332,5 @@ final class MultipartReader {
     public void end() {
       fields.put(name, value.toString(StandardCharsets.UTF_8));
     }
-  }
-
-  /**
-   * Where {@code needle} starts in the readable bytes of {@code in}, or -1 (a part's headers' end; the delimiter has
-   * {@link DelimiterSearch}). Candidate starts are found with Netty's byte scan for the needle's first byte.
-   */
-  private static int indexOf(ByteBuf in, byte[] needle) {
-    int from = in.readerIndex();
-    int last = in.writerIndex() - needle.length;
-    while (from <= last) {
-      int cr = in.indexOf(from, last + 1, needle[0]);
-      if (cr < 0) {
-        return -1;
-      }
-      int i = 1;
-      while (i < needle.length && in.getByte(cr + i) == needle[i]) {
-        i++;
-      }
-      if (i == needle.length) {
-        return cr;
-      }
-      from = cr + 1;
-    }
-    return -1;
   }
 }

@@ -28,7 +28,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class Q8Activations {
 
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-  private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
   /** Where value {@code j} (0..15) of a block goes in {@link #p} and {@link #d}, from the block's index: a tile apart. */
   private static final int[] SPREAD = new int[16];
 

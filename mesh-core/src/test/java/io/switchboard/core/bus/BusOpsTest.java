@@ -25,14 +25,14 @@ class BusOpsTest {
   @Test
   void theSwitchAnswersAndAMissingBodyReadsAsEmpty() {
     assertEquals(3, BusOps.start(new JsonObject().put("op", "count").put("n", 3), "test request", ClassCastException.class, OPS).result());
-    MeshException none = (MeshException) BusOps.start(null, "test request", ClassCastException.class, OPS).cause();
+    MeshException none = refusal(null, ClassCastException.class);
     assertEquals("unknown op 'null'", none.getMessage());
   }
 
   @Test
   void aMeshExceptionIsTheAnswerAsItIs() {
     JsonObject body = new JsonObject().put("op", "nope");
-    MeshException e = (MeshException) BusOps.start(body, "test request", ClassCastException.class, OPS).cause();
+    MeshException e = refusal(body, ClassCastException.class);
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
     assertEquals("op", e.param());
     assertEquals("unknown op 'nope'", e.getMessage());
@@ -41,7 +41,7 @@ class BusOpsTest {
   @Test
   void aFieldOfAnotherTypeIsAMalformedRequest() {
     JsonObject body = new JsonObject().put("op", "count").put("n", "three");
-    MeshException e = (MeshException) BusOps.start(body, "test request", ClassCastException.class, OPS).cause();
+    MeshException e = refusal(body, ClassCastException.class);
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
     assertNull(e.param());
     assertTrue(e.getMessage().startsWith("malformed test request: "), e.getMessage());
@@ -49,7 +49,7 @@ class BusOpsTest {
 
   @Test
   void aBodyThatIsNotAJsonObjectIsAMalformedRequest() {
-    MeshException e = (MeshException) BusOps.start("{\"op\":\"count\"}", "test request", ClassCastException.class, OPS).cause();
+    MeshException e = refusal("{\"op\":\"count\"}", ClassCastException.class);
     assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
     assertEquals("malformed test request: the body must be a JSON object, got String", e.getMessage());
   }
@@ -57,11 +57,16 @@ class BusOpsTest {
   @Test
   void anExceptionOutsideTheMalformedClassIsAnsweredAsInternalUnlessTheServiceCountsItMalformed() {
     JsonObject body = new JsonObject().put("op", "broken");
-    MeshException bug = (MeshException) BusOps.start(body, "test request", ClassCastException.class, OPS).cause();
+    MeshException bug = refusal(body, ClassCastException.class);
     assertSame(ErrorCode.INTERNAL, bug.errorCode());
     assertEquals("internal error (IllegalStateException)", bug.getMessage());
-    MeshException e = (MeshException) BusOps.start(body, "test request", RuntimeException.class, OPS).cause();
+    MeshException e = refusal(body, RuntimeException.class);
     assertSame(ErrorCode.INVALID_REQUEST, e.errorCode());
     assertEquals("malformed test request: a bug", e.getMessage());
+  }
+
+  /** How the test service refuses {@code body}, counting {@code malformed} exceptions as the caller's. */
+  private static MeshException refusal(Object body, Class<? extends RuntimeException> malformed) {
+    return (MeshException) BusOps.start(body, "test request", malformed, OPS).cause();
   }
 }

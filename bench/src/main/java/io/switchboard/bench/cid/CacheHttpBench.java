@@ -21,7 +21,9 @@ import org.HdrHistogram.Histogram;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -100,7 +102,7 @@ public final class CacheHttpBench {
             while (true) {
               long jit0 = jit.getTotalCompilationTime();
               long t0 = System.currentTimeMillis();
-              onContext(loop, () -> measure(client, r, staticPort, port, warmup, 0, plain, mesh, new long[4]))
+              onContext(loop, () -> measure(client, r, staticPort, port, warmup, 0, plain, mesh, new long[4], new ArrayList<>(List.of(Map.of(), Map.of()))))
                 .await(60L * warmup + 60_000, TimeUnit.MILLISECONDS);
               warmRounds += warmup;
               long wall = System.currentTimeMillis() - t0;
@@ -109,14 +111,15 @@ public final class CacheHttpBench {
               }
             }
             long[] cpu = new long[4];
+            List<Map<String, TaskCounters.Count>> tasks = new ArrayList<>(List.of(Map.of(), Map.of()));
             long jitBefore = jit.getTotalCompilationTime();
             System.err.println("measuring: " + what);
-            onContext(loop, () -> measure(client, r, staticPort, port, 0, requests, plain, mesh, cpu))
+            onContext(loop, () -> measure(client, r, staticPort, port, 0, requests, plain, mesh, cpu, tasks))
               .await(60L * requests + 60_000, TimeUnit.MILLISECONDS);
             System.err.println("measured: " + what);
             long jitMs = jit.getTotalCompilationTime() - jitBefore;
             // The same number of static answers alone: what of a round's CPU is the hit's.
-            onContext(loop, () -> measure(client, r, staticPort, -1, 0, requests, new Histogram(3), new Histogram(3), cpu))
+            onContext(loop, () -> measure(client, r, staticPort, -1, 0, requests, new Histogram(3), new Histogram(3), cpu, tasks))
               .await(60L * requests + 60_000, TimeUnit.MILLISECONDS);
             System.out.println(new JsonObject().put("bench", "cache-http").put("variant", v.name()).put("request", what)
               .put("requests", requests).put("warmup_rounds", warmRounds).put("jit_ms", jitMs)
@@ -127,6 +130,7 @@ public final class CacheHttpBench {
               .put("static_cpu_us", cpu[1] / 1000d / requests)
               .put("hit_threads_cpu_us", (cpu[2] - cpu[3]) / 1000d / requests)
               .put("static_threads_cpu_us", cpu[3] / 1000d / requests)
+              .put("hit_by_thread", perHit(tasks.get(0), tasks.get(1), requests))
               .put("load_average", Files.readString(Path.of("/proc/loadavg")).trim()).encode());
           }
         } finally {
@@ -168,13 +172,15 @@ public final class CacheHttpBench {
    * <p>The process's CPU time over the recorded rounds goes in {@code cpu[0]} (this JVM holds the client, the static
    * server and the node: every thread's CPU on both sides of the loopback); with {@code port} -1 (static answers alone)
    * in {@code cpu[1]}. A count that the machine's load moves much less than the wall clock. The same for the Java
-   * threads alone (without the JIT and the collector) in {@code cpu[2]} and {@code cpu[3]}.
+   * threads alone (without the JIT and the collector) in {@code cpu[2]} and {@code cpu[3]}; the CPU and wake-ups by
+   * thread group ({@link TaskCounters}) in {@code tasks[0]} and {@code tasks[1]}.
    */
   private static Future<Void> measure(HttpClient client, Request r, int staticPort, int port, int warmup, int requests,
-                                      Histogram plain, Histogram mesh, long[] cpu) {
+                                      Histogram plain, Histogram mesh, long[] cpu, List<Map<String, TaskCounters.Count>> tasks) {
     com.sun.management.OperatingSystemMXBean os =
       (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     int slot = port < 0 ? 1 : 0;
+    benchThread();
     Future<Void> rounds = Future.succeededFuture();
     for (int i = 0; i < warmup + requests; i++) {
       boolean record = i >= warmup;
@@ -184,6 +190,7 @@ public final class CacheHttpBench {
         if (first) {
           cpu[slot] = -os.getProcessCpuTime();
           cpu[2 + slot] = -javaThreadsCpu();
+          tasks.set(slot, TaskCounters.snapshot());
         }
         long t0 = System.nanoTime();
         return send(client, staticPort, r, false).compose(b -> {
@@ -204,6 +211,7 @@ public final class CacheHttpBench {
     return rounds.onSuccess(v -> {
       cpu[slot] += os.getProcessCpuTime();
       cpu[2 + slot] += javaThreadsCpu();
+      tasks.set(slot, TaskCounters.since(tasks.get(slot), TaskCounters.snapshot()));
     });
   }
 
@@ -218,6 +226,29 @@ public final class CacheHttpBench {
       sum += Math.max(0, threads.getThreadCpuTime(id));
     }
     return sum;
+  }
+
+  /**
+   * What a hit cost by thread group: the rounds with hits less as many static answers alone, per hit: CPU µs and
+   * wake-ups (voluntary context switches: the thread slept and something woke it).
+   */
+  private static JsonObject perHit(Map<String, TaskCounters.Count> withHits, Map<String, TaskCounters.Count> staticOnly,
+                                   int requests) {
+    JsonObject out = new JsonObject();
+    TaskCounters.since(staticOnly, withHits).forEach((g, c) -> out.put(g, new JsonObject()
+      .put("cpu_us", Math.round(c.cpuNs() / 100d / requests) / 10d).put("wakeups", Math.round(c.wakeups() * 10d / requests) / 10d)));
+    return out;
+  }
+
+  /**
+   * Names the calling thread {@code bench-...} (once): the kernel then shows the bench's event loops apart from the
+   * node's, whose threads have the same Vert.x names ({@link TaskCounters#group}).
+   */
+  private static void benchThread() {
+    Thread t = Thread.currentThread();
+    if (!t.getName().startsWith("bench-")) {
+      t.setName("bench-" + t.getName().replace("vert.x-", ""));
+    }
   }
 
   /** Runs {@code call} on {@code context}; completes with its result. */
@@ -302,8 +333,10 @@ public final class CacheHttpBench {
   /** The direct static answer: the bytes the node answered, for the same path, after reading the whole request. */
   private static HttpServer staticServer(Vertx vertx, int port, Map<String, Buffer> answers) throws Exception {
     return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setTcpNoDelay(true))
-      .requestHandler(req -> req.body().onSuccess(b -> req.response().putHeader("content-type", "application/json")
-        .end(answers.get(req.path()))))
+      .requestHandler(req -> {
+        benchThread();
+        req.body().onSuccess(b -> req.response().putHeader("content-type", "application/json").end(answers.get(req.path())));
+      })
       .listen(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
   }
 }

@@ -18,6 +18,8 @@ public final class Cid {
   /** Multihash code of SHA2-256. */
   static final int SHA2_256 = 0x12;
   static final int DIGEST_LENGTH = 32;
+  /** Never updated: {@link #sha256()} clones it. */
+  private static final MessageDigest SHA256 = newSha256();
 
   private final int codec;
   private final byte[] digest;
@@ -114,7 +116,19 @@ public final class Cid {
     }
   }
 
+  /**
+   * A fresh SHA-256 digest, cloned from one never used: {@code MessageDigest.getInstance} looks the provider up on every
+   * call, which showed in an upload's profile (a digest per leaf, per cache key).
+   */
   static MessageDigest sha256() {
+    try {
+      return (MessageDigest) SHA256.clone();
+    } catch (CloneNotSupportedException e) {
+      return newSha256();
+    }
+  }
+
+  private static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -64,6 +64,45 @@ class ConcurrentDagHasherTest {
     return p.future().await(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * Many uploads at once (fed from two event loops, finished before their steps are hashed): each DAG completes on the
+   * context its hasher was made on and equals the sequential one, and the steps ran on the lane's threads, never more
+   * than one per core.
+   */
+  @Test
+  void manyUploadsAtOnceAreHashedOnTheLaneAndCompleteOnTheirOwnContexts(Vertx vertx) throws Exception {
+    int uploads = 12;
+    byte[][] files = new byte[uploads][];
+    Random random = new Random(9);
+    for (int i = 0; i < uploads; i++) {
+      files[i] = new byte[262_144 * (1 + i % 3) + random.nextInt(300_000)];
+      random.nextBytes(files[i]);
+    }
+    Context[] loops = {vertx.getOrCreateContext(), vertx.getOrCreateContext()};
+    java.util.List<Future<Boolean>> checked = new java.util.ArrayList<>();
+    for (int i = 0; i < uploads; i++) {
+      byte[] file = files[i];
+      Context loop = loops[i % 2];
+      Promise<Boolean> sameContextAndRoot = Promise.promise();
+      checked.add(sameContextAndRoot.future());
+      loop.runOnContext(v -> {
+        ConcurrentDagHasher hasher = new ConcurrentDagHasher(vertx);
+        for (int pos = 0; pos < file.length; pos += 65_536) {
+          hasher.update(ByteBuffer.wrap(file, pos, Math.min(65_536, file.length - pos)));
+        }
+        hasher.finish().onComplete(dag -> sameContextAndRoot.complete(Vertx.currentContext() == loop && dag.succeeded()
+          && dag.result().root().equals(FileDag.of(Buffer.buffer(file)).root())));
+      });
+    }
+    for (Future<Boolean> f : checked) {
+      assertTrue(f.await(60, TimeUnit.SECONDS), "a DAG completed on its hasher's context with the sequential root");
+    }
+    long laneThreads = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("switchboard-cid-")).count();
+    assertTrue(laneThreads >= 1 && laneThreads <= Runtime.getRuntime().availableProcessors(),
+      laneThreads + " lane threads for " + Runtime.getRuntime().availableProcessors() + " cores");
+    assertEquals(Runtime.getRuntime().availableProcessors(), HashLane.threads());
+  }
+
   @Test
   void withoutVertxEveryStepIsHashedOnTheCallersThread() {
     byte[] file = new byte[3 * 262_144 + 5];

@@ -38,9 +38,10 @@ final class AnswerCache {
   /**
    * What a request brings to the cache, read when it was decoded: its {@code cache} field ({@code true},
    * {@code false} or null), whether the caller said {@code Cache-Control: no-store}, how to make its key, and for a
-   * transcription the upload (its DAG computed by the web node as it arrived, or null to compute here).
+   * transcription the upload (its DAG, which the web node computes as the upload arrives and may still be finishing,
+   * or null to compute here).
    */
-  record Input(Object field, boolean noStore, KeyMaker keyMaker, Buffer audio, FileDag audioDag) {
+  record Input(Object field, boolean noStore, KeyMaker keyMaker, Buffer audio, Future<FileDag> audioDag) {
     static Input of(Object field, boolean noStore, KeyMaker keyMaker) {
       return new Input(field, noStore, keyMaker, null, null);
     }
@@ -109,8 +110,7 @@ final class AnswerCache {
     if (in.audio() == null) {
       return Future.succeededFuture(ArtifactRefs.NONE);
     }
-    Future<FileDag> dag = in.audioDag() != null ? Future.succeededFuture(in.audioDag())
-      : vertx.executeBlocking(() -> FileDag.of(in.audio()), false);
+    Future<FileDag> dag = in.audioDag() != null ? in.audioDag() : vertx.executeBlocking(() -> FileDag.of(in.audio()), false);
     return dag.map(d -> {
       if (artifacts != null) {
         r.inputsKept(artifacts.keep(new ArtifactTag(ArtifactKind.AUDIO_IN, plan.privacy(), r.keyId(), r.requestId()), in.audio(), d));

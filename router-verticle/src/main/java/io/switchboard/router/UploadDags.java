@@ -2,6 +2,9 @@ package io.switchboard.router;
 
 import io.switchboard.api.Headers;
 import io.switchboard.core.cid.FileDag;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -17,19 +20,24 @@ import java.util.UUID;
  * there, and a token cannot be guessed, so a bus caller cannot make the router believe audio has another CID (which
  * would poison the cache); a DAG whose length is not the audio's is ignored. A caller without a token gets its audio
  * hashed by the router.
+ *
+ * <p>What is left is the DAG as it will be: the web sends the request once the last byte is in, while the last steps
+ * of the upload may still be hashing, so the router plans (key, policy, rules) meanwhile and waits for the CID only
+ * where the cache key needs it. A DAG that fails, or has another length than the audio, is computed again by the
+ * router (on a worker), as for a caller without a token.
  */
 public final class UploadDags {
 
   private static final String MAP = "switchboard.upload.dags";
 
-  private record Entry(FileDag dag) implements Shareable {
+  private record Entry(Future<FileDag> dag) implements Shareable {
   }
 
   private UploadDags() {
   }
 
   /** Leaves {@code dag} for the router; answers the token to send (remove it with {@link #drop} when done). */
-  public static String leave(Vertx vertx, FileDag dag) {
+  public static String leave(Vertx vertx, Future<FileDag> dag) {
     String token = UUID.randomUUID().toString();
     vertx.sharedData().<String, Entry>getLocalMap(MAP).put(token, new Entry(dag));
     return token;
@@ -40,14 +48,29 @@ public final class UploadDags {
     vertx.sharedData().<String, Entry>getLocalMap(MAP).remove(token);
   }
 
-  /** The DAG the web left for {@code msg}'s audio, or null when there is none (then the router hashes it). */
-  static FileDag take(Vertx vertx, Message<Object> msg) {
+  /**
+   * The DAG the web left for {@code msg}'s audio, completing on the caller's context (the web's hasher completes it on
+   * the web's), or null when there is none (then the router hashes the audio).
+   */
+  static Future<FileDag> take(Vertx vertx, Message<Object> msg) {
     String token = msg.headers().get(Headers.UPLOAD_TOKEN);
-    if (token == null) {
+    if (token == null || !(msg.body() instanceof Buffer audio)) {
       return null;
     }
     LocalMap<String, Entry> map = vertx.sharedData().getLocalMap(MAP);
     Entry e = map.remove(token);
-    return e != null && msg.body() instanceof Buffer audio && e.dag().size() == audio.length() ? e.dag() : null;
+    if (e == null) {
+      return null;
+    }
+    Future<FileDag> left = e.dag();
+    if (!left.isComplete()) {
+      Context here = vertx.getOrCreateContext();
+      Promise<FileDag> hopped = Promise.promise();
+      left.onComplete(done -> here.runOnContext(v -> hopped.handle(done)));
+      left = hopped.future();
+    }
+    return left.compose(d -> d.size() == audio.length() ? Future.succeededFuture(d)
+        : Future.failedFuture("the upload's DAG has " + d.size() + " bytes, the audio " + audio.length()))
+      .recover(ignored -> vertx.executeBlocking(() -> FileDag.of(audio), false));
   }
 }

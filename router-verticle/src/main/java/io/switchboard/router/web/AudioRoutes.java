@@ -94,19 +94,14 @@ final class AudioRoutes {
         edge.refuse(ctx, Capability.TRANSCRIBE, e);
         return;
       }
-      // The key is checked while the file's last leaves are hashed.
+      // The key is checked, and the request routed, while the file's last steps are hashed: the router waits for the
+      // CID only where the cache key needs it (UploadDags).
       Future<FileDag> dag = form.fileDag();
       auth.authenticate(ctx).onComplete(authenticated -> {
         if (authenticated.failed()) {
           edge.refuse(ctx, Capability.TRANSCRIBE, authenticated.cause());
         } else {
-          dag.onComplete(hashed -> {
-            if (hashed.failed()) {
-              edge.refuse(ctx, Capability.TRANSCRIBE, hashed.cause());
-            } else {
-              send(ctx, form, hashed.result());
-            }
-          });
+          send(ctx, form, dag);
         }
       });
     });
@@ -125,7 +120,7 @@ final class AudioRoutes {
    * The whole upload is in: validates the form and sends the audio to the router with {@link AudioCodec}, so the
    * router and a backend in this JVM read these same bytes rather than copies.
    */
-  private void send(RoutingContext ctx, MultipartReader form, FileDag fileDag) {
+  private void send(RoutingContext ctx, MultipartReader form, Future<FileDag> fileDag) {
     HttpServerRequest req = ctx.request();
     try {
       JsonObject params = new JsonObject();
@@ -151,7 +146,8 @@ final class AudioRoutes {
       if (cache != null) {
         forRouter.put(CacheStatus.REQUEST_FIELD, cache);
       }
-      // The DAG hashed as the upload arrived goes to this node's router, which needs its CID (UploadDags).
+      // The DAG hashed as the upload arrived (its last steps perhaps still hashing) goes to this node's router, which
+      // needs its CID (UploadDags).
       String token = UploadDags.leave(vertx, fileDag);
       DeliveryOptions options = AudioCodec.options(RouterBus.wholeAsBytes(ctx))
         .addHeader(TranscriptionRequest.PARAMS_HEADER, forRouter.encode())

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The DAG of a file whose bytes arrive in pieces that stay where they are once in (an upload gathered into blocks),
  * hashed while the rest arrives: each 256 KiB leaf is hashed on a {@link HashLane} thread in {@value #PIECE}-byte steps as its
- * bytes come in (one digest per leaf, its steps in order, the leaves side by side), so the receiving event
+ * bytes come in (one digest per leaf, the file's steps in order, one lane task at a time per file), so the receiving event
  * loop only hands over views of its bytes, and when the file ends at most one step of its last leaf is left to hash
  * ({@link #finish}, on the caller's thread: some 40 µs, where the whole last leaf of a 960 KB upload, 173 KB, took
  * 0.11 ms and more on a busy machine). {@link #finish} then puts the leaves' digests in order through a
@@ -34,6 +34,9 @@ public final class ConcurrentDagHasher {
   private Leaf leaf;
   private long length;
   private Future<FileDag> dag;
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /** Steps queued and not yet hashed: 0 when every step handed over is in its leaf's digest. */
+  private final AtomicInteger pending = new AtomicInteger();
 
   /**
    * @param vertx the leaves are hashed on {@link HashLane}'s threads and their digests complete on the context of
@@ -78,7 +81,7 @@ public final class ConcurrentDagHasher {
 
   /** True when every step handed to a worker so far is hashed (for tests: what {@link #finish} can find done). */
   boolean caughtUp() {
-    return leaves.stream().allMatch(Future::isComplete) && (leaf == null || leaf.caughtUp());
+    return pending.get() == 0 && leaves.stream().allMatch(Future::isComplete);
   }
 
   /** Ends the file: its DAG once every leaf is hashed (on the caller's context). Later calls answer the same. */
@@ -107,17 +110,33 @@ public final class ConcurrentDagHasher {
   }
 
   /**
-   * One leaf's digest, fed in steps that one worker task at a time hashes in order (a task takes every step queued
-   * behind it, so a busy event loop never stands between two steps), the digest only ever touched by that one task.
+   * Runs {@code task} after every step handed over before it, of any leaf of this file: one lane task at a time takes
+   * every step queued behind it, so a busy event loop never stands between two steps, a leaf's digest is only ever
+   * touched by that one task, and a file wakes a lane thread only when its steps had all been hashed (the leaves side by
+   * side on two threads woke one more each, with no gain in the time to a hit: docs/benchmarks.md). Without Vert.x:
+   * here, at once.
    */
+  private void run(Runnable task) {
+    if (vertx == null) {
+      task.run();
+      return;
+    }
+    tasks.add(task);
+    if (pending.getAndIncrement() == 0) {
+      HashLane.execute(() -> {
+        do {
+          tasks.poll().run();
+        } while (pending.decrementAndGet() != 0);
+      });
+    }
+  }
+
+  /** One leaf's digest, fed in steps that {@link #run} hashes in order. */
   private final class Leaf {
     private final MessageDigest sha = Cid.sha256();
     private final List<ByteBuffer> step = new ArrayList<>();
     private int stepBytes;
     private int bytes;
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    /** Tasks queued and not yet run: 0 when every step handed over is in the digest. */
-    private final AtomicInteger pending = new AtomicInteger();
 
     void add(ByteBuffer view) {
       step.add(view);
@@ -131,26 +150,6 @@ public final class ConcurrentDagHasher {
       }
     }
 
-    /** Runs {@code task} after the ones before it: on a worker, or here without Vert.x. */
-    private void run(Runnable task) {
-      if (vertx == null) {
-        task.run();
-        return;
-      }
-      tasks.add(task);
-      if (pending.getAndIncrement() == 0) {
-        HashLane.execute(() -> {
-          do {
-            tasks.poll().run();
-          } while (pending.decrementAndGet() != 0);
-        });
-      }
-    }
-
-    boolean caughtUp() {
-      return pending.get() == 0;
-    }
-
     /**
      * The digest, on the hasher's context. The rest (less than a step) is hashed after the steps on the worker, except
      * for the file's {@code last} leaf when the workers have caught up (the usual case: they keep up with the bytes):
@@ -158,7 +157,7 @@ public final class ConcurrentDagHasher {
      */
     Future<byte[]> digest(boolean last) {
       List<ByteBuffer> rest = List.copyOf(step);
-      if (vertx == null || last && caughtUp()) {
+      if (vertx == null || last && pending.get() == 0) {
         update(sha, rest);
         return Future.succeededFuture(sha.digest());
       }

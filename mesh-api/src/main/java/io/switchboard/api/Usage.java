@@ -39,20 +39,12 @@ public record Usage(long promptTokens, long completionTokens) {
     return new JsonObject().put("input_tokens", promptTokens).put("output_tokens", completionTokens);
   }
 
-  /** Reads OpenAI's usage object; null or malformed fields count as zero. */
-  public static Usage fromJson(JsonObject json) {
-    if (json == null) {
-      return ZERO;
-    }
-    return new Usage(number(json.getValue("prompt_tokens")), number(json.getValue("completion_tokens")));
-  }
-
   /**
    * Reads a usage object in either naming: OpenAI chat's {@code prompt_tokens}/{@code completion_tokens}, or the
    * {@code input_tokens}/{@code output_tokens} of Anthropic, the Realtime API and voice clients. A field that is
    * missing, not a number or negative counts as zero: an upstream's malformed usage never fails the answer.
    */
-  public static Usage read(JsonObject json) {
+  public static Usage fromJson(JsonObject json) {
     if (json == null) {
       return ZERO;
     }
@@ -60,12 +52,12 @@ public record Usage(long promptTokens, long completionTokens) {
   }
 
   /**
-   * The token counts of a Realtime API {@code response.done} event (its {@code response.usage}, {@link #read} as
-   * above), null when it carries none.
+   * The token counts of a Realtime API {@code response.done} event (its {@code response.usage}, read as
+   * {@link #fromJson} reads it), null when it carries none.
    */
   public static Usage ofResponseDone(JsonObject event) {
     return event.getValue("response") instanceof JsonObject response && response.getValue("usage") instanceof JsonObject u
-      ? read(u) : null;
+      ? fromJson(u) : null;
   }
 
   private static long count(JsonObject json, String name, String alternative) {

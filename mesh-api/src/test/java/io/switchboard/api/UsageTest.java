@@ -10,15 +10,15 @@ class UsageTest {
 
   @Test
   void eitherNamingIsRead() {
-    assertEquals(new Usage(3, 5), Usage.read(new JsonObject().put("prompt_tokens", 3).put("completion_tokens", 5)));
-    assertEquals(new Usage(3, 5), Usage.read(new JsonObject().put("input_tokens", 3).put("output_tokens", 5)));
+    assertEquals(new Usage(3, 5), Usage.fromJson(new JsonObject().put("prompt_tokens", 3).put("completion_tokens", 5)));
+    assertEquals(new Usage(3, 5), Usage.fromJson(new JsonObject().put("input_tokens", 3).put("output_tokens", 5)));
   }
 
   @Test
   void aMalformedUsageCountsAsZeroInsteadOfFailing() {
-    assertEquals(Usage.ZERO, Usage.read(null));
-    assertEquals(new Usage(0, 7), Usage.read(new JsonObject().put("input_tokens", "many").put("output_tokens", 7)));
-    assertEquals(new Usage(0, 0), Usage.read(new JsonObject().put("input_tokens", -2).put("output_tokens", new JsonObject())));
+    assertEquals(Usage.ZERO, Usage.fromJson(null));
+    assertEquals(new Usage(0, 7), Usage.fromJson(new JsonObject().put("input_tokens", "many").put("output_tokens", 7)));
+    assertEquals(new Usage(0, 0), Usage.fromJson(new JsonObject().put("input_tokens", -2).put("output_tokens", new JsonObject())));
   }
 
   @Test

@@ -158,7 +158,7 @@ class FailoverTest {
       }
       if (row.backends().startsWith("a=cut/") && row.error() != null) {
         // What reached the caller before the cut is billed: w0 w1 w2, six characters at four a token.
-        assertEquals(Usage.estimate(0, 6), Usage.read(f.answer().usage()), "the cut stream's usage");
+        assertEquals(Usage.estimate(0, 6), Usage.fromJson(f.answer().usage()), "the cut stream's usage");
         assertTrue(f.billable(), "a cut stream that reached the caller is billed");
       }
       test.completeNow();

@@ -178,7 +178,7 @@ public final class UsageMeter implements Metering {
       Finished.Answer answer = f.answer();
       RequestSize size = f.asked().size();
       JsonObject u = answer.usage() == null ? new JsonObject() : answer.usage();
-      Usage tokens = Usage.read(u);
+      Usage tokens = Usage.fromJson(u);
       double audio = 0;
       long chars = 0;
       if (f.asked().capability() == Capability.TRANSCRIBE) {

@@ -140,7 +140,7 @@ final class Answer {
   private void finished(String backend, JsonObject end) {
     chunks(end);
     chunker.flush().forEach(this::piece);
-    count(backend, end.getValue(StreamProtocol.USAGE) instanceof JsonObject reported ? Usage.read(reported) : null);
+    count(backend, end.getValue(StreamProtocol.USAGE) instanceof JsonObject reported ? Usage.fromJson(reported) : null);
     speaker.finish();
   }
 

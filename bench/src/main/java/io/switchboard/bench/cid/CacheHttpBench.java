@@ -46,6 +46,10 @@ import java.util.concurrent.TimeUnit;
  * compilers worked ~1 s a second through the measurement), which a node running for hours does not pay. The JIT's time
  * during the measured rounds is printed beside the figures ({@code jit_ms}).
  *
+ * <p>Beside the times, each row gives a hit's CPU (the process's, and its Java threads') and, in {@code hit_by_thread},
+ * its CPU and wake-ups by thread group ({@link TaskCounters}): the node's event loops, its hashing lane, the ledger's
+ * threads, the collector, the JIT, the bench's own client (the rounds with hits less as many static answers alone).
+ *
  * <p>Usage: {@code CacheHttpBench [--variant default] [--requests 3000] [--warmup 1000] [--warmup-s 30] [--port 18580]
  * [--only embeddings,transcription]} (the requests measured, in that order). "measuring: R" and "measured: R" go to
  * stderr around the measured rounds (for a profiler attached to them).

@@ -47,6 +47,16 @@ public final class ChatChunks {
       && delta.getValue("content") instanceof String text && !text.isEmpty() ? text : null;
   }
 
+  /** The characters of text {@code chunks} add (each read as {@link #content} reads it; anything else adds none). */
+  public static long textLength(JsonArray chunks) {
+    long chars = 0;
+    for (Object chunk : chunks) {
+      String text = chunk instanceof JsonObject c ? content(c) : null;
+      chars += text == null ? 0 : text.length();
+    }
+    return chars;
+  }
+
   /** The envelope both objects share, with choice 0 holding {@code part} ({@code delta} or {@code message}). */
   private static JsonObject oneChoice(String object, String id, long created, String model, String part, JsonObject value,
                                       String finishReason) {

@@ -7,6 +7,10 @@ public record Usage(long promptTokens, long completionTokens) {
 
   public static final Usage ZERO = new Usage(0, 0);
 
+  /** The names of the prompt's count and the answer's: OpenAI chat's, Anthropic's (Realtime, voice), RunPod vLLM's. */
+  private static final String[] PROMPT = {"prompt_tokens", "input_tokens", "input"};
+  private static final String[] COMPLETION = {"completion_tokens", "output_tokens", "output"};
+
   /** Characters of text a token stands for where no tokenizer counted them. */
   private static final int CHARS_PER_TOKEN = 4;
 
@@ -40,15 +44,26 @@ public record Usage(long promptTokens, long completionTokens) {
   }
 
   /**
-   * Reads a usage object in either naming: OpenAI chat's {@code prompt_tokens}/{@code completion_tokens}, or the
-   * {@code input_tokens}/{@code output_tokens} of Anthropic, the Realtime API and voice clients. A field that is
-   * missing, not a number or negative counts as zero: an upstream's malformed usage never fails the answer.
+   * Reads a usage object in any naming: OpenAI chat's {@code prompt_tokens}/{@code completion_tokens}, the
+   * {@code input_tokens}/{@code output_tokens} of Anthropic, the Realtime API and voice clients, or RunPod vLLM
+   * worker's {@code input}/{@code output}. A field that is missing, not a number or negative counts as zero: an
+   * upstream's malformed usage never fails the answer.
    */
   public static Usage fromJson(JsonObject json) {
     if (json == null) {
       return ZERO;
     }
-    return new Usage(count(json, "prompt_tokens", "input_tokens"), count(json, "completion_tokens", "output_tokens"));
+    return new Usage(Math.max(0, count(json, PROMPT)), Math.max(0, count(json, COMPLETION)));
+  }
+
+  /**
+   * The counts {@code json} reports, read as {@link #fromJson} reads them, when it reports both (as numbers, not
+   * negative); null when it does not, for the caller to estimate instead of billing a zero.
+   */
+  public static Usage reported(JsonObject json) {
+    long prompt = count(json, PROMPT);
+    long completion = count(json, COMPLETION);
+    return prompt < 0 || completion < 0 ? null : new Usage(prompt, completion);
   }
 
   /**
@@ -60,15 +75,13 @@ public record Usage(long promptTokens, long completionTokens) {
       ? fromJson(u) : null;
   }
 
-  private static long count(JsonObject json, String name, String alternative) {
-    Object v = json.getValue(name);
-    if (!(v instanceof Number)) {
-      v = json.getValue(alternative);
+  /** The first of {@code names} that is a number in {@code json}; -1 when none is. */
+  private static long count(JsonObject json, String[] names) {
+    for (String name : names) {
+      if (json.getValue(name) instanceof Number n) {
+        return n.longValue();
+      }
     }
-    return Math.max(0, number(v));
-  }
-
-  private static long number(Object v) {
-    return v instanceof Number n ? n.longValue() : 0;
+    return -1;
   }
 }

@@ -38,4 +38,12 @@ class ChatChunksTest {
     assertNull(ChatChunks.content(new JsonObject().put("choices", new JsonArray()).put("usage", new JsonObject())));
     assertNull(ChatChunks.content(new JsonObject().put("choices", "not an array")));
   }
+
+  @Test
+  void theTextLengthOfChunksCountsOnlyTheirText() {
+    JsonArray chunks = new JsonArray().add(ChatChunks.delta("c1", 7, "m", "Hi", true)).add("not a chunk")
+      .add(ChatChunks.delta("c1", 7, "m", " there", false)).add(ChatChunks.finish("c1", 7, "m", "stop"));
+    assertEquals(8, ChatChunks.textLength(chunks));
+    assertEquals(0, ChatChunks.textLength(new JsonArray()));
+  }
 }

@@ -4,14 +4,25 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** Token counts read from upstreams in either naming, and estimated where no one counted them. */
+/** Token counts read from upstreams in any naming, and estimated where no one counted them. */
 class UsageTest {
 
   @Test
-  void eitherNamingIsRead() {
+  void anyNamingIsRead() {
     assertEquals(new Usage(3, 5), Usage.fromJson(new JsonObject().put("prompt_tokens", 3).put("completion_tokens", 5)));
     assertEquals(new Usage(3, 5), Usage.fromJson(new JsonObject().put("input_tokens", 3).put("output_tokens", 5)));
+    assertEquals(new Usage(3, 5), Usage.fromJson(new JsonObject().put("input", 3).put("output", 5)));
+    assertEquals(new Usage(3, 5), Usage.reported(new JsonObject().put("input", 3).put("completion_tokens", 5)));
+  }
+
+  @Test
+  void aUsageWithoutBothCountsIsNotReported() {
+    assertNull(Usage.reported(new JsonObject().put("prompt_tokens", 3)), "the answer's count is missing");
+    assertNull(Usage.reported(new JsonObject().put("input", "many").put("output", 5)), "not a number");
+    assertNull(Usage.reported(new JsonObject().put("input", -1).put("output", 5)), "negative");
+    assertEquals(new Usage(0, 0), Usage.reported(new JsonObject().put("input_tokens", 0).put("output_tokens", 0)));
   }
 
   @Test

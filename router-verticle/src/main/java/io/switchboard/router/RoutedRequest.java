@@ -363,12 +363,7 @@ final class RoutedRequest {
   /** A stream message went to the caller: the chat text in it counts should the stream end early. */
   void delivered(Object body) {
     if (body instanceof JsonObject json && json.getValue(StreamProtocol.CHUNKS) instanceof JsonArray chunks) {
-      long chars = 0;
-      for (Object chunk : chunks) {
-        String text = chunk instanceof JsonObject c ? ChatChunks.content(c) : null;
-        chars += text == null ? 0 : text.length();
-      }
-      deliveredChars = Math.max(0, deliveredChars) + chars;
+      deliveredChars = Math.max(0, deliveredChars) + ChatChunks.textLength(chunks);
     }
   }
 

@@ -75,8 +75,8 @@ final class Answer {
 
   /**
    * The tokens this answer used ({@code input_tokens}, {@code output_tokens}): what its backend reported, plus, for a
-   * stream cut and continued on another backend, what the cut stream delivered (estimated as the router records it);
-   * null until the answer is finished, and when no backend reported any.
+   * stream cut (and continued on another backend) or cancelled after content, what that stream delivered (estimated as
+   * the router records it); null until the answer is finished, and when no backend reported any.
    */
   JsonObject usage() {
     return usage == null ? null : usage.toInputOutputJson();
@@ -116,11 +116,17 @@ final class Answer {
       current = stream;
       streamChars = 0;
       String backend = stream.backend();
+      stream.onLate(data -> late(backend, promptTokens(body), data));
       if (metrics.chatBackend == null) {
         metrics.chatBackend = backend;
       }
       stream.start();
       stream.done().onComplete(end -> {
+        if (end.failed() && stream.delivered()) {
+          // Cut or cancelled (barge-in, end of call) after content: the router bills what it delivered, estimated the
+          // same way, so the call counts it too.
+          count(backend, Usage.estimate(promptTokens(body), streamChars));
+        }
         if (cancelled) {
           return;
         }
@@ -128,9 +134,6 @@ final class Answer {
           finished(backend, (JsonObject) end.result());
         } else {
           scope.ledger().failed("chat", backend);
-          if (stream.delivered()) {
-            count(backend, Usage.estimate(promptTokens(body), streamChars));
-          }
           failed(backend, MeshException.from(end.cause()), stream.delivered());
         }
       });
@@ -155,6 +158,20 @@ final class Answer {
     Usage u = used == null ? Usage.ZERO : used;
     scope.ledger().tokens(u.promptTokens(), u.completionTokens());
     scope.ledger().served("chat", backend, scope.options().chatModel(), u.promptTokens(), u.completionTokens(), 0, 0);
+  }
+
+  /**
+   * The text of a message that came after this answer's cancel, unused: the router counted it in the cancelled
+   * stream's estimate, so the call adds what it adds to that estimate.
+   */
+  private void late(String backend, long promptTokens, Object data) {
+    long chars = data instanceof JsonObject json && json.getValue(StreamProtocol.CHUNKS) instanceof JsonArray chunks
+      ? ChatChunks.textLength(chunks) : 0;
+    if (chars > 0) {
+      long before = Usage.estimate(promptTokens, streamChars).completionTokens();
+      streamChars += chars;
+      count(backend, new Usage(0, Usage.estimate(promptTokens, streamChars).completionTokens() - before));
+    }
   }
 
   /** The prompt's tokens as the router estimates them for the same request. */

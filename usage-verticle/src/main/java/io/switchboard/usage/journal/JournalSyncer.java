@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * writes are fsynced in the background at most {@code intervalMs} after they were written. A write never waits for
  * an fsync: {@link UsageJournal#sync} runs beside the writer. So without waiting records, a crash of the machine can
  * lose what was written in the last interval plus the fsync under way, and a crash of the process loses nothing.
+ * After each fsync it prepares the journal's next segment if the last one was taken ({@link UsageJournal#prepareSpare}).
  */
 public final class JournalSyncer {
 
@@ -99,6 +100,7 @@ public final class JournalSyncer {
       if (last) {
         return;
       }
+      prepareSpare();
     }
   }
 
@@ -124,6 +126,20 @@ public final class JournalSyncer {
       }
     }
     done.forEach(c -> c.done(null));
+  }
+
+  /**
+   * Prepares the journal's next segment while the current one fills, here rather than on an event loop (creating,
+   * mapping and touching it are system calls and page faults): written records made this sync, so the segment they
+   * went to may have used the spare up.
+   */
+  private void prepareSpare() {
+    try {
+      journal.prepareSpare(0);
+    } catch (IOException | RuntimeException | InternalError e) {
+      LOG.log(Level.ERROR, "usage journal: the next segment could not be prepared (writes go through the journal's "
+        + "thread until it is): " + e.getMessage());
+    }
   }
 
   private void failWaiting(MeshException failure) {

@@ -89,7 +89,7 @@ public record UsageConfig(
       conf.getInteger("postgres_pool_size", 8),
       journal == null ? dataDir.resolve("journal") : ConfValues.path(journal),
       // Each segment is mapped and its pages touched ahead of use: the current one and the spare are in the node's RSS.
-      conf.getLong("segment_bytes", 4L << 20),
+      conf.getLong("segment_bytes", 2L << 20),
       durability,
       // The background fsync (durability process): the window a crash of the machine can lose. Each fsync costs the
       // node CPU whatever it carries: at 5 ms (200 a second) it was the ledger's largest fixed cost (bench/gateway.sh).

@@ -130,7 +130,9 @@ public final class JournalWriter {
           return false;
         }
       }
-    } catch (RuntimeException closed) {
+    } catch (RuntimeException | InternalError e) {
+      // Closed meanwhile, or a page of the mapping that faulted (the JVM's InternalError): nothing was confirmed and
+      // the position did not move; the writer's thread tries it and reports what fails.
       return false;
     }
     written.addAndGet(records.size());
@@ -219,7 +221,7 @@ public final class JournalWriter {
     UsageJournal.Written w;
     try {
       w = writeWaiting(buf, records);
-    } catch (IOException | RuntimeException err) {
+    } catch (IOException | RuntimeException | InternalError err) {
       LOG.log(Level.ERROR, "usage journal write failed: " + err.getMessage());
       MeshException failure = new MeshException(ErrorCode.UNAVAILABLE, "usage journal write failed: " + err.getMessage());
       valid.forEach(v -> v.confirmation().done(failure));

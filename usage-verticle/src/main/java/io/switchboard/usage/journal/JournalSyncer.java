@@ -37,6 +37,8 @@ public final class JournalSyncer {
   private long lastSyncNanos;
   private long maxSyncNanos;
   private long failures;
+  /** The last preparation of a segment failed (on this thread only). */
+  private boolean spareFailing;
 
   /** {@code intervalMs}: the longest a written record waits for its fsync when nothing waits for it. */
   public JournalSyncer(UsageJournal journal, long intervalMs) {
@@ -136,9 +138,17 @@ public final class JournalSyncer {
   private void prepareSpare() {
     try {
       journal.prepareSpare(0);
+      if (spareFailing) {
+        spareFailing = false;
+        LOG.log(Level.INFO, "usage journal: the next segment is prepared again");
+      }
     } catch (IOException | RuntimeException | InternalError e) {
-      LOG.log(Level.ERROR, "usage journal: the next segment could not be prepared (writes go through the journal's "
-        + "thread until it is): " + e.getMessage());
+      // Once, not after every fsync: the writer's thread reports the writes that fail meanwhile.
+      if (!spareFailing) {
+        spareFailing = true;
+        LOG.log(Level.ERROR, "usage journal: the next segment could not be prepared (writes go through the journal's "
+          + "thread until it is): " + e.getMessage());
+      }
     }
   }
 

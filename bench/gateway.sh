@@ -15,6 +15,11 @@
 # (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
 #   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
 #                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2)
+# TOOLS=nginx-wrk measures the way issue 15 did: the upstream is nginx answering the mock's fixed completion
+# (bench/gateway-nginx.conf) instead of the Java MockUpstream, and the saturation rows are `wrk -t1 -c32`
+# (bench/gateway-wrk.lua, same request) instead of the Java LoadGenerator, so that the node is not measured against two
+# JVMs' worth of load tools on the same two cores. The paced 2,000 and 5,000 req/s rows stay the LoadGenerator's (wrk
+# cannot pace). It installs nginx-light and wrk with apt-get when they are missing (as ./mesh installs its packages).
 # Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for every node (e.g. a heap cap to try).
 # The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
 # keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
@@ -27,6 +32,8 @@ WARMUP="${WARMUP:-30}"
 MOCK_PORT="${MOCK_PORT:-18090}"
 MESH_PORT="${MESH_PORT:-18080}"
 CONFIGS="${CONFIGS:-default machine ledger-off metrics-off}"
+TOOLS="${TOOLS:-java}"
+case "$TOOLS" in java|nginx-wrk) ;; *) echo "TOOLS is java or nginx-wrk" >&2; exit 2 ;; esac
 OUT="bench/results/gateway-$STAMP.jsonl"
 WORK="$ROOT/target/bench-gateway"
 rm -rf "$WORK"
@@ -35,7 +42,14 @@ mkdir -p "$WORK"
 cp -r mesh-app/target/mesh-app.jar mesh-app/target/lib "$WORK/"
 note() { echo "{\"note\":\"$*\",\"utc\":\"$(date -u +%H:%M:%S)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT"; }
 
-"$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > "$WORK/mock.log" 2>&1 &
+if [ "$TOOLS" = nginx-wrk ]; then
+  source <(sed -n '/^have()/,/^}/p;/^ensure_packages()/,/^}/p' mesh)
+  ensure_packages nginx:nginx-light wrk:wrk
+  sed "s#@WORK@#$WORK#g; s#@PORT@#$MOCK_PORT#g" bench/gateway-nginx.conf > "$WORK/nginx.conf"
+  nginx -p "$WORK" -c "$WORK/nginx.conf" > "$WORK/mock.log" 2>&1 &
+else
+  "$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > "$WORK/mock.log" 2>&1 &
+fi
 pids+=($!)
 mesh_pid=""
 start_mesh() { # $1: name; the rest: extra environment
@@ -99,8 +113,14 @@ measure() {
     fi
     if [ "$rate" != 0 ]; then thread_ticks > "$WORK/threads-before"; thread_switches > "$WORK/switches-before"; fi
   fi
-  line=$("$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$rate" --connections 32 \
-    --seconds "$SECONDS_PER_RUN" --warmup 1)
+  if [ "$rate" = 0 ] && [ "$TOOLS" = nginx-wrk ]; then # 1 s of warm-up, as the LoadGenerator has, then the run
+    wrk -t1 -c32 -d1s -s bench/gateway-wrk.lua "$url" > /dev/null
+    line=$(WRK_CONNECTIONS=32 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s bench/gateway-wrk.lua "$url" | tail -n 1 \
+      | python3 -c "import json,sys; r=json.load(sys.stdin); r['url']='$url'; print(json.dumps(r))")
+  else
+    line=$("$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$rate" --connections 32 \
+      --seconds "$SECONDS_PER_RUN" --warmup 1)
+  fi
   if [ -n "$name" ]; then
     after=$(ticks)
     if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
@@ -125,7 +145,7 @@ r.update({'wakeups_per_request_by_thread':'${switches:-}'.strip()} if '${switche
   echo "$line" | tee -a "$OUT"
 }
 
-note "start; configurations: $CONFIGS"
+note "start; configurations: $CONFIGS; tools: $TOOLS"
 for name in $CONFIGS; do
   case "$name" in
     metrics-off) start_mesh "$name" SWITCHBOARD_METRICS=false ;;

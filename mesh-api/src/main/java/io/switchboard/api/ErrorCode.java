@@ -2,8 +2,8 @@ package io.switchboard.api;
 
 /**
  * The one error taxonomy of the mesh, shared by every adapter. On the bus a failure is a
- * {@link io.vertx.core.eventbus.ReplyException} whose {@code failureCode()} is {@link #failureCode()} (the HTTP
- * status); over HTTP it becomes OpenAI's error JSON with {@link #type()} and {@link #openAiCode()}.
+ * {@link io.vertx.core.eventbus.ReplyException} whose {@code failureCode()} is {@link #httpStatus()}; over HTTP it
+ * becomes OpenAI's error JSON with {@link #type()} and {@link #openAiCode()}.
  * Two classes may share a status (invalid request and context too long are both 400); a
  * {@link MeshException} names the exact class, a plain {@code ReplyException} from a foreign service maps to
  * the first class with its status ({@link #fromFailureCode(int)}).
@@ -26,25 +26,21 @@ public enum ErrorCode {
   UNAVAILABLE(503, "service_unavailable", "no_healthy_backend", true),
   TIMEOUT(504, "timeout_error", "timeout", true);
 
-  private final int failureCode;
+  private final int httpStatus;
   private final String type;
   private final String openAiCode;
   private final boolean upstreamFault;
 
-  ErrorCode(int failureCode, String type, String openAiCode, boolean upstreamFault) {
-    this.failureCode = failureCode;
+  ErrorCode(int httpStatus, String type, String openAiCode, boolean upstreamFault) {
+    this.httpStatus = httpStatus;
     this.type = type;
     this.openAiCode = openAiCode;
     this.upstreamFault = upstreamFault;
   }
 
-  /** The bus failure code, equal to the HTTP status. */
-  public int failureCode() {
-    return failureCode;
-  }
-
+  /** The HTTP status, which is also the failure code of a {@code ReplyException} on the bus. */
   public int httpStatus() {
-    return failureCode;
+    return httpStatus;
   }
 
   /** OpenAI error {@code type}. */
@@ -69,7 +65,7 @@ public enum ErrorCode {
   /** The class of a bare failure code: the first class with that status, {@link #INTERNAL} for unknown 5xx. */
   public static ErrorCode fromFailureCode(int code) {
     for (ErrorCode c : values()) {
-      if (c.failureCode == code) {
+      if (c.httpStatus == code) {
         return c;
       }
     }

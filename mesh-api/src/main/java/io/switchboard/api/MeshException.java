@@ -24,7 +24,7 @@ public final class MeshException extends ReplyException {
   }
 
   public MeshException(ErrorCode errorCode, String message, String param, long retryAfterMs) {
-    super(ReplyFailure.RECIPIENT_FAILURE, errorCode.failureCode(), message);
+    super(ReplyFailure.RECIPIENT_FAILURE, errorCode.httpStatus(), message);
     this.errorCode = errorCode;
     this.param = param;
     this.retryAfterMs = Math.max(0, retryAfterMs);

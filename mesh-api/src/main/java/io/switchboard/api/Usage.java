@@ -7,8 +7,28 @@ public record Usage(long promptTokens, long completionTokens) {
 
   public static final Usage ZERO = new Usage(0, 0);
 
+  /** The names of the prompt's count and the answer's: OpenAI chat's, Anthropic's (Realtime, voice), RunPod vLLM's. */
+  private static final String[] PROMPT = {"prompt_tokens", "input_tokens", "input"};
+  private static final String[] COMPLETION = {"completion_tokens", "output_tokens", "output"};
+
+  /** Characters of text a token stands for where no tokenizer counted them. */
+  private static final int CHARS_PER_TOKEN = 4;
+
+  /**
+   * The usage of an answer no one counted (a command-line tool, a job without usage, a stream cut before its end):
+   * the prompt's estimate and four characters of the answer a token, rounded up.
+   */
+  public static Usage estimate(long promptTokens, long answerChars) {
+    return new Usage(promptTokens, (answerChars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN);
+  }
+
   public long totalTokens() {
     return promptTokens + completionTokens;
+  }
+
+  /** Both answers' tokens together (an answer cut on one backend and continued on another). */
+  public Usage plus(Usage other) {
+    return new Usage(promptTokens + other.promptTokens, completionTokens + other.completionTokens);
   }
 
   public JsonObject toJson() {
@@ -18,15 +38,50 @@ public record Usage(long promptTokens, long completionTokens) {
       .put("total_tokens", totalTokens());
   }
 
-  /** Reads OpenAI's usage object; null or malformed fields count as zero. */
+  /** The shape a voice client reads in either call mode: {@code {"input_tokens","output_tokens"}}. */
+  public JsonObject toInputOutputJson() {
+    return new JsonObject().put("input_tokens", promptTokens).put("output_tokens", completionTokens);
+  }
+
+  /**
+   * Reads a usage object in any naming: OpenAI chat's {@code prompt_tokens}/{@code completion_tokens}, the
+   * {@code input_tokens}/{@code output_tokens} of Anthropic, the Realtime API and voice clients, or RunPod vLLM
+   * worker's {@code input}/{@code output}. A field that is missing, not a number or negative counts as zero: an
+   * upstream's malformed usage never fails the answer.
+   */
   public static Usage fromJson(JsonObject json) {
     if (json == null) {
       return ZERO;
     }
-    return new Usage(number(json.getValue("prompt_tokens")), number(json.getValue("completion_tokens")));
+    return new Usage(Math.max(0, count(json, PROMPT)), Math.max(0, count(json, COMPLETION)));
   }
 
-  private static long number(Object v) {
-    return v instanceof Number n ? n.longValue() : 0;
+  /**
+   * The counts {@code json} reports, read as {@link #fromJson} reads them, when it reports both (as numbers, not
+   * negative); null when it does not, for the caller to estimate instead of billing a zero.
+   */
+  public static Usage reported(JsonObject json) {
+    long prompt = count(json, PROMPT);
+    long completion = count(json, COMPLETION);
+    return prompt < 0 || completion < 0 ? null : new Usage(prompt, completion);
+  }
+
+  /**
+   * The token counts of a Realtime API {@code response.done} event (its {@code response.usage}, read as
+   * {@link #fromJson} reads it), null when it carries none.
+   */
+  public static Usage ofResponseDone(JsonObject event) {
+    return event.getValue("response") instanceof JsonObject response && response.getValue("usage") instanceof JsonObject u
+      ? fromJson(u) : null;
+  }
+
+  /** The first of {@code names} that is a number in {@code json}; -1 when none is. */
+  private static long count(JsonObject json, String[] names) {
+    for (String name : names) {
+      if (json.getValue(name) instanceof Number n) {
+        return n.longValue();
+      }
+    }
+    return -1;
   }
 }

@@ -24,7 +24,7 @@ import java.time.format.DateTimeParseException;
  * @param latencyMs    total time from the request's arrival to its last byte
  * @param firstByteMs  time to first token / audio byte; 0 when not streamed
  * @param costUsd      cost in US dollars at list prices
- * @param status       HTTP-like status: 200 on success, the {@link ErrorCode#failureCode()} on failure
+ * @param status       HTTP-like status: 200 on success, the {@link ErrorCode#httpStatus()} on failure
  * @param errorCode    {@link ErrorCode} name on failure, else null
  * @param route        the router's explanation, or null
  * @param call         for the one record a voice call leaves (request id = the call id, capability null, cost 0: its
@@ -225,7 +225,7 @@ public record UsageRecord(
 
     /** Marks the record failed with {@code code} (status becomes the code's failure code). */
     public Builder error(ErrorCode code) {
-      status = code.failureCode();
+      status = code.httpStatus();
       errorCode = code.name();
       return this;
     }

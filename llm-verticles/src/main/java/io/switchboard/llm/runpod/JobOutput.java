@@ -45,22 +45,7 @@ final class JobOutput {
    */
   static Usage usage(JsonObject job, String pointer, long estimatedPrompt, String answer) {
     Object u = pointer == null ? null : JsonPointer.from(pointer).queryJson(job);
-    if (u instanceof JsonObject o) {
-      long prompt = first(o, "prompt_tokens", "input_tokens", "input");
-      long completion = first(o, "completion_tokens", "output_tokens", "output");
-      if (prompt >= 0 && completion >= 0) {
-        return new Usage(prompt, completion);
-      }
-    }
-    return new Usage(estimatedPrompt, (answer.length() + 3) / 4);
-  }
-
-  private static long first(JsonObject o, String... names) {
-    for (String n : names) {
-      if (o.getValue(n) instanceof Number num) {
-        return num.longValue();
-      }
-    }
-    return -1;
+    Usage reported = u instanceof JsonObject o ? Usage.reported(o) : null;
+    return reported != null ? reported : Usage.estimate(estimatedPrompt, answer.length());
   }
 }

@@ -86,7 +86,7 @@ class OpenAiBusTest {
     fake.enqueue(Behaviour.reply("one two three four five six").chunkDelayMs(3).cutAfter(3));
     BusPull.Pulled p = pull(chat("count", true).toJson());
     assertEquals(null, p.end(), "never a clean end");
-    assertEquals(ErrorCode.UPSTREAM.failureCode(), p.failure().failureCode());
+    assertEquals(ErrorCode.UPSTREAM.httpStatus(), p.failure().failureCode());
     assertTrue(p.failure().getMessage().contains("before [DONE]"), p.failure().getMessage());
     assertFalse(p.chunks().isEmpty());
   }

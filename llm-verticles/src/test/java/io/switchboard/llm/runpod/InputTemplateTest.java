@@ -9,6 +9,7 @@ package io.switchboard.llm.runpod;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.Usage;
 import io.switchboard.llm.cli.PromptFormat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -64,5 +65,9 @@ class InputTemplateTest {
     assertEquals(16, JobOutput.usage(job, "/output", 99, "x").completionTokens());
     assertEquals(99, JobOutput.usage(job, null, 99, "12345678").promptTokens(), "no pointer: estimated");
     assertEquals(2, JobOutput.usage(job, null, 99, "12345678").completionTokens());
+    JsonObject vllm = new JsonObject().put("output", new JsonObject().put("usage", new JsonObject().put("input", 5).put("output", 9)));
+    assertEquals(new Usage(5, 9), JobOutput.usage(vllm, "/output/usage", 99, "x"), "RunPod vLLM worker's naming");
+    JsonObject half = new JsonObject().put("output", new JsonObject().put("input_tokens", 5));
+    assertEquals(new Usage(99, 2), JobOutput.usage(half, "/output", 99, "12345678"), "a count missing: estimated, not 0");
   }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static io.switchboard.app.voice.ChatUpstream.chats;
 import static io.switchboard.app.voice.ChatUpstream.lastUserText;
@@ -91,7 +92,17 @@ class StreamCallTest extends CallFixture {
     caller.stop();
     assertEquals((short) 1000, caller.closed().await(10, TimeUnit.SECONDS));
     Await.until("the call's usage record", () -> !node.callRecords().isEmpty());
-    assertEquals("stream", node.callRecords().get(0).getJsonObject("call").getString("transport"));
+    JsonObject call = node.callRecords().get(0);
+    assertEquals("stream", call.getJsonObject("call").getString("transport"));
+    // The answer cut by the barge-in is billed by the router for what it delivered; the call counts the same tokens.
+    String callId = call.getString("request_id");
+    Supplier<List<JsonObject>> chatRecords = () -> node.usage.stream()
+      .filter(r -> "chat".equals(r.getString("capability")) && r.getString("request_id").startsWith(callId + "-")).toList();
+    Await.until("the router's records of both answers", () -> chatRecords.get().size() == 2);
+    List<JsonObject> chats = chatRecords.get();
+    assertTrue(chats.stream().allMatch(r -> r.getLong("output_tokens") > 0), "both answers billed: " + chats);
+    assertEquals(chats.stream().mapToLong(r -> r.getLong("input_tokens")).sum(), call.getLong("input_tokens"), call.encode());
+    assertEquals(chats.stream().mapToLong(r -> r.getLong("output_tokens")).sum(), call.getLong("output_tokens"), call.encode());
   }
 
   /**

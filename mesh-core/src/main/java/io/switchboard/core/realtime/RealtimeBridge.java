@@ -130,7 +130,7 @@ public final class RealtimeBridge {
     JsonObject end = new JsonObject().put("reason", reason).put("session_id", sessionId).put("backend", descriptor.id())
       .put("usage", usage.toJson());
     if (error != null) {
-      end.put("code", error.name()).put("status", error.failureCode());
+      end.put("code", error.name()).put("status", error.httpStatus());
     }
     vertx.eventBus().send(request.events(), end, new DeliveryOptions().addHeader(RealtimeProtocol.HEADER, RealtimeProtocol.END));
     LOG.log(System.Logger.Level.INFO, "{0}: realtime session {1} ended: {2}", descriptor.id(), sessionId, reason);

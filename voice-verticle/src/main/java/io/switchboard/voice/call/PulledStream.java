@@ -21,6 +21,7 @@ final class PulledStream {
 
   private final long idleMs;
   private final Consumer<Object> onData;
+  private Consumer<Object> onLate = body -> { };
   private final Promise<Object> done = Promise.promise();
   private final String backend;
   private Message<Object> held;
@@ -41,6 +42,15 @@ final class PulledStream {
   /** Hands on the first message and pulls the rest (the data handler may already {@link #pause} this stream). */
   PulledStream start() {
     handle(first);
+    return this;
+  }
+
+  /**
+   * Hands {@code handler} the data messages that arrive after {@link #cancel} (the one in flight then), which are
+   * answered with the cancel and not handed on: the router delivered them, and bills a chat stream's text in them.
+   */
+  PulledStream onLate(Consumer<Object> handler) {
+    onLate = handler;
     return this;
   }
 
@@ -89,6 +99,7 @@ final class PulledStream {
   private void handle(Message<Object> msg) {
     if (cancelled) {
       if (!BusStreams.isEnd(msg)) {
+        onLate.accept(msg.body());
         BusStreams.cancel(msg);
       }
       return;

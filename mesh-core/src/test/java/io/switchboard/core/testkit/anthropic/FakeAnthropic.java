@@ -1,11 +1,10 @@
 package io.switchboard.core.testkit.anthropic;
 
-import io.switchboard.core.testkit.Conditions;
+import io.switchboard.core.testkit.FakeServer;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 /**
  * A local Anthropic Messages API on 127.0.0.1: {@code POST /v1/messages} with {@code x-api-key} and
@@ -26,7 +24,7 @@ import java.util.function.BooleanSupplier;
  * The answer is {@code "You said: <last user text>"}, one delta per word; {@code max_tokens} and
  * {@code stop_sequences} cut it as the API would. Knobs inject what a real upstream does on a bad day.
  */
-public final class FakeAnthropic {
+public final class FakeAnthropic extends FakeServer {
 
   public static final String KEY = "sk-ant-api03-FAKEKEY-0123456789abcdef";
   public static final Set<String> MODELS = Set.of("claude-sonnet-4-5", "claude-haiku-4-5");
@@ -60,41 +58,33 @@ public final class FakeAnthropic {
   public volatile String toolName;
   public volatile JsonObject toolInput = new JsonObject();
 
-  final Vertx vertx;
-  final Conditions conditions = new Conditions();
-  private HttpServer server;
-
   public FakeAnthropic(Vertx vertx) {
-    this.vertx = vertx;
+    super(vertx);
   }
 
   public Future<FakeAnthropic> start() {
-    server = vertx.createHttpServer();
-    return server.requestHandler(this::handle).listen(0, "127.0.0.1").map(s -> this);
+    return listen().map(v -> this);
   }
 
   public String baseUrl() {
-    return "http://127.0.0.1:" + server.actualPort();
-  }
-
-  public int port() {
-    return server.actualPort();
-  }
-
-  public Future<Void> stop() {
-    return server.close();
+    return url("");
   }
 
   public JsonObject lastBody() {
     return bodies.get(bodies.size() - 1);
   }
 
-  /** Completes once {@code condition} on this fake holds, checked as requests, deltas, closes and blocked writes happen. */
-  public Future<Void> once(BooleanSupplier condition) {
-    return conditions.once(condition);
+  /** The state moved (a delta, a close, a blocked write): the conditions a test waits on are checked. */
+  void changed() {
+    conditions.changed();
   }
 
-  private void handle(HttpServerRequest req) {
+  Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  protected void handle(HttpServerRequest req) {
     HttpServerResponse resp = req.response();
     resp.putHeader("request-id", "req_fake" + bodies.size());
     resp.closeHandler(v -> {

@@ -89,7 +89,7 @@ final class FakeAnthropicSse {
         fake.deltasSent.incrementAndGet();
         sentHere++;
         deltas++;
-        fake.conditions.changed();
+        fake.changed();
       }
       if (next == events.size()) {
         resp.end(e);
@@ -100,7 +100,7 @@ final class FakeAnthropicSse {
       if (resp.writeQueueFull()) {
         fake.blockedWrites.incrementAndGet();
         fake.waitingForDrain = true;
-        fake.conditions.changed();
+        fake.changed();
         resp.drainHandler(v -> {
           fake.waitingForDrain = false;
           pump();
@@ -108,11 +108,11 @@ final class FakeAnthropicSse {
         return;
       }
       if (isDelta && fake.paceMs > 0) {
-        fake.vertx.setTimer(fake.paceMs, t -> pump());
+        fake.vertx().setTimer(fake.paceMs, t -> pump());
         return;
       }
       if (deltas >= 256) {
-        fake.vertx.runOnContext(v -> pump()); // let the event loop breathe on very long answers
+        fake.vertx().runOnContext(v -> pump()); // let the event loop breathe on very long answers
         return;
       }
     }

@@ -1,11 +1,10 @@
 package io.switchboard.core.testkit.openai;
 
-import io.switchboard.core.testkit.Conditions;
+import io.switchboard.core.testkit.FakeServer;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +19,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 /**
  * A local stand-in for OpenAI's API (and every server that copies it), on 127.0.0.1 and a random port, speaking the
@@ -42,10 +40,8 @@ import java.util.function.BooleanSupplier;
  * }</pre>
  * Thread-safe: tests script and read it from any thread.
  */
-public final class FakeOpenAiServer {
+public final class FakeOpenAiServer extends FakeServer {
 
-  private final Vertx vertx;
-  private final HttpServer server;
   private final Queue<Behaviour> queue = new ConcurrentLinkedQueue<>();
   private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger connections = new AtomicInteger();
@@ -54,31 +50,23 @@ public final class FakeOpenAiServer {
   private final AtomicLong ids = new AtomicLong();
   /** Requests whose connection the server itself closed (refuse, cut): their close is not the client's doing. */
   private final Set<RecordedRequest> closedByServer = ConcurrentHashMap.newKeySet();
-  private final Conditions conditions = new Conditions();
   private volatile Behaviour defaultBehaviour = Behaviour.reply(Behaviour.DEFAULT_TEXT);
   private volatile String requiredKey;
   private volatile List<String> models = List.of("gpt-4o-mini", "text-embedding-3-small");
 
   private FakeOpenAiServer(Vertx vertx) {
-    this.vertx = vertx;
-    this.server = vertx.createHttpServer()
-      .connectionHandler(c -> connections.incrementAndGet())
-      .requestHandler(this::handle);
+    super(vertx);
   }
 
   /** Starts a server on 127.0.0.1 and a free port. */
   public static Future<FakeOpenAiServer> start(Vertx vertx) {
     FakeOpenAiServer fake = new FakeOpenAiServer(vertx);
-    return fake.server.listen(0, "127.0.0.1").map(s -> fake);
+    return fake.listen().map(v -> fake);
   }
 
   /** {@code http://127.0.0.1:<port>/v1}, what a backend's {@code base_url} should be. */
   public String baseUrl() {
-    return "http://127.0.0.1:" + port() + "/v1";
-  }
-
-  public int port() {
-    return server.actualPort();
+    return url("/v1");
   }
 
   /** Scripts the next requests, in order; when the queue is empty the default behaviour answers. */
@@ -132,14 +120,6 @@ public final class FakeOpenAiServer {
     return backPressured.get();
   }
 
-  /**
-   * Completes once {@code condition} on this fake holds (checked as requests arrive, are aborted, or meet
-   * back-pressure): how a test waits for what the fake saw.
-   */
-  public Future<Void> once(BooleanSupplier condition) {
-    return conditions.once(condition);
-  }
-
   /** Forgets the script, the records and the key requirement. */
   public void reset() {
     queue.clear();
@@ -153,7 +133,12 @@ public final class FakeOpenAiServer {
   }
 
   public Future<Void> close() {
-    return server.close();
+    return stop();
+  }
+
+  @Override
+  protected void connected() {
+    connections.incrementAndGet();
   }
 
   /** How the 401 message shows a wrong key: its first 8 characters and last 4, as OpenAI shows a part of it. */
@@ -166,7 +151,8 @@ public final class FakeOpenAiServer {
 
   // ---- handling
 
-  private void handle(HttpServerRequest req) {
+  @Override
+  protected void handle(HttpServerRequest req) {
     req.body().onComplete(ar -> {
       if (ar.succeeded()) {
         dispatch(req, ar.result());

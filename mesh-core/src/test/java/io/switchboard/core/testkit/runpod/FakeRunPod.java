@@ -1,12 +1,11 @@
 package io.switchboard.core.testkit.runpod;
 
 import io.switchboard.core.testkit.Await;
-import io.switchboard.core.testkit.Conditions;
+import io.switchboard.core.testkit.FakeServer;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -19,7 +18,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -37,7 +35,7 @@ import java.util.function.Function;
  * outright ({@link #script}), or fail its next call ({@link #failNext}). Every call is recorded; what the fake saw
  * can be waited for ({@link #once}). Thread-safe.
  */
-public final class FakeRunPod implements AutoCloseable {
+public final class FakeRunPod extends FakeServer implements AutoCloseable {
 
   public static final String KEY = "rpa_FAKEKEY0123456789ABCDEFGHIJ";
   public static final String ENDPOINT = "ep-abc123";
@@ -93,38 +91,26 @@ public final class FakeRunPod implements AutoCloseable {
   public volatile int resetStreamPoll = -1;
   public volatile int idleWorkers;
 
-  private final Vertx vertx;
-  private final Conditions conditions = new Conditions();
   private final Map<String, List<Reply>> scripts = new ConcurrentHashMap<>();
   private final Map<String, Reply> failures = new ConcurrentHashMap<>();
-  private HttpServer server;
   private int streamPolls;
 
   public FakeRunPod(Vertx vertx) {
-    this.vertx = vertx;
+    super(vertx);
   }
 
   public Future<FakeRunPod> start() {
-    server = vertx.createHttpServer();
-    return server.requestHandler(this::handle).listen(0, "127.0.0.1").map(s -> this);
+    return listen().map(v -> this);
   }
 
   /** {@code http://127.0.0.1:<port>/v2}: a chat backend's {@code base_url}. */
   public String baseUrl() {
-    return "http://127.0.0.1:" + server.actualPort() + "/v2";
-  }
-
-  public int port() {
-    return server.actualPort();
+    return url("/v2");
   }
 
   /** {@code http://127.0.0.1:<port>/v2/<endpoint>}: what {@code RUNPOD_WHISPER_URL} names. */
   public String endpointUrl() {
     return baseUrl() + "/" + ENDPOINT;
-  }
-
-  public Future<Void> stop() {
-    return server.close();
   }
 
   @Override
@@ -153,11 +139,6 @@ public final class FakeRunPod implements AutoCloseable {
     Reply r = Reply.status(status, body);
     failures.put(op, retryAfter == null ? r : r.header("Retry-After", retryAfter));
     return this;
-  }
-
-  /** Completes once {@code condition} on this fake holds, checked as calls arrive and jobs produce or are cancelled. */
-  public Future<Void> once(BooleanSupplier condition) {
-    return conditions.once(condition);
   }
 
   /** Forgets the calls, jobs, scripts and plans of the test before. */
@@ -250,7 +231,8 @@ public final class FakeRunPod implements AutoCloseable {
     }
   }
 
-  private void handle(HttpServerRequest req) {
+  @Override
+  protected void handle(HttpServerRequest req) {
     req.body().onSuccess(buf -> {
       // /v2/{endpoint}/{op}[/{id}]
       String[] parts = req.path().split("/");

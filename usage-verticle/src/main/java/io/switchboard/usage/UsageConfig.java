@@ -21,6 +21,8 @@ import java.util.Map;
  *
  * @param h2Path     where an H2 ledger of earlier versions would be; imported into DuckDB on the first start
  * @param durability when a record is confirmed: written ({@code process}) or fsynced ({@code machine})
+ * @param appendOnCaller with {@code process}: the thread that hands a record over writes it into the journal's mapped
+ *                       segment itself (no hand-off to the journal's thread); false hands every record over, as before
  * @param warnings   deprecated settings met, for the verticle to log
  */
 public record UsageConfig(
@@ -34,6 +36,7 @@ public record UsageConfig(
   long segmentBytes,
   UsageDurability durability,
   long syncIntervalMs,
+  boolean appendOnCaller,
   int writeMaxBatch,
   int maxWaiting,
   UsageShipper.Options shipper,
@@ -85,11 +88,13 @@ public record UsageConfig(
       url,
       conf.getInteger("postgres_pool_size", 8),
       journal == null ? dataDir.resolve("journal") : ConfValues.path(journal),
-      conf.getLong("segment_bytes", 8L << 20),
+      // Each segment is mapped and its pages touched ahead of use: the current one and the spare are in the node's RSS.
+      conf.getLong("segment_bytes", 2L << 20),
       durability,
       // The background fsync (durability process): the window a crash of the machine can lose. Each fsync costs the
       // node CPU whatever it carries: at 5 ms (200 a second) it was the ledger's largest fixed cost (bench/gateway.sh).
       conf.getLong("sync_interval_ms", 100L),
+      conf.getBoolean("append_on_caller", true),
       conf.getInteger("commit_max_batch", 4096),
       conf.getInteger("max_waiting", 100_000),
       new UsageShipper.Options(

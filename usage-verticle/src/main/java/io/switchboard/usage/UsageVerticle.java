@@ -84,8 +84,8 @@ public final class UsageVerticle extends VerticleBase {
           tail = new JournalTail(2 * conf.shipper().batchSize());
           shipper = new UsageShipper(vertx, journal, tail, store, schema, readerThread, journalThread, conf.shipper());
           syncer = new JournalSyncer(journal, conf.syncIntervalMs());
-          writer = new JournalWriter(journal, syncer, conf.durability(), conf.writeMaxBatch(), conf.maxWaiting(), shipper::nudge,
-            tail);
+          writer = new JournalWriter(journal, syncer, conf.durability(), conf.appendOnCaller(), conf.writeMaxBatch(),
+            conf.maxWaiting(), shipper::nudge, tail);
           syncer.start();
           writer.start();
           UsageRecordHandler records = new UsageRecordHandler(writer, conf.durability());

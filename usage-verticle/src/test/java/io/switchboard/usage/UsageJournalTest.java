@@ -93,6 +93,58 @@ class UsageJournalTest {
   }
 
   @Test
+  void whatAKilledProcessLeavesIsReplayedUpToTheZerosAndATornRecordSkipped() throws IOException {
+    List<UsageRecord> records = TestRecords.generate(30, 6, "k-");
+    Path crashed = dir.resolve("after-the-kill");
+    Files.createDirectories(crashed);
+    try (UsageJournal journal = new UsageJournal(dir.resolve("live"), 1 << 20)) {
+      journal.open();
+      append(journal, lines(records.subList(0, 30)));
+      assertEquals(0, journal.syncedPosition(), "never synced: only in the page cache");
+      // What a kill -9 leaves: the files as the kernel holds them, segments at their full size, zeros past the data
+      // (the spare all zeros), never closed; and half a record, copied when the process died.
+      try (var files = Files.list(dir.resolve("live"))) {
+        for (Path p : files.filter(p -> p.getFileName().toString().startsWith("segment-")).toList()) {
+          Files.copy(p, crashed.resolve(p.getFileName()));
+        }
+      }
+    }
+    Path first;
+    try (var files = Files.list(crashed)) {
+      first = files.sorted().findFirst().orElseThrow();
+    }
+    assertEquals(1 << 20, Files.size(first), "created at full size");
+    long end = journalBytes(first);
+    try (var ch = java.nio.channels.FileChannel.open(first, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap("{\"request_id\":\"half".getBytes(StandardCharsets.UTF_8)), end);
+    }
+    try (UsageJournal journal = new UsageJournal(crashed, 1 << 20)) {
+      journal.open();
+      assertEquals(end + 19, journal.segments().get(0).bytes(), "the data ends at the last byte that is not zero");
+      append(journal, lines(records.subList(0, 2)));
+      List<UsageRecord> expected = new ArrayList<>(records);
+      expected.addAll(records.subList(0, 2));
+      assertEquals(expected, drain(new JournalCursor(journal, 4096), 7));
+    }
+    Path last;
+    try (var files = Files.list(crashed)) {
+      last = files.filter(p -> p.getFileName().toString().startsWith("segment-")).sorted().reduce((a, b) -> b).orElseThrow();
+    }
+    assertTrue(Files.size(last) > 0 && Files.size(last) == journalBytes(last), "a clean close cuts the segment to its data, "
+      + "and deletes the spare: " + last.getFileName() + " " + Files.size(last));
+  }
+
+  /** A segment file's data: up to its last byte that is not zero. */
+  private static long journalBytes(Path segment) throws IOException {
+    byte[] content = Files.readAllBytes(segment);
+    int end = content.length;
+    while (end > 0 && content[end - 1] == 0) {
+      end--;
+    }
+    return end;
+  }
+
+  @Test
   void aWriteIsReadableAtOnceAndSyncedByTheNextSyncEvenAcrossARotation() throws IOException {
     List<UsageRecord> records = TestRecords.generate(40, 4, "s-");
     try (UsageJournal journal = new UsageJournal(dir, 1 << 20)) {

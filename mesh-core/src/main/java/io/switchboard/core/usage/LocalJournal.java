@@ -12,14 +12,16 @@ import java.util.function.Consumer;
  * This node's usage journal, for the router of the same node to hand its records to directly: on the bus a batch
  * went from the router's event loop to the usage verticle's (a wake-up of another thread), which handed it to the
  * journal's writer (a second), whose reply came back to the router's (a third); handed here it goes from the router's
- * event loop to the writer and back, one wake-up fewer, and no message, reply or codec. The usage verticle registers
+ * event loop to the writer and back, one wake-up fewer, and no message, reply or codec (with durability process, written
+ * on the router's own thread: no wake-up at all). The usage verticle registers
  * it while it runs ({@link #register}); without one (no ledger on this node) records go on the bus as before.
  */
 public interface LocalJournal {
 
   /**
-   * Queues {@code batch} for the journal; {@code done} is told, on the journal's own thread, once the records are in it
-   * at the ledger's durability (null), or why not. Never blocks.
+   * Writes or queues {@code batch} for the journal; {@code done} is told once the records are in it at the ledger's
+   * durability (null), or why not: on the caller's thread before this returns when they were written there (durability
+   * process: a copy into the journal's mapped file), else on the journal's own thread. Never blocks.
    */
   void append(UsageBatch batch, Consumer<MeshException> done);
 

@@ -3,6 +3,7 @@ package io.switchboard.router.usage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.Addresses;
+import io.switchboard.api.MeshException;
 import io.switchboard.api.UsageBatch;
 import io.switchboard.api.UsageBatchCodec;
 import io.switchboard.api.UsageRecord;
@@ -92,19 +93,28 @@ public final class UsageRecorder {
     batch.forEach(p -> records.add(p.record()));
     LocalJournal journal = LocalJournal.of(vertx);
     if (journal != null) {
-      // This node's journal, without the bus: its writer tells us on its thread, and we complete on ours.
+      // This node's journal, without the bus: written on this thread (durability process), it confirms before append
+      // returns and the answers go at once; else its writer tells us on its thread, and we complete on ours.
       Context context = vertx.getOrCreateContext();
-      journal.append(new UsageBatch(records), failure -> context.runOnContext(v -> {
-        if (failure == null) {
-          batch.forEach(p -> p.confirmed().complete());
+      journal.append(new UsageBatch(records), failure -> {
+        if (Vertx.currentContext() == context) {
+          confirmed(failure, batch, records);
         } else {
-          // Refused (the ledger stops, or is too far behind): as on the bus, to whichever ledger takes it.
-          overBus(batch, records);
+          context.runOnContext(v -> confirmed(failure, batch, records));
         }
-      }));
+      });
       return;
     }
     overBus(batch, records);
+  }
+
+  private void confirmed(MeshException failure, List<Pending> batch, List<UsageRecord> records) {
+    if (failure == null) {
+      batch.forEach(p -> p.confirmed().complete());
+    } else {
+      // Refused (the ledger stops, or is too far behind): as on the bus, to whichever ledger takes it.
+      overBus(batch, records);
+    }
   }
 
   private void overBus(List<Pending> batch, List<UsageRecord> records) {

@@ -217,4 +217,37 @@ class UsageRecorderTest {
       journal.thread.shutdownNow();
     }
   }
+
+  @Test
+  void aJournalThatWritesOnTheCallersThreadCompletesTheAnswersInTheTurnThatHandsThemOver() throws Exception {
+    // The usage verticle's journal with durability process: the batch is written and confirmed inside append.
+    List<UsageBatch> appended = new CopyOnWriteArrayList<>();
+    LocalJournal inline = (batch, done) -> {
+      appended.add(batch);
+      done.accept(null);
+    };
+    LocalJournal.register(vertx, inline);
+    try {
+      UsageRecorder recorder = new UsageRecorder(vertx, true, 10_000);
+      Promise<List<Boolean>> seen = Promise.promise();
+      vertx.getOrCreateContext().runOnContext(v -> {
+        List<Future<Void>> out = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          out.add(recorder.send(UsageRecord.builder("i-" + i).build()));
+        }
+        // Queued after the hand-over (the recorder's flush, queued by the first send): by then it has run, and a
+        // confirmation passed back through another task of the event loop would still be waiting behind this one.
+        vertx.runOnContext(w -> {
+          List<Boolean> done = new ArrayList<>();
+          out.forEach(f -> done.add(f.isComplete()));
+          seen.complete(done);
+        });
+      });
+      assertEquals(List.of(true, true, true), seen.future().await(5, TimeUnit.SECONDS));
+      assertEquals(1, appended.size());
+      assertEquals(0, recorder.lost());
+    } finally {
+      LocalJournal.unregister(vertx, inline);
+    }
+  }
 }

@@ -147,6 +147,12 @@ public final class JournalCursor {
   }
 
   private static void parse(UsageJournal.Segment seg, long at, byte[] bytes, int from, int length, List<UsageRecord> out) {
+    // Zeros before a line: pages of a segment written back out of order before a crash of the machine (a segment is
+    // created as zeros); never part of a record (JSON text holds no zero byte).
+    while (length > 0 && bytes[from] == 0) {
+      from++;
+      length--;
+    }
     if (length == 0) {
       return;
     }

@@ -8,17 +8,27 @@ import io.switchboard.usage.RecordJson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 
 /**
  * The bytes of one journal write: records as JSON lines, the same JSON as {@link UsageRecord#toJson()} (the cursor
  * reads them back with {@link UsageRecord#fromJson}), written by {@link RecordJson} with no {@code JsonObject} built.
- * One instance per writer thread, reused from write to write.
+ * One instance per thread that writes, reused from write to write.
  */
 final class JournalLines {
 
-  private final ByteArrayBuilder bytes = new ByteArrayBuilder(64 * 1024);
+  private final ByteArrayBuilder bytes;
   private JsonGenerator gen;
   private int lines;
+
+  JournalLines() {
+    this(64 * 1024);
+  }
+
+  /** {@code initialBytes}: the buffer's first block (it grows beyond when a write needs more). */
+  JournalLines(int initialBytes) {
+    bytes = new ByteArrayBuilder(initialBytes);
+  }
 
   /** Starts the next write's lines (what the last one held is dropped). */
   void begin() {
@@ -66,5 +76,16 @@ final class JournalLines {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
+  }
+
+  /** {@link #finish}, without a copy when the lines fit the first block: valid until the next {@link #begin}. */
+  ByteBuffer finishBuffer() {
+    try {
+      gen.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    int n = bytes.getCurrentSegmentLength();
+    return n == bytes.size() ? ByteBuffer.wrap(bytes.getCurrentSegment(), 0, n) : ByteBuffer.wrap(bytes.toByteArray());
   }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * writes are fsynced in the background at most {@code intervalMs} after they were written. A write never waits for
  * an fsync: {@link UsageJournal#sync} runs beside the writer. So without waiting records, a crash of the machine can
  * lose what was written in the last interval plus the fsync under way, and a crash of the process loses nothing.
+ * After each fsync it prepares the journal's next segment if the last one was taken ({@link UsageJournal#prepareSpare}).
  */
 public final class JournalSyncer {
 
@@ -36,6 +37,8 @@ public final class JournalSyncer {
   private long lastSyncNanos;
   private long maxSyncNanos;
   private long failures;
+  /** The last preparation of a segment failed (on this thread only). */
+  private boolean spareFailing;
 
   /** {@code intervalMs}: the longest a written record waits for its fsync when nothing waits for it. */
   public JournalSyncer(UsageJournal journal, long intervalMs) {
@@ -99,6 +102,7 @@ public final class JournalSyncer {
       if (last) {
         return;
       }
+      prepareSpare();
     }
   }
 
@@ -124,6 +128,28 @@ public final class JournalSyncer {
       }
     }
     done.forEach(c -> c.done(null));
+  }
+
+  /**
+   * Prepares the journal's next segment while the current one fills, here rather than on an event loop (creating,
+   * mapping and touching it are system calls and page faults): written records made this sync, so the segment they
+   * went to may have used the spare up.
+   */
+  private void prepareSpare() {
+    try {
+      journal.prepareSpare(0);
+      if (spareFailing) {
+        spareFailing = false;
+        LOG.log(Level.INFO, "usage journal: the next segment is prepared again");
+      }
+    } catch (IOException | RuntimeException | InternalError e) {
+      // Once, not after every fsync: the writer's thread reports the writes that fail meanwhile.
+      if (!spareFailing) {
+        spareFailing = true;
+        LOG.log(Level.ERROR, "usage journal: the next segment could not be prepared (writes go through the journal's "
+          + "thread until it is): " + e.getMessage());
+      }
+    }
   }
 
   private void failWaiting(MeshException failure) {

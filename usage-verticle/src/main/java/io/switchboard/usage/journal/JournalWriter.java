@@ -20,12 +20,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Puts usage records in the journal on a thread of its own, so that neither the encoding nor the write system call
- * runs on an event loop: {@link #append} only queues. The thread takes everything queued, validates and encodes it
- * ({@link JournalLines}), writes it with one system call, hands the records to the {@link JournalTail} and then
- * confirms each entry (a record, or a batch with one confirmation): at once with {@link UsageDurability#PROCESS} (the
- * write is in the page cache), or once the {@link JournalSyncer} has fsynced past it with
- * {@link UsageDurability#MACHINE}. Records queued while a write is under way go together in the next one.
+ * Puts usage records in the journal. With {@link UsageDurability#PROCESS} (and {@code appendOnCaller}) a record is
+ * written on the caller's thread, an event loop's: encoded ({@link JournalLines}) and copied into the journal's mapped
+ * segment ({@link UsageJournal#tryWrite}: no system call, no wait), then confirmed at once, so an answer waits for no
+ * other thread. Otherwise, or when the journal has no room mapped for it, {@link #append} only queues, and a thread of
+ * its own takes everything queued, validates and encodes it, writes it, and confirms each entry (a record, or a batch
+ * with one confirmation): at once with {@code PROCESS}, or once the {@link JournalSyncer} has fsynced past it with
+ * {@link UsageDurability#MACHINE}. Records queued while a write is under way go together in the next one. Either way
+ * each write's records go to the {@link JournalTail} in the journal's order.
  */
 public final class JournalWriter {
 
@@ -52,23 +54,29 @@ public final class JournalWriter {
   private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong written = new AtomicLong();
+  /** The caller's thread writes (durability process): no hand-off to this writer's thread. */
+  private final boolean onCaller;
+  /** A write and its tail entry together, so the tail keeps the journal's order whichever thread writes. */
+  private final Object appendLock = new Object();
+  private final ThreadLocal<JournalLines> callerLines = ThreadLocal.withInitial(() -> new JournalLines(8 * 1024));
   private final Thread thread;
   private volatile boolean stopping;
   private volatile boolean parked;
-  private ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
 
   /**
    * @param durability {@code MACHINE} confirms after the fsync, anything else after the write
+   * @param appendOnCaller with {@code PROCESS}: write on the caller's thread when the journal has room mapped
    * @param maxBatch   records per write at most
    * @param maxWaiting records queued at most; beyond it new ones are refused (the disk cannot keep up)
    * @param onWritten  told on this writer's thread after each write (the shipper may have work)
    * @param tail       given each write's records (for the shipper), or null
    */
-  public JournalWriter(UsageJournal journal, JournalSyncer syncer, UsageDurability durability, int maxBatch, int maxWaiting,
-                       Runnable onWritten, JournalTail tail) {
+  public JournalWriter(UsageJournal journal, JournalSyncer syncer, UsageDurability durability, boolean appendOnCaller,
+                       int maxBatch, int maxWaiting, Runnable onWritten, JournalTail tail) {
     this.journal = journal;
     this.syncer = syncer;
     this.waitForSync = durability == UsageDurability.MACHINE;
+    this.onCaller = appendOnCaller && !waitForSync;
     this.maxBatch = maxBatch;
     this.maxWaiting = maxWaiting;
     this.onWritten = onWritten;
@@ -80,14 +88,65 @@ public final class JournalWriter {
     thread.start();
   }
 
-  /** Queues {@code json} (a usage record); {@code confirmation} is told on the writer's or the syncer's thread. */
+  /**
+   * Writes or queues {@code json} (a usage record); {@code confirmation} is told on the caller's thread when written
+   * there, else on the writer's or the syncer's thread.
+   */
   public void append(JsonObject json, Confirmation confirmation) {
+    if (onCaller && !stopping) {
+      List<UsageRecord> one;
+      try {
+        one = List.of(UsageRecord.fromJson(json));
+      } catch (RuntimeException bad) {
+        confirmation.done(MeshException.invalid(null, bad.getMessage()));
+        return;
+      }
+      if (writeNow(one)) {
+        confirmation.done(null);
+        return;
+      }
+    }
     queue(json, 1, confirmation);
   }
 
-  /** Queues the records of {@code batch}; {@code confirmation} is told once, for all of them. */
+  /** Writes or queues the records of {@code batch}; {@code confirmation} is told once, for all of them. */
   public void append(UsageBatch batch, Confirmation confirmation) {
+    if (onCaller && !stopping && writeNow(batch.records())) {
+      confirmation.done(null);
+      return;
+    }
     queue(batch, batch.records().size(), confirmation);
+  }
+
+  /** Writes {@code records} on this thread if the journal has room mapped for them (else false: queue them). */
+  private boolean writeNow(List<UsageRecord> records) {
+    JournalLines lines = callerLines.get();
+    lines.begin();
+    records.forEach(lines::add);
+    ByteBuffer bytes = lines.finishBuffer();
+    try {
+      synchronized (appendLock) {
+        if (keep(journal.tryWrite(bytes), records) == null) {
+          return false;
+        }
+      }
+    } catch (RuntimeException | InternalError e) {
+      // Closed meanwhile, or a page of the mapping that faulted (the JVM's InternalError): nothing was confirmed and
+      // the position did not move; the writer's thread tries it and reports what fails.
+      return false;
+    }
+    written.addAndGet(records.size());
+    syncer.written();
+    onWritten.run();
+    return true;
+  }
+
+  /** Hands a write's records to the tail (in the journal's order: under the append lock); returns {@code w}. */
+  private UsageJournal.Written keep(UsageJournal.Written w, List<UsageRecord> records) {
+    if (w != null && tail != null) {
+      tail.add(new JournalTail.Write(w.segmentId(), w.start(), w.end(), List.copyOf(records)));
+    }
+    return w;
   }
 
   private void queue(Object body, int count, Confirmation confirmation) {
@@ -158,22 +217,17 @@ public final class JournalWriter {
     }
     lines.begin();
     records.forEach(lines::add);
-    byte[] bytes = lines.finish();
-    ByteBuffer buf = buffer(bytes.length);
-    buf.put(bytes).flip();
+    ByteBuffer buf = lines.finishBuffer();
     UsageJournal.Written w;
     try {
-      w = journal.write(buf);
-    } catch (IOException | RuntimeException err) {
+      w = writeWaiting(buf, records);
+    } catch (IOException | RuntimeException | InternalError err) {
       LOG.log(Level.ERROR, "usage journal write failed: " + err.getMessage());
       MeshException failure = new MeshException(ErrorCode.UNAVAILABLE, "usage journal write failed: " + err.getMessage());
       valid.forEach(v -> v.confirmation().done(failure));
       return;
     }
     written.addAndGet(records.size());
-    if (tail != null) {
-      tail.add(new JournalTail.Write(w.segmentId(), w.start(), w.end(), List.copyOf(records)));
-    }
     if (waitForSync) {
       List<Confirmation> waiting = new ArrayList<>(valid.size());
       valid.forEach(v -> waiting.add(v.confirmation()));
@@ -185,12 +239,17 @@ public final class JournalWriter {
     onWritten.run();
   }
 
-  private ByteBuffer buffer(int size) {
-    if (buffer.capacity() < size) {
-      buffer = ByteBuffer.allocateDirect(Integer.highestOneBit(size) << 1);
+  /** Writes on this writer's thread, preparing the journal's next segment first when it has no room mapped. */
+  private UsageJournal.Written writeWaiting(ByteBuffer buf, List<UsageRecord> records) throws IOException {
+    while (true) {
+      synchronized (appendLock) {
+        UsageJournal.Written w = keep(journal.tryWrite(buf), records);
+        if (w != null) {
+          return w;
+        }
+      }
+      journal.prepareSpare(buf.remaining());
     }
-    buffer.clear();
-    return buffer;
   }
 
   /** Records written since start. */

@@ -24,9 +24,15 @@ import java.util.TreeMap;
  * are replayed into the store by {@link JournalCursor} and deleted once stored; every start opens a fresh segment
  * so a torn tail left by a crash is never appended to.
  * <p>
- * Threading: {@link #write} and the rotations are serialised by a write lock (one writer thread, plus the shipper's
- * occasional rotation); {@link #sync} runs on another thread at the same time as writes (an fsync never holds up a
- * write); segment metadata is read by others (the cursor, status) under this object's lock. All methods block.
+ * Each segment is a {@link MappedSegment}: created at full size, mapped and its pages touched ahead of use, so that
+ * {@link #tryWrite} is a copy under a lock with no system call and no wait, cheap enough for an event loop. The next
+ * segment (the spare) is prepared in the background ({@link #prepareSpare}, by the syncer's thread), so a rotation is a
+ * switch of pointers; only when no spare is ready does {@link #tryWrite} decline, and {@link #write} (for a thread that
+ * may block) prepares one itself.
+ * <p>
+ * Threading: writes and rotations are serialised by this object's lock, held only for copies and pointer switches;
+ * preparing a spare (file creation, mapping, touching pages) is serialised by its own lock and runs outside this one;
+ * {@link #sync} runs beside writes (an fsync never holds up a write).
  */
 public final class UsageJournal implements Closeable {
 
@@ -41,34 +47,40 @@ public final class UsageJournal implements Closeable {
   public record Segment(long id, Path path, long bytes, boolean closed, long createdMs) {
   }
 
+  /** A segment closed by a rotation, with its data's length: the next {@link #sync} forces it and lets it go. */
+  private record Retired(MappedSegment segment, int length) {
+  }
+
   private static final String PREFIX = "segment-";
   private static final String SUFFIX = ".log";
 
   private final Path dir;
-  private final long segmentBytes;
-  private final Object writeLock = new Object();
+  private final int capacity;
+  private final Object prepareLock = new Object();
+  private final Object syncLock = new Object();
+  /** Closed segments and the current one (whose bytes are {@link #pos}, not the entry's). */
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
-  /** Channels of closed segments not yet fsynced since they were closed; the next {@link #sync} syncs and closes them. */
-  private final List<FileChannel> retired = new ArrayList<>();
+  private final List<Retired> retired = new ArrayList<>();
   private FileChannel lockChannel;
   private FileLock lock;
-  private FileChannel current;
-  private long currentId;
+  private MappedSegment current;
+  private int pos;
+  private MappedSegment spare;
   private long written;
   private long synced;
   private long syncs;
 
-  /** {@code segmentBytes}: a segment is closed and a new one begun once it reaches this size. */
+  /** {@code segmentBytes}: the size of a segment (a batch larger than it gets a segment of its own size). */
   public UsageJournal(Path dir, long segmentBytes) {
     this.dir = dir;
-    this.segmentBytes = segmentBytes;
+    this.capacity = (int) Math.max(4096, Math.min(segmentBytes, 1L << 30));
   }
 
   /**
    * Locks the folder (one journal per folder, across processes), takes the segments left by earlier runs as
-   * closed and opens a new one.
+   * closed (their data ends at their last byte that is not zero) and opens a new one, with a spare.
    */
-  public synchronized void open() throws IOException {
+  public void open() throws IOException {
     Files.createDirectories(dir);
     lockChannel = FileChannel.open(dir.resolve("journal.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
@@ -80,16 +92,25 @@ public final class UsageJournal implements Closeable {
       lockChannel.close();
       throw new IOException("usage journal " + dir + " is in use by another process");
     }
+    TreeMap<Long, Segment> found = new TreeMap<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
       for (Path p : files) {
         long id = idOf(p);
         if (id >= 0) {
-          segments.put(id, new Segment(id, p, Files.size(p), true, Files.getLastModifiedTime(p).toMillis()));
+          found.put(id, new Segment(id, p, MappedSegment.dataLength(p), true, Files.getLastModifiedTime(p).toMillis()));
         }
       }
     }
-    currentId = segments.isEmpty() ? 1 : segments.lastKey() + 1;
-    openCurrent();
+    long id = found.isEmpty() ? 1 : found.lastKey() + 1;
+    MappedSegment first = MappedSegment.create(id, pathOf(id), capacity);
+    syncDir();
+    synchronized (this) {
+      segments.putAll(found);
+      current = first;
+      pos = 0;
+      segments.put(id, new Segment(id, first.path, 0, false, System.currentTimeMillis()));
+    }
+    prepareSpare(0);
   }
 
   private static long idOf(Path p) {
@@ -101,11 +122,8 @@ public final class UsageJournal implements Closeable {
     }
   }
 
-  private void openCurrent() throws IOException {
-    Path path = dir.resolve(String.format("%s%020d%s", PREFIX, currentId, SUFFIX));
-    current = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    syncDir();
-    segments.put(currentId, new Segment(currentId, path, 0, false, System.currentTimeMillis()));
+  private Path pathOf(long id) {
+    return dir.resolve(String.format("%s%020d%s", PREFIX, id, SUFFIX));
   }
 
   /** Makes a created or deleted file name durable: on Linux the folder itself must be synced. */
@@ -118,75 +136,126 @@ public final class UsageJournal implements Closeable {
   }
 
   /**
-   * Writes {@code batch} (whole lines) at the end of the journal and returns where it went. When this returns the
-   * bytes are in the file: readable by the cursor, kept through a crash of this process, not yet synced.
+   * Copies {@code batch} (whole lines) to the end of the journal and returns where it went, or null when the current
+   * segment has no room and no spare is ready (then {@link #write} does it). Never blocks: no system call, pages
+   * already touched. When this returns the bytes are in the page cache: readable by the cursor, kept through a crash
+   * of this process, not yet synced.
    */
-  public Written write(ByteBuffer batch) throws IOException {
-    synchronized (writeLock) {
-      FileChannel ch;
-      long start;
-      synchronized (this) {
-        ch = current;
-        start = segments.get(currentId).bytes();
-      }
-      int size = batch.remaining();
-      try {
-        while (batch.hasRemaining()) {
-          ch.write(batch);
-        }
-      } catch (IOException e) {
-        // A half-written batch (disk full) must not glue itself to the next record: cut back to its start.
-        ch.truncate(start);
-        ch.position(start);
-        throw e;
-      }
-      Written w;
-      boolean full;
-      synchronized (this) {
-        Segment s = segments.get(currentId);
-        segments.put(currentId, new Segment(s.id(), s.path(), start + size, false, s.createdMs()));
-        written += size;
-        w = new Written(currentId, start, start + size, written);
-        full = start + size >= segmentBytes;
-      }
-      if (full) {
-        rotate();
-      }
-      return w;
+  public synchronized Written tryWrite(ByteBuffer batch) {
+    if (current == null) {
+      throw new IllegalStateException("the usage journal is closed");
     }
+    int size = batch.remaining();
+    if (pos + size > current.capacity()) {
+      if (spare == null || spare.capacity() < size) {
+        return null;
+      }
+      switchToSpare();
+    }
+    int start = pos;
+    current.put(start, batch);
+    pos = start + size;
+    written += size;
+    return new Written(current.id, start, pos, written);
+  }
+
+  /** {@link #tryWrite}, preparing a spare first when it is needed (blocks then). */
+  public Written write(ByteBuffer batch) throws IOException {
+    while (true) {
+      Written w = tryWrite(batch);
+      if (w != null) {
+        return w;
+      }
+      prepareSpare(batch.remaining());
+    }
+  }
+
+  /** Closes the current segment and makes the spare current. Under this object's lock; the spare is there. */
+  private void switchToSpare() {
+    Segment s = segments.get(current.id);
+    segments.put(s.id(), new Segment(s.id(), s.path(), pos, true, s.createdMs()));
+    retired.add(new Retired(current, pos));
+    current = spare;
+    spare = null;
+    pos = 0;
+    segments.put(current.id, new Segment(current.id, current.path, 0, false, System.currentTimeMillis()));
+  }
+
+  /**
+   * Prepares the next segment (created, mapped, its pages touched) unless one of at least {@code minBytes} is ready.
+   * Blocks: called by the syncer's thread after each fsync, and by {@link #write} and {@link #rotate} when none is ready.
+   */
+  public void prepareSpare(int minBytes) throws IOException {
+    synchronized (prepareLock) {
+      MappedSegment tooSmall;
+      long id;
+      synchronized (this) {
+        if (current == null || (spare != null && spare.capacity() >= minBytes)) {
+          return;
+        }
+        tooSmall = spare;
+        spare = null;
+        // No switch can happen meanwhile (there is no spare to switch to): the current segment stays this one.
+        id = current.id + 1;
+      }
+      if (tooSmall != null) {
+        discard(tooSmall);
+      }
+      MappedSegment made = MappedSegment.create(id, pathOf(id), Math.max(capacity, minBytes));
+      syncDir();
+      boolean taken;
+      synchronized (this) {
+        taken = current != null;
+        if (taken) {
+          spare = made;
+        }
+      }
+      if (!taken) {
+        discard(made);
+      }
+    }
+  }
+
+  private static void discard(MappedSegment s) throws IOException {
+    s.close(0);
+    Files.deleteIfExists(s.path);
   }
 
   /**
    * Fsyncs everything written so far (the current segment and the segments closed since the last sync, which are
-   * then let go) and returns the position now synced. Runs beside {@link #write}: what is written meanwhile waits for
-   * the next sync.
+   * then let go) and returns the position now synced. Runs beside {@link #tryWrite}: what is written meanwhile waits
+   * for the next sync. Only the pages written are forced (the touched zeros past them are not data).
    */
   public long sync() throws IOException {
-    long target;
-    List<FileChannel> closing;
-    FileChannel open;
-    synchronized (this) {
-      target = written;
-      if (target == synced && retired.isEmpty()) {
-        return synced;
+    synchronized (syncLock) {
+      long target;
+      List<Retired> closing;
+      MappedSegment open;
+      int end;
+      synchronized (this) {
+        target = written;
+        if (target == synced && retired.isEmpty()) {
+          return synced;
+        }
+        closing = new ArrayList<>(retired);
+        open = current;
+        end = pos;
       }
-      closing = new ArrayList<>(retired);
-      open = current;
-    }
-    for (FileChannel ch : closing) {
-      ch.force(false);
-    }
-    // Closed by a rotation meanwhile: it was retired after the snapshot and is synced and closed next time.
-    if (open.isOpen()) {
-      open.force(false);
-    }
-    synchronized (this) {
-      for (FileChannel ch : closing) {
-        ch.close();
-        retired.remove(ch);
+      for (Retired r : closing) {
+        r.segment().force(r.length());
       }
-      synced = Math.max(synced, target);
-      syncs++;
+      // Retired by a rotation meanwhile: still mapped (only a sync lets go), and forced again next time at no cost.
+      if (open != null) {
+        open.force(end);
+      }
+      synchronized (this) {
+        retired.removeAll(closing);
+        synced = Math.max(synced, target);
+        syncs++;
+      }
+      for (Retired r : closing) {
+        r.segment().close(r.length());
+      }
       return synced;
     }
   }
@@ -208,45 +277,46 @@ public final class UsageJournal implements Closeable {
 
   /** Closes the current segment and opens the next; nothing happens when the current one is empty. */
   public void rotate() throws IOException {
-    synchronized (writeLock) {
-      synchronized (this) {
-        Segment s = segments.get(currentId);
-        if (s.bytes() == 0) {
-          return;
-        }
-        // Not closed here: the sync thread may be fsyncing it right now. The next sync fsyncs and closes it.
-        retired.add(current);
-        segments.put(currentId, new Segment(s.id(), s.path(), s.bytes(), true, s.createdMs()));
-        currentId++;
-        openCurrent();
+    synchronized (this) {
+      if (pos == 0) {
+        return;
+      }
+    }
+    prepareSpare(0);
+    synchronized (this) {
+      if (pos > 0 && spare != null) {
+        switchToSpare();
       }
     }
   }
 
   /** Rotates when the current segment is at least {@code minBytes} long or older than {@code maxAgeMs}. */
   public boolean rotateIf(long minBytes, long maxAgeMs) throws IOException {
-    synchronized (writeLock) {
-      Segment s = segmentAtOrAfter(currentId());
-      if (s.bytes() > 0 && (s.bytes() >= minBytes || System.currentTimeMillis() - s.createdMs() >= maxAgeMs)) {
-        rotate();
-        return true;
+    synchronized (this) {
+      Segment s = segments.get(current.id);
+      if (pos == 0 || (pos < minBytes && System.currentTimeMillis() - s.createdMs() < maxAgeMs)) {
+        return false;
       }
-      return false;
     }
+    rotate();
+    return true;
   }
 
-  private synchronized long currentId() {
-    return currentId;
+  /** The current segment's entry with its bytes now. Under this object's lock. */
+  private Segment view(Segment s) {
+    return current != null && s.id() == current.id ? new Segment(s.id(), s.path(), pos, false, s.createdMs()) : s;
   }
 
   /** The first segment with an id at or after {@code id}, or null. */
   public synchronized Segment segmentAtOrAfter(long id) {
     Map.Entry<Long, Segment> e = segments.ceilingEntry(id);
-    return e == null ? null : e.getValue();
+    return e == null ? null : view(e.getValue());
   }
 
   public synchronized List<Segment> segments() {
-    return new ArrayList<>(segments.values());
+    List<Segment> out = new ArrayList<>(segments.size());
+    segments.values().forEach(s -> out.add(view(s)));
+    return out;
   }
 
   /** Deletes a closed segment whose records are all in the store. */
@@ -267,16 +337,19 @@ public final class UsageJournal implements Closeable {
     return dir;
   }
 
-  /** Syncs what was written (a clean stop loses nothing even to a machine crash right after), then lets go. */
+  /**
+   * Syncs what was written (a clean stop loses nothing even to a machine crash right after), then lets go: the
+   * current segment is cut to its data (deleted when empty) and the spare deleted.
+   */
   @Override
   public void close() throws IOException {
-    synchronized (writeLock) {
-      try {
-        if (current != null && current.isOpen()) {
-          sync();
-        }
-      } finally {
-        synchronized (this) {
+    try {
+      if (current != null) {
+        sync();
+      }
+    } finally {
+      synchronized (syncLock) {
+        synchronized (prepareLock) {
           closeFiles();
         }
       }
@@ -284,17 +357,34 @@ public final class UsageJournal implements Closeable {
   }
 
   private void closeFiles() throws IOException {
-    try {
-      for (FileChannel ch : retired) {
-        ch.close();
-      }
+    MappedSegment last;
+    int length;
+    MappedSegment unused;
+    List<Retired> left;
+    synchronized (this) {
+      last = current;
+      length = pos;
+      unused = spare;
+      left = new ArrayList<>(retired);
+      current = null;
+      spare = null;
       retired.clear();
-      if (current != null) {
-        current.close();
-        Segment s = segments.get(currentId);
-        if (s != null && s.bytes() == 0) {
-          Files.deleteIfExists(s.path());
-          segments.remove(currentId);
+      if (last != null && length == 0) {
+        segments.remove(last.id);
+      }
+    }
+    try {
+      for (Retired r : left) {
+        r.segment().close(r.length());
+      }
+      if (unused != null) {
+        discard(unused);
+      }
+      if (last != null) {
+        if (length == 0) {
+          discard(last);
+        } else {
+          last.close(length);
         }
       }
     } finally {

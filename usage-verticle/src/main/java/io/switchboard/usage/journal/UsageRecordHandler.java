@@ -9,8 +9,9 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Takes usage records from {@code switchboard.usage} (one JSON record) and {@code switchboard.usage.batch} (a
- * {@link UsageBatch} from this node's router: one reply for all its records), on the event loop, and only hands them
- * to the {@link JournalWriter}: validating, encoding and writing happen on its thread. A record is answered
+ * {@link UsageBatch} from this node's router: one reply for all its records), on the event loop, and hands them to the
+ * {@link JournalWriter}, which writes them on this event loop (durability process: a copy into the mapped journal) or
+ * on its own thread. A record is answered
  * {@code {"durability": "process"}} (or {@code "machine"}) once it is in the journal at the ledger's durability, so a
  * sender that asks for a reply knows what the record survives; a sender that does not ask (send / publish) is not
  * slowed. A malformed record is refused with 400.

@@ -58,9 +58,9 @@ final class Sampler {
   /**
    * Sorts by probability (positive floats sort like their bit patterns), keeps the smallest set reaching top_p. Only
    * the largest weights can be in that set: those of the highest binades (powers of two) that together reach top_p, with
-   * a margin far above the sums' rounding. So only they are sorted (for a trained model a few hundred of a 128k
-   * vocabulary; sorting all of them took longer than a token's forward pass), and the draw is the one a sort of every
-   * weight gives: the kept weights are the top of that order, in that order.
+   * a margin far above the sums' rounding. So only they are sorted, not the whole vocabulary (128k weights and a
+   * 1 MB array per token), and the draw is the one a sort of every weight gives: the kept weights are the top of that
+   * order, in that order.
    */
   private int drawNucleus(float[] weights, double sum, double u) {
     double limit = topP * sum;

@@ -39,9 +39,10 @@ import java.util.function.Consumer;
  * in blocks, then each new token), and its key/value caches are kept in a {@link PrefixCache}: a prompt that starts
  * like an earlier prompt plus answer runs only the tokens after the shared prefix, with the same results as a cold run
  * (the pass computes every position identically however it is batched); a complete answer's cache entry also holds
- * its last token and the template's {@link TurnBoundary}, which the next turn's prompt repeats. Generations at the same time (the backend's
- * {@code concurrency}) each get a pass of their own over the same weights and share the cache. Other models, other
- * settings and CPUs without AVX-512 run on Jlama's own batched and one-token passes, without prefix reuse.
+ * its last token and the template's {@link TurnBoundary}, which the next turn's prompt repeats. Generations at the same
+ * time (the backend's {@code concurrency}) each get a pass of their own over the same weights and share the cache.
+ * Other models, other settings and CPUs without AVX-512 run on Jlama's own batched and one-token passes, without
+ * prefix reuse.
  */
 final class JlamaEngine implements AutoCloseable {
 

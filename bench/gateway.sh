@@ -15,6 +15,12 @@
 # (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
 #   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
 #                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2)
+# TOOLS=nginx-wrk measures the way issue 15 did: the upstream is nginx answering the mock's fixed completion
+# (bench/gateway-nginx.conf) instead of the Java MockUpstream, and the saturation rows are `wrk -t1 -c32`
+# (bench/gateway-wrk.lua, same request) instead of the Java LoadGenerator, so that the node is not measured against two
+# JVMs' worth of load tools on the same two cores; the 2,000 req/s row is issue 15's too, `wrk -t1 -c20` with each
+# connection sending one request per 10 ms (closed loop: it achieves a little under 2,000). The 5,000 req/s row stays the
+# LoadGenerator's (open loop, paced). It installs nginx-light and wrk with apt-get when they are missing (as ./mesh installs its packages).
 # Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for every node (e.g. a heap cap to try).
 # The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
 # keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
@@ -27,6 +33,8 @@ WARMUP="${WARMUP:-30}"
 MOCK_PORT="${MOCK_PORT:-18090}"
 MESH_PORT="${MESH_PORT:-18080}"
 CONFIGS="${CONFIGS:-default machine ledger-off metrics-off}"
+TOOLS="${TOOLS:-java}"
+case "$TOOLS" in java|nginx-wrk) ;; *) echo "TOOLS is java or nginx-wrk" >&2; exit 2 ;; esac
 OUT="bench/results/gateway-$STAMP.jsonl"
 WORK="$ROOT/target/bench-gateway"
 rm -rf "$WORK"
@@ -35,7 +43,14 @@ mkdir -p "$WORK"
 cp -r mesh-app/target/mesh-app.jar mesh-app/target/lib "$WORK/"
 note() { echo "{\"note\":\"$*\",\"utc\":\"$(date -u +%H:%M:%S)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT"; }
 
-"$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > "$WORK/mock.log" 2>&1 &
+if [ "$TOOLS" = nginx-wrk ]; then
+  source <(sed -n '/^have()/,/^}/p;/^ensure_packages()/,/^}/p' mesh)
+  ensure_packages nginx:nginx-light wrk:wrk
+  sed "s#@WORK@#$WORK#g; s#@PORT@#$MOCK_PORT#g" bench/gateway-nginx.conf > "$WORK/nginx.conf"
+  nginx -p "$WORK" -c "$WORK/nginx.conf" > "$WORK/mock.log" 2>&1 &
+else
+  "$JAVA" -cp "$CP" io.switchboard.bench.gateway.MockUpstream "$MOCK_PORT" 20 1 > "$WORK/mock.log" 2>&1 &
+fi
 pids+=($!)
 mesh_pid=""
 start_mesh() { # $1: name; the rest: extra environment
@@ -99,17 +114,27 @@ measure() {
     fi
     if [ "$rate" != 0 ]; then thread_ticks > "$WORK/threads-before"; thread_switches > "$WORK/switches-before"; fi
   fi
-  line=$("$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$rate" --connections 32 \
-    --seconds "$SECONDS_PER_RUN" --warmup 1)
+  if [ "$TOOLS" = nginx-wrk ] && [ "$rate" != 5000 ]; then # 1 s of warm-up, as the LoadGenerator has, then the run
+    local wrk_env=(WRK_CONNECTIONS=32) c=32
+    if [ "$rate" = 2000 ]; then wrk_env=(WRK_CONNECTIONS=20 WRK_DELAY_MS=10); c=20; fi
+    env "${wrk_env[@]}" wrk -t1 -c"$c" -d1s -s bench/gateway-wrk.lua "$url" > /dev/null
+    line=$(env "${wrk_env[@]}" wrk -t1 -c"$c" -d"${SECONDS_PER_RUN}s" -s bench/gateway-wrk.lua "$url" | tail -n 1 \
+      | python3 -c "import json,sys; r=json.load(sys.stdin); r['url']='$url'; print(json.dumps(r))")
+  else
+    line=$("$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$url" --rate "$rate" --connections 32 \
+      --seconds "$SECONDS_PER_RUN" --warmup 1)
+  fi
   if [ -n "$name" ]; then
     after=$(ticks)
     if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
     if [ "$rate" != 0 ]; then # CPU per thread group over the run, µs per request (the groups above 1 µs)
-      threads=$(thread_ticks | awk -v n=$(( rate * (SECONDS_PER_RUN + 1) )) -v hz="$(getconf CLK_TCK)" \
+      local sent # requests sent: what was achieved (a paced wrk row achieves a little under its rate), over the run and its warm-up
+      sent=$(echo "$line" | python3 -c "import json,sys; print(max(1, int(json.load(sys.stdin)['achieved_rps'] * ($SECONDS_PER_RUN + 1))))")
+      threads=$(thread_ticks | awk -v n="$sent" -v hz="$(getconf CLK_TCK)" \
         'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END { for (t in a) { v = (a[t] - b[t]) * 1e6 / hz / n; if (v >= 1) printf "%s=%.1f ", t, v } }' \
         "$WORK/threads-before" -)
       # Wake-ups per request by thread group (voluntary context switches; the groups above 0.05)
-      switches=$(thread_switches | awk -v n=$(( rate * (SECONDS_PER_RUN + 1) )) \
+      switches=$(thread_switches | awk -v n="$sent" \
         'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END { for (t in a) { v = (a[t] - b[t]) / n; if (v >= 0.05) printf "%s=%.2f ", t, v } }' \
         "$WORK/switches-before" -)
     fi
@@ -125,7 +150,7 @@ r.update({'wakeups_per_request_by_thread':'${switches:-}'.strip()} if '${switche
   echo "$line" | tee -a "$OUT"
 }
 
-note "start; configurations: $CONFIGS"
+note "start; configurations: $CONFIGS; tools: $TOOLS"
 for name in $CONFIGS; do
   case "$name" in
     metrics-off) start_mesh "$name" SWITCHBOARD_METRICS=false ;;

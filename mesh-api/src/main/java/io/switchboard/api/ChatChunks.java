@@ -3,7 +3,10 @@ package io.switchboard.api;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** Builders for OpenAI's {@code chat.completion} and {@code chat.completion.chunk} objects, for backends that generate text themselves. */
+/**
+ * Builders for OpenAI's {@code chat.completion} and {@code chat.completion.chunk} objects, for backends that generate
+ * text themselves, and the reading of a chunk's text, for those that relay or speak a stream.
+ */
 public final class ChatChunks {
 
   private ChatChunks() {
@@ -32,6 +35,16 @@ public final class ChatChunks {
   public static JsonObject completion(String id, long created, String model, String content, String finishReason, Usage usage) {
     JsonObject message = new JsonObject().put("role", "assistant").put("content", content);
     return oneChoice("chat.completion", id, created, model, "message", message, finishReason).put("usage", usage.toJson());
+  }
+
+  /**
+   * The text a {@code chat.completion.chunk} adds to choice 0; null when it adds none (the role, the finish, a
+   * usage-only chunk) or the chunk is not of that shape.
+   */
+  public static String content(JsonObject chunk) {
+    return chunk.getValue("choices") instanceof JsonArray choices && !choices.isEmpty()
+      && choices.getValue(0) instanceof JsonObject choice && choice.getValue("delta") instanceof JsonObject delta
+      && delta.getValue("content") instanceof String text && !text.isEmpty() ? text : null;
   }
 
   /** The envelope both objects share, with choice 0 holding {@code part} ({@code delta} or {@code message}). */

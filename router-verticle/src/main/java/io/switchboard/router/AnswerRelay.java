@@ -99,6 +99,7 @@ final class AnswerRelay {
       return;
     }
     outputs.part(body);
+    r.delivered(body);
     options.addHeader(StreamProtocol.HEADER, StreamProtocol.DATA).setSendTimeout(streamIdleTimeoutMs);
     caller.replyAndRequest(body, options).onComplete(credit -> {
       if (credit.failed() || StreamProtocol.isCancel(credit.result().body())) {

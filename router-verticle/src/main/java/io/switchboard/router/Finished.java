@@ -91,8 +91,11 @@ public record Finished(Asked asked, Target target, Answer answer, ErrorCode erro
     return error == null;
   }
 
-  /** Served by a backend that bills it: succeeded, a backend was used, and not answered from the exact cache. */
+  /**
+   * Used a backend that bills it: a backend was used, not answered from the exact cache, and either served in full or
+   * ended after part of its stream reached the caller (cut or cancelled: the only failure that carries a usage).
+   */
   public boolean billable() {
-    return succeeded() && target.backend() != null && !answer.hit();
+    return target.backend() != null && !answer.hit() && (succeeded() || answer.usage() != null);
   }
 }

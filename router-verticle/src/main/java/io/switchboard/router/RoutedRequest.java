@@ -5,6 +5,7 @@ import io.switchboard.api.ArtifactKind;
 import io.switchboard.api.ArtifactRefs;
 import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
+import io.switchboard.api.ChatChunks;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.ConversationKey;
 import io.switchboard.api.ErrorCode;
@@ -12,6 +13,8 @@ import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Prices;
 import io.switchboard.api.RouteInfo;
+import io.switchboard.api.StreamProtocol;
+import io.switchboard.api.Usage;
 import io.switchboard.core.cache.CacheKey;
 import io.switchboard.core.cache.CachedAnswer;
 import io.switchboard.router.policy.Candidate;
@@ -24,6 +27,7 @@ import io.switchboard.router.usage.UsageMeter;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -88,6 +92,8 @@ final class RoutedRequest {
   private Candidate current;
   private long ttfb = -1;
   private boolean streamed;
+  /** Characters of chat text a stream delivered to the caller, -1 while no chat stream message reached it. */
+  private long deliveredChars = -1;
   private boolean finished;
   private int retries;
   private MeshException lastFailure;
@@ -354,9 +360,27 @@ final class RoutedRequest {
     return finish(usage, null, replyAudioSeconds);
   }
 
-  /** Accounts for an end with {@code error} once (a cancel, a stream cut), without answering the caller. */
+  /** A stream message went to the caller: the chat text in it counts should the stream end early. */
+  void delivered(Object body) {
+    if (body instanceof JsonObject json && json.getValue(StreamProtocol.CHUNKS) instanceof JsonArray chunks) {
+      long chars = 0;
+      for (Object chunk : chunks) {
+        String text = chunk instanceof JsonObject c ? ChatChunks.content(c) : null;
+        chars += text == null ? 0 : text.length();
+      }
+      deliveredChars = Math.max(0, deliveredChars) + chars;
+    }
+  }
+
+  /**
+   * Accounts for an end with {@code error} once (a cancel, a stream cut), without answering the caller. A chat stream
+   * that reached the caller first counts what it delivered, estimated ({@link Usage#estimate}: the prompt, and the
+   * text at four characters a token): the upstream was paid for it, and its own count would have come with the end.
+   */
   Future<Void> ended(ErrorCode error) {
-    return finish(null, error, -1);
+    JsonObject usage = deliveredChars < 0 ? null
+      : Usage.estimate(size == null ? 0 : size.inputTokens(), deliveredChars).toJson();
+    return finish(usage, error, -1);
   }
 
   /** Accounts for the failure, then answers the caller with it. */

@@ -73,7 +73,7 @@ class FailoverTest {
   /**
    * One row. {@code backends}: per candidate in plan order, {@code id=step,step,...}; a step is what the instance
    * answers to its next call: {@code ok}, a status ({@code 502}, {@code 400}), {@code 429/30} (with a Retry-After of
-   * 30 ms), {@code stream/3} (three chunks, then the end), {@code cut/1} (one chunk, then an upstream failure);
+   * 30 ms), {@code stream/3} (three chunks, then the end), {@code cut/3} (three chunks, then an upstream failure);
    * {@code gone} alone means the instance has no consumer. {@code calls}: {@code id=n} per backend.
    */
   record Row(String name, String backends, boolean failover, int retries, String served, ErrorCode error, String calls,
@@ -96,7 +96,7 @@ class FailoverTest {
       new Row("with no retry left a rate limit reaches the caller", "a=429/30", true, 0, null, ErrorCode.RATE_LIMITED, "a=1", "a"),
       new Row("a vanished instance costs no retry: the next backend serves", "a=gone b=ok", true, 0, "b", null, "a=0 b=1", "a"),
       new Row("a stream is relayed to its end", "a=stream/3 b=ok", true, 0, "a", null, "a=1 b=0", ""),
-      new Row("a stream cut after content ends in an error, never elsewhere", "a=cut/1 b=ok", true, 2, null, ErrorCode.UPSTREAM,
+      new Row("a stream cut after content ends in an error, never elsewhere", "a=cut/3 b=ok", true, 2, null, ErrorCode.UPSTREAM,
         "a=1 b=0", ""),
       new Row("a stream failing before any content moves on", "a=cut/0 b=ok", true, 0, "b", null, "a=1 b=1", "a"),
       new Row("an empty plan is a 503", "", true, 2, null, ErrorCode.UNAVAILABLE, "", ""));
@@ -155,6 +155,11 @@ class FailoverTest {
       if (row.backends().contains("stream/") && row.served() != null) {
         assertTrue(f.answer().streamed(), "recorded as a stream");
         assertEquals(3, outcome.chunks(), "every chunk relayed");
+      }
+      if (row.backends().startsWith("a=cut/") && row.error() != null) {
+        // What reached the caller before the cut is billed: w0 w1 w2, six characters at four a token.
+        assertEquals(Usage.estimate(0, 6), Usage.fromJson(f.answer().usage()), "the cut stream's usage");
+        assertTrue(f.billable(), "a cut stream that reached the caller is billed");
       }
       test.completeNow();
     })));

@@ -1,5 +1,7 @@
 package io.switchboard.voice;
 
+import io.switchboard.api.ErrorCode;
+import io.switchboard.api.MeshException;
 import io.switchboard.voice.call.Call;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -80,6 +82,15 @@ public final class CallRegistry {
     Slot s = new Slot();
     slots.add(s);
     return s;
+  }
+
+  /**
+   * Why {@link #reserve} gave no slot, for the caller: 503 with a Retry-After of 1 s while the node drains (another
+   * node takes the call at once) and 5 s while it is full.
+   */
+  public synchronized MeshException refusal() {
+    return draining ? new MeshException(ErrorCode.UNAVAILABLE, "this node is shutting down and takes no new calls", null, 1000)
+      : new MeshException(ErrorCode.UNAVAILABLE, "this node has its maximum of " + maxCalls + " calls open", null, 5000);
   }
 
   public synchronized int active() {

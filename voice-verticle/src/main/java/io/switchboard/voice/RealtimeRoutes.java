@@ -58,9 +58,7 @@ final class RealtimeRoutes {
   }
 
   private void upgrade(RoutingContext ctx) {
-    String upgrade = ctx.request().getHeader("upgrade");
-    if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
-      HttpReplies.error(ctx, MeshException.invalid(null, "/v1/realtime is a WebSocket: send an Upgrade: websocket request"));
+    if (VoiceRoutes.notAWebSocket(ctx)) {
       return;
     }
     String key = VoiceRoutes.presentedKey(ctx);
@@ -78,8 +76,7 @@ final class RealtimeRoutes {
     }
     CallRegistry.Slot slot = registry.reserve();
     if (slot == null) {
-      HttpReplies.error(ctx, new MeshException(ErrorCode.UNAVAILABLE, registry.draining() ? "this node is shutting down"
-        : "this node has its maximum of " + services.settings().maxCalls() + " calls open", null, 5000));
+      HttpReplies.error(ctx, registry.refusal());
       return;
     }
     ctx.request().pause();

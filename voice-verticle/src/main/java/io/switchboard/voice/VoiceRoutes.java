@@ -49,16 +49,12 @@ final class VoiceRoutes {
   }
 
   private void upgrade(RoutingContext ctx, boolean twilio) {
-    String upgrade = ctx.request().getHeader("upgrade");
-    if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
-      HttpReplies.error(ctx, MeshException.invalid(null, ctx.request().path() + " is a WebSocket: send an Upgrade: websocket request"));
+    if (notAWebSocket(ctx)) {
       return;
     }
     CallRegistry.Slot slot = registry.reserve();
     if (slot == null) {
-      String why = registry.draining() ? "this node is shutting down and takes no new calls"
-        : "this node has its maximum of " + services.settings().maxCalls() + " calls open";
-      HttpReplies.error(ctx, new MeshException(ErrorCode.UNAVAILABLE, why, null, registry.draining() ? 1000 : 5000));
+      HttpReplies.error(ctx, registry.refusal());
       return;
     }
     String headerKey = presentedKey(ctx);
@@ -96,6 +92,16 @@ final class VoiceRoutes {
       String privacy = ceiling == null ? null : ceiling.wireName();
       ctx.json(new JsonObject().put("token", tokens.mint(ar.result().id(), privacy, null, now)).put("expires_at", now + tokens.ttlMs()));
     });
+  }
+
+  /** Answers 400 and says so when {@code ctx} is not a WebSocket upgrade, as every call endpoint must be. */
+  static boolean notAWebSocket(RoutingContext ctx) {
+    String upgrade = ctx.request().getHeader("upgrade");
+    if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+      return false;
+    }
+    HttpReplies.error(ctx, MeshException.invalid(null, ctx.request().path() + " is a WebSocket: send an Upgrade: websocket request"));
+    return true;
   }
 
   /** A Switchboard key on the request ({@code Authorization: Bearer sb-...} or {@code x-api-key}), or null. */

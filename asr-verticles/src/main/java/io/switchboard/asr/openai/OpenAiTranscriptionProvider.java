@@ -1,5 +1,6 @@
 package io.switchboard.asr.openai;
 
+import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
@@ -25,17 +26,15 @@ import java.util.Set;
 public final class OpenAiTranscriptionProvider extends TypedProvider {
 
   public OpenAiTranscriptionProvider() {
-    super(OpenAiTranscriptionBackend.TYPE);
+    super(OpenAiTranscriptionBackend.TYPE, Capability.TRANSCRIBE, Privacy.CLOUD, 16, OpenAiTranscriptionProvider::build);
   }
 
-  @Override
-  public Backend create(Vertx vertx, BackendConfig conf) {
+  private static Backend build(Vertx vertx, BackendConfig conf, BackendDescriptor descriptor) {
     CloudConf.Endpoint openAi = CloudConf.openAi(conf);
     Set<String> jsonOnly = new HashSet<>();
     conf.json().getJsonArray("json_only_models", new JsonArray()).forEach(m -> jsonOnly.add(String.valueOf(m)));
     UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, openAi.apiKey(), UpstreamTimeouts.TRANSCRIPTION,
       conf.json().getLong("max_response_bytes", 8L << 20));
-    return new OpenAiTranscriptionBackend(conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.CLOUD, 16),
-      http, openAi.baseUrl(), openAi.apiKey(), jsonOnly, conf.json().getLong("max_upload_bytes", 25L * 1024 * 1024));
+    return new OpenAiTranscriptionBackend(descriptor, http, openAi.baseUrl(), openAi.apiKey(), jsonOnly, conf.json().getLong("max_upload_bytes", 25L * 1024 * 1024));
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.asr.openrouter;
 
+import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
@@ -11,8 +12,6 @@ import io.switchboard.core.http.UpstreamClient;
 import io.switchboard.core.http.UpstreamTimeouts;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-
-import java.util.Set;
 
 /**
  * Builds {@code openrouter-transcription} backends. Conf: {@code base_url} (default
@@ -28,11 +27,10 @@ public final class OpenRouterTranscriptionProvider extends TypedProvider {
     "Transcribe this audio verbatim. Answer with the transcript only: no commentary, no quotes, no timestamps.";
 
   public OpenRouterTranscriptionProvider() {
-    super(OpenRouterTranscriptionBackend.TYPE);
+    super(OpenRouterTranscriptionBackend.TYPE, Capability.TRANSCRIBE, Privacy.CLOUD, 16, OpenRouterTranscriptionProvider::build);
   }
 
-  @Override
-  public Backend create(Vertx vertx, BackendConfig conf) {
+  private static Backend build(Vertx vertx, BackendConfig conf, BackendDescriptor descriptor) {
     JsonObject json = conf.json();
     var settings = new OpenRouterTranscriptionBackend.Settings(
       CloudConf.baseUrl(conf, "OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1"),
@@ -44,6 +42,6 @@ public final class OpenRouterTranscriptionProvider extends TypedProvider {
       json.getLong("max_upload_bytes", 20L * 1024 * 1024));
     UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, settings.apiKey(), UpstreamTimeouts.TRANSCRIPTION,
       json.getLong("max_response_bytes", 8L << 20));
-    return new OpenRouterTranscriptionBackend(conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.CLOUD, 16), http, settings);
+    return new OpenRouterTranscriptionBackend(descriptor, http, settings);
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.asr.runpod;
 
+import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
@@ -14,8 +15,6 @@ import io.switchboard.core.runpod.RunPodJob;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
-import java.util.Set;
-
 /**
  * Builds {@code runpod-whisper} backends. The endpoint URL ({@code https://api.runpod.ai/v2/<endpoint_id>}) comes from
  * the variable named by {@code url_env} (default {@code RUNPOD_WHISPER_URL}), the key from {@code api_key_env}
@@ -27,11 +26,10 @@ import java.util.Set;
 public final class RunPodWhisperProvider extends TypedProvider {
 
   public RunPodWhisperProvider() {
-    super(RunPodWhisperBackend.TYPE);
+    super(RunPodWhisperBackend.TYPE, Capability.TRANSCRIBE, Privacy.PRIVATE, 8, RunPodWhisperProvider::build);
   }
 
-  @Override
-  public Backend create(Vertx vertx, BackendConfig conf) {
+  private static Backend build(Vertx vertx, BackendConfig conf, BackendDescriptor descriptor) {
     JsonObject json = conf.json();
     String key = CloudConf.apiKey(conf, "RUNPOD_API_KEY");
     String url = CloudConf.stripSlash(CloudConf.required(conf, "url_env", "RUNPOD_WHISPER_URL"));
@@ -48,7 +46,6 @@ public final class RunPodWhisperProvider extends TypedProvider {
       new RunPodJob.Polling(initial, max));
     UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.RUNPOD, key, UpstreamTimeouts.TRANSCRIPTION,
       json.getLong("max_response_bytes", 8L << 20));
-    return new RunPodWhisperBackend(vertx, conf.descriptor(type(), Set.of(Capability.TRANSCRIBE), Privacy.PRIVATE, 8),
-      new RunPodClient(http, url), settings);
+    return new RunPodWhisperBackend(vertx, descriptor, new RunPodClient(http, url), settings);
   }
 }

@@ -8,7 +8,6 @@ import io.switchboard.core.testkit.TestAudio;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
@@ -71,7 +70,7 @@ class OpenAiTranscriptionBackendTest {
       .put("aliases", new JsonObject().put("heavy", "whisper-1"))
       .put("timeouts", new JsonObject().put("connect_ms", 2000).put("first_byte_ms", 5000).put("idle_ms", 5000))
       .mergeIn(overrides);
-    return vx.forTest((TranscriptionBackend) new OpenAiTranscriptionProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
+    return vx.backend(new OpenAiTranscriptionProvider(), conf, env);
   }
 
   static TranscriptionRequest request(String model) {

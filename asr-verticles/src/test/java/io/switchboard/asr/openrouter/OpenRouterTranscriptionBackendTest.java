@@ -8,7 +8,6 @@ import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.testkit.speech.FakeTranscriptionApi;
 import io.switchboard.core.testkit.TestAudio;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
@@ -67,7 +66,7 @@ class OpenRouterTranscriptionBackendTest {
       .put("http_referer", "https://switchboard.example").put("x_title", "Switchboard")
       .put("timeouts", new JsonObject().put("first_byte_ms", 5000))
       .mergeIn(overrides);
-    return vx.forTest((TranscriptionBackend) new OpenRouterTranscriptionProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
+    return vx.backend(new OpenRouterTranscriptionProvider(), conf, env);
   }
 
   static TranscriptionRequest request(String filename) {

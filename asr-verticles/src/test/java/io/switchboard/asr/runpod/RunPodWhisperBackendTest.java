@@ -5,7 +5,6 @@ import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.TranscriptionRequest;
 import io.switchboard.core.testkit.TestAudio;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendUnavailableException;
 import io.switchboard.core.backend.CallContext;
 import io.switchboard.core.backend.TranscriptionBackend;
@@ -70,7 +69,7 @@ class RunPodWhisperBackendTest {
       .put("models", new JsonArray().add("turbo").add("large-v3")).put("aliases", new JsonObject().put("heavy", "large-v3"))
       .put("async_above_seconds", 30).put("poll", new JsonObject().put("initial_ms", 20).put("max_ms", 80))
       .mergeIn(overrides);
-    return vx.forTest((TranscriptionBackend) new RunPodWhisperProvider().create(vertx, new BackendConfig(conf, env)), TranscriptionBackend::stop);
+    return vx.backend(new RunPodWhisperProvider(), conf, env);
   }
 
   static TranscriptionRequest request() {

@@ -147,6 +147,6 @@ public final class CliBackend extends DescribedBackend implements ChatBackend {
   }
 
   private static Usage usage(ChatRequest request, String answer) {
-    return new Usage(request.estimatePromptTokens(), (answer.length() + 3) / 4);
+    return Usage.estimate(request.estimatePromptTokens(), answer.length());
   }
 }

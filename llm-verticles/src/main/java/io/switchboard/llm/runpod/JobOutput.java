@@ -52,7 +52,7 @@ final class JobOutput {
         return new Usage(prompt, completion);
       }
     }
-    return new Usage(estimatedPrompt, (answer.length() + 3) / 4);
+    return Usage.estimate(estimatedPrompt, answer.length());
   }
 
   private static long first(JsonObject o, String... names) {

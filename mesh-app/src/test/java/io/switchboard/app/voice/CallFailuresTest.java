@@ -48,6 +48,14 @@ class CallFailuresTest extends CallFixture {
     assertTrue(caller.events("error").isEmpty(), "no apology: " + caller.events("error"));
     String text = String.join("", caller.events("response.text.delta").stream().map(e -> e.getString("delta")).toList());
     assertTrue(text.endsWith("And here is the rest of it."), text);
+    // Both streams reached the caller, so both count: the cut one as the router records it (its prompt, and the 14
+    // chunks it delivered at four characters a token), the continuation as its backend reported it.
+    Await.until("both chat records", () -> chatRecords(node).size() >= 2);
+    List<JsonObject> chats = chatRecords(node);
+    assertTrue(chats.get(0).getLong("output_tokens") > 0, "the cut stream is billed for what it delivered: " + chats.get(0).encode());
+    assertEquals(new JsonObject().put("input_tokens", chats.get(0).getLong("input_tokens") + chats.get(1).getLong("input_tokens"))
+        .put("output_tokens", chats.get(0).getLong("output_tokens") + chats.get(1).getLong("output_tokens")),
+      caller.events("response.audio.done").get(0).getJsonObject("usage"), "response.audio.done counts both streams");
 
     caller.say(Speech.at16k(Speech.SECOND));
     Await.until("the next turn: the call stayed up", () -> chats(primary).size() + chats(secondary).size() >= 3);
@@ -56,6 +64,12 @@ class CallFailuresTest extends CallFixture {
     JsonObject chat = stage(node.callRecords().get(0), "chat");
     assertEquals(List.of("primary", "secondary"), chat.getJsonArray("backends").getList().subList(0, 2));
     assertEquals(1, chat.getInteger("failures"));
+  }
+
+  /** The router's records of the call's chat requests, in the order they were asked. */
+  private static List<JsonObject> chatRecords(VoiceNode node) {
+    return node.usage.stream().filter(r -> "chat".equals(r.getString("capability")))
+      .sorted(java.util.Comparator.comparing(r -> r.getString("request_id"))).toList();
   }
 
   @Test

@@ -203,6 +203,26 @@ class RealtimeCallTest extends CallFixture {
     assertEquals((short) 1000, caller.closed().await(10, TimeUnit.SECONDS));
   }
 
+  /**
+   * A {@code response.done} whose usage counts are not numbers (a malformed upstream) does not break the call: the
+   * caller still gets {@code response.audio.done}, with the counts it could not read as 0, and the call goes on.
+   */
+  @Test
+  void aMalformedSessionUsageDoesNotBreakTheCall() throws Exception {
+    fake.script().responseMs = 600;
+    fake.script().usage = new JsonObject().put("input_tokens", "120").put("output_tokens", new JsonObject().put("audio", 5));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Await.until("session.started", () -> !caller.events("session.started").isEmpty());
+    caller.say(Realtime.tone(16_000, 600));
+    Await.until("response.audio.done", () -> !caller.events("response.audio.done").isEmpty());
+    assertEquals(new JsonObject().put("input_tokens", 0L).put("output_tokens", 0L),
+      caller.events("response.audio.done").get(0).getJsonObject("usage"));
+    caller.say(Realtime.tone(16_000, 600));
+    Await.until("the next answer", () -> caller.events("response.audio.done").size() >= 2);
+    caller.stop();
+    assertEquals((short) 1000, caller.closed().await(10, TimeUnit.SECONDS));
+  }
+
   /** Every appended chunk, decoded: 16-bit little-endian PCM. */
   private static short[] appended(FakeRealtimeSession s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

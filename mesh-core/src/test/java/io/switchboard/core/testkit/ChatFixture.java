@@ -32,10 +32,8 @@ public record ChatFixture<B extends ChatBackend>(TestVertx vx, BackendProvider p
   }
 
   /** A backend with {@code overrides} merged into the conf entry and another key. */
-  @SuppressWarnings("unchecked")
   public B backend(JsonObject overrides, String otherKey) {
-    B b = (B) provider.create(vx.get(), new BackendConfig(conf.copy().mergeIn(overrides, true), Map.of(keyEnv, otherKey)));
-    return vx.forTest(b, ChatBackend::stop);
+    return vx.backend(provider, conf.copy().mergeIn(overrides, true), Map.of(keyEnv, otherKey));
   }
 
   /** A backend with {@code overrides} merged into the conf entry, behind a backend verticle for the test. */

@@ -1,6 +1,8 @@
 package io.switchboard.core.testkit;
 
 import io.switchboard.core.backend.Backend;
+import io.switchboard.core.backend.BackendConfig;
+import io.switchboard.core.backend.BackendProvider;
 import io.switchboard.core.backend.BackendVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -40,6 +43,15 @@ public final class TestVertx implements BeforeEachCallback, AfterEachCallback, A
       afterEach.add(() -> stop.apply(thing));
     }
     return thing;
+  }
+
+  /**
+   * A backend built by {@code provider} from its conf entry and variables, as the deployer builds it, stopped after
+   * the test.
+   */
+  @SuppressWarnings("unchecked")
+  public <B extends Backend> B backend(BackendProvider provider, JsonObject conf, Map<String, String> env) {
+    return forTest((B) provider.create(vertx, new BackendConfig(conf, env)), Backend::stop);
   }
 
   /**

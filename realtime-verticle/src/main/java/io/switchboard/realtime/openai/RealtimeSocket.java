@@ -2,6 +2,7 @@ package io.switchboard.realtime.openai;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
+import io.switchboard.api.Usage;
 import io.switchboard.core.realtime.RealtimeUpstream;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -110,10 +111,10 @@ final class RealtimeSocket implements RealtimeUpstream {
   }
 
   private void usage(JsonObject done) {
-    JsonObject u = done.getJsonObject("response", new JsonObject()).getJsonObject("usage");
+    Usage u = Usage.ofResponseDone(done);
     if (u != null) {
-      inputTokens += u.getLong("input_tokens", 0L);
-      outputTokens += u.getLong("output_tokens", 0L);
+      inputTokens += u.promptTokens();
+      outputTokens += u.completionTokens();
     }
   }
 

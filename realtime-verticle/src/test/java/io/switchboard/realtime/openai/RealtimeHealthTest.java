@@ -4,11 +4,9 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.Headers;
 import io.switchboard.api.Health;
 import io.switchboard.core.backend.Backend;
-import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.testkit.Await;
 import io.switchboard.core.testkit.TestVertx;
 import io.switchboard.core.testkit.realtime.FakeRealtimeServer;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -47,8 +45,7 @@ class RealtimeHealthTest {
     JsonObject conf = new JsonObject().put("id", "rt").put("type", "openai-realtime").put("base_url", fake.baseUrl())
       .put("api_key_env", "RT_KEY").put("models", new JsonArray().add(model)).put("health_interval_ms", intervalMs)
       .put("connect_timeout_ms", 2000);
-    Vertx vertx = vx.get();
-    return vx.forTest(new OpenAiRealtimeProvider().create(vertx, new BackendConfig(conf, Map.of("RT_KEY", key))), Backend::stop);
+    return vx.backend(new OpenAiRealtimeProvider(), conf, Map.of("RT_KEY", key));
   }
 
   @Test

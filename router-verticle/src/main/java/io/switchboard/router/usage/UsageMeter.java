@@ -8,6 +8,7 @@ import io.switchboard.api.KeyLimits;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.PriceBook;
 import io.switchboard.api.Reservation;
+import io.switchboard.api.Usage;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.core.usage.BudgetGuard;
 import io.switchboard.core.usage.KeyVerifier;
@@ -177,8 +178,7 @@ public final class UsageMeter implements Metering {
       Finished.Answer answer = f.answer();
       RequestSize size = f.asked().size();
       JsonObject u = answer.usage() == null ? new JsonObject() : answer.usage();
-      long in = count(u, "prompt_tokens", "input_tokens");
-      long out = count(u, "completion_tokens", "output_tokens");
+      Usage tokens = Usage.fromJson(u);
       double audio = 0;
       long chars = 0;
       if (f.asked().capability() == Capability.TRANSCRIBE) {
@@ -188,15 +188,7 @@ public final class UsageMeter implements Metering {
         chars = size == null ? 0 : size.characters();
         audio = u.getValue("audio_seconds") instanceof Number n ? Math.max(0, n.doubleValue()) : 0;
       }
-      return new Amounts(in, out, Double.isFinite(audio) ? audio : 0, chars);
-    }
-
-    private static long count(JsonObject usage, String name, String alternative) {
-      Object v = usage.getValue(name);
-      if (!(v instanceof Number)) {
-        v = usage.getValue(alternative);
-      }
-      return v instanceof Number n ? Math.max(0, n.longValue()) : 0;
+      return new Amounts(tokens.promptTokens(), tokens.completionTokens(), Double.isFinite(audio) ? audio : 0, chars);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.switchboard.tts.elevenlabs;
 
+import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
@@ -15,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Builds {@code elevenlabs} backends. Conf: {@code base_url} (default {@code https://api.elevenlabs.io}, or the
@@ -29,11 +29,10 @@ import java.util.Set;
 public final class ElevenLabsProvider extends TypedProvider {
 
   public ElevenLabsProvider() {
-    super(ElevenLabsBackend.TYPE);
+    super(ElevenLabsBackend.TYPE, Capability.SPEECH, Privacy.CLOUD, 4, ElevenLabsProvider::build);
   }
 
-  @Override
-  public Backend create(Vertx vertx, BackendConfig conf) {
+  private static Backend build(Vertx vertx, BackendConfig conf, BackendDescriptor descriptor) {
     JsonObject json = conf.json();
     String key = CloudConf.apiKey(conf, "ELEVENLABS_API_KEY");
     Map<String, String> voices = new LinkedHashMap<>();
@@ -47,6 +46,6 @@ public final class ElevenLabsProvider extends TypedProvider {
       json.getBoolean("enable_logging", true));
     UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.ELEVENLABS, key, UpstreamTimeouts.SPEECH, 1 << 20);
     SpeechStream stream = new SpeechStream(http, json.getInteger("stream_high_water", 16));
-    return new ElevenLabsBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 4), stream, settings);
+    return new ElevenLabsBackend(descriptor, stream, settings);
   }
 }

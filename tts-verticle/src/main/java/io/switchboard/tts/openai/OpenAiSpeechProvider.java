@@ -1,5 +1,6 @@
 package io.switchboard.tts.openai;
 
+import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Capability;
 import io.switchboard.api.Privacy;
 import io.switchboard.core.backend.Backend;
@@ -12,8 +13,6 @@ import io.switchboard.core.http.UpstreamTimeouts;
 import io.switchboard.tts.SpeechStream;
 import io.vertx.core.Vertx;
 
-import java.util.Set;
-
 /**
  * Builds {@code openai-speech} backends. Conf: {@code base_url} (default {@code https://api.openai.com/v1}, or the
  * variable named by {@code base_url_env}, default {@code OPENAI_BASE_URL}), {@code api_key_env} (default
@@ -24,15 +23,14 @@ import java.util.Set;
 public final class OpenAiSpeechProvider extends TypedProvider {
 
   public OpenAiSpeechProvider() {
-    super(OpenAiSpeechBackend.TYPE);
+    super(OpenAiSpeechBackend.TYPE, Capability.SPEECH, Privacy.CLOUD, 16, OpenAiSpeechProvider::build);
   }
 
-  @Override
-  public Backend create(Vertx vertx, BackendConfig conf) {
+  private static Backend build(Vertx vertx, BackendConfig conf, BackendDescriptor descriptor) {
     CloudConf.Endpoint openAi = CloudConf.openAi(conf);
     UpstreamClient http = CloudConf.client(vertx, conf, ErrorDialect.OPENAI, openAi.apiKey(), UpstreamTimeouts.SPEECH, 1 << 20);
     SpeechStream stream = new SpeechStream(http, conf.json().getInteger("stream_high_water", 16));
-    return new OpenAiSpeechBackend(conf.descriptor(type(), Set.of(Capability.SPEECH), Privacy.CLOUD, 16), stream,
+    return new OpenAiSpeechBackend(descriptor, stream,
       new OpenAiSpeechBackend.Settings(openAi.baseUrl(), openAi.apiKey(), conf.json().getString("default_voice", "alloy")));
   }
 }

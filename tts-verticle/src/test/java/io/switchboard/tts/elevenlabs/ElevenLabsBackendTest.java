@@ -72,8 +72,7 @@ class ElevenLabsBackendTest {
       .put("voices", new JsonObject().put("rachel", OTHER_VOICE))
       .put("voice_settings", new JsonObject().put("stability", 0.5).put("similarity_boost", 0.75))
       .mergeIn(overrides);
-    return vx.forTest((SpeechBackend) new ElevenLabsProvider().create(vertx,
-      new BackendConfig(conf, Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_VOICE_ID", DEFAULT_VOICE))), SpeechBackend::stop);
+    return vx.backend(new ElevenLabsProvider(), conf, Map.of("ELEVENLABS_API_KEY", KEY, "ELEVENLABS_VOICE_ID", DEFAULT_VOICE));
   }
 
   static SpeechRequest request(String voice, String format, Integer rate) {

@@ -63,8 +63,7 @@ class OpenAiSpeechBackendTest {
       .put("base_url", fake.url("/v1")).put("models", new JsonArray().add("tts-1").add("gpt-4o-mini-tts"))
       .put("aliases", new JsonObject().put("light", "tts-1")).put("default_voice", "alloy")
       .mergeIn(overrides);
-    return vx.forTest((SpeechBackend) new OpenAiSpeechProvider().create(vertx, new BackendConfig(conf, Map.of("OPENAI_API_KEY", KEY))),
-      SpeechBackend::stop);
+    return vx.backend(new OpenAiSpeechProvider(), conf, Map.of("OPENAI_API_KEY", KEY));
   }
 
   static SpeechRequest request(String format, Integer rate) {

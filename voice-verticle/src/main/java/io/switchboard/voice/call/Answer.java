@@ -1,9 +1,12 @@
 package io.switchboard.voice.call;
 
 import io.switchboard.api.Capability;
+import io.switchboard.api.ChatChunks;
+import io.switchboard.api.ChatRequest;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.StreamProtocol;
+import io.switchboard.api.Usage;
 import io.switchboard.core.stream.BusStreams;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,7 +40,10 @@ final class Answer {
   private PulledStream current;
   private boolean cancelled;
   private List<JsonObject> heldEvents;
-  private JsonObject usage;
+  /** The tokens of every stream of this answer that reached the call so far; null while none has been counted. */
+  private Usage usage;
+  /** Characters of text the current stream has delivered. */
+  private long streamChars;
 
   Answer(CallScope scope, TurnMetrics metrics, Speaker speaker) {
     this.scope = scope;
@@ -68,11 +74,12 @@ final class Answer {
   }
 
   /**
-   * The tokens the chat backend reported for this answer ({@code input_tokens}, {@code output_tokens}); null until
-   * the answer is finished, and when the backend reported none.
+   * The tokens this answer used ({@code input_tokens}, {@code output_tokens}): what its backend reported, plus, for a
+   * stream cut and continued on another backend, what the cut stream delivered (estimated as the router records it);
+   * null until the answer is finished, and when no backend reported any.
    */
   JsonObject usage() {
-    return usage;
+    return usage == null ? null : usage.toInputOutputJson();
   }
 
   /** Stops the stream (barge-in): the cancel reaches the backend. */
@@ -107,6 +114,7 @@ final class Answer {
       }
       PulledStream stream = new PulledStream(ar.result(), scope.stages().timeoutMs(), data -> chunks((JsonObject) data));
       current = stream;
+      streamChars = 0;
       String backend = stream.backend();
       if (metrics.chatBackend == null) {
         metrics.chatBackend = backend;
@@ -120,6 +128,9 @@ final class Answer {
           finished(backend, (JsonObject) end.result());
         } else {
           scope.ledger().failed("chat", backend);
+          if (stream.delivered()) {
+            count(backend, Usage.estimate(promptTokens(body), streamChars));
+          }
           failed(backend, MeshException.from(end.cause()), stream.delivered());
         }
       });
@@ -129,16 +140,30 @@ final class Answer {
   private void finished(String backend, JsonObject end) {
     chunks(end);
     chunker.flush().forEach(this::piece);
-    JsonObject reported = end.getJsonObject(StreamProtocol.USAGE);
-    JsonObject counts = reported == null ? new JsonObject() : reported;
-    long in = counts.getLong("prompt_tokens", 0L);
-    long out = counts.getLong("completion_tokens", 0L);
-    if (reported != null) {
-      usage = new JsonObject().put("input_tokens", in).put("output_tokens", out);
-    }
-    scope.ledger().tokens(in, out);
-    scope.ledger().served("chat", backend, scope.options().chatModel(), in, out, 0, 0);
+    count(backend, end.getValue(StreamProtocol.USAGE) instanceof JsonObject reported ? Usage.fromJson(reported) : null);
     speaker.finish();
+  }
+
+  /**
+   * What one stream of this answer used ({@code used}; null when it reported nothing, counted as 0 in the ledger):
+   * into the call's ledger and this answer's total.
+   */
+  private void count(String backend, Usage used) {
+    if (used != null) {
+      usage = usage == null ? used : usage.plus(used);
+    }
+    Usage u = used == null ? Usage.ZERO : used;
+    scope.ledger().tokens(u.promptTokens(), u.completionTokens());
+    scope.ledger().served("chat", backend, scope.options().chatModel(), u.promptTokens(), u.completionTokens(), 0, 0);
+  }
+
+  /** The prompt's tokens as the router estimates them for the same request. */
+  private static long promptTokens(JsonObject body) {
+    try {
+      return ChatRequest.fromJson(body).estimatePromptTokens();
+    } catch (MeshException e) {
+      return 0; // the router refused such a request before any stream started
+    }
   }
 
   private void chunks(JsonObject body) {
@@ -146,14 +171,11 @@ final class Answer {
       if (!(o instanceof JsonObject chunk)) {
         continue;
       }
-      JsonArray choices = chunk.getJsonArray("choices", new JsonArray());
-      if (choices.isEmpty()) {
+      String text = ChatChunks.content(chunk);
+      if (text == null) {
         continue;
       }
-      String text = choices.getJsonObject(0).getJsonObject("delta", new JsonObject()).getString("content");
-      if (text == null || text.isEmpty()) {
-        continue;
-      }
+      streamChars += text.length();
       if (metrics.firstToken < 0) {
         metrics.firstToken = TurnMetrics.now();
       }

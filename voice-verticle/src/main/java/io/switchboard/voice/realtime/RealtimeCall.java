@@ -2,6 +2,7 @@ package io.switchboard.voice.realtime;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.RouteHints;
+import io.switchboard.api.Usage;
 import io.switchboard.api.UsageRecord;
 import io.switchboard.api.VoiceModes;
 import io.switchboard.core.realtime.RealtimeLink;
@@ -190,7 +191,7 @@ public final class RealtimeCall implements Call {
       }
       case "response.output_audio_transcript.delta" ->
         transport.event(new JsonObject().put("type", "response.text.delta").put("delta", e.getString("delta", "")));
-      case "response.done" -> transport.event(audioDone(e.getJsonObject("response", new JsonObject()).getJsonObject("usage")));
+      case "response.done" -> transport.event(audioDone(Usage.ofResponseDone(e)));
       case "error" -> {
         JsonObject error = e.getJsonObject("error", new JsonObject());
         LOG.log(System.Logger.Level.WARNING, "call {0}: realtime error: {1} ({2})", callId, error.getString("message"), error.getString("code"));
@@ -203,13 +204,13 @@ public final class RealtimeCall implements Call {
   /**
    * The call's {@code response.audio.done}, with the session's token counts in the shape the pipeline mode gives them
    * ({@code usage}: {@code input_tokens}, {@code output_tokens}) so a client reads one shape in either mode; the
-   * session's audio/text/cached details have no place in it. No {@code usage} when the session reported none.
+   * session's audio/text/cached details have no place in it. No {@code usage} when the session reported none; a count
+   * that is not a number is 0.
    */
-  private static JsonObject audioDone(JsonObject sessionUsage) {
+  private static JsonObject audioDone(Usage sessionUsage) {
     JsonObject done = new JsonObject().put("type", "response.audio.done");
     if (sessionUsage != null) {
-      done.put("usage", new JsonObject().put("input_tokens", sessionUsage.getLong("input_tokens", 0L))
-        .put("output_tokens", sessionUsage.getLong("output_tokens", 0L)));
+      done.put("usage", sessionUsage.toInputOutputJson());
     }
     return done;
   }

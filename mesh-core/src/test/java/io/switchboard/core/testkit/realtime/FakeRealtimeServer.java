@@ -44,6 +44,8 @@ public final class FakeRealtimeServer {
     public volatile String transcript = "hello there";
     /** The words of each response, sent as transcript deltas one word each. */
     public volatile String answer = "Hi, how can I help you today?";
+    /** The {@code usage} of each {@code response.done}; null: OpenAI's, counting what the response sent. */
+    public volatile io.vertx.core.json.JsonObject usage;
   }
 
   private final Vertx vertx;

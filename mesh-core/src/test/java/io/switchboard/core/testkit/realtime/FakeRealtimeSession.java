@@ -259,10 +259,12 @@ public final class FakeRealtimeSession {
         .put("item", new JsonObject().put("id", r.itemId).put("type", "message").put("role", "assistant").put("status", "completed")));
     }
     int outTokens = r.deltas * 5;
-    send(new JsonObject().put("type", "response.done").put("response", new JsonObject().put("id", r.id).put("status", status)
-      .put("usage", new JsonObject().put("total_tokens", 120 + outTokens).put("input_tokens", 120).put("output_tokens", outTokens)
+    JsonObject usage = script.usage != null ? script.usage.copy()
+      : new JsonObject().put("total_tokens", 120 + outTokens).put("input_tokens", 120).put("output_tokens", outTokens)
         .put("input_token_details", new JsonObject().put("audio_tokens", 100).put("text_tokens", 20))
-        .put("output_token_details", new JsonObject().put("audio_tokens", outTokens).put("text_tokens", 0)))));
+        .put("output_token_details", new JsonObject().put("audio_tokens", outTokens).put("text_tokens", 0));
+    send(new JsonObject().put("type", "response.done").put("response", new JsonObject().put("id", r.id).put("status", status)
+      .put("usage", usage)));
   }
 
   private void truncate(JsonObject event) {

@@ -106,11 +106,14 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     double after = memory.best(5);
     double highest = Math.max(first, Math.max(before, after));
     double limit = highest / perToken;
-    double rate = (gen.completionTokens - 1) / ((gen.endNs - gen.firstNs) / 1e9);
-    System.out.printf(Locale.ROOT, "[%s] generation: %d tokens, %.2f tokens/s after the first (%.1f ms/token); bandwidth %.2f / %.2f / %.2f GB/s"
-        + " (start / before / after) -> limit %.2f tokens/s from the highest: %.0f%% of it%n", label, gen.completionTokens, rate, 1000 / rate,
-      first / 1e9, before / 1e9, after / 1e9, limit, 100 * rate / limit);
-    record(new JsonObject().put("part", "generation").put("tokens", gen.completionTokens).put("tokens_per_s", rate)
+    // From the first token's message to the last token's: the answer's end comes later, after the backend has run the
+    // turn boundary a follow-up would start with (JlamaEngine), which is not generation.
+    double rate = (gen.completionTokens - 1) / ((gen.lastTextNs - gen.firstNs) / 1e9);
+    double tail = (gen.endNs - gen.lastTextNs) / 1e6;
+    System.out.printf(Locale.ROOT, "[%s] generation: %d tokens, %.2f tokens/s after the first (%.1f ms/token), end %.1f ms after the last token;"
+        + " bandwidth %.2f / %.2f / %.2f GB/s (start / before / after) -> limit %.2f tokens/s from the highest: %.0f%% of it%n", label,
+      gen.completionTokens, rate, 1000 / rate, tail, first / 1e9, before / 1e9, after / 1e9, limit, 100 * rate / limit);
+    record(new JsonObject().put("part", "generation").put("tokens", gen.completionTokens).put("tokens_per_s", rate).put("end_after_last_token_ms", tail)
       .put("bandwidth_gb_s", new JsonArray().add(first / 1e9).add(before / 1e9).add(after / 1e9)).put("limit_tokens_per_s", limit)
       .put("share_of_limit", rate / limit));
   }
@@ -139,10 +142,11 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
       Run r = run(body, true);
       double ttft = (r.firstNs - r.startNs) / 1e9;
       ttfts.add(ttft);
-      System.out.printf(Locale.ROOT, "[%s] conversation turn %2d: time to first token %.3f s; prompt %d tokens, %d from the cache, %d generated%n",
-        label, turn, ttft, r.promptTokens, r.cachedTokens, r.completionTokens);
+      double tail = (r.endNs - r.lastTextNs) / 1e6;
+      System.out.printf(Locale.ROOT, "[%s] conversation turn %2d: time to first token %.3f s; prompt %d tokens, %d from the cache, %d generated;"
+        + " end %.1f ms after the last token%n", label, turn, ttft, r.promptTokens, r.cachedTokens, r.completionTokens, tail);
       record(new JsonObject().put("part", "conversation").put("turn", turn).put("ttft_s", ttft).put("prompt_tokens", r.promptTokens)
-        .put("cached_tokens", r.cachedTokens).put("completion_tokens", r.completionTokens));
+        .put("cached_tokens", r.cachedTokens).put("completion_tokens", r.completionTokens).put("end_after_last_token_ms", tail));
       messages.add(message("assistant", r.text));
     }
     double followUps = ttfts.subList(1, ttfts.size()).stream().mapToDouble(Double::doubleValue).max().orElse(0);
@@ -177,7 +181,7 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     return new JsonObject().put("model", "bench").put("messages", new JsonArray().add(message("user", content)));
   }
 
-  private record Run(long startNs, long firstNs, long endNs, int promptTokens, int completionTokens, int cachedTokens, String text) {
+  private record Run(long startNs, long firstNs, long lastTextNs, long endNs, int promptTokens, int completionTokens, int cachedTokens, String text) {
   }
 
   private Run stream(JsonObject body, int maxTokens, boolean keepText) throws Exception {
@@ -189,12 +193,14 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     Message<Object> msg = await(vertx.eventBus().request(Addresses.backend(ID), body,
       BackendVerticle.requestOptions(Headers.OP_CHAT, "bench", null, System.currentTimeMillis() + 3_600_000)));
     long first = System.nanoTime();
+    long lastText = first;
     StringBuilder text = new StringBuilder();
     while (true) {
-      if (keepText) {
-        for (Object c : ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS, new JsonArray())) {
-          String piece = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getString("content");
-          if (piece != null) {
+      for (Object c : ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS, new JsonArray())) {
+        String piece = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getString("content");
+        if (piece != null && !piece.isEmpty()) {
+          lastText = System.nanoTime();
+          if (keepText) {
             text.append(piece);
           }
         }
@@ -207,7 +213,7 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     long end = System.nanoTime();
     JsonObject usage = ((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE);
     JsonObject details = usage.getJsonObject("prompt_tokens_details");
-    return new Run(start, first, end, usage.getInteger("prompt_tokens"), usage.getInteger("completion_tokens"),
+    return new Run(start, first, lastText, end, usage.getInteger("prompt_tokens"), usage.getInteger("completion_tokens"),
       details == null ? 0 : details.getInteger("cached_tokens", 0), text.toString());
   }
 

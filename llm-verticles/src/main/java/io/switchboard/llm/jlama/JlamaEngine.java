@@ -5,14 +5,12 @@ import com.github.tjake.jlama.model.ModelSupport;
 import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.safetensors.SafeTensorSupport;
 import com.github.tjake.jlama.safetensors.prompt.PromptContext;
-import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
 import com.github.tjake.jlama.tensor.operations.TensorOperationsProvider;
 import com.github.tjake.jlama.util.PhysicalCoreExecutor;
 import io.switchboard.api.ChatMessage;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.MeshException;
-import io.switchboard.llm.jlama.decode.KvSequence;
 import io.switchboard.llm.jlama.decode.LlamaPass;
 import io.switchboard.llm.jlama.decode.Q4VectorOps;
 
@@ -40,13 +38,12 @@ import java.util.function.Consumer;
  * With the vector kernel on, a Llama-style Q4 model with {@code working_qtype: I8} runs on {@link LlamaPass} (prompt
  * in blocks, then each new token), and its key/value caches are kept in a {@link PrefixCache}: a prompt that starts
  * like an earlier prompt plus answer runs only the tokens after the shared prefix, with the same results as a cold run
- * (the pass computes every position identically however it is batched). Generations at the same time (the backend's
- * {@code concurrency}) each get a pass of their own over the same weights and share the cache. Other models, other
- * settings and CPUs without AVX-512 run on Jlama's own batched and one-token passes, without prefix reuse.
+ * (the pass computes every position identically however it is batched); a complete answer's cache entry also holds
+ * its last token and the template's {@link TurnBoundary}, which the next turn's prompt repeats. Generations at the same
+ * time (the backend's {@code concurrency}) each get a pass of their own over the same weights and share the cache.
+ * Other models, other settings and CPUs without AVX-512 run on Jlama's own batched and one-token passes, without
+ * prefix reuse.
  */
-// Jlama's tensors are generic over the incubator Vector API types; naming their parameters would need that module at
-// compile time, so they are used raw.
-@SuppressWarnings("rawtypes")
 final class JlamaEngine implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(JlamaEngine.class.getName());
@@ -74,6 +71,8 @@ final class JlamaEngine implements AutoCloseable {
   private final KvBufferCache kvCache;
   private final OutputHead head;
   private final TokenText text;
+  /** What the chat template writes between an answer and the next user's words ({@link TurnBoundary}); empty without prefix reuse. */
+  private final int[] boundary;
   private final AtomicLong generated = new AtomicLong();
 
   private JlamaEngine(AbstractModel model, boolean fastPass, long prefixCacheBytes, int maxPasses) {
@@ -95,6 +94,7 @@ final class JlamaEngine implements AutoCloseable {
     this.kvCache = new KvBufferCache(model);
     this.head = OutputHead.of(model);
     this.text = new TokenText(model.getTokenizer().getModel());
+    this.boundary = prefixes != null ? TurnBoundary.of(this::encodeChat) : new int[0];
   }
 
   /** At most a quarter of the Java heap, which also holds the repacked weights and every running generation's cache. */
@@ -231,7 +231,8 @@ final class JlamaEngine implements AutoCloseable {
         + ") exceed the model's context of " + context + " tokens", "max_tokens");
     }
     LlamaPass pass = acquire();
-    try (Forward f = pass != null ? new PassForward(pass, conversation) : new JlamaForward()) {
+    try (Forward f = pass != null ? new PassForward(pass, prefixes, model.getConfig(), logits(pass), boundary, conversation)
+      : new JlamaForward(model, kvCache, head)) {
       return loop(prompt, maxNew, p, f, onText, cancelled);
     } finally {
       if (pass != null) {
@@ -257,6 +258,10 @@ final class JlamaEngine implements AutoCloseable {
     idle.push(p);
   }
 
+  private synchronized float[] logits(LlamaPass p) {
+    return logitBuffers.computeIfAbsent(p, k -> new float[model.getConfig().vocabularySize]);
+  }
+
   private Result loop(int[] prompt, int maxNew, Params p, Forward f, Consumer<String> onText, BooleanSupplier cancelled) {
     Sampler sampler = new Sampler(p.temperature(), p.topP(), p.seed());
     StopSequences stops = new StopSequences(p.stop());
@@ -273,6 +278,7 @@ final class JlamaEngine implements AutoCloseable {
       generated.incrementAndGet();
       if (eos.contains(next)) {
         finish = "stop";
+        f.answered(new int[0]);
         break;
       }
       completion++;
@@ -286,6 +292,7 @@ final class JlamaEngine implements AutoCloseable {
         break;
       }
       if (completion >= maxNew) {
+        f.answered(new int[] {next});
         break;
       }
       check(cancelled, p.deadlineMs());
@@ -297,126 +304,6 @@ final class JlamaEngine implements AutoCloseable {
       onText.accept(rest);
     }
     return new Result(answer.toString(), prompt.length, completion, finish, f.cachedTokens());
-  }
-
-  /** One way of running the model for a generation: the prompt, then one token at a time. */
-  private interface Forward extends AutoCloseable {
-
-    /** The buffer the logits go to. */
-    float[] logits();
-
-    /** Runs {@code prompt}, writes the last token's finished logits into {@code logits}, returns their argmax (-1: none). {@code between} runs between prompt chunks. */
-    int prompt(int[] prompt, float[] logits, Runnable between);
-
-    /** Runs {@code token} at {@code position}, writes the finished logits, returns their argmax. */
-    int next(int token, int position, float[] logits);
-
-    /** Prompt tokens taken from the prefix cache. */
-    default int cachedTokens() {
-      return 0;
-    }
-
-    @Override
-    void close();
-  }
-
-  /** {@link LlamaPass} on a sequence from the prefix cache, which keeps the sequence afterwards. */
-  private final class PassForward implements Forward {
-    private final LlamaPass pass;
-    private final String conversation;
-    private final int[] one = new int[1];
-    private KvSequence kv;
-    private int cached;
-    /** False while a forward is under way: a sequence left half-written must not be cached. */
-    private boolean consistent = true;
-
-    PassForward(LlamaPass pass, String conversation) {
-      this.pass = pass;
-      this.conversation = conversation;
-    }
-
-    @Override
-    public float[] logits() {
-      synchronized (JlamaEngine.this) {
-        return logitBuffers.computeIfAbsent(pass, p -> new float[model.getConfig().vocabularySize]);
-      }
-    }
-
-    @Override
-    public int prompt(int[] prompt, float[] logits, Runnable between) {
-      kv = prefixes != null ? prefixes.take(prompt, pass::newSequence) : pass.newSequence();
-      cached = kv.length();
-      for (int at = cached; at < prompt.length; at += LlamaPass.CHUNK) {
-        if (at > cached) {
-          between.run();
-        }
-        consistent = false;
-        pass.forward(prompt, at, Math.min(prompt.length, at + LlamaPass.CHUNK), kv, logits);
-        consistent = true;
-      }
-      return OutputHead.finish(model.getConfig(), logits);
-    }
-
-    @Override
-    public int next(int token, int position, float[] logits) {
-      one[0] = token;
-      consistent = false;
-      pass.forward(one, 0, 1, kv, logits);
-      consistent = true;
-      return OutputHead.finish(model.getConfig(), logits);
-    }
-
-    @Override
-    public int cachedTokens() {
-      return cached;
-    }
-
-    @Override
-    public void close() {
-      // A cancelled or timed-out generation leaves a valid sequence too (the checks run between forwards): the next
-      // turn of a conversation whose answer was cut short still starts from it.
-      if (prefixes != null && kv != null && consistent) {
-        prefixes.put(kv, conversation);
-      }
-      pass.reservePages();
-    }
-  }
-
-  /** Jlama's own batched pass for the prompt and one-token pass after it, on an ephemeral key/value buffer. */
-  private final class JlamaForward implements Forward {
-    private final KvBufferCache.KvBuffer kv = kvCache.getEphemeralKvBuffer();
-    private final AbstractTensor scratch = model.makeDenseTensor(model.getConfig().vocabularySize);
-
-    @Override
-    public float[] logits() {
-      return new float[model.getConfig().vocabularySize];
-    }
-
-    @Override
-    public int prompt(int[] prompt, float[] logits, Runnable between) {
-      AbstractTensor out = model.batchForward(prompt, 0, kv);
-      try {
-        return head.logits(out.slice(out.shape().first() - 1), scratch, logits);
-      } finally {
-        out.close();
-      }
-    }
-
-    @Override
-    public int next(int token, int position, float[] logits) {
-      AbstractTensor o = model.forward(token, position, kv, Optional.empty());
-      try {
-        return head.logits(o, scratch, logits);
-      } finally {
-        o.close();
-      }
-    }
-
-    @Override
-    public void close() {
-      scratch.close();
-      kv.close();
-    }
   }
 
   private static void check(BooleanSupplier cancelled, long deadlineMs) {

@@ -55,17 +55,30 @@ final class Sampler {
     return lastPositive(weights);
   }
 
-  /** Sorts by probability (positive floats sort like their bit patterns), keeps the smallest set reaching top_p. */
+  /**
+   * Sorts by probability (positive floats sort like their bit patterns), keeps the smallest set reaching top_p. Only
+   * the largest weights can be in that set: those of the highest binades (powers of two) that together reach top_p, with
+   * a margin far above the sums' rounding. So only they are sorted, not the whole vocabulary (128k weights and a
+   * 1 MB array per token), and the draw is the one a sort of every weight gives: the kept weights are the top of that
+   * order, in that order.
+   */
   private int drawNucleus(float[] weights, double sum, double u) {
-    long[] keyed = new long[weights.length];
+    double limit = topP * sum;
+    int floor = nucleusFloor(weights, limit);
     int n = 0;
+    for (float w : weights) {
+      if (w > 0 && Float.floatToRawIntBits(w) >= floor) {
+        n++;
+      }
+    }
+    long[] keyed = new long[n];
+    n = 0;
     for (int i = 0; i < weights.length; i++) {
-      if (weights[i] > 0) {
+      if (weights[i] > 0 && Float.floatToRawIntBits(weights[i]) >= floor) {
         keyed[n++] = ((long) Float.floatToIntBits(weights[i]) << 32) | i;
       }
     }
-    Arrays.sort(keyed, 0, n);
-    double limit = topP * sum;
+    Arrays.sort(keyed);
     double kept = 0;
     int first = n - 1;
     for (int k = n - 1; k >= 0; k--) {
@@ -85,6 +98,24 @@ final class Sampler {
       }
     }
     return (int) keyed[first];
+  }
+
+  /** The bit pattern of the smallest power of two such that the positive weights at or above it exceed {@code limit} (with margin); 0: every weight. */
+  private static int nucleusFloor(float[] weights, double limit) {
+    double[] byExponent = new double[256];
+    for (float w : weights) {
+      if (w > 0) {
+        byExponent[Float.floatToRawIntBits(w) >>> 23] += w;
+      }
+    }
+    double above = 0;
+    for (int e = 255; e > 0; e--) {
+      above += byExponent[e];
+      if (above >= limit * (1 + 1e-6)) {
+        return e << 23;
+      }
+    }
+    return 0;
   }
 
   private static int lastPositive(float[] weights) {

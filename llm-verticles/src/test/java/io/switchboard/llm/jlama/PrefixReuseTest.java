@@ -73,7 +73,8 @@ class PrefixReuseTest {
   @Test
   void tenTurnsReuseTheGrowingHistoryAndStreamWhatAColdEngineStreams() {
     assertTrue(warm.fastPass());
-    List<ChatMessage> messages = opening("you are the voice of a test; answer briefly. ".repeat(4), "first question");
+    String question = "first question";
+    List<ChatMessage> messages = opening("you are the voice of a test; answer briefly. ".repeat(4), question);
     long hitsBefore = warm.prefixCacheStats().orElseThrow().hits();
     int previousPrompt = 0;
     int previousAnswer = 0;
@@ -84,14 +85,18 @@ class PrefixReuseTest {
       assertEquals(c.result.text(), w.result.text());
       assertEquals(0, c.result.cachedTokens());
       if (t > 0) {
-        // The previous prompt and every answer token that went through the model (all but the last, which ended the
-        // answer at max_tokens): the template renders the answer after the same header the generation prompt ended with.
-        assertEquals(previousPrompt + previousAnswer - 1, w.result.cachedTokens(), "turn " + t + " reused its whole history");
+        // Only what is new runs: the user's words and the assistant header after them
+        // (<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n, 14 tokens in this byte-level vocabulary). The
+        // previous answer's last token and the template's "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+        // before the user's words ran when that answer ended.
+        assertEquals(question.length() + 14, w.promptTokens - w.result.cachedTokens(), "turn " + t + " ran only its new tokens");
+        assertTrue(w.result.cachedTokens() >= previousPrompt + previousAnswer, "turn " + t + " reused its whole history");
       }
       previousPrompt = w.promptTokens;
       previousAnswer = w.result.completionTokens();
       messages.add(ChatMessage.of("assistant", w.result.text()));
-      messages.add(ChatMessage.of("user", "question number " + (t + 2)));
+      question = "question number " + (t + 2);
+      messages.add(ChatMessage.of("user", question));
     }
     assertTrue(warm.prefixCacheStats().orElseThrow().hits() - hitsBefore >= 9);
     assertTrue(warm.cachedConversations().contains(ConversationKey.of(messages)));

@@ -2,6 +2,9 @@ package io.switchboard.llm.jlama;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,5 +64,64 @@ class SamplerTest {
     for (int i = 0; i < 200; i++) {
       assertEquals(4, s.pick(logits(), 4));
     }
+  }
+
+  /**
+   * On a vocabulary of Llama 3's size, with logits spread like a trained model's (a few likely tokens, a long tail),
+   * top_p draws what sorting every token gives (the reference below, the sampler's former code), seed for seed.
+   */
+  @Test
+  void topPDrawsWhatSortingTheWholeVocabularyDraws() {
+    SplittableRandom r = new SplittableRandom(5);
+    for (double topP : new double[] {0.5, 0.9, 0.95, 0.999}) {
+      for (double temperature : new double[] {0.3, 0.7, 1.0, 1.5}) {
+        Sampler s = new Sampler(temperature, topP, 11);
+        SplittableRandom reference = new SplittableRandom(11);
+        for (int draw = 0; draw < 20; draw++) {
+          float[] logits = new float[128_256];
+          int argmax = 0;
+          for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) (r.nextGaussian() * 2 + (i % 997 == 0 ? 12 : 0));
+            argmax = logits[i] > logits[argmax] ? i : argmax;
+          }
+          int expected = sortEverything(logits.clone(), argmax, temperature, topP, reference.nextDouble());
+          assertEquals(expected, s.pick(logits, argmax), "top_p " + topP + ", temperature " + temperature + ", draw " + draw);
+        }
+      }
+    }
+  }
+
+  private static int sortEverything(float[] weights, int argmax, double temperature, double topP, double u) {
+    double max = weights[argmax];
+    double sum = 0;
+    for (int i = 0; i < weights.length; i++) {
+      weights[i] = (float) Math.exp((weights[i] - max) / temperature);
+      sum += weights[i];
+    }
+    long[] keyed = new long[weights.length];
+    int n = 0;
+    for (int i = 0; i < weights.length; i++) {
+      if (weights[i] > 0) {
+        keyed[n++] = ((long) Float.floatToIntBits(weights[i]) << 32) | i;
+      }
+    }
+    Arrays.sort(keyed, 0, n);
+    double kept = 0;
+    int first = n - 1;
+    for (int k = n - 1; k >= 0; k--) {
+      kept += weights[(int) keyed[k]];
+      first = k;
+      if (kept >= topP * sum) {
+        break;
+      }
+    }
+    double acc = 0;
+    for (int k = n - 1; k >= first; k--) {
+      acc += weights[(int) keyed[k]];
+      if (acc > u * kept) {
+        return (int) keyed[k];
+      }
+    }
+    return (int) keyed[first];
   }
 }

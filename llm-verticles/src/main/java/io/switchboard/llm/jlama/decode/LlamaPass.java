@@ -173,7 +173,7 @@ public final class LlamaPass implements AutoCloseable {
   /**
    * Runs {@code tokens[from, to)} at the positions after {@code kv}'s, appending their keys and values to {@code kv},
    * and writes the raw logits of the last of them (before any logit scaling or soft-capping of the config) into
-   * {@code logits}.
+   * {@code out}; with {@code out} null the output layer does not run (tokens run only for their keys and values).
    */
   public void forward(int[] tokens, int from, int to, KvSequence kv, float[] out) {
     if (to <= from) {
@@ -186,7 +186,7 @@ public final class LlamaPass implements AutoCloseable {
       for (int l = 0; l < layers.length; l++) {
         layer(l, n, start, kv);
       }
-      if (at + n == to) {
+      if (at + n == to && out != null) {
         head(n - 1, out);
       }
     }

@@ -39,6 +39,9 @@ positional() { # positional NAME=DEFAULT...: the arguments left in ARGS, in orde
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+# A TERM or INT (e.g. from `timeout`) would end the shell without its EXIT trap and leave the nodes running: exit instead.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 await_ready() { # await_ready PORT LOG [PID]: with PID, that node must still be running (another process may hold the port)
   for _ in $(seq 1 240); do

@@ -7,6 +7,8 @@
 # Rows, each in its own JVM: "default" (the backend as ./mesh run configures it), "no-reuse" (prefix_cache_bytes: 0).
 # JLAMA_BASELINE=<commit> adds "baseline": the same measurements on that commit's modules (built under /tmp with
 # `git archive`, nothing installed), e.g. the commit before a change. JLAMA_ROWS limits the rows (e.g. "default").
+# JLAMA_PAUSE_MS (1000): each request is sent this long after the one before ended (the engine keeps a turn's boundary
+# for the next turn after its answer has ended; 0 sends back to back, and then a request may wait for that).
 # Wrap it in `flock /tmp/bench.lock` on a shared machine. Results: bench/results/jlama-<date>.jsonl
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT
 positional WORK=/tmp/switchboard-bench
@@ -21,7 +23,7 @@ classpath_from() { # the bench classpath with Switchboard's modules taken from c
 bench() { # bench LABEL CLASSPATH PARTS CONF
   echo "== $1: load average $(cut -d' ' -f1-3 /proc/loadavg)"
   # shellcheck disable=SC2046
-  "$JAVA" $(jvm_flags) -Xmx8g -Dswitchboard.bench.out="$OUT" -cp "$2" io.switchboard.bench.llm.JlamaBench "$WORK" "$1" "$3" "$4"
+  "$JAVA" $(jvm_flags) -Xmx8g -Dswitchboard.bench.out="$OUT" -Dswitchboard.bench.pauseMs="${JLAMA_PAUSE_MS:-1000}" -cp "$2" io.switchboard.bench.llm.JlamaBench "$WORK" "$1" "$3" "$4"
   echo "== $1 done: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 

@@ -41,12 +41,16 @@ import java.util.concurrent.TimeUnit;
  *   with the growing history: a 500-token system prompt, 30 new user tokens and 40 generated tokens per turn; time
  *   to first token of each turn.</li>
  * </ul>
- * {@code -Dswitchboard.bench.cold=500,2000} sets the cold prompt lengths. Each result is a line on stdout and a JSON line appended to {@code bench/results/jlama-<date>.jsonl} (the file named
+ * {@code -Dswitchboard.bench.cold=500,2000} sets the cold prompt lengths; {@code -Dswitchboard.bench.pauseMs=1000} the
+ * pause before each request (0: back to back, so a request may wait for the engine to finish the one before).
+ * Generation and cold prefill on an idle engine, as the time a turn of a call waits. Each result is a line on stdout and a JSON line appended to {@code bench/results/jlama-<date>.jsonl} (the file named
  * by {@code -Dswitchboard.bench.out}).
  */
 public record JlamaBench(Vertx vertx, String label, Path out) {
 
   private static final String ID = "bench-llm";
+  /** The pause before each request ({@code -Dswitchboard.bench.pauseMs}, 1,000 ms; see {@link #run}). */
+  private static final long PAUSE_MS = Long.getLong("switchboard.bench.pauseMs", 1000);
 
   public static void main(String[] args) throws Exception {
     Path work = Path.of(args.length > 0 ? args[0] : "/tmp/switchboard-bench");
@@ -150,11 +154,12 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
       messages.add(message("assistant", r.text));
     }
     double followUps = ttfts.subList(1, ttfts.size()).stream().mapToDouble(Double::doubleValue).max().orElse(0);
-    System.out.printf(Locale.ROOT, "[%s] conversation: first turn %.3f s, slowest follow-up %.3f s%n", label, ttfts.get(0), followUps);
+    System.out.printf(Locale.ROOT, "[%s] conversation: first turn %.3f s, slowest follow-up %.3f s (each request %d ms after the last one ended)%n",
+      label, ttfts.get(0), followUps, PAUSE_MS);
   }
 
   private void record(JsonObject result) throws IOException {
-    result.put("label", label).put("load_average", Files.readString(Path.of("/proc/loadavg")).trim());
+    result.put("label", label).put("pause_ms", PAUSE_MS).put("load_average", Files.readString(Path.of("/proc/loadavg")).trim());
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, result.encode() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
@@ -189,6 +194,10 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
   }
 
   private Run run(JsonObject body, boolean keepText) throws Exception {
+    // The engine keeps what a next turn starts with after an answer has ended (JlamaEngine.generate): a request sent at
+    // once would wait for that. A call's next turn comes seconds later (the answer is spoken, the caller speaks), so
+    // each request here waits PAUSE_MS first; 0 sends back to back, as an agent with no pause would.
+    Thread.sleep(PAUSE_MS);
     long start = System.nanoTime();
     Message<Object> msg = await(vertx.eventBus().request(Addresses.backend(ID), body,
       BackendVerticle.requestOptions(Headers.OP_CHAT, "bench", null, System.currentTimeMillis() + 3_600_000)));

@@ -14,6 +14,7 @@ import io.switchboard.core.stream.ChunkPipe;
 import io.switchboard.llm.ModelWorkers;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
@@ -144,16 +145,21 @@ public final class JlamaBackend implements ChatBackend {
     }
     String id = completionId();
     long created = System.currentTimeMillis() / 1000;
-    return executor.executeBlocking(() -> {
-      JlamaEngine.Result r = run(e, request, context, text -> { }, () -> closing);
+    Context ctx = vertx.getOrCreateContext();
+    Promise<JsonObject> answered = Promise.promise();
+    // The answer is given as soon as it is complete (on the caller's context), before the engine keeps what a next turn
+    // starts with; the worker is busy until then.
+    executor.executeBlocking(() -> run(e, request, context, text -> { }, () -> closing, r -> {
       JsonObject answer = ChatChunks.completion(id, created, settings.modelName(), r.text(), r.finishReason(), usage(r));
       answer.put("usage", usageJson(r));
-      return answer;
-    }, false).onFailure(err -> {
+      ctx.runOnContext(v -> answered.tryComplete(answer));
+    }), false).onFailure(err -> {
       if (err instanceof RuntimeException re) {
         logUnexpected(re);
       }
+      answered.tryFail(err);
     });
+    return answered.future();
   }
 
   @Override
@@ -172,15 +178,17 @@ public final class JlamaBackend implements ChatBackend {
     executor.executeBlocking(() -> {
       boolean[] first = {true};
       try {
-        JlamaEngine.Result r = run(e, request, context, text -> {
+        run(e, request, context, text -> {
           feeder.write(ChatChunks.delta(id, created, model, text, first[0]));
           first[0] = false;
-        }, () -> closing || feeder.isCancelled());
-        if (first[0]) {
-          feeder.write(ChatChunks.delta(id, created, model, "", true));
-        }
-        feeder.write(ChatChunks.finish(id, created, model, r.finishReason()));
-        feeder.end(new JsonObject().put("usage", usageJson(r)));
+        }, () -> closing || feeder.isCancelled(), r -> {
+          // The stream ends as soon as the answer is complete, before the engine keeps what a next turn starts with.
+          if (first[0]) {
+            feeder.write(ChatChunks.delta(id, created, model, "", true));
+          }
+          feeder.write(ChatChunks.finish(id, created, model, r.finishReason()));
+          feeder.end(new JsonObject().put("usage", usageJson(r)));
+        });
       } catch (RuntimeException err) {
         logUnexpected(err);
         feeder.fail(err);
@@ -191,13 +199,14 @@ public final class JlamaBackend implements ChatBackend {
   }
 
   private JlamaEngine.Result run(JlamaEngine e, ChatRequest request, CallContext context, Consumer<String> onText,
-                                 BooleanSupplier cancelled) {
+                                 BooleanSupplier cancelled, Consumer<JlamaEngine.Result> done) {
     if (closing) {
       throw new MeshException(ErrorCode.UNAVAILABLE, settings.descriptor().id() + " is shutting down");
     }
     active.incrementAndGet();
     try {
-      return e.generate(e.encodeChat(request.messages()), params(request, context), onText, cancelled, ConversationKey.of(request.messages()));
+      return e.generate(e.encodeChat(request.messages()), params(request, context), onText, cancelled, ConversationKey.of(request.messages()),
+        done);
     } finally {
       active.decrementAndGet();
     }

@@ -214,13 +214,24 @@ final class JlamaEngine implements AutoCloseable {
     return generate(prompt, p, onText, cancelled, null);
   }
 
+  /** {@link #generate(int[], Params, Consumer, BooleanSupplier, String, Consumer)}, the answer only returned. */
+  Result generate(int[] prompt, Params p, Consumer<String> onText, BooleanSupplier cancelled, String conversation) {
+    return generate(prompt, p, onText, cancelled, conversation, r -> { });
+  }
+
   /**
    * Generates the answer to {@code prompt}. {@code onText} receives text as it becomes final (never a part of a stop
    * sequence). Throws {@link MeshException} CANCELLED when {@code cancelled} turns true, TIMEOUT past the deadline,
    * CONTEXT_TOO_LONG when prompt plus {@code max_tokens} exceed the context. {@code conversation} labels the cache
    * entry this generation leaves (status only; may be null).
+   * <p>
+   * {@code done} is given the complete answer as soon as it is complete, before the pass keeps what a next turn would
+   * start with (the answer's last sampled token and the template's turn boundary: {@link Forward#answered}), which
+   * takes a block of the model's time: the caller ends its answer there, so no answer waits for it. This method
+   * returns after it (the pass is busy until then).
    */
-  Result generate(int[] prompt, Params p, Consumer<String> onText, BooleanSupplier cancelled, String conversation) {
+  Result generate(int[] prompt, Params p, Consumer<String> onText, BooleanSupplier cancelled, String conversation,
+                  Consumer<Result> done) {
     int context = contextLength();
     if (prompt.length >= context) {
       throw new MeshException(ErrorCode.CONTEXT_TOO_LONG, "the prompt is " + prompt.length + " tokens; the model's context is " + context);
@@ -233,7 +244,12 @@ final class JlamaEngine implements AutoCloseable {
     LlamaPass pass = acquire();
     try (Forward f = pass != null ? new PassForward(pass, prefixes, model.getConfig(), logits(pass), boundary, conversation)
       : new JlamaForward(model, kvCache, head)) {
-      return loop(prompt, maxNew, p, f, onText, cancelled);
+      Answer a = loop(prompt, maxNew, p, f, onText, cancelled);
+      done.accept(a.result());
+      if (a.unrun() != null) {
+        f.answered(a.unrun());
+      }
+      return a.result();
     } finally {
       if (pass != null) {
         release(pass);
@@ -262,7 +278,11 @@ final class JlamaEngine implements AutoCloseable {
     return logitBuffers.computeIfAbsent(p, k -> new float[model.getConfig().vocabularySize]);
   }
 
-  private Result loop(int[] prompt, int maxNew, Params p, Forward f, Consumer<String> onText, BooleanSupplier cancelled) {
+  /** A complete answer, and the tokens it sampled that have not run through the model (null: nothing to keep for a next turn). */
+  private record Answer(Result result, int[] unrun) {
+  }
+
+  private Answer loop(int[] prompt, int maxNew, Params p, Forward f, Consumer<String> onText, BooleanSupplier cancelled) {
     Sampler sampler = new Sampler(p.temperature(), p.topP(), p.seed());
     StopSequences stops = new StopSequences(p.stop());
     TokenText.Decoder decoder = text.decoder();
@@ -271,6 +291,7 @@ final class JlamaEngine implements AutoCloseable {
     float[] logits = f.logits();
     int completion = 0;
     String finish = "length";
+    int[] unrun = null;
     check(cancelled, p.deadlineMs());
     int next = pick(f.prompt(prompt, logits, () -> check(cancelled, p.deadlineMs())), logits, sampler);
     int pos = prompt.length;
@@ -278,7 +299,7 @@ final class JlamaEngine implements AutoCloseable {
       generated.incrementAndGet();
       if (eos.contains(next)) {
         finish = "stop";
-        f.answered(new int[0]);
+        unrun = new int[0];
         break;
       }
       completion++;
@@ -292,7 +313,7 @@ final class JlamaEngine implements AutoCloseable {
         break;
       }
       if (completion >= maxNew) {
-        f.answered(new int[] {next});
+        unrun = new int[] {next};
         break;
       }
       check(cancelled, p.deadlineMs());
@@ -303,7 +324,7 @@ final class JlamaEngine implements AutoCloseable {
       answer.append(rest);
       onText.accept(rest);
     }
-    return new Result(answer.toString(), prompt.length, completion, finish, f.cachedTokens());
+    return new Answer(new Result(answer.toString(), prompt.length, completion, finish, f.cachedTokens()), unrun);
   }
 
   private static void check(BooleanSupplier cancelled, long deadlineMs) {

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -100,6 +101,26 @@ class PrefixReuseTest {
     }
     assertTrue(warm.prefixCacheStats().orElseThrow().hits() - hitsBefore >= 9);
     assertTrue(warm.cachedConversations().contains(ConversationKey.of(messages)));
+  }
+
+  @Test
+  void theAnswerIsGivenBeforeTheEngineKeepsItForTheNextTurn() {
+    // The caller ends its answer (the stream's end, a whole answer's reply) in done; what a next turn starts with (the
+    // answer's last token and the turn boundary) runs after it, and only then is the conversation's cache entry kept.
+    List<ChatMessage> messages = opening("a conversation of its own, for the order of the end. ".repeat(3), "when does it end");
+    int entriesBefore = warm.prefixCacheStats().orElseThrow().entries();
+    List<String> pieces = new ArrayList<>();
+    JlamaEngine.Result[] told = new JlamaEngine.Result[1];
+    int[] entriesWhenTold = new int[1];
+    JlamaEngine.Result r = warm.generate(warm.encodeChat(messages), params(7), pieces::add, () -> false, ConversationKey.of(messages),
+      done -> {
+        told[0] = done;
+        entriesWhenTold[0] = warm.prefixCacheStats().orElseThrow().entries();
+      });
+    assertSame(r, told[0], "done is given the answer generate returns");
+    assertEquals(String.join("", pieces), told[0].text(), "every piece was streamed before done");
+    assertEquals(entriesBefore, entriesWhenTold[0], "nothing was kept for the next turn when the answer was given");
+    assertEquals(entriesBefore + 1, warm.prefixCacheStats().orElseThrow().entries(), "the conversation is kept once generate returns");
   }
 
   @Test

@@ -34,10 +34,11 @@ final class HotReload {
       options.env(), -1); // the watcher scans: one log line for a broken file, not vertx-config's stack trace per scan
     Map<String, String> running = new HashMap<>();
     started.backends().stream().filter(BackendDeployer.Outcome::started).forEach(o -> running.put(o.id(), o.deploymentId()));
-    new ConfigWatcher(vertx, retriever, new BackendDeployer(vertx, options.env()), options.env(), options.backends(),
+    ConfigWatcher watcher = new ConfigWatcher(vertx, retriever, new BackendDeployer(vertx, options.env()), options.env(), options.backends(),
       options.runsRouter(), options.runsBackends())
-      .onStarted(outcome -> started.lifecycle().backends(java.util.List.of(outcome)))
-      .start(started.config(), running, periodMs);
+      .onStarted(outcome -> started.lifecycle().backends(java.util.List.of(outcome)));
+    watcher.start(started.config(), running, periodMs);
+    started.lifecycle().onStopping(watcher::close);
     LOG.log(System.Logger.Level.INFO, "hot reload: conf files scanned every {0} ms", periodMs);
     return Future.succeededFuture(started);
   }

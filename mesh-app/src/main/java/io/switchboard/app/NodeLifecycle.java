@@ -45,6 +45,7 @@ public final class NodeLifecycle {
   /** Stops the node's HTTP server (the API's or a voice node's): mounts drain first, then connections get the time given. */
   private volatile java.util.function.LongFunction<Future<Void>> web;
   private volatile RouterVerticle router;
+  private final List<Runnable> onStopping = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<String> backendDeployments = new ArrayList<>();
   private Future<Void> stopped;
 
@@ -72,6 +73,15 @@ public final class NodeLifecycle {
     this.router = verticle;
   }
 
+  /**
+   * {@code step} runs when stopping begins, before anything drains: what must not act on a stopping node (the hot
+   * reload: a conf change read while the node drains would deploy into it, and a scan would read files while Vert.x
+   * closes).
+   */
+  void onStopping(Runnable step) {
+    onStopping.add(step);
+  }
+
   synchronized void backends(List<BackendDeployer.Outcome> outcomes) {
     outcomes.stream().filter(BackendDeployer.Outcome::started).forEach(o -> backendDeployments.add(o.deploymentId()));
   }
@@ -92,6 +102,7 @@ public final class NodeLifecycle {
       return stopped;
     }
     draining = true;
+    onStopping.forEach(Runnable::run);
     List<String> backends = List.copyOf(backendDeployments);
     // Not bound to a context: the last step closes every event loop, so a context's future would never complete.
     Promise<Void> done = Promise.promise();

@@ -196,4 +196,23 @@ class NodeLifecycleTest {
     assertTrue(started.httpPort() > 0);
     assertEquals(0, fake.requestCount());
   }
+
+  @Test
+  void whatMustNotActOnAStoppingNodeStopsBeforeAnythingDrains() throws Exception {
+    // The hot reload registers here: a conf change read while the node drains must not deploy into it.
+    MeshNode.Started started = deploy("router", Map.of("FAKE_KEY", "sk-test"), 0);
+    int port = started.httpPort();
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    started.lifecycle().onStopping(() -> {
+      boolean open;
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        open = true;
+      } catch (IOException e) {
+        open = false;
+      }
+      seen.add("draining " + started.lifecycle().draining() + ", HTTP accepting " + open);
+    });
+    started.lifecycle().stop(new PrintStream(stopLog)).await(30, TimeUnit.SECONDS);
+    assertEquals(java.util.List.of("draining true, HTTP accepting true"), seen);
+  }
 }

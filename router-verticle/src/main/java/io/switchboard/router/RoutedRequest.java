@@ -362,7 +362,8 @@ final class RoutedRequest {
 
   /** A stream message went to the caller: the chat text in it counts should the stream end early. */
   void delivered(Object body) {
-    if (body instanceof JsonObject json && json.getValue(StreamProtocol.CHUNKS) instanceof JsonArray chunks) {
+    if (capability == Capability.CHAT && body instanceof JsonObject json
+        && json.getValue(StreamProtocol.CHUNKS) instanceof JsonArray chunks) {
       deliveredChars = Math.max(0, deliveredChars) + ChatChunks.textLength(chunks);
     }
   }

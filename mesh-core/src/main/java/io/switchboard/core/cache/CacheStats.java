@@ -3,6 +3,7 @@ package io.switchboard.core.cache;
 import io.switchboard.api.Capability;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -14,98 +15,86 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class CacheStats {
 
-  private static final class Counters {
-    final LongAdder hits = new LongAdder();
-    final LongAdder misses = new LongAdder();
-    final LongAdder denied = new LongAdder();
-    final LongAdder bypasses = new LongAdder();
-    final LongAdder stores = new LongAdder();
-    final LongAdder tooLarge = new LongAdder();
-    final LongAdder evictions = new LongAdder();
-    final LongAdder forgotten = new LongAdder();
-    final LongAdder savedMicros = new LongAdder();
-  }
+  /** What the cache counts, in the order the admin page lists it, by its name there. */
+  enum Count {
+    HIT("hits"), MISS("misses"), DENIED("denied"), BYPASS("bypasses"), STORED("stores"), TOO_LARGE("too_large"),
+    EVICTED("evictions"), FORGOTTEN("forgotten");
 
-  private final Map<Capability, Counters> byCapability = new EnumMap<>(Capability.class);
+    private final String field;
 
-  public CacheStats() {
-    for (Capability c : Capability.values()) {
-      byCapability.put(c, new Counters());
+    Count(String field) {
+      this.field = field;
     }
   }
 
+  private static final Count[] COUNTS = Count.values();
+  /** The slot after the counts: the list-price cost the hits saved, in micro-dollars. */
+  private static final int SAVED_MICROS = COUNTS.length;
+
+  private final Map<Capability, LongAdder[]> byCapability = new EnumMap<>(Capability.class);
+
+  public CacheStats() {
+    for (Capability c : Capability.values()) {
+      LongAdder[] slots = new LongAdder[SAVED_MICROS + 1];
+      Arrays.setAll(slots, i -> new LongAdder());
+      byCapability.put(c, slots);
+    }
+  }
+
+  void count(Capability c, Count what) {
+    byCapability.get(c)[what.ordinal()].increment();
+  }
+
   void onHit(Capability c, double savedUsd) {
-    byCapability.get(c).hits.increment();
-    byCapability.get(c).savedMicros.add(Math.round(savedUsd * 1_000_000));
-  }
-
-  void onMiss(Capability c) {
-    byCapability.get(c).misses.increment();
-  }
-
-  void onDenied(Capability c) {
-    byCapability.get(c).denied.increment();
-  }
-
-  void onStored(Capability c) {
-    byCapability.get(c).stores.increment();
-  }
-
-  void onTooLarge(Capability c) {
-    byCapability.get(c).tooLarge.increment();
-  }
-
-  void onEvicted(Capability c) {
-    byCapability.get(c).evictions.increment();
-  }
-
-  void onForgotten(Capability c) {
-    byCapability.get(c).forgotten.increment();
+    count(c, Count.HIT);
+    byCapability.get(c)[SAVED_MICROS].add(Math.round(savedUsd * 1_000_000));
   }
 
   /** A request that did not take part ({@code cache: false}, no-store, not deterministic, mode off): counted by the caller. */
   public void bypass(Capability c) {
-    byCapability.get(c).bypasses.increment();
+    count(c, Count.BYPASS);
   }
 
   public long hits(Capability c) {
-    return byCapability.get(c).hits.sum();
+    return sum(c, Count.HIT);
   }
 
   public long misses(Capability c) {
-    return byCapability.get(c).misses.sum() + byCapability.get(c).denied.sum();
+    return sum(c, Count.MISS) + sum(c, Count.DENIED);
   }
 
   public long denied(Capability c) {
-    return byCapability.get(c).denied.sum();
+    return sum(c, Count.DENIED);
   }
 
   public long bypasses(Capability c) {
-    return byCapability.get(c).bypasses.sum();
+    return sum(c, Count.BYPASS);
   }
 
   public long stores(Capability c) {
-    return byCapability.get(c).stores.sum();
+    return sum(c, Count.STORED);
   }
 
   public long evictions(Capability c) {
-    return byCapability.get(c).evictions.sum();
+    return sum(c, Count.EVICTED);
   }
 
   public double savedUsd(Capability c) {
-    return byCapability.get(c).savedMicros.sum() / 1_000_000d;
+    return byCapability.get(c)[SAVED_MICROS].sum() / 1_000_000d;
+  }
+
+  private long sum(Capability c, Count what) {
+    return byCapability.get(c)[what.ordinal()].sum();
   }
 
   /** {@code {"transcribe": {...}, ..., "total": {"hits", "misses", "hit_rate", "saved_usd", ...}}} for the admin page. */
   public JsonObject toJson() {
     JsonObject out = new JsonObject();
-    long[] total = new long[9];
-    byCapability.forEach((c, k) -> {
-      long[] v = {k.hits.sum(), k.misses.sum(), k.denied.sum(), k.bypasses.sum(), k.stores.sum(), k.tooLarge.sum(),
-        k.evictions.sum(), k.forgotten.sum(), k.savedMicros.sum()};
-      for (int i = 0; i < v.length; i++) {
-        total[i] += v[i];
-      }
+    long[] total = new long[SAVED_MICROS + 1];
+    byCapability.forEach((c, slots) -> {
+      // Read once, so that the total is the sum of the figures shown beside it.
+      long[] v = Arrays.stream(slots).mapToLong(LongAdder::sum).toArray();
+      Arrays.setAll(total, i -> total[i] + v[i]);
       out.put(c.wireName(), json(v));
     });
     out.put("total", json(total));
@@ -113,9 +102,12 @@ public final class CacheStats {
   }
 
   private static JsonObject json(long[] v) {
-    long lookups = v[0] + v[1] + v[2];
-    return new JsonObject().put("hits", v[0]).put("misses", v[1]).put("denied", v[2]).put("bypasses", v[3])
-      .put("stores", v[4]).put("too_large", v[5]).put("evictions", v[6]).put("forgotten", v[7])
-      .put("saved_usd", v[8] / 1_000_000d).put("hit_rate", lookups == 0 ? 0d : (double) v[0] / lookups);
+    JsonObject out = new JsonObject();
+    for (Count k : COUNTS) {
+      out.put(k.field, v[k.ordinal()]);
+    }
+    long hits = v[Count.HIT.ordinal()];
+    long lookups = hits + v[Count.MISS.ordinal()] + v[Count.DENIED.ordinal()];
+    return out.put("saved_usd", v[SAVED_MICROS] / 1_000_000d).put("hit_rate", lookups == 0 ? 0d : (double) hits / lookups);
   }
 }

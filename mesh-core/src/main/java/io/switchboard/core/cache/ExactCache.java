@@ -18,6 +18,13 @@ import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import static io.switchboard.core.cache.CacheStats.Count.DENIED;
+import static io.switchboard.core.cache.CacheStats.Count.EVICTED;
+import static io.switchboard.core.cache.CacheStats.Count.FORGOTTEN;
+import static io.switchboard.core.cache.CacheStats.Count.MISS;
+import static io.switchboard.core.cache.CacheStats.Count.STORED;
+import static io.switchboard.core.cache.CacheStats.Count.TOO_LARGE;
+
 /**
  * The exact cache: answers of deterministic requests, keyed by the CID of their canonical form, in a map shared by
  * every node of the cluster (Vert.x's cluster-wide {@link AsyncMap}: Hazelcast in a cluster, a local map on a single
@@ -109,7 +116,7 @@ public final class ExactCache {
     Promise<CachedAnswer> result = Promise.promise();
     long timer = vertx.setTimer(settings.lookupTimeoutMs(), t -> {
       if (result.tryComplete(null)) {
-        stats.onMiss(key.capability());
+        stats.count(key.capability(), MISS);
         LOG.fine("cache lookup slower than " + settings.lookupTimeoutMs() + " ms: a miss");
       }
     });
@@ -126,7 +133,7 @@ public final class ExactCache {
   private CachedAnswer read(CacheKey key, AsyncResult<Buffer> ar, CacheAudience audience) {
     if (ar.failed()) {
       LOG.log(Level.FINE, "cache lookup failed: a miss", ar.cause());
-      stats.onMiss(key.capability());
+      stats.count(key.capability(), MISS);
       return null;
     }
     return found(key, ar.result(), audience);
@@ -134,7 +141,7 @@ public final class ExactCache {
 
   private CachedAnswer found(CacheKey key, Buffer value, CacheAudience audience) {
     if (value == null) {
-      stats.onMiss(key.capability());
+      stats.count(key.capability(), MISS);
       return null;
     }
     CachedAnswer answer;
@@ -142,17 +149,17 @@ public final class ExactCache {
       answer = CachedAnswer.decode(value);
     } catch (IllegalArgumentException e) {
       entries.remove(key.id());
-      stats.onMiss(key.capability());
+      stats.count(key.capability(), MISS);
       return null;
     }
     if (refersToDeleted(answer, key)) {
       entries.remove(key.id());
-      stats.onForgotten(key.capability());
-      stats.onMiss(key.capability());
+      stats.count(key.capability(), FORGOTTEN);
+      stats.count(key.capability(), MISS);
       return null;
     }
     if (!audience.allows(answer)) {
-      stats.onDenied(key.capability());
+      stats.count(key.capability(), DENIED);
       return null;
     }
     stats.onHit(key.capability(), answer.costUsd());
@@ -167,19 +174,19 @@ public final class ExactCache {
   public Future<Void> store(CacheKey key, CachedAnswer answer) {
     Buffer value = answer.encode();
     if (value.length() > settings.maxEntryBytes()) {
-      stats.onTooLarge(key.capability());
+      stats.count(key.capability(), TOO_LARGE);
       return Future.succeededFuture();
     }
     long ttl = settings.ttl(key.capability());
     Set<String> refs = new HashSet<>(key.inputs().cids().values());
     refs.addAll(answer.artifacts().cids().values());
     return entries.put(key.id(), value, ttl).map(v -> {
-      stats.onStored(key.capability());
+      stats.count(key.capability(), STORED);
       long now = clock.getAsLong();
       for (OwnEntries.Own old : own.add(new OwnEntries.Own(key.id(), key.capability(), value.length(), now + ttl, refs),
         settings.maxBytes(), now)) {
         entries.remove(old.key());
-        stats.onEvicted(old.capability());
+        stats.count(old.capability(), EVICTED);
       }
       // A deletion that arrived while the entry was being written: it must not stay.
       if (refersToDeleted(answer, key)) {
@@ -205,7 +212,7 @@ public final class ExactCache {
     removals.add(deletedShared.put(cid, deletion.timeMs(), settings.longestTtl()));
     for (OwnEntries.Own o : own.referencing(cid)) {
       removals.add(entries.remove(o.key()));
-      stats.onForgotten(o.capability());
+      stats.count(o.capability(), FORGOTTEN);
     }
     long horizon = clock.getAsLong() - settings.longestTtl();
     deleted.values().removeIf(t -> t < horizon);

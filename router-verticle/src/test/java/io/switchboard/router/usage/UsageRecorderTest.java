@@ -142,11 +142,26 @@ class UsageRecorderTest {
     assertEquals(2, recorder.lost());
   }
 
-  /** A journal on its own thread, as the usage verticle's writer: queues what it is given, confirms when told. */
-  private static final class ThreadJournal implements LocalJournal {
+  /**
+   * A journal on its own thread, as the usage verticle's writer: queues what it is given, confirms when told. This
+   * node's journal until closed.
+   */
+  private static final class ThreadJournal implements LocalJournal, AutoCloseable {
     final List<UsageBatch> appended = new CopyOnWriteArrayList<>();
     final List<Consumer<MeshException>> waiting = new CopyOnWriteArrayList<>();
     final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-journal"));
+    private final Vertx vertx;
+
+    ThreadJournal(Vertx vertx) {
+      this.vertx = vertx;
+      LocalJournal.register(vertx, this);
+    }
+
+    @Override
+    public void close() {
+      LocalJournal.unregister(vertx, this);
+      thread.shutdownNow();
+    }
 
     @Override
     public void append(UsageBatch batch, Consumer<MeshException> done) {
@@ -163,9 +178,7 @@ class UsageRecorderTest {
   @Test
   void withThisNodesJournalTheTurnsRecordsGoToItWithoutTheBusAndCompleteOnTheirEventLoop() throws Exception {
     batchLedger();
-    ThreadJournal journal = new ThreadJournal();
-    LocalJournal.register(vertx, journal);
-    try {
+    try (ThreadJournal journal = new ThreadJournal(vertx)) {
       UsageRecorder recorder = new UsageRecorder(vertx, true, 10_000);
       List<Thread> completedOn = new CopyOnWriteArrayList<>();
       Promise<Thread> sender = Promise.promise();
@@ -190,18 +203,13 @@ class UsageRecorderTest {
       completedOn.forEach(t -> assertEquals(loop, t, "completed on the sender's event loop, not the journal's thread"));
       assertTrue(batches.isEmpty(), "nothing on the bus");
       assertEquals(0, recorder.lost());
-    } finally {
-      LocalJournal.unregister(vertx, journal);
-      journal.thread.shutdownNow();
     }
   }
 
   @Test
   void aBatchThisNodesJournalRefusesGoesOnTheBus() throws Exception {
     batchLedger();
-    ThreadJournal journal = new ThreadJournal();
-    LocalJournal.register(vertx, journal);
-    try {
+    try (ThreadJournal journal = new ThreadJournal(vertx)) {
       UsageRecorder recorder = new UsageRecorder(vertx, true, 10_000);
       List<Future<Void>> answers = sendInOneTurn(recorder, 3, "s-");
       Await.until("the journal is given the batch", () -> journal.appended.size() == 1);
@@ -212,9 +220,6 @@ class UsageRecorderTest {
       batches.get(0).reply(new JsonObject().put("durability", "process"));
       Future.all(answers).await(5, TimeUnit.SECONDS);
       assertEquals(0, recorder.lost());
-    } finally {
-      LocalJournal.unregister(vertx, journal);
-      journal.thread.shutdownNow();
     }
   }
 

@@ -50,6 +50,16 @@ class BudgetRaceTest {
     return new BudgetGuard(vertx, id -> Future.succeededFuture(limits), spent, Clock.systemUTC());
   }
 
+  /** {@code n} reservations of $0.10 for {@code key} at once, alternating between the nodes; each finished, granted or not. */
+  private static List<Future<Reservation>> reserveAtOnce(BudgetGuard onA, BudgetGuard onB, String key, int n) throws Exception {
+    List<Future<Reservation>> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      all.add((i % 2 == 0 ? onA : onB).reserve(key, 0.10));
+    }
+    Future.join(all).toCompletionStage().toCompletableFuture().exceptionally(e -> null).get();
+    return all;
+  }
+
   @Test
   void concurrentReservationsAcrossTwoNodesNeverOverspend() throws Exception {
     String key = "k_race_" + UUID.randomUUID().toString().substring(0, 8);
@@ -58,11 +68,7 @@ class BudgetRaceTest {
     BudgetGuard onA = guard(a, limits, nothingSpent);
     BudgetGuard onB = guard(b, limits, nothingSpent);
 
-    List<Future<Reservation>> all = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      all.add((i % 2 == 0 ? onA : onB).reserve(key, 0.10));
-    }
-    Future.join(all).toCompletionStage().toCompletableFuture().exceptionally(e -> null).get();
+    List<Future<Reservation>> all = reserveAtOnce(onA, onB, key, 200);
     List<Reservation> granted = new ArrayList<>();
     for (Future<Reservation> f : all) {
       if (f.succeeded()) {
@@ -106,11 +112,7 @@ class BudgetRaceTest {
     };
     BudgetGuard onA = guard(a, limits, oneDollarSpent);
     BudgetGuard onB = guard(b, limits, oneDollarSpent);
-    List<Future<Reservation>> all = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      all.add((i % 2 == 0 ? onA : onB).reserve(key, 0.10));
-    }
-    Future.join(all).toCompletionStage().toCompletableFuture().exceptionally(e -> null).get();
+    List<Future<Reservation>> all = reserveAtOnce(onA, onB, key, 100);
     long granted = all.stream().filter(Future::succeeded).count();
     assertTrue(granted <= 40 && granted >= 1, granted + " of $0.10 fit in the $4.00 left of $5.00");
     assertEquals(1, lookups.get(), "the month's counter is seeded from the store once, by one node");

@@ -222,20 +222,19 @@ final class Answer {
     }
     chunker.discardPending();
     failedBackends.add(backend);
-    scope.view().alternative(Capability.CHAT, scope.options().chatModel(), scope.options().privacy(), failedBackends)
-      .onComplete(ar -> {
-        if (cancelled) {
-          return;
+    scope.nextBackend(Capability.CHAT, scope.options().chatModel(), failedBackends).onSuccess(next -> {
+      if (cancelled) {
+        return;
+      }
+      if (next != null) {
+        JsonArray continued = original.copy();
+        if (!spoken.isEmpty()) {
+          continued.add(Conversation.message("assistant", spoken.toString())).add(Conversation.message("system", CONTINUE));
         }
-        if (ar.succeeded() && ar.result() != null) {
-          JsonArray continued = original.copy();
-          if (!spoken.isEmpty()) {
-            continued.add(Conversation.message("assistant", spoken.toString())).add(Conversation.message("system", CONTINUE));
-          }
-          request(continued, ar.result());
-        } else {
-          speaker.apologize("chat: the stream was cut and no other backend can go on: " + e.getMessage(), e.errorCode());
-        }
-      });
+        request(continued, next);
+      } else {
+        speaker.apologize("chat: the stream was cut and no other backend can go on: " + e.getMessage(), e.errorCode());
+      }
+    });
   }
 }

@@ -236,19 +236,18 @@ final class Speaker {
       return;
     }
     failedBackends.add(backend);
-    scope.view().alternative(Capability.SPEECH, scope.options().speechModel(), scope.options().privacy(), failedBackends)
-      .onComplete(ar -> {
-        if (stopped) {
-          return;
-        }
-        if (ar.succeeded() && ar.result() != null) {
-          provider = ar.result();
-          piece.retry();
-        } else {
-          piece.abandon();
-          apologize("speech: the stream was cut and no other backend can speak: " + e.getMessage(), e.errorCode());
-        }
-      });
+    scope.nextBackend(Capability.SPEECH, scope.options().speechModel(), failedBackends).onSuccess(next -> {
+      if (stopped) {
+        return;
+      }
+      if (next != null) {
+        provider = next;
+        piece.retry();
+      } else {
+        piece.abandon();
+        apologize("speech: the stream was cut and no other backend can speak: " + e.getMessage(), e.errorCode());
+      }
+    });
   }
 
   /** The speech request body for {@code text} in the format the call asks for now. */

@@ -76,7 +76,9 @@ class ArtifactDeletionClusterTest {
       .put("usage", new JsonObject().put("data_dir", dir.resolve("usage").toString()).put("local_ledger", localLedger))
       .put("artifacts", new JsonObject().put("keep", new JsonArray().add("audio_in")).put("store", "file")
         .put("data_dir", dir.resolve("artifacts").toString()))
-      .put("cache", new JsonObject())
+      // A lookup slower than lookup_timeout_ms (100 ms) is a miss by design; a loaded test machine can be that slow
+      // to answer across the cluster, and the timeout is not what this test is about.
+      .put("cache", new JsonObject().put("lookup_timeout_ms", 30_000))
       .put("backends", new JsonArray().add(new JsonObject().put("id", "cloud-asr").put("type", "openai-transcription")
         .put("base_url", asr.url("/v1")).put("privacy", "cloud").put("models", new JsonArray().add("whisper-1"))));
     NodeOptions options = new NodeOptions("all", Set.of(), true, Path.of("conf"), null, Map.of("OPENAI_API_KEY", "sk-test-0123456789"), false);

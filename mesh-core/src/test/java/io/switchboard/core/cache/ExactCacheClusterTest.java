@@ -46,8 +46,11 @@ class ExactCacheClusterTest {
     try (ClusterPair cluster = ClusterPair.start()) {
       MeshExceptionCodec.register(cluster.a);
       MeshExceptionCodec.register(cluster.b);
-      ExactCache onA = ExactCache.start(cluster.a, CacheSettings.from(new JsonObject())).await(30, TimeUnit.SECONDS);
-      ExactCache onB = ExactCache.start(cluster.b, CacheSettings.from(new JsonObject())).await(30, TimeUnit.SECONDS);
+      // A lookup slower than lookup_timeout_ms (100 ms) is a miss by design; a loaded test machine can be that slow
+      // to answer across the cluster, and the timeout is not what this test is about.
+      CacheSettings settings = CacheSettings.from(new JsonObject().put("lookup_timeout_ms", 30_000));
+      ExactCache onA = ExactCache.start(cluster.a, settings).await(30, TimeUnit.SECONDS);
+      ExactCache onB = ExactCache.start(cluster.b, settings).await(30, TimeUnit.SECONDS);
       ArtifactStore storeB = FileArtifactStore.open(cluster.b, dir, 1).await(30, TimeUnit.SECONDS);
       CompletableFuture<Void> forgottenOnA = new CompletableFuture<>();
       ArtifactDeletions.start(cluster.a, null, d -> onA.forget(d).onComplete(v -> forgottenOnA.complete(null)))

@@ -13,8 +13,9 @@ import java.util.Map;
  * that generation for it instead of collecting it: without a heap maximum nothing collects the old generation until
  * the JVM's default maximum (a quarter of RAM) is reached, so a node that served a burst kept hundreds of MB of
  * garbage committed (docs/benchmarks.md, issue 15's eighth stop). Every {@code periodMs} this looks at the heap's
- * committed size: grown by {@link #IDLE_GROWTH} since the last full collection with no collection at all in the period
- * (the node is idle), or by {@link #BUSY_GROWTH} whatever the load, it runs one full collection, after which the
+ * committed size: grown by {@link #IDLE_GROWTH} (or a quarter of its size after the last full collection, if more) since
+ * that collection with no collection at all in the period (the node is idle), or by {@link #BUSY_GROWTH} (or its size
+ * after the last full collection, if more) whatever the load, it runs one full collection, after which the
  * launcher's {@code -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps} give the free part back at once. The collection
  * runs on a worker thread (it stops every thread for a few tens of ms, the event loops included, as any full
  * collection does). Only for the serial collector: G1 returns memory itself ({@code G1PeriodicGCInterval}).
@@ -43,7 +44,9 @@ final class HeapReturn {
     boolean idle = now.collections() == lastCollections;
     lastCollections = now.collections();
     long grown = now.committed() - baseline;
-    return grown >= BUSY_GROWTH || (idle && grown >= IDLE_GROWTH);
+    // A full collection's work grows with what is live (a local model's weights: GBs): on a large heap it waits for
+    // growth in proportion, so its cost per byte given back stays the same.
+    return grown >= Math.max(BUSY_GROWTH, baseline) || (idle && grown >= Math.max(IDLE_GROWTH, baseline / 4));
   }
 
   /** After a collection: its result is the new baseline. */

@@ -44,6 +44,19 @@ class HeapReturnTest {
   }
 
   @Test
+  void aLargeLiveHeapWaitsForGrowthInProportionBeforeItsCostlierCollection() {
+    // A local model's weights: 1 GB live after the last full collection.
+    HeapReturn policy = new HeapReturn(new HeapReturn.Reading(1024 * MB, 10));
+    assertFalse(policy.shouldCollect(new HeapReturn.Reading(1024 * MB + HeapReturn.BUSY_GROWTH, 100)));
+    assertFalse(policy.shouldCollect(new HeapReturn.Reading(2047 * MB, 200)));
+    assertTrue(policy.shouldCollect(new HeapReturn.Reading(2048 * MB, 300)));
+    policy.collected(new HeapReturn.Reading(1024 * MB, 301));
+    // Idle: a quarter of the heap, not 32 MB.
+    assertFalse(policy.shouldCollect(new HeapReturn.Reading(1024 * MB + 255 * MB, 301)));
+    assertTrue(policy.shouldCollect(new HeapReturn.Reading(1024 * MB + 256 * MB, 301)));
+  }
+
+  @Test
   void thePeriodComesFromTheEnvironment() {
     assertEquals(2000, HeapReturn.periodMs(Map.of()));
     assertEquals(2000, HeapReturn.periodMs(Map.of(HeapReturn.ENV, " ")));

@@ -14,7 +14,8 @@
 # RSS (VmRSS) idle after start, in the middle of the 5,000 req/s run, and idle 10 s after the load. The direct rows
 # (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
 #   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
-#                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2)
+#                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2); try2 ... try9 are further
+#                  variants in the same run, given by TRY2_USAGE, TRY2_OPTS, TRY2_ENV and so on
 # TOOLS=nginx-wrk measures the way issue 15 did: the upstream is nginx answering the mock's fixed completion
 # (bench/gateway-nginx.conf) instead of the Java MockUpstream, and the saturation rows are `wrk -t1 -c32`
 # (bench/gateway-wrk.lua, same request) instead of the Java LoadGenerator, so that the node is not measured against two
@@ -25,8 +26,9 @@
 # The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
 # keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it).
-# NMT_DIR: run the nodes with native memory tracking and write each one's account (by area, and the heap) when idle
-# after the load into $NMT_DIR/<config>.txt.
+# NMT_DIR: run the nodes with native memory tracking and write each one's account (the kernel's anonymous / file split,
+# the JVM's areas, the heap) in the middle of the 5,000 req/s run into $NMT_DIR/<config>-5000.txt and when idle after
+# the load into $NMT_DIR/<config>.txt.
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT, STAMP, pids
 positional SECONDS_PER_RUN=20
 WARMUP="${WARMUP:-30}"
@@ -62,7 +64,7 @@ start_mesh() { # $1: name; the rest: extra environment
     machine) usage="durability: machine" ;;
     ledger-off) usage="enabled: false" ;;
   esac
-  if [ "$name" = try ]; then usage="${TRY_USAGE:-}"; fi
+  case "$name" in try*) local v="TRY${name#try}_USAGE"; usage="${!v:-}" ;; esac
   if [ -n "$usage" ]; then { echo "usage:"; echo "$usage" | sed '/^$/d; s/^/  /'; } >> "$conf"; fi
   # shellcheck disable=SC2046
   env "$@" BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$conf" SWITCHBOARD_HTTP_PORT="$MESH_PORT" \
@@ -79,6 +81,13 @@ start_mesh() { # $1: name; the rest: extra environment
 stop_mesh() {
   kill "$mesh_pid" 2>/dev/null || true
   wait "$mesh_pid" 2>/dev/null || true
+}
+# The node's memory by owner: the kernel's split (anonymous, file-backed, shared), the JVM's own account by area (what
+# it does not count is native memory of libraries: DuckDB's allocator, glibc's arenas) and the heap's generations.
+memory_account() {
+  mkdir -p "$(dirname "$1")"
+  { grep -E '^(Rss|Pss_Anon|Pss_File|Pss_Shmem|Anonymous|Shared_Clean|Shared_Dirty|Private_Clean|Private_Dirty):' "/proc/$mesh_pid/smaps_rollup"
+    "$JAVA_HOME/bin/jcmd" "$mesh_pid" VM.native_memory summary; "$JAVA_HOME/bin/jcmd" "$mesh_pid" GC.heap_info; } > "$1" 2>&1 || true
 }
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$mesh_pid/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$mesh_pid/stat"; }
@@ -105,7 +114,10 @@ measure() {
   local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" threads="" switches=""
   if [ -n "$name" ]; then
     before=$(ticks)
-    if [ "$rate" = 5000 ]; then (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss") & rss_pid=$!; fi
+    if [ "$rate" = 5000 ]; then
+      (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss"; [ -z "${NMT_DIR:-}" ] || memory_account "$NMT_DIR/$name-5000.txt") &
+      rss_pid=$!
+    fi
     if [ "$rate" = 5000 ] && [ -n "${JFR_DIR:-}" ]; then
       mkdir -p "$JFR_DIR"
       "$JAVA_HOME/bin/jcmd" "$mesh_pid" JFR.start name=bench settings=profile \
@@ -156,7 +168,7 @@ for name in $CONFIGS; do
     metrics-off) start_mesh "$name" SWITCHBOARD_METRICS=false ;;
     default|machine|ledger-off) start_mesh "$name" ;;
     # shellcheck disable=SC2086
-    try) NODE_OPTS="${NODE_OPTS:-} ${TRY_OPTS:-}" start_mesh "$name" ${TRY_ENV:-} ;;
+    try|try[0-9]) opts="TRY${name#try}_OPTS"; envs="TRY${name#try}_ENV"; NODE_OPTS="${NODE_OPTS:-} ${!opts:-}" start_mesh "$name" ${!envs:-} ;;
     *) echo "unknown configuration $name" >&2; exit 2 ;;
   esac
   sleep 5
@@ -169,8 +181,7 @@ for name in $CONFIGS; do
   echo "{\"config\":\"$name\",\"rss_idle_after_load_mb\":$(rss_mb)}" | tee -a "$OUT"
   if [ -n "${NMT_DIR:-}" ]; then # where the idle node's memory is: the JVM's account by area, and the heap
     mkdir -p "$NMT_DIR"
-    { "$JAVA_HOME/bin/jcmd" "$mesh_pid" VM.native_memory summary; "$JAVA_HOME/bin/jcmd" "$mesh_pid" GC.heap_info; } \
-      > "$NMT_DIR/$name.txt" 2>&1 || true
+    memory_account "$NMT_DIR/$name.txt"
   fi
   if [ "$name" != ledger-off ]; then
     curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" > "$WORK/ready-$name.json" || true

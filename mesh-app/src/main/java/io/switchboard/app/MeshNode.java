@@ -97,19 +97,24 @@ public final class MeshNode {
    * {@code vert.x-eventloop-thread-0} keeps a core busy.
    */
   static int eventLoops(Map<String, String> env) {
-    String v = env.get(EVENT_LOOPS_ENV);
+    return (int) wholeNumber(env, EVENT_LOOPS_ENV, 1, 1, 1024, "a whole number from 1 to 1024");
+  }
+
+  /** The whole number in environment variable {@code name}, {@code fallback} when unset; {@code expected} says the range when it is out of it. */
+  static long wholeNumber(Map<String, String> env, String name, long fallback, long min, long max, String expected) {
+    String v = env.get(name);
     if (v == null || v.isBlank()) {
-      return 1;
+      return fallback;
     }
     try {
-      int n = Integer.parseInt(v.trim());
-      if (n >= 1 && n <= 1024) {
+      long n = Long.parseLong(v.trim());
+      if (n >= min && n <= max) {
         return n;
       }
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException(EVENT_LOOPS_ENV + " must be a whole number from 1 to 1024, got '" + v + "'");
+    throw new IllegalArgumentException(name + " must be " + expected + ", got '" + v + "'");
   }
 
   static MicrometerMetricsOptions metricsOptions() {

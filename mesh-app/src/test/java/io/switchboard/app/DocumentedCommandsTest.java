@@ -97,8 +97,9 @@ class DocumentedCommandsTest {
     }
     assertFalse(commands.isEmpty());
     for (String cmd : commands) {
-      // environment assignments (quoted or not) and the machine's benchmark lock, in any order, come before the command
-      String first = cmd.replaceFirst("^(([A-Z_]+=(\"[^\"]*\"|\\S+)|flock \\S+|env) +)+", "");
+      // environment assignments (quoted, $'...' with escapes, or not) and the machine's benchmark lock, in any order,
+      // come before the command
+      String first = cmd.replaceFirst("^(([A-Z_][A-Z0-9_]*=(\"[^\"]*\"|\\$?'[^']*'|\\S+)|flock \\S+|env) +)+", "");
       assertTrue(first.startsWith("./mesh ") || first.matches("bench/[\\w-]+\\.sh( .*)?") || first.startsWith(".ci/postgres.sh"),
         "docs/benchmarks.md: '" + cmd + "' does not run as written where the default java is older than 21");
     }

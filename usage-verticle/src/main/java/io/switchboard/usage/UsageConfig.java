@@ -104,9 +104,12 @@ public record UsageConfig(
         conf.getLong("idle_check_ms", 1000L),
         conf.getLong("rotate_bytes", 1L << 20),
         conf.getLong("rotate_age_ms", 60_000L),
-        // Each DuckDB insert costs ~8 ms of CPU whatever its size (the identity check, the commit's WAL fsync): at
-        // 5,000 records/s, 500 ms halves the store's CPU per record against 100 ms (UsageLedgerBench).
-        conf.getLong("ship_linger_ms", 500L)),
+        // Each DuckDB insert has a fixed cost (the identity check, the commit's WAL fsync): fewer, larger inserts take
+        // less CPU a record. But the records wait in the heap until their insert: at 500 ms they outlived the young
+        // generation's collections and were promoted, growing the old generation by hundreds of MB under load; at
+        // 200 ms the node's RSS at 5,000 req/s was 251 MB against 274-279, for the same CPU a request at 5,000 req/s
+        // and saturation (docs/benchmarks.md, issue 15's eighth stop).
+        conf.getLong("ship_linger_ms", 200L)),
       conf.getLong("key_cache_ttl_ms", 300_000L),
       conf.getLong("revocation_timeout_ms", 5_000L),
       List.copyOf(warnings));

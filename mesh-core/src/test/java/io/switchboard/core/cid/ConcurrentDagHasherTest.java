@@ -103,6 +103,39 @@ class ConcurrentDagHasherTest {
     assertEquals(Runtime.getRuntime().availableProcessors(), HashLane.threads());
   }
 
+  /**
+   * The leaves of one file do not wait for each other: each full leaf's steps are on the lane as soon as they arrive,
+   * as a task of their own, even while the leaf before has not been hashed at all (a 960 KB upload arrives over
+   * loopback faster than one core hashes it; as one chain, its backlog after the last byte was hashed on one core).
+   * Run in reverse order, the leaves still give the sequential DAG, completed on the hasher's context.
+   */
+  @Test
+  void eachLeafIsALaneTaskOfItsOwnAndTheLeavesMayBeHashedInAnyOrder(Vertx vertx) throws Exception {
+    byte[] file = new byte[SIZE];
+    new Random(11).nextBytes(file);
+    Context loop = vertx.getOrCreateContext();
+    java.util.List<Runnable> lane = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Promise<ConcurrentDagHasher> fed = Promise.promise();
+    loop.runOnContext(v -> {
+      ConcurrentDagHasher hasher = new ConcurrentDagHasher(vertx, lane::add);
+      for (int pos = 0; pos < file.length; pos += 8192) {
+        hasher.update(ByteBuffer.wrap(file, pos, Math.min(8192, file.length - pos)));
+      }
+      fed.complete(hasher);
+    });
+    ConcurrentDagHasher hasher = fed.future().await(30, TimeUnit.SECONDS);
+    assertEquals(4, lane.size(), "one lane task per leaf (three full ones and the last), none run yet: " + lane.size());
+    Promise<FileDag> dag = Promise.promise();
+    loop.runOnContext(v -> hasher.finish().onComplete(dag));
+    for (int i = lane.size() - 1; i >= 0; i--) {
+      lane.get(i).run(); // this thread is the lane here
+    }
+    FileDag sequential = FileDag.of(Buffer.buffer(file));
+    FileDag concurrent = dag.future().await(30, TimeUnit.SECONDS);
+    assertEquals(sequential.root(), concurrent.root());
+    assertEquals(sequential.leaves(), concurrent.leaves());
+  }
+
   @Test
   void withoutVertxEveryStepIsHashedOnTheCallersThread() {
     byte[] file = new byte[3 * 262_144 + 5];

@@ -20,7 +20,10 @@
 # (bench/gateway-nginx.conf) instead of the Java MockUpstream, and the saturation rows are `wrk -t1 -c32`
 # (bench/gateway-wrk.lua, same request) instead of the Java LoadGenerator, so that the node is not measured against two
 # JVMs' worth of load tools on the same two cores; the 2,000 req/s row is issue 15's too, `wrk -t1 -c20` with each
-# connection sending one request per 10 ms (closed loop: it achieves a little under 2,000). The 5,000 req/s row stays the
+# connection sending one request per 10 ms (closed loop: it achieves a little under 2,000), and beside it the same with
+# each wait drawn uniform over 5-15 ms (target_rps 2000, tool "... (random)"): with fixed waits wrk's connections fall
+# into step and arrive in bursts of ~12-20 (docs/benchmarks.md, eighth stop), which measures a burst's queue rather
+# than 2,000 independent requests a second. The 5,000 req/s row stays the
 # LoadGenerator's (open loop, paced). It installs nginx-light and wrk with apt-get when they are missing (as ./mesh installs its packages).
 # Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for every node (e.g. a heap cap to try).
 # The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
@@ -37,6 +40,8 @@ MESH_PORT="${MESH_PORT:-18080}"
 CONFIGS="${CONFIGS:-default machine ledger-off metrics-off}"
 TOOLS="${TOOLS:-java}"
 case "$TOOLS" in java|nginx-wrk) ;; *) echo "TOOLS is java or nginx-wrk" >&2; exit 2 ;; esac
+RATES="2000 5000 0"
+[ "$TOOLS" = nginx-wrk ] && RATES="2000 2000r 5000 0" # 2000r: the ~2,000 req/s row with random waits (below)
 OUT="bench/results/gateway-$STAMP.jsonl"
 WORK="$ROOT/target/bench-gateway"
 rm -rf "$WORK"
@@ -129,6 +134,7 @@ measure() {
   if [ "$TOOLS" = nginx-wrk ] && [ "$rate" != 5000 ]; then # 1 s of warm-up, as the LoadGenerator has, then the run
     local wrk_env=(WRK_CONNECTIONS=32) c=32
     if [ "$rate" = 2000 ]; then wrk_env=(WRK_CONNECTIONS=20 WRK_DELAY_MS=10); c=20; fi
+    if [ "$rate" = 2000r ]; then wrk_env=(WRK_CONNECTIONS=20 WRK_DELAY_MS=10 WRK_RANDOM=1); c=20; fi
     env "${wrk_env[@]}" wrk -t1 -c"$c" -d1s -s bench/gateway-wrk.lua "$url" > /dev/null
     line=$(env "${wrk_env[@]}" wrk -t1 -c"$c" -d"${SECONDS_PER_RUN}s" -s bench/gateway-wrk.lua "$url" | tail -n 1 \
       | python3 -c "import json,sys; r=json.load(sys.stdin); r['url']='$url'; print(json.dumps(r))")
@@ -176,7 +182,7 @@ for name in $CONFIGS; do
   "$JAVA" -cp "$CP" io.switchboard.bench.gateway.LoadGenerator --url "$MESH" --rate 2000 --connections 32 \
     --seconds "$WARMUP" --warmup 1 > /dev/null
   note "$name warm"
-  for rate in 2000 5000 0; do measure "$name" "$MESH" "$rate"; done
+  for rate in $RATES; do measure "$name" "$MESH" "$rate"; done
   sleep 10
   echo "{\"config\":\"$name\",\"rss_idle_after_load_mb\":$(rss_mb)}" | tee -a "$OUT"
   if [ -n "${NMT_DIR:-}" ]; then # where the idle node's memory is: the JVM's account by area, and the heap
@@ -188,6 +194,6 @@ for name in $CONFIGS; do
   fi
   stop_mesh
 done
-for rate in 2000 5000 0; do measure "" "$DIRECT" "$rate"; done
+for rate in $RATES; do measure "" "$DIRECT" "$rate"; done
 note "end"
 echo "results in $OUT"

@@ -274,7 +274,7 @@ public final class LlamaPass implements AutoCloseable {
     int e = c.embeddingLength;
     int stride = m.paddedRows;
     // One token: whole tiles, each a contiguous stream. A prompt: smaller grains that stay in cache across its tiles.
-    team.forEach(m.groups, n == 1 ? m.tile : GRAIN, (s, end) -> {
+    team.forEach(m.groups, n == 1 ? Q4Packed.TILE : GRAIN, (s, end) -> {
       Q4Kernel.multiply(m, in, n, s, end, out, stride);
       if (residual != null) {
         int r0 = s * Q4Packed.GROUP;
@@ -292,7 +292,7 @@ public final class LlamaPass implements AutoCloseable {
     int e = c.embeddingLength;
     rmsNorm(x, t * e, w.finalNorm, normed);
     inputs.quantize(0, normed, t * e);
-    team.forEach(head.groups, head.tile, (s, end) -> Q4Kernel.multiply(head, inputs, 1, s, end, logits, head.paddedRows));
+    team.forEach(head.groups, Q4Packed.TILE, (s, end) -> Q4Kernel.multiply(head, inputs, 1, s, end, logits, head.paddedRows));
     System.arraycopy(logits, 0, out, 0, c.vocabularySize);
   }
 

@@ -51,8 +51,8 @@ final class Q4Kernel {
     for (int t = 0; t < tokens; t++) {
       java.util.Arrays.fill(out, t * stride + groupStart * Q4Packed.GROUP, t * stride + groupEnd * Q4Packed.GROUP, 0f);
     }
-    for (int tile = groupStart / m.tile; tile * m.tile < groupEnd; tile++) {
-      int first = tile * m.tile;
+    for (int tile = groupStart / Q4Packed.TILE; tile * Q4Packed.TILE < groupEnd; tile++) {
+      int first = tile * Q4Packed.TILE;
       int g0 = Math.max(groupStart, first);
       int g1 = Math.min(groupEnd, first + m.tileGroups(tile));
       int t = 0;

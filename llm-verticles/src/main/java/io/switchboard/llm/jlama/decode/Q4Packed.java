@@ -5,9 +5,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * One or more Jlama Q4 matrices with the same number of columns, stacked row-wise and rearranged for {@link Q4Kernel}:
- * rows in groups of 32 (the last group padded with zero rows), groups in tiles of {@link #tile} groups, about
- * {@link #TILE_BYTES} of weights each (the last tile may be smaller). Within a tile, block by block (32 columns
- * each): for block {@code b} and group {@code g}, 512 bytes hold byte {@code j} (0..15) of that block for each of the 32 rows, one after the other, each byte with Jlama's two nibbles
+ * rows in groups of 32 (the last group padded with zero rows), groups in tiles of {@link #TILE} (the last tile may be
+ * smaller). Within a tile, block by block (32 columns each): for block {@code b} and group {@code g}, 512 bytes hold
+ * byte {@code j} (0..15) of that block for each of the 32 rows, one after the other, each byte with Jlama's two nibbles
  * (weight {@code j} low, weight {@code j + 16} high, both stored as value + 8). One 32-byte load then gives byte
  * {@code j} of 32 rows, so the kernel works with one row per 16-bit lane; a thread that takes whole tiles reads one
  * contiguous run of memory per tile (the hardware prefetchers' best case), and a prompt's token tiles re-read a tile
@@ -19,14 +19,8 @@ import java.lang.foreign.ValueLayout;
 final class Q4Packed {
 
   static final int GROUP = 32;
-  /**
-   * Weight bytes per tile, whatever the width: one token's product hands out whole tiles to the threads, so a tile is
-   * the grain they balance with. By rows it was 512 rows for every width, which for the down projection (8,192 columns)
-   * made four grains of 2 MB on two threads, a thread that lagged by one grain holding the other for ~0.15 ms a layer;
-   * by bytes the down projection has 16 tiles of 128 rows and the 2,048-wide matrices keep 512 rows. A row's result
-   * does not depend on its tile (it adds its blocks in order), so the tiling changes no result.
-   */
-  static final int TILE_BYTES = 512 * 1024;
+  /** Groups per tile: 512 rows. */
+  static final int TILE = 16;
   private static final int BYTES_PER_BLOCK = Q4MatVec.BLOCK / 2;
 
   final byte[] weights;
@@ -36,8 +30,6 @@ final class Q4Packed {
   final int groups;
   final int cols;
   final int blocks;
-  /** Groups per tile (the last tile may hold fewer). */
-  final int tile;
 
   private Q4Packed(byte[] weights, float[] scales, int rows, int cols) {
     this.weights = weights;
@@ -47,7 +39,6 @@ final class Q4Packed {
     this.paddedRows = groups * GROUP;
     this.cols = cols;
     this.blocks = cols / Q4MatVec.BLOCK;
-    this.tile = Math.max(1, TILE_BYTES / (GROUP * cols / 2));
   }
 
   /** The rows of {@code parts}, in order, as one packed matrix; every part has the same number of columns. */
@@ -91,13 +82,13 @@ final class Q4Packed {
 
   /** Index of the (block, group) unit in storage order: 512 weight bytes and 32 scales each. */
   int unit(int b, int g) {
-    int t = g / tile;
-    return t * tile * blocks + b * tileGroups(t) + g % tile;
+    int tile = g / TILE;
+    return tile * TILE * blocks + b * tileGroups(tile) + g % TILE;
   }
 
-  /** Groups in tile {@code t} (the last one may hold fewer). */
-  int tileGroups(int t) {
-    return Math.min(tile, groups - t * tile);
+  /** Groups in tile {@code tile} (the last one may hold fewer). */
+  int tileGroups(int tile) {
+    return Math.min(TILE, groups - tile * TILE);
   }
 
   /** Bytes held: weights and scales. */

@@ -73,11 +73,10 @@ final class HeapReturn {
     return collectors.stream().anyMatch(gc -> gc.getName().equals("MarkSweepCompact"));
   }
 
-  /** Starts the periodic check on {@code vertx} when the environment and the collector call for it; returns whether it did. */
-  static boolean start(Vertx vertx, Map<String, String> env) {
-    long period = periodMs(env);
+  /** Starts the check every {@code period} ms ({@link #periodMs}; 0: never) on {@code vertx}, with the serial collector only. */
+  static void start(Vertx vertx, long period) {
     if (period == 0 || !serialCollector(ManagementFactory.getGarbageCollectorMXBeans())) {
-      return false;
+      return;
     }
     HeapReturn policy = new HeapReturn(read());
     boolean[] running = {false};
@@ -96,6 +95,5 @@ final class HeapReturn {
         }
       });
     });
-    return true;
   }
 }

@@ -76,8 +76,9 @@ public final class Main {
     }
     // Prometheus metrics are on unless SWITCHBOARD_METRICS=false (they cost a little on every request and bus message).
     boolean metrics = !"false".equalsIgnoreCase(System.getenv().getOrDefault("SWITCHBOARD_METRICS", "true"));
+    long heapReturnMs;
     try {
-      HeapReturn.periodMs(System.getenv());
+      heapReturnMs = HeapReturn.periodMs(System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       return 2;
@@ -91,7 +92,7 @@ public final class Main {
       return 1;
     }
     report(started, options, System.out);
-    HeapReturn.start(started.vertx(), System.getenv());
+    HeapReturn.start(started.vertx(), heapReturnMs);
     NodeLifecycle lifecycle = started.lifecycle();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // SIGTERM: stop in order (HTTP drains, backends leave and drain, then the cluster is left), within the drains.

@@ -29,6 +29,8 @@ import java.util.Set;
  * @param leaving     true on the last announcement of an instance that is stopping
  * @param languages   spoken languages it handles (ISO 639-1, e.g. {@code en}); empty means any (transcription, speech)
  * @param outputs     the audio formats and sample rates it produces (speech); {@link AudioOutputs#UNDECLARED}: no promise
+ * @param listed      what a pass-through backend's upstream lists as its models, as last seen (for {@code GET /v1/models}
+ *                    only: routing goes by {@code models}, and an empty {@code models} still serves any name)
  */
 public record BackendDescriptor(
   String id,
@@ -44,7 +46,16 @@ public record BackendDescriptor(
   Health health,
   boolean leaving,
   List<String> languages,
-  AudioOutputs outputs) {
+  AudioOutputs outputs,
+  List<String> listed) {
+
+  /** A descriptor whose upstream lists no models of its own (any backend but a pass-through one). */
+  public BackendDescriptor(String id, String instanceId, String type, Set<Capability> capabilities, List<String> models,
+                           Map<String, String> aliases, Privacy privacy, int priority, Map<String, Prices> prices,
+                           int concurrency, Health health, boolean leaving, List<String> languages, AudioOutputs outputs) {
+    this(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages,
+      outputs, List.of());
+  }
 
   /** A descriptor that declares no audio outputs. */
   public BackendDescriptor(String id, String instanceId, String type, Set<Capability> capabilities, List<String> models,
@@ -64,6 +75,7 @@ public record BackendDescriptor(
   public BackendDescriptor {
     languages = languages == null ? List.of() : List.copyOf(languages);
     outputs = outputs == null ? AudioOutputs.UNDECLARED : outputs;
+    listed = listed == null ? List.of() : List.copyOf(listed);
     capabilities = capabilities.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(capabilities));
     models = List.copyOf(models);
     aliases = Map.copyOf(aliases);
@@ -102,25 +114,30 @@ public record BackendDescriptor(
   }
 
   public BackendDescriptor withHealth(Health h) {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, h, leaving, languages, outputs);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, h, leaving, languages, outputs, listed);
   }
 
   public BackendDescriptor withPriority(int p) {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, p, prices, concurrency, health, leaving, languages, outputs);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, p, prices, concurrency, health, leaving, languages, outputs, listed);
   }
 
   public BackendDescriptor asLeaving() {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, true, languages, outputs);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, true, languages, outputs, listed);
   }
 
   /** The same descriptor for another instance. */
   public BackendDescriptor withInstanceId(String newInstanceId) {
-    return new BackendDescriptor(id, newInstanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages, outputs);
+    return new BackendDescriptor(id, newInstanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages, outputs, listed);
   }
 
   /** The same descriptor announcing {@code audio} as what it produces. */
   public BackendDescriptor withOutputs(AudioOutputs audio) {
-    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages, audio);
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages, audio, listed);
+  }
+
+  /** The same descriptor with {@code names} as what its upstream lists (a pass-through backend's last probe). */
+  public BackendDescriptor withListed(List<String> names) {
+    return new BackendDescriptor(id, instanceId, type, capabilities, models, aliases, privacy, priority, prices, concurrency, health, leaving, languages, outputs, names);
   }
 
   /**
@@ -138,7 +155,7 @@ public record BackendDescriptor(
   public JsonObject toJson() {
     JsonArray caps = new JsonArray();
     capabilities.stream().sorted().forEach(c -> caps.add(c.wireName()));
-    return new JsonObject()
+    JsonObject json = new JsonObject()
       .put("id", id)
       .put("instance_id", instanceId)
       .put("type", type)
@@ -153,6 +170,10 @@ public record BackendDescriptor(
       .put("leaving", leaving)
       .put("languages", new JsonArray(new ArrayList<>(languages)))
       .put("outputs", outputs.toJson());
+    if (!listed.isEmpty()) {
+      json.put("listed", new JsonArray(new ArrayList<>(listed)));
+    }
+    return json;
   }
 
   private JsonObject pricesJson() {
@@ -206,6 +227,7 @@ public record BackendDescriptor(
       Health.fromJson(json.getJsonObject("health")),
       json.getBoolean("leaving", false),
       json.getJsonArray("languages", new JsonArray()).stream().map(String::valueOf).toList(),
-      AudioOutputs.fromJson(json.getJsonObject("outputs")));
+      AudioOutputs.fromJson(json.getJsonObject("outputs")),
+      json.getJsonArray("listed", new JsonArray()).stream().map(String::valueOf).toList());
   }
 }

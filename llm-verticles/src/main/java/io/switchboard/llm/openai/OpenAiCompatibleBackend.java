@@ -59,6 +59,11 @@ public final class OpenAiCompatibleBackend extends DescribedBackend implements C
   }
 
   @Override
+  public List<String> listedModels() {
+    return probe.listed();
+  }
+
+  @Override
   public Future<Void> stop() {
     return http.close();
   }

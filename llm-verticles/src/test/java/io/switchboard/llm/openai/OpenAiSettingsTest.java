@@ -8,6 +8,7 @@ import io.switchboard.core.backend.BackendConfig;
 import io.switchboard.core.backend.BackendDeployer;
 import io.switchboard.core.backend.BackendProvider;
 import io.switchboard.core.backend.BackendUnavailableException;
+import io.switchboard.core.testkit.FakeUpstream;
 import io.switchboard.core.testkit.openai.Behaviour;
 import io.switchboard.core.testkit.openai.FakeOpenAiServer;
 import io.vertx.core.Vertx;
@@ -17,6 +18,7 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -165,6 +167,35 @@ class OpenAiSettingsTest {
     assertEquals(KEY, fake.lastRequest().bearer());
     await(backend.stop());
     await(fake.close());
+  }
+
+  @Test
+  void aPassThroughBackendListsWhatItsProbeSaw(Vertx vertx) {
+    FakeOpenAiServer fake = await(FakeOpenAiServer.start(vertx)).requireKey(KEY).models("qwen2.5-7b-instruct", "llama-3.1-8b");
+    OpenAiCompatibleBackend passThrough = OpenAiTestKit.backend(vertx, OpenAiTestKit.conf(fake).put("models", new JsonArray())
+      .put("health_interval_ms", 60_000));
+    OpenAiCompatibleBackend configured = OpenAiTestKit.backend(vertx, OpenAiTestKit.conf(fake).put("health_interval_ms", 60_000));
+    assertEquals(List.of(), passThrough.listedModels(), "nothing before the first probe");
+    assertEquals(Health.UP, await(passThrough.health()));
+    assertEquals(Health.UP, await(configured.health()));
+    assertEquals(List.of("qwen2.5-7b-instruct", "llama-3.1-8b"), passThrough.listedModels());
+    assertEquals(List.of(), configured.listedModels(), "a backend with its own models lists only those");
+    assertEquals(2, fake.requestCount(), "one probe each: the list is the probe's answer");
+    await(passThrough.stop());
+    await(configured.stop());
+    await(fake.close());
+  }
+
+  @Test
+  void aPassThroughProbeWhoseAnswerIsNoListListsNothing(Vertx vertx) {
+    FakeUpstream odd = FakeUpstream.start(vertx, router -> router.get("/v1/models").handler(ctx -> ctx.response()
+      .putHeader("content-type", "text/plain").end("ok")));
+    OpenAiCompatibleBackend backend = OpenAiTestKit.backend(vertx, OpenAiTestKit.conf(odd.url("/v1"))
+      .put("models", new JsonArray()).put("health_interval_ms", 60_000));
+    assertEquals(Health.UP, await(backend.health()), "a 2xx is up whatever its body");
+    assertEquals(List.of(), backend.listedModels());
+    await(backend.stop());
+    odd.close();
   }
 
   @Test

@@ -26,10 +26,14 @@ final class OpenAiTestKit {
   }
 
   static JsonObject conf(FakeOpenAiServer fake) {
+    return conf(fake.baseUrl());
+  }
+
+  static JsonObject conf(String baseUrl) {
     return new JsonObject()
       .put("id", "openai")
       .put("type", "openai-compatible")
-      .put("base_url", fake.baseUrl())
+      .put("base_url", baseUrl)
       .put("api_key_env", "OPENAI_API_KEY")
       .put("capabilities", new JsonArray().add("chat").add("embed"))
       .put("models", new JsonArray().add("gpt-4o-mini").add("text-embedding-3-small"));

@@ -4,6 +4,8 @@ import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.Health;
 import io.vertx.core.Future;
 
+import java.util.List;
+
 /**
  * A provider adapter or local engine, given its collaborators in its constructor. A backend serves one or more
  * capabilities by also implementing {@link ChatBackend}, {@link EmbeddingBackend}, {@link TranscriptionBackend}
@@ -30,5 +32,14 @@ public interface Backend {
    */
   default Future<Health> health() {
     return Future.succeededFuture(Health.UP);
+  }
+
+  /**
+   * What the upstream of a pass-through backend (no {@code models} in its conf: it serves any name) lists as its models,
+   * as last seen; announced with every heartbeat for {@code GET /v1/models}, never used for routing. Read on the
+   * heartbeat, so it must not call out: a backend refreshes the list with its health probe. Empty by default.
+   */
+  default List<String> listedModels() {
+    return List.of();
   }
 }

@@ -110,7 +110,7 @@ public final class BackendVerticle extends VerticleBase {
   private void announce() {
     // After "leaving" nothing may announce the instance again (a health check still running, a registry sync).
     if (!stopping) {
-      publish(descriptor.withHealth(health));
+      publish(descriptor.withHealth(health).withListed(backend.listedModels()));
     }
   }
 

@@ -8,13 +8,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * {@code GET /v1/models}: the union of the live backends' models and aliases from the router's registry view, in
- * OpenAI's list shape; {@code owned_by} names the backends serving each.
+ * OpenAI's list shape; {@code owned_by} names the backends serving each. A pass-through backend (no models of its own:
+ * it serves any name) contributes what its upstream listed at its last health probe ({@code listed} in its
+ * descriptor), so no request here calls out.
  */
 final class ModelRoutes {
 
@@ -39,8 +43,10 @@ final class ModelRoutes {
         for (Object o : ar.result().body().getJsonArray("backends", new JsonArray())) {
           JsonObject b = (JsonObject) o;
           String id = b.getString("id");
-          b.getJsonArray("models", new JsonArray()).forEach(m -> owners.computeIfAbsent(String.valueOf(m), k -> new TreeSet<>()).add(id));
-          b.getJsonObject("aliases", new JsonObject()).fieldNames().forEach(a -> owners.computeIfAbsent(a, k -> new TreeSet<>()).add(id));
+          List<Object> names = new ArrayList<>(b.getJsonArray("models", new JsonArray()).getList());
+          names.addAll(b.getJsonArray("listed", new JsonArray()).getList());
+          names.addAll(b.getJsonObject("aliases", new JsonObject()).fieldNames());
+          names.forEach(name -> owners.computeIfAbsent(String.valueOf(name), k -> new TreeSet<>()).add(id));
         }
         JsonArray data = new JsonArray();
         owners.forEach((model, ids) -> data.add(new JsonObject().put("id", model).put("object", "model").put("created", 0)

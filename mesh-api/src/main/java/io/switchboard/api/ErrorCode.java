@@ -17,6 +17,8 @@ public enum ErrorCode {
   MODEL_NOT_FOUND(404, "invalid_request_error", "model_not_found", false),
   NOT_FOUND(404, "invalid_request_error", "not_found", false),
   METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", false),
+  /** A well-formed request that the resource's present state refuses (changing a key revoked before or meanwhile). */
+  CONFLICT(409, "invalid_request_error", "conflict", false),
   PAYLOAD_TOO_LARGE(413, "invalid_request_error", "payload_too_large", false),
   UNSUPPORTED_MEDIA(415, "invalid_request_error", "unsupported_media_type", false),
   RATE_LIMITED(429, "rate_limit_error", "rate_limit_exceeded", true),

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The {@code update} op on {@link Addresses#KEYS} across a two-node cluster: node A runs the usage verticle, node B
  * only verifies keys (as a router without the store would). The change is a merge patch (named fields replace, null
  * clears, the rest stay); both nodes' verifiers answer with the new limits as soon as update answers, though both had
- * the key cached; bad input is refused naming the field, an unknown key is NOT_FOUND, a revoked one INVALID_REQUEST.
+ * the key cached; bad input is refused naming the field, an unknown key is NOT_FOUND, a revoked one CONFLICT.
  */
 class KeyUpdateTest {
 
@@ -151,7 +151,7 @@ class KeyUpdateTest {
 
     result(ask(new JsonObject().put("op", "revoke").put("id", id)));
     e = refused(ask(update(id, new JsonObject().put("daily_budget_usd", 1))));
-    assertEquals(ErrorCode.INVALID_REQUEST, e.errorCode());
+    assertEquals(ErrorCode.CONFLICT, e.errorCode(), "a valid change the key's state refuses");
     assertEquals("id", e.param());
     assertTrue(e.getMessage().contains("revoked"), e.getMessage());
   }

@@ -279,7 +279,7 @@ class BadInputTableTest {
     c.add(new Case("keys", "an unknown key", admin("GET", "/api/v1/keys/k_doesnotexist", null), 404, null));
     String live = "/api/v1/keys/" + idOf(liveKey);
     c.add(new Case("keys", "limits of an unknown key", admin("PATCH", "/api/v1/keys/k_doesnotexist", "{\"limits\":{\"daily_budget_usd\":1}}"), 404, "id"));
-    c.add(new Case("keys", "limits of a revoked key", admin("PATCH", "/api/v1/keys/" + idOf(revokedKey), "{\"limits\":{\"daily_budget_usd\":1}}"), 400, "id"));
+    c.add(new Case("keys", "limits of a revoked key", admin("PATCH", "/api/v1/keys/" + idOf(revokedKey), "{\"limits\":{\"daily_budget_usd\":1}}"), 409, "id"));
     c.add(new Case("keys", "a negative budget on a change", admin("PATCH", live, "{\"limits\":{\"daily_budget_usd\":-1}}"), 400, "daily_budget_usd"));
     c.add(new Case("keys", "a rate past 32 bits on a change", admin("PATCH", live, "{\"limits\":{\"requests_per_minute\":4294967296}}"), 400, "requests_per_minute"));
     c.add(new Case("keys", "a misspelt limit on a change", admin("PATCH", live, "{\"limits\":{\"daily_budget\":1}}"), 400, "daily_budget"));

@@ -82,7 +82,7 @@ public final class KeyService {
   /**
    * Changes a live key's limits ({@link KeyLimitsPatch}: the fields named replace the key's, null clears one) and
    * waits until every verifier in the cluster has dropped what it had cached. NOT_FOUND for an unknown key;
-   * INVALID_REQUEST (param {@code id}) for a revoked one, whose limits no longer matter. Changes run one after the
+   * CONFLICT (param {@code id}) for a revoked one, whose limits no longer matter, also when it was revoked meanwhile. Changes run one after the
    * other: each reads the limits, patches and writes them, and two at once would lose one's fields (the cluster has
    * one ledger, so one key service; its handler runs on one context, where this chain lives).
    */
@@ -133,7 +133,7 @@ public final class KeyService {
   }
 
   private static MeshException revoked(String id) {
-    return MeshException.invalid("id", "API key " + id + " is revoked: its limits can no longer change");
+    return new MeshException(ErrorCode.CONFLICT, "API key " + id + " is revoked: its limits can no longer change", "id");
   }
 
   private static MeshException notFound(String id) {

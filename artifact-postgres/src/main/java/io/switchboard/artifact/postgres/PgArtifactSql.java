@@ -29,8 +29,7 @@ final class PgArtifactSql {
   static final String START_UPLOAD = "INSERT INTO artifact_uploads (oid, started_ms) VALUES (lo_create(0)::bigint, $1) RETURNING oid";
   static final String PUT = "SELECT lo_put($1::bigint::oid, $2, $3)";
   static final String GET = "SELECT lo_get($1::bigint::oid, $2, $3) AS data";
-  static final String DROP_UPLOAD = "WITH gone AS (DELETE FROM artifact_uploads WHERE oid = $1 RETURNING oid)"
-    + " SELECT lo_unlink(oid::oid) FROM gone";
+  static final String DROP_UPLOAD = unlinking("DELETE FROM artifact_uploads WHERE oid = $1 RETURNING oid");
   static final String FINISH_UPLOAD = "DELETE FROM artifact_uploads WHERE oid = $1";
 
   static final String INSERT = "INSERT INTO artifacts (cid, size, oid, nodes, created_ms, touched_ms)"
@@ -45,19 +44,32 @@ final class PgArtifactSql {
   static final String OPEN = "SELECT size, oid, nodes FROM artifacts WHERE cid = $1";
 
   static final String DELETE_CLAIMS = "DELETE FROM artifact_claims WHERE cid = $1 AND key_id = $2";
-  /** Removes the artifact when no claim is left, unlinking its bytes; answers one row when it went. */
-  static final String DELETE_UNCLAIMED = "WITH gone AS (DELETE FROM artifacts a WHERE a.cid = $1 AND NOT EXISTS"
-    + " (SELECT 1 FROM artifact_claims c WHERE c.cid = a.cid) RETURNING oid) SELECT lo_unlink(oid::oid) FROM gone";
-  static final String DELETE = "WITH gone AS (DELETE FROM artifacts WHERE cid = $1 RETURNING oid) SELECT lo_unlink(oid::oid) FROM gone";
+  /** Removes the artifact when no claim is left; answers one row when it went. */
+  static final String DELETE_UNCLAIMED = unlinking("DELETE FROM artifacts a WHERE a.cid = $1 AND NOT EXISTS"
+    + " (SELECT 1 FROM artifact_claims c WHERE c.cid = a.cid) RETURNING oid");
+  static final String DELETE = unlinking("DELETE FROM artifacts WHERE cid = $1 RETURNING oid");
 
-  static final String RETAIN_AGE = "WITH gone AS (DELETE FROM artifacts WHERE touched_ms < $1 RETURNING cid, oid)"
-    + " SELECT cid, lo_unlink(oid::oid) FROM gone";
-  /** Keeps the newest artifacts whose sizes add up to at most $1; removes the rest, oldest included. */
-  static final String RETAIN_SIZE = "WITH ranked AS (SELECT cid, SUM(size) OVER (ORDER BY touched_ms DESC, created_ms DESC, cid DESC)"
-    + " AS running FROM artifacts), gone AS (DELETE FROM artifacts a USING ranked r WHERE a.cid = r.cid AND r.running > $1"
-    + " RETURNING a.cid, a.oid) SELECT cid, lo_unlink(oid::oid) FROM gone";
+  /** Removes the artifacts touched before $1; answers their cids. */
+  static final String RETAIN_AGE = unlinkingAnsweringCids("DELETE FROM artifacts WHERE touched_ms < $1 RETURNING cid, oid");
+  /** Keeps the newest artifacts whose sizes add up to at most $1; removes the rest, oldest included; answers their cids. */
+  static final String RETAIN_SIZE = unlinkingAnsweringCids("DELETE FROM artifacts a USING (SELECT cid, SUM(size) OVER"
+    + " (ORDER BY touched_ms DESC, created_ms DESC, cid DESC) AS running FROM artifacts) r WHERE a.cid = r.cid AND r.running > $1"
+    + " RETURNING a.cid, a.oid");
   /** Uploads started before $1 and never finished (the node died): their large objects go. */
   static final String RETAIN_UPLOADS = "WITH gone AS (DELETE FROM artifact_uploads WHERE started_ms < $1 RETURNING oid)"
     + " SELECT lo_unlink(g.oid::oid) FROM gone g WHERE EXISTS (SELECT 1 FROM pg_largeobject_metadata m WHERE m.oid = g.oid::oid)";
   static final String TOTAL = "SELECT COALESCE(SUM(size), 0) AS total FROM artifacts";
+
+  /**
+   * {@code delete} (a {@code DELETE ... RETURNING oid}) with the large object of every row it removes unlinked in the same
+   * statement, so that a removed row never leaves its bytes behind; one row answered per row removed.
+   */
+  private static String unlinking(String delete) {
+    return "WITH gone AS (" + delete + ") SELECT lo_unlink(oid::oid) FROM gone";
+  }
+
+  /** {@link #unlinking} for a {@code DELETE ... RETURNING cid, oid}: each row answered names the artifact removed. */
+  private static String unlinkingAnsweringCids(String delete) {
+    return "WITH gone AS (" + delete + ") SELECT cid, lo_unlink(oid::oid) FROM gone";
+  }
 }

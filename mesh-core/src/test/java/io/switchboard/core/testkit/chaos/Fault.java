@@ -95,15 +95,15 @@ public record Fault(Kind kind, int status, long ms, int bytes, String on, int af
 
   /** A 5xx (or any status) from the gateway in front of the upstream. */
   public static Fault status(int status) {
-    return new Fault(Kind.STATUS, status, 0, 0, null, 0, Integer.MAX_VALUE, null);
+    return of(Kind.STATUS, status, 0, 0, null);
   }
 
   public static Fault slowFirstByte(long ms) {
-    return new Fault(Kind.SLOW_FIRST_BYTE, 0, ms, 0, null, 0, Integer.MAX_VALUE, null);
+    return of(Kind.SLOW_FIRST_BYTE, 0, ms, 0, null);
   }
 
   public static Fault trickle(int bytes, long everyMs) {
-    return new Fault(Kind.TRICKLE, 0, everyMs, bytes, null, 0, Integer.MAX_VALUE, null);
+    return of(Kind.TRICKLE, 0, everyMs, bytes, null);
   }
 
   public static Fault malformedJson() {
@@ -120,16 +120,21 @@ public record Fault(Kind kind, int status, long ms, int bytes, String on, int af
 
   /** Keep-alives every {@code keepAliveMs}, forever. */
   public static Fault neverEnds(long keepAliveMs) {
-    return new Fault(Kind.NEVER_ENDS, 0, keepAliveMs, 0, null, 0, Integer.MAX_VALUE, null);
+    return of(Kind.NEVER_ENDS, 0, keepAliveMs, 0, null);
   }
 
   /** The upstream's own answer {@code reply} (e.g. a 429 with {@code Retry-After}), given by the proxy in its place. */
   public static Fault reply(Reply reply) {
-    return new Fault(Kind.REPLY, reply.status(), 0, 0, null, 0, Integer.MAX_VALUE, reply);
+    return of(Kind.REPLY, reply.status(), 0, 0, reply);
   }
 
   private static Fault of(Kind kind) {
-    return new Fault(kind, 0, 0, 0, null, 0, Integer.MAX_VALUE, null);
+    return of(kind, 0, 0, 0, null);
+  }
+
+  /** A fault with its figures that meets every request, from the first on: {@link #on}, {@link #after}, {@link #times} narrow it. */
+  private static Fault of(Kind kind, int status, long ms, int bytes, Reply reply) {
+    return new Fault(kind, status, ms, bytes, null, 0, Integer.MAX_VALUE, reply);
   }
 
   /** Only requests whose path contains {@code pathPart} (e.g. {@code "/stream/"}) are counted and faulted. */

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import static io.switchboard.app.voice.ChatUpstream.chats;
 import static io.switchboard.app.voice.ChatUpstream.lastUserText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -103,6 +104,46 @@ class StreamCallTest extends CallFixture {
     assertTrue(chats.stream().allMatch(r -> r.getLong("output_tokens") > 0), "both answers billed: " + chats);
     assertEquals(chats.stream().mapToLong(r -> r.getLong("input_tokens")).sum(), call.getLong("input_tokens"), call.encode());
     assertEquals(chats.stream().mapToLong(r -> r.getLong("output_tokens")).sum(), call.getLong("output_tokens"), call.encode());
+  }
+
+  /**
+   * The caller speaks again while the answer's chat stream has sent nothing yet (its upstream holds the headers back):
+   * the answer is stopped unheard. Its first message, when it comes, is answered with the cancel, which reaches the
+   * upstream; none of its text reaches the caller or the history; and the call counts the tokens the router billed for
+   * it (the prompt, and what that first message carried), as it does for an answer cut after it began.
+   */
+  @Test
+  void bargeInBeforeTheFirstTokenCancelsTheAnswerUnheard() throws Exception {
+    JsonArray backends = VoiceNode.localCascade(chat);
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir, Map.of("FAKE_KEY", "sk-fake-voice"));
+    String unheard = "Nobody should ever hear this reply because the caller spoke before it began";
+    chat.enqueue(Behaviour.reply(unheard).headerDelayMs(2500).chunks(8).chunkDelayMs(300))
+      .enqueue(Behaviour.reply("Noted. Anything else?"));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+    Await.until("the first chat request upstream", () -> chats(chat).size() >= 1);
+    assertTrue(caller.events("response.text.delta").isEmpty(), "the upstream holds its answer back");
+    caller.say(Speech.at16k(Speech.SECOND));
+
+    Await.until("the cancel reaching the chat upstream", () -> chat.abortedCount() == 1);
+    Await.until("the second answer's chat request", () -> chats(chat).size() >= 2);
+    Await.until("the second answer spoken", () -> !caller.events("response.audio.done").isEmpty());
+    String texts = caller.events("response.text.delta").stream().map(e -> e.getString("delta")).reduce("", String::concat);
+    assertEquals("Noted. Anything else?", texts.trim(), "only the second answer's text reached the caller");
+    assertFalse(chats(chat).get(1).encode().contains("Nobody"), "the unheard answer is not in the history: " + chats(chat).get(1));
+
+    caller.stop();
+    caller.closed().await(10, TimeUnit.SECONDS);
+    Await.until("the call's usage record", () -> !node.callRecords().isEmpty());
+    JsonObject call = node.callRecords().get(0);
+    String callId = call.getString("request_id");
+    Supplier<List<JsonObject>> chatRecords = () -> node.usage.stream()
+      .filter(r -> "chat".equals(r.getString("capability")) && r.getString("request_id").startsWith(callId + "-")).toList();
+    Await.until("the router's records of both answers", () -> chatRecords.get().size() == 2);
+    List<JsonObject> chats = chatRecords.get();
+    assertEquals(chats.stream().mapToLong(r -> r.getLong("input_tokens")).sum(), call.getLong("input_tokens"), chats + " " + call.encode());
+    assertEquals(chats.stream().mapToLong(r -> r.getLong("output_tokens")).sum(), call.getLong("output_tokens"), chats + " " + call.encode());
   }
 
   /**

@@ -4,10 +4,12 @@ import io.switchboard.api.Capability;
 import io.switchboard.api.ChatChunks;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.api.Usage;
 import io.switchboard.core.stream.BusStreams;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -102,8 +104,8 @@ final class Answer {
     scope.ledger().requested("chat");
     scope.stages().chat(scope.stages().requestId(metrics.turn, "chat"), body).onComplete(ar -> {
       if (cancelled) {
-        if (ar.succeeded() && BusStreams.isStream(ar.result()) && !BusStreams.isEnd(ar.result())) {
-          BusStreams.cancel(ar.result());
+        if (ar.succeeded()) {
+          unheard(ar.result(), body);
         }
         return;
       }
@@ -161,17 +163,42 @@ final class Answer {
   }
 
   /**
+   * The first message of a stream asked for before this answer's cancel and arriving after it (the caller spoke before
+   * the first token): answered with the cancel, unused, and counted as the router bills it: a stream cancelled at its
+   * first message for the prompt and that message's text (estimated, as for any stream cancelled after content), a
+   * whole answer in one message for the usage its backend reported.
+   */
+  private void unheard(Message<Object> first, JsonObject body) {
+    if (!BusStreams.isStream(first)) {
+      return;
+    }
+    String backend = first.headers().get(Headers.BACKEND);
+    if (BusStreams.isEnd(first)) {
+      count(backend, first.body() instanceof JsonObject end && end.getValue(StreamProtocol.USAGE) instanceof JsonObject reported
+        ? Usage.fromJson(reported) : null);
+      return;
+    }
+    BusStreams.cancel(first);
+    count(backend, Usage.estimate(promptTokens(body), text(first.body())));
+  }
+
+  /**
    * The text of a message that came after this answer's cancel, unused: the router counted it in the cancelled
    * stream's estimate, so the call adds what it adds to that estimate.
    */
   private void late(String backend, long promptTokens, Object data) {
-    long chars = data instanceof JsonObject json && json.getValue(StreamProtocol.CHUNKS) instanceof JsonArray chunks
-      ? ChatChunks.textLength(chunks) : 0;
+    long chars = text(data);
     if (chars > 0) {
       long before = Usage.estimate(promptTokens, streamChars).completionTokens();
       streamChars += chars;
       count(backend, new Usage(0, Usage.estimate(promptTokens, streamChars).completionTokens() - before));
     }
+  }
+
+  /** Characters of text in a stream message's chunks. */
+  private static long text(Object data) {
+    return data instanceof JsonObject json && json.getValue(StreamProtocol.CHUNKS) instanceof JsonArray chunks
+      ? ChatChunks.textLength(chunks) : 0;
   }
 
   /** The prompt's tokens as the router estimates them for the same request. */

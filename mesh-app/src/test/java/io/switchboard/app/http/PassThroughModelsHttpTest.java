@@ -12,7 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,7 +37,6 @@ class PassThroughModelsHttpTest {
   static final Vertx vertx = vx.get();
   static FakeOpenAiServer workstation;
   static HttpTestNode node;
-  static OpenAIClient sdk;
 
   @BeforeAll
   static void start() throws Exception {
@@ -49,15 +47,6 @@ class PassThroughModelsHttpTest {
       .add(backend("openai", openai).put("models", new JsonArray().add("gpt-4o-mini")).put("aliases", new JsonObject().put("light", "gpt-4o-mini"))
         .put("health_interval_ms", 60_000));
     node = HttpTestNode.start(vertx, backends, new JsonObject(), Map.of("KEY", KEY));
-    sdk = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + node.port + "/v1").apiKey("unused-unless-keys-are-required")
-      .maxRetries(0).build();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (sdk != null) {
-      sdk.close();
-    }
   }
 
   private static JsonObject backend(String id, FakeOpenAiServer fake) {
@@ -87,13 +76,19 @@ class PassThroughModelsHttpTest {
   @Test
   void theOfficialSdkSeesTheListedModelsAndCanUseOne() throws Exception {
     listing();
-    List<String> ids = sdk.models().list().data().stream().map(Model::id).toList();
-    assertEquals(List.of("gpt-4o-mini", "light", "llama-3.1-8b", "qwen2.5-7b-instruct"), ids);
+    OpenAIClient sdk = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + node.port + "/v1")
+      .apiKey("unused-unless-keys-are-required").maxRetries(0).build();
+    try {
+      List<String> ids = sdk.models().list().data().stream().map(Model::id).toList();
+      assertEquals(List.of("gpt-4o-mini", "light", "llama-3.1-8b", "qwen2.5-7b-instruct"), ids);
 
-    workstation.enqueue(Behaviour.reply("Hello from the workstation."));
-    String answer = sdk.chat().completions().create(ChatCompletionCreateParams.builder().model("qwen2.5-7b-instruct")
-      .addUserMessage("Say hello.").build()).choices().get(0).message().content().orElse("");
-    assertEquals("Hello from the workstation.", answer);
+      workstation.enqueue(Behaviour.reply("Hello from the workstation."));
+      String answer = sdk.chat().completions().create(ChatCompletionCreateParams.builder().model("qwen2.5-7b-instruct")
+        .addUserMessage("Say hello.").build()).choices().get(0).message().content().orElse("");
+      assertEquals("Hello from the workstation.", answer);
+    } finally {
+      sdk.close();
+    }
     assertEquals("qwen2.5-7b-instruct", workstation.lastRequest().body().getString("model"), "the listed name goes upstream as it was");
   }
 }

@@ -64,17 +64,20 @@ public enum ErrorCode {
     return upstreamFault;
   }
 
-  /** The class of a bare failure code: the first class with that status, {@link #INTERNAL} for unknown 5xx. */
+  /**
+   * The class of a bare failure code: the first class with that status; 408 (a timeout, as {@code UpstreamErrors} reads
+   * an upstream's 408) {@link #TIMEOUT}; another 4xx {@link #INVALID_REQUEST}; anything else {@link #INTERNAL}.
+   */
   public static ErrorCode fromFailureCode(int code) {
     for (ErrorCode c : values()) {
       if (c.httpStatus == code) {
         return c;
       }
     }
-    if (code >= 400 && code < 500) {
-      return INVALID_REQUEST;
+    if (code == 408) {
+      return TIMEOUT;
     }
-    return code == 408 ? TIMEOUT : INTERNAL;
+    return code >= 400 && code < 500 ? INVALID_REQUEST : INTERNAL;
   }
 
   /** The class for an OpenAI-style error code string, or null. */

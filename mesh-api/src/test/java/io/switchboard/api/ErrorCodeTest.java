@@ -22,6 +22,7 @@ class ErrorCodeTest {
     assertSame(ErrorCode.MODEL_NOT_FOUND, ErrorCode.fromFailureCode(404));
     assertSame(ErrorCode.INVALID_REQUEST, ErrorCode.fromFailureCode(418), "another 4xx");
     assertSame(ErrorCode.INTERNAL, ErrorCode.fromFailureCode(599));
+    assertSame(ErrorCode.TIMEOUT, ErrorCode.fromFailureCode(408), "a request timeout is a timeout, not the caller's error");
   }
 
   @Test

@@ -49,8 +49,9 @@ public final class UploadDags {
   }
 
   /**
-   * The DAG the web left for {@code msg}'s audio, completing on the caller's context (the web's hasher completes it on
-   * the web's), or null when there is none (then the router hashes the audio).
+   * The DAG the web left for {@code msg}'s audio, completing on the caller's context, or null when there is none (then
+   * the router hashes the audio). The web's hasher completes it on the thread that hashed the upload's last leaf (a
+   * hashing thread, or the web's event loop when it had caught up), so a DAG not yet complete comes here in one hop.
    */
   static Future<FileDag> take(Vertx vertx, Message<Object> msg) {
     String token = msg.headers().get(Headers.UPLOAD_TOKEN);

@@ -1,6 +1,5 @@
 package io.switchboard.core.cid;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,7 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hashed as one chain after the last byte. When the file ends at most one step of its last leaf is left to hash on
  * the caller's thread ({@link #finish}) when the lane has caught up; then the leaves' digests go in order through a
  * {@link FileDagHasher}: the same CID and DAG as feeding the bytes to it. Nothing is copied; the views are read on the
- * lane. One instance per file, fed from one thread (an event loop, whose context the DAG completes on).
+ * lane. One instance per file, fed from one thread (an event loop).
+ *
+ * <p>The DAG completes on the thread that hashed the file's last leaf: the caller's within {@link #finish} when the
+ * lane had caught up, else a lane thread. It is not brought back to the feeding context, because the one that needs it
+ * is another (the web verticle receives the upload, its router keys the cache with the CID): a listener hops to its
+ * own context (UploadDags does), so the DAG crosses one thread boundary, not two, after the last leaf is hashed.
  */
 public final class ConcurrentDagHasher {
 
@@ -32,7 +36,6 @@ public final class ConcurrentDagHasher {
   static final int PIECE = 64 * 1024;
 
   private final Vertx vertx;
-  private final Context context;
   private final Executor lane;
   private final List<Leaf> leaves = new ArrayList<>();
   private Leaf leaf;
@@ -41,13 +44,12 @@ public final class ConcurrentDagHasher {
   private final Promise<FileDag> built = Promise.promise();
   /**
    * Leaves whose digest is not yet taken, plus one held until {@link #finish}: whoever brings it to 0 (finish, or the
-   * lane thread that hashed the last leaf left) builds the DAG, so the leaves cost the caller's context one hop in all.
+   * lane thread that hashed the last leaf left) builds the DAG and completes it there.
    */
   private final AtomicInteger open = new AtomicInteger(1);
 
   /**
-   * @param vertx the leaves are hashed on {@link HashLane}'s threads and the DAG completes on the context of
-   *              {@code vertx} this is made on; null: every leaf is hashed on the caller's thread
+   * @param vertx the leaves are hashed on {@link HashLane}'s threads; null: every leaf is hashed on the caller's thread
    */
   public ConcurrentDagHasher(Vertx vertx) {
     this(vertx, HashLane::execute);
@@ -56,7 +58,6 @@ public final class ConcurrentDagHasher {
   /** @param lane runs the leaves' steps (tests: to run them when and in the order they choose) */
   ConcurrentDagHasher(Vertx vertx, Executor lane) {
     this.vertx = vertx;
-    this.context = vertx == null ? null : vertx.getOrCreateContext();
     this.lane = lane;
   }
 
@@ -99,7 +100,10 @@ public final class ConcurrentDagHasher {
     return leaves.stream().allMatch(l -> l.pending.get() == 0);
   }
 
-  /** Ends the file: its DAG once every leaf is hashed (on the caller's context). Later calls answer the same. */
+  /**
+   * Ends the file: its DAG once every leaf is hashed, completed on the thread that hashed the last one (see the class
+   * comment: listen with a hop to your context). Later calls answer the same.
+   */
   public Future<FileDag> finish() {
     if (dag == null) {
       if (leaf != null) {
@@ -123,14 +127,10 @@ public final class ConcurrentDagHasher {
     return h.finish(); // no leaf at all: the empty file's one empty leaf
   }
 
-  /** A leaf's digest is in: the last of the file's after {@link #finish} builds the DAG, on the caller's context. */
-  private void hashed(boolean onLane) {
+  /** A leaf's digest is in: the last of the file's after {@link #finish} builds the DAG, on this thread. */
+  private void hashed() {
     if (open.decrementAndGet() == 0) {
-      if (onLane) {
-        context.runOnContext(v -> built.complete(build()));
-      } else {
-        built.complete(build());
-      }
+      built.complete(build());
     }
   }
 
@@ -166,13 +166,13 @@ public final class ConcurrentDagHasher {
       if (vertx == null || last && pending.get() == 0) {
         update(sha, rest);
         digest = sha.digest();
-        hashed(false);
+        hashed();
         return;
       }
       run(() -> {
         update(sha, rest);
         digest = sha.digest();
-        hashed(true);
+        hashed();
       });
     }
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -96,9 +97,7 @@ class StreamCallTest extends CallFixture {
     JsonObject call = node.callRecords().get(0);
     assertEquals("stream", call.getJsonObject("call").getString("transport"));
     // The answer cut by the barge-in is billed by the router for what it delivered; the call counts the same tokens.
-    String callId = call.getString("request_id");
-    Supplier<List<JsonObject>> chatRecords = () -> node.usage.stream()
-      .filter(r -> "chat".equals(r.getString("capability")) && r.getString("request_id").startsWith(callId + "-")).toList();
+    Supplier<List<JsonObject>> chatRecords = stageRecords(node, call, "chat");
     Await.until("the router's records of both answers", () -> chatRecords.get().size() == 2);
     List<JsonObject> chats = chatRecords.get();
     assertTrue(chats.stream().allMatch(r -> r.getLong("output_tokens") > 0), "both answers billed: " + chats);
@@ -133,13 +132,8 @@ class StreamCallTest extends CallFixture {
     assertEquals("Noted. Anything else?", texts.trim(), "only the second answer's text reached the caller");
     assertFalse(chats(chat).get(1).encode().contains("Nobody"), "the unheard answer is not in the history: " + chats(chat).get(1));
 
-    caller.stop();
-    caller.closed().await(10, TimeUnit.SECONDS);
-    Await.until("the call's usage record", () -> !node.callRecords().isEmpty());
-    JsonObject call = node.callRecords().get(0);
-    String callId = call.getString("request_id");
-    Supplier<List<JsonObject>> chatRecords = () -> node.usage.stream()
-      .filter(r -> "chat".equals(r.getString("capability")) && r.getString("request_id").startsWith(callId + "-")).toList();
+    JsonObject call = hangUp(caller, node);
+    Supplier<List<JsonObject>> chatRecords = stageRecords(node, call, "chat");
     Await.until("the router's records of both answers", () -> chatRecords.get().size() == 2);
     List<JsonObject> chats = chatRecords.get();
     assertEquals(chats.stream().mapToLong(r -> r.getLong("input_tokens")).sum(), call.getLong("input_tokens"), chats + " " + call.encode());
@@ -190,5 +184,67 @@ class StreamCallTest extends CallFixture {
     assertEquals("pcm", first.getString("response_format"), "the speech stage asks for PCM, resampled here from 24 kHz");
     caller.stop();
     caller.closed().await(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * A barge-in while two pieces' speech is in flight: one mid-stream (its audio playing), the next asked for but not
+   * answered yet (its upstream holds the response back, then sends all its audio at once). The router bills a speech
+   * request by its characters when it served it and not when the call cancelled it first; the call's record counts
+   * the same characters (as the router counts them: UTF-16 units, an emoji two) and cost as the router's records of
+   * the call's speech requests, the spoken apology's recording among them.
+   */
+  @Test
+  void bargeInDuringSpeechCountsWhatTheRouterBilledForIt() throws Exception {
+    String first = "This first sentence is long enough that the speech service is still reading it out when the caller cuts in.";
+    String second = "The second one waits.";
+    PcmTone tone = new PcmTone(client, 90, -1);
+    List<String> asked = new CopyOnWriteArrayList<>();
+    FakeSpeechApi speech = FakeSpeechApi.start(client).reply(ctx -> {
+      asked.add(ctx.body().asJsonObject().getString("input", ""));
+      if (second.equals(asked.getLast())) {
+        client.setTimer(4000, t -> ctx.response().putHeader("content-type", "audio/pcm").end(Buffer.buffer(new byte[960])));
+      } else {
+        tone.accept(ctx);
+      }
+    });
+    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("cloud-speech", speech, 10)
+        .put("prices", new JsonObject().put("tts-1", new JsonObject().put("per_1k_chars", 15.0))))
+      .add(VoiceNode.chat("primary", chat, "cloud", 10));
+    VoiceNode node = VoiceNode.start(vertx, backends, new JsonObject(), dir);
+    chat.enqueue(Behaviour.reply(first + " " + second)).enqueue(Behaviour.reply("Noted \uD83D\uDC4D."));
+    StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+    Thread.sleep(300);
+    caller.say(Speech.at16k(Speech.FIRST));
+    Await.until("a second of the answer", () -> caller.audioMs(16_000) > 1000);
+    Await.until("both pieces' speech asked for", () -> asked.containsAll(List.of(first, second)));
+    caller.say(Speech.at16k(Speech.SECOND));
+    Await.until("the cancel reaching the speech upstream", () -> tone.cancelled() >= 1);
+    Await.until("the second answer spoken", () -> !caller.events("response.audio.done").isEmpty());
+    JsonObject call = hangUp(caller, node);
+    JsonObject stage = call.getJsonObject("call").getJsonArray("stages").stream().map(JsonObject.class::cast)
+      .filter(st -> "speech".equals(st.getString("stage"))).findFirst().orElseThrow();
+    Supplier<List<JsonObject>> speechRecords = stageRecords(node, call, "speech");
+    Await.until("the router's records of the call's speech requests", () -> speechRecords.get().size() == stage.getInteger("requests"));
+    List<JsonObject> speeches = speechRecords.get();
+    assertTrue(speeches.stream().anyMatch(r -> "CANCELLED".equals(r.getString("error_code"))), "a speech stream cancelled: " + speeches);
+    assertEquals(speeches.stream().filter(r -> r.getDouble("cost_usd") > 0).mapToLong(r -> r.getLong("characters")).sum(),
+      call.getLong("characters"), "characters billed: " + speeches + " " + call.encode());
+    assertEquals(speeches.stream().mapToDouble(r -> r.getDouble("cost_usd")).sum(), stage.getDouble("cost_usd"), 1e-9,
+      speeches + " " + call.encode());
+  }
+
+  /** Hangs up and waits for the call's usage record. */
+  private static JsonObject hangUp(StreamCaller caller, VoiceNode node) throws Exception {
+    caller.stop();
+    caller.closed().await(10, TimeUnit.SECONDS);
+    Await.until("the call's usage record", () -> !node.callRecords().isEmpty());
+    return node.callRecords().get(0);
+  }
+
+  /** The router's records of the call's requests of {@code capability}, as they are when asked. */
+  private static Supplier<List<JsonObject>> stageRecords(VoiceNode node, JsonObject call, String capability) {
+    String callId = call.getString("request_id");
+    return () -> node.usage.stream()
+      .filter(r -> capability.equals(r.getString("capability")) && r.getString("request_id").startsWith(callId + "-")).toList();
   }
 }

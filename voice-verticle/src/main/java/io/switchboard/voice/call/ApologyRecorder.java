@@ -58,7 +58,7 @@ final class ApologyRecorder {
           out.appendBytes(convert.push(j.getBuffer("audio").getBytes()));
         }
         out.appendBytes(convert.flush());
-        scope.ledger().served("speech", backend, o.speechModel(), 0, 0, 0, o.apology().length());
+        scope.ledger().spoke(backend, o.speechModel(), o.apology());
         done.complete(out.getBytes());
       });
     });

@@ -100,8 +100,14 @@ public final class CallLedger {
     outputTokens += out;
   }
 
-  public void characters(long n) {
-    characters += n;
+  /**
+   * Backend {@code backend} spoke {@code text} with {@code model} in full: counted as the router bills a speech request
+   * it served, by the characters of its input (UTF-16 units, as the router counts them). Speech the call cancelled
+   * first is not counted: the router's record of it says CANCELLED and bills nothing.
+   */
+  public void spoke(String backend, String model, String text) {
+    characters += text.length();
+    served("speech", backend, model, 0, 0, 0, text.length());
   }
 
   public void audioIn(double seconds) {

@@ -164,9 +164,7 @@ final class SpokenPiece {
         }
         take(mine.flush());
         arrived = true;
-        long chars = text.codePointCount(0, text.length());
-        scope.ledger().characters(chars);
-        scope.ledger().served("speech", backend, scope.options().speechModel(), 0, 0, 0, chars);
+        scope.ledger().spoke(backend, scope.options().speechModel(), text);
         speaker.advance();
       } else {
         scope.ledger().failed("speech", backend);

@@ -68,8 +68,10 @@ class StreamCallTest extends CallFixture {
       "voice_to_voice_ms")) {
       assertTrue(metrics.getLong(field) >= 0, field + " in " + metrics.encode());
     }
-    // 500 ms of silence, counted from where the sound stopped: to the 20 ms frame the caller sent it in.
-    assertTrue(metrics.getLong("endpoint_ms") >= 480, "the endpoint waits for 500 ms of silence: " + metrics.encode());
+    // 500 ms of silence, counted in audio from where the sound stopped. The metric is the wall clock between two frames'
+    // arrivals, so a frame the loaded test machine delivered late shortens it (478 once at load 9); an endpoint that did
+    // not wait for the silence would read one VAD window (32 ms) or less.
+    assertTrue(metrics.getLong("endpoint_ms") >= 400, "the endpoint waits for 500 ms of silence: " + metrics.encode());
     assertTrue(metrics.getLong("voice_to_voice_ms") >= metrics.getLong("endpoint_ms") + metrics.getLong("transcription_ms"),
       metrics.encode());
     assertEquals("local-whisper", metrics.getJsonObject("backends").getString("transcribe"));

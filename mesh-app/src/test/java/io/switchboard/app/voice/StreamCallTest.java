@@ -235,6 +235,44 @@ class StreamCallTest extends CallFixture {
       speeches + " " + call.encode());
   }
 
+  @Test
+  void speechTheRouterAnsweredFromItsCacheIsNotBilledToTheCall() throws Exception {
+    String greeting = "Thanks for calling the booking line, how can I help?";
+    PcmTone tone = new PcmTone(client, 20, -1);
+    List<String> asked = new CopyOnWriteArrayList<>();
+    FakeSpeechApi speech = FakeSpeechApi.start(client).reply(ctx -> {
+      asked.add(ctx.body().asJsonObject().getString("input", ""));
+      tone.accept(ctx);
+    });
+    JsonArray backends = new JsonArray().add(VoiceNode.whisper(10)).add(VoiceNode.cloudSpeech("cloud-speech", speech, 10)
+        .put("prices", new JsonObject().put("tts-1", new JsonObject().put("per_1k_chars", 15.0))))
+      .add(VoiceNode.chat("primary", chat, "cloud", 10));
+    // The exact cache on, as a node's conf has it by default: the second call's greeting is then answered from it.
+    VoiceNode node = VoiceNode.start(vertx, "all", VoiceNode.config(backends, new JsonObject().put("greeting", greeting), dir)
+      .put("cache", new JsonObject()), VoiceNode.FAKE_ENV);
+    for (int call = 1; call <= 2; call++) {
+      StreamCaller caller = StreamCaller.connect(client, node.port, 16_000, new JsonObject()).await(10, TimeUnit.SECONDS);
+      Await.until("the greeting's audio", () -> caller.audioMs(16_000) > 1000);
+
+      caller.stop();
+      caller.closed().await(10, TimeUnit.SECONDS);
+      int calls = call;
+      Await.until("the call's usage record", () -> node.callRecords().size() == calls);
+    }
+    assertEquals(1, asked.stream().filter(greeting::equals).count(), "the second greeting came from the cache: " + asked + " " + node.usage);
+    JsonObject second = node.callRecords().get(1);
+    JsonObject stage = second.getJsonObject("call").getJsonArray("stages").stream().map(JsonObject.class::cast)
+      .filter(st -> "speech".equals(st.getString("stage"))).findFirst().orElseThrow();
+    Supplier<List<JsonObject>> speechRecords = stageRecords(node, second, "speech");
+    Await.until("the router's records of the call's speech requests", () -> speechRecords.get().size() == stage.getInteger("requests"));
+    List<JsonObject> speeches = speechRecords.get();
+    assertTrue(speeches.stream().anyMatch(r -> "hit".equals(r.getString("cache"))), "the greeting was a hit: " + speeches);
+    assertEquals(speeches.stream().filter(r -> r.getDouble("cost_usd") > 0).mapToLong(r -> r.getLong("characters")).sum(),
+      second.getLong("characters"), "characters billed: " + speeches + " " + second.encode());
+    assertEquals(speeches.stream().mapToDouble(r -> r.getDouble("cost_usd")).sum(), stage.getDouble("cost_usd"), 1e-9,
+      speeches + " " + second.encode());
+  }
+
   /** Hangs up and waits for the call's usage record. */
   private static JsonObject hangUp(StreamCaller caller, VoiceNode node) throws Exception {
     caller.stop();

@@ -63,14 +63,18 @@ final class VoiceNode {
   }
 
   static VoiceNode start(Vertx vertx, JsonArray backends, JsonObject voice, Path dataDir, Map<String, String> env) throws Exception {
-    JsonObject config = new JsonObject()
+    return start(vertx, "all", config(backends, voice, dataDir), env);
+  }
+
+  /** The test node's configuration (no exact cache: a node's conf has a {@code cache:} slice, add one to have it). */
+  static JsonObject config(JsonArray backends, JsonObject voice, Path dataDir) {
+    return new JsonObject()
       .put("router", new JsonObject().put("heartbeat_timeout_ms", 5000).put("breaker", new JsonObject().put("max_failures", 50)))
       .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("drain_timeout_ms", 5000))
       .put("backend_defaults", new JsonObject().put("heartbeat_ms", 500))
       .put("usage", new JsonObject().put("data_dir", dataDir.toString()))
       .put("voice", new JsonObject().put("stage_timeout_ms", 20_000).put("greeting", "").mergeIn(voice, true))
       .put("backends", backends);
-    return start(vertx, "all", config, env);
   }
 
   static VoiceNode start(Vertx vertx, String role, JsonObject config, Map<String, String> env) throws Exception {

@@ -21,7 +21,7 @@ final class ApologyRecorder {
 
   static Future<byte[]> record(CallScope scope) {
     OutputFormat source = scope.formats().current();
-    return attempt(scope, source).recover(e -> scope.formats().fallBackOn(e) ? attempt(scope, scope.formats().current())
+    return attempt(scope, source).recover(e -> scope.formats().fallBackOn(e, source) ? attempt(scope, scope.formats().current())
       : Future.failedFuture(e));
   }
 
@@ -58,7 +58,7 @@ final class ApologyRecorder {
           out.appendBytes(convert.push(j.getBuffer("audio").getBytes()));
         }
         out.appendBytes(convert.flush());
-        scope.ledger().spoke(backend, o.speechModel(), o.apology());
+        scope.ledger().spoke(backend, o.speechModel(), o.apology(), PulledStream.cacheHit(end.result()));
         done.complete(out.getBytes());
       });
     });

@@ -103,9 +103,16 @@ public final class CallLedger {
   /**
    * Backend {@code backend} spoke {@code text} with {@code model} in full: counted as the router bills a speech request
    * it served, by the characters of its input (UTF-16 units, as the router counts them). Speech the call cancelled
-   * first is not counted: the router's record of it says CANCELLED and bills nothing.
+   * first is not counted: the router's record of it says CANCELLED and bills nothing. Nor is speech the router answered
+   * from its exact cache ({@code fromCache}): its record is a hit, billed nothing.
    */
-  public void spoke(String backend, String model, String text) {
+  public void spoke(String backend, String model, String text, boolean fromCache) {
+    if (fromCache) {
+      if (backend != null) {
+        stages.get("speech").backends.add(backend);
+      }
+      return;
+    }
     characters += text.length();
     served("speech", backend, model, 0, 0, 0, text.length());
   }

@@ -1,5 +1,6 @@
 package io.switchboard.voice.call;
 
+import io.switchboard.api.CacheStatus;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.MeshException;
@@ -7,6 +8,7 @@ import io.switchboard.core.stream.BusStreams;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
 
 import java.util.function.Consumer;
 
@@ -52,6 +54,11 @@ final class PulledStream {
   PulledStream onLate(Consumer<Object> handler) {
     onLate = handler;
     return this;
+  }
+
+  /** True when {@code end}, a stream's end message, says the router answered it from its exact cache. */
+  static boolean cacheHit(Object end) {
+    return end instanceof JsonObject j && CacheStatus.HIT.wireName().equals(j.getString(CacheStatus.FIELD));
   }
 
   /** The backend that serves the stream (the router's header on its first message), or null. */

@@ -225,7 +225,7 @@ final class Speaker {
     if (stopped || e.errorCode() == ErrorCode.CANCELLED && piece.cancelled()) {
       return;
     }
-    if (!delivered && scope.formats().fallBackOn(e)) {
+    if (!delivered && scope.formats().fallBackOn(e, piece.asked())) {
       piece.retry();
       return;
     }

@@ -36,14 +36,19 @@ final class SpeechFormats {
     return current;
   }
 
-  /** True (and from now on asks for the fallback) when {@code e} is a refusal of the format and not yet fallen back. */
-  boolean fallBackOn(Throwable e) {
-    if (current.equals(FALLBACK) || !(e instanceof MeshException m)) {
+  /**
+   * True (and from now on asks for the fallback) when {@code e}, the failure of a request made in {@code asked}, is a
+   * refusal of that format: the request is then to be made again in {@link #current()}. A request that left in the
+   * call's own format before another request's refusal switched the call (the greeting beside the apology's recording,
+   * both sent at the start) is answered true too, or it would be lost.
+   */
+  boolean fallBackOn(Throwable e, OutputFormat asked) {
+    if (asked.equals(FALLBACK) || !(e instanceof MeshException m)) {
       return false;
     }
     boolean refusal = m.errorCode() == ErrorCode.UNSUPPORTED_MEDIA
       || m.errorCode() == ErrorCode.INVALID_REQUEST && ("response_format".equals(m.param()) || "sample_rate".equals(m.param()))
-      || m.errorCode() == ErrorCode.UNAVAILABLE && nobodyMakes.test(current) && !nobodyMakes.test(FALLBACK);
+      || m.errorCode() == ErrorCode.UNAVAILABLE && nobodyMakes.test(asked) && !nobodyMakes.test(FALLBACK);
     if (refusal) {
       current = FALLBACK;
     }

@@ -35,6 +35,7 @@ final class SpokenPiece {
   private boolean cancelled;
   private boolean heardAny;
   private int attempt;
+  private OutputFormat asked;
 
   SpokenPiece(Speaker speaker, String text, int index) {
     this.speaker = speaker;
@@ -71,6 +72,11 @@ final class SpokenPiece {
     return cancelled;
   }
 
+  /** The format its last request asked for. */
+  OutputFormat asked() {
+    return asked;
+  }
+
   /** Asks for its speech. */
   void request() {
     requested = true;
@@ -78,6 +84,7 @@ final class SpokenPiece {
     int mine = attempt;
     CallScope scope = speaker.scope();
     OutputFormat source = scope.formats().current();
+    asked = source;
     JsonObject body = speaker.body(text);
     speaker.requested();
     scope.ledger().requested("speech");
@@ -164,7 +171,7 @@ final class SpokenPiece {
         }
         take(mine.flush());
         arrived = true;
-        scope.ledger().spoke(backend, scope.options().speechModel(), text);
+        scope.ledger().spoke(backend, scope.options().speechModel(), text, PulledStream.cacheHit(ar.result()));
         speaker.advance();
       } else {
         scope.ledger().failed("speech", backend);

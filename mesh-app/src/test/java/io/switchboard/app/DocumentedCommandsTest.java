@@ -98,8 +98,8 @@ class DocumentedCommandsTest {
     assertFalse(commands.isEmpty());
     for (String cmd : commands) {
       // environment assignments (quoted, $'...' with escapes, or not) and the machine's benchmark lock, in any order,
-      // come before the command
-      String first = cmd.replaceFirst("^(([A-Z_][A-Z0-9_]*=(\"[^\"]*\"|\\$?'[^']*'|\\S+)|flock \\S+|env) +)+", "");
+      // (with or without -w, its wait) come before the command
+      String first = cmd.replaceFirst("^(([A-Z_][A-Z0-9_]*=(\"[^\"]*\"|\\$?'[^']*'|\\S+)|flock (-w \\d+ )?\\S+|env) +)+", "");
       assertTrue(first.startsWith("./mesh ") || first.matches("bench/[\\w-]+\\.sh( .*)?") || first.startsWith(".ci/postgres.sh"),
         "docs/benchmarks.md: '" + cmd + "' does not run as written where the default java is older than 21");
     }

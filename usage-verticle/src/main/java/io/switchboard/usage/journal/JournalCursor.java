@@ -173,10 +173,13 @@ public final class JournalCursor {
     return open;
   }
 
-  /** Moves past a batch the store has taken. */
+  /** Moves past a batch the store has taken (the tail lets its records go). */
   public void advance(Batch b) {
     segmentId = b.segmentId();
     offset = b.offset();
+    if (tail != null) {
+      tail.release(b.segmentId(), b.offset());
+    }
   }
 
   /** Closed segments wholly behind the cursor: their records are stored and they may go once the store syncs. */

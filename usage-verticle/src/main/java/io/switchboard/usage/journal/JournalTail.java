@@ -44,9 +44,7 @@ public final class JournalTail {
    * here begins there. Writes before that position are let go: the shipper has them.
    */
   synchronized JournalCursor.Batch take(long segmentId, long offset, int maxRecords) {
-    while (!writes.isEmpty() && before(writes.peek(), segmentId, offset)) {
-      records -= writes.poll().records().size();
-    }
+    release(segmentId, offset);
     Write first = writes.peek();
     if (first == null || first.segmentId() != segmentId || first.start() != offset) {
       return null;
@@ -62,6 +60,17 @@ public final class JournalTail {
     }
     hits += out.size();
     return new JournalCursor.Batch(out, segmentId, end);
+  }
+
+  /**
+   * The store has the records before byte {@code offset} of segment {@code segmentId}: their writes are let go now,
+   * not at the next {@link #take} a linger later, so that records live on the heap only until their insert (kept a
+   * linger longer, they outlived more young collections and were promoted).
+   */
+  synchronized void release(long segmentId, long offset) {
+    while (!writes.isEmpty() && before(writes.peek(), segmentId, offset)) {
+      records -= writes.poll().records().size();
+    }
   }
 
   /**
@@ -82,6 +91,11 @@ public final class JournalTail {
 
   private static boolean before(Write w, long segmentId, long offset) {
     return w.segmentId() < segmentId || (w.segmentId() == segmentId && w.end() <= offset);
+  }
+
+  /** Records held here now. */
+  synchronized int kept() {
+    return records;
   }
 
   /** Records the shipper took from memory since start (the rest it read from the file). */

@@ -1,6 +1,9 @@
 package io.switchboard.usage.store;
 
+import io.switchboard.api.ArtifactRefs;
+import io.switchboard.api.RouteInfo;
 import io.switchboard.api.UsageRecord;
+import io.switchboard.usage.RecordJson;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 
@@ -12,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Inserts batches of records into DuckDB, skipping those already stored, each in one transaction on the writer's
@@ -19,7 +23,9 @@ import java.util.Set;
  * per batch, its set-up (the table's columns read through JNI) was ~6 % of the insert thread's samples under load. The
  * check for records already stored asks for the stored records whose time is one of the batch's, within the batch's
  * time span: records arrive in about the order of their time, so DuckDB's per-row-group min/max of {@code ts_ms} leaves
- * one or two row groups to read whatever the size of the ledger, and only true neighbours come back.
+ * one or two row groups to read whatever the size of the ledger, and only true neighbours come back. Only the records
+ * {@link RecentIds} cannot vouch for are asked about: those it remembers (a replay in the same run) and those older
+ * than what it remembers (a replay after a restart); a batch of fresh records runs no query at all.
  */
 final class DuckDbAppend implements AutoCloseable {
 
@@ -27,49 +33,86 @@ final class DuckDbAppend implements AutoCloseable {
   private record Id(String requestId, long tsMs) {
   }
 
+  /** Identities remembered per generation of {@link RecentIds} (two tables of 64K longs: 1 MB). */
+  private static final int RECENT = 16_384;
   private static final String STORED = "SELECT request_id, ts_ms FROM usage_records "
     + "WHERE ts_ms >= ? AND ts_ms <= ? AND ts_ms IN (SELECT UNNEST(?::BIGINT[]))";
 
   private final DuckDBConnection c;
   private final PreparedStatement stored;
+  private final RecentIds recent;
+  /** Records asked of the table (not vouched for by {@link #recent}) since start: for tests. */
+  private long lookedUp;
   /** Null until the first batch, and after a failed one (whatever it buffered is let go with its transaction). */
   private DuckDBAppender appender;
   /** The last record's UTC day (days since the epoch) and its text: a batch's records nearly all share one. */
   private long epochDay = Long.MIN_VALUE;
   private String dayText;
+  /**
+   * The last record's route and artifacts with their JSON text: consecutive records mostly share them (one backend, one
+   * answer cached), and writing the text anew was the insert thread's largest allocation.
+   */
+  private final LastText<RouteInfo> route = new LastText<>(RecordJson::route);
+  private final LastText<ArtifactRefs> artifacts = new LastText<>(RecordJson::artifacts);
+
+  /** A column's text of the last value it was asked for, given again while the value is equal. */
+  private static final class LastText<T> {
+    private final Function<T, String> text;
+    private T last;
+    private String lastText;
+
+    LastText(Function<T, String> text) {
+      this.text = text;
+    }
+
+    String of(T value) {
+      if (value == null) {
+        return null;
+      }
+      if (!value.equals(last)) {
+        lastText = text.apply(value);
+        last = value;
+      }
+      return lastText;
+    }
+  }
 
   /** {@code c}: the writer's connection, in manual-commit mode. */
   DuckDbAppend(DuckDBConnection c) throws SQLException {
+    this(c, RECENT);
+  }
+
+  /** {@code remembered}: identities per generation of {@link RecentIds} (tests make it small). */
+  DuckDbAppend(DuckDBConnection c, int remembered) throws SQLException {
     this.c = c;
     this.stored = c.prepareStatement(STORED);
+    this.recent = new RecentIds(remembered, storedMax(c));
+  }
+
+  /** The latest time in the table: every record after it that is stored was stored by this writer. */
+  private static long storedMax(DuckDBConnection c) throws SQLException {
+    try (PreparedStatement max = c.prepareStatement("SELECT max(ts_ms) FROM usage_records");
+         ResultSet rs = max.executeQuery()) {
+      long m = rs.next() ? rs.getLong(1) : 0;
+      return rs.wasNull() ? Long.MIN_VALUE : m;
+    } finally {
+      // The writer's connection is in manual-commit mode: end the read's transaction.
+      c.commit();
+    }
   }
 
   /** Stores the records of {@code batch} not stored yet; returns how many it stored. */
   int insert(Iterable<UsageRecord> batch) throws SQLException {
     // The first of each identity in the batch, as PostgreSQL's ON CONFLICT DO NOTHING keeps it.
     Map<Id, UsageRecord> fresh = new LinkedHashMap<>();
-    Set<Long> times = new HashSet<>();
-    long lo = Long.MAX_VALUE;
-    long hi = Long.MIN_VALUE;
     for (UsageRecord r : batch) {
-      long ts = r.time().toEpochMilli();
-      fresh.putIfAbsent(new Id(r.requestId(), ts), r);
-      times.add(ts);
-      lo = Math.min(lo, ts);
-      hi = Math.max(hi, ts);
+      fresh.putIfAbsent(new Id(r.requestId(), r.time().toEpochMilli()), r);
     }
     if (fresh.isEmpty()) {
       return 0;
     }
     try {
-      stored.setLong(1, lo);
-      stored.setLong(2, hi);
-      stored.setArray(3, c.createArrayOf("BIGINT", times.toArray()));
-      try (ResultSet rs = stored.executeQuery()) {
-        while (rs.next()) {
-          fresh.remove(new Id(rs.getString(1), rs.getLong(2)));
-        }
-      }
+      dropStored(fresh);
       if (appender == null) {
         appender = c.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "usage_records");
       }
@@ -79,12 +122,48 @@ final class DuckDbAppend implements AutoCloseable {
       // Into this transaction: the rows are the table's once it commits.
       appender.flush();
       c.commit();
+      for (Id id : fresh.keySet()) {
+        recent.add(RecentIds.hash(id.requestId(), id.tsMs()), id.tsMs());
+      }
       return fresh.size();
     } catch (SQLException | RuntimeException e) {
       dropAppender();
       c.rollback();
       throw e;
     }
+  }
+
+  /** Removes from {@code fresh} the records the table holds, asking it only about those {@link #recent} cannot rule out. */
+  private void dropStored(Map<Id, UsageRecord> fresh) throws SQLException {
+    Set<Long> times = new HashSet<>();
+    long lo = Long.MAX_VALUE;
+    long hi = Long.MIN_VALUE;
+    for (Id id : fresh.keySet()) {
+      long ts = id.tsMs();
+      if (recent.covers(ts) && !recent.mayHold(RecentIds.hash(id.requestId(), ts))) {
+        continue;
+      }
+      lookedUp++;
+      times.add(ts);
+      lo = Math.min(lo, ts);
+      hi = Math.max(hi, ts);
+    }
+    if (times.isEmpty()) {
+      return;
+    }
+    stored.setLong(1, lo);
+    stored.setLong(2, hi);
+    stored.setArray(3, c.createArrayOf("BIGINT", times.toArray()));
+    try (ResultSet rs = stored.executeQuery()) {
+      while (rs.next()) {
+        fresh.remove(new Id(rs.getString(1), rs.getLong(2)));
+      }
+    }
+  }
+
+  /** Records asked of the table since start (the rest were known fresh without a query). */
+  long lookedUp() {
+    return lookedUp;
   }
 
   /** Closes the appender (what it still buffers goes into the transaction being rolled back) and forgets it. */
@@ -135,13 +214,13 @@ final class DuckDbAppend implements AutoCloseable {
       .append(UsageColumns.costMicros(r))
       .append(r.status())
       .append(r.errorCode())
-      .append(UsageColumns.route(r))
+      .append(route.of(r.route()))
       .append(UsageColumns.voiceMode(r))
       .append(UsageColumns.voiceFallback(r))
       .append(UsageColumns.callCostMicros(r))
       .append(UsageColumns.cache(r))
       .append(UsageColumns.savedMicros(r))
-      .append(UsageColumns.artifacts(r))
+      .append(artifacts.of(r.artifacts().isEmpty() ? null : r.artifacts()))
       .endRow();
   }
 

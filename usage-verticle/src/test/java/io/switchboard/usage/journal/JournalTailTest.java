@@ -119,14 +119,43 @@ class JournalTailTest {
     }
   }
 
+  /** A journal holding {@code records} in writes of 10, with a tail of 1,000 records and a cursor over both. */
+  private record Journaled(UsageJournal journal, JournalTail tail, JournalCursor cursor) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      journal.close();
+    }
+  }
+
+  private Journaled journaled(List<UsageRecord> records) throws IOException {
+    UsageJournal journal = new UsageJournal(dir, 1 << 20);
+    journal.open();
+    JournalTail tail = new JournalTail(1000);
+    write(journal, tail, records, 10);
+    return new Journaled(journal, tail, new JournalCursor(journal, tail, 1 << 20));
+  }
+
+  @Test
+  void aBatchsRecordsAreLetGoOnceStoredNotAtTheNextRead() throws IOException {
+    List<UsageRecord> records = TestRecords.generate(30, 15, "g-");
+    try (Journaled j = journaled(records)) {
+      JournalTail tail = j.tail();
+      JournalCursor cursor = j.cursor();
+      JournalCursor.Batch first = cursor.read(15);
+      assertEquals(records.subList(0, 10), first.records());
+      assertEquals(30, tail.kept(), "taken, not yet stored: kept for a failed insert's retry");
+      cursor.advance(first);
+      assertEquals(20, tail.kept(), "stored: the heap lets them go now, not a linger later");
+      assertEquals(records.subList(10, 30), drain(cursor, 100));
+      assertEquals(0, tail.kept());
+    }
+  }
+
   @Test
   void aReadAheadAndAFailedInsertRereadTheSameRecords() throws IOException {
     List<UsageRecord> records = TestRecords.generate(60, 14, "r-");
-    try (UsageJournal journal = new UsageJournal(dir, 1 << 20)) {
-      journal.open();
-      JournalTail tail = new JournalTail(1000);
-      write(journal, tail, records, 10);
-      JournalCursor cursor = new JournalCursor(journal, tail, 1 << 20);
+    try (Journaled j = journaled(records)) {
+      JournalCursor cursor = j.cursor();
       JournalCursor.Batch first = cursor.read(25);
       assertEquals(records.subList(0, 20), first.records(), "whole writes, no more than asked");
       JournalCursor.Batch ahead = cursor.readAfter(first, 25);

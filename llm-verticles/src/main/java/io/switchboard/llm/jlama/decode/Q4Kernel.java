@@ -26,6 +26,8 @@ final class Q4Kernel {
 
   /** Tokens that share one pass over the weights. */
   static final int TILE = 8;
+  /** The tokens of a half tile: what is left of a block after its whole tiles, when there are at least this many. */
+  static final int HALF = TILE / 2;
 
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
   private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
@@ -61,6 +63,12 @@ final class Q4Kernel {
           tile(m, b, x, t, g0, g1, out, stride);
         }
       }
+      if (tokens - t >= HALF) {
+        for (int b = 0; b < m.blocks; b++) {
+          half(m, b, x, t, g0, g1, out, stride);
+        }
+        t += HALF;
+      }
       for (; t < tokens; t++) {
         for (int b = 0; b < m.blocks; b++) {
           one(m, b, x, t, g0, g1, out, t * stride);
@@ -70,16 +78,18 @@ final class Q4Kernel {
   }
 
   /**
-   * The tokens to run: {@code tokens}, or rounded up to a whole tile when the last tile is at least half full and
-   * {@code x} and {@code out} have room. A tile costs about as much as four tokens alone (each alone pays the weights'
-   * loads and widening again), so a 54-token block runs as 56 in tiles rather than 48 in tiles and 6 alone; the padding
-   * tokens' slots hold whatever was quantized there before, and their rows of {@code out} are written and unused.
-   * Each token's result is the same either way: a tile does the one-token arithmetic for each of its tokens.
+   * The tokens to run: {@code tokens}, or rounded up when {@code x} and {@code out} have room and the padding is the
+   * cheaper: to a whole tile when six or seven tokens are left after the whole tiles, to a half tile when three are. A
+   * tile costs about as much as four tokens alone (each alone pays the weights' loads and widening again) and a half
+   * tile a little over two, so a 54-token block runs as 56 in tiles, a 44-token one as five tiles and a half (not 48),
+   * a 45-token one as that and one token alone. The padding tokens' slots hold whatever was quantized there before, and
+   * their rows of {@code out} are written and unused. Each token's result is the same either way: a tile and a half
+   * tile do the one-token arithmetic for each of their tokens.
    */
   private static int withPadding(Q8Activations x, int tokens, float[] out, int stride) {
     int rest = tokens % TILE;
-    int padded = tokens - rest + TILE;
-    if (rest >= TILE / 2 && padded <= x.slots && (long) padded * stride <= out.length) {
+    int padded = rest >= TILE - 2 ? tokens - rest + TILE : rest == HALF - 1 ? tokens + 1 : tokens;
+    if (padded > tokens && padded <= x.slots && (long) padded * stride <= out.length) {
       return padded;
     }
     return tokens;
@@ -203,6 +213,62 @@ final class Q4Kernel {
         ShortVector dot = a7.sub(ShortVector.broadcast(S, correction[c + 7]));
         FloatVector scale = FloatVector.broadcast(F, activationScale[c + 7]);
         int at = (t + 7) * stride + row;
+        ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+        ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
+      }
+    }
+  }
+
+  /** As {@link #tile}, for the four tokens {@code [t, t + 4)} of a half tile. */
+  private static void half(Q4Packed m, int b, Q8Activations x, int t, int g0, int g1, float[] out, int stride) {
+    byte[] w = m.weights;
+    int[] p = x.p;
+    int[] d = x.d;
+    short[] correction = x.correction;
+    float[] activationScale = x.scale;
+    int k = x.at(t, b);
+    int c = x.scaleAt(t, b);
+    int unit = m.unit(b, g0);
+    for (int g = g0; g < g1; g++, unit++) {
+      int wg = unit * GROUP_BYTES;
+      ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+      for (int j = 0; j < 16; j++) {
+        ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+        ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
+        int i = k + TILE * j;
+        a0 = a0.add(v.mul(IntVector.broadcast(I, p[i]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i]).reinterpretAsShorts()));
+        a1 = a1.add(v.mul(IntVector.broadcast(I, p[i + 1]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 1]).reinterpretAsShorts()));
+        a2 = a2.add(v.mul(IntVector.broadcast(I, p[i + 2]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 2]).reinterpretAsShorts()));
+        a3 = a3.add(v.mul(IntVector.broadcast(I, p[i + 3]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 3]).reinterpretAsShorts()));
+      }
+      int row = g * Q4Packed.GROUP;
+      FloatVector s0 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP);
+      FloatVector s1 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP + 16);
+      {
+        ShortVector dot = a0.sub(ShortVector.broadcast(S, correction[c]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c]);
+        int at = (t + 0) * stride + row;
+        ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+        ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
+      }
+      {
+        ShortVector dot = a1.sub(ShortVector.broadcast(S, correction[c + 1]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 1]);
+        int at = (t + 1) * stride + row;
+        ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+        ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
+      }
+      {
+        ShortVector dot = a2.sub(ShortVector.broadcast(S, correction[c + 2]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 2]);
+        int at = (t + 2) * stride + row;
+        ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
+        ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
+      }
+      {
+        ShortVector dot = a3.sub(ShortVector.broadcast(S, correction[c + 3]));
+        FloatVector scale = FloatVector.broadcast(F, activationScale[c + 3]);
+        int at = (t + 3) * stride + row;
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(s0.mul(scale), FloatVector.fromArray(F, out, at)).intoArray(out, at);
         ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(s1.mul(scale), FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
       }

@@ -222,17 +222,8 @@ class StreamCallTest extends CallFixture {
     caller.say(Speech.at16k(Speech.SECOND));
     Await.until("the cancel reaching the speech upstream", () -> tone.cancelled() >= 1);
     Await.until("the second answer spoken", () -> !caller.events("response.audio.done").isEmpty());
-    JsonObject call = hangUp(caller, node);
-    JsonObject stage = call.getJsonObject("call").getJsonArray("stages").stream().map(JsonObject.class::cast)
-      .filter(st -> "speech".equals(st.getString("stage"))).findFirst().orElseThrow();
-    Supplier<List<JsonObject>> speechRecords = stageRecords(node, call, "speech");
-    Await.until("the router's records of the call's speech requests", () -> speechRecords.get().size() == stage.getInteger("requests"));
-    List<JsonObject> speeches = speechRecords.get();
+    List<JsonObject> speeches = speechBilledAsTheRouterBilledIt(node, hangUp(caller, node));
     assertTrue(speeches.stream().anyMatch(r -> "CANCELLED".equals(r.getString("error_code"))), "a speech stream cancelled: " + speeches);
-    assertEquals(speeches.stream().filter(r -> r.getDouble("cost_usd") > 0).mapToLong(r -> r.getLong("characters")).sum(),
-      call.getLong("characters"), "characters billed: " + speeches + " " + call.encode());
-    assertEquals(speeches.stream().mapToDouble(r -> r.getDouble("cost_usd")).sum(), stage.getDouble("cost_usd"), 1e-9,
-      speeches + " " + call.encode());
   }
 
   @Test
@@ -259,18 +250,26 @@ class StreamCallTest extends CallFixture {
       int calls = call;
       Await.until("the call's usage record", () -> node.callRecords().size() == calls);
     }
-    assertEquals(1, asked.stream().filter(greeting::equals).count(), "the second greeting came from the cache: " + asked + " " + node.usage);
-    JsonObject second = node.callRecords().get(1);
-    JsonObject stage = second.getJsonObject("call").getJsonArray("stages").stream().map(JsonObject.class::cast)
+    assertEquals(1, asked.stream().filter(greeting::equals).count(), "the second greeting came from the cache: " + asked);
+    List<JsonObject> speeches = speechBilledAsTheRouterBilledIt(node, node.callRecords().get(1));
+    assertTrue(speeches.stream().anyMatch(r -> "hit".equals(r.getString("cache"))), "the greeting was a hit: " + speeches);
+  }
+
+  /**
+   * Checks that {@code call}'s record counts the characters and cost the router billed for its speech requests (once
+   * the router has recorded as many as the call's speech stage made), and returns those records.
+   */
+  private static List<JsonObject> speechBilledAsTheRouterBilledIt(VoiceNode node, JsonObject call) {
+    JsonObject stage = call.getJsonObject("call").getJsonArray("stages").stream().map(JsonObject.class::cast)
       .filter(st -> "speech".equals(st.getString("stage"))).findFirst().orElseThrow();
-    Supplier<List<JsonObject>> speechRecords = stageRecords(node, second, "speech");
+    Supplier<List<JsonObject>> speechRecords = stageRecords(node, call, "speech");
     Await.until("the router's records of the call's speech requests", () -> speechRecords.get().size() == stage.getInteger("requests"));
     List<JsonObject> speeches = speechRecords.get();
-    assertTrue(speeches.stream().anyMatch(r -> "hit".equals(r.getString("cache"))), "the greeting was a hit: " + speeches);
     assertEquals(speeches.stream().filter(r -> r.getDouble("cost_usd") > 0).mapToLong(r -> r.getLong("characters")).sum(),
-      second.getLong("characters"), "characters billed: " + speeches + " " + second.encode());
+      call.getLong("characters"), "characters billed: " + speeches + " " + call.encode());
     assertEquals(speeches.stream().mapToDouble(r -> r.getDouble("cost_usd")).sum(), stage.getDouble("cost_usd"), 1e-9,
-      speeches + " " + second.encode());
+      speeches + " " + call.encode());
+    return speeches;
   }
 
   /** Hangs up and waits for the call's usage record. */

@@ -1,7 +1,9 @@
 package io.switchboard.core.testkit;
 
 import io.switchboard.api.MeshException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.concurrent.BlockingQueue;
@@ -39,6 +41,23 @@ public final class Await {
     } catch (Throwable t) {
       throw new AssertionError("future failed: " + t, t);
     }
+  }
+
+  /**
+   * Runs {@code task} on {@code context} (where the code under test expects to be called) and waits for it; what it
+   * throws fails the test.
+   */
+  public static void on(Context context, Runnable task) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        task.run();
+        done.complete();
+      } catch (Throwable t) {
+        done.fail(t);
+      }
+    });
+    await(done.future());
   }
 
   /** The failure of {@code future}, which must fail with a {@link MeshException}. */

@@ -103,7 +103,8 @@ public final class CallLedger {
   /**
    * Backend {@code backend} spoke {@code text} with {@code model} in full: counted as the router bills a speech request
    * it served, by the characters of its input (UTF-16 units, as the router counts them). Speech the call cancelled
-   * first is not counted: the router's record of it says CANCELLED and bills nothing. Nor is speech the router answered
+   * first is not counted: the router's record of it says CANCELLED and bills nothing. Speech whose end was on its way
+   * when the call cancelled is counted: the router relayed that end and bills it in full. Nor is speech the router answered
    * from its exact cache ({@code fromCache}): its record is a hit, billed nothing.
    */
   public void spoke(String backend, String model, String text, boolean fromCache) {

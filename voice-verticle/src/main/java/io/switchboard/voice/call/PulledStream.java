@@ -24,6 +24,7 @@ final class PulledStream {
   private final long idleMs;
   private final Consumer<Object> onData;
   private Consumer<Object> onLate = body -> { };
+  private Consumer<Object> onLateEnd = body -> { };
   private final Promise<Object> done = Promise.promise();
   private final String backend;
   private Message<Object> held;
@@ -53,6 +54,15 @@ final class PulledStream {
    */
   PulledStream onLate(Consumer<Object> handler) {
     onLate = handler;
+    return this;
+  }
+
+  /**
+   * Hands {@code handler} the end message's body when the stream ended after {@link #cancel} (the end was on its way
+   * when the call cancelled): the router relayed it, so it recorded the stream as served and bills it in full.
+   */
+  PulledStream onLateEnd(Consumer<Object> handler) {
+    onLateEnd = handler;
     return this;
   }
 
@@ -105,7 +115,9 @@ final class PulledStream {
 
   private void handle(Message<Object> msg) {
     if (cancelled) {
-      if (!BusStreams.isEnd(msg)) {
+      if (BusStreams.isEnd(msg)) {
+        onLateEnd.accept(msg.body());
+      } else {
         onLate.accept(msg.body());
         BusStreams.cancel(msg);
       }

@@ -160,6 +160,8 @@ final class SpokenPiece {
     });
     stream = s;
     String backend = s.backend();
+    // Cancelled (barge-in, a retry) while its end was on its way: the router served it in full and bills it.
+    s.onLateEnd(end -> scope.ledger().spoke(backend, scope.options().speechModel(), text, PulledStream.cacheHit(end)));
     s.start();
     s.done().onComplete(ar -> {
       if (cancelled || speaker.stopped() || stream != s) {

@@ -28,8 +28,13 @@ public final class Addresses {
    * publish on {@link #VOICE_MODE_UPDATES} reaches the others), so a call started after the answer takes it.
    */
   public static final String VOICE_MODE_APPLY = "switchboard.voice.mode.apply";
-  /** Cluster-wide map (shared data, not an address) holding the operators' {@link VoiceModes} under key {@code modes}. */
+  /**
+   * Cluster-wide map (shared data, not an address) holding the operators' {@link VoiceModes} under key
+   * {@link #VOICE_MODE_KEY}, with the change's {@link VoiceModes#VERSION}.
+   */
   public static final String VOICE_MODE_MAP = "switchboard.voice.mode";
+  /** The key of the operators' {@link VoiceModes} in {@link #VOICE_MODE_MAP}. */
+  public static final String VOICE_MODE_KEY = "modes";
 
   /** Backends publish their descriptor here at start, on every heartbeat, and when leaving. */
   public static final String REGISTRY = "switchboard.registry";

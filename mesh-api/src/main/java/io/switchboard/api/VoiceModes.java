@@ -25,6 +25,11 @@ public record VoiceModes(Map<String, Integer> split, String fallback, List<Strin
   public static final String REALTIME = "realtime";
   public static final List<String> MODES = List.of(PIPELINE, REALTIME);
   public static final VoiceModes DEFAULT = new VoiceModes(Map.of(PIPELINE, 100), PIPELINE, MODES);
+  /**
+   * The field of an operators' change that counts the changes made in the cluster (1 for the first): a node applies a
+   * change only when it is newer than the one it has (the publishes of two quick changes may arrive out of order).
+   */
+  public static final String VERSION = "version";
 
   public VoiceModes {
     Map<String, Integer> on = new LinkedHashMap<>();

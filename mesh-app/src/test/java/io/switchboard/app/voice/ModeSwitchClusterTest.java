@@ -27,7 +27,7 @@ class ModeSwitchClusterTest {
       onA.start().await(20, TimeUnit.SECONDS);
       JsonObject change = VoiceModes.fromJson(new JsonObject().put("mode", "realtime"), VoiceModes.DEFAULT).toJson();
       pair.b.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP)
-        .compose(map -> map.put(ModeSwitch.MAP_KEY, change.encode())).await(20, TimeUnit.SECONDS);
+        .compose(map -> map.put(Addresses.VOICE_MODE_KEY, change.encode())).await(20, TimeUnit.SECONDS);
       pair.b.eventBus().publish(Addresses.VOICE_MODE_UPDATES, change);
       Await.until("the change applied on the other node", () -> "realtime".equals(onA.current().single()));
 

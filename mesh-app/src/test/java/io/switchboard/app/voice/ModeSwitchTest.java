@@ -213,6 +213,15 @@ class ModeSwitchTest extends CallFixture {
     assertEquals(400, bad.statusCode());
     assertEquals("invalid_request_error", new JsonObject(bad.body()).getJsonObject("error").getString("type"));
     assertTrue(new JsonObject(bad.body()).getJsonObject("error").getString("message").contains("telepathy"), bad.body());
+
+    // An edit of what was read: refused once someone changed the mode since, applied to the version it names.
+    long version = new JsonObject(admin("GET", null).body()).getLong("version");
+    HttpResponse<String> stale = admin("PUT", new JsonObject().put("fallback_mode", "none").put("version", version - 1));
+    assertEquals(409, stale.statusCode(), stale.body());
+    assertEquals("conflict", new JsonObject(stale.body()).getJsonObject("error").getString("code"));
+    HttpResponse<String> current = admin("PUT", new JsonObject().put("fallback_mode", "none").put("version", version));
+    assertEquals(200, current.statusCode(), current.body());
+    assertEquals(version + 1, new JsonObject(current.body()).getLong("version"));
     HttpResponse<String> noToken = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port + "/api/v1/voice/mode"))
       .build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(401, noToken.statusCode());

@@ -1,9 +1,7 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
-import io.switchboard.api.MeshException;
 import io.switchboard.api.VoiceModes;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -15,7 +13,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * {@code GET/PUT /api/v1/voice/mode}, behind the admin token: the mode new voice calls start in ({@link VoiceModes}:
  * {@code mode} or a split {@code modes}, {@code fallback_mode}, {@code allowed_modes}). A change is kept in the
- * cluster-wide map {@link Addresses#VOICE_MODE_MAP} (a voice node that starts later reads it) and published to every
+ * cluster-wide map {@link Addresses#VOICE_MODE_MAP} by compare and set ({@link VoiceModeStore}; a voice node that
+ * starts later reads it) and published to every
  * voice node ({@link Addresses#VOICE_MODE_UPDATES}), as provider updates are, and applied on this node's voice calls
  * before the answer ({@link Addresses#VOICE_MODE_APPLY}); calls in progress keep their mode. A PUT
  * may give only what changes; the rest stays. Until the first change, GET answers this node's conf
@@ -24,7 +23,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 final class VoiceModeRoutes {
 
   private final Vertx vertx;
-  private final VoiceModes fromConf;
+  private final VoiceModeStore store;
   private final Handler<RoutingContext> authorize;
 
   /** @param voiceConf this node's {@code voice} section (null: none) */
@@ -36,20 +35,14 @@ final class VoiceModeRoutes {
     } catch (IllegalArgumentException e) {
       conf = VoiceModes.DEFAULT; // the voice mount reports the bad conf itself
     }
-    this.fromConf = conf;
+    this.store = new VoiceModeStore(vertx, conf);
     this.authorize = authorize;
   }
 
   void mount(Router router, BodyHandler body) {
     router.route("/api/v1/voice/mode").handler(authorize);
-    router.get("/api/v1/voice/mode").handler(ctx -> current().onComplete(ar -> reply(ctx, ar.failed() ? null : ar.result(), ar.cause())));
+    router.get("/api/v1/voice/mode").handler(ctx -> store.current().onComplete(ar -> reply(ctx, ar.failed() ? null : ar.result(), ar.cause())));
     router.put("/api/v1/voice/mode").handler(body).handler(this::update);
-  }
-
-  private Future<JsonObject> current() {
-    return vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP)
-      .compose(map -> map.get("modes"))
-      .map(stored -> stored == null ? fromConf.toJson().put("source", "conf") : new JsonObject(stored).put("source", "admin"));
   }
 
   private void update(RoutingContext ctx) {
@@ -57,23 +50,13 @@ final class VoiceModeRoutes {
     if (change == null) {
       return;
     }
-    current().compose(now -> {
-      VoiceModes next;
-      try {
-        next = VoiceModes.fromJson(change, VoiceModes.fromJson(now.copy().put("mode", (Object) null), VoiceModes.DEFAULT));
-      } catch (IllegalArgumentException e) {
-        return Future.failedFuture(MeshException.invalid(null, e.getMessage()));
-      }
-      JsonObject json = next.toJson();
-      return vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP)
-        .compose(map -> map.put("modes", json.encode()))
-        .compose(v -> {
-          vertx.eventBus().publish(Addresses.VOICE_MODE_UPDATES, json);
-          // This node's voice calls take it before the answer (none here, or slow: the publish still reaches it).
-          return vertx.eventBus().request(Addresses.VOICE_MODE_APPLY, json,
-            new DeliveryOptions().setLocalOnly(true).setSendTimeout(2000)).otherwiseEmpty();
-        })
-        .map(v -> json.copy().put("source", "admin"));
+    store.change(change).compose(stored -> {
+      JsonObject json = stored.copy();
+      json.remove("source");
+      vertx.eventBus().publish(Addresses.VOICE_MODE_UPDATES, json);
+      // This node's voice calls take it before the answer (none here, or slow: the publish still reaches it).
+      return vertx.eventBus().request(Addresses.VOICE_MODE_APPLY, json,
+        new DeliveryOptions().setLocalOnly(true).setSendTimeout(2000)).otherwiseEmpty().map(v -> stored);
     }).onComplete(ar -> reply(ctx, ar.failed() ? null : ar.result(), ar.cause()));
   }
 

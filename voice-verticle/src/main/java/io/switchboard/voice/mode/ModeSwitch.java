@@ -24,7 +24,6 @@ import java.util.function.DoubleSupplier;
 public final class ModeSwitch {
 
   private static final System.Logger LOG = System.getLogger(ModeSwitch.class.getName());
-  public static final String MAP_KEY = "modes";
   /**
    * Where a starting voice node says hello (published), and, with {@code .<node>} after it, where every other node
    * answers it (a one-way send). See {@link #warmLinks}.
@@ -34,6 +33,8 @@ public final class ModeSwitch {
   private final Vertx vertx;
   private final DoubleSupplier random;
   private volatile VoiceModes modes;
+  /** The version of the operators' change in {@link #modes} (0: the conf's). On the voice verticle's context. */
+  private long version;
   private final String node = UUID.randomUUID().toString();
   private MessageConsumer<JsonObject> updates;
   private MessageConsumer<JsonObject> applyHere;
@@ -57,7 +58,7 @@ public final class ModeSwitch {
     return Future.join(updates.completion(), applyHere.completion())
       .compose(v -> warmLinks())
       .compose(v -> vertx.sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP))
-      .compose(map -> map.get(MAP_KEY))
+      .compose(map -> map.get(Addresses.VOICE_MODE_KEY))
       .map(stored -> {
         if (stored != null) {
           apply(new JsonObject(stored));
@@ -107,10 +108,16 @@ public final class ModeSwitch {
     return modes;
   }
 
+  /**
+   * Takes an operators' change unless this node has it or a newer one: the node that served the change gets it twice
+   * (applied here, then published), and the publishes of two quick changes may arrive out of order.
+   */
   private void apply(JsonObject json) {
     try {
       VoiceModes next = VoiceModes.fromJson(json, VoiceModes.DEFAULT);
-      if (!next.equals(modes)) { // the node that served the change gets it twice: applied here, then published
+      long v = json.getValue(VoiceModes.VERSION) instanceof Number n ? n.longValue() : 0;
+      if (v > version || v == 0 && !next.equals(modes)) { // 0: from a router that does not count changes
+        version = Math.max(version, v);
         modes = next;
         LOG.log(System.Logger.Level.INFO, "voice: new calls now start as {0}", next.toJson().encode());
       }

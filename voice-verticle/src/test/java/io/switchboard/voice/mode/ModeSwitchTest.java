@@ -32,7 +32,7 @@ class ModeSwitchTest {
   @Test
   void aNodeStartedAfterAChangeTakesItAndLaterChangesApplyAtOnce() {
     var map = await(vx.get().sharedData().<String, String>getAsyncMap(Addresses.VOICE_MODE_MAP));
-    await(map.put(ModeSwitch.MAP_KEY, new JsonObject().put("mode", "realtime").put("fallback_mode", "pipeline").encode()));
+    await(map.put(Addresses.VOICE_MODE_KEY, new JsonObject().put("mode", "realtime").put("fallback_mode", "pipeline").encode()));
     ModeSwitch s = new ModeSwitch(vx.get(), VoiceModes.DEFAULT, () -> 0.5);
     await(s.start());
     vx.forTest(s, ModeSwitch::stop);
@@ -40,7 +40,25 @@ class ModeSwitchTest {
     vx.get().eventBus().publish(Addresses.VOICE_MODE_UPDATES, new JsonObject().put("modes", new JsonObject().put("pipeline", 90).put("realtime", 10)));
     io.switchboard.core.testkit.Await.until("the update applied", () -> s.current().single() == null);
     assertEquals(Map.of("pipeline", 90, "realtime", 10), s.current().split());
-    await(map.remove(ModeSwitch.MAP_KEY));
+    await(map.remove(Addresses.VOICE_MODE_KEY));
+  }
+
+  /**
+   * Two quick changes published through two routers may arrive out of order: the newer one holds. (Given through the
+   * local apply address, which answers once applied, so the test knows when each was taken.)
+   */
+  @Test
+  void anOlderChangeArrivingAfterANewerOneIsIgnored() {
+    ModeSwitch s = new ModeSwitch(vx.get(), VoiceModes.DEFAULT, () -> 0.5);
+    await(s.start());
+    vx.forTest(s, ModeSwitch::stop);
+    var bus = vx.get().eventBus();
+    await(bus.request(Addresses.VOICE_MODE_APPLY, new JsonObject().put("mode", "realtime").put(VoiceModes.VERSION, 7)));
+    assertEquals("realtime", s.current().single());
+    await(bus.request(Addresses.VOICE_MODE_APPLY, new JsonObject().put("mode", "pipeline").put(VoiceModes.VERSION, 6)));
+    assertEquals("realtime", s.current().single(), "version 6, after 7, was not taken");
+    await(bus.request(Addresses.VOICE_MODE_APPLY, new JsonObject().put("mode", "pipeline").put(VoiceModes.VERSION, 8)));
+    assertEquals("pipeline", s.current().single());
   }
 
   @Test

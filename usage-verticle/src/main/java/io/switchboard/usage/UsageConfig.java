@@ -84,7 +84,9 @@ public record UsageConfig(
         conf.getInteger("duckdb_threads", 1),
         conf.getInteger("duckdb_readers", 2),
         conf.getInteger("duckdb_checkpoint_mb", 16),
-        duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject()))),
+        duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject())),
+        // The insert thread's commits are bursts of a few ms of CPU; at nice 10 they give way to the event loops.
+        conf.getInteger("duckdb_writer_nice", 10)),
       url,
       conf.getInteger("postgres_pool_size", 8),
       journal == null ? dataDir.resolve("journal") : ConfValues.path(journal),
@@ -109,7 +111,11 @@ public record UsageConfig(
         // generation's collections and were promoted, growing the old generation by hundreds of MB under load; at
         // 200 ms the node's RSS at 5,000 req/s was 251 MB against 274-279, for the same CPU a request at 5,000 req/s
         // and saturation (docs/benchmarks.md, issue 15's eighth stop).
-        conf.getLong("ship_linger_ms", 200L)),
+        conf.getLong("ship_linger_ms", 200L),
+        // How often the records written meanwhile are handed to the embedded store's open insert (into DuckDB's memory):
+        // held in the heap for the whole linger they outlived young collections, whose pauses grew with them. 0 holds
+        // them until the insert, as PostgreSQL's batches are.
+        conf.getLong("ship_stage_ms", 10L)),
       conf.getLong("key_cache_ttl_ms", 300_000L),
       conf.getLong("revocation_timeout_ms", 5_000L),
       List.copyOf(warnings));

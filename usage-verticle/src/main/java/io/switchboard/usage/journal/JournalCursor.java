@@ -182,6 +182,16 @@ public final class JournalCursor {
     }
   }
 
+  /**
+   * The records up to {@code b}'s end are held elsewhere now (a staging store's open insert): the tail lets them go,
+   * while the cursor stays where it is until {@link #advance}.
+   */
+  public void letGo(Batch b) {
+    if (tail != null) {
+      tail.release(b.segmentId(), b.offset());
+    }
+  }
+
   /** Closed segments wholly behind the cursor: their records are stored and they may go once the store syncs. */
   public List<Long> consumedSegments() {
     List<Long> out = new ArrayList<>();

@@ -229,7 +229,10 @@ public final class UsageShipper {
    * staged: the next step reads it again from the cursor (the journal file).
    */
   private Future<Step> stageStep() {
-    return read(staged).compose(batch -> {
+    // What the tail holds is taken here, on the shipper's event loop: a hand-off to the reader thread every stage was
+    // most of that thread's CPU (bench/gateway.sh, ledger-reader 5-6 us a request at 2,000 req/s).
+    JournalCursor.Batch kept = cursor.readKept(staged, options.batchSize());
+    return (kept != null ? Future.succeededFuture(kept) : read(staged)).compose(batch -> {
       Future<Void> added = Future.succeededFuture();
       if (batch.isEmpty()) {
         if (staged == null) {

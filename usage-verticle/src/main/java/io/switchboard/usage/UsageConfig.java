@@ -84,7 +84,10 @@ public record UsageConfig(
         conf.getInteger("duckdb_threads", 1),
         conf.getInteger("duckdb_readers", 2),
         conf.getInteger("duckdb_checkpoint_mb", 16),
-        duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject()))),
+        duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject())),
+        // The insert thread's commits are bursts of a few ms of CPU; above 0 they give way to the event loops. Nice 10
+        // did not help in two runs of bench/gateway.sh (saturation 3-7 % lower, docs/benchmarks.md tenth stop): off.
+        conf.getInteger("duckdb_writer_nice", 0)),
       url,
       conf.getInteger("postgres_pool_size", 8),
       journal == null ? dataDir.resolve("journal") : ConfValues.path(journal),
@@ -104,12 +107,15 @@ public record UsageConfig(
         conf.getLong("idle_check_ms", 1000L),
         conf.getLong("rotate_bytes", 1L << 20),
         conf.getLong("rotate_age_ms", 60_000L),
-        // Each DuckDB insert has a fixed cost (the identity check, the commit's WAL fsync): fewer, larger inserts take
-        // less CPU a record. But the records wait in the heap until their insert: at 500 ms they outlived the young
-        // generation's collections and were promoted, growing the old generation by hundreds of MB under load; at
-        // 200 ms the node's RSS at 5,000 req/s was 251 MB against 274-279, for the same CPU a request at 5,000 req/s
-        // and saturation (docs/benchmarks.md, issue 15's eighth stop).
-        conf.getLong("ship_linger_ms", 200L)),
+        // Each insert has a fixed cost (the commit's WAL fsync): fewer, larger inserts take less CPU a record. Records
+        // given to PostgreSQL in whole batches wait in the heap until their insert: at 500 ms they outlived the young
+        // generation's collections and were promoted (docs/benchmarks.md, issue 15's eighth stop); DuckDB's are staged
+        // out of the heap every ship_stage_ms meanwhile.
+        conf.getLong("ship_linger_ms", 200L),
+        // How often the records written meanwhile are handed to the embedded store's open insert (into DuckDB's memory):
+        // held in the heap for the whole linger they outlived young collections, whose pauses grew with them. 0 holds
+        // them until the insert, as PostgreSQL's batches are.
+        conf.getLong("ship_stage_ms", 10L)),
       conf.getLong("key_cache_ttl_ms", 300_000L),
       conf.getLong("revocation_timeout_ms", 5_000L),
       List.copyOf(warnings));

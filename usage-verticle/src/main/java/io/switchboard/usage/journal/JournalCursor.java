@@ -64,6 +64,18 @@ public final class JournalCursor {
     return read(previous.segmentId(), previous.offset(), maxRecords);
   }
 
+  /**
+   * The records after {@code previous} (at the cursor when null) when the tail holds the writes from there on, else
+   * null (then {@link #read} or {@link #readAfter} reads). Touches no file and never blocks: for an event loop.
+   */
+  public Batch readKept(Batch previous, int maxRecords) {
+    if (tail == null) {
+      return null;
+    }
+    return previous == null ? tail.take(segmentId, offset, maxRecords)
+      : tail.take(previous.segmentId(), previous.offset(), maxRecords);
+  }
+
   private Batch read(long segId, long off, int maxRecords) throws IOException {
     while (true) {
       UsageJournal.Segment seg = journal.segmentAtOrAfter(segId);
@@ -177,6 +189,16 @@ public final class JournalCursor {
   public void advance(Batch b) {
     segmentId = b.segmentId();
     offset = b.offset();
+    if (tail != null) {
+      tail.release(b.segmentId(), b.offset());
+    }
+  }
+
+  /**
+   * The records up to {@code b}'s end are held elsewhere now (a staging store's open insert): the tail lets them go,
+   * while the cursor stays where it is until {@link #advance}.
+   */
+  public void letGo(Batch b) {
     if (tail != null) {
       tail.release(b.segmentId(), b.offset());
     }

@@ -18,8 +18,9 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Inserts batches of records into DuckDB, skipping those already stored, each in one transaction on the writer's
- * connection. Records go in through DuckDB's appender (columnar, no SQL per row), one for the connection's life: made
+ * Inserts records into DuckDB, skipping those already stored, on the writer's connection: a batch at once
+ * ({@link #insert}), or records staged as they come ({@link #stage}, into DuckDB's memory) and committed together later
+ * ({@link #commit}). Records go in through DuckDB's appender (columnar, no SQL per row), one for the connection's life: made
  * per batch, its set-up (the table's columns read through JNI) was ~6 % of the insert thread's samples under load. The
  * check for records already stored asks for the stored records whose time is one of the batch's, within the batch's
  * time span: records arrive in about the order of their time, so DuckDB's per-row-group min/max of {@code ts_ms} leaves
@@ -43,6 +44,10 @@ final class DuckDbAppend implements AutoCloseable {
   private final RecentIds recent;
   /** Records asked of the table (not vouched for by {@link #recent}) since start: for tests. */
   private long lookedUp;
+  /** Records appended since the last commit. */
+  private int staged;
+  /** Records staged were rolled back by another write's failure: the next {@link #stage} or {@link #commit} says so. */
+  private boolean lost;
   /** Null until the first batch, and after a failed one (whatever it buffered is let go with its transaction). */
   private DuckDBAppender appender;
   /** The last record's UTC day (days since the epoch) and its text: a batch's records nearly all share one. */
@@ -101,62 +106,136 @@ final class DuckDbAppend implements AutoCloseable {
     }
   }
 
-  /** Stores the records of {@code batch} not stored yet; returns how many it stored. */
+  /** Stores the records of {@code batch} not stored yet, in one transaction; returns how many it stored. */
   int insert(Iterable<UsageRecord> batch) throws SQLException {
-    // The first of each identity in the batch, as PostgreSQL's ON CONFLICT DO NOTHING keeps it.
-    Map<Id, UsageRecord> fresh = new LinkedHashMap<>();
-    for (UsageRecord r : batch) {
-      fresh.putIfAbsent(new Id(r.requestId(), r.time().toEpochMilli()), r);
-    }
-    if (fresh.isEmpty()) {
-      return 0;
-    }
+    int n = stage(batch);
+    commit();
+    return n;
+  }
+
+  /**
+   * Appends the records of {@code batch} not stored or staged yet to the open transaction, where they wait for
+   * {@link #commit} in DuckDB's memory (the appender's chunk, then the transaction's own rows), not in the Java heap.
+   * A record {@link RecentIds} vouches for goes in at once; the others (a replay, or a hash seen before) are asked of
+   * the table after the appender's flush, so that the question also sees the rows staged before them. Returns how many
+   * it appended. A failure rolls back everything staged since the last commit.
+   */
+  int stage(Iterable<UsageRecord> batch) throws SQLException {
+    checkNotLost();
     try {
-      dropStored(fresh);
       if (appender == null) {
         appender = c.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "usage_records");
       }
-      for (UsageRecord r : fresh.values()) {
-        append(appender, r);
+      int n = 0;
+      // The first of each identity, as PostgreSQL's ON CONFLICT DO NOTHING keeps it.
+      Map<Id, UsageRecord> doubtful = null;
+      for (UsageRecord r : batch) {
+        long ts = r.time().toEpochMilli();
+        long hash = RecentIds.hash(r.requestId(), ts);
+        if (recent.covers(ts) && !recent.mayHold(hash)) {
+          append(appender, r);
+          // Remembered now, not at the commit: a second record of this identity before it is then asked of the table
+          // (which sees this transaction's rows), and one after a rollback too (it is not there: it goes in again).
+          recent.add(hash, ts);
+          n++;
+        } else {
+          if (doubtful == null) {
+            doubtful = new LinkedHashMap<>();
+          }
+          doubtful.putIfAbsent(new Id(r.requestId(), ts), r);
+        }
       }
-      // Into this transaction: the rows are the table's once it commits.
-      appender.flush();
-      c.commit();
-      for (Id id : fresh.keySet()) {
-        recent.add(RecentIds.hash(id.requestId(), id.tsMs()), id.tsMs());
+      if (doubtful != null) {
+        appender.flush();
+        dropStored(doubtful);
+        for (Map.Entry<Id, UsageRecord> e : doubtful.entrySet()) {
+          append(appender, e.getValue());
+          recent.add(RecentIds.hash(e.getKey().requestId(), e.getKey().tsMs()), e.getKey().tsMs());
+        }
+        n += doubtful.size();
       }
-      return fresh.size();
+      staged += n;
+      return n;
     } catch (SQLException | RuntimeException e) {
-      dropAppender();
-      c.rollback();
+      abort();
       throw e;
     }
   }
 
-  /** Removes from {@code fresh} the records the table holds, asking it only about those {@link #recent} cannot rule out. */
-  private void dropStored(Map<Id, UsageRecord> fresh) throws SQLException {
+  /** Commits the records staged since the last commit: from then on they are stored. */
+  void commit() throws SQLException {
+    checkNotLost();
+    try {
+      if (appender != null) {
+        // Into this transaction: the rows are the table's once it commits.
+        appender.flush();
+      }
+      c.commit();
+      staged = 0;
+    } catch (SQLException | RuntimeException e) {
+      abort();
+      throw e;
+    }
+  }
+
+  /** Records staged and not committed yet. */
+  int staged() {
+    return staged;
+  }
+
+  /**
+   * Commits the records staged so far before another write on the connection (a key's), so that its rollback, should
+   * it fail, cannot take them along. When this commit fails, the next {@link #stage} or {@link #commit} fails too:
+   * the shipper, which staged them, learns that they are gone.
+   */
+  void commitBeforeOtherWrite() throws SQLException {
+    if (staged == 0) {
+      return;
+    }
+    try {
+      commit();
+    } catch (SQLException | RuntimeException e) {
+      lost = true;
+      throw e;
+    }
+  }
+
+  /** Lets go of the appender and rolls back what was staged (the failing call tells its caller). */
+  private void abort() throws SQLException {
+    dropAppender();
+    staged = 0;
+    c.rollback();
+  }
+
+  /**
+   * Fails (once) when records staged since the last commit were rolled back: the caller stages them again from its
+   * copy (the journal).
+   */
+  private void checkNotLost() throws SQLException {
+    if (lost) {
+      lost = false;
+      throw new SQLException("the usage records staged since the last commit were rolled back");
+    }
+  }
+
+  /** Removes from {@code doubtful} the records the table holds (committed, or staged in this transaction). */
+  private void dropStored(Map<Id, UsageRecord> doubtful) throws SQLException {
     Set<Long> times = new HashSet<>();
     long lo = Long.MAX_VALUE;
     long hi = Long.MIN_VALUE;
-    for (Id id : fresh.keySet()) {
+    for (Id id : doubtful.keySet()) {
       long ts = id.tsMs();
-      if (recent.covers(ts) && !recent.mayHold(RecentIds.hash(id.requestId(), ts))) {
-        continue;
-      }
       lookedUp++;
       times.add(ts);
       lo = Math.min(lo, ts);
       hi = Math.max(hi, ts);
-    }
-    if (times.isEmpty()) {
-      return;
     }
     stored.setLong(1, lo);
     stored.setLong(2, hi);
     stored.setArray(3, c.createArrayOf("BIGINT", times.toArray()));
     try (ResultSet rs = stored.executeQuery()) {
       while (rs.next()) {
-        fresh.remove(new Id(rs.getString(1), rs.getLong(2)));
+        doubtful.remove(new Id(rs.getString(1), rs.getLong(2)));
       }
     }
   }

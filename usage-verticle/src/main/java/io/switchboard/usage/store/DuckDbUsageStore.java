@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one connection each. DuckDB's memory (its buffer pool, outside the Java heap) is capped by
  * {@link Options#memoryMb}. A ledger of earlier versions (H2) found beside it is imported on the first migration.
  */
-public final class DuckDbUsageStore implements LedgerStore {
+public final class DuckDbUsageStore implements LedgerStore, StagingStore {
 
   /**
    * @param memoryMb     DuckDB's memory limit (its caches, the records not yet checkpointed and query state; past it
@@ -47,8 +47,16 @@ public final class DuckDbUsageStore implements LedgerStore {
    * @param checkpointMb the write-ahead log's size at which DuckDB checkpoints (compresses the new records into the
    *                     database file); the records not yet checkpointed are held in memory until then
    * @param settings     further DuckDB settings, by DuckDB's names, given as they are (advanced tuning)
+   * @param writerNice   the nice value (Linux) of the writer's thread, whose commits come in bursts of milliseconds:
+   *                     above 0 they give way to the event loops when the cores are busy; 0 leaves it at the process's
    */
-  public record Options(int memoryMb, int threads, int readers, int checkpointMb, Map<String, String> settings) {
+  public record Options(int memoryMb, int threads, int readers, int checkpointMb, Map<String, String> settings,
+                        int writerNice) {
+
+    /** The writer at the process's priority. */
+    public Options(int memoryMb, int threads, int readers, int checkpointMb, Map<String, String> settings) {
+      this(memoryMb, threads, readers, checkpointMb, settings, 0);
+    }
   }
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -60,12 +68,14 @@ public final class DuckDbUsageStore implements LedgerStore {
   private final BlockingQueue<DuckDBConnection> readerConnections;
   private final WorkerExecutor writer;
   private final WorkerExecutor readers;
+  private final int writerNice;
   /** On the writer thread only, once the schema is there. */
   private DuckDbAppend appender;
 
   private DuckDbUsageStore(Vertx vertx, Path path, Path legacyH2, Options options) throws SQLException {
     this.path = path;
     this.legacyH2 = legacyH2;
+    this.writerNice = options.writerNice();
     Properties p = new Properties();
     p.setProperty("memory_limit", options.memoryMb() + "MB");
     p.setProperty("threads", String.valueOf(options.threads()));
@@ -121,9 +131,12 @@ public final class DuckDbUsageStore implements LedgerStore {
     T run(DuckDBConnection c) throws Exception;
   }
 
-  /** On the writer thread, in order. */
+  /** On the writer thread (at its nice value), in order. */
   private <T> Future<T> write(Work<T> work) {
-    return writer.executeBlocking(() -> work.run(writerConnection), true);
+    return writer.executeBlocking(() -> {
+      ThreadNice.lowerCurrent(writerNice);
+      return work.run(writerConnection);
+    }, true);
   }
 
   /** On a reader thread, with a connection of its own. */
@@ -160,12 +173,43 @@ public final class DuckDbUsageStore implements LedgerStore {
     if (records.isEmpty()) {
       return Future.succeededFuture();
     }
+    return write(c -> migrated().insert(records)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> stage(List<UsageRecord> records) {
+    if (records.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return write(c -> migrated().stage(records)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> commitStaged() {
     return write(c -> {
-      if (appender == null) {
-        throw new IllegalStateException("the usage store is not migrated yet");
+      migrated().commit();
+      return null;
+    });
+  }
+
+  private DuckDbAppend migrated() {
+    if (appender == null) {
+      throw new IllegalStateException("the usage store is not migrated yet");
+    }
+    return appender;
+  }
+
+  /**
+   * On the writer thread, a write that commits (a key's): the records staged before it are committed first, so that
+   * its rollback touches only itself.
+   */
+  private <T> Future<T> writeAlone(Work<T> work) {
+    return write(c -> {
+      if (appender != null) {
+        appender.commitBeforeOtherWrite();
       }
-      return appender.insert(records);
-    }).mapEmpty();
+      return work.run(c);
+    });
   }
 
   @Override
@@ -304,7 +348,7 @@ public final class DuckDbUsageStore implements LedgerStore {
   @Override
   public Future<Void> insertKey(StoredKey k) {
     ApiKey key = k.key();
-    return write(c -> {
+    return writeAlone(c -> {
       try (PreparedStatement ps = c.prepareStatement(UsageSql.INSERT_KEY)) {
         ps.setString(1, key.id());
         ps.setString(2, key.name());
@@ -355,7 +399,7 @@ public final class DuckDbUsageStore implements LedgerStore {
 
   @Override
   public Future<Boolean> revokeKey(String id, Instant at) {
-    return write(c -> {
+    return writeAlone(c -> {
       try (PreparedStatement ps = c.prepareStatement(UsageSql.REVOKE_KEY)) {
         ps.setLong(1, at.toEpochMilli());
         ps.setString(2, id);
@@ -371,7 +415,7 @@ public final class DuckDbUsageStore implements LedgerStore {
 
   @Override
   public Future<Boolean> updateKeyLimits(String id, KeyLimits limits) {
-    return write(c -> {
+    return writeAlone(c -> {
       try (PreparedStatement ps = c.prepareStatement(UsageSql.UPDATE_KEY_LIMITS)) {
         ps.setString(1, limits.toJson().encode());
         ps.setString(2, id);

@@ -90,4 +90,51 @@ class DuckDbAppendTest {
       assertEquals(400, count(c));
     }
   }
+
+  /** Records the table shows to another connection (what is committed). */
+  private static long committed(DuckDBConnection c) throws SQLException {
+    try (DuckDBConnection other = (DuckDBConnection) c.duplicate()) {
+      other.setAutoCommit(true);
+      try (Statement s = other.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM usage_records")) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  @Test
+  void stagedRecordsAreStoredAtTheCommitOnceEachEvenWhenStagedTwiceBeforeIt() throws Exception {
+    List<UsageRecord> records = inTimeOrder(500, 14, "staged-");
+    try (DuckDBConnection c = open(); DuckDbAppend append = new DuckDbAppend(c, 1_000)) {
+      for (int i = 0; i < 400; i += 10) {
+        assertEquals(10, append.stage(records.subList(i, i + 10)));
+      }
+      assertEquals(0, append.lookedUp(), "fresh records staged need no query");
+      assertEquals(400, append.staged());
+      assertEquals(0, committed(c), "nothing is stored before the commit");
+      // A record staged again before the commit (a write read twice): asked of the table, which sees the staged rows.
+      assertEquals(100, append.stage(records.subList(350, 500)), "the 50 staged already are skipped, the 100 new kept");
+      assertEquals(50, append.lookedUp());
+      append.commit();
+      assertEquals(0, append.staged());
+      assertEquals(500, committed(c));
+      assertEquals(0, append.insert(records.subList(0, 20)), "and once committed, a replay stores nothing");
+      assertEquals(500, count(c));
+    }
+  }
+
+  @Test
+  void anotherWriteCommitsWhatIsStagedBeforeItSoThatItsRollbackCannotTakeItAlong() throws Exception {
+    List<UsageRecord> records = inTimeOrder(100, 15, "key-");
+    try (DuckDBConnection c = open(); DuckDbAppend append = new DuckDbAppend(c, 1_000)) {
+      append.stage(records.subList(0, 60));
+      append.commitBeforeOtherWrite();
+      // The other write fails and rolls back its transaction.
+      c.rollback();
+      assertEquals(60, committed(c), "staged records were committed before the other write");
+      append.stage(records.subList(60, 100));
+      append.commit();
+      assertEquals(100, committed(c));
+    }
+  }
 }

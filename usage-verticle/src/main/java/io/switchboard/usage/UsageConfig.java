@@ -84,10 +84,7 @@ public record UsageConfig(
         conf.getInteger("duckdb_threads", 1),
         conf.getInteger("duckdb_readers", 2),
         conf.getInteger("duckdb_checkpoint_mb", 16),
-        duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject())),
-        // The insert thread's commits are bursts of a few ms of CPU; above 0 they give way to the event loops. Nice 10
-        // did not help in two runs of bench/gateway.sh (saturation 3-7 % lower, docs/benchmarks.md tenth stop): off.
-        conf.getInteger("duckdb_writer_nice", 0)),
+        duckDbSettings(conf.getJsonObject("duckdb_settings", new JsonObject()))),
       url,
       conf.getInteger("postgres_pool_size", 8),
       journal == null ? dataDir.resolve("journal") : ConfValues.path(journal),

@@ -47,16 +47,8 @@ public final class DuckDbUsageStore implements LedgerStore, StagingStore {
    * @param checkpointMb the write-ahead log's size at which DuckDB checkpoints (compresses the new records into the
    *                     database file); the records not yet checkpointed are held in memory until then
    * @param settings     further DuckDB settings, by DuckDB's names, given as they are (advanced tuning)
-   * @param writerNice   the nice value (Linux) of the writer's thread, whose commits come in bursts of milliseconds:
-   *                     above 0 they give way to the event loops when the cores are busy; 0 leaves it at the process's
    */
-  public record Options(int memoryMb, int threads, int readers, int checkpointMb, Map<String, String> settings,
-                        int writerNice) {
-
-    /** The writer at the process's priority. */
-    public Options(int memoryMb, int threads, int readers, int checkpointMb, Map<String, String> settings) {
-      this(memoryMb, threads, readers, checkpointMb, settings, 0);
-    }
+  public record Options(int memoryMb, int threads, int readers, int checkpointMb, Map<String, String> settings) {
   }
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -68,14 +60,12 @@ public final class DuckDbUsageStore implements LedgerStore, StagingStore {
   private final BlockingQueue<DuckDBConnection> readerConnections;
   private final WorkerExecutor writer;
   private final WorkerExecutor readers;
-  private final int writerNice;
   /** On the writer thread only, once the schema is there. */
   private DuckDbAppend appender;
 
   private DuckDbUsageStore(Vertx vertx, Path path, Path legacyH2, Options options) throws SQLException {
     this.path = path;
     this.legacyH2 = legacyH2;
-    this.writerNice = options.writerNice();
     Properties p = new Properties();
     p.setProperty("memory_limit", options.memoryMb() + "MB");
     p.setProperty("threads", String.valueOf(options.threads()));
@@ -131,12 +121,9 @@ public final class DuckDbUsageStore implements LedgerStore, StagingStore {
     T run(DuckDBConnection c) throws Exception;
   }
 
-  /** On the writer thread (at its nice value), in order. */
+  /** On the writer thread, in order. */
   private <T> Future<T> write(Work<T> work) {
-    return writer.executeBlocking(() -> {
-      ThreadNice.lowerCurrent(writerNice);
-      return work.run(writerConnection);
-    }, true);
+    return writer.executeBlocking(() -> work.run(writerConnection), true);
   }
 
   /** On a reader thread, with a connection of its own. */

@@ -36,6 +36,11 @@ final class MultipartReader {
   static final int MAX_HEADER_BYTES = 16 * 1024;
   static final int MAX_PREAMBLE_BYTES = 64 * 1024;
   private static final byte[] HEADERS_END = {'\r', '\n', '\r', '\n'};
+  /**
+   * How many of a read's first bytes are joined with bytes held from the read before (outside a part's data): enough
+   * for a boundary and the usual part headers; more is joined only when a step needs it.
+   */
+  static final int JOIN_BYTES = 1024;
 
   private enum State { PREAMBLE, AFTER_BOUNDARY, HEADERS, BODY, EPILOGUE }
 
@@ -121,19 +126,45 @@ final class MultipartReader {
   void feed(Buffer chunk) {
     ByteBuf data = ((BufferInternal) chunk).getByteBuf();
     ByteBuf in = data;
+    int heldBytes = 0;
+    int dataStart = data.readerIndex();
+    boolean joinedAll = true;
     if (carry != null) {
       ByteBuf held = carry;
       carry = null;
       if (state == State.BODY && held.readableBytes() + data.readableBytes() >= 2 * delimiter.length - 1) {
         bodyJunction(held, data); // the usual case: a part's data goes on without joining the two
       } else {
-        // Before or between parts (a few bytes, now and then): one plain buffer. A composite view would make every
-        // later byte of this read cost a lookup of its component (the file's bytes were read 4 times slower so).
-        in = Unpooled.buffer(held.readableBytes() + data.readableBytes()).writeBytes(held).writeBytes(data);
+        // Before or between parts (a few bytes, now and then): one plain buffer of the held bytes and the first of
+        // this read's. A composite view would make every later byte of this read cost a lookup of its component (the
+        // file's bytes were read 4 times slower so). Once the steps are past the held bytes they go on in this read
+        // itself, so a file part that starts in it is kept from it (UploadBuffer: Vert.x's own piece, not copied).
+        heldBytes = held.readableBytes();
+        int take = Math.min(data.readableBytes(), JOIN_BYTES);
+        joinedAll = take == data.readableBytes();
+        in = Unpooled.buffer(heldBytes + take).writeBytes(held).writeBytes(data, dataStart, take);
       }
     }
-    while (step(in)) {
-      // each step consumes a boundary, a part's headers or data; it returns false when it needs more bytes
+    while (true) {
+      if (in != data && in.readerIndex() >= heldBytes) {
+        data.readerIndex(dataStart + in.readerIndex() - heldBytes); // past the held bytes: the same place in data
+        in = data;
+      }
+      if (step(in)) {
+        continue; // each step consumes a boundary, a part's headers or data; false when it needs more bytes
+      }
+      if (in != data && in.readerIndex() >= heldBytes) {
+        continue; // it needs more than was joined, and is past the held bytes: on in data
+      }
+      if (in == data || joinedAll) {
+        break;
+      }
+      // Still in the held bytes, needing more than was joined (a part's headers across two reads): what is left of
+      // them, joined with the whole read.
+      ByteBuf restOfHeld = in.slice(in.readerIndex(), heldBytes - in.readerIndex());
+      heldBytes = restOfHeld.readableBytes();
+      in = Unpooled.buffer(heldBytes + data.readableBytes()).writeBytes(restOfHeld).writeBytes(data, dataStart, data.readableBytes());
+      joinedAll = true;
     }
     if (in.isReadable() && state != State.EPILOGUE) {
       carry = Unpooled.copiedBuffer(in);

@@ -71,6 +71,33 @@ class DelimiterSearchTest {
     }
   }
 
+  /**
+   * Ranges long enough to be searched by four cursors side by side: a match planted anywhere (often where a quarter
+   * ends and the next begins, and in more than one quarter, so the first must win), near-matches around it, or none.
+   */
+  @Test
+  void longRangesSearchedSideBySideFindTheFirstMatch() {
+    Random rnd = new Random(21);
+    byte[] needle = delimiter("----bench0123456789abcdef0123456789abcdef");
+    DelimiterSearch search = new DelimiterSearch(needle);
+    for (int round = 0; round < 3000; round++) {
+      int n = DelimiterSearch.SIDE_BY_SIDE * needle.length + rnd.nextInt(20_000);
+      byte[] data = new byte[n];
+      rnd.nextBytes(data);
+      int from = rnd.nextInt(64);
+      int to = n - rnd.nextInt(64);
+      int quarter = (to - needle.length + 1 - from) / 4;
+      for (int k = rnd.nextInt(4); k > 0; k--) {
+        int at = rnd.nextBoolean() ? from + quarter * (1 + rnd.nextInt(3)) - needle.length + rnd.nextInt(2 * needle.length)
+          : rnd.nextInt(n - needle.length);
+        int len = rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(needle.length - 1) : needle.length; // a cut one now and then
+        System.arraycopy(needle, 0, data, Math.max(0, Math.min(at, n - needle.length)), len);
+      }
+      int expected = naive(data, from, to, needle);
+      assertEquals(expected, search.indexOf(Unpooled.wrappedBuffer(data).setIndex(from, to)), "round " + round);
+    }
+  }
+
   @Test
   void aDelimiterWhoseFirstByteRecursIsStillFound() {
     byte[] needle = "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);

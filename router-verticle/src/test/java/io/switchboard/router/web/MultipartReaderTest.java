@@ -94,6 +94,50 @@ class MultipartReaderTest {
     }
   }
 
+  /**
+   * A read that holds the form's start and the file: after the few bytes joined with what the read before left (here
+   * the CRLF the body is read as if it began with), the steps go on in the read itself, so the file is kept as the
+   * read's own bytes (Vert.x's copy for the handler), not copied into a joined buffer and then staged again.
+   */
+  @Test
+  void aFileThatStartsInTheFirstReadIsKeptFromItNotCopied() {
+    byte[] bytes = new byte[100_000];
+    new Random(3).nextBytes(bytes);
+    Buffer file = Buffer.buffer(bytes);
+    Buffer body = form(file);
+    Buffer read = body.getBuffer(0, body.length());
+    MultipartReader reader = new MultipartReader(B, 10_000_000);
+    reader.feed(read);
+    reader.end();
+    assertForm(reader, file);
+    int fileAt = body.length() - file.length() - ("\r\n--" + B + "--\r\nepilogue, ignored").length();
+    read.setByte(fileAt + 5, (byte) (read.getByte(fileAt + 5) + 1));
+    assertEquals(read.getByte(fileAt + 5), reader.file().getByte(5), "the file is the read's own bytes");
+  }
+
+  /**
+   * Part headers longer than what is joined of the next read ({@link MultipartReader#JOIN_BYTES}), cut between two
+   * reads anywhere along them: the rest of the held headers is joined with the whole next read, and the form is the
+   * same.
+   */
+  @Test
+  void longPartHeadersCutBetweenTwoReadsGiveTheSameForm() {
+    String name = "x".repeat(3 * MultipartReader.JOIN_BYTES);
+    Buffer body = Buffer.buffer("--" + B + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n")
+      .appendString("--" + B + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name + ".wav\"\r\n\r\n")
+      .appendBuffer(TRICKY).appendString("\r\n--" + B + "--\r\n");
+    int headersAt = body.toString().indexOf("--" + B + "\r\nContent-Disposition: form-data; name=\"file\"");
+    for (int cut = headersAt - 3; cut < headersAt + name.length() + 120; cut += 13) {
+      MultipartReader reader = new MultipartReader(B, 10_000_000);
+      reader.feed(body.getBuffer(0, cut));
+      reader.feed(body.getBuffer(cut, body.length()));
+      reader.end();
+      assertEquals(Map.of("model", "whisper-1"), reader.fields());
+      assertEquals(name + ".wav", reader.filePart().filename());
+      assertEquals(TRICKY, reader.file(), "cut at " + cut);
+    }
+  }
+
   @Test
   void aLargeRandomFileInRandomPiecesComesThroughExactly() {
     Random random = new Random(42);

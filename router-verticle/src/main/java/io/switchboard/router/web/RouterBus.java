@@ -66,7 +66,8 @@ final class RouterBus {
 
   /**
    * {@code x-switchboard-backend}, {@code x-switchboard-cache} and {@code x-switchboard-artifacts} as they are, and
-   * {@code x-switchboard-route} in its one-line form.
+   * {@code x-switchboard-route} in its one-line form: read from the body's {@code switchboard} field when the body is a
+   * JSON object that has it (the router puts the same route in both), else parsed from the bus header's JSON text.
    */
   static void routeHeaders(HttpServerResponse res, Message<?> reply) {
     for (String name : new String[]{Headers.BACKEND, Headers.CACHE, Headers.ARTIFACTS}) {
@@ -78,7 +79,9 @@ final class RouterBus {
     String route = reply.headers().get(Headers.ROUTE);
     if (route != null) {
       try {
-        res.putHeader(Headers.ROUTE, RouteInfo.fromJson(new JsonObject(route)).toHeader());
+        JsonObject json = reply.body() instanceof JsonObject body && body.getValue(StreamProtocol.ROUTE) instanceof JsonObject inBody
+          ? inBody : new JsonObject(route);
+        res.putHeader(Headers.ROUTE, RouteInfo.fromJson(json).toHeader());
       } catch (RuntimeException ignored) {
         // a route header that is not ours is not echoed
       }

@@ -3,6 +3,7 @@ package io.switchboard.router.web;
 import io.switchboard.api.ArtifactRefs;
 import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Headers;
+import io.switchboard.api.JsonText;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.api.RouteInfo;
 import io.vertx.core.buffer.Buffer;
@@ -56,7 +57,7 @@ final class RouterBus {
 
   /** A whole answer's HTTP body: a cached answer's bytes as they are, or the router's JSON object without the mesh's fields. */
   static Buffer jsonBody(Object body) {
-    return body instanceof Buffer bytes ? bytes : withoutMeshFields((JsonObject) body).toBuffer();
+    return body instanceof Buffer bytes ? bytes : JsonText.bytes(withoutMeshFields((JsonObject) body));
   }
 
   /** A whole answer as a JSON object to read from (a transcript to render): a cached answer's bytes decoded. */

@@ -14,8 +14,9 @@
 # RSS (VmRSS) idle after start, in the middle of the 5,000 req/s run, and idle 10 s after the load. The direct rows
 # (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
 #   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
-#                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2); try2 ... try9 are further
-#                  variants in the same run, given by TRY2_USAGE, TRY2_OPTS, TRY2_ENV and so on
+#                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2), TRY_APP (a directory holding
+#                  another build's mesh-app.jar and lib/, e.g. main's, for a before/after of code in one run); try2 ...
+#                  try9 are further variants in the same run, given by TRY2_USAGE, TRY2_OPTS, TRY2_ENV, TRY2_APP and so on
 # TOOLS=nginx-wrk measures the way issue 15 did: the upstream is nginx answering the mock's fixed completion
 # (bench/gateway-nginx.conf) instead of the Java MockUpstream, and the saturation rows are `wrk -t1 -c32`
 # (bench/gateway-wrk.lua, same request) instead of the Java LoadGenerator, so that the node is not measured against two
@@ -26,9 +27,13 @@
 # than 2,000 independent requests a second. The 5,000 req/s row stays the
 # LoadGenerator's (open loop, paced). It installs nginx-light and wrk with apt-get when they are missing (as ./mesh installs its packages).
 # Ports: MOCK_PORT (18090) and MESH_PORT (18080). NODE_OPTS: extra JVM options for every node (e.g. a heap cap to try).
+# Every node row also gives the node's young collections a second, their pause in ms a second, and the KB its heap
+# allocated a request (eden's growth plus one eden a young collection, from `jstat -gc` before and after the row).
 # The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
 # keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
-# thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it).
+# thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it);
+# JFR_RATE names another row to record (2000, 2000r, 0), JFR_OPTS adds event settings (e.g. the allocation samples'
+# rate, 'jdk.ObjectAllocationSample#throttle=5000/s': the profile's 300/s left ~90 samples in a 10 s row).
 # NMT_DIR: run the nodes with native memory tracking and write each one's account (the kernel's anonymous / file split,
 # the JVM's areas, the heap) in the middle of the 5,000 req/s run into $NMT_DIR/<config>-5000.txt and when idle after
 # the load into $NMT_DIR/<config>.txt.
@@ -69,12 +74,13 @@ start_mesh() { # $1: name; the rest: extra environment
     machine) usage="durability: machine" ;;
     ledger-off) usage="enabled: false" ;;
   esac
-  case "$name" in try*) local v="TRY${name#try}_USAGE"; usage="${!v:-}" ;; esac
+  local app="$WORK"
+  case "$name" in try*) local v="TRY${name#try}_USAGE" a="TRY${name#try}_APP"; usage="${!v:-}"; app="${!a:-$WORK}" ;; esac
   if [ -n "$usage" ]; then { echo "usage:"; echo "$usage" | sed '/^$/d; s/^/  /'; } >> "$conf"; fi
   # shellcheck disable=SC2046
   env "$@" BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$conf" SWITCHBOARD_HTTP_PORT="$MESH_PORT" \
     SWITCHBOARD_USAGE_DIR="$WORK/usage-$name" \
-    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} ${NMT_DIR:+-XX:NativeMemoryTracking=summary} -jar "$WORK/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
+    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} ${NMT_DIR:+-XX:NativeMemoryTracking=summary} -jar "$app/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
   mesh_pid=$!
   pids+=("$mesh_pid")
   for _ in $(seq 1 240); do
@@ -94,6 +100,8 @@ memory_account() {
   { grep -E '^(Rss|Pss_Anon|Pss_File|Pss_Shmem|Anonymous|Shared_Clean|Shared_Dirty|Private_Clean|Private_Dirty):' "/proc/$mesh_pid/smaps_rollup"
     "$JAVA_HOME/bin/jcmd" "$mesh_pid" VM.native_memory summary; "$JAVA_HOME/bin/jcmd" "$mesh_pid" GC.heap_info; } > "$1" 2>&1 || true
 }
+# eden's capacity and use (KB), young collections and their total pause (s), from the node's perf data (no attach)
+gc_snapshot() { "$JAVA_HOME/bin/jstat" -gc "$mesh_pid" | awk 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i } NR == 2 { print $h["EC"], $h["EU"], $h["YGC"], $h["YGCT"] }'; }
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$mesh_pid/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$mesh_pid/stat"; }
 # Per thread: its name with digits folded (a group: event loops, workers...) and its user + system ticks.
@@ -116,17 +124,19 @@ DIRECT="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
 MESH="http://127.0.0.1:$MESH_PORT/v1/chat/completions"
 # One measured run; with $1 = a configuration name, the node's CPU per request (and at 5,000 req/s its RSS) beside it.
 measure() {
-  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" threads="" switches=""
+  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" threads="" switches="" gc_before="" gc_after=""
   if [ -n "$name" ]; then
+    gc_before=$(gc_snapshot)
     before=$(ticks)
     if [ "$rate" = 5000 ]; then
       (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss"; [ -z "${NMT_DIR:-}" ] || memory_account "$NMT_DIR/$name-5000.txt") &
       rss_pid=$!
     fi
-    if [ "$rate" = 5000 ] && [ -n "${JFR_DIR:-}" ]; then
+    if [ "$rate" = "${JFR_RATE:-5000}" ] && [ -n "${JFR_DIR:-}" ]; then
       mkdir -p "$JFR_DIR"
+      # shellcheck disable=SC2086
       "$JAVA_HOME/bin/jcmd" "$mesh_pid" JFR.start name=bench settings=profile \
-        'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' duration="$(( SECONDS_PER_RUN + 1 ))s" \
+        'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' ${JFR_OPTS:-} duration="$(( SECONDS_PER_RUN + 1 ))s" \
         filename="$JFR_DIR/$name.jfr" > /dev/null
     fi
     if [ "$rate" != 0 ]; then thread_ticks > "$WORK/threads-before"; thread_switches > "$WORK/switches-before"; fi
@@ -144,6 +154,7 @@ measure() {
   fi
   if [ -n "$name" ]; then
     after=$(ticks)
+    gc_after=$(gc_snapshot)
     if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
     if [ "$rate" != 0 ]; then # CPU per thread group over the run, µs per request (the groups above 1 µs)
       local sent # requests sent: what was achieved (a paced wrk row achieves a little under its rate), over the run and its warm-up
@@ -160,6 +171,9 @@ measure() {
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); n=r['achieved_rps']*($SECONDS_PER_RUN+1); \
 r['config']='$name'; r['cpu_us_per_request']=round(($after-$before)*1e6/$(getconf CLK_TCK)/max(n,1),1); \
 r.update({'rss_mb':int('$rss')} if '$rss' else {}); \
+g0=[float(x) for x in '$gc_before'.split()]; g1=[float(x) for x in '$gc_after'.split()]; t=$SECONDS_PER_RUN+1; \
+r.update({'young_gcs_per_s':round((g1[2]-g0[2])/t,2),'young_gc_ms_per_s':round((g1[3]-g0[3])*1e3/t,2), \
+'alloc_kb_per_request':round((g1[1]-g0[1]+(g1[2]-g0[2])*g1[0])/max(n,1),1)} if len(g0)==4 and len(g1)==4 else {}); \
 r.update({'cpu_us_per_request_by_thread':'${threads:-}'.strip()} if '${threads:-}' else {}); \
 r.update({'wakeups_per_request_by_thread':'${switches:-}'.strip()} if '${switches:-}' else {}); print(json.dumps(r))")
   else

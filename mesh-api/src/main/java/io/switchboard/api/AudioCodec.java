@@ -3,7 +3,6 @@ package io.switchboard.api;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageCodec;
 
 /**
  * The event-bus codec for audio bodies ({@code switchboard.transcribe} and the backend requests it becomes), named
@@ -18,17 +17,17 @@ import io.vertx.core.eventbus.MessageCodec;
  * accepted everywhere (and copied by Vert.x on local hops). Every node that sends or receives with it registers it
  * with {@link #register(Vertx)}; the mesh's verticles do so at start.
  */
-public final class AudioCodec implements MessageCodec<Buffer, Buffer> {
+public final class AudioCodec extends NamedCodec<Buffer> {
 
   public static final String NAME = "switchboard.audio";
 
+  public AudioCodec() {
+    super(NAME);
+  }
+
   /** Registers the codec under {@link #NAME}; safe to call more than once per Vert.x. */
   public static void register(Vertx vertx) {
-    try {
-      vertx.eventBus().registerCodec(new AudioCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // another verticle of this Vert.x instance registered it first
-    }
+    registerOnce(vertx, new AudioCodec());
   }
 
   /** {@code options} with this codec selected for the message body, which must be a {@code Buffer}. */
@@ -52,15 +51,5 @@ public final class AudioCodec implements MessageCodec<Buffer, Buffer> {
   @Override
   public Buffer transform(Buffer audio) {
     return audio.slice();
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }

@@ -71,6 +71,14 @@ public final class Headers {
   public static final String REPLY_FORM = "x-switchboard-reply-form";
   /** The value of {@link #REPLY_FORM} that asks for a cached whole answer's bytes. */
   public static final String REPLY_BYTES = "bytes";
+  /**
+   * On a request to the router from a caller on the same node that registered {@link JsonHandOver}: a whole answer's
+   * JSON object comes as the router's own object, uncopied ({@link #HAND_OVER_JSON}); the caller owns it. The web
+   * verticle asks for it. Without it, Vert.x's own codec (a copy locally) as always.
+   */
+  public static final String HAND_OVER = "x-switchboard-hand-over";
+  /** The value of {@link #HAND_OVER} that asks for a whole answer's JSON object uncopied. */
+  public static final String HAND_OVER_JSON = "json";
 
   /** HTTP request header for the {@link RouteHints#PRIVACY} hint (the body field wins when both are sent). */
   public static final String HINT_PRIVACY = "x-switchboard-privacy";

@@ -2,18 +2,15 @@ package io.switchboard.api;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 
 /**
  * A bus codec for an immutable value: handed over as it is within a node, and across the cluster as a length-prefixed
  * JSON document ({@link #toJson} / {@link #fromJson}). Registered as the default codec of its type, once per Vert.x.
  */
-abstract class JsonWireCodec<T> implements MessageCodec<T, T> {
-
-  private final String name;
+abstract class JsonWireCodec<T> extends NamedCodec<T> {
 
   JsonWireCodec(String name) {
-    this.name = name;
+    super(name);
   }
 
   /** Registers {@code codec} as the default for {@code type}; safe to call more than once per Vert.x. */
@@ -46,15 +43,5 @@ abstract class JsonWireCodec<T> implements MessageCodec<T, T> {
   @Override
   public final T transform(T value) {
     return value;
-  }
-
-  @Override
-  public final String name() {
-    return name;
-  }
-
-  @Override
-  public final byte systemCodecID() {
-    return -1;
   }
 }

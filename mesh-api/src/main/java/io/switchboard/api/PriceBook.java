@@ -75,7 +75,7 @@ public final class PriceBook {
       }
       String best = null;
       for (String name : models.keySet()) {
-        if (model.startsWith(name + "-") && (best == null || name.length() > best.length())) {
+        if (startsWithThen(model, name, '-', '-') && (best == null || name.length() > best.length())) {
           best = name;
         }
       }
@@ -147,10 +147,23 @@ public final class PriceBook {
     }
     String best = null;
     for (String p : providers.keySet()) {
-      if ((backendId.startsWith(p + "-") || backendId.startsWith(p + "_")) && (best == null || p.length() > best.length())) {
+      if (startsWithThen(backendId, p, '-', '_') && (best == null || p.length() > best.length())) {
         best = p;
       }
     }
     return best;
+  }
+
+  /**
+   * {@code s} starts with {@code prefix} followed by {@code a} or {@code b}: {@code s.startsWith(prefix + "-")} without
+   * the string it builds (this runs for every finished request, once per provider and model of the table).
+   */
+  private static boolean startsWithThen(String s, String prefix, char a, char b) {
+    int n = prefix.length();
+    if (s.length() <= n || !s.startsWith(prefix)) {
+      return false;
+    }
+    char c = s.charAt(n);
+    return c == a || c == b;
   }
 }

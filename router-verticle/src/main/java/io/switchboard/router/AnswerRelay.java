@@ -2,6 +2,7 @@ package io.switchboard.router;
 
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
+import io.switchboard.api.JsonHandOver;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.api.StreamProtocol;
@@ -40,17 +41,17 @@ final class AnswerRelay {
     long now = state.now();
     r.firstAnswer(now);
     attempt.answered(now);
-    RouteInfo route = r.route();
+    JsonObject route = r.route().toJson(); // the header's text and the body's field
     DeliveryOptions headers = new DeliveryOptions()
       .addHeader(Headers.BACKEND, attempt.backend())
-      .addHeader(Headers.ROUTE, route.toJson().encode());
+      .addHeader(Headers.ROUTE, route.encode());
     Object body = reply.body();
     AnswerOutputs outputs = cache.outputs(r);
     if (BusStreams.isStream(reply)) {
       r.streaming();
       outputs.first(reply.headers());
       if (body instanceof JsonObject json) {
-        body = json.put(StreamProtocol.ROUTE, route.toJson());
+        body = json.put(StreamProtocol.ROUTE, route);
       }
       relay(attempt, r.caller(), reply, body, AnswerCache.headers(r, headers), outputs);
     } else {
@@ -62,11 +63,22 @@ final class AnswerRelay {
       Future<Void> accounted = r.served(json != null ? json.getJsonObject("usage") : null, reportedSeconds(body));
       if (json != null) {
         outputs.cacheWhole(json); // its cost is known once accounted
-        AnswerCache.fields(r, json).put(StreamProtocol.ROUTE, route.toJson());
+        AnswerCache.fields(r, json).put(StreamProtocol.ROUTE, route);
       }
       AnswerCache.headers(r, headers);
+      handOver(r, body, headers); // the router is done with it (the cache and the CID took their bytes above)
       Object answer = body;
       accounted.onComplete(v -> r.caller().reply(answer, headers));
+    }
+  }
+
+  /**
+   * A JSON answer goes to a caller that asked for it uncopied ({@link Headers#HAND_OVER}: the web verticle) as the
+   * router's own object: the router does not change it once sent.
+   */
+  private static void handOver(RoutedRequest r, Object body, DeliveryOptions options) {
+    if (body instanceof JsonObject && Headers.HAND_OVER_JSON.equals(r.caller().headers().get(Headers.HAND_OVER))) {
+      JsonHandOver.options(options);
     }
   }
 
@@ -95,12 +107,14 @@ final class AnswerRelay {
         AnswerCache.fields(r, json);
       }
       AnswerCache.headers(r, options);
+      handOver(r, body, options);
       accounted.onComplete(v -> caller.reply(body, options));
       return;
     }
     outputs.part(body);
     r.delivered(body);
     options.addHeader(StreamProtocol.HEADER, StreamProtocol.DATA).setSendTimeout(streamIdleTimeoutMs);
+    handOver(r, body, options); // the router only reads it from here on (the output's CID at the end)
     caller.replyAndRequest(body, options).onComplete(credit -> {
       if (credit.failed() || StreamProtocol.isCancel(credit.result().body())) {
         outputs.abort();

@@ -4,6 +4,7 @@ import io.switchboard.api.Addresses;
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
+import io.switchboard.api.JsonHandOver;
 import io.switchboard.api.MeshException;
 import io.switchboard.core.stream.BusStreams;
 import io.switchboard.router.limits.RateLimiter;
@@ -17,6 +18,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +46,7 @@ final class Failover {
     this.state = state;
     this.relay = relay;
     this.random = random;
+    JsonHandOver.register(vertx); // the codec of every JSON attempt it sends
   }
 
   /** Tries the request's candidates from the first. */
@@ -119,6 +122,8 @@ final class Failover {
     Object body = r.forward().body().apply(c.model());
     if (body instanceof Buffer) {
       AudioCodec.options(options); // the upload goes to a local backend uncopied
+    } else if (body instanceof JsonObject) {
+      JsonHandOver.options(options); // made for this attempt (RoutedRequest.Forward): the backend's to keep
     }
     vertx.eventBus().<Object>request(Addresses.instance(instance), body, options).onComplete(ar -> {
       if (!f.settle()) {

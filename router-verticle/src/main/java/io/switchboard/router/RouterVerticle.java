@@ -3,6 +3,7 @@ package io.switchboard.router;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.AudioCodec;
+import io.switchboard.api.JsonHandOver;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.api.PriceBook;
 import io.switchboard.core.artifact.Artifacts;
@@ -81,6 +82,7 @@ public final class RouterVerticle extends VerticleBase {
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
     AudioCodec.register(vertx);
+    JsonHandOver.register(vertx);
     RouterSettings settings;
     try {
       settings = RouterSettings.parse(config());

@@ -1,6 +1,7 @@
 package io.switchboard.llm.openai;
 
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.JsonText;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.http.Exchange;
@@ -67,7 +68,7 @@ final class ChatStreamRelay {
     }
     JsonObject chunk;
     try {
-      chunk = new JsonObject(data);
+      chunk = JsonText.object(data);
     } catch (DecodeException | ClassCastException e) {
       fail(new MeshException(ErrorCode.UPSTREAM, id + ": malformed JSON in the upstream stream"));
       return;

@@ -5,6 +5,7 @@ import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Health;
+import io.switchboard.api.JsonText;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.Usage;
 import io.switchboard.core.backend.CallContext;
@@ -90,7 +91,7 @@ public final class OpenAiCompatibleBackend extends DescribedBackend implements C
     if (settings.streamUsage() && !body.containsKey("stream_options")) {
       body.put("stream_options", new JsonObject().put("include_usage", true));
     }
-    http.stream(options(HttpMethod.POST, "/chat/completions", "text/event-stream", true, context), body.toBuffer(),
+    http.stream(options(HttpMethod.POST, "/chat/completions", "text/event-stream", true, context), JsonText.bytes(body),
       context.deadlineMs(), pipe, (ex, response) -> {
         if (isEventStream(response)) {
           new ChatStreamRelay(ex, pipe).start(response);
@@ -111,7 +112,7 @@ public final class OpenAiCompatibleBackend extends DescribedBackend implements C
   }
 
   private Future<JsonObject> call(CallContext context, String path, JsonObject body) {
-    return http.call(options(HttpMethod.POST, path, "application/json", true, context), List.of(BodyPart.of(body.toBuffer())),
+    return http.call(options(HttpMethod.POST, path, "application/json", true, context), List.of(BodyPart.of(JsonText.bytes(body))),
         context.deadlineMs(), settings.wholeTimeouts())
       .map(this::parseReply)
       .onFailure(t -> LOG.log(System.Logger.Level.DEBUG, "{0}: {1} failed: {2}", settings.id(), path, t.getMessage()));

@@ -3,6 +3,7 @@ package io.switchboard.core.backend;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
+import io.switchboard.api.JsonHandOver;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.SpeechRequest;
 import io.switchboard.api.RealtimeProtocol;
@@ -13,6 +14,7 @@ import io.switchboard.core.stream.ChunkPipe;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -49,7 +51,7 @@ final class BackendOperations {
       }
       return switch (op == null ? "" : op) {
         case Headers.OP_CHAT -> chat(msg, ctx);
-        case Headers.OP_EMBED -> reply(msg, as(EmbeddingBackend.class, "embeddings").embed(BackendRequests.embedding(msg), ctx));
+        case Headers.OP_EMBED -> reply(msg, as(EmbeddingBackend.class, "embeddings").embed(BackendRequests.embedding(msg), ctx), false);
         case Headers.OP_TRANSCRIBE -> transcribe(msg, ctx);
         case Headers.OP_SPEECH -> speech(msg, ctx);
         case Headers.OP_REALTIME -> RealtimeBridge.serve(Vertx.currentContext().owner(), msg,
@@ -73,10 +75,10 @@ final class BackendOperations {
     ChatBackend chat = as(ChatBackend.class, "chat");
     ChatRequest request = BackendRequests.chat(msg);
     if (!request.stream()) {
-      return reply(msg, chat.chat(request, ctx));
+      return reply(msg, chat.chat(request, ctx), true);
     }
     ChunkPipe<JsonObject> pipe = chat.chatStream(request, ctx);
-    return BusStreams.serve(msg, pipe, creditTimeoutMs,
+    return BusStreams.serveHandingOver(msg, pipe, creditTimeoutMs,
       (batch, first) -> new JsonObject().put(StreamProtocol.CHUNKS, new JsonArray(List.copyOf(batch))),
       (batch, trailer) -> trailer.copy().put(StreamProtocol.CHUNKS, new JsonArray(List.copyOf(batch))));
   }
@@ -84,7 +86,7 @@ final class BackendOperations {
   private Future<?> transcribe(Message<Object> msg, CallContext ctx) {
     TranscriptionBackend asr = as(TranscriptionBackend.class, "transcription");
     Buffer audio = BackendRequests.audio(msg);
-    return reply(msg, asr.transcribe(BackendRequests.transcription(msg), audio, ctx));
+    return reply(msg, asr.transcribe(BackendRequests.transcription(msg), audio, ctx), false);
   }
 
   private Future<?> speech(Message<Object> msg, CallContext ctx) {
@@ -106,10 +108,11 @@ final class BackendOperations {
     return out;
   }
 
-  private static Future<JsonObject> reply(Message<Object> msg, Future<JsonObject> result) {
+  /** @param handOver the answer goes to the router uncopied ({@link JsonHandOver}): a {@link ChatBackend} keeps none */
+  private static Future<JsonObject> reply(Message<Object> msg, Future<JsonObject> result, boolean handOver) {
     return result.onComplete(ar -> {
       if (ar.succeeded()) {
-        msg.reply(ar.result());
+        msg.reply(ar.result(), handOver ? JsonHandOver.options(new DeliveryOptions()) : new DeliveryOptions());
       } else {
         msg.reply(MeshException.from(ar.cause()));
       }

@@ -6,6 +6,7 @@ import io.switchboard.api.BackendDescriptor;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.Health;
+import io.switchboard.api.JsonHandOver;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.MeshExceptionCodec;
 import io.vertx.core.Future;
@@ -51,6 +52,7 @@ public final class BackendVerticle extends VerticleBase {
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
     AudioCodec.register(vertx);
+    JsonHandOver.register(vertx);
     BackendDescriptor d = backend.descriptor();
     String instanceId = d.id() + "@" + UUID.randomUUID().toString().substring(0, 8);
     descriptor = d.withInstanceId(instanceId);

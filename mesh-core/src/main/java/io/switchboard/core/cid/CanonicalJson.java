@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +25,17 @@ public final class CanonicalJson {
   public static byte[] bytes(Object value) {
     StringBuilder sb = new StringBuilder(256);
     write(sb, value);
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
+    // Mostly ASCII (keys, ids, numbers; text escaped by Jackson): its bytes are its chars, with no String in between.
+    int n = sb.length();
+    byte[] out = new byte[n];
+    for (int i = 0; i < n; i++) {
+      char c = sb.charAt(i);
+      if (c >= 0x80) {
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+      }
+      out[i] = (byte) c;
+    }
+    return out;
   }
 
   private static void write(StringBuilder sb, Object value) {
@@ -53,21 +63,22 @@ public final class CanonicalJson {
   }
 
   private static void writeObject(StringBuilder sb, Map<?, ?> map) {
-    List<String> keys = new ArrayList<>();
-    map.forEach((k, v) -> {
-      if (v != null) {
-        keys.add(String.valueOf(k));
+    String[] keys = new String[map.size()];
+    int n = 0;
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      if (e.getValue() != null) {
+        keys[n++] = String.valueOf(e.getKey());
       }
-    });
-    keys.sort(null);
+    }
+    Arrays.sort(keys, 0, n);
     sb.append('{');
-    for (int i = 0; i < keys.size(); i++) {
+    for (int i = 0; i < n; i++) {
       if (i > 0) {
         sb.append(',');
       }
-      string(sb, keys.get(i));
+      string(sb, keys[i]);
       sb.append(':');
-      write(sb, map.get(keys.get(i)));
+      write(sb, map.get(keys[i]));
     }
     sb.append('}');
   }

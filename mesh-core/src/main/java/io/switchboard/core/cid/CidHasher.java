@@ -158,7 +158,7 @@ public final class CidHasher {
 
   private void push(int level, FileNode.Link link) {
     if (levels.size() == level) {
-      levels.add(new ArrayList<>(MAX_LINKS));
+      levels.add(new ArrayList<>()); // grows to MAX_LINKS only for a file that needs it (most are one leaf)
     }
     List<FileNode.Link> pending = levels.get(level);
     pending.add(link);

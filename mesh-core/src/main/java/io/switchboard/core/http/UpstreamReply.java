@@ -1,6 +1,7 @@
 package io.switchboard.core.http;
 
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.JsonText;
 import io.switchboard.api.MeshException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -16,7 +17,7 @@ public record UpstreamReply(int status, MultiMap headers, Buffer body) {
   /** The body as a JSON object; anything else is an {@link ErrorCode#UPSTREAM} failure naming {@code id}. */
   public JsonObject json(String id) {
     try {
-      if (body.toJsonValue() instanceof JsonObject o) {
+      if (JsonText.value(body) instanceof JsonObject o) {
         return o;
       }
     } catch (RuntimeException ignored) {

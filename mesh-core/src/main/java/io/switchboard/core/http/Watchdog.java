@@ -12,17 +12,23 @@ import java.util.function.Consumer;
  * limit (first byte, then idle between reads) that {@link #arm} sets as the call moves on. Whichever runs out first
  * hands a {@link ErrorCode#TIMEOUT} naming it to {@code onTimeout}, once.
  *
- * <p>A read only stamps the time ({@link #touch}): one timer serves the phase and, when it fires early, re-arms
- * itself for what is left, so a stream of small reads costs no timer churn. While the reader is paused on purpose
- * (back-pressure from a slow caller) idle time does not count. Not thread-safe: use it on the call's context.
+ * <p>One timer serves both clocks: it is set for whichever runs out first, and when it fires before anything ran out
+ * (a read came, the phase changed, the reader paused) it sets itself again for what is left. A read only stamps the
+ * time ({@link #touch}), and a new phase whose limit ends after the timer leaves it as it is, so a call that answers in
+ * time sets one timer and cancels it (three before: the end, the first byte, the idle limit). While the reader is paused
+ * on purpose (back-pressure from a slow caller) idle time does not count. Not thread-safe: use it on the call's context.
  */
 public final class Watchdog {
 
   private final Vertx vertx;
   private final String id;
   private final Consumer<MeshException> onTimeout;
-  private long endTimer = -1;
-  private long phaseTimer = -1;
+  private long timer = -1;
+  /** When the pending timer fires (System.nanoTime). */
+  private long timerDue;
+  private boolean hasEnd;
+  private long endNanos;
+  private long totalMs;
   private long limitNanos;
   private long limitMs;
   private String phase;
@@ -41,9 +47,12 @@ public final class Watchdog {
    * set it, or 0 when the caller's deadline did. {@code Long.MAX_VALUE}: no end but the phase limits.
    */
   public void endAt(long endMs, long totalMs) {
-    if (!done && endTimer < 0 && endMs != Long.MAX_VALUE) {
-      endTimer = vertx.setTimer(Math.max(1, endMs - System.currentTimeMillis()),
-        t -> fire(totalMs > 0 ? "no complete answer within " + totalMs + " ms" : "the request's deadline passed"));
+    if (!done && !hasEnd && endMs != Long.MAX_VALUE) {
+      hasEnd = true;
+      long in = TimeUnit.MILLISECONDS.toNanos(Math.max(1, endMs - System.currentTimeMillis()));
+      endNanos = System.nanoTime() + Math.min(in, Long.MAX_VALUE / 4); // compared by difference: no overflow
+      this.totalMs = totalMs;
+      watch();
     }
   }
 
@@ -59,10 +68,7 @@ public final class Watchdog {
     this.limitMs = limitMs;
     this.phase = phase;
     touch();
-    if (phaseTimer >= 0) {
-      vertx.cancelTimer(phaseTimer);
-    }
-    schedule(limitNanos);
+    watch();
   }
 
   /** Something arrived: the phase clock restarts. */
@@ -78,38 +84,55 @@ public final class Watchdog {
   public void resume() {
     paused = false;
     touch();
-    if (!done && phaseTimer < 0 && phase != null) {
-      schedule(limitNanos);
+    if (!done) {
+      watch();
     }
   }
 
   /** The call is over: nothing fires any more. */
   public void cancel() {
     done = true;
-    if (phaseTimer >= 0) {
-      vertx.cancelTimer(phaseTimer);
-      phaseTimer = -1;
-    }
-    if (endTimer >= 0) {
-      vertx.cancelTimer(endTimer);
-      endTimer = -1;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
     }
   }
 
-  private void schedule(long inNanos) {
-    phaseTimer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(inNanos)), t -> check());
+  /** Nanoseconds from {@code now} until the first running clock runs out; {@code Long.MAX_VALUE} when none runs. */
+  private long left(long now) {
+    long left = hasEnd ? endNanos - now : Long.MAX_VALUE;
+    if (phase != null && !paused) {
+      left = Math.min(left, limitNanos - (now - lastActivity));
+    }
+    return left;
+  }
+
+  /** Keeps a timer set for the first clock to run out: the pending one when it fires no later, else a new one. */
+  private void watch() {
+    long now = System.nanoTime();
+    long left = left(now);
+    if (left == Long.MAX_VALUE || timer >= 0 && timerDue - now <= left) {
+      return;
+    }
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    timerDue = now + left;
+    timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), t -> check());
   }
 
   private void check() {
-    phaseTimer = -1;
-    if (done || paused) {
+    timer = -1;
+    if (done) {
       return;
     }
-    long left = lastActivity + limitNanos - System.nanoTime();
-    if (left <= 0) {
+    long now = System.nanoTime();
+    if (hasEnd && endNanos - now <= 0) {
+      fire(totalMs > 0 ? "no complete answer within " + totalMs + " ms" : "the request's deadline passed");
+    } else if (phase != null && !paused && now - lastActivity >= limitNanos) {
       fire(phase + " " + limitMs + " ms");
     } else {
-      schedule(left);
+      watch();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.switchboard.core.stream;
 
+import io.switchboard.api.JsonHandOver;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.StreamProtocol;
 import io.vertx.core.Future;
@@ -70,7 +71,17 @@ public final class BusStreams {
   public static <T> Future<Void> serve(Message<?> request, ChunkPipe<T> pipe, long creditTimeoutMs,
                                        BiFunction<List<T>, Boolean, Object> encode,
                                        BiFunction<List<T>, JsonObject, Object> endBody) {
-    return new Sender<>(pipe, creditTimeoutMs, encode, endBody).start(request);
+    return new Sender<>(pipe, creditTimeoutMs, encode, endBody, false).start(request);
+  }
+
+  /**
+   * {@link #serve}, each JSON body handed to the caller uncopied ({@link JsonHandOver}): for {@code encode} and
+   * {@code endBody} that build a new object every time, out of items nobody changes once taken from the pipe.
+   */
+  public static <T> Future<Void> serveHandingOver(Message<?> request, ChunkPipe<T> pipe, long creditTimeoutMs,
+                                                  BiFunction<List<T>, Boolean, Object> encode,
+                                                  BiFunction<List<T>, JsonObject, Object> endBody) {
+    return new Sender<>(pipe, creditTimeoutMs, encode, endBody, true).start(request);
   }
 
   private static final class Sender<T> {
@@ -78,16 +89,22 @@ public final class BusStreams {
     private final long creditTimeoutMs;
     private final BiFunction<List<T>, Boolean, Object> encode;
     private final BiFunction<List<T>, JsonObject, Object> endBody;
+    private final boolean handOver;
     private final io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
     private Message<?> target;
     private boolean first = true;
 
     Sender(ChunkPipe<T> pipe, long creditTimeoutMs, BiFunction<List<T>, Boolean, Object> encode,
-           BiFunction<List<T>, JsonObject, Object> endBody) {
+           BiFunction<List<T>, JsonObject, Object> endBody, boolean handOver) {
       this.pipe = pipe;
       this.creditTimeoutMs = creditTimeoutMs;
       this.encode = encode;
       this.endBody = endBody;
+      this.handOver = handOver;
+    }
+
+    private DeliveryOptions handedOver(Object body, DeliveryOptions options) {
+      return handOver && body instanceof JsonObject ? JsonHandOver.options(options) : options;
     }
 
     Future<Void> start(Message<?> request) {
@@ -111,7 +128,8 @@ public final class BusStreams {
       if (pipe.isEnded()) {
         target = null;
         List<T> rest = pipe.takeAll();
-        to.reply(endBody.apply(rest, pipe.trailer()), end());
+        Object last = endBody.apply(rest, pipe.trailer());
+        to.reply(last, handedOver(last, end()));
         done.tryComplete();
         return;
       }
@@ -122,7 +140,7 @@ public final class BusStreams {
       List<T> batch = pipe.takeAll();
       Object body = encode.apply(batch, first);
       first = false;
-      to.replyAndRequest(body, data(creditTimeoutMs)).onComplete(ar -> {
+      to.replyAndRequest(body, handedOver(body, data(creditTimeoutMs))).onComplete(ar -> {
         if (ar.failed()) {
           // The caller stopped pulling (timed out) or vanished: stop producing.
           pipe.cancel();

@@ -3,8 +3,11 @@ package io.switchboard.router.web;
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ChatRequest;
+import io.switchboard.api.Headers;
+import io.switchboard.api.JsonHandOver;
 import io.switchboard.core.stream.BusStreams;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -25,6 +28,7 @@ final class ChatRoutes {
   ChatRoutes(Vertx vertx, long idleTimeoutMs) {
     this.vertx = vertx;
     this.idleTimeoutMs = idleTimeoutMs;
+    JsonHandOver.register(vertx); // the codec of every request it sends
   }
 
   void mount(Router router, BodyHandler body, JsonRequests json) {
@@ -33,7 +37,9 @@ final class ChatRoutes {
 
   private void chat(RoutingContext ctx, JsonObject body) {
     ChatRequest request = ChatRequest.fromJson(body); // fail fast, before the bus
-    vertx.eventBus().<Object>request(Addresses.CHAT, body, RouterBus.wholeAsBytes(ctx)).onComplete(ar -> {
+    // The body is the router's once sent (its fields are read through `request` from here on), and the answer is ours.
+    DeliveryOptions options = JsonHandOver.options(RouterBus.wholeAsBytes(ctx)).addHeader(Headers.HAND_OVER, Headers.HAND_OVER_JSON);
+    vertx.eventBus().<Object>request(Addresses.CHAT, body, options).onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
         return;

@@ -1,6 +1,7 @@
 package io.switchboard.router.web;
 
 import io.switchboard.api.Headers;
+import io.switchboard.api.JsonText;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.core.stream.BusStreams;
@@ -46,7 +47,7 @@ final class ChatStreamWriter {
     for (int i = 0; i < chunks.size(); i++) {
       JsonObject chunk = chunks.getJsonObject(i);
       lastChunk = chunk;
-      out.appendString("data: ").appendBuffer(chunk.toBuffer()).appendString("\n\n");
+      out.appendString("data: ").appendBuffer(JsonText.bytes(chunk)).appendString("\n\n");
     }
     if (BusStreams.isEnd(msg)) {
       JsonObject usage = body.getJsonObject(StreamProtocol.USAGE);
@@ -54,7 +55,7 @@ final class ChatStreamWriter {
         JsonObject usageChunk = new JsonObject().put("id", lastChunk.getValue("id")).put("object", "chat.completion.chunk")
           .put("created", lastChunk.getValue("created")).put("model", lastChunk.getValue("model"))
           .put("choices", new JsonArray()).put("usage", usage);
-        out.appendString("data: ").appendBuffer(usageChunk.toBuffer()).appendString("\n\n");
+        out.appendString("data: ").appendBuffer(JsonText.bytes(usageChunk)).appendString("\n\n");
       }
       RouterBus.artifactsTrailer(response, msg);
       response.end(out.appendBuffer(DONE));

@@ -3,12 +3,12 @@ package io.switchboard.router.web;
 import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
 import io.switchboard.api.ErrorCode;
+import io.switchboard.api.JsonText;
 import io.switchboard.api.MeshException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -81,7 +81,7 @@ final class JsonRequests {
       }
       Object parsed;
       try {
-        parsed = Json.decodeValue(raw);
+        parsed = JsonText.value(raw);
       } catch (DecodeException e) {
         throw MeshException.invalid(null, "the request body is not valid JSON");
       }

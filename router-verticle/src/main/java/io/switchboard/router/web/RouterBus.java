@@ -3,6 +3,7 @@ package io.switchboard.router.web;
 import io.switchboard.api.ArtifactRefs;
 import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Headers;
+import io.switchboard.api.JsonText;
 import io.switchboard.api.StreamProtocol;
 import io.switchboard.api.RouteInfo;
 import io.vertx.core.buffer.Buffer;
@@ -56,7 +57,7 @@ final class RouterBus {
 
   /** A whole answer's HTTP body: a cached answer's bytes as they are, or the router's JSON object without the mesh's fields. */
   static Buffer jsonBody(Object body) {
-    return body instanceof Buffer bytes ? bytes : withoutMeshFields((JsonObject) body).toBuffer();
+    return body instanceof Buffer bytes ? bytes : JsonText.bytes(withoutMeshFields((JsonObject) body));
   }
 
   /** A whole answer as a JSON object to read from (a transcript to render): a cached answer's bytes decoded. */
@@ -66,7 +67,8 @@ final class RouterBus {
 
   /**
    * {@code x-switchboard-backend}, {@code x-switchboard-cache} and {@code x-switchboard-artifacts} as they are, and
-   * {@code x-switchboard-route} in its one-line form.
+   * {@code x-switchboard-route} in its one-line form: read from the body's {@code switchboard} field when the body is a
+   * JSON object that has it (the router puts the same route in both), else parsed from the bus header's JSON text.
    */
   static void routeHeaders(HttpServerResponse res, Message<?> reply) {
     for (String name : new String[]{Headers.BACKEND, Headers.CACHE, Headers.ARTIFACTS}) {
@@ -78,7 +80,9 @@ final class RouterBus {
     String route = reply.headers().get(Headers.ROUTE);
     if (route != null) {
       try {
-        res.putHeader(Headers.ROUTE, RouteInfo.fromJson(new JsonObject(route)).toHeader());
+        JsonObject json = reply.body() instanceof JsonObject body && body.getValue(StreamProtocol.ROUTE) instanceof JsonObject inBody
+          ? inBody : new JsonObject(route);
+        res.putHeader(Headers.ROUTE, RouteInfo.fromJson(json).toHeader());
       } catch (RuntimeException ignored) {
         // a route header that is not ours is not echoed
       }

@@ -2,6 +2,7 @@ package io.switchboard.router.web;
 
 import io.switchboard.api.AudioCodec;
 import io.switchboard.api.Headers;
+import io.switchboard.api.JsonHandOver;
 import io.switchboard.api.MeshExceptionCodec;
 import io.switchboard.core.artifact.Artifacts;
 import io.switchboard.core.usage.KeyVerifier;
@@ -66,6 +67,7 @@ public final class WebVerticle extends VerticleBase {
   public Future<?> start() {
     MeshExceptionCodec.register(vertx);
     AudioCodec.register(vertx);
+    JsonHandOver.register(vertx);
     JsonObject conf = config();
     UsageSettings usage = UsageSettings.fromJson(conf.getJsonObject("usage"));
     if (usage.requireKeys() && !usage.enabled()) {

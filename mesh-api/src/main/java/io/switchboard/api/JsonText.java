@@ -1,0 +1,47 @@
+package io.switchboard.api;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.EncodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+
+/**
+ * Parses and writes JSON text on the request path with Vert.x's streaming codec: the values {@code Json.decodeValue}
+ * and {@code new JsonObject(text)} give (the same types, the same {@link DecodeException}s), and the bytes
+ * {@code JsonObject.toBuffer()} gives, without the per-call objects of jackson-databind's codec, which Vert.x uses
+ * whenever databind is on the class path, as it is here (a deserialization context and a scope per nesting level, a
+ * serializer provider per write: docs/benchmarks.md, issue 15's tenth stop).
+ */
+public final class JsonText {
+
+  private static final JacksonCodec CODEC = new JacksonCodec();
+
+  private JsonText() {
+  }
+
+  /** Any JSON value: a {@code JsonObject}, {@code JsonArray}, string, number, boolean or null. */
+  public static Object value(Buffer text) {
+    return CODEC.fromBuffer(text);
+  }
+
+  /**
+   * {@code json}'s text, as {@code json.toBuffer()} writes it. A value only databind can write (a Java object that is
+   * not a JSON type, a {@code Buffer}, {@code byte[]} or {@code Instant}) is written by databind, as before.
+   */
+  public static Buffer bytes(JsonObject json) {
+    try {
+      return CODEC.toBuffer(json, false);
+    } catch (EncodeException onlyDatabindWritesIt) {
+      return json.toBuffer();
+    }
+  }
+
+  /** A JSON object; another value is a {@link DecodeException}. */
+  public static JsonObject object(String text) {
+    if (CODEC.fromString(text) instanceof JsonObject json) {
+      return json;
+    }
+    throw new DecodeException("not a JSON object");
+  }
+}

@@ -98,6 +98,13 @@ async function mode() {
       h('label', {}, 'Fallback mode', fallback),
       h('button', { type: 'button', id: 'voice-apply', onclick: () => {
         const body = { modes: Object.fromEntries(split.map(([x, i]) => [x, Number(i.value)])), fallback_mode: fallback.value };
-        apply('Voice mode', 'Set the voice mode on every node: ' + JSON.stringify(body) + '?', () => put('/api/v1/voice/mode', body), mode);
+        // The version read with the form: a change made meanwhile elsewhere (another operator, another router) makes
+        // the node answer 409 rather than overwrite it; the form then redraws with what is stored now.
+        if (Number.isInteger(m.version)) body.version = m.version;
+        apply('Voice mode', 'Set the voice mode on every node: ' + JSON.stringify(body) + '?', () => put('/api/v1/voice/mode', body)
+          .catch(e => {
+            if (e instanceof ApiError && e.status === 409) mode();
+            throw e;
+          }), mode);
       } }, 'Apply')));
 }

@@ -408,6 +408,24 @@ class ConsoleBrowserTest {
     assertEquals("realtime", whole.getString("mode"), whole.encode());
     assertEquals(new JsonObject().put("pipeline", 0).put("realtime", 100), whole.getJsonObject("modes"));
     assertEquals("realtime", browser.byId("voice-mode-select").getDomProperty("value"));
+    // A change made behind the page's back (another operator, another router): the page's apply names the version its
+    // form was drawn from, so it is refused (409) rather than overwriting that change, and the form redraws with it.
+    JsonObject behind = node.admin("PUT", "/api/v1/voice/mode", new JsonObject().put("fallback_mode", "none"));
+    assertEquals(whole.getLong("version") + 1, behind.getLong("version"), behind.encode());
+    WebElement stale = browser.byId("voice-fallback");
+    assertEquals("pipeline", stale.getDomProperty("value"), "the page still shows what it read");
+    new Select(browser.byId("voice-mode-select")).selectByValue("pipeline");
+    expectedRefusals.add("/api/v1/voice/mode - Failed to load resource: the server responded with a status of 409");
+    browser.byId("voice-apply").click();
+    browser.await(ExpectedConditions.elementToBeClickable(By.id("confirm-ok"))).click();
+    browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("toasts"), "is at version " + behind.getLong("version")));
+    browser.await(ExpectedConditions.stalenessOf(stale));
+    assertEquals("none", browser.byId("voice-fallback").getDomProperty("value"), "redrawn with the stored change");
+    assertEquals("realtime", browser.byId("voice-mode-select").getDomProperty("value"));
+    JsonObject after = node.admin("GET", "/api/v1/voice/mode", null);
+    assertEquals(behind.getLong("version"), after.getLong("version"), "the stale change changed nothing: " + after.encode());
+    assertEquals("realtime", after.getString("mode"), after.encode());
+    assertNull(after.getValue("fallback_mode"), after.encode());
     tab("audit");
     WebElement list = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("audit-list")));
     for (String what : List.of("logged in", "backend cloud-a: disabled", "backend cloud-a: enabled", "routing: strategy → cost",

@@ -34,6 +34,10 @@
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it);
 # JFR_RATE names another row to record (2000, 2000r, 0), JFR_OPTS adds event settings (e.g. the allocation samples'
 # rate, 'jdk.ObjectAllocationSample#throttle=5000/s': the profile's 300/s left ~90 samples in a 10 s row).
+# PERF_DIR: a `perf record -F 2999 -g` of the node during each configuration's $PERF_RATE row (default 5000; 2000, 2000r, 0),
+# from 2 s into the row for its length less 3 s, into $PERF_DIR/<config>-<rate>.data, with the JIT's symbol map beside it
+# (<config>-<rate>.map, from `jcmd Compiler.perfmap`) and the requests of that window (<config>-<rate>.requests); the
+# nodes then run with -XX:+PreserveFramePointer so that Java stacks unwind. bench/perf-stages.py reads it.
 # NMT_DIR: run the nodes with native memory tracking and write each one's account (the kernel's anonymous / file split,
 # the JVM's areas, the heap) in the middle of the 5,000 req/s run into $NMT_DIR/<config>-5000.txt and when idle after
 # the load into $NMT_DIR/<config>.txt.
@@ -80,7 +84,7 @@ start_mesh() { # $1: name; the rest: extra environment
   # shellcheck disable=SC2046
   env "$@" BENCH_MOCK_KEY=bench-key SWITCHBOARD_CONFIG="$conf" SWITCHBOARD_HTTP_PORT="$MESH_PORT" \
     SWITCHBOARD_USAGE_DIR="$WORK/usage-$name" \
-    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} ${NMT_DIR:+-XX:NativeMemoryTracking=summary} -jar "$app/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
+    "$JAVA" $(jvm_flags) ${NODE_OPTS:-} ${NMT_DIR:+-XX:NativeMemoryTracking=summary} ${PERF_DIR:+-XX:+PreserveFramePointer} -jar "$app/mesh-app.jar" run > "$WORK/switchboard-$name.log" 2>&1 &
   mesh_pid=$!
   pids+=("$mesh_pid")
   for _ in $(seq 1 240); do
@@ -124,7 +128,7 @@ DIRECT="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
 MESH="http://127.0.0.1:$MESH_PORT/v1/chat/completions"
 # One measured run; with $1 = a configuration name, the node's CPU per request (and at 5,000 req/s its RSS) beside it.
 measure() {
-  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" threads="" switches="" gc_before="" gc_after=""
+  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" perf_pid="" threads="" switches="" gc_before="" gc_after=""
   if [ -n "$name" ]; then
     gc_before=$(gc_snapshot)
     before=$(ticks)
@@ -138,6 +142,12 @@ measure() {
       "$JAVA_HOME/bin/jcmd" "$mesh_pid" JFR.start name=bench settings=profile \
         'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' ${JFR_OPTS:-} duration="$(( SECONDS_PER_RUN + 1 ))s" \
         filename="$JFR_DIR/$name.jfr" > /dev/null
+    fi
+    if [ "$rate" = "${PERF_RATE:-5000}" ] && [ -n "${PERF_DIR:-}" ]; then
+      mkdir -p "$PERF_DIR"
+      (sleep 2; perf record -F 2999 -g -p "$mesh_pid" -o "$PERF_DIR/$name-$rate.data" -- sleep $(( SECONDS_PER_RUN - 3 )) \
+        > "$PERF_DIR/$name-$rate.log" 2>&1) &
+      perf_pid=$!
     fi
     if [ "$rate" != 0 ]; then thread_ticks > "$WORK/threads-before"; thread_switches > "$WORK/switches-before"; fi
   fi
@@ -156,6 +166,12 @@ measure() {
     after=$(ticks)
     gc_after=$(gc_snapshot)
     if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
+    if [ -n "$perf_pid" ]; then # the JIT's symbols as they are now, beside the samples
+      wait "$perf_pid"
+      "$JAVA_HOME/bin/jcmd" "$mesh_pid" Compiler.perfmap > /dev/null && cp "/tmp/perf-$mesh_pid.map" "$PERF_DIR/$name-$rate.map"
+      echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); print(int(r['achieved_rps'] * ($SECONDS_PER_RUN - 3)))" \
+        > "$PERF_DIR/$name-$rate.requests"
+    fi
     if [ "$rate" != 0 ]; then # CPU per thread group over the run, µs per request (the groups above 1 µs)
       local sent # requests sent: what was achieved (a paced wrk row achieves a little under its rate), over the run and its warm-up
       sent=$(echo "$line" | python3 -c "import json,sys; print(max(1, int(json.load(sys.stdin)['achieved_rps'] * ($SECONDS_PER_RUN + 1))))")

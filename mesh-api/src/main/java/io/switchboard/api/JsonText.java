@@ -37,6 +37,15 @@ public final class JsonText {
     }
   }
 
+  /** {@code json}'s text, as {@code json.encode()} writes it; a value only databind can write is written by databind. */
+  public static String string(JsonObject json) {
+    try {
+      return CODEC.toString(json, false);
+    } catch (EncodeException onlyDatabindWritesIt) {
+      return json.encode();
+    }
+  }
+
   /** A JSON object; another value is a {@link DecodeException}. */
   public static JsonObject object(String text) {
     if (CODEC.fromString(text) instanceof JsonObject json) {

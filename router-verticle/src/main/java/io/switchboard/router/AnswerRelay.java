@@ -3,6 +3,7 @@ package io.switchboard.router;
 import io.switchboard.api.ErrorCode;
 import io.switchboard.api.Headers;
 import io.switchboard.api.JsonHandOver;
+import io.switchboard.api.JsonText;
 import io.switchboard.api.MeshException;
 import io.switchboard.api.RouteInfo;
 import io.switchboard.api.StreamProtocol;
@@ -44,7 +45,7 @@ final class AnswerRelay {
     JsonObject route = r.route().toJson(); // the header's text and the body's field
     DeliveryOptions headers = new DeliveryOptions()
       .addHeader(Headers.BACKEND, attempt.backend())
-      .addHeader(Headers.ROUTE, route.encode());
+      .addHeader(Headers.ROUTE, JsonText.string(route));
     Object body = reply.body();
     AnswerOutputs outputs = cache.outputs(r);
     if (BusStreams.isStream(reply)) {

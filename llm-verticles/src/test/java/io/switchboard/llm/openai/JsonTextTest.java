@@ -61,6 +61,7 @@ class JsonTextTest {
     for (String s : VALID) {
       if (Json.decodeValue(Buffer.buffer(s)) instanceof JsonObject json) {
         assertEquals(json.toBuffer(), JsonText.bytes(json), s);
+        assertEquals(json.encode(), JsonText.string(json), s);
       }
     }
     JsonObject built = new JsonObject().put("d", 0.1 + 0.2).put("f", 1.5f).put("l", Long.MIN_VALUE).put("big", new java.math.BigDecimal("1E+400"))
@@ -68,8 +69,10 @@ class JsonTextTest {
       .put("bytes", new byte[]{1, 2, 3}).put("buffer", Buffer.buffer("xyz")).put("at", java.time.Instant.ofEpochSecond(1, 5))
       .put("list", java.util.List.of(1, "two", java.util.Map.of("k", 3))).put("arr", new JsonArray().add(new JsonObject()));
     assertEquals(built.toBuffer(), JsonText.bytes(built));
+    assertEquals(built.encode(), JsonText.string(built));
     JsonObject pojo = new JsonObject().put("record", new Usage(1, 2));
     assertEquals(pojo.toBuffer(), JsonText.bytes(pojo), "a value only databind writes is written by databind");
+    assertEquals(pojo.encode(), JsonText.string(pojo), "a value only databind writes is written by databind");
   }
 
   @Test

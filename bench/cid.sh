@@ -12,6 +12,8 @@
 #   flock /tmp/bench.lock bench/cid.sh --http-only     runs CacheHttpBench alone (or HTTP_ONLY=1);
 # HTTP_ARGS="--requests N --warmup M" are its options; VARIANTS="default" runs only those variants; HTTP_JVM_FLAGS
 # are added to its JVM's flags (a profiler's, e.g. -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit for perf).
+# Its rows give a hit's CPU and wake-ups by thread (hit_by_task) and by group (hit_by_thread); HTTP_ARGS='--usage
+# {"ship_linger_ms":1000}' merges a ledger setting into the variant's usage: slice.
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD and ARGS (the rest)
 REST=()
 for a in "${ARGS[@]}"; do

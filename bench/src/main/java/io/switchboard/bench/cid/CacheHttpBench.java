@@ -51,7 +51,8 @@ import java.util.concurrent.TimeUnit;
  * threads, the collector, the JIT, the bench's own client (the rounds with hits less as many static answers alone).
  *
  * <p>Usage: {@code CacheHttpBench [--variant default] [--requests 3000] [--warmup 1000] [--warmup-s 30] [--port 18580]
- * [--only embeddings,transcription]} (the requests measured, in that order). "measuring: R" and "measured: R" go to
+ * [--only embeddings,transcription] [--usage JSON]} (the requests measured, in that order; JSON merged into the variant's
+ * {@code usage:} slice, e.g. {@code {"ship_stage_ms":0}}). "measuring: R" and "measured: R" go to
  * stderr around the measured rounds (for a profiler attached to them).
  */
 public final class CacheHttpBench {
@@ -84,6 +85,10 @@ public final class CacheHttpBench {
       case "noledger" -> new Variant("ledger off", new JsonObject().put("enabled", false));
       default -> throw new IllegalArgumentException("--variant default|nodurable|noledger");
     };
+    String usage = Args.get(args, "--usage", null);
+    if (usage != null) {
+      v = new Variant(v.name() + ", usage " + usage, v.usage().copy().mergeIn(new JsonObject(usage)));
+    }
     try {
       {
         Path conf = work.resolve(UUID.randomUUID() + ".yaml");
@@ -106,7 +111,7 @@ public final class CacheHttpBench {
             while (true) {
               long jit0 = jit.getTotalCompilationTime();
               long t0 = System.currentTimeMillis();
-              onContext(loop, () -> measure(client, r, staticPort, port, warmup, 0, plain, mesh, new long[4], new ArrayList<>(List.of(Map.of(), Map.of()))))
+              onContext(loop, () -> measure(client, r, staticPort, port, warmup, 0, plain, mesh, new long[6], new ArrayList<>(List.of(Map.of(), Map.of()))))
                 .await(60L * warmup + 60_000, TimeUnit.MILLISECONDS);
               warmRounds += warmup;
               long wall = System.currentTimeMillis() - t0;
@@ -114,7 +119,7 @@ public final class CacheHttpBench {
                 break;
               }
             }
-            long[] cpu = new long[4];
+            long[] cpu = new long[6];
             List<Map<String, TaskCounters.Count>> tasks = new ArrayList<>(List.of(Map.of(), Map.of()));
             long jitBefore = jit.getTotalCompilationTime();
             System.err.println("measuring: " + what);
@@ -134,7 +139,9 @@ public final class CacheHttpBench {
               .put("static_cpu_us", cpu[1] / 1000d / requests)
               .put("hit_threads_cpu_us", (cpu[2] - cpu[3]) / 1000d / requests)
               .put("static_threads_cpu_us", cpu[3] / 1000d / requests)
-              .put("hit_by_thread", perHit(tasks.get(0), tasks.get(1), requests))
+              .put("rounds_ms", (cpu[4] - cpu[5]) / 1_000_000)
+              .put("hit_by_thread", perHit(TaskCounters.grouped(tasks.get(0)), TaskCounters.grouped(tasks.get(1)), requests))
+              .put("hit_by_task", perHit(tasks.get(0), tasks.get(1), requests, 2))
               .put("load_average", Files.readString(Path.of("/proc/loadavg")).trim()).encode());
           }
         } finally {
@@ -176,7 +183,9 @@ public final class CacheHttpBench {
    * <p>The process's CPU time over the recorded rounds goes in {@code cpu[0]} (this JVM holds the client, the static
    * server and the node: every thread's CPU on both sides of the loopback); with {@code port} -1 (static answers alone)
    * in {@code cpu[1]}. A count that the machine's load moves much less than the wall clock. The same for the Java
-   * threads alone (without the JIT and the collector) in {@code cpu[2]} and {@code cpu[3]}; the CPU and wake-ups by
+   * threads alone (without the JIT and the collector) in {@code cpu[2]} and {@code cpu[3]}, the rounds' wall clock in
+   * {@code cpu[4]} and {@code cpu[5]} (a thread's work that comes with time, not with requests, is then told apart from
+   * a hit's: per hit it grows with the round's length); the CPU and wake-ups by
    * thread group ({@link TaskCounters}) in {@code tasks[0]} and {@code tasks[1]}.
    */
   private static Future<Void> measure(HttpClient client, Request r, int staticPort, int port, int warmup, int requests,
@@ -194,7 +203,8 @@ public final class CacheHttpBench {
         if (first) {
           cpu[slot] = -os.getProcessCpuTime();
           cpu[2 + slot] = -javaThreadsCpu();
-          tasks.set(slot, TaskCounters.snapshot());
+          cpu[4 + slot] = -System.nanoTime();
+          tasks.set(slot, TaskCounters.tasks());
         }
         long t0 = System.nanoTime();
         return send(client, staticPort, r, false).compose(b -> {
@@ -215,7 +225,8 @@ public final class CacheHttpBench {
     return rounds.onSuccess(v -> {
       cpu[slot] += os.getProcessCpuTime();
       cpu[2 + slot] += javaThreadsCpu();
-      tasks.set(slot, TaskCounters.since(tasks.get(slot), TaskCounters.snapshot()));
+      cpu[4 + slot] += System.nanoTime();
+      tasks.set(slot, TaskCounters.since(tasks.get(slot), TaskCounters.tasks()));
     });
   }
 
@@ -238,9 +249,18 @@ public final class CacheHttpBench {
    */
   private static JsonObject perHit(Map<String, TaskCounters.Count> withHits, Map<String, TaskCounters.Count> staticOnly,
                                    int requests) {
+    return perHit(withHits, staticOnly, requests, Double.NEGATIVE_INFINITY);
+  }
+
+  /** {@link #perHit} by thread, leaving out those under {@code minUs} of CPU a hit either way. */
+  private static JsonObject perHit(Map<String, TaskCounters.Count> withHits, Map<String, TaskCounters.Count> staticOnly,
+                                   int requests, double minUs) {
     JsonObject out = new JsonObject();
-    TaskCounters.since(staticOnly, withHits).forEach((g, c) -> out.put(g, new JsonObject()
-      .put("cpu_us", Math.round(c.cpuNs() / 100d / requests) / 10d).put("wakeups", Math.round(c.wakeups() * 10d / requests) / 10d)));
+    TaskCounters.since(staticOnly, withHits).entrySet().stream()
+      .filter(e -> Math.abs(e.getValue().cpuNs() / 1000d / requests) >= minUs)
+      .forEach(e -> out.put(e.getKey(), new JsonObject()
+      .put("cpu_us", Math.round(e.getValue().cpuNs() / 100d / requests) / 10d)
+      .put("wakeups", Math.round(e.getValue().wakeups() * 10d / requests) / 10d)));
     return out;
   }
 

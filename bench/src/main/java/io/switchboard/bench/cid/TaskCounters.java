@@ -62,6 +62,21 @@ final class TaskCounters {
 
   /** The counters now, summed by group. */
   static Map<String, Count> snapshot() {
+    return grouped(tasks());
+  }
+
+  /** {@code byTask} (from {@link #tasks}) summed by group. */
+  static Map<String, Count> grouped(Map<String, Count> byTask) {
+    Map<String, Count> out = new TreeMap<>();
+    byTask.forEach((task, c) -> out.merge(group(task.substring(0, task.lastIndexOf(' '))), c, Count::plus));
+    return out;
+  }
+
+  /**
+   * The counters now, by thread: {@code "<kernel name> <tid>"}, so that threads of the same name (the node's event
+   * loops) show apart.
+   */
+  static Map<String, Count> tasks() {
     Map<String, Count> out = new TreeMap<>();
     List<Path> tasks;
     try (Stream<Path> s = Files.list(Path.of("/proc/self/task"))) {
@@ -79,7 +94,7 @@ final class TaskCounters {
             voluntary = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
           }
         }
-        out.merge(group(comm), new Count(cpu, voluntary), Count::plus);
+        out.put(comm + " " + t.getFileName(), new Count(cpu, voluntary));
       } catch (IOException | RuntimeException gone) {
         // the thread ended meanwhile
       }
@@ -87,7 +102,7 @@ final class TaskCounters {
     return out;
   }
 
-  /** {@code after - before} by group. */
+  /** {@code after - before} by group or by thread (a thread missing from {@code before} counts from 0). */
   static Map<String, Count> since(Map<String, Count> before, Map<String, Count> after) {
     Map<String, Count> out = new TreeMap<>();
     after.forEach((g, c) -> out.put(g, c.minus(before.getOrDefault(g, new Count(0, 0)))));

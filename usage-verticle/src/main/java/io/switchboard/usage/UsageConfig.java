@@ -118,9 +118,18 @@ public record UsageConfig(
       List.copyOf(warnings));
   }
 
-  /** Further DuckDB settings as DuckDB names them; the defaults are those measured best for the ledger. */
-  private static Map<String, String> duckDbSettings(JsonObject given) {
-    Map<String, String> out = new LinkedHashMap<>();
+  /**
+   * DuckDB settings the ledger sets unless {@code duckdb_settings} names them: measured best for its append-only table.
+   * {@code max_vacuum_tasks: 0}: every checkpoint ends the table's last row group part-filled, and DuckDB's vacuum then
+   * merged those row groups at the next checkpoint, reading and compressing the same rows again: with it off the insert
+   * thread's CPU a record fell by a quarter (docs/benchmarks.md, issue 15's eleventh stop). The table is never deleted
+   * from, so vacuum has nothing else to do; the price is row groups about half full.
+   */
+  static final Map<String, String> DUCKDB_DEFAULTS = Map.of("max_vacuum_tasks", "0");
+
+  /** Further DuckDB settings as DuckDB names them, over {@link #DUCKDB_DEFAULTS}. */
+  static Map<String, String> duckDbSettings(JsonObject given) {
+    Map<String, String> out = new LinkedHashMap<>(DUCKDB_DEFAULTS);
     given.forEach(e -> out.put(e.getKey(), String.valueOf(e.getValue())));
     return Map.copyOf(out);
   }

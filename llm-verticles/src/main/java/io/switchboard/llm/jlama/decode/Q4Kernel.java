@@ -33,7 +33,9 @@ final class Q4Kernel {
   private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
   private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
   private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
-  private static final int GROUP_BYTES = Q4Packed.GROUP * 16;
+  /** 64 bytes: 16 of a unit's scales, reinterpreted as floats. */
+  private static final VectorSpecies<Byte> SCALES = ByteVector.SPECIES_512;
+  private static final int SCALES_AT = Q4Packed.WEIGHT_BYTES;
 
   private Q4Kernel() {
   }
@@ -105,8 +107,7 @@ final class Q4Kernel {
     FloatVector scale = FloatVector.broadcast(F, x.scale[x.scaleAt(t, b)]);
     int unit = m.unit(b, g0);
     for (int g = g0; g < g1; g++, unit++) {
-      int wg = unit * GROUP_BYTES;
-      int sg = unit * Q4Packed.GROUP;
+      int wg = unit * Q4Packed.UNIT_BYTES;
       // Four accumulators, not one: with one, the block's 32 additions form a single chain whose latency bounds a lone
       // token (a tile's eight tokens have eight chains). The sums are modulo 2^16, so the order changes nothing.
       ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
@@ -124,9 +125,9 @@ final class Q4Kernel {
       int row = g * Q4Packed.GROUP;
       int at = outAt + row;
       ShortVector dot = a0.add(a1).add(a2.add(a3)).sub(correction);
-      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, m.scales, sg).mul(scale),
+      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(ByteVector.fromArray(SCALES, w, wg + SCALES_AT).reinterpretAsFloats().mul(scale),
         FloatVector.fromArray(F, out, at)).intoArray(out, at);
-      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, m.scales, sg + 16).mul(scale),
+      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(ByteVector.fromArray(SCALES, w, wg + SCALES_AT + 64).reinterpretAsFloats().mul(scale),
         FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
     }
   }
@@ -142,7 +143,7 @@ final class Q4Kernel {
     int c = x.scaleAt(t, b);
     int unit = m.unit(b, g0);
     for (int g = g0; g < g1; g++, unit++) {
-      int wg = unit * GROUP_BYTES;
+      int wg = unit * Q4Packed.UNIT_BYTES;
       ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
       for (int j = 0; j < 16; j++) {
         ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -158,8 +159,8 @@ final class Q4Kernel {
         a7 = a7.add(v.mul(IntVector.broadcast(I, p[i + 7]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 7]).reinterpretAsShorts()));
       }
       int row = g * Q4Packed.GROUP;
-      FloatVector s0 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP);
-      FloatVector s1 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP + 16);
+      FloatVector s0 = ByteVector.fromArray(SCALES, w, wg + SCALES_AT).reinterpretAsFloats();
+      FloatVector s1 = ByteVector.fromArray(SCALES, w, wg + SCALES_AT + 64).reinterpretAsFloats();
       {
         ShortVector dot = a0.sub(ShortVector.broadcast(S, correction[c]));
         FloatVector scale = FloatVector.broadcast(F, activationScale[c]);
@@ -230,7 +231,7 @@ final class Q4Kernel {
     int c = x.scaleAt(t, b);
     int unit = m.unit(b, g0);
     for (int g = g0; g < g1; g++, unit++) {
-      int wg = unit * GROUP_BYTES;
+      int wg = unit * Q4Packed.UNIT_BYTES;
       ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
       for (int j = 0; j < 16; j++) {
         ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -242,8 +243,8 @@ final class Q4Kernel {
         a3 = a3.add(v.mul(IntVector.broadcast(I, p[i + 3]).reinterpretAsShorts())).add(h.mul(IntVector.broadcast(I, d[i + 3]).reinterpretAsShorts()));
       }
       int row = g * Q4Packed.GROUP;
-      FloatVector s0 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP);
-      FloatVector s1 = FloatVector.fromArray(F, m.scales, unit * Q4Packed.GROUP + 16);
+      FloatVector s0 = ByteVector.fromArray(SCALES, w, wg + SCALES_AT).reinterpretAsFloats();
+      FloatVector s1 = ByteVector.fromArray(SCALES, w, wg + SCALES_AT + 64).reinterpretAsFloats();
       {
         ShortVector dot = a0.sub(ShortVector.broadcast(S, correction[c]));
         FloatVector scale = FloatVector.broadcast(F, activationScale[c]);

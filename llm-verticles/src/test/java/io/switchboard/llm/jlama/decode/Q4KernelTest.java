@@ -185,6 +185,36 @@ class Q4KernelTest {
     }
   }
 
+  @Test
+  void eachUnitHoldsItsWeightBytesThenItsScalesInOneRun() {
+    // One stream per tile: a (block, group) unit's 32 scales follow its 512 weight bytes, so the lone token's product
+    // reads one contiguous run of memory per tile, not a second run for the scales.
+    SplittableRandom rnd = new SplittableRandom(13);
+    int rows = 600;
+    int cols = 256;
+    Q4ByteBufferTensor weights = new Q4ByteBufferTensor(random(rnd, rows, cols));
+    Q4Packed packed = Q4Packed.of(Q4Matrix.of(weights));
+    assertEquals((long) packed.groups * packed.blocks * Q4Packed.UNIT_BYTES, packed.bytes());
+    for (int r = 0; r < packed.paddedRows; r++) {
+      for (int b = 0; b < packed.blocks; b++) {
+        int unit = packed.unit(b, r / Q4Packed.GROUP);
+        int lane = r % Q4Packed.GROUP;
+        float scale = r < rows ? weights.getBlockF().get(r, b) : 0f;
+        assertEquals(scale, packed.scale(unit, lane), "scale of row " + r + ", block " + b);
+        for (int j = 0; j < 16; j++) {
+          int stored = packed.weights[unit * Q4Packed.UNIT_BYTES + j * Q4Packed.GROUP + lane] & 0xFF;
+          if (r < rows) {
+            // Jlama's weight j in the low nibble and j + 16 in the high one, each stored as value + 8.
+            assertEquals(weights.get(r, 32 * b + j), ((stored & 0xF) - 8) * scale, "row " + r + ", weight " + (32 * b + j));
+            assertEquals(weights.get(r, 32 * b + j + 16), ((stored >> 4) - 8) * scale, "row " + r + ", weight " + (32 * b + j + 16));
+          } else {
+            assertEquals(0, stored, "padding row " + r + ", block " + b + ", byte " + j);
+          }
+        }
+      }
+    }
+  }
+
   private static Q8Activations quantize(FloatBufferTensor x, int tokens, int cols) {
     Q8Activations q = new Q8Activations(cols, tokens);
     float[] row = new float[cols];

@@ -12,10 +12,11 @@ import java.nio.ByteOrder;
  * smaller). Within a tile, block by block (32 columns each): for block {@code b} and group {@code g}, 512 bytes hold
  * byte {@code j} (0..15) of that block for each of the 32 rows, one after the other, each byte with Jlama's two nibbles
  * (weight {@code j} low, weight {@code j + 16} high, both stored as value + 8), then the 32 rows' scales of that
- * block as floats (128 bytes, the platform's byte order). One 32-byte load then gives byte {@code j} of 32 rows, so the kernel works with one row per
- * 16-bit lane; a thread that takes whole tiles reads one contiguous run of memory per tile, scales included (the
- * hardware prefetchers' best case: one stream, not a second one for the scales), and a prompt's token tiles re-read a
- * tile from the cache.
+ * block as floats (128 bytes, little-endian: the order in which the Vector API's {@code reinterpretAsFloats} reads
+ * them, whatever the platform's). One 32-byte load then gives byte {@code j} of 32 rows, so the kernel works with one
+ * row per 16-bit lane; a thread that takes whole tiles reads one contiguous run of memory per tile, scales included
+ * (the hardware prefetchers' best case: one stream, not a second one for the scales), and a prompt's token tiles
+ * re-read a tile from the cache.
  * <p>
  * The copy lives on the Java heap (byte arrays index without bounds checks inside the kernel's loops, where a memory
  * segment's offsets are checked on every access): as many bytes as the Q4 weights, plus a quarter for the scales.
@@ -30,7 +31,7 @@ final class Q4Packed {
   static final int WEIGHT_BYTES = GROUP * BYTES_PER_BLOCK;
   /** Bytes of a (block, group) unit: its weights, then its 32 scales. */
   static final int UNIT_BYTES = WEIGHT_BYTES + 4 * GROUP;
-  private static final VarHandle FLOATS = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.nativeOrder());
+  private static final VarHandle FLOATS = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** Every unit's weights and scales, in storage order ({@link #unit}). */
   final byte[] weights;

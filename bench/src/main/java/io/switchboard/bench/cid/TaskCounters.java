@@ -60,11 +60,6 @@ final class TaskCounters {
     return "other";
   }
 
-  /** The counters now, summed by group. */
-  static Map<String, Count> snapshot() {
-    return grouped(tasks());
-  }
-
   /** {@code byTask} (from {@link #tasks}) summed by group. */
   static Map<String, Count> grouped(Map<String, Count> byTask) {
     Map<String, Count> out = new TreeMap<>();

@@ -4,7 +4,6 @@ import io.switchboard.api.UsageRecord;
 import io.switchboard.api.ApiKey;
 import io.switchboard.api.KeyLimits;
 import io.switchboard.api.StoredKey;
-import io.switchboard.core.process.BackgroundPriority;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -122,15 +121,9 @@ public final class DuckDbUsageStore implements LedgerStore, StagingStore {
     T run(DuckDBConnection c) throws Exception;
   }
 
-  /**
-   * On the writer thread, in order, at background priority: no answer waits for the store (the journal holds each
-   * record first), and on a small machine the writer's batches otherwise held a core the event loop was woken for.
-   */
+  /** On the writer thread, in order. */
   private <T> Future<T> write(Work<T> work) {
-    return writer.executeBlocking(() -> {
-      BackgroundPriority.lowerCurrentThread();
-      return work.run(writerConnection);
-    }, true);
+    return writer.executeBlocking(() -> work.run(writerConnection), true);
   }
 
   /** On a reader thread, with a connection of its own. */

@@ -30,7 +30,8 @@
 # Every node row also gives the node's young collections a second, their pause in ms a second, and the KB its heap
 # allocated a request (eden's growth plus one eden a young collection, from `jstat -gc` before and after the row).
 # The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
-# keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
+# keeps them: 15 characters), the wake-ups (voluntary context switches) a request by thread group, and the µs a request
+# each thread group waited runnable for a core (schedstat's run-queue time). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it);
 # JFR_RATE names another row to record (2000, 2000r, 0), JFR_OPTS adds event settings (e.g. the allocation samples'
 # rate, 'jdk.ObjectAllocationSample#throttle=5000/s': the profile's 300/s left ~90 samples in a 10 s row).

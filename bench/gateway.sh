@@ -30,7 +30,8 @@
 # Every node row also gives the node's young collections a second, their pause in ms a second, and the KB its heap
 # allocated a request (eden's growth plus one eden a young collection, from `jstat -gc` before and after the row).
 # The 2,000 and 5,000 req/s rows also give the node's CPU per request by thread group (names with digits folded, as the kernel
-# keeps them: 15 characters). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
+# keeps them: 15 characters), the wake-ups (voluntary context switches) a request by thread group, and the µs a request
+# each thread group waited runnable for a core (schedstat's run-queue time). JFR_DIR: record a JFR profile (settings=profile, with CPU-time sampling every 1 ms of a
 # thread's CPU) of each configuration's 5,000 req/s run into $JFR_DIR/<config>.jfr (bench/jfr-top.py summarises it);
 # JFR_RATE names another row to record (2000, 2000r, 0), JFR_OPTS adds event settings (e.g. the allocation samples'
 # rate, 'jdk.ObjectAllocationSample#throttle=5000/s': the profile's 300/s left ~90 samples in a 10 s row).
@@ -123,12 +124,20 @@ thread_switches() {
       /^voluntary_ctxt_switches:/ { print n, $2 }' "$t/status" 2>/dev/null || true
   done
 }
+# Per thread: its name folded as above and the ns it waited on a run queue, runnable but not running (schedstat's second
+# field): the time a woken thread waits for a core, which a wake-up count does not show.
+thread_waits() {
+  for t in /proc/"$mesh_pid"/task/*; do
+    # shellcheck disable=SC2015
+    [ -r "$t/schedstat" ] && echo "$(tr ' ' '_' < "$t/comm" | sed -E 's/[0-9]+/N/g') $(cut -d' ' -f2 "$t/schedstat")" 2>/dev/null || true
+  done
+}
 
 DIRECT="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
 MESH="http://127.0.0.1:$MESH_PORT/v1/chat/completions"
 # One measured run; with $1 = a configuration name, the node's CPU per request (and at 5,000 req/s its RSS) beside it.
 measure() {
-  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" perf_pid="" threads="" switches="" gc_before="" gc_after=""
+  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" perf_pid="" threads="" switches="" waits="" gc_before="" gc_after=""
   if [ -n "$name" ]; then
     gc_before=$(gc_snapshot)
     before=$(ticks)
@@ -149,7 +158,7 @@ measure() {
         > "$PERF_DIR/$name-$rate.log" 2>&1) &
       perf_pid=$!
     fi
-    if [ "$rate" != 0 ]; then thread_ticks > "$WORK/threads-before"; thread_switches > "$WORK/switches-before"; fi
+    if [ "$rate" != 0 ]; then thread_ticks > "$WORK/threads-before"; thread_switches > "$WORK/switches-before"; thread_waits > "$WORK/waits-before"; fi
   fi
   if [ "$TOOLS" = nginx-wrk ] && [ "$rate" != 5000 ]; then # 1 s of warm-up, as the LoadGenerator has, then the run
     local wrk_env=(WRK_CONNECTIONS=32) c=32
@@ -182,6 +191,10 @@ measure() {
       switches=$(thread_switches | awk -v n="$sent" \
         'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END { for (t in a) { v = (a[t] - b[t]) / n; if (v >= 0.05) printf "%s=%.2f ", t, v } }' \
         "$WORK/switches-before" -)
+      # Run-queue wait per request by thread group, µs (the groups above 1 µs)
+      waits=$(thread_waits | awk -v n="$sent" \
+        'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END { for (t in a) { v = (a[t] - b[t]) / 1e3 / n; if (v >= 1) printf "%s=%.1f ", t, v } }' \
+        "$WORK/waits-before" -)
     fi
     # Requests sent = the measured run's rate over its seconds plus the 1 s warm-up before it.
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); n=r['achieved_rps']*($SECONDS_PER_RUN+1); \
@@ -191,7 +204,8 @@ g0=[float(x) for x in '$gc_before'.split()]; g1=[float(x) for x in '$gc_after'.s
 r.update({'young_gcs_per_s':round((g1[2]-g0[2])/t,2),'young_gc_ms_per_s':round((g1[3]-g0[3])*1e3/t,2), \
 'alloc_kb_per_request':round((g1[1]-g0[1]+(g1[2]-g0[2])*g1[0])/max(n,1),1)} if len(g0)==4 and len(g1)==4 else {}); \
 r.update({'cpu_us_per_request_by_thread':'${threads:-}'.strip()} if '${threads:-}' else {}); \
-r.update({'wakeups_per_request_by_thread':'${switches:-}'.strip()} if '${switches:-}' else {}); print(json.dumps(r))")
+r.update({'wakeups_per_request_by_thread':'${switches:-}'.strip()} if '${switches:-}' else {}); \
+r.update({'runqueue_wait_us_per_request_by_thread':'${waits:-}'.strip()} if '${waits:-}' else {}); print(json.dumps(r))")
   else
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); r['config']='direct'; print(json.dumps(r))")
   fi

@@ -131,6 +131,16 @@ public record ChatRequest(
     return new ChatRequest(newModel, messages, stream, maxTokens, temperature, topP, stop, seed, extra, hints);
   }
 
+  /** The same request without the extra top-level field {@code field} (as decoded from a body without it). */
+  public ChatRequest withoutExtra(String field) {
+    if (!extra.containsKey(field)) {
+      return this;
+    }
+    JsonObject rest = extra.copy();
+    rest.remove(field);
+    return new ChatRequest(model, messages, stream, maxTokens, temperature, topP, stop, seed, rest, hints);
+  }
+
   public ChatRequest withHints(RouteHints newHints) {
     return new ChatRequest(model, messages, stream, maxTokens, temperature, topP, stop, seed, extra, newHints);
   }

@@ -3,6 +3,7 @@ package io.switchboard.router;
 import io.switchboard.api.ApiKey;
 import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
+import io.switchboard.api.ChatBody;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.Headers;
@@ -97,7 +98,7 @@ public final class RequestRouter {
 
   public void chat(Message<Object> msg) {
     route(msg, Capability.CHAT, Headers.OP_CHAT, (m, r) -> {
-      ChatRequest request = ChatRequest.fromJson(json(m));
+      ChatRequest request = ChatBody.request(m.body()); // decoded by the web verticle when it comes from this node's
       return new Decoded(request.model(), request.hints(), r.costs().chat(request), null, RoutedRequest.Forward.chat((JsonObject) m.body(), request),
         cacheInput(m, (keys, model, asker, audio) -> keys.chat(request, model, asker)));
     });

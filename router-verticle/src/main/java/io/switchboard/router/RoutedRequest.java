@@ -5,6 +5,7 @@ import io.switchboard.api.ArtifactKind;
 import io.switchboard.api.ArtifactRefs;
 import io.switchboard.api.CacheStatus;
 import io.switchboard.api.Capability;
+import io.switchboard.api.ChatBody;
 import io.switchboard.api.ChatChunks;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.ConversationKey;
@@ -55,16 +56,24 @@ final class RoutedRequest {
   record Forward(Function<String, Object> body, Function<String, Map<String, String>> headers, Supplier<String> affinity) {
     /** A JSON request: the body with the model resolved, without the mesh's own {@code cache} field. */
     static Forward json(JsonObject body) {
-      return new Forward(model -> {
-        JsonObject b = body.copy().put("model", model);
-        b.remove(CacheStatus.REQUEST_FIELD);
-        return b;
-      }, model -> Map.of(), () -> null);
+      return new Forward(model -> attempt(body, model), model -> Map.of(), () -> null);
     }
 
-    /** A chat: its turns keep to the instance that answered the conversation before, whose prompt cache holds it. */
+    /**
+     * A chat: its body goes with the request decoded for it (a {@link ChatBody}, so that a backend in this node does
+     * not decode it again), and its turns keep to the instance that answered the conversation before, whose prompt
+     * cache holds it.
+     */
     static Forward chat(JsonObject body, ChatRequest request) {
-      return new Forward(json(body).body(), model -> Map.of(), () -> ConversationKey.of(request.messages()));
+      ChatRequest forwarded = request.withoutExtra(CacheStatus.REQUEST_FIELD);
+      return new Forward(model -> ChatBody.of(attempt(body, model), forwarded.withModel(model)), model -> Map.of(),
+        () -> ConversationKey.of(request.messages()));
+    }
+
+    private static JsonObject attempt(JsonObject body, String model) {
+      JsonObject b = body.copy().put("model", model);
+      b.remove(CacheStatus.REQUEST_FIELD);
+      return b;
     }
 
     static Forward audio(Buffer audio, Function<String, Map<String, String>> headers) {

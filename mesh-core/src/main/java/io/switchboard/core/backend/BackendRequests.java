@@ -1,5 +1,6 @@
 package io.switchboard.core.backend;
 
+import io.switchboard.api.ChatBody;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.EmbeddingRequest;
 import io.switchboard.api.Headers;
@@ -34,8 +35,9 @@ final class BackendRequests {
     return new CallContext(msg.headers().get(Headers.REQUEST_ID), msg.headers().get(Headers.KEY_ID), deadlineMs);
   }
 
+  /** The chat request: the one the router decoded when it handed the body over within the node, else decoded here. */
   static ChatRequest chat(Message<?> msg) {
-    return ChatRequest.fromJson(json(msg));
+    return ChatBody.request(msg.body());
   }
 
   static EmbeddingRequest embedding(Message<?> msg) {

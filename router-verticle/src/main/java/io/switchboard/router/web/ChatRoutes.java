@@ -2,6 +2,7 @@ package io.switchboard.router.web;
 
 import io.switchboard.api.Addresses;
 import io.switchboard.api.Capability;
+import io.switchboard.api.ChatBody;
 import io.switchboard.api.ChatRequest;
 import io.switchboard.api.Headers;
 import io.switchboard.api.JsonHandOver;
@@ -36,10 +37,11 @@ final class ChatRoutes {
   }
 
   private void chat(RoutingContext ctx, JsonObject body) {
-    ChatRequest request = ChatRequest.fromJson(body); // fail fast, before the bus
+    ChatBody chat = ChatBody.of(body); // fail fast, before the bus; the router takes the decoded request along
+    ChatRequest request = chat.request();
     // The body is the router's once sent (its fields are read through `request` from here on), and the answer is ours.
     DeliveryOptions options = JsonHandOver.options(RouterBus.wholeAsBytes(ctx)).addHeader(Headers.HAND_OVER, Headers.HAND_OVER_JSON);
-    vertx.eventBus().<Object>request(Addresses.CHAT, body, options).onComplete(ar -> {
+    vertx.eventBus().<Object>request(Addresses.CHAT, chat, options).onComplete(ar -> {
       if (ar.failed()) {
         HttpErrors.send(ctx, ar.cause());
         return;

@@ -11,7 +11,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 
-import java.util.UUID;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 
 /**
  * Hands the DAG of a transcription upload, computed by the web verticle while the bytes arrived, to the router of the
@@ -29,6 +31,13 @@ import java.util.UUID;
 public final class UploadDags {
 
   private static final String MAP = "switchboard.upload.dags";
+  /**
+   * The tokens' 128 bits: a DRBG seeded once from the system, as unguessable as {@code UUID.randomUUID()}'s, without
+   * the read of /dev/urandom that its NativePRNG makes on every call (~1 % of the web's event loop on a 960 KB
+   * transcription hit, docs/benchmarks.md, issue 20's twelfth stop).
+   */
+  private static final SecureRandom TOKENS = drbg();
+  private static final HexFormat HEX = HexFormat.of();
 
   private record Entry(Future<FileDag> dag) implements Shareable {
   }
@@ -38,9 +47,19 @@ public final class UploadDags {
 
   /** Leaves {@code dag} for the router; answers the token to send (remove it with {@link #drop} when done). */
   public static String leave(Vertx vertx, Future<FileDag> dag) {
-    String token = UUID.randomUUID().toString();
+    byte[] bits = new byte[16];
+    TOKENS.nextBytes(bits);
+    String token = HEX.formatHex(bits);
     vertx.sharedData().<String, Entry>getLocalMap(MAP).put(token, new Entry(dag));
     return token;
+  }
+
+  private static SecureRandom drbg() {
+    try {
+      return SecureRandom.getInstance("DRBG");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JDK has no DRBG SecureRandom", e);
+    }
   }
 
   /** Forgets a token the router did not take (a request refused before it was decoded). */

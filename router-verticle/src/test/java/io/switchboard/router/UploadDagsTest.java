@@ -109,4 +109,15 @@ class UploadDagsTest {
     router.runOnContext(v -> none.complete(UploadDags.take(vertx, unknown)));
     assertNull(none.future().await(10, TimeUnit.SECONDS));
   }
+
+  @Test
+  void tokensAre128RandomBitsEachTimeAnother(Vertx vertx) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 1_000; i++) {
+      String token = UploadDags.leave(vertx, Future.succeededFuture(FileDag.of(Buffer.buffer())));
+      assertTrue(token.matches("[0-9a-f]{32}"), "128 bits in hex: " + token);
+      assertTrue(seen.add(token), "a token once: " + token);
+      UploadDags.drop(vertx, token);
+    }
+  }
 }

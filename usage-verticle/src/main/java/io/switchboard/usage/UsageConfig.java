@@ -108,14 +108,33 @@ public record UsageConfig(
         // given to PostgreSQL in whole batches wait in the heap until their insert: at 500 ms they outlived the young
         // generation's collections and were promoted (docs/benchmarks.md, issue 15's eighth stop); DuckDB's are staged
         // out of the heap every ship_stage_ms meanwhile.
-        conf.getLong("ship_linger_ms", 200L),
+        linger(conf),
         // How often the records written meanwhile are handed to the embedded store's open insert (into DuckDB's memory):
         // held in the heap for the whole linger they outlived young collections, whose pauses grew with them. 0 holds
         // them until the insert, as PostgreSQL's batches are.
-        conf.getLong("ship_stage_ms", 10L)),
+        conf.getLong("ship_stage_ms", 10L),
+        // DuckDB: a commit also waits for this many records, up to ship_max_linger_ms (its cost is mostly fixed: at a
+        // few hundred records a second, a commit every 200 ms was most of the insert thread's CPU a record,
+        // docs/benchmarks.md, issue 20's twelfth stop). At 2,500 records a second and more nothing changes.
+        conf.getInteger("ship_linger_records", 500),
+        maxLinger(conf),
+        // DuckDB: once its insert is open, records are added when this many wait (or it is to commit) rather than every
+        // ship_stage_ms: each addition wakes its thread. At 5,000 a second they still go every ~13 ms.
+        conf.getInteger("ship_stage_records", 64)),
       conf.getLong("key_cache_ttl_ms", 300_000L),
       conf.getLong("revocation_timeout_ms", 5_000L),
       List.copyOf(warnings));
+  }
+
+  /** How long new records wait at least to go into the store together (0: at once). */
+  static long linger(JsonObject conf) {
+    return conf.getLong("ship_linger_ms", 200L);
+  }
+
+  /** The longest an embedded store's commit waits for its records: never less than the linger; 0 with it. */
+  static long maxLinger(JsonObject conf) {
+    long linger = linger(conf);
+    return linger <= 0 ? 0 : Math.max(linger, conf.getLong("ship_max_linger_ms", 1000L));
   }
 
   /**

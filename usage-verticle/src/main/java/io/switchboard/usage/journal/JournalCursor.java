@@ -76,6 +76,11 @@ public final class JournalCursor {
       : tail.take(previous.segmentId(), previous.offset(), maxRecords);
   }
 
+  /** Records the writer's tail holds (taken ones not yet let go included), or -1 without a tail. */
+  public int keptRecords() {
+    return tail == null ? -1 : tail.kept();
+  }
+
   private Batch read(long segId, long off, int maxRecords) throws IOException {
     while (true) {
       UsageJournal.Segment seg = journal.segmentAtOrAfter(segId);

@@ -40,8 +40,15 @@ class UsageShipperStagingTest {
   static final TestVertx VX = new TestVertx();
   private static final Vertx vertx = VX.get();
 
+  /** A commit every {@code lingerMs}, whatever the records; records staged every {@code stageMs}, however few. */
   private static UsageShipper.Options options(int batchSize, long lingerMs, long stageMs) {
-    return new UsageShipper.Options(batchSize, 50, 1000, 20, 1L << 20, 60_000, lingerMs, stageMs);
+    return options(batchSize, lingerMs, stageMs, 0, lingerMs, 1);
+  }
+
+  private static UsageShipper.Options options(int batchSize, long lingerMs, long stageMs, int lingerRecords, long maxLingerMs,
+                                              int stageRecords) {
+    return new UsageShipper.Options(batchSize, 50, 1000, 20, 1L << 20, 60_000, lingerMs, stageMs, lingerRecords, maxLingerMs,
+      stageRecords);
   }
 
   /** Writes {@code records} as the journal writer does, in writes of 10, and wakes the shipper. */
@@ -102,6 +109,41 @@ class UsageShipperStagingTest {
     }
   }
 
+  private interface LedgerUse {
+    void accept(Ledger l) throws Exception;
+  }
+
+  /** Starts a ledger in {@code dir} with {@code options}, hands it to {@code use}, stops it (committing what is staged). */
+  private void withLedger(UsageShipper.Options options, LedgerUse use) throws Exception {
+    Ledger l = start(dir, options);
+    try {
+      use.accept(l);
+    } finally {
+      l.stop();
+    }
+  }
+
+  /** The store, opened again after a stop, holds {@code records}: the stop committed what was staged. */
+  private void assertStoredAfterRestart(long records) throws Exception {
+    DuckDbUsageStore reopened = open(dir);
+    Await.result(reopened.migrate());
+    assertEquals(records, Await.result(reopened.count()), "the stop commits what is staged");
+    Await.result(reopened.close());
+  }
+
+  /**
+   * Writes {@code held}; 300 ms later {@code measure} must still say {@code whileHeld} (else fails with {@code why});
+   * then writes {@code rest} and waits for it to say {@code released}.
+   */
+  private static void heldUntilMore(Ledger l, List<UsageRecord> held, List<UsageRecord> rest, java.util.function.LongSupplier measure,
+                                    long whileHeld, long released, String why) throws Exception {
+    write(l.journal(), l.tail(), l.shipper(), held);
+    Thread.sleep(300);
+    assertEquals(whileHeld, measure.getAsLong(), why);
+    write(l.journal(), l.tail(), l.shipper(), rest);
+    waitFor("the rest to release them", () -> measure.getAsLong() == released);
+  }
+
   @Test
   void recordsLeaveTheHeapWithinAStageAndAreStoredAtTheLingersCommit() throws Exception {
     List<UsageRecord> records = TestRecords.generate(300, 21, "stage-");
@@ -115,10 +157,38 @@ class UsageShipperStagingTest {
       // A stop commits what is staged.
       l.stop();
     }
-    DuckDbUsageStore reopened = open(dir);
-    Await.result(reopened.migrate());
-    assertEquals(300L, Await.result(reopened.count()));
-    Await.result(reopened.close());
+    assertStoredAfterRestart(300L);
+  }
+
+  @Test
+  void aCommitPastTheLingerWaitsForItsRecords() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(120, 23, "count-");
+    // Linger 20 ms, but 100 records or a minute.
+    withLedger(options(5000, 20, 10, 100, 60_000, 1), l -> heldUntilMore(l, records.subList(0, 60), records.subList(60, 120),
+      () -> Await.result(l.store().count()), 0, 120, "60 records stored: past the linger, short of the count"));
+  }
+
+  @Test
+  void anOpenInsertTakesRecordsWhenEnoughWait() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(70, 25, "few-");
+    withLedger(options(5000, 60_000, 10, 100_000, 60_000, 50), l -> {
+      write(l.journal(), l.tail(), l.shipper(), records.subList(0, 10));
+      waitFor("the first records to open the insert", () -> l.tail().kept() == 0);
+      heldUntilMore(l, records.subList(10, 30), records.subList(30, 70), () -> l.tail().kept(), 20, 0,
+        "20 records staged before 50 waited");
+    });
+    assertStoredAfterRestart(70L);
+  }
+
+  @Test
+  void aCommitShortOfItsRecordsWaitsNoLongerThanTheLongestLinger() throws Exception {
+    List<UsageRecord> records = TestRecords.generate(30, 24, "max-");
+    withLedger(options(5000, 20, 10, 1_000, 400, 1), l -> {
+      long t0 = System.nanoTime();
+      write(l.journal(), l.tail(), l.shipper(), records);
+      waitFor("the commit at the longest linger", () -> Await.result(l.store().count()) == 30L);
+      assertTrue(System.nanoTime() - t0 >= 400_000_000L, "committed before the longest linger, short of the count");
+    });
   }
 
   @Test

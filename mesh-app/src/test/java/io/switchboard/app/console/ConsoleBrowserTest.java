@@ -56,6 +56,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * backends in front of fake OpenAI servers and the usage ledger: a wrong token is refused; log in; see the backends;
  * disable one and see the router skip it; a state change without the CSRF token is refused; change the strategy and
  * plan a request; the usage chart after a few requests; create a key, use it, revoke it; a live call in the calls view;
+ * switch the voice mode from the page, and a stale switch refused; every change in the audit view;
  * a breaker that opens and a node that drains show on the page; no error in the browser's console; neither the admin
  * token, the upstream key nor the created API key in the page's audit view or any line the node logged. Each view is
  * saved as a screenshot ({@code target/console-screenshots}, or {@code -Dconsole.screenshots=<dir>}: docs/images for
@@ -377,8 +378,14 @@ class ConsoleBrowserTest {
     caller.stop();
     caller.closed().await(10, TimeUnit.SECONDS);
     browser.await(ExpectedConditions.textToBePresentInElementLocated(By.id("calls"), "No call in progress."));
+  }
 
-    // The mode switch: a split of 70/30 applied from the page is what the admin API then answers ...
+  @Test
+  @Order(9)
+  void switchTheVoiceModeFromThePage() throws Exception {
+    // the page is still on the calls view, where the last test left it
+    browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-mode-select")));
+    // A split of 70/30 applied from the page is what the admin API then answers ...
     WebElement pipeline = browser.driver.findElement(By.cssSelector("#voice-mode input[data-mode=pipeline]"));
     WebElement realtime = browser.driver.findElement(By.cssSelector("#voice-mode input[data-mode=realtime]"));
     pipeline.clear();
@@ -408,10 +415,18 @@ class ConsoleBrowserTest {
     assertEquals("realtime", whole.getString("mode"), whole.encode());
     assertEquals(new JsonObject().put("pipeline", 0).put("realtime", 100), whole.getJsonObject("modes"));
     assertEquals("realtime", browser.byId("voice-mode-select").getDomProperty("value"));
+  }
+
+  @Test
+  @Order(10)
+  void aVoiceModeChangedBehindThePagesBackIsNotOverwritten() throws Exception {
+    browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("voice-mode-select")));
+    JsonObject read = node.admin("GET", "/api/v1/voice/mode", null);
+    assertEquals("realtime", read.getString("mode"), "the page shows what the last test applied: " + read.encode());
     // A change made behind the page's back (another operator, another router): the page's apply names the version its
     // form was drawn from, so it is refused (409) rather than overwriting that change, and the form redraws with it.
     JsonObject behind = node.admin("PUT", "/api/v1/voice/mode", new JsonObject().put("fallback_mode", "none"));
-    assertEquals(whole.getLong("version") + 1, behind.getLong("version"), behind.encode());
+    assertEquals(read.getLong("version") + 1, behind.getLong("version"), behind.encode());
     WebElement stale = browser.byId("voice-fallback");
     assertEquals("pipeline", stale.getDomProperty("value"), "the page still shows what it read");
     new Select(browser.byId("voice-mode-select")).selectByValue("pipeline");
@@ -426,6 +441,11 @@ class ConsoleBrowserTest {
     assertEquals(behind.getLong("version"), after.getLong("version"), "the stale change changed nothing: " + after.encode());
     assertEquals("realtime", after.getString("mode"), after.encode());
     assertNull(after.getValue("fallback_mode"), after.encode());
+  }
+
+  @Test
+  @Order(11)
+  void theAuditListHoldsEveryChangeAndNoSecret() throws Exception {
     tab("audit");
     WebElement list = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("audit-list")));
     for (String what : List.of("logged in", "backend cloud-a: disabled", "backend cloud-a: enabled", "routing: strategy → cost",
@@ -439,7 +459,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(9)
+  @Order(12)
   void anOpenBreakerShowsOnThePage() throws Exception {
     tab("backends");
     for (int i = 0; i < 6; i++) {
@@ -455,7 +475,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(10)
+  @Order(13)
   void noErrorInTheBrowsersConsole() {
     List<String> unexpected = new ArrayList<>();
     for (LogEntry e : browser.allLogs()) {
@@ -468,7 +488,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(12)
+  @Order(15)
   void noSecretInTheNodesLog() {
     assertFalse(logLines.isEmpty(), "the node's log was read");
     for (String line : logLines) {
@@ -479,7 +499,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(11)
+  @Order(14)
   void aDrainingNodeShowsOnThePage() throws Exception {
     started.lifecycle().stop(null);
     WebElement banner = browser.await(ExpectedConditions.visibilityOfElementLocated(By.id("banner-draining")));

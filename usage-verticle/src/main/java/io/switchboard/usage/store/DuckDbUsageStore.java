@@ -386,25 +386,19 @@ public final class DuckDbUsageStore implements LedgerStore, StagingStore {
 
   @Override
   public Future<Boolean> revokeKey(String id, Instant at) {
-    return writeAlone(c -> {
-      try (PreparedStatement ps = c.prepareStatement(UsageSql.REVOKE_KEY)) {
-        ps.setLong(1, at.toEpochMilli());
-        ps.setString(2, id);
-        int changed = ps.executeUpdate();
-        c.commit();
-        return changed > 0;
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
-    });
+    return updateKey(UsageSql.REVOKE_KEY, at.toEpochMilli(), id);
   }
 
   @Override
   public Future<Boolean> updateKeyLimits(String id, KeyLimits limits) {
+    return updateKey(UsageSql.UPDATE_KEY_LIMITS, limits.toJson().encode(), id);
+  }
+
+  /** Runs one of the key table's updates ({@code sql} sets {@code value} on the unrevoked key {@code id}): true when it changed a row. */
+  private Future<Boolean> updateKey(String sql, Object value, String id) {
     return writeAlone(c -> {
-      try (PreparedStatement ps = c.prepareStatement(UsageSql.UPDATE_KEY_LIMITS)) {
-        ps.setString(1, limits.toJson().encode());
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setObject(1, value);
         ps.setString(2, id);
         int changed = ps.executeUpdate();
         c.commit();

@@ -98,7 +98,7 @@ public final class RequestRouter {
 
   public void chat(Message<Object> msg) {
     route(msg, Capability.CHAT, Headers.OP_CHAT, (m, r) -> {
-      ChatRequest request = ChatBody.request(m.body()); // decoded by the web verticle when it comes from this node's
+      ChatRequest request = ChatBody.request(m.body()); // the web verticle's decoded request when handed over in this node, else decoded here
       return new Decoded(request.model(), request.hints(), r.costs().chat(request), null, RoutedRequest.Forward.chat((JsonObject) m.body(), request),
         cacheInput(m, (keys, model, asker, audio) -> keys.chat(request, model, asker)));
     });

@@ -16,7 +16,9 @@
 #   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
 #                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2), TRY_APP (a directory holding
 #                  another build's mesh-app.jar and lib/, e.g. main's, for a before/after of code in one run); try2 ...
-#                  try9 are further variants in the same run, given by TRY2_USAGE, TRY2_OPTS, TRY2_ENV, TRY2_APP and so on
+#                  try9 are further variants in the same run, given by TRY2_USAGE, TRY2_OPTS, TRY2_ENV, TRY2_APP and so on;
+#                  TRY_MEMORY (TRY2_MEMORY...) replaces the launcher's memory flags for that node, as SWITCHBOARD_JVM_MEMORY
+#                  does for ./mesh (another collector cannot be given in TRY_OPTS: the JVM refuses two collectors)
 # TOOLS=nginx-wrk measures the way issue 15 did: the upstream is nginx answering the mock's fixed completion
 # (bench/gateway-nginx.conf) instead of the Java MockUpstream, and the saturation rows are `wrk -t1 -c32`
 # (bench/gateway-wrk.lua, same request) instead of the Java LoadGenerator, so that the node is not measured against two
@@ -105,7 +107,8 @@ memory_account() {
   { grep -E '^(Rss|Pss_Anon|Pss_File|Pss_Shmem|Anonymous|Shared_Clean|Shared_Dirty|Private_Clean|Private_Dirty):' "/proc/$mesh_pid/smaps_rollup"
     "$JAVA_HOME/bin/jcmd" "$mesh_pid" VM.native_memory summary; "$JAVA_HOME/bin/jcmd" "$mesh_pid" GC.heap_info; } > "$1" 2>&1 || true
 }
-# eden's capacity and use (KB), young collections and their total pause (s), from the node's perf data (no attach)
+# eden's capacity and use (KB), young collections and their total pause (s), from the node's perf data (no attach); a
+# collector without an eden or a young count (Shenandoah) shows '-' there, and its rows go without the GC columns
 gc_snapshot() { "$JAVA_HOME/bin/jstat" -gc "$mesh_pid" | awk 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i } NR == 2 { print $h["EC"], $h["EU"], $h["YGC"], $h["YGCT"] }'; }
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$mesh_pid/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$mesh_pid/stat"; }
@@ -200,7 +203,7 @@ measure() {
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); n=r['achieved_rps']*($SECONDS_PER_RUN+1); \
 r['config']='$name'; r['cpu_us_per_request']=round(($after-$before)*1e6/$(getconf CLK_TCK)/max(n,1),1); \
 r.update({'rss_mb':int('$rss')} if '$rss' else {}); \
-g0=[float(x) for x in '$gc_before'.split()]; g1=[float(x) for x in '$gc_after'.split()]; t=$SECONDS_PER_RUN+1; \
+num=lambda s: [float(x) for x in s.split() if x.replace('.', '', 1).isdigit()]; g0=num('$gc_before'); g1=num('$gc_after'); t=$SECONDS_PER_RUN+1; \
 r.update({'young_gcs_per_s':round((g1[2]-g0[2])/t,2),'young_gc_ms_per_s':round((g1[3]-g0[3])*1e3/t,2), \
 'alloc_kb_per_request':round((g1[1]-g0[1]+(g1[2]-g0[2])*g1[0])/max(n,1),1)} if len(g0)==4 and len(g1)==4 else {}); \
 r.update({'cpu_us_per_request_by_thread':'${threads:-}'.strip()} if '${threads:-}' else {}); \
@@ -218,7 +221,12 @@ for name in $CONFIGS; do
     metrics-off) start_mesh "$name" SWITCHBOARD_METRICS=false ;;
     default|machine|ledger-off) start_mesh "$name" ;;
     # shellcheck disable=SC2086
-    try|try[0-9]) opts="TRY${name#try}_OPTS"; envs="TRY${name#try}_ENV"; NODE_OPTS="${NODE_OPTS:-} ${!opts:-}" start_mesh "$name" ${!envs:-} ;;
+    try|try[0-9]) opts="TRY${name#try}_OPTS"; envs="TRY${name#try}_ENV"; memory="TRY${name#try}_MEMORY"
+      if [ -n "${!memory+set}" ]; then # the launcher's memory flags replaced, as SWITCHBOARD_JVM_MEMORY does for ./mesh
+        SWITCHBOARD_JVM_MEMORY="${!memory}" NODE_OPTS="${NODE_OPTS:-} ${!opts:-}" start_mesh "$name" ${!envs:-}
+      else
+        NODE_OPTS="${NODE_OPTS:-} ${!opts:-}" start_mesh "$name" ${!envs:-}
+      fi ;;
     *) echo "unknown configuration $name" >&2; exit 2 ;;
   esac
   sleep 5

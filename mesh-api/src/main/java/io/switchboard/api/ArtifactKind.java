@@ -10,8 +10,11 @@ import java.util.Locale;
 public enum ArtifactKind {
   AUDIO_IN, TRANSCRIPT, AUDIO_OUT, CHAT, EMBEDDING;
 
+  /** Lower-cased once: it is written on every request (headers, usage records). */
+  private final String wireName = name().toLowerCase(Locale.ROOT);
+
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return wireName;
   }
 
   /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */

@@ -16,8 +16,11 @@ public enum CacheStatus {
   /** Request body field: {@code false} skips the cache, {@code true} opts a chat request in. */
   public static final String REQUEST_FIELD = "cache";
 
+  /** Lower-cased once: it is written on every request (headers, usage records). */
+  private final String wireName = name().toLowerCase(Locale.ROOT);
+
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return wireName;
   }
 
   /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */

@@ -9,8 +9,11 @@ import java.util.Locale;
 public enum Capability {
   CHAT, TRANSCRIBE, SPEECH, EMBED, REALTIME;
 
+  /** Lower-cased once: it is written on every request (headers, usage records). */
+  private final String wireName = name().toLowerCase(Locale.ROOT);
+
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return wireName;
   }
 
   /** Parses a wire name; throws {@link IllegalArgumentException} naming the allowed values. */

@@ -1,10 +1,18 @@
 package io.switchboard.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
+
+import java.io.IOException;
 
 /**
  * Parses and writes JSON text on the request path with Vert.x's streaming codec: the values {@code Json.decodeValue}
@@ -16,6 +24,8 @@ import io.vertx.core.json.jackson.JacksonCodec;
 public final class JsonText {
 
   private static final JacksonCodec CODEC = new JacksonCodec();
+  /** Writes as Vert.x's own factory does (it sets only limits for reading). */
+  private static final JsonFactory WRITER = new JsonFactory();
 
   private JsonText() {
   }
@@ -30,10 +40,22 @@ public final class JsonText {
    * not a JSON type, a {@code Buffer}, {@code byte[]} or {@code Instant}) is written by databind, as before.
    */
   public static Buffer bytes(JsonObject json) {
-    try {
-      return CODEC.toBuffer(json, false);
+    BufferRecycler recycler = WRITER._getBufferRecycler();
+    try (ByteArrayBuilder text = new ByteArrayBuilder(recycler)) {
+      try (JsonGenerator generator = WRITER.createGenerator(text)) {
+        JacksonCodec.encodeJson(json, generator);
+      }
+      // wrapped: the codec's toBuffer copied the array once more into a Netty buffer, ~0.5 KB a chat answer
+      // (docs/benchmarks.md, issue 15's thirteenth stop)
+      Buffer bytes = BufferInternal.buffer(Unpooled.wrappedBuffer(text.toByteArray()));
+      text.release();
+      return bytes;
     } catch (EncodeException onlyDatabindWritesIt) {
       return json.toBuffer();
+    } catch (IOException e) {
+      throw new EncodeException(e.getMessage(), e);
+    } finally {
+      recycler.releaseToPool();
     }
   }
 

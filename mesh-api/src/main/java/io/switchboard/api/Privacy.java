@@ -10,8 +10,11 @@ import java.util.Locale;
 public enum Privacy {
   LOCAL, PRIVATE, ZDR, CLOUD;
 
+  /** Lower-cased once: it is written on every request (headers, usage records). */
+  private final String wireName = name().toLowerCase(Locale.ROOT);
+
   public String wireName() {
-    return name().toLowerCase(Locale.ROOT);
+    return wireName;
   }
 
   /** True when a request whose ceiling is {@code this} may be served by a backend of class {@code backendClass}. */

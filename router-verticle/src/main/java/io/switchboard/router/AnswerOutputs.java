@@ -12,8 +12,10 @@ import io.switchboard.core.cid.CanonicalJson;
 import io.switchboard.core.cid.FileDag;
 import io.switchboard.core.cid.FileDagHasher;
 import io.switchboard.router.policy.Candidate;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -46,7 +48,7 @@ final class AnswerOutputs {
     if (kind == null) {
       return r.artifacts();
     }
-    Buffer bytes = Buffer.buffer(CanonicalJson.bytes(body));
+    Buffer bytes = canonical(body);
     FileDag dag = FileDag.of(bytes);
     keep(bytes, dag);
     return r.artifacts().with(kind, dag.root().toString());
@@ -87,7 +89,7 @@ final class AnswerOutputs {
     if (chunks == null || kind == null) {
       return r.artifacts();
     }
-    Buffer bytes = Buffer.buffer(CanonicalJson.bytes(chunks));
+    Buffer bytes = canonical(chunks);
     FileDag dag = FileDag.of(bytes);
     keep(bytes, dag);
     return r.artifacts().with(kind, dag.root().toString());
@@ -118,6 +120,11 @@ final class AnswerOutputs {
         chunks.addAll(c);
       }
     }
+  }
+
+  /** The canonical bytes wrapped, not copied as {@code Buffer.buffer(byte[])} copies: the array is no one else's. */
+  private static Buffer canonical(Object json) {
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(CanonicalJson.bytes(json)));
   }
 
   private ArtifactTag tag() {

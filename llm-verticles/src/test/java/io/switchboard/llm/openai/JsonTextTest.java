@@ -15,6 +15,7 @@ import java.util.Objects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * JsonText gives what Vert.x's default codec gives: the same values of the same types, the same failures, the same
@@ -73,6 +74,20 @@ class JsonTextTest {
     JsonObject pojo = new JsonObject().put("record", new Usage(1, 2));
     assertEquals(pojo.toBuffer(), JsonText.bytes(pojo), "a value only databind writes is written by databind");
     assertEquals(pojo.encode(), JsonText.string(pojo), "a value only databind writes is written by databind");
+  }
+
+  @Test
+  void theTextIsWrittenIntoTheBufferOnce() {
+    JsonObject answer = new JsonObject().put("content", "z".repeat(30_000));
+    Buffer first = JsonText.bytes(answer);
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    Buffer again = JsonText.bytes(answer);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertEquals(answer.toBuffer(), again);
+    assertEquals(first, again);
+    // the builder's blocks and the text's array, wrapped; the codec's toBuffer copied the array into a Netty buffer too
+    assertTrue(allocated < again.length() * 5L / 2, allocated + " bytes allocated for " + again.length());
   }
 
   @Test

@@ -22,16 +22,34 @@ public final class CanonicalJson {
   private CanonicalJson() {
   }
 
+  /**
+   * Each thread's builder, kept between calls: a chat answer's CID and its request's cache key are written on every
+   * request, and a fresh builder grew (and copied) its array two or three times each (docs/benchmarks.md, issue 15's
+   * thirteenth stop). One grown past {@link #KEPT_CHARS} is not kept, so a large answer does not stay in memory.
+   */
+  private static final ThreadLocal<StringBuilder> BUILDER = ThreadLocal.withInitial(() -> new StringBuilder(1024));
+  private static final int KEPT_CHARS = 16 * 1024;
+
   public static byte[] bytes(Object value) {
-    StringBuilder sb = new StringBuilder(256);
+    StringBuilder sb = BUILDER.get();
+    sb.setLength(0);
     write(sb, value);
-    // Mostly ASCII (keys, ids, numbers; text escaped by Jackson): its bytes are its chars, with no String in between.
+    byte[] ascii = ascii(sb);
+    if (ascii != null && sb.capacity() <= KEPT_CHARS) {
+      return ascii;
+    }
+    BUILDER.remove(); // a grown builder is let go, and so is one that held other characters (two bytes a char from then on)
+    return ascii != null ? ascii : sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Mostly ASCII (keys, ids, numbers; text escaped by Jackson): its bytes are its chars, with no String in between. */
+  private static byte[] ascii(StringBuilder sb) {
     int n = sb.length();
     byte[] out = new byte[n];
     for (int i = 0; i < n; i++) {
       char c = sb.charAt(i);
       if (c >= 0x80) {
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return null;
       }
       out[i] = (byte) c;
     }

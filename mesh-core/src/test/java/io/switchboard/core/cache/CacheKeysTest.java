@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -53,6 +54,23 @@ class CacheKeysTest {
       assertEquals(CanonicalJson.number(n), new String(CanonicalJson.bytes(new io.vertx.core.json.JsonArray().add(n)),
         StandardCharsets.UTF_8).replaceAll("^\\[|]$", ""), String.valueOf(n));
     }
+  }
+
+  @Test
+  void canonicalJsonWritesWithOneBuilderAThreadAndTheSameBytesAfterALargeOrNonAsciiValue() {
+    JsonObject answer = new JsonObject().put("id", "chatcmpl-1").put("content", "x".repeat(8_000));
+    byte[] first = CanonicalJson.bytes(answer);
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    byte[] again = CanonicalJson.bytes(answer);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertArrayEquals(first, again);
+    // the answer's bytes and a few small objects: a builder of its own would grow (and copy) to twice its length
+    assertTrue(allocated < first.length * 3 / 2, allocated + " bytes allocated for " + first.length);
+    JsonObject large = new JsonObject().put("content", "y".repeat(40_000));
+    assertEquals(40_014, CanonicalJson.bytes(large).length);
+    assertEquals("{\"content\":\"é\"}", new String(CanonicalJson.bytes(new JsonObject().put("content", "é")), StandardCharsets.UTF_8));
+    assertArrayEquals(first, CanonicalJson.bytes(answer));
   }
 
   @Test

@@ -47,32 +47,35 @@ final class Q4Kernel {
 
   /**
    * {@code out[t * stride + row] = row . x(token t)} for tokens {@code [0, tokens)} and the rows of groups
-   * {@code [groupStart, groupEnd)}; rows of the padding are written too (as 0). Tokens in whole or half tiles: run of
-   * {@link Q4Packed#TILE} groups by run, each run's blocks in order for every token tile (the run stays in the cache
-   * while the token tiles pass); a token alone: group by group, all blocks of a group before the next.
+   * {@code [groupStart, groupEnd)}; rows of the padding are written too (as 0). Tile by tile, each tile's blocks in
+   * order for every token (the tile stays in the cache while the tokens pass).
    */
   static void multiply(Q4Packed m, Q8Activations x, int tokens, int groupStart, int groupEnd, float[] out, int stride) {
     tokens = withPadding(x, tokens, out, stride);
-    int whole = tokens / TILE * TILE;
-    int shared = tokens - whole >= HALF ? whole + HALF : whole;
-    for (int t = 0; t < shared; t++) {
+    for (int t = 0; t < tokens; t++) {
       java.util.Arrays.fill(out, t * stride + groupStart * Q4Packed.GROUP, t * stride + groupEnd * Q4Packed.GROUP, 0f);
     }
-    for (int g0 = groupStart; g0 < groupEnd && shared > 0; g0 += Q4Packed.TILE) {
-      int g1 = Math.min(groupEnd, g0 + Q4Packed.TILE);
-      for (int t = 0; t < whole; t += TILE) {
+    for (int tile = groupStart / Q4Packed.TILE; tile * Q4Packed.TILE < groupEnd; tile++) {
+      int first = tile * Q4Packed.TILE;
+      int g0 = Math.max(groupStart, first);
+      int g1 = Math.min(groupEnd, first + m.tileGroups(tile));
+      int t = 0;
+      for (; t + TILE <= tokens; t += TILE) {
         for (int b = 0; b < m.blocks; b++) {
           tile(m, b, x, t, g0, g1, out, stride);
         }
       }
-      if (shared > whole) {
+      if (tokens - t >= HALF) {
         for (int b = 0; b < m.blocks; b++) {
-          half(m, b, x, whole, g0, g1, out, stride);
+          half(m, b, x, t, g0, g1, out, stride);
+        }
+        t += HALF;
+      }
+      for (; t < tokens; t++) {
+        for (int b = 0; b < m.blocks; b++) {
+          one(m, b, x, t, g0, g1, out, t * stride);
         }
       }
-    }
-    for (int t = shared; t < tokens; t++) {
-      one(m, x, t, groupStart, groupEnd, out, t * stride);
     }
   }
 
@@ -94,51 +97,42 @@ final class Q4Kernel {
     return tokens;
   }
 
-  /**
-   * Groups {@code [g0, g1)} for token {@code t}, written into {@code out[outAt + row]}: each group's blocks in order,
-   * its 32 rows' sums kept in two registers from the first block to the last, so {@code out} is written once per group.
-   * Each row's sum is {@code fma(dot(b), weightScale(b) * activationScale(b), sum)} from 0 in block order, as in
-   * {@link #tile}, so a token's result is the same alone or in a tile.
-   */
-  private static void one(Q4Packed m, Q8Activations x, int t, int g0, int g1, float[] out, int outAt) {
+  /** Block {@code b} of groups {@code [g0, g1)} (within one tile) for token {@code t}, added into {@code out[outAt + row]}. */
+  private static void one(Q4Packed m, int b, Q8Activations x, int t, int g0, int g1, float[] out, int outAt) {
     byte[] w = m.weights;
     int[] p = x.p;
     int[] d = x.d;
-    int blocks = m.blocks;
-    for (int g = g0; g < g1; g++) {
-      FloatVector sum0 = FloatVector.zero(F);
-      FloatVector sum1 = sum0;
-      int unit = m.unit(0, g);
-      for (int b = 0; b < blocks; b++, unit++) {
-        int wg = unit * Q4Packed.UNIT_BYTES;
-        int k = x.at(t, b);
-        int c = x.scaleAt(t, b);
-        // Four accumulators, not one: with one, the block's 32 additions form a single chain whose latency bounds a
-        // lone token (a tile's eight tokens have eight chains). The sums are modulo 2^16, so the order changes nothing.
-        ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        for (int j = 0; j < 16; j += 2) {
-          ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-          ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
-          ShortVector u = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j + 32).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-          ShortVector e = u.lanewise(VectorOperators.LSHR, 4);
-          int i = k + TILE * j;
-          a0 = a0.add(v.mul(IntVector.broadcast(I, p[i]).reinterpretAsShorts()));
-          a1 = a1.add(h.mul(IntVector.broadcast(I, d[i]).reinterpretAsShorts()));
-          a2 = a2.add(u.mul(IntVector.broadcast(I, p[i + TILE]).reinterpretAsShorts()));
-          a3 = a3.add(e.mul(IntVector.broadcast(I, d[i + TILE]).reinterpretAsShorts()));
-        }
-        ShortVector dot = a0.add(a1).add(a2.add(a3)).sub(x.correction[c]);
-        float scale = x.scale[c];
-        sum0 = ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(ByteVector.fromArray(SCALES, w, wg + SCALES_AT).reinterpretAsFloats().mul(scale), sum0);
-        sum1 = ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(ByteVector.fromArray(SCALES, w, wg + SCALES_AT + 64).reinterpretAsFloats().mul(scale), sum1);
+    int k = x.at(t, b);
+    ShortVector correction = ShortVector.broadcast(S, x.correction[x.scaleAt(t, b)]);
+    FloatVector scale = FloatVector.broadcast(F, x.scale[x.scaleAt(t, b)]);
+    int unit = m.unit(b, g0);
+    for (int g = g0; g < g1; g++, unit++) {
+      int wg = unit * Q4Packed.UNIT_BYTES;
+      // Four accumulators, not one: with one, the block's 32 additions form a single chain whose latency bounds a lone
+      // token (a tile's eight tokens have eight chains). The sums are modulo 2^16, so the order changes nothing.
+      ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+      for (int j = 0; j < 16; j += 2) {
+        ShortVector v = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+        ShortVector h = v.lanewise(VectorOperators.LSHR, 4);
+        ShortVector u = (ShortVector) ByteVector.fromArray(B, w, wg + 32 * j + 32).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+        ShortVector e = u.lanewise(VectorOperators.LSHR, 4);
+        int i = k + TILE * j;
+        a0 = a0.add(v.mul(IntVector.broadcast(I, p[i]).reinterpretAsShorts()));
+        a1 = a1.add(h.mul(IntVector.broadcast(I, d[i]).reinterpretAsShorts()));
+        a2 = a2.add(u.mul(IntVector.broadcast(I, p[i + TILE]).reinterpretAsShorts()));
+        a3 = a3.add(e.mul(IntVector.broadcast(I, d[i + TILE]).reinterpretAsShorts()));
       }
-      int at = outAt + g * Q4Packed.GROUP;
-      sum0.intoArray(out, at);
-      sum1.intoArray(out, at + 16);
+      int row = g * Q4Packed.GROUP;
+      int at = outAt + row;
+      ShortVector dot = a0.add(a1).add(a2.add(a3)).sub(correction);
+      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 0)).fma(ByteVector.fromArray(SCALES, w, wg + SCALES_AT).reinterpretAsFloats().mul(scale),
+        FloatVector.fromArray(F, out, at)).intoArray(out, at);
+      ((FloatVector) dot.convertShape(VectorOperators.S2F, F, 1)).fma(ByteVector.fromArray(SCALES, w, wg + SCALES_AT + 64).reinterpretAsFloats().mul(scale),
+        FloatVector.fromArray(F, out, at + 16)).intoArray(out, at + 16);
     }
   }
 
-  /** Block {@code b} of groups {@code [g0, g1)} (at most {@link Q4Packed#TILE}) for tokens {@code [t, t + 8)}; token {@code t + i} adds into {@code out[(t + i) * stride + row]}. */
+  /** Block {@code b} of groups {@code [g0, g1)} (within one tile) for tokens {@code [t, t + 8)}; token {@code t + i} adds into {@code out[(t + i) * stride + row]}. */
   private static void tile(Q4Packed m, int b, Q8Activations x, int t, int g0, int g1, float[] out, int stride) {
     byte[] w = m.weights;
     int[] p = x.p;
@@ -148,7 +142,7 @@ final class Q4Kernel {
     int k = x.at(t, b);
     int c = x.scaleAt(t, b);
     int unit = m.unit(b, g0);
-    for (int g = g0; g < g1; g++, unit += m.blocks) {
+    for (int g = g0; g < g1; g++, unit++) {
       int wg = unit * Q4Packed.UNIT_BYTES;
       ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
       for (int j = 0; j < 16; j++) {
@@ -236,7 +230,7 @@ final class Q4Kernel {
     int k = x.at(t, b);
     int c = x.scaleAt(t, b);
     int unit = m.unit(b, g0);
-    for (int g = g0; g < g1; g++, unit += m.blocks) {
+    for (int g = g0; g < g1; g++, unit++) {
       int wg = unit * Q4Packed.UNIT_BYTES;
       ShortVector a0 = ShortVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
       for (int j = 0; j < 16; j++) {

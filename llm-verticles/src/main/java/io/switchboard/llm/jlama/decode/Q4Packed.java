@@ -8,17 +8,15 @@ import java.nio.ByteOrder;
 
 /**
  * One or more Jlama Q4 matrices with the same number of columns, stacked row-wise and rearranged for {@link Q4Kernel}:
- * rows in groups of 32 (the last group padded with zero rows), each group's blocks (32 columns each) one after the
- * other. For block {@code b} of group {@code g}, 512 bytes hold byte {@code j} (0..15) of that block for each of the 32
- * rows, one after the other, each byte with Jlama's two nibbles (weight {@code j} low, weight {@code j + 16} high, both
- * stored as value + 8), then the 32 rows' scales of that block as floats (128 bytes, little-endian: the order in which
- * the Vector API's {@code reinterpretAsFloats} reads them, whatever the platform's). One 32-byte load then gives byte
- * {@code j} of 32 rows, so the kernel works with one row per 16-bit lane. Group after group, a thread that takes a
- * run of groups reads one contiguous run of memory, scales included (the hardware prefetchers' best case: one stream,
- * not a second one for the scales), and the lone token's product finishes one group's 32 rows before it reads the
- * next group, so their sums stay in registers (not read and written back in memory once per block). {@link #TILE}
- * groups are the grain a lone token's product hands to a thread, and the run of rows a prompt's token tiles re-read
- * from the cache.
+ * rows in groups of 32 (the last group padded with zero rows), groups in tiles of {@link #TILE} (the last tile may be
+ * smaller). Within a tile, block by block (32 columns each): for block {@code b} and group {@code g}, 512 bytes hold
+ * byte {@code j} (0..15) of that block for each of the 32 rows, one after the other, each byte with Jlama's two nibbles
+ * (weight {@code j} low, weight {@code j + 16} high, both stored as value + 8), then the 32 rows' scales of that
+ * block as floats (128 bytes, little-endian: the order in which the Vector API's {@code reinterpretAsFloats} reads
+ * them, whatever the platform's). One 32-byte load then gives byte {@code j} of 32 rows, so the kernel works with one
+ * row per 16-bit lane; a thread that takes whole tiles reads one contiguous run of memory per tile, scales included
+ * (the hardware prefetchers' best case: one stream, not a second one for the scales), and a prompt's token tiles
+ * re-read a tile from the cache.
  * <p>
  * The copy lives on the Java heap (byte arrays index without bounds checks inside the kernel's loops, where a memory
  * segment's offsets are checked on every access): as many bytes as the Q4 weights, plus a quarter for the scales.
@@ -26,7 +24,7 @@ import java.nio.ByteOrder;
 final class Q4Packed {
 
   static final int GROUP = 32;
-  /** Groups per tile: 512 rows, the grain of work of a lone token's product and of a prompt's cache reuse. */
+  /** Groups per tile: 512 rows. */
   static final int TILE = 16;
   private static final int BYTES_PER_BLOCK = Q4MatVec.BLOCK / 2;
   /** Bytes of a (block, group) unit's weights: 16 bytes of 32 rows. */
@@ -93,7 +91,13 @@ final class Q4Packed {
 
   /** Index of the (block, group) unit in storage order: 512 weight bytes and 32 scales each ({@link #UNIT_BYTES}). */
   int unit(int b, int g) {
-    return g * blocks + b;
+    int tile = g / TILE;
+    return tile * TILE * blocks + b * tileGroups(tile) + g % TILE;
+  }
+
+  /** Groups in tile {@code tile} (the last one may hold fewer). */
+  int tileGroups(int tile) {
+    return Math.min(TILE, groups - tile * TILE);
   }
 
   /** Bytes held: weights and scales. */

@@ -1,5 +1,6 @@
 package io.switchboard.router;
 
+import io.netty.buffer.Unpooled;
 import io.switchboard.api.ArtifactKind;
 import io.switchboard.api.ArtifactRefs;
 import io.switchboard.api.StreamProtocol;
@@ -12,7 +13,6 @@ import io.switchboard.core.cid.CanonicalJson;
 import io.switchboard.core.cid.FileDag;
 import io.switchboard.core.cid.FileDagHasher;
 import io.switchboard.router.policy.Candidate;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;

@@ -47,9 +47,7 @@ public final class JsonText {
       }
       // wrapped: the codec's toBuffer copied the array once more into a Netty buffer, ~0.5 KB a chat answer
       // (docs/benchmarks.md, issue 15's thirteenth stop)
-      Buffer bytes = BufferInternal.buffer(Unpooled.wrappedBuffer(text.toByteArray()));
-      text.release();
-      return bytes;
+      return BufferInternal.buffer(Unpooled.wrappedBuffer(text.getClearAndRelease()));
     } catch (EncodeException onlyDatabindWritesIt) {
       return json.toBuffer();
     } catch (IOException e) {

@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.transport.Transport;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.IOException;
@@ -35,7 +36,7 @@ final class ClusterSupport {
   private ClusterSupport() {
   }
 
-  static Future<Vertx> clusteredVertx(VertxOptions vertxOptions, NodeOptions options) {
+  static Future<Vertx> clusteredVertx(VertxOptions vertxOptions, Transport transport, NodeOptions options) {
     Map<String, String> env = options.env();
     Config config;
     EventBusOptions eventBus = vertxOptions.getEventBusOptions();
@@ -47,7 +48,7 @@ final class ClusterSupport {
     } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    var builder = Vertx.builder().with(vertxOptions).withClusterManager(new HazelcastClusterManager(config));
+    var builder = Vertx.builder().with(vertxOptions).withTransport(transport).withClusterManager(new HazelcastClusterManager(config));
     if (options.metrics()) {
       builder.withMetrics(new io.vertx.micrometer.MicrometerMetricsFactory());
     }

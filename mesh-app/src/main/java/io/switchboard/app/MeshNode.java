@@ -15,9 +15,11 @@ import io.switchboard.voice.VoiceSettings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -62,8 +64,10 @@ public final class MeshNode {
   /** Starts a node; {@code beforeDeploy} sees the loaded configuration first (on a worker: it may block, e.g. to install models). */
   public static Future<Started> start(NodeOptions options, java.util.function.Consumer<JsonObject> beforeDeploy) {
     VertxOptions vertxOptions;
+    Transport transport;
     try {
       vertxOptions = new VertxOptions().setEventLoopPoolSize(eventLoops(options.env()));
+      transport = NodeTransport.choose(options.env());
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -72,11 +76,13 @@ public final class MeshNode {
     }
     Future<Vertx> vertx;
     if (options.cluster()) {
-      vertx = ClusterSupport.clusteredVertx(vertxOptions, options);
+      vertx = ClusterSupport.clusteredVertx(vertxOptions, transport, options);
     } else {
-      vertx = Future.succeededFuture(options.metrics()
-        ? Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory()).build()
-        : Vertx.vertx(vertxOptions));
+      VertxBuilder builder = Vertx.builder().with(vertxOptions).withTransport(transport);
+      if (options.metrics()) {
+        builder.withMetrics(new MicrometerMetricsFactory());
+      }
+      vertx = Future.succeededFuture(builder.build());
     }
     return vertx.compose(v -> MeshConfig.load(v, options.confDir().resolve("switchboard.yaml"), options.operatorConf(), options.env())
       .compose(config -> v.executeBlocking(() -> {

@@ -101,7 +101,7 @@ final class TestCluster {
     Map<String, String> env = env();
     env.putAll(extraEnv);
     NodeOptions options = new NodeOptions("backend", Set.of(), true, MeshProcess.projectDir().resolve("conf"), null, env, false);
-    Vertx vertx = ClusterSupport.clusteredVertx(new VertxOptions(), options).await(60, TimeUnit.SECONDS);
+    Vertx vertx = ClusterSupport.clusteredVertx(new VertxOptions(), NodeTransport.choose(env), options).await(60, TimeUnit.SECONDS);
     MeshExceptionCodec.register(vertx);
     return vertx;
   }

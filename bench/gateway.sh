@@ -43,7 +43,8 @@
 # nodes then run with -XX:+PreserveFramePointer so that Java stacks unwind. bench/perf-stages.py reads it.
 # NMT_DIR: run the nodes with native memory tracking and write each one's account (the kernel's anonymous / file split,
 # the JVM's areas, the heap) in the middle of the 5,000 req/s run into $NMT_DIR/<config>-5000.txt and when idle after
-# the load into $NMT_DIR/<config>.txt.
+# the load into $NMT_DIR/<config>.txt, with its RSS by mapping (bench/smaps-by-mapping.py: DuckDB's library, the journal,
+# anonymous memory...) and, when DUCKDB_JE_MALLOC_CONF has stats_interval, the last totals DuckDB's allocator printed.
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, JAVA, CP (our modules), ROOT, STAMP, pids
 positional SECONDS_PER_RUN=20
 WARMUP="${WARMUP:-30}"
@@ -105,7 +106,8 @@ stop_mesh() {
 memory_account() {
   mkdir -p "$(dirname "$1")"
   { grep -E '^(Rss|Pss_Anon|Pss_File|Pss_Shmem|Anonymous|Shared_Clean|Shared_Dirty|Private_Clean|Private_Dirty):' "/proc/$mesh_pid/smaps_rollup"
-    "$JAVA_HOME/bin/jcmd" "$mesh_pid" VM.native_memory summary; "$JAVA_HOME/bin/jcmd" "$mesh_pid" GC.heap_info; } > "$1" 2>&1 || true
+    "$JAVA_HOME/bin/jcmd" "$mesh_pid" VM.native_memory summary; "$JAVA_HOME/bin/jcmd" "$mesh_pid" GC.heap_info
+    python3 bench/smaps-by-mapping.py "$mesh_pid" "$WORK/switchboard-$2.log"; } > "$1" 2>&1 || true
 }
 # eden's capacity and use (KB), young collections and their total pause (s), from the node's perf data (no attach); a
 # collector without an eden or a young count (Shenandoah) shows '-' there, and its rows go without the GC columns
@@ -145,7 +147,7 @@ measure() {
     gc_before=$(gc_snapshot)
     before=$(ticks)
     if [ "$rate" = 5000 ]; then
-      (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss"; [ -z "${NMT_DIR:-}" ] || memory_account "$NMT_DIR/$name-5000.txt") &
+      (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss"; [ -z "${NMT_DIR:-}" ] || memory_account "$NMT_DIR/$name-5000.txt" "$name") &
       rss_pid=$!
     fi
     if [ "$rate" = "${JFR_RATE:-5000}" ] && [ -n "${JFR_DIR:-}" ]; then
@@ -239,7 +241,7 @@ for name in $CONFIGS; do
   echo "{\"config\":\"$name\",\"rss_idle_after_load_mb\":$(rss_mb)}" | tee -a "$OUT"
   if [ -n "${NMT_DIR:-}" ]; then # where the idle node's memory is: the JVM's account by area, and the heap
     mkdir -p "$NMT_DIR"
-    memory_account "$NMT_DIR/$name.txt"
+    memory_account "$NMT_DIR/$name.txt" "$name"
   fi
   if [ "$name" != ledger-off ]; then
     curl -fs "http://127.0.0.1:$MESH_PORT/health/ready" > "$WORK/ready-$name.json" || true

@@ -15,6 +15,8 @@
 #              and machine; 5,000 records/s for 30 s (after 15 s of warm-up) with no ledger (the baseline), process,
 #              machine, and journal only (no store); FLOODS (e.g. "process") and PACED (e.g. "process duckdb", comma
 #              separated) choose fewer
+# LEDGER_OPTS: JVM options for every bench JVM, e.g. the store's settings against its defaults: -Dduckdb.checkpoint_mb=16
+# or -Dduckdb.memory_mb=32 (UsageStoreBench), -Dusage.duckdb_checkpoint_mb=16 (UsageLedgerBench: any usage setting).
 # The machine is shared: run it as `flock /tmp/bench.lock bench/ledger.sh` and read the load average it prints.
 source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, ARGS, CP (our modules), ROOT, STAMP
 positional WHAT=all
@@ -22,7 +24,7 @@ RECORDS="${RECORDS:-10000000}"
 ENGINE_RECORDS="${ENGINE_RECORDS:-1000000}"
 PG_RECORDS="${PG_RECORDS:-1000000}"
 # shellcheck disable=SC2046
-JAVA=("$JAVA_HOME/bin/java" $(jvm_flags) -XX:NativeMemoryTracking=summary -cp "$CP")
+JAVA=("$JAVA_HOME/bin/java" $(jvm_flags) -XX:NativeMemoryTracking=summary ${LEDGER_OPTS:-} -cp "$CP")
 OUT="bench/results/ledger-$STAMP.txt"
 WORK="$ROOT/target/bench-ledger"
 say() { echo "== $* | $(date -u +%H:%M:%SZ) load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"; }

@@ -53,9 +53,15 @@ class UsageShipperStagingTest {
 
   /** Writes {@code records} as the journal writer does, in writes of 10, and wakes the shipper. */
   private static void write(UsageJournal journal, JournalTail tail, UsageShipper shipper, List<UsageRecord> records) throws Exception {
+    write(journal, tail, shipper, records, 10);
+  }
+
+  /** Writes {@code records} as the journal writer does, in writes of {@code perWrite}, and wakes the shipper. */
+  private static void write(UsageJournal journal, JournalTail tail, UsageShipper shipper, List<UsageRecord> records, int perWrite)
+      throws Exception {
     JournalLines lines = new JournalLines();
-    for (int i = 0; i < records.size(); i += 10) {
-      List<UsageRecord> part = records.subList(i, Math.min(records.size(), i + 10));
+    for (int i = 0; i < records.size(); i += perWrite) {
+      List<UsageRecord> part = records.subList(i, Math.min(records.size(), i + perWrite));
       lines.begin();
       part.forEach(lines::add);
       UsageJournal.Written w = journal.write(ByteBuffer.wrap(lines.finish()));
@@ -133,14 +139,16 @@ class UsageShipperStagingTest {
 
   /**
    * Writes {@code held}; 300 ms later {@code measure} must still say {@code whileHeld} (else fails with {@code why});
-   * then writes {@code rest} and waits for it to say {@code released}.
+   * then writes {@code rest} and waits for it to say {@code released}. {@code rest} goes in one write: the shipper sees
+   * all of it or none. In writes of 10, a stage between two of them could take part of it and leave fewer records than
+   * the shipper waits for, which then wait for the maximum linger (a minute here), as they should.
    */
   private static void heldUntilMore(Ledger l, List<UsageRecord> held, List<UsageRecord> rest, java.util.function.LongSupplier measure,
                                     long whileHeld, long released, String why) throws Exception {
     write(l.journal(), l.tail(), l.shipper(), held);
     Thread.sleep(300);
     assertEquals(whileHeld, measure.getAsLong(), why);
-    write(l.journal(), l.tail(), l.shipper(), rest);
+    write(l.journal(), l.tail(), l.shipper(), rest, rest.size());
     waitFor("the rest to release them", () -> measure.getAsLong() == released);
   }
 

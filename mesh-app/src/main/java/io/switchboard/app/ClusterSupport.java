@@ -48,11 +48,8 @@ final class ClusterSupport {
     } catch (IllegalArgumentException | IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    var builder = Vertx.builder().with(vertxOptions).withTransport(transport).withClusterManager(new HazelcastClusterManager(config));
-    if (options.metrics()) {
-      builder.withMetrics(new io.vertx.micrometer.MicrometerMetricsFactory());
-    }
-    return builder.buildClustered();
+    return MeshNode.vertxBuilder(vertxOptions, transport, options.metrics()).withClusterManager(new HazelcastClusterManager(config))
+      .buildClustered();
   }
 
   static Config hazelcastConfig(NodeOptions options) {

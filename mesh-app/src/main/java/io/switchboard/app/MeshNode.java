@@ -61,6 +61,15 @@ public final class MeshNode {
     return start(options, config -> { });
   }
 
+  /** The node's Vert.x, standalone or clustered (which adds its cluster manager): its options, transport and metrics. */
+  static VertxBuilder vertxBuilder(VertxOptions vertxOptions, Transport transport, boolean metrics) {
+    VertxBuilder builder = Vertx.builder().with(vertxOptions).withTransport(transport);
+    if (metrics) {
+      builder.withMetrics(new MicrometerMetricsFactory());
+    }
+    return builder;
+  }
+
   /** Starts a node; {@code beforeDeploy} sees the loaded configuration first (on a worker: it may block, e.g. to install models). */
   public static Future<Started> start(NodeOptions options, java.util.function.Consumer<JsonObject> beforeDeploy) {
     VertxOptions vertxOptions;
@@ -78,11 +87,7 @@ public final class MeshNode {
     if (options.cluster()) {
       vertx = ClusterSupport.clusteredVertx(vertxOptions, transport, options);
     } else {
-      VertxBuilder builder = Vertx.builder().with(vertxOptions).withTransport(transport);
-      if (options.metrics()) {
-        builder.withMetrics(new MicrometerMetricsFactory());
-      }
-      vertx = Future.succeededFuture(builder.build());
+      vertx = Future.succeededFuture(vertxBuilder(vertxOptions, transport, options.metrics()).build());
     }
     return vertx.compose(v -> MeshConfig.load(v, options.confDir().resolve("switchboard.yaml"), options.operatorConf(), options.env())
       .compose(config -> v.executeBlocking(() -> {

@@ -27,7 +27,7 @@ class NodeTransportTest {
   @Test
   void eachTransportRunsTheNodeAndTheLogSaysWhich(@TempDir Path conf) throws Exception {
     // io_uring can be refused by the kernel or a container's seccomp profile: then the node must say so and run NIO
-    String ioUring = Transport.IO_URING != null && Transport.IO_URING.available() ? "io_uring" : "nio (io_uring unavailable here";
+    String ioUring = ioUringHere() ? "io_uring" : "nio (io_uring unavailable here";
     for (String[] c : new String[][] {{"epoll", "epoll"}, {"io_uring", ioUring}, {"nio", "nio"}}) {
       Path dir = conf.resolve(c[0]);
       Files.createDirectories(dir);
@@ -72,7 +72,11 @@ class NodeTransportTest {
   }
 
   private static String nativeHere() {
-    return Transport.IO_URING != null && Transport.IO_URING.available() ? "io_uring" : "epoll";
+    return ioUringHere() ? "io_uring" : "epoll";
+  }
+
+  private static boolean ioUringHere() {
+    return Transport.IO_URING != null && Transport.IO_URING.available();
   }
 
   @Test

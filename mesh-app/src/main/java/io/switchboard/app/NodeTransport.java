@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The network transport the node's Vert.x runs its sockets on, from {@value #ENV}: {@code nio} (the JDK's selector),
- * {@code epoll} or {@code io_uring} (Netty's native Linux transports, shipped in {@code lib/} for x86_64 and aarch64),
- * or {@code native} (io_uring, else epoll). A native transport the platform cannot load (another OS or architecture,
+ * The network transport the node's Vert.x runs its sockets on, from {@value #ENV}: {@code native} (the default:
+ * io_uring, else epoll), {@code epoll} or {@code io_uring} (Netty's native Linux transports, shipped in {@code lib/}
+ * for x86_64 and aarch64), or {@code nio} (the JDK's selector). A native transport the platform cannot load (another OS or architecture,
  * io_uring refused by the kernel or a container's seccomp profile) falls back to the next, then to NIO, and the node's
  * log says which runs and why.
  */
@@ -23,7 +23,7 @@ final class NodeTransport {
   static final String ENV = "SWITCHBOARD_TRANSPORT";
 
   /** What runs when {@value #ENV} is unset. */
-  static final String DEFAULT = "nio";
+  static final String DEFAULT = "native";
 
   private NodeTransport() {
   }

@@ -238,13 +238,13 @@ public final class MeshNode {
       if (options.runsRouter()) {
         return vertx.deployVerticle(web, new DeploymentOptions().setConfig(httpSlice.put("usage", usage.toJson())))
           .map(id -> {
-            lifecycle.web(web::shutdown);
+            lifecycle.web(web::drainMounts, web::closeHttp);
             return web.actualPort();
           });
       }
       if (!mounts.isEmpty()) {
         return vertx.deployVerticle(nodeWeb, new DeploymentOptions().setConfig(httpSlice)).map(id -> {
-          lifecycle.web(nodeWeb::shutdown);
+          lifecycle.web(nodeWeb::drainMounts, nodeWeb::closeHttp);
           return nodeWeb.actualPort();
         });
       }

@@ -42,8 +42,9 @@ public final class NodeLifecycle {
   private final long backendDrainMs;
   private volatile long voiceDrainMs;
   private volatile boolean draining;
-  /** Stops the node's HTTP server (the API's or a voice node's): mounts drain first, then connections get the time given. */
-  private volatile java.util.function.LongFunction<Future<Void>> web;
+  /** The node's HTTP server (the API's or a voice node's): its mounts' drain, then its close with the time given. */
+  private volatile java.util.function.Supplier<Future<Void>> drainMounts;
+  private volatile java.util.function.LongFunction<Future<Void>> closeHttp;
   private volatile RouterVerticle router;
   private final List<Runnable> onStopping = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<String> backendDeployments = new ArrayList<>();
@@ -65,8 +66,9 @@ public final class NodeLifecycle {
     this.voiceDrainMs = drainMs;
   }
 
-  void web(java.util.function.LongFunction<Future<Void>> shutdown) {
-    this.web = shutdown;
+  void web(java.util.function.Supplier<Future<Void>> drainMounts, java.util.function.LongFunction<Future<Void>> closeHttp) {
+    this.drainMounts = drainMounts;
+    this.closeHttp = closeHttp;
   }
 
   void router(RouterVerticle verticle) {
@@ -107,12 +109,17 @@ public final class NodeLifecycle {
     // Not bound to a context: the last step closes every event loop, so a context's future would never complete.
     Promise<Void> done = Promise.promise();
     stopped = done.future();
-    // The HTTP drain starts once the calls have drained, at the latest after voice.drain_timeout_ms.
-    long httpDeadline = System.currentTimeMillis() + voiceDrainMs + httpDrainMs;
     Future<Void> closedToCluster = closeRouterToCluster(out);
-    closeHttp(out)
+    // The HTTP drain starts once the calls have drained (at the latest after voice.drain_timeout_ms); the router's
+    // drain gets what is left of it.
+    long[] httpDeadline = {0};
+    drainCalls(out)
+      .compose(v -> {
+        httpDeadline[0] = System.currentTimeMillis() + httpDrainMs;
+        return closeHttp(out);
+      })
       .compose(v -> closedToCluster)
-      .compose(v -> drainRouter(out, httpDeadline))
+      .compose(v -> drainRouter(out, httpDeadline[0]))
       .compose(v -> {
         if (!backends.isEmpty()) {
           say(out, "stopping: " + backends.size() + " backend(s) leave the registry and drain (up to " + backendDrainMs + " ms)");
@@ -126,16 +133,24 @@ public final class NodeLifecycle {
     return stopped;
   }
 
-  private Future<Void> closeHttp(PrintStream out) {
-    var w = web;
-    if (w == null) {
+  private Future<Void> drainCalls(PrintStream out) {
+    var mounts = drainMounts;
+    if (mounts == null) {
       return Future.succeededFuture();
     }
     if (voiceDrainMs > 0) {
       say(out, "stopping: no new calls; open calls get up to " + voiceDrainMs + " ms");
     }
-    say(out, "stopping: then HTTP closes to new connections; open requests get up to " + httpDrainMs + " ms");
-    return w.apply(httpDrainMs).recover(e -> Future.succeededFuture());
+    return mounts.get().recover(e -> Future.succeededFuture());
+  }
+
+  private Future<Void> closeHttp(PrintStream out) {
+    var close = closeHttp;
+    if (close == null) {
+      return Future.succeededFuture();
+    }
+    say(out, "stopping: HTTP closes to new connections; open requests get up to " + httpDrainMs + " ms");
+    return close.apply(httpDrainMs).recover(e -> Future.succeededFuture());
   }
 
   private Future<Void> closeRouterToCluster(PrintStream out) {

@@ -68,10 +68,14 @@ final class NodeWebVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  /** Drains the mounts (calls end or their own drain time passes), then stops taking connections and closes. */
-  Future<Void> shutdown(long timeoutMs) {
-    return server == null ? Future.succeededFuture()
-      : WebMount.drainAll(mounts).compose(v -> server.shutdown(timeoutMs, TimeUnit.MILLISECONDS));
+  /** The mounts' drain: calls end or their own drain time passes. */
+  Future<Void> drainMounts() {
+    return server == null ? Future.succeededFuture() : WebMount.drainAll(mounts);
+  }
+
+  /** Stops taking connections, lets those open finish for up to {@code timeoutMs}, and closes. */
+  Future<Void> closeHttp(long timeoutMs) {
+    return server == null ? Future.succeededFuture() : server.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   private static void error(io.vertx.core.http.HttpServerResponse res, MeshException e) {

@@ -215,4 +215,19 @@ class NodeLifecycleTest {
     started.lifecycle().stop(new PrintStream(stopLog)).await(30, TimeUnit.SECONDS);
     assertEquals(java.util.List.of("draining true, HTTP accepting true"), seen);
   }
+
+  @Test
+  void theRoutersDrainGetsWhatIsLeftOfTheHttpDrainOnceTheCallsHaveEnded() throws Exception {
+    MeshNode.Started started = deploy("all", Map.of("FAKE_KEY", "sk-test"), 0);
+    started.lifecycle().calls(60_000); // a node that takes calls; none is open, so the calls' drain ends at once
+    started.lifecycle().stop(new PrintStream(stopLog, true)).await(30, TimeUnit.SECONDS);
+    String log = stopLog.toString();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("the router takes no new requests; those in flight get up to (\\d+) ms")
+      .matcher(log);
+    assertTrue(m.find(), log);
+    long routerMs = Long.parseLong(m.group(1));
+    // http.drain_timeout_ms is 10,000 here: the calls' 60,000 are not added when no call was open
+    assertTrue(routerMs <= 10_000 && routerMs > 5_000, "the router's drain: " + routerMs + " ms; " + log);
+    assertTrue(log.indexOf("no new calls") < log.indexOf("HTTP closes to new connections"), log);
+  }
 }

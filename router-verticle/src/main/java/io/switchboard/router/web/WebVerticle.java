@@ -165,12 +165,22 @@ public final class WebVerticle extends VerticleBase {
   }
 
   /**
-   * Stops taking new connections and lets open requests and streams finish for up to {@code timeoutMs}, then
-   * closes: the first step of a node's graceful stop (an undeploy would close the server at once).
+   * Drains the mounts (calls end or their own drain time passes), then stops taking new connections and lets open
+   * requests and streams finish for up to {@code timeoutMs}, then closes: the first step of a node's graceful stop
+   * (an undeploy would close the server at once).
    */
   public Future<Void> shutdown(long timeoutMs) {
-    return server == null ? Future.succeededFuture()
-      : WebMount.drainAll(mounts).compose(v -> server.shutdown(timeoutMs, TimeUnit.MILLISECONDS));
+    return drainMounts().compose(v -> closeHttp(timeoutMs));
+  }
+
+  /** The mounts' drain alone: voice calls are refused and those open end, or their own drain time passes. */
+  public Future<Void> drainMounts() {
+    return server == null ? Future.succeededFuture() : WebMount.drainAll(mounts);
+  }
+
+  /** Stops taking new connections and lets open requests and streams finish for up to {@code timeoutMs}. */
+  public Future<Void> closeHttp(long timeoutMs) {
+    return server == null ? Future.succeededFuture() : server.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   /** The port actually bound (useful with port 0). */

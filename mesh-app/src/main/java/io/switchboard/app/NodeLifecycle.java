@@ -112,14 +112,9 @@ public final class NodeLifecycle {
     Future<Void> closedToCluster = closeRouterToCluster(out);
     // The HTTP drain starts once the calls have drained (at the latest after voice.drain_timeout_ms); the router's
     // drain gets what is left of it.
-    long[] httpDeadline = {0};
     drainCalls(out)
-      .compose(v -> {
-        httpDeadline[0] = System.currentTimeMillis() + httpDrainMs;
-        return closeHttp(out);
-      })
-      .compose(v -> closedToCluster)
-      .compose(v -> drainRouter(out, httpDeadline[0]))
+      .map(v -> System.currentTimeMillis() + httpDrainMs)
+      .compose(httpDeadline -> closeHttp(out).compose(v -> closedToCluster).compose(v -> drainRouter(out, httpDeadline)))
       .compose(v -> {
         if (!backends.isEmpty()) {
           say(out, "stopping: " + backends.size() + " backend(s) leave the registry and drain (up to " + backendDrainMs + " ms)");

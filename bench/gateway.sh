@@ -11,7 +11,8 @@
 # Each gets $WARMUP s (default 30) of load before its rows (the JIT keeps a core busy for the first ~40 s of a JVM),
 # then 2,000 req/s, 5,000 req/s and saturation (32 connections), each after 1 s of its own warm-up. Beside every row:
 # the node's CPU per request (user + system ticks of its process over the run, divided by the requests sent), and its
-# RSS (VmRSS) idle after start, in the middle of the 5,000 req/s run, and idle 10 s after the load. The direct rows
+# RSS (VmRSS) idle after start, during the 5,000 req/s run (rss_mb_mean / _min / _max over a sample a second, rss_mb
+# the one in the row's middle), and idle 10 s after the load. The direct rows
 # (no Switchboard) come last. The machine is shared: run it as `flock /tmp/bench.lock bench/gateway.sh`.
 #   try            the default with a change to try beside it: TRY_USAGE (usage settings, one "key: value" a line),
 #                  TRY_OPTS (JVM options), TRY_ENV (environment, e.g. MALLOC_ARENA_MAX=2), TRY_APP (a directory holding
@@ -142,12 +143,26 @@ DIRECT="http://127.0.0.1:$MOCK_PORT/v1/chat/completions"
 MESH="http://127.0.0.1:$MESH_PORT/v1/chat/completions"
 # One measured run; with $1 = a configuration name, the node's CPU per request (and at 5,000 req/s its RSS) beside it.
 measure() {
-  local name="$1" url="$2" rate="$3" before after line rss="" rss_pid="" perf_pid="" threads="" switches="" waits="" gc_before="" gc_after=""
+  local name="$1" url="$2" rate="$3" before after line rss="" rss_samples="" rss_pid="" perf_pid="" threads="" switches="" waits="" gc_before="" gc_after=""
   if [ -n "$name" ]; then
     gc_before=$(gc_snapshot)
     before=$(ticks)
     if [ "$rate" = 5000 ]; then
-      (sleep $(( SECONDS_PER_RUN / 2 + 1 )); rss_mb > "$WORK/rss"; [ -z "${NMT_DIR:-}" ] || memory_account "$NMT_DIR/$name-5000.txt" "$name") &
+      # RSS every second of the row (from its 2nd: the first is the load's start) for the row's mean, min and max: one
+      # sample moves by ±8 MB with the JIT's native memory (docs/benchmarks.md, fourteenth stop); the one in the
+      # middle of the row stays beside them, and there NMT_DIR's account is taken.
+      : > "$WORK/rss-samples"
+      (acct=""
+       for s in $(seq 1 "$SECONDS_PER_RUN"); do
+         sleep 1
+         [ "$s" -ge 2 ] || continue
+         r=$(rss_mb); echo "$r" >> "$WORK/rss-samples"
+         if [ "$s" = $(( SECONDS_PER_RUN / 2 + 1 )) ]; then
+           echo "$r" > "$WORK/rss"
+           if [ -n "${NMT_DIR:-}" ]; then memory_account "$NMT_DIR/$name-5000.txt" "$name" & acct=$!; fi
+         fi
+       done
+       [ -z "$acct" ] || wait "$acct") &
       rss_pid=$!
     fi
     if [ "$rate" = "${JFR_RATE:-5000}" ] && [ -n "${JFR_DIR:-}" ]; then
@@ -179,7 +194,7 @@ measure() {
   if [ -n "$name" ]; then
     after=$(ticks)
     gc_after=$(gc_snapshot)
-    if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); fi
+    if [ -n "$rss_pid" ]; then wait "$rss_pid"; rss=$(cat "$WORK/rss"); rss_samples=$(paste -sd' ' "$WORK/rss-samples"); fi
     if [ -n "$perf_pid" ]; then # the JIT's symbols as they are now, beside the samples
       wait "$perf_pid"
       "$JAVA_HOME/bin/jcmd" "$mesh_pid" Compiler.perfmap > /dev/null && cp "/tmp/perf-$mesh_pid.map" "$PERF_DIR/$name-$rate.map"
@@ -204,7 +219,8 @@ measure() {
     # Requests sent = the measured run's rate over its seconds plus the 1 s warm-up before it.
     line=$(echo "$line" | python3 -c "import json,sys; r=json.load(sys.stdin); n=r['achieved_rps']*($SECONDS_PER_RUN+1); \
 r['config']='$name'; r['cpu_us_per_request']=round(($after-$before)*1e6/$(getconf CLK_TCK)/max(n,1),1); \
-r.update({'rss_mb':int('$rss')} if '$rss' else {}); \
+r.update({'rss_mb':int('$rss')} if '$rss' else {}); rs=[int(x) for x in '$rss_samples'.split()]; \
+r.update({'rss_mb_mean':round(sum(rs)/len(rs),1),'rss_mb_min':min(rs),'rss_mb_max':max(rs),'rss_samples':len(rs)} if rs else {}); \
 num=lambda s: [float(x) for x in s.split() if x.replace('.', '', 1).isdigit()]; g0=num('$gc_before'); g1=num('$gc_after'); t=$SECONDS_PER_RUN+1; \
 r.update({'young_gcs_per_s':round((g1[2]-g0[2])/t,2),'young_gc_ms_per_s':round((g1[3]-g0[3])*1e3/t,2), \
 'alloc_kb_per_request':round((g1[1]-g0[1]+(g1[2]-g0[2])*g1[0])/max(n,1),1)} if len(g0)==4 and len(g1)==4 else {}); \

@@ -114,10 +114,20 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     // turn boundary a follow-up would start with (JlamaEngine), which is not generation.
     double rate = (gen.completionTokens - 1) / ((gen.lastTextNs - gen.firstNs) / 1e9);
     double tail = (gen.endNs - gen.lastTextNs) / 1e6;
-    System.out.printf(Locale.ROOT, "[%s] generation: %d tokens, %.2f tokens/s after the first (%.1f ms/token), end %.1f ms after the last token;"
+    // ms a token in each quarter of the answer: a slow run slow throughout (the code, the placement of its memory) or
+    // in bursts (a neighbour taking a core for a while).
+    JsonArray quarters = new JsonArray();
+    int n = gen.textNs.size();
+    for (int q = 0; q < 4 && n > 4; q++) {
+      int from = q * (n - 1) / 4;
+      int to = (q + 1) * (n - 1) / 4;
+      quarters.add(Math.round((gen.textNs.get(to) - gen.textNs.get(from)) / 1e4 / (to - from)) / 100.0);
+    }
+    System.out.printf(Locale.ROOT, "[%s] generation: %d tokens, %.2f tokens/s after the first (%.1f ms/token; by quarter %s), end %.1f ms after the last token;"
         + " bandwidth %.2f / %.2f / %.2f GB/s (start / before / after) -> limit %.2f tokens/s from the highest: %.0f%% of it%n", label,
-      gen.completionTokens, rate, 1000 / rate, tail, first / 1e9, before / 1e9, after / 1e9, limit, 100 * rate / limit);
+      gen.completionTokens, rate, 1000 / rate, quarters.encode(), tail, first / 1e9, before / 1e9, after / 1e9, limit, 100 * rate / limit);
     record(new JsonObject().put("part", "generation").put("tokens", gen.completionTokens).put("tokens_per_s", rate).put("end_after_last_token_ms", tail)
+      .put("ms_per_token_by_quarter", quarters)
       .put("bandwidth_gb_s", new JsonArray().add(first / 1e9).add(before / 1e9).add(after / 1e9)).put("limit_tokens_per_s", limit)
       .put("share_of_limit", rate / limit));
   }
@@ -186,7 +196,9 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     return new JsonObject().put("model", "bench").put("messages", new JsonArray().add(message("user", content)));
   }
 
-  private record Run(long startNs, long firstNs, long lastTextNs, long endNs, int promptTokens, int completionTokens, int cachedTokens, String text) {
+  /** {@code textNs}: when each chunk with text arrived (the chunks of one message at once). */
+  private record Run(long startNs, long firstNs, long lastTextNs, long endNs, int promptTokens, int completionTokens, int cachedTokens, String text,
+                     List<Long> textNs) {
   }
 
   private Run stream(JsonObject body, int maxTokens, boolean keepText) throws Exception {
@@ -204,11 +216,13 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     long first = System.nanoTime();
     long lastText = first;
     StringBuilder text = new StringBuilder();
+    List<Long> textNs = new ArrayList<>();
     while (true) {
       for (Object c : ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS, new JsonArray())) {
         String piece = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getString("content");
         if (piece != null && !piece.isEmpty()) {
           lastText = System.nanoTime();
+          textNs.add(lastText);
           if (keepText) {
             text.append(piece);
           }
@@ -223,7 +237,7 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     JsonObject usage = ((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE);
     JsonObject details = usage.getJsonObject("prompt_tokens_details");
     return new Run(start, first, lastText, end, usage.getInteger("prompt_tokens"), usage.getInteger("completion_tokens"),
-      details == null ? 0 : details.getInteger("cached_tokens", 0), text.toString());
+      details == null ? 0 : details.getInteger("cached_tokens", 0), text.toString(), textNs);
   }
 
   private static <T> T await(Future<T> f) throws Exception {

@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  *   with the growing history: a 500-token system prompt, 30 new user tokens and 40 generated tokens per turn; time
  *   to first token of each turn.</li>
  * </ul>
- * {@code -Dswitchboard.bench.cold=500,2000} sets the cold prompt lengths; {@code -Dswitchboard.bench.pauseMs=1000} the
+ * {@code -Dswitchboard.bench.cold=500,2000} sets the cold prompt lengths; {@code -Dswitchboard.bench.generations=1} how
+ * many times the generation part runs in this JVM (several: whether a slow run is slow throughout its JVM or for a moment); {@code -Dswitchboard.bench.pauseMs=1000} the
  * pause before each request (0: back to back, so a request may wait for the engine to finish the one before).
  * Generation and cold prefill on an idle engine, as the time a turn of a call waits. Each result is a line on stdout and a JSON line appended to {@code bench/results/jlama-<date>.jsonl} (the file named
  * by {@code -Dswitchboard.bench.out}).
@@ -82,7 +83,9 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
       JlamaBench bench = new JlamaBench(vertx, label, out);
       bench.warmUp();
       if (parts.contains("generation")) {
-        bench.generation(memory, bandwidth, perToken);
+        for (int i = 0; i < Integer.getInteger("switchboard.bench.generations", 1); i++) {
+          bench.generation(memory, bandwidth, perToken);
+        }
       }
       if (parts.contains("cold")) {
         for (String n : System.getProperty("switchboard.bench.cold", "500,2000").split(",")) {

@@ -7,6 +7,8 @@
 # Rows, each in its own JVM: "default" (the backend as ./mesh run configures it), "no-reuse" (prefix_cache_bytes: 0).
 # JLAMA_BASELINE=<commit> adds "baseline": the same measurements on that commit's modules (built under /tmp with
 # `git archive`, nothing installed), e.g. the commit before a change. JLAMA_ROWS limits the rows (e.g. "default").
+# JLAMA_PARTS (generation,cold,conversation) limits the default and baseline rows' parts, e.g. "generation" alone for
+# repeated short runs of it; SWITCHBOARD_JAVA_OPTS adds JVM options as ./mesh run does (e.g. -XX:+PrintCompilation).
 # JLAMA_PAUSE_MS (1000): each request is sent this long after the one before ended (the engine keeps a turn's boundary
 # for the next turn after its answer has ended; 0 sends back to back, and then a request may wait for that).
 # Wrap it in `flock /tmp/bench.lock` on a shared machine. Results: bench/results/jlama-<date>.jsonl
@@ -14,6 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/audio-common.sh" "$@" # sets NO_BUILD, AR
 positional WORK=/tmp/switchboard-bench
 OUT="bench/results/jlama-$STAMP.jsonl"
 ROWS="${JLAMA_ROWS:-default no-reuse${JLAMA_BASELINE:+ baseline}}"
+PARTS="${JLAMA_PARTS:-generation,cold,conversation}"
 
 classpath_from() { # the bench classpath with Switchboard's modules taken from checkout $1
   mvn -B -q -o -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout | tr ':' '\n' \
@@ -23,13 +26,13 @@ classpath_from() { # the bench classpath with Switchboard's modules taken from c
 bench() { # bench LABEL CLASSPATH PARTS CONF
   echo "== $1: load average $(cut -d' ' -f1-3 /proc/loadavg)"
   # shellcheck disable=SC2046
-  "$JAVA" $(jvm_flags) -Xmx8g -Dswitchboard.bench.out="$OUT" -Dswitchboard.bench.pauseMs="${JLAMA_PAUSE_MS:-1000}" -cp "$2" io.switchboard.bench.llm.JlamaBench "$WORK" "$1" "$3" "$4"
+  "$JAVA" $(jvm_flags) ${SWITCHBOARD_JAVA_OPTS:-} -Xmx8g -Dswitchboard.bench.out="$OUT" -Dswitchboard.bench.pauseMs="${JLAMA_PAUSE_MS:-1000}" -cp "$2" io.switchboard.bench.llm.JlamaBench "$WORK" "$1" "$3" "$4"
   echo "== $1 done: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 for row in $ROWS; do
   case "$row" in
-    default) bench default "$CP" generation,cold,conversation '{}' ;;
+    default) bench default "$CP" "$PARTS" '{}' ;;
     no-reuse) bench no-reuse "$CP" conversation '{"prefix_cache_bytes":0}' ;;
     baseline)
       base="$(git rev-parse --short "${JLAMA_BASELINE:?set JLAMA_BASELINE to a commit}")"
@@ -40,7 +43,7 @@ for row in $ROWS; do
         cp -r .mvn "$dir/" 2>/dev/null || true
         (cd "$dir" && mvn -B -q -o -pl llm-verticles -am -DskipTests compile)
       fi
-      bench "baseline-$base" "$(classpath_from "$dir"):$ROOT/bench/target/classes" generation,cold,conversation '{}' ;;
+      bench "baseline-$base" "$(classpath_from "$dir"):$ROOT/bench/target/classes" "$PARTS" '{}' ;;
     *) echo "unknown row '$row' (default, no-reuse, baseline)" >&2; exit 2 ;;
   esac
 done

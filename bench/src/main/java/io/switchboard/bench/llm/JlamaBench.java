@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  *   with the growing history: a 500-token system prompt, 30 new user tokens and 40 generated tokens per turn; time
  *   to first token of each turn.</li>
  * </ul>
- * {@code -Dswitchboard.bench.cold=500,2000} sets the cold prompt lengths; {@code -Dswitchboard.bench.pauseMs=1000} the
+ * {@code -Dswitchboard.bench.cold=500,2000} sets the cold prompt lengths; {@code -Dswitchboard.bench.generations=1} how
+ * many times the generation part runs in this JVM (several: whether a slow run is slow throughout its JVM or for a moment); {@code -Dswitchboard.bench.pauseMs=1000} the
  * pause before each request (0: back to back, so a request may wait for the engine to finish the one before).
  * Generation and cold prefill on an idle engine, as the time a turn of a call waits. Each result is a line on stdout and a JSON line appended to {@code bench/results/jlama-<date>.jsonl} (the file named
  * by {@code -Dswitchboard.bench.out}).
@@ -82,7 +83,9 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
       JlamaBench bench = new JlamaBench(vertx, label, out);
       bench.warmUp();
       if (parts.contains("generation")) {
-        bench.generation(memory, bandwidth, perToken);
+        for (int i = 0; i < Integer.getInteger("switchboard.bench.generations", 1); i++) {
+          bench.generation(memory, bandwidth, perToken);
+        }
       }
       if (parts.contains("cold")) {
         for (String n : System.getProperty("switchboard.bench.cold", "500,2000").split(",")) {
@@ -114,10 +117,20 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     // turn boundary a follow-up would start with (JlamaEngine), which is not generation.
     double rate = (gen.completionTokens - 1) / ((gen.lastTextNs - gen.firstNs) / 1e9);
     double tail = (gen.endNs - gen.lastTextNs) / 1e6;
-    System.out.printf(Locale.ROOT, "[%s] generation: %d tokens, %.2f tokens/s after the first (%.1f ms/token), end %.1f ms after the last token;"
+    // ms a token in each quarter of the answer: a slow run slow throughout (the code, the placement of its memory) or
+    // in bursts (a neighbour taking a core for a while).
+    JsonArray quarters = new JsonArray();
+    int n = gen.textNs.size();
+    for (int q = 0; q < 4 && n > 4; q++) {
+      int from = q * (n - 1) / 4;
+      int to = (q + 1) * (n - 1) / 4;
+      quarters.add(Math.round((gen.textNs.get(to) - gen.textNs.get(from)) / 1e4 / (to - from)) / 100.0);
+    }
+    System.out.printf(Locale.ROOT, "[%s] generation: %d tokens, %.2f tokens/s after the first (%.1f ms/token; by quarter %s), end %.1f ms after the last token;"
         + " bandwidth %.2f / %.2f / %.2f GB/s (start / before / after) -> limit %.2f tokens/s from the highest: %.0f%% of it%n", label,
-      gen.completionTokens, rate, 1000 / rate, tail, first / 1e9, before / 1e9, after / 1e9, limit, 100 * rate / limit);
+      gen.completionTokens, rate, 1000 / rate, quarters.encode(), tail, first / 1e9, before / 1e9, after / 1e9, limit, 100 * rate / limit);
     record(new JsonObject().put("part", "generation").put("tokens", gen.completionTokens).put("tokens_per_s", rate).put("end_after_last_token_ms", tail)
+      .put("ms_per_token_by_quarter", quarters)
       .put("bandwidth_gb_s", new JsonArray().add(first / 1e9).add(before / 1e9).add(after / 1e9)).put("limit_tokens_per_s", limit)
       .put("share_of_limit", rate / limit));
   }
@@ -186,7 +199,9 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     return new JsonObject().put("model", "bench").put("messages", new JsonArray().add(message("user", content)));
   }
 
-  private record Run(long startNs, long firstNs, long lastTextNs, long endNs, int promptTokens, int completionTokens, int cachedTokens, String text) {
+  /** {@code textNs}: when each chunk with text arrived (the chunks of one message at once). */
+  private record Run(long startNs, long firstNs, long lastTextNs, long endNs, int promptTokens, int completionTokens, int cachedTokens, String text,
+                     List<Long> textNs) {
   }
 
   private Run stream(JsonObject body, int maxTokens, boolean keepText) throws Exception {
@@ -204,11 +219,13 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     long first = System.nanoTime();
     long lastText = first;
     StringBuilder text = new StringBuilder();
+    List<Long> textNs = new ArrayList<>();
     while (true) {
       for (Object c : ((JsonObject) msg.body()).getJsonArray(StreamProtocol.CHUNKS, new JsonArray())) {
         String piece = ((JsonObject) c).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").getString("content");
         if (piece != null && !piece.isEmpty()) {
           lastText = System.nanoTime();
+          textNs.add(lastText);
           if (keepText) {
             text.append(piece);
           }
@@ -223,7 +240,7 @@ public record JlamaBench(Vertx vertx, String label, Path out) {
     JsonObject usage = ((JsonObject) msg.body()).getJsonObject(StreamProtocol.USAGE);
     JsonObject details = usage.getJsonObject("prompt_tokens_details");
     return new Run(start, first, lastText, end, usage.getInteger("prompt_tokens"), usage.getInteger("completion_tokens"),
-      details == null ? 0 : details.getInteger("cached_tokens", 0), text.toString());
+      details == null ? 0 : details.getInteger("cached_tokens", 0), text.toString(), textNs);
   }
 
   private static <T> T await(Future<T> f) throws Exception {
